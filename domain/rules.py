@@ -1,0 +1,175 @@
+"""The rules of the notice (and the national practice it builds on) as small pure functions.
+
+Each function names the rule it enforces; numbers that national practice sets, not the notice,
+are module constants so the application can show and later configure them.
+"""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from domain.codes import (
+    NO_WORKING_CAPACITY,
+    Category,
+    Check,
+    Decision,
+    HouseholdType,
+    MeasureStatus,
+    MeasureType,
+    Problem,
+    RiskType,
+    SuddenHardship,
+)
+from domain.errors import RuleViolation
+
+if TYPE_CHECKING:
+    from domain.household import Household
+    from domain.values import Case
+
+#: China Standard Time: the county's calendar, used to date a recording time.
+CHINA_TIME = timezone(timedelta(hours=8), "CST")
+
+#: From discovery to inclusion, normally at most 15 days (notice §三).
+IDENTIFICATION_DAYS = 15
+#: Village public notice lasts at least 5 days (national practice).
+MIN_NOTICE_DAYS = 5
+#: A measure should be in place within 30 days of identification (national practice).
+MEASURE_WITHIN_DAYS = 30
+#: No risk elimination within 6 months of identification (national practice).
+ELIMINATION_MIN_MONTHS = 6
+#: At most five risk types per case (national code table).
+MAX_RISK_TYPES = 5
+
+#: Which risk types show each sudden hardship that opens the green channel (因灾因疫等).
+GREEN_CHANNEL_RISKS: dict[SuddenHardship, frozenset[RiskType]] = {
+    SuddenHardship.NATURAL_DISASTER: frozenset({RiskType.NATURAL_DISASTER}),
+    SuddenHardship.ACCIDENT: frozenset({RiskType.ACCIDENT}),
+    SuddenHardship.EPIDEMIC: frozenset({RiskType.ILLNESS, RiskType.OTHER}),
+}
+
+#: 防贫保 pays only for sudden hardships: disaster, illness (incl. epidemic), accident.
+RELIEF_CAUSES = frozenset({RiskType.ILLNESS, RiskType.NATURAL_DISASTER, RiskType.ACCIDENT})
+
+#: A failed visit check is a channel-2 risk signal: the risk type and problem flag it raises.
+FAILED_CHECK_SIGNALS: dict[Check, tuple[RiskType, Problem | None]] = {
+    Check.FOOD: (RiskType.OTHER, None),
+    Check.CLOTHING: (RiskType.OTHER, None),
+    Check.COMPULSORY_EDUCATION: (RiskType.SCHOOLING, Problem.OUT_OF_SCHOOL),
+    Check.BASIC_MEDICAL: (RiskType.ILLNESS, Problem.UNINSURED_MEMBER),
+    Check.HOUSING_SAFETY: (RiskType.OTHER, Problem.UNSAFE_HOUSING),
+    Check.WATER_SAFETY: (RiskType.OTHER, Problem.UNSAFE_WATER),
+}
+
+
+def local_date(moment: datetime) -> date:
+    """The county's calendar date of a recording time."""
+    return moment.astimezone(CHINA_TIME).date()
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when it is shorter)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
+
+
+def category_fits(category: Category, household_type: HouseholdType) -> bool:
+    """脱贫不稳定户 only for a 脱贫户; 边缘易致贫户 only for a 一般农户; 突发严重困难户 for any."""
+    if category is Category.UNSTABLE_LIFTED_OUT:
+        return household_type is HouseholdType.LIFTED_OUT
+    if category is Category.EDGE_OF_POVERTY:
+        return household_type is HouseholdType.ORDINARY
+    return True
+
+
+def require_category_fits(category: Category, household_type: HouseholdType) -> None:
+    if not category_fits(category, household_type):
+        raise RuleViolation(
+            "CATEGORY_MISMATCH",
+            f"监测对象类别“{category}”不适用于{household_type}"
+            "（脱贫不稳定户须为脱贫户，边缘易致贫户须为一般农户）",
+            "category",
+        )
+
+
+def simplified_approval_blockers(case: Case) -> list[tuple[str, str]]:
+    """Why the county may not skip comparing deposits, real estate and vehicles (notice §三).
+
+    The simplified approval needs all three: the risk is clear, the village notice drew no
+    objection, and the township found no circumstance that rules the household out.
+    """
+    blockers = []
+    if not case.risk_clear:
+        blockers.append(("SIMPLIFIED_RISK_NOT_CLEAR", "返贫致贫风险不明确"))
+    if case.objections:
+        blockers.append(("SIMPLIFIED_NOTICE_OBJECTED", "村级评议公示有异议"))
+    if case.disqualifying_found:
+        blockers.append(("SIMPLIFIED_TOWNSHIP_DISQUALIFYING", "乡级核查存在不予认定情形"))
+    return blockers
+
+
+def elimination_blockers(
+    household: Household, case: Case, on: date, line_in_force: Decimal | None
+) -> list[tuple[str, str]]:
+    """The rules of domain.md §9 that forbid eliminating the risk of ``case`` on ``on``.
+
+    Returned in a fixed order as (code, Chinese message); empty means elimination may proceed.
+    """
+    blockers: list[tuple[str, str]] = []
+    included_on = case.included_on
+    if included_on is not None and on < add_months(included_on, ELIMINATION_MIN_MONTHS):
+        blockers.append((
+            "ELIMINATION_TOO_EARLY",
+            f"纳入监测未满{ELIMINATION_MIN_MONTHS}个月（{included_on} 纳入），不得消除风险",
+        ))
+    if not any(
+        m.case_number == case.number and m.in_place_on is not None
+        for m in household.measures.values()
+    ):
+        blockers.append(("ELIMINATION_NO_MEASURE", "未落实任何帮扶措施，不得消除风险"))
+    assessment = household.latest_income_assessment(on)
+    if line_in_force is None:
+        blockers.append(("INCOME_LINE_MISSING", f"{on} 没有生效的收入监测标准"))
+    elif assessment is None:
+        blockers.append(("ELIMINATION_NO_INCOME_ASSESSMENT", "没有收入核算，无法判断收入是否稳定超过监测标准"))
+    elif assessment.per_capita < line_in_force:
+        blockers.append((
+            "ELIMINATION_INCOME_BELOW_LINE",
+            f"人均纯收入 {assessment.per_capita} 元低于收入监测标准 {line_in_force} 元",
+        ))
+    visit = household.latest_visit(on)
+    if visit is None or (included_on is not None and visit.occurred_on < included_on):
+        blockers.append(("ELIMINATION_GUARANTEE_UNVERIFIED", "纳入监测后没有入户走访核实“两不愁三保障”及饮水安全"))
+    elif visit.failed_checks:
+        failed = "、".join(visit.failed_checks)
+        blockers.append(("ELIMINATION_GUARANTEE_FAILING", f"最近一次走访{failed}未保障，不得消除风险"))
+    if household.without_labour_on(on) and any(
+        m.measure_type is MeasureType.SOCIAL_SECURITY and m.status is MeasureStatus.IN_PLACE
+        for m in household.measures.values()
+    ):
+        blockers.append((
+            "ELIMINATION_PROTECTION_DEPENDENT",
+            "整户无劳动能力且依靠兜底保障，不得消除风险",
+        ))
+    return blockers
+
+
+def passed(decision: Decision) -> bool:
+    return decision is Decision.PASSED
+
+
+__all__ = [
+    "ELIMINATION_MIN_MONTHS",
+    "IDENTIFICATION_DAYS",
+    "MEASURE_WITHIN_DAYS",
+    "MIN_NOTICE_DAYS",
+    "NO_WORKING_CAPACITY",
+    "add_months",
+    "category_fits",
+    "elimination_blockers",
+    "local_date",
+    "simplified_approval_blockers",
+]

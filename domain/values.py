@@ -1,0 +1,381 @@
+"""Value objects carried by events, and the mutable records a household keeps of its case file.
+
+Events carry frozen values (`Actor`, `MemberDetails`). The household's state is made of plain
+records (`Member`, `Alert`, `Case`, …) that the events' ``apply`` methods create and update; they
+are also what a snapshot stores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from domain.codes import (
+    CaseStage,
+    Category,
+    Channel,
+    Check,
+    Decision,
+    Department,
+    DisasterKind,
+    EliminationMode,
+    Finding,
+    Health,
+    JoinReason,
+    LabourCapacity,
+    LeaveReason,
+    MeasureStatus,
+    MeasureType,
+    Problem,
+    Relation,
+    RiskType,
+    Role,
+    Sex,
+    SuddenHardship,
+    Tier,
+)
+from domain.identity import birth_date_of, sex_of
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who recorded a fact: a user id and the role they acted in."""
+
+    user_id: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class MemberDetails:
+    """A household member as registered or as joining."""
+
+    name: str
+    id_number: str
+    relation: Relation
+    health: Health = Health.HEALTHY
+    labour_capacity: LabourCapacity = LabourCapacity.ORDINARY
+    in_school: bool = False
+    insured: bool = True
+
+
+@dataclass
+class Member:
+    """A person of the household, current (``left_on`` is None) or former."""
+
+    name: str
+    id_number: str
+    relation: Relation
+    health: Health
+    labour_capacity: LabourCapacity
+    in_school: bool
+    insured: bool
+    joined_on: date | None = None  # None: already a member when the household was registered
+    join_reason: JoinReason | None = None
+    left_on: date | None = None
+    leave_reason: LeaveReason | None = None
+
+    @property
+    def sex(self) -> Sex:
+        return sex_of(self.id_number)
+
+    @property
+    def birth_date(self) -> date:
+        return birth_date_of(self.id_number)
+
+    def is_member_on(self, day: date) -> bool:
+        joined = self.joined_on is None or self.joined_on <= day
+        return joined and (self.left_on is None or self.left_on > day)
+
+
+@dataclass
+class Alert:
+    """A risk signal (预警信息) from one of the three channels."""
+
+    alert_id: str
+    channel: Channel
+    person_id_number: str
+    risk_types: tuple[RiskType, ...]
+    discovered_on: date
+    period: str
+    description: str = ""
+    department: Department | None = None
+    tier: Tier | None = None
+    batch_id: str | None = None
+    disaster_kind: DisasterKind | None = None
+    problems: tuple[Problem, ...] = ()
+    case_number: int | None = None  # the case it opened or joined; None for a duplicate
+    duplicate_of: str | None = None
+
+
+@dataclass
+class Step:
+    """One step of a four-step procedure (identification or risk elimination)."""
+
+    occurred_on: date
+    decision: Decision
+    reason: str = ""
+
+
+@dataclass
+class Procedure:
+    """The four steps: household visit, village deliberation & notice, township review, county.
+
+    Steps 2 and 3 may be taken in either order (or the same day) once step 1 has passed;
+    step 4 needs both to have passed. A step that does not pass ends the procedure.
+    """
+
+    home_visit: Step | None = None
+    village_notice: Step | None = None
+    township_review: Step | None = None
+    county_decision: Step | None = None
+
+    @property
+    def steps(self) -> tuple[Step | None, Step | None, Step | None, Step | None]:
+        return (self.home_visit, self.village_notice, self.township_review, self.county_decision)
+
+    @property
+    def rejected_step(self) -> Step | None:
+        """The step that did not pass, if any (it ended the procedure)."""
+        return next((s for s in self.steps if s and s.decision is Decision.REJECTED), None)
+
+    @property
+    def rejected(self) -> bool:
+        return self.rejected_step is not None
+
+    @property
+    def finished(self) -> bool:
+        return self.rejected or self.county_decision is not None
+
+    @property
+    def owed_steps(self) -> tuple[str, ...]:
+        """Names of steps 2–4 not yet taken (what a green-channel case still owes)."""
+        names = ("village_notice", "township_review", "county_decision")
+        return tuple(n for n in names if getattr(self, n) is None)
+
+
+@dataclass
+class GreenChannel:
+    """绿色通道: help before steps 2–4, which stay owed until done."""
+
+    opened_on: date
+    hardship: SuddenHardship
+    studied_on: date  # 村两委研究
+    approved_on: date  # 县乡审核通过
+
+
+@dataclass
+class Case:
+    """One case: from the first alert through identification and help to its end.
+
+    A household has at most one active case; a new risk after the case ended (rejected, closed
+    or risk eliminated) opens a new one — after an elimination that is a re-entry. Dates of
+    inclusion, closure and elimination are the dates of the steps that decided them, so a
+    correction of a step's date corrects them too.
+    """
+
+    number: int
+    opened_on: date  # discovery date of the alert that opened it: starts the 15-day clock
+    alert_ids: list[str]
+    risk_types: tuple[RiskType, ...]
+    re_entry: bool = False
+    identification: Procedure = field(default_factory=Procedure)
+    risk_clear: bool = False  # 风险明确, found at the household visit
+    objections: tuple[str, ...] = ()
+    disqualifying_found: bool = False
+    green_channel: GreenChannel | None = None
+    category: Category | None = None
+    simplified_approval: bool = False
+    elimination: Procedure | None = None
+    elimination_mode: EliminationMode | None = None
+
+    @property
+    def included_on(self) -> date | None:
+        step = self.identification.county_decision
+        return step.occurred_on if step and step.decision is Decision.PASSED else None
+
+    @property
+    def closed_on(self) -> date | None:
+        """Date the case ended without inclusion (no risk found, or rejected at a step)."""
+        step = self.identification.rejected_step
+        return step.occurred_on if step else None
+
+    @property
+    def closed_reason(self) -> str:
+        step = self.identification.rejected_step
+        return step.reason if step else ""
+
+    @property
+    def eliminated_on(self) -> date | None:
+        step = self.elimination.county_decision if self.elimination else None
+        return step.occurred_on if step and step.decision is Decision.PASSED else None
+
+    @property
+    def included(self) -> bool:
+        return self.included_on is not None
+
+    @property
+    def closed(self) -> bool:
+        return self.identification.rejected
+
+    @property
+    def eliminated(self) -> bool:
+        return self.eliminated_on is not None
+
+    @property
+    def active(self) -> bool:
+        """Still open: being identified, or a monitored case whose risk is not yet eliminated."""
+        return not self.closed and not self.eliminated
+
+    @property
+    def monitored(self) -> bool:
+        """The household is a monitoring object through this case."""
+        return self.included and not self.eliminated
+
+    @property
+    def helpable(self) -> bool:
+        """Help may be given: monitored, or a green-channel case still open."""
+        return self.monitored or (self.green_channel is not None and self.active)
+
+    @property
+    def eliminating(self) -> bool:
+        """A risk-elimination procedure is under way."""
+        return self.elimination is not None and not self.elimination.finished
+
+    @property
+    def days_to_inclusion(self) -> int | None:
+        """Days from discovery to inclusion (the notice's limit is 15)."""
+        return (self.included_on - self.opened_on).days if self.included_on else None
+
+    @property
+    def stage(self) -> CaseStage:
+        if self.closed:
+            return CaseStage.CLOSED
+        if self.eliminated:
+            return CaseStage.ELIMINATED
+        if self.eliminating:
+            return CaseStage.ELIMINATING
+        if self.included:
+            return CaseStage.MONITORED
+        if self.identification.home_visit is None:
+            return CaseStage.AWAITING_VISIT
+        if self.identification.owed_steps != ("county_decision",):
+            return CaseStage.IDENTIFYING
+        return CaseStage.AWAITING_COUNTY
+
+
+@dataclass
+class RiskAnalysis:
+    """研判: causes, labour capacity and needs, per case."""
+
+    case_number: int
+    occurred_on: date
+    causes: tuple[RiskType, ...]
+    labour_capacity: LabourCapacity
+    needs: tuple[MeasureType, ...]
+    notes: str = ""
+
+
+@dataclass
+class Measure:
+    """A help measure (帮扶措施): assigned → in place → ended."""
+
+    measure_id: str
+    case_number: int
+    measure_type: MeasureType
+    department: Department
+    responsible_person: str
+    started_on: date
+    status: MeasureStatus = MeasureStatus.PLANNED
+    amount: Decimal | None = None
+    in_place_on: date | None = None
+    ended_on: date | None = None
+    end_reason: str = ""
+
+
+@dataclass
+class Visit:
+    """A monthly household visit (入户走访) with the six checks."""
+
+    visit_id: str
+    occurred_on: date
+    visitor: str
+    checks: dict[Check, bool]
+    income_change: Decimal = Decimal(0)
+    spending_change: Decimal = Decimal(0)
+    notes: str = ""
+
+    @property
+    def failed_checks(self) -> tuple[Check, ...]:
+        return tuple(c for c in Check if not self.checks.get(c, False))
+
+
+@dataclass
+class IncomeAssessment:
+    """Per-capita net income (domain.md §4) as assessed, with the line in force that day."""
+
+    assessment_id: str
+    occurred_on: date
+    year: int
+    wages: Decimal
+    business: Decimal
+    property: Decimal
+    transfers: Decimal
+    production_costs: Decimal
+    household_size: int
+    line_in_force: Decimal
+
+    @property
+    def net_income(self) -> Decimal:
+        gross = self.wages + self.business + self.property + self.transfers
+        return gross - self.production_costs
+
+    @property
+    def per_capita(self) -> Decimal:
+        return (self.net_income / self.household_size).quantize(Decimal("0.01"))
+
+    @property
+    def below_line(self) -> bool:
+        return self.per_capita < self.line_in_force
+
+
+@dataclass
+class ReliefPayout:
+    """A 防贫保 payout."""
+
+    payout_id: str
+    case_number: int
+    occurred_on: date
+    cause: RiskType
+    amount: Decimal
+    beneficiary_id_number: str | None = None
+
+
+@dataclass
+class Correction:
+    """What a correction changed: the event it corrects, the new values and why."""
+
+    corrects_version: int
+    subject: str
+    changes: dict[str, object]
+    reason: str
+    occurred_on: date
+
+
+__all__ = [
+    "Actor",
+    "Alert",
+    "Case",
+    "Correction",
+    "GreenChannel",
+    "IncomeAssessment",
+    "Measure",
+    "Member",
+    "MemberDetails",
+    "Procedure",
+    "ReliefPayout",
+    "RiskAnalysis",
+    "Step",
+    "Visit",
+    "Finding",
+]
