@@ -228,7 +228,9 @@ class Household(Aggregate):
             raise InvalidValue("MEMBER_DUPLICATE", f"家庭成员身份证号码重复：{duplicate}", "members")
         heads = [m for m in checked if m.relation is Relation.HEAD]
         if len(heads) != 1:
-            raise InvalidValue("HEAD_REQUIRED", "家庭成员中须有且只有一名户主（与户主关系为“本人”）", "members")
+            raise InvalidValue(
+                "HEAD_REQUIRED", "家庭成员中须有且只有一名户主（与户主关系为“本人”）", "members"
+            )
         return cls._create(
             cls.Registered,
             id=household_id(code),
@@ -1204,7 +1206,10 @@ class Household(Aggregate):
 
         def apply_to(self, household: Household) -> None:
             kind = self.corrects_subject.split(":", 1)[0]
-            _apply_changes(household.subject_record(self.corrects_subject), kind, self.changes)
+            record = household.subject_record(self.corrects_subject)
+            _apply_changes(record, kind, self.changes)
+            if isinstance(record, Alert):
+                household._follow_alert_correction(record)
             household.corrections.append(Correction(
                 self.corrects_version, self.corrects_subject, dict(self.changes), self.reason,
                 self.occurred_on,
@@ -1230,6 +1235,20 @@ class Household(Aggregate):
             corrects_version=corrects_version, corrects_subject=subject, changes=stored,
             reason=reason,
         )
+
+    def _follow_alert_correction(self, alert: Alert) -> None:
+        """A corrected alert corrects what its case took from it: the discovery date that
+        starts the 15-day clock, and (before the county decided) the case's risk types."""
+        if alert.case_number is None:
+            return
+        case = self.cases[alert.case_number - 1]
+        if case.alert_ids[0] == alert.alert_id:
+            case.opened_on = alert.discovered_on
+        if not case.included:
+            kinds: tuple[RiskType, ...] = ()
+            for alert_id in case.alert_ids:
+                kinds += self.alerts[alert_id].risk_types
+            case.risk_types = tuple(dict.fromkeys(kinds))
 
     def subject_record(self, subject: str) -> Any:
         """The record a subject key names (household, member, alert, step, case, …)."""
@@ -1328,7 +1347,9 @@ class Household(Aggregate):
     def _case_in_identification(self, case_number: int) -> Case:
         case = self._case(case_number)
         if case.closed:
-            raise RuleViolation("CASE_CLOSED", f"第 {case_number} 号案件已关闭：{case.closed_reason}", "case_number")
+            raise RuleViolation(
+                "CASE_CLOSED", f"第 {case_number} 号案件已关闭：{case.closed_reason}", "case_number"
+            )
         if case.included:
             raise RuleViolation("CASE_DECIDED", f"第 {case_number} 号案件已认定为监测对象", "case_number")
         return case
@@ -1362,7 +1383,8 @@ class Household(Aggregate):
         than the date of the step it follows."""
         name = STEP_NAMES[step]
         if procedure.rejected:
-            raise RuleViolation("PROCEDURE_ENDED", f"程序已在“{STEP_NAMES[_rejected_name(procedure)]}”环节终止", "case_number")
+            ended_at = STEP_NAMES[_rejected_name(procedure)]
+            raise RuleViolation("PROCEDURE_ENDED", f"程序已在“{ended_at}”环节终止", "case_number")
         if getattr(procedure, step) is not None:
             raise RuleViolation("STEP_DONE", f"“{name}”已完成，不能重复", "case_number")
         if step == "home_visit":

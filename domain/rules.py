@@ -134,7 +134,9 @@ def elimination_blockers(
     if line_in_force is None:
         blockers.append(("INCOME_LINE_MISSING", f"{on} 没有生效的收入监测标准"))
     elif assessment is None:
-        blockers.append(("ELIMINATION_NO_INCOME_ASSESSMENT", "没有收入核算，无法判断收入是否稳定超过监测标准"))
+        blockers.append((
+            "ELIMINATION_NO_INCOME_ASSESSMENT", "没有收入核算，无法判断收入是否稳定超过监测标准"
+        ))
     elif assessment.per_capita < line_in_force:
         blockers.append((
             "ELIMINATION_INCOME_BELOW_LINE",
@@ -142,7 +144,9 @@ def elimination_blockers(
         ))
     visit = household.latest_visit(on)
     if visit is None or (included_on is not None and visit.occurred_on < included_on):
-        blockers.append(("ELIMINATION_GUARANTEE_UNVERIFIED", "纳入监测后没有入户走访核实“两不愁三保障”及饮水安全"))
+        blockers.append((
+            "ELIMINATION_GUARANTEE_UNVERIFIED", "纳入监测后没有入户走访核实“两不愁三保障”及饮水安全"
+        ))
     elif visit.failed_checks:
         failed = "、".join(visit.failed_checks)
         blockers.append(("ELIMINATION_GUARANTEE_FAILING", f"最近一次走访{failed}未保障，不得消除风险"))

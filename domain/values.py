@@ -367,6 +367,7 @@ __all__ = [
     "Alert",
     "Case",
     "Correction",
+    "Finding",
     "GreenChannel",
     "IncomeAssessment",
     "Measure",
@@ -377,5 +378,4 @@ __all__ = [
     "RiskAnalysis",
     "Step",
     "Visit",
-    "Finding",
 ]

@@ -1,0 +1,92 @@
+"""Settings, built once at the edge (CLI, server, tests) and passed down.
+
+Nothing else reads the environment: `Settings.from_environ` is the one place that does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+DEFAULT_SQLITE_PATH = Path("var/fangpin.sqlite3")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the event log lives and how the application keeps aggregates.
+
+    ``database_url`` chooses the back end: ``None`` or ``sqlite:///path`` is the embedded SQLite
+    file (the default, under ``./var/``); ``postgresql://user@host:port/dbname`` is PostgreSQL.
+    """
+
+    database_url: str | None = None
+    sqlite_path: Path = DEFAULT_SQLITE_PATH
+    postgres_schema: str | None = None
+    #: Take a snapshot of a household every this many events (0: never).
+    snapshot_interval: int = 25
+    #: Households kept in memory between commands (0: none).
+    aggregate_cache_size: int = 5000
+    postgres_pool_size: int = 5
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        """Settings from ``FANGPIN_*`` variables (``FANGPIN_DATABASE_URL``, ``FANGPIN_SQLITE_PATH``,
+        ``FANGPIN_POSTGRES_SCHEMA``, ``FANGPIN_SNAPSHOT_INTERVAL``, ``FANGPIN_CACHE_SIZE``)."""
+        settings = cls(database_url=environ.get("FANGPIN_DATABASE_URL") or None)
+        if environ.get("FANGPIN_SQLITE_PATH"):
+            settings = replace(settings, sqlite_path=Path(environ["FANGPIN_SQLITE_PATH"]))
+        if environ.get("FANGPIN_POSTGRES_SCHEMA"):
+            settings = replace(settings, postgres_schema=environ["FANGPIN_POSTGRES_SCHEMA"])
+        if environ.get("FANGPIN_SNAPSHOT_INTERVAL"):
+            settings = replace(settings, snapshot_interval=int(environ["FANGPIN_SNAPSHOT_INTERVAL"]))
+        if environ.get("FANGPIN_CACHE_SIZE"):
+            settings = replace(settings, aggregate_cache_size=int(environ["FANGPIN_CACHE_SIZE"]))
+        return settings
+
+    @property
+    def backend(self) -> str:
+        """``"postgres"`` or ``"sqlite"``."""
+        if self.database_url and urlparse(self.database_url).scheme.startswith("postgres"):
+            return "postgres"
+        return "sqlite"
+
+    @property
+    def sqlite_file(self) -> Path:
+        if self.database_url and self.database_url.startswith("sqlite:///"):
+            return Path(self.database_url.removeprefix("sqlite:///"))
+        return self.sqlite_path
+
+    def describe(self) -> str:
+        """Where the log is, for people (no password)."""
+        if self.backend == "sqlite":
+            return f"SQLite {self.sqlite_file}"
+        url = urlparse(self.database_url or "")
+        schema = f" schema {self.postgres_schema}" if self.postgres_schema else ""
+        return f"PostgreSQL {url.hostname}:{url.port or 5432}/{url.path.lstrip('/')}{schema}"
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing library's settings for these settings."""
+        env = {
+            "MAPPER_TOPIC": "application.mapper:MsgspecMapper",
+            "AGGREGATE_CACHE_MAXSIZE": str(self.aggregate_cache_size),
+            "IS_SNAPSHOTTING_ENABLED": "y" if self.snapshot_interval else "n",
+        }
+        if self.backend == "sqlite":
+            self.sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+            env.update(PERSISTENCE_MODULE="eventsourcing.sqlite", SQLITE_DBNAME=str(self.sqlite_file))
+            return env
+        url = urlparse(self.database_url or "")
+        env.update(
+            PERSISTENCE_MODULE="eventsourcing.postgres",
+            POSTGRES_DBNAME=url.path.lstrip("/") or "postgres",
+            POSTGRES_HOST=url.hostname or "127.0.0.1",
+            POSTGRES_PORT=str(url.port or 5432),
+            POSTGRES_USER=unquote(url.username or "postgres"),
+            POSTGRES_PASSWORD=unquote(url.password or ""),
+            POSTGRES_POOL_SIZE=str(self.postgres_pool_size),
+        )
+        if self.postgres_schema:
+            env["POSTGRES_SCHEMA"] = self.postgres_schema
+        return env

@@ -1,0 +1,206 @@
+"""The ``fangpin`` command line: one entry point, subcommands per job.
+
+    fangpin demo [--households N] [--seed S]   load a synthetic county and summarise it
+    fangpin summary                             households, monitoring objects, open cases
+    fangpin household show CODE [--as-of T | --version N]
+    fangpin household history CODE
+    fangpin income-line set YEAR YUAN [--effective-from D] [--reason R]
+    fangpin income-line show [--on D] [--as-of T]
+
+Settings come from ``FANGPIN_*`` environment variables (see `application.settings.Settings`);
+by default the log is the SQLite file ``var/fangpin.sqlite3``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+
+from application.app import CaseFiles
+from application.settings import Settings
+from domain.codes import Category, Role
+from domain.errors import DomainError
+from domain.identity import mask_id_number
+from domain.values import Actor
+
+CLI_USER = Actor("cli", Role.COUNTY_CENTRE)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    settings = Settings.from_environ(os.environ)
+    try:
+        with CaseFiles(settings) as app:
+            return args.run(app, args)
+    except DomainError as error:
+        field = f"（字段：{error.field}）" if error.field else ""
+        print(f"错误 {error.code}：{error.message}{field}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fangpin", description="防贫监测帮扶 — county case files")
+    commands = parser.add_subparsers(title="commands")
+
+    demo = commands.add_parser("demo", help="load a synthetic demo county and summarise it")
+    demo.add_argument("--households", type=int, default=300)
+    demo.add_argument("--seed", type=int, default=2025)
+    demo.set_defaults(run=_demo)
+
+    summary = commands.add_parser("summary", help="households, monitoring objects, open cases")
+    summary.set_defaults(run=_summary)
+
+    household = commands.add_parser("household", help="read one household's case file")
+    household_commands = household.add_subparsers(title="household commands")
+    show = household_commands.add_parser("show", help="the case file now, as of a time or version")
+    show.add_argument("code")
+    when = show.add_mutually_exclusive_group()
+    when.add_argument("--as-of", type=_moment, help="recorded time, e.g. 2025-06-30T18:00+08:00")
+    when.add_argument("--version", type=int)
+    show.set_defaults(run=_show_household)
+    history = household_commands.add_parser("history", help="every recorded fact in order")
+    history.add_argument("code")
+    history.set_defaults(run=_history)
+
+    line = commands.add_parser("income-line", help="the county's income monitoring line")
+    line_commands = line.add_subparsers(title="income-line commands")
+    set_line = line_commands.add_parser("set", help="set a year's line (yuan per capita)")
+    set_line.add_argument("year", type=int)
+    set_line.add_argument("yuan", type=_money)
+    set_line.add_argument("--effective-from", type=date.fromisoformat)
+    set_line.add_argument("--reason", default="")
+    set_line.set_defaults(run=_set_line)
+    show_line = line_commands.add_parser("show", help="the line in force on a day")
+    show_line.add_argument("--on", type=date.fromisoformat, default=None)
+    show_line.add_argument("--as-of", type=_moment)
+    show_line.set_defaults(run=_show_line)
+    return parser
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        from domain.rules import CHINA_TIME
+
+        moment = moment.replace(tzinfo=CHINA_TIME)
+    return moment
+
+
+def _money(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"不是金额：{text}") from None
+
+
+def _demo(app: CaseFiles, args: argparse.Namespace) -> int:
+    from application.demo import load_demo
+
+    print(f"载入演示县（{args.households} 户，种子 {args.seed}）到 {app.settings.describe()} …")
+
+    def progress(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        end = "\n" if done >= total else ""
+        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end, flush=True)
+
+    load_demo(app, households=args.households, seed=args.seed, progress=progress)
+    return _summary(app, args)
+
+
+def _summary(app: CaseFiles, args: argparse.Namespace) -> int:
+    households = 0
+    categories: Counter[Category] = Counter()
+    open_cases = eliminated = 0
+    for aggregate_id in app.iter_households():
+        household = app.household(aggregate_id)
+        households += 1
+        if household.category is not None:
+            categories[household.category] += 1
+        case = household.active_case
+        if case is not None and not case.included:
+            open_cases += 1
+        eliminated += sum(1 for c in household.cases if c.eliminated)
+    print(f"事件日志：{app.settings.describe()}（{app.max_position()} 条事件）")
+    print(f"农户：{households} 户")
+    print(f"监测对象：{sum(categories.values())} 户")
+    for category in Category:
+        print(f"  {category}：{categories[category]} 户")
+    print(f"认定中的案件：{open_cases} 件")
+    print(f"已消除风险：{eliminated} 件")
+    return 0
+
+
+def _show_household(app: CaseFiles, args: argparse.Namespace) -> int:
+    if args.as_of is not None:
+        household = app.household_as_of(args.code, args.as_of)
+    elif args.version is not None:
+        household = app.household_at_version(args.code, args.version)
+    else:
+        household = app.household(args.code)
+    print(f"户编号 {household.code}  {household.township}{household.village}  {household.address}")
+    print(f"户类型 {household.household_type}  版本 {household.version}")
+    for member in household.members.values():
+        status = f"（{member.leave_reason} {member.left_on}）" if member.left_on else ""
+        print(f"  {member.relation} {member.name} {mask_id_number(member.id_number)} "
+              f"{member.sex} {member.health} {member.labour_capacity}{status}")
+    for case in household.cases:
+        late = ""
+        if case.days_to_inclusion is not None and case.days_to_inclusion > 15:
+            late = f"（超时 {case.days_to_inclusion} 天）"
+        print(f"  案件 {case.number}：{case.stage} 发现于 {case.opened_on} "
+              f"风险 {'、'.join(case.risk_types)} 类别 {case.category or '—'}{late}")
+    for measure in household.measures.values():
+        print(f"  措施 {measure.measure_id}：{measure.measure_type} {measure.status} "
+              f"{measure.department} {measure.responsible_person}")
+    print(f"  走访 {len(household.visits)} 次，收入核算 {len(household.assessments)} 次")
+    return 0
+
+
+def _history(app: CaseFiles, args: argparse.Namespace) -> int:
+    for entry in app.history(args.code):
+        who = f"{entry.recorded_by.role}/{entry.recorded_by.user_id}" if entry.recorded_by else ""
+        details = "，".join(
+            f"{k}={_plain(v)}" for k, v in entry.details.items() if v not in (None, "", ())
+        )
+        print(f"{entry.version:>4} 发生 {entry.occurred_on} 记录 "
+              f"{entry.recorded_at.astimezone(UTC):%Y-%m-%d %H:%M} {who} {entry.event} {details}")
+    return 0
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, tuple | list):
+        return "、".join(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return "{" + "，".join(f"{_plain(k)}:{_plain(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _set_line(app: CaseFiles, args: argparse.Namespace) -> int:
+    result = app.set_income_line(
+        year=args.year, yuan_per_capita=args.yuan, effective_from=args.effective_from,
+        reason=args.reason, occurred_on=datetime.now(UTC).date(), by=CLI_USER,
+    )
+    print(f"{args.year} 年收入监测标准 {args.yuan} 元/人·年（日志位置 {result.position}）")
+    return 0
+
+
+def _show_line(app: CaseFiles, args: argparse.Namespace) -> int:
+    day = args.on or datetime.now(UTC).date()
+    line = app.income_line_on(day, as_of=args.as_of)
+    print(f"{day} 收入监测标准：{line if line is not None else '未设置'}")
+    return 0 if line is not None else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

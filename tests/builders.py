@@ -1,0 +1,48 @@
+"""Test data builders shared by the integration tests and benchmarks' checks."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain.codes import HouseholdType, Relation, Role
+from domain.identity import check_digit
+from domain.values import Actor, MemberDetails
+
+VILLAGE = Actor("grid-01", Role.VILLAGE_LIAISON)
+TOWNSHIP = Actor("township-01", Role.TOWNSHIP_WORKSTATION)
+COUNTY = Actor("county-01", Role.COUNTY_CENTRE)
+
+
+def id_number(birth: date, serial: int, area: str = "130630") -> str:
+    """A valid 18-digit ID number; odd ``serial`` is male, even female."""
+    first_17 = f"{area}{birth:%Y%m%d}{serial:03d}"
+    return first_17 + check_digit(first_17)
+
+
+HEAD_ID = id_number(date(1970, 5, 4), 11)
+SPOUSE_ID = id_number(date(1972, 8, 9), 22)
+CHILD_ID = id_number(date(2010, 2, 3), 31)
+
+
+def family() -> list[MemberDetails]:
+    return [
+        MemberDetails("王建国", HEAD_ID, Relation.HEAD),
+        MemberDetails("李秀英", SPOUSE_ID, Relation.SPOUSE),
+        MemberDetails("王小明", CHILD_ID, Relation.SON, in_school=True),
+    ]
+
+
+def registration(
+    code: str = "130630101001", household_type: HouseholdType = HouseholdType.ORDINARY
+) -> dict:
+    return {
+        "code": code,
+        "township": "银坊镇",
+        "village": "东村",
+        "address": "银坊镇东村12号",
+        "household_type": household_type,
+        "lifted_out_year": 2016 if household_type is HouseholdType.LIFTED_OUT else None,
+        "members": family(),
+        "occurred_on": date(2025, 1, 1),
+        "by": COUNTY,
+    }
