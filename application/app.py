@@ -9,7 +9,6 @@ is kept, and a retry reads the new state.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -18,15 +17,16 @@ from itertools import takewhile
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from application.cache import AggregateCache
 from application.errors import ConcurrentChange, HouseholdAlreadyRegistered, HouseholdNotFound
 from application.settings import Settings
 from domain.codes import Role
-from domain.errors import RuleViolation
+from domain.errors import DomainError, RuleViolation
 from domain.household import AlertOutcome, Household, household_id
 from domain.policy import INCOME_LINE_POLICY_ID, IncomeLinePolicy
 from domain.values import Actor, MemberDetails
@@ -92,6 +92,7 @@ class CaseFiles(Application[UUID]):
             self.snapshotting_intervals = {Household: self.settings.snapshot_interval}
             self.snapshotting_projectors = {Household: replay}
         super().__init__(env=self.settings.eventsourcing_env())
+        self._cache = AggregateCache(self.settings.aggregate_cache_size)
 
     # ------------------------------------------------------------------ households
 
@@ -101,20 +102,19 @@ class CaseFiles(Application[UUID]):
         by: Actor, command_id: str = "",
     ) -> CommandResult:
         """Register a household with its members (户编号 unique in the county)."""
-        try:
-            existing = self._get(household_id(code.strip()) if isinstance(code, str) else code)
-        except AggregateNotFoundError:
-            existing = None
-        if existing is not None:
-            if command_id and command_id in existing.command_ids:
-                return self._repeated(existing, command_id)
+        aggregate_id = household_id(code.strip()) if isinstance(code, str) else code
+
+        def create() -> Household:
+            return Household.register(
+                code=code, township=township, village=village, address=address,
+                household_type=household_type, members=members, lifted_out_year=lifted_out_year,
+                occurred_on=occurred_on, by=by, at=self.clock(), command_id=command_id,
+            )
+
+        def exists(household: Household) -> None:
             raise HouseholdAlreadyRegistered(code)
-        household = Household.register(
-            code=code, township=township, village=village, address=address,
-            household_type=household_type, members=members, lifted_out_year=lifted_out_year,
-            occurred_on=occurred_on, by=by, at=self.clock(), command_id=command_id,
-        )
-        return self._save(household, None, code)
+
+        return self._command(aggregate_id, str(code), command_id, exists, create=create)
 
     def join_member(self, household_code: str, **command: Any) -> CommandResult:
         """A person joins the household. See `Household.join_member`."""
@@ -223,18 +223,19 @@ class CaseFiles(Application[UUID]):
         reason: str = "", occurred_on: date, by: Actor, command_id: str = "",
     ) -> CommandResult:
         """Set the county's income monitoring line for a year (county centre)."""
-        at = self.clock()
-        try:
-            policy: IncomeLinePolicy = self._get(INCOME_LINE_POLICY_ID)
-        except AggregateNotFoundError:
-            policy = IncomeLinePolicy.start(occurred_on=occurred_on, by=SYSTEM, at=at)
-        if command_id and command_id in policy.command_ids:
-            return self._repeated(policy, command_id)
-        policy.set_line(
-            year=year, yuan_per_capita=yuan_per_capita, effective_from=effective_from,
-            reason=reason, occurred_on=occurred_on, by=by, at=at, command_id=command_id,
-        )
-        return self._save(policy, None, "收入监测标准")
+
+        def create() -> IncomeLinePolicy:
+            return IncomeLinePolicy.start(occurred_on=occurred_on, by=SYSTEM, at=self.clock())
+
+        def set_line(policy: IncomeLinePolicy) -> None:
+            policy.set_line(
+                year=year, yuan_per_capita=yuan_per_capita, effective_from=effective_from,
+                reason=reason, occurred_on=occurred_on, by=by, at=self.clock(),
+                command_id=command_id,
+            )
+
+        return self._command(INCOME_LINE_POLICY_ID, "收入监测标准", command_id, set_line,
+                             create=create, then_act=True)
 
     def income_line_policy(self, as_of: datetime | None = None) -> IncomeLinePolicy | None:
         """The policy as it stands, or as it was known at recorded time ``as_of``."""
@@ -283,6 +284,22 @@ class CaseFiles(Application[UUID]):
             raise HouseholdNotFound(str(code_or_id))
         return entries
 
+    def save(self, *aggregates: Any, **kwargs: Any) -> list[Recording]:
+        """Save the pending events of the given aggregates in one transaction.
+
+        The library's `save` checks each object against runtime protocols, which costs more
+        than the rest of a one-event command's Python; everything saved here is an aggregate.
+        """
+        processing = ProcessingEvent[UUID]()
+        for aggregate in aggregates:
+            processing.events.extend(aggregate.collect_events())
+            processing.aggregates[aggregate.id] = aggregate
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        return recordings
+
     def position_of(self, aggregate_id: UUID, version: int) -> int:
         """The notification id (log position) of an aggregate's event."""
         recorder = self.recorder
@@ -318,7 +335,12 @@ class CaseFiles(Application[UUID]):
         return code_or_id if isinstance(code_or_id, UUID) else household_id(code_or_id.strip())
 
     def _get(self, aggregate_id: UUID) -> Any:
-        return self.repository.get(aggregate_id, projector_func=replay)
+        """A private copy of the aggregate as recorded now (raises AggregateNotFoundError)."""
+        aggregate = self._cache.copy(aggregate_id)
+        if aggregate is None:
+            return self.repository.get(aggregate_id, projector_func=replay)
+        newer = list(self.events.get(aggregate_id, gt=aggregate.version))
+        return replay(aggregate, newer) if newer else aggregate
 
     def _as_of(self, aggregate_id: UUID, recorded_at: datetime) -> Any:
         events = takewhile(lambda e: e.timestamp <= recorded_at, self.events.get(aggregate_id))
@@ -331,32 +353,69 @@ class CaseFiles(Application[UUID]):
         self, code: str, method: str, command: dict[str, Any], **extra: Any
     ) -> CommandResult:
         command_id = command.pop("command_id", "") or ""
-        household = self.household(code)
-        if command_id and command_id in household.command_ids:
-            return self._repeated(household, command_id)
-        outcome = getattr(household, method)(
-            **command, **extra, at=self.clock(), command_id=command_id
-        )
-        return self._save(household, outcome, code)
+
+        def act(household: Household) -> Any:
+            return getattr(household, method)(
+                **command, **extra, at=self.clock(), command_id=command_id
+            )
+
+        return self._command(self._household_id(code), code, command_id, act)
+
+    def _command(
+        self, aggregate_id: UUID, label: str, command_id: str, act: Callable[[Any], Any], *,
+        create: Callable[[], Any] | None = None, then_act: bool = False,
+    ) -> CommandResult:
+        """Run one command on one aggregate and save what it triggered.
+
+        The aggregate comes live from the cache (or from the log) and is held under its lock.
+        A command id the aggregate has recorded answers as the first time. A refusal is
+        checked once more against events another process may have recorded since the
+        aggregate was cached. ``create`` makes the aggregate when the log has none (and
+        ``then_act`` runs the command on the new aggregate too).
+        """
+        with self._cache.lock(aggregate_id):
+            aggregate = self._cache.take(aggregate_id)
+            from_cache = aggregate is not None
+            if aggregate is None:
+                try:
+                    aggregate = self.repository.get(aggregate_id, projector_func=replay)
+                except AggregateNotFoundError:
+                    if create is None:
+                        raise HouseholdNotFound(label) from None
+                    aggregate = create()
+                    if then_act:
+                        act(aggregate)
+                    return self._save(aggregate, None, label)
+            while True:
+                if command_id and command_id in aggregate.command_ids:
+                    self._cache.put(aggregate)
+                    return self._repeated(aggregate, command_id)
+                try:
+                    outcome = act(aggregate)
+                except DomainError:
+                    if aggregate.pending_events:
+                        raise  # a rule broke half-way: drop the aggregate, reload next time
+                    newer = list(self.events.get(aggregate_id, gt=aggregate.version)) if (
+                        from_cache) else []
+                    if newer:
+                        aggregate, from_cache = replay(aggregate, newer), False
+                        continue
+                    self._cache.put(aggregate)
+                    raise
+                return self._save(aggregate, outcome, label)
 
     def _save(self, aggregate: Any, outcome: Any, label: str) -> CommandResult:
         try:
             recordings = self.save(aggregate)
         except IntegrityError:
-            self._evict(aggregate.id)
             raise ConcurrentChange(label) from None
+        self._cache.put(aggregate)
         return CommandResult(
             aggregate_id=aggregate.id,
             version=aggregate.version,
             position=recordings[-1].notification.id,
             outcome=outcome,
         )
-
-    def _evict(self, aggregate_id: UUID) -> None:
-        cache = self.repository.cache
-        if cache is not None:
-            with contextlib.suppress(KeyError):
-                cache.get(aggregate_id, evict=True)
 
     def _repeated(self, aggregate: Any, command_id: str) -> CommandResult:
         version = aggregate.command_ids[command_id]

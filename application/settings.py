@@ -70,7 +70,6 @@ class Settings:
         """The eventsourcing library's settings for these settings."""
         env = {
             "MAPPER_TOPIC": "application.mapper:MsgspecMapper",
-            "AGGREGATE_CACHE_MAXSIZE": str(self.aggregate_cache_size),
             "IS_SNAPSHOTTING_ENABLED": "y" if self.snapshot_interval else "n",
         }
         if self.backend == "sqlite":

@@ -1,0 +1,1 @@
+"""Benchmarks: each measures the project beside a raw-database baseline in the same run."""

@@ -1,0 +1,160 @@
+"""Commands and loads of the case file against plain sqlite3 / psycopg doing the same I/O.
+
+- one-event command: load a household + check the rule + save one event, against a raw
+  single-row insert per transaction (target ≥ 30%);
+- load a 50-event household from storage (no aggregate cache), against a raw select of its
+  50 rows (target ≥ 25%).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from dataclasses import replace
+from datetime import date
+
+import psycopg
+
+from application.app import CaseFiles
+from application.settings import Settings
+from bench.common import (
+    ALL_PASSED,
+    BY,
+    Clock,
+    Result,
+    backend_settings,
+    fifty_event_household,
+    rate,
+)
+
+COMMANDS = 400
+SNAPSHOT_INTERVAL = 20
+LOADS = 300
+PAYLOAD = b'{"occurred_on":"2025-03-01","recorded_by":{"user_id":"bench","role":"x"},' + b"x" * 200 + b"}"
+
+
+class RawStore:
+    """The same table shape and I/O as the event store, with no framework in between."""
+
+    def __init__(self, app: CaseFiles) -> None:
+        self.backend = app.settings.backend
+        if self.backend == "sqlite":
+            self.conn = sqlite3.connect(str(app.settings.sqlite_file) + ".raw", isolation_level=None)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=FULL")  # what the library's SQLite store uses
+            self.conn.execute(
+                "CREATE TABLE raw_events (originator_id TEXT, originator_version INTEGER, topic TEXT,"
+                " state BLOB, PRIMARY KEY (originator_id, originator_version))"
+            )
+            self.mark = "?"
+        else:
+            schema = app.settings.postgres_schema
+            self.conn = psycopg.connect(app.settings.database_url, autocommit=True)
+            self.conn.execute(f'SET search_path TO "{schema}"')
+            self.conn.execute(
+                "CREATE TABLE raw_events (notification_id bigserial, originator_id uuid, "
+                "originator_version int, topic text, state bytea, "
+                "PRIMARY KEY (originator_id, originator_version))"
+            )
+            self.mark = "%s"
+        self.insert_sql = f"INSERT INTO raw_events VALUES ({', '.join([self.mark] * 4)})"
+        if self.backend == "postgres":
+            self.insert_sql = ("INSERT INTO raw_events (originator_id, originator_version, topic, state)"
+                               " VALUES (%s, %s, %s, %s)")
+        self.select_sql = (f"SELECT * FROM raw_events WHERE originator_id = {self.mark} "
+                           "ORDER BY originator_version")
+        key = uuid.uuid4()
+        self.sql_key = key.hex if self.backend == "sqlite" else key
+
+    def insert_one(self) -> None:
+        """One row per transaction, for a different household each time (as the commands do)."""
+        key = uuid.uuid4()
+        self._insert(key.hex if self.backend == "sqlite" else key, 51)
+
+    def insert_history(self) -> None:
+        """The 50 rows of one household, for the select baseline."""
+        for version in range(1, 51):
+            self._insert(self.sql_key, version)
+
+    def _insert(self, key: object, version: int) -> None:
+        if self.backend == "sqlite":
+            self.conn.execute("BEGIN")
+            self.conn.execute(self.insert_sql, (key, version, "t", PAYLOAD))
+            self.conn.execute("COMMIT")
+        else:
+            self.conn.execute(self.insert_sql, (key, version, "t", PAYLOAD))
+
+    def select_fifty(self) -> None:
+        rows = self.conn.execute(self.select_sql, (self.sql_key,)).fetchall()
+        assert len(rows) == 50, len(rows)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def run(backend: str) -> list[Result]:
+    results = []
+    with backend_settings(backend, snapshot_interval=SNAPSHOT_INTERVAL) as settings:
+        clock = Clock()
+        app = CaseFiles(settings, clock=clock)
+        raw = RawStore(app)
+        try:
+            results.append(_commands(app, raw, clock, backend))
+            results.extend(_loads(settings, raw, clock, backend))
+        finally:
+            raw.close()
+            app.close()
+    return results
+
+
+def _commands(app: CaseFiles, raw: RawStore, clock: Clock, backend: str) -> Result:
+    """Each command records one visit on a different 50-event household (as a county's day of
+    work does), so no household grows unrealistically over the run."""
+    codes = [f"CMD{n}" for n in range(COMMANDS)]
+    for start in range(0, COMMANDS, 100):
+        app.save(*(fifty_event_household(code, clock()) for code in codes[start:start + 100]))
+    for code in codes:  # warm the state cache, as a running server would be
+        app.household(code)
+    runs = iter(range(1000))
+    queue: list[str] = []
+
+    def command() -> None:
+        if not queue:
+            run = next(runs)
+            queue.extend(f"{run}:{code}" for code in codes)
+        key = queue.pop()
+        app.record_visit(key.split(":", 1)[1], visit_id=f"B{key}", visitor="网格员",
+                         checks=ALL_PASSED, occurred_on=date(2026, 1, 1), by=BY)
+
+    ours = rate(command, COMMANDS)
+    theirs = rate(raw.insert_one, COMMANDS)
+    return Result("one-event command (load+check+save) vs raw 1-row insert", backend, ours, theirs,
+                  target=0.30)
+
+
+def _loads(settings: Settings, raw: RawStore, clock: Clock, backend: str) -> list[Result]:
+    """A 50-event household read from storage with no in-memory cache."""
+    raw.insert_history()
+    theirs = rate(raw.select_fifty, LOADS)
+    results = []
+    for label, interval in ((f"snapshot every {SNAPSHOT_INTERVAL}: snapshot + 10 events",
+                             SNAPSHOT_INTERVAL), ("no snapshots: replay all 50 events", 0)):
+        app = CaseFiles(replace(settings, aggregate_cache_size=0, snapshot_interval=interval),
+                        clock=clock)
+        try:
+            code = f"LOAD{interval}"
+            app.save(fifty_event_household(code, clock()))
+            if interval:  # saving took snapshots at versions 20 and 40: loads read 40 + 10 events
+                snapshots = app.snapshots.get(app.household(code).id, desc=True, limit=1)
+                assert [s.originator_version for s in snapshots] == [40]
+            assert app.household(code).version == 50
+
+            def load(app: CaseFiles = app, code: str = code) -> None:
+                app.household(code)
+
+            ours = rate(load, LOADS)
+            results.append(Result(f"load a 50-event household ({label}) vs raw select of 50 rows",
+                                  backend, ours, theirs, target=0.25 if interval else None))
+        finally:
+            app.close()
+    return results

@@ -1,0 +1,153 @@
+"""Shared helpers: timing, back ends, fixtures for benchmark households."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+
+from application.settings import Settings
+from domain.codes import (
+    Category,
+    Channel,
+    Check,
+    Decision,
+    Department,
+    Finding,
+    HouseholdType,
+    LabourCapacity,
+    MeasureType,
+    Relation,
+    RiskType,
+    Role,
+    Tier,
+)
+from domain.household import Household
+from domain.identity import check_digit
+from domain.values import Actor, MemberDetails
+
+POSTGRES_URL = os.environ.get("FANGPIN_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REPEATS = int(os.environ.get("FANGPIN_BENCH_REPEATS", "5"))
+BY = Actor("bench", Role.COUNTY_CENTRE)
+
+
+@dataclass
+class Result:
+    name: str
+    backend: str
+    ours: float
+    raw: float
+    unit: str = "/s"
+    target: float | None = None
+
+    @property
+    def ratio(self) -> float:
+        return self.ours / self.raw
+
+    def row(self) -> str:
+        target = f"≥ {self.target:.0%}" if self.target is not None else ""
+        verdict = "" if self.target is None else ("met" if self.ratio >= self.target else "MISSED")
+        return (f"| {self.name} | {self.backend} | {self.ours:,.0f}{self.unit} | {self.raw:,.0f}{self.unit} "
+                f"| {self.ratio:.0%} | {target} {verdict} |")
+
+
+def rate(operation: Callable[[], None], count: int, repeats: int = REPEATS) -> float:
+    """Median operations per second over ``repeats`` runs of ``count`` operations."""
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(count):
+            operation()
+        rates.append(count / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def postgres_available() -> bool:
+    try:
+        with psycopg.connect(POSTGRES_URL, connect_timeout=3) as conn:
+            conn.execute("select 1")
+        return True
+    except psycopg.Error:
+        return False
+
+
+@contextmanager
+def backend_settings(backend: str, **overrides: object) -> Iterator[Settings]:
+    """Fresh settings on a throw-away SQLite file or PostgreSQL schema."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield Settings(sqlite_path=Path(tmp) / "bench.sqlite3", **overrides)  # type: ignore[arg-type]
+        return
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield Settings(database_url=POSTGRES_URL, postgres_schema=schema, **overrides)  # type: ignore[arg-type]
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def person(serial: int, birth: date = date(1970, 1, 1)) -> str:
+    first = f"130630{birth:%Y%m%d}{serial % 1000:03d}"
+    return first + check_digit(first)
+
+
+class Clock:
+    """Recording times one minute apart, so a household's recorded history is ordered."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+ALL_PASSED = dict.fromkeys(Check, True)
+
+
+def fifty_event_household(code: str, at: datetime) -> Household:
+    """A household whose case file holds 50 events of the usual kinds: registration, an alert,
+    the four identification steps, analysis, measures and monthly visits."""
+    head = person(11)
+    household = Household.register(
+        code=code, township="银坊镇", village="东村", address="东村1号",
+        household_type=HouseholdType.ORDINARY,
+        members=[MemberDetails("王建国", head, Relation.HEAD),
+                 MemberDetails("李秀英", person(22), Relation.SPOUSE)],
+        occurred_on=date(2020, 1, 1), by=BY, at=at,
+    )
+    household.raise_alert(alert_id="A1", channel=Channel.DEPARTMENT_ALERT, person_id_number=head,
+                          risk_types=[RiskType.ILLNESS], department=Department.MEDICAL_INSURANCE,
+                          tier=Tier.PROVINCIAL,
+                          period="2020-02", occurred_on=date(2020, 2, 1), by=BY, at=at)
+    household.verify_at_home(1, Finding.RISK_CONFIRMED, occurred_on=date(2020, 2, 2), by=BY, at=at)
+    household.conclude_village_deliberation(1, Decision.PASSED, notice_from=date(2020, 2, 3),
+                                            notice_to=date(2020, 2, 7), occurred_on=date(2020, 2, 8),
+                                            by=BY, at=at)
+    household.complete_township_review(1, Decision.PASSED, occurred_on=date(2020, 2, 4), by=BY, at=at)
+    household.decide_at_county(1, Decision.PASSED, category=Category.EDGE_OF_POVERTY, simplified=True,
+                               occurred_on=date(2020, 2, 10), by=BY, at=at)
+    household.analyse_risk(causes=[RiskType.ILLNESS], labour_capacity=LabourCapacity.WEAK,
+                           needs=[MeasureType.HEALTH], occurred_on=date(2020, 2, 11), by=BY, at=at)
+    household.assign_measure(measure_id="M1", measure_type=MeasureType.HEALTH,
+                             department=Department.HEALTH, responsible_person="赵医生",
+                             amount=Decimal(1000), occurred_on=date(2020, 2, 12), by=BY, at=at)
+    household.put_measure_in_place("M1", occurred_on=date(2020, 2, 20), by=BY, at=at)
+    day = date(2020, 3, 1)
+    while household.version < 50:
+        household.record_visit(visit_id=f"V{household.version}", visitor="网格员", checks=ALL_PASSED,
+                               income_change=Decimal("120.50"), occurred_on=day, by=BY, at=at)
+        day += timedelta(days=30)
+    return household
