@@ -338,7 +338,9 @@ class CaseFiles(Application[UUID]):
         """A private copy of the aggregate as recorded now (raises AggregateNotFoundError)."""
         aggregate = self._cache.copy(aggregate_id)
         if aggregate is None:
-            return self.repository.get(aggregate_id, projector_func=replay)
+            aggregate = self.repository.get(aggregate_id, projector_func=replay)
+            # Someone reading a case file is likely to act on it next: keep the loaded one live.
+            return self._cache.keep_and_copy(aggregate)
         newer = list(self.events.get(aggregate_id, gt=aggregate.version))
         return replay(aggregate, newer) if newer else aggregate
 

@@ -60,6 +60,19 @@ class AggregateCache:
             data = self._codec.encode(aggregate)
         return self._codec.decode(type(aggregate), data)
 
+    def keep_and_copy(self, aggregate: Any) -> Any:
+        """Keep a freshly loaded aggregate (unless a command already holds a live one) and
+        return a private copy of it for the reader."""
+        if self.maxsize <= 0:
+            return aggregate
+        with self.lock(aggregate.id):
+            with self._guard:
+                if aggregate.id in self._entries:
+                    return self._codec.decode(type(aggregate), self._codec.encode(aggregate))
+            data = self._codec.encode(aggregate)
+            self.put(aggregate)
+        return self._codec.decode(type(aggregate), data)
+
     def discard(self, aggregate_id: UUID) -> None:
         with self._guard:
             self._entries.pop(aggregate_id, None)

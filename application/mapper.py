@@ -40,6 +40,14 @@ class _SnapshotEnvelope(msgspec.Struct):
     state: msgspec.Raw
 
 
+_SNAPSHOT_ENVELOPE = msgspec.msgpack.Decoder(_SnapshotEnvelope)
+
+
+@cache
+def _snapshot_state_decoder(aggregate_topic: str) -> msgspec.msgpack.Decoder[Any]:
+    return msgspec.msgpack.Decoder(_aggregate_state_type(resolve_topic(aggregate_topic)))
+
+
 def _encode_hook(value: Any) -> Any:
     """Values msgspec does not encode natively (frozensets of enums are the only ones we use)."""
     if isinstance(value, frozenset | set):
@@ -115,6 +123,7 @@ class MsgspecMapper(Mapper[UUID]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._encoder = msgspec.json.Encoder(enc_hook=_encode_hook)
+        self._snapshot_encoder = msgspec.msgpack.Encoder(enc_hook=_encode_hook)
         self._decoders: dict[str, tuple[type, msgspec.json.Decoder[Any], bool]] = {}
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
@@ -124,7 +133,11 @@ class MsgspecMapper(Mapper[UUID]):
         class_version = getattr(type(domain_event), "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version
-        data = self._encoder.encode(state)
+        if isinstance(domain_event, CanSnapshotAggregate):
+            # Snapshots are a disposable cache of state: the compact, faster binary form.
+            data = self._snapshot_encoder.encode(state)
+        else:
+            data = self._encoder.encode(state)
         if self.compressor:
             data = self.compressor.compress(data)
         if self.cipher:
@@ -179,9 +192,8 @@ class MsgspecMapper(Mapper[UUID]):
 
     @staticmethod
     def _decode_snapshot(data: bytes) -> dict[str, Any]:
-        envelope = msgspec.json.decode(data, type=_SnapshotEnvelope)
-        aggregate_cls = resolve_topic(envelope.topic)
-        state = msgspec.json.decode(envelope.state, type=_aggregate_state_type(aggregate_cls))
+        envelope = _SNAPSHOT_ENVELOPE.decode(data)
+        state = _snapshot_state_decoder(envelope.topic).decode(envelope.state)
         return {"timestamp": envelope.timestamp, "topic": envelope.topic, "state": state}
 
     @staticmethod

@@ -49,16 +49,33 @@ class Result:
     raw: float
     unit: str = "/s"
     target: float | None = None
+    paired_ratio: float | None = None
 
     @property
     def ratio(self) -> float:
-        return self.ours / self.raw
+        """Median of per-run ratios when measured in pairs, else the ratio of medians."""
+        return self.paired_ratio if self.paired_ratio is not None else self.ours / self.raw
 
     def row(self) -> str:
         target = f"≥ {self.target:.0%}" if self.target is not None else ""
         verdict = "" if self.target is None else ("met" if self.ratio >= self.target else "MISSED")
         return (f"| {self.name} | {self.backend} | {self.ours:,.0f}{self.unit} | {self.raw:,.0f}{self.unit} "
                 f"| {self.ratio:.0%} | {target} {verdict} |")
+
+
+def paired(
+    ours: Callable[[], None], raw: Callable[[], None], count: int, repeats: int = REPEATS
+) -> tuple[float, float, float]:
+    """Rates of ``ours`` and ``raw`` measured in alternating runs (so both see the same noise):
+    (median rate of ours, median rate of raw, median of the per-run ratios)."""
+    ours_rates, raw_rates, ratios = [], [], []
+    for _ in range(repeats):
+        ours_rate = rate(ours, count, repeats=1)
+        raw_rate = rate(raw, count, repeats=1)
+        ours_rates.append(ours_rate)
+        raw_rates.append(raw_rate)
+        ratios.append(ours_rate / raw_rate)
+    return statistics.median(ours_rates), statistics.median(raw_rates), statistics.median(ratios)
 
 
 def rate(operation: Callable[[], None], count: int, repeats: int = REPEATS) -> float:

@@ -977,7 +977,8 @@ class Household(Aggregate):
 
         def apply_to(self, household: Household) -> None:
             household.visits.append(Visit(
-                self.visit_id, self.occurred_on, self.visitor, dict(self.checks),
+                self.visit_id, self.occurred_on, self.visitor,
+                tuple(check for check in Check if not self.checks[check]),
                 self.income_change, self.spending_change, self.notes,
             ))
 

@@ -300,14 +300,15 @@ class Visit:
     visit_id: str
     occurred_on: date
     visitor: str
-    checks: dict[Check, bool]
+    failed_checks: tuple[Check, ...]  # every one of the six checks not listed here passed
     income_change: Decimal = Decimal(0)
     spending_change: Decimal = Decimal(0)
     notes: str = ""
 
     @property
-    def failed_checks(self) -> tuple[Check, ...]:
-        return tuple(c for c in Check if not self.checks.get(c, False))
+    def checks(self) -> dict[Check, bool]:
+        """The six checks and whether each passed."""
+        return {check: check not in self.failed_checks for check in Check}
 
 
 @dataclass

@@ -1,0 +1,344 @@
+"""Help (帮扶, domain.md §7): risk analysis, measures, medical-insurance subsidy, 防贫保."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from household_kit import (
+    TOWNSHIP,
+    eliminate,
+    help_until_eliminable,
+    include,
+    make_id,
+    other_members,
+    raise_alert,
+    refused,
+    registered,
+    when,
+)
+
+from domain import rules
+from domain.codes import (
+    Category,
+    Department,
+    HouseholdType,
+    LabourCapacity,
+    MeasureStatus,
+    MeasureType,
+    RiskType,
+)
+from domain.household import Household
+
+D = date(2023, 3, 1)
+INCLUDED = D + timedelta(8)
+
+
+def monitored(household_type: HouseholdType = HouseholdType.ORDINARY, **kw) -> Household:
+    household = registered(household_type)
+    include(household, D, **kw)
+    assert household.is_monitoring_object
+    return household
+
+
+def assign(household: Household, measure_id: str = "M-1", on: date = INCLUDED + timedelta(1), **kw) -> None:
+    fields = {
+        "measure_type": MeasureType.EMPLOYMENT,
+        "department": Department.HUMAN_RESOURCES,
+        "responsible_person": "人社所刘",
+        **kw,
+    }
+    household.assign_measure(measure_id=measure_id, **fields, **when(on, TOWNSHIP))
+
+
+class TestRiskAnalysis:
+    def test_given_a_monitored_case_then_the_analysis_is_recorded(self):
+        household = monitored()
+        household.analyse_risk(
+            causes=[RiskType.ILLNESS, RiskType.ILLNESS],
+            labour_capacity=LabourCapacity.WEAK,
+            needs=[MeasureType.HEALTH, MeasureType.EMPLOYMENT],
+            notes="户主慢病",
+            **when(INCLUDED, TOWNSHIP),
+        )
+        analysis = household.analyses[0]
+        assert analysis.case_number == 1 and analysis.occurred_on == INCLUDED
+        assert analysis.causes == (RiskType.ILLNESS,)
+        assert analysis.needs == (MeasureType.HEALTH, MeasureType.EMPLOYMENT)
+
+    def test_given_no_causes_then_CAUSES_REQUIRED(self):
+        household = monitored()
+        with refused(household, "CAUSES_REQUIRED", "causes"):
+            household.analyse_risk(
+                causes=[], labour_capacity=LabourCapacity.WEAK, needs=[MeasureType.HEALTH], **when(INCLUDED)
+            )
+
+    def test_given_no_needs_then_NEEDS_REQUIRED(self):
+        household = monitored()
+        with refused(household, "NEEDS_REQUIRED", "needs"):
+            household.analyse_risk(
+                causes=[RiskType.ILLNESS], labour_capacity=LabourCapacity.WEAK, needs=[], **when(INCLUDED)
+            )
+
+    def test_given_a_household_not_under_help_then_NOT_UNDER_HELP(self):
+        household = registered()
+        raise_alert(household, D)
+        with refused(household, "NOT_UNDER_HELP", "causes"):
+            household.analyse_risk(
+                causes=[RiskType.ILLNESS],
+                labour_capacity=LabourCapacity.WEAK,
+                needs=[MeasureType.HEALTH],
+                **when(D),
+            )
+
+
+class TestMeasureLifecycle:
+    def test_planned_then_in_place_then_ended(self):
+        household = monitored()
+        assign(household, amount=Decimal("1200.50"))
+        measure = household.measures["M-1"]
+        assert measure.status is MeasureStatus.PLANNED
+        assert measure.case_number == 1
+        assert measure.started_on == INCLUDED + timedelta(1)
+        assert measure.amount == Decimal("1200.50")
+        assert measure.department is Department.HUMAN_RESOURCES
+        assert measure.responsible_person == "人社所刘"
+        household.put_measure_in_place("M-1", **when(INCLUDED + timedelta(5)))
+        assert measure.status is MeasureStatus.IN_PLACE
+        assert measure.in_place_on == INCLUDED + timedelta(5)
+        household.end_measure("M-1", "已稳定就业", **when(INCLUDED + timedelta(90)))
+        assert measure.status is MeasureStatus.ENDED
+        assert measure.ended_on == INCLUDED + timedelta(90)
+        assert measure.end_reason == "已稳定就业"
+
+    def test_a_planned_measure_may_be_cancelled(self):
+        household = monitored()
+        assign(household)
+        household.end_measure("M-1", "需求变化，取消", **when(INCLUDED + timedelta(1)))
+        measure = household.measures["M-1"]
+        assert measure.status is MeasureStatus.ENDED and measure.in_place_on is None
+
+    def test_a_measure_in_place_the_same_day_it_starts_is_allowed(self):
+        household = monitored()
+        assign(household, on=INCLUDED)
+        household.put_measure_in_place("M-1", **when(INCLUDED))
+        assert household.measures["M-1"].in_place_on == INCLUDED
+        assert (household.measures["M-1"].in_place_on - INCLUDED).days <= rules.MEASURE_WITHIN_DAYS
+
+    def test_given_a_measure_already_in_place_then_MEASURE_NOT_PLANNED(self):
+        household = monitored()
+        assign(household)
+        household.put_measure_in_place("M-1", **when(INCLUDED + timedelta(5)))
+        with refused(household, "MEASURE_NOT_PLANNED", "measure_id") as info:
+            household.put_measure_in_place("M-1", **when(INCLUDED + timedelta(6)))
+        assert "已落实" in info.value.message
+
+    def test_given_an_ended_measure_then_it_cannot_be_put_in_place(self):
+        household = monitored()
+        assign(household)
+        household.end_measure("M-1", "取消", **when(INCLUDED + timedelta(2)))
+        with refused(household, "MEASURE_NOT_PLANNED", "measure_id"):
+            household.put_measure_in_place("M-1", **when(INCLUDED + timedelta(3)))
+
+    def test_given_an_ended_measure_when_ended_again_then_MEASURE_ENDED(self):
+        household = monitored()
+        assign(household)
+        household.end_measure("M-1", "取消", **when(INCLUDED + timedelta(2)))
+        with refused(household, "MEASURE_ENDED", "measure_id"):
+            household.end_measure("M-1", "再次取消", **when(INCLUDED + timedelta(3)))
+
+    def test_given_a_measure_id_already_used_then_MEASURE_ID_TAKEN(self):
+        household = monitored()
+        assign(household)
+        with refused(household, "MEASURE_ID_TAKEN", "measure_id"):
+            assign(household, measure_type=MeasureType.HEALTH)
+
+    def test_given_an_unknown_measure_then_MEASURE_NOT_FOUND(self):
+        household = monitored()
+        with refused(household, "MEASURE_NOT_FOUND", "measure_id"):
+            household.put_measure_in_place("M-9", **when(INCLUDED))
+        with refused(household, "MEASURE_NOT_FOUND", "measure_id"):
+            household.end_measure("M-9", "x", **when(INCLUDED))
+
+    @pytest.mark.parametrize("amount", [Decimal("-0.01"), Decimal("NaN"), Decimal("Infinity"), 100])
+    def test_given_a_negative_or_non_decimal_amount_then_AMOUNT_INVALID(self, amount):
+        household = monitored()
+        with refused(household, "AMOUNT_INVALID", "amount"):
+            assign(household, amount=amount)
+
+    def test_a_zero_amount_or_no_amount_is_allowed(self):
+        household = monitored()
+        assign(household, "M-1", amount=Decimal(0))
+        assign(household, "M-2")
+        assert household.measures["M-1"].amount == 0
+        assert household.measures["M-2"].amount is None
+
+    def test_given_an_empty_id_or_responsible_person_then_REQUIRED(self):
+        household = monitored()
+        with refused(household, "REQUIRED", "measure_id"):
+            assign(household, " ")
+        with refused(household, "REQUIRED", "responsible_person"):
+            assign(household, responsible_person="")
+
+    def test_given_in_place_before_the_start_then_DATE_ORDER(self):
+        household = monitored()
+        assign(household, on=INCLUDED + timedelta(3))
+        with refused(household, "DATE_ORDER", "occurred_on"):
+            household.put_measure_in_place("M-1", **when(INCLUDED + timedelta(2)))
+
+    def test_given_an_end_before_it_was_in_place_then_DATE_ORDER(self):
+        household = monitored()
+        assign(household, on=INCLUDED + timedelta(1))
+        household.put_measure_in_place("M-1", **when(INCLUDED + timedelta(5)))
+        with refused(household, "DATE_ORDER", "occurred_on"):
+            household.end_measure("M-1", "完成", **when(INCLUDED + timedelta(4)))
+
+    def test_given_an_end_before_a_planned_measure_started_then_DATE_ORDER(self):
+        household = monitored()
+        assign(household, on=INCLUDED + timedelta(3))
+        with refused(household, "DATE_ORDER", "occurred_on"):
+            household.end_measure("M-1", "取消", **when(INCLUDED + timedelta(2)))
+
+    def test_given_an_end_without_reason_then_REQUIRED(self):
+        household = monitored()
+        assign(household)
+        with refused(household, "REQUIRED", "reason"):
+            household.end_measure("M-1", "  ", **when(INCLUDED + timedelta(2)))
+
+    def test_given_the_risk_eliminated_then_new_measures_are_NOT_UNDER_HELP(self):
+        household = monitored()
+        ready = help_until_eliminable(household, INCLUDED)
+        eliminate(household, ready)
+        with refused(household, "NOT_UNDER_HELP", "measure_type"):
+            assign(household, "M-late", on=ready + timedelta(20))
+
+
+class TestMedicalInsuranceSubsidy:
+    def test_given_a_monitored_household_then_each_member_is_subsidised_once_a_year(self):
+        household = monitored()
+        for number in [household.head.id_number, *other_members(household)]:
+            household.subsidise_medical_insurance(
+                number, 2023, Decimal("350"), **when(INCLUDED + timedelta(1))
+            )
+        assert len(household.subsidies) == 3
+        assert household.subsidies[f"{household.head.id_number}:2023"] == Decimal("350")
+
+    def test_given_the_same_member_and_year_again_then_SUBSIDY_ALREADY_PAID(self):
+        household = monitored()
+        head = household.head.id_number
+        household.subsidise_medical_insurance(head, 2023, Decimal("350"), **when(INCLUDED))
+        with refused(household, "SUBSIDY_ALREADY_PAID", "year") as info:
+            household.subsidise_medical_insurance(head, 2023, Decimal("100"), **when(INCLUDED))
+        assert "2023" in info.value.message
+
+    def test_the_same_member_may_be_subsidised_for_another_year(self):
+        household = monitored()
+        head = household.head.id_number
+        household.subsidise_medical_insurance(head, 2023, Decimal("350"), **when(INCLUDED))
+        household.subsidise_medical_insurance(head, 2024, Decimal("380"), **when(INCLUDED))
+        assert {f"{head}:2023", f"{head}:2024"} <= set(household.subsidies)
+
+    def test_given_a_household_not_monitored_then_SUBSIDY_NOT_MONITORED(self):
+        household = registered()
+        with refused(household, "SUBSIDY_NOT_MONITORED", "id_number"):
+            household.subsidise_medical_insurance(household.head.id_number, 2023, Decimal("350"), **when(D))
+
+    def test_given_a_case_still_being_identified_then_SUBSIDY_NOT_MONITORED(self):
+        household = registered()
+        raise_alert(household, D)
+        with refused(household, "SUBSIDY_NOT_MONITORED"):
+            household.subsidise_medical_insurance(household.head.id_number, 2023, Decimal("350"), **when(D))
+
+    def test_given_a_stranger_then_MEMBER_NOT_FOUND(self):
+        household = monitored()
+        with refused(household, "MEMBER_NOT_FOUND", "id_number"):
+            household.subsidise_medical_insurance(make_id(), 2023, Decimal("350"), **when(INCLUDED))
+
+    def test_given_a_negative_amount_then_AMOUNT_INVALID(self):
+        household = monitored()
+        with refused(household, "AMOUNT_INVALID", "amount"):
+            household.subsidise_medical_insurance(
+                household.head.id_number, 2023, Decimal("-1"), **when(INCLUDED)
+            )
+
+
+def pay(
+    household: Household, payout_id: str = "P-1", *, cause=RiskType.ILLNESS, amount=Decimal("5000"), **kw
+) -> None:
+    household.pay_relief_insurance(
+        payout_id=payout_id, cause=cause, amount=amount, **kw, **when(INCLUDED + timedelta(1))
+    )
+
+
+class TestReliefInsurance:
+    @pytest.mark.parametrize(
+        ("household_type", "category"),
+        [
+            (HouseholdType.LIFTED_OUT, Category.UNSTABLE_LIFTED_OUT),
+            (HouseholdType.ORDINARY, Category.EDGE_OF_POVERTY),
+            (HouseholdType.ORDINARY, Category.SUDDEN_SEVERE_HARDSHIP),
+        ],
+    )
+    @pytest.mark.parametrize("cause", sorted(rules.RELIEF_CAUSES))
+    def test_given_a_monitoring_object_with_a_sudden_hardship_then_paid(
+        self, household_type, category, cause
+    ):
+        household = monitored(household_type, category=category)
+        spouse = other_members(household)[0]
+        pay(household, cause=cause, beneficiary_id_number=spouse, fee=Decimal("0.00"))
+        payout = household.payouts["P-1"]
+        assert (payout.case_number, payout.cause, payout.amount) == (1, cause, Decimal("5000"))
+        assert payout.beneficiary_id_number == spouse
+        assert payout.occurred_on == INCLUDED + timedelta(1)
+
+    def test_given_a_household_that_is_no_monitoring_object_then_RELIEF_NOT_MONITORING_OBJECT(self):
+        household = registered()
+        raise_alert(household, D)
+        with refused(household, "RELIEF_NOT_MONITORING_OBJECT", "payout_id") as info:
+            pay(household)
+        assert "三类监测对象" in info.value.message
+
+    def test_given_an_eliminated_household_then_RELIEF_NOT_MONITORING_OBJECT(self):
+        household = monitored()
+        ready = help_until_eliminable(household, INCLUDED)
+        eliminate(household, ready)
+        with refused(household, "RELIEF_NOT_MONITORING_OBJECT"):
+            household.pay_relief_insurance(
+                payout_id="P-1", cause=RiskType.ILLNESS, amount=Decimal("100"), **when(ready + timedelta(30))
+            )
+
+    @pytest.mark.parametrize("cause", sorted(set(RiskType) - rules.RELIEF_CAUSES))
+    def test_given_a_cause_that_is_not_sudden_then_RELIEF_CAUSE_NOT_SUDDEN(self, cause):
+        household = monitored()
+        with refused(household, "RELIEF_CAUSE_NOT_SUDDEN", "cause") as info:
+            pay(household, cause=cause)
+        assert cause in info.value.message
+
+    @pytest.mark.parametrize("fee", [Decimal("0.01"), Decimal("20"), Decimal("-5")])
+    def test_given_any_fee_then_RELIEF_FEE_CHARGED(self, fee):
+        household = monitored()
+        with refused(household, "RELIEF_FEE_CHARGED", "fee"):
+            pay(household, fee=fee)
+
+    @pytest.mark.parametrize("amount", [Decimal(0), Decimal("-100")])
+    def test_given_a_zero_or_negative_amount_then_AMOUNT_INVALID(self, amount):
+        household = monitored()
+        with refused(household, "AMOUNT_INVALID", "amount"):
+            pay(household, amount=amount)
+
+    def test_given_basic_living_not_in_difficulty_then_RELIEF_LIVING_NOT_AFFECTED(self):
+        household = monitored()
+        with refused(household, "RELIEF_LIVING_NOT_AFFECTED", "basic_living_in_difficulty"):
+            pay(household, basic_living_in_difficulty=False)
+
+    def test_given_a_payout_id_already_used_then_PAYOUT_ID_TAKEN(self):
+        household = monitored()
+        pay(household)
+        with refused(household, "PAYOUT_ID_TAKEN", "payout_id"):
+            pay(household)
+
+    def test_given_a_beneficiary_who_is_no_member_then_MEMBER_NOT_FOUND(self):
+        household = monitored()
+        with refused(household, "MEMBER_NOT_FOUND", "beneficiary_id_number"):
+            pay(household, beneficiary_id_number=make_id())
