@@ -116,7 +116,7 @@ CORRECTABLE: dict[str, dict[str, Converter]] = {
         "problems": many_of(Problem),
     },
     "step": {"occurred_on": day, "reason": free_text},
-    "case": {"category": one_of(Category)},
+    "case": {"category": one_of(Category), "occurred_on": day},  # occurred_on: inclusion date
     "measure": {
         "department": one_of(Department),
         "responsible_person": text,

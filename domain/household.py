@@ -259,6 +259,9 @@ class Household(Aggregate):
 
         def apply_to(self, household: Household) -> None:
             member = _member_from(self.member)
+            former = household.members.get(member.id_number)
+            if former is not None:  # rejoining: the earlier membership still counts on its days
+                member.past_periods = (*former.past_periods, (former.joined_on, former.left_on))
             member.joined_on = self.occurred_on
             member.join_reason = self.reason
             household.members[member.id_number] = member
@@ -297,6 +300,10 @@ class Household(Aggregate):
             raise RuleViolation("MEMBER_ALREADY_PRESENT", f"{details.name} 已是本户成员", "member.id_number")
         if details.relation is Relation.HEAD:
             raise RuleViolation("HEAD_EXISTS", "本户已有户主；新成员不能以“本人”身份加入", "member.relation")
+        if details.relation is Relation.SPOUSE and any(
+            m.relation is Relation.SPOUSE for m in self.current_members()
+        ):
+            raise RuleViolation("SPOUSE_EXISTS", "户主已有配偶在册", "member.relation")
         self._record(self.MemberJoined, occurred_on, by, at, command_id, member=details, reason=reason)
 
     def leave_member(
@@ -394,7 +401,8 @@ class Household(Aggregate):
                 household.cases.append(case)
             case = household.cases[-1]
             case.alert_ids.append(alert.alert_id)
-            case.risk_types = tuple(dict.fromkeys(case.risk_types + self.risk_types))
+            if not case.included:  # once included, the risk types are those the county decided
+                case.risk_types = tuple(dict.fromkeys(case.risk_types + self.risk_types))
             alert.case_number = case.number
 
     def raise_alert(
@@ -839,6 +847,10 @@ class Household(Aggregate):
     ) -> None:
         """A planned measure is now in place (落实)."""
         measure = self._measure(measure_id)
+        if self.cases[measure.case_number - 1].closed:
+            raise RuleViolation(
+                "CASE_CLOSED", "该措施所属案件已关闭（未认定为监测对象），请结束该措施", "measure_id"
+            )
         if measure.status is not MeasureStatus.PLANNED:
             raise RuleViolation(
                 "MEASURE_NOT_PLANNED", f"措施状态为“{measure.status}”，只有计划中的措施可以落实",
@@ -885,6 +897,8 @@ class Household(Aggregate):
             )
         member = self._current_member(id_number, "id_number")
         _require_amount(amount, "amount", "资助金额")
+        if year not in (occurred_on.year, occurred_on.year + 1):
+            raise InvalidValue("YEAR_INVALID", "资助年度须为当年或次年（预缴）", "year")
         if f"{member.id_number}:{year}" in self.subsidies:
             raise RuleViolation(
                 "SUBSIDY_ALREADY_PAID", f"{member.name} {year} 年度已享受医保参保资助", "year"
@@ -1094,6 +1108,10 @@ class Household(Aggregate):
 
         def apply_to(self, household: Household) -> None:
             case = household.cases[self.case_number - 1]
+            if case.elimination is not None:  # a new attempt: the refused one's steps are history
+                superseded = f"step:{self.case_number}:elimination:"
+                for version in [v for v, s in household.subjects.items() if s.startswith(superseded)]:
+                    del household.subjects[version]
             case.elimination = Procedure(home_visit=Step(self.occurred_on, Decision.PASSED, self.notes))
             case.elimination_mode = self.mode
 
@@ -1208,7 +1226,13 @@ class Household(Aggregate):
         def apply_to(self, household: Household) -> None:
             kind = self.corrects_subject.split(":", 1)[0]
             record = household.subject_record(self.corrects_subject)
-            _apply_changes(record, kind, self.changes)
+            if kind == "case" and "occurred_on" in self.changes:  # the inclusion date
+                _apply_changes(record.identification.county_decision, "step",
+                               {"occurred_on": self.changes["occurred_on"]})
+                changes = {k: v for k, v in self.changes.items() if k != "occurred_on"}
+            else:
+                changes = self.changes
+            _apply_changes(record, kind, changes)
             if isinstance(record, Alert):
                 household._follow_alert_correction(record)
             household.corrections.append(Correction(
@@ -1218,28 +1242,103 @@ class Household(Aggregate):
 
     def correct(
         self, corrects_version: int, changes: Mapping[str, Any], reason: str, *,
+        member_id_number: str | None = None,
         occurred_on: date, by: Actor, at: datetime, command_id: str = "",
     ) -> None:
-        """Correct a recorded fact. The event stays as it was; this records the new values."""
+        """Correct a recorded fact. The event stays as it was; this records the new values.
+
+        The corrected values must satisfy the rules a new record would: dates not after the
+        recording day and in step order, at most five risk types, a disaster kind with
+        因自然灾害, a category that fits. To correct a member registered with the household,
+        name the registration (version 1) and the member's ID number.
+        """
         reason = _require_text(reason, "reason", "更正原因")
         subject = self.subjects.get(corrects_version)
         if subject is None:
             raise NotFound(
-                "CORRECTION_TARGET", f"第 {corrects_version} 条记录不存在或不可更正", "corrects_version"
+                "CORRECTION_TARGET",
+                f"第 {corrects_version} 条记录不存在、不可更正或已被后续程序取代",
+                "corrects_version",
             )
+        if member_id_number is not None:
+            member = self._current_member(member_id_number, "member_id_number")
+            if subject != "household" or member.joined_on is not None:
+                raise RuleViolation(
+                    "CORRECTION_TARGET", "只有随农户登记的成员可通过登记记录更正", "member_id_number"
+                )
+            subject = f"member:{member.id_number}"
         kind = subject.split(":", 1)[0]
         stored = _checked_changes(kind, changes, set(CORRECTABLE[kind]))
-        if "category" in stored:
-            rules.require_category_fits(Category(stored["category"]), self.household_type)
+        self._check_correction(subject, stored, at)
         self._record(
             self.FactCorrected, occurred_on, by, at, command_id,
             corrects_version=corrects_version, corrects_subject=subject, changes=stored,
             reason=reason,
         )
 
+    def _check_correction(self, subject: str, stored: dict[str, Any], at: datetime) -> None:
+        """Refuse corrected values that the rules would refuse in a new record."""
+        kind = subject.split(":", 1)[0]
+        new = {name: CORRECTABLE[kind][name](value, name) for name, value in stored.items()}
+        for name, value in new.items():
+            if isinstance(value, date) and value > rules.local_date(at):
+                raise InvalidValue(
+                    "DATE_IN_FUTURE", f"更正后的日期 {value} 晚于登记日期", f"changes.{name}"
+                )
+        record = self.subject_record(subject)
+        if kind == "case" and "category" in new:
+            rules.require_category_fits(new["category"], self.household_type)
+        if kind == "alert":
+            kinds = new.get("risk_types", record.risk_types)
+            disaster = new.get("disaster_kind", record.disaster_kind)
+            if len(kinds) > rules.MAX_RISK_TYPES:
+                raise InvalidValue(
+                    "RISK_TYPES_TOO_MANY", f"返贫致贫风险类型最多{rules.MAX_RISK_TYPES}种",
+                    "changes.risk_types",
+                )
+            if RiskType.NATURAL_DISASTER in kinds and disaster is None:
+                raise InvalidValue(
+                    "DISASTER_KIND_REQUIRED", "因自然灾害须填写灾害类型", "changes.disaster_kind"
+                )
+            case = self.cases[record.case_number - 1] if record.case_number else None
+            visit = case.identification.home_visit if case else None
+            if ("discovered_on" in new and case is not None and case.alert_ids[0] == record.alert_id
+                    and visit is not None and new["discovered_on"] > visit.occurred_on):
+                raise RuleViolation(
+                    "DATE_ORDER", f"发现日期不能晚于入户核查日期（{visit.occurred_on}）",
+                    "changes.discovered_on",
+                )
+        if kind == "measure":
+            in_place_on = new.get("in_place_on", record.in_place_on)
+            if "in_place_on" in new and record.in_place_on is None:
+                raise RuleViolation(
+                    "MEASURE_NOT_IN_PLACE", "措施尚未落实，不能更正落实日期", "changes.in_place_on"
+                )
+            if in_place_on is not None and in_place_on < new.get("started_on", record.started_on):
+                raise RuleViolation("DATE_ORDER", "落实日期不能早于措施开始日期", "changes.started_on")
+        if "occurred_on" in new and kind in ("step", "case"):
+            number, procedure, step = (
+                subject.split(":")[1:] if kind == "step"
+                else (subject.split(":")[1], "identification", "county_decision")
+            )
+            case = self.cases[int(number) - 1]
+            earliest, latest = _step_window(case, _procedure(case, procedure), step)
+            day = new["occurred_on"]
+            if day < earliest or (latest is not None and day > latest):
+                window = f"{earliest} 至 {latest}" if latest else f"{earliest} 之后"
+                raise RuleViolation(
+                    "DATE_ORDER", f"“{STEP_NAMES[step]}”的日期须在 {window}", "changes.occurred_on"
+                )
+
     def _follow_alert_correction(self, alert: Alert) -> None:
         """A corrected alert corrects what its case took from it: the discovery date that
-        starts the 15-day clock, and (before the county decided) the case's risk types."""
+        starts the 15-day clock, and (before the county decided) the case's risk types; and
+        the duplicate rule follows the corrected risk types."""
+        self.alert_keys = {}
+        for known in self.alerts.values():
+            if known.duplicate_of is None:
+                for key in _alert_keys(known):
+                    self.alert_keys.setdefault(key, known.alert_id)
         if alert.case_number is None:
             return
         case = self.cases[alert.case_number - 1]
@@ -1314,12 +1413,12 @@ class Household(Aggregate):
         return case.category if case else None
 
     def latest_visit(self, on: date) -> Visit | None:
-        visits = [v for v in self.visits if v.occurred_on <= on]
-        return max(visits, key=lambda v: v.occurred_on) if visits else None
+        """The visit latest in date up to ``on`` (of several that day, the last recorded)."""
+        return _latest(self.visits, on)
 
     def latest_income_assessment(self, on: date) -> IncomeAssessment | None:
-        done = [a for a in self.assessments if a.occurred_on <= on]
-        return max(done, key=lambda a: a.occurred_on) if done else None
+        """The assessment latest in date up to ``on`` (of several that day, the last recorded)."""
+        return _latest(self.assessments, on)
 
     # ------------------------------------------------------------------ helpers
 
@@ -1458,11 +1557,44 @@ class Household(Aggregate):
             raise RuleViolation(code, detail, "occurred_on")
 
 
+def _latest(records: list[Any], on: date) -> Any:
+    latest = None
+    for record in records:
+        if record.occurred_on <= on and (latest is None or record.occurred_on >= latest.occurred_on):
+            latest = record
+    return latest
+
+
 def _procedure(case: Case, name: str) -> Procedure:
     if name == "identification":
         return case.identification
     assert case.elimination is not None
     return case.elimination
+
+
+def _step_window(case: Case, procedure: Procedure, step: str) -> tuple[date, date | None]:
+    """The dates a step may carry: not before the step(s) it needs, not after the step(s)
+    that followed it."""
+    def day(name: str) -> date | None:
+        taken = getattr(procedure, name)
+        return taken.occurred_on if taken is not None else None
+
+    first = day("home_visit") or case.opened_on
+    earliest = {
+        "home_visit": case.opened_on if procedure is case.identification else case.included_on,
+        "village_notice": first,
+        "township_review": first,
+        "county_decision": max(d for d in (day("village_notice"), day("township_review"), first)
+                               if d is not None),
+    }[step]
+    followers = {
+        "home_visit": ("village_notice", "township_review", "county_decision"),
+        "village_notice": ("county_decision",),
+        "township_review": ("county_decision",),
+        "county_decision": (),
+    }[step]
+    later = [d for d in (day(name) for name in followers) if d is not None]
+    return earliest or case.opened_on, min(later) if later else None
 
 
 def _rejected_name(procedure: Procedure) -> str:
@@ -1535,5 +1667,5 @@ def household_event_classes() -> list[type[Household.Event]]:
     return [
         value for value in vars(Household).values()
         if isinstance(value, type) and issubclass(value, Household.Event)
-        and value is not Household.Event
+        and value is not Household.Event and value.TOPIC.startswith("fangpin:")
     ]

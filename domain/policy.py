@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidValue
+from domain.rules import local_date
 from domain.values import Actor
 
 INCOME_LINE_POLICY_ID: UUID = uuid5(NAMESPACE_URL, "https://fangpin.example/policy/income-line")
@@ -98,6 +99,8 @@ class IncomeLinePolicy(Aggregate):
         effective_from = effective_from or date(year, 1, 1)
         if effective_from.year != year:
             raise InvalidValue("EFFECTIVE_DATE", "生效日期须在该年度内", "effective_from")
+        if occurred_on > local_date(at):
+            raise InvalidValue("DATE_IN_FUTURE", f"发生日期 {occurred_on} 晚于登记日期", "occurred_on")
         if year in self.lines and not reason.strip():
             raise InvalidValue(
                 "REASON_REQUIRED", f"{year} 年度已有收入监测标准，调整须说明原因", "reason"

@@ -74,6 +74,8 @@ class Member:
     join_reason: JoinReason | None = None
     left_on: date | None = None
     leave_reason: LeaveReason | None = None
+    #: Earlier memberships of someone who left and rejoined: (joined_on, left_on) pairs.
+    past_periods: tuple[tuple[date | None, date | None], ...] = ()
 
     @property
     def sex(self) -> Sex:
@@ -84,8 +86,11 @@ class Member:
         return birth_date_of(self.id_number)
 
     def is_member_on(self, day: date) -> bool:
-        joined = self.joined_on is None or self.joined_on <= day
-        return joined and (self.left_on is None or self.left_on > day)
+        periods = ((self.joined_on, self.left_on), *self.past_periods)
+        return any(
+            (joined is None or joined <= day) and (left is None or left > day)
+            for joined, left in periods
+        )
 
 
 @dataclass
@@ -150,6 +155,8 @@ class Procedure:
     @property
     def owed_steps(self) -> tuple[str, ...]:
         """Names of steps 2–4 not yet taken (what a green-channel case still owes)."""
+        if self.rejected:
+            return ()
         names = ("village_notice", "township_review", "county_decision")
         return tuple(n for n in names if getattr(self, n) is None)
 

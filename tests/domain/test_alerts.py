@@ -343,12 +343,6 @@ class TestWhichCase:
         assert household.cases[1].re_entry is True
         assert household.cases[1].opened_on == later
 
-    @pytest.mark.xfail(
-        reason="BUG: AlertRaised.apply_to merges every joining alert's risk types into the case "
-        "without the five-type limit, so a monitored case can carry six or more risk types "
-        "(domain/household.py AlertRaised.apply_to; _checked_alert checks only the alert itself)",
-        strict=True,
-    )
     def test_a_monitored_case_never_carries_more_than_five_risk_types(self, household):
         include(household, DAY, risk_types=(RiskType.ILLNESS, RiskType.DISABILITY, RiskType.SCHOOLING))
         with contextlib.suppress(DomainError):

@@ -176,12 +176,6 @@ class TestCorrectingAlerts:
         correct(household, "alert:C-1", {"discovered_on": "2023-02-01"})
         assert household.cases[0].opened_on == D
 
-    @pytest.mark.xfail(
-        reason="BUG: correcting an alert's risk types does not update household.alert_keys, "
-        "so the duplicate rule still matches the old risk type (household.py "
-        "_follow_alert_correction / FactCorrected.apply_to)",
-        strict=True,
-    )
     def test_the_duplicate_rule_follows_corrected_risk_types(self):
         household = registered()
         raise_alert(household, D, alert_id="A-1")  # 因病, wrongly
@@ -189,11 +183,6 @@ class TestCorrectingAlerts:
         outcome = raise_alert(household, D + timedelta(3), alert_id="A-2")  # a real 因病 alert
         assert outcome.duplicate_of is None
 
-    @pytest.mark.xfail(
-        reason="BUG: a correction of an alert's risk types is not checked like a new alert: six "
-        "types are accepted (RISK_TYPES_TOO_MANY bypassed) (household.py Household.correct)",
-        strict=True,
-    )
     def test_given_six_corrected_risk_types_then_RISK_TYPES_TOO_MANY(self):
         household = registered()
         raise_alert(household, D, alert_id="A-1")
@@ -204,11 +193,6 @@ class TestCorrectingAlerts:
                 {"risk_types": ["因病", "因残", "因学", "因意外事故", "缺劳动力", "其他"]},
             )
 
-    @pytest.mark.xfail(
-        reason="BUG: correcting an alert's risk types to 因自然灾害 is accepted without a disaster "
-        "kind (DISASTER_KIND_REQUIRED bypassed) (household.py Household.correct)",
-        strict=True,
-    )
     def test_given_natural_disaster_corrected_in_without_its_kind_then_DISASTER_KIND_REQUIRED(self):
         household = registered()
         raise_alert(household, D, alert_id="A-1")
@@ -255,12 +239,6 @@ class TestCorrectingSteps:
         assert household.cases[0].closed_on == date(2023, 3, 9)
         assert household.cases[0].closed_reason == "比对发现有小轿车"
 
-    @pytest.mark.xfail(
-        reason="BUG: the county decision that included a household is recorded under subject "
-        "'case:N', whose only correctable field is category, so the inclusion date (and with "
-        "it days_to_inclusion) cannot be corrected (corrections.py CORRECTABLE['case'])",
-        strict=True,
-    )
     def test_correcting_the_inclusion_date_corrects_included_on_and_days_to_inclusion(self):
         household = monitored()
         correct(household, "case:1", {"occurred_on": "2023-03-12"})
@@ -280,34 +258,16 @@ class TestCorrectingSteps:
         )
         assert household.cases[0].eliminated_on == ready + timedelta(9)
 
-    @pytest.mark.xfail(
-        reason="BUG: correct() does not re-check dates: a step may be moved after the "
-        "recording day (DATE_IN_FUTURE is bypassed) (household.py Household.correct)",
-        strict=True,
-    )
     def test_given_a_corrected_date_after_the_recording_day_then_DATE_IN_FUTURE(self):
         household = monitored()
         with refused(household, "DATE_IN_FUTURE"):
             correct(household, "step:1:identification:home_visit", {"occurred_on": "2030-01-01"})
 
-    @pytest.mark.xfail(
-        reason="BUG: correct() does not re-check step order: the village step may be moved "
-        "before the home visit it needs (household.py Household.correct)",
-        strict=True,
-    )
     def test_given_a_corrected_step_date_before_its_prerequisite_then_DATE_ORDER(self):
         household = monitored()
         with refused(household, "DATE_ORDER"):
             correct(household, "step:1:identification:village_notice", {"occurred_on": "2023-02-01"})
 
-    @pytest.mark.xfail(
-        reason="BUG: after an elimination was rejected and proposed again, the old "
-        "EliminationRejected version resolves to the new procedure's empty county step and "
-        "FactCorrected.apply_to raises AttributeError instead of a DomainError "
-        "(household.py Household.subject_record / FactCorrected.apply_to)",
-        raises=AttributeError,
-        strict=True,
-    )
     def test_correcting_a_superseded_elimination_step_is_refused_as_a_domain_error(self):
         household = monitored()
         ready = help_until_eliminable(household, D + timedelta(8))
@@ -339,17 +299,20 @@ class TestCorrectingOtherFacts:
         assert household.members[child].name == "王晓"
         assert household.members[child].in_school is True
 
-    @pytest.mark.xfail(
-        reason="BUG: members registered with the household have no 'member:<id>' subject "
-        "(Registered.subject() is 'household'), so a registered member's misspelt name can "
-        "never be corrected (household.py Registered.subject)",
-        strict=True,
-    )
     def test_a_registered_member_name_can_be_corrected(self):
         household = registered()
         head = household.head.id_number
-        correct(household, f"member:{head}", {"name": "张叁"})
+        household.correct(1, {"name": "张叁"}, "姓名录错", member_id_number=head, **when(LATER, COUNTY))
         assert household.members[head].name == "张叁"
+        event = household.pending_events[-1]
+        assert event.corrects_version == 1 and event.corrects_subject == f"member:{head}"
+
+    def test_a_joined_member_cannot_be_corrected_through_the_registration(self):
+        household = registered()
+        child = make_id(date(2012, 1, 1))
+        household.join_member(member("王小", child, Relation.SON), JoinReason.BIRTH, **when(D))
+        with refused(household, "CORRECTION_TARGET", "member_id_number"):
+            household.correct(1, {"name": "王晓"}, "录错", member_id_number=child, **when(LATER, COUNTY))
 
     def test_an_assessment_correction_changes_the_per_capita_income(self):
         household = registered()
@@ -383,12 +346,6 @@ class TestCorrectingOtherFacts:
         correct(household, "payout:P-1", {"amount": "3500"})
         assert household.payouts["P-1"].amount == Decimal("3500")
 
-    @pytest.mark.xfail(
-        reason="BUG: correcting in_place_on of a measure that is still planned is accepted; it "
-        "sets the date but leaves status PLANNED, and rules.elimination_blockers "
-        "(ELIMINATION_NO_MEASURE looks only at in_place_on) then counts it as in place",
-        strict=True,
-    )
     def test_a_planned_measure_does_not_count_as_in_place_after_a_correction(self):
         household = monitored()
         household.assign_measure(

@@ -352,12 +352,6 @@ class TestHouseholdSizeOnADate:
         household = registered()
         assert household.household_size_on(date(2020, 1, 1)) == 3
 
-    @pytest.mark.xfail(
-        reason="BUG: join_member overwrites the Member record of a person who left and "
-        "rejoined, so the first membership is lost and household_size_on is wrong for days in "
-        "that first period (domain/household.py MemberJoined.apply_to)",
-        strict=True,
-    )
     def test_given_a_member_who_left_and_rejoined_then_earlier_days_still_count_them(self):
         household = registered()
         child = other_members(household)[1]
