@@ -18,6 +18,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import is_dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -46,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         field = f"（字段：{error.field}）" if error.field else ""
         print(f"错误 {error.code}：{error.message}{field}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -181,6 +185,8 @@ def _history(app: CaseFiles, args: argparse.Namespace) -> int:
 def _plain(value: object) -> str:
     if isinstance(value, tuple | list):
         return "、".join(_plain(v) for v in value)
+    if is_dataclass(value):
+        return "/".join(_plain(v) for v in vars(value).values() if v not in (None, "", ()))
     if isinstance(value, dict):
         return "{" + "，".join(f"{_plain(k)}:{_plain(v)}" for k, v in value.items()) + "}"
     return str(value)
