@@ -74,11 +74,14 @@ class Settings:
         }
         if self.backend == "sqlite":
             self.sqlite_file.parent.mkdir(parents=True, exist_ok=True)
-            env.update(PERSISTENCE_MODULE="eventsourcing.sqlite", SQLITE_DBNAME=str(self.sqlite_file))
+            env.update(
+                PERSISTENCE_MODULE="application.storage:FangpinSQLiteFactory",
+                SQLITE_DBNAME=str(self.sqlite_file),
+            )
             return env
         url = urlparse(self.database_url or "")
         env.update(
-            PERSISTENCE_MODULE="eventsourcing.postgres",
+            PERSISTENCE_MODULE="application.storage:FangpinPostgresFactory",
             POSTGRES_DBNAME=url.path.lstrip("/") or "postgres",
             POSTGRES_HOST=url.hostname or "127.0.0.1",
             POSTGRES_PORT=str(url.port or 5432),

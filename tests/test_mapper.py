@@ -1,0 +1,297 @@
+"""MsgspecMapper and AggregateCodec: exact round trips, strict decoding, no shared state.
+
+No database: every demo event is mapped to a `StoredEvent` and back in memory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+import msgspec
+import pytest
+from eventsourcing.domain import Snapshot
+from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
+
+from application.demo import generate_county
+from application.mapper import AggregateCodec, MsgspecMapper
+from domain.codes import RiskType, Role
+from domain.household import Household, household_event_classes
+
+HOUSEHOLDS = 200
+SEED = 2025
+
+
+@pytest.fixture(scope="module")
+def county() -> list[tuple[Household, list[Household.Event]]]:
+    """200 demo households with their events, collected (so the households hold no pending ones)."""
+    return [(household, household.collect_events())
+            for household in generate_county(HOUSEHOLDS, seed=SEED)]
+
+
+@pytest.fixture(scope="module")
+def households(county: list[tuple[Household, list[Household.Event]]]) -> list[Household]:
+    return [household for household, _ in county]
+
+
+@pytest.fixture(scope="module")
+def events(county: list[tuple[Household, list[Household.Event]]]) -> list[Household.Event]:
+    return [event for _, collected in county for event in collected]
+
+
+@pytest.fixture
+def mapper() -> MsgspecMapper:
+    return MsgspecMapper(transcoder=None)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ type checking helpers
+
+def type_differences(original: Any, decoded: Any, path: str = "event") -> Iterator[str]:
+    """Where ``decoded`` holds a value of another type than ``original`` (recursively)."""
+    if type(original) is not type(decoded):
+        yield f"{path}: {type(original).__name__} → {type(decoded).__name__}"
+        return
+    if hasattr(original, "__dict__") and not isinstance(original, Enum | type):
+        for name in vars(original):
+            yield from type_differences(getattr(original, name), getattr(decoded, name),
+                                        f"{path}.{name}")
+    elif isinstance(original, tuple | list):
+        assert len(original) == len(decoded), path
+        for index, (a, b) in enumerate(zip(original, decoded, strict=True)):
+            yield from type_differences(a, b, f"{path}[{index}]")
+    elif isinstance(original, dict):
+        assert original.keys() == decoded.keys(), path
+        decoded_keys = {key: key for key in decoded}  # the decoded key equal to each original one
+        for key, value in original.items():
+            yield from type_differences(key, decoded_keys[key], f"{path} key {key!r}")
+            yield from type_differences(value, decoded[key], f"{path}[{key!r}]")
+
+
+def conformance_errors(value: Any, hint: Any, path: str) -> Iterator[str]:
+    """Where ``value`` is not exactly of the annotated type ``hint`` (no subclass of int for a
+    bool, no datetime for a date, no str for an enum)."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if hint is Any or isinstance(hint, typing.TypeVar):
+        return
+    if origin in (typing.Union, types.UnionType):
+        options = [list(conformance_errors(value, option, path)) for option in args]
+        if all(options):
+            yield f"{path}: {value!r} fits none of {hint}"
+        return
+    if origin is tuple:
+        if type(value) is not tuple:
+            yield f"{path}: {type(value).__name__} is not a tuple"
+            return
+        item_hints = [args[0]] * len(value) if args[-1] is Ellipsis else list(args)
+        for index, (item, item_hint) in enumerate(zip(value, item_hints, strict=True)):
+            yield from conformance_errors(item, item_hint, f"{path}[{index}]")
+        return
+    if origin is dict:
+        if type(value) is not dict:
+            yield f"{path}: {type(value).__name__} is not a dict"
+            return
+        for key, item in value.items():
+            yield from conformance_errors(key, args[0], f"{path} key {key!r}")
+            yield from conformance_errors(item, args[1], f"{path}[{key!r}]")
+        return
+    if hint is type(None):
+        if value is not None:
+            yield f"{path}: {value!r} is not None"
+        return
+    if type(value) is not hint:
+        yield f"{path}: {type(value).__name__} is not {hint.__name__}"
+        return
+    if dataclasses.is_dataclass(hint):
+        hints = typing.get_type_hints(hint)
+        for field in dataclasses.fields(hint):
+            yield from conformance_errors(getattr(value, field.name), hints[field.name],
+                                          f"{path}.{field.name}")
+
+
+def event_conformance_errors(event: Any) -> list[str]:
+    hints = typing.get_type_hints(type(event))
+    name = type(event).__name__
+    return [error for field in vars(event) if field in hints
+            for error in conformance_errors(getattr(event, field), hints[field], f"{name}.{field}")]
+
+
+# ------------------------------------------------------------------ events
+
+def test_sample_has_every_event_class(events: list[Household.Event]) -> None:
+    seen = {type(event) for event in events}
+    missing = {cls.__name__ for cls in household_event_classes()} - {cls.__name__ for cls in seen}
+    # The rarest processes may not occur in 200 households; the bulk of the kinds must.
+    assert len(seen) >= 18, f"only {len(seen)} kinds of event; missing {sorted(missing)}"
+
+
+def test_every_event_round_trips_equal_and_exactly_typed(
+    events: list[Household.Event], mapper: MsgspecMapper
+) -> None:
+    assert len(events) > 1000
+    for event in events:
+        stored = mapper.to_stored_event(event)
+        assert isinstance(stored.state, bytes)
+        assert stored.originator_id == event.originator_id
+        assert stored.originator_version == event.originator_version
+        decoded = mapper.to_domain_event(stored)
+        assert decoded == event
+        assert type(decoded) is type(event)
+        assert list(type_differences(event, decoded)) == []
+        assert event_conformance_errors(decoded) == []
+
+
+def test_decoded_values_have_their_exact_types(
+    events: list[Household.Event], mapper: MsgspecMapper
+) -> None:
+    decoded = [mapper.to_domain_event(mapper.to_stored_event(e)) for e in events]
+    for event in decoded:
+        assert type(event.occurred_on) is date
+        assert type(event.timestamp) is datetime and event.timestamp.tzinfo is not None
+        assert type(event.originator_id) is UUID
+        assert type(event.recorded_by.role) is Role
+    alerts = [e for e in decoded if isinstance(e, Household.AlertRaised)]
+    assert alerts
+    for alert in alerts:
+        assert type(alert.risk_types) is tuple
+        assert all(type(risk) is RiskType for risk in alert.risk_types)
+        assert type(alert.problems) is tuple
+    visits = [e for e in decoded if isinstance(e, Household.VisitRecorded)]
+    assert visits
+    for visit in visits:
+        assert type(visit.income_change) is Decimal
+        assert all(type(check).__name__ == "Check" for check in visit.checks)
+    registered = [e for e in decoded if isinstance(e, Household.Registered)]
+    assert len(registered) == HOUSEHOLDS
+    for event in registered:
+        assert type(event.members) is tuple
+        assert all(type(m.relation).__name__ == "Relation" for m in event.members)
+
+
+def _alter(stored: StoredEvent, **changes: Any) -> StoredEvent:
+    state = msgspec.json.decode(stored.state)
+    state.update(changes)
+    return dataclasses.replace(stored, state=msgspec.json.encode(state))
+
+
+def _first(events: list[Household.Event], cls: type) -> Any:
+    return next(event for event in events if type(event) is cls)
+
+
+@pytest.mark.parametrize(
+    ("event_class", "changes"),
+    [
+        (Household.VisitRecorded, {"occurred_on": "not-a-date"}),
+        (Household.AlertRaised, {"risk_types": ["因穷"]}),
+        (Household.VisitRecorded, {"income_change": [1, 2]}),
+        (Household.Registered, {"household_type": "无此类型"}),
+        (Household.AlertRaised, {"recorded_by": {"user_id": "x", "role": "路人"}}),
+    ],
+    ids=["bad-date", "unknown-risk-type", "bad-decimal", "unknown-household-type", "unknown-role"],
+)
+def test_a_stored_value_of_the_wrong_type_is_refused(
+    events: list[Household.Event], mapper: MsgspecMapper, event_class: type, changes: dict[str, Any]
+) -> None:
+    stored = _alter(mapper.to_stored_event(_first(events, event_class)), **changes)
+    with pytest.raises(MapperDeserialisationError) as raised:
+        mapper.to_domain_event(stored)
+    message = str(raised.value)
+    assert f"'{stored.topic}'" in message
+    assert stored.topic.startswith("fangpin:Household.")
+    assert f"originator_version {stored.originator_version}" in message
+    assert str(stored.originator_id) in message
+
+
+def test_a_missing_field_is_refused(events: list[Household.Event], mapper: MsgspecMapper) -> None:
+    stored = mapper.to_stored_event(_first(events, Household.AlertRaised))
+    state = msgspec.json.decode(stored.state)
+    del state["channel"]
+    with pytest.raises(MapperDeserialisationError, match=r"fangpin:Household\.AlertRaised"):
+        mapper.to_domain_event(dataclasses.replace(stored, state=msgspec.json.encode(state)))
+
+
+# ------------------------------------------------------------------ snapshots
+
+def test_snapshots_round_trip_to_equal_households(
+    households: list[Household], mapper: MsgspecMapper
+) -> None:
+    for household in households:
+        original = household
+        snapshot_class = getattr(type(original), "Snapshot")  # noqa: B009 (as the application does)
+        snapshot = snapshot_class.take(original)
+        assert isinstance(snapshot, Snapshot)
+        stored = mapper.to_stored_event(snapshot)
+        decoded = mapper.to_domain_event(stored)
+        assert type(decoded) is type(snapshot)
+        assert decoded == snapshot
+        restored = decoded.mutate(None)
+        assert type(restored) is Household
+        assert restored == original
+        assert list(type_differences(_state_of(original), _state_of(restored), "household")) == []
+
+
+# ------------------------------------------------------------------ AggregateCodec
+
+def test_codec_gives_an_equal_household_sharing_no_mutable_object(households: list[Household]) -> None:
+    codec = AggregateCodec()
+    for household in households:
+        original = household
+        copy = codec.decode(Household, codec.encode(original))
+        assert type(copy) is Household
+        assert copy == original
+        assert list(type_differences(_state_of(original), _state_of(copy), "household")) == []
+        shared = _mutable_ids(original) & _mutable_ids(copy)
+        assert not shared, f"{household.code}: shares {len(shared)} mutable objects"
+
+
+def test_mutating_a_codec_copy_leaves_the_original_alone(households: list[Household]) -> None:
+    codec = AggregateCodec()
+    original = next(h for h in households if h.cases and len(h.members) > 1)
+    before = codec.encode(original)
+    copy = codec.decode(Household, before)
+    first_id = next(iter(copy.members))
+    copy.members[first_id].name = "改过的名字"
+    del copy.members[next(reversed(copy.members))]
+    copy.members["X"] = copy.members[first_id]
+    copy.cases[0].alert_ids.append("NEW")
+    copy.command_ids.clear()
+    assert codec.encode(original) == before
+    assert original.members[first_id].name != "改过的名字"
+    assert "X" not in original.members
+    assert "NEW" not in original.cases[0].alert_ids
+    assert original.command_ids
+
+
+def _state_of(household: Household) -> dict[str, Any]:
+    return {k: v for k, v in vars(household).items() if k != "_pending_events"}
+
+
+def _mutable_ids(value: Any, seen: set[int] | None = None) -> set[int]:
+    """Ids of every mutable container or record reachable from ``value``."""
+    seen = set() if seen is None else seen
+    if isinstance(value, str | bytes | int | float | Decimal | date | UUID | Enum | type(None)):
+        return seen
+    if isinstance(value, dict | list | set) or (
+        dataclasses.is_dataclass(value) and not value.__dataclass_params__.frozen  # type: ignore[union-attr]
+    ) or isinstance(value, Household):
+        if id(value) in seen:
+            return seen
+        seen.add(id(value))
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _mutable_ids(key, seen)
+            _mutable_ids(item, seen)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _mutable_ids(item, seen)
+    elif hasattr(value, "__dict__"):
+        for item in vars(value).values():
+            _mutable_ids(item, seen)
+    return seen
