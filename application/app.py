@@ -9,6 +9,7 @@ is kept, and a retry reads the new state.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -30,6 +31,9 @@ from domain.errors import DomainError, RuleViolation
 from domain.household import AlertOutcome, Household, household_id
 from domain.policy import INCOME_LINE_POLICY_ID, IncomeLinePolicy
 from domain.values import Actor, MemberDetails
+
+#: Snapshots are written this many at a time (they are a cache: losing some costs only time).
+SNAPSHOT_BATCH = 32
 
 #: The actor for facts the system itself records (e.g. starting the policy aggregate).
 SYSTEM = Actor("system", Role.SYSTEM)
@@ -88,9 +92,8 @@ class CaseFiles(Application[UUID]):
     ) -> None:
         self.settings = settings or Settings()
         self.clock = clock or (lambda: datetime.now(UTC))
-        if self.settings.snapshot_interval:
-            self.snapshotting_intervals = {Household: self.settings.snapshot_interval}
-            self.snapshotting_projectors = {Household: replay}
+        self._pending_snapshots: list[Any] = []
+        self._snapshot_lock = threading.Lock()
         super().__init__(env=self.settings.eventsourcing_env())
         self._cache = AggregateCache(self.settings.aggregate_cache_size)
 
@@ -296,9 +299,49 @@ class CaseFiles(Application[UUID]):
             processing.aggregates[aggregate.id] = aggregate
         processing.saved_kwargs.update(kwargs)
         recordings = self._record(processing)
-        self._take_snapshots(processing)
+        self._snapshot_saved(processing)
         self._notify(recordings)
         return recordings
+
+    def _snapshot_saved(self, processing: ProcessingEvent[UUID]) -> None:
+        """Snapshot each saved household whose events crossed a multiple of the interval.
+
+        The library reloads the aggregate from the store to snapshot it, in a transaction of its
+        own after every interval-th command. The aggregate just saved is that state already, so
+        it is used as it is; and since a snapshot is only a shortcut for loading (a missing one
+        costs a longer replay, never a wrong state), snapshots are written in batches.
+        """
+        interval = self.settings.snapshot_interval
+        if not interval or self.snapshots is None:
+            return
+        crossed = {
+            event.originator_id for event in processing.events
+            if event.originator_version % interval == 0
+        }
+        snapshots = [
+            type(aggregate).Snapshot.take(aggregate)
+            for aggregate_id, aggregate in processing.aggregates.items()
+            if aggregate_id in crossed and isinstance(aggregate, Household)
+        ]
+        if not snapshots:
+            return
+        with self._snapshot_lock:
+            self._pending_snapshots.extend(snapshots)
+            if len(self._pending_snapshots) < SNAPSHOT_BATCH:
+                return
+            batch, self._pending_snapshots = self._pending_snapshots, []
+        self.snapshots.put(batch)
+
+    def flush_snapshots(self) -> None:
+        """Write the snapshots taken since the last batch (done on close)."""
+        with self._snapshot_lock:
+            batch, self._pending_snapshots = self._pending_snapshots, []
+        if batch and self.snapshots is not None:
+            self.snapshots.put(batch)
+
+    def close(self) -> None:
+        self.flush_snapshots()
+        super().close()
 
     def position_of(self, aggregate_id: UUID, version: int) -> int:
         """The notification id (log position) of an aggregate's event."""
@@ -338,11 +381,24 @@ class CaseFiles(Application[UUID]):
         """A private copy of the aggregate as recorded now (raises AggregateNotFoundError)."""
         aggregate = self._cache.copy(aggregate_id)
         if aggregate is None:
-            aggregate = self.repository.get(aggregate_id, projector_func=replay)
+            aggregate = self._load(aggregate_id)
             # Someone reading a case file is likely to act on it next: keep the loaded one live.
             return self._cache.keep_and_copy(aggregate)
         newer = list(self.events.get(aggregate_id, gt=aggregate.version))
         return replay(aggregate, newer) if newer else aggregate
+
+    def _load(self, aggregate_id: UUID) -> Any:
+        """The aggregate from its latest snapshot and the events after it, read together."""
+        select = getattr(self.recorder, "select_from_snapshot", None)
+        if select is None or self.snapshots is None:
+            return self.repository.get(aggregate_id, projector_func=replay)
+        snapshot, events = select(aggregate_id, self.snapshots.recorder.events_table_name)
+        to_event = self.mapper.to_domain_event
+        aggregate = to_event(snapshot).mutate(None) if snapshot is not None else None
+        aggregate = replay(aggregate, map(to_event, events))
+        if aggregate is None:
+            raise AggregateNotFoundError(aggregate_id)
+        return aggregate
 
     def _as_of(self, aggregate_id: UUID, recorded_at: datetime) -> Any:
         events = takewhile(lambda e: e.timestamp <= recorded_at, self.events.get(aggregate_id))
@@ -380,7 +436,7 @@ class CaseFiles(Application[UUID]):
             from_cache = aggregate is not None
             if aggregate is None:
                 try:
-                    aggregate = self.repository.get(aggregate_id, projector_func=replay)
+                    aggregate = self._load(aggregate_id)
                 except AggregateNotFoundError:
                     if create is None:
                         raise HouseholdNotFound(label) from None

@@ -25,7 +25,7 @@ class Settings:
     sqlite_path: Path = DEFAULT_SQLITE_PATH
     postgres_schema: str | None = None
     #: Take a snapshot of a household every this many events (0: never).
-    snapshot_interval: int = 25
+    snapshot_interval: int = 10
     #: Households kept in memory between commands (0: none).
     aggregate_cache_size: int = 5000
     postgres_pool_size: int = 5

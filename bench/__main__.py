@@ -95,7 +95,9 @@ def _report(table: str, notes: list[str], problems: list[str], repeats: int, ela
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     commands = getattr(case_file, "COMMANDS", "several hundred")
     loads = getattr(case_file, "LOADS", "several hundred")
-    interval = getattr(case_file, "SNAPSHOT_INTERVAL", 20)
+    from application.settings import Settings
+
+    interval = Settings().snapshot_interval
     lines = [
         "# Performance",
         "",
@@ -134,14 +136,16 @@ def _report(table: str, notes: list[str], problems: list[str], repeats: int, ela
         "  library's does not (below).",
         f"- **One-event command**: {commands} commands per run, each recording one monthly visit on",
         "  a different 50-event household through the application (load from the warmed in-memory",
-        "  state cache, check the rules, save one event), against a raw insert of one ~270-byte row",
+        "  live-aggregate cache, check the rules, save one event), against a raw insert of one ~270-byte row",
         "  per transaction into a table of the event store's shape, with plain `sqlite3` (WAL,",
         "  `synchronous=FULL` as the library's SQLite store) or `psycopg` (autocommit, a",
         "  `bigserial` notification id).",
-        f"- **Load a 50-event household**: {loads} loads per run with the aggregate cache off, so",
-        f"  every load reads storage: with a snapshot every {interval} events (the snapshot at",
-        "  version 40 plus 10 events) and with no snapshots (replay of all 50 events), against a raw",
-        "  `SELECT` of one originator's 50 rows ordered by version, fetched but not decoded.",
+        f"- **Load a household of 50–59 events**: {loads} loads per run, cycling through ten",
+        "  households of 50 to 59 events, with the in-memory cache off so every load reads storage:",
+        f"  with the default snapshot every {interval} events (taken where commands would have taken",
+        "  them, so a load reads the last snapshot and replays what follows it) and with no",
+        "  snapshots (replay of every event), against a raw `SELECT` of one originator's 50 rows",
+        "  ordered by version, fetched but not decoded.",
         "",
     ]
     if notes:

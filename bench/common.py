@@ -134,9 +134,10 @@ class Clock:
 ALL_PASSED = dict.fromkeys(Check, True)
 
 
-def fifty_event_household(code: str, at: datetime) -> Household:
-    """A household whose case file holds 50 events of the usual kinds: registration, an alert,
-    the four identification steps, analysis, measures and monthly visits."""
+def fifty_event_household(code: str, at: datetime, events: int = 50) -> Household:
+    """A household whose case file holds 50 (or ``events``) events of the usual kinds:
+    registration, an alert, the four identification steps, analysis, measures and monthly
+    visits."""
     head = person(11)
     household = Household.register(
         code=code, township="银坊镇", village="东村", address="东村1号",
@@ -163,7 +164,7 @@ def fifty_event_household(code: str, at: datetime) -> Household:
                              amount=Decimal(1000), occurred_on=date(2020, 2, 12), by=BY, at=at)
     household.put_measure_in_place("M1", occurred_on=date(2020, 2, 20), by=BY, at=at)
     day = date(2020, 3, 1)
-    while household.version < 50:
+    while household.version < events:
         household.record_visit(visit_id=f"V{household.version}", visitor="网格员", checks=ALL_PASSED,
                                income_change=Decimal("120.50"), occurred_on=day, by=BY, at=at)
         day += timedelta(days=30)

@@ -59,6 +59,9 @@ from domain.values import (
     Visit,
 )
 
+#: The six checks of a monthly visit, in the notice's order.
+SIX_CHECKS = tuple(Check)
+
 HOUSEHOLD_NAMESPACE = uuid5(NAMESPACE_URL, "https://fangpin.example/household")
 
 #: Procedure step names, in order, with their Chinese names for messages.
@@ -992,7 +995,7 @@ class Household(Aggregate):
         def apply_to(self, household: Household) -> None:
             household.visits.append(Visit(
                 self.visit_id, self.occurred_on, self.visitor,
-                tuple(check for check in Check if not self.checks[check]),
+                tuple(check for check in SIX_CHECKS if not self.checks[check]),
                 self.income_change, self.spending_change, self.notes,
             ))
 

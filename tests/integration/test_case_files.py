@@ -90,6 +90,7 @@ class TestSaveAndLoad:
                                          occurred_on=date(2025, 9, 12), by=COUNTY)
         live = app.household(CODE)
         assert live.version == 20 and not live.is_monitoring_object
+        app.flush_snapshots()  # snapshots are written in batches
         assert list(app.snapshots.get(live.id)), "a snapshot was taken"
 
         rebuilt = make_app(aggregate_cache_size=0).household(CODE)
