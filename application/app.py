@@ -19,7 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.persistence import IntegrityError, Recording, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
@@ -92,7 +92,7 @@ class CaseFiles(Application[UUID]):
     ) -> None:
         self.settings = settings or Settings()
         self.clock = clock or (lambda: datetime.now(UTC))
-        self._pending_snapshots: list[Any] = []
+        self._pending_snapshots: list[StoredEvent] = []
         self._snapshot_lock = threading.Lock()
         super().__init__(env=self.settings.eventsourcing_env())
         self._cache = AggregateCache(self.settings.aggregate_cache_size)
@@ -318,26 +318,28 @@ class CaseFiles(Application[UUID]):
             event.originator_id for event in processing.events
             if event.originator_version % interval == 0
         }
-        snapshots = [
-            type(aggregate).Snapshot.take(aggregate)
+        # Encoded now: a snapshot object shares the aggregate's dicts and lists, and the live
+        # aggregate goes on changing with the next commands before the batch is written.
+        encoded = [
+            self.mapper.to_stored_event(type(aggregate).Snapshot.take(aggregate))
             for aggregate_id, aggregate in processing.aggregates.items()
             if aggregate_id in crossed and isinstance(aggregate, Household)
         ]
-        if not snapshots:
+        if not encoded:
             return
         with self._snapshot_lock:
-            self._pending_snapshots.extend(snapshots)
+            self._pending_snapshots.extend(encoded)
             if len(self._pending_snapshots) < SNAPSHOT_BATCH:
                 return
             batch, self._pending_snapshots = self._pending_snapshots, []
-        self.snapshots.put(batch)
+        self.snapshots.recorder.insert_events(batch)
 
     def flush_snapshots(self) -> None:
         """Write the snapshots taken since the last batch (done on close)."""
         with self._snapshot_lock:
             batch, self._pending_snapshots = self._pending_snapshots, []
         if batch and self.snapshots is not None:
-            self.snapshots.put(batch)
+            self.snapshots.recorder.insert_events(batch)
 
     def close(self) -> None:
         self.flush_snapshots()

@@ -259,3 +259,23 @@ class TestConcurrentWriters:
         household = make_app(aggregate_cache_size=0).household(CODE)
         assert set(household.alerts) == {f"A{n}" for n in range(writers)}
         assert household.version == 1 + writers
+
+
+class TestSnapshots:
+    def test_a_snapshot_holds_the_state_of_its_version_even_if_written_later(self, make_app):
+        """Snapshots are written in batches after the household has moved on: each must still
+        be the state at its own version, or a load from it would apply events twice."""
+        app = make_app()
+        app.register_household(**registration())
+        for n in range(12):  # crosses the interval (5) twice, then goes on changing
+            app.raise_alert(CODE, alert_id=f"A{n}", channel=Channel.SELF_DECLARATION,
+                            person_id_number=HEAD_ID, risk_types=[RiskType.ILLNESS],
+                            period=f"p{n}", occurred_on=date(2025, 1, 1), by=VILLAGE)
+        live = app.household(CODE)
+        app.close()  # writes the pending snapshots
+
+        fresh = make_app(aggregate_cache_size=0)
+        snapshots = list(fresh.snapshots.get(live.id))
+        assert [s.originator_version for s in snapshots] == [5, 10]
+        assert [len(s.state["alerts"]) for s in snapshots] == [4, 9]
+        assert fresh.household(CODE) == live
