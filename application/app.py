@@ -9,9 +9,11 @@ is kept, and a retry reads the new state.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import takewhile
@@ -27,10 +29,13 @@ from application.cache import AggregateCache
 from application.errors import ConcurrentChange, HouseholdAlreadyRegistered, HouseholdNotFound
 from application.settings import Settings
 from domain.codes import Role
-from domain.errors import DomainError, RuleViolation
+from domain.errors import DomainError, InvalidValue, RuleViolation
 from domain.household import AlertOutcome, Household, household_id
 from domain.policy import INCOME_LINE_POLICY_ID, IncomeLinePolicy
+from domain.rules import CHINA_TIME
 from domain.values import Actor, MemberDetails
+
+logger = logging.getLogger(__name__)
 
 #: Snapshots are written this many at a time (they are a cache: losing some costs only time).
 SNAPSHOT_BATCH = 32
@@ -105,7 +110,7 @@ class CaseFiles(Application[UUID]):
         by: Actor, command_id: str = "",
     ) -> CommandResult:
         """Register a household with its members (户编号 unique in the county)."""
-        aggregate_id = household_id(code.strip()) if isinstance(code, str) else code
+        aggregate_id = self._household_id(code)
 
         def create() -> Household:
             return Household.register(
@@ -299,7 +304,10 @@ class CaseFiles(Application[UUID]):
             processing.aggregates[aggregate.id] = aggregate
         processing.saved_kwargs.update(kwargs)
         recordings = self._record(processing)
-        self._snapshot_saved(processing)
+        try:
+            self._snapshot_saved(processing)
+        except Exception:  # the events are saved; a lost snapshot only costs replay time
+            logger.exception("snapshots not written")
         self._notify(recordings)
         return recordings
 
@@ -332,18 +340,30 @@ class CaseFiles(Application[UUID]):
             if len(self._pending_snapshots) < SNAPSHOT_BATCH:
                 return
             batch, self._pending_snapshots = self._pending_snapshots, []
-        self.snapshots.recorder.insert_events(batch)
+        self._write_snapshots(batch)
 
     def flush_snapshots(self) -> None:
         """Write the snapshots taken since the last batch (done on close)."""
         with self._snapshot_lock:
             batch, self._pending_snapshots = self._pending_snapshots, []
         if batch and self.snapshots is not None:
+            self._write_snapshots(batch)
+
+    def _write_snapshots(self, batch: list[StoredEvent]) -> None:
+        try:
             self.snapshots.recorder.insert_events(batch)
+        except IntegrityError:  # one of them exists already (taken by hand): write the others
+            for snapshot in batch:
+                with contextlib.suppress(IntegrityError):
+                    self.snapshots.recorder.insert_events([snapshot])
 
     def close(self) -> None:
-        self.flush_snapshots()
-        super().close()
+        try:
+            self.flush_snapshots()
+        except Exception:
+            logger.exception("snapshots not written on close")
+        finally:
+            super().close()
 
     def position_of(self, aggregate_id: UUID, version: int) -> int:
         """The notification id (log position) of an aggregate's event."""
@@ -377,7 +397,11 @@ class CaseFiles(Application[UUID]):
     # ------------------------------------------------------------------ internals
 
     def _household_id(self, code_or_id: str | UUID) -> UUID:
-        return code_or_id if isinstance(code_or_id, UUID) else household_id(code_or_id.strip())
+        if isinstance(code_or_id, UUID):
+            return code_or_id
+        if not isinstance(code_or_id, str) or not code_or_id.strip():
+            raise InvalidValue("HOUSEHOLD_CODE", "户编号须为非空文本", "household_code")
+        return household_id(code_or_id.strip())
 
     def _get(self, aggregate_id: UUID) -> Any:
         """A private copy of the aggregate as recorded now (raises AggregateNotFoundError)."""
@@ -403,6 +427,8 @@ class CaseFiles(Application[UUID]):
         return aggregate
 
     def _as_of(self, aggregate_id: UUID, recorded_at: datetime) -> Any:
+        if recorded_at.tzinfo is None:  # a wall-clock time in the county
+            recorded_at = recorded_at.replace(tzinfo=CHINA_TIME)
         events = takewhile(lambda e: e.timestamp <= recorded_at, self.events.get(aggregate_id))
         aggregate = replay(None, events)
         if aggregate is None:
@@ -428,10 +454,11 @@ class CaseFiles(Application[UUID]):
         """Run one command on one aggregate and save what it triggered.
 
         The aggregate comes live from the cache (or from the log) and is held under its lock.
-        A command id the aggregate has recorded answers as the first time. A refusal is
-        checked once more against events another process may have recorded since the
-        aggregate was cached. ``create`` makes the aggregate when the log has none (and
-        ``then_act`` runs the command on the new aggregate too).
+        A command id the aggregate has recorded answers as the first time. Another process may
+        have recorded events since the aggregate was cached: a refusal or a failed save on a
+        cached aggregate is tried once more on the aggregate as the log has it now, so a stale
+        cache is never the reason for an answer. ``create`` makes the aggregate when the log has
+        none (and ``then_act`` runs the command on the new aggregate too).
         """
         with self._cache.lock(aggregate_id):
             aggregate = self._cache.take(aggregate_id)
@@ -455,14 +482,17 @@ class CaseFiles(Application[UUID]):
                 except DomainError:
                     if aggregate.pending_events:
                         raise  # a rule broke half-way: drop the aggregate, reload next time
-                    newer = list(self.events.get(aggregate_id, gt=aggregate.version)) if (
-                        from_cache) else []
-                    if newer:
-                        aggregate, from_cache = replay(aggregate, newer), False
+                    if from_cache and self._newer_events(aggregate):
+                        aggregate, from_cache = self._load(aggregate_id), False
                         continue
-                    self._cache.put(aggregate)
+                    self._cache.put(aggregate)  # refused before any change: still current
                     raise
-                return self._save(aggregate, outcome, label)
+                try:
+                    return self._save(aggregate, outcome, label)
+                except ConcurrentChange:
+                    if not from_cache:
+                        raise
+                    aggregate, from_cache = self._load(aggregate_id), False
 
     def _save(self, aggregate: Any, outcome: Any, label: str) -> CommandResult:
         try:
@@ -477,12 +507,15 @@ class CaseFiles(Application[UUID]):
             outcome=outcome,
         )
 
+    def _newer_events(self, aggregate: Any) -> bool:
+        return bool(self.recorder.select_events(aggregate.id, gt=aggregate.version, limit=1))
+
     def _repeated(self, aggregate: Any, command_id: str) -> CommandResult:
         version = aggregate.command_ids[command_id]
         outcome = None
         if isinstance(aggregate, Household):
-            outcome = _alert_outcome(aggregate, self.events.get(aggregate.id, gt=version - 2,
-                                                                lte=version), command_id)
+            first = self.events.get(aggregate.id, gt=version - 2, lte=version)
+            outcome = _first_outcome(aggregate, first, command_id)
         return CommandResult(
             aggregate_id=aggregate.id,
             version=version,
@@ -504,13 +537,19 @@ class CaseFiles(Application[UUID]):
             start = page[-1].id + 1
 
 
-def _alert_outcome(household: Household, events: Iterable[Any], command_id: str) -> Any:
-    """The outcome a repeated alert or visit command first answered with."""
+def _first_outcome(household: Household, events: Iterable[Any], command_id: str) -> Any:
+    """The outcome a repeated command first answered with: the alert it raised (an alert, or a
+    visit with a failed check) or the income assessment it made."""
     for event in events:
-        if isinstance(event, Household.AlertRaised) and event.command_id == command_id:
+        if event.command_id != command_id:
+            continue
+        if isinstance(event, Household.AlertRaised):
             alert = household.alerts[event.alert_id]
             return AlertOutcome(alert.alert_id, alert.case_number, alert.duplicate_of,
                                 event.opens_case)
+        if isinstance(event, Household.IncomeAssessed):
+            return replace(next(a for a in household.assessments
+                                if a.assessment_id == event.assessment_id))
     return None
 
 

@@ -193,7 +193,20 @@ class MsgspecMapper(Mapper[UUID]):
     @staticmethod
     def _decode_snapshot(data: bytes) -> dict[str, Any]:
         envelope = _SNAPSHOT_ENVELOPE.decode(data)
-        state = _snapshot_state_decoder(envelope.topic).decode(envelope.state)
+        aggregate_cls = resolve_topic(envelope.topic)
+        class_version = getattr(aggregate_cls, "class_version", 1)
+        if class_version == 1:
+            state = _snapshot_state_decoder(envelope.topic).decode(envelope.state)
+        else:
+            # Upcast the stored state as plain data first, then type it as the class is now;
+            # the version is kept so that the snapshot does not upcast it a second time.
+            raw: dict[str, Any] = msgspec.msgpack.decode(envelope.state)
+            from_version = raw.pop("class_version", 1)
+            while from_version < class_version:
+                getattr(aggregate_cls, f"upcast_v{from_version}_v{from_version + 1}")(raw)
+                from_version += 1
+            state = msgspec.convert(raw, _aggregate_state_type(aggregate_cls), strict=False)
+            state["class_version"] = class_version
         return {"timestamp": envelope.timestamp, "topic": envelope.topic, "state": state}
 
     @staticmethod

@@ -45,6 +45,14 @@ class Settings:
             settings = replace(settings, aggregate_cache_size=int(environ["FANGPIN_CACHE_SIZE"]))
         return settings
 
+    def __post_init__(self) -> None:
+        if self.database_url and not self.database_url.startswith(
+            ("postgresql://", "postgres://", "sqlite:///")
+        ):
+            raise ValueError(
+                f"FANGPIN_DATABASE_URL must be postgresql://… or sqlite:///…, not {self.database_url!r}"
+            )
+
     @property
     def backend(self) -> str:
         """``"postgres"`` or ``"sqlite"``."""

@@ -15,19 +15,27 @@ Selected by `Settings.eventsourcing_env` through ``PERSISTENCE_MODULE``.
 
 from __future__ import annotations
 
+import sqlite3
 import zlib
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 import psycopg
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    PersistenceError,
+    StoredEvent,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from eventsourcing.sqlite import (
     SQLiteAggregateRecorder,
     SQLiteApplicationRecorder,
     SQLiteFactory,
 )
+from eventsourcing.utils import retry
 from psycopg import sql
 
 
@@ -53,12 +61,22 @@ class _LeanSQLiteSelect:
         if limit is not None:
             statement += "LIMIT ? "
             params.append(limit)
-        with self.datastore.get_connection(commit=False) as connection:
-            rows = connection._sqlite_conn.execute(statement, params).fetchall()
+        rows = _sqlite_rows(self.datastore, statement, params)
         return [
             StoredEvent(originator_id, row["originator_version"], row["topic"], row["state"])
             for row in rows
         ]
+
+
+def _sqlite_rows(datastore: Any, statement: str, params: Any) -> list[Any]:
+    """Run one read statement on a pooled connection, with the library's error types."""
+    with datastore.get_connection(commit=False) as connection:
+        try:
+            return connection._sqlite_conn.execute(statement, params).fetchall()
+        except sqlite3.OperationalError as error:
+            raise OperationalError(str(error)) from error
+        except sqlite3.Error as error:
+            raise PersistenceError(str(error)) from error
 
 
 class LeanSQLiteAggregateRecorder(_LeanSQLiteSelect, SQLiteAggregateRecorder):
@@ -81,8 +99,7 @@ class LeanSQLiteApplicationRecorder(_LeanSQLiteSelect, SQLiteApplicationRecorder
             "WHERE originator_id = :id AND originator_version > COALESCE((SELECT v FROM last), 0) "
             "ORDER BY 1, 2"
         )
-        with self.datastore.get_connection(commit=False) as connection:
-            rows = connection._sqlite_conn.execute(statement, {"id": originator_id.hex}).fetchall()
+        rows = _sqlite_rows(self.datastore, statement, {"id": originator_id.hex})
         return _split_snapshot(originator_id, rows)
 
 
@@ -110,9 +127,11 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
             sql.Identifier(self.datastore.schema), sql.Identifier(self.events_table_name)
         )
         self._from_snapshot_statements: dict[str, str] = {}
+        self._lock_timeout = f"{int(self.datastore.lock_timeout or 0)}s"
         self._lock_key = zlib.crc32(f"{self.datastore.schema}.{self.events_table_name}".encode())
         prefix = (
-            "WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s)), "
+            "WITH timeout AS MATERIALIZED (SELECT set_config('lock_timeout', %s, true)), "
+            "locked AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s) FROM timeout), "
             "notified AS MATERIALIZED (SELECT pg_notify(%s, '') FROM locked) "
             "INSERT INTO {} (originator_id, originator_version, topic, state) "
         )
@@ -127,6 +146,7 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
             "RETURNING notification_id"
         ).format(table).as_string(None)
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
@@ -138,12 +158,13 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
             (event,) = stored_events
             statement = self._insert_one
             params: tuple[Any, ...] = (
-                self._lock_key, self.channel_name,
+                self._lock_timeout, self._lock_key, self.channel_name,
                 event.originator_id, event.originator_version, event.topic, event.state,
             )
         else:
             statement = self._insert_many
             params = (
+                self._lock_timeout,
                 self._lock_key,
                 self.channel_name,
                 [e.originator_id for e in stored_events],
@@ -160,6 +181,7 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
         return [row["notification_id"] for row in rows]
 
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_from_snapshot(
         self, originator_id: UUID, snapshots_table: str
     ) -> tuple[StoredEvent | None, list[StoredEvent]]:

@@ -8,7 +8,7 @@ state: replaying the stored events rebuilds the same case file without reading a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -1094,7 +1094,7 @@ class Household(Aggregate):
             assessment_id=assessment_id, year=year, household_size=size,
             line_in_force=line_in_force, **values,
         )
-        return self.assessments[-1]
+        return replace(self.assessments[-1])  # the caller's own copy, not the case file's
 
     # ------------------------------------------------------------------ risk elimination
 

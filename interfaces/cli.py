@@ -39,7 +39,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
-    settings = Settings.from_environ(os.environ)
+    try:
+        settings = Settings.from_environ(os.environ)
+    except ValueError as error:
+        print(f"设置错误：{error}", file=sys.stderr)
+        return 2
     try:
         with CaseFiles(settings) as app:
             return args.run(app, args)

@@ -13,12 +13,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import msgspec
 import pytest
-from eventsourcing.domain import Snapshot
-from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
+from eventsourcing.domain import Aggregate, Snapshot
+from eventsourcing.persistence import JSONTranscoder, MapperDeserialisationError, StoredEvent
 
 from application.demo import generate_county
 from application.mapper import AggregateCodec, MsgspecMapper
@@ -295,3 +295,53 @@ def _mutable_ids(value: Any, seen: set[int] | None = None) -> set[int]:
         for item in vars(value).values():
             _mutable_ids(item, seen)
     return seen
+
+
+class Versioned(Aggregate):
+    """A test aggregate whose state gained a field in version 2."""
+
+    TOPIC = "tests.test_mapper:Versioned"
+    class_version = 2
+    label: str
+    count: int
+
+    class Event(Aggregate.Event):
+        TOPIC = "tests.test_mapper:Versioned.Event"
+
+    class Started(Event, Aggregate.Created):
+        TOPIC = "tests.test_mapper:Versioned.Started"
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.label = "new"
+            aggregate.count = 1
+
+    class Snapshot(Aggregate.Snapshot):
+        TOPIC = "tests.test_mapper:Versioned.Snapshot"
+
+    def __init__(self) -> None:
+        pass
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["label"] = "v1-default"
+
+
+def test_a_snapshot_of_the_current_class_version_is_not_upcast_again():
+    mapper = MsgspecMapper(transcoder=JSONTranscoder())
+    aggregate = Versioned._create(Versioned.Started, id=uuid4())
+    aggregate.collect_events()
+    stored = mapper.to_stored_event(Versioned.Snapshot.take(aggregate))
+    restored = mapper.to_domain_event(stored).mutate(None)
+    assert (restored.label, restored.count) == ("new", 1)
+
+
+def test_a_snapshot_from_before_a_class_version_bump_is_upcast_once():
+    mapper = MsgspecMapper(transcoder=JSONTranscoder())
+    aggregate = Versioned._create(Versioned.Started, id=uuid4())
+    aggregate.collect_events()
+    snapshot = Versioned.Snapshot.take(aggregate)
+    old_state = {k: v for k, v in snapshot.state.items() if k not in ("label", "class_version")}
+    old = Versioned.Snapshot(originator_id=snapshot.originator_id, originator_version=1,
+                             timestamp=snapshot.timestamp, topic=snapshot.topic, state=old_state)
+    restored = mapper.to_domain_event(mapper.to_stored_event(old)).mutate(None)
+    assert (restored.label, restored.count) == ("v1-default", 1)

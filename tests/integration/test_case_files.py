@@ -190,6 +190,21 @@ class TestRepeatedCommands:
         assert first.outcome.new_case and again.outcome == first.outcome
         assert again.position == first.position and len(app.history(CODE)) == 3
 
+    def test_an_income_assessment_answers_with_a_copy_and_again_when_repeated(self, make_app):
+        app = make_app()
+        app.set_income_line(year=2025, yuan_per_capita=Decimal(8300), occurred_on=date(2025, 1, 1),
+                            by=COUNTY)
+        app.register_household(**registration())
+        command = dict(assessment_id="I1", year=2025, wages=Decimal(30000), business=Decimal(0),
+                       property=Decimal(0), transfers=Decimal(0), production_costs=Decimal(0),
+                       occurred_on=date(2025, 1, 1), by=TOWNSHIP, command_id="assess-1")
+        first = app.assess_income(CODE, **command)
+        first.outcome.wages = Decimal(1)  # the caller's copy: the case file is not touched
+        assert app.household(CODE).assessments[0].wages == Decimal(30000)
+
+        again = app.assess_income(CODE, **command)
+        assert again.repeated and again.outcome.per_capita == Decimal("10000.00")
+
     def test_a_refused_command_records_nothing(self, make_app):
         app = make_app()
         app.register_household(**registration())
@@ -216,11 +231,14 @@ class TestConcurrentWriters:
                     occurred_on=date(2025, 1, 1), by=VILLAGE))
             return clock()
 
+        from dataclasses import replace
+
         from application.app import CaseFiles
 
-        second = CaseFiles(first.settings, clock=racing_clock)
+        # No cache: the second writer reads the log just before the race (a cached, stale
+        # household is retried on the log's state instead: see the next test).
+        second = CaseFiles(replace(first.settings, aggregate_cache_size=0), clock=racing_clock)
         try:
-            second.household(CODE)  # warm its cache with the version before the race
             command = dict(alert_id="A-second", channel=Channel.CADRE_SCREENING,
                            person_id_number=HEAD_ID, risk_types=[RiskType.DISABILITY],
                            occurred_on=date(2025, 1, 1), by=VILLAGE)
@@ -234,6 +252,23 @@ class TestConcurrentWriters:
             assert set(first.household(CODE).alerts) == {"A-first", "A-second"}
         finally:
             second.close()
+
+    def test_a_stale_cache_in_another_process_is_never_the_reason_for_an_answer(self, make_app):
+        """Two workers on one log: what one records, the other's cached copy does not know."""
+        first, second = make_app(), make_app()
+        first.register_household(**registration())
+        second.household(CODE)  # cached at version 1
+        alert = dict(channel=Channel.SELF_DECLARATION, person_id_number=HEAD_ID,
+                     risk_types=[RiskType.ILLNESS], occurred_on=date(2025, 1, 1), by=VILLAGE)
+        recorded = first.raise_alert(CODE, alert_id="A1", period="p1", **alert, command_id="c1")
+
+        repeated = second.raise_alert(CODE, alert_id="A1", period="p1", **alert, command_id="c1")
+        assert repeated.repeated and repeated.position == recorded.position
+
+        first.household(CODE)
+        second.raise_alert(CODE, alert_id="A2", period="p2", **alert, command_id="c2")
+        joined = first.raise_alert(CODE, alert_id="A3", period="p3", **alert, command_id="c3")
+        assert joined.version == 4 and not joined.outcome.new_case
 
     def test_threads_writing_one_household_lose_nothing(self, make_app):
         app = make_app()
