@@ -175,13 +175,13 @@ def assess(household: Household, assessment_id: str = "I-1", on: date = D, **kw)
 class TestIncomeAssessment:
     def test_per_capita_is_net_income_divided_by_household_size_on_the_day(self, household):
         assessment = assess(household)
-        assert assessment is household.assessments[-1]
+        assert assessment == household.assessments[-1] and assessment is not household.assessments[-1]
         assert assessment.household_size == 3
         assert assessment.net_income == Decimal("30000")
         assert assessment.per_capita == Decimal("10000.00")
         assert assessment.line_in_force == LINE
         assert not assessment.below_line
-        assert household.latest_income_assessment(D) is assessment
+        assert household.latest_income_assessment(D) == assessment
 
     def test_the_size_follows_members_who_left(self, household):
         household.leave_member(other_members(household)[0], LeaveReason.DEATH, **when(D - timedelta(10)))
