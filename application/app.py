@@ -98,6 +98,8 @@ class CaseFiles(Application[UUID]):
         self.settings = settings or Settings()
         self.clock = clock or (lambda: datetime.now(UTC))
         self._pending_snapshots: list[StoredEvent] = []
+        #: Called with the log position after each save (e.g. to wake the read models).
+        self.on_saved: list[Callable[[int], None]] = []
         self._snapshot_lock = threading.Lock()
         super().__init__(env=self.settings.eventsourcing_env())
         self._cache = AggregateCache(self.settings.aggregate_cache_size)
@@ -309,6 +311,9 @@ class CaseFiles(Application[UUID]):
         except Exception:  # the events are saved; a lost snapshot only costs replay time
             logger.exception("snapshots not written")
         self._notify(recordings)
+        if recordings:
+            for listener in self.on_saved:
+                listener(recordings[-1].notification.id)
         return recordings
 
     def _snapshot_saved(self, processing: ProcessingEvent[UUID]) -> None:

@@ -386,6 +386,7 @@ class Household(Aggregate):
                 disaster_kind=self.disaster_kind,
                 problems=self.problems,
                 duplicate_of=self.duplicate_of,
+                recorded_at=self.timestamp,
             )
             household.alerts[alert.alert_id] = alert
             if self.duplicate_of is not None:

@@ -8,7 +8,7 @@ are also what a snapshot stores.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from domain.codes import (
@@ -111,6 +111,7 @@ class Alert:
     problems: tuple[Problem, ...] = ()
     case_number: int | None = None  # the case it opened or joined; None for a duplicate
     duplicate_of: str | None = None
+    recorded_at: datetime | None = None  # when the system received it (push timeliness)
 
 
 @dataclass

@@ -1,0 +1,316 @@
+"""Queries over the read models: filters, a sort, keyset pages with totals, and the caller's area.
+
+Every query takes the caller's `Area` and adds it to the WHERE clause itself, so no filter a
+caller passes can reach a row outside it. Pages are keyset pages: ``after`` is the opaque cursor
+of the previous page's last row, so a page costs the same however deep it is.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from domain.codes import Department, HouseholdType
+from domain.errors import InvalidValue
+from domain.rules import CHINA_TIME, MEASURE_WITHIN_DAYS
+from projections.store import ReadModelStore, column_type
+
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class Area:
+    """What a caller may see: the county, a township, a village, or a department's pushes."""
+
+    level: str = "county"  # county | township | village | department
+    township: str | None = None
+    village: str | None = None
+    department: Department | None = None
+
+    def __post_init__(self) -> None:
+        needs = {"county": (), "township": ("township",), "village": ("township", "village"),
+                 "department": ("department",)}
+        if self.level not in needs:
+            raise InvalidValue("AREA_LEVEL", f"未知的范围层级：{self.level}", "area")
+        for name in needs[self.level]:
+            if not getattr(self, name):
+                raise InvalidValue("AREA_INCOMPLETE", f"{self.level} 范围须指定 {name}", "area")
+
+    def covers(self, row: dict[str, Any]) -> bool:
+        """Whether a read-model row lies in this area (for checks; queries use SQL)."""
+        if self.level == "township":
+            return row.get("township") == self.township
+        if self.level == "village":
+            return (row.get("township"), row.get("village")) == (self.township, self.village)
+        return True
+
+
+COUNTY = Area()
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a query, the total over all pages, and the cursor of the next page."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    after: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class _Where:
+    def __init__(self, placeholder: str) -> None:
+        self.placeholder = placeholder
+        self.clauses: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, clause: str, *params: Any) -> None:
+        self.clauses.append(clause.replace("?", self.placeholder))
+        self.params.extend(params)
+
+    def sql(self) -> str:
+        return " WHERE " + " AND ".join(self.clauses) if self.clauses else ""
+
+
+def today_in_county() -> date:
+    return datetime.now(CHINA_TIME).date()
+
+
+class ReadModels:
+    """The read models as frontends, departments and auditors query them."""
+
+    def __init__(self, store: ReadModelStore) -> None:
+        self.store = store
+
+    # ------------------------------------------------------------------ monitoring
+
+    def monitoring_list(
+        self, area: Area = COUNTY, *, township: str | None = None, village: str | None = None,
+        category: str | None = None, risk_type: str | None = None, eliminating: bool | None = None,
+        as_of: date | None = None, today: date | None = None,
+        sort: str = "code", after: str | None = None, limit: int = 50,
+    ) -> Page:
+        """Current monitoring objects, or those monitored on ``as_of`` (from the periods)."""
+        today = today or today_in_county()
+        table = "rm_monitoring_periods" if as_of else "rm_monitoring"
+        where = self._where(area, household_table=True)
+        if as_of:
+            where.add("from_on <= ? AND (to_on IS NULL OR to_on > ?)", as_of, as_of)
+        self._filters(where, township=township, village=village, category=category)
+        if risk_type:
+            where.add("risk_types LIKE ?", f"%{risk_type}%")
+        if eliminating is not None and not as_of:
+            where.add("eliminating = ?", eliminating)
+        key = ("household_id", "case_number") if as_of else ("household_id",)
+        page = self._page(table, where, sort, ("code", "township", "included_on", "head_name",
+                                              "from_on"), key, after, limit)
+        first_of_month = today.replace(day=1)
+        for row in page.rows:
+            start = row.get("included_on") or row.get("from_on")
+            row["days_in_monitoring"] = (today - start).days if start else None
+            last = row.get("last_visit_on")
+            row["visited_this_month"] = bool(last and last >= first_of_month)
+        return page
+
+    def measures_missing(
+        self, area: Area = COUNTY, *, today: date | None = None, after: str | None = None,
+        limit: int = 50,
+    ) -> Page:
+        """Monitoring objects with no measure in place 30 days after identification."""
+        today = today or today_in_county()
+        where = self._where(area, household_table=True)
+        where.add("included_on < ?", today - timedelta(days=MEASURE_WITHIN_DAYS))
+        where.add("(first_in_place_days IS NULL OR first_in_place_days > ?)", MEASURE_WITHIN_DAYS)
+        return self._page("rm_monitoring", where, "included_on", ("included_on",),
+                          ("household_id",), after, limit)
+
+    # ------------------------------------------------------------------ cases
+
+    def case_queue(
+        self, area: Area = COUNTY, *, stage: str | None = None, township: str | None = None,
+        village: str | None = None, overdue: bool = False, green_channel_owed: bool = False,
+        today: date | None = None, sort: str = "deadline_on", after: str | None = None,
+        limit: int = 50,
+    ) -> Page:
+        """Open cases with their stage and 15-day deadline; ``overdue`` keeps those past it,
+        ``green_channel_owed`` the green-channel cases still owing steps 2–4."""
+        today = today or today_in_county()
+        where = self._where(area, household_table=True)
+        self._filters(where, township=township, village=village)
+        if stage:
+            where.add("stage = ?", stage)
+        if overdue:
+            where.add("deadline_on < ?", today)
+        if green_channel_owed:
+            where.add("green_channel = ? AND owed_steps <> ?", True, "")
+        page = self._page("rm_case_queue", where, sort, ("deadline_on", "discovered_on", "code"),
+                          ("household_id", "case_number"), after, limit)
+        for row in page.rows:
+            left = (row["deadline_on"] - today).days
+            row["days_left"] = max(left, 0)
+            row["days_overdue"] = max(-left, 0)
+            row["owed_steps"] = [s for s in row["owed_steps"].split(",") if s]
+        return page
+
+    # ------------------------------------------------------------------ households
+
+    def visits_due(
+        self, area: Area = COUNTY, *, month: date | None = None, after: str | None = None,
+        limit: int = 50,
+    ) -> Page:
+        """Monitoring objects and 脱贫户 not yet visited in ``month`` (default: this month)."""
+        first = (month or today_in_county()).replace(day=1)
+        where = self._where(area, household_table=True)
+        where.add("(monitored = ? OR household_type = ?)", True, HouseholdType.LIFTED_OUT.value)
+        where.add("(last_visit_on IS NULL OR last_visit_on < ?)", first)
+        return self._page("rm_households", where, "code", ("code",), ("household_id",),
+                          after, limit)
+
+    def directory(
+        self, area: Area = COUNTY, *, code: str | None = None, head_name: str | None = None,
+        id_number: str | None = None, township: str | None = None, village: str | None = None,
+        sort: str = "code", after: str | None = None, limit: int = 50,
+    ) -> Page:
+        """Households by code (prefix), head's name, a member's full ID number, or place."""
+        where = self._where(area, household_table=True)
+        self._filters(where, township=township, village=village)
+        if code:
+            where.add("code LIKE ?", f"{code}%")
+        if head_name:
+            where.add("head_name = ?", head_name)
+        if id_number:
+            members = self.store.qualified("rm_members")
+            where.add(f"household_id IN (SELECT household_id FROM {members} WHERE id_number = ?)",
+                      id_number.strip().upper())
+        return self._page("rm_households", where, sort, ("code", "head_name"), ("household_id",),
+                          after, limit)
+
+    # ------------------------------------------------------------------ department pushes
+
+    def push_ledger(
+        self, area: Area = COUNTY, *, department: str | None = None, batch_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Per department and batch: alerts received, new cases, joined cases, duplicates."""
+        where = self._where(area, household_table=False)
+        where.add("department IS NOT NULL")
+        if department:
+            where.add("department = ?", department)
+        if batch_id:
+            where.add("batch_id = ?", batch_id)
+        p = self.store.placeholder
+        statement = (
+            "SELECT department, batch_id, COUNT(*) AS received, "
+            f"SUM(CASE WHEN outcome = {p} THEN 1 ELSE 0 END) AS new_cases, "
+            f"SUM(CASE WHEN outcome = {p} THEN 1 ELSE 0 END) AS joined_cases, "
+            f"SUM(CASE WHEN outcome = {p} THEN 1 ELSE 0 END) AS duplicates, "
+            "MIN(recorded_at) AS first_received, MAX(recorded_at) AS last_received "
+            f"FROM {self.store.qualified('rm_alerts')}{where.sql()} "
+            "GROUP BY department, batch_id ORDER BY department, batch_id"
+        )
+        rows = self.store.fetch(statement, ["新案件", "并入案件", "重复", *where.params])
+        for row in rows:
+            for name in ("received", "new_cases", "joined_cases", "duplicates"):
+                row[name] = int(row[name] or 0)
+        return rows
+
+    def alerts(
+        self, area: Area = COUNTY, *, department: str | None = None, batch_id: str | None = None,
+        outcome: str | None = None, sort: str = "code", after: str | None = None, limit: int = 50,
+    ) -> Page:
+        """Each alert with what became of it (new case, joined, duplicate of which; stage)."""
+        where = self._where(area, household_table=False)
+        if department:
+            where.add("department = ?", department)
+        if batch_id:
+            where.add("batch_id = ?", batch_id)
+        if outcome:
+            where.add("outcome = ?", outcome)
+        return self._page("rm_alerts", where, sort, ("code", "discovered_on"),
+                          ("household_id", "alert_id"), after, limit)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _where(self, area: Area, *, household_table: bool) -> _Where:
+        where = _Where(self.store.placeholder)
+        if area.level == "township":
+            where.add("township = ?", area.township)
+        elif area.level == "village":
+            where.add("township = ? AND village = ?", area.township, area.village)
+        elif area.level == "department":
+            if household_table:
+                alerts = self.store.qualified("rm_alerts")
+                where.add(f"household_id IN (SELECT household_id FROM {alerts} WHERE department = ?)",
+                          str(area.department))
+            else:
+                where.add("department = ?", str(area.department))
+        return where
+
+    @staticmethod
+    def _filters(where: _Where, **filters: Any) -> None:
+        for column, value in filters.items():
+            if value is not None and value != "":
+                where.add(f"{column} = ?", value)
+
+    def _page(
+        self, table: str, where: _Where, sort: str, sortable: tuple[str, ...],
+        key: tuple[str, ...], after: str | None, limit: int,
+    ) -> Page:
+        descending = sort.startswith("-")
+        column = sort.lstrip("-")
+        if column not in sortable:
+            raise InvalidValue("SORT_UNKNOWN", f"不能按“{column}”排序；可选：{'、'.join(sortable)}", "sort")
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidValue("LIMIT_RANGE", f"每页条数须在 1 至 {MAX_PAGE} 之间", "limit")
+        order = (column, *key)
+        qualified = self.store.qualified(table)
+        total = self.store.fetch(f"SELECT COUNT(*) AS n FROM {qualified}{where.sql()}",
+                                 where.params)[0]["n"]
+        page_where = _Where(where.placeholder)
+        page_where.clauses, page_where.params = list(where.clauses), list(where.params)
+        if after:
+            values = _decode_cursor(after, order)
+            marks = ", ".join(["?"] * len(order))
+            page_where.add(f"({', '.join(order)}) {'<' if descending else '>'} ({marks})", *values)
+        direction = " DESC" if descending else ""
+        statement = (
+            f"SELECT * FROM {qualified}{page_where.sql()} "
+            f"ORDER BY {', '.join(c + direction for c in order)} LIMIT {int(limit) + 1}"
+        )
+        rows = self.store.fetch(statement, page_where.params)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        cursor = _encode_cursor([rows[-1][c] for c in order]) if more and rows else None
+        return Page(rows=rows, total=int(total), after=cursor)
+
+
+def _encode_cursor(values: list[Any]) -> str:
+    plain = [v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, UUID) else v
+             for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain, ensure_ascii=False).encode()).decode()
+
+
+def _decode_cursor(cursor: str, columns: tuple[str, ...]) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if len(values) != len(columns):
+            raise ValueError
+        return [_typed(column, value) for column, value in zip(columns, values, strict=True)]
+    except (ValueError, TypeError):
+        raise InvalidValue("CURSOR_INVALID", "分页游标无效，请从第一页重新查询", "after") from None
+
+
+def _typed(column: str, value: Any) -> Any:
+    kind = column_type(column)
+    if value is None:
+        raise ValueError
+    if kind == "date":
+        return date.fromisoformat(value)
+    if kind == "id":
+        return UUID(value)
+    if kind == "int":
+        return int(value)
+    return str(value)

@@ -1,0 +1,224 @@
+"""Keeps the read models following the event log, in batches, exactly once.
+
+A batch is a run of notifications from the log (1,000 by default). The runner applies their
+events to the households they belong to (kept in memory between batches; a household not in
+memory is loaded from the log as of the version before its first event in the batch), then
+writes, per read model that has not yet reached the batch's end, the rows of every household
+the batch touched and the new position, in one transaction. Rows are recomputed from the whole
+household, so writing a household again is harmless; the tracking record makes each batch count
+once. A crash at any point leaves each read model at the position of its last committed batch.
+
+Three ways to keep up: `catch_up` (after commands, or on demand with `wait_for`), a follower
+thread in the application's process (the embedded default), and a worker process on PostgreSQL
+woken by NOTIFY and by a periodic poll (`fangpin projections run`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, StoredEvent
+
+from application.app import CaseFiles, replay
+from domain.household import Household
+from projections.rows import ROW_BUILDERS, TABLES
+from projections.store import PostgresReadModels, ReadModelStore, SQLiteReadModels
+
+logger = logging.getLogger(__name__)
+
+HOUSEHOLD_TOPICS = "fangpin:Household."
+Progress = Callable[[int, int], None]
+
+
+def open_read_models(app: CaseFiles) -> ReadModelStore:
+    """The read-model store that goes with the application's event log."""
+    if app.settings.backend == "postgres":
+        return PostgresReadModels(app.factory.datastore)  # type: ignore[attr-defined]
+    log = app.settings.sqlite_file
+    return SQLiteReadModels(log.with_name(f"{log.stem}.read-models{log.suffix or '.sqlite3'}"))
+
+
+class Projections:
+    """Applies the log to the read models; one catch-up at a time per process."""
+
+    def __init__(
+        self, app: CaseFiles, store: ReadModelStore | None = None, *,
+        models: Iterable[str] = TABLES, batch_size: int = 1000, cache_size: int = 20_000,
+    ) -> None:
+        self.app = app
+        self.store = store or open_read_models(app)
+        self.models = list(models)
+        self.batch_size = batch_size
+        self.cache_size = cache_size
+        self._households: OrderedDict[UUID, Household] = OrderedDict()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._follower: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ positions
+
+    def positions(self) -> dict[str, int]:
+        return {model: self.store.position(model) for model in self.models}
+
+    def position(self) -> int:
+        """The position every read model has reached."""
+        return min(self.positions().values())
+
+    # ------------------------------------------------------------------ catching up
+
+    def catch_up(self, progress: Progress | None = None) -> int:
+        """Apply every event recorded since the slowest read model's position, batch by
+        batch; returns how many notifications were read."""
+        with self._lock:
+            positions = self.positions()
+            start = min(positions.values()) + 1
+            end = self.app.max_position()
+            done = 0
+            while start <= end:
+                notifications = self.app.recorder.select_notifications(start, self.batch_size)
+                if not notifications:
+                    break
+                try:
+                    self._apply(notifications, positions)
+                except IntegrityError:
+                    # Another process applied this batch first: carry on from where it is now.
+                    self._households.clear()
+                    positions = self.positions()
+                    start = min(positions.values()) + 1
+                    continue
+                done += len(notifications)
+                start = notifications[-1].id + 1
+                if progress:
+                    progress(start - 1, end)
+            return done
+
+    def _apply(self, notifications: list[Any], positions: dict[str, int]) -> None:
+        touched: dict[UUID, Household] = {}
+        to_event = self.app.mapper.to_domain_event
+        for notification in notifications:
+            if not notification.topic.startswith(HOUSEHOLD_TOPICS):
+                continue  # the income-line policy: no read model of its own yet
+            event = to_event(StoredEvent(
+                notification.originator_id, notification.originator_version,
+                notification.topic, notification.state,
+            ))
+            household = touched.get(event.originator_id) or self._household_before(event)
+            touched[event.originator_id] = event.mutate(household)
+        end = notifications[-1].id
+        behind = [model for model in self.models if positions[model] < end]
+        if not behind:
+            return
+        rows = {
+            model: _merge(ROW_BUILDERS[model](household) for household in touched.values())
+            for model in behind
+        }
+        self.store.apply(end, list(touched), rows)
+        for model in behind:
+            positions[model] = end
+        for household_id, household in touched.items():
+            self._remember(household_id, household)
+
+    def _household_before(self, event: Any) -> Household | None:
+        """The household as it was just before ``event`` (None before its registration)."""
+        if event.originator_version == 1:
+            return None
+        household = self._households.pop(event.originator_id, None)
+        if household is not None and household.version == event.originator_version - 1:
+            return household
+        return self.app.repository.get(
+            event.originator_id, version=event.originator_version - 1, projector_func=replay
+        )
+
+    def _remember(self, household_id: UUID, household: Household) -> None:
+        self._households[household_id] = household
+        self._households.move_to_end(household_id)
+        while len(self._households) > self.cache_size:
+            self._households.popitem(last=False)
+
+    # ------------------------------------------------------------------ rebuild
+
+    def rebuild(self, models: Iterable[str] | None = None, progress: Progress | None = None) -> int:
+        """Drop the given read models (all by default) and rebuild them from the log."""
+        with self._lock:
+            for model in models or self.models:
+                self.store.drop(model)
+            self._households.clear()
+        return self.catch_up(progress)
+
+    # ------------------------------------------------------------------ following
+
+    def wait_for(self, position: int, timeout: float = 5.0) -> bool:
+        """Block until every read model has reached ``position`` (a command's answer), or the
+        timeout passes; catches up in this thread meanwhile. True when reached."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.position() >= position:
+                return True
+            self.catch_up()
+            if self.position() >= position:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+
+    def follow(self, interval: float = 1.0) -> None:
+        """Follow the log in a background thread: woken after each save in this process
+        (`CaseFiles.on_saved`) and every ``interval`` seconds for other writers."""
+        if self._follower is not None:
+            return
+        self.app.on_saved.append(lambda _position: self._wake.set())
+
+        def loop() -> None:
+            while not self._stop.is_set():
+                try:
+                    self.catch_up()
+                except Exception:
+                    logger.exception("read models could not catch up")
+                self._wake.wait(interval)
+                self._wake.clear()
+
+        self._follower = threading.Thread(target=loop, name="fangpin-projections", daemon=True)
+        self._follower.start()
+
+    def run_worker(self, poll: float = 2.0, stop: threading.Event | None = None) -> None:
+        """Follow the log as a worker process: woken by PostgreSQL NOTIFY on the events
+        channel, and by a poll every ``poll`` seconds so a lost notification never stalls it."""
+        stop = stop or self._stop
+        channel = getattr(self.app.recorder, "channel_name", None)
+        if self.app.settings.backend != "postgres" or channel is None:
+            while not stop.is_set():
+                self.catch_up()
+                stop.wait(poll)
+            return
+        import psycopg
+
+        url = self.app.settings.database_url or ""
+        with psycopg.connect(url, autocommit=True) as listener:
+            listener.execute(f'LISTEN "{channel}"')
+            while not stop.is_set():
+                self.catch_up()
+                for _ in listener.notifies(timeout=poll, stop_after=1):
+                    break
+
+    def close(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._follower is not None:
+            self._follower.join(timeout=5)
+            self._follower = None
+        self.store.close()
+
+
+def _merge(parts: Iterable[dict[str, list[Any]]]) -> dict[str, list[Any]]:
+    merged: dict[str, list[Any]] = {}
+    for part in parts:
+        for table, rows in part.items():
+            merged.setdefault(table, []).extend(rows)
+    return merged

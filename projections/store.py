@@ -1,0 +1,259 @@
+"""Where the read models live: SQL tables plus the library's tracking records.
+
+On SQLite the read models have a file of their own beside the event log (a projection writing
+a batch never holds the lock the commands need); on PostgreSQL they are tables in the log's
+database and schema. Each batch replaces the rows of the households it touched and records the
+log position reached, per read model, in one transaction, with the library's tracking recorder:
+its single-row tracking refuses a position that does not advance, so a batch is applied once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+
+from projections.rows import COLUMNS, TABLES, Row
+
+UPSTREAM = "fangpin"
+
+#: Logical type of each column (household_id is the key of every table).
+_TYPES: dict[str, str] = {
+    "household_id": "id", "case_number": "int", "members": "int", "version": "int",
+    "measures_in_place": "int", "measures_planned": "int", "first_in_place_days": "int",
+    "monitored": "bool", "eliminating": "bool", "green_channel": "bool", "re_entry": "bool",
+    "current": "bool",
+    "last_visit_on": "date", "included_on": "date", "first_in_place_on": "date",
+    "from_on": "date", "to_on": "date", "discovered_on": "date", "deadline_on": "date",
+    "recorded_at": "ts", "first_received": "ts", "last_received": "ts",
+}
+_SQL_TYPES = {
+    "sqlite": {"id": "TEXT", "int": "INTEGER", "bool": "INTEGER", "date": "TEXT", "ts": "TEXT",
+               "text": "TEXT"},
+    "postgres": {"id": "UUID", "int": "INTEGER", "bool": "BOOLEAN", "date": "DATE",
+                 "ts": "TIMESTAMPTZ", "text": "TEXT"},
+}
+_KEYS: dict[str, tuple[str, ...]] = {
+    "rm_households": ("household_id",),
+    "rm_members": ("household_id", "id_number"),
+    "rm_monitoring": ("household_id",),
+    "rm_monitoring_periods": ("household_id", "case_number"),
+    "rm_case_queue": ("household_id", "case_number"),
+    "rm_alerts": ("household_id", "alert_id"),
+}
+_INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "rm_households": (("code",), ("township", "village", "code"), ("head_name",),
+                      ("monitored", "household_type", "last_visit_on")),
+    "rm_members": (("id_number",), ("name",)),
+    "rm_monitoring": (("township", "category", "code"), ("township", "village", "code"),
+                      ("category", "code"), ("code",), ("included_on",)),
+    "rm_monitoring_periods": (("from_on", "to_on"), ("township", "from_on"), ("code",)),
+    "rm_case_queue": (("deadline_on",), ("township", "deadline_on"), ("code",)),
+    "rm_alerts": (("department", "batch_id"), ("township", "department"), ("code",)),
+}
+
+
+def column_type(column: str) -> str:
+    return _TYPES.get(column, "text")
+
+
+class ReadModelStore:
+    """The read-model tables and their tracking, on one back end."""
+
+    backend: str
+    tracking: SQLiteTrackingRecorder | PostgresTrackingRecorder
+    placeholder: str
+
+    def __init__(self) -> None:
+        self.create_tables()
+
+    # ------------------------------------------------------------------ schema
+
+    def table_ddl(self, table: str) -> list[str]:
+        types = _SQL_TYPES[self.backend]
+        columns = ", ".join(f"{c} {types[column_type(c)]}" for c in COLUMNS[table])
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {self.qualified(table)} "
+            f"({columns}, PRIMARY KEY ({', '.join(_KEYS[table])}))"
+        ]
+        for index in _INDEXES[table]:
+            name = f"{table}_{'_'.join(index)}_idx"
+            statements.append(
+                f"CREATE INDEX IF NOT EXISTS {name} ON {self.qualified(table)} ({', '.join(index)})"
+            )
+        return statements
+
+    def create_tables(self, models: Iterable[str] = TABLES) -> None:
+        self.tracking.create_table()
+        with self.transaction() as cursor:
+            for model in models:
+                for table in TABLES[model]:
+                    for statement in self.table_ddl(table):
+                        cursor.execute(statement)
+
+    def drop(self, model: str) -> None:
+        """Drop a read model's tables and forget its position (a rebuild starts from 0)."""
+        with self.transaction() as cursor:
+            for table in TABLES[model]:
+                cursor.execute(f"DROP TABLE IF EXISTS {self.qualified(table)}")
+            cursor.execute(
+                f"DELETE FROM {self.tracking_table} WHERE application_name = {self.placeholder}",
+                (tracking_name(model),),
+            )
+        self.create_tables([model])
+
+    # ------------------------------------------------------------------ positions and writes
+
+    def position(self, model: str) -> int:
+        """The log position this read model has applied up to (0: none)."""
+        return self.tracking.max_tracking_id(tracking_name(model)) or 0
+
+    def apply(
+        self, position: int, household_ids: Sequence[UUID], rows: dict[str, dict[str, list[Row]]]
+    ) -> None:
+        """Replace the rows of ``household_ids`` in each read model of ``rows`` and record that
+        each has reached ``position`` — all in one transaction."""
+        keys = [self.key(household_id) for household_id in household_ids]
+        with self.transaction() as cursor:
+            for model, tables in rows.items():
+                for table in TABLES[model]:
+                    for start in range(0, len(keys), 500):
+                        chunk = keys[start:start + 500]
+                        marks = ", ".join([self.placeholder] * len(chunk))
+                        cursor.execute(
+                            f"DELETE FROM {self.qualified(table)} WHERE household_id IN ({marks})",
+                            chunk,
+                        )
+                    table_rows = [self.adapt(row) for row in tables.get(table, ())]
+                    if table_rows:
+                        marks = ", ".join([self.placeholder] * len(COLUMNS[table]))
+                        cursor.executemany(
+                            f"INSERT INTO {self.qualified(table)} ({', '.join(COLUMNS[table])}) "
+                            f"VALUES ({marks})",
+                            table_rows,
+                        )
+                self.tracking._insert_tracking(cursor, Tracking(tracking_name(model), position))
+
+    # ------------------------------------------------------------------ reads
+
+    def fetch(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows of a query as dicts, with dates, booleans and ids in Python types."""
+        with self.transaction(commit=False) as cursor:
+            cursor.execute(statement, self.adapt(tuple(params)))
+            rows = cursor.fetchall()
+        return [self.row_dict(row) for row in rows]
+
+    # ------------------------------------------------------------------ per back end
+
+    def transaction(self, *, commit: bool = True) -> Any:
+        raise NotImplementedError
+
+    def qualified(self, table: str) -> str:
+        return table
+
+    @property
+    def tracking_table(self) -> str:
+        raise NotImplementedError
+
+    def key(self, household_id: UUID) -> Any:
+        return household_id
+
+    def adapt(self, row: Row) -> Row:
+        return row
+
+    def row_dict(self, row: Any) -> dict[str, Any]:
+        return dict(row)
+
+    def close(self) -> None:
+        self.datastore.close()
+
+
+def tracking_name(model: str) -> str:
+    """The tracking record of a read model: its position in the fangpin log."""
+    return f"{UPSTREAM}:{model}"
+
+
+class SQLiteReadModels(ReadModelStore):
+    """Read models in a SQLite file of their own."""
+
+    backend = "sqlite"
+    placeholder = "?"
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.datastore = SQLiteDatastore(str(path))
+        self.tracking = SQLiteTrackingRecorder(self.datastore)
+        super().__init__()
+
+    def transaction(self, *, commit: bool = True) -> Any:
+        return self.datastore.transaction(commit=commit)
+
+    @property
+    def tracking_table(self) -> str:
+        return "tracking"
+
+    def key(self, household_id: UUID) -> Any:
+        return household_id.hex
+
+    def adapt(self, row: Row) -> Row:
+        return tuple(_to_sqlite(value) for value in row)
+
+    def row_dict(self, row: sqlite3.Row) -> dict[str, Any]:
+        return {name: _from_sqlite(name, row[name]) for name in row.keys()}  # noqa: SIM118
+
+
+def _to_sqlite(value: Any) -> Any:
+    if isinstance(value, UUID):
+        return value.hex
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _from_sqlite(column: str, value: Any) -> Any:
+    if value is None:
+        return None
+    kind = column_type(column)
+    if kind == "date":
+        return date.fromisoformat(value)
+    if kind == "bool":
+        return bool(value)
+    if kind == "id":
+        return UUID(value)
+    if kind == "ts":
+        return datetime.fromisoformat(value)
+    return value
+
+
+class PostgresReadModels(ReadModelStore):
+    """Read models as tables in the event log's PostgreSQL database and schema."""
+
+    backend = "postgres"
+    placeholder = "%s"
+
+    def __init__(self, datastore: PostgresDatastore) -> None:
+        self.datastore = datastore
+        self.tracking = PostgresTrackingRecorder(
+            datastore, tracking_table_name="fangpin_read_model_tracking"
+        )
+        super().__init__()
+
+    def transaction(self, *, commit: bool = True) -> Any:
+        return self.datastore.transaction(commit=commit)
+
+    def qualified(self, table: str) -> str:
+        return f'"{self.datastore.schema}".{table}'
+
+    @property
+    def tracking_table(self) -> str:
+        return f'"{self.datastore.schema}".fangpin_read_model_tracking'
+
+    def close(self) -> None:
+        pass  # the pool belongs to the application
