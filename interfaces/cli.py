@@ -14,9 +14,9 @@ by default the log is the SQLite file ``var/fangpin.sqlite3``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import is_dataclass
 from datetime import UTC, date, datetime
@@ -26,8 +26,12 @@ from application.app import CaseFiles
 from application.settings import Settings
 from domain.codes import Category, Role
 from domain.errors import DomainError
+from domain.household import STEP_NAMES
 from domain.identity import mask_id_number
 from domain.values import Actor
+from projections.queries import ReadModels
+from projections.rows import TABLES as READ_MODELS
+from projections.runner import Projections
 
 CLI_USER = Actor("cli", Role.COUNTY_CENTRE)
 
@@ -80,6 +84,31 @@ def _parser() -> argparse.ArgumentParser:
     history.add_argument("code")
     history.set_defaults(run=_history)
 
+    projections = commands.add_parser("projections", help="the read models (lists, queues)")
+    projection_commands = projections.add_subparsers(title="projections commands")
+    rebuild = projection_commands.add_parser("rebuild", help="drop and rebuild from the log")
+    rebuild.add_argument("name", nargs="?", choices=sorted(READ_MODELS), help="one read model")
+    rebuild.set_defaults(run=_rebuild)
+    status = projection_commands.add_parser("status", help="each read model's log position")
+    status.set_defaults(run=_status)
+    worker = projection_commands.add_parser(
+        "run", help="follow the log (PostgreSQL: woken by NOTIFY, and by a poll)"
+    )
+    worker.add_argument("--poll", type=float, default=2.0, help="seconds between polls")
+    worker.add_argument("--batch", type=int, default=1000, help="notifications per transaction")
+    worker.set_defaults(run=_run_worker)
+
+    lists = commands.add_parser("list", help="read the lists (monitoring, cases, overdue…)")
+    lists.add_argument("which", choices=sorted(LISTS))
+    lists.add_argument("--township")
+    lists.add_argument("--village")
+    lists.add_argument("--category")
+    lists.add_argument("--as-of", type=date.fromisoformat, help="monitoring list on a past day")
+    lists.add_argument("--today", type=date.fromisoformat, help="the day to count deadlines from")
+    lists.add_argument("--limit", type=int, default=20)
+    lists.add_argument("--after", help="cursor of the previous page")
+    lists.set_defaults(run=_list)
+
     line = commands.add_parser("income-line", help="the county's income monitoring line")
     line_commands = line.add_subparsers(title="income-line commands")
     set_line = line_commands.add_parser("set", help="set a year's line (yuan per capita)")
@@ -116,34 +145,131 @@ def _demo(app: CaseFiles, args: argparse.Namespace) -> int:
 
     print(f"载入演示县（{args.households} 户，种子 {args.seed}）到 {app.settings.describe()} …")
 
-    def progress(done: int, total: int) -> None:
-        width = 30
-        filled = width * done // max(total, 1)
-        end = "\n" if done >= total else ""
-        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end, flush=True)
-
-    load_demo(app, households=args.households, seed=args.seed, progress=progress)
+    load_demo(app, households=args.households, seed=args.seed, progress=_progress)
+    print("更新查询名单（读模型）…")
+    with Projections(app) as projections:
+        projections.catch_up(_progress)
     return _summary(app, args)
 
 
+def _rebuild(app: CaseFiles, args: argparse.Namespace) -> int:
+    models = [args.name] if args.name else None
+    print(f"重建读模型：{args.name or '全部'}（{app.max_position()} 条事件）")
+    with Projections(app) as projections:
+        projections.rebuild(models, progress=_progress)
+        print(f"完成：{projections.positions()}")
+    return 0
+
+
+def _status(app: CaseFiles, args: argparse.Namespace) -> int:
+    with Projections(app) as projections:
+        end = app.max_position()
+        for model, position in projections.positions().items():
+            print(f"{model}: {position}/{end}" + ("" if position >= end else "（落后）"))
+    return 0
+
+
+def _run_worker(app: CaseFiles, args: argparse.Namespace) -> int:
+    print(f"读模型跟随事件日志：{app.settings.describe()}（Ctrl-C 停止）", flush=True)
+    with Projections(app, batch_size=args.batch) as projections, contextlib.suppress(KeyboardInterrupt):
+        projections.run_worker(poll=args.poll)
+    return 0
+
+
+LISTS = {
+    "monitoring": "监测对象名单",
+    "cases": "案件队列",
+    "overdue": "超过15天未认定的案件",
+    "green-channel": "绿色通道待补办程序",
+    "visits-due": "本月未走访",
+    "measures-missing": "认定30天未落实帮扶措施",
+    "ledger": "部门推送台账",
+    "households": "农户目录",
+}
+
+
+def _list(app: CaseFiles, args: argparse.Namespace) -> int:
+    with Projections(app) as projections:
+        projections.catch_up()
+        views = ReadModels(projections.store)
+        filters = {"township": args.township, "village": args.village}
+        if args.which == "ledger":
+            rows = views.push_ledger()
+            print(f"{LISTS['ledger']}：{len(rows)} 批")
+            for row in rows:
+                print(f"  {row['department']} {row['batch_id']} 收到 {row['received']} "
+                      f"新案件 {row['new_cases']} 并入 {row['joined_cases']} 重复 {row['duplicates']}")
+            return 0
+        page_args = {"limit": args.limit, "after": args.after}
+        if args.which == "monitoring":
+            page = views.monitoring_list(category=args.category, as_of=args.as_of,
+                                         today=args.today, **filters, **page_args)
+        elif args.which in ("cases", "overdue", "green-channel"):
+            page = views.case_queue(overdue=args.which == "overdue",
+                                    green_channel_owed=args.which == "green-channel",
+                                    today=args.today, **filters, **page_args)
+        elif args.which == "visits-due":
+            page = views.visits_due(month=args.today, **page_args)
+        elif args.which == "measures-missing":
+            page = views.measures_missing(today=args.today, **page_args)
+        else:
+            page = views.directory(**filters, **page_args)
+    print(f"{LISTS[args.which]}：共 {page.total} 条")
+    for row in page.rows:
+        print("  " + "  ".join(_cell(row, column) for column in _LIST_COLUMNS if column in row))
+    if page.after:
+        print(f"下一页：--after {page.after}")
+    return 0
+
+
+_LIST_COLUMNS = (
+    "code", "township", "village", "head_name", "category", "risk_types", "stage",
+    "included_on", "from_on", "to_on", "days_in_monitoring", "visited_this_month",
+    "discovered_on", "deadline_on", "days_left", "days_overdue", "owed_steps", "last_visit_on",
+    "household_type",
+)
+
+
+def _cell(row: dict, column: str) -> str:
+    value = row[column]
+    if isinstance(value, bool):
+        return {"visited_this_month": "本月已走访" if value else "本月未走访"}.get(column, str(value))
+    if column == "days_overdue":
+        return f"超期{value}天" if value else ""
+    if column == "days_left":
+        return f"剩余{value}天" if value else ""
+    if column == "owed_steps":
+        return "待补办：" + "、".join(STEP_NAMES[step] for step in value) if value else ""
+    return _plain(value) if value not in (None, "", []) else "—"
+
+
+def _progress(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    end = "\n" if done >= total else ""
+    print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end, flush=True)
+
+
 def _summary(app: CaseFiles, args: argparse.Namespace) -> int:
-    households = 0
-    categories: Counter[Category] = Counter()
-    open_cases = eliminated = 0
-    for aggregate_id in app.iter_households():
-        household = app.household(aggregate_id)
-        households += 1
-        if household.category is not None:
-            categories[household.category] += 1
-        case = household.active_case
-        if case is not None and not case.included:
-            open_cases += 1
-        eliminated += sum(1 for c in household.cases if c.eliminated)
+    with Projections(app) as projections:
+        projections.catch_up()
+        store = projections.store
+        count = store.fetch
+        households = count(f"SELECT COUNT(*) AS n FROM {store.qualified('rm_households')}")[0]["n"]
+        by_category = {
+            row["category"]: row["n"] for row in count(
+                f"SELECT category, COUNT(*) AS n FROM {store.qualified('rm_monitoring')} "
+                "GROUP BY category")
+        }
+        open_cases = count(f"SELECT COUNT(*) AS n FROM {store.qualified('rm_case_queue')}")[0]["n"]
+        eliminated = count(
+            f"SELECT COUNT(*) AS n FROM {store.qualified('rm_monitoring_periods')} "
+            "WHERE to_on IS NOT NULL")[0]["n"]
     print(f"事件日志：{app.settings.describe()}（{app.max_position()} 条事件）")
     print(f"农户：{households} 户")
-    print(f"监测对象：{sum(categories.values())} 户")
+    print(f"监测对象：{sum(by_category.values())} 户")
     for category in Category:
-        print(f"  {category}：{categories[category]} 户")
+        print(f"  {category}：{by_category.get(category.value, 0)} 户")
     print(f"认定中的案件：{open_cases} 件")
     print(f"已消除风险：{eliminated} 件")
     return 0

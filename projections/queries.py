@@ -110,8 +110,10 @@ class ReadModels:
                                               "from_on"), key, after, limit)
         first_of_month = today.replace(day=1)
         for row in page.rows:
-            start = row.get("included_on") or row.get("from_on")
-            row["days_in_monitoring"] = (today - start).days if start else None
+            if as_of:  # a past day's list: counted on that day
+                row["days_in_monitoring"] = (as_of - row["from_on"]).days
+                continue
+            row["days_in_monitoring"] = (today - row["included_on"]).days
             last = row.get("last_visit_on")
             row["visited_this_month"] = bool(last and last >= first_of_month)
         return page

@@ -52,6 +52,7 @@ class Projections:
         models: Iterable[str] = TABLES, batch_size: int = 1000, cache_size: int = 20_000,
     ) -> None:
         self.app = app
+        self._owns_store = store is None
         self.store = store or open_read_models(app)
         self.models = list(models)
         self.batch_size = batch_size
@@ -207,13 +208,20 @@ class Projections:
                 for _ in listener.notifies(timeout=poll, stop_after=1):
                     break
 
+    def __enter__(self) -> Projections:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         self._stop.set()
         self._wake.set()
         if self._follower is not None:
             self._follower.join(timeout=5)
             self._follower = None
-        self.store.close()
+        if self._owns_store:
+            self.store.close()
 
 
 def _merge(parts: Iterable[dict[str, list[Any]]]) -> dict[str, list[Any]]:

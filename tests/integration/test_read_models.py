@@ -1,0 +1,319 @@
+"""The read models on both back ends: what they hold after a scripted case history, exactly-once
+batches, rebuilds equal to incremental updates, area scoping, and keeping current."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from eventsourcing.persistence import IntegrityError
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from application.demo import generate_county, load_demo
+from domain.codes import (
+    Category,
+    Channel,
+    Check,
+    Decision,
+    Department,
+    EliminationMode,
+    Finding,
+    HouseholdType,
+    MeasureType,
+    RiskType,
+    SuddenHardship,
+    Tier,
+)
+from projections.queries import Area, ReadModels
+from projections.rows import COLUMNS, TABLES
+from projections.runner import Projections
+from tests.builders import COUNTY, HEAD_ID, TOWNSHIP, VILLAGE, registration
+
+CODE, POOR = "130630101001", "130630101002"
+ALL_PASSED = dict.fromkeys(Check, True)
+TODAY = date(2025, 12, 31)
+
+
+def dump(projections: Projections) -> dict[str, list[tuple]]:
+    """Every row of every read-model table, in a stable order."""
+    store = projections.store
+    tables: dict[str, list[tuple]] = {}
+    for model in TABLES.values():
+        for table in model:
+            rows = store.fetch(f"SELECT * FROM {store.qualified(table)}")
+            tables[table] = sorted(tuple(str(row[c]) for c in COLUMNS[table]) for row in rows)
+    return tables
+
+
+@pytest.fixture
+def views(make_app, clock):
+    clock.now = clock.now.replace(year=2026)
+    app = make_app()
+    projections = Projections(app)
+    yield app, projections, ReadModels(projections.store)
+    projections.close()
+
+
+def monitored_household(app) -> None:
+    app.register_household(**registration(CODE))
+    app.raise_alert(CODE, alert_id="A1", channel=Channel.DEPARTMENT_ALERT, person_id_number=HEAD_ID,
+                    risk_types=[RiskType.ILLNESS], department=Department.MEDICAL_INSURANCE,
+                    tier=Tier.PROVINCIAL, period="2025-02", batch_id="YB-P-1",
+                    occurred_on=date(2025, 2, 3), by=VILLAGE)
+
+
+class TestAScriptedCaseHistory:
+    def test_an_alert_opens_a_case_in_the_queue_with_its_15_day_deadline(self, views):
+        app, projections, read = views
+        monitored_household(app)
+        dup = app.raise_alert(CODE, alert_id="A1-county", channel=Channel.DEPARTMENT_ALERT,
+                              person_id_number=HEAD_ID, risk_types=[RiskType.ILLNESS],
+                              department=Department.MEDICAL_INSURANCE, tier=Tier.COUNTY,
+                              period="2025-02", batch_id="YB-C-1", occurred_on=date(2025, 2, 4),
+                              by=VILLAGE)
+        assert projections.wait_for(dup.position)
+
+        queue = read.case_queue(today=date(2025, 2, 10))
+        assert queue.total == 1
+        row = queue.rows[0]
+        assert (row["code"], row["stage"], row["discovered_on"], row["deadline_on"]) == (
+            CODE, "待入户核查", date(2025, 2, 3), date(2025, 2, 18))
+        assert (row["days_left"], row["days_overdue"]) == (8, 0)
+        assert read.case_queue(today=date(2025, 2, 20), overdue=True).rows[0]["days_overdue"] == 2
+
+        ledger = {(r["batch_id"]): r for r in read.push_ledger()}
+        assert (ledger["YB-P-1"]["received"], ledger["YB-P-1"]["new_cases"]) == (1, 1)
+        assert (ledger["YB-C-1"]["received"], ledger["YB-C-1"]["duplicates"]) == (1, 1)
+        duplicate = read.alerts(batch_id="YB-C-1").rows[0]
+        assert (duplicate["outcome"], duplicate["duplicate_of"]) == ("重复", "A1")
+
+    def test_inclusion_moves_the_case_to_the_monitoring_list_and_elimination_ends_its_period(
+        self, views
+    ):
+        app, projections, read = views
+        app.set_income_line(year=2025, yuan_per_capita=Decimal(8300), occurred_on=date(2025, 1, 1),
+                            by=COUNTY)
+        monitored_household(app)
+        app.verify_at_home(CODE, case_number=1, finding=Finding.RISK_CONFIRMED,
+                           occurred_on=date(2025, 2, 4), by=VILLAGE)
+        app.complete_township_review(CODE, case_number=1, decision=Decision.PASSED,
+                                     occurred_on=date(2025, 2, 5), by=TOWNSHIP)
+        result = app.conclude_village_deliberation(
+            CODE, case_number=1, decision=Decision.PASSED, notice_from=date(2025, 2, 5),
+            notice_to=date(2025, 2, 9), occurred_on=date(2025, 2, 10), by=VILLAGE)
+        projections.wait_for(result.position)
+        assert read.case_queue().rows[0]["stage"] == "待县级审定"
+
+        app.decide_at_county(CODE, case_number=1, decision=Decision.PASSED,
+                             category=Category.EDGE_OF_POVERTY, simplified=True,
+                             occurred_on=date(2025, 2, 12), by=COUNTY)
+        app.assign_measure(CODE, measure_id="M1", measure_type=MeasureType.HEALTH,
+                           department=Department.HEALTH, responsible_person="赵医生",
+                           occurred_on=date(2025, 2, 14), by=TOWNSHIP)
+        result = app.assign_measure(CODE, measure_id="M2", measure_type=MeasureType.EMPLOYMENT,
+                                    department=Department.HUMAN_RESOURCES,
+                                    responsible_person="钱", occurred_on=date(2025, 2, 14),
+                                    by=TOWNSHIP)
+        projections.wait_for(result.position)
+        assert read.case_queue().total == 0
+        row = read.monitoring_list(today=date(2025, 3, 20)).rows[0]
+        assert (row["category"], row["included_on"], row["days_in_monitoring"]) == (
+            "边缘易致贫户", date(2025, 2, 12), 36)
+        assert (row["measures_in_place"], row["measures_planned"]) == (0, 2)
+        assert read.measures_missing(today=date(2025, 3, 20)).total == 1
+
+        app.put_measure_in_place(CODE, measure_id="M1", occurred_on=date(2025, 3, 1), by=TOWNSHIP)
+        for month in range(3, 10):
+            app.record_visit(CODE, visit_id=f"V{month}", visitor="网格员", checks=ALL_PASSED,
+                             occurred_on=date(2025, month, 15), by=VILLAGE)
+        app.assess_income(CODE, assessment_id="I1", year=2025, wages=Decimal(40000),
+                          business=Decimal(0), property=Decimal(0), transfers=Decimal(0),
+                          production_costs=Decimal(0), occurred_on=date(2025, 8, 20), by=TOWNSHIP)
+        result = app.verify_elimination_at_home(CODE, mode=EliminationMode.BY_HELP,
+                                                occurred_on=date(2025, 9, 1), by=VILLAGE)
+        projections.wait_for(result.position)
+        row = read.monitoring_list(today=date(2025, 9, 20)).rows[0]
+        assert (row["measures_in_place"], row["measures_planned"], row["eliminating"]) == (1, 1, True)
+        assert row["visited_this_month"] and row["last_visit_on"] == date(2025, 9, 15)
+        assert read.measures_missing(today=date(2025, 9, 20)).total == 0
+
+        app.conclude_elimination_notice(CODE, decision=Decision.PASSED, notice_from=date(2025, 9, 2),
+                                        notice_to=date(2025, 9, 8), occurred_on=date(2025, 9, 9),
+                                        by=VILLAGE)
+        app.complete_elimination_review(CODE, decision=Decision.PASSED,
+                                        occurred_on=date(2025, 9, 10), by=TOWNSHIP)
+        result = app.decide_elimination_at_county(CODE, decision=Decision.PASSED,
+                                                  occurred_on=date(2025, 9, 12), by=COUNTY)
+        projections.wait_for(result.position)
+        assert read.monitoring_list().total == 0
+        on_day = read.monitoring_list(as_of=date(2025, 6, 30))
+        assert [(r["code"], r["from_on"], r["to_on"], r["ended_how"]) for r in on_day.rows] == [
+            (CODE, date(2025, 2, 12), date(2025, 9, 12), "风险消除")]
+        assert read.monitoring_list(as_of=date(2025, 2, 11)).total == 0
+        assert read.monitoring_list(as_of=date(2025, 9, 12)).total == 0
+
+    def test_green_channel_steps_owed_and_visits_due(self, views):
+        app, projections, read = views
+        app.register_household(**registration(CODE))
+        app.register_household(**registration(POOR, HouseholdType.LIFTED_OUT))
+        app.raise_alert(CODE, alert_id="F1", channel=Channel.CADRE_SCREENING,
+                        person_id_number=HEAD_ID, risk_types=[RiskType.NATURAL_DISASTER],
+                        disaster_kind="洪涝", occurred_on=date(2025, 7, 30), by=VILLAGE)
+        app.verify_at_home(CODE, case_number=1, finding=Finding.RISK_CONFIRMED,
+                           occurred_on=date(2025, 7, 31), by=VILLAGE)
+        app.open_green_channel(CODE, case_number=1, hardship=SuddenHardship.NATURAL_DISASTER,
+                               studied_on=date(2025, 7, 31), approved_on=date(2025, 8, 1),
+                               occurred_on=date(2025, 8, 1), by=COUNTY)
+        result = app.record_visit(POOR, visit_id="PV1", visitor="网格员", checks=ALL_PASSED,
+                                  occurred_on=date(2025, 8, 3), by=VILLAGE)
+        projections.wait_for(result.position)
+
+        owed = read.case_queue(green_channel_owed=True)
+        assert [r["owed_steps"] for r in owed.rows] == [
+            ["village_notice", "township_review", "county_decision"]]
+        assert [r["code"] for r in read.visits_due(month=date(2025, 8, 1)).rows] == []
+        assert [r["code"] for r in read.visits_due(month=date(2025, 9, 1)).rows] == [POOR]
+
+    def test_the_directory_finds_a_household_by_a_members_id_number(self, views):
+        app, projections, read = views
+        result = app.register_household(**registration(CODE))
+        projections.wait_for(result.position)
+        assert [r["code"] for r in read.directory(id_number=HEAD_ID.lower()).rows] == [CODE]
+        assert read.directory(head_name="王建国").total == 1
+        assert read.directory(code="1306301").total == 1
+
+
+class TestExactlyOnce:
+    def test_redelivering_a_batch_already_applied_changes_nothing(self, views):
+        app, projections, _ = views
+        load_demo(app, households=120)
+        projections.catch_up()
+        before = dump(projections)
+        notifications = app.recorder.select_notifications(1, 500)
+
+        with Projections(app, projections.store) as again:
+            with pytest.raises(IntegrityError):
+                again._apply(notifications, dict.fromkeys(TABLES, 0))
+            assert again.catch_up() == 0
+        assert dump(projections) == before
+
+    def test_a_rebuild_gives_exactly_the_rows_of_incremental_updates(self, views):
+        app, projections, _ = views
+        county = generate_county(400, seed=7)
+        batch: list = []
+        for household in county:  # recorded in chunks, the read models following each chunk
+            batch.append(household)
+            if len(batch) == 37:
+                app.save(*batch)
+                batch = []
+                projections.catch_up()
+        app.save(*batch)
+        projections.catch_up()
+        incremental = dump(projections)
+        assert sum(len(rows) for rows in incremental.values()) > 1000
+
+        projections.rebuild()
+        assert dump(projections) == incremental
+
+
+class TestAreas:
+    def test_no_query_returns_a_row_outside_the_callers_area(self, views):
+        app, projections, read = views
+        load_demo(app, households=300)
+        projections.catch_up()
+        places = sorted({(r["township"], r["village"]) for r in read.directory(limit=500).rows})
+        departments = sorted({r["department"] for r in read.push_ledger()})
+        pushed_by = {d: {r["household_id"] for r in read.alerts(department=d, limit=500).rows}
+                     for d in departments}
+        areas = st.one_of(
+            st.just(Area()),
+            st.sampled_from(places).map(lambda p: Area("township", township=p[0])),
+            st.sampled_from(places).map(lambda p: Area("village", township=p[0], village=p[1])),
+            st.sampled_from(departments).map(lambda d: Area("department", department=d)),
+        )
+        queries = st.sampled_from([
+            lambda area, **page: read.monitoring_list(area, today=TODAY, **page),
+            lambda area, **page: read.monitoring_list(area, as_of=date(2025, 6, 30), **page),
+            lambda area, **page: read.case_queue(area, today=TODAY, **page),
+            lambda area, **page: read.visits_due(area, month=TODAY, **page),
+            lambda area, **page: read.directory(area, **page),
+            lambda area, **page: read.alerts(area, **page),
+            lambda area, **page: read.measures_missing(area, today=TODAY, **page),
+        ])
+
+        @hypothesis_settings(max_examples=60, deadline=None, database=None,
+                             suppress_health_check=[HealthCheck.function_scoped_fixture])
+        @given(area=areas, query=queries, limit=st.integers(1, 40))
+        def check(area, query, limit):
+            rows, after = [], None
+            while True:
+                page = query(area, limit=limit, after=after)
+                rows.extend(page.rows)
+                after = page.after
+                if after is None:
+                    break
+            assert len(rows) == page.total
+            def inside(row: dict) -> bool:
+                if not area.covers(row):
+                    return False
+                if area.level != "department":
+                    return True
+                if "alert_id" in row:  # the push ledger: the department's own alerts
+                    return row["department"] == area.department
+                return row["household_id"] in pushed_by[area.department]
+
+            expected = [r for r in query(Area(), limit=500).rows if inside(r)]
+            assert sorted(map(_key, rows)) == sorted(map(_key, expected))
+
+        check()
+
+
+def _key(row: dict) -> tuple:
+    return (str(row["household_id"]), str(row.get("case_number")), str(row.get("alert_id")))
+
+
+class TestKeepingCurrent:
+    def test_a_follower_thread_keeps_the_read_models_current_after_commands(self, views):
+        app, projections, read = views
+        projections.follow(interval=0.05)
+        result = app.register_household(**registration(CODE))
+        deadline = time.monotonic() + 5
+        while projections.position() < result.position and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert read.directory(code=CODE).total == 1
+
+    @pytest.mark.postgres
+    def test_a_worker_killed_mid_batch_resumes_and_ends_equal_to_a_rebuild(self, views, settings):
+        if settings.backend != "postgres":
+            pytest.skip("the separate worker follows PostgreSQL")
+        app, projections, _ = views
+        load_demo(app, households=2500)
+        end = app.max_position()
+        env = {**os.environ, "FANGPIN_DATABASE_URL": settings.database_url,
+               "FANGPIN_POSTGRES_SCHEMA": settings.postgres_schema}
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "interfaces.cli", "projections", "run", "--batch", "40",
+             "--poll", "0.2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while projections.position() < end // 3 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            os.kill(worker.pid, signal.SIGKILL)  # somewhere in the middle of a batch
+        finally:
+            worker.wait(timeout=10)
+        stopped_at = projections.position()
+        assert 0 < stopped_at < end, "the worker was killed while catching up"
+
+        projections.catch_up()  # resume
+        resumed = dump(projections)
+        projections.rebuild()
+        assert dump(projections) == resumed
+        assert projections.position() == end
