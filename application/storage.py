@@ -25,6 +25,7 @@ import psycopg
 from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
+    Notification,
     OperationalError,
     PersistenceError,
     StoredEvent,
@@ -85,6 +86,28 @@ class LeanSQLiteAggregateRecorder(_LeanSQLiteSelect, SQLiteAggregateRecorder):
 
 class LeanSQLiteApplicationRecorder(_LeanSQLiteSelect, SQLiteApplicationRecorder):
     """The event log on SQLite."""
+
+    def select_notification_batch(self, start: int, limit: int) -> list[Notification]:
+        """Notifications from ``start`` on, parsing each household's id once per batch (the
+        library parses a `UUID` per row)."""
+        rows = _sqlite_rows(
+            self.datastore,
+            f"SELECT rowid, originator_id, originator_version, topic, state "
+            f"FROM {self.events_table_name} WHERE rowid >= ? ORDER BY rowid LIMIT ?",
+            (start, limit),
+        )
+        ids: dict[str, UUID] = {}
+        notifications = []
+        for row in rows:
+            key = row[1]
+            originator_id = ids.get(key)
+            if originator_id is None:
+                originator_id = ids[key] = UUID(key)
+            notifications.append(Notification(
+                id=row[0], originator_id=originator_id, originator_version=row[2],
+                topic=row[3], state=row[4],
+            ))
+        return notifications
 
     def select_from_snapshot(
         self, originator_id: UUID, snapshots_table: str

@@ -83,7 +83,7 @@ class Projections:
             end = self.app.max_position()
             done = 0
             while start <= end:
-                notifications = self.app.recorder.select_notifications(start, self.batch_size)
+                notifications = self._read(start)
                 if not notifications:
                     break
                 try:
@@ -99,6 +99,13 @@ class Projections:
                 if progress:
                     progress(start - 1, end)
             return done
+
+    def _read(self, start: int) -> list[Any]:
+        """The next batch of notifications (the lean recorder's reader when there is one)."""
+        reader = getattr(self.app.recorder, "select_notification_batch", None)
+        if reader is not None:
+            return reader(start, self.batch_size)
+        return self.app.recorder.select_notifications(start, self.batch_size)
 
     def _apply(self, notifications: list[Any], positions: dict[str, int]) -> None:
         touched: dict[UUID, Household] = {}
@@ -151,7 +158,9 @@ class Projections:
             for model in models or self.models:
                 self.store.drop(model)
             self._households.clear()
-        return self.catch_up(progress)
+        done = self.catch_up(progress)
+        self.store.analyze()
+        return done
 
     # ------------------------------------------------------------------ following
 

@@ -109,6 +109,11 @@ class ReadModelStore:
             )
         self.create_tables([model])
 
+    def analyze(self) -> None:
+        """Refresh the planner's statistics (after a rebuild filled the tables at once)."""
+        with self.transaction() as cursor:
+            cursor.execute("ANALYZE")
+
     # ------------------------------------------------------------------ positions and writes
 
     def position(self, model: str) -> int:
@@ -131,7 +136,7 @@ class ReadModelStore:
                             f"DELETE FROM {self.qualified(table)} WHERE household_id IN ({marks})",
                             chunk,
                         )
-                    table_rows = [self.adapt(row) for row in tables.get(table, ())]
+                    table_rows = self.adapt_rows(table, tables.get(table, []))
                     if table_rows:
                         marks = ", ".join([self.placeholder] * len(COLUMNS[table]))
                         cursor.executemany(
@@ -167,6 +172,9 @@ class ReadModelStore:
 
     def adapt(self, row: Row) -> Row:
         return row
+
+    def adapt_rows(self, table: str, rows: list[Row]) -> list[Row]:
+        return rows
 
     def row_dict(self, row: Any) -> dict[str, Any]:
         return dict(row)
@@ -205,8 +213,23 @@ class SQLiteReadModels(ReadModelStore):
     def adapt(self, row: Row) -> Row:
         return tuple(_to_sqlite(value) for value in row)
 
+    def adapt_rows(self, table: str, rows: list[Row]) -> list[Row]:
+        """Rows of ``table`` in SQLite's types, converting only the columns that need it."""
+        convert = [i for i, c in enumerate(COLUMNS[table]) if column_type(c) in _CONVERTED]
+        adapted = []
+        for row in rows:
+            values = list(row)
+            for i in convert:
+                if values[i] is not None:
+                    values[i] = _to_sqlite(values[i])
+            adapted.append(tuple(values))
+        return adapted
+
     def row_dict(self, row: sqlite3.Row) -> dict[str, Any]:
         return {name: _from_sqlite(name, row[name]) for name in row.keys()}  # noqa: SIM118
+
+
+_CONVERTED = frozenset({"id", "date", "ts"})
 
 
 def _to_sqlite(value: Any) -> Any:
