@@ -225,7 +225,8 @@ def _list(app: CaseFiles, args: argparse.Namespace) -> int:
 _LIST_COLUMNS = (
     "code", "township", "village", "head_name", "category", "risk_types", "stage",
     "included_on", "from_on", "to_on", "days_in_monitoring", "visited_this_month",
-    "discovered_on", "deadline_on", "days_left", "days_overdue", "owed_steps", "last_visit_on",
+    "discovered_on", "deadline_on", "days_left", "days_overdue", "pending_steps", "owed_steps",
+    "last_visit_on",
     "household_type",
 )
 
@@ -239,7 +240,9 @@ def _cell(row: dict, column: str) -> str:
     if column == "days_left":
         return f"剩余{value}天" if value else ""
     if column == "owed_steps":
-        return "待补办：" + "、".join(STEP_NAMES[step] for step in value) if value else ""
+        return "绿色通道待补办：" + "、".join(STEP_NAMES[step] for step in value) if value else ""
+    if column == "pending_steps":
+        return "待完成：" + "、".join(STEP_NAMES[step] for step in value) if value else ""
     return _plain(value) if value not in (None, "", []) else "—"
 
 

@@ -156,6 +156,7 @@ class ReadModels:
             row["days_left"] = max(left, 0)
             row["days_overdue"] = max(-left, 0)
             row["owed_steps"] = [s for s in row["owed_steps"].split(",") if s]
+            row["pending_steps"] = [s for s in row["pending_steps"].split(",") if s]
         return page
 
     # ------------------------------------------------------------------ households

@@ -23,6 +23,10 @@ from domain.values import Case
 
 Row = tuple[Any, ...]
 
+#: Bump a read model's version when its tables change: stores holding an older version drop
+#: and rebuild it from the log when opened.
+SCHEMA_VERSIONS: dict[str, int] = {"directory": 1, "monitoring": 1, "cases": 2, "push_ledger": 1}
+
 #: The read models, each a set of tables keyed by household id.
 TABLES: dict[str, tuple[str, ...]] = {
     "directory": ("rm_households", "rm_members"),
@@ -51,7 +55,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "rm_case_queue": (
         "household_id", "case_number", "code", "township", "village", "head_name", "stage",
-        "discovered_on", "deadline_on", "green_channel", "owed_steps", "re_entry",
+        "discovered_on", "deadline_on", "green_channel", "owed_steps", "pending_steps",
+        "re_entry",
     ),
     "rm_alerts": (
         "household_id", "alert_id", "code", "township", "village", "channel", "department",
@@ -123,12 +128,13 @@ def case_rows(household: Household) -> dict[str, list[Row]]:
 
 
 def _case_row(household: Household, head_name: str, case: Case) -> Row:
-    owed = case.identification.owed_steps if case.green_channel else ()
+    pending = case.identification.owed_steps if case.identification.home_visit else ()
+    owed = pending if case.green_channel else ()  # help started before these steps
     return (
         household.id, case.number, household.code, household.township, household.village,
         head_name, case.stage.value, case.opened_on,
         case.opened_on + timedelta(days=IDENTIFICATION_DAYS), case.green_channel is not None,
-        ",".join(owed), case.re_entry,
+        ",".join(owed), ",".join(pending), case.re_entry,
     )
 
 

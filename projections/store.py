@@ -20,7 +20,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
-from projections.rows import COLUMNS, TABLES, Row
+from projections.rows import COLUMNS, SCHEMA_VERSIONS, TABLES, Row
 
 UPSTREAM = "fangpin"
 
@@ -92,11 +92,32 @@ class ReadModelStore:
 
     def create_tables(self, models: Iterable[str] = TABLES) -> None:
         self.tracking.create_table()
+        models = list(models)
         with self.transaction() as cursor:
             for model in models:
                 for table in TABLES[model]:
                     for statement in self.table_ddl(table):
                         cursor.execute(statement)
+        for model in models:
+            stored = self.tracking.max_tracking_id(schema_name(model))
+            if stored != SCHEMA_VERSIONS[model]:
+                self._replace_schema(model, stored)
+
+    def _replace_schema(self, model: str, stored: int | None) -> None:
+        """Tables of another version: drop them (their rows come back from the log)."""
+        with self.transaction() as cursor:
+            for table in TABLES[model]:
+                cursor.execute(f"DROP TABLE IF EXISTS {self.qualified(table)}")
+                for statement in self.table_ddl(table):
+                    cursor.execute(statement)
+            cursor.execute(
+                f"DELETE FROM {self.tracking_table} WHERE application_name IN "
+                f"({self.placeholder}, {self.placeholder})",
+                (tracking_name(model), schema_name(model)),
+            )
+            self.tracking._insert_tracking(
+                cursor, Tracking(schema_name(model), SCHEMA_VERSIONS[model])
+            )
 
     def drop(self, model: str) -> None:
         """Drop a read model's tables and forget its position (a rebuild starts from 0)."""
@@ -181,6 +202,11 @@ class ReadModelStore:
 
     def close(self) -> None:
         self.datastore.close()
+
+
+def schema_name(model: str) -> str:
+    """The tracking record holding the version of a read model's tables."""
+    return f"schema:{model}"
 
 
 def tracking_name(model: str) -> str:

@@ -179,6 +179,7 @@ class TestAScriptedCaseHistory:
         owed = read.case_queue(green_channel_owed=True)
         assert [r["owed_steps"] for r in owed.rows] == [
             ["village_notice", "township_review", "county_decision"]]
+        assert owed.rows[0]["pending_steps"] == owed.rows[0]["owed_steps"]
         assert [r["code"] for r in read.visits_due(month=date(2025, 8, 1)).rows] == []
         assert [r["code"] for r in read.visits_due(month=date(2025, 9, 1)).rows] == [POOR]
 
@@ -222,6 +223,24 @@ class TestExactlyOnce:
 
         projections.rebuild()
         assert dump(projections) == incremental
+
+
+class TestSchemaVersions:
+    def test_a_read_model_stored_with_other_tables_is_rebuilt_from_the_log(self, views):
+        app, projections, _ = views
+        load_demo(app, households=60)
+        projections.catch_up()
+        before = dump(projections)
+        store = projections.store
+        with store.transaction() as cursor:  # as an older release would have left it
+            cursor.execute(f"DELETE FROM {store.tracking_table} WHERE application_name = "
+                           f"{store.placeholder}", ("schema:cases",))
+
+        with Projections(app) as reopened:
+            assert reopened.positions()["cases"] == 0
+            assert reopened.positions()["directory"] == app.max_position()
+            reopened.catch_up()
+            assert dump(reopened) == before
 
 
 class TestAreas:
