@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from domain.codes import Department, HouseholdType
+from domain.codes import Department
 from domain.errors import InvalidValue
 from domain.rules import CHINA_TIME, MEASURE_WITHIN_DAYS
 from projections.store import ReadModelStore, column_type
@@ -165,10 +165,11 @@ class ReadModels:
         self, area: Area = COUNTY, *, month: date | None = None, after: str | None = None,
         limit: int = 50,
     ) -> Page:
-        """Monitoring objects and 脱贫户 not yet visited in ``month`` (default: this month)."""
+        """Households visited every month — monitoring objects, 脱贫户, and those whose risk
+        was eliminated — not yet visited in ``month`` (default: this month)."""
         first = (month or today_in_county()).replace(day=1)
         where = self._where(area, household_table=True)
-        where.add("(monitored = ? OR household_type = ?)", True, HouseholdType.LIFTED_OUT.value)
+        where.add("visit_due = ?", True)
         where.add("(last_visit_on IS NULL OR last_visit_on < ?)", first)
         return self._page("rm_households", where, "code", ("code",), ("household_id",),
                           after, limit)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from domain.codes import MeasureStatus
+from domain.codes import HouseholdType, MeasureStatus
 from domain.household import Household
 from domain.identity import mask_id_number
 from domain.rules import IDENTIFICATION_DAYS
@@ -25,7 +25,7 @@ Row = tuple[Any, ...]
 
 #: Bump a read model's version when its tables change: stores holding an older version drop
 #: and rebuild it from the log when opened.
-SCHEMA_VERSIONS: dict[str, int] = {"directory": 1, "monitoring": 1, "cases": 2, "push_ledger": 1}
+SCHEMA_VERSIONS: dict[str, int] = {"directory": 2, "monitoring": 1, "cases": 2, "push_ledger": 1}
 
 #: The read models, each a set of tables keyed by household id.
 TABLES: dict[str, tuple[str, ...]] = {
@@ -39,8 +39,8 @@ TABLES: dict[str, tuple[str, ...]] = {
 COLUMNS: dict[str, tuple[str, ...]] = {
     "rm_households": (
         "household_id", "code", "township", "village", "address", "household_type",
-        "head_name", "head_id_masked", "members", "monitored", "category", "last_visit_on",
-        "version",
+        "head_name", "head_id_masked", "members", "monitored", "category", "visit_due",
+        "last_visit_on", "version",
     ),
     "rm_members": ("household_id", "id_number", "name", "relation", "current"),
     "rm_monitoring": (
@@ -79,14 +79,24 @@ def directory_rows(household: Household) -> dict[str, list[Row]]:
             household.address, household.household_type.value, head.name,
             mask_id_number(head.id_number), len(household.current_members()),
             household.is_monitoring_object,
-            household.category.value if household.category else None, last_visit,
-            household.version,
+            household.category.value if household.category else None,
+            _visited_monthly(household), last_visit, household.version,
         )],
         "rm_members": [
             (household.id, m.id_number, m.name, m.relation.value, m.left_on is None)
             for m in household.members.values()
         ],
     }
+
+
+def _visited_monthly(household: Household) -> bool:
+    """Visited every month (domain.md §8–9): monitoring objects, 脱贫户, and households whose
+    risk was eliminated (still visited after elimination)."""
+    return (
+        household.is_monitoring_object
+        or household.household_type is HouseholdType.LIFTED_OUT
+        or any(case.eliminated for case in household.cases)
+    )
 
 
 def monitoring_rows(household: Household) -> dict[str, list[Row]]:

@@ -28,8 +28,8 @@ UPSTREAM = "fangpin"
 _TYPES: dict[str, str] = {
     "household_id": "id", "case_number": "int", "members": "int", "version": "int",
     "measures_in_place": "int", "measures_planned": "int", "first_in_place_days": "int",
-    "monitored": "bool", "eliminating": "bool", "green_channel": "bool", "re_entry": "bool",
-    "current": "bool",
+    "monitored": "bool", "visit_due": "bool", "eliminating": "bool", "green_channel": "bool",
+    "re_entry": "bool", "current": "bool",
     "last_visit_on": "date", "included_on": "date", "first_in_place_on": "date",
     "from_on": "date", "to_on": "date", "discovered_on": "date", "deadline_on": "date",
     "recorded_at": "ts", "first_received": "ts", "last_received": "ts",
@@ -50,7 +50,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
 }
 _INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
     "rm_households": (("code",), ("township", "village", "code"), ("head_name",),
-                      ("monitored", "household_type", "last_visit_on")),
+                      ("visit_due", "last_visit_on")),
     "rm_members": (("id_number",), ("name",)),
     "rm_monitoring": (("township", "category", "code"), ("township", "village", "code"),
                       ("category", "code"), ("code",), ("included_on",)),

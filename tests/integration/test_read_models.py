@@ -159,6 +159,8 @@ class TestAScriptedCaseHistory:
             (CODE, date(2025, 2, 12), date(2025, 9, 12), "风险消除")]
         assert read.monitoring_list(as_of=date(2025, 2, 11)).total == 0
         assert read.monitoring_list(as_of=date(2025, 9, 12)).total == 0
+        # still visited every month after elimination (domain.md §9)
+        assert [r["code"] for r in read.visits_due(month=date(2025, 10, 1)).rows] == [CODE]
 
     def test_green_channel_steps_owed_and_visits_due(self, views):
         app, projections, read = views
