@@ -92,18 +92,19 @@ class ReadModelStore:
 
     def create_tables(self, models: Iterable[str] = TABLES) -> None:
         self.tracking.create_table()
-        models = list(models)
+        current = []
+        for model in models:
+            if self.tracking.max_tracking_id(schema_name(model)) == SCHEMA_VERSIONS[model]:
+                current.append(model)
+            else:  # new, or left by another version (its indexes may not even apply)
+                self._replace_schema(model)
         with self.transaction() as cursor:
-            for model in models:
+            for model in current:
                 for table in TABLES[model]:
                     for statement in self.table_ddl(table):
                         cursor.execute(statement)
-        for model in models:
-            stored = self.tracking.max_tracking_id(schema_name(model))
-            if stored != SCHEMA_VERSIONS[model]:
-                self._replace_schema(model, stored)
 
-    def _replace_schema(self, model: str, stored: int | None) -> None:
+    def _replace_schema(self, model: str) -> None:
         """Tables of another version: drop them (their rows come back from the log)."""
         with self.transaction() as cursor:
             for table in TABLES[model]:

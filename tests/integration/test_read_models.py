@@ -234,13 +234,17 @@ class TestSchemaVersions:
         projections.catch_up()
         before = dump(projections)
         store = projections.store
-        with store.transaction() as cursor:  # as an older release would have left it
+        old_columns = [c for c in COLUMNS["rm_households"] if c != "visit_due"]
+        with store.transaction() as cursor:  # as directory version 1 left it: no visit_due
+            cursor.execute(f"DROP TABLE {store.qualified('rm_households')}")
+            cursor.execute(f"CREATE TABLE {store.qualified('rm_households')} "
+                           f"({', '.join(c + ' TEXT' for c in old_columns)})")
             cursor.execute(f"DELETE FROM {store.tracking_table} WHERE application_name = "
-                           f"{store.placeholder}", ("schema:cases",))
+                           f"{store.placeholder}", ("schema:directory",))
 
         with Projections(app) as reopened:
-            assert reopened.positions()["cases"] == 0
-            assert reopened.positions()["directory"] == app.max_position()
+            assert reopened.positions()["directory"] == 0
+            assert reopened.positions()["cases"] == app.max_position()
             reopened.catch_up()
             assert dump(reopened) == before
 
