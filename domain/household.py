@@ -1290,6 +1290,16 @@ class Household(Aggregate):
                     "DATE_IN_FUTURE", f"更正后的日期 {value} 晚于登记日期", f"changes.{name}"
                 )
         record = self.subject_record(subject)
+        if kind == "member" and "relation" in new:
+            heads = sum(
+                1 for m in self.current_members()
+                if (new["relation"] if m is record else m.relation) is Relation.HEAD
+            )
+            if heads != 1:
+                raise RuleViolation(
+                    "HEAD_REQUIRED", "更正后本户须有且只有一名户主（与户主关系为“本人”）",
+                    "changes.relation",
+                )
         if kind == "case" and "category" in new:
             rules.require_category_fits(new["category"], self.household_type)
         if kind == "alert":

@@ -106,8 +106,8 @@ class ReadModels:
         if eliminating is not None and not as_of:
             where.add("eliminating = ?", eliminating)
         key = ("household_id", "case_number") if as_of else ("household_id",)
-        page = self._page(table, where, sort, ("code", "township", "included_on", "head_name",
-                                              "from_on"), key, after, limit)
+        sortable = ("code", "township", "head_name", "from_on" if as_of else "included_on")
+        page = self._page(table, where, sort, sortable, key, after, limit)
         first_of_month = today.replace(day=1)
         for row in page.rows:
             if as_of:  # a past day's list: counted on that day
@@ -166,7 +166,10 @@ class ReadModels:
         limit: int = 50,
     ) -> Page:
         """Households visited every month — monitoring objects, 脱贫户, and those whose risk
-        was eliminated — not yet visited in ``month`` (default: this month)."""
+        was eliminated — not yet visited in ``month`` (default: this month).
+
+        Read from each household's latest visit, so it answers for the current month (and
+        later ones); month-by-month coverage of the past is an indicator (走访覆盖率)."""
         first = (month or today_in_county()).replace(day=1)
         where = self._where(area, household_table=True)
         where.add("visit_due = ?", True)
@@ -183,7 +186,8 @@ class ReadModels:
         where = self._where(area, household_table=True)
         self._filters(where, township=township, village=village)
         if code:
-            where.add("code LIKE ?", f"{code}%")
+            escaped = code.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.add("code LIKE ? ESCAPE '\\'", f"{escaped}%")
         if head_name:
             where.add("head_name = ?", head_name)
         if id_number:
@@ -303,7 +307,7 @@ def _decode_cursor(cursor: str, columns: tuple[str, ...]) -> list[Any]:
         if len(values) != len(columns):
             raise ValueError
         return [_typed(column, value) for column, value in zip(columns, values, strict=True)]
-    except (ValueError, TypeError):
+    except Exception:  # anything not made by _encode_cursor
         raise InvalidValue("CURSOR_INVALID", "分页游标无效，请从第一页重新查询", "after") from None
 
 
@@ -316,5 +320,8 @@ def _typed(column: str, value: Any) -> Any:
     if kind == "id":
         return UUID(value)
     if kind == "int":
-        return int(value)
+        number = int(value)
+        if not -(2**63) <= number < 2**63:
+            raise ValueError
+        return number
     return str(value)

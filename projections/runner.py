@@ -74,31 +74,40 @@ class Projections:
 
     # ------------------------------------------------------------------ catching up
 
-    def catch_up(self, progress: Progress | None = None) -> int:
+    def catch_up(self, progress: Progress | None = None, *, wait: float = -1) -> int:
         """Apply every event recorded since the slowest read model's position, batch by
-        batch; returns how many notifications were read."""
-        with self._lock:
-            positions = self.positions()
-            start = min(positions.values()) + 1
-            end = self.app.max_position()
-            done = 0
-            while start <= end:
-                notifications = self._read(start)
-                if not notifications:
-                    break
-                try:
-                    self._apply(notifications, positions)
-                except IntegrityError:
-                    # Another process applied this batch first: carry on from where it is now.
-                    self._households.clear()
-                    positions = self.positions()
-                    start = min(positions.values()) + 1
-                    continue
-                done += len(notifications)
-                start = notifications[-1].id + 1
-                if progress:
-                    progress(start - 1, end)
-            return done
+        batch; returns how many notifications were read. ``wait``: seconds to wait for a
+        catch-up already running in this process (-1: as long as it takes); 0 read when it
+        does not finish in time."""
+        if not self._lock.acquire(timeout=wait):
+            return 0
+        try:
+            return self._catch_up(progress)
+        finally:
+            self._lock.release()
+
+    def _catch_up(self, progress: Progress | None) -> int:
+        positions = self.positions()
+        start = min(positions.values()) + 1
+        end = self.app.max_position()
+        done = 0
+        while start <= end:
+            notifications = self._read(start)
+            if not notifications:
+                break
+            try:
+                self._apply(notifications, positions)
+            except IntegrityError:
+                # Another process applied this batch first: carry on from where it is now.
+                self._households.clear()
+                positions = self.positions()
+                start = min(positions.values()) + 1
+                continue
+            done += len(notifications)
+            start = notifications[-1].id + 1
+            if progress:
+                progress(start - 1, end)
+        return done
 
     def _read(self, start: int) -> list[Any]:
         """The next batch of notifications (the lean recorder's reader when there is one)."""
@@ -124,10 +133,10 @@ class Projections:
         if not behind:
             return
         rows = {
-            model: _merge(ROW_BUILDERS[model](household) for household in touched.values())
+            model: _merge(_rows_of(model, household) for household in touched.values())
             for model in behind
         }
-        self.store.apply(end, list(touched), rows)
+        self.store.apply(end, list(touched), rows, {model: positions[model] for model in behind})
         for model in behind:
             positions[model] = end
         for household_id, household in touched.items():
@@ -171,12 +180,12 @@ class Projections:
         while True:
             if self.position() >= position:
                 return True
-            self.catch_up()
-            if self.position() >= position:
-                return True
-            if time.monotonic() >= deadline:
+            left = deadline - time.monotonic()
+            if left <= 0:
                 return False
-            time.sleep(0.05)
+            self.catch_up(wait=min(left, 0.2))
+            if self.position() < position:
+                time.sleep(min(0.05, max(deadline - time.monotonic(), 0)))
 
     def follow(self, interval: float = 1.0) -> None:
         """Follow the log in a background thread: woken after each save in this process
@@ -187,10 +196,7 @@ class Projections:
 
         def loop() -> None:
             while not self._stop.is_set():
-                try:
-                    self.catch_up()
-                except Exception:
-                    logger.exception("read models could not catch up")
+                self._catch_up_logging()
                 self._wake.wait(interval)
                 self._wake.clear()
 
@@ -204,7 +210,7 @@ class Projections:
         channel = getattr(self.app.recorder, "channel_name", None)
         if self.app.settings.backend != "postgres" or channel is None:
             while not stop.is_set():
-                self.catch_up()
+                self._catch_up_logging()
                 stop.wait(poll)
             return
         import psycopg
@@ -213,9 +219,15 @@ class Projections:
         with psycopg.connect(url, autocommit=True) as listener:
             listener.execute(f'LISTEN "{channel}"')
             while not stop.is_set():
-                self.catch_up()
+                self._catch_up_logging()
                 for _ in listener.notifies(timeout=poll, stop_after=1):
                     break
+
+    def _catch_up_logging(self) -> None:
+        try:
+            self.catch_up()
+        except Exception:  # keep following: a failed batch is retried at the next wake-up
+            logger.exception("read models could not catch up")
 
     def __enter__(self) -> Projections:
         return self
@@ -231,6 +243,16 @@ class Projections:
             self._follower = None
         if self._owns_store:
             self.store.close()
+
+
+def _rows_of(model: str, household: Household) -> dict[str, list[Any]]:
+    """A household's rows; one whose rows cannot be built is logged and left out, rather than
+    stopping every read model at this batch."""
+    try:
+        return ROW_BUILDERS[model](household)
+    except Exception:
+        logger.exception("read model %s: no rows for household %s", model, household.id)
+        return {}
 
 
 def _merge(parts: Iterable[dict[str, list[Any]]]) -> dict[str, list[Any]]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
@@ -94,7 +94,13 @@ class ReadModelStore:
         self.tracking.create_table()
         current = []
         for model in models:
-            if self.tracking.max_tracking_id(schema_name(model)) == SCHEMA_VERSIONS[model]:
+            stored = self.tracking.max_tracking_id(schema_name(model))
+            if stored is not None and stored > SCHEMA_VERSIONS[model]:
+                raise RuntimeError(
+                    f"read model {model} was written by a newer release (tables version {stored}, "
+                    f"this release knows {SCHEMA_VERSIONS[model]}): upgrade this installation"
+                )
+            if stored == SCHEMA_VERSIONS[model]:
                 current.append(model)
             else:  # new, or left by another version (its indexes may not even apply)
                 self._replace_schema(model)
@@ -121,15 +127,21 @@ class ReadModelStore:
             )
 
     def drop(self, model: str) -> None:
-        """Drop a read model's tables and forget its position (a rebuild starts from 0)."""
+        """Empty a read model and forget its position (a rebuild starts from 0), in one
+        transaction: readers and writers never meet a missing table."""
         with self.transaction() as cursor:
+            self._lock_tracking(cursor, [model])
             for table in TABLES[model]:
                 cursor.execute(f"DROP TABLE IF EXISTS {self.qualified(table)}")
+                for statement in self.table_ddl(table):
+                    cursor.execute(statement)
             cursor.execute(
                 f"DELETE FROM {self.tracking_table} WHERE application_name = {self.placeholder}",
                 (tracking_name(model),),
             )
-        self.create_tables([model])
+
+    def _lock_tracking(self, cursor: Any, models: list[str]) -> None:
+        """Serialise writers of these read models until the transaction ends."""
 
     def analyze(self) -> None:
         """Refresh the planner's statistics (after a rebuild filled the tables at once)."""
@@ -143,12 +155,29 @@ class ReadModelStore:
         return self.tracking.max_tracking_id(tracking_name(model)) or 0
 
     def apply(
-        self, position: int, household_ids: Sequence[UUID], rows: dict[str, dict[str, list[Row]]]
+        self, position: int, household_ids: Sequence[UUID], rows: dict[str, dict[str, list[Row]]],
+        expected: dict[str, int],
     ) -> None:
         """Replace the rows of ``household_ids`` in each read model of ``rows`` and record that
-        each has reached ``position`` — all in one transaction."""
+        each has reached ``position`` — all in one transaction, and only if each read model is
+        still at the position in ``expected`` (else `IntegrityError`: someone else moved it, or
+        dropped it for a rebuild, since the batch was read)."""
         keys = [self.key(household_id) for household_id in household_ids]
         with self.transaction() as cursor:
+            self._lock_tracking(cursor, list(rows))
+            for model in rows:
+                cursor.execute(
+                    f"SELECT notification_id FROM {self.tracking_table} "
+                    f"WHERE application_name = {self.placeholder}",
+                    (tracking_name(model),),
+                )
+                found = cursor.fetchone()
+                current = (found[0] if not isinstance(found, dict) else found["notification_id"]
+                           ) if found else 0
+                if current != expected[model]:
+                    raise IntegrityError(
+                        f"read model {model} is at {current}, not {expected[model]}"
+                    )
             for model, tables in rows.items():
                 for table in TABLES[model]:
                     for start in range(0, len(keys), 500):
@@ -230,6 +259,13 @@ class SQLiteReadModels(ReadModelStore):
     def transaction(self, *, commit: bool = True) -> Any:
         return self.datastore.transaction(commit=commit)
 
+    def _lock_tracking(self, cursor: Any, models: list[str]) -> None:
+        # Any write takes SQLite's one write lock; no other writer commits until we do.
+        cursor.execute(
+            "INSERT INTO tracking VALUES ('__lock__', 0) "
+            "ON CONFLICT (application_name) DO UPDATE SET notification_id = 0"
+        )
+
     @property
     def tracking_table(self) -> str:
         return "tracking"
@@ -300,6 +336,11 @@ class PostgresReadModels(ReadModelStore):
 
     def qualified(self, table: str) -> str:
         return f'"{self.datastore.schema}".{table}'
+
+    def _lock_tracking(self, cursor: Any, models: list[str]) -> None:
+        for model in sorted(models):
+            key = f"{self.datastore.schema}.{tracking_name(model)}"
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
 
     @property
     def tracking_table(self) -> str:

@@ -462,3 +462,10 @@ class TestRefusedCorrections:
         household.record_visit(visit_id="V-1", visitor="王", checks=all_checks(), **when(D))
         with refused(household, "FIELD_NOT_CORRECTABLE"):
             correct(household, "visit:V-1", {"checks": {Check.FOOD: False}})
+
+
+def test_a_correction_that_would_leave_no_head_is_refused():
+    household = registered()
+    head = household.head.id_number
+    with refused(household, "HEAD_REQUIRED", "changes.relation"):
+        household.correct(1, {"relation": "配偶"}, "录错", member_id_number=head, **when(LATER, COUNTY))

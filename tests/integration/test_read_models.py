@@ -32,6 +32,7 @@ from domain.codes import (
     SuddenHardship,
     Tier,
 )
+from domain.errors import DomainError
 from projections.queries import Area, ReadModels
 from projections.rows import COLUMNS, TABLES
 from projections.runner import Projections
@@ -342,3 +343,36 @@ class TestKeepingCurrent:
         projections.rebuild()
         assert dump(projections) == resumed
         assert projections.position() == end
+
+
+class TestReviewFindings:
+    def test_a_batch_read_before_a_rebuild_dropped_the_model_is_refused(self, views):
+        app, projections, read = views
+        load_demo(app, households=80)
+        positions = projections.positions()
+        projections._apply(app.recorder.select_notifications(1, 100), positions)
+        stale = dict(positions)  # read before the drop …
+        projections.store.drop("directory")  # … that a rebuild starts with
+        with pytest.raises(IntegrityError):
+            projections._apply(app.recorder.select_notifications(101, 100), stale)
+        projections.catch_up()
+        assert read.directory(limit=500).total == 80
+
+    def test_bad_sorts_cursors_and_wildcards_are_clear_errors_or_literal(self, views):
+        app, projections, read = views
+        load_demo(app, households=30)
+        projections.catch_up()
+        assert read.monitoring_list(as_of=date(2025, 6, 30), sort="from_on").total >= 0
+        for bad in (dict(as_of=date(2025, 6, 30), sort="included_on"), dict(sort="from_on")):
+            with pytest.raises(DomainError) as error:
+                read.monitoring_list(**bad)
+            assert error.value.code == "SORT_UNKNOWN"
+        import base64
+        import json
+        for cursor in ("not-a-cursor", base64.urlsafe_b64encode(json.dumps(["1306", 5]).encode()),
+                       base64.urlsafe_b64encode(json.dumps(["1306", "x" * 3]).encode())):
+            with pytest.raises(DomainError) as error:
+                read.directory(after=cursor if isinstance(cursor, str) else cursor.decode())
+            assert error.value.code == "CURSOR_INVALID"
+        assert read.directory(code="%").total == 0
+        assert read.directory(code="_").total == 0
