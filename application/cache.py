@@ -72,7 +72,3 @@ class AggregateCache:
             data = self._codec.encode(aggregate)
             self.put(aggregate)
         return self._codec.decode(type(aggregate), data)
-
-    def discard(self, aggregate_id: UUID) -> None:
-        with self._guard:
-            self._entries.pop(aggregate_id, None)

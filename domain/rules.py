@@ -15,7 +15,6 @@ from domain.codes import (
     NO_WORKING_CAPACITY,
     Category,
     Check,
-    Decision,
     HouseholdType,
     MeasureStatus,
     MeasureType,
@@ -159,10 +158,6 @@ def elimination_blockers(
             "整户无劳动能力且依靠兜底保障，不得消除风险",
         ))
     return blockers
-
-
-def passed(decision: Decision) -> bool:
-    return decision is Decision.PASSED
 
 
 __all__ = [

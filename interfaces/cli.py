@@ -28,6 +28,7 @@ from domain.codes import Category, Role
 from domain.errors import DomainError
 from domain.household import STEP_NAMES
 from domain.identity import mask_id_number
+from domain.rules import CHINA_TIME
 from domain.values import Actor
 from projections.queries import ReadModels
 from projections.rows import TABLES as READ_MODELS
@@ -127,8 +128,6 @@ def _parser() -> argparse.ArgumentParser:
 def _moment(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
-        from domain.rules import CHINA_TIME
-
         moment = moment.replace(tzinfo=CHINA_TIME)
     return moment
 
@@ -328,14 +327,14 @@ def _plain(value: object) -> str:
 def _set_line(app: CaseFiles, args: argparse.Namespace) -> int:
     result = app.set_income_line(
         year=args.year, yuan_per_capita=args.yuan, effective_from=args.effective_from,
-        reason=args.reason, occurred_on=datetime.now(UTC).date(), by=CLI_USER,
+        reason=args.reason, occurred_on=datetime.now(CHINA_TIME).date(), by=CLI_USER,
     )
     print(f"{args.year} 年收入监测标准 {args.yuan} 元/人·年（日志位置 {result.position}）")
     return 0
 
 
 def _show_line(app: CaseFiles, args: argparse.Namespace) -> int:
-    day = args.on or datetime.now(UTC).date()
+    day = args.on or datetime.now(CHINA_TIME).date()
     line = app.income_line_on(day, as_of=args.as_of)
     print(f"{day} 收入监测标准：{line if line is not None else '未设置'}")
     return 0 if line is not None else 1
