@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/fangpin demo --households $${FANGPIN_DEMO_HOUSEHOLDS:-300}
+	$(BIN)/fangpin serve --host $${FANGPIN_HOST:-127.0.0.1} --port $${FANGPIN_PORT:-8000}
 
 test: $(STAMP)
 	$(BIN)/ruff check .

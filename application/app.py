@@ -443,9 +443,14 @@ class CaseFiles(Application[UUID]):
     def _on_household(
         self, code: str, method: str, command: dict[str, Any], **extra: Any
     ) -> CommandResult:
+        """Run ``method`` on the household. ``command`` may carry ``allowed``: a check of the
+        live household (raising a `DomainError`) made before the command, under its lock."""
         command_id = command.pop("command_id", "") or ""
+        allowed = command.pop("allowed", None)
 
         def act(household: Household) -> Any:
+            if allowed is not None:
+                allowed(household)  # e.g. the caller's area: refuses before any change
             return getattr(household, method)(
                 **command, **extra, at=self.clock(), command_id=command_id
             )

@@ -6,6 +6,9 @@
     fangpin household history CODE
     fangpin income-line set YEAR YUAN [--effective-from D] [--reason R]
     fangpin income-line show [--on D] [--as-of T]
+    fangpin users add NAME --role township --township 银坊镇   (prints the bearer token once)
+    fangpin users list | token NAME | disable NAME
+    fangpin serve [--host H] [--port P] [--workers N]          the HTTP API
 
 Settings come from ``FANGPIN_*`` environment variables (see `application.settings.Settings`);
 by default the log is the SQLite file ``var/fangpin.sqlite3``.
@@ -22,9 +25,11 @@ from dataclasses import is_dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
+from application.access import User, parse_role
 from application.app import CaseFiles
 from application.settings import Settings
-from domain.codes import Category, Role
+from application.users import Users
+from domain.codes import Category, Department, Role
 from domain.errors import DomainError
 from domain.household import STEP_NAMES
 from domain.identity import mask_id_number
@@ -50,12 +55,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"设置错误：{error}", file=sys.stderr)
         return 2
     try:
+        if getattr(args, "without_app", False):
+            return args.run(settings, args)
         with CaseFiles(settings) as app:
             return args.run(app, args)
     except DomainError as error:
         field = f"（字段：{error.field}）" if error.field else ""
         print(f"错误 {error.code}：{error.message}{field}", file=sys.stderr)
         return 1
+    except ValueError as error:  # settings that cannot work together (e.g. workers on SQLite)
+        print(f"错误：{error}", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0
@@ -110,6 +120,35 @@ def _parser() -> argparse.ArgumentParser:
     lists.add_argument("--after", help="cursor of the previous page")
     lists.set_defaults(run=_list)
 
+    serve = commands.add_parser("serve", help="serve the HTTP API (docs at /schema/swagger)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1,
+                       help="server processes (PostgreSQL only; SQLite serves from one)")
+    serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.set_defaults(run=_serve, without_app=True)
+
+    users = commands.add_parser("users", help="who may sign in: roles, areas, tokens")
+    user_commands = users.add_subparsers(title="users commands")
+    add = user_commands.add_parser("add", help="add a user and print their bearer token")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, type=_role,
+                     help="county | township | village | department | auditor | assessment "
+                          "(or the Chinese term)")
+    add.add_argument("--township")
+    add.add_argument("--village")
+    add.add_argument("--department", type=_department)
+    add.add_argument("--display-name", default="")
+    add.set_defaults(run=_add_user)
+    token = user_commands.add_parser("token", help="issue a new token (the old one stops working)")
+    token.add_argument("name")
+    token.set_defaults(run=_issue_token)
+    disable = user_commands.add_parser("disable", help="the user's token stops working")
+    disable.add_argument("name")
+    disable.set_defaults(run=_disable_user)
+    listing = user_commands.add_parser("list", help="every user with role and area")
+    listing.set_defaults(run=_list_users)
+
     line = commands.add_parser("income-line", help="the county's income monitoring line")
     line_commands = line.add_subparsers(title="income-line commands")
     set_line = line_commands.add_parser("set", help="set a year's line (yuan per capita)")
@@ -140,7 +179,7 @@ def _money(text: str) -> Decimal:
 
 
 def _demo(app: CaseFiles, args: argparse.Namespace) -> int:
-    from application.demo import load_demo
+    from application.demo import ensure_demo_users, load_demo
 
     print(f"载入演示县（{args.households} 户，种子 {args.seed}）到 {app.settings.describe()} …")
 
@@ -148,7 +187,72 @@ def _demo(app: CaseFiles, args: argparse.Namespace) -> int:
     print("更新查询名单（读模型）…")
     with Projections(app) as projections:
         projections.catch_up(_progress)
-    return _summary(app, args)
+    _summary(app, args)
+    print("演示用户（令牌只用于演示县）：")
+    for user, token in ensure_demo_users(_users(app)):
+        print(f"  {user.role}{_area(user)}：用户 {user.name}  令牌 {token}")
+    return 0
+
+
+def _role(text: str) -> Role:
+    try:
+        return parse_role(text)
+    except DomainError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+
+
+def _department(text: str) -> Department:
+    try:
+        return Department(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"未知部门“{text}”；可选：{'、'.join(Department)}") from None
+
+
+def _users(app: CaseFiles) -> Users:
+    return Users(app.factory.datastore, backend=app.settings.backend)  # type: ignore[attr-defined]
+
+
+def _add_user(app: CaseFiles, args: argparse.Namespace) -> int:
+    user = User(args.name, args.role, township=args.township, village=args.village,
+                department=args.department, display_name=args.display_name)
+    token = _users(app).add(user)
+    print(f"已添加用户 {user.name}（{user.role}{_area(user)}）")
+    print(f"令牌（只显示这一次，请妥善保存）：{token}")
+    return 0
+
+
+def _issue_token(app: CaseFiles, args: argparse.Namespace) -> int:
+    token = _users(app).issue_token(args.name)
+    print(f"用户 {args.name} 的新令牌（旧令牌已失效）：{token}")
+    return 0
+
+
+def _disable_user(app: CaseFiles, args: argparse.Namespace) -> int:
+    _users(app).disable(args.name)
+    print(f"用户 {args.name} 已停用")
+    return 0
+
+
+def _list_users(app: CaseFiles, args: argparse.Namespace) -> int:
+    for user, enabled in _users(app).all():
+        print(f"{user.name}\t{user.role}{_area(user)}\t{'' if enabled else '已停用'}")
+    return 0
+
+
+def _area(user: User) -> str:
+    where = "".join(p for p in (user.township, user.village, user.department) if p)
+    return f"，{where}" if where else ""
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from interfaces.serve import serve
+
+    print(f"防贫监测帮扶 API：http://{args.host}:{args.port}/ （接口文档 /schema/swagger）"
+          f"，存储：{settings.describe()}", flush=True)
+    serve(settings, host=args.host, port=args.port, workers=args.workers,
+          access_log=args.access_log)
+    return 0
 
 
 def _rebuild(app: CaseFiles, args: argparse.Namespace) -> int:

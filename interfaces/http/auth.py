@@ -1,0 +1,61 @@
+"""Bearer tokens in, a `User` out; guards that hold every route to its roles.
+
+Each route says in its ``opt`` what it is: ``command`` (an application command's name) or
+``read`` (a kind of read of `application.access.READ_ROLES`). The guard refuses a role that the
+tables do not allow, before the handler runs; handlers check the household's area themselves,
+since only they know the household.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware.authentication import (
+    AbstractAuthenticationMiddleware,
+    AuthenticationResult,
+)
+
+from application.access import User
+from domain.codes import Role
+from projections.queries import COUNTY, Area
+
+#: Paths served without a token: the API's own documentation and the liveness check.
+PUBLIC_PATHS = ["^/schema", "^/static", "^/health$", "^/$", "^/favicon.ico$"]
+
+
+class TokenAuthentication(AbstractAuthenticationMiddleware):
+    """Reads ``Authorization: Bearer <token>`` and finds the enabled user it belongs to."""
+
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any],
+                                   ) -> AuthenticationResult:
+        header = connection.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthorizedException("缺少 Bearer 令牌")
+        user = connection.app.state.users.authenticate(token.strip())
+        if user is None:
+            raise NotAuthorizedException("令牌无效或已停用")
+        return AuthenticationResult(user=user, auth=token)
+
+
+def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Refuse a caller whose role may not use this route (403 with the rule's code)."""
+    command, read = handler.opt.get("command"), handler.opt.get("read")
+    if command:
+        connection.user.require(command)
+    if read:
+        connection.user.require_read(read)
+
+
+def area_of(user: User) -> Area:
+    """The read-model area a user's queries are confined to."""
+    if user.role is Role.TOWNSHIP_WORKSTATION:
+        return Area("township", township=user.township)
+    if user.role is Role.VILLAGE_LIAISON:
+        return Area("village", township=user.township, village=user.village)
+    if user.role is Role.DEPARTMENT:
+        return Area("department", department=user.department)
+    return COUNTY

@@ -1,0 +1,317 @@
+"""Command endpoints: one per command of the case file, each a thin call into `CaseFiles`.
+
+Every command answers with the household, its new version and the log position reached. The
+caller's token says who recorded it; the household must lie in the caller's area (checked on
+the live household, under its lock, before anything is recorded). An ``Idempotency-Key`` header
+makes a repeat answer as the first time and record nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+from uuid import uuid4
+
+import msgspec
+from litestar import Request, Response, patch, post, put
+from litestar.params import Parameter
+
+from application.access import User
+from application.app import CaseFiles, CommandResult
+from application.errors import ConcurrentChange
+from domain.errors import InvalidValue
+from domain.household import AlertOutcome, Household
+from domain.values import IncomeAssessment, MemberDetails
+from interfaces.http import schemas as s
+from interfaces.http.views import alert_out, assessment_out
+
+#: How often the server retries a command that lost a race on the same household.
+RETRIES = 3
+
+IdempotencyKey = Annotated[
+    str | None,
+    Parameter(header="Idempotency-Key", required=False, max_length=200,
+              description="同一键重发的命令只记录一次，并返回首次的答复"),
+]
+HouseholdCode = Annotated[str, Parameter(min_length=1, max_length=40, description="户编号")]
+
+def _case_files(request: Request) -> CaseFiles:
+    return request.app.state.case_files
+
+
+def command_id(user: User, key: str | None) -> str:
+    """The command id recorded with the events: the caller's key, scoped to the caller."""
+    if key is None:
+        return ""
+    key = key.strip()
+    if not key or not key.isprintable():
+        raise InvalidValue("IDEMPOTENCY_KEY", "Idempotency-Key 须为非空可见字符", "Idempotency-Key")
+    return f"{user.name}:{key}"
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid4().hex[:12]}"
+
+
+def answer(result: CommandResult, code: str) -> Response[s.CommandAnswer]:
+    outcome = result.outcome
+    body = s.CommandAnswer(
+        household_id=result.aggregate_id, household_code=code, version=result.version,
+        position=result.position,
+        alert=alert_out(outcome) if isinstance(outcome, AlertOutcome) else None,
+        assessment=assessment_out(outcome) if isinstance(outcome, IncomeAssessment) else None,
+    )
+    headers = {"Idempotent-Replayed": "true"} if result.repeated else {}
+    return Response(body, status_code=201, headers=headers)
+
+
+def run_command(
+    request: Request, code: str, method: str, key: str | None, **command: Any
+) -> Response[s.CommandAnswer]:
+    """Run a household command as the caller, within their area, retrying lost races."""
+    user: User = request.user
+    app = _case_files(request)
+
+    def within_area(household: Household) -> None:
+        user.require_area(household.township, household.village, code)
+
+    for attempt in range(RETRIES):
+        try:
+            result = getattr(app, method)(
+                code, by=user.actor, command_id=command_id(user, key), allowed=within_area,
+                **command,
+            )
+            return answer(result, code)
+        except ConcurrentChange:
+            if attempt == RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _fields(data: msgspec.Struct, **replace: Any) -> dict[str, Any]:
+    values = msgspec.structs.asdict(data)
+    values.update(replace)
+    return values
+
+
+def _member(member: s.MemberIn) -> MemberDetails:
+    return MemberDetails(**msgspec.structs.asdict(member))
+
+
+def _handler(path: str, command: str, summary: str, **options: Any) -> Callable[[Any], Any]:
+    return post(path, opt={"command": command}, summary=summary, sync_to_thread=True,
+                status_code=201, tags=["命令"], **options)
+
+
+# ---------------------------------------------------------------------- households and members
+
+
+@_handler("/api/households", "register_household", "农户登记")
+def register_household(request: Request, data: s.RegisterHousehold,
+                       idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    user: User = request.user
+    user.require_area(data.township, data.village, data.code)
+    result = _case_files(request).register_household(
+        **_fields(data, members=[_member(m) for m in data.members]),
+        by=user.actor, command_id=command_id(user, idempotency_key),
+    )
+    return answer(result, data.code)
+
+
+@_handler("/api/households/{code:str}/members", "join_member", "家庭成员增加")
+def join_member(request: Request, code: HouseholdCode, data: s.JoinMember,
+                idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return run_command(request, code, "join_member", idempotency_key, details=_member(data.member),
+                       reason=data.reason, occurred_on=data.occurred_on)
+
+
+@_handler("/api/households/{code:str}/members/{id_number:str}/leave", "leave_member", "家庭成员减少")
+def leave_member(request: Request, code: HouseholdCode, id_number: str, data: s.LeaveMember,
+                 idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return run_command(request, code, "leave_member", idempotency_key, id_number=id_number,
+                       **_fields(data))
+
+
+@patch("/api/households/{code:str}/members/{id_number:str}", opt={"command": "update_member"},
+       summary="成员情况变更", sync_to_thread=True, status_code=201, tags=["命令"])
+def update_member(request: Request, code: HouseholdCode, id_number: str, data: s.UpdateMember,
+                  idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    changes = {k: v for k, v in msgspec.structs.asdict(data.changes).items() if v is not None}
+    return run_command(request, code, "update_member", idempotency_key, id_number=id_number,
+                       changes=changes, occurred_on=data.occurred_on)
+
+
+# ---------------------------------------------------------------------- alerts and identification
+
+
+@_handler("/api/households/{code:str}/alerts", "raise_alert", "录入预警信息（三种监测方式）")
+def raise_alert(request: Request, code: HouseholdCode, data: s.RaiseAlert,
+                idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return run_command(request, code, "raise_alert", idempotency_key,
+                       **_fields(data, alert_id=data.alert_id or new_id("A")))
+
+
+@_handler("/api/households/{code:str}/identification/home-visit", "verify_at_home",
+          "认定第一步：入户核查核实")
+def verify_at_home(request: Request, code: HouseholdCode, data: s.VerifyAtHome,
+                   idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return run_command(request, code, "verify_at_home", idempotency_key, **_fields(data))
+
+
+@_handler("/api/households/{code:str}/identification/village-notice",
+          "conclude_village_deliberation", "认定第二步：村级评议公示")
+def village_notice(request: Request, code: HouseholdCode, data: s.VillageDeliberation,
+                   idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return run_command(request, code, "conclude_village_deliberation", idempotency_key,
+                       **_fields(data))
+
+
+@_handler("/api/households/{code:str}/identification/township-review",
+          "complete_township_review", "认定第三步：乡镇核查初审")
+def township_review(request: Request, code: HouseholdCode, data: s.TownshipReview,
+                    idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return run_command(request, code, "complete_township_review", idempotency_key,
+                       **_fields(data))
+
+
+@_handler("/api/households/{code:str}/identification/county-decision", "decide_at_county",
+          "认定第四步：县级比对审定")
+def county_decision(request: Request, code: HouseholdCode, data: s.CountyDecision,
+                    idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return run_command(request, code, "decide_at_county", idempotency_key, **_fields(data))
+
+
+@_handler("/api/households/{code:str}/green-channel", "open_green_channel", "开通绿色通道")
+def green_channel(request: Request, code: HouseholdCode, data: s.OpenGreenChannel,
+                  idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return run_command(request, code, "open_green_channel", idempotency_key, **_fields(data))
+
+
+# ---------------------------------------------------------------------- help
+
+
+@_handler("/api/households/{code:str}/risk-analyses", "analyse_risk", "风险研判")
+def analyse_risk(request: Request, code: HouseholdCode, data: s.AnalyseRisk,
+                 idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return run_command(request, code, "analyse_risk", idempotency_key, **_fields(data))
+
+
+@_handler("/api/households/{code:str}/measures", "assign_measure", "安排帮扶措施")
+def assign_measure(request: Request, code: HouseholdCode, data: s.AssignMeasure,
+                   idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return run_command(request, code, "assign_measure", idempotency_key,
+                       **_fields(data, measure_id=data.measure_id or new_id("M")))
+
+
+@_handler("/api/households/{code:str}/measures/{measure_id:str}/in-place", "put_measure_in_place",
+          "帮扶措施落实")
+def measure_in_place(request: Request, code: HouseholdCode, measure_id: str,
+                     data: s.PutMeasureInPlace,
+                     idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return run_command(request, code, "put_measure_in_place", idempotency_key,
+                       measure_id=measure_id, occurred_on=data.occurred_on)
+
+
+@_handler("/api/households/{code:str}/measures/{measure_id:str}/end", "end_measure",
+          "帮扶措施结束")
+def end_measure(request: Request, code: HouseholdCode, measure_id: str, data: s.EndMeasure,
+                idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return run_command(request, code, "end_measure", idempotency_key, measure_id=measure_id,
+                       **_fields(data))
+
+
+@_handler("/api/households/{code:str}/medical-subsidies", "subsidise_medical_insurance",
+          "医保参保资助")
+def medical_subsidy(request: Request, code: HouseholdCode, data: s.SubsidiseMedicalInsurance,
+                    idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return run_command(request, code, "subsidise_medical_insurance", idempotency_key,
+                       **_fields(data))
+
+
+@_handler("/api/households/{code:str}/relief-payouts", "pay_relief_insurance", "防贫保赔付")
+def relief_payout(request: Request, code: HouseholdCode, data: s.PayReliefInsurance,
+                  idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return run_command(request, code, "pay_relief_insurance", idempotency_key,
+                       **_fields(data, payout_id=data.payout_id or new_id("P")))
+
+
+@_handler("/api/households/{code:str}/visits", "record_visit", "入户走访（六项核实）")
+def record_visit(request: Request, code: HouseholdCode, data: s.RecordVisit,
+                 idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return run_command(request, code, "record_visit", idempotency_key,
+                       **_fields(data, visit_id=data.visit_id or new_id("V")))
+
+
+@_handler("/api/households/{code:str}/income-assessments", "assess_income", "收入核算")
+def assess_income(request: Request, code: HouseholdCode, data: s.AssessIncome,
+                  idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return run_command(request, code, "assess_income", idempotency_key,
+                       **_fields(data, assessment_id=data.assessment_id or new_id("I")))
+
+
+# ---------------------------------------------------------------------- risk elimination
+
+
+@_handler("/api/households/{code:str}/elimination/home-visit", "verify_elimination_at_home",
+          "风险消除第一步：入户核实")
+def elimination_home_visit(request: Request, code: HouseholdCode, data: s.VerifyElimination,
+                           idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return run_command(request, code, "verify_elimination_at_home", idempotency_key,
+                       **_fields(data))
+
+
+@_handler("/api/households/{code:str}/elimination/village-notice", "conclude_elimination_notice",
+          "风险消除第二步：村级评议公示")
+def elimination_notice(request: Request, code: HouseholdCode, data: s.EliminationNotice,
+                       idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return run_command(request, code, "conclude_elimination_notice", idempotency_key,
+                       **_fields(data))
+
+
+@_handler("/api/households/{code:str}/elimination/township-review", "complete_elimination_review",
+          "风险消除第三步：乡镇审核")
+def elimination_review(request: Request, code: HouseholdCode, data: s.EliminationDecision,
+                       idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return run_command(request, code, "complete_elimination_review", idempotency_key,
+                       **_fields(data))
+
+
+@_handler("/api/households/{code:str}/elimination/county-decision", "decide_elimination_at_county",
+          "风险消除第四步：县级审定")
+def elimination_decision(request: Request, code: HouseholdCode, data: s.EliminationDecision,
+                         idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return run_command(request, code, "decide_elimination_at_county", idempotency_key,
+                       **_fields(data))
+
+
+# ---------------------------------------------------------------------- corrections and policy
+
+
+@_handler("/api/households/{code:str}/corrections", "correct", "更正已记录的事实")
+def correct(request: Request, code: HouseholdCode, data: s.Correct,
+            idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return run_command(request, code, "correct", idempotency_key, **_fields(data))
+
+
+@put("/api/income-lines/{year:int}", opt={"command": "set_income_line"}, summary="设定收入监测标准",
+     sync_to_thread=True, status_code=201, tags=["命令"])
+def set_income_line(request: Request, year: Annotated[int, Parameter(ge=2000, le=2100)],
+                    data: s.SetIncomeLine,
+                    idempotency_key: IdempotencyKey = None) -> Response[s.IncomeLineAnswer]:
+    user: User = request.user
+    result = _case_files(request).set_income_line(
+        year=year, **_fields(data), by=user.actor, command_id=command_id(user, idempotency_key),
+    )
+    body = s.IncomeLineAnswer(year=year, yuan_per_capita=data.yuan_per_capita,
+                              version=result.version, position=result.position)
+    headers = {"Idempotent-Replayed": "true"} if result.repeated else {}
+    return Response(body, status_code=201, headers=headers)
+
+
+COMMAND_HANDLERS = [
+    register_household, join_member, leave_member, update_member, raise_alert, verify_at_home,
+    village_notice, township_review, county_decision, green_channel, analyse_risk,
+    assign_measure, measure_in_place, end_measure, medical_subsidy, relief_payout, record_visit,
+    assess_income, elimination_home_visit, elimination_notice, elimination_review,
+    elimination_decision, correct, set_income_line,
+]

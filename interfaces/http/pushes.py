@@ -1,0 +1,136 @@
+"""Department pushes (部门筛查预警): a batch of alerts, answered row by row.
+
+Each row becomes one alert on the household of the person it names, with a command id made of
+the department, the batch id and the row number: sending the batch again finds those ids in the
+households and records nothing twice (each row answers as it did the first time). A row that
+breaks a rule is answered with the rule's code and field and never stops the rows after it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from litestar import Request, post
+
+from application.access import AccessDenied, User
+from application.app import CaseFiles, CommandResult
+from application.errors import ConcurrentChange
+from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Role
+from domain.errors import DomainError, InvalidValue, NotFound
+from domain.household import AlertOutcome
+from domain.identity import validate_id_number
+from interfaces.http import schemas as s
+from interfaces.http.views import outcome_name
+from projections.queries import ReadModels
+from projections.runner import Projections
+
+#: How long a push waits for the member directory to include households registered just before.
+DIRECTORY_WAIT = 10.0
+
+
+@post("/api/pushes", opt={"command": "push_alerts"}, summary="部门推送预警信息（按批次）",
+      sync_to_thread=True, status_code=200, tags=["部门推送"])
+def push_alerts(request: Request, data: s.DepartmentPush) -> s.PushAnswer:
+    user: User = request.user
+    department = _department(user, data.department)
+    app: CaseFiles = request.app.state.case_files
+    projections: Projections = request.app.state.projections
+    read_models: ReadModels = request.app.state.read_models
+    projections.wait_for(app.max_position(), timeout=DIRECTORY_WAIT)
+
+    answers = []
+    for number, row in enumerate(data.rows, start=1):
+        try:
+            answers.append(_record(app, read_models, user, department, data, number, row))
+        except DomainError as error:
+            answers.append(s.PushRowAnswer(
+                row=number, result="拒收", code=error.code, message=error.message,
+                field=f"rows[{number - 1}].{error.field}" if error.field else f"rows[{number - 1}]",
+            ))
+    counts = {name: sum(1 for a in answers if a.result == name)
+              for name in ("新案件", "并入案件", "重复", "拒收")}
+    positions = [a.position for a in answers if a.position]
+    return s.PushAnswer(
+        batch_id=data.batch_id, department=department, tier=data.tier, period=data.period,
+        received=len(answers), recorded=len(answers) - counts["拒收"], new_cases=counts["新案件"],
+        joined_cases=counts["并入案件"], duplicates=counts["重复"], rejected=counts["拒收"],
+        repeated=sum(1 for a in answers if a.repeated), position=max(positions, default=0),
+        rows=answers,
+    )
+
+
+def _department(user: User, given: Department | None) -> Department:
+    if user.role is Role.DEPARTMENT:
+        if given is not None and given != user.department:
+            raise AccessDenied("OTHER_DEPARTMENT", f"只能推送本部门（{user.department}）的预警信息",
+                               "department")
+        assert user.department is not None
+        return user.department
+    if given is None:
+        raise InvalidValue("DEPARTMENT_REQUIRED", "县防贫中心代为录入时须指定推送部门", "department")
+    return given
+
+
+def _record(
+    app: CaseFiles, read_models: ReadModels, user: User, department: Department,
+    push: s.DepartmentPush, number: int, row: s.PushRow,
+) -> s.PushRowAnswer:
+    person = validate_id_number(row.person_id_number, "person_id_number")
+    household = read_models.household_of_person(person)
+    if household is None:
+        raise NotFound("PERSON_NOT_REGISTERED", f"身份证号码 {person} 不在任何已登记农户中",
+                       "person_id_number")
+    fields: dict[str, Any] = {
+        "alert_id": f"{department}:{push.batch_id}:{number}",
+        "channel": Channel.DEPARTMENT_ALERT,
+        "person_id_number": person,
+        "risk_types": _codes(RiskType, row.risk_types, "risk_types"),
+        "description": row.description,
+        "period": push.period,
+        "department": department,
+        "tier": push.tier,
+        "batch_id": push.batch_id,
+        "disaster_kind": _code(DisasterKind, row.disaster_kind, "disaster_kind")
+        if row.disaster_kind else None,
+        "problems": _codes(Problem, row.problems, "problems"),
+        "occurred_on": _date(row.occurred_on, "occurred_on"),
+    }
+    result = _raise(app, household["code"], user, department, push.batch_id, number, fields)
+    outcome: AlertOutcome = result.outcome
+    return s.PushRowAnswer(
+        row=number, result=outcome_name(outcome), household_code=household["code"],
+        alert_id=outcome.alert_id, case_number=outcome.case_number,
+        duplicate_of=outcome.duplicate_of, position=result.position, repeated=result.repeated,
+    )
+
+
+def _raise(app: CaseFiles, code: str, user: User, department: Department, batch_id: str,
+           number: int, fields: dict[str, Any]) -> CommandResult:
+    command_id = f"push:{department}:{batch_id}:{number}"
+    for attempt in range(3):
+        try:
+            return app.raise_alert(code, by=user.actor, command_id=command_id, **fields)
+        except ConcurrentChange:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _code(enum: Any, value: str, field: str) -> Any:
+    try:
+        return enum(value.strip())
+    except (ValueError, AttributeError):
+        choices = "、".join(e.value for e in enum)
+        raise InvalidValue("CODE_UNKNOWN", f"“{value}”不是码表中的值；可选：{choices}", field) from None
+
+
+def _codes(enum: Any, values: list[str], field: str) -> tuple[Any, ...]:
+    return tuple(_code(enum, v, f"{field}[{i}]") for i, v in enumerate(values))
+
+
+def _date(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except (ValueError, AttributeError):
+        raise InvalidValue("DATE_FORMAT", f"“{text}”不是日期，应为 YYYY-MM-DD", field) from None

@@ -1,0 +1,266 @@
+"""Query endpoints: the read models with their filters, sorts and keyset pages, and case files.
+
+Every list is confined to the caller's area by the read models themselves. ``after=<position>``
+(a command's answer) makes the query wait until the read models have caught up with it, so a
+client reads its own writes; ``cursor`` pages through a list. Case files and histories are read
+from the event log, now, as recorded at a past time, or at a version.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any, TypeVar
+
+import msgspec
+from litestar import Request, get
+from litestar.params import Parameter
+
+from application.access import User
+from application.app import CaseFiles
+from domain.codes import CaseStage, Category, Department, RiskType
+from domain.errors import InvalidValue
+from domain.household import Household
+from domain.rules import CHINA_TIME
+from interfaces.http import schemas as s
+from interfaces.http.auth import area_of
+from interfaces.http.problems import Unavailable
+from interfaces.http.views import Masker, case_file, history_entry
+from projections.queries import MAX_PAGE, Page, ReadModels
+from projections.runner import Projections
+
+#: Longest a query waits for the read models to reach the position it asked for.
+CATCH_UP_WAIT = 5.0
+
+After = Annotated[int | None, Parameter(
+    ge=0, le=2**62, required=False,
+    description="命令答复中的 position：等读模型追上该位置后再查询（读到自己刚写的）",
+)]
+Cursor = Annotated[str | None, Parameter(required=False, max_length=1000,
+                                         description="上一页答复中的 next_cursor")]
+Limit = Annotated[int, Parameter(ge=1, le=MAX_PAGE, description=f"每页条数（1–{MAX_PAGE}）")]
+Today = Annotated[date | None, Parameter(required=False, description="计算期限所用的“今天”（默认县里今天）")]
+Text = Annotated[str | None, Parameter(required=False, max_length=100)]
+AsOf = Annotated[str | None, Parameter(
+    required=False, max_length=40,
+    description="记录时点：ISO 时间（无时区按北京时间），或日期（该日 24 时前记录的）",
+)]
+
+T = TypeVar("T")
+
+
+class ReadModelsBehind(Unavailable):
+    """The read models did not reach the asked position in time (503, retry shortly)."""
+
+    def __init__(self, position: int) -> None:
+        super().__init__("READ_MODELS_BEHIND", f"读模型尚未追上位置 {position}，请稍后重试", "after")
+
+
+def _services(request: Request) -> tuple[CaseFiles, Projections, ReadModels]:
+    state = request.app.state
+    return state.case_files, state.projections, state.read_models
+
+
+def caught_up(request: Request, after: int | None) -> int:
+    """Wait for the read models to reach ``after``; returns the position they have reached."""
+    app, projections, _ = _services(request)
+    if after is not None and after > 0:
+        if after > app.max_position():
+            raise InvalidValue("POSITION_UNKNOWN", f"日志中还没有位置 {after}", "after")
+        if not projections.wait_for(after, timeout=CATCH_UP_WAIT):
+            raise ReadModelsBehind(after)
+    return projections.position()
+
+
+def _rows(page_rows: list[dict[str, Any]], row_type: type[T]) -> list[T]:
+    return msgspec.convert(page_rows, list[row_type])  # type: ignore[valid-type]
+
+
+def _page(page: Page, row_type: type[Any], page_type: type[T], position: int) -> T:
+    return page_type(rows=_rows(page.rows, row_type), total=page.total,  # type: ignore[call-arg]
+                     next_cursor=page.after, position=position)
+
+
+def _list(path: str, summary: str, read: str = "households") -> Any:
+    return get(path, opt={"read": read}, summary=summary, sync_to_thread=True, tags=["查询"])
+
+
+# ---------------------------------------------------------------------- lists
+
+
+@_list("/api/monitoring", "监测对象名单（当前，或某日在监测的）")
+def monitoring_list(
+    request: Request, township: Text = None, village: Text = None, category: Category | None = None,
+    risk_type: RiskType | None = None, eliminating: bool | None = None,
+    as_of: Annotated[date | None, Parameter(required=False, description="该日在监测的名单")] = None,
+    today: Today = None, sort: str = "code", cursor: Cursor = None, limit: Limit = 50,
+    after: After = None,
+) -> s.MonitoringPage:
+    position = caught_up(request, after)
+    page = _services(request)[2].monitoring_list(
+        area_of(request.user), township=township, village=village, category=category,
+        risk_type=risk_type, eliminating=eliminating, as_of=as_of, today=today, sort=sort,
+        after=cursor, limit=limit,
+    )
+    return _page(page, s.MonitoringRow, s.MonitoringPage, position)
+
+
+@_list("/api/monitoring/measures-missing", "识别 30 天后仍无落实措施的监测对象")
+def measures_missing(request: Request, today: Today = None, cursor: Cursor = None,
+                     limit: Limit = 50, after: After = None) -> s.MonitoringPage:
+    position = caught_up(request, after)
+    page = _services(request)[2].measures_missing(area_of(request.user), today=today,
+                                                  after=cursor, limit=limit)
+    return _page(page, s.MonitoringRow, s.MonitoringPage, position)
+
+
+@_list("/api/cases", "案件队列（15 天时限、超时、绿色通道待补程序）")
+def case_queue(
+    request: Request, stage: CaseStage | None = None, township: Text = None, village: Text = None,
+    overdue: bool = False, green_channel_owed: bool = False, today: Today = None,
+    sort: str = "deadline_on", cursor: Cursor = None, limit: Limit = 50, after: After = None,
+) -> s.CasePage:
+    position = caught_up(request, after)
+    page = _services(request)[2].case_queue(
+        area_of(request.user), stage=stage, township=township, village=village, overdue=overdue,
+        green_channel_owed=green_channel_owed, today=today, sort=sort, after=cursor, limit=limit,
+    )
+    return _page(page, s.CaseRow, s.CasePage, position)
+
+
+@_list("/api/visits-due", "本月尚未走访的农户")
+def visits_due(
+    request: Request,
+    month: Annotated[date | None, Parameter(required=False, description="所在月任一日")] = None,
+    cursor: Cursor = None, limit: Limit = 50, after: After = None,
+) -> s.HouseholdPage:
+    position = caught_up(request, after)
+    page = _services(request)[2].visits_due(area_of(request.user), month=month, after=cursor,
+                                            limit=limit)
+    return _page(page, s.HouseholdRow, s.HouseholdPage, position)
+
+
+@_list("/api/households", "农户名录（按户编号前缀、户主姓名、成员身份证号、地点）")
+def directory(
+    request: Request, code: Text = None, head_name: Text = None,
+    id_number: Annotated[str | None, Parameter(required=False, max_length=32)] = None,
+    township: Text = None, village: Text = None, sort: str = "code", cursor: Cursor = None,
+    limit: Limit = 50, after: After = None,
+) -> s.HouseholdPage:
+    position = caught_up(request, after)
+    page = _services(request)[2].directory(
+        area_of(request.user), code=code, head_name=head_name, id_number=id_number,
+        township=township, village=village, sort=sort, after=cursor, limit=limit,
+    )
+    return _page(page, s.HouseholdRow, s.HouseholdPage, position)
+
+
+@_list("/api/pushes", "部门推送台账（按部门、批次）", read="pushes")
+def push_ledger(request: Request, department: Department | None = None, batch_id: Text = None,
+                after: After = None) -> s.Ledger:
+    position = caught_up(request, after)
+    rows = _services(request)[2].push_ledger(area_of(request.user), department=department,
+                                             batch_id=batch_id)
+    return s.Ledger(rows=_rows(rows, s.LedgerRow), position=position)
+
+
+@_list("/api/alerts", "预警信息及其去向（新案件、并入、重复）", read="pushes")
+def alerts(
+    request: Request, department: Department | None = None, batch_id: Text = None,
+    outcome: Annotated[str | None, Parameter(required=False, description="新案件 / 并入案件 / 重复")]
+    = None, sort: str = "code", cursor: Cursor = None, limit: Limit = 50, after: After = None,
+) -> s.AlertPage:
+    position = caught_up(request, after)
+    page = _services(request)[2].alerts(area_of(request.user), department=department,
+                                        batch_id=batch_id, outcome=outcome, sort=sort,
+                                        after=cursor, limit=limit)
+    return _page(page, s.AlertRow, s.AlertPage, position)
+
+
+# ---------------------------------------------------------------------- case files
+
+
+def recorded_time(text: str | None) -> datetime | None:
+    """A recorded time from ``as_of``: a date means the end of that day in the county."""
+    if text is None or not text.strip():
+        return None
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return datetime.combine(day + timedelta(days=1), time(), CHINA_TIME) - timedelta(
+                microseconds=1)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidValue("AS_OF_FORMAT", f"“{text}”不是日期或时间（如 2025-06-30 或 "
+                           "2025-06-30T18:00+08:00）", "as_of") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TIME)
+
+
+def _readable(request: Request, household: Household) -> Household:
+    user: User = request.user
+    user.require_area(household.township, household.village, household.code)
+    return household
+
+
+@get("/api/households/{code:str}", opt={"read": "households"}, summary="农户档案（现状、某记录时点或某版本）",
+     sync_to_thread=True, tags=["查询"])
+def household_file(
+    request: Request, code: Annotated[str, Parameter(min_length=1, max_length=40)],
+    as_of: AsOf = None, version: Annotated[int | None, Parameter(ge=1, le=2**31)] = None,
+) -> s.CaseFile:
+    app = _services(request)[0]
+    if as_of is not None and version is not None:
+        raise InvalidValue("AS_OF_AND_VERSION", "as_of 与 version 只能给一个", "version")
+    moment = recorded_time(as_of)
+    if moment is not None:
+        household = app.household_as_of(code, moment)
+    elif version is not None:
+        current = _readable(request, app.household(code))
+        if version > current.version:
+            raise InvalidValue("VERSION_UNKNOWN", f"档案只有 {current.version} 个版本", "version")
+        household = app.household_at_version(code, version)
+    else:
+        household = app.household(code)
+    return case_file(_readable(request, household), request.user, as_of=moment)
+
+
+@get("/api/households/{code:str}/history", opt={"read": "households"},
+     summary="农户档案的全部记录（发生日、记录时间、记录人）", sync_to_thread=True, tags=["查询"])
+def household_history(
+    request: Request, code: Annotated[str, Parameter(min_length=1, max_length=40)],
+    as_of: AsOf = None,
+) -> s.History:
+    app = _services(request)[0]
+    household = _readable(request, app.household(code))
+    moment = recorded_time(as_of)
+    entries = app.history(code)
+    if moment is not None:
+        entries = [e for e in entries if e.recorded_at <= moment]
+    mask = Masker(request.user)
+    return s.History(household_id=household.id, code=household.code,
+                     entries=[history_entry(e, mask) for e in entries])
+
+
+# ---------------------------------------------------------------------- policy and self
+
+
+@get("/api/income-lines", opt={"read": "policy"}, summary="某日生效的收入监测标准",
+     sync_to_thread=True, tags=["查询"])
+def income_line(request: Request, on: date | None = None, as_of: AsOf = None) -> s.IncomeLineOut:
+    day = on or datetime.now(CHINA_TIME).date()
+    moment = recorded_time(as_of)
+    line = _services(request)[0].income_line_on(day, moment)
+    return s.IncomeLineOut(on=day, yuan_per_capita=line, as_of=moment)
+
+
+@get("/api/me", summary="当前用户、角色与管辖范围", sync_to_thread=False, tags=["查询"])
+def me(request: Request) -> s.Me:
+    user: User = request.user
+    return s.Me(name=user.name, role=user.role, township=user.township, village=user.village,
+                department=user.department, sees_id_numbers=user.sees_id_numbers)
+
+
+QUERY_HANDLERS = [
+    monitoring_list, measures_missing, case_queue, visits_due, directory, push_ledger, alerts,
+    household_file, household_history, income_line, me,
+]

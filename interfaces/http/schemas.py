@@ -1,0 +1,661 @@
+"""Request and response bodies of the HTTP API, as `msgspec.Struct`s.
+
+Code-table fields use the domain's enums, so the OpenAPI schema lists the Chinese terms and a
+wrong term is refused before any handler runs. Money travels as a decimal string ("1234.50").
+Who recorded a fact is never part of a body: it comes from the caller's token.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+from uuid import UUID
+
+from msgspec import Meta, Struct
+
+from domain.codes import (
+    CaseStage,
+    Category,
+    Channel,
+    Check,
+    Decision,
+    Department,
+    DisasterKind,
+    EliminationMode,
+    Finding,
+    Health,
+    HouseholdType,
+    JoinReason,
+    LabourCapacity,
+    LeaveReason,
+    MeasureStatus,
+    MeasureType,
+    Problem,
+    Relation,
+    RiskType,
+    Role,
+    Sex,
+    SuddenHardship,
+    Tier,
+)
+
+Text = Annotated[str, Meta(max_length=2000)]
+Name = Annotated[str, Meta(min_length=1, max_length=100)]
+Id = Annotated[str, Meta(min_length=1, max_length=100)]
+IdNumber = Annotated[str, Meta(min_length=1, max_length=32, description="居民身份证号码（18 位）")]
+Money = Annotated[Decimal, Meta(description="金额（元），十进制字符串，如 \"1234.50\"")]
+Year = Annotated[int, Meta(ge=2000, le=2100)]
+CaseNumber = Annotated[int, Meta(ge=1, le=1_000_000, description="案件序号（户内从 1 起）")]
+Happened = Annotated[date, Meta(description="事情发生之日（不是录入之日）")]
+MAX_LIST = 100
+
+
+class Body(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Base of request bodies: unknown fields are refused (a typo never passes silently)."""
+
+
+# ---------------------------------------------------------------------- households and members
+
+
+class MemberIn(Body, kw_only=True):
+    name: Name
+    id_number: IdNumber
+    relation: Relation
+    health: Health = Health.HEALTHY
+    labour_capacity: LabourCapacity = LabourCapacity.ORDINARY
+    in_school: bool = False
+    insured: bool = True
+
+
+class RegisterHousehold(Body, kw_only=True):
+    code: Annotated[str, Meta(min_length=1, max_length=40, description="户编号（全县唯一）")]
+    township: Name
+    village: Name
+    address: Text = ""
+    household_type: HouseholdType
+    members: Annotated[list[MemberIn], Meta(min_length=1, max_length=30)]
+    lifted_out_year: Year | None = None
+    occurred_on: Happened
+
+
+class JoinMember(Body, kw_only=True):
+    member: MemberIn
+    reason: JoinReason
+    occurred_on: Happened
+
+
+class LeaveMember(Body, kw_only=True):
+    reason: LeaveReason
+    new_head_id_number: IdNumber | None = None
+    occurred_on: Happened
+
+
+class MemberChanges(Body, kw_only=True):
+    health: Health | None = None
+    labour_capacity: LabourCapacity | None = None
+    in_school: bool | None = None
+    insured: bool | None = None
+
+
+class UpdateMember(Body, kw_only=True):
+    changes: MemberChanges
+    occurred_on: Happened
+
+
+# ---------------------------------------------------------------------- alerts and identification
+
+
+class RaiseAlert(Body, kw_only=True):
+    alert_id: Id | None = None
+    channel: Channel
+    person_id_number: IdNumber
+    risk_types: Annotated[list[RiskType], Meta(max_length=MAX_LIST)]
+    description: Text = ""
+    period: Annotated[str, Meta(max_length=20)] | None = None
+    department: Department | None = None
+    tier: Tier | None = None
+    batch_id: Id | None = None
+    disaster_kind: DisasterKind | None = None
+    problems: Annotated[list[Problem], Meta(max_length=MAX_LIST)] = []
+    occurred_on: Annotated[date, Meta(description="发现之日（15 天时限自此起算）")]
+
+
+class VerifyAtHome(Body, kw_only=True):
+    case_number: CaseNumber
+    finding: Finding
+    risk_clear: bool = True
+    notes: Text = ""
+    occurred_on: Happened
+
+
+class VillageDeliberation(Body, kw_only=True):
+    case_number: CaseNumber
+    decision: Decision
+    notice_from: date
+    notice_to: date
+    objections: Annotated[list[Text], Meta(max_length=MAX_LIST)] = []
+    reason: Text = ""
+    occurred_on: Happened
+
+
+class TownshipReview(Body, kw_only=True):
+    case_number: CaseNumber
+    decision: Decision
+    disqualifying_found: bool = False
+    reason: Text = ""
+    occurred_on: Happened
+
+
+class CountyDecision(Body, kw_only=True):
+    case_number: CaseNumber
+    decision: Decision
+    category: Category | None = None
+    risk_types: Annotated[list[RiskType], Meta(max_length=MAX_LIST)] | None = None
+    simplified: bool = False
+    asset_comparison: Text = ""
+    reason: Text = ""
+    occurred_on: Happened
+
+
+class OpenGreenChannel(Body, kw_only=True):
+    case_number: CaseNumber
+    hardship: SuddenHardship
+    studied_on: date
+    approved_on: date
+    occurred_on: Happened
+
+
+# ---------------------------------------------------------------------- help
+
+
+class AnalyseRisk(Body, kw_only=True):
+    causes: Annotated[list[RiskType], Meta(max_length=MAX_LIST)]
+    labour_capacity: LabourCapacity
+    needs: Annotated[list[MeasureType], Meta(max_length=MAX_LIST)]
+    notes: Text = ""
+    occurred_on: Happened
+
+
+class AssignMeasure(Body, kw_only=True):
+    measure_id: Id | None = None
+    measure_type: MeasureType
+    department: Department
+    responsible_person: Name
+    amount: Money | None = None
+    occurred_on: Happened
+
+
+class PutMeasureInPlace(Body, kw_only=True):
+    occurred_on: Happened
+
+
+class EndMeasure(Body, kw_only=True):
+    reason: Annotated[str, Meta(min_length=1, max_length=2000)]
+    occurred_on: Happened
+
+
+class SubsidiseMedicalInsurance(Body, kw_only=True):
+    id_number: IdNumber
+    year: Year
+    amount: Money
+    occurred_on: Happened
+
+
+class PayReliefInsurance(Body, kw_only=True):
+    payout_id: Id | None = None
+    cause: RiskType
+    amount: Money
+    fee: Money = Decimal(0)
+    basic_living_in_difficulty: bool = True
+    beneficiary_id_number: IdNumber | None = None
+    occurred_on: Happened
+
+
+class RecordVisit(Body, kw_only=True):
+    visit_id: Id | None = None
+    visitor: Name
+    checks: Annotated[dict[Check, bool], Meta(description="六项核实，每项 true 为通过")]
+    income_change: Money = Decimal(0)
+    spending_change: Money = Decimal(0)
+    notes: Text = ""
+    occurred_on: Happened
+
+
+class AssessIncome(Body, kw_only=True):
+    assessment_id: Id | None = None
+    year: Year
+    wages: Money
+    business: Money
+    property: Money
+    transfers: Money
+    production_costs: Money
+    occurred_on: Happened
+
+
+# ---------------------------------------------------------------------- risk elimination
+
+
+class VerifyElimination(Body, kw_only=True):
+    mode: EliminationMode
+    notes: Text = ""
+    occurred_on: Happened
+
+
+class EliminationNotice(Body, kw_only=True):
+    decision: Decision
+    notice_from: date
+    notice_to: date
+    objections: Annotated[list[Text], Meta(max_length=MAX_LIST)] = []
+    reason: Text = ""
+    occurred_on: Happened
+
+
+class EliminationDecision(Body, kw_only=True):
+    decision: Decision
+    reason: Text = ""
+    occurred_on: Happened
+
+
+# ---------------------------------------------------------------------- corrections and policy
+
+
+class Correct(Body, kw_only=True):
+    corrects_version: Annotated[int, Meta(ge=1, description="被更正事件的版本号（见档案历史）")]
+    changes: Annotated[dict[str, Any], Meta(description="新值：字段名 → 值")]
+    reason: Annotated[str, Meta(min_length=1, max_length=2000)]
+    member_id_number: IdNumber | None = None
+    occurred_on: Happened
+
+
+class SetIncomeLine(Body, kw_only=True):
+    yuan_per_capita: Money
+    effective_from: date | None = None
+    reason: Text = ""
+    occurred_on: Happened
+
+
+# ---------------------------------------------------------------------- command answers
+
+
+class AlertOutcomeOut(Struct):
+    alert_id: str
+    case_number: int | None
+    duplicate_of: str | None
+    new_case: bool
+    outcome: Annotated[str, Meta(description="新案件 / 并入案件 / 重复")]
+
+
+class AssessmentOut(Struct):
+    assessment_id: str
+    occurred_on: date
+    year: int
+    household_size: int
+    net_income: Decimal
+    per_capita: Decimal
+    line_in_force: Decimal
+    below_line: bool
+
+
+class CommandAnswer(Struct):
+    """What a command recorded: the household, its new version and the log position reached
+    (pass it as ``after`` to a query to read your own write)."""
+
+    household_id: UUID
+    household_code: str
+    version: int
+    position: int
+    alert: AlertOutcomeOut | None = None
+    assessment: AssessmentOut | None = None
+
+
+class IncomeLineAnswer(Struct):
+    year: int
+    yuan_per_capita: Decimal
+    version: int
+    position: int
+
+
+# ---------------------------------------------------------------------- department pushes
+
+
+class PushRow(Struct, kw_only=True):
+    """One alert of a push, as the department sent it. Values are checked row by row, so one bad
+    row is answered on its own and never blocks the others."""
+
+    person_id_number: str
+    risk_types: list[str]
+    occurred_on: Annotated[str, Meta(description="发现之日 YYYY-MM-DD")]
+    description: str = ""
+    disaster_kind: str | None = None
+    problems: list[str] = []
+
+
+class DepartmentPush(Body, kw_only=True):
+    batch_id: Annotated[str, Meta(min_length=1, max_length=100, description="批次号（部门内唯一）")]
+    department: Annotated[
+        Department | None, Meta(description="推送部门；部门用户可省略（即本部门）")
+    ] = None
+    tier: Tier
+    period: Annotated[str, Meta(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="推送期 YYYY-MM")]
+    rows: Annotated[list[PushRow], Meta(min_length=1, max_length=5000)]
+
+
+class PushRowAnswer(Struct):
+    row: int
+    result: Annotated[str, Meta(description="新案件 / 并入案件 / 重复 / 拒收")]
+    household_code: str | None = None
+    alert_id: str | None = None
+    case_number: int | None = None
+    duplicate_of: str | None = None
+    position: int | None = None
+    repeated: bool = False
+    code: str | None = None
+    message: str | None = None
+    field: str | None = None
+
+
+class PushAnswer(Struct):
+    batch_id: str
+    department: Department
+    tier: Tier
+    period: str
+    received: int
+    recorded: int
+    new_cases: int
+    joined_cases: int
+    duplicates: int
+    rejected: int
+    repeated: int
+    position: int
+    rows: list[PushRowAnswer]
+
+
+# ---------------------------------------------------------------------- errors
+
+
+class ProblemDetails(Struct):
+    """An error as RFC 9457 problem details, with a stable ``code`` and the offending field."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    field: str | None = None
+    instance: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+# ---------------------------------------------------------------------- case files
+
+
+class MemberOut(Struct):
+    name: str
+    id_number: str
+    relation: Relation
+    sex: Sex
+    birth_date: date
+    health: Health
+    labour_capacity: LabourCapacity
+    in_school: bool
+    insured: bool
+    current: bool
+    joined_on: date | None
+    join_reason: JoinReason | None
+    left_on: date | None
+    leave_reason: LeaveReason | None
+
+
+class AlertOut(Struct):
+    alert_id: str
+    channel: Channel
+    person_id_number: str
+    risk_types: list[RiskType]
+    discovered_on: date
+    period: str
+    description: str
+    department: Department | None
+    tier: Tier | None
+    batch_id: str | None
+    disaster_kind: DisasterKind | None
+    problems: list[Problem]
+    case_number: int | None
+    duplicate_of: str | None
+    recorded_at: datetime | None
+
+
+class StepOut(Struct):
+    step: str
+    occurred_on: date
+    decision: Decision
+    reason: str
+
+
+class CaseOut(Struct):
+    number: int
+    stage: CaseStage
+    opened_on: date
+    deadline_on: date
+    risk_types: list[RiskType]
+    alert_ids: list[str]
+    re_entry: bool
+    category: Category | None
+    included_on: date | None
+    days_to_inclusion: int | None
+    closed_on: date | None
+    eliminated_on: date | None
+    green_channel: bool
+    owed_steps: list[str]
+    identification: list[StepOut]
+    elimination: list[StepOut]
+    elimination_mode: EliminationMode | None
+
+
+class MeasureOut(Struct):
+    measure_id: str
+    case_number: int
+    measure_type: MeasureType
+    department: Department
+    responsible_person: str
+    status: MeasureStatus
+    amount: Decimal | None
+    started_on: date
+    in_place_on: date | None
+    ended_on: date | None
+    end_reason: str
+
+
+class VisitOut(Struct):
+    visit_id: str
+    occurred_on: date
+    visitor: str
+    failed_checks: list[Check]
+    income_change: Decimal
+    spending_change: Decimal
+    notes: str
+
+
+class CaseFile(Struct):
+    """A household's case file as it stands (or stood, for an as-of read)."""
+
+    household_id: UUID
+    code: str
+    township: str
+    village: str
+    address: str
+    household_type: HouseholdType
+    lifted_out_year: int | None
+    version: int
+    monitoring_object: bool
+    category: Category | None
+    members: list[MemberOut]
+    alerts: list[AlertOut]
+    cases: list[CaseOut]
+    measures: list[MeasureOut]
+    visits: list[VisitOut]
+    assessments: list[AssessmentOut]
+    as_of: datetime | None = None
+
+
+class RecordedBy(Struct):
+    user: str
+    role: Role
+
+
+class HistoryEntryOut(Struct):
+    version: int
+    event: Annotated[str, Meta(description="事件（英文名）")]
+    what: Annotated[str, Meta(description="发生了什么（中文）")]
+    occurred_on: date | None
+    recorded_at: datetime
+    recorded_by: RecordedBy | None
+    details: dict[str, Any]
+
+
+class History(Struct):
+    household_id: UUID
+    code: str
+    entries: list[HistoryEntryOut]
+
+
+# ---------------------------------------------------------------------- read-model pages
+
+
+class MonitoringRow(Struct):
+    household_id: UUID
+    code: str
+    township: str
+    village: str
+    head_name: str
+    head_id_masked: str
+    household_type: str | None = None
+    category: str | None = None
+    risk_types: str = ""
+    case_number: int | None = None
+    included_on: date | None = None
+    from_on: date | None = None
+    to_on: date | None = None
+    ended_how: str | None = None
+    measures_in_place: int | None = None
+    measures_planned: int | None = None
+    first_in_place_on: date | None = None
+    first_in_place_days: int | None = None
+    last_visit_on: date | None = None
+    eliminating: bool | None = None
+    days_in_monitoring: int | None = None
+    visited_this_month: bool | None = None
+
+
+class CaseRow(Struct):
+    household_id: UUID
+    case_number: int
+    code: str
+    township: str
+    village: str
+    head_name: str
+    stage: str
+    discovered_on: date
+    deadline_on: date
+    green_channel: bool
+    owed_steps: list[str]
+    pending_steps: list[str]
+    re_entry: bool
+    days_left: int
+    days_overdue: int
+
+
+class HouseholdRow(Struct):
+    household_id: UUID
+    code: str
+    township: str
+    village: str
+    address: str
+    household_type: str
+    head_name: str
+    head_id_masked: str
+    members: int
+    monitored: bool
+    category: str | None
+    visit_due: bool
+    last_visit_on: date | None
+    version: int
+
+
+class AlertRow(Struct):
+    household_id: UUID
+    alert_id: str
+    code: str
+    township: str
+    village: str
+    channel: str
+    department: str | None
+    tier: str | None
+    batch_id: str | None
+    period: str | None
+    discovered_on: date
+    recorded_at: datetime | None
+    outcome: str
+    duplicate_of: str | None
+    case_number: int | None
+    case_stage: str | None
+
+
+class LedgerRow(Struct):
+    department: str
+    batch_id: str | None
+    received: int
+    new_cases: int
+    joined_cases: int
+    duplicates: int
+    first_received: datetime | None
+    last_received: datetime | None
+
+
+class MonitoringPage(Struct):
+    rows: list[MonitoringRow]
+    total: int
+    next_cursor: str | None
+    position: int
+
+
+class CasePage(Struct):
+    rows: list[CaseRow]
+    total: int
+    next_cursor: str | None
+    position: int
+
+
+class HouseholdPage(Struct):
+    rows: list[HouseholdRow]
+    total: int
+    next_cursor: str | None
+    position: int
+
+
+class AlertPage(Struct):
+    rows: list[AlertRow]
+    total: int
+    next_cursor: str | None
+    position: int
+
+
+class Ledger(Struct):
+    rows: list[LedgerRow]
+    position: int
+
+
+class IncomeLineOut(Struct):
+    on: date
+    yuan_per_capita: Decimal | None
+    as_of: datetime | None = None
+
+
+class Me(Struct):
+    name: str
+    role: Role
+    township: str | None
+    village: str | None
+    department: Department | None
+    sees_id_numbers: bool
+

@@ -1,0 +1,191 @@
+"""Case files and histories as the API shows them, with identity numbers masked by role."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from application.access import User
+from application.app import HistoryEntry
+from domain.household import STEP_NAMES, AlertOutcome, Household
+from domain.identity import mask_id_number
+from domain.rules import IDENTIFICATION_DAYS
+from domain.values import Case, IncomeAssessment, Procedure
+from interfaces.http import schemas as s
+
+#: What each event means, in the words of the notice.
+EVENT_NAMES: dict[str, str] = {
+    "Registered": "农户登记",
+    "MemberJoined": "家庭成员增加",
+    "MemberLeft": "家庭成员减少",
+    "MemberDetailsUpdated": "成员情况变更",
+    "AlertRaised": "收到预警信息",
+    "HouseholdVerified": "入户核查核实",
+    "VillageDeliberationConcluded": "村级评议公示",
+    "TownshipReviewCompleted": "乡镇核查初审",
+    "MonitoringObjectIncluded": "县级比对审定：纳入监测对象",
+    "IdentificationRejected": "认定不通过",
+    "GreenChannelOpened": "开通绿色通道",
+    "RiskAnalysed": "风险研判",
+    "MeasureAssigned": "安排帮扶措施",
+    "MeasurePutInPlace": "帮扶措施落实",
+    "MeasureEnded": "帮扶措施结束",
+    "MedicalInsuranceSubsidised": "医保参保资助",
+    "ReliefInsurancePaid": "防贫保赔付",
+    "VisitRecorded": "入户走访",
+    "IncomeAssessed": "收入核算",
+    "EliminationVerified": "风险消除入户核实",
+    "RiskEliminated": "县级审定：风险消除",
+    "EliminationRejected": "风险消除不通过",
+    "FactCorrected": "更正已记录的事实",
+    "Started": "收入监测标准启用",
+    "IncomeLineSet": "设定收入监测标准",
+}
+
+ID_FIELDS = frozenset({
+    "id_number", "person_id_number", "new_head_id_number", "beneficiary_id_number",
+    "member_id_number",
+})
+
+
+def outcome_name(outcome: AlertOutcome) -> str:
+    if outcome.duplicate_of:
+        return "重复"
+    return "新案件" if outcome.new_case else "并入案件"
+
+
+def alert_out(outcome: AlertOutcome) -> s.AlertOutcomeOut:
+    return s.AlertOutcomeOut(
+        alert_id=outcome.alert_id, case_number=outcome.case_number,
+        duplicate_of=outcome.duplicate_of, new_case=outcome.new_case,
+        outcome=outcome_name(outcome),
+    )
+
+
+def assessment_out(a: IncomeAssessment) -> s.AssessmentOut:
+    return s.AssessmentOut(
+        assessment_id=a.assessment_id, occurred_on=a.occurred_on, year=a.year,
+        household_size=a.household_size, net_income=a.net_income, per_capita=a.per_capita,
+        line_in_force=a.line_in_force, below_line=a.below_line,
+    )
+
+
+class Masker:
+    """Shows identity numbers in full to the roles that need them, masked to the others."""
+
+    def __init__(self, user: User) -> None:
+        self.full = user.sees_id_numbers
+
+    def __call__(self, id_number: str | None) -> Any:
+        if id_number is None or self.full or not isinstance(id_number, str) or len(id_number) < 8:
+            return id_number
+        return mask_id_number(id_number)
+
+    def details(self, value: Any) -> Any:
+        """Mask every identity number in a nested structure of builtins."""
+        if self.full:
+            return value
+        if isinstance(value, dict):
+            return {k: (self(v) if k in ID_FIELDS and isinstance(v, str) else self.details(v))
+                    for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.details(v) for v in value]
+        return value
+
+
+def case_file(household: Household, user: User, as_of: datetime | None = None) -> s.CaseFile:
+    mask = Masker(user)
+    return s.CaseFile(
+        household_id=household.id,
+        code=household.code,
+        township=household.township,
+        village=household.village,
+        address=household.address,
+        household_type=household.household_type,
+        lifted_out_year=household.lifted_out_year,
+        version=household.version,
+        monitoring_object=household.is_monitoring_object,
+        category=household.category,
+        members=[
+            s.MemberOut(
+                name=m.name, id_number=mask(m.id_number), relation=m.relation, sex=m.sex,
+                birth_date=m.birth_date, health=m.health, labour_capacity=m.labour_capacity,
+                in_school=m.in_school, insured=m.insured, current=m.left_on is None,
+                joined_on=m.joined_on, join_reason=m.join_reason, left_on=m.left_on,
+                leave_reason=m.leave_reason,
+            )
+            for m in household.members.values()
+        ],
+        alerts=[
+            s.AlertOut(
+                alert_id=a.alert_id, channel=a.channel, person_id_number=mask(a.person_id_number),
+                risk_types=list(a.risk_types), discovered_on=a.discovered_on, period=a.period,
+                description=a.description, department=a.department, tier=a.tier,
+                batch_id=a.batch_id, disaster_kind=a.disaster_kind, problems=list(a.problems),
+                case_number=a.case_number, duplicate_of=a.duplicate_of, recorded_at=a.recorded_at,
+            )
+            for a in household.alerts.values()
+        ],
+        cases=[_case_out(case) for case in household.cases],
+        measures=[
+            s.MeasureOut(
+                measure_id=m.measure_id, case_number=m.case_number, measure_type=m.measure_type,
+                department=m.department, responsible_person=m.responsible_person,
+                status=m.status, amount=m.amount, started_on=m.started_on,
+                in_place_on=m.in_place_on, ended_on=m.ended_on, end_reason=m.end_reason,
+            )
+            for m in household.measures.values()
+        ],
+        visits=[
+            s.VisitOut(
+                visit_id=v.visit_id, occurred_on=v.occurred_on, visitor=v.visitor,
+                failed_checks=list(v.failed_checks), income_change=v.income_change,
+                spending_change=v.spending_change, notes=v.notes,
+            )
+            for v in household.visits
+        ],
+        assessments=[assessment_out(a) for a in household.assessments],
+        as_of=as_of,
+    )
+
+
+def _steps(procedure: Procedure | None) -> list[s.StepOut]:
+    if procedure is None:
+        return []
+    names = ("home_visit", "village_notice", "township_review", "county_decision")
+    return [
+        s.StepOut(step=STEP_NAMES[name], occurred_on=step.occurred_on, decision=step.decision,
+                  reason=step.reason)
+        for name, step in zip(names, procedure.steps, strict=True) if step is not None
+    ]
+
+
+def _case_out(case: Case) -> s.CaseOut:
+    return s.CaseOut(
+        number=case.number, stage=case.stage, opened_on=case.opened_on,
+        deadline_on=case.opened_on + timedelta(days=IDENTIFICATION_DAYS),
+        risk_types=list(case.risk_types), alert_ids=list(case.alert_ids), re_entry=case.re_entry,
+        category=case.category, included_on=case.included_on,
+        days_to_inclusion=case.days_to_inclusion, closed_on=case.closed_on,
+        eliminated_on=case.eliminated_on, green_channel=case.green_channel is not None,
+        owed_steps=[STEP_NAMES[n] for n in case.identification.owed_steps]
+        if case.green_channel else [],
+        identification=_steps(case.identification), elimination=_steps(case.elimination),
+        elimination_mode=case.elimination_mode,
+    )
+
+
+def history_entry(entry: HistoryEntry, mask: Masker) -> s.HistoryEntryOut:
+    details = mask.details(msgspec.to_builtins(entry.details))
+    by = entry.recorded_by
+    return s.HistoryEntryOut(
+        version=entry.version,
+        event=entry.event,
+        what=EVENT_NAMES.get(entry.event, entry.event),
+        occurred_on=entry.occurred_on,
+        recorded_at=entry.recorded_at,
+        recorded_by=s.RecordedBy(user=by.user_id, role=by.role) if by else None,
+        details=details,
+    )
