@@ -14,7 +14,7 @@ from uuid import uuid4
 
 import msgspec
 from litestar import Request, Response, patch, post, put
-from litestar.params import Parameter
+from litestar.params import HeaderParameter, JSONBody, PathParameter
 
 from application.access import User
 from application.app import CaseFiles, CommandResult
@@ -30,10 +30,12 @@ RETRIES = 3
 
 IdempotencyKey = Annotated[
     str | None,
-    Parameter(header="Idempotency-Key", required=False, max_length=200,
-              description="同一键重发的命令只记录一次，并返回首次的答复"),
+    HeaderParameter(name="Idempotency-Key", required=False, max_length=200,
+                    description="同一键重发的命令只记录一次，并返回首次的答复"),
 ]
-HouseholdCode = Annotated[str, Parameter(min_length=1, max_length=40, description="户编号")]
+HouseholdCode = Annotated[str, PathParameter(min_length=1, max_length=40, description="户编号")]
+MemberIdNumber = Annotated[str, PathParameter(min_length=1, max_length=32, description="成员身份证号码")]
+MeasureId = Annotated[str, PathParameter(min_length=1, max_length=100, description="措施编号")]
 
 def _case_files(request: Request) -> CaseFiles:
     return request.app.state.case_files
@@ -107,7 +109,7 @@ def _handler(path: str, command: str, summary: str, **options: Any) -> Callable[
 
 
 @_handler("/api/households", "register_household", "农户登记")
-def register_household(request: Request, data: s.RegisterHousehold,
+def register_household(request: Request, data: JSONBody[s.RegisterHousehold],
                        idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     user: User = request.user
     user.require_area(data.township, data.village, data.code)
@@ -119,14 +121,15 @@ def register_household(request: Request, data: s.RegisterHousehold,
 
 
 @_handler("/api/households/{code:str}/members", "join_member", "家庭成员增加")
-def join_member(request: Request, code: HouseholdCode, data: s.JoinMember,
+def join_member(request: Request, code: HouseholdCode, data: JSONBody[s.JoinMember],
                 idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "join_member", idempotency_key, details=_member(data.member),
                        reason=data.reason, occurred_on=data.occurred_on)
 
 
 @_handler("/api/households/{code:str}/members/{id_number:str}/leave", "leave_member", "家庭成员减少")
-def leave_member(request: Request, code: HouseholdCode, id_number: str, data: s.LeaveMember,
+def leave_member(request: Request, code: HouseholdCode, id_number: MemberIdNumber,
+                 data: JSONBody[s.LeaveMember],
                  idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "leave_member", idempotency_key, id_number=id_number,
                        **_fields(data))
@@ -134,7 +137,8 @@ def leave_member(request: Request, code: HouseholdCode, id_number: str, data: s.
 
 @patch("/api/households/{code:str}/members/{id_number:str}", opt={"command": "update_member"},
        summary="成员情况变更", sync_to_thread=True, status_code=201, tags=["命令"])
-def update_member(request: Request, code: HouseholdCode, id_number: str, data: s.UpdateMember,
+def update_member(request: Request, code: HouseholdCode, id_number: MemberIdNumber,
+                  data: JSONBody[s.UpdateMember],
                   idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     changes = {k: v for k, v in msgspec.structs.asdict(data.changes).items() if v is not None}
     return run_command(request, code, "update_member", idempotency_key, id_number=id_number,
@@ -145,7 +149,7 @@ def update_member(request: Request, code: HouseholdCode, id_number: str, data: s
 
 
 @_handler("/api/households/{code:str}/alerts", "raise_alert", "录入预警信息（三种监测方式）")
-def raise_alert(request: Request, code: HouseholdCode, data: s.RaiseAlert,
+def raise_alert(request: Request, code: HouseholdCode, data: JSONBody[s.RaiseAlert],
                 idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "raise_alert", idempotency_key,
                        **_fields(data, alert_id=data.alert_id or new_id("A")))
@@ -153,14 +157,14 @@ def raise_alert(request: Request, code: HouseholdCode, data: s.RaiseAlert,
 
 @_handler("/api/households/{code:str}/identification/home-visit", "verify_at_home",
           "认定第一步：入户核查核实")
-def verify_at_home(request: Request, code: HouseholdCode, data: s.VerifyAtHome,
+def verify_at_home(request: Request, code: HouseholdCode, data: JSONBody[s.VerifyAtHome],
                    idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "verify_at_home", idempotency_key, **_fields(data))
 
 
 @_handler("/api/households/{code:str}/identification/village-notice",
           "conclude_village_deliberation", "认定第二步：村级评议公示")
-def village_notice(request: Request, code: HouseholdCode, data: s.VillageDeliberation,
+def village_notice(request: Request, code: HouseholdCode, data: JSONBody[s.VillageDeliberation],
                    idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "conclude_village_deliberation", idempotency_key,
                        **_fields(data))
@@ -168,7 +172,7 @@ def village_notice(request: Request, code: HouseholdCode, data: s.VillageDeliber
 
 @_handler("/api/households/{code:str}/identification/township-review",
           "complete_township_review", "认定第三步：乡镇核查初审")
-def township_review(request: Request, code: HouseholdCode, data: s.TownshipReview,
+def township_review(request: Request, code: HouseholdCode, data: JSONBody[s.TownshipReview],
                     idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "complete_township_review", idempotency_key,
                        **_fields(data))
@@ -176,13 +180,13 @@ def township_review(request: Request, code: HouseholdCode, data: s.TownshipRevie
 
 @_handler("/api/households/{code:str}/identification/county-decision", "decide_at_county",
           "认定第四步：县级比对审定")
-def county_decision(request: Request, code: HouseholdCode, data: s.CountyDecision,
+def county_decision(request: Request, code: HouseholdCode, data: JSONBody[s.CountyDecision],
                     idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "decide_at_county", idempotency_key, **_fields(data))
 
 
 @_handler("/api/households/{code:str}/green-channel", "open_green_channel", "开通绿色通道")
-def green_channel(request: Request, code: HouseholdCode, data: s.OpenGreenChannel,
+def green_channel(request: Request, code: HouseholdCode, data: JSONBody[s.OpenGreenChannel],
                   idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "open_green_channel", idempotency_key, **_fields(data))
 
@@ -191,13 +195,13 @@ def green_channel(request: Request, code: HouseholdCode, data: s.OpenGreenChanne
 
 
 @_handler("/api/households/{code:str}/risk-analyses", "analyse_risk", "风险研判")
-def analyse_risk(request: Request, code: HouseholdCode, data: s.AnalyseRisk,
+def analyse_risk(request: Request, code: HouseholdCode, data: JSONBody[s.AnalyseRisk],
                  idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "analyse_risk", idempotency_key, **_fields(data))
 
 
 @_handler("/api/households/{code:str}/measures", "assign_measure", "安排帮扶措施")
-def assign_measure(request: Request, code: HouseholdCode, data: s.AssignMeasure,
+def assign_measure(request: Request, code: HouseholdCode, data: JSONBody[s.AssignMeasure],
                    idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "assign_measure", idempotency_key,
                        **_fields(data, measure_id=data.measure_id or new_id("M")))
@@ -205,8 +209,8 @@ def assign_measure(request: Request, code: HouseholdCode, data: s.AssignMeasure,
 
 @_handler("/api/households/{code:str}/measures/{measure_id:str}/in-place", "put_measure_in_place",
           "帮扶措施落实")
-def measure_in_place(request: Request, code: HouseholdCode, measure_id: str,
-                     data: s.PutMeasureInPlace,
+def measure_in_place(request: Request, code: HouseholdCode, measure_id: MeasureId,
+                     data: JSONBody[s.PutMeasureInPlace],
                      idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "put_measure_in_place", idempotency_key,
                        measure_id=measure_id, occurred_on=data.occurred_on)
@@ -214,7 +218,7 @@ def measure_in_place(request: Request, code: HouseholdCode, measure_id: str,
 
 @_handler("/api/households/{code:str}/measures/{measure_id:str}/end", "end_measure",
           "帮扶措施结束")
-def end_measure(request: Request, code: HouseholdCode, measure_id: str, data: s.EndMeasure,
+def end_measure(request: Request, code: HouseholdCode, measure_id: MeasureId, data: JSONBody[s.EndMeasure],
                 idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "end_measure", idempotency_key, measure_id=measure_id,
                        **_fields(data))
@@ -222,28 +226,28 @@ def end_measure(request: Request, code: HouseholdCode, measure_id: str, data: s.
 
 @_handler("/api/households/{code:str}/medical-subsidies", "subsidise_medical_insurance",
           "医保参保资助")
-def medical_subsidy(request: Request, code: HouseholdCode, data: s.SubsidiseMedicalInsurance,
+def medical_subsidy(request: Request, code: HouseholdCode, data: JSONBody[s.SubsidiseMedicalInsurance],
                     idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "subsidise_medical_insurance", idempotency_key,
                        **_fields(data))
 
 
 @_handler("/api/households/{code:str}/relief-payouts", "pay_relief_insurance", "防贫保赔付")
-def relief_payout(request: Request, code: HouseholdCode, data: s.PayReliefInsurance,
+def relief_payout(request: Request, code: HouseholdCode, data: JSONBody[s.PayReliefInsurance],
                   idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "pay_relief_insurance", idempotency_key,
                        **_fields(data, payout_id=data.payout_id or new_id("P")))
 
 
 @_handler("/api/households/{code:str}/visits", "record_visit", "入户走访（六项核实）")
-def record_visit(request: Request, code: HouseholdCode, data: s.RecordVisit,
+def record_visit(request: Request, code: HouseholdCode, data: JSONBody[s.RecordVisit],
                  idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "record_visit", idempotency_key,
                        **_fields(data, visit_id=data.visit_id or new_id("V")))
 
 
 @_handler("/api/households/{code:str}/income-assessments", "assess_income", "收入核算")
-def assess_income(request: Request, code: HouseholdCode, data: s.AssessIncome,
+def assess_income(request: Request, code: HouseholdCode, data: JSONBody[s.AssessIncome],
                   idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "assess_income", idempotency_key,
                        **_fields(data, assessment_id=data.assessment_id or new_id("I")))
@@ -254,7 +258,7 @@ def assess_income(request: Request, code: HouseholdCode, data: s.AssessIncome,
 
 @_handler("/api/households/{code:str}/elimination/home-visit", "verify_elimination_at_home",
           "风险消除第一步：入户核实")
-def elimination_home_visit(request: Request, code: HouseholdCode, data: s.VerifyElimination,
+def elimination_home_visit(request: Request, code: HouseholdCode, data: JSONBody[s.VerifyElimination],
                            idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "verify_elimination_at_home", idempotency_key,
                        **_fields(data))
@@ -262,7 +266,7 @@ def elimination_home_visit(request: Request, code: HouseholdCode, data: s.Verify
 
 @_handler("/api/households/{code:str}/elimination/village-notice", "conclude_elimination_notice",
           "风险消除第二步：村级评议公示")
-def elimination_notice(request: Request, code: HouseholdCode, data: s.EliminationNotice,
+def elimination_notice(request: Request, code: HouseholdCode, data: JSONBody[s.EliminationNotice],
                        idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "conclude_elimination_notice", idempotency_key,
                        **_fields(data))
@@ -270,7 +274,7 @@ def elimination_notice(request: Request, code: HouseholdCode, data: s.Eliminatio
 
 @_handler("/api/households/{code:str}/elimination/township-review", "complete_elimination_review",
           "风险消除第三步：乡镇审核")
-def elimination_review(request: Request, code: HouseholdCode, data: s.EliminationDecision,
+def elimination_review(request: Request, code: HouseholdCode, data: JSONBody[s.EliminationDecision],
                        idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "complete_elimination_review", idempotency_key,
                        **_fields(data))
@@ -278,7 +282,7 @@ def elimination_review(request: Request, code: HouseholdCode, data: s.Eliminatio
 
 @_handler("/api/households/{code:str}/elimination/county-decision", "decide_elimination_at_county",
           "风险消除第四步：县级审定")
-def elimination_decision(request: Request, code: HouseholdCode, data: s.EliminationDecision,
+def elimination_decision(request: Request, code: HouseholdCode, data: JSONBody[s.EliminationDecision],
                          idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "decide_elimination_at_county", idempotency_key,
                        **_fields(data))
@@ -288,15 +292,15 @@ def elimination_decision(request: Request, code: HouseholdCode, data: s.Eliminat
 
 
 @_handler("/api/households/{code:str}/corrections", "correct", "更正已记录的事实")
-def correct(request: Request, code: HouseholdCode, data: s.Correct,
+def correct(request: Request, code: HouseholdCode, data: JSONBody[s.Correct],
             idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "correct", idempotency_key, **_fields(data))
 
 
 @put("/api/income-lines/{year:int}", opt={"command": "set_income_line"}, summary="设定收入监测标准",
      sync_to_thread=True, status_code=201, tags=["命令"])
-def set_income_line(request: Request, year: Annotated[int, Parameter(ge=2000, le=2100)],
-                    data: s.SetIncomeLine,
+def set_income_line(request: Request, year: Annotated[int, PathParameter(ge=2000, le=2100)],
+                    data: JSONBody[s.SetIncomeLine],
                     idempotency_key: IdempotencyKey = None) -> Response[s.IncomeLineAnswer]:
     user: User = request.user
     result = _case_files(request).set_income_line(

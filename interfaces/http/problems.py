@@ -13,7 +13,6 @@ import logging
 import re
 from typing import Any
 
-import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
@@ -127,9 +126,6 @@ def on_http_error(request: Request, error: HTTPException) -> Response[ProblemDet
 
 
 def on_unexpected(request: Request, error: Exception) -> Response[ProblemDetails]:
-    if isinstance(error, msgspec.ValidationError | msgspec.DecodeError):
-        return problem(400, "INVALID_REQUEST", f"请求不符合要求：{_chinese(str(error))}",
-                       request=request)
     logger.exception("unexpected error on %s %s", request.method, request.url.path)
     return problem(500, "INTERNAL_ERROR", "服务器内部错误，已记录，请联系县防贫中心", request=request)
 

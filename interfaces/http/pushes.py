@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from litestar import Request, post
+from litestar.params import JSONBody
 
 from application.access import AccessDenied, User
 from application.app import CaseFiles, CommandResult
@@ -31,7 +32,7 @@ DIRECTORY_WAIT = 10.0
 
 @post("/api/pushes", opt={"command": "push_alerts"}, summary="部门推送预警信息（按批次）",
       sync_to_thread=True, status_code=200, tags=["部门推送"])
-def push_alerts(request: Request, data: s.DepartmentPush) -> s.PushAnswer:
+def push_alerts(request: Request, data: JSONBody[s.DepartmentPush]) -> s.PushAnswer:
     user: User = request.user
     department = _department(user, data.department)
     app: CaseFiles = request.app.state.case_files

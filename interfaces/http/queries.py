@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar import Request, get
-from litestar.params import Parameter
+from litestar.params import FromQuery, PathParameter, QueryParameter
 
 from application.access import User
 from application.app import CaseFiles
@@ -31,16 +31,17 @@ from projections.runner import Projections
 #: Longest a query waits for the read models to reach the position it asked for.
 CATCH_UP_WAIT = 5.0
 
-After = Annotated[int | None, Parameter(
+After = Annotated[int | None, QueryParameter(
     ge=0, le=2**62, required=False,
     description="命令答复中的 position：等读模型追上该位置后再查询（读到自己刚写的）",
 )]
-Cursor = Annotated[str | None, Parameter(required=False, max_length=1000,
+Cursor = Annotated[str | None, QueryParameter(required=False, max_length=1000,
                                          description="上一页答复中的 next_cursor")]
-Limit = Annotated[int, Parameter(ge=1, le=MAX_PAGE, description=f"每页条数（1–{MAX_PAGE}）")]
-Today = Annotated[date | None, Parameter(required=False, description="计算期限所用的“今天”（默认县里今天）")]
-Text = Annotated[str | None, Parameter(required=False, max_length=100)]
-AsOf = Annotated[str | None, Parameter(
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description=f"每页条数（1–{MAX_PAGE}）")]
+Today = Annotated[date | None, QueryParameter(
+    required=False, description="计算期限所用的“今天”（默认县里今天）")]
+Text = Annotated[str | None, QueryParameter(required=False, max_length=100)]
+AsOf = Annotated[str | None, QueryParameter(
     required=False, max_length=40,
     description="记录时点：ISO 时间（无时区按北京时间），或日期（该日 24 时前记录的）",
 )]
@@ -89,10 +90,11 @@ def _list(path: str, summary: str, read: str = "households") -> Any:
 
 @_list("/api/monitoring", "监测对象名单（当前，或某日在监测的）")
 def monitoring_list(
-    request: Request, township: Text = None, village: Text = None, category: Category | None = None,
-    risk_type: RiskType | None = None, eliminating: bool | None = None,
-    as_of: Annotated[date | None, Parameter(required=False, description="该日在监测的名单")] = None,
-    today: Today = None, sort: str = "code", cursor: Cursor = None, limit: Limit = 50,
+    request: Request, township: Text = None, village: Text = None,
+    category: FromQuery[Category | None] = None,
+    risk_type: FromQuery[RiskType | None] = None, eliminating: FromQuery[bool | None] = None,
+    as_of: Annotated[date | None, QueryParameter(required=False, description="该日在监测的名单")] = None,
+    today: Today = None, sort: FromQuery[str] = "code", cursor: Cursor = None, limit: Limit = 50,
     after: After = None,
 ) -> s.MonitoringPage:
     position = caught_up(request, after)
@@ -115,9 +117,9 @@ def measures_missing(request: Request, today: Today = None, cursor: Cursor = Non
 
 @_list("/api/cases", "案件队列（15 天时限、超时、绿色通道待补程序）")
 def case_queue(
-    request: Request, stage: CaseStage | None = None, township: Text = None, village: Text = None,
-    overdue: bool = False, green_channel_owed: bool = False, today: Today = None,
-    sort: str = "deadline_on", cursor: Cursor = None, limit: Limit = 50, after: After = None,
+    request: Request, stage: FromQuery[CaseStage | None] = None, township: Text = None, village: Text = None,
+    overdue: FromQuery[bool] = False, green_channel_owed: FromQuery[bool] = False, today: Today = None,
+    sort: FromQuery[str] = "deadline_on", cursor: Cursor = None, limit: Limit = 50, after: After = None,
 ) -> s.CasePage:
     position = caught_up(request, after)
     page = _services(request)[2].case_queue(
@@ -130,7 +132,7 @@ def case_queue(
 @_list("/api/visits-due", "本月尚未走访的农户")
 def visits_due(
     request: Request,
-    month: Annotated[date | None, Parameter(required=False, description="所在月任一日")] = None,
+    month: Annotated[date | None, QueryParameter(required=False, description="所在月任一日")] = None,
     cursor: Cursor = None, limit: Limit = 50, after: After = None,
 ) -> s.HouseholdPage:
     position = caught_up(request, after)
@@ -142,8 +144,8 @@ def visits_due(
 @_list("/api/households", "农户名录（按户编号前缀、户主姓名、成员身份证号、地点）")
 def directory(
     request: Request, code: Text = None, head_name: Text = None,
-    id_number: Annotated[str | None, Parameter(required=False, max_length=32)] = None,
-    township: Text = None, village: Text = None, sort: str = "code", cursor: Cursor = None,
+    id_number: Annotated[str | None, QueryParameter(required=False, max_length=32)] = None,
+    township: Text = None, village: Text = None, sort: FromQuery[str] = "code", cursor: Cursor = None,
     limit: Limit = 50, after: After = None,
 ) -> s.HouseholdPage:
     position = caught_up(request, after)
@@ -155,7 +157,7 @@ def directory(
 
 
 @_list("/api/pushes", "部门推送台账（按部门、批次）", read="pushes")
-def push_ledger(request: Request, department: Department | None = None, batch_id: Text = None,
+def push_ledger(request: Request, department: FromQuery[Department | None] = None, batch_id: Text = None,
                 after: After = None) -> s.Ledger:
     position = caught_up(request, after)
     rows = _services(request)[2].push_ledger(area_of(request.user), department=department,
@@ -165,9 +167,9 @@ def push_ledger(request: Request, department: Department | None = None, batch_id
 
 @_list("/api/alerts", "预警信息及其去向（新案件、并入、重复）", read="pushes")
 def alerts(
-    request: Request, department: Department | None = None, batch_id: Text = None,
-    outcome: Annotated[str | None, Parameter(required=False, description="新案件 / 并入案件 / 重复")]
-    = None, sort: str = "code", cursor: Cursor = None, limit: Limit = 50, after: After = None,
+    request: Request, department: FromQuery[Department | None] = None, batch_id: Text = None,
+    outcome: Annotated[str | None, QueryParameter(required=False, description="新案件 / 并入案件 / 重复")]
+    = None, sort: FromQuery[str] = "code", cursor: Cursor = None, limit: Limit = 50, after: After = None,
 ) -> s.AlertPage:
     position = caught_up(request, after)
     page = _services(request)[2].alerts(area_of(request.user), department=department,
@@ -205,8 +207,8 @@ def _readable(request: Request, household: Household) -> Household:
 @get("/api/households/{code:str}", opt={"read": "households"}, summary="农户档案（现状、某记录时点或某版本）",
      sync_to_thread=True, tags=["查询"])
 def household_file(
-    request: Request, code: Annotated[str, Parameter(min_length=1, max_length=40)],
-    as_of: AsOf = None, version: Annotated[int | None, Parameter(ge=1, le=2**31)] = None,
+    request: Request, code: Annotated[str, PathParameter(min_length=1, max_length=40)],
+    as_of: AsOf = None, version: Annotated[int | None, QueryParameter(ge=1, le=2**31, required=False)] = None,
 ) -> s.CaseFile:
     app = _services(request)[0]
     if as_of is not None and version is not None:
@@ -227,7 +229,7 @@ def household_file(
 @get("/api/households/{code:str}/history", opt={"read": "households"},
      summary="农户档案的全部记录（发生日、记录时间、记录人）", sync_to_thread=True, tags=["查询"])
 def household_history(
-    request: Request, code: Annotated[str, Parameter(min_length=1, max_length=40)],
+    request: Request, code: Annotated[str, PathParameter(min_length=1, max_length=40)],
     as_of: AsOf = None,
 ) -> s.History:
     app = _services(request)[0]
@@ -246,7 +248,7 @@ def household_history(
 
 @get("/api/income-lines", opt={"read": "policy"}, summary="某日生效的收入监测标准",
      sync_to_thread=True, tags=["查询"])
-def income_line(request: Request, on: date | None = None, as_of: AsOf = None) -> s.IncomeLineOut:
+def income_line(request: Request, on: FromQuery[date | None] = None, as_of: AsOf = None) -> s.IncomeLineOut:
     day = on or datetime.now(CHINA_TIME).date()
     moment = recorded_time(as_of)
     line = _services(request)[0].income_line_on(day, moment)

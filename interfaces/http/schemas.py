@@ -528,7 +528,7 @@ class MonitoringRow(Struct):
     township: str
     village: str
     head_name: str
-    head_id_masked: str
+    head_id_masked: str = ""
     household_type: str | None = None
     category: str | None = None
     risk_types: str = ""
