@@ -14,8 +14,9 @@ from datetime import datetime
 from pathlib import Path
 
 import swagger_ui
-from litestar import Litestar, Request, Router, get
+from litestar import HttpMethod, Litestar, Request, Response, Router, get, route
 from litestar.datastructures import State
+from litestar.handlers import HTTPRouteHandler
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -54,7 +55,19 @@ DESCRIPTION = """防贫监测帮扶系统的 HTTP 接口（CQRS）。
 """
 
 
-@get("/health", summary="存活检查", sync_to_thread=False, include_in_schema=True, tags=["系统"])
+def _options(path: str, methods: str) -> HTTPRouteHandler:
+    """An OPTIONS answer for a path served by more than one handler. (litestar 2.25 rebuilds
+    such a route per handler and its own OPTIONS answer keeps the first handler's methods.)"""
+
+    @route(path, http_method=[HttpMethod.OPTIONS], include_in_schema=False, sync_to_thread=False,
+           name=f"options {path}")
+    def options() -> Response[None]:
+        return Response(None, status_code=204, headers={"Allow": methods})
+
+    return options
+
+
+@get("/health", summary="存活检查", sync_to_thread=False, include_in_schema=False)
 def health(request: Request) -> dict[str, object]:
     return {"status": "ok", "storage": request.app.state.settings.describe()}
 
@@ -62,6 +75,42 @@ def health(request: Request) -> dict[str, object]:
 @get("/", include_in_schema=False, sync_to_thread=False)
 def index() -> Redirect:
     return Redirect("/schema/swagger")
+
+
+class Services:
+    """What the handlers use, opened when the app starts and closed when it stops.
+
+    A test harness or an ASGI server may run the app's lifespan more than once: each start
+    opens the services again if the last stop closed them.
+    """
+
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] | None, follow: bool,
+                 ) -> None:
+        self.settings, self.clock, self.follow = settings, clock, follow
+        self.case_files: CaseFiles | None = None
+        self.projections: Projections | None = None
+
+    def open(self, state: State) -> None:
+        if self.case_files is not None:
+            return
+        case_files = CaseFiles(self.settings, clock=self.clock)
+        projections = Projections(case_files)
+        users = Users(case_files.factory.datastore,  # type: ignore[attr-defined]
+                      backend=self.settings.backend)
+        if self.follow:
+            projections.catch_up()
+            projections.follow()
+        self.case_files, self.projections = case_files, projections
+        state.update({"settings": self.settings, "case_files": case_files,
+                      "projections": projections, "read_models": ReadModels(projections.store),
+                      "users": users})
+
+    def close(self) -> None:
+        if self.projections is not None:
+            self.projections.close()
+        if self.case_files is not None:
+            self.case_files.close()
+        self.case_files = self.projections = None
 
 
 def create_app(
@@ -72,19 +121,13 @@ def create_app(
 
     ``follow``: keep the read models following the log in a thread of this process (the
     embedded default); pass False when a separate worker (`fangpin projections run`) does it.
-    Queries asked to wait with ``after`` catch up themselves either way.
+    Queries asked to wait with ``after`` catch up themselves either way. The services are
+    open as soon as the app is made (``app.state.case_files``, ``app.state.users``…), so
+    scripts and tests may use them before the first request.
     """
-    settings = settings or Settings()
-    case_files = CaseFiles(settings, clock=clock)
-    projections = Projections(case_files)
-    users = Users(case_files.factory.datastore, backend=settings.backend)  # type: ignore[attr-defined]
-    if follow:
-        projections.catch_up()
-        projections.follow()
-
-    def close() -> None:
-        projections.close()
-        case_files.close()
+    services = Services(settings or Settings(), clock, follow)
+    state = State()
+    services.open(state)
 
     openapi = OpenAPIConfig(
         title="防贫监测帮扶 API",
@@ -102,15 +145,18 @@ def create_app(
                                      description="`fangpin users add` 发放的令牌"),
         }),
         security=[{"bearer": []}],
-        tags=[Tag(name="命令"), Tag(name="部门推送"), Tag(name="查询"), Tag(name="系统")],
+        tags=[Tag(name="命令"), Tag(name="部门推送"), Tag(name="查询")],
         use_handler_docstrings=False,
     )
     return Litestar(
         # One router copies the handlers: litestar 2.25 registering two synchronous handlers
         # on one path (GET and POST /api/households) straight on the app breaks the first.
         route_handlers=[
-            Router("/", route_handlers=[*COMMAND_HANDLERS, push_alerts, *QUERY_HANDLERS, health,
-                                        index]),
+            Router("/", route_handlers=[
+                _options("/api/households", "GET, OPTIONS, POST"),
+                _options("/api/pushes", "GET, OPTIONS, POST"),
+                *COMMAND_HANDLERS, push_alerts, *QUERY_HANDLERS, health, index,
+            ]),
             create_static_files_router("/static/swagger", directories=[SWAGGER_ASSETS],
                                        name="swagger-assets"),
         ],
@@ -118,9 +164,9 @@ def create_app(
         middleware=[DefineMiddleware(TokenAuthentication, exclude=PUBLIC_PATHS)],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
-        state=State({"settings": settings, "case_files": case_files, "projections": projections,
-                     "read_models": ReadModels(projections.store), "users": users}),
-        on_shutdown=[close],
+        state=state,
+        on_startup=[lambda app: services.open(app.state)],
+        on_shutdown=[lambda app: services.close()],
         request_max_body_size=MAX_BODY_BYTES,
         debug=debug,
     )

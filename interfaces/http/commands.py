@@ -23,6 +23,7 @@ from domain.errors import InvalidValue
 from domain.household import AlertOutcome, Household
 from domain.values import IncomeAssessment, MemberDetails
 from interfaces.http import schemas as s
+from interfaces.http.problems import PROBLEMS
 from interfaces.http.views import alert_out, assessment_out
 
 #: How often the server retries a command that lost a race on the same household.
@@ -101,7 +102,7 @@ def _member(member: s.MemberIn) -> MemberDetails:
 
 
 def _handler(path: str, command: str, summary: str, **options: Any) -> Callable[[Any], Any]:
-    return post(path, opt={"command": command}, summary=summary, sync_to_thread=True,
+    return post(path, opt={"command": command}, summary=summary, sync_to_thread=True, responses=PROBLEMS,
                 status_code=201, tags=["命令"], **options)
 
 
@@ -136,7 +137,7 @@ def leave_member(request: Request, code: HouseholdCode, id_number: MemberIdNumbe
 
 
 @patch("/api/households/{code:str}/members/{id_number:str}", opt={"command": "update_member"},
-       summary="成员情况变更", sync_to_thread=True, status_code=201, tags=["命令"])
+       summary="成员情况变更", sync_to_thread=True, responses=PROBLEMS, status_code=201, tags=["命令"])
 def update_member(request: Request, code: HouseholdCode, id_number: MemberIdNumber,
                   data: JSONBody[s.UpdateMember],
                   idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
@@ -298,7 +299,7 @@ def correct(request: Request, code: HouseholdCode, data: JSONBody[s.Correct],
 
 
 @put("/api/income-lines/{year:int}", opt={"command": "set_income_line"}, summary="设定收入监测标准",
-     sync_to_thread=True, status_code=201, tags=["命令"])
+     sync_to_thread=True, responses=PROBLEMS, status_code=201, tags=["命令"])
 def set_income_line(request: Request, year: Annotated[int, PathParameter(ge=2000, le=2100)],
                     data: JSONBody[s.SetIncomeLine],
                     idempotency_key: IdempotencyKey = None) -> Response[s.IncomeLineAnswer]:

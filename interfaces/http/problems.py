@@ -15,6 +15,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import ResponseSpec
 
 from application.access import AccessDenied
 from application.errors import ConcurrentChange
@@ -156,6 +157,15 @@ def _chinese(message: str) -> str:
     for pattern, replacement in _TRANSLATIONS:
         message = pattern.sub(replacement, message)
     return message
+
+
+#: The error answers every API route documents (problem+json), so clients and schema checkers
+#: know every status a route may give.
+PROBLEMS: dict[int, ResponseSpec] = {
+    status: ResponseSpec(data_container=ProblemDetails, description=TITLES[status],
+                         media_type=PROBLEM_JSON, generate_examples=False)
+    for status in (400, 401, 403, 404, 409, 413, 422, 503)
+}
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

@@ -22,6 +22,7 @@ from domain.errors import DomainError, InvalidValue, NotFound
 from domain.household import AlertOutcome
 from domain.identity import validate_id_number
 from interfaces.http import schemas as s
+from interfaces.http.problems import PROBLEMS
 from interfaces.http.views import outcome_name
 from projections.queries import ReadModels
 from projections.runner import Projections
@@ -31,7 +32,7 @@ DIRECTORY_WAIT = 10.0
 
 
 @post("/api/pushes", opt={"command": "push_alerts"}, summary="部门推送预警信息（按批次）",
-      sync_to_thread=True, status_code=200, tags=["部门推送"])
+      sync_to_thread=True, responses=PROBLEMS, status_code=200, tags=["部门推送"])
 def push_alerts(request: Request, data: JSONBody[s.DepartmentPush]) -> s.PushAnswer:
     user: User = request.user
     department = _department(user, data.department)

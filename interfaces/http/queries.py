@@ -23,7 +23,7 @@ from domain.household import Household
 from domain.rules import CHINA_TIME
 from interfaces.http import schemas as s
 from interfaces.http.auth import area_of
-from interfaces.http.problems import Unavailable
+from interfaces.http.problems import PROBLEMS, Unavailable
 from interfaces.http.views import Masker, case_file, history_entry
 from projections.queries import MAX_PAGE, Page, ReadModels
 from projections.runner import Projections
@@ -82,7 +82,8 @@ def _page(page: Page, row_type: type[Any], page_type: type[T], position: int) ->
 
 
 def _list(path: str, summary: str, read: str = "households") -> Any:
-    return get(path, opt={"read": read}, summary=summary, sync_to_thread=True, tags=["查询"])
+    return get(path, opt={"read": read}, summary=summary, sync_to_thread=True, responses=PROBLEMS,
+               tags=["查询"])
 
 
 # ---------------------------------------------------------------------- lists
@@ -205,7 +206,7 @@ def _readable(request: Request, household: Household) -> Household:
 
 
 @get("/api/households/{code:str}", opt={"read": "households"}, summary="农户档案（现状、某记录时点或某版本）",
-     sync_to_thread=True, tags=["查询"])
+     sync_to_thread=True, responses=PROBLEMS, tags=["查询"])
 def household_file(
     request: Request, code: Annotated[str, PathParameter(min_length=1, max_length=40)],
     as_of: AsOf = None, version: Annotated[int | None, QueryParameter(ge=1, le=2**31, required=False)] = None,
@@ -227,7 +228,8 @@ def household_file(
 
 
 @get("/api/households/{code:str}/history", opt={"read": "households"},
-     summary="农户档案的全部记录（发生日、记录时间、记录人）", sync_to_thread=True, tags=["查询"])
+     summary="农户档案的全部记录（发生日、记录时间、记录人）", sync_to_thread=True, responses=PROBLEMS,
+     tags=["查询"])
 def household_history(
     request: Request, code: Annotated[str, PathParameter(min_length=1, max_length=40)],
     as_of: AsOf = None,
@@ -247,7 +249,7 @@ def household_history(
 
 
 @get("/api/income-lines", opt={"read": "policy"}, summary="某日生效的收入监测标准",
-     sync_to_thread=True, tags=["查询"])
+     sync_to_thread=True, responses=PROBLEMS, tags=["查询"])
 def income_line(request: Request, on: FromQuery[date | None] = None, as_of: AsOf = None) -> s.IncomeLineOut:
     day = on or datetime.now(CHINA_TIME).date()
     moment = recorded_time(as_of)
@@ -255,7 +257,7 @@ def income_line(request: Request, on: FromQuery[date | None] = None, as_of: AsOf
     return s.IncomeLineOut(on=day, yuan_per_capita=line, as_of=moment)
 
 
-@get("/api/me", summary="当前用户、角色与管辖范围", sync_to_thread=False, tags=["查询"])
+@get("/api/me", summary="当前用户、角色与管辖范围", sync_to_thread=False, responses=PROBLEMS, tags=["查询"])
 def me(request: Request) -> s.Me:
     user: User = request.user
     return s.Me(name=user.name, role=user.role, township=user.township, village=user.village,
