@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from litestar.testing import TestClient
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from application.access import User
@@ -33,14 +34,15 @@ schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app)
 @pytest.fixture(scope="module", autouse=True)
 def county() -> Iterator[None]:
     """The county centre's token and three households; the files go when the module is done.
-    (Set up through the application: schemathesis runs the app's lifespan itself.)"""
-    app.state.users.add(User("fuzz-county", Role.COUNTY_CENTRE), TOKEN)
-    for n in range(3):
-        head = MemberDetails("王建国", id_number(date(1970, 5, 4), n + 1), Relation.HEAD)
-        app.state.case_files.register_household(**{
-            **registration(f"1306301010{n:02d}"), "members": [head],
-            "household_type": HouseholdType.ORDINARY, "occurred_on": date(2025, 1, 1),
-        }, by=Actor("fuzz-county", Role.COUNTY_CENTRE))
+    (Set up through the application, inside a start and stop of the app's own.)"""
+    with TestClient(app):  # its own start and stop: schemathesis stops the app between tests
+        app.state.users.add(User("fuzz-county", Role.COUNTY_CENTRE), TOKEN)
+        for n in range(3):
+            head = MemberDetails("王建国", id_number(date(1970, 5, 4), n + 1), Relation.HEAD)
+            app.state.case_files.register_household(**{
+                **registration(f"1306301010{n:02d}"), "members": [head],
+                "household_type": HouseholdType.ORDINARY, "occurred_on": date(2025, 1, 1),
+            }, by=Actor("fuzz-county", Role.COUNTY_CENTRE))
     yield
     shutil.rmtree(_WORK, ignore_errors=True)
 
