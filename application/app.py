@@ -256,6 +256,13 @@ class CaseFiles(Application[UUID]):
         except AggregateNotFoundError:
             return None
 
+    def income_line_set_at(self, version: int) -> Any:
+        """The `IncomeLineSet` event recorded as the policy's ``version``."""
+        events = list(self.events.get(INCOME_LINE_POLICY_ID, gt=version - 1, lte=version))
+        if not events or not isinstance(events[0], IncomeLinePolicy.IncomeLineSet):
+            raise RuntimeError(f"income-line policy version {version} is not a line being set")
+        return events[0]
+
     def income_line_on(self, day: date, as_of: datetime | None = None) -> Decimal | None:
         """The line in force on ``day``, as known now or at recorded time ``as_of``."""
         policy = self.income_line_policy(as_of)

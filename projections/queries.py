@@ -320,7 +320,7 @@ def _decode_cursor(cursor: str, columns: tuple[str, ...]) -> list[Any]:
             raise ValueError
         return [_typed(column, value) for column, value in zip(columns, values, strict=True)]
     except Exception:  # anything not made by _encode_cursor
-        raise InvalidValue("CURSOR_INVALID", "分页游标无效，请从第一页重新查询", "after") from None
+        raise InvalidValue("CURSOR_INVALID", "分页游标无效，请从第一页重新查询", "cursor") from None
 
 
 def _typed(column: str, value: Any) -> Any:

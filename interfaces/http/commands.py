@@ -42,14 +42,15 @@ def _case_files(request: Request) -> CaseFiles:
     return request.app.state.case_files
 
 
-def command_id(user: User, key: str | None) -> str:
-    """The command id recorded with the events: the caller's key, scoped to the caller."""
+def command_id(user: User, key: str | None, command: str) -> str:
+    """The command id recorded with the events: the caller's key, scoped to the caller and the
+    command (the same key on another command is another command, never a false repeat)."""
     if key is None:
         return ""
     key = key.strip()
     if not key or not key.isprintable():
         raise InvalidValue("IDEMPOTENCY_KEY", "Idempotency-Key 须为非空可见字符", "Idempotency-Key")
-    return f"{user.name}:{key}"
+    return f"user:{user.name}:{command}:{key}"
 
 
 def new_id(prefix: str) -> str:
@@ -81,7 +82,7 @@ def run_command(
     for attempt in range(RETRIES):
         try:
             result = getattr(app, method)(
-                code, by=user.actor, command_id=command_id(user, key), allowed=within_area,
+                code, by=user.actor, command_id=command_id(user, key, method), allowed=within_area,
                 **command,
             )
             return answer(result, code)
@@ -116,7 +117,7 @@ def register_household(request: Request, data: JSONBody[s.RegisterHousehold],
     user.require_area(data.township, data.village, data.code)
     result = _case_files(request).register_household(
         **_fields(data, members=[_member(m) for m in data.members]),
-        by=user.actor, command_id=command_id(user, idempotency_key),
+        by=user.actor, command_id=command_id(user, idempotency_key, "register_household"),
     )
     return answer(result, data.code)
 
@@ -304,10 +305,13 @@ def set_income_line(request: Request, year: Annotated[int, PathParameter(ge=2000
                     data: JSONBody[s.SetIncomeLine],
                     idempotency_key: IdempotencyKey = None) -> Response[s.IncomeLineAnswer]:
     user: User = request.user
-    result = _case_files(request).set_income_line(
-        year=year, **_fields(data), by=user.actor, command_id=command_id(user, idempotency_key),
+    app = _case_files(request)
+    result = app.set_income_line(
+        year=year, **_fields(data), by=user.actor,
+        command_id=command_id(user, idempotency_key, "set_income_line"),
     )
-    body = s.IncomeLineAnswer(year=year, yuan_per_capita=data.yuan_per_capita,
+    recorded = app.income_line_set_at(result.version)  # a repeat answers what was recorded
+    body = s.IncomeLineAnswer(year=recorded.year, yuan_per_capita=recorded.yuan_per_capita,
                               version=result.version, position=result.position)
     headers = {"Idempotent-Replayed": "true"} if result.repeated else {}
     return Response(body, status_code=201, headers=headers)

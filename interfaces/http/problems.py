@@ -42,7 +42,7 @@ TITLES = {
 }
 
 HTTP_CODES = {
-    400: "BAD_REQUEST", 401: "NOT_AUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+    400: "INVALID_REQUEST", 401: "NOT_AUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 413: "REQUEST_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE", 429: "TOO_MANY_REQUESTS", 500: "INTERNAL_ERROR",
     503: "UNAVAILABLE",
@@ -136,7 +136,7 @@ _TRANSLATIONS = (
     (re.compile(r"Object contains unknown field `([^`]+)`"), r"不认识的字段 \1"),
     (re.compile(r"Invalid enum value '([^']*)'"), r"“\1”不是码表中的值"),
     (re.compile(r"Expected `([^`]+)`, got `([^`]+)`"), r"应为 \1，实为 \2"),
-    (re.compile(r"Invalid date"), "日期无效，应为 YYYY-MM-DD"),
+    (re.compile(r"Invalid (RFC3339 encoded )?date"), "日期无效，应为 YYYY-MM-DD"),
     (re.compile(r"Invalid RFC3339 encoded datetime"), "时间无效，应为 ISO 8601 格式"),
     (re.compile(r"Invalid decimal string"), "金额无效，应为十进制数字文本"),
     (re.compile(r"Expected `array` of length <= (\d+)"), r"最多 \1 项"),

@@ -19,7 +19,7 @@ from application.access import User
 from application.app import CaseFiles
 from domain.codes import CaseStage, Category, Department, RiskType
 from domain.errors import InvalidValue
-from domain.household import Household
+from domain.household import STEP_NAMES, Household
 from domain.rules import CHINA_TIME
 from interfaces.http import schemas as s
 from interfaces.http.auth import area_of
@@ -127,6 +127,9 @@ def case_queue(
         area_of(request.user), stage=stage, township=township, village=village, overdue=overdue,
         green_channel_owed=green_channel_owed, today=today, sort=sort, after=cursor, limit=limit,
     )
+    for row in page.rows:  # step keys as the notice names them
+        row["owed_steps"] = [STEP_NAMES[step] for step in row["owed_steps"]]
+        row["pending_steps"] = [STEP_NAMES[step] for step in row["pending_steps"]]
     return _page(page, s.CaseRow, s.CasePage, position)
 
 
@@ -215,16 +218,15 @@ def household_file(
     if as_of is not None and version is not None:
         raise InvalidValue("AS_OF_AND_VERSION", "as_of 与 version 只能给一个", "version")
     moment = recorded_time(as_of)
+    # The caller's area is judged by where the household is now, whatever time is asked for.
+    household = _readable(request, app.household(code))
     if moment is not None:
         household = app.household_as_of(code, moment)
     elif version is not None:
-        current = _readable(request, app.household(code))
-        if version > current.version:
-            raise InvalidValue("VERSION_UNKNOWN", f"档案只有 {current.version} 个版本", "version")
+        if version > household.version:
+            raise InvalidValue("VERSION_UNKNOWN", f"档案只有 {household.version} 个版本", "version")
         household = app.household_at_version(code, version)
-    else:
-        household = app.household(code)
-    return case_file(_readable(request, household), request.user, as_of=moment)
+    return case_file(household, request.user, as_of=moment)
 
 
 @get("/api/households/{code:str}/history", opt={"read": "households"},

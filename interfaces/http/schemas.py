@@ -319,9 +319,10 @@ class IncomeLineAnswer(Struct):
 # ---------------------------------------------------------------------- department pushes
 
 
-class PushRow(Struct, kw_only=True):
+class PushRow(Body, kw_only=True):
     """One alert of a push, as the department sent it. Values are checked row by row, so one bad
-    row is answered on its own and never blocks the others."""
+    value is answered on its own row and never blocks the others; a row of the wrong shape (an
+    unknown or misspelt field) is a fault of the sending system and refuses the whole batch."""
 
     person_id_number: str
     risk_types: list[str]
@@ -476,6 +477,30 @@ class VisitOut(Struct):
     notes: str
 
 
+class RiskAnalysisOut(Struct):
+    case_number: int
+    occurred_on: date
+    causes: list[RiskType]
+    labour_capacity: LabourCapacity
+    needs: list[MeasureType]
+    notes: str
+
+
+class SubsidyOut(Struct):
+    id_number: str
+    year: int
+    amount: Decimal
+
+
+class PayoutOut(Struct):
+    payout_id: str
+    case_number: int
+    occurred_on: date
+    cause: RiskType
+    amount: Decimal
+    beneficiary_id_number: str | None
+
+
 class CaseFile(Struct):
     """A household's case file as it stands (or stood, for an as-of read)."""
 
@@ -495,6 +520,9 @@ class CaseFile(Struct):
     measures: list[MeasureOut]
     visits: list[VisitOut]
     assessments: list[AssessmentOut]
+    risk_analyses: list[RiskAnalysisOut]
+    medical_subsidies: list[SubsidyOut]
+    relief_payouts: list[PayoutOut]
     as_of: datetime | None = None
 
 

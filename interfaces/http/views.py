@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -84,15 +85,21 @@ class Masker:
         return mask_id_number(id_number)
 
     def details(self, value: Any) -> Any:
-        """Mask every identity number in a nested structure of builtins."""
+        """Mask every identity number in a nested structure of builtins: in the fields that
+        hold one, and wherever one appears inside a text (e.g. a correction's subject)."""
         if self.full:
             return value
         if isinstance(value, dict):
             return {k: (self(v) if k in ID_FIELDS and isinstance(v, str) else self.details(v))
                     for k, v in value.items()}
-        if isinstance(value, list):
+        if isinstance(value, list | tuple):
             return [self.details(v) for v in value]
+        if isinstance(value, str):
+            return _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group()), value)
         return value
+
+
+_ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9Xx])")
 
 
 def case_file(household: Household, user: User, as_of: datetime | None = None) -> s.CaseFile:
@@ -147,6 +154,23 @@ def case_file(household: Household, user: User, as_of: datetime | None = None) -
             for v in household.visits
         ],
         assessments=[assessment_out(a) for a in household.assessments],
+        risk_analyses=[
+            s.RiskAnalysisOut(case_number=a.case_number, occurred_on=a.occurred_on,
+                              causes=list(a.causes), labour_capacity=a.labour_capacity,
+                              needs=list(a.needs), notes=a.notes)
+            for a in household.analyses
+        ],
+        medical_subsidies=[
+            s.SubsidyOut(id_number=mask(key.rsplit(":", 1)[0]), year=int(key.rsplit(":", 1)[1]),
+                         amount=amount)
+            for key, amount in household.subsidies.items()
+        ],
+        relief_payouts=[
+            s.PayoutOut(payout_id=p.payout_id, case_number=p.case_number,
+                        occurred_on=p.occurred_on, cause=p.cause, amount=p.amount,
+                        beneficiary_id_number=mask(p.beneficiary_id_number))
+            for p in household.payouts.values()
+        ],
         as_of=as_of,
     )
 

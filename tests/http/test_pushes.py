@@ -1,0 +1,214 @@
+"""Department pushes (部门筛查预警, domain.md §5): a batch answered row by row, bad rows refused on
+their own, the duplicate rule across rows, batches and tiers, sending a batch again, and the
+county centre pushing on a department's behalf."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from tests.builders import id_number
+from tests.http.conftest import Api
+from tests.http.kit import problem, register
+
+NOBODY = id_number(date(1980, 1, 1), 7)  # a valid ID number registered in no household
+BAD_CHECK_DIGIT = NOBODY[:-1] + ("0" if NOBODY[-1] != "0" else "1")
+
+
+def row(person: str, *risk_types: str, day: str = "2025-03-01", **fields: Any) -> dict[str, Any]:
+    return {"person_id_number": person, "risk_types": list(risk_types or ("因病",)), "occurred_on": day,
+            "description": "医疗费用自付超过一万元", **fields}
+
+
+def batch(batch_id: str, rows: list[dict[str, Any]], tier: str = "县级筛查", period: str = "2025-03",
+          **fields: Any) -> dict[str, Any]:
+    return {"batch_id": batch_id, "tier": tier, "period": period, "rows": rows, **fields}
+
+
+def send(api: Api, body: dict[str, Any], who: str = "department") -> dict[str, Any]:
+    response = api.post("/api/pushes", body, who)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    return response.json()
+
+
+def test_a_batch_is_answered_row_by_row_and_bad_rows_never_stop_good_ones(api: Api) -> None:
+    one, two = register(api, 1), register(api, 2)
+    answer = send(api, batch("YB-2025-03-1", [
+        row(one.head),                                     # 1: opens a case
+        row(two.head, day="2025-03-02"),                   # 2: opens a case
+        row(one.spouse),                                   # 3: another person: joins the case
+        row(one.head),                                     # 4: same person, risk, department, period
+        row(NOBODY),                                       # 5: in no household
+        row(BAD_CHECK_DIGIT),                              # 6
+        row(two.spouse, "因穷"),                            # 7: not a risk type
+        row(two.spouse, day="2025/03/05"),                 # 8: not a date
+        row(two.spouse, "因自然灾害"),                       # 9: a disaster needs its kind
+        row(two.spouse, "因学", day="2025-03-05"),          # 10: joins the case after all the bad rows
+        row(two.child, "因自然灾害", disaster_kind="洪涝"),   # 11
+        row(two.child, "因病", problems=["漏雨"]),           # 12: not a problem flag
+        row(two.child, day="2025-12-25"),                  # 13: discovered after today
+    ]))
+
+    results = [(r["row"], r["result"]) for r in answer["rows"]]
+    assert results == [(1, "新案件"), (2, "新案件"), (3, "并入案件"), (4, "重复"), (5, "拒收"), (6, "拒收"),
+                       (7, "拒收"), (8, "拒收"), (9, "拒收"), (10, "并入案件"), (11, "并入案件"),
+                       (12, "拒收"), (13, "拒收")]
+    refused = {r["row"]: (r["code"], r["field"]) for r in answer["rows"] if r["result"] == "拒收"}
+    assert refused == {
+        5: ("PERSON_NOT_REGISTERED", "rows[4].person_id_number"),
+        6: ("ID_NUMBER_CHECK_DIGIT", "rows[5].person_id_number"),
+        7: ("CODE_UNKNOWN", "rows[6].risk_types[0]"),
+        8: ("DATE_FORMAT", "rows[7].occurred_on"),
+        9: ("DISASTER_KIND_REQUIRED", "rows[8].disaster_kind"),
+        12: ("CODE_UNKNOWN", "rows[11].problems[0]"),
+        13: ("DATE_IN_FUTURE", "rows[12].occurred_on"),
+    }
+    for refused_row in (r for r in answer["rows"] if r["result"] == "拒收"):
+        assert refused_row["message"] and refused_row["position"] is None and refused_row["alert_id"] is None
+
+    first, duplicate = answer["rows"][0], answer["rows"][3]
+    assert (first["household_code"], first["case_number"], first["alert_id"]) == (
+        one.code, 1, "医保局:YB-2025-03-1:1")
+    assert (duplicate["duplicate_of"], duplicate["case_number"]) == ("医保局:YB-2025-03-1:1", None)
+    assert answer["rows"][9]["household_code"] == two.code and answer["rows"][9]["case_number"] == 1
+    counts = {name: answer[name] for name in ("received", "recorded", "new_cases", "joined_cases",
+                                               "duplicates", "rejected", "repeated")}
+    assert counts == {"received": 13, "recorded": 6, "new_cases": 2, "joined_cases": 3, "duplicates": 1,
+                      "rejected": 7, "repeated": 0}
+    assert (answer["department"], answer["tier"], answer["period"]) == ("医保局", "县级筛查", "2025-03")
+    assert answer["position"] == max(r["position"] for r in answer["rows"] if r["position"])
+
+    file = one.file()
+    assert [(a["alert_id"], a["duplicate_of"]) for a in file["alerts"]] == [
+        ("医保局:YB-2025-03-1:1", None), ("医保局:YB-2025-03-1:3", None),
+        ("医保局:YB-2025-03-1:4", "医保局:YB-2025-03-1:1")]
+    alert = file["alerts"][0]
+    assert (alert["channel"], alert["department"], alert["tier"], alert["batch_id"], alert["period"]) == (
+        "部门筛查预警", "医保局", "县级筛查", "YB-2025-03-1", "2025-03")
+    assert alert["description"] == "医疗费用自付超过一万元" and alert["discovered_on"] == "2025-03-01"
+    assert file["cases"][0]["alert_ids"] == ["医保局:YB-2025-03-1:1", "医保局:YB-2025-03-1:3"]
+    assert [a["risk_types"] for a in two.file()["alerts"]] == [["因病"], ["因学"], ["因自然灾害"]]
+    assert two.file()["alerts"][2]["disaster_kind"] == "洪涝"
+    assert {e["recorded_by"]["user"] for e in one.history()[1:]} == {"dept-ybj"}
+
+
+def test_sending_the_same_batch_again_records_nothing(api: Api) -> None:
+    one, two = register(api, 1), register(api, 2)
+    body = batch("YB-7", [row(one.head), row(NOBODY), row(one.head), row(two.head, "因残"),
+                          row(two.spouse, "因穷")])
+    first = send(api, body)
+    histories = [len(one.history()), len(two.history())]
+    api.catch_up()
+    ledger = api.get("/api/pushes", batch_id="YB-7").json()["rows"]
+
+    again = send(api, body)
+    assert [len(one.history()), len(two.history())] == histories
+    assert again["repeated"] == again["recorded"] == first["recorded"] == 3
+    for before, now in zip(first["rows"], again["rows"], strict=True):
+        recorded = before["result"] != "拒收"
+        assert now["repeated"] is recorded, now
+        assert {**now, "repeated": before["repeated"]} == before, "the same answer, row by row"
+    assert (again["new_cases"], again["duplicates"], again["rejected"]) == (2, 1, 2)
+    assert again["position"] == first["position"]
+    api.catch_up()
+    assert api.get("/api/pushes", batch_id="YB-7").json()["rows"] == ledger
+
+    register(api, 3, head_name="赵六")
+    late = {**body, "rows": [*body["rows"][:1], row(id_number(date(1970, 5, 4), 3))]}
+    answer = send(api, late)
+    assert [r["repeated"] for r in answer["rows"]] == [True, False], "row 2 differs: now recorded"
+    assert answer["rows"][1]["result"] == "新案件"
+
+
+def test_a_county_tier_push_does_not_repeat_what_the_province_pushed(api: Api) -> None:
+    home = register(api, 1)
+    provincial = send(api, batch("SJ-1", [row(home.head, "因病")], tier="省级推送"))
+    assert provincial["rows"][0]["result"] == "新案件"
+    first = provincial["rows"][0]["alert_id"]
+
+    county = send(api, batch("XJ-1", [
+        row(home.head, "因病", day="2025-03-20"),   # the province already pushed it this period
+        row(home.head, "因病", "因残"),             # one risk type is new: not a duplicate
+        row(home.spouse, "因病"),                   # another person
+    ]))
+    assert [r["result"] for r in county["rows"]] == ["重复", "并入案件", "并入案件"]
+    assert county["rows"][0]["duplicate_of"] == first
+    assert county["rows"][1]["duplicate_of"] is None
+
+    next_period = send(api, batch("XJ-2", [row(home.head, "因病", day="2025-04-02")], period="2025-04"))
+    assert next_period["rows"][0]["result"] == "并入案件", "another period is news"
+    other_department = send(api, batch("MZ-1", [row(home.head, "因病")]), who="other_department")
+    assert other_department["rows"][0]["result"] == "并入案件", "another department is news"
+    province_again = send(api, batch("SJ-2", [row(home.head, "因病", day="2025-03-25")], tier="省级推送"))
+    assert province_again["rows"][0]["duplicate_of"] == first
+
+    file = home.file()
+    case = file["cases"][0]
+    assert len(file["cases"]) == 1
+    assert first in case["alert_ids"] and county["rows"][0]["alert_id"] not in case["alert_ids"]
+    assert case["risk_types"] == ["因病", "因残"]
+    assert case["opened_on"] == "2025-03-01", "a duplicate never moves the 15-day clock"
+    api.catch_up()
+    ledger = {row["batch_id"]: row for row in api.get("/api/pushes").json()["rows"]}
+    assert (ledger["XJ-1"]["received"], ledger["XJ-1"]["duplicates"], ledger["XJ-1"]["joined_cases"]) == (
+        3, 1, 2)
+    assert (ledger["SJ-1"]["new_cases"], ledger["SJ-2"]["duplicates"]) == (1, 1)
+
+
+def test_the_county_centre_pushes_on_a_departments_behalf(api: Api) -> None:
+    home = register(api, 1)
+    body = batch("MZ-2025-03", [row(home.head, "因残")])
+    problem(api.post("/api/pushes", body, "county"), 422, "DEPARTMENT_REQUIRED", field="department")
+    assert len(home.history()) == 1, "nothing recorded"
+
+    answer = send(api, {**body, "department": "民政局"}, who="county")
+    assert answer["department"] == "民政局" and answer["rows"][0]["result"] == "新案件"
+    entry = home.history()[-1]
+    assert entry["details"]["department"] == "民政局"
+    assert entry["recorded_by"] == {"user": "county-01", "role": "县防贫中心"}
+    api.catch_up()
+    assert [row["batch_id"] for row in api.get("/api/alerts", "other_department").json()["rows"]] == [
+        "MZ-2025-03"]
+    assert api.get("/api/alerts", "department").json()["rows"] == []
+
+    by_the_department = send(api, body, who="other_department")
+    assert by_the_department["rows"][0]["repeated"] is True, "the same batch of the same department"
+    assert len(home.history()) == 2
+
+
+def test_a_push_goes_to_the_household_the_person_lives_in_now(api: Api) -> None:
+    former, present = register(api, 1), register(api, 2)
+    former.do(f"/members/{former.child}/leave", {"reason": "迁出", "occurred_on": "2025-02-01"})
+    present.do("/members", {"member": {"name": "王小明", "id_number": former.child, "relation": "其他"},
+                            "reason": "迁入", "occurred_on": "2025-02-01"})
+    answer = send(api, batch("YB-9", [row(former.child), row(former.head)]))
+    assert [(r["household_code"], r["result"]) for r in answer["rows"]] == [
+        (present.code, "新案件"), (former.code, "新案件")]
+    assert [a["person_id_number"] for a in present.file()["alerts"]] == [former.child]
+
+
+def test_a_batch_not_in_the_schema_shape_is_refused_whole(api: Api) -> None:
+    home = register(api, 1)
+    good = batch("YB-1", [row(home.head)])
+    for field, body in (("tier", {**good, "tier": "市级推送"}),
+                        ("period", {**good, "period": "2025-13"}),
+                        ("period", {**good, "period": "2025-3"}),
+                        ("rows", {**good, "rows": []}),
+                        ("department", {**good, "department": "县委"}),
+                        ("priority", {**good, "priority": "紧急"}),
+                        ("batch_id", {key: value for key, value in good.items() if key != "batch_id"})):
+        problem(api.post("/api/pushes", body, "department"), 400, "INVALID_REQUEST", field=field)
+    missing_risks = {**good, "rows": [{"person_id_number": home.head, "occurred_on": "2025-03-01"}]}
+    answer = problem(api.post("/api/pushes", missing_risks, "department"), 400, "INVALID_REQUEST")
+    assert "risk_types" in answer["detail"]
+    assert len(home.history()) == 1
+
+
+def test_a_misspelt_field_of_a_row_is_not_dropped_silently(api: Api) -> None:
+    home = register(api, 1)
+    misspelt = row(home.head, problem=["住房安全问题"])  # for "problems"
+    response = api.post("/api/pushes", batch("ZJ-1", [misspelt]), "department")
+    refused_whole = response.status_code == 400
+    refused_row = response.status_code == 200 and response.json()["rows"][0]["result"] == "拒收"
+    assert refused_whole or refused_row, response.text

@@ -1,0 +1,390 @@
+"""Who may use which route, and where: every route of the API against every user of the fixture.
+
+The table below is written out by hand from domain.md §2 (not imported from the application), so
+a change to the role tables shows up here. For each route and user the expected answer is:
+
+* 403 ``ROLE_FORBIDDEN`` when the user's role is not in the route's row;
+* 403 ``OUTSIDE_AREA`` when the route touches one household and the user is a township or
+  village user of another area (``other_township``, ``other_village``);
+* otherwise the route's success (201 for a command, 200 for a push or a read), with the state
+  set up beforehand so that the command is possible.
+
+Every refused attempt must leave the event log as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.http.conftest import USERS, Api
+from tests.http.kit import (
+    CORRECTION,
+    COUNTY_DECISION,
+    ELIMINATION_DECISION,
+    ELIMINATION_NOTICE,
+    ELIMINATION_REVIEW,
+    ELIMINATION_VISIT,
+    END_MEASURE,
+    GREEN_CHANNEL,
+    HOME_VISIT,
+    IN_PLACE,
+    INCOME,
+    LEAVE,
+    MEASURE,
+    RELIEF,
+    RISK_ANALYSIS,
+    TOWNSHIP_REVIEW,
+    UPDATE,
+    VILLAGE_NOTICE,
+    VISIT,
+    alert_body,
+    call,
+    code_of,
+    head_of,
+    join_body,
+    problem,
+    register,
+    registration_body,
+    set_income_line,
+    subsidy_body,
+)
+
+#: Each user of the fixture by role (short names as in `application.access.ROLE_ALIASES`).
+ROLE_OF = {
+    "county": "county", "township": "township", "village": "village", "department": "department",
+    "auditor": "auditor", "assessment": "assessment", "other_township": "township",
+    "other_village": "village", "other_department": "department",
+}
+
+#: Route → the roles that may use it (domain.md §2).
+ALLOWED: dict[str, set[str]] = {
+    # households and members
+    "POST /api/households": {"county", "township"},
+    "POST /api/households/{code}/members": {"county", "township", "village"},
+    "POST /api/households/{code}/members/{id_number}/leave": {"county", "township", "village"},
+    "PATCH /api/households/{code}/members/{id_number}": {"county", "township", "village"},
+    # alerts and identification
+    "POST /api/households/{code}/alerts": {"county", "township", "village"},
+    "POST /api/households/{code}/identification/home-visit": {"county", "township", "village"},
+    "POST /api/households/{code}/identification/village-notice": {"county", "township", "village"},
+    "POST /api/households/{code}/identification/township-review": {"county", "township"},
+    "POST /api/households/{code}/identification/county-decision": {"county"},
+    "POST /api/households/{code}/green-channel": {"county", "township"},
+    # help
+    "POST /api/households/{code}/risk-analyses": {"county", "township"},
+    "POST /api/households/{code}/measures": {"county", "township"},
+    "POST /api/households/{code}/measures/{measure_id}/in-place": {"county", "township"},
+    "POST /api/households/{code}/measures/{measure_id}/end": {"county", "township"},
+    "POST /api/households/{code}/medical-subsidies": {"county", "township"},
+    "POST /api/households/{code}/relief-payouts": {"county"},
+    # visits, income and risk elimination
+    "POST /api/households/{code}/visits": {"county", "township", "village"},
+    "POST /api/households/{code}/income-assessments": {"county", "township", "village"},
+    "POST /api/households/{code}/elimination/home-visit": {"county", "township", "village"},
+    "POST /api/households/{code}/elimination/village-notice": {"county", "township", "village"},
+    "POST /api/households/{code}/elimination/township-review": {"county", "township"},
+    "POST /api/households/{code}/elimination/county-decision": {"county"},
+    # corrections, policy and department pushes
+    "POST /api/households/{code}/corrections": {"county", "township"},
+    "PUT /api/income-lines/{year}": {"county"},
+    "POST /api/pushes": {"county", "department"},
+    # reads
+    "GET /api/monitoring": {"county", "township", "village", "auditor", "assessment"},
+    "GET /api/monitoring/measures-missing": {"county", "township", "village", "auditor", "assessment"},
+    "GET /api/cases": {"county", "township", "village", "auditor", "assessment"},
+    "GET /api/visits-due": {"county", "township", "village", "auditor", "assessment"},
+    "GET /api/households": {"county", "township", "village", "auditor", "assessment"},
+    "GET /api/households/{code}": {"county", "township", "village", "auditor", "assessment"},
+    "GET /api/households/{code}/history": {"county", "township", "village", "auditor", "assessment"},
+    "GET /api/pushes": {"county", "township", "village", "department", "auditor", "assessment"},
+    "GET /api/alerts": {"county", "township", "village", "department", "auditor", "assessment"},
+    "GET /api/income-lines": {"county", "township", "village", "auditor", "assessment"},
+    "GET /api/me": {"county", "township", "village", "department", "auditor", "assessment"},
+}
+
+#: Routes that act on or read one household: refused outside the caller's area.
+ONE_HOUSEHOLD = {route for route in ALLOWED if "{code}" in route} | {"POST /api/households"}
+
+#: A request ready to send: path, JSON body (None for a read).
+Request = tuple[str, dict[str, Any] | None]
+#: Sets up household number ``n`` so that the route's command is possible; returns the request.
+Prepare = Callable[[Api, int, str], Request]
+
+
+def _on(suffix: str, body: Any, ready: Callable[..., Any] | None = None) -> Prepare:
+    """A command on a fresh household brought to a point first (``ready(home)``)."""
+
+    def prepare(api: Api, n: int, who: str) -> Request:
+        home = register(api, n)
+        if ready is not None:
+            ready(home)
+        path = home.path + suffix.format(head=home.head, spouse=home.spouse, child=home.child)
+        return path, body(n) if callable(body) else body
+
+    return prepare
+
+
+def _registration(api: Api, n: int, who: str) -> Request:
+    return "/api/households", registration_body(n)
+
+
+def _income_line(api: Api, n: int, who: str) -> Request:
+    return "/api/income-lines/2024", {"yuan_per_capita": "6800", "occurred_on": "2025-01-01",
+                                      "reason": "县定标准"}
+
+
+def _push(api: Api, n: int, who: str) -> Request:
+    register(api, n)
+    body = {"batch_id": f"B{n}", "tier": "县级筛查", "period": "2025-03",
+            "rows": [{"person_id_number": head_of(n), "risk_types": ["因病"],
+                      "occurred_on": "2025-03-01"}]}
+    if who == "county":
+        body["department"] = "医保局"
+    return "/api/pushes", body
+
+
+def _read(path: str) -> Prepare:
+    """A read: household number 1 is registered before the reads are tried."""
+    return lambda api, n, who: (path.format(code=code_of(1)), None)
+
+
+def _green_channel_ready(home: Any) -> None:
+    home.alerted(risk_types=("因意外事故",))
+    home.do("/identification/home-visit", HOME_VISIT)
+
+
+def _measure_assigned(home: Any) -> None:
+    home.included()
+    home.do("/measures", MEASURE)
+
+
+PREPARE: dict[str, Prepare] = {
+    "POST /api/households": _registration,
+    "POST /api/households/{code}/members": _on("/members", join_body),
+    "POST /api/households/{code}/members/{id_number}/leave": _on("/members/{child}/leave", LEAVE),
+    "PATCH /api/households/{code}/members/{id_number}": _on("/members/{spouse}", UPDATE),
+    "POST /api/households/{code}/alerts": _on("/alerts", alert_body),
+    "POST /api/households/{code}/identification/home-visit":
+        _on("/identification/home-visit", HOME_VISIT, lambda home: home.alerted()),
+    "POST /api/households/{code}/identification/village-notice":
+        _on("/identification/village-notice", VILLAGE_NOTICE, lambda home: home.visited()),
+    "POST /api/households/{code}/identification/township-review":
+        _on("/identification/township-review", TOWNSHIP_REVIEW, lambda home: home.visited()),
+    "POST /api/households/{code}/identification/county-decision":
+        _on("/identification/county-decision", COUNTY_DECISION, lambda home: home.deliberated()),
+    "POST /api/households/{code}/green-channel": _on("/green-channel", GREEN_CHANNEL, _green_channel_ready),
+    "POST /api/households/{code}/risk-analyses":
+        _on("/risk-analyses", RISK_ANALYSIS, lambda home: home.included()),
+    "POST /api/households/{code}/measures": _on("/measures", MEASURE, lambda home: home.included()),
+    "POST /api/households/{code}/measures/{measure_id}/in-place":
+        _on("/measures/M1/in-place", IN_PLACE, _measure_assigned),
+    "POST /api/households/{code}/measures/{measure_id}/end":
+        _on("/measures/M1/end", END_MEASURE, lambda home: home.helped()),
+    "POST /api/households/{code}/medical-subsidies":
+        _on("/medical-subsidies", subsidy_body, lambda home: home.included()),
+    "POST /api/households/{code}/relief-payouts":
+        _on("/relief-payouts", RELIEF, lambda home: home.included()),
+    "POST /api/households/{code}/visits": _on("/visits", VISIT),
+    "POST /api/households/{code}/income-assessments": _on("/income-assessments", INCOME),
+    "POST /api/households/{code}/elimination/home-visit":
+        _on("/elimination/home-visit", ELIMINATION_VISIT, lambda home: home.ready_to_eliminate()),
+    "POST /api/households/{code}/elimination/village-notice":
+        _on("/elimination/village-notice", ELIMINATION_NOTICE, lambda home: home.eliminating(1)),
+    "POST /api/households/{code}/elimination/township-review":
+        _on("/elimination/township-review", ELIMINATION_REVIEW, lambda home: home.eliminating(1)),
+    "POST /api/households/{code}/elimination/county-decision":
+        _on("/elimination/county-decision", ELIMINATION_DECISION, lambda home: home.eliminating(3)),
+    "POST /api/households/{code}/corrections": _on("/corrections", CORRECTION),
+    "PUT /api/income-lines/{year}": _income_line,
+    "POST /api/pushes": _push,
+    "GET /api/monitoring": _read("/api/monitoring"),
+    "GET /api/monitoring/measures-missing": _read("/api/monitoring/measures-missing"),
+    "GET /api/cases": _read("/api/cases"),
+    "GET /api/visits-due": _read("/api/visits-due"),
+    "GET /api/households": _read("/api/households"),
+    "GET /api/households/{code}": _read("/api/households/{code}"),
+    "GET /api/households/{code}/history": _read("/api/households/{code}/history"),
+    "GET /api/pushes": _read("/api/pushes"),
+    "GET /api/alerts": _read("/api/alerts"),
+    "GET /api/income-lines": _read("/api/income-lines"),
+    "GET /api/me": _read("/api/me"),
+}
+
+#: The routes in groups, one test each (a group shares one county on one back end).
+GROUPS: dict[str, list[str]] = {
+    "households and members": [r for r in ALLOWED if r == "POST /api/households" or "/members" in r],
+    "alerts and identification": [r for r in ALLOWED if r.startswith("POST") and (
+        "/alerts" in r or "/identification/" in r or "/green-channel" in r)],
+    "help": [r for r in ALLOWED if r.startswith("POST ") and any(part in r for part in (
+        "/risk-analyses", "/measures", "/medical-subsidies", "/relief-payouts"))],
+    "visits, income and elimination": [r for r in ALLOWED if r.startswith("POST ") and any(
+        part in r for part in ("/visits", "/income-assessments", "/elimination/"))],
+    "corrections, policy and pushes": ["POST /api/households/{code}/corrections",
+                                       "PUT /api/income-lines/{year}", "POST /api/pushes"],
+    "reads": [r for r in ALLOWED if r.startswith("GET ")],
+}
+
+
+def expected(route: str, who: str) -> tuple[int, str | None]:
+    """The status (and problem code) ``who`` should get from ``route``."""
+    if ROLE_OF[who] not in ALLOWED[route]:
+        return 403, "ROLE_FORBIDDEN"
+    if route in ONE_HOUSEHOLD and who in ("other_township", "other_village"):
+        return 403, "OUTSIDE_AREA"
+    if route.startswith("GET ") or route == "POST /api/pushes":
+        return 200, None
+    return 201, None
+
+
+def _served_routes(api: Api) -> set[str]:
+    served = set()
+    for route in api.app.routes:
+        if not route.path.startswith("/api/"):
+            continue
+        path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
+        served |= {f"{method} {path}" for method in route.methods - {"OPTIONS", "HEAD"}}
+    return served
+
+
+def test_the_table_has_a_row_for_every_route_the_api_serves(api: Api) -> None:
+    assert _served_routes(api) == set(ALLOWED)
+    assert set(PREPARE) == set(ALLOWED)
+    grouped = [route for routes in GROUPS.values() for route in routes]
+    assert sorted(grouped) == sorted(ALLOWED), "every route in exactly one group"
+    assert set(ROLE_OF) == set(USERS)
+    for who, user in USERS.items():
+        assert user.role.value == {
+            "county": "县防贫中心", "township": "乡镇工作站", "village": "村联络站",
+            "department": "行业部门专班", "auditor": "审计", "assessment": "考核组",
+        }[ROLE_OF[who]], who
+
+
+@pytest.mark.parametrize("group", list(GROUPS))
+def test_each_role_may_use_only_its_routes_and_only_in_its_area(api: Api, group: str) -> None:
+    set_income_line(api)
+    register(api, 1)
+    numbers = iter(range(2, 1000))
+    log = api.app.state.case_files
+    mismatches = []
+    for route in GROUPS[group]:
+        method = route.split()[0]
+        shared: Request | None = None  # one set-up serves every refused attempt of the route
+        for who in USERS:
+            status, code = expected(route, who)
+            if status < 400:
+                path, body = PREPARE[route](api, next(numbers), who)
+            else:
+                shared = shared or PREPARE[route](api, next(numbers), "county")
+                path, body = shared
+            before = log.max_position()
+            response = call(api, method, path, who, body)
+            got = response.json().get("code") if response.status_code >= 400 else None
+            if (response.status_code, got) != (status, code):
+                mismatches.append(f"{route} as {who}: expected {status} {code or ''}, "
+                                  f"got {response.status_code} {response.text[:200]}")
+            elif status >= 400:
+                problem(response, status, code)  # type: ignore[arg-type]
+                if log.max_position() != before:
+                    mismatches.append(f"{route} as {who}: refused, yet something was recorded")
+    assert not mismatches, "\n".join(mismatches)
+
+
+# ---------------------------------------------------------------------- tokens
+
+
+def test_without_a_valid_token_every_api_route_answers_401(api: Api) -> None:
+    attempts = [("GET", "/api/me", None), ("GET", "/api/households/130630000001", None),
+                ("POST", "/api/households", registration_body(1)),
+                ("PUT", "/api/income-lines/2025", {"yuan_per_capita": "7000", "occurred_on": "2025-01-01"})]
+    for headers in ({}, {"Authorization": "Bearer fp_not-a-token"}, {"Authorization": "Bearer "},
+                    {"Authorization": f"Basic {api.tokens['county']}"},
+                    {"Authorization": api.tokens["county"]}):
+        for method, path, body in attempts:
+            response = api.client.request(method, path, json=body, headers=headers)
+            problem(response, 401, "NOT_AUTHENTICATED", field=None)
+            assert response.headers["www-authenticate"] == "Bearer", (headers, path)
+    assert api.app.state.case_files.max_position() == 0, "nothing recorded without a token"
+    assert api.client.get("/health").status_code == 200, "the liveness check needs no token"
+    assert api.get("/api/me", "county").status_code == 200
+    lower_case = api.client.get("/api/me", headers={"Authorization": f"bearer {api.tokens['village']}"})
+    assert lower_case.status_code == 200 and lower_case.json()["name"] == "grid-01"
+
+
+# ---------------------------------------------------------------------- departments and auditors
+
+
+def test_a_department_pushes_only_for_itself(api: Api) -> None:
+    home = register(api, 1)
+    batch = {"batch_id": "MZ-1", "tier": "县级筛查", "period": "2025-03",
+             "rows": [{"person_id_number": home.head, "risk_types": ["因病"], "occurred_on": "2025-03-01"}]}
+    refused = api.post("/api/pushes", {**batch, "department": "民政局"}, "department")
+    problem(refused, 403, "OTHER_DEPARTMENT", field="department")
+    assert len(home.history()) == 1, "nothing recorded"
+
+    own = api.post("/api/pushes", {**batch, "department": "医保局"}, "department")
+    assert own.status_code == 200, own.text
+    assert own.json()["department"] == "医保局"
+    assert own.json()["rows"][0]["result"] == "新案件"
+
+
+def test_auditors_and_the_assessment_team_record_nothing(api: Api) -> None:
+    set_income_line(api)
+    home = register(api, 1).helped()
+    before = len(home.history())
+    position = api.app.state.case_files.max_position()
+    bodies: dict[str, dict[str, Any]] = {
+        "/members": join_body(1), f"/members/{home.child}/leave": LEAVE, "/alerts": alert_body(1),
+        "/identification/home-visit": HOME_VISIT, "/risk-analyses": RISK_ANALYSIS,
+        "/measures": {**MEASURE, "measure_id": "M2"}, "/measures/M1/end": END_MEASURE,
+        "/medical-subsidies": subsidy_body(1), "/relief-payouts": RELIEF, "/visits": VISIT,
+        "/income-assessments": INCOME, "/elimination/home-visit": ELIMINATION_VISIT,
+        "/corrections": CORRECTION,
+    }
+    for who in ("auditor", "assessment"):
+        for suffix, body in bodies.items():
+            problem(api.post(home.path + suffix, body, who), 403, "ROLE_FORBIDDEN", field=None)
+        problem(call(api, "PATCH", f"{home.path}/members/{home.spouse}", who, UPDATE),
+                403, "ROLE_FORBIDDEN")
+        problem(api.post("/api/households", registration_body(2), who), 403, "ROLE_FORBIDDEN")
+        problem(call(api, "PUT", "/api/income-lines/2025", who,
+                     {"yuan_per_capita": "9000", "occurred_on": "2025-01-01", "reason": "x"}),
+                403, "ROLE_FORBIDDEN")
+        problem(api.post("/api/pushes", {"batch_id": "A", "department": "医保局", "tier": "县级筛查",
+                                         "period": "2025-03", "rows": [{
+                                             "person_id_number": home.head, "risk_types": ["因病"],
+                                             "occurred_on": "2025-03-01"}]}, who),
+                403, "ROLE_FORBIDDEN")
+        assert api.get(home.path, who).status_code == 200, "they read the case file"
+    assert len(home.history()) == before
+    assert api.app.state.case_files.max_position() == position
+
+
+# ---------------------------------------------------------------------- who recorded it
+
+
+def test_the_recorder_is_the_token_user_never_a_field_of_the_body(api: Api) -> None:
+    home = register(api, 1)
+    for field, value in (("recorded_by", {"user": "county-01", "role": "县防贫中心"}),
+                         ("by", "county-01")):
+        refused = api.post(home.path + "/alerts", {**alert_body(1), field: value}, "village")
+        problem(refused, 400, "INVALID_REQUEST", field=field)
+        refused = api.post("/api/pushes", {"batch_id": "B", "tier": "县级筛查", "period": "2025-03",
+                                           field: value, "rows": [{
+                                               "person_id_number": home.head, "risk_types": ["因病"],
+                                               "occurred_on": "2025-03-01"}]}, "department")
+        problem(refused, 400, "INVALID_REQUEST", field=field)
+    assert len(home.history()) == 1, "refused bodies record nothing"
+
+    home.do("/alerts", alert_body(1), who="village")
+    pushed = api.post("/api/pushes", {"batch_id": "B", "tier": "县级筛查", "period": "2025-03", "rows": [{
+        "person_id_number": home.spouse, "risk_types": ["因病"], "occurred_on": "2025-03-01"}]}, "department")
+    assert pushed.status_code == 200, pushed.text
+    registration = home.history()[0]
+    alert, push = home.history()[1:]
+    assert registration["recorded_by"] == {"user": "county-01", "role": "县防贫中心"}
+    assert alert["recorded_by"] == {"user": "grid-01", "role": "村联络站"}
+    assert push["recorded_by"] == {"user": "dept-ybj", "role": "行业部门专班"}
