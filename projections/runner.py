@@ -187,9 +187,14 @@ class Projections:
             if self.position() < position:
                 time.sleep(min(0.05, max(deadline - time.monotonic(), 0)))
 
-    def follow(self, interval: float = 1.0) -> None:
-        """Follow the log in a background thread: woken after each save in this process
-        (`CaseFiles.on_saved`) and every ``interval`` seconds for other writers."""
+    def follow(self, interval: float = 1.0, settle: float = 0.1) -> None:
+        """Follow the log in a background thread: woken after a save in this process
+        (`CaseFiles.on_saved`) and every ``interval`` seconds for other writers.
+
+        Once woken it lets ``settle`` seconds pass before catching up, so that a burst of
+        commands is applied as one batch rather than one small batch per command (which costs
+        the commands' own thread most of its time). A reader that must see its own write
+        passes the command's position and waits for it (`wait_for`)."""
         if self._follower is not None:
             return
         self.app.on_saved.append(lambda _position: self._wake.set())
@@ -197,7 +202,8 @@ class Projections:
         def loop() -> None:
             while not self._stop.is_set():
                 self._catch_up_logging()
-                self._wake.wait(interval)
+                if self._wake.wait(interval):
+                    self._stop.wait(settle)
                 self._wake.clear()
 
         self._follower = threading.Thread(target=loop, name="fangpin-projections", daemon=True)

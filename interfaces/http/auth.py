@@ -41,8 +41,12 @@ class TokenAuthentication(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=user, auth=token)
 
 
-def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """Refuse a caller whose role may not use this route (403 with the rule's code)."""
+async def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler,
+                     ) -> None:
+    """Refuse a caller whose role may not use this route (403 with the rule's code).
+
+    Asynchronous only so that litestar runs it on the event loop: it does no I/O, and a
+    synchronous guard would cost every request a trip through the thread pool."""
     command, read = handler.opt.get("command"), handler.opt.get("read")
     if command:
         connection.user.require(command)
