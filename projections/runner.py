@@ -70,7 +70,7 @@ class Projections:
 
     def position(self) -> int:
         """The position every read model has reached."""
-        return min(self.positions().values())
+        return self.store.least_position(self.models)
 
     # ------------------------------------------------------------------ catching up
 
@@ -209,9 +209,11 @@ class Projections:
         self._follower = threading.Thread(target=loop, name="fangpin-projections", daemon=True)
         self._follower.start()
 
-    def run_worker(self, poll: float = 2.0, stop: threading.Event | None = None) -> None:
+    def run_worker(self, poll: float = 2.0, stop: threading.Event | None = None,
+                   settle: float = 0.1) -> None:
         """Follow the log as a worker process: woken by PostgreSQL NOTIFY on the events
-        channel, and by a poll every ``poll`` seconds so a lost notification never stalls it."""
+        channel (then ``settle`` seconds for the rest of a burst), and by a poll every ``poll``
+        seconds so a lost notification never stalls it."""
         stop = stop or self._stop
         channel = getattr(self.app.recorder, "channel_name", None)
         if self.app.settings.backend != "postgres" or channel is None:
@@ -227,6 +229,10 @@ class Projections:
             while not stop.is_set():
                 self._catch_up_logging()
                 for _ in listener.notifies(timeout=poll, stop_after=1):
+                    # Let a burst of commits gather into one batch (as `follow` does).
+                    stop.wait(settle)
+                    for _ in listener.notifies(timeout=0):
+                        pass  # those commits are in the batch about to be read
                     break
 
     def _catch_up_logging(self) -> None:

@@ -154,6 +154,19 @@ class ReadModelStore:
         """The log position this read model has applied up to (0: none)."""
         return self.tracking.max_tracking_id(tracking_name(model)) or 0
 
+    def least_position(self, models: Sequence[str]) -> int:
+        """The position every one of ``models`` has reached, read in one query (a list
+        request reports it, so it must cost less than a read per model)."""
+        names = [tracking_name(model) for model in models]
+        marks = ", ".join([self.placeholder] * len(names))
+        with self.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT application_name AS name, MAX(notification_id) AS reached "
+                f"FROM {self.tracking_table} WHERE application_name IN ({marks}) "
+                "GROUP BY application_name", names)
+            reached = {row["name"]: row["reached"] for row in cursor.fetchall()}
+        return min((reached.get(name) or 0) for name in names)
+
     def apply(
         self, position: int, household_ids: Sequence[UUID], rows: dict[str, dict[str, list[Row]]],
         expected: dict[str, int],
