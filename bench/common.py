@@ -50,6 +50,8 @@ class Result:
     unit: str = "/s"
     target: float | None = None
     paired_ratio: float | None = None
+    #: An upper bound on ``ours`` itself (a latency), instead of a target ratio.
+    limit: float | None = None
 
     @property
     def ratio(self) -> float:
@@ -59,8 +61,12 @@ class Result:
     def row(self) -> str:
         target = f"≥ {self.target:.0%}" if self.target is not None else ""
         verdict = "" if self.target is None else ("met" if self.ratio >= self.target else "MISSED")
-        return (f"| {self.name} | {self.backend} | {self.ours:,.0f}{self.unit} | {self.raw:,.0f}{self.unit} "
-                f"| {self.ratio:.0%} | {target} {verdict} |")
+        if self.limit is not None:
+            target = f"< {self.limit:g}{self.unit}"
+            verdict = "met" if self.ours < self.limit else "MISSED"
+        digits = 1 if self.unit.strip() == "ms" else 0  # latencies of a few ms need their tenths
+        return (f"| {self.name} | {self.backend} | {self.ours:,.{digits}f}{self.unit} "
+                f"| {self.raw:,.{digits}f}{self.unit} | {self.ratio:.0%} | {target} {verdict} |")
 
 
 def paired(
