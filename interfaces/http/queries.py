@@ -17,8 +17,9 @@ from litestar.params import FromQuery, PathParameter, QueryParameter
 
 from application.access import User
 from application.app import CaseFiles
+from application.errors import HouseholdNotFound
 from domain.codes import CaseStage, Category, Department, RiskType
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, NotFound
 from domain.household import STEP_NAMES, Household
 from domain.rules import CHINA_TIME
 from interfaces.http import schemas as s
@@ -221,7 +222,10 @@ def household_file(
     # The caller's area is judged by where the household is now, whatever time is asked for.
     household = _readable(request, app.household(code))
     if moment is not None:
-        household = app.household_as_of(code, moment)
+        try:
+            household = app.household_as_of(code, moment)
+        except HouseholdNotFound:
+            raise NotFound("NOT_YET_RECORDED", f"{as_of} 时农户 {code} 尚未登记", "as_of") from None
     elif version is not None:
         if version > household.version:
             raise InvalidValue("VERSION_UNKNOWN", f"档案只有 {household.version} 个版本", "version")

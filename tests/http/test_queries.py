@@ -268,7 +268,7 @@ def test_a_case_file_now_as_recorded_at_a_past_time_and_at_a_version(api: Api) -
                             ("2025-03-06T09:59:59Z", 2), ("2025-03-06T10:00:00+00:00", 3),
                             ("2025-03-06T18:00:00+08:00", 3)):
         assert home.file(as_of=moment)["version"] == version, moment
-    problem(api.get(home.path, as_of="2025-02-28"), 404, "HOUSEHOLD_NOT_FOUND")
+    problem(api.get(home.path, as_of="2025-02-28"), 404, "NOT_YET_RECORDED", field="as_of")
     problem(api.get(home.path, as_of="yesterday"), 422, "AS_OF_FORMAT", field="as_of")
 
     at_one = home.file(version=1)
