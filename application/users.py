@@ -50,7 +50,7 @@ class Users:
         self._p = "%s" if backend == "postgres" else "?"
         schema = getattr(datastore, "schema", "") if backend == "postgres" else ""
         self.table = f'"{schema}".fangpin_users' if schema else "fangpin_users"
-        self._cache: dict[str, tuple[float, User | None]] = {}
+        self._cache: dict[str, tuple[float, User]] = {}
         self._cache_lock = threading.Lock()
         self._create_table()
 
@@ -121,7 +121,8 @@ class Users:
         return [(_user(row), row[6] is None) for row in self._select("ORDER BY name", ())]
 
     def authenticate(self, token: str) -> User | None:
-        """The enabled user a bearer token belongs to, or None."""
+        """The enabled user a bearer token belongs to, or None. A known token is remembered
+        for `CACHE_SECONDS`; an unknown one is looked up each time."""
         if not token.startswith(TOKEN_PREFIX) and not token.startswith("demo-"):
             return None
         digest = hash_token(token)
@@ -131,7 +132,9 @@ class Users:
         if cached and now - cached[0] < CACHE_SECONDS:
             return cached[1]
         rows = self._select(f"WHERE token_hash = {self._p} AND disabled_at IS NULL", (digest,))
-        user = _user(rows[0]) if rows else None
+        if not rows:
+            return None  # not remembered: a token issued a moment later works at once
+        user = _user(rows[0])
         with self._cache_lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()

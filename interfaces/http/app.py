@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-import anyio.to_thread
 import swagger_ui
 from litestar import HttpMethod, Litestar, Request, Response, Router, get, route
 from litestar.datastructures import State
@@ -41,10 +40,6 @@ logger = logging.getLogger(__name__)
 #: Households the in-process follower keeps between batches (fewer than a rebuild: a big heap
 #: makes each full garbage collection of the server longer).
 FOLLOWER_CACHE = 2000
-#: Threads that run the synchronous handlers. More only adds GIL contention: commands and
-#: queries are mostly CPU in this process, and PostgreSQL's waits are short.
-HANDLER_THREADS = 8
-
 #: Largest request body accepted (a push of 5,000 rows fits with room to spare).
 MAX_BODY_BYTES = 4 * 1024 * 1024
 
@@ -121,10 +116,6 @@ class Services:
         self.case_files = self.projections = None
 
 
-def _limit_handler_threads() -> None:
-    anyio.to_thread.current_default_thread_limiter().total_tokens = HANDLER_THREADS
-
-
 def create_app(
     settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None,
     follow: bool = True, debug: bool = False,
@@ -177,7 +168,7 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
         state=state,
-        on_startup=[lambda app: services.open(app.state), _limit_handler_threads],
+        on_startup=[lambda app: services.open(app.state)],
         on_shutdown=[lambda app: services.close()],
         request_max_body_size=MAX_BODY_BYTES,
         debug=debug,

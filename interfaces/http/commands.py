@@ -16,13 +16,15 @@ import msgspec
 from litestar import Request, Response, patch, post, put
 from litestar.params import HeaderParameter, JSONBody, PathParameter
 
-from application.access import User
+from application.access import AccessDenied, User
 from application.app import CaseFiles, CommandResult
 from application.errors import ConcurrentChange
+from domain.codes import Channel, Role
 from domain.errors import InvalidValue
 from domain.household import AlertOutcome, Household
 from domain.values import IncomeAssessment, MemberDetails
 from interfaces.http import schemas as s
+from interfaces.http.limits import check_values
 from interfaces.http.problems import PROBLEMS
 from interfaces.http.views import alert_out, assessment_out
 
@@ -75,6 +77,7 @@ def run_command(
     """Run a household command as the caller, within their area, retrying lost races."""
     user: User = request.user
     app = _case_files(request)
+    check_values(command)
 
     def within_area(household: Household) -> None:
         user.require_area(household.township, household.village, code)
@@ -115,6 +118,7 @@ def register_household(request: Request, data: JSONBody[s.RegisterHousehold],
                        idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     user: User = request.user
     user.require_area(data.township, data.village, data.code)
+    check_values(_fields(data))
     result = _case_files(request).register_household(
         **_fields(data, members=[_member(m) for m in data.members]),
         by=user.actor, command_id=command_id(user, idempotency_key, "register_household"),
@@ -153,6 +157,12 @@ def update_member(request: Request, code: HouseholdCode, id_number: MemberIdNumb
 @_handler("/api/households/{code:str}/alerts", "raise_alert", "录入预警信息（三种监测方式）")
 def raise_alert(request: Request, code: HouseholdCode, data: JSONBody[s.RaiseAlert],
                 idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    user: User = request.user
+    if data.channel is Channel.DEPARTMENT_ALERT and user.role is not Role.COUNTY_CENTRE:
+        raise AccessDenied("CHANNEL_FORBIDDEN",
+                           "部门筛查预警须由部门推送（/api/pushes）或县防贫中心代录", "channel")
+    if data.alert_id is not None and ":" in data.alert_id:
+        raise InvalidValue("ALERT_ID_FORMAT", "预警编号不能含“:”（为部门推送保留）", "alert_id")
     return run_command(request, code, "raise_alert", idempotency_key,
                        **_fields(data, alert_id=data.alert_id or new_id("A")))
 
@@ -306,6 +316,7 @@ def set_income_line(request: Request, year: Annotated[int, PathParameter(ge=2000
                     idempotency_key: IdempotencyKey = None) -> Response[s.IncomeLineAnswer]:
     user: User = request.user
     app = _case_files(request)
+    check_values(_fields(data))
     result = app.set_income_line(
         year=year, **_fields(data), by=user.actor,
         command_id=command_id(user, idempotency_key, "set_income_line"),

@@ -22,6 +22,7 @@ from domain.errors import DomainError, InvalidValue, NotFound
 from domain.household import AlertOutcome
 from domain.identity import validate_id_number
 from interfaces.http import schemas as s
+from interfaces.http.limits import check_day
 from interfaces.http.problems import PROBLEMS
 from interfaces.http.views import outcome_name
 from projections.queries import ReadModels
@@ -133,6 +134,8 @@ def _codes(enum: Any, values: list[str], field: str) -> tuple[Any, ...]:
 
 def _date(text: str, field: str) -> date:
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except (ValueError, AttributeError):
         raise InvalidValue("DATE_FORMAT", f"“{text}”不是日期，应为 YYYY-MM-DD", field) from None
+    check_day(day, field)
+    return day

@@ -24,6 +24,7 @@ from domain.household import STEP_NAMES, Household
 from domain.rules import CHINA_TIME
 from interfaces.http import schemas as s
 from interfaces.http.auth import area_of
+from interfaces.http.limits import check_day
 from interfaces.http.problems import PROBLEMS, Unavailable
 from interfaces.http.views import Masker, case_file, history_entry
 from projections.queries import MAX_PAGE, Page, ReadModels
@@ -99,6 +100,8 @@ def monitoring_list(
     today: Today = None, sort: FromQuery[str] = "code", cursor: Cursor = None, limit: Limit = 50,
     after: After = None,
 ) -> s.MonitoringPage:
+    check_day(as_of, "as_of")
+    check_day(today, "today")
     position = caught_up(request, after)
     page = _services(request)[2].monitoring_list(
         area_of(request.user), township=township, village=village, category=category,
@@ -111,6 +114,7 @@ def monitoring_list(
 @_list("/api/monitoring/measures-missing", "识别 30 天后仍无落实措施的监测对象")
 def measures_missing(request: Request, today: Today = None, cursor: Cursor = None,
                      limit: Limit = 50, after: After = None) -> s.MonitoringPage:
+    check_day(today, "today")
     position = caught_up(request, after)
     page = _services(request)[2].measures_missing(area_of(request.user), today=today,
                                                   after=cursor, limit=limit)
@@ -123,6 +127,7 @@ def case_queue(
     overdue: FromQuery[bool] = False, green_channel_owed: FromQuery[bool] = False, today: Today = None,
     sort: FromQuery[str] = "deadline_on", cursor: Cursor = None, limit: Limit = 50, after: After = None,
 ) -> s.CasePage:
+    check_day(today, "today")
     position = caught_up(request, after)
     page = _services(request)[2].case_queue(
         area_of(request.user), stage=stage, township=township, village=village, overdue=overdue,
@@ -140,6 +145,7 @@ def visits_due(
     month: Annotated[date | None, QueryParameter(required=False, description="所在月任一日")] = None,
     cursor: Cursor = None, limit: Limit = 50, after: After = None,
 ) -> s.HouseholdPage:
+    check_day(month, "month")
     position = caught_up(request, after)
     page = _services(request)[2].visits_due(area_of(request.user), month=month, after=cursor,
                                             limit=limit)
@@ -193,11 +199,12 @@ def recorded_time(text: str | None) -> datetime | None:
     text = text.strip()
     try:
         if len(text) == 10:
-            day = date.fromisoformat(text)
+            day = check_day(date.fromisoformat(text), "as_of")
             return datetime.combine(day + timedelta(days=1), time(), CHINA_TIME) - timedelta(
                 microseconds=1)
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        check_day(moment.date(), "as_of")
+    except (ValueError, OverflowError):
         raise InvalidValue("AS_OF_FORMAT", f"“{text}”不是日期或时间（如 2025-06-30 或 "
                            "2025-06-30T18:00+08:00）", "as_of") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TIME)
@@ -257,7 +264,7 @@ def household_history(
 @get("/api/income-lines", opt={"read": "policy"}, summary="某日生效的收入监测标准",
      sync_to_thread=True, responses=PROBLEMS, tags=["查询"])
 def income_line(request: Request, on: FromQuery[date | None] = None, as_of: AsOf = None) -> s.IncomeLineOut:
-    day = on or datetime.now(CHINA_TIME).date()
+    day = check_day(on, "on") or datetime.now(CHINA_TIME).date()
     moment = recorded_time(as_of)
     line = _services(request)[0].income_line_on(day, moment)
     return s.IncomeLineOut(on=day, yuan_per_capita=line, as_of=moment)

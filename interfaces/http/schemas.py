@@ -396,7 +396,8 @@ class MemberOut(Struct):
     id_number: str
     relation: Relation
     sex: Sex
-    birth_date: date
+    birth_date: Annotated[date | None, Meta(description="出生日期（身份证号码被遮盖的角色不显示）")]
+    birth_year: int
     health: Health
     labour_capacity: LabourCapacity
     in_school: bool

@@ -84,6 +84,10 @@ class Masker:
             return id_number
         return mask_id_number(id_number)
 
+    def text(self, value: str) -> str:
+        """A free text (a description, notes, a reason) with any identity number in it masked."""
+        return value if self.full else _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group()), value)
+
     def details(self, value: Any) -> Any:
         """Mask every identity number in a nested structure of builtins: in the fields that
         hold one, and wherever one appears inside a text (e.g. a correction's subject)."""
@@ -95,7 +99,7 @@ class Masker:
         if isinstance(value, list | tuple):
             return [self.details(v) for v in value]
         if isinstance(value, str):
-            return _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group()), value)
+            return self.text(value)
         return value
 
 
@@ -118,7 +122,9 @@ def case_file(household: Household, user: User, as_of: datetime | None = None) -
         members=[
             s.MemberOut(
                 name=m.name, id_number=mask(m.id_number), relation=m.relation, sex=m.sex,
-                birth_date=m.birth_date, health=m.health, labour_capacity=m.labour_capacity,
+                # the birth date is digits 7-14 of the number: a masked role gets the year only
+                birth_date=m.birth_date if mask.full else None,
+                birth_year=m.birth_date.year, health=m.health, labour_capacity=m.labour_capacity,
                 in_school=m.in_school, insured=m.insured, current=m.left_on is None,
                 joined_on=m.joined_on, join_reason=m.join_reason, left_on=m.left_on,
                 leave_reason=m.leave_reason,
@@ -129,19 +135,19 @@ def case_file(household: Household, user: User, as_of: datetime | None = None) -
             s.AlertOut(
                 alert_id=a.alert_id, channel=a.channel, person_id_number=mask(a.person_id_number),
                 risk_types=list(a.risk_types), discovered_on=a.discovered_on, period=a.period,
-                description=a.description, department=a.department, tier=a.tier,
+                description=mask.text(a.description), department=a.department, tier=a.tier,
                 batch_id=a.batch_id, disaster_kind=a.disaster_kind, problems=list(a.problems),
                 case_number=a.case_number, duplicate_of=a.duplicate_of, recorded_at=a.recorded_at,
             )
             for a in household.alerts.values()
         ],
-        cases=[_case_out(case) for case in household.cases],
+        cases=[_case_out(case, mask) for case in household.cases],
         measures=[
             s.MeasureOut(
                 measure_id=m.measure_id, case_number=m.case_number, measure_type=m.measure_type,
                 department=m.department, responsible_person=m.responsible_person,
                 status=m.status, amount=m.amount, started_on=m.started_on,
-                in_place_on=m.in_place_on, ended_on=m.ended_on, end_reason=m.end_reason,
+                in_place_on=m.in_place_on, ended_on=m.ended_on, end_reason=mask.text(m.end_reason),
             )
             for m in household.measures.values()
         ],
@@ -149,7 +155,7 @@ def case_file(household: Household, user: User, as_of: datetime | None = None) -
             s.VisitOut(
                 visit_id=v.visit_id, occurred_on=v.occurred_on, visitor=v.visitor,
                 failed_checks=list(v.failed_checks), income_change=v.income_change,
-                spending_change=v.spending_change, notes=v.notes,
+                spending_change=v.spending_change, notes=mask.text(v.notes),
             )
             for v in household.visits
         ],
@@ -157,7 +163,7 @@ def case_file(household: Household, user: User, as_of: datetime | None = None) -
         risk_analyses=[
             s.RiskAnalysisOut(case_number=a.case_number, occurred_on=a.occurred_on,
                               causes=list(a.causes), labour_capacity=a.labour_capacity,
-                              needs=list(a.needs), notes=a.notes)
+                              needs=list(a.needs), notes=mask.text(a.notes))
             for a in household.analyses
         ],
         medical_subsidies=[
@@ -175,18 +181,18 @@ def case_file(household: Household, user: User, as_of: datetime | None = None) -
     )
 
 
-def _steps(procedure: Procedure | None) -> list[s.StepOut]:
+def _steps(procedure: Procedure | None, mask: Masker) -> list[s.StepOut]:
     if procedure is None:
         return []
     names = ("home_visit", "village_notice", "township_review", "county_decision")
     return [
         s.StepOut(step=STEP_NAMES[name], occurred_on=step.occurred_on, decision=step.decision,
-                  reason=step.reason)
+                  reason=mask.text(step.reason))
         for name, step in zip(names, procedure.steps, strict=True) if step is not None
     ]
 
 
-def _case_out(case: Case) -> s.CaseOut:
+def _case_out(case: Case, mask: Masker) -> s.CaseOut:
     return s.CaseOut(
         number=case.number, stage=case.stage, opened_on=case.opened_on,
         deadline_on=case.opened_on + timedelta(days=IDENTIFICATION_DAYS),
@@ -196,7 +202,8 @@ def _case_out(case: Case) -> s.CaseOut:
         eliminated_on=case.eliminated_on, green_channel=case.green_channel is not None,
         owed_steps=[STEP_NAMES[n] for n in case.identification.owed_steps]
         if case.green_channel else [],
-        identification=_steps(case.identification), elimination=_steps(case.elimination),
+        identification=_steps(case.identification, mask),
+        elimination=_steps(case.elimination, mask),
         elimination_mode=case.elimination_mode,
     )
 
