@@ -8,6 +8,7 @@ makes a repeat answer as the first time and record nothing.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import uuid4
@@ -20,7 +21,7 @@ from application.access import AccessDenied, User
 from application.app import CaseFiles, CommandResult
 from application.errors import ConcurrentChange
 from domain.codes import Channel, Role
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, RuleViolation
 from domain.household import AlertOutcome, Household
 from domain.values import IncomeAssessment, MemberDetails
 from interfaces.http import schemas as s
@@ -44,19 +45,40 @@ def _case_files(request: Request) -> CaseFiles:
     return request.app.state.case_files
 
 
-def command_id(user: User, key: str | None, command: str) -> str:
+def command_id(user: User, key: str | None, command: str, request: Any = None) -> str:
     """The command id recorded with the events: the caller's key, scoped to the caller and the
-    command (the same key on another command is another command, never a false repeat)."""
+    command (the same key on another command is another command, never a false repeat), and,
+    given the request, a digest of it after ``#`` (see `refuse_reused_key`)."""
     if key is None:
         return ""
     key = key.strip()
-    if not key or not key.isprintable():
-        raise InvalidValue("IDEMPOTENCY_KEY", "Idempotency-Key 须为非空可见字符", "Idempotency-Key")
-    return f"user:{user.name}:{command}:{key}"
+    if not key or not key.isprintable() or "#" in key:
+        raise InvalidValue("IDEMPOTENCY_KEY", "Idempotency-Key 须为非空可见字符，且不含“#”",
+                           "Idempotency-Key")
+    base = f"user:{user.name}:{command}:{key}"
+    if request is None:
+        return base
+    digest = hashlib.sha256(msgspec.json.encode(request, order="sorted")).hexdigest()[:16]
+    return f"{base}#{digest}"
 
 
-def new_id(prefix: str) -> str:
-    return f"{prefix}-{uuid4().hex[:12]}"
+def refuse_reused_key(household: Household, command_id: str) -> None:
+    """A key already used on this household for a *different* request of the same command is
+    refused, rather than answered as a repeat of the first (which would drop the second)."""
+    base, _, _ = command_id.rpartition("#")
+    if base and command_id not in household.command_ids and any(
+            recorded.startswith(base + "#") for recorded in household.command_ids):
+        raise RuleViolation("IDEMPOTENCY_KEY_REUSED",
+                            "此 Idempotency-Key 已用于内容不同的同一操作，请换一个键", "Idempotency-Key")
+
+
+def new_id(prefix: str, request: Request, key: str | None) -> str:
+    """An id for a new alert, measure, visit…; with an Idempotency-Key it is derived from the
+    key, so a repeat names the same record."""
+    if key is None:
+        return f"{prefix}-{uuid4().hex[:12]}"
+    seed = f"{request.user.name}:{request.url.path}:{key}".encode()
+    return f"{prefix}-{hashlib.sha256(seed).hexdigest()[:12]}"
 
 
 def answer(result: CommandResult, code: str) -> Response[s.CommandAnswer]:
@@ -79,15 +101,17 @@ def run_command(
     app = _case_files(request)
     check_values(command)
 
-    def within_area(household: Household) -> None:
+    cid = command_id(user, key, method, {"household": code, **command})
+
+    def allowed(household: Household) -> None:
         user.require_area(household.township, household.village, code)
+        if cid:
+            refuse_reused_key(household, cid)
 
     for attempt in range(RETRIES):
         try:
-            result = getattr(app, method)(
-                code, by=user.actor, command_id=command_id(user, key, method), allowed=within_area,
-                **command,
-            )
+            result = getattr(app, method)(code, by=user.actor, command_id=cid, allowed=allowed,
+                                          **command)
             return answer(result, code)
         except ConcurrentChange:
             if attempt == RETRIES - 1:
@@ -164,7 +188,7 @@ def raise_alert(request: Request, code: HouseholdCode, data: JSONBody[s.RaiseAle
     if data.alert_id is not None and ":" in data.alert_id:
         raise InvalidValue("ALERT_ID_FORMAT", "预警编号不能含“:”（为部门推送保留）", "alert_id")
     return run_command(request, code, "raise_alert", idempotency_key,
-                       **_fields(data, alert_id=data.alert_id or new_id("A")))
+                       **_fields(data, alert_id=data.alert_id or new_id("A", request, idempotency_key)))
 
 
 @_handler("/api/households/{code:str}/identification/home-visit", "verify_at_home",
@@ -216,7 +240,7 @@ def analyse_risk(request: Request, code: HouseholdCode, data: JSONBody[s.Analyse
 def assign_measure(request: Request, code: HouseholdCode, data: JSONBody[s.AssignMeasure],
                    idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "assign_measure", idempotency_key,
-                       **_fields(data, measure_id=data.measure_id or new_id("M")))
+                       **_fields(data, measure_id=data.measure_id or new_id("M", request, idempotency_key)))
 
 
 @_handler("/api/households/{code:str}/measures/{measure_id:str}/in-place", "put_measure_in_place",
@@ -248,21 +272,22 @@ def medical_subsidy(request: Request, code: HouseholdCode, data: JSONBody[s.Subs
 def relief_payout(request: Request, code: HouseholdCode, data: JSONBody[s.PayReliefInsurance],
                   idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "pay_relief_insurance", idempotency_key,
-                       **_fields(data, payout_id=data.payout_id or new_id("P")))
+                       **_fields(data, payout_id=data.payout_id or new_id("P", request, idempotency_key)))
 
 
 @_handler("/api/households/{code:str}/visits", "record_visit", "入户走访（六项核实）")
 def record_visit(request: Request, code: HouseholdCode, data: JSONBody[s.RecordVisit],
                  idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "record_visit", idempotency_key,
-                       **_fields(data, visit_id=data.visit_id or new_id("V")))
+                       **_fields(data, visit_id=data.visit_id or new_id("V", request, idempotency_key)))
 
 
 @_handler("/api/households/{code:str}/income-assessments", "assess_income", "收入核算")
 def assess_income(request: Request, code: HouseholdCode, data: JSONBody[s.AssessIncome],
                   idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return run_command(request, code, "assess_income", idempotency_key,
-                       **_fields(data, assessment_id=data.assessment_id or new_id("I")))
+                       **_fields(data, assessment_id=data.assessment_id
+                                 or new_id("I", request, idempotency_key)))
 
 
 # ---------------------------------------------------------------------- risk elimination

@@ -57,3 +57,16 @@ def test_a_masked_role_sees_no_id_number_in_free_text_nor_a_full_birth_date(api:
     assert county["members"][0]["birth_date"] is not None
     assert village["members"][0]["birth_date"] is None
     assert village["members"][0]["birth_year"] == county["members"][0]["birth_year"]
+
+
+def test_a_key_reused_for_a_different_request_is_refused_not_taken_for_a_repeat(api: Api) -> None:
+    home = register(api, 1)
+    first = {**alert_body(1), "description": "住院"}
+    answer = home.do("/alerts", first, key="k-1")
+    repeat = call(api, "POST", home.path + "/alerts", "county", first, key="k-1")
+    assert (repeat.status_code, repeat.json()) == (201, answer)
+    assert repeat.headers["Idempotent-Replayed"] == "true"
+    other = call(api, "POST", home.path + "/alerts", "county",
+                 {**first, "description": "另一件事"}, key="k-1")
+    problem(other, 409, "IDEMPOTENCY_KEY_REUSED", field="Idempotency-Key")
+    assert len(home.file()["alerts"]) == 1
