@@ -41,6 +41,7 @@ HouseholdCode = Annotated[str, PathParameter(min_length=1, max_length=40, descri
 MemberIdNumber = Annotated[str, PathParameter(min_length=1, max_length=32, description="成员身份证号码")]
 MeasureId = Annotated[str, PathParameter(min_length=1, max_length=100, description="措施编号")]
 
+
 def _case_files(request: Request) -> CaseFiles:
     return request.app.state.case_files
 
