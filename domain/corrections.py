@@ -24,6 +24,7 @@ from domain.codes import (
     RiskType,
 )
 from domain.errors import InvalidValue
+from domain.rules import is_amount
 
 Converter = Callable[[Any, str], Any]
 
@@ -52,8 +53,9 @@ def money(value: Any, field: str) -> Decimal:
         amount = Decimal(str(value)) if not isinstance(value, bool) else None
     except InvalidOperation:
         amount = None
-    if amount is None or not amount.is_finite() or amount < 0:
-        raise InvalidValue("CORRECTION_VALUE", f"“{field}”须为不小于0的金额", field)
+    if not is_amount(amount) or amount < 0:
+        raise InvalidValue("CORRECTION_VALUE", f"“{field}”须为不小于0、不超过10亿元、最多两位小数的金额",
+                           field)
     return amount
 
 
@@ -62,8 +64,8 @@ def signed_money(value: Any, field: str) -> Decimal:
         amount = Decimal(str(value)) if not isinstance(value, bool) else None
     except InvalidOperation:
         amount = None
-    if amount is None or not amount.is_finite():
-        raise InvalidValue("CORRECTION_VALUE", f"“{field}”须为金额", field)
+    if not is_amount(amount):
+        raise InvalidValue("CORRECTION_VALUE", f"“{field}”须为不超过10亿元、最多两位小数的金额", field)
     return amount
 
 

@@ -95,8 +95,9 @@ def _require_text(value: str, field: str, label: str) -> str:
 
 
 def _require_amount(value: Decimal, field: str, label: str, *, positive: bool = False) -> None:
-    if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
-        raise InvalidValue("AMOUNT_INVALID", f"{label}须为不小于0的金额", field)
+    if not rules.is_amount(value) or value < 0:
+        raise InvalidValue("AMOUNT_INVALID", f"{label}须为不小于0、不超过10亿元、最多两位小数的金额",
+                           field)
     if positive and value == 0:
         raise InvalidValue("AMOUNT_INVALID", f"{label}须大于0", field)
 
@@ -1018,8 +1019,8 @@ class Household(Aggregate):
                 "CHECKS_INCOMPLETE", f"走访须核实全部六项：缺少{'、'.join(missing)}", "checks"
             )
         for value, field in ((income_change, "income_change"), (spending_change, "spending_change")):
-            if not isinstance(value, Decimal) or not value.is_finite():
-                raise InvalidValue("AMOUNT_INVALID", "收支变化须为金额", field)
+            if not rules.is_amount(value):
+                raise InvalidValue("AMOUNT_INVALID", "收支变化须为不超过10亿元、最多两位小数的金额", field)
         _check_recorded_date(occurred_on, at)
         failed = [c for c in Check if not checks[c]]
         alert_fields = None

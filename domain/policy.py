@@ -15,7 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidValue
-from domain.rules import local_date
+from domain.rules import is_amount, local_date
 from domain.values import Actor
 
 INCOME_LINE_POLICY_ID: UUID = uuid5(NAMESPACE_URL, "https://fangpin.example/policy/income-line")
@@ -93,8 +93,7 @@ class IncomeLinePolicy(Aggregate):
         another day is given. Setting a year that has a line needs a reason."""
         if not isinstance(year, int) or not 2000 <= year <= 2100:
             raise InvalidValue("YEAR_INVALID", "年度须在2000年至2100年之间", "year")
-        if (not isinstance(yuan_per_capita, Decimal) or not yuan_per_capita.is_finite()
-                or yuan_per_capita <= 0):
+        if not is_amount(yuan_per_capita) or yuan_per_capita <= 0:
             raise InvalidValue("AMOUNT_INVALID", "收入监测标准须为大于0的金额", "yuan_per_capita")
         effective_from = effective_from or date(year, 1, 1)
         if effective_from.year != year:

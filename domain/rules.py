@@ -41,6 +41,16 @@ MEASURE_WITHIN_DAYS = 30
 ELIMINATION_MIN_MONTHS = 6
 #: At most five risk types per case (national code table).
 MAX_RISK_TYPES = 5
+#: No amount a household's case records reaches a billion yuan; beyond it a value is a slip,
+#: and arithmetic on it (per-capita income rounded to the fen) could fail after recording.
+MAX_AMOUNT = Decimal("1000000000")
+_FEN = Decimal("0.01")
+
+
+def is_amount(value: object) -> bool:
+    """A finite amount of yuan and fen (at most two decimals) within ±`MAX_AMOUNT`."""
+    return (isinstance(value, Decimal) and value.is_finite() and abs(value) <= MAX_AMOUNT
+            and value == value.quantize(_FEN))
 
 #: Which risk types show each sudden hardship that opens the green channel (因灾因疫等).
 GREEN_CHANNEL_RISKS: dict[SuddenHardship, frozenset[RiskType]] = {
@@ -163,12 +173,14 @@ def elimination_blockers(
 __all__ = [
     "ELIMINATION_MIN_MONTHS",
     "IDENTIFICATION_DAYS",
+    "MAX_AMOUNT",
     "MEASURE_WITHIN_DAYS",
     "MIN_NOTICE_DAYS",
     "NO_WORKING_CAPACITY",
     "add_months",
     "category_fits",
     "elimination_blockers",
+    "is_amount",
     "local_date",
     "simplified_approval_blockers",
 ]

@@ -15,10 +15,17 @@ def test_an_absurd_amount_is_refused_and_nothing_is_recorded(api: Api) -> None:
     for wages in ("1e27", "NaN", "Infinity", "12.345"):
         answer = call(api, "POST", home.path + "/income-assessments", "village",
                       {**INCOME, "wages": wages})
-        problem(answer, 422, "AMOUNT_RANGE", field="wages")
-    problem(api.client.put("/api/income-lines/2026", headers=api.headers("county"), json={
-        "yuan_per_capita": "1e999999", "occurred_on": "2025-11-01"}), 422, "AMOUNT_RANGE")
+        problem(answer, 422, "AMOUNT_INVALID", field="wages")
     assert home.file()["version"] == before
+    assessed = home.do("/income-assessments", INCOME)
+    problem(call(api, "POST", home.path + "/corrections", "county", {
+        "corrects_version": assessed["version"], "changes": {"wages": "1e27"},
+        "reason": "录错", "occurred_on": "2025-11-01"}), 422, "CORRECTION_VALUE",
+        field="changes.wages")
+    problem(api.client.put("/api/income-lines/2026", headers=api.headers("county"), json={
+        "yuan_per_capita": "1e999999", "occurred_on": "2025-11-01"}), 422, "AMOUNT_INVALID",
+        field="yuan_per_capita")
+    assert home.file()["version"] == assessed["version"]
 
 
 def test_dates_outside_1990_to_2100_are_refused_not_a_server_error(api: Api) -> None:
