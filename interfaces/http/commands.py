@@ -109,11 +109,16 @@ def run_command(
         if cid:
             refuse_reused_key(household, cid)
 
+    return answer(retrying(lambda: getattr(app, method)(
+        code, by=user.actor, command_id=cid, allowed=allowed, **command)), code)
+
+
+def retrying(command: Callable[[], CommandResult]) -> CommandResult:
+    """Run a command, again if it lost a race on its aggregate (at most `RETRIES` times): a
+    retry reads the new state, and the command id keeps it from being recorded twice."""
     for attempt in range(RETRIES):
         try:
-            result = getattr(app, method)(code, by=user.actor, command_id=cid, allowed=allowed,
-                                          **command)
-            return answer(result, code)
+            return command()
         except ConcurrentChange:
             if attempt == RETRIES - 1:
                 raise
@@ -343,10 +348,10 @@ def set_income_line(request: Request, year: Annotated[int, PathParameter(ge=2000
     user: User = request.user
     app = _case_files(request)
     check_values(_fields(data))
-    result = app.set_income_line(
+    result = retrying(lambda: app.set_income_line(
         year=year, **_fields(data), by=user.actor,
         command_id=command_id(user, idempotency_key, "set_income_line"),
-    )
+    ))
     recorded = app.income_line_set_at(result.version)  # a repeat answers what was recorded
     body = s.IncomeLineAnswer(year=recorded.year, yuan_per_capita=recorded.yuan_per_capita,
                               version=result.version, position=result.position)

@@ -15,13 +15,13 @@ from litestar import Request, post
 from litestar.params import JSONBody
 
 from application.access import AccessDenied, User
-from application.app import CaseFiles, CommandResult
-from application.errors import ConcurrentChange
+from application.app import CaseFiles
 from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Role
 from domain.errors import DomainError, InvalidValue, NotFound
 from domain.household import AlertOutcome
 from domain.identity import validate_id_number
 from interfaces.http import schemas as s
+from interfaces.http.commands import retrying
 from interfaces.http.limits import check_day
 from interfaces.http.problems import PROBLEMS
 from interfaces.http.views import outcome_name
@@ -99,25 +99,15 @@ def _record(
         "problems": _codes(Problem, row.problems, "problems"),
         "occurred_on": _date(row.occurred_on, "occurred_on"),
     }
-    result = _raise(app, household["code"], user, department, push.batch_id, number, fields)
+    command_id = f"push:{department}:{push.batch_id}:{number}"
+    result = retrying(lambda: app.raise_alert(household["code"], by=user.actor,
+                                              command_id=command_id, **fields))
     outcome: AlertOutcome = result.outcome
     return s.PushRowAnswer(
         row=number, result=outcome_name(outcome), household_code=household["code"],
         alert_id=outcome.alert_id, case_number=outcome.case_number,
         duplicate_of=outcome.duplicate_of, position=result.position, repeated=result.repeated,
     )
-
-
-def _raise(app: CaseFiles, code: str, user: User, department: Department, batch_id: str,
-           number: int, fields: dict[str, Any]) -> CommandResult:
-    command_id = f"push:{department}:{batch_id}:{number}"
-    for attempt in range(3):
-        try:
-            return app.raise_alert(code, by=user.actor, command_id=command_id, **fields)
-        except ConcurrentChange:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
 
 
 def _code(enum: Any, value: str, field: str) -> Any:

@@ -324,12 +324,12 @@ class PushRow(Body, kw_only=True):
     value is answered on its own row and never blocks the others; a row of the wrong shape (an
     unknown or misspelt field) is a fault of the sending system and refuses the whole batch."""
 
-    person_id_number: str
-    risk_types: list[str]
-    occurred_on: Annotated[str, Meta(description="发现之日 YYYY-MM-DD")]
-    description: str = ""
-    disaster_kind: str | None = None
-    problems: list[str] = []
+    person_id_number: Annotated[str, Meta(max_length=32)]
+    risk_types: Annotated[list[Annotated[str, Meta(max_length=40)]], Meta(max_length=MAX_LIST)]
+    occurred_on: Annotated[str, Meta(max_length=40, description="发现之日 YYYY-MM-DD")]
+    description: Text = ""
+    disaster_kind: Annotated[str, Meta(max_length=40)] | None = None
+    problems: Annotated[list[Annotated[str, Meta(max_length=40)]], Meta(max_length=MAX_LIST)] = []
 
 
 class DepartmentPush(Body, kw_only=True):
