@@ -28,11 +28,12 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from application.cache import AggregateCache
 from application.errors import ConcurrentChange, HouseholdAlreadyRegistered, HouseholdNotFound
 from application.settings import Settings
-from domain.codes import Role
+from domain.codes import Department, Role
 from domain.errors import DomainError, InvalidValue, RuleViolation
+from domain.governance import GOVERNANCE_ID, Governance, PushLedger, push_ledger_id
 from domain.household import AlertOutcome, Household, household_id
 from domain.policy import INCOME_LINE_POLICY_ID, IncomeLinePolicy
-from domain.rules import CHINA_TIME
+from domain.rules import CHINA_TIME, local_date
 from domain.values import Actor, MemberDetails
 
 logger = logging.getLogger(__name__)
@@ -267,6 +268,57 @@ class CaseFiles(Application[UUID]):
         """The line in force on ``day``, as known now or at recorded time ``as_of``."""
         policy = self.income_line_policy(as_of)
         return policy.line_on(day) if policy else None
+
+    # ------------------------------------------------------------------ governance
+
+    def receive_push(
+        self, department: Department, *, batch_id: str, by: Actor, command_id: str = "",
+        **receipt: Any,
+    ) -> CommandResult:
+        """Record that a department's batch was received now (its push ledger)."""
+        at = self.clock()
+
+        def create() -> PushLedger:
+            return PushLedger.start(department, occurred_on=local_date(at), by=SYSTEM, at=at)
+
+        def receive(ledger: PushLedger) -> None:
+            ledger.receive(batch_id=batch_id, **receipt, by=by, at=self.clock(),
+                           command_id=command_id)
+
+        return self._command(push_ledger_id(department), f"{department}推送台账", command_id,
+                             receive, create=create, then_act=True)
+
+    def push_ledger(self, department: Department) -> PushLedger | None:
+        try:
+            return self._get(push_ledger_id(department))
+        except AggregateNotFoundError:
+            return None
+
+    def hold_consultation(self, *, by: Actor, command_id: str = "", **meeting: Any) -> CommandResult:
+        """Record a monthly consultation meeting (月分析会商)."""
+        return self._governance_command("hold_consultation", by, command_id, meeting)
+
+    def hold_dispatch_meeting(self, *, by: Actor, command_id: str = "", **meeting: Any) -> CommandResult:
+        """Record a quarterly dispatch meeting (季督导调度)."""
+        return self._governance_command("hold_dispatch_meeting", by, command_id, meeting)
+
+    def governance(self) -> Governance | None:
+        try:
+            return self._get(GOVERNANCE_ID)
+        except AggregateNotFoundError:
+            return None
+
+    def _governance_command(
+        self, method: str, by: Actor, command_id: str, meeting: dict[str, Any]
+    ) -> CommandResult:
+        def create() -> Governance:
+            at = self.clock()
+            return Governance.start(occurred_on=local_date(at), by=SYSTEM, at=at)
+
+        def act(governance: Governance) -> None:
+            getattr(governance, method)(**meeting, by=by, at=self.clock(), command_id=command_id)
+
+        return self._command(GOVERNANCE_ID, "会商调度", command_id, act, create=create, then_act=True)
 
     # ------------------------------------------------------------------ queries
 

@@ -126,6 +126,21 @@ class LeanSQLiteApplicationRecorder(_LeanSQLiteSelect, SQLiteApplicationRecorder
         return _split_snapshot(originator_id, rows)
 
 
+    def select_events_of(self, originator_ids: Sequence[UUID], up_to: int) -> list[StoredEvent]:
+        """Every event of these aggregates at log positions up to ``up_to``, in order of
+        aggregate id and version (for reading many households as the log stood at a position)."""
+        marks = ", ".join("?" * len(originator_ids))
+        rows = _sqlite_rows(
+            self.datastore,
+            f"SELECT originator_id, originator_version, topic, state FROM {self.events_table_name} "
+            f"WHERE originator_id IN ({marks}) AND rowid <= ? "
+            "ORDER BY originator_id, originator_version",
+            [*(i.hex for i in originator_ids), up_to],
+        )
+        by_hex = {i.hex: i for i in originator_ids}
+        return [StoredEvent(by_hex[row[0]], row[1], row[2], row[3]) for row in rows]
+
+
 class FangpinSQLiteFactory(SQLiteFactory):
     aggregate_recorder_class = LeanSQLiteAggregateRecorder
     application_recorder_class = LeanSQLiteApplicationRecorder
@@ -226,6 +241,24 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn:
             rows = conn.execute(statement, {"id": originator_id}, prepare=True).fetchall()
         return _split_snapshot(originator_id, rows)
+
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_events_of(self, originator_ids: Sequence[UUID], up_to: int) -> list[StoredEvent]:
+        """Every event of these aggregates at log positions up to ``up_to``, in order of
+        aggregate id and version."""
+        statement = sql.SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {}.{} "
+            "WHERE originator_id = ANY(%s) AND notification_id <= %s "
+            "ORDER BY originator_id, originator_version"
+        ).format(sql.Identifier(self.datastore.schema), sql.Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn:
+            rows = conn.execute(statement, (list(originator_ids), up_to)).fetchall()
+        return [
+            StoredEvent(row["originator_id"], row["originator_version"], row["topic"],
+                        bytes(row["state"]))
+            for row in rows
+        ]
 
 
 def _split_snapshot(

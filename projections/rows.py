@@ -15,9 +15,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import msgspec
+
 from domain.codes import HouseholdType, MeasureStatus
 from domain.household import Household
 from domain.identity import mask_id_number
+from domain.indicators import INDICATORS_VERSION, household_facts
 from domain.rules import IDENTIFICATION_DAYS
 from domain.values import Case
 
@@ -25,7 +28,10 @@ Row = tuple[Any, ...]
 
 #: Bump a read model's version when its tables change: stores holding an older version drop
 #: and rebuild it from the log when opened.
-SCHEMA_VERSIONS: dict[str, int] = {"directory": 2, "monitoring": 1, "cases": 2, "push_ledger": 1}
+SCHEMA_VERSIONS: dict[str, int] = {
+    "directory": 2, "monitoring": 1, "cases": 2, "push_ledger": 1,
+    "indicator_facts": INDICATORS_VERSION,
+}
 
 #: The read models, each a set of tables keyed by household id.
 TABLES: dict[str, tuple[str, ...]] = {
@@ -33,6 +39,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "monitoring": ("rm_monitoring", "rm_monitoring_periods"),
     "cases": ("rm_case_queue",),
     "push_ledger": ("rm_alerts",),
+    "indicator_facts": ("rm_indicator_facts",),
 }
 
 #: Column names of each table, in insertion order (the first is always household_id).
@@ -63,6 +70,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "tier", "batch_id", "period", "discovered_on", "recorded_at", "outcome",
         "duplicate_of", "case_number", "case_stage",
     ),
+    "rm_indicator_facts": ("household_id", "township", "facts"),
 }
 
 
@@ -169,10 +177,21 @@ def push_ledger_rows(household: Household) -> dict[str, list[Row]]:
     return {"rm_alerts": rows}
 
 
+#: Indicator facts are stored as this JSON; indicator results digest these very bytes.
+FACTS_ENCODER = msgspec.json.Encoder()
+
+
+def indicator_fact_rows(household: Household) -> dict[str, list[Row]]:
+    """The household's indicator facts (domain.indicators), as JSON text."""
+    facts = FACTS_ENCODER.encode(household_facts(household)).decode()
+    return {"rm_indicator_facts": [(household.id, household.township, facts)]}
+
+
 ROW_BUILDERS: dict[str, Callable[..., dict[str, list[Row]]]] = {
     "directory": directory_rows,
     "monitoring": monitoring_rows,
     "cases": case_rows,
     "push_ledger": push_ledger_rows,
+    "indicator_facts": indicator_fact_rows,
 }
 

@@ -10,7 +10,7 @@ its single-row tracking refuses a position that does not advance, so a batch is 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "rm_monitoring_periods": ("household_id", "case_number"),
     "rm_case_queue": ("household_id", "case_number"),
     "rm_alerts": ("household_id", "alert_id"),
+    "rm_indicator_facts": ("household_id",),
 }
 _INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
     "rm_households": (("code",), ("township", "village", "code"), ("head_name",),
@@ -57,6 +58,7 @@ _INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
     "rm_monitoring_periods": (("from_on", "to_on"), ("township", "from_on"), ("code",)),
     "rm_case_queue": (("deadline_on",), ("township", "deadline_on"), ("code",)),
     "rm_alerts": (("department", "batch_id"), ("township", "department"), ("code",)),
+    "rm_indicator_facts": (("township",),),
 }
 
 
@@ -219,6 +221,30 @@ class ReadModelStore:
             rows = cursor.fetchall()
         return [self.row_dict(row) for row in rows]
 
+    def stream_with_position(
+        self, model: str, statement: str, params: Sequence[Any] = (), size: int = 2000,
+    ) -> Iterator[tuple[int, list[Any]]]:
+        """The position ``model`` has reached, then the rows of ``statement`` in pages of
+        ``size``, all read from one snapshot of the database (rows and position agree)."""
+        with self.transaction(commit=False) as cursor:
+            self._snapshot_isolation(cursor)
+            cursor.execute(
+                f"SELECT notification_id FROM {self.tracking_table} "
+                f"WHERE application_name = {self.placeholder}", (tracking_name(model),))
+            found = cursor.fetchone()
+            position = (found[0] if not isinstance(found, dict) else found["notification_id"]
+                        ) if found else 0
+            for page in self._pages(cursor, statement, self.adapt(tuple(params)), size):
+                yield position, page
+
+    def _snapshot_isolation(self, cursor: Any) -> None:
+        """Make the rest of the transaction read one snapshot."""
+
+    def _pages(self, cursor: Any, statement: str, params: Row, size: int) -> Iterator[list[Any]]:
+        cursor.execute(statement, params)
+        while page := cursor.fetchmany(size):
+            yield page
+
     # ------------------------------------------------------------------ per back end
 
     def transaction(self, *, commit: bool = True) -> Any:
@@ -282,6 +308,12 @@ class SQLiteReadModels(ReadModelStore):
     @property
     def tracking_table(self) -> str:
         return "tracking"
+
+    def _pages(self, cursor: Any, statement: str, params: Row, size: int) -> Iterator[list[Any]]:
+        rows = cursor.sqlite_cursor  # the library's wrapper has no fetchmany
+        rows.execute(statement, params)
+        while page := rows.fetchmany(size):
+            yield page
 
     def key(self, household_id: UUID) -> Any:
         return household_id.hex
@@ -358,6 +390,16 @@ class PostgresReadModels(ReadModelStore):
     @property
     def tracking_table(self) -> str:
         return f'"{self.datastore.schema}".fangpin_read_model_tracking'
+
+    def _snapshot_isolation(self, cursor: Any) -> None:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+    def _pages(self, cursor: Any, statement: str, params: Row, size: int) -> Iterator[list[Any]]:
+        # A server-side cursor: the rows are fetched a page at a time, not all at once.
+        with cursor.connection.cursor(name="fangpin_stream") as named:
+            named.execute(statement, params)
+            while page := named.fetchmany(size):
+                yield page
 
     def close(self) -> None:
         pass  # the pool belongs to the application

@@ -1,0 +1,361 @@
+"""Indicators as recorded: computed from the log as it stood at a moment, digested, verifiable.
+
+A result is always "the log as it stood at" a recorded time T, bounded by a log position P:
+the events at positions up to P that were recorded at or before T. Later events — corrections,
+late records of earlier happenings — have later positions and later recorded times, so a result
+computed as of T gives the same numbers and the same digest forever (`verify` checks it).
+
+Two ways to the same answer:
+- **current** figures read the households' indicator facts from the ``indicator_facts`` read
+  model (kept by the projections, exactly once) at the position it has reached, with T = now;
+- **as of** a past T, the facts are recomputed from the log: households are read in id order,
+  a chunk at a time, each replayed from its events up to P and T — the county is never held in
+  memory at once.
+Either way the facts are fed, in household-id order, to the digest and to the domain's `Tally`.
+The digest covers the facts of every household, the push receipts, the meetings, the cadence
+table, the period, T, P and the indicators' version: the inputs of the result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import groupby, takewhile
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from application.app import CaseFiles, replay
+from domain.cadences import Duty, ExpectedPush, parse_duties
+from domain.codes import Department
+from domain.errors import InvalidValue
+from domain.governance import GOVERNANCE_ID, Governance, Meeting, PushLedger, PushReceipt, push_ledger_id
+from domain.household import Household
+from domain.indicators import (
+    INDICATORS_VERSION,
+    Area,
+    Figure,
+    HouseholdFacts,
+    Item,
+    Tally,
+    household_facts,
+    indicator_named,
+)
+from domain.periods import Period, parse_period
+from domain.rules import CHINA_TIME, local_date
+
+DEFAULT_CADENCES = Path(__file__).with_name("cadences.toml")
+COUNTY = "全县"
+_CHUNK = 500
+_REGISTERED = "fangpin:Household.Registered"
+
+_FACTS_ENCODER = msgspec.json.Encoder()
+_FACTS_DECODER = msgspec.json.Decoder(HouseholdFacts)
+
+
+@dataclass(frozen=True)
+class Cadences:
+    """The department push cadence table in force (``cadences.toml``) and its digest."""
+
+    duties: tuple[Duty, ...]
+    digest: str
+    source: str
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Cadences:
+        path = path or DEFAULT_CADENCES
+        data = path.read_bytes()
+        try:
+            table = tomllib.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            raise InvalidValue("CADENCE_INVALID", f"推送频次表无法读取：{error}", "cadences") from None
+        return cls(parse_duties(table), hashlib.sha256(data).hexdigest(), str(path))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose figures a caller asks for: the county, one township or one department."""
+
+    level: str = "county"
+    name: str = COUNTY
+
+    def shows(self, area: Area) -> bool:
+        return self.level == "county" or (area.level == self.level and area.name == self.name)
+
+
+@dataclass
+class IndicatorResult:
+    """Figures for a period as recorded at ``as_of`` (bounded by log ``position``)."""
+
+    period: Period
+    scope: Scope
+    as_of: datetime
+    position: int
+    evaluated_on: date
+    source: str  # "read_models" or "log"
+    digest: str
+    cadences_digest: str
+    figures: list[Figure]
+    detail: tuple[str, Area] | None = None
+    items: list[Item] = field(default_factory=list)
+    pushes: list[ExpectedPush] = field(default_factory=list)
+    urgent: list[PushReceipt] = field(default_factory=list)
+    version: int = INDICATORS_VERSION
+
+    def figure(self, code: str, level: str = "county", name: str = COUNTY) -> Figure | None:
+        return next((f for f in self.figures if f.indicator.code == code
+                     and f.area.level == level and f.area.name == name), None)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Whether a published result still matches the log."""
+
+    matches: bool
+    digest: str
+    recomputed_digest: str
+    differences: list[str]
+
+
+class Indicators:
+    """Computes, and verifies, the assessment indicators of one county's log."""
+
+    def __init__(self, app: CaseFiles, read_models: Any = None, cadences: Cadences | None = None,
+                 *, county: str = COUNTY) -> None:
+        self.app = app
+        self.read_models = read_models
+        self.cadences = cadences or Cadences.load()
+        self.county = county
+
+    # ------------------------------------------------------------------ computing
+
+    def compute(
+        self, period: Period | str, *, scope: Scope | None = None, as_of: datetime | None = None,
+        position: int | None = None, detail: tuple[str, Area] | None = None,
+        from_log: bool = False,
+    ) -> IndicatorResult:
+        """The figures for ``period``: current (``as_of`` None: the read models, as of now) or
+        as the log stood at ``as_of`` (and ``position``, default the log's end now).
+        ``detail``: (indicator, area) whose cases to list."""
+        period = parse_period(period) if isinstance(period, str) else period
+        scope = scope or Scope()
+        if detail is not None:
+            indicator = indicator_named(detail[0])
+            if indicator is None:
+                raise InvalidValue("INDICATOR_UNKNOWN", f"没有名为“{detail[0]}”的指标", "indicator")
+            detail = (indicator.code, detail[1])
+        if as_of is None and position is None and not from_log and self.read_models is not None:
+            moment = self.app.clock()
+            stream = self._facts_from_read_models()
+            position = next(stream)
+            source = "read_models"
+        else:
+            moment = _aware(as_of) if as_of is not None else self.app.clock()
+            end = self.app.max_position()
+            position = end if position is None else position
+            if not 0 <= position <= end:
+                raise InvalidValue("POSITION_UNKNOWN", f"日志位置 {position} 超出日志末尾 {end}", "position")
+            stream = self._facts_from_log(position, moment)
+            source = "log"
+        return self._tally(period, scope, moment, position, source, stream, detail)
+
+    def _tally(
+        self, period: Period, scope: Scope, moment: datetime, position: int, source: str,
+        stream: Iterator[Any], detail: tuple[str, Area] | None,
+    ) -> IndicatorResult:
+        today = local_date(moment)
+        tally = Tally(period, today, self.county, self.cadences.duties, detail)
+        digest = hashlib.sha256()
+        header = {"version": INDICATORS_VERSION, "period": period.label, "as_of": moment.isoformat(),
+                  "position": position, "cadences": self.cadences.digest}
+        digest.update(_FACTS_ENCODER.encode(header) + b"\n")
+        for encoded, facts in stream:
+            digest.update(encoded + b"\n")
+            tally.add_household(facts)
+        receipts, meetings = self._governance(position, moment)
+        digest.update(_FACTS_ENCODER.encode(sorted(receipts, key=_receipt_key)) + b"\n")
+        digest.update(_FACTS_ENCODER.encode(sorted(meetings, key=lambda m: m.meeting_id)) + b"\n")
+        pushes = tally.add_pushes(receipts)
+        tally.add_meetings(meetings)
+        figures = [f for f in tally.table() if scope.shows(f.area)]
+        urgent = [r for r in receipts if r.urgent and r.received_on in period]
+        if scope.level == "department":
+            pushes = [p for p in pushes if p.duty.department.value == scope.name]
+            urgent = [r for r in urgent if r.department.value == scope.name]
+        elif scope.level == "township":
+            pushes, urgent = [], []
+        return IndicatorResult(
+            period=period, scope=scope, as_of=moment, position=position, evaluated_on=today,
+            source=source, digest=f"sha256:{digest.hexdigest()}",
+            cadences_digest=self.cadences.digest, figures=figures, detail=detail,
+            items=tally.items, pushes=pushes, urgent=sorted(urgent, key=_receipt_key),
+        )
+
+    # ------------------------------------------------------------------ verifying
+
+    def verify(self, published: dict[str, Any]) -> Verification:
+        """Recompute a published result (its JSON, as `result_json` wrote it) from the log, as
+        of its time and position, and compare the digest and every figure."""
+        try:
+            period = parse_period(str(published["period"]))
+            as_of = datetime.fromisoformat(str(published["as_of"]))
+            position = int(published["position"])
+            scope = Scope(**published.get("scope", {}))
+            digest = str(published["digest"])
+            figures = list(published["figures"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise InvalidValue(
+                "RESULT_INVALID", f"不是一份指标结果：缺少或无法读取 {error}", "result") from None
+        if position > self.app.max_position():
+            return Verification(False, digest, "", [f"日志位置 {position} 已不在日志中（日志被截短？）"])
+        again = self.compute(period, scope=scope, as_of=as_of, position=position, from_log=True)
+        differences = []
+        if published.get("version", INDICATORS_VERSION) != INDICATORS_VERSION:
+            differences.append(
+                f"指标口径版本不同：发布时 {published.get('version')}，现为 {INDICATORS_VERSION}")
+        if published.get("cadences_digest") not in (None, self.cadences.digest):
+            differences.append("推送频次表已变更")
+        if again.digest != digest:
+            differences.append(f"输入摘要不符：发布 {digest}，重算 {again.digest}")
+        now = {(f["indicator"], f["level"], f["area"]): f for f in figure_rows(again.figures)}
+        for figure in figures:
+            key = (figure.get("indicator"), figure.get("level"), figure.get("area"))
+            current = now.pop(key, None)
+            if current is None:
+                differences.append(f"{key[2]} {key[0]}：重算结果中没有该项")
+                continue
+            for name in ("numerator", "denominator"):
+                if figure.get(name) != current[name]:
+                    differences.append(
+                        f"{key[2]} {key[0]} {_LABELS[name]}：发布 {figure.get(name)}，重算 {current[name]}")
+        for key in now:
+            differences.append(f"{key[2]} {key[0]}：发布结果中没有该项")
+        return Verification(not differences, digest, again.digest, differences)
+
+    # ------------------------------------------------------------------ reading facts
+
+    def _facts_from_read_models(self) -> Iterator[Any]:
+        """First the read model's position, then (encoded, facts) per household in id order."""
+        store = self.read_models
+        pages = store.stream_with_position(
+            "indicator_facts",
+            f"SELECT facts FROM {store.qualified('rm_indicator_facts')} ORDER BY household_id")
+        first = next(pages, None)
+        if first is None:  # no households yet: the position alone
+            yield store.position("indicator_facts")
+            return
+        yield first[0]
+        for _position, page in _chain_first(first, pages):
+            for row in page:
+                text = row[0] if not isinstance(row, dict) else row["facts"]
+                encoded = text.encode()
+                yield encoded, _FACTS_DECODER.decode(encoded)
+
+    def _facts_from_log(self, position: int, moment: datetime) -> Iterator[tuple[bytes, HouseholdFacts]]:
+        for household in self.households_as_of(position, moment):
+            facts = household_facts(household)
+            yield _FACTS_ENCODER.encode(facts), facts
+
+    def households_as_of(self, position: int, moment: datetime) -> Iterator[Household]:
+        """Every household as the log stood at ``position`` and recorded time ``moment``, in
+        order of household id, read a chunk at a time."""
+        ids = sorted(self._household_ids(position))
+        for start in range(0, len(ids), _CHUNK):
+            yield from self._aggregates_as_of(ids[start:start + _CHUNK], position, moment)
+
+    def _household_ids(self, position: int) -> Iterator[UUID]:
+        start = 1
+        while start <= position:
+            page = self.app.recorder.select_notifications(
+                start, 1000, stop=position, topics=[_REGISTERED])
+            if not page:
+                return
+            for notification in page:
+                yield notification.originator_id  # type: ignore[misc]
+            start = page[-1].id + 1
+
+    def _aggregates_as_of(self, ids: list[UUID], position: int, moment: datetime) -> Iterator[Any]:
+        to_event = self.app.mapper.to_domain_event
+        stored = self.app.recorder.select_events_of(ids, position)
+        for _id, group in groupby(stored, key=lambda e: e.originator_id):
+            events = takewhile(lambda e: e.timestamp <= moment, map(to_event, group))
+            aggregate = replay(None, events)
+            if aggregate is not None:
+                yield aggregate
+
+    def _governance(self, position: int, moment: datetime) -> tuple[list[PushReceipt], list[Meeting]]:
+        ids = [GOVERNANCE_ID, *(push_ledger_id(d) for d in Department)]
+        receipts: list[PushReceipt] = []
+        meetings: list[Meeting] = []
+        for aggregate in self._aggregates_as_of(ids, position, moment):
+            if isinstance(aggregate, PushLedger):
+                receipts.extend(aggregate.receipts.values())
+            elif isinstance(aggregate, Governance):
+                meetings.extend(aggregate.meetings.values())
+        return receipts, meetings
+
+
+def _chain_first(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
+
+
+def _receipt_key(receipt: PushReceipt) -> tuple[str, str]:
+    return (receipt.department.value, receipt.batch_id)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TIME)
+
+
+def end_of_day(day: date) -> datetime:
+    """The last moment of ``day`` in the county (an as-of date means all of that day)."""
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), CHINA_TIME) - timedelta(
+        microseconds=1)
+
+
+_LABELS = {"numerator": "分子", "denominator": "分母"}
+
+
+# ---------------------------------------------------------------------- plain data
+
+
+def figure_rows(figures: Iterable[Figure]) -> list[dict[str, Any]]:
+    """Figures as plain rows (the published form)."""
+    return [
+        {
+            "indicator": f.indicator.name, "code": f.indicator.code, "level": f.area.level,
+            "area": f.area.name, "numerator": f.numerator,
+            "denominator": f.denominator if f.indicator.kind == "rate" else None,
+            "rate": f.rate, "kind": f.indicator.kind,
+        }
+        for f in figures
+    ]
+
+
+def result_json(result: IndicatorResult) -> dict[str, Any]:
+    """The published form of a result: everything `Indicators.verify` needs to check it."""
+    data: dict[str, Any] = {
+        "period": result.period.label,
+        "scope": {"level": result.scope.level, "name": result.scope.name},
+        "as_of": result.as_of.isoformat(),
+        "position": result.position,
+        "evaluated_on": result.evaluated_on.isoformat(),
+        "source": result.source,
+        "version": result.version,
+        "cadences_digest": result.cadences_digest,
+        "digest": result.digest,
+        "figures": figure_rows(result.figures),
+    }
+    if result.detail is not None:
+        data["detail"] = {
+            "indicator": result.detail[0], "level": result.detail[1].level,
+            "area": result.detail[1].name,
+            "items": [msgspec.to_builtins(item) for item in result.items],
+        }
+    return data

@@ -1,0 +1,78 @@
+"""Reporting periods: a month, a quarter or a year of the county's calendar."""
+
+from __future__ import annotations
+
+import re
+from calendar import monthrange
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from domain.errors import InvalidValue
+
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
+_YEAR = re.compile(r"^(\d{4})$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A reporting period from ``start`` to ``end`` (both included)."""
+
+    start: date
+    end: date
+    label: str  # "2025", "2025-Q1" or "2025-03"
+
+    @property
+    def kind(self) -> str:
+        return "year" if len(self.label) == 4 else "quarter" if "Q" in self.label else "month"
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+    def months(self) -> Iterator[Period]:
+        """The months of the period, in order."""
+        year, month = self.start.year, self.start.month
+        while date(year, month, 1) <= self.end:
+            yield month_period(year, month)
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def month_period(year: int, month: int) -> Period:
+    return Period(date(year, month, 1), date(year, month, monthrange(year, month)[1]),
+                  f"{year}-{month:02d}")
+
+
+def quarter_period(year: int, quarter: int) -> Period:
+    first = 3 * (quarter - 1) + 1
+    return Period(date(year, first, 1), month_period(year, first + 2).end, f"{year}-Q{quarter}")
+
+
+def year_period(year: int) -> Period:
+    return Period(date(year, 1, 1), date(year, 12, 31), f"{year}")
+
+
+def parse_period(text: str, field: str = "period") -> Period:
+    """``2025`` (a year), ``2025-Q1`` (a quarter) or ``2025-03`` (a month)."""
+    value = (text or "").strip()
+    if found := _YEAR.match(value):
+        year = int(found[1])
+        period = year_period(year) if 2000 <= year <= 2100 else None
+    elif found := _QUARTER.match(value):
+        year = int(found[1])
+        period = quarter_period(year, int(found[2])) if 2000 <= year <= 2100 else None
+    elif (found := _MONTH.match(value)) and 1 <= int(found[2]) <= 12:
+        year = int(found[1])
+        period = month_period(year, int(found[2])) if 2000 <= year <= 2100 else None
+    else:
+        period = None
+    if period is None:
+        raise InvalidValue(
+            "PERIOD_INVALID",
+            f"统计期须为年度（2025）、季度（2025-Q1）或月份（2025-03），2000至2100年之间：{text!r}",
+            field,
+        )
+    return period

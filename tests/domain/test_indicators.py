@@ -1,0 +1,361 @@
+"""Hand-worked indicator scenarios (domain.md §12): exact numerators and denominators.
+
+Each scenario builds case files through the aggregate's own commands, reduces them to facts and
+tallies them for a period and an evaluation day, as the application does.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from household_kit import (
+    COUNTY,
+    DEPARTMENT,
+    TOWNSHIP,
+    all_checks,
+    at,
+    eliminate,
+    help_until_eliminable,
+    include,
+    raise_alert,
+    registered,
+    when,
+)
+
+from domain.cadences import expected_pushes, parse_duties
+from domain.codes import (
+    Category,
+    Channel,
+    Check,
+    Decision,
+    Department,
+    DisasterKind,
+    Finding,
+    HouseholdType,
+    MeasureType,
+    RiskType,
+    SuddenHardship,
+    Tier,
+)
+from domain.governance import Meeting, PushReceipt
+from domain.household import Household
+from domain.indicators import Area, Tally, household_facts
+from domain.periods import month_period, parse_period, quarter_period
+
+COUNTY_NAME = "全县"
+
+
+def tally(households: list[Household], period: str, today: date, *, receipts=(), meetings=(),
+          duties=(), detail=None) -> Tally:
+    t = Tally(parse_period(period), today, COUNTY_NAME, tuple(duties), detail)
+    for household in households:
+        t.add_household(household_facts(household))
+    t.add_pushes(list(receipts))
+    t.add_meetings(list(meetings))
+    return t
+
+
+def figure(t: Tally, code: str, level: str = "county", name: str = COUNTY_NAME) -> tuple[int, int]:
+    found = t.figures.get((code, Area(level, name)))
+    return (found.numerator, found.denominator) if found else (0, 0)
+
+
+def identified(household: Household, discovered: date, county_on: date, *,
+               channel: Channel = Channel.SELF_DECLARATION, department: Department | None = None,
+               risk: RiskType = RiskType.ILLNESS) -> int:
+    """A case discovered on ``discovered`` and decided by the county on ``county_on``."""
+    extra = {}
+    if department is not None:
+        channel = Channel.DEPARTMENT_ALERT
+        extra = {"department": department, "tier": Tier.COUNTY, "batch_id": "B1"}
+    outcome = raise_alert(household, discovered, channel=channel, risk_types=(risk,), **extra)
+    number = outcome.case_number
+    household.verify_at_home(number, Finding.RISK_CONFIRMED, **when(discovered + timedelta(1)))
+    household.conclude_village_deliberation(
+        number, Decision.PASSED, notice_from=discovered + timedelta(2),
+        notice_to=discovered + timedelta(7), **when(discovered + timedelta(8)))
+    household.complete_township_review(number, Decision.PASSED,
+                                       **when(discovered + timedelta(9), TOWNSHIP))
+    household.decide_at_county(number, Decision.PASSED, category=Category.EDGE_OF_POVERTY,
+                               simplified=True, asset_comparison="", **when(county_on, COUNTY))
+    return number
+
+
+# ------------------------------------------------------------------ 识别认定时限达标率
+
+
+def test_included_on_day_15_is_on_time_and_day_16_is_late() -> None:
+    on_time, late = registered(), registered()
+    identified(on_time, date(2025, 3, 1), date(2025, 3, 16), department=Department.MEDICAL_INSURANCE)
+    identified(late, date(2025, 3, 1), date(2025, 3, 17))
+
+    t = tally([on_time, late], "2025-03", date(2025, 3, 31),
+              detail=("timely_identification", Area("county", COUNTY_NAME)))
+
+    assert figure(t, "timely_identification") == (1, 2)
+    assert figure(t, "timely_identification", "township", "王安镇") == (1, 2)
+    # by department: the case the 医保局 alert opened, and only that one
+    assert figure(t, "timely_identification", "department", "医保局") == (1, 1)
+    notes = sorted(item.note for item in t.items)
+    assert notes[0].endswith("用时15天") and notes[1].endswith("用时16天（超时）")
+
+
+def test_a_case_counts_in_the_month_it_was_included_not_discovered() -> None:
+    household = registered()
+    identified(household, date(2025, 3, 25), date(2025, 4, 3))
+    assert figure(tally([household], "2025-03", date(2025, 4, 30)), "timely_identification") == (0, 0)
+    assert figure(tally([household], "2025-04", date(2025, 4, 30)), "timely_identification") == (1, 1)
+    # not yet included on the evaluation day: not counted
+    assert figure(tally([household], "2025-04", date(2025, 4, 2)), "timely_identification") == (0, 0)
+
+
+# ------------------------------------------------------------------ 部门推送及时率
+
+
+DUTIES = parse_duties({"duty": [
+    {"number": "⑦", "departments": ["公安局", "网信办"], "rule": "monthly_by_day", "days": 5},
+    {"number": "②", "departments": ["医保局"], "rule": "every_ten_days"},
+    {"number": "①", "departments": ["应急管理局"], "rule": "within_days_of_event", "days": 7,
+     "risk_types": ["因自然灾害"]},
+]})
+
+
+def receipt(department: Department, period: str, received: date, *, urgent: bool = False,
+            batch: str | None = None) -> PushReceipt:
+    return PushReceipt(department, batch or f"{department}-{period}-{received}", Tier.COUNTY, period,
+                       received, at(received), urgent, 3, 1, 0, 1, 1)
+
+
+def test_a_push_due_on_the_5th_arriving_on_the_6th_is_one_day_late() -> None:
+    receipts = [
+        receipt(Department.PUBLIC_SECURITY, "2025-03", date(2025, 4, 6)),
+        # 网信办's March push never came; an urgent batch does not make up for it
+        receipt(Department.CYBERSPACE, "2025-03", date(2025, 4, 2), urgent=True),
+    ]
+    pushes = expected_pushes(DUTIES, receipts, month_period(2025, 4), date(2025, 4, 30))
+    monthly = {(p.duty.department, p.period): p for p in pushes if p.duty.number == "⑦"}
+    # March's pushes are due in April (by the 5th); April's are due in May: not in April
+    assert set(monthly) == {(Department.PUBLIC_SECURITY, "2025-03"), (Department.CYBERSPACE, "2025-03")}
+    late = monthly[(Department.PUBLIC_SECURITY, "2025-03")]
+    assert late.due_on == date(2025, 4, 5) and late.days_late == 1 and late.status == "迟报1天"
+    assert monthly[(Department.CYBERSPACE, "2025-03")].status == "漏报"
+
+    on_the_5th = expected_pushes(
+        DUTIES, [receipt(Department.PUBLIC_SECURITY, "2025-03", date(2025, 4, 5))],
+        month_period(2025, 4), date(2025, 4, 30))
+    assert next(p for p in on_the_5th if p.duty.department is Department.PUBLIC_SECURITY).on_time
+
+
+def test_push_timeliness_counts_every_due_window_and_event_alerts() -> None:
+    # 医保局: April's three 旬 pushes (due 10th, 20th, 30th): on time, late, missing.
+    receipts = [
+        receipt(Department.MEDICAL_INSURANCE, "2025-04上旬", date(2025, 4, 10)),
+        receipt(Department.MEDICAL_INSURANCE, "2025-04中旬", date(2025, 4, 23)),
+        receipt(Department.PUBLIC_SECURITY, "2025-03", date(2025, 4, 5)),
+        receipt(Department.CYBERSPACE, "2025-03", date(2025, 4, 1)),
+    ]
+    # 应急管理局: a disaster alert discovered 4-01 and received 4-08 (due within 7 days: 4-08).
+    flooded = registered()
+    flooded.raise_alert(
+        alert_id="YJ-1-1", channel=Channel.DEPARTMENT_ALERT, person_id_number=flooded.head.id_number,
+        risk_types=(RiskType.NATURAL_DISASTER,), department=Department.EMERGENCY, tier=Tier.COUNTY,
+        batch_id="YJ-1", disaster_kind=DisasterKind.FLOOD, occurred_on=date(2025, 4, 1),
+        by=DEPARTMENT, at=at(date(2025, 4, 8)), command_id="yj",
+    )
+    t = tally([flooded], "2025-04", date(2025, 4, 30), receipts=receipts, duties=DUTIES)
+    assert figure(t, "push_timeliness", "department", "医保局") == (1, 3)
+    assert figure(t, "push_timeliness", "department", "公安局") == (1, 1)
+    assert figure(t, "push_timeliness", "department", "网信办") == (1, 1)
+    assert figure(t, "push_timeliness", "department", "应急管理局") == (1, 1)
+    assert figure(t, "push_timeliness") == (4, 6)
+    # On 4-15 only the windows due by then count: 医保局 上旬 and the two monthly pushes.
+    early = tally([flooded], "2025-04", date(2025, 4, 15), receipts=receipts, duties=DUTIES)
+    assert figure(early, "push_timeliness") == (4, 4)
+
+
+# ------------------------------------------------------------------ 绿色通道补办率
+
+
+def green_channel_case(discovered: date, opened: date, steps_on: date | None) -> Household:
+    household = registered()
+    number = raise_alert(household, discovered, risk_types=(RiskType.NATURAL_DISASTER,),
+                         disaster_kind=DisasterKind.FLOOD).case_number
+    household.verify_at_home(number, Finding.RISK_CONFIRMED, **when(discovered + timedelta(1)))
+    household.open_green_channel(
+        number, SuddenHardship.NATURAL_DISASTER, studied_on=discovered + timedelta(1),
+        approved_on=opened, **when(opened, COUNTY))
+    if steps_on is not None:
+        household.conclude_village_deliberation(
+            number, Decision.PASSED, notice_from=opened, notice_to=steps_on - timedelta(2),
+            **when(steps_on - timedelta(1)))
+        household.complete_township_review(number, Decision.PASSED, **when(steps_on, TOWNSHIP))
+        household.decide_at_county(number, Decision.PASSED, category=Category.SUDDEN_SEVERE_HARDSHIP,
+                                   simplified=True, asset_comparison="", **when(steps_on, COUNTY))
+    return household
+
+
+def test_a_green_channel_case_completing_after_the_period() -> None:
+    late = green_channel_case(date(2025, 3, 18), date(2025, 3, 20), steps_on=date(2025, 4, 10))
+    never = green_channel_case(date(2025, 3, 18), date(2025, 3, 21), steps_on=None)
+    # evaluated at the end of March: neither has made up its steps
+    assert figure(tally([late, never], "2025-03", date(2025, 3, 31)),
+                  "green_channel_completion") == (0, 2)
+    # evaluated later, March's figure counts the case completed in April
+    assert figure(tally([late, never], "2025-03", date(2025, 4, 30)),
+                  "green_channel_completion") == (1, 2)
+    # the case belongs to March (opened then), never to April
+    assert figure(tally([late, never], "2025-04", date(2025, 4, 30)),
+                  "green_channel_completion") == (0, 0)
+
+
+# ------------------------------------------------------------------ 预警核实率
+
+
+def test_alert_verification_counts_department_alerts_received_in_the_period() -> None:
+    verified, waiting = registered(), registered()
+    identified(verified, date(2025, 5, 6), date(2025, 5, 20), department=Department.HOUSING)
+    raise_alert(waiting, date(2025, 5, 28), channel=Channel.DEPARTMENT_ALERT,
+                risk_types=(RiskType.OTHER,), department=Department.HOUSING, tier=Tier.PROVINCIAL,
+                batch_id="ZJ-P")
+    # the county tier repeats the provincial alert: a duplicate, not a second alert received
+    raise_alert(waiting, date(2025, 5, 29), channel=Channel.DEPARTMENT_ALERT,
+                risk_types=(RiskType.OTHER,), department=Department.HOUSING, tier=Tier.COUNTY,
+                batch_id="ZJ-C", period="2025-05")
+    self_declared = registered()
+    raise_alert(self_declared, date(2025, 5, 2))  # not a department alert
+
+    t = tally([verified, waiting, self_declared], "2025-05", date(2025, 5, 31))
+    assert figure(t, "alert_verification") == (1, 2)
+    assert figure(t, "alert_verification", "department", "住建局") == (1, 2)
+
+
+# ------------------------------------------------------------------ 走访覆盖率
+
+
+def test_visit_coverage_counts_household_months_due_at_the_start_of_each_month() -> None:
+    lifted = registered(HouseholdType.LIFTED_OUT, on=date(2025, 1, 10))  # January not due
+    lifted.record_visit(visit_id="V1", visitor="网格员", checks=all_checks(), **when(date(2025, 2, 14)))
+    ordinary = registered(on=date(2024, 12, 1))
+    identified(ordinary, date(2025, 2, 3), date(2025, 2, 17))  # monitored from March
+    ordinary.record_visit(visit_id="V2", visitor="网格员", checks=all_checks(), **when(date(2025, 3, 5)))
+    never_due = registered(on=date(2024, 12, 1))
+
+    t = tally([lifted, ordinary, never_due], "2025-Q1", date(2025, 3, 31),
+              detail=("visit_coverage", Area("county", COUNTY_NAME)))
+    # lifted: Feb ✓, Mar ✗; ordinary: Mar ✓
+    assert figure(t, "visit_coverage") == (2, 3)
+    notes = {item.key: item.note for item in t.items}
+    assert notes[lifted.code] == "未走访：2025-03"
+    # a month still running is not yet due
+    assert figure(tally([lifted, ordinary], "2025-Q1", date(2025, 3, 30)), "visit_coverage") == (1, 1)
+
+
+def test_a_failed_check_still_counts_as_a_visit() -> None:
+    lifted = registered(HouseholdType.LIFTED_OUT, on=date(2024, 12, 1))
+    lifted.record_visit(visit_id="V1", visitor="网格员", checks=all_checks(Check.HOUSING_SAFETY),
+                        **when(date(2025, 1, 14)))
+    assert figure(tally([lifted], "2025-01", date(2025, 1, 31)), "visit_coverage") == (1, 1)
+
+
+# ------------------------------------------------------------------ 帮扶措施落实率
+
+
+def test_measures_within_30_days_of_inclusion() -> None:
+    quick, slow = registered(), registered()
+    identified(quick, date(2025, 3, 1), date(2025, 3, 16))
+    identified(slow, date(2025, 3, 2), date(2025, 3, 17))
+    quick.assign_measure(measure_id="M1", measure_type=MeasureType.HEALTH, department=Department.HEALTH,
+                         responsible_person="王医生", **when(date(2025, 3, 18), TOWNSHIP))
+    quick.put_measure_in_place("M1", **when(date(2025, 4, 10), TOWNSHIP))
+
+    # On 4-10: quick has its measure (25 days); slow is within its 30 days: not yet counted.
+    assert figure(tally([quick, slow], "2025-03", date(2025, 4, 10)), "measures_in_place") == (1, 1)
+    # On 4-20 slow's 30 days (to 4-16) have passed without a measure.
+    assert figure(tally([quick, slow], "2025-03", date(2025, 4, 20)), "measures_in_place") == (1, 2)
+
+
+# ------------------------------------------------------------------ 医保参保资助覆盖率
+
+
+def test_medical_subsidy_covers_members_of_households_monitored_in_the_period() -> None:
+    household = registered()
+    identified(household, date(2025, 3, 1), date(2025, 3, 16))
+    ids = [m.id_number for m in household.current_members()]
+    for id_number in ids[:2]:
+        household.subsidise_medical_insurance(id_number, 2025, Decimal("380"),
+                                              **when(date(2025, 3, 20), TOWNSHIP))
+    not_monitored = registered()
+    t = tally([household, not_monitored], "2025", date(2025, 12, 31))
+    assert figure(t, "medical_subsidy") == (2, 3)
+    # before inclusion the household was not monitored: nothing due in February
+    assert figure(tally([household], "2025-02", date(2025, 12, 31)), "medical_subsidy") == (0, 0)
+
+
+# ------------------------------------------------------------------ 风险消除稳定率 and re-entries
+
+
+def eliminated_household(discovered: date) -> tuple[Household, date]:
+    household = registered()
+    number = include(household, discovered)
+    included_on = household.cases[number - 1].included_on
+    ready = help_until_eliminable(household, included_on)
+    eliminate(household, ready)
+    return household, household.cases[number - 1].eliminated_on
+
+
+def test_elimination_stability_and_re_entry() -> None:
+    stable, eliminated_on = eliminated_household(date(2023, 3, 1))
+    relapsed, relapsed_on = eliminated_household(date(2023, 3, 1))
+    assert eliminated_on == relapsed_on
+    again = relapsed_on + timedelta(days=100)
+    identified(relapsed, again, again + timedelta(days=10))
+
+    anniversary_quarter = f"{eliminated_on.year + 1}-Q{(eliminated_on.month - 1) // 3 + 1}"
+    t = tally([stable, relapsed], anniversary_quarter, date(2030, 1, 1))
+    assert figure(t, "elimination_stability") == (1, 2)
+    # the relapse is a re-entry in the period it was included, with the household's 3 people
+    period = month_period(again.year, (again + timedelta(days=10)).month)
+    t = tally([stable, relapsed], period.label, date(2030, 1, 1))
+    assert figure(t, "re_entries") == (1, 0)
+    assert figure(t, "fell_into_poverty") == (3, 0)
+
+
+# ------------------------------------------------------------------ 会商召开情况
+
+
+def meeting(day: date) -> Meeting:
+    return Meeting("consultation", f"HS-{day}", day, None, (Department.RURAL_REVITALISATION,),
+                   ("月度研判",), (), ())
+
+
+def test_months_without_a_consultation_show_up() -> None:
+    meetings = [meeting(date(2025, 1, 20)), meeting(date(2025, 3, 3)), meeting(date(2025, 3, 25))]
+    t = tally([], "2025-Q1", date(2025, 3, 31), meetings=meetings,
+              detail=("consultations", Area("county", COUNTY_NAME)))
+    assert figure(t, "consultations") == (2, 3)
+    assert [i.key for i in t.items if not i.numerator] == ["2025-02"]
+    # mid-month without a meeting yet: the month is not counted against the county
+    assert figure(tally([], "2025-Q1", date(2025, 2, 10), meetings=meetings), "consultations") == (1, 1)
+
+
+def test_periods_parse_and_refuse() -> None:
+    assert quarter_period(2025, 2).start == date(2025, 4, 1)
+    assert parse_period("2025-Q4").end == date(2025, 12, 31)
+    assert [m.label for m in parse_period("2025-Q1").months()] == ["2025-01", "2025-02", "2025-03"]
+    for bad in ("2025-13", "25", "2025-Q5", "", "1999"):
+        try:
+            parse_period(bad)
+        except Exception as error:
+            assert getattr(error, "code", None) == "PERIOD_INVALID"
+        else:
+            raise AssertionError(bad)
+
+
+def test_tally_is_the_same_whatever_the_order_of_households() -> None:
+    households = [registered(), registered(HouseholdType.LIFTED_OUT, on=date(2024, 12, 1))]
+    identified(households[0], date(2025, 3, 1), date(2025, 3, 16))
+    a = tally(households, "2025", date(2025, 12, 31))
+    b = tally(list(reversed(households)), "2025", date(2025, 12, 31))
+    assert {k: (f.numerator, f.denominator) for k, f in a.figures.items()} == {
+        k: (f.numerator, f.denominator) for k, f in b.figures.items()}

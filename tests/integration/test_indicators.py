@@ -1,0 +1,220 @@
+"""Indicators as recorded, on both back ends: current figures from the read models equal the
+log's as of the same position; figures as of a past time never change after corrections and
+late records; `verify` finds a result the log no longer supports."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from uuid import UUID
+
+import pytest
+
+from application.indicators import Indicators, Scope, end_of_day, result_json
+from domain.codes import (
+    Category,
+    Channel,
+    Check,
+    Decision,
+    Department,
+    Finding,
+    HouseholdType,
+    Relation,
+    RiskType,
+    Tier,
+)
+from domain.errors import DomainError
+from domain.indicators import Area
+from domain.values import MemberDetails
+from projections.runner import Projections
+from tests.builders import COUNTY, TOWNSHIP, VILLAGE, id_number, registration
+
+ON_TIME, LATE, POOR = "130630101001", "130630101002", "130630101003"
+YEAR_END = end_of_day(date(2025, 12, 31))
+ALL_PASSED = dict.fromkeys(Check, True)
+
+
+def moment(day: date, hour: int = 2) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+def identified(app, clock, code: str, discovered: date, county_on: date, department=None) -> None:
+    """A case walked through the four steps, each recorded on the day it happened."""
+    clock.now = moment(discovered)
+    extra = {"department": department, "tier": Tier.COUNTY, "batch_id": "B-1"} if department else {}
+    channel = Channel.DEPARTMENT_ALERT if department else Channel.SELF_DECLARATION
+    head = app.household(code).head.id_number
+    app.raise_alert(code, alert_id=f"{code}-A", channel=channel, person_id_number=head,
+                    risk_types=[RiskType.ILLNESS], occurred_on=discovered, by=VILLAGE, **extra)
+    clock.now = moment(county_on)
+    app.verify_at_home(code, case_number=1, finding=Finding.RISK_CONFIRMED,
+                       occurred_on=discovered.replace(day=discovered.day + 1), by=VILLAGE)
+    app.conclude_village_deliberation(code, case_number=1, decision=Decision.PASSED,
+                                      notice_from=discovered.replace(day=discovered.day + 2),
+                                      notice_to=discovered.replace(day=discovered.day + 7),
+                                      occurred_on=discovered.replace(day=discovered.day + 8), by=VILLAGE)
+    app.complete_township_review(code, case_number=1, decision=Decision.PASSED,
+                                 occurred_on=discovered.replace(day=discovered.day + 9), by=TOWNSHIP)
+    app.decide_at_county(code, case_number=1, decision=Decision.PASSED,
+                         category=Category.EDGE_OF_POVERTY, simplified=True,
+                         occurred_on=county_on, by=COUNTY)
+
+
+@pytest.fixture
+def county(make_app, clock):
+    """Two cases included in March 2025 (15 and 16 days), a 脱贫户 visited in two months, a
+    consultation and two department pushes; the clock then stands in January 2026."""
+    app = make_app()
+    clock.now = moment(date(2025, 1, 1))
+    app.register_household(**registration(ON_TIME), command_id="r1")
+    app.register_household(**{**registration(LATE), "members": _family("2")}, command_id="r2")
+    app.register_household(**{**registration(POOR, HouseholdType.LIFTED_OUT), "members": _family("3")},
+                           command_id="r3")
+    identified(app, clock, ON_TIME, date(2025, 3, 1), date(2025, 3, 16),
+               department=Department.MEDICAL_INSURANCE)
+    identified(app, clock, LATE, date(2025, 3, 1), date(2025, 3, 17))
+    for month in (1, 2):
+        clock.now = moment(date(2025, month, 20))
+        app.record_visit(POOR, visit_id=f"V{month}", visitor="网格员", checks=ALL_PASSED,
+                         occurred_on=date(2025, month, 20), by=VILLAGE)
+    clock.now = moment(date(2025, 4, 5))
+    app.receive_push(Department.PUBLIC_SECURITY, batch_id="GA-2025-03", tier=Tier.COUNTY,
+                     period="2025-03", rows=0, by=COUNTY)
+    clock.now = moment(date(2025, 4, 6))
+    app.receive_push(Department.CYBERSPACE, batch_id="WX-2025-03", tier=Tier.COUNTY,
+                     period="2025-03", rows=2, by=COUNTY)
+    clock.now = moment(date(2025, 3, 28))
+    app.hold_consultation(meeting_id="HS-2025-03", departments_present=[Department.RURAL_REVITALISATION],
+                          topics=["三月研判"], decisions=["纳入两户"], households_discussed=[ON_TIME, LATE],
+                          occurred_on=date(2025, 3, 28), by=COUNTY)
+    clock.now = moment(date(2026, 1, 10))
+    return app
+
+
+def _family(serial: str) -> list[MemberDetails]:
+    n = int(serial) * 10
+    return [MemberDetails(f"户主{serial}", id_number(date(1966, 1, 1), n + 1), Relation.HEAD),
+            MemberDetails(f"配偶{serial}", id_number(date(1968, 1, 1), n + 2), Relation.SPOUSE)]
+
+
+def figures(result) -> dict[tuple[str, str, str], tuple[int, int]]:
+    return {(f.indicator.code, f.area.level, f.area.name): (f.numerator, f.denominator)
+            for f in result.figures}
+
+
+def test_current_figures_equal_the_log_as_of_the_read_models_position(county):
+    with Projections(county) as projections:
+        projections.catch_up()
+        indicators = Indicators(county, projections.store)
+        current = indicators.compute("2025")
+        assert current.source == "read_models" and current.position == county.max_position()
+        again = indicators.compute("2025", as_of=current.as_of, position=current.position)
+        assert again.source == "log"
+        assert again.digest == current.digest
+        assert figures(again) == figures(current)
+
+    got = figures(current)
+    assert got[("timely_identification", "county", "全县")] == (1, 2)
+    assert got[("timely_identification", "department", "医保局")] == (1, 1)
+    # 公安局 and 网信办 owe twelve monthly pushes due in 2025 (by the 5th of each month); only
+    # March's came: 公安局's on the 5th of April (on time), 网信办's on the 6th (one day late)
+    assert got[("push_timeliness", "department", "公安局")] == (1, 12)
+    assert got[("push_timeliness", "department", "网信办")] == (0, 12)
+    assert got[("consultations", "county", "全县")] == (1, 12)
+    # visits due: the 脱贫户 every month of 2025 (registered on 1 January), the two monitoring
+    # objects from April (monitored at the start of the month): 12 + 9 + 9; two were made
+    assert got[("visit_coverage", "township", "银坊镇")] == (2, 30)
+
+
+def test_as_of_figures_do_not_move_after_corrections_and_late_records(county, clock):
+    indicators = Indicators(county)
+    published = indicators.compute("2025", as_of=YEAR_END)
+    assert figures(published)[("timely_identification", "county", "全县")] == (1, 2)
+
+    # After the year closed: the late case's discovery date was wrong (15 days after all),
+    # and a December visit is recorded late.
+    clock.now = moment(date(2026, 2, 10))
+    county.correct(LATE, corrects_version=2, changes={"discovered_on": "2025-03-02"},
+                   reason="发现日期录入错误", occurred_on=date(2026, 2, 10), by=COUNTY)
+    county.record_visit(POOR, visit_id="V12", visitor="网格员", checks=ALL_PASSED,
+                        occurred_on=date(2025, 12, 10), by=VILLAGE)
+
+    now = figures(indicators.compute("2025", from_log=True))
+    assert now[("timely_identification", "county", "全县")] == (2, 2)
+    assert now[("visit_coverage", "county", "全县")] == (3, 30)
+
+    again = indicators.compute("2025", as_of=YEAR_END, position=published.position)
+    assert again.digest == published.digest
+    assert figures(again) == figures(published)
+    # as of the same time, whatever position the log has reached since
+    # as of the same time from the log's end now: the same figures (the digest names the
+    # position it read up to, so it differs)
+    later = indicators.compute("2025", as_of=YEAR_END)
+    assert later.position > published.position and later.digest != published.digest
+    assert figures(later) == figures(published)
+
+    check = indicators.verify(result_json(published))
+    assert check.matches, check.differences
+
+
+def test_verify_finds_a_result_the_log_no_longer_supports(county, settings):
+    indicators = Indicators(county)
+    published = result_json(indicators.compute("2025", as_of=YEAR_END))
+    assert indicators.verify(published).matches
+
+    # A published figure edited by hand
+    edited = {**published, "figures": [dict(f) for f in published["figures"]]}
+    edited["figures"][0]["numerator"] += 1
+    check = indicators.verify(edited)
+    assert not check.matches
+    assert any("分子" in d for d in check.differences)
+
+    # The log altered behind the application's back: the late case's county decision deleted
+    late = county.household(LATE)
+    position = county.position_of(late.id, late.version)
+    _delete_event(county, settings, position)
+    check = indicators.verify(published)
+    assert not check.matches
+    assert any("输入摘要不符" in d for d in check.differences)
+    assert any("识别认定时限达标率" in d for d in check.differences)
+
+
+def _delete_event(app, settings, position: int) -> None:
+    recorder = app.recorder
+    with recorder.datastore.transaction(commit=True) as cursor:
+        if settings.backend == "sqlite":
+            cursor.execute(f"DELETE FROM {recorder.events_table_name} WHERE rowid = ?", (position,))
+        else:
+            cursor.execute(
+                f'DELETE FROM "{recorder.datastore.schema}".{recorder.events_table_name} '
+                "WHERE notification_id = %s", (position,))
+
+
+def test_scopes_and_drill_down(county):
+    indicators = Indicators(county)
+    township = indicators.compute("2025-03", scope=Scope("township", "银坊镇"), as_of=YEAR_END)
+    assert {f.area.level for f in township.figures} == {"township"}
+    department = indicators.compute("2025-04", scope=Scope("department", "网信办"), as_of=YEAR_END)
+    assert {(f.indicator.code, f.numerator, f.denominator) for f in department.figures} == {
+        ("push_timeliness", 0, 1)}
+    assert [p.status for p in department.pushes] == ["迟报1天"]
+
+    drill = indicators.compute("2025", as_of=YEAR_END,
+                               detail=("识别认定时限达标率", Area("county", "全县")))
+    assert sorted((i.key, i.numerator) for i in drill.items) == [(f"{ON_TIME}#1", 1), (f"{LATE}#1", 0)]
+
+
+def test_governance_commands_refuse_bad_input_and_repeat_idempotently(county):
+    with pytest.raises(DomainError) as error:
+        county.receive_push(Department.CYBERSPACE, batch_id="X", period="2025-3", rows=1, tier=None,
+                            by=COUNTY)
+    assert error.value.code == "PUSH_PERIOD_INVALID"
+    first = county.receive_push(Department.CYBERSPACE, batch_id="WX-2025-04", period="2025-04", rows=1,
+                                tier=None, by=COUNTY, command_id="push-1")
+    again = county.receive_push(Department.CYBERSPACE, batch_id="WX-2025-04", period="2025-04", rows=1,
+                                tier=None, by=COUNTY, command_id="push-1")
+    assert again.repeated and again.version == first.version
+    with pytest.raises(DomainError) as error:
+        county.hold_consultation(meeting_id="HS-2025-03", departments_present=[Department.HEALTH],
+                                 topics=["x"], decisions=[], occurred_on=date(2025, 4, 1), by=COUNTY)
+    assert error.value.code == "MEETING_ID_TAKEN"
+    assert isinstance(county.governance().id, UUID)
