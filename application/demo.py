@@ -37,6 +37,7 @@ from typing import Any
 from application.access import User
 from application.app import SYSTEM, CaseFiles
 from application.users import UserExists, Users
+from domain.cadences import windows
 from domain.codes import (
     NO_WORKING_CAPACITY,
     Category,
@@ -62,8 +63,10 @@ from domain.codes import (
     SuddenHardship,
     Tier,
 )
+from domain.governance import Governance, PushLedger
 from domain.household import Household
 from domain.identity import check_digit
+from domain.periods import month_period
 from domain.policy import IncomeLinePolicy
 from domain.rules import (
     CHINA_TIME,
@@ -71,6 +74,7 @@ from domain.rules import (
     RELIEF_CAUSES,
     add_months,
     elimination_blockers,
+    local_date,
     simplified_approval_blockers,
 )
 from domain.values import Actor, Case, Member, MemberDetails
@@ -1488,6 +1492,7 @@ class DemoSummary:
     re_entries: int = 0
     saved_households: int = 0
     saved_events: int = 0
+    governance_events: int = 0  # push receipts and meetings recorded by this load
     events_by_type: dict[str, int] = field(default_factory=dict)
 
     def add(self, household: Household) -> None:
@@ -1544,7 +1549,88 @@ def load_demo(
         _save_batch(app, pending, summary)
         if progress is not None:
             progress(summary.households, households)
+    summary.governance_events = _ensure_governance(app, year, seed)
+    summary.saved_events += summary.governance_events
     return summary
+
+
+def _ensure_governance(app: CaseFiles, year: int, seed: int) -> int:
+    """The departments' push receipts and the county's meetings for the demo year, unless
+    recorded already; returns the events recorded.
+
+    Each scheduled push of the cadence table is received on time (most), late by one to six
+    days (about one in ten) or not at all (about one in twenty); pushes due after the year are
+    left out. A consultation is held every month but one, a dispatch meeting after each of the
+    first three quarters. Recorded at the simulated receipt and meeting times.
+    """
+    from application.indicators import Cadences  # the cadence table in force
+
+    rng = Random(f"{seed}-{year}-governance")
+    last_day = date(year, 12, 31)
+    saved: list[Any] = []
+    receipts: dict[Department, list[tuple[datetime, str, Any]]] = {}
+    for duty in Cadences.load().duties:
+        if not duty.scheduled:
+            continue
+        for month in range(1, 13):
+            for push_period, due in windows(duty, month_period(year, month)):
+                roll = rng.random()
+                if roll < 0.05:
+                    continue  # 漏报
+                received = (due + timedelta(days=rng.randint(1, 6)) if roll < 0.15
+                            else due - timedelta(days=rng.randint(0, 2)))
+                if received > last_day:
+                    continue
+                moment = datetime(received.year, received.month, received.day, 9, tzinfo=CHINA_TIME)
+                moment = (moment + timedelta(minutes=rng.randint(0, 480))).astimezone(UTC)
+                receipts.setdefault(duty.department, []).append(
+                    (moment, push_period, rng.randint(0, 12)))
+    for department, pushes in receipts.items():
+        if app.push_ledger(department) is not None:
+            continue  # loaded before
+        pushes.sort()
+        first_at = pushes[0][0]
+        ledger = PushLedger.start(department, occurred_on=local_date(first_at), by=SYSTEM, at=first_at)
+        slug = _DEPARTMENT_USERS[department].upper()
+        for moment, push_period, rows in pushes:
+            ledger.receive(batch_id=f"{slug}-C-{push_period}", tier=Tier.COUNTY, period=push_period,
+                           rows=rows, by=DEPARTMENT_ACTORS[department], at=moment,
+                           command_id=f"demo-{year}-{seed}-push-{slug}-{push_period}")
+        saved.append(ledger)
+    if app.governance() is None:
+        saved.append(_demo_meetings(rng, year, seed))
+    events = sum(len(aggregate.pending_events) for aggregate in saved)
+    if saved:
+        app.save(*saved)
+    return events
+
+
+def _demo_meetings(rng: Random, year: int, seed: int) -> Governance:
+    skipped = rng.randint(2, 11)  # one month without a consultation
+    start = datetime(year, 1, 2, 9, tzinfo=CHINA_TIME).astimezone(UTC)
+    governance = Governance.start(occurred_on=date(year, 1, 2), by=SYSTEM, at=start)
+    departments = [d for d in Department if d is not Department.RURAL_REVITALISATION]
+    meetings: list[tuple[date, str | None]] = [
+        (date(year, month, rng.randint(20, 28)), None) for month in range(1, 13) if month != skipped
+    ]
+    meetings += [(date(year, 3 * quarter + 1, rng.randint(8, 15)), f"{year}-Q{quarter}")
+                 for quarter in (1, 2, 3)]
+    for held_on, quarter in sorted(meetings):
+        at = datetime(held_on.year, held_on.month, held_on.day, 16, tzinfo=CHINA_TIME).astimezone(UTC)
+        present = [Department.RURAL_REVITALISATION, *rng.sample(departments, rng.randint(5, 9))]
+        common = {"departments_present": present, "occurred_on": held_on, "by": COUNTY_ACTORS[0],
+                  "at": at}
+        if quarter is None:
+            governance.hold_consultation(
+                meeting_id=f"HS-{held_on:%Y-%m}", topics=["本月预警核实与识别认定进展", "帮扶措施落实研判"],
+                decisions=["审定本月识别认定结果", "逾期案件督促办结"], **common,
+                command_id=f"demo-{year}-{seed}-consultation-{held_on:%m}")
+        else:
+            governance.hold_dispatch_meeting(
+                meeting_id=f"DD-{quarter}", quarter=quarter, topics=["季度工作调度", "问题整改"],
+                decisions=["通报推送迟报漏报部门", "限期整改"], **common,
+                command_id=f"demo-{year}-{seed}-dispatch-{quarter}")
+    return governance
 
 
 def _registered(app: CaseFiles, household: Household) -> bool:

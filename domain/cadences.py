@@ -150,7 +150,7 @@ def duty_for_period(duties: Iterable[Duty], department: Department, period: str)
     return None
 
 
-def _windows(duty: Duty, month: Period) -> Iterator[tuple[str, date]]:
+def windows(duty: Duty, month: Period) -> Iterator[tuple[str, date]]:
     """(push period, due date) of each window of ``month`` under a scheduled duty."""
     for suffix, _first, last in _PARTS[duty.rule]:
         if duty.rule == "monthly_by_day":
@@ -179,7 +179,7 @@ def expected_pushes(
         for month in months:
             if duty.months and month.start.month not in duty.months:
                 continue
-            for push_period, due in _windows(duty, month):
+            for push_period, due in windows(duty, month):
                 if due not in period or due > today:
                     continue
                 receipt = first.get((duty.department, push_period))

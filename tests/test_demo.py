@@ -290,7 +290,8 @@ def test_loading_300_households_matches_what_the_app_reads_back(app) -> None:
     # The income lines: recorded before the demo's facts, in force on their days.
     assert app.income_line_on(date(2024, 6, 1)) == Decimal(8000)
     assert app.income_line_on(date(2025, 6, 1)) == Decimal(8300)
-    assert app.max_position() == summary.events + 3  # policy started + two lines
+    # policy started + two lines, then the push ledgers and meetings
+    assert app.max_position() == summary.events + 3 + summary.governance_events
     assert app.income_line_on(date(2025, 1, 1), as_of=datetime(2025, 1, 1, tzinfo=UTC)) == 8300
 
 
@@ -320,3 +321,18 @@ def test_loading_another_seed_over_a_demo_is_refused(app) -> None:
     load_demo(app, 20, seed=1)
     with pytest.raises(DemoConflict):
         load_demo(app, 20, seed=2)
+
+
+def test_the_demo_county_has_push_receipts_and_meetings_to_judge(app) -> None:
+    """Every scheduled push of the year is on time, late or missing somewhere in the demo, and
+    one month went without a consultation."""
+    from application.indicators import Indicators
+
+    load_demo(app, 20)
+    result = Indicators(app).compute("2025", as_of=datetime(2026, 1, 1, tzinfo=UTC))
+    statuses = {push.status[:2] for push in result.pushes}
+    assert statuses == {"按时", "迟报", "漏报"}
+    consultations = result.figure("consultations")
+    assert (consultations.numerator, consultations.denominator) == (11, 12)
+    governance = app.governance()
+    assert sum(m.kind == "dispatch" for m in governance.meetings.values()) == 3
