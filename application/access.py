@@ -56,6 +56,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "correct": COUNTY_AND_TOWNSHIP,
     "set_income_line": frozenset({COUNTY}),
     "push_alerts": frozenset({COUNTY, DEPARTMENT}),
+    "hold_consultation": frozenset({COUNTY}),
+    "hold_dispatch_meeting": frozenset({COUNTY}),
 }
 
 #: The roles that may use each kind of read.
@@ -66,6 +68,10 @@ READ_ROLES: dict[str, frozenset[Role]] = {
     "pushes": frozenset({COUNTY, TOWNSHIP, VILLAGE, DEPARTMENT, AUDITOR, ASSESSMENT}),
     # the income line and other county policy
     "policy": frozenset({COUNTY, TOWNSHIP, VILLAGE, AUDITOR, ASSESSMENT}),
+    # indicators, push compliance, meetings and reports (a township or a department sees its own)
+    "indicators": frozenset({COUNTY, TOWNSHIP, DEPARTMENT, AUDITOR, ASSESSMENT}),
+    # the quarterly dispatch report ranks every township and department
+    "rankings": frozenset({COUNTY, AUDITOR, ASSESSMENT}),
 }
 
 #: Roles that see identity numbers in full; the others see them masked (domain.md §2).

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import groupby, takewhile
@@ -105,6 +105,7 @@ class IndicatorResult:
     items: list[Item] = field(default_factory=list)
     pushes: list[ExpectedPush] = field(default_factory=list)
     urgent: list[PushReceipt] = field(default_factory=list)
+    meetings: list[Meeting] = field(default_factory=list)  # held in the period
     version: int = INDICATORS_VERSION
 
     def figure(self, code: str, level: str = "county", name: str = COUNTY) -> Figure | None:
@@ -137,11 +138,12 @@ class Indicators:
     def compute(
         self, period: Period | str, *, scope: Scope | None = None, as_of: datetime | None = None,
         position: int | None = None, detail: tuple[str, Area] | None = None,
-        from_log: bool = False,
+        from_log: bool = False, also: Iterable[Callable[[HouseholdFacts], None]] = (),
     ) -> IndicatorResult:
         """The figures for ``period``: current (``as_of`` None: the read models, as of now) or
         as the log stood at ``as_of`` (and ``position``, default the log's end now).
-        ``detail``: (indicator, area) whose cases to list."""
+        ``detail``: (indicator, area) whose cases to list; ``also``: more readers of each
+        household's facts (a report's lists), fed in the same pass."""
         period = parse_period(period) if isinstance(period, str) else period
         scope = scope or Scope()
         if detail is not None:
@@ -162,11 +164,12 @@ class Indicators:
                 raise InvalidValue("POSITION_UNKNOWN", f"日志位置 {position} 超出日志末尾 {end}", "position")
             stream = self._facts_from_log(position, moment)
             source = "log"
-        return self._tally(period, scope, moment, position, source, stream, detail)
+        return self._tally(period, scope, moment, position, source, stream, detail, list(also))
 
     def _tally(
         self, period: Period, scope: Scope, moment: datetime, position: int, source: str,
         stream: Iterator[Any], detail: tuple[str, Area] | None,
+        also: list[Callable[[HouseholdFacts], None]],
     ) -> IndicatorResult:
         today = local_date(moment)
         tally = Tally(period, today, self.county, self.cadences.duties, detail)
@@ -177,6 +180,8 @@ class Indicators:
         for encoded, facts in stream:
             digest.update(encoded + b"\n")
             tally.add_household(facts)
+            for reader in also:
+                reader(facts)
         receipts, meetings = self._governance(position, moment)
         digest.update(_FACTS_ENCODER.encode(sorted(receipts, key=_receipt_key)) + b"\n")
         digest.update(_FACTS_ENCODER.encode(sorted(meetings, key=lambda m: m.meeting_id)) + b"\n")
@@ -194,6 +199,8 @@ class Indicators:
             source=source, digest=f"sha256:{digest.hexdigest()}",
             cadences_digest=self.cadences.digest, figures=figures, detail=detail,
             items=tally.items, pushes=pushes, urgent=sorted(urgent, key=_receipt_key),
+            meetings=sorted((m for m in meetings if m.held_on in period and m.held_on <= today),
+                            key=lambda m: m.held_on),
         )
 
     # ------------------------------------------------------------------ verifying

@@ -29,11 +29,14 @@ class Settings:
     #: Households kept in memory between commands (0: none).
     aggregate_cache_size: int = 5000
     postgres_pool_size: int = 5
+    #: The department push cadence table (None: the one shipped, application/cadences.toml).
+    cadences_path: Path | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
         """Settings from ``FANGPIN_*`` variables (``FANGPIN_DATABASE_URL``, ``FANGPIN_SQLITE_PATH``,
-        ``FANGPIN_POSTGRES_SCHEMA``, ``FANGPIN_SNAPSHOT_INTERVAL``, ``FANGPIN_CACHE_SIZE``)."""
+        ``FANGPIN_POSTGRES_SCHEMA``, ``FANGPIN_SNAPSHOT_INTERVAL``, ``FANGPIN_CACHE_SIZE``,
+        ``FANGPIN_CADENCES``)."""
         settings = cls(database_url=environ.get("FANGPIN_DATABASE_URL") or None)
         if environ.get("FANGPIN_SQLITE_PATH"):
             settings = replace(settings, sqlite_path=Path(environ["FANGPIN_SQLITE_PATH"]))
@@ -41,6 +44,8 @@ class Settings:
             settings = replace(settings, postgres_schema=environ["FANGPIN_POSTGRES_SCHEMA"])
         if environ.get("FANGPIN_SNAPSHOT_INTERVAL"):
             settings = replace(settings, snapshot_interval=int(environ["FANGPIN_SNAPSHOT_INTERVAL"]))
+        if environ.get("FANGPIN_CADENCES"):
+            settings = replace(settings, cadences_path=Path(environ["FANGPIN_CADENCES"]))
         if environ.get("FANGPIN_CACHE_SIZE"):
             settings = replace(settings, aggregate_cache_size=int(environ["FANGPIN_CACHE_SIZE"]))
         return settings

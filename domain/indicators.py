@@ -246,7 +246,7 @@ class Indicator:
     @property
     def formula(self) -> str:
         doc = (self.rule.__doc__ if self.rule else _NON_HOUSEHOLD_DOCS[self.code]) or ""
-        return " ".join(doc.split())
+        return "".join(line.strip() for line in doc.splitlines())
 
 
 def _item(h: HouseholdFacts, key: str, n: int, d: int, note: str,

@@ -25,10 +25,12 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from application.app import CaseFiles
+from application.indicators import Cadences, Indicators
 from application.settings import Settings
 from application.users import Users
 from interfaces.http.auth import PUBLIC_PATHS, TokenAuthentication, role_guard
 from interfaces.http.commands import COMMAND_HANDLERS
+from interfaces.http.indicators import HANDLERS as INDICATOR_HANDLERS
 from interfaces.http.problems import EXCEPTION_HANDLERS
 from interfaces.http.pushes import push_alerts
 from interfaces.http.queries import QUERY_HANDLERS
@@ -104,9 +106,11 @@ class Services:
             projections.catch_up()
             projections.follow()
         self.case_files, self.projections = case_files, projections
+        indicators = Indicators(case_files, projections.store,
+                                Cadences.load(self.settings.cadences_path))
         state.update({"settings": self.settings, "case_files": case_files,
                       "projections": projections, "read_models": ReadModels(projections.store),
-                      "users": users})
+                      "users": users, "indicators": indicators})
 
     def close(self) -> None:
         if self.projections is not None:
@@ -148,7 +152,7 @@ def create_app(
                                      description="`fangpin users add` 发放的令牌"),
         }),
         security=[{"bearer": []}],
-        tags=[Tag(name="命令"), Tag(name="部门推送"), Tag(name="查询")],
+        tags=[Tag(name="命令"), Tag(name="部门推送"), Tag(name="查询"), Tag(name="考核")],
         use_handler_docstrings=False,
     )
     return Litestar(
@@ -158,7 +162,7 @@ def create_app(
             Router("/", route_handlers=[
                 _options("/api/households", "GET, OPTIONS, POST"),
                 _options("/api/pushes", "GET, OPTIONS, POST"),
-                *COMMAND_HANDLERS, push_alerts, *QUERY_HANDLERS, health, index,
+                *COMMAND_HANDLERS, push_alerts, *QUERY_HANDLERS, *INDICATOR_HANDLERS, health, index,
             ]),
             create_static_files_router("/static/swagger", directories=[SWAGGER_ASSETS],
                                        name="swagger-assets"),

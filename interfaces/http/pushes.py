@@ -1,5 +1,9 @@
 """Department pushes (部门筛查预警): a batch of alerts, answered row by row.
 
+The batch itself is recorded on the department's push ledger when it is received (its period,
+tier, urgency and counts): push timeliness is judged on that receipt, so a batch with no rows
+(a zero report, 零报告) still counts as the period's push.
+
 Each row becomes one alert on the household of the person it names, with a command id made of
 the department, the batch id and the row number: sending the batch again finds those ids in the
 households and records nothing twice (each row answers as it did the first time). A row that
@@ -18,6 +22,7 @@ from application.access import AccessDenied, User
 from application.app import CaseFiles
 from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Role
 from domain.errors import DomainError, InvalidValue, NotFound
+from domain.governance import month_of_push_period
 from domain.household import AlertOutcome
 from domain.identity import validate_id_number
 from interfaces.http import schemas as s
@@ -53,13 +58,21 @@ def push_alerts(request: Request, data: JSONBody[s.DepartmentPush]) -> s.PushAns
             ))
     counts = {name: sum(1 for a in answers if a.result == name)
               for name in ("新案件", "并入案件", "重复", "拒收")}
-    positions = [a.position for a in answers if a.position]
+    receipt = retrying(lambda: app.receive_push(
+        department, batch_id=data.batch_id, tier=data.tier, period=data.period, urgent=data.urgent,
+        rows=len(answers), new_cases=counts["新案件"], joined=counts["并入案件"],
+        duplicates=counts["重复"], rejected=counts["拒收"], by=user.actor,
+        command_id=f"push:{department}:{data.batch_id}"))
+    ledger = app.push_ledger(department)
+    first = ledger.receipts.get(data.batch_id) if ledger else None
+    positions = [a.position for a in answers if a.position] + [receipt.position]
     return s.PushAnswer(
         batch_id=data.batch_id, department=department, tier=data.tier, period=data.period,
         received=len(answers), recorded=len(answers) - counts["拒收"], new_cases=counts["新案件"],
         joined_cases=counts["并入案件"], duplicates=counts["重复"], rejected=counts["拒收"],
         repeated=sum(1 for a in answers if a.repeated), position=max(positions, default=0),
-        rows=answers,
+        rows=answers, urgent=first.urgent if first else data.urgent,
+        received_on=first.received_on if first else None,
     )
 
 
@@ -90,7 +103,7 @@ def _record(
         "person_id_number": person,
         "risk_types": _codes(RiskType, row.risk_types, "risk_types"),
         "description": row.description,
-        "period": push.period,
+        "period": month_of_push_period(push.period),
         "department": department,
         "tier": push.tier,
         "batch_id": push.batch_id,

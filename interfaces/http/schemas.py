@@ -338,8 +338,12 @@ class DepartmentPush(Body, kw_only=True):
         Department | None, Meta(description="推送部门；部门用户可省略（即本部门）")
     ] = None
     tier: Tier
-    period: Annotated[str, Meta(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="推送期 YYYY-MM")]
-    rows: Annotated[list[PushRow], Meta(min_length=1, max_length=5000)]
+    period: Annotated[str, Meta(
+        pattern=r"^\d{4}-(0[1-9]|1[0-2])(上旬|中旬|下旬|上半月|下半月)?$",
+        description="推送期次：月份 2025-03，或旬、半月 2025-03上旬 / 2025-03下半月（按推送频次表）")]
+    urgent: Annotated[bool, Meta(description="紧急推送（频次表之外，另行统计）")] = False
+    rows: Annotated[list[PushRow], Meta(
+        max_length=5000, description="预警明细；本期无预警时为空（零报告），仍计为按期推送")]
 
 
 class PushRowAnswer(Struct):
@@ -370,6 +374,152 @@ class PushAnswer(Struct):
     repeated: int
     position: int
     rows: list[PushRowAnswer]
+    urgent: bool = False
+    received_on: Annotated[date | None, Meta(description="本批次的接收日期（首次推送之日）")] = None
+
+
+# ---------------------------------------------------------------------- indicators
+
+
+class ScopeOut(Struct):
+    level: Annotated[str, Meta(pattern="^(county|township|department)$",
+                               description="county / township / department")]
+    name: Annotated[str, Meta(max_length=100)]
+
+
+class FigureOut(Struct):
+    indicator: Annotated[str, Meta(max_length=40, description="指标名称")]
+    code: str
+    level: str
+    area: str
+    numerator: int
+    denominator: int | None
+    rate: float | None
+    kind: Annotated[str, Meta(description="rate（比率）或 count（计数）")]
+
+
+class ItemOut(Struct):
+    key: str
+    township: str | None
+    village: str | None
+    department: str | None
+    numerator: int
+    denominator: int
+    note: str
+
+
+class DetailOut(Struct):
+    indicator: str
+    level: str
+    area: str
+    items: list[ItemOut]
+
+
+class IndicatorResultOut(Struct):
+    """Figures as recorded at ``as_of`` (log ``position``); ``digest`` covers their inputs."""
+
+    period: str
+    scope: ScopeOut
+    as_of: datetime
+    position: int
+    evaluated_on: date
+    source: Annotated[str, Meta(description="read_models（当前）或 log（按日志复算）")]
+    version: int
+    cadences_digest: str
+    digest: str
+    figures: list[FigureOut]
+    formulas: dict[str, str]
+    detail: DetailOut | None = None
+
+
+class PublishedFigure(Struct):
+    indicator: Annotated[str, Meta(max_length=40)]
+    level: Annotated[str, Meta(max_length=20)]
+    area: Annotated[str, Meta(max_length=100)]
+    numerator: int
+    denominator: int | None = None
+
+
+class PublishedResult(Struct, kw_only=True):
+    """A result as ``GET /api/indicators`` published it (other fields are ignored)."""
+
+    period: Annotated[str, Meta(max_length=20)]
+    scope: ScopeOut
+    as_of: Annotated[str, Meta(max_length=40)]
+    position: Annotated[int, Meta(ge=0, le=2**62)]
+    digest: Annotated[str, Meta(max_length=100)]
+    version: int | None = None
+    cadences_digest: Annotated[str, Meta(max_length=100)] | None = None
+    figures: Annotated[list[PublishedFigure], Meta(max_length=10_000)]
+
+
+class VerificationOut(Struct):
+    matches: bool
+    digest: str
+    recomputed_digest: str
+    differences: list[str]
+
+
+class ExpectedPushOut(Struct):
+    department: Department
+    duty: Annotated[str, Meta(description="推送频次表的序号 ①…⑨")]
+    what: str
+    period: Annotated[str, Meta(description="推送期次，或事件类推送的预警编号")]
+    due_on: date
+    received_on: date | None
+    batch_id: str | None
+    status: Annotated[str, Meta(description="按时 / 迟报N天 / 漏报")]
+    days_late: int | None
+    on_time: bool
+    reading: str
+
+
+class UrgentPushOut(Struct):
+    department: Department
+    batch_id: str
+    period: str
+    received_on: date
+    rows: int
+
+
+class PushComplianceOut(Struct):
+    period: str
+    as_of: datetime
+    position: int
+    digest: str
+    pushes: list[ExpectedPushOut]
+    urgent: list[UrgentPushOut]
+
+
+class ConsultationIn(Body, kw_only=True):
+    meeting_id: Id
+    occurred_on: Annotated[date, Meta(description="会议日期")]
+    departments_present: Annotated[list[Department], Meta(min_length=1, max_length=MAX_LIST)]
+    topics: Annotated[list[Text], Meta(min_length=1, max_length=MAX_LIST)]
+    decisions: Annotated[list[Text], Meta(max_length=MAX_LIST)] = []
+    households_discussed: Annotated[list[Id], Meta(max_length=MAX_LIST)] = []
+
+
+class DispatchMeetingIn(ConsultationIn, kw_only=True):
+    quarter: Annotated[str, Meta(pattern=r"^\d{4}-Q[1-4]$", description="季度 2025-Q1")]
+
+
+class MeetingAnswer(Struct):
+    meeting_id: str
+    version: int
+    position: int
+    repeated: bool = False
+
+
+class MeetingOut(Struct):
+    kind: str
+    meeting_id: str
+    held_on: date
+    quarter: str | None
+    departments_present: list[Department]
+    topics: list[str]
+    decisions: list[str]
+    households_discussed: list[str]
 
 
 # ---------------------------------------------------------------------- errors

@@ -77,7 +77,8 @@ def test_a_batch_is_answered_row_by_row_and_bad_rows_never_stop_good_ones(api: A
     assert counts == {"received": 13, "recorded": 6, "new_cases": 2, "joined_cases": 3, "duplicates": 1,
                       "rejected": 7, "repeated": 0}
     assert (answer["department"], answer["tier"], answer["period"]) == ("医保局", "县级筛查", "2025-03")
-    assert answer["position"] == max(r["position"] for r in answer["rows"] if r["position"])
+    # the position reached: the rows, then the batch recorded on the push ledger
+    assert answer["position"] > max(r["position"] for r in answer["rows"] if r["position"])
 
     file = one.file()
     assert [(a["alert_id"], a["duplicate_of"]) for a in file["alerts"]] == [
@@ -194,7 +195,7 @@ def test_a_batch_not_in_the_schema_shape_is_refused_whole(api: Api) -> None:
     for field, body in (("tier", {**good, "tier": "市级推送"}),
                         ("period", {**good, "period": "2025-13"}),
                         ("period", {**good, "period": "2025-3"}),
-                        ("rows", {**good, "rows": []}),
+                        ("period", {**good, "period": "2025-03上"}),
                         ("department", {**good, "department": "县委"}),
                         ("priority", {**good, "priority": "紧急"}),
                         ("batch_id", {key: value for key, value in good.items() if key != "batch_id"})):
@@ -212,3 +213,17 @@ def test_a_misspelt_field_of_a_row_is_not_dropped_silently(api: Api) -> None:
     refused_whole = response.status_code == 400
     refused_row = response.status_code == 200 and response.json()["rows"][0]["result"] == "拒收"
     assert refused_whole or refused_row, response.text
+
+
+def test_a_zero_report_and_a_ten_day_batch_are_recorded_on_the_push_ledger(api: Api) -> None:
+    home = register(api, 1)
+    zero = send(api, batch("YB-2025-03上旬", [], period="2025-03上旬"))
+    assert (zero["received"], zero["recorded"], zero["received_on"]) == (0, 0, "2025-12-01")
+    tenth = send(api, batch("YB-2025-03中旬", [row(home.head)], period="2025-03中旬"))
+    assert tenth["new_cases"] == 1
+    # the alert's period for the duplicate rule is the month
+    assert home.file()["alerts"][0]["period"] == "2025-03"
+    urgent = send(api, batch("YB-急-1", [], period="2025-03", urgent=True))
+    assert urgent["urgent"] is True
+    again = send(api, batch("YB-2025-03上旬", [], period="2025-03上旬"))
+    assert again["received_on"] == "2025-12-01" and again["position"] == zero["position"]

@@ -104,6 +104,15 @@ ALLOWED: dict[str, set[str]] = {
     "GET /api/alerts": {"county", "township", "village", "department", "auditor", "assessment"},
     "GET /api/income-lines": {"county", "township", "village", "auditor", "assessment"},
     "GET /api/me": {"county", "township", "village", "department", "auditor", "assessment"},
+    # indicators, reports and meetings (a township or department sees its own area)
+    "GET /api/indicators": {"county", "township", "department", "auditor", "assessment"},
+    "POST /api/indicators/verify": {"county", "township", "department", "auditor", "assessment"},
+    "GET /api/push-compliance": {"county", "department", "auditor", "assessment"},
+    "GET /api/reports/monthly": {"county", "township", "auditor", "assessment"},
+    "GET /api/reports/quarterly": {"county", "auditor", "assessment"},
+    "GET /api/meetings": {"county", "township", "department", "auditor", "assessment"},
+    "POST /api/meetings/consultations": {"county"},
+    "POST /api/meetings/dispatches": {"county"},
 }
 
 #: Routes that act on or read one household: refused outside the caller's area.
@@ -150,6 +159,25 @@ def _push(api: Api, n: int, who: str) -> Request:
 def _read(path: str) -> Prepare:
     """A read: household number 1 is registered before the reads are tried."""
     return lambda api, n, who: (path.format(code=code_of(1)), None)
+
+
+def _published(api: Api, n: int, who: str) -> Request:
+    """A result as the caller (or, for a refused caller, the county) was given it."""
+    reader = who if ROLE_OF[who] in ALLOWED["GET /api/indicators"] else "county"
+    response = api.get("/api/indicators", reader, period="2025")
+    assert response.status_code == 200, response.text
+    return "/api/indicators/verify", response.json()
+
+
+def _meeting(kind: str) -> Prepare:
+    def prepare(api: Api, n: int, who: str) -> Request:
+        body = {"meeting_id": f"M{n}", "occurred_on": "2025-03-28", "departments_present": ["乡村振兴局"],
+                "topics": ["月度研判"]}
+        if kind == "dispatches":
+            body["quarter"] = "2025-Q1"
+        return f"/api/meetings/{kind}", body
+
+    return prepare
 
 
 def _green_channel_ready(home: Any) -> None:
@@ -212,7 +240,19 @@ PREPARE: dict[str, Prepare] = {
     "GET /api/alerts": _read("/api/alerts"),
     "GET /api/income-lines": _read("/api/income-lines"),
     "GET /api/me": _read("/api/me"),
+    "GET /api/indicators": _read("/api/indicators?period=2025"),
+    "POST /api/indicators/verify": _published,
+    "GET /api/push-compliance": _read("/api/push-compliance?period=2025-Q1"),
+    "GET /api/reports/monthly": _read("/api/reports/monthly?month=2025-03"),
+    "GET /api/reports/quarterly": _read("/api/reports/quarterly?quarter=2025-Q1"),
+    "GET /api/meetings": _read("/api/meetings"),
+    "POST /api/meetings/consultations": _meeting("consultations"),
+    "POST /api/meetings/dispatches": _meeting("dispatches"),
 }
+
+def _assessment(route: str) -> bool:
+    return any(part in route for part in ("/indicators", "/reports/", "/meetings", "/push-compliance"))
+
 
 #: The routes in groups, one test each (a group shares one county on one back end).
 GROUPS: dict[str, list[str]] = {
@@ -225,7 +265,8 @@ GROUPS: dict[str, list[str]] = {
         part in r for part in ("/visits", "/income-assessments", "/elimination/"))],
     "corrections, policy and pushes": ["POST /api/households/{code}/corrections",
                                        "PUT /api/income-lines/{year}", "POST /api/pushes"],
-    "reads": [r for r in ALLOWED if r.startswith("GET ")],
+    "reads": [r for r in ALLOWED if r.startswith("GET ") and not _assessment(r)],
+    "indicators, reports and meetings": [r for r in ALLOWED if _assessment(r)],
 }
 
 
@@ -235,7 +276,7 @@ def expected(route: str, who: str) -> tuple[int, str | None]:
         return 403, "ROLE_FORBIDDEN"
     if route in ONE_HOUSEHOLD and who in ("other_township", "other_village"):
         return 403, "OUTSIDE_AREA"
-    if route.startswith("GET ") or route == "POST /api/pushes":
+    if route.startswith("GET ") or route in ("POST /api/pushes", "POST /api/indicators/verify"):
         return 200, None
     return 201, None
 

@@ -1,0 +1,276 @@
+"""The monthly consultation report and the quarterly dispatch report (domain.md §10).
+
+A report is a title, a few lines of metadata (period, area, as of when, the log position and
+the digest, so a report can be checked like any indicator result) and tables — plain rows with
+Chinese headers — which the API sends as JSON and `interfaces.xlsx` writes one sheet per table.
+Its lists come from the same pass over the households' facts as its indicator table, so every
+number in a report is as recorded at the same moment.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from application.indicators import COUNTY, IndicatorResult, Indicators, Scope
+from domain.codes import CaseStage, HouseholdType
+from domain.errors import InvalidValue
+from domain.indicators import INDICATORS, CaseFacts, Figure, HouseholdFacts
+from domain.periods import Period, parse_period
+from domain.rules import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS, local_date
+
+Cell = str | int | float | date | None
+
+
+@dataclass
+class Table:
+    """One table of a report: a sheet of the workbook."""
+
+    name: str
+    columns: list[str]
+    rows: list[list[Cell]] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    title: str
+    meta: list[tuple[str, str]]
+    tables: list[Table]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "meta": [{"name": name, "value": value} for name, value in self.meta],
+            "tables": [{"name": t.name, "columns": t.columns,
+                        "rows": [[_json_cell(c) for c in row] for row in t.rows]} for t in self.tables],
+        }
+
+
+def _json_cell(cell: Cell) -> Any:
+    return cell.isoformat() if isinstance(cell, date) else cell
+
+
+# ---------------------------------------------------------------------- reading the facts
+
+
+class _MonthLists:
+    """What the monthly report lists, gathered household by household."""
+
+    def __init__(self, period: Period, today: date, township: str | None) -> None:
+        self.period = period
+        self.cutoff = min(period.end, today)
+        self.township = township
+        self.alerts: Counter[tuple[str, str]] = Counter()
+        self.duplicates: Counter[tuple[str, str]] = Counter()
+        self.stages: Counter[str] = Counter()
+        self.included: list[list[Cell]] = []
+        self.closed: list[list[Cell]] = []
+        self.eliminated: list[list[Cell]] = []
+        self.re_entries: list[list[Cell]] = []
+        self.overdue: list[list[Cell]] = []
+        self.green_owed: list[list[Cell]] = []
+        self.not_visited: list[list[Cell]] = []
+        self.no_measure: list[list[Cell]] = []
+
+    def __call__(self, h: HouseholdFacts) -> None:
+        if self.township and h.township != self.township:
+            return
+        cutoff, period = self.cutoff, self.period
+        where = [h.code, h.township, h.village]
+        for a in h.alerts:
+            if a.received_on in period and a.received_on <= cutoff:
+                key = (a.channel, a.department or "—")
+                (self.duplicates if a.duplicate_of else self.alerts)[key] += 1
+        for c in h.cases:
+            stage = c.stage_on(cutoff)
+            if stage is not None:
+                self.stages[stage] += 1
+            self._case(h, c, where)
+        self._visits(h, where)
+
+    def _case(self, h: HouseholdFacts, c: CaseFacts, where: list[Cell]) -> None:
+        cutoff, period = self.cutoff, self.period
+        if c.included_on and c.included_on in period and c.included_on <= cutoff:
+            days = (c.included_on - c.opened_on).days
+            self.included.append([*where, c.category, c.opened_on, c.included_on, days,
+                                  "是" if days <= IDENTIFICATION_DAYS else "否",
+                                  "是" if c.re_entry else "否"])
+            if c.re_entry:
+                self.re_entries.append([*where, c.opened_on, c.included_on])
+        if c.closed_on and c.closed_on in period and c.closed_on <= cutoff:
+            self.closed.append([*where, c.opened_on, c.closed_on, c.closed_how])
+        if c.eliminated_on and c.eliminated_on in period and c.eliminated_on <= cutoff:
+            self.eliminated.append([*where, c.category, c.included_on, c.eliminated_on])
+        stage = c.stage_on(cutoff)
+        deadline = c.opened_on + timedelta(days=IDENTIFICATION_DAYS)
+        if stage in (CaseStage.AWAITING_VISIT, CaseStage.IDENTIFYING, CaseStage.AWAITING_COUNTY) \
+                and deadline < cutoff:
+            self.overdue.append([*where, stage, c.opened_on, deadline, (cutoff - deadline).days])
+        if c.green_channel_on and c.green_channel_on <= cutoff and not (
+                c.procedure_done_on and c.procedure_done_on <= cutoff):
+            self.green_owed.append([*where, c.green_channel_on, (cutoff - c.green_channel_on).days])
+        if c.monitored_on(cutoff) and c.included_on:
+            limit = c.included_on + timedelta(days=MEASURE_WITHIN_DAYS)
+            placed = c.first_in_place_on and c.first_in_place_on <= cutoff
+            if not placed and limit < cutoff:
+                self.no_measure.append([*where, c.included_on, limit, (cutoff - limit).days])
+
+    def _visits(self, h: HouseholdFacts, where: list[Cell]) -> None:
+        """Due this month (the month's start) and not visited in it by the cutoff."""
+        start = self.period.end.replace(day=1)
+        if h.registered_on > start or self.period.kind != "month":
+            return
+        due = h.household_type == HouseholdType.LIFTED_OUT or any(
+            c.included_on and c.included_on <= start for c in h.cases)
+        if not due:
+            return
+        visited = [v for v in h.visits if start <= v <= self.cutoff]
+        if not visited:
+            last = max((v for v in h.visits if v < start), default=None)
+            self.not_visited.append([*where, h.household_type, last])
+
+
+# ---------------------------------------------------------------------- the reports
+
+
+def monthly_report(
+    indicators: Indicators, month: str, *, township: str | None = None,
+    as_of: datetime | None = None,
+) -> Report:
+    """月分析会商报告 for a month, for the county or one township."""
+    period = parse_period(month, "month")
+    if period.kind != "month":
+        raise InvalidValue("PERIOD_INVALID", "月度会商报告的统计期须为月份，如 2025-03", "month")
+    scope = Scope("township", township) if township else Scope()
+    probe = indicators.app.clock() if as_of is None else as_of
+    lists = _MonthLists(period, min(period.end, _day(probe)), township)
+    result = indicators.compute(period, scope=scope, as_of=as_of, also=[lists])
+    area = township or COUNTY
+    channel_rows = [[channel, department, n, lists.duplicates.get((channel, department), 0)]
+                    for (channel, department), n in sorted(lists.alerts.items())]
+    channel_rows += [[channel, department, 0, n] for (channel, department), n
+                     in sorted(lists.duplicates.items()) if (channel, department) not in lists.alerts]
+    stage_order = [s.value for s in CaseStage]
+    tables = [
+        _indicator_table(result),
+        Table("新增预警", ["监测方式", "推送部门", "新增预警", "重复推送"], channel_rows),
+        Table("案件阶段", ["阶段", "案件数"],
+              [[stage, lists.stages.get(stage, 0)] for stage in stage_order]),
+        Table("本月纳入", ["户编号", "乡镇", "行政村", "监测对象类别", "发现日期", "纳入日期",
+                        "用时（天）", "15日内", "消除后再次纳入"], sorted(lists.included, key=_by_code)),
+        Table("本月未纳入", ["户编号", "乡镇", "行政村", "发现日期", "终结日期", "终结原因"],
+              sorted(lists.closed, key=_by_code)),
+        Table("本月风险消除", ["户编号", "乡镇", "行政村", "监测对象类别", "纳入日期", "消除日期"],
+              sorted(lists.eliminated, key=_by_code)),
+        Table("消除后再次纳入", ["户编号", "乡镇", "行政村", "发现日期", "纳入日期"],
+              sorted(lists.re_entries, key=_by_code)),
+        Table("超期未认定", ["户编号", "乡镇", "行政村", "阶段", "发现日期", "应认定日期", "超期（天）"],
+              sorted(lists.overdue, key=lambda r: (-int(r[-1] or 0), str(r[0])))),
+        Table("绿色通道未补办", ["户编号", "乡镇", "行政村", "开通日期", "已开通（天）"],
+              sorted(lists.green_owed, key=_by_code)),
+        Table("本月未走访", ["户编号", "乡镇", "行政村", "户类型", "上次走访"],
+              sorted(lists.not_visited, key=_by_code)),
+        Table("措施未落实", ["户编号", "乡镇", "行政村", "纳入日期", "应落实日期", "超期（天）"],
+              sorted(lists.no_measure, key=_by_code)),
+        _readings_table(indicators),
+    ]
+    if township is None:
+        tables.insert(1, _push_table(result))
+    return Report(f"{area}防止返贫监测 {period.label} 月分析会商报告", _meta(result, area), tables)
+
+
+def quarterly_report(indicators: Indicators, quarter: str, *, as_of: datetime | None = None) -> Report:
+    """季督导调度报告: townships and departments ranked on the quarter's indicators."""
+    period = parse_period(quarter, "quarter")
+    if period.kind != "quarter":
+        raise InvalidValue("PERIOD_INVALID", "季度调度报告的统计期须为季度，如 2025-Q1", "quarter")
+    result = indicators.compute(period, as_of=as_of)
+    tables = [
+        _ranking(result, "township", "乡镇排名"),
+        _ranking(result, "department", "部门排名"),
+        _indicator_table(result),
+        _push_table(result),
+        Table("紧急推送", ["部门", "批次号", "期次", "接收日期", "条数"],
+              [[r.department.value, r.batch_id, r.period, r.received_on, r.rows] for r in result.urgent]),
+        Table("会商调度会议", ["类型", "编号", "日期", "参会部门", "议题", "决定事项"],
+              [["月分析会商" if m.kind == "consultation" else "季督导调度", m.meeting_id, m.held_on,
+                "、".join(m.departments_present), "；".join(m.topics), "；".join(m.decisions)]
+               for m in result.meetings]),
+        _readings_table(indicators),
+    ]
+    return Report(f"{COUNTY}防止返贫监测 {period.label} 督导调度报告", _meta(result, COUNTY), tables)
+
+
+def _ranking(result: IndicatorResult, level: str, name: str) -> Table:
+    """Areas ranked by the mean of their rates (an area's rates with a denominator only)."""
+    rated = [i for i in INDICATORS if i.kind == "rate" and level in i.levels]
+    by_area: dict[str, dict[str, Figure]] = {}
+    for f in result.figures:
+        if f.area.level == level:
+            by_area.setdefault(f.area.name, {})[f.indicator.code] = f
+    rows = []
+    for area, figures in by_area.items():
+        rates = [rate for i in rated if i.code in figures
+                 and (rate := figures[i.code].rate) is not None]
+        score = round(sum(rates) / len(rates), 4) if rates else None
+        rows.append([area, *[_rate_text(figures.get(i.code)) for i in rated], score])
+    rows.sort(key=lambda r: (r[-1] is None, -(r[-1] or 0), r[0]))
+    ranked = [[n, *row] for n, row in enumerate(rows, start=1)]
+    return Table(name, ["名次", "乡镇" if level == "township" else "部门",
+                        *[i.name for i in rated], "综合得分（各率平均）"], ranked)
+
+
+def _rate_text(figure: Figure | None) -> str | None:
+    if figure is None or figure.rate is None:
+        return None
+    return f"{figure.rate:.1%}（{figure.numerator}/{figure.denominator}）"
+
+
+def _indicator_table(result: IndicatorResult) -> Table:
+    level_names = {"county": "县", "township": "乡镇", "department": "部门"}
+    return Table("考核指标", ["指标", "层级", "区域", "分子", "分母", "比率"], [
+        [f.indicator.name, level_names[f.area.level], f.area.name, f.numerator,
+         f.denominator if f.indicator.kind == "rate" else None, f.rate]
+        for f in result.figures
+    ])
+
+
+def _push_table(result: IndicatorResult) -> Table:
+    return Table("部门推送", ["部门", "频次表", "期次", "应推送日期", "接收日期", "批次号", "情况"], [
+        [p.duty.department.value, p.duty.number, p.period, p.due_on, p.received_on, p.batch_id, p.status]
+        for p in sorted(result.pushes, key=lambda p: (p.duty.department.value, p.due_on, p.period))
+    ])
+
+
+def _readings_table(indicators: Indicators) -> Table:
+    rows: list[list[Cell]] = [[i.name, i.formula] for i in INDICATORS]
+    seen = set()
+    for duty in indicators.cadences.duties:
+        if (duty.number, duty.rule) not in seen and duty.reading:
+            seen.add((duty.number, duty.rule))
+            rows.append([f"推送频次{duty.number} {duty.what}", duty.reading])
+    return Table("口径说明", ["项目", "口径"], rows)
+
+
+def _meta(result: IndicatorResult, area: str) -> list[tuple[str, str]]:
+    return [
+        ("统计期", result.period.label),
+        ("区域", area),
+        ("数据截至（登记时间）", result.as_of.isoformat(timespec="seconds")),
+        ("评价日", result.evaluated_on.isoformat()),
+        ("日志位置", str(result.position)),
+        ("输入摘要", result.digest),
+        ("指标口径版本", str(result.version)),
+        ("推送频次表摘要", result.cadences_digest),
+    ]
+
+
+def _by_code(row: list[Cell]) -> str:
+    return str(row[0])
+
+
+def _day(moment: datetime) -> date:
+    return local_date(moment) if moment.tzinfo else moment.date()
+

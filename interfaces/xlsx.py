@@ -1,0 +1,81 @@
+"""Reports as Excel workbooks (openpyxl, write-only): one sheet per table, Chinese headers in a
+frozen, bold first row, the report's metadata on a first sheet, dates as dates."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from application.reports import Report, Table
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_BOLD = Font(bold=True)
+_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")  # not allowed in a sheet name
+
+
+def report_workbook(report: Report) -> bytes:
+    """The report as the bytes of an .xlsx file."""
+    book = Workbook(write_only=True)
+    about = book.create_sheet("说明")
+    about.column_dimensions["A"].width = 24
+    about.column_dimensions["B"].width = 80
+    about.append([_header(about, report.title)])
+    for name, value in report.meta:
+        about.append([name, value])
+    used: set[str] = {"说明"}
+    for table in report.tables:
+        _write_table(book.create_sheet(_sheet_name(table.name, used)), table)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _write_table(sheet: Worksheet, table: Table) -> None:
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(table.columns):
+        width = max([_width(column), *(_width(row[index]) for row in table.rows[:200])])
+        sheet.column_dimensions[_letter(index)].width = min(max(width + 2, 8), 60)
+    sheet.append([_header(sheet, column) for column in table.columns])
+    for row in table.rows:
+        sheet.append([_cell(sheet, value) for value in row])
+
+
+def _header(sheet: Worksheet, text: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.font = _BOLD
+    cell.alignment = Alignment(vertical="center")
+    return cell
+
+
+def _cell(sheet: Worksheet, value: object) -> object:
+    if isinstance(value, date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    return value
+
+
+def _width(value: object) -> int:
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)  # CJK characters are two wide
+
+
+def _letter(index: int) -> str:
+    return get_column_letter(index + 1)
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    base = _FORBIDDEN.sub("_", name)[:31] or "表"
+    candidate, n = base, 2
+    while candidate in used:
+        candidate = f"{base[:28]}_{n}"
+        n += 1
+    used.add(candidate)
+    return candidate

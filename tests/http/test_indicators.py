@@ -1,0 +1,156 @@
+"""Indicators, push compliance, reports and meetings over HTTP (domain.md §10, §12): figures
+with their inputs' digest, drill-down, as-of recomputation, verification, areas, the monthly
+and quarterly reports as JSON and as workbooks."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from typing import Any
+
+import openpyxl
+
+from tests.http.conftest import OTHER_TOWNSHIP, Api
+from tests.http.kit import COUNTY_DECISION, problem, register
+
+
+def figure(result: dict[str, Any], code: str, level: str = "county", area: str = "全县") -> tuple:
+    found = [f for f in result["figures"] if (f["code"], f["level"], f["area"]) == (code, level, area)]
+    assert len(found) == 1, (code, level, area, result["figures"])
+    return found[0]["numerator"], found[0]["denominator"]
+
+
+def indicators(api: Api, who: str = "county", **params: Any) -> dict[str, Any]:
+    response = api.get("/api/indicators", who, **params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def county(api: Api) -> None:
+    """Two households included in March (one in 9 days, one in 17), one in another township."""
+    register(api, 1).included()
+    late = register(api, 2)
+    late.visited()
+    late.do("/identification/village-notice", {"case_number": 1, "decision": "通过",
+                                               "notice_from": "2025-03-03", "notice_to": "2025-03-08",
+                                               "occurred_on": "2025-03-09"})
+    late.do("/identification/township-review", {"case_number": 1, "decision": "通过",
+                                                "occurred_on": "2025-03-04"})
+    late.do("/identification/county-decision", {**COUNTY_DECISION, "occurred_on": "2025-03-18"})
+    register(api, 3, township=OTHER_TOWNSHIP, village="西村").included()
+    api.catch_up()
+
+
+def test_figures_drill_down_and_areas(api: Api) -> None:
+    county(api)
+    result = indicators(api, period="2025-03")
+    assert result["source"] == "read_models" and result["digest"].startswith("sha256:")
+    assert figure(result, "timely_identification") == (2, 3)
+    assert figure(result, "timely_identification", "township", "银坊镇") == (1, 2)
+    assert "15日内" in result["formulas"]["识别认定时限达标率"]
+
+    drill = indicators(api, period="2025-03", indicator="识别认定时限达标率", township="银坊镇")
+    items = {item["key"]: (item["numerator"], item["note"]) for item in drill["detail"]["items"]}
+    assert items["130630000002#1"] == (0, "发现2025-03-01，纳入2025-03-18，用时17天（超时）")
+    assert len(items) == 2
+
+    # a township sees its own figures only, and is refused another's
+    own = indicators(api, "township", period="2025-03")
+    assert {(f["level"], f["area"]) for f in own["figures"]} == {("township", "银坊镇")}
+    problem(api.get("/api/indicators", "township", period="2025-03", township=OTHER_TOWNSHIP),
+            403, "OUTSIDE_AREA", field="township")
+    problem(api.get("/api/indicators", "department", period="2025-03", department="民政局"),
+            403, "OTHER_DEPARTMENT", field="department")
+    problem(api.get("/api/indicators", "village", period="2025-03"), 403, "ROLE_FORBIDDEN")
+    problem(api.get("/api/indicators", period="2025-13"), 422, "PERIOD_INVALID", field="period")
+    problem(api.get("/api/indicators", period="2025", indicator="满意度"), 422, "INDICATOR_UNKNOWN")
+
+
+def test_a_published_result_verifies_until_the_log_disagrees(api: Api) -> None:
+    county(api)
+    published = indicators(api, "assessment", period="2025-03")
+    check = api.post("/api/indicators/verify", published, "auditor")
+    assert check.status_code == 200, check.text
+    assert check.json()["matches"] is True
+    assert check.json()["recomputed_digest"] == published["digest"]
+
+    forged = {**published, "figures": [dict(f) for f in published["figures"]]}
+    forged["figures"][0]["numerator"] += 1
+    answer = api.post("/api/indicators/verify", forged, "auditor").json()
+    assert answer["matches"] is False and any("分子" in d for d in answer["differences"])
+    problem(api.post("/api/indicators/verify", published, "township"), 403, "OUTSIDE_AREA")
+
+
+def test_as_of_a_recorded_time_ignores_later_corrections(api: Api) -> None:
+    county(api)
+    before = indicators(api, period="2025-03", as_of="2025-12-01T12:00+08:00")
+    api.clock.now = datetime(2026, 1, 15, 2, tzinfo=UTC)
+    # the county decision (version 6) was in fact taken on 03-15: 14 days, on time
+    correction = {"corrects_version": 6, "changes": {"occurred_on": "2025-03-15"},
+                  "reason": "审定日期录入错误", "occurred_on": "2026-01-15"}
+    api.ok("/api/households/130630000002/corrections", correction)
+    api.catch_up()
+    now = indicators(api, period="2025-03")
+    assert figure(now, "timely_identification") == (3, 3)
+    again = indicators(api, period="2025-03", as_of=before["as_of"], position=before["position"])
+    assert again["digest"] == before["digest"]
+    assert figure(again, "timely_identification") == (2, 3)
+    problem(api.get("/api/indicators", period="2025-03", position=3), 422, "AS_OF_REQUIRED")
+
+
+def test_meetings_pushes_and_compliance(api: Api) -> None:
+    meeting = {"meeting_id": "HS-2025-03", "occurred_on": "2025-03-28",
+               "departments_present": ["乡村振兴局", "医保局"], "topics": ["三月研判"],
+               "decisions": ["纳入两户"], "households_discussed": ["130630000001"]}
+    recorded = api.ok("/api/meetings/consultations", meeting)
+    assert recorded["meeting_id"] == "HS-2025-03"
+    problem(api.post("/api/meetings/consultations", {**meeting, "meeting_id": "HS-x",
+                                                     "topics": []}, "county"), 400, "INVALID_REQUEST")
+    problem(api.post("/api/meetings/consultations", meeting, "township"), 403, "ROLE_FORBIDDEN")
+    listed = api.get("/api/meetings", "assessment", year=2025).json()
+    assert [(m["kind"], m["meeting_id"]) for m in listed] == [("月分析会商", "HS-2025-03")]
+    # read-your-writes: the figures wait for the read models to pass the meeting's position
+    assert figure(indicators(api, period="2025-Q1", after=recorded["position"]), "consultations") == (1, 3)
+
+    pushed = api.post("/api/pushes", {"batch_id": "YB-2025-11下旬", "tier": "县级筛查",
+                                      "period": "2025-11下旬", "rows": []}, "department").json()
+    compliance = api.get("/api/push-compliance", "department", period="2025-11",
+                         after=pushed["position"]).json()
+    statuses = {p["period"]: p["status"] for p in compliance["pushes"]}
+    # the 医保局's ten-day pushes of November: the last came on 12-01, one day late
+    # and its monthly push for other insured people never came
+    assert statuses == {"2025-11上旬": "漏报", "2025-11中旬": "漏报", "2025-11下旬": "迟报1天",
+                        "2025-11": "漏报"}
+    assert {p["department"] for p in compliance["pushes"]} == {"医保局"}
+
+
+def test_monthly_and_quarterly_reports_as_json_and_workbooks(api: Api) -> None:
+    county(api)
+    report = api.get("/api/reports/monthly", "county", month="2025-03")
+    assert report.status_code == 200, report.text
+    tables = {t["name"]: t for t in report.json()["tables"]}
+    included = tables["本月纳入"]
+    assert [row[0] for row in included["rows"]] == ["130630000001", "130630000002", "130630000003"]
+    assert included["rows"][1][6:8] == [17, "否"]
+    assert {"考核指标", "部门推送", "新增预警", "案件阶段", "超期未认定", "本月未走访",
+            "口径说明"} <= set(tables)
+
+    township = api.get("/api/reports/monthly", "township", month="2025-03").json()
+    assert [row[0] for row in {t["name"]: t for t in township["tables"]}["本月纳入"]["rows"]] == [
+        "130630000001", "130630000002"]
+
+    workbook = api.get("/api/reports/monthly", "county", month="2025-03", format="xlsx")
+    assert workbook.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    book = openpyxl.load_workbook(io.BytesIO(workbook.content))
+    assert book.sheetnames[0] == "说明" and "本月纳入" in book.sheetnames
+    sheet = book["本月纳入"]
+    assert sheet.freeze_panes == "A2"
+    assert [c.value for c in sheet[1]][:3] == ["户编号", "乡镇", "行政村"]
+    assert sheet.cell(row=3, column=1).value == "130630000002"
+
+    quarterly = api.get("/api/reports/quarterly", "assessment", quarter="2025-Q1").json()
+    ranking = {t["name"]: t for t in quarterly["tables"]}["乡镇排名"]
+    assert [row[1] for row in ranking["rows"]] == [OTHER_TOWNSHIP, "银坊镇"]  # 1/1 ranks above 1/2
+    problem(api.get("/api/reports/quarterly", "township", quarter="2025-Q1"), 403, "ROLE_FORBIDDEN")
+    problem(api.get("/api/reports/monthly", "county", month="2025-Q1"), 422, "PERIOD_INVALID")
