@@ -198,7 +198,8 @@ class Indicators:
             period=period, scope=scope, as_of=moment, position=position, evaluated_on=today,
             source=source, digest=f"sha256:{digest.hexdigest()}",
             cadences_digest=self.cadences.digest, figures=figures, detail=detail,
-            items=tally.items, pushes=pushes, urgent=sorted(urgent, key=_receipt_key),
+            items=sorted(tally.items, key=lambda i: i.key), pushes=pushes,
+            urgent=sorted(urgent, key=_receipt_key),
             meetings=sorted((m for m in meetings if m.held_on in period and m.held_on <= today),
                             key=lambda m: m.held_on),
         )

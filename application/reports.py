@@ -203,6 +203,21 @@ def quarterly_report(indicators: Indicators, quarter: str, *, as_of: datetime | 
     return Report(f"{COUNTY}防止返贫监测 {period.label} 督导调度报告", _meta(result, COUNTY), tables)
 
 
+def indicator_report(result: IndicatorResult) -> Report:
+    """An indicator result as a report (its table, its drill-down, its readings)."""
+    tables = [_indicator_table(result)]
+    if result.detail is not None:
+        tables.append(Table("明细", ["案件/户/推送", "乡镇", "行政村", "部门", "分子", "分母", "说明"],
+                            [[i.key, i.township, i.village, i.department, i.numerator,
+                              i.denominator, i.note] for i in result.items]))
+    if result.pushes:
+        tables.append(_push_table(result))
+    tables.append(Table("口径说明", ["项目", "口径"],
+                        [[i.name, i.formula] for i in INDICATORS]))
+    return Report(f"{result.scope.name}防止返贫考核指标 {result.period.label}",
+                  _meta(result, result.scope.name), tables)
+
+
 def _ranking(result: IndicatorResult, level: str, name: str) -> Table:
     """Areas ranked by the mean of their rates (an area's rates with a denominator only)."""
     rated = [i for i in INDICATORS if i.kind == "rate" and level in i.levels]

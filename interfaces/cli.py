@@ -9,6 +9,11 @@
     fangpin users add NAME --role township --township 银坊镇   (prints the bearer token once)
     fangpin users list | token NAME | disable NAME
     fangpin serve [--host H] [--port P] [--workers N]          the HTTP API
+    fangpin indicators 2025 [--township T | --department D] [--as-of T [--position P]]
+                       [--indicator NAME] [--format table|json|xlsx] [--output FILE]
+    fangpin verify RESULT.json                  recompute a published result from the log
+    fangpin report monthly 2025-03 [--township T] | report quarterly 2025-Q1
+                       [--as-of T] [--format json|xlsx] [--output FILE]
 
 Settings come from ``FANGPIN_*`` environment variables (see `application.settings.Settings`);
 by default the log is the SQLite file ``var/fangpin.sqlite3``.
@@ -27,6 +32,7 @@ from decimal import Decimal, InvalidOperation
 
 from application.access import User, parse_role
 from application.app import CaseFiles
+from application.indicators import Cadences, Indicators, Scope, end_of_day, result_json
 from application.settings import Settings
 from application.users import Users
 from domain.codes import Category, Department, Role
@@ -161,7 +167,148 @@ def _parser() -> argparse.ArgumentParser:
     show_line.add_argument("--on", type=date.fromisoformat, default=None)
     show_line.add_argument("--as-of", type=_moment)
     show_line.set_defaults(run=_show_line)
+    indicators = commands.add_parser(
+        "indicators", help="assessment indicators for a year, quarter or month (domain.md §12)")
+    indicators.add_argument("period", help="2025, 2025-Q1 or 2025-03")
+    area = indicators.add_mutually_exclusive_group()
+    area.add_argument("--township")
+    area.add_argument("--department", type=_department)
+    indicators.add_argument("--as-of", type=_as_of,
+                            help="as the log stood at this recorded time or date (end of day)")
+    indicators.add_argument("--position", type=int, help="with --as-of: the log position to stop at")
+    indicators.add_argument("--indicator", help="list the cases behind this indicator")
+    indicators.add_argument("--format", choices=("table", "json", "xlsx"), default="table")
+    indicators.add_argument("--output", help="file to write (json or xlsx); default standard output")
+    indicators.set_defaults(run=_indicators)
+
+    verify = commands.add_parser("verify", help="recompute a published indicator result (its JSON)")
+    verify.add_argument("result", help="the JSON of `fangpin indicators --format json` or the API")
+    verify.set_defaults(run=_verify)
+
+    report = commands.add_parser("report", help="the monthly consultation or quarterly dispatch report")
+    report_commands = report.add_subparsers(title="reports")
+    for name, label in (("monthly", "2025-03"), ("quarterly", "2025-Q1")):
+        one = report_commands.add_parser(name, help=f"the {name} report, e.g. {label}")
+        one.add_argument("period", help=label)
+        if name == "monthly":
+            one.add_argument("--township")
+        one.add_argument("--as-of", type=_as_of)
+        one.add_argument("--format", choices=("json", "xlsx"), default="xlsx")
+        one.add_argument("--output", help="file to write; default fangpin-<report>-<period>.<format>")
+        one.set_defaults(run=_report, report=name)
     return parser
+
+
+def _as_of(text: str) -> datetime:
+    """A recorded time; a bare date means the end of that day in the county."""
+    if len(text) == 10:
+        return end_of_day(date.fromisoformat(text))
+    return _moment(text)
+
+
+def _indicator_service(app: CaseFiles, projections: Projections | None = None) -> Indicators:
+    return Indicators(app, projections.store if projections else None,
+                      Cadences.load(app.settings.cadences_path))
+
+
+def _indicators(app: CaseFiles, args: argparse.Namespace) -> int:
+    import json
+
+    from domain.indicators import Area
+
+    if args.position is not None and args.as_of is None:
+        print("错误：--position 须与 --as-of 一起使用", file=sys.stderr)
+        return 2
+    scope = (Scope("township", args.township) if args.township
+             else Scope("department", args.department.value) if args.department else Scope())
+    detail = (args.indicator, Area(scope.level, scope.name)) if args.indicator else None
+    with Projections(app) as projections:
+        if args.as_of is None:
+            projections.catch_up()
+        result = _indicator_service(app, projections).compute(
+            args.period, scope=scope, as_of=args.as_of, position=args.position, detail=detail)
+    if args.format == "json":
+        _write(json.dumps(result_json(result), ensure_ascii=False, indent=2) + "\n", args.output)
+        return 0
+    if args.format == "xlsx":
+        from application.reports import indicator_report
+        from interfaces.xlsx import report_workbook
+
+        path = args.output or f"fangpin-indicators-{result.period.label}.xlsx"
+        with open(path, "wb") as out:
+            out.write(report_workbook(indicator_report(result)))
+        print(f"已写入 {path}")
+        return 0
+    print(f"{result.period.label} 考核指标（{scope.name}）  "
+          f"数据截至 {result.as_of.astimezone(CHINA_TIME):%Y-%m-%d %H:%M:%S}（北京时间）"
+          f"  日志位置 {result.position}  评价日 {result.evaluated_on}")
+    print(f"输入摘要 {result.digest}")
+    for f in result.figures:
+        rate = f"{f.rate:.1%}" if f.rate is not None else "—"
+        shown = f"{f.numerator}/{f.denominator}" if f.indicator.kind == "rate" else str(f.numerator)
+        print(f"  {f.area.name:<8} {f.indicator.name:<12} {shown:>12}  {rate:>7}")
+    if detail is not None:
+        print(f"{args.indicator}（{scope.name}）的明细：")
+        for item in result.items:
+            print(f"  {item.key}  {item.numerator}/{item.denominator}  {item.note}")
+    return 0
+
+
+def _write(text: str, path: str | None) -> None:
+    if path:
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(text)
+        print(f"已写入 {path}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def _verify(app: CaseFiles, args: argparse.Namespace) -> int:
+    import json
+
+    try:
+        with open(args.result, encoding="utf-8") as source:
+            published = json.load(source)
+    except (OSError, ValueError) as error:
+        print(f"错误：无法读取 {args.result}：{error}", file=sys.stderr)
+        return 2
+    if not isinstance(published, dict):
+        print(f"错误：{args.result} 不是一份指标结果", file=sys.stderr)
+        return 2
+    check = _indicator_service(app).verify(published)
+    if check.matches:
+        print(f"一致：按日志位置 {published.get('position')}、时点 {published.get('as_of')} 复算，"
+              f"摘要 {check.recomputed_digest}")
+        return 0
+    print("不一致：")
+    for difference in check.differences:
+        print(f"  {difference}")
+    return 1
+
+
+def _report(app: CaseFiles, args: argparse.Namespace) -> int:
+    import json
+
+    from application.reports import monthly_report, quarterly_report
+    from interfaces.xlsx import report_workbook
+
+    with Projections(app) as projections:
+        if args.as_of is None:
+            projections.catch_up()
+        service = _indicator_service(app, projections)
+        if args.report == "monthly":
+            report = monthly_report(service, args.period, township=args.township,
+                                    as_of=args.as_of)
+        else:
+            report = quarterly_report(service, args.period, as_of=args.as_of)
+    path = args.output or f"fangpin-{args.report}-{args.period}.{args.format}"
+    if args.format == "json":
+        _write(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n", path)
+    else:
+        with open(path, "wb") as out:
+            out.write(report_workbook(report))
+        print(f"已写入 {path}：{report.title}")
+    return 0
 
 
 def _moment(text: str) -> datetime:
@@ -210,7 +357,7 @@ def _department(text: str) -> Department:
 
 
 def _users(app: CaseFiles) -> Users:
-    return Users(app.factory.datastore, backend=app.settings.backend)  # type: ignore[attr-defined]
+    return Users(app.factory.datastore, backend=app.settings.backend)
 
 
 def _add_user(app: CaseFiles, args: argparse.Namespace) -> int:

@@ -58,3 +58,41 @@ def test_the_income_line_is_set_and_read_back(cli_env, capsys):
     assert main(["income-line", "show", "--on", "2025-07-01"]) == 0
     assert "8300" in capsys.readouterr().out
     assert main(["income-line", "show", "--on", "2024-07-01"]) == 1
+
+
+def test_indicators_published_then_verified_and_reports_written(cli_env, capsys, tmp_path):
+    import json
+
+    import openpyxl
+
+    main(["demo", "--households", "40"])
+    capsys.readouterr()
+    assert main(["indicators", "2025"]) == 0
+    table = capsys.readouterr().out
+    assert "识别认定时限达标率" in table and "输入摘要 sha256:" in table
+
+    published = tmp_path / "2025.json"
+    assert main(["indicators", "2025", "--as-of", "2026-01-01", "--format", "json",
+                 "--output", str(published)]) == 0
+    result = json.loads(published.read_text(encoding="utf-8"))
+    assert result["source"] == "log" and result["as_of"].startswith("2026-01-01T23:59:59")
+    capsys.readouterr()
+    assert main(["verify", str(published)]) == 0
+    assert capsys.readouterr().out.startswith("一致")
+
+    result["figures"][0]["numerator"] += 1
+    published.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+    assert main(["verify", str(published)]) == 1
+    assert "不一致" in capsys.readouterr().out
+
+    workbook = tmp_path / "monthly.xlsx"
+    assert main(["report", "monthly", "2025-06", "--output", str(workbook)]) == 0
+    book = openpyxl.load_workbook(workbook)
+    assert book.sheetnames[:2] == ["说明", "考核指标"] and book["考核指标"].freeze_panes == "A2"
+    assert main(["report", "quarterly", "2025-Q2", "--format", "json",
+                 "--output", str(tmp_path / "q.json")]) == 0
+    quarterly = json.loads((tmp_path / "q.json").read_text(encoding="utf-8"))
+    assert [t["name"] for t in quarterly["tables"]][:2] == ["乡镇排名", "部门排名"]
+
+    assert main(["indicators", "2025-13"]) == 1
+    assert "PERIOD_INVALID" in capsys.readouterr().err
