@@ -253,8 +253,9 @@ def _indicator_table(result: IndicatorResult) -> Table:
 
 
 def _push_table(result: IndicatorResult) -> Table:
-    return Table("部门推送", ["部门", "频次表", "期次", "应推送日期", "接收日期", "批次号", "情况"], [
-        [p.duty.department.value, p.duty.number, p.period, p.due_on, p.received_on, p.batch_id, p.status]
+    return Table("部门推送", ["部门", "频次表", "期次", "应推送日期", "接收日期", "层级", "批次号", "情况"], [
+        [p.duty.department.value, p.duty.number, p.period, p.due_on, p.received_on, p.tier,
+         p.batch_id, p.status]
         for p in sorted(result.pushes, key=lambda p: (p.duty.department.value, p.due_on, p.period))
     ])
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from domain.codes import Department, Problem, RiskType
@@ -78,6 +78,8 @@ class ExpectedPush:
     received_on: date | None
     batch_id: str | None
     township: str | None = None  # event duties: the household's township
+    received_at: datetime | None = None  # scheduled pushes: when the batch was recorded
+    tier: str | None = None
 
     @property
     def days_late(self) -> int | None:
@@ -183,9 +185,11 @@ def expected_pushes(
                 if due not in period or due > today:
                     continue
                 receipt = first.get((duty.department, push_period))
-                received = receipt.received_on if receipt and receipt.received_on <= today else None
+                met = receipt if receipt and receipt.received_on <= today else None
                 found.append(ExpectedPush(
-                    duty, push_period, due, received, receipt.batch_id if received else None,
+                    duty, push_period, due, met.received_on if met else None,
+                    met.batch_id if met else None, None, met.received_at if met else None,
+                    met.tier.value if met and met.tier else None,
                 ))
     return found
 
@@ -202,6 +206,7 @@ class AlertPush:
     discovered_on: date
     received_on: date
     batch_id: str | None
+    tier: str | None = None
 
 
 def event_pushes(
@@ -221,6 +226,6 @@ def event_pushes(
             due = alert.discovered_on + timedelta(days=duty.days)
             if due in period and (due <= today or alert.received_on <= today):
                 found.append(ExpectedPush(duty, alert.alert_id, due, alert.received_on,
-                                          alert.batch_id, alert.township))
+                                          alert.batch_id, alert.township, tier=alert.tier))
             break
     return found

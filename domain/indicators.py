@@ -487,7 +487,7 @@ class Tally:
             if a.department in event_departments and a.duplicate_of is None:
                 self._event_alerts.append(AlertPush(
                     a.alert_id, Department(a.department), facts.township, a.risk_types,
-                    a.problems, a.discovered_on, a.received_on, a.batch_id,
+                    a.problems, a.discovered_on, a.received_on, a.batch_id, a.tier,
                 ))
 
     def add_pushes(self, receipts: Iterable[PushReceipt]) -> list[ExpectedPush]:

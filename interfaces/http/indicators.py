@@ -20,7 +20,7 @@ from application.access import AccessDenied, User
 from application.app import CaseFiles
 from application.indicators import IndicatorResult, Indicators, Scope, result_json
 from application.reports import Report, monthly_report, quarterly_report
-from domain.codes import Department, Role
+from domain.codes import Department, Role, Tier
 from domain.errors import InvalidValue
 from domain.indicators import Area
 from interfaces.http import schemas as s
@@ -132,7 +132,8 @@ def push_compliance(
         digest=result.digest,
         pushes=[s.ExpectedPushOut(
             department=p.duty.department, duty=p.duty.number, what=p.duty.what, period=p.period,
-            due_on=p.due_on, received_on=p.received_on, batch_id=p.batch_id, status=p.status,
+            due_on=p.due_on, received_on=p.received_on, received_at=p.received_at,
+            tier=Tier(p.tier) if p.tier else None, batch_id=p.batch_id, status=p.status,
             days_late=p.days_late, on_time=p.on_time, reading=p.duty.reading,
         ) for p in sorted(result.pushes, key=lambda p: (p.duty.department.value, p.due_on, p.period))],
         urgent=[s.UrgentPushOut(department=r.department, batch_id=r.batch_id, period=r.period,

@@ -467,6 +467,8 @@ class ExpectedPushOut(Struct):
     period: Annotated[str, Meta(description="推送期次，或事件类推送的预警编号")]
     due_on: date
     received_on: date | None
+    received_at: datetime | None
+    tier: Tier | None
     batch_id: str | None
     status: Annotated[str, Meta(description="按时 / 迟报N天 / 漏报")]
     days_late: int | None

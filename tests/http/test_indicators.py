@@ -122,6 +122,9 @@ def test_meetings_pushes_and_compliance(api: Api) -> None:
     assert statuses == {"2025-11上旬": "漏报", "2025-11中旬": "漏报", "2025-11下旬": "迟报1天",
                         "2025-11": "漏报"}
     assert {p["department"] for p in compliance["pushes"]} == {"医保局"}
+    late = next(p for p in compliance["pushes"] if p["period"] == "2025-11下旬")
+    assert (late["tier"], late["batch_id"], late["days_late"]) == ("县级筛查", "YB-2025-11下旬", 1)
+    assert late["received_at"].startswith("2025-12-01T02:00")
 
 
 def test_monthly_and_quarterly_reports_as_json_and_workbooks(api: Api) -> None:
