@@ -287,17 +287,20 @@ def visit_coverage(h: HouseholdFacts, period: Period, today: date) -> Iterator[I
     """走访覆盖率 = 已走访的（户，月）数 ÷ 应走访的（户，月）数。统计期内已结束（月末不晚于评价日）
     的每个月，月初已登记、且月初为脱贫户、监测对象或已风险消除户（消除后继续走访）的农户应走访一次；
     当月有入户走访记录即为已走访。"""
+    lifted_out = h.household_type == HouseholdType.LIFTED_OUT
+    first_included = min((c.included_on for c in h.cases if c.included_on), default=None)
+    if not lifted_out and first_included is None:
+        return  # never due: neither a 脱贫户 nor ever a monitoring object
     due = visited = 0
     missed = []
-    visit_months = {f"{v:%Y-%m}" for v in h.visits}
-    lifted_out = h.household_type == HouseholdType.LIFTED_OUT
+    visit_months = {(v.year, v.month) for v in h.visits}
     for month in period.months():
         if month.end > today or h.registered_on > month.start:
             continue
-        if not (lifted_out or any(c.included_on and c.included_on <= month.start for c in h.cases)):
+        if not (lifted_out or (first_included is not None and first_included <= month.start)):
             continue
         due += 1
-        if month.label in visit_months:
+        if (month.start.year, month.start.month) in visit_months:
             visited += 1
         else:
             missed.append(month.label)
@@ -476,15 +479,19 @@ class Tally:
     figures: dict[tuple[str, Area], Figure] = field(default_factory=dict)
     items: list[Item] = field(default_factory=list)
     _event_alerts: list[AlertPush] = field(default_factory=list)
+    _event_departments: set[str] = field(default_factory=set)
+    _rules: list[tuple[Indicator, HouseholdRule]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._event_departments = {d.department.value for d in self.duties if not d.scheduled}
+        self._rules = [(i, i.rule) for i in INDICATORS if i.rule is not None]
 
     def add_household(self, facts: HouseholdFacts) -> None:
-        for indicator in INDICATORS:
-            if indicator.rule is not None:
-                for item in indicator.rule(facts, self.period, self.today):
-                    self._add(indicator, item)
-        event_departments = {d.department.value for d in self.duties if not d.scheduled}
+        for indicator, rule in self._rules:
+            for item in rule(facts, self.period, self.today):
+                self._add(indicator, item)
         for a in facts.alerts:
-            if a.department in event_departments and a.duplicate_of is None:
+            if a.department in self._event_departments and a.duplicate_of is None:
                 self._event_alerts.append(AlertPush(
                     a.alert_id, Department(a.department), facts.township, a.risk_types,
                     a.problems, a.discovered_on, a.received_on, a.batch_id, a.tier,

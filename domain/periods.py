@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from calendar import monthrange
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from domain.errors import InvalidValue
 
@@ -30,15 +30,22 @@ class Period:
     def __contains__(self, day: object) -> bool:
         return isinstance(day, date) and self.start <= day <= self.end
 
-    def months(self) -> Iterator[Period]:
+    def months(self) -> tuple[Period, ...]:
         """The months of the period, in order."""
-        year, month = self.start.year, self.start.month
-        while date(year, month, 1) <= self.end:
-            yield month_period(year, month)
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return _months(self.start, self.end)
 
     def __str__(self) -> str:
         return self.label
+
+
+@cache
+def _months(start: date, end: date) -> tuple[Period, ...]:
+    found = []
+    year, month = start.year, start.month
+    while date(year, month, 1) <= end:
+        found.append(month_period(year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return tuple(found)
 
 
 def month_period(year: int, month: int) -> Period:

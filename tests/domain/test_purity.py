@@ -19,6 +19,7 @@ PURE_STDLIB = {
     "datetime",
     "decimal",
     "enum",
+    "functools",  # cache: memoised pure functions
     "re",
     "typing",
     "uuid",
