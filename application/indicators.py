@@ -105,6 +105,7 @@ class IndicatorResult:
     items: list[Item] = field(default_factory=list)
     pushes: list[ExpectedPush] = field(default_factory=list)
     urgent: list[PushReceipt] = field(default_factory=list)
+    batches: list[PushReceipt] = field(default_factory=list)  # every batch received in the period
     meetings: list[Meeting] = field(default_factory=list)  # held in the period
     version: int = INDICATORS_VERSION
 
@@ -188,18 +189,20 @@ class Indicators:
         pushes = tally.add_pushes(receipts)
         tally.add_meetings(meetings)
         figures = [f for f in tally.table() if scope.shows(f.area)]
-        urgent = [r for r in receipts if r.urgent and r.received_on in period]
+        batches = [r for r in receipts if r.received_on in period and r.received_on <= today]
         if scope.level == "department":
             pushes = [p for p in pushes if p.duty.department.value == scope.name]
-            urgent = [r for r in urgent if r.department.value == scope.name]
+            batches = [r for r in batches if r.department.value == scope.name]
         elif scope.level == "township":
-            pushes, urgent = [], []
+            pushes, batches = [], []
+        batches.sort(key=lambda r: (r.received_at, r.department.value, r.batch_id))
+        urgent = [r for r in batches if r.urgent]
         return IndicatorResult(
             period=period, scope=scope, as_of=moment, position=position, evaluated_on=today,
             source=source, digest=f"sha256:{digest.hexdigest()}",
             cadences_digest=self.cadences.digest, figures=figures, detail=detail,
             items=sorted(tally.items, key=lambda i: i.key), pushes=pushes,
-            urgent=sorted(urgent, key=_receipt_key),
+            urgent=urgent, batches=batches,
             meetings=sorted((m for m in meetings if m.held_on in period and m.held_on <= today),
                             key=lambda m: m.held_on),
         )

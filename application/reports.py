@@ -19,7 +19,7 @@ from domain.codes import CaseStage, HouseholdType
 from domain.errors import InvalidValue
 from domain.indicators import INDICATORS, CaseFacts, Figure, HouseholdFacts
 from domain.periods import Period, parse_period
-from domain.rules import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS, local_date
+from domain.rules import CHINA_TIME, IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS, local_date
 
 Cell = str | int | float | date | None
 
@@ -178,6 +178,7 @@ def monthly_report(
     ]
     if township is None:
         tables.insert(1, _push_table(result))
+        tables.insert(2, _batch_table(result))
     return Report(f"{area}防止返贫监测 {period.label} 月分析会商报告", _meta(result, area), tables)
 
 
@@ -192,8 +193,7 @@ def quarterly_report(indicators: Indicators, quarter: str, *, as_of: datetime | 
         _ranking(result, "department", "部门排名"),
         _indicator_table(result),
         _push_table(result),
-        Table("紧急推送", ["部门", "批次号", "期次", "接收日期", "条数"],
-              [[r.department.value, r.batch_id, r.period, r.received_on, r.rows] for r in result.urgent]),
+        _batch_table(result),
         Table("会商调度会议", ["类型", "编号", "日期", "参会部门", "议题", "决定事项"],
               [["月分析会商" if m.kind == "consultation" else "季督导调度", m.meeting_id, m.held_on,
                 "、".join(m.departments_present), "；".join(m.topics), "；".join(m.decisions)]
@@ -257,6 +257,16 @@ def _push_table(result: IndicatorResult) -> Table:
         [p.duty.department.value, p.duty.number, p.period, p.due_on, p.received_on, p.tier,
          p.batch_id, p.status]
         for p in sorted(result.pushes, key=lambda p: (p.duty.department.value, p.due_on, p.period))
+    ])
+
+
+def _batch_table(result: IndicatorResult) -> Table:
+    return Table("推送批次", ["部门", "批次号", "层级", "期次", "紧急", "接收时间", "条数", "新案件",
+                          "并入案件", "重复", "拒收"], [
+        [r.department.value, r.batch_id, r.tier.value if r.tier else None, r.period,
+         "是" if r.urgent else "否", r.received_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M"),
+         r.rows, r.new_cases, r.joined, r.duplicates, r.rejected]
+        for r in result.batches
     ])
 
 

@@ -138,6 +138,10 @@ def push_compliance(
         ) for p in sorted(result.pushes, key=lambda p: (p.duty.department.value, p.due_on, p.period))],
         urgent=[s.UrgentPushOut(department=r.department, batch_id=r.batch_id, period=r.period,
                                 received_on=r.received_on, rows=r.rows) for r in result.urgent],
+        batches=[s.BatchOut(department=r.department, batch_id=r.batch_id, tier=r.tier, period=r.period,
+                            urgent=r.urgent, received_at=r.received_at, rows=r.rows,
+                            new_cases=r.new_cases, joined=r.joined, duplicates=r.duplicates,
+                            rejected=r.rejected) for r in result.batches],
     )
 
 

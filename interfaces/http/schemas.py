@@ -484,6 +484,22 @@ class UrgentPushOut(Struct):
     rows: int
 
 
+class BatchOut(Struct):
+    """A batch as received (部门推送批次)."""
+
+    department: Department
+    batch_id: str
+    tier: Tier | None
+    period: str
+    urgent: bool
+    received_at: datetime
+    rows: int
+    new_cases: int
+    joined: int
+    duplicates: int
+    rejected: int
+
+
 class PushComplianceOut(Struct):
     period: str
     as_of: datetime
@@ -491,6 +507,7 @@ class PushComplianceOut(Struct):
     digest: str
     pushes: list[ExpectedPushOut]
     urgent: list[UrgentPushOut]
+    batches: Annotated[list[BatchOut], Meta(description="统计期内收到的全部批次，含接收时间与层级")]
 
 
 class ConsultationIn(Body, kw_only=True):

@@ -125,6 +125,11 @@ def test_meetings_pushes_and_compliance(api: Api) -> None:
     late = next(p for p in compliance["pushes"] if p["period"] == "2025-11下旬")
     assert (late["tier"], late["batch_id"], late["days_late"]) == ("县级筛查", "YB-2025-11下旬", 1)
     assert late["received_at"].startswith("2025-12-01T02:00")
+    # the batch itself, received in December: not in November's list of batches
+    assert compliance["batches"] == []
+    december = api.get("/api/push-compliance", "department", period="2025-12").json()
+    assert [(b["batch_id"], b["tier"], b["rows"]) for b in december["batches"]] == [
+        ("YB-2025-11下旬", "县级筛查", 0)]
 
 
 def test_monthly_and_quarterly_reports_as_json_and_workbooks(api: Api) -> None:
