@@ -64,7 +64,8 @@ class Result:
         if self.limit is not None:
             target = f"< {self.limit:g}{self.unit}"
             verdict = "met" if self.ours < self.limit else "MISSED"
-        digits = 1 if self.unit.strip() == "ms" else 0  # latencies of a few ms need their tenths
+        # latencies of a few ms need their tenths, durations of a few seconds their hundredths
+        digits = {"ms": 1, "s": 2}.get(self.unit.strip(), 0)
         return (f"| {self.name} | {self.backend} | {self.ours:,.{digits}f}{self.unit} "
                 f"| {self.raw:,.{digits}f}{self.unit} | {self.ratio:.0%} | {target} {verdict} |")
 
