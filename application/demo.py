@@ -1572,8 +1572,11 @@ def _ensure_governance(app: CaseFiles, year: int, seed: int) -> int:
     for duty in Cadences.load().duties:
         if not duty.scheduled:
             continue
-        for month in range(1, 13):
-            for push_period, due in windows(duty, month_period(year, month)):
+        # December's pushes due by the 5th of January belong to the year as well
+        for month in [month_period(year - 1, 12), *(month_period(year, m) for m in range(1, 13))]:
+            for push_period, due in windows(duty, month):
+                if due.year != year:
+                    continue
                 roll = rng.random()
                 if roll < 0.05:
                     continue  # 漏报

@@ -147,18 +147,23 @@ class Indicators:
         household's facts (a report's lists), fed in the same pass."""
         period = parse_period(period) if isinstance(period, str) else period
         scope = scope or Scope()
+        if as_of is not None and not 1990 <= as_of.year <= 2100:
+            raise InvalidValue("AS_OF_RANGE", "记录时点须在1990年至2100年之间", "as_of")
         if detail is not None:
             indicator = indicator_named(detail[0])
             if indicator is None:
                 raise InvalidValue("INDICATOR_UNKNOWN", f"没有名为“{detail[0]}”的指标", "indicator")
             detail = (indicator.code, detail[1])
         if as_of is None and position is None and not from_log and self.read_models is not None:
-            moment = self.app.clock()
             stream = self._facts_from_read_models()
             position = next(stream)
+            # Now, read after the read model's snapshot: every event in it was recorded before.
+            moment = self.app.clock()
             source = "read_models"
         else:
-            moment = _aware(as_of) if as_of is not None else self.app.clock()
+            # Later than now is now: what the log holds cannot be known ahead of its recording.
+            now = self.app.clock()
+            moment = min(_aware(as_of), now) if as_of is not None else now
             end = self.app.max_position()
             position = end if position is None else position
             if not 0 <= position <= end:
@@ -173,7 +178,8 @@ class Indicators:
         also: list[Callable[[HouseholdFacts], None]],
     ) -> IndicatorResult:
         today = local_date(moment)
-        tally = Tally(period, today, self.county, self.cadences.duties, detail)
+        ended = today if end_of_day(today) <= moment else today - timedelta(days=1)
+        tally = Tally(period, today, self.county, self.cadences.duties, detail, ended)
         digest = hashlib.sha256()
         header = {"version": INDICATORS_VERSION, "period": period.label, "as_of": moment.isoformat(),
                   "position": position, "cadences": self.cadences.digest}
@@ -211,7 +217,8 @@ class Indicators:
 
     def verify(self, published: dict[str, Any]) -> Verification:
         """Recompute a published result (its JSON, as `result_json` wrote it) from the log, as
-        of its time and position, and compare the digest and every figure."""
+        of its time and position, and compare the digest, the evaluation day, every figure
+        (numerator, denominator, rate) and the drill-down items if it has them."""
         try:
             period = parse_period(str(published["period"]))
             as_of = datetime.fromisoformat(str(published["as_of"]))
@@ -219,12 +226,16 @@ class Indicators:
             scope = Scope(**published.get("scope", {}))
             digest = str(published["digest"])
             figures = list(published["figures"])
+            detail_data = published.get("detail")
+            detail = (str(detail_data["indicator"]),
+                      Area(str(detail_data["level"]), str(detail_data["area"]))) if detail_data else None
         except (KeyError, TypeError, ValueError) as error:
             raise InvalidValue(
                 "RESULT_INVALID", f"不是一份指标结果：缺少或无法读取 {error}", "result") from None
         if position > self.app.max_position():
             return Verification(False, digest, "", [f"日志位置 {position} 已不在日志中（日志被截短？）"])
-        again = self.compute(period, scope=scope, as_of=as_of, position=position, from_log=True)
+        again = self.compute(period, scope=scope, as_of=as_of, position=position, from_log=True,
+                             detail=detail)
         differences = []
         if published.get("version", INDICATORS_VERSION) != INDICATORS_VERSION:
             differences.append(
@@ -233,6 +244,12 @@ class Indicators:
             differences.append("推送频次表已变更")
         if again.digest != digest:
             differences.append(f"输入摘要不符：发布 {digest}，重算 {again.digest}")
+        if published.get("evaluated_on") not in (None, again.evaluated_on.isoformat()):
+            differences.append(f"评价日不符：发布 {published.get('evaluated_on')}，重算 {again.evaluated_on}")
+        if detail_data is not None:
+            items = [msgspec.to_builtins(item) for item in again.items]
+            if detail_data.get("items") != items:
+                differences.append(f"{detail[1].name} {detail[0]} 的明细与重算不符")  # type: ignore[index]
         now = {(f["indicator"], f["level"], f["area"]): f for f in figure_rows(again.figures)}
         for figure in figures:
             key = (figure.get("indicator"), figure.get("level"), figure.get("area"))
@@ -240,7 +257,9 @@ class Indicators:
             if current is None:
                 differences.append(f"{key[2]} {key[0]}：重算结果中没有该项")
                 continue
-            for name in ("numerator", "denominator"):
+            for name in ("numerator", "denominator", "rate"):
+                if name == "rate" and "rate" not in figure:
+                    continue
                 if figure.get(name) != current[name]:
                     differences.append(
                         f"{key[2]} {key[0]} {_LABELS[name]}：发布 {figure.get(name)}，重算 {current[name]}")
@@ -330,7 +349,7 @@ def end_of_day(day: date) -> datetime:
         microseconds=1)
 
 
-_LABELS = {"numerator": "分子", "denominator": "分母"}
+_LABELS = {"numerator": "分子", "denominator": "分母", "rate": "比率"}
 
 
 # ---------------------------------------------------------------------- plain data

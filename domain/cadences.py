@@ -143,6 +143,14 @@ def _check_unambiguous(duties: list[Duty]) -> None:
                 )
 
 
+def push_period_forms(duties: Iterable[Duty], department: Department) -> tuple[str, ...]:
+    """The suffixes a department's scheduled push periods may take ("" is the plain month;
+    a department with no scheduled duty reports by month)."""
+    forms = [suffix for duty in duties if duty.department is department and duty.scheduled
+             for suffix in duty.period_suffixes]
+    return tuple(dict.fromkeys(forms)) or ("",)
+
+
 def duty_for_period(duties: Iterable[Duty], department: Department, period: str) -> Duty | None:
     """The scheduled duty a batch for ``period`` fulfils (None: not a scheduled push)."""
     suffix = period[7:]
@@ -164,9 +172,12 @@ def windows(duty: Duty, month: Period) -> Iterator[tuple[str, date]]:
 
 def expected_pushes(
     duties: Iterable[Duty], receipts: Iterable[PushReceipt], period: Period, today: date,
+    ended: date | None = None,
 ) -> list[ExpectedPush]:
-    """Every scheduled push due within ``period`` and by ``today``, with the batch that met
-    it (the first non-urgent batch for its push period) or none."""
+    """Every scheduled push due within ``period`` whose due day is over by ``ended`` (default
+    ``today``) or that was met by ``today``, with the batch that met it (the first non-urgent
+    batch for its push period) or none."""
+    ended = ended or today
     first: dict[tuple[Department, str], PushReceipt] = {}
     for receipt in sorted(receipts, key=lambda r: (r.received_at, r.batch_id)):
         if not receipt.urgent:
@@ -182,10 +193,12 @@ def expected_pushes(
             if duty.months and month.start.month not in duty.months:
                 continue
             for push_period, due in windows(duty, month):
-                if due not in period or due > today:
+                if due not in period:
                     continue
                 receipt = first.get((duty.department, push_period))
                 met = receipt if receipt and receipt.received_on <= today else None
+                if due > ended and met is None:
+                    continue  # not yet due
                 found.append(ExpectedPush(
                     duty, push_period, due, met.received_on if met else None,
                     met.batch_id if met else None, None, met.received_at if met else None,
@@ -211,6 +224,7 @@ class AlertPush:
 
 def event_pushes(
     duties: Iterable[Duty], alerts: Iterable[AlertPush], period: Period, today: date,
+    ended: date | None = None,
 ) -> list[ExpectedPush]:
     """Each alert an event duty covers, due ``days`` after discovery (counted in the period
     its due date falls in, once due or received)."""
@@ -224,7 +238,7 @@ def event_pushes(
             if not duty.covers(alert.risk_types, alert.problems, alert.discovered_on):
                 continue
             due = alert.discovered_on + timedelta(days=duty.days)
-            if due in period and (due <= today or alert.received_on <= today):
+            if due in period and (due <= (ended or today) or alert.received_on <= today):
                 found.append(ExpectedPush(duty, alert.alert_id, due, alert.received_on,
                                           alert.batch_id, alert.township, tier=alert.tier))
             break

@@ -395,13 +395,13 @@ class Household(Aggregate):
             for key in _alert_keys(alert):
                 household.alert_keys.setdefault(key, alert.alert_id)
             if self.opens_case:
-                previous = household.cases[-1] if household.cases else None
                 case = Case(
                     number=len(household.cases) + 1,
                     opened_on=self.occurred_on,
                     alert_ids=[],
                     risk_types=(),
-                    re_entry=previous is not None and previous.eliminated,
+                    # after any elimination, even with a case found risk-free in between
+                    re_entry=any(earlier.eliminated for earlier in household.cases),
                 )
                 household.cases.append(case)
             case = household.cases[-1]
@@ -1609,6 +1609,8 @@ def _step_window(case: Case, procedure: Procedure, step: str) -> tuple[date, dat
         "county_decision": (),
     }[step]
     later = [d for d in (day(name) for name in followers) if d is not None]
+    if step == "home_visit" and procedure is case.identification and case.green_channel:
+        later.append(case.green_channel.studied_on)  # the green channel followed the visit
     return earliest or case.opened_on, min(later) if later else None
 
 

@@ -29,7 +29,7 @@ from domain.rules import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS, add_months, l
 from domain.values import Case, Procedure
 
 #: Bump when a definition or the facts change: published results name the version they used.
-INDICATORS_VERSION = 1
+INDICATORS_VERSION = 2
 
 STABILITY_MONTHS = 12
 
@@ -58,6 +58,7 @@ class CaseFacts:
     closed_how: str | None = None  # 核查无风险 / 评议未通过 / 审核未通过 / 审定未通过
     first_in_place_on: date | None = None
     elimination_started_on: date | None = None
+    elimination_refused_on: date | None = None  # the latest procedure ended without elimination
     eliminated_on: date | None = None
 
     def stage_on(self, day: date) -> str | None:
@@ -68,7 +69,8 @@ class CaseFacts:
             return "已关闭"
         if self.eliminated_on and self.eliminated_on <= day:
             return "风险已消除"
-        if self.elimination_started_on and self.elimination_started_on <= day:
+        if (self.elimination_started_on and self.elimination_started_on <= day
+                and not (self.elimination_refused_on and self.elimination_refused_on <= day)):
             return "风险消除程序中"
         if self.included_on and self.included_on <= day:
             return "监测帮扶中"
@@ -179,6 +181,7 @@ def _case_facts(household: Household, case: Case) -> CaseFacts:
         closed_on=case.closed_on, closed_how=_closed_how(steps),
         first_in_place_on=min(in_place, default=None),
         elimination_started_on=_day(elimination.home_visit) if elimination else None,
+        elimination_refused_on=_day(elimination.rejected_step) if elimination else None,
         eliminated_on=case.eliminated_on,
     )
 
@@ -216,6 +219,16 @@ def _closed_how(steps: Procedure) -> str | None:
 
 
 @dataclass(frozen=True)
+class Evaluation:
+    """When figures are judged. What happened by ``today`` counts; a deadline counts as missed
+    only once its day is over (``ended``: the last day that is over — ``today`` itself when
+    judged at its end, the day before when judged during it)."""
+
+    today: date
+    ended: date
+
+
+@dataclass(frozen=True)
 class Item:
     """What one case, household, alert, push or month adds to an indicator, and why."""
 
@@ -228,7 +241,7 @@ class Item:
     note: str
 
 
-HouseholdRule = Callable[[HouseholdFacts, Period, date], Iterator[Item]]
+HouseholdRule = Callable[[HouseholdFacts, Period, "Evaluation"], Iterator[Item]]
 
 
 @dataclass(frozen=True)
@@ -254,12 +267,12 @@ def _item(h: HouseholdFacts, key: str, n: int, d: int, note: str,
     return Item(key, h.township, h.village, department, n, d, note)
 
 
-def timely_identification(h: HouseholdFacts, period: Period, today: date) -> Iterator[Item]:
+def timely_identification(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
     """识别认定时限达标率 = 期内纳入监测、且自发现之日起15日内完成县级审定的案件数 ÷ 期内纳入监测的
     案件数。案件计入县级审定（纳入）日期所在的统计期；发现后第15天纳入为达标，第16天为超时。按部门统计
     时，计入发起该案件的预警所属部门。"""
     for c in h.cases:
-        if c.included_on and c.included_on in period and c.included_on <= today:
+        if c.included_on and c.included_on in period and c.included_on <= on.today:
             days = (c.included_on - c.opened_on).days
             on_time = days <= IDENTIFICATION_DAYS
             yield _item(h, f"{h.code}#{c.number}", int(on_time), 1,
@@ -267,23 +280,23 @@ def timely_identification(h: HouseholdFacts, period: Period, today: date) -> Ite
                         + ("" if on_time else "（超时）"), c.department)
 
 
-def alert_verification(h: HouseholdFacts, period: Period, today: date) -> Iterator[Item]:
+def alert_verification(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
     """预警核实率 = 期内收到的部门预警（不含重复推送）中，其案件已完成入户核查的条数 ÷ 期内收到的
     部门预警条数。预警按接收日期计入统计期；入户核查以评价日（today）前完成为准。并入已核实案件的预警
     视为已核实。"""
     cases = {c.number: c for c in h.cases}
     for a in h.alerts:
         if (a.channel != Channel.DEPARTMENT_ALERT or a.duplicate_of is not None
-                or a.received_on not in period or a.received_on > today):
+                or a.received_on not in period or a.received_on > on.today):
             continue
         case = cases.get(a.case_number) if a.case_number else None
         visited_on = case.home_visit_on if case else None
-        verified = visited_on is not None and visited_on <= today
+        verified = visited_on is not None and visited_on <= on.today
         note = f"入户核查{visited_on}" if verified else "尚未入户核查"
         yield _item(h, a.alert_id, int(verified), 1, note, a.department)
 
 
-def visit_coverage(h: HouseholdFacts, period: Period, today: date) -> Iterator[Item]:
+def visit_coverage(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
     """走访覆盖率 = 已走访的（户，月）数 ÷ 应走访的（户，月）数。统计期内已结束（月末不晚于评价日）
     的每个月，月初已登记、且月初为脱贫户、监测对象或已风险消除户（消除后继续走访）的农户应走访一次；
     当月有入户走访记录即为已走访。"""
@@ -295,7 +308,7 @@ def visit_coverage(h: HouseholdFacts, period: Period, today: date) -> Iterator[I
     missed = []
     visit_months = {(v.year, v.month) for v in h.visits}
     for month in period.months():
-        if month.end > today or h.registered_on > month.start:
+        if month.end > on.ended or h.registered_on > month.start:
             continue
         if not (lifted_out or (first_included is not None and first_included <= month.start)):
             continue
@@ -309,15 +322,15 @@ def visit_coverage(h: HouseholdFacts, period: Period, today: date) -> Iterator[I
         yield _item(h, h.code, visited, due, note)
 
 
-def measures_in_place(h: HouseholdFacts, period: Period, today: date) -> Iterator[Item]:
+def measures_in_place(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
     """帮扶措施落实率 = 期内纳入的监测对象中，纳入后30日内（含绿色通道纳入前已落实）有帮扶措施落实
     的户数 ÷ 期内纳入、且已满30日或已有措施落实的监测对象数。未满30日又尚无措施的不计入。"""
     for c in h.cases:
-        if not (c.included_on and c.included_on in period and c.included_on <= today):
+        if not (c.included_on and c.included_on in period and c.included_on <= on.today):
             continue
         limit = c.included_on + timedelta(days=MEASURE_WITHIN_DAYS)
-        placed = c.first_in_place_on if c.first_in_place_on and c.first_in_place_on <= today else None
-        if placed is None and limit > today:
+        placed = c.first_in_place_on if c.first_in_place_on and c.first_in_place_on <= on.today else None
+        if placed is None and limit > on.ended:
             continue  # not yet due
         in_time = placed is not None and placed <= limit
         note = (f"纳入{c.included_on}，措施落实{placed}" if placed
@@ -325,10 +338,10 @@ def measures_in_place(h: HouseholdFacts, period: Period, today: date) -> Iterato
         yield _item(h, f"{h.code}#{c.number}", int(in_time), 1, note)
 
 
-def medical_subsidy(h: HouseholdFacts, period: Period, today: date) -> Iterator[Item]:
+def medical_subsidy(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
     """医保参保资助覆盖率 = 统计期内曾为监测对象的家庭中，享受该年度医保参保资助的成员数 ÷ 这些
     家庭的成员数。成员按统计期内最后一个监测日（不晚于评价日）在册计；资助年度为统计期所在年度。"""
-    last_day = min(period.end, today)
+    last_day = min(period.end, on.today)
     if last_day < period.start:
         return
     monitored_days = []
@@ -347,48 +360,49 @@ def medical_subsidy(h: HouseholdFacts, period: Period, today: date) -> Iterator[
     yield _item(h, h.code, subsidised, len(members), f"{year}年度资助{subsidised}/{len(members)}人")
 
 
-def green_channel_completion(h: HouseholdFacts, period: Period, today: date) -> Iterator[Item]:
+def green_channel_completion(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
     """绿色通道补办率 = 期内开通绿色通道的案件中，评价日前已补办完村级评议公示、乡镇核查初审和县级
     比对审定（或程序已终结）的案件数 ÷ 期内开通绿色通道的案件数。补办在统计期之后完成的，在评价日
     不早于完成日时计为已补办。"""
     for c in h.cases:
-        if not (c.green_channel_on and c.green_channel_on in period and c.green_channel_on <= today):
+        if not (c.green_channel_on and c.green_channel_on in period and c.green_channel_on <= on.today):
             continue
-        done = c.procedure_done_on is not None and c.procedure_done_on <= today
+        done = c.procedure_done_on is not None and c.procedure_done_on <= on.today
         note = f"补办完成{c.procedure_done_on}" if done else "尚未补办完成"
         yield _item(h, f"{h.code}#{c.number}", int(done), 1, note)
 
 
-def elimination_stability(h: HouseholdFacts, period: Period, today: date) -> Iterator[Item]:
+def elimination_stability(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
     """风险消除稳定率 = 风险消除满12个月的案件中，12个月内未再发生新案件的数 ÷ 风险消除满12个月的
-    案件数。案件计入满12个月之日所在的统计期（该日不晚于评价日）。"""
+    案件数。案件计入满12个月之日所在的统计期（该日已过）；入户核查认定无风险的预警不算再次发生。"""
     for c in h.cases:
         if not c.eliminated_on:
             continue
         anniversary = add_months(c.eliminated_on, STABILITY_MONTHS)
-        if anniversary not in period or anniversary > today:
+        if anniversary not in period or anniversary > on.ended:
             continue
+        # a later alert found risk-free at the household visit is no relapse
         again = [later.opened_on for later in h.cases
-                 if c.eliminated_on < later.opened_on <= anniversary]
+                 if c.eliminated_on < later.opened_on <= anniversary and later.closed_how != "核查无风险"]
         note = f"消除{c.eliminated_on}，" + (f"{again[0]}再次发生风险" if again else "12个月内未再发生风险")
         yield _item(h, f"{h.code}#{c.number}", int(not again), 1, note)
 
 
-def fell_into_poverty(h: HouseholdFacts, period: Period, today: date) -> Iterator[Item]:
+def fell_into_poverty(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
     """返贫致贫人数 = 期内纳入监测的案件所涉人口数（纳入案件时的家庭人口）。脱贫户纳入为返贫风险，
     一般农户纳入为致贫风险；风险消除后再次纳入的另计入“消除后再次纳入户数”。"""
     for c in h.cases:
-        if c.included_on and c.included_on in period and c.included_on <= today:
+        if c.included_on and c.included_on in period and c.included_on <= on.today:
             kind = "返贫" if h.household_type == HouseholdType.LIFTED_OUT else "致贫"
             again = "，消除后再次纳入" if c.re_entry else ""
             yield _item(h, f"{h.code}#{c.number}", c.persons, 0,
                         f"{kind}，{c.persons}人，纳入{c.included_on}{again}")
 
 
-def re_entries(h: HouseholdFacts, period: Period, today: date) -> Iterator[Item]:
+def re_entries(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
     """消除后再次纳入户数 = 期内纳入监测、且此前曾风险消除的案件数（返贫致贫中的再次纳入）。"""
     for c in h.cases:
-        if c.re_entry and c.included_on and c.included_on in period and c.included_on <= today:
+        if c.re_entry and c.included_on and c.included_on in period and c.included_on <= on.today:
             yield _item(h, f"{h.code}#{c.number}", 1, 0, f"再次纳入{c.included_on}")
 
 
@@ -476,6 +490,7 @@ class Tally:
     county: str
     duties: tuple[Duty, ...] = ()
     detail: tuple[str, Area] | None = None
+    ended: date | None = None  # the last day that is over (default: ``today``)
     figures: dict[tuple[str, Area], Figure] = field(default_factory=dict)
     items: list[Item] = field(default_factory=list)
     _event_alerts: list[AlertPush] = field(default_factory=list)
@@ -483,12 +498,13 @@ class Tally:
     _rules: list[tuple[Indicator, HouseholdRule]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.on = Evaluation(self.today, self.ended or self.today)
         self._event_departments = {d.department.value for d in self.duties if not d.scheduled}
         self._rules = [(i, i.rule) for i in INDICATORS if i.rule is not None]
 
     def add_household(self, facts: HouseholdFacts) -> None:
         for indicator, rule in self._rules:
-            for item in rule(facts, self.period, self.today):
+            for item in rule(facts, self.period, self.on):
                 self._add(indicator, item)
         for a in facts.alerts:
             if a.department in self._event_departments and a.duplicate_of is None:
@@ -500,8 +516,9 @@ class Tally:
     def add_pushes(self, receipts: Iterable[PushReceipt]) -> list[ExpectedPush]:
         """Judge the pushes due in the period (call once, after every household)."""
         indicator = INDICATOR_BY_CODE["push_timeliness"]
-        pushes = expected_pushes(self.duties, receipts, self.period, self.today)
-        pushes += event_pushes(self.duties, self._event_alerts, self.period, self.today)
+        pushes = expected_pushes(self.duties, receipts, self.period, self.today, self.on.ended)
+        pushes += event_pushes(self.duties, self._event_alerts, self.period, self.today,
+                               self.on.ended)
         for push in pushes:
             key = f"{push.duty.department}·{push.duty.number}·{push.period}"
             self._add(indicator, Item(key, None, None, push.duty.department.value,
@@ -514,7 +531,7 @@ class Tally:
                 if m.kind == "consultation" and m.held_on <= self.today}
         for month in self.period.months():
             meeting = held.get(month.label)
-            if month.start > self.today or (month.end > self.today and meeting is None):
+            if month.start > self.today or (month.end > self.on.ended and meeting is None):
                 continue
             note = f"{meeting.held_on}召开（{meeting.meeting_id}）" if meeting else "当月未召开会商"
             self._add(indicator, Item(month.label, None, None, None, int(meeting is not None), 1, note))

@@ -201,9 +201,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def _as_of(text: str) -> datetime:
     """A recorded time; a bare date means the end of that day in the county."""
-    if len(text) == 10:
-        return end_of_day(date.fromisoformat(text))
-    return _moment(text)
+    try:
+        moment = end_of_day(date.fromisoformat(text)) if len(text) == 10 else _moment(text)
+    except (ValueError, OverflowError):
+        raise argparse.ArgumentTypeError(f"不是日期或时间：{text}（如 2026-01-10 或 2026-01-10T18:00+08:00）"
+                                         ) from None
+    if not 1990 <= moment.year <= 2100:
+        raise argparse.ArgumentTypeError("记录时点须在1990年至2100年之间")
+    return moment
 
 
 def _indicator_service(app: CaseFiles, projections: Projections | None = None) -> Indicators:

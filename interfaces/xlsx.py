@@ -17,6 +17,7 @@ from application.reports import Report, Table
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _BOLD = Font(bold=True)
+_FORMULA_START = frozenset("=+-@")
 _FORBIDDEN = re.compile(r"[\\/*?:\[\]]")  # not allowed in a sheet name
 
 
@@ -55,6 +56,10 @@ def _header(sheet: Worksheet, text: str) -> WriteOnlyCell:
 
 
 def _cell(sheet: Worksheet, value: object) -> object:
+    if isinstance(value, str) and value[:1] in _FORMULA_START:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # text as typed: never a formula (“=HYPERLINK(…)” in a topic)
+        return cell
     if isinstance(value, date):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "yyyy-mm-dd"

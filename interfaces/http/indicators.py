@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import JSONBody, QueryParameter
 
@@ -107,9 +108,13 @@ def verify(request: Request, data: JSONBody[s.PublishedResult]) -> s.Verificatio
         "period": data.period, "scope": {"level": data.scope.level, "name": data.scope.name},
         "as_of": data.as_of, "position": data.position, "digest": data.digest,
         "version": data.version, "cadences_digest": data.cadences_digest,
+        "evaluated_on": data.evaluated_on,
         "figures": [{"indicator": f.indicator, "level": f.level, "area": f.area,
-                     "numerator": f.numerator, "denominator": f.denominator} for f in data.figures],
+                     "numerator": f.numerator, "denominator": f.denominator, "rate": f.rate}
+                    for f in data.figures],
     }
+    if data.detail is not None:
+        published["detail"] = msgspec.to_builtins(data.detail)
     _require_scope(request.user, Scope(data.scope.level, data.scope.name))
     check = _indicators(request).verify(published)
     return s.VerificationOut(matches=check.matches, digest=check.digest,
@@ -204,7 +209,8 @@ def hold_dispatch_meeting(request: Request, data: JSONBody[s.DispatchMeetingIn])
                            position=result.position, repeated=result.repeated)
 
 
-@_read("/api/meetings", "会商、调度会议记录")
+@_read("/api/meetings", "会商、调度会议记录（研究的户编号遍及全县：县级、审计、考核组查看）",
+       read="rankings")
 def meetings(request: Request, year: Annotated[int | None, QueryParameter(
         required=False, ge=2000, le=2100)] = None) -> list[s.MeetingOut]:
     app: CaseFiles = request.app.state.case_files

@@ -438,6 +438,7 @@ class PublishedFigure(Struct):
     area: Annotated[str, Meta(max_length=100)]
     numerator: int
     denominator: int | None = None
+    rate: float | None = None
 
 
 class PublishedResult(Struct, kw_only=True):
@@ -450,7 +451,9 @@ class PublishedResult(Struct, kw_only=True):
     digest: Annotated[str, Meta(max_length=100)]
     version: int | None = None
     cadences_digest: Annotated[str, Meta(max_length=100)] | None = None
+    evaluated_on: Annotated[str, Meta(max_length=20)] | None = None
     figures: Annotated[list[PublishedFigure], Meta(max_length=10_000)]
+    detail: DetailOut | None = None
 
 
 class VerificationOut(Struct):

@@ -41,6 +41,7 @@ from domain.codes import (
     MeasureType,
     Relation,
     RiskType,
+    SuddenHardship,
     Tier,
 )
 from domain.errors import DomainError
@@ -469,3 +470,18 @@ def test_a_correction_that_would_leave_no_head_is_refused():
     head = household.head.id_number
     with refused(household, "HEAD_REQUIRED", "changes.relation"):
         household.correct(1, {"relation": "配偶"}, "录错", member_id_number=head, **when(LATER, COUNTY))
+
+
+def test_the_home_visit_cannot_be_corrected_to_after_the_green_channel_it_led_to():
+    household = registered()
+    number = raise_alert(household, date(2025, 3, 1), risk_types=(RiskType.ACCIDENT,)).case_number
+    household.verify_at_home(number, Finding.RISK_CONFIRMED, **when(date(2025, 3, 2)))
+    household.open_green_channel(number, SuddenHardship.ACCIDENT, studied_on=date(2025, 3, 3),
+                                 approved_on=date(2025, 3, 4), **when(date(2025, 3, 4), COUNTY))
+    visit_version = 3
+    with refused(household, "DATE_ORDER", "changes.occurred_on"):
+        household.correct(visit_version, {"occurred_on": "2025-03-04"}, "日期录错",
+                          **when(date(2025, 3, 10), COUNTY))
+    household.correct(visit_version, {"occurred_on": "2025-03-03"}, "日期录错",
+                      **when(date(2025, 3, 10), COUNTY))
+    assert household.cases[0].identification.home_visit.occurred_on == date(2025, 3, 3)

@@ -359,3 +359,20 @@ def test_tally_is_the_same_whatever_the_order_of_households() -> None:
     b = tally(list(reversed(households)), "2025", date(2025, 12, 31))
     assert {k: (f.numerator, f.denominator) for k, f in a.figures.items()} == {
         k: (f.numerator, f.denominator) for k, f in b.figures.items()}
+
+
+def test_a_deadline_day_still_running_is_not_yet_missed() -> None:
+    """Judged during 5 April, 公安局's March push (due that day) is not yet late; judged at the
+    end of the day, it is missing; received that morning, it is on time either way."""
+    during = Tally(parse_period("2025-04"), date(2025, 4, 5), COUNTY_NAME, DUTIES,
+                   ended=date(2025, 4, 4))
+    during.add_pushes([])
+    assert figure(during, "push_timeliness", "department", "公安局") == (0, 0)
+    at_end = Tally(parse_period("2025-04"), date(2025, 4, 5), COUNTY_NAME, DUTIES,
+                   ended=date(2025, 4, 5))
+    at_end.add_pushes([])
+    assert figure(at_end, "push_timeliness", "department", "公安局") == (0, 1)
+    morning = Tally(parse_period("2025-04"), date(2025, 4, 5), COUNTY_NAME, DUTIES,
+                    ended=date(2025, 4, 4))
+    morning.add_pushes([receipt(Department.PUBLIC_SECURITY, "2025-03", date(2025, 4, 5))])
+    assert figure(morning, "push_timeliness", "department", "公安局") == (1, 1)

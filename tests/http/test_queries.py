@@ -214,7 +214,7 @@ def test_the_household_directory(api: Api) -> None:
 def test_the_push_ledger_and_the_alerts_with_their_fate(api: Api) -> None:
     one, two, three = (register(api, n) for n in (1, 2, 3))
     push(api, "YB-1", [one.head, two.head, one.head])
-    push(api, "MZ-1", [one.spouse], who="county", department="民政局")
+    push(api, "MZ-1", [one.spouse], who="county", department="民政局", period="2025-03上半月")
     three.do("/alerts", alert_body(3), who="village")
     api.catch_up()
 
@@ -492,7 +492,7 @@ def test_each_user_lists_only_the_households_of_their_area(api: Api) -> None:
 def test_a_department_sees_only_its_own_pushes(api: Api) -> None:
     one, two, three = (register(api, n) for n in (1, 2, 3))
     push(api, "YB-1", [one.head, two.head])
-    push(api, "MZ-1", [two.spouse], who="other_department")
+    push(api, "MZ-1", [two.spouse], who="other_department", period="2025-03上半月")
     three.alerted()
     api.catch_up()
 

@@ -110,7 +110,7 @@ ALLOWED: dict[str, set[str]] = {
     "GET /api/push-compliance": {"county", "department", "auditor", "assessment"},
     "GET /api/reports/monthly": {"county", "township", "auditor", "assessment"},
     "GET /api/reports/quarterly": {"county", "auditor", "assessment"},
-    "GET /api/meetings": {"county", "township", "department", "auditor", "assessment"},
+    "GET /api/meetings": {"county", "auditor", "assessment"},
     "POST /api/meetings/consultations": {"county"},
     "POST /api/meetings/dispatches": {"county"},
 }
@@ -148,7 +148,8 @@ def _income_line(api: Api, n: int, who: str) -> Request:
 
 def _push(api: Api, n: int, who: str) -> Request:
     register(api, n)
-    body = {"batch_id": f"B{n}", "tier": "县级筛查", "period": "2025-03",
+    # a provincial batch: every department's county-tier cadence has its own period forms
+    body = {"batch_id": f"B{n}", "tier": "省级推送", "period": "2025-03",
             "rows": [{"person_id_number": head_of(n), "risk_types": ["因病"],
                       "occurred_on": "2025-03-01"}]}
     if who == "county":
