@@ -302,6 +302,12 @@ class CaseFiles(Application[UUID]):
         """Record a quarterly dispatch meeting (季督导调度)."""
         return self._governance_command("hold_dispatch_meeting", by, command_id, meeting)
 
+    def adopt_cadence_table(self, *, digest: str, text: str, by: Actor,
+                            command_id: str = "") -> CommandResult:
+        """Record a version of the department push cadence table."""
+        return self._governance_command("adopt_cadence_table", by, command_id,
+                                        {"digest": digest, "text": text})
+
     def governance(self) -> Governance | None:
         try:
             return self._get(GOVERNANCE_ID)

@@ -36,6 +36,7 @@ from typing import Any
 
 from application.access import User
 from application.app import SYSTEM, CaseFiles
+from application.indicators import Cadences
 from application.users import UserExists, Users
 from domain.cadences import windows
 from domain.codes import (
@@ -1563,7 +1564,6 @@ def _ensure_governance(app: CaseFiles, year: int, seed: int) -> int:
     left out. A consultation is held every month but one, a dispatch meeting after each of the
     first three quarters. Recorded at the simulated receipt and meeting times.
     """
-    from application.indicators import Cadences  # the cadence table in force
 
     rng = Random(f"{seed}-{year}-governance")
     last_day = date(year, 12, 31)
@@ -1601,7 +1601,8 @@ def _ensure_governance(app: CaseFiles, year: int, seed: int) -> int:
                            command_id=f"demo-{year}-{seed}-push-{slug}-{push_period}")
         saved.append(ledger)
     if app.governance() is None:
-        saved.append(_demo_meetings(rng, year, seed))
+        governance = _demo_meetings(rng, year, seed)
+        saved.append(governance)
     events = sum(len(aggregate.pending_events) for aggregate in saved)
     if saved:
         app.save(*saved)
@@ -1612,6 +1613,9 @@ def _demo_meetings(rng: Random, year: int, seed: int) -> Governance:
     skipped = rng.randint(2, 11)  # one month without a consultation
     start = datetime(year, 1, 2, 9, tzinfo=CHINA_TIME).astimezone(UTC)
     governance = Governance.start(occurred_on=date(year, 1, 2), by=SYSTEM, at=start)
+    cadences = Cadences.load()  # in force from the start of the demo year
+    governance.adopt_cadence_table(digest=cadences.digest, text=cadences.text, by=SYSTEM, at=start,
+                                   command_id=f"cadences:{cadences.digest}")
     departments = [d for d in Department if d is not Department.RURAL_REVITALISATION]
     meetings: list[tuple[date, str | None]] = [
         (date(year, month, rng.randint(20, 28)), None) for month in range(1, 13) if month != skipped

@@ -22,7 +22,7 @@ import hashlib
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import groupby, takewhile
 from pathlib import Path
 from typing import Any
@@ -30,11 +30,20 @@ from uuid import UUID
 
 import msgspec
 
-from application.app import CaseFiles, replay
+from application.app import SYSTEM, CaseFiles, replay
+from application.errors import ConcurrentChange
 from domain.cadences import Duty, ExpectedPush, parse_duties
 from domain.codes import Department
-from domain.errors import InvalidValue
-from domain.governance import GOVERNANCE_ID, Governance, Meeting, PushLedger, PushReceipt, push_ledger_id
+from domain.errors import DomainError, InvalidValue
+from domain.governance import (
+    GOVERNANCE_ID,
+    CadenceTable,
+    Governance,
+    Meeting,
+    PushLedger,
+    PushReceipt,
+    push_ledger_id,
+)
 from domain.household import Household
 from domain.indicators import (
     INDICATORS_VERSION,
@@ -60,21 +69,31 @@ _FACTS_DECODER = msgspec.json.Decoder(HouseholdFacts)
 
 @dataclass(frozen=True)
 class Cadences:
-    """The department push cadence table in force (``cadences.toml``) and its digest."""
+    """A department push cadence table (``cadences.toml``): its duties, the digest of the
+    duties as parsed (layout and comments do not change it) and the text as written."""
 
     duties: tuple[Duty, ...]
     digest: str
     source: str
+    text: str = ""
 
     @classmethod
     def load(cls, path: Path | None = None) -> Cadences:
         path = path or DEFAULT_CADENCES
-        data = path.read_bytes()
         try:
-            table = tomllib.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InvalidValue("CADENCE_INVALID", f"推送频次表须为 UTF-8：{error}", "cadences") from None
+        return cls.from_text(text, str(path))
+
+    @classmethod
+    def from_text(cls, text: str, source: str) -> Cadences:
+        try:
+            table = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
             raise InvalidValue("CADENCE_INVALID", f"推送频次表无法读取：{error}", "cadences") from None
-        return cls(parse_duties(table), hashlib.sha256(data).hexdigest(), str(path))
+        duties = parse_duties(table)
+        return cls(duties, hashlib.sha256(_FACTS_ENCODER.encode(duties)).hexdigest(), source, text)
 
 
 @dataclass(frozen=True)
@@ -133,6 +152,28 @@ class Indicators:
         self.read_models = read_models
         self.cadences = cadences or Cadences.load()
         self.county = county
+        self._tables: dict[str, Cadences] = {self.cadences.digest: self.cadences}
+        self._adopted = False
+
+    def adopt_cadences(self) -> bool:
+        """Record the cadence table given to this service in the log, unless it is the one in
+        force already: from its recording on, pushes are judged by it, and results as of
+        earlier times keep the table they were computed with. True when recorded."""
+        governance = self.app.governance()
+        in_force = governance.cadence_table() if governance else None
+        if in_force is not None and in_force.digest == self.cadences.digest:
+            return False
+        try:
+            self.app.adopt_cadence_table(digest=self.cadences.digest, text=self.cadences.text,
+                                         by=SYSTEM, command_id=f"cadences:{self.cadences.digest}")
+        except (DomainError, ConcurrentChange):  # another process adopted it first
+            return False
+        return True
+
+    def _adopt_once(self) -> None:
+        if not self._adopted:
+            self.adopt_cadences()
+            self._adopted = True
 
     # ------------------------------------------------------------------ computing
 
@@ -149,6 +190,7 @@ class Indicators:
         scope = scope or Scope()
         if as_of is not None and not 1990 <= as_of.year <= 2100:
             raise InvalidValue("AS_OF_RANGE", "记录时点须在1990年至2100年之间", "as_of")
+        self._adopt_once()  # the table given, in the log before it judges anything
         if detail is not None:
             indicator = indicator_named(detail[0])
             if indicator is None:
@@ -179,17 +221,18 @@ class Indicators:
     ) -> IndicatorResult:
         today = local_date(moment)
         ended = today if end_of_day(today) <= moment else today - timedelta(days=1)
-        tally = Tally(period, today, self.county, self.cadences.duties, detail, ended)
+        receipts, meetings, table = self._governance(position, moment)
+        cadences = self._table(table)
+        tally = Tally(period, today, self.county, cadences.duties, detail, ended)
         digest = hashlib.sha256()
         header = {"version": INDICATORS_VERSION, "period": period.label, "as_of": moment.isoformat(),
-                  "position": position, "cadences": self.cadences.digest}
+                  "position": position, "cadences": cadences.digest}
         digest.update(_FACTS_ENCODER.encode(header) + b"\n")
         for encoded, facts in stream:
             digest.update(encoded + b"\n")
             tally.add_household(facts)
             for reader in also:
                 reader(facts)
-        receipts, meetings = self._governance(position, moment)
         digest.update(_FACTS_ENCODER.encode(sorted(receipts, key=_receipt_key)) + b"\n")
         digest.update(_FACTS_ENCODER.encode(sorted(meetings, key=lambda m: m.meeting_id)) + b"\n")
         pushes = tally.add_pushes(receipts)
@@ -206,7 +249,7 @@ class Indicators:
         return IndicatorResult(
             period=period, scope=scope, as_of=moment, position=position, evaluated_on=today,
             source=source, digest=f"sha256:{digest.hexdigest()}",
-            cadences_digest=self.cadences.digest, figures=figures, detail=detail,
+            cadences_digest=cadences.digest, figures=figures, detail=detail,
             items=sorted(tally.items, key=lambda i: i.key), pushes=pushes,
             urgent=urgent, batches=batches,
             meetings=sorted((m for m in meetings if m.held_on in period and m.held_on <= today),
@@ -240,8 +283,8 @@ class Indicators:
         if published.get("version", INDICATORS_VERSION) != INDICATORS_VERSION:
             differences.append(
                 f"指标口径版本不同：发布时 {published.get('version')}，现为 {INDICATORS_VERSION}")
-        if published.get("cadences_digest") not in (None, self.cadences.digest):
-            differences.append("推送频次表已变更")
+        if published.get("cadences_digest") not in (None, again.cadences_digest):
+            differences.append("推送频次表与发布时所用的不同")
         if again.digest != digest:
             differences.append(f"输入摘要不符：发布 {digest}，重算 {again.digest}")
         if published.get("evaluated_on") not in (None, again.evaluated_on.isoformat()):
@@ -318,16 +361,36 @@ class Indicators:
             if aggregate is not None:
                 yield aggregate
 
-    def _governance(self, position: int, moment: datetime) -> tuple[list[PushReceipt], list[Meeting]]:
+    def _governance(
+        self, position: int, moment: datetime
+    ) -> tuple[list[PushReceipt], list[Meeting], CadenceTable | None]:
+        """Push receipts, meetings and the cadence table in force, as of ``position`` and
+        ``moment``."""
         ids = [GOVERNANCE_ID, *(push_ledger_id(d) for d in Department)]
         receipts: list[PushReceipt] = []
         meetings: list[Meeting] = []
+        table = None
         for aggregate in self._aggregates_as_of(ids, position, moment):
             if isinstance(aggregate, PushLedger):
                 receipts.extend(aggregate.receipts.values())
             elif isinstance(aggregate, Governance):
                 meetings.extend(aggregate.meetings.values())
-        return receipts, meetings
+                table = aggregate.cadence_table()
+        if table is None:
+            # Before the first table was recorded, the first one recorded applies.
+            later = next(self._aggregates_as_of([GOVERNANCE_ID], position, _END_OF_TIME), None)
+            if later is not None and later.cadence_tables:
+                table = later.cadence_tables[0]
+        return receipts, meetings, table
+
+    def _table(self, table: CadenceTable | None) -> Cadences:
+        """The cadences of a recorded table (the given one when none was recorded yet)."""
+        if table is None:
+            return self.cadences
+        cadences = self._tables.get(table.digest)
+        if cadences is None:
+            cadences = self._tables[table.digest] = Cadences.from_text(table.text, "日志")
+        return cadences
 
 
 def _chain_first(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
@@ -349,6 +412,7 @@ def end_of_day(day: date) -> datetime:
         microseconds=1)
 
 
+_END_OF_TIME = datetime.max.replace(tzinfo=UTC)
 _LABELS = {"numerator": "分子", "denominator": "分母", "rate": "比率"}
 
 

@@ -175,12 +175,23 @@ class PushLedger(Aggregate):
         )
 
 
+@dataclass(frozen=True)
+class CadenceTable:
+    """A version of the department push cadence table, as adopted by the county."""
+
+    digest: str  # of the duties as parsed: the same rules give the same digest
+    text: str  # the table as written (TOML), for auditors
+    adopted_at: datetime
+
+
 class Governance(Aggregate):
-    """The county's consultation and dispatch meetings (domain.md §10)."""
+    """The county's consultation and dispatch meetings (domain.md §10), and the versions of the
+    push cadence table it has judged departments by."""
 
     TOPIC = "fangpin:Governance"
 
     meetings: dict[str, Meeting]
+    cadence_tables: list[CadenceTable]
     command_ids: dict[str, int]
 
     class Event(Aggregate.Event):
@@ -203,6 +214,7 @@ class Governance(Aggregate):
 
         def apply_to(self, governance: Governance) -> None:
             governance.meetings = {}
+            governance.cadence_tables = []
             governance.command_ids = {}
 
     class ConsultationHeld(Event):
@@ -237,6 +249,16 @@ class Governance(Aggregate):
                 "dispatch", self.meeting_id, self.occurred_on, self.quarter,
                 self.departments_present, self.topics, self.decisions, self.households_discussed,
             )
+
+    class CadenceTableAdopted(Event):
+        """A new version of the push cadence table applies from now on (its recording time)."""
+
+        TOPIC = "fangpin:Governance.CadenceTableAdopted"
+        digest: str
+        text: str
+
+        def apply_to(self, governance: Governance) -> None:
+            governance.cadence_tables.append(CadenceTable(self.digest, self.text, self.timestamp))
 
     def __init__(self) -> None:
         """State is set by `Started.apply_to`; use `Governance.start`."""
@@ -274,6 +296,18 @@ class Governance(Aggregate):
                                       households_discussed, occurred_on, at)
         self.trigger_event(self.DispatchMeetingHeld, timestamp=at, occurred_on=occurred_on,
                            recorded_by=by, command_id=command_id, quarter=quarter, **fields)
+
+    def adopt_cadence_table(self, *, digest: str, text: str, by: Actor, at: datetime,
+                            command_id: str = "") -> None:
+        """Record a version of the cadence table (refused when it is the one in force)."""
+        if self.cadence_tables and self.cadence_tables[-1].digest == digest:
+            raise RuleViolation("CADENCES_UNCHANGED", "推送频次表与现行版本相同", "cadences")
+        self.trigger_event(self.CadenceTableAdopted, timestamp=at, occurred_on=local_date(at),
+                           recorded_by=by, command_id=command_id, digest=digest, text=text)
+
+    def cadence_table(self) -> CadenceTable | None:
+        """The table in force (the latest adopted)."""
+        return self.cadence_tables[-1] if self.cadence_tables else None
 
     def _meeting_fields(
         self, meeting_id: str, departments: list[Department], topics: list[str],

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import pytest
 
-from application.indicators import Indicators, Scope, end_of_day, result_json
+from application.indicators import Cadences, Indicators, Scope, end_of_day, result_json
 from domain.codes import (
     Category,
     Channel,
@@ -104,9 +104,12 @@ def figures(result) -> dict[tuple[str, str, str], tuple[int, int]]:
 def test_current_figures_equal_the_log_as_of_the_read_models_position(county):
     with Projections(county) as projections:
         projections.catch_up()
+        caught_up = county.max_position()
         indicators = Indicators(county, projections.store)
         current = indicators.compute("2025")
-        assert current.source == "read_models" and current.position == county.max_position()
+        # the read models' position (the cadence table was adopted into the log since)
+        assert current.source == "read_models" and current.position == caught_up
+        assert county.max_position() == caught_up + 1
         again = indicators.compute("2025", as_of=current.as_of, position=current.position)
         assert again.source == "log"
         assert again.digest == current.digest
@@ -201,6 +204,30 @@ def test_scopes_and_drill_down(county):
     drill = indicators.compute("2025", as_of=YEAR_END,
                                detail=("识别认定时限达标率", Area("county", "全县")))
     assert sorted((i.key, i.numerator) for i in drill.items) == [(f"{ON_TIME}#1", 1), (f"{LATE}#1", 0)]
+
+
+def test_a_changed_cadence_table_judges_from_its_adoption_and_old_results_still_verify(county, clock,
+                                                                                      tmp_path):
+    first = Indicators(county)
+    published = result_json(first.compute("2025-04", as_of=YEAR_END))
+    # 公安局 owes its March push by 5 April; a new table gives it until the 10th
+    block = 'departments = ["公安局"]\nwhat = "上月新发交通事故伤亡、重大财产损失"\nrule = "monthly_by_day"\n'
+    assert block + "days = 5" in first.cadences.text
+    text = first.cadences.text.replace(block + "days = 5", block + "days = 10", 1)
+    path = tmp_path / "cadences.toml"
+    path.write_text(text, encoding="utf-8")
+    changed = Indicators(county, cadences=Cadences.load(path))
+    assert changed.cadences.digest != first.cadences.digest
+    clock.now = moment(date(2026, 2, 1))
+    assert changed.adopt_cadences() and not changed.adopt_cadences()
+    now = changed.compute("2025-04")
+    police = {p.period: p.status for p in now.pushes if p.duty.department is Department.PUBLIC_SECURITY}
+    assert police == {"2025-03": "按时"}, "judged by the table in force now"
+    before = changed.compute("2025-04", as_of=YEAR_END, position=published["position"])
+    assert before.cadences_digest == first.cadences.digest, "as of 2025: the table then"
+    assert changed.verify(published).matches
+    # a layout-only edit is the same table
+    assert Cadences.from_text("# 注释\n" + first.cadences.text, "x").digest == first.cadences.digest
 
 
 def test_governance_commands_refuse_bad_input_and_repeat_idempotently(county):
