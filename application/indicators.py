@@ -336,21 +336,14 @@ class Indicators:
 
     def households_as_of(self, position: int, moment: datetime) -> Iterator[Household]:
         """Every household as the log stood at ``position`` and recorded time ``moment``, in
-        order of household id, read a chunk at a time."""
-        ids = sorted(self._household_ids(position))
-        for start in range(0, len(ids), _CHUNK):
-            yield from self._aggregates_as_of(ids[start:start + _CHUNK], position, moment)
-
-    def _household_ids(self, position: int) -> Iterator[UUID]:
-        start = 1
-        while start <= position:
-            page = self.app.recorder.select_notifications(
-                start, 1000, stop=position, topics=[_REGISTERED])
-            if not page:
+        order of household id, read a chunk at a time (ids too: memory stays flat)."""
+        after: UUID | None = None
+        while True:
+            ids = self.app.recorder.select_first_event_ids(_REGISTERED, after, position, _CHUNK)
+            if not ids:
                 return
-            for notification in page:
-                yield notification.originator_id  # type: ignore[misc]
-            start = page[-1].id + 1
+            yield from self._aggregates_as_of(ids, position, moment)
+            after = ids[-1]
 
     def _aggregates_as_of(self, ids: list[UUID], position: int, moment: datetime) -> Iterator[Any]:
         to_event = self.app.mapper.to_domain_event

@@ -141,6 +141,21 @@ class LeanSQLiteApplicationRecorder(_LeanSQLiteSelect, SQLiteApplicationRecorder
         return [StoredEvent(by_hex[row[0]], row[1], row[2], row[3]) for row in rows]
 
 
+    def select_first_event_ids(
+        self, topic: str, after: UUID | None, up_to: int, limit: int
+    ) -> list[UUID]:
+        """Ids of aggregates whose first event has ``topic`` at a position up to ``up_to``, in
+        id order after ``after`` (a page of them: the caller never holds them all)."""
+        rows = _sqlite_rows(
+            self.datastore,
+            f"SELECT originator_id FROM {self.events_table_name} "
+            "WHERE originator_id > ? AND originator_version = 1 AND topic = ? AND rowid <= ? "
+            "ORDER BY originator_id LIMIT ?",
+            (after.hex if after else "", topic, up_to, limit),
+        )
+        return [UUID(row[0]) for row in rows]
+
+
 class FangpinSQLiteFactory(SQLiteFactory):
     aggregate_recorder_class = LeanSQLiteAggregateRecorder
     application_recorder_class = LeanSQLiteApplicationRecorder
@@ -259,6 +274,21 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
                         bytes(row["state"]))
             for row in rows
         ]
+
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_first_event_ids(
+        self, topic: str, after: UUID | None, up_to: int, limit: int
+    ) -> list[UUID]:
+        """Ids of aggregates whose first event has ``topic`` at a position up to ``up_to``, in
+        id order after ``after``."""
+        statement = sql.SQL(
+            "SELECT originator_id FROM {}.{} WHERE originator_id > %s AND originator_version = 1 "
+            "AND topic = %s AND notification_id <= %s ORDER BY originator_id LIMIT %s"
+        ).format(sql.Identifier(self.datastore.schema), sql.Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn:
+            rows = conn.execute(statement, (after or UUID(int=0), topic, up_to, limit)).fetchall()
+        return [row["originator_id"] for row in rows]
 
 
 def _split_snapshot(
