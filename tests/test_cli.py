@@ -94,5 +94,12 @@ def test_indicators_published_then_verified_and_reports_written(cli_env, capsys,
     quarterly = json.loads((tmp_path / "q.json").read_text(encoding="utf-8"))
     assert [t["name"] for t in quarterly["tables"]][:2] == ["乡镇排名", "部门排名"]
 
+    drill = tmp_path / "indicators.xlsx"
+    assert main(["indicators", "2025", "--indicator", "走访覆盖率", "--format", "xlsx",
+                 "--output", str(drill)]) == 0
+    sheets = openpyxl.load_workbook(drill)
+    assert sheets.sheetnames == ["说明", "考核指标", "明细", "部门推送", "口径说明"]
+    assert sheets["明细"].max_row > 1
+
     assert main(["indicators", "2025-13"]) == 1
     assert "PERIOD_INVALID" in capsys.readouterr().err
