@@ -30,7 +30,14 @@ from application.errors import ConcurrentChange, HouseholdAlreadyRegistered, Hou
 from application.settings import Settings
 from domain.codes import Department, Role
 from domain.errors import DomainError, InvalidValue, RuleViolation
-from domain.governance import GOVERNANCE_ID, Governance, PushLedger, push_ledger_id
+from domain.governance import (
+    GOVERNANCE_ID,
+    IMPORTS_ID,
+    Governance,
+    ImportLedger,
+    PushLedger,
+    push_ledger_id,
+)
 from domain.household import AlertOutcome, Household, household_id
 from domain.policy import INCOME_LINE_POLICY_ID, IncomeLinePolicy
 from domain.rules import CHINA_TIME, local_date
@@ -307,6 +314,23 @@ class CaseFiles(Application[UUID]):
         """Record a version of the department push cadence table."""
         return self._governance_command("adopt_cadence_table", by, command_id,
                                         {"digest": digest, "text": text})
+
+    def record_import(self, *, by: Actor, command_id: str = "", **record: Any) -> CommandResult:
+        """Record an imported file on the county's import ledger."""
+        def create() -> ImportLedger:
+            at = self.clock()
+            return ImportLedger.start(occurred_on=local_date(at), by=SYSTEM, at=at)
+
+        def act(ledger: ImportLedger) -> None:
+            ledger.record_import(**record, by=by, at=self.clock(), command_id=command_id)
+
+        return self._command(IMPORTS_ID, "导入台账", command_id, act, create=create, then_act=True)
+
+    def import_ledger(self) -> ImportLedger | None:
+        try:
+            return self._get(IMPORTS_ID)
+        except AggregateNotFoundError:
+            return None
 
     def governance(self) -> Governance | None:
         try:

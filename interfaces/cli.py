@@ -12,6 +12,9 @@
     fangpin indicators 2025 [--township T | --department D] [--as-of T [--position P]]
                        [--indicator NAME] [--format table|json|xlsx] [--output FILE]
     fangpin verify RESULT.json                  recompute a published result from the log
+    fangpin import households FILE              the registry (.xlsx/.csv), one row per member
+    fangpin import alerts FILE --department 医保局 --tier county --period 2025-03
+    fangpin template alerts|households          a workbook to fill in
     fangpin report monthly 2025-03 [--township T] | report quarterly 2025-Q1
                        [--as-of T] [--format json|xlsx] [--output FILE]
 
@@ -35,7 +38,7 @@ from application.app import CaseFiles
 from application.indicators import Cadences, Indicators, Scope, end_of_day, result_json
 from application.settings import Settings
 from application.users import Users
-from domain.codes import Category, Department, Role
+from domain.codes import Category, Department, Role, Tier
 from domain.errors import DomainError
 from domain.household import STEP_NAMES
 from domain.identity import mask_id_number
@@ -185,6 +188,28 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("result", help="the JSON of `fangpin indicators --format json` or the API")
     verify.set_defaults(run=_verify)
 
+    imports = commands.add_parser("import", help="import a department push or the registry (.xlsx/.csv)")
+    import_commands = imports.add_subparsers(title="imports")
+    alerts = import_commands.add_parser("alerts", help="one department push")
+    alerts.add_argument("file")
+    alerts.add_argument("--department", type=_department, required=True)
+    alerts.add_argument("--tier", type=_tier, required=True,
+                        help="county (县级筛查) or provincial (省级推送)")
+    alerts.add_argument("--period", required=True, help="2025-03, 2025-03上旬, 2025-03下半月 …")
+    alerts.add_argument("--batch", help="batch id (default: from the file's content digest)")
+    alerts.add_argument("--urgent", action="store_true", help="an urgent push outside the cadence")
+    alerts.add_argument("--errors", help="where to write the error workbook (default: FILE.errors.xlsx)")
+    alerts.set_defaults(run=_import, kind="alerts")
+    households = import_commands.add_parser("households", help="the household registry")
+    households.add_argument("file")
+    households.add_argument("--errors", help="where to write the error workbook (default: FILE.errors.xlsx)")
+    households.set_defaults(run=_import, kind="households")
+
+    template = commands.add_parser("template", help="write a workbook to fill in (Chinese headers, lists)")
+    template.add_argument("kind", choices=("alerts", "households"))
+    template.add_argument("--output", help="default: fangpin-template-<kind>.xlsx")
+    template.set_defaults(run=_template, without_app=True)
+
     report = commands.add_parser("report", help="the monthly consultation or quarterly dispatch report")
     report_commands = report.add_subparsers(title="reports")
     for name, label in (("monthly", "2025-03"), ("quarterly", "2025-Q1")):
@@ -313,6 +338,71 @@ def _report(app: CaseFiles, args: argparse.Namespace) -> int:
         with open(path, "wb") as out:
             out.write(report_workbook(report))
         print(f"已写入 {path}：{report.title}")
+    return 0
+
+
+def _tier(text: str) -> Tier:
+    aliases = {"county": Tier.COUNTY, "provincial": Tier.PROVINCIAL, "province": Tier.PROVINCIAL}
+    try:
+        return aliases.get(text.strip().lower()) or Tier(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"未知层级：{text}（county / provincial，或 {Tier.COUNTY} / {Tier.PROVINCIAL}）") from None
+
+
+def _import(app: CaseFiles, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from application.imports import import_alerts, import_households
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"错误：找不到文件 {path}", file=sys.stderr)
+        return 2
+    print(f"导入 {path.name} 到 {app.settings.describe()} …")
+    with Projections(app) as projections:
+        if args.kind == "alerts":
+            projections.catch_up()
+            views = ReadModels(projections.store)
+
+            def find_household(id_number: str) -> str | None:
+                found = views.household_of_person(id_number)
+                return found["code"] if found else None
+
+            summary = import_alerts(
+                app, path, department=args.department, tier=args.tier, period=args.period,
+                batch_id=args.batch, urgent=args.urgent, by=CLI_USER, find_household=find_household,
+                duties=Cadences.load(app.settings.cadences_path).duties, progress=_rows_progress)
+        else:
+            summary = import_households(app, path, by=CLI_USER, progress=_rows_progress)
+        projections.catch_up()
+    for line in summary.lines():
+        print(line)
+    if summary.errors:
+        errors = Path(args.errors) if args.errors else path.with_name(f"{path.stem}.errors.xlsx")
+        errors.write_bytes(summary.errors)
+        print(f"拒收的行及错误原因已写入 {errors}（改正后可重新导入）")
+        for number, reason in summary.problems[:10]:
+            print(f"  第 {number} 行：{reason}")
+        if summary.rejected > 10:
+            print(f"  …… 共 {summary.rejected} 行")
+    return 0
+
+
+def _rows_progress(done: int, total: int | None) -> None:
+    if total:
+        _progress(min(done, total), total)
+    else:
+        print(f"\r已处理 {done} 行", end="", flush=True)
+
+
+def _template(settings: Settings, args: argparse.Namespace) -> int:
+    from application.imports import template
+
+    path = args.output or f"fangpin-template-{args.kind}.xlsx"
+    with open(path, "wb") as out:
+        out.write(template(args.kind))
+    print(f"已写入 {path}")
     return 0
 
 
