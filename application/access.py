@@ -56,6 +56,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "correct": COUNTY_AND_TOWNSHIP,
     "set_income_line": frozenset({COUNTY}),
     "push_alerts": frozenset({COUNTY, DEPARTMENT}),
+    "import_households": frozenset({COUNTY}),
+    "attach_unmatched_alert": COUNTY_AND_TOWNSHIP,
     "hold_consultation": frozenset({COUNTY}),
     "hold_dispatch_meeting": frozenset({COUNTY}),
 }

@@ -29,7 +29,7 @@ from application.cache import AggregateCache
 from application.errors import ConcurrentChange, HouseholdAlreadyRegistered, HouseholdNotFound
 from application.settings import Settings
 from domain.codes import Department, Role
-from domain.errors import DomainError, InvalidValue, RuleViolation
+from domain.errors import DomainError, InvalidValue, NotFound, RuleViolation
 from domain.governance import (
     GOVERNANCE_ID,
     IMPORTS_ID,
@@ -41,6 +41,7 @@ from domain.governance import (
 from domain.household import AlertOutcome, Household, household_id
 from domain.policy import INCOME_LINE_POLICY_ID, IncomeLinePolicy
 from domain.rules import CHINA_TIME, local_date
+from domain.unmatched import UNMATCHED_ID, UnmatchedAlerts
 from domain.values import Actor, MemberDetails
 
 logger = logging.getLogger(__name__)
@@ -331,6 +332,69 @@ class CaseFiles(Application[UUID]):
             return self._get(IMPORTS_ID)
         except AggregateNotFoundError:
             return None
+
+    # ------------------------------------------------------------------ unmatched alerts
+
+    def hold_unmatched_alert(self, *, by: Actor, command_id: str = "", **alert: Any) -> CommandResult:
+        """Hold an alert about a person in no registered household (未匹配预警)."""
+        def create() -> UnmatchedAlerts:
+            return UnmatchedAlerts.start(at=self.clock())
+
+        def act(held: UnmatchedAlerts) -> None:
+            held.hold(**alert, by=by, at=self.clock(), command_id=command_id)
+
+        return self._command(UNMATCHED_ID, "未匹配预警", command_id, act, create=create, then_act=True)
+
+    def unmatched_alerts(self) -> UnmatchedAlerts | None:
+        try:
+            return self._get(UNMATCHED_ID)
+        except AggregateNotFoundError:
+            return None
+
+    def attach_unmatched_alert(
+        self, alert_id: str, household_code: str, *, by: Actor, command_id: str = "",
+        allowed: Callable[[Household], None] | None = None,
+    ) -> CommandResult:
+        """Record a held alert on the household its person belongs to, with its discovery date
+        (the 15-day clock ran from it), and mark it attached — both in one transaction."""
+        household_ref = self._household_id(household_code)
+        locks = sorted({id(lock): lock for lock in (
+            self._cache.lock(UNMATCHED_ID), self._cache.lock(household_ref))}.items())
+        with contextlib.ExitStack() as stack:
+            for _, lock in locks:
+                stack.enter_context(lock)
+            self._cache.take(UNMATCHED_ID)
+            self._cache.take(household_ref)
+            try:
+                held: UnmatchedAlerts = self._load(UNMATCHED_ID)
+            except AggregateNotFoundError:
+                raise NotFound("UNMATCHED_NOT_FOUND", f"没有编号为 {alert_id} 的未匹配预警",
+                               "alert_id") from None
+            if command_id and command_id in held.command_ids:
+                return self._repeated(held, command_id)
+            try:
+                household: Household = self._load(household_ref)
+            except AggregateNotFoundError:
+                raise HouseholdNotFound(household_code) from None
+            at = self.clock()
+            alert = held.attach(alert_id, household.code, by=by, at=at, command_id=command_id)
+            if allowed is not None:
+                allowed(household)
+            outcome = household.raise_alert(
+                alert_id=alert.alert_id, channel=alert.channel,
+                person_id_number=alert.person_id_number, risk_types=alert.risk_types,
+                description=alert.description, period=alert.period, department=alert.department,
+                tier=alert.tier, batch_id=alert.batch_id, disaster_kind=alert.disaster_kind,
+                problems=alert.problems, occurred_on=alert.discovered_on, by=by, at=at,
+                command_id=command_id)
+            try:
+                recordings = self.save(held, household)
+            except IntegrityError:
+                raise ConcurrentChange(household_code) from None
+            self._cache.put(held)
+            self._cache.put(household)
+        return CommandResult(household.id, household.version, recordings[-1].notification.id,
+                             outcome=outcome)
 
     def governance(self) -> Governance | None:
         try:

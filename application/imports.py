@@ -82,7 +82,8 @@ class ImportSummary:
                  f"拒收 {self.rejected} 行"]
         if self.kind == "alerts":
             lines.append(f"新案件 {self.new_cases}，并入已有案件 {self.joined}，重复推送 {self.duplicates}"
-                         f"（省级已推送的不再立案），未匹配到农户 {self.unmatched}；批次 {self.batch_id}")
+                         f"（省级已推送的不再立案），未匹配到农户 {self.unmatched}（已列入未匹配名单，"
+                         f"待乡镇认领）；批次 {self.batch_id}")
         else:
             lines.append(f"登记农户 {self.households_registered} 户、成员 {self.members_registered} 人")
         if self.repeated:
@@ -216,20 +217,31 @@ def _record_alert(app: CaseFiles, summary: ImportSummary, row: CheckedRow, *, de
                   tier: Tier, period: str, batch_id: str, by: Actor, find_household: FindHousehold) -> None:
     values = row.values
     person = values["person_id_number"]
-    code = find_household(person)
-    if code is None:
-        summary.unmatched += 1
-        row.problems.append(
-            ("身份证号码", f"{person} 不在任何已登记农户中（未匹配）：请核对号码，或先登记农户后重新导入"))
-        return
     number = row.number
+    fields = {
+        "channel": Channel.DEPARTMENT_ALERT, "person_id_number": person,
+        "risk_types": values["risk_types"], "description": values.get("description", ""),
+        "period": month_of_push_period(period), "department": department, "tier": tier,
+        "batch_id": batch_id, "disaster_kind": values.get("disaster_kind"),
+        "problems": values.get("problems", ()),
+    }
+    code = find_household(person)
+    if code is None:  # held for the township to attach (or to register the household first)
+        try:
+            result = _retrying(lambda: app.hold_unmatched_alert(
+                alert_id=f"{department}:{batch_id}:{number}", discovered_on=values["occurred_on"],
+                township=values.get("township"), village=values.get("village"), **fields, by=by,
+                command_id=f"push:{department}:{batch_id}:{number}"))
+        except DomainError as error:
+            row.problems.append((_header_of(error.field, ALERT_COLUMNS), error.message))
+            return
+        summary.unmatched += 1
+        summary.recorded += 1
+        summary.repeated += int(result.repeated)
+        return
     try:
         result = _retrying(lambda: app.raise_alert(
-            code, alert_id=f"{department}:{batch_id}:{number}", channel=Channel.DEPARTMENT_ALERT,
-            person_id_number=person, risk_types=values["risk_types"],
-            description=values.get("description", ""), period=month_of_push_period(period),
-            department=department, tier=tier, batch_id=batch_id,
-            disaster_kind=values.get("disaster_kind"), problems=values.get("problems", ()),
+            code, alert_id=f"{department}:{batch_id}:{number}", **fields,
             occurred_on=values["occurred_on"], by=by, command_id=f"push:{department}:{batch_id}:{number}"))
     except DomainError as error:
         row.problems.append((_header_of(error.field, ALERT_COLUMNS), error.message))

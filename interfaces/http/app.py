@@ -31,6 +31,7 @@ from application.users import Users
 from interfaces.http.auth import PUBLIC_PATHS, TokenAuthentication, role_guard
 from interfaces.http.commands import COMMAND_HANDLERS
 from interfaces.http.indicators import HANDLERS as INDICATOR_HANDLERS
+from interfaces.http.intake import HANDLERS as INTAKE_HANDLERS
 from interfaces.http.problems import EXCEPTION_HANDLERS
 from interfaces.http.pushes import push_alerts
 from interfaces.http.queries import QUERY_HANDLERS
@@ -162,7 +163,8 @@ def create_app(
             Router("/", route_handlers=[
                 _options("/api/households", "GET, OPTIONS, POST"),
                 _options("/api/pushes", "GET, OPTIONS, POST"),
-                *COMMAND_HANDLERS, push_alerts, *QUERY_HANDLERS, *INDICATOR_HANDLERS, health, index,
+                *COMMAND_HANDLERS, push_alerts, *QUERY_HANDLERS, *INDICATOR_HANDLERS,
+                *INTAKE_HANDLERS, health, index,
             ]),
             create_static_files_router("/static/swagger", directories=[SWAGGER_ASSETS],
                                        name="swagger-assets"),

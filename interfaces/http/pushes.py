@@ -23,7 +23,7 @@ from application.app import CaseFiles
 from application.indicators import Cadences
 from domain.cadences import push_period_forms
 from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Role, Tier
-from domain.errors import DomainError, InvalidValue, NotFound, RuleViolation
+from domain.errors import DomainError, InvalidValue, RuleViolation
 from domain.governance import month_of_push_period
 from domain.household import AlertOutcome
 from domain.identity import validate_id_number
@@ -60,7 +60,7 @@ def push_alerts(request: Request, data: JSONBody[s.DepartmentPush]) -> s.PushAns
                 field=f"rows[{number - 1}].{error.field}" if error.field else f"rows[{number - 1}]",
             ))
     counts = {name: sum(1 for a in answers if a.result == name)
-              for name in ("新案件", "并入案件", "重复", "拒收")}
+              for name in ("新案件", "并入案件", "重复", "拒收", "未匹配")}
     receipt = retrying(lambda: app.receive_push(
         department, batch_id=data.batch_id, tier=data.tier, period=data.period, urgent=data.urgent,
         rows=len(answers), new_cases=counts["新案件"], joined=counts["并入案件"],
@@ -73,6 +73,7 @@ def push_alerts(request: Request, data: JSONBody[s.DepartmentPush]) -> s.PushAns
         batch_id=data.batch_id, department=department, tier=data.tier, period=data.period,
         received=len(answers), recorded=len(answers) - counts["拒收"], new_cases=counts["新案件"],
         joined_cases=counts["并入案件"], duplicates=counts["重复"], rejected=counts["拒收"],
+        unmatched=counts["未匹配"],
         repeated=sum(1 for a in answers if a.repeated), position=max(positions, default=0),
         rows=answers, urgent=first.urgent if first else data.urgent,
         received_on=first.received_on if first else None,
@@ -120,9 +121,6 @@ def _record(
 ) -> s.PushRowAnswer:
     person = validate_id_number(row.person_id_number, "person_id_number")
     household = read_models.household_of_person(person)
-    if household is None:
-        raise NotFound("PERSON_NOT_REGISTERED", f"身份证号码 {person} 不在任何已登记农户中",
-                       "person_id_number")
     fields: dict[str, Any] = {
         "alert_id": f"{department}:{push.batch_id}:{number}",
         "channel": Channel.DEPARTMENT_ALERT,
@@ -139,6 +137,15 @@ def _record(
         "occurred_on": _date(row.occurred_on, "occurred_on"),
     }
     command_id = f"push:{department}:{push.batch_id}:{number}"
+    if household is None:  # held, unmatched, for the township to attach
+        discovered = fields.pop("occurred_on")
+        held = retrying(lambda: app.hold_unmatched_alert(
+            **fields, discovered_on=discovered, township=row.township, village=row.village,
+            by=user.actor, command_id=command_id))
+        return s.PushRowAnswer(row=number, result="未匹配", alert_id=fields["alert_id"],
+                               position=held.position, repeated=held.repeated,
+                               message=f"身份证号码 {person} 不在任何已登记农户中：已列入未匹配名单，"
+                                       "待乡镇认领")
     result = retrying(lambda: app.raise_alert(household["code"], by=user.actor,
                                               command_id=command_id, **fields))
     outcome: AlertOutcome = result.outcome

@@ -330,6 +330,8 @@ class PushRow(Body, kw_only=True):
     description: Text = ""
     disaster_kind: Annotated[str, Meta(max_length=40)] | None = None
     problems: Annotated[list[Annotated[str, Meta(max_length=40)]], Meta(max_length=MAX_LIST)] = []
+    township: Annotated[str, Meta(max_length=100, description="所在乡镇：未匹配时转该乡镇认领")] | None = None
+    village: Annotated[str, Meta(max_length=100)] | None = None
 
 
 class DepartmentPush(Body, kw_only=True):
@@ -348,7 +350,7 @@ class DepartmentPush(Body, kw_only=True):
 
 class PushRowAnswer(Struct):
     row: int
-    result: Annotated[str, Meta(description="新案件 / 并入案件 / 重复 / 拒收")]
+    result: Annotated[str, Meta(description="新案件 / 并入案件 / 重复 / 未匹配 / 拒收")]
     household_code: str | None = None
     alert_id: str | None = None
     case_number: int | None = None
@@ -374,6 +376,7 @@ class PushAnswer(Struct):
     repeated: int
     position: int
     rows: list[PushRowAnswer]
+    unmatched: Annotated[int, Meta(description="身份证号码不在已登记农户中、列入未匹配名单的条数")] = 0
     urgent: bool = False
     received_on: Annotated[date | None, Meta(description="本批次的接收日期（首次推送之日）")] = None
 
@@ -542,6 +545,71 @@ class MeetingOut(Struct):
     topics: list[str]
     decisions: list[str]
     households_discussed: list[str]
+
+
+# ---------------------------------------------------------------------- imports and unmatched alerts
+
+
+class ImportProblem(Struct):
+    row: int
+    reason: str
+
+
+class ImportAnswer(Struct):
+    """What an upload read and recorded; rejected rows come back as a workbook to fix."""
+
+    kind: str
+    filename: str
+    digest: str
+    rows_read: int
+    blank_rows: int
+    recorded: int
+    rejected: int
+    new_cases: int
+    joined: int
+    duplicates: int
+    unmatched: int
+    households_registered: int
+    members_registered: int
+    repeated: int
+    batch_id: str | None
+    already_imported_at: datetime | None
+    summary: list[str]
+    problems: Annotated[list[ImportProblem], Meta(description="拒收的行（前200行）及原因")]
+    errors_xlsx_base64: Annotated[str | None, Meta(
+        description="拒收行的工作簿（原行加“错误原因”列），base64 编码；无拒收时为空")]
+    position: int
+
+
+class UnmatchedAlertOut(Struct):
+    alert_id: str
+    person_id_number: str
+    risk_types: list[RiskType]
+    description: str
+    discovered_on: date
+    deadline_on: Annotated[date, Meta(description="发现之日起15日")]
+    days_left: int | None
+    department: Department | None
+    tier: Tier | None
+    batch_id: str | None
+    township: str | None
+    village: str | None
+    held_at: datetime
+    resolved_on: date | None
+    household_code: str | None
+
+
+class AttachIn(Body, kw_only=True):
+    household_code: Annotated[str, Meta(min_length=1, max_length=100, description="该人所在农户的户编号")]
+
+
+class AttachAnswer(Struct):
+    alert_id: str
+    household_code: str
+    position: int
+    case_number: int | None
+    outcome: str
+    repeated: bool = False
 
 
 # ---------------------------------------------------------------------- errors

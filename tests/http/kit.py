@@ -26,7 +26,11 @@ ALL_PASS = {"不愁吃": True, "不愁穿": True, "义务教育": True, "基本�
 
 def call(api: Api, method: str, path: str, who: str = "county", body: Any = None,
          key: str | None = None, **params: Any) -> Any:
-    """Any request as ``who`` (the fixture's `Api.post`/`Api.get` cover POST and GET only)."""
+    """Any request as ``who`` (the fixture's `Api.post`/`Api.get` cover POST and GET only). A
+    body with ``__files__`` (and ``__form__``) is sent as multipart."""
+    if isinstance(body, dict) and "__files__" in body:
+        return api.client.request(method, path, files=body["__files__"], data=body.get("__form__"),
+                                  params=params or None, headers=api.headers(who, key))
     return api.client.request(method, path, json=body, params=params or None,
                               headers=api.headers(who, key))
 

@@ -39,7 +39,7 @@ def test_a_batch_is_answered_row_by_row_and_bad_rows_never_stop_good_ones(api: A
         row(two.head, day="2025-03-02"),                   # 2: opens a case
         row(one.spouse),                                   # 3: another person: joins the case
         row(one.head),                                     # 4: same person, risk, department, period
-        row(NOBODY),                                       # 5: in no household
+        row(NOBODY),                                       # 5: in no household: held, unmatched
         row(BAD_CHECK_DIGIT),                              # 6
         row(two.spouse, "因穷"),                            # 7: not a risk type
         row(two.spouse, day="2025/03/05"),                 # 8: not a date
@@ -51,12 +51,11 @@ def test_a_batch_is_answered_row_by_row_and_bad_rows_never_stop_good_ones(api: A
     ]))
 
     results = [(r["row"], r["result"]) for r in answer["rows"]]
-    assert results == [(1, "新案件"), (2, "新案件"), (3, "并入案件"), (4, "重复"), (5, "拒收"), (6, "拒收"),
+    assert results == [(1, "新案件"), (2, "新案件"), (3, "并入案件"), (4, "重复"), (5, "未匹配"), (6, "拒收"),
                        (7, "拒收"), (8, "拒收"), (9, "拒收"), (10, "并入案件"), (11, "并入案件"),
                        (12, "拒收"), (13, "拒收")]
     refused = {r["row"]: (r["code"], r["field"]) for r in answer["rows"] if r["result"] == "拒收"}
     assert refused == {
-        5: ("PERSON_NOT_REGISTERED", "rows[4].person_id_number"),
         6: ("ID_NUMBER_CHECK_DIGIT", "rows[5].person_id_number"),
         7: ("CODE_UNKNOWN", "rows[6].risk_types[0]"),
         8: ("DATE_FORMAT", "rows[7].occurred_on"),
@@ -73,9 +72,11 @@ def test_a_batch_is_answered_row_by_row_and_bad_rows_never_stop_good_ones(api: A
     assert (duplicate["duplicate_of"], duplicate["case_number"]) == ("医保局:YB-2025-03-1:1", None)
     assert answer["rows"][9]["household_code"] == two.code and answer["rows"][9]["case_number"] == 1
     counts = {name: answer[name] for name in ("received", "recorded", "new_cases", "joined_cases",
-                                               "duplicates", "rejected", "repeated")}
-    assert counts == {"received": 13, "recorded": 6, "new_cases": 2, "joined_cases": 3, "duplicates": 1,
-                      "rejected": 7, "repeated": 0}
+                                               "duplicates", "rejected", "repeated", "unmatched")}
+    assert counts == {"received": 13, "recorded": 7, "new_cases": 2, "joined_cases": 3, "duplicates": 1,
+                      "rejected": 6, "repeated": 0, "unmatched": 1}
+    held = api.app.state.case_files.unmatched_alerts().alerts["医保局:YB-2025-03-1:5"]
+    assert (held.person_id_number, held.discovered_on.isoformat()) == (NOBODY, "2025-03-01")
     assert (answer["department"], answer["tier"], answer["period"]) == ("医保局", "县级筛查", "2025-03")
     # the position reached: the rows, then the batch recorded on the push ledger
     assert answer["position"] > max(r["position"] for r in answer["rows"] if r["position"])
@@ -105,12 +106,12 @@ def test_sending_the_same_batch_again_records_nothing(api: Api) -> None:
 
     again = send(api, body)
     assert [len(one.history()), len(two.history())] == histories
-    assert again["repeated"] == again["recorded"] == first["recorded"] == 3
+    assert again["repeated"] == again["recorded"] == first["recorded"] == 4  # the unmatched one too
     for before, now in zip(first["rows"], again["rows"], strict=True):
         recorded = before["result"] != "拒收"
         assert now["repeated"] is recorded, now
         assert {**now, "repeated": before["repeated"]} == before, "the same answer, row by row"
-    assert (again["new_cases"], again["duplicates"], again["rejected"]) == (2, 1, 2)
+    assert (again["new_cases"], again["duplicates"], again["rejected"]) == (2, 1, 1)
     assert again["position"] == first["position"]
     api.catch_up()
     assert api.get("/api/pushes", batch_id="YB-7").json()["rows"] == ledger

@@ -113,10 +113,17 @@ ALLOWED: dict[str, set[str]] = {
     "GET /api/meetings": {"county", "auditor", "assessment"},
     "POST /api/meetings/consultations": {"county"},
     "POST /api/meetings/dispatches": {"county"},
+    # uploads, templates and unmatched alerts
+    "POST /api/imports/alerts": {"county", "department"},
+    "POST /api/imports/households": {"county"},
+    "GET /api/templates/{kind}": {"county", "township", "village", "department", "auditor", "assessment"},
+    "GET /api/unmatched-alerts": {"county", "township", "village", "auditor", "assessment"},
+    "POST /api/unmatched-alerts/{alert_id}/attach": {"county", "township"},
 }
 
 #: Routes that act on or read one household: refused outside the caller's area.
-ONE_HOUSEHOLD = {route for route in ALLOWED if "{code}" in route} | {"POST /api/households"}
+ONE_HOUSEHOLD = {route for route in ALLOWED if "{code}" in route} | {
+    "POST /api/households", "POST /api/unmatched-alerts/{alert_id}/attach"}
 
 #: A request ready to send: path, JSON body (None for a read).
 Request = tuple[str, dict[str, Any] | None]
@@ -179,6 +186,37 @@ def _meeting(kind: str) -> Prepare:
         return f"/api/meetings/{kind}", body
 
     return prepare
+
+
+def _upload(kind: str) -> Prepare:
+    """An upload (multipart): a CSV of one alert row, or of one household."""
+
+    def prepare(api: Api, n: int, who: str) -> Request:
+        if kind == "alerts":
+            register(api, n)
+            text = f"身份证号码,风险类型,发现日期\r\n{head_of(n)},因病,2025-03-01\r\n"
+            form = {"tier": "省级推送", "period": "2025-03", "batch_id": f"UP{n}"}
+            if who == "county":
+                form["department"] = "医保局"
+        else:
+            text = ("户编号,乡镇,行政村,住址,户类型,姓名,身份证号码,与户主关系\r\n"
+                    f"{code_of(n)},银坊镇,东村,东村{n}号,一般农户,王建国,{head_of(n)},本人\r\n")
+            form = {}
+        return f"/api/imports/{kind}", {"__files__": {"file": (f"{kind}-{n}.csv", text.encode())},
+                                        "__form__": form}
+
+    return prepare
+
+
+def _unmatched(api: Api, n: int, who: str) -> Request:
+    """An alert held unmatched (pushed before its household was registered), then the household."""
+    person = head_of(n)
+    api.post("/api/pushes", {"batch_id": f"UM{n}", "tier": "省级推送", "period": "2025-03",
+                             "department": "医保局", "rows": [{"person_id_number": person,
+                                                            "risk_types": ["因病"],
+                                                            "occurred_on": "2025-03-01"}]}, "county")
+    register(api, n)
+    return f"/api/unmatched-alerts/医保局:UM{n}:1/attach", {"household_code": code_of(n)}
 
 
 def _green_channel_ready(home: Any) -> None:
@@ -249,7 +287,16 @@ PREPARE: dict[str, Prepare] = {
     "GET /api/meetings": _read("/api/meetings"),
     "POST /api/meetings/consultations": _meeting("consultations"),
     "POST /api/meetings/dispatches": _meeting("dispatches"),
+    "POST /api/imports/alerts": _upload("alerts"),
+    "POST /api/imports/households": _upload("households"),
+    "GET /api/templates/{kind}": _read("/api/templates/alerts"),
+    "GET /api/unmatched-alerts": _read("/api/unmatched-alerts"),
+    "POST /api/unmatched-alerts/{alert_id}/attach": _unmatched,
 }
+
+def _intake(route: str) -> bool:
+    return any(part in route for part in ("/imports/", "/templates/", "/unmatched-alerts"))
+
 
 def _assessment(route: str) -> bool:
     return any(part in route for part in ("/indicators", "/reports/", "/meetings", "/push-compliance"))
@@ -258,7 +305,7 @@ def _assessment(route: str) -> bool:
 #: The routes in groups, one test each (a group shares one county on one back end).
 GROUPS: dict[str, list[str]] = {
     "households and members": [r for r in ALLOWED if r == "POST /api/households" or "/members" in r],
-    "alerts and identification": [r for r in ALLOWED if r.startswith("POST") and (
+    "alerts and identification": [r for r in ALLOWED if r.startswith("POST") and not _intake(r) and (
         "/alerts" in r or "/identification/" in r or "/green-channel" in r)],
     "help": [r for r in ALLOWED if r.startswith("POST ") and any(part in r for part in (
         "/risk-analyses", "/measures", "/medical-subsidies", "/relief-payouts"))],
@@ -266,8 +313,9 @@ GROUPS: dict[str, list[str]] = {
         part in r for part in ("/visits", "/income-assessments", "/elimination/"))],
     "corrections, policy and pushes": ["POST /api/households/{code}/corrections",
                                        "PUT /api/income-lines/{year}", "POST /api/pushes"],
-    "reads": [r for r in ALLOWED if r.startswith("GET ") and not _assessment(r)],
+    "reads": [r for r in ALLOWED if r.startswith("GET ") and not _assessment(r) and not _intake(r)],
     "indicators, reports and meetings": [r for r in ALLOWED if _assessment(r)],
+    "uploads and unmatched alerts": [r for r in ALLOWED if _intake(r)],
 }
 
 
@@ -277,7 +325,8 @@ def expected(route: str, who: str) -> tuple[int, str | None]:
         return 403, "ROLE_FORBIDDEN"
     if route in ONE_HOUSEHOLD and who in ("other_township", "other_village"):
         return 403, "OUTSIDE_AREA"
-    if route.startswith("GET ") or route in ("POST /api/pushes", "POST /api/indicators/verify"):
+    if route.startswith("GET ") or route in ("POST /api/pushes", "POST /api/indicators/verify",
+                                              "POST /api/imports/alerts", "POST /api/imports/households"):
         return 200, None
     return 201, None
 

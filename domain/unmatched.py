@@ -1,0 +1,154 @@
+"""Alerts about people found in no registered household (domain.md §5): held, unmatched,
+until a township attaches each to a household (registering one first if need be). The 15-day
+clock runs from discovery all the same: the alert keeps its discovery date when attached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Role, Tier
+from domain.errors import InvalidValue, NotFound, RuleViolation
+from domain.rules import MAX_RISK_TYPES, local_date
+from domain.values import Actor
+
+UNMATCHED_ID: UUID = uuid5(NAMESPACE_URL, "https://fangpin.example/unmatched-alerts")
+
+
+@dataclass
+class HeldAlert:
+    """An alert waiting for its household."""
+
+    alert_id: str
+    channel: Channel
+    person_id_number: str
+    risk_types: tuple[RiskType, ...]
+    discovered_on: date
+    description: str
+    period: str
+    department: Department | None
+    tier: Tier | None
+    batch_id: str | None
+    disaster_kind: DisasterKind | None
+    problems: tuple[Problem, ...]
+    township: str | None
+    village: str | None
+    held_at: datetime
+    resolved_on: date | None = None
+    household_code: str | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.resolved_on is None
+
+
+class UnmatchedAlerts(Aggregate):
+    """The county's list of unmatched alerts (未匹配预警)."""
+
+    TOPIC = "fangpin:UnmatchedAlerts"
+
+    alerts: dict[str, HeldAlert]
+    command_ids: dict[str, int]
+
+    class Event(Aggregate.Event):
+        TOPIC = "fangpin:UnmatchedAlerts.Event"
+        occurred_on: date
+        recorded_by: Actor
+        command_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            held: UnmatchedAlerts = aggregate
+            self.apply_to(held)
+            if self.command_id:
+                held.command_ids[self.command_id] = self.originator_version
+
+        def apply_to(self, held: UnmatchedAlerts) -> None:
+            pass
+
+    class Started(Event, Aggregate.Created):
+        TOPIC = "fangpin:UnmatchedAlerts.Started"
+
+        def apply_to(self, held: UnmatchedAlerts) -> None:
+            held.alerts = {}
+            held.command_ids = {}
+
+    class AlertHeld(Event):
+        """An alert named a person in no registered household; its occurred_on is discovery."""
+
+        TOPIC = "fangpin:UnmatchedAlerts.AlertHeld"
+        alert_id: str
+        channel: Channel
+        person_id_number: str
+        risk_types: tuple[RiskType, ...]
+        description: str
+        period: str
+        department: Department | None
+        tier: Tier | None
+        batch_id: str | None
+        disaster_kind: DisasterKind | None
+        problems: tuple[Problem, ...]
+        township: str | None
+        village: str | None
+
+        def apply_to(self, held: UnmatchedAlerts) -> None:
+            held.alerts[self.alert_id] = HeldAlert(
+                self.alert_id, self.channel, self.person_id_number, self.risk_types,
+                self.occurred_on, self.description, self.period, self.department, self.tier,
+                self.batch_id, self.disaster_kind, self.problems, self.township, self.village,
+                self.timestamp,
+            )
+
+    class AlertAttached(Event):
+        """The alert was recorded on the household the person belongs to."""
+
+        TOPIC = "fangpin:UnmatchedAlerts.AlertAttached"
+        alert_id: str
+        household_code: str
+
+        def apply_to(self, held: UnmatchedAlerts) -> None:
+            alert = held.alerts[self.alert_id]
+            alert.resolved_on = self.occurred_on
+            alert.household_code = self.household_code
+
+    def __init__(self) -> None:
+        """State is set by `Started.apply_to`; use `UnmatchedAlerts.start`."""
+
+    @classmethod
+    def start(cls, *, at: datetime) -> UnmatchedAlerts:
+        return cls._create(cls.Started, id=UNMATCHED_ID, timestamp=at, occurred_on=local_date(at),
+                           recorded_by=Actor("system", Role.SYSTEM), command_id="")
+
+    def hold(self, *, alert_id: str, discovered_on: date, by: Actor, at: datetime,
+             command_id: str = "", **fields: Any) -> None:
+        """Hold an alert whose person is in no registered household."""
+        if alert_id in self.alerts:
+            raise RuleViolation("ALERT_ID_TAKEN", f"预警编号已存在：{alert_id}", "alert_id")
+        if discovered_on > local_date(at):
+            raise InvalidValue("DATE_IN_FUTURE", f"发现日期 {discovered_on} 晚于登记日期", "occurred_on")
+        kinds = tuple(dict.fromkeys(fields.get("risk_types", ())))
+        if not kinds or len(kinds) > MAX_RISK_TYPES:
+            raise InvalidValue("RISK_TYPES_COUNT", f"返贫致贫风险类型须为1至{MAX_RISK_TYPES}种", "risk_types")
+        if RiskType.NATURAL_DISASTER in kinds and fields.get("disaster_kind") is None:
+            raise InvalidValue("DISASTER_KIND_REQUIRED", "因自然灾害须填写灾害类型", "disaster_kind")
+        fields["risk_types"] = kinds
+        self.trigger_event(self.AlertHeld, timestamp=at, occurred_on=discovered_on, recorded_by=by,
+                           command_id=command_id, alert_id=alert_id, **fields)
+
+    def attach(self, alert_id: str, household_code: str, *, by: Actor, at: datetime,
+               command_id: str = "") -> HeldAlert:
+        """Mark the alert as attached to ``household_code`` (the caller records it there)."""
+        alert = self.alerts.get(alert_id)
+        if alert is None:
+            raise NotFound("UNMATCHED_NOT_FOUND", f"没有编号为 {alert_id} 的未匹配预警", "alert_id")
+        if not alert.pending:
+            raise RuleViolation(
+                "UNMATCHED_RESOLVED",
+                f"该预警已于 {alert.resolved_on} 认领到农户 {alert.household_code}", "alert_id")
+        self.trigger_event(self.AlertAttached, timestamp=at, occurred_on=local_date(at), recorded_by=by,
+                           command_id=command_id, alert_id=alert_id, household_code=household_code)
+        return alert

@@ -1,0 +1,201 @@
+"""Uploads of department pushes and the registry (multipart), the templates, and the list of
+unmatched alerts that townships resolve by attaching each to a household."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, JSONBody, PathParameter, QueryParameter
+
+from application.access import AccessDenied, User
+from application.app import CaseFiles
+from application.imports import ImportSummary, import_alerts, import_households, template
+from application.intake import FileRefused
+from domain.codes import Department, Role, Tier
+from domain.errors import InvalidValue
+from domain.household import Household
+from domain.identity import mask_id_number
+from domain.rules import IDENTIFICATION_DAYS, local_date
+from interfaces.http import schemas as s
+from interfaces.http.problems import PROBLEMS
+from interfaces.http.pushes import _department
+from interfaces.http.views import outcome_name
+from interfaces.xlsx import XLSX_TYPE
+from projections.queries import ReadModels
+from projections.runner import Projections
+
+#: Largest upload: a 200,000-row push workbook is about 4 MB; CSV files are bigger.
+MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class AlertUpload:
+    """A department push as a file: 预警信息 rows, with the batch's period and tier."""
+
+    file: UploadFile
+    tier: Tier
+    period: str
+    department: Department | None = None
+    batch_id: str | None = None
+    urgent: bool = False
+
+
+@dataclass
+class RegistryUpload:
+    """The household registry as a file: one row per member."""
+
+    file: UploadFile
+
+
+def _read(upload: UploadFile) -> tuple[Path, bytes]:
+    name = Path(upload.filename or "upload.xlsx").name
+    return Path(name), upload.file.read()
+
+
+@post("/api/imports/alerts", opt={"command": "push_alerts"}, summary="上传部门推送（.xlsx 或 .csv）",
+      sync_to_thread=True, responses=PROBLEMS, status_code=200, tags=["部门推送"],
+      request_max_body_size=MAX_UPLOAD_BYTES)
+def upload_alerts(
+    request: Request, data: Annotated[AlertUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> s.ImportAnswer:
+    user: User = request.user
+    department = _department(user, data.department)
+    app: CaseFiles = request.app.state.case_files
+    projections: Projections = request.app.state.projections
+    read_models: ReadModels = request.app.state.read_models
+    path, content = _read(data.file)
+    projections.wait_for(app.max_position(), timeout=10)
+
+    def find(id_number: str) -> str | None:
+        found = read_models.household_of_person(id_number)
+        return found["code"] if found else None
+
+    summary = _refused_as_invalid(lambda: import_alerts(
+        app, path, department=department, tier=data.tier, period=data.period, by=user.actor,
+        find_household=find, batch_id=data.batch_id, urgent=data.urgent,
+        duties=request.app.state.indicators.cadences.duties, data=content))
+    return _answer(summary, app.max_position())
+
+
+@post("/api/imports/households", opt={"command": "import_households"},
+      summary="上传农户名单（.xlsx 或 .csv，每名成员一行）", sync_to_thread=True, responses=PROBLEMS,
+      status_code=200, tags=["命令"], request_max_body_size=MAX_UPLOAD_BYTES)
+def upload_households(
+    request: Request, data: Annotated[RegistryUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> s.ImportAnswer:
+    app: CaseFiles = request.app.state.case_files
+    path, content = _read(data.file)
+    summary = _refused_as_invalid(lambda: import_households(app, path, by=request.user.actor, data=content))
+    return _answer(summary, app.max_position())
+
+
+def _refused_as_invalid(run: Any) -> ImportSummary:
+    try:
+        return run()
+    except FileRefused as refused:  # the file as a whole: 422 with the reason
+        raise InvalidValue(refused.code, refused.message, refused.field) from None
+
+
+def _answer(summary: ImportSummary, position: int) -> s.ImportAnswer:
+    return s.ImportAnswer(
+        kind=summary.kind, filename=summary.filename, digest=summary.digest,
+        rows_read=summary.rows_read, blank_rows=summary.blank_rows, recorded=summary.recorded,
+        rejected=summary.rejected, new_cases=summary.new_cases, joined=summary.joined,
+        duplicates=summary.duplicates, unmatched=summary.unmatched,
+        households_registered=summary.households_registered,
+        members_registered=summary.members_registered, repeated=summary.repeated,
+        batch_id=summary.batch_id, already_imported_at=summary.already_imported_at,
+        summary=summary.lines(),
+        problems=[s.ImportProblem(row=row, reason=reason) for row, reason in summary.problems],
+        errors_xlsx_base64=base64.b64encode(summary.errors).decode() if summary.errors else None,
+        position=position,
+    )
+
+
+@get("/api/templates/{kind:str}", summary="下载导入模板（预警信息 alerts / 农户名单 households）",
+     sync_to_thread=True, responses=PROBLEMS, tags=["部门推送"], media_type=XLSX_TYPE)
+def download_template(
+    kind: Annotated[str, PathParameter(pattern="^(alerts|households)$", description="alerts 或 households")],
+) -> Response[bytes]:
+    return Response(template(kind), media_type=XLSX_TYPE, headers={
+        "Content-Disposition": f'attachment; filename="fangpin-template-{kind}.xlsx"'})
+
+
+# ---------------------------------------------------------------------- unmatched alerts
+
+
+@get("/api/unmatched-alerts", opt={"read": "households"}, summary="未匹配预警（待乡镇认领）",
+     sync_to_thread=True, responses=PROBLEMS, tags=["查询"])
+def unmatched_alerts(
+    request: Request,
+    status: Annotated[str, QueryParameter(
+        pattern="^(open|all)$", description="open（待认领）或 all")] = "open",
+) -> list[s.UnmatchedAlertOut]:
+    user: User = request.user
+    app: CaseFiles = request.app.state.case_files
+    held = app.unmatched_alerts()
+    today = local_date(app.clock())
+    found = []
+    alerts = sorted(held.alerts.values(), key=lambda a: (a.discovered_on, a.alert_id)) if held else []
+    for alert in alerts:
+        if status == "open" and not alert.pending:
+            continue
+        if not _sees(user, alert.township, alert.village):
+            continue
+        deadline = alert.discovered_on + timedelta(days=IDENTIFICATION_DAYS)
+        found.append(s.UnmatchedAlertOut(
+            alert_id=alert.alert_id, person_id_number=alert.person_id_number if user.sees_id_numbers
+            else mask_id_number(alert.person_id_number),
+            risk_types=list(alert.risk_types), description=alert.description,
+            discovered_on=alert.discovered_on, deadline_on=deadline,
+            days_left=(deadline - today).days if alert.pending else None,
+            department=alert.department, tier=alert.tier, batch_id=alert.batch_id,
+            township=alert.township, village=alert.village, held_at=alert.held_at,
+            resolved_on=alert.resolved_on, household_code=alert.household_code,
+        ))
+    return found
+
+
+def _sees(user: User, township: str | None, village: str | None) -> bool:
+    """A township sees the alerts routed to it and those routed nowhere; a village its own."""
+    if user.role is Role.TOWNSHIP_WORKSTATION:
+        return township in (None, user.township)
+    if user.role is Role.VILLAGE_LIAISON:
+        return township == user.township and village in (None, user.village)
+    return True
+
+
+@post("/api/unmatched-alerts/{alert_id:str}/attach", opt={"command": "attach_unmatched_alert"},
+      summary="认领未匹配预警：记入其所属农户（发现日期不变，15日时限照常计算）", sync_to_thread=True,
+      responses=PROBLEMS, tags=["命令"])
+def attach_unmatched(
+    request: Request, alert_id: Annotated[str, PathParameter(max_length=200)],
+    data: JSONBody[s.AttachIn],
+) -> s.AttachAnswer:
+    user: User = request.user
+    app: CaseFiles = request.app.state.case_files
+    held = app.unmatched_alerts()
+    alert = held.alerts.get(alert_id) if held else None
+    if alert is not None and not _sees(user, alert.township, alert.village):
+        raise AccessDenied("OUTSIDE_AREA", "该未匹配预警不属于您的乡镇", "alert_id")
+
+    def allowed(household: Household) -> None:
+        user.require_area(household.township, household.village, household.code)
+
+    result = app.attach_unmatched_alert(alert_id, data.household_code, by=user.actor, allowed=allowed,
+                                        command_id=f"user:{user.name}:attach:{alert_id}")
+    outcome = result.outcome
+    return s.AttachAnswer(
+        alert_id=alert_id, household_code=data.household_code, position=result.position,
+        case_number=outcome.case_number if outcome else None,
+        outcome=outcome_name(outcome) if outcome else "已认领", repeated=result.repeated)
+
+
+HANDLERS = [upload_alerts, upload_households, download_template, unmatched_alerts, attach_unmatched]

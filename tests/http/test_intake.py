@@ -1,0 +1,84 @@
+"""Uploads of pushes and the registry, templates, and unmatched alerts resolved by a township
+(domain.md §5: held until attached; the 15-day clock runs from discovery all the same)."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import openpyxl
+
+from tests.http.conftest import Api
+from tests.http.kit import code_of, head_of, problem, register, spouse_of
+
+
+def upload(api: Api, kind: str, text: str, who: str = "county", name: str = "push.csv", **form) -> dict:
+    response = api.client.post(f"/api/imports/{kind}", files={"file": (name, text.encode("gb18030"))},
+                               data=form, headers=api.headers(who))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_push_uploaded_with_bad_rows_and_an_unmatched_person_a_township_attaches(api: Api) -> None:
+    register(api, 1)
+    text = ("身份证号码,风险类型,发现日期,情况说明,所在乡镇\r\n"
+            f"{head_of(1)},因病,2025/3/1,住院,\r\n"
+            f"{head_of(2)},因残,2025年3月2日,尚未登记的农户,银坊镇\r\n"
+            f"{head_of(1)[:17]},因病,2025-03-03,少一位,\r\n")
+    answer = upload(api, "alerts", text, "department", tier="县级筛查", period="2025-03上旬")
+    assert (answer["rows_read"], answer["recorded"], answer["rejected"]) == (3, 2, 1)
+    assert (answer["new_cases"], answer["unmatched"]) == (1, 1)
+    errors = openpyxl.load_workbook(io.BytesIO(base64.b64decode(answer["errors_xlsx_base64"]))).active
+    assert [c.value for c in errors[1]][-1] == "错误原因" and "只有17位" in errors["G2"].value
+
+    # The township sees the unmatched alert; another township does not
+    held = api.get("/api/unmatched-alerts", "township").json()
+    assert [(a["person_id_number"], a["discovered_on"], a["deadline_on"]) for a in held] == [
+        (head_of(2), "2025-03-02", "2025-03-17")]
+    assert api.get("/api/unmatched-alerts", "other_township").json() == []
+    alert_id = held[0]["alert_id"]
+    problem(api.post(f"/api/unmatched-alerts/{alert_id}/attach", {"household_code": code_of(2)},
+                     "other_township"), 403, "OUTSIDE_AREA")
+
+    # It registers the household, then attaches the alert: a case opened on the discovery day
+    register(api, 2, who="township")
+    attached = api.ok(f"/api/unmatched-alerts/{alert_id}/attach", {"household_code": code_of(2)},
+                      "township")
+    assert (attached["outcome"], attached["case_number"]) == ("新案件", 1)
+    case = api.get(f"/api/households/{code_of(2)}").json()["cases"][0]
+    assert case["opened_on"] == "2025-03-02"
+    assert api.get("/api/unmatched-alerts", "township").json() == []
+    again = api.post(f"/api/unmatched-alerts/{alert_id}/attach", {"household_code": code_of(2)},
+                     "county")
+    problem(again, 409, "UNMATCHED_RESOLVED", field="alert_id")
+    everything = api.get("/api/unmatched-alerts", "county", status="all").json()
+    assert [(a["household_code"], a["resolved_on"]) for a in everything] == [(code_of(2), "2025-12-01")]
+
+
+def test_a_registry_upload_and_the_same_file_again(api: Api) -> None:
+    text = ("户编号,乡镇,行政村,住址,户类型,姓名,身份证号码,与户主关系\r\n"
+            f"{code_of(7)},银坊镇,东村,东村7号,一般农户,王七,{head_of(7)},本人\r\n"
+            f"{code_of(7)},银坊镇,东村,东村7号,一般农户,李七,{spouse_of(7)},配偶\r\n")
+    first = upload(api, "households", text, name="registry.csv")
+    assert (first["households_registered"], first["members_registered"], first["rejected"]) == (1, 2, 0)
+    again = upload(api, "households", text, name="registry.csv")
+    assert again["already_imported_at"] is not None and again["recorded"] == 0
+    assert "本次未重复记录" in again["summary"][0]
+    problem(api.client.post("/api/imports/households", files={"file": ("r.csv", text.encode())},
+                            headers=api.headers("township")), 403, "ROLE_FORBIDDEN")
+
+
+def test_uploads_refused_whole_and_templates(api: Api) -> None:
+    bad = api.client.post("/api/imports/alerts", files={"file": ("x.csv", "姓名,发现日期\r\n".encode())},
+                          data={"tier": "县级筛查", "period": "2025-03上旬"},
+                          headers=api.headers("department"))
+    problem(bad, 422, "HEADER_UNKNOWN")
+    other = api.client.post("/api/imports/alerts", files={"file": ("x.csv", b"a")},
+                            data={"tier": "县级筛查", "period": "2025-03上旬", "department": "民政局"},
+                            headers=api.headers("department"))
+    problem(other, 403, "OTHER_DEPARTMENT")
+    response = api.get("/api/templates/households", "village")
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames[0] == "农户名单" and "填写说明" in book.sheetnames
+    assert api.get("/api/templates/nothing", "county").status_code in (400, 404)
