@@ -15,6 +15,8 @@
     fangpin import households FILE              the registry (.xlsx/.csv), one row per member
     fangpin import alerts FILE --department 医保局 --tier county --period 2025-03
     fangpin template alerts|households          a workbook to fill in
+    fangpin unmatched list | attach ALERT_ID CODE   alerts about people in no registered household
+    fangpin export monitoring|cases|overdue|… [--township T] [--output F]   a list as .xlsx
     fangpin report monthly 2025-03 [--township T] | report quarterly 2025-Q1
                        [--as-of T] [--format json|xlsx] [--output FILE]
 
@@ -49,6 +51,8 @@ from projections.rows import TABLES as READ_MODELS
 from projections.runner import Projections
 
 CLI_USER = Actor("cli", Role.COUNTY_CENTRE)
+EXPORT_NAMES = ("monitoring", "cases", "overdue", "green-channel", "visits-due", "measures-missing",
+                "households")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -204,6 +208,24 @@ def _parser() -> argparse.ArgumentParser:
     households.add_argument("file")
     households.add_argument("--errors", help="where to write the error workbook (default: FILE.errors.xlsx)")
     households.set_defaults(run=_import, kind="households")
+
+    export = commands.add_parser("export", help="a list as an .xlsx workbook (Chinese headers)")
+    export.add_argument("which", choices=sorted(EXPORT_NAMES))
+    export.add_argument("--township")
+    export.add_argument("--village")
+    export.add_argument("--category")
+    export.add_argument("--output", help="default: fangpin-<list>.xlsx")
+    export.set_defaults(run=_export)
+
+    unmatched = commands.add_parser("unmatched", help="alerts about people in no registered household")
+    unmatched_commands = unmatched.add_subparsers(title="unmatched alerts")
+    listing = unmatched_commands.add_parser("list", help="the alerts waiting for a household")
+    listing.add_argument("--all", action="store_true", help="attached ones too")
+    listing.set_defaults(run=_unmatched_list)
+    attach = unmatched_commands.add_parser("attach", help="record the alert on the person's household")
+    attach.add_argument("alert_id")
+    attach.add_argument("code", help="the household code (户编号)")
+    attach.set_defaults(run=_unmatched_attach)
 
     template = commands.add_parser("template", help="write a workbook to fill in (Chinese headers, lists)")
     template.add_argument("kind", choices=("alerts", "households"))
@@ -394,6 +416,44 @@ def _rows_progress(done: int, total: int | None) -> None:
         _progress(min(done, total), total)
     else:
         print(f"\r已处理 {done} 行", end="", flush=True)
+
+
+def _export(app: CaseFiles, args: argparse.Namespace) -> int:
+    from interfaces.exports import EXPORTS, pages, workbook
+
+    with Projections(app) as projections:
+        projections.catch_up()
+        rows = pages(ReadModels(projections.store), args.which, township=args.township,
+                     village=args.village, category=args.category)
+        content = workbook(args.which, rows)
+    path = args.output or f"fangpin-{args.which}.xlsx"
+    with open(path, "wb") as out:
+        out.write(content)
+    print(f"已写入 {path}：{EXPORTS[args.which][0]}")
+    return 0
+
+
+def _unmatched_list(app: CaseFiles, args: argparse.Namespace) -> int:
+    held = app.unmatched_alerts()
+    alerts = sorted(held.alerts.values(), key=lambda a: a.discovered_on) if held else []
+    shown = [a for a in alerts if args.all or a.pending]
+    print(f"未匹配预警：{len(shown)} 条" + ("" if args.all else "（待认领）"))
+    for alert in shown:
+        where = f"{alert.township or '未指定乡镇'}{alert.village or ''}"
+        state = f"已认领到 {alert.household_code}" if alert.household_code else "待认领"
+        print(f"  {alert.alert_id}  {mask_id_number(alert.person_id_number)}  {'、'.join(alert.risk_types)}"
+              f"  发现 {alert.discovered_on}  {alert.department or ''}  {where}  {state}")
+    return 0
+
+
+def _unmatched_attach(app: CaseFiles, args: argparse.Namespace) -> int:
+    result = app.attach_unmatched_alert(args.alert_id, args.code, by=CLI_USER,
+                                        command_id=f"cli:attach:{args.alert_id}")
+    outcome = result.outcome
+    what = ("重复推送" if outcome.duplicate_of else "新案件" if outcome.new_case else "并入案件") \
+        if outcome else "此前已认领"
+    print(f"已认领：{args.alert_id} → 农户 {args.code}（{what}）")
+    return 0
 
 
 def _template(settings: Settings, args: argparse.Namespace) -> int:

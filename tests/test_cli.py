@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from interfaces.cli import main
@@ -103,3 +105,41 @@ def test_indicators_published_then_verified_and_reports_written(cli_env, capsys,
 
     assert main(["indicators", "2025-13"]) == 1
     assert "PERIOD_INVALID" in capsys.readouterr().err
+
+
+def test_imports_exports_and_unmatched_alerts_on_the_command_line(cli_env, capsys, tmp_path):
+    import openpyxl
+
+    from tests.builders import id_number
+
+    head, newcomer = id_number(date(1970, 5, 4), 11), id_number(date(1981, 2, 3), 21)
+    registry = tmp_path / "registry.csv"
+    registry.write_text("户编号,乡镇,行政村,住址,户类型,姓名,身份证号码,与户主关系\n"
+                        f"H1,银坊镇,东村,东村1号,一般农户,王一,{head},本人\n", encoding="utf-8")
+    assert main(["import", "households", str(registry)]) == 0
+    assert "登记农户 1 户、成员 1 人" in capsys.readouterr().out
+
+    push = tmp_path / "push.csv"
+    push.write_bytes((f"身份证号码,风险类型,发现日期\n{head},因病,2025-03-01\n{newcomer},因残,2025-03-02\n"
+                      f"{head[:17]},因病,2025-03-03\n").encode("gb18030"))
+    assert main(["import", "alerts", str(push), "--department", "医保局", "--tier", "county",
+                 "--period", "2025-03上旬"]) == 0
+    out = capsys.readouterr().out
+    assert "记录 2 行，拒收 1 行" in out and "未匹配到农户 1" in out
+    errors = openpyxl.load_workbook(tmp_path / "push.errors.xlsx").active
+    assert errors["A2"].value == 4 and "只有17位" in errors.cell(row=2, column=5).value
+
+    assert main(["unmatched", "list"]) == 0
+    listed = capsys.readouterr().out
+    alert_id = listed.splitlines()[1].split()[0]
+    registry2 = tmp_path / "registry2.csv"
+    registry2.write_text("户编号,乡镇,行政村,住址,户类型,姓名,身份证号码,与户主关系\n"
+                         f"H2,银坊镇,东村,东村2号,一般农户,李二,{newcomer},本人\n", encoding="utf-8")
+    assert main(["import", "households", str(registry2)]) == 0
+    assert main(["unmatched", "attach", alert_id, "H2"]) == 0
+    assert "新案件" in capsys.readouterr().out
+
+    assert main(["export", "cases", "--output", str(tmp_path / "cases.xlsx")]) == 0
+    cases = openpyxl.load_workbook(tmp_path / "cases.xlsx").active
+    assert sorted(r[0] for r in cases.iter_rows(min_row=2, values_only=True)) == ["H1", "H2"]
+    assert main(["template", "households", "--output", str(tmp_path / "t.xlsx")]) == 0

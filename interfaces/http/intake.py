@@ -18,12 +18,14 @@ from application.access import AccessDenied, User
 from application.app import CaseFiles
 from application.imports import ImportSummary, import_alerts, import_households, template
 from application.intake import FileRefused
-from domain.codes import Department, Role, Tier
+from domain.codes import Category, Department, Role, Tier
 from domain.errors import InvalidValue
 from domain.household import Household
 from domain.identity import mask_id_number
 from domain.rules import IDENTIFICATION_DAYS, local_date
+from interfaces.exports import pages, workbook
 from interfaces.http import schemas as s
+from interfaces.http.auth import area_of
 from interfaces.http.problems import PROBLEMS
 from interfaces.http.pushes import _department
 from interfaces.http.views import outcome_name
@@ -198,4 +200,28 @@ def attach_unmatched(
         outcome=outcome_name(outcome) if outcome else "已认领", repeated=result.repeated)
 
 
-HANDLERS = [upload_alerts, upload_households, download_template, unmatched_alerts, attach_unmatched]
+@get("/api/exports/{which:str}", opt={"read": "households"}, media_type=XLSX_TYPE,
+     summary="导出名单为 xlsx（monitoring / cases / overdue / green-channel / visits-due / "
+             "measures-missing / households），只含本人辖区", sync_to_thread=True, responses=PROBLEMS,
+     tags=["查询"])
+def export_list(
+    request: Request,
+    which: Annotated[str, PathParameter(
+        pattern="^(monitoring|cases|overdue|green-channel|visits-due|measures-missing|households)$")],
+    township: Annotated[str | None, QueryParameter(required=False, max_length=100)] = None,
+    village: Annotated[str | None, QueryParameter(required=False, max_length=100)] = None,
+    category: Annotated[Category | None, QueryParameter(required=False)] = None,
+) -> Response[bytes]:
+    user: User = request.user
+    views: ReadModels = request.app.state.read_models
+    request.app.state.projections.wait_for(request.app.state.case_files.max_position(), timeout=5)
+    rows = pages(views, which, area_of(user), township=township, village=village,
+                 category=category.value if category else None)
+    where = f"{user.township or ''}{user.village or ''}" or "全县"
+    content = workbook(which, rows, f"导出范围：{where}；导出人：{user.name}")
+    return Response(content, media_type=XLSX_TYPE, headers={
+        "Content-Disposition": f'attachment; filename="fangpin-{which}.xlsx"'})
+
+
+HANDLERS = [upload_alerts, upload_households, download_template, unmatched_alerts, attach_unmatched,
+            export_list]

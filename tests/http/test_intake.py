@@ -82,3 +82,28 @@ def test_uploads_refused_whole_and_templates(api: Api) -> None:
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     assert book.sheetnames[0] == "农户名单" and "填写说明" in book.sheetnames
     assert api.get("/api/templates/nothing", "county").status_code in (400, 404)
+
+
+def test_lists_exported_as_workbooks_hold_the_callers_area_only(api: Api) -> None:
+    from tests.http.conftest import OTHER_TOWNSHIP
+
+    register(api, 1).included()
+    register(api, 2, township=OTHER_TOWNSHIP, village="西村").included()
+    api.catch_up()
+
+    def exported(which: str, who: str) -> list[tuple]:
+        response = api.get(f"/api/exports/{which}", who)
+        assert response.status_code == 200, response.text
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+        assert sheet.freeze_panes == "A2"
+        return list(sheet.iter_rows(values_only=True))
+
+    county = exported("monitoring", "county")
+    assert county[0][:4] == ("户编号", "乡镇", "行政村", "户主")
+    assert sorted(r[0] for r in county[1:]) == [code_of(1), code_of(2)]
+    township = exported("monitoring", "township")
+    assert [r[0] for r in township[1:]] == [code_of(1)]
+    assert "**********" in township[1][4], "ID numbers masked"
+    directory = exported("households", "other_township")
+    assert [r[0] for r in directory[1:]] == [code_of(2)]
+    problem(api.get("/api/exports/monitoring", "department"), 403, "ROLE_FORBIDDEN")

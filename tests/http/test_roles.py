@@ -119,6 +119,7 @@ ALLOWED: dict[str, set[str]] = {
     "GET /api/templates/{kind}": {"county", "township", "village", "department", "auditor", "assessment"},
     "GET /api/unmatched-alerts": {"county", "township", "village", "auditor", "assessment"},
     "POST /api/unmatched-alerts/{alert_id}/attach": {"county", "township"},
+    "GET /api/exports/{which}": {"county", "township", "village", "auditor", "assessment"},
 }
 
 #: Routes that act on or read one household: refused outside the caller's area.
@@ -292,10 +293,11 @@ PREPARE: dict[str, Prepare] = {
     "GET /api/templates/{kind}": _read("/api/templates/alerts"),
     "GET /api/unmatched-alerts": _read("/api/unmatched-alerts"),
     "POST /api/unmatched-alerts/{alert_id}/attach": _unmatched,
+    "GET /api/exports/{which}": _read("/api/exports/monitoring"),
 }
 
 def _intake(route: str) -> bool:
-    return any(part in route for part in ("/imports/", "/templates/", "/unmatched-alerts"))
+    return any(part in route for part in ("/imports/", "/templates/", "/unmatched-alerts", "/exports/"))
 
 
 def _assessment(route: str) -> bool:

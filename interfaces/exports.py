@@ -1,0 +1,116 @@
+"""The read models' lists as Excel workbooks (监测对象名单, 案件队列, overdue lists, 农户目录):
+Chinese headers in a frozen first row, the caller's area only, written page by page in
+write-only mode so a county-wide directory never sits in memory at once."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from domain.household import STEP_NAMES
+from projections.queries import COUNTY, Area, Page, ReadModels
+
+#: Each export: its title and its columns (read-model field, Chinese header).
+EXPORTS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    "monitoring": ("监测对象名单", (
+        ("code", "户编号"), ("township", "乡镇"), ("village", "行政村"), ("head_name", "户主"),
+        ("head_id_masked", "户主身份证号码"), ("household_type", "户类型"), ("category", "监测对象类别"),
+        ("risk_types", "风险类型"), ("included_on", "纳入日期"), ("days_in_monitoring", "监测天数"),
+        ("measures_in_place", "已落实措施"), ("measures_planned", "计划措施"),
+        ("last_visit_on", "最近走访"), ("visited_this_month", "本月已走访"),
+        ("eliminating", "风险消除程序中"))),
+    "cases": ("案件队列", (
+        ("code", "户编号"), ("township", "乡镇"), ("village", "行政村"), ("head_name", "户主"),
+        ("stage", "阶段"), ("discovered_on", "发现日期"), ("deadline_on", "应认定日期"),
+        ("days_left", "剩余天数"), ("days_overdue", "超期天数"), ("green_channel", "绿色通道"),
+        ("pending_steps", "待完成程序"), ("owed_steps", "绿色通道待补办"), ("re_entry", "消除后再次纳入"))),
+    "visits-due": ("本月未走访", (
+        ("code", "户编号"), ("township", "乡镇"), ("village", "行政村"), ("head_name", "户主"),
+        ("household_type", "户类型"), ("category", "监测对象类别"), ("last_visit_on", "最近走访"))),
+    "measures-missing": ("认定30天未落实帮扶措施", (
+        ("code", "户编号"), ("township", "乡镇"), ("village", "行政村"), ("head_name", "户主"),
+        ("category", "监测对象类别"), ("included_on", "纳入日期"),
+        ("first_in_place_on", "首个措施落实日期"))),
+    "households": ("农户目录", (
+        ("code", "户编号"), ("township", "乡镇"), ("village", "行政村"), ("address", "住址"),
+        ("household_type", "户类型"), ("head_name", "户主"), ("head_id_masked", "户主身份证号码"),
+        ("members", "人口"), ("monitored", "监测对象"), ("category", "监测对象类别"),
+        ("last_visit_on", "最近走访"))),
+}
+EXPORTS["overdue"] = ("超过15天未认定的案件", EXPORTS["cases"][1])
+EXPORTS["green-channel"] = ("绿色通道待补办程序", EXPORTS["cases"][1])
+
+
+def pages(views: ReadModels, which: str, area: Area = COUNTY, *, township: str | None = None,
+          village: str | None = None, category: str | None = None,
+          today: date | None = None) -> Iterator[dict[str, Any]]:
+    """Every row of a list in the caller's area, a page of 500 at a time."""
+    fetch: Callable[..., Page]
+    filters = {"township": township, "village": village}
+    if which == "monitoring":
+        fetch = lambda **page: views.monitoring_list(area, category=category, today=today,  # noqa: E731
+                                                     **filters, **page)
+    elif which in ("cases", "overdue", "green-channel"):
+        fetch = lambda **page: views.case_queue(  # noqa: E731
+            area, overdue=which == "overdue", green_channel_owed=which == "green-channel",
+            today=today, **filters, **page)
+    elif which == "visits-due":
+        fetch = lambda **page: views.visits_due(area, month=today, **page)  # noqa: E731
+    elif which == "measures-missing":
+        fetch = lambda **page: views.measures_missing(area, today=today, **page)  # noqa: E731
+    else:
+        fetch = lambda **page: views.directory(area, **filters, **page)  # noqa: E731
+    after = None
+    while True:
+        page = fetch(after=after, limit=500)
+        yield from page.rows
+        if not page.after:
+            return
+        after = page.after
+
+
+def workbook(which: str, rows: Iterator[dict[str, Any]], subtitle: str = "") -> bytes:
+    """A list as an .xlsx file (one sheet, frozen Chinese headers)."""
+    title, columns = EXPORTS[which]
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    sheet.freeze_panes = "A2"
+    for index, (_, header) in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(10, len(header) * 2 + 4)
+    bold = Font(bold=True)
+    headers = []
+    for _, header in columns:
+        cell = WriteOnlyCell(sheet, value=header)
+        cell.font = bold
+        headers.append(cell)
+    sheet.append(headers)
+    for row in rows:
+        sheet.append([_value(sheet, key, row.get(key)) for key, _ in columns])
+    if subtitle:
+        about = book.create_sheet("说明")
+        about.append([title])
+        about.append([subtitle])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _value(sheet: Any, key: str, value: Any) -> Any:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(STEP_NAMES.get(v, v) for v in value)
+    if isinstance(value, date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    if isinstance(value, str) and value[:1] in "=+-@":
+        return "'" + value
+    return value
