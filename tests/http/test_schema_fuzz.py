@@ -10,11 +10,11 @@ import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from litestar.testing import TestClient
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from application.access import User
@@ -28,22 +28,44 @@ from tests.http.conftest import registration
 TOKEN = "fp_schemathesis-county-token"
 _WORK = Path(tempfile.mkdtemp(prefix="fangpin-fuzz-"))
 app = create_app(Settings(sqlite_path=_WORK / "fangpin.sqlite3"), follow=False)
-schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app)
+
+
+def _services_kept_open(asgi_app: Any) -> Any:
+    """The app with its lifespan answered here: schemathesis starts and stops the lifespan
+    around every test and may send the first request before a restart has reopened the
+    services; they are open from `create_app` and closed when the module is done."""
+
+    async def served(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await asgi_app(scope, receive, send)
+            return
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    return served
+
+
+schema = schemathesis.openapi.from_asgi("/schema/openapi.json", _services_kept_open(app))
 
 
 @pytest.fixture(scope="module", autouse=True)
 def county() -> Iterator[None]:
-    """The county centre's token and three households; the files go when the module is done.
-    (Set up through the application, inside a start and stop of the app's own.)"""
-    with TestClient(app):  # its own start and stop: schemathesis stops the app between tests
-        app.state.users.add(User("fuzz-county", Role.COUNTY_CENTRE), TOKEN)
-        for n in range(3):
-            head = MemberDetails("王建国", id_number(date(1970, 5, 4), n + 1), Relation.HEAD)
-            app.state.case_files.register_household(**{
-                **registration(f"1306301010{n:02d}"), "members": [head],
-                "household_type": HouseholdType.ORDINARY, "occurred_on": date(2025, 1, 1),
-            }, by=Actor("fuzz-county", Role.COUNTY_CENTRE))
+    """The county centre's token and three households; the files go when the module is done."""
+    app.state.users.add(User("fuzz-county", Role.COUNTY_CENTRE), TOKEN)
+    for n in range(3):
+        head = MemberDetails("王建国", id_number(date(1970, 5, 4), n + 1), Relation.HEAD)
+        app.state.case_files.register_household(**{
+            **registration(f"1306301010{n:02d}"), "members": [head],
+            "household_type": HouseholdType.ORDINARY, "occurred_on": date(2025, 1, 1),
+        }, by=Actor("fuzz-county", Role.COUNTY_CENTRE))
     yield
+    app.state.projections.close()
+    app.state.case_files.close()
     shutil.rmtree(_WORK, ignore_errors=True)
 
 
