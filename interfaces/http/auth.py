@@ -8,10 +8,11 @@ since only they know the household.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.authentication import (
     AbstractAuthenticationMiddleware,
@@ -52,6 +53,20 @@ async def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: Ba
         connection.user.require(command)
     if read:
         connection.user.require_read(read)
+    unknown = set(connection.query_params) - _parameter_names(handler)
+    if unknown:  # a misspelt filter would be ignored silently and the whole list returned
+        raise ValidationException(
+            f"未知的查询参数：{'、'.join(sorted(unknown))}；"
+            f"可用：{'、'.join(sorted(_parameter_names(handler) - _RESERVED)) or '无'}")
+
+
+_RESERVED = frozenset({"request", "data", "state", "scope", "headers", "cookies", "query", "socket"})
+
+
+@cache
+def _parameter_names(handler: BaseRouteHandler) -> frozenset[str]:
+    """The names a route's handler takes (its query parameters among them)."""
+    return frozenset(handler.parsed_fn_signature.parameters)
 
 
 def area_of(user: User) -> Area:

@@ -541,3 +541,9 @@ def test_a_command_position_passed_as_after_reads_the_new_row(api: Api) -> None:
     for path in ("/api/households", "/api/cases", "/api/pushes", "/api/alerts", "/api/monitoring"):
         problem(api.get(path, after=beyond), 422, "POSITION_UNKNOWN", field="after")
     problem(api.get("/api/households", after=-1), 400, "INVALID_REQUEST", field="after")
+
+
+def test_a_misspelt_query_parameter_is_refused_not_ignored(api: Api) -> None:
+    answer = problem(api.get("/api/monitoring", "county", categroy="边缘易致贫户"), 400, "INVALID_REQUEST")
+    assert "未知的查询参数：categroy" in answer["detail"] and "category" in answer["detail"]
+    assert api.get("/api/monitoring", "county", category="边缘易致贫户").status_code == 200
