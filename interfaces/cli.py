@@ -382,7 +382,8 @@ def _import(app: CaseFiles, args: argparse.Namespace) -> int:
         print(f"错误：找不到文件 {path}", file=sys.stderr)
         return 2
     print(f"导入 {path.name} 到 {app.settings.describe()} …")
-    with Projections(app) as projections:
+    # A small household cache: the catch-up after a big import touches most of the county.
+    with Projections(app, cache_size=2000) as projections:
         if args.kind == "alerts":
             projections.catch_up()
             views = ReadModels(projections.store)
