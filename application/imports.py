@@ -23,6 +23,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -116,13 +117,13 @@ class _Errors:
             self.sheet.freeze_panes = "A2"
             bold = Font(bold=True)
             cells = []
-            for text in ["原行号", *self.headers, ERROR_COLUMN]:
+            for text in ["原行号", *(_as_text(h) for h in self.headers), ERROR_COLUMN]:
                 cell = WriteOnlyCell(self.sheet, value=text)
                 cell.font = bold
                 cells.append(cell)
             self.sheet.append(cells)
         values = list(row.cells[:len(self.headers)]) + [None] * (len(self.headers) - len(row.cells))
-        self.sheet.append([row.number, *(_as_text(v) for v in values), reason])
+        self.sheet.append([row.number, *(_as_text(v) for v in values), _as_text(reason)])
 
     def bytes(self) -> bytes | None:
         if self.book is None:
@@ -133,9 +134,12 @@ class _Errors:
 
 
 def _as_text(value: Any) -> Any:
-    """Cells go back as they were read; a text starting like a formula stays text."""
-    if isinstance(value, str) and value[:1] in "=+-@":
-        return "'" + value
+    """Cells go back as they were read; a text starting like a formula stays text, and
+    control characters a workbook cannot hold are shown as "?"."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("?", value)
+        if value[:1] in "=+-@":
+            return "'" + value
     return value
 
 
@@ -179,6 +183,8 @@ def import_alerts(
     sheet = open_sheet(path, ALERT_COLUMNS, data)
     errors = _Errors(sheet.headers)
     duplicates = _Duplicates()
+    unmatched = app.unmatched_alerts()
+    held = {alert_id: alert.pending for alert_id, alert in unmatched.alerts.items()} if unmatched else {}
     for row in sheet.rows:
         summary.rows_read += 1
         checked = check_row(row, ALERT_COLUMNS)
@@ -188,7 +194,8 @@ def import_alerts(
                 checked.problems.append(("", f"与第 {first} 行完全相同（文件内重复）"))
         if checked.ok:
             _record_alert(app, summary, checked, department=department, tier=tier, period=period,
-                          batch_id=batch_id, by=by, find_household=find_household)
+                          batch_id=batch_id, by=by, find_household=find_household, held=held,
+                          row_id=f"{digest[:8]}:{checked.number}")
         if not checked.ok:
             _reject(summary, errors, checked)
         if progress is not None and summary.rows_read % 500 == 0:
@@ -214,10 +221,14 @@ def _check_batch(app: CaseFiles, department: Department, batch_id: str, period: 
 
 
 def _record_alert(app: CaseFiles, summary: ImportSummary, row: CheckedRow, *, department: Department,
-                  tier: Tier, period: str, batch_id: str, by: Actor, find_household: FindHousehold) -> None:
+                  tier: Tier, period: str, batch_id: str, by: Actor, find_household: FindHousehold,
+                  held: dict[str, bool], row_id: str) -> None:
+    """Record one row. Its alert id and command id name the department, the batch, the file
+    (a digest prefix: an edited file's rows are new rows) and the row."""
     values = row.values
     person = values["person_id_number"]
-    number = row.number
+    number = row_id
+    alert_id, command_id = f"{department}:{batch_id}:{number}", f"push:{department}:{batch_id}:{number}"
     fields = {
         "channel": Channel.DEPARTMENT_ALERT, "person_id_number": person,
         "risk_types": values["risk_types"], "description": values.get("description", ""),
@@ -229,9 +240,8 @@ def _record_alert(app: CaseFiles, summary: ImportSummary, row: CheckedRow, *, de
     if code is None:  # held for the township to attach (or to register the household first)
         try:
             result = _retrying(lambda: app.hold_unmatched_alert(
-                alert_id=f"{department}:{batch_id}:{number}", discovered_on=values["occurred_on"],
-                township=values.get("township"), village=values.get("village"), **fields, by=by,
-                command_id=f"push:{department}:{batch_id}:{number}"))
+                alert_id=alert_id, discovered_on=values["occurred_on"], township=values.get("township"),
+                village=values.get("village"), **fields, by=by, command_id=command_id))
         except DomainError as error:
             row.problems.append((_header_of(error.field, ALERT_COLUMNS), error.message))
             return
@@ -240,9 +250,18 @@ def _record_alert(app: CaseFiles, summary: ImportSummary, row: CheckedRow, *, de
         summary.repeated += int(result.repeated)
         return
     try:
-        result = _retrying(lambda: app.raise_alert(
-            code, alert_id=f"{department}:{batch_id}:{number}", **fields,
-            occurred_on=values["occurred_on"], by=by, command_id=f"push:{department}:{batch_id}:{number}"))
+        if alert_id in held and not held[alert_id]:  # held before, attached since: recorded
+            summary.recorded += 1
+            summary.repeated += 1
+            return
+        if alert_id in held:  # held when the person was unknown; the household exists now
+            result = _retrying(lambda: app.attach_unmatched_alert(
+                alert_id, code, by=by, command_id=f"attach:{command_id}"))
+            held[alert_id] = False
+        else:
+            result = _retrying(lambda: app.raise_alert(
+                code, alert_id=alert_id, **fields, occurred_on=values["occurred_on"], by=by,
+                command_id=command_id))
     except DomainError as error:
         row.problems.append((_header_of(error.field, ALERT_COLUMNS), error.message))
         return

@@ -195,10 +195,13 @@ def _xlsx_rows(path: Path, data: bytes | None) -> tuple[list[str], Iterator[tupl
     try:
         merged = _merged_rows(source)
         book = load_workbook(source, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, ElementTree.ParseError) as error:
         raise FileRefused("FILE_FORMAT", f"无法作为 Excel 工作簿读取：{path.name}（{error}）",
                           "file") from None
-    sheet = book.worksheets[0]
+    sheet = next((ws for ws in book.worksheets if hasattr(ws, "iter_rows")), None)
+    if sheet is None:
+        book.close()
+        raise FileRefused("FILE_EMPTY", f"工作簿中没有工作表：{path.name}", "file")
     rows = sheet.iter_rows(values_only=True)
     headers: list[str] = []
     number = 0
@@ -213,9 +216,13 @@ def _xlsx_rows(path: Path, data: bytes | None) -> tuple[list[str], Iterator[tupl
         raise FileRefused("FILE_EMPTY", f"工作簿第一个工作表是空的：{path.name}", "file")
 
     def body() -> Iterator[tuple[int, list[Any]]]:
+        offset = number
         try:
             for offset, cells in enumerate(rows, start=number + 1):
                 yield offset, list(cells)
+        except (ElementTree.ParseError, ValueError, KeyError, zipfile.BadZipFile) as error:
+            raise FileRefused("FILE_FORMAT", f"工作簿第 {offset + 1} 行之后已损坏（{error}）：其前各行已处理",
+                              "file") from None
         finally:
             book.close()
 
@@ -265,6 +272,10 @@ def _first_sheet_part(archive: zipfile.ZipFile) -> str | None:
     return None
 
 
+#: A cell of a CSV may be long (a description pasted in); the csv module's default is 128 KiB.
+csv.field_size_limit(16 * 1024 * 1024)
+
+
 def _csv_rows(path: Path, data: bytes | None) -> tuple[list[str], Iterator[tuple[int, list[Any]]], None]:
     encoding = _csv_encoding(path, data)
     stream: Any = (io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="") if data is not None
@@ -283,9 +294,13 @@ def _csv_rows(path: Path, data: bytes | None) -> tuple[list[str], Iterator[tuple
         raise FileRefused("FILE_EMPTY", f"文件是空的：{path.name}", "file")
 
     def body() -> Iterator[tuple[int, list[Any]]]:
+        offset = number
         try:
             for offset, cells in enumerate(reader, start=number + 1):
                 yield offset, [c if c.strip() else None for c in cells]
+        except (csv.Error, UnicodeDecodeError) as error:
+            raise FileRefused("FILE_FORMAT", f"第 {offset + 1} 行之后无法读取（{error}）：其前各行已处理",
+                              "file") from None
         finally:
             stream.close()
 
@@ -293,17 +308,27 @@ def _csv_rows(path: Path, data: bytes | None) -> tuple[list[str], Iterator[tuple
 
 
 def _csv_encoding(path: Path, data: bytes | None) -> str:
-    """UTF-8 (with or without BOM) when the whole file decodes as such, else GB18030."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    """UTF-8 (with or without BOM) when the whole file decodes as such, else GB18030 when it
+    does; anything else (a workbook renamed .csv, UTF-16) is refused."""
     source: Any = io.BytesIO(data) if data is not None else open(path, "rb")  # noqa: SIM115
     with source:
-        try:
-            while chunk := source.read(1 << 20):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "gb18030"
-    return "utf-8-sig"
+        start = source.read(4)
+        if start.startswith(b"PK\x03\x04"):
+            raise FileRefused("FILE_FORMAT", f"{path.name} 是 Excel 工作簿：请使用 .xlsx 扩展名", "file")
+        if start[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise FileRefused("FILE_FORMAT", f"{path.name} 是 UTF-16 编码：请另存为 UTF-8 或 GB18030 的 CSV",
+                              "file")
+        for encoding in ("utf-8", "gb18030"):
+            source.seek(0)
+            decoder = codecs.getincrementaldecoder(encoding)()
+            try:
+                while chunk := source.read(1 << 20):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                continue
+            return "utf-8-sig" if encoding == "utf-8" else encoding
+    raise FileRefused("FILE_FORMAT", f"{path.name} 既不是 UTF-8 也不是 GB18030 编码的 CSV", "file")
 
 
 # ---------------------------------------------------------------------- checking cells
@@ -354,6 +379,8 @@ def read_cell(column: Column, raw: Any) -> Any:
             raise InvalidValue("CELL_YEAR", f"“{raw}”不是年度（如 2016）", column.key)
         return year
     if kind == "flag":
+        if isinstance(raw, bool):
+            return raw
         text = _text(raw)
         if text in _YES:
             return True

@@ -67,10 +67,16 @@ def pages(views: ReadModels, which: str, area: Area = COUNTY, *, township: str |
         fetch = lambda **page: views.measures_missing(area, today=today, **page)  # noqa: E731
     else:
         fetch = lambda **page: views.directory(area, **filters, **page)  # noqa: E731
+    # These two lists take no place filter of their own: rows outside it are left out here.
+    unfiltered = which in ("visits-due", "measures-missing")
     after = None
     while True:
         page = fetch(after=after, limit=500)
-        yield from page.rows
+        for row in page.rows:
+            if unfiltered and ((township and row.get("township") != township)
+                               or (village and row.get("village") != village)):
+                continue
+            yield row
         if not page.after:
             return
         after = page.after

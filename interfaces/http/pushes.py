@@ -51,9 +51,11 @@ def push_alerts(request: Request, data: JSONBody[s.DepartmentPush]) -> s.PushAns
     projections.wait_for(app.max_position(), timeout=DIRECTORY_WAIT)
 
     answers = []
+    unmatched = app.unmatched_alerts()  # alerts held earlier, read once for the batch
+    held = dict(unmatched.alerts) if unmatched else {}
     for number, row in enumerate(data.rows, start=1):
         try:
-            answers.append(_record(app, read_models, user, department, data, number, row))
+            answers.append(_record(app, read_models, user, department, data, number, row, held))
         except DomainError as error:
             answers.append(s.PushRowAnswer(
                 row=number, result="拒收", code=error.code, message=error.message,
@@ -117,7 +119,7 @@ def _department(user: User, given: Department | None) -> Department:
 
 def _record(
     app: CaseFiles, read_models: ReadModels, user: User, department: Department,
-    push: s.DepartmentPush, number: int, row: s.PushRow,
+    push: s.DepartmentPush, number: int, row: s.PushRow, held: dict[str, Any],
 ) -> s.PushRowAnswer:
     person = validate_id_number(row.person_id_number, "person_id_number")
     household = read_models.household_of_person(person)
@@ -137,6 +139,22 @@ def _record(
         "occurred_on": _date(row.occurred_on, "occurred_on"),
     }
     command_id = f"push:{department}:{push.batch_id}:{number}"
+    earlier = held.get(fields["alert_id"])
+    if earlier is not None and earlier.person_id_number != person:
+        earlier = None  # the batch was sent again with another row here: a new alert
+    if earlier is not None and household is not None:
+        # Held when the person was unknown; the household exists now: attach it (once).
+        if earlier.pending:
+            result = retrying(lambda: app.attach_unmatched_alert(
+                fields["alert_id"], household["code"], by=user.actor, command_id=f"attach:{command_id}"))
+            outcome = result.outcome
+            return s.PushRowAnswer(
+                row=number, result=outcome_name(outcome), household_code=household["code"],
+                alert_id=outcome.alert_id, case_number=outcome.case_number,
+                duplicate_of=outcome.duplicate_of, position=result.position)
+        return s.PushRowAnswer(row=number, result="未匹配", alert_id=fields["alert_id"], repeated=True,
+                               household_code=earlier.household_code,
+                               message=f"已于 {earlier.resolved_on} 认领到农户 {earlier.household_code}")
     if household is None:  # held, unmatched, for the township to attach
         discovered = fields.pop("occurred_on")
         held = retrying(lambda: app.hold_unmatched_alert(

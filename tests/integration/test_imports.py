@@ -185,3 +185,55 @@ def test_templates_have_headers_lists_and_help(tmp_path):
     assert book["填写说明"]["A2"].value == "户编号"
     alerts = openpyxl.load_workbook(io.BytesIO(template("alerts")))["预警信息"]
     assert [c.value for c in alerts[1]][:3] == ["身份证号码", "风险类型", "发现日期"]
+
+
+def test_an_unmatched_row_imported_again_once_its_household_exists_is_attached_not_doubled(county, tmp_path):
+    push = tmp_path / "push.csv"
+    push.write_text(f"身份证号码,风险类型,发现日期\n{HEAD},因病,2025-03-01\n{HEAD[:17]},因病,2025-03-01\n",
+                    encoding="utf-8")
+    find, projections = finder(county)
+    with projections:
+        def imported():
+            return import_alerts(county, push, department=Department.HEALTH, tier=Tier.PROVINCIAL,
+                                 period="2025-03", by=COUNTY, find_household=find)
+
+        first = imported()
+        assert (first.unmatched, first.rejected) == (1, 1)
+        registry = workbook(tmp_path / "r.xlsx", HEADERS, [member("H01", "张一", HEAD, "本人")])
+        import_households(county, registry, by=COUNTY)
+        again = imported()
+        assert (again.new_cases, again.unmatched) == (1, 0)
+        household = county.household("H01")
+        assert [a.discovered_on for a in household.alerts.values()] == [date(2025, 3, 1)]
+        assert not county.unmatched_alerts().alerts[next(iter(household.alerts))].pending
+        third = imported()
+        assert third.repeated == 1 and len(county.household("H01").alerts) == 1
+
+
+def test_odd_files_are_refused_never_a_traceback(county, tmp_path):
+    find, projections = finder(county)
+    with projections:
+        def run(name: str, content: bytes):
+            path = tmp_path / name
+            path.write_bytes(content)
+            return import_alerts(county, path, department=Department.HEALTH, tier=Tier.PROVINCIAL,
+                                 period="2025-03", by=COUNTY, find_household=find)
+
+        for name, content in (("book.csv", (DATA / "alerts-edge-cases.xlsx").read_bytes()),
+                              ("utf16.csv", "身份证号码,风险类型,发现日期\n".encode("utf-16")),
+                              ("cut.xlsx", (DATA / "alerts-edge-cases.xlsx").read_bytes()[:2000])):
+            with pytest.raises(FileRefused) as error:
+                run(name, content)
+            assert error.value.code == "FILE_FORMAT", name
+        long_cell = "住院" * 100_000
+        text = f"身份证号码,风险类型,发现日期,情况说明\n{HEAD},因病,2025-13-01,\x07{long_cell}\n"
+        summary = run("long.csv", text.encode("utf-8"))
+        assert summary.rejected == 1
+        errors = openpyxl.load_workbook(io.BytesIO(summary.errors)).active
+        assert errors.cell(row=2, column=5).value.startswith("?住院"), "a control character shown as ?"
+
+
+def test_yes_no_cells_may_be_excel_booleans(county, tmp_path):
+    path = workbook(tmp_path / "r.xlsx", HEADERS, [member("H01", "张一", HEAD, "本人", 在校生=False,
+                                                          参加居民医保=True)])
+    assert import_households(county, path, by=COUNTY).households_registered == 1
