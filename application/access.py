@@ -74,6 +74,8 @@ READ_ROLES: dict[str, frozenset[Role]] = {
     "indicators": frozenset({COUNTY, TOWNSHIP, DEPARTMENT, AUDITOR, ASSESSMENT}),
     # the quarterly dispatch report ranks every township and department
     "rankings": frozenset({COUNTY, AUDITOR, ASSESSMENT}),
+    # who read which household's file (auditors only)
+    "access_log": frozenset({AUDITOR}),
 }
 
 #: Roles that see identity numbers in full; the others see them masked (domain.md §2).

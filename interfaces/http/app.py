@@ -24,6 +24,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
+from application.access_log import AccessLog
 from application.app import CaseFiles
 from application.indicators import Cadences, Indicators
 from application.settings import Settings
@@ -103,6 +104,8 @@ class Services:
         projections = Projections(case_files, cache_size=FOLLOWER_CACHE)
         users = Users(case_files.factory.datastore,  # type: ignore[attr-defined]
                       backend=self.settings.backend)
+        access_log = AccessLog(case_files.factory.datastore,  # type: ignore[attr-defined]
+                               backend=self.settings.backend, clock=self.clock)
         if self.follow:
             projections.catch_up()
             projections.follow()
@@ -111,7 +114,7 @@ class Services:
                                 Cadences.load(self.settings.cadences_path))
         state.update({"settings": self.settings, "case_files": case_files,
                       "projections": projections, "read_models": ReadModels(projections.store),
-                      "users": users, "indicators": indicators})
+                      "users": users, "indicators": indicators, "access_log": access_log})
 
     def close(self) -> None:
         if self.projections is not None:

@@ -19,7 +19,7 @@ from application.access import User
 from application.app import CaseFiles
 from application.errors import HouseholdNotFound
 from domain.codes import CaseStage, Category, Department, RiskType
-from domain.errors import InvalidValue, NotFound
+from domain.errors import DomainError, InvalidValue, NotFound
 from domain.household import STEP_NAMES, Household
 from domain.rules import CHINA_TIME
 from interfaces.http import schemas as s
@@ -211,8 +211,15 @@ def recorded_time(text: str | None) -> datetime | None:
 
 
 def _readable(request: Request, household: Household) -> Household:
+    """The household, if the caller's area covers it; every attempt goes to the access log."""
     user: User = request.user
-    user.require_area(household.township, household.village, household.code)
+    log = request.app.state.access_log
+    try:
+        user.require_area(household.township, household.village, household.code)
+    except DomainError as refused:
+        log.record(user, household.code, request.url.path, f"refused:{refused.code}")
+        raise
+    log.record(user, household.code, request.url.path)
     return household
 
 
@@ -258,6 +265,24 @@ def household_history(
                      entries=[history_entry(e, mask) for e in entries])
 
 
+@get("/api/access-log", opt={"read": "access_log"},
+     summary="档案查阅日志（谁、何时、经何途径查看了哪户档案）", sync_to_thread=True, responses=PROBLEMS,
+     tags=["查询"])
+def access_log(
+    request: Request, household_code: Text = None, user: Text = None,
+    since: AsOf = None, until: AsOf = None,
+    before: Annotated[int | None, QueryParameter(ge=1, le=2**62, required=False,
+                                                 description="上一页最后一条的 id")] = None,
+    limit: Limit = 100,
+) -> list[s.AccessRecordOut]:
+    records = request.app.state.access_log.query(
+        household_code=household_code, user_name=user, since=recorded_time(since),
+        until=recorded_time(until), before=before, limit=limit)
+    return [s.AccessRecordOut(id=r.id, at=r.at, user=r.user_name, role=r.role,
+                              household_code=r.household_code, route=r.route, outcome=r.outcome)
+            for r in records]
+
+
 # ---------------------------------------------------------------------- policy and self
 
 
@@ -279,5 +304,5 @@ def me(request: Request) -> s.Me:
 
 QUERY_HANDLERS = [
     monitoring_list, measures_missing, case_queue, visits_due, directory, push_ledger, alerts,
-    household_file, household_history, income_line, me,
+    household_file, household_history, income_line, me, access_log,
 ]

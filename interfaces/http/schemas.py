@@ -920,6 +920,18 @@ class IncomeLineOut(Struct):
     as_of: datetime | None = None
 
 
+class AccessRecordOut(Struct):
+    """One read of a household's file (or an attempt refused for the area)."""
+
+    id: int
+    at: datetime
+    user: str
+    role: str
+    household_code: str
+    route: str
+    outcome: Annotated[str, Meta(description="read（已查看）或 refused:<原因代码>")]
+
+
 class Me(Struct):
     name: str
     role: Role

@@ -547,3 +547,23 @@ def test_a_misspelt_query_parameter_is_refused_not_ignored(api: Api) -> None:
     answer = problem(api.get("/api/monitoring", "county", categroy="边缘易致贫户"), 400, "INVALID_REQUEST")
     assert "未知的查询参数：categroy" in answer["detail"] and "category" in answer["detail"]
     assert api.get("/api/monitoring", "county", category="边缘易致贫户").status_code == 200
+
+
+def test_every_read_of_a_household_file_is_in_the_access_log_for_auditors(api: Api) -> None:
+    register(api, 1)
+    code = code_of(1)
+    api.get(f"/api/households/{code}", "township")
+    api.get(f"/api/households/{code}/history", "auditor", as_of="2025-06-30")
+    problem(api.get(f"/api/households/{code}", "other_township"), 403, "OUTSIDE_AREA")
+    log = api.get("/api/access-log", "auditor", household_code=code).json()
+    assert [(r["user"], r["role"], r["route"], r["outcome"]) for r in log] == [
+        ("township-02", "乡镇工作站", f"/api/households/{code}", "refused:OUTSIDE_AREA"),
+        ("auditor-01", "审计", f"/api/households/{code}/history", "read"),
+        ("township-01", "乡镇工作站", f"/api/households/{code}", "read"),
+    ]
+    assert log[0]["at"].startswith("2025-12-01T02:00")
+    older = api.get("/api/access-log", "auditor", before=log[0]["id"], limit=1).json()
+    assert [r["id"] for r in older] == [log[1]["id"]]
+    mine = api.get("/api/access-log", "auditor", user="auditor-01").json()
+    assert [r["user"] for r in mine] == ["auditor-01"]
+    problem(api.get("/api/access-log", "county"), 403, "ROLE_FORBIDDEN")

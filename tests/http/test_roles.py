@@ -120,6 +120,7 @@ ALLOWED: dict[str, set[str]] = {
     "GET /api/unmatched-alerts": {"county", "township", "village", "auditor", "assessment"},
     "POST /api/unmatched-alerts/{alert_id}/attach": {"county", "township"},
     "GET /api/exports/{which}": {"county", "township", "village", "auditor", "assessment"},
+    "GET /api/access-log": {"auditor"},
 }
 
 #: Routes that act on or read one household: refused outside the caller's area.
@@ -294,6 +295,7 @@ PREPARE: dict[str, Prepare] = {
     "GET /api/unmatched-alerts": _read("/api/unmatched-alerts"),
     "POST /api/unmatched-alerts/{alert_id}/attach": _unmatched,
     "GET /api/exports/{which}": _read("/api/exports/monitoring"),
+    "GET /api/access-log": _read("/api/access-log"),
 }
 
 def _intake(route: str) -> bool:
