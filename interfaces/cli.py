@@ -15,6 +15,7 @@
     fangpin import households FILE              the registry (.xlsx/.csv), one row per member
     fangpin import alerts FILE --department 医保局 --tier county --period 2025-03
     fangpin template alerts|households          a workbook to fill in
+    fangpin audit access-log [--household CODE] [--user NAME]   who read which household's file
     fangpin unmatched list | attach ALERT_ID CODE   alerts about people in no registered household
     fangpin export monitoring|cases|overdue|… [--township T] [--output F]   a list as .xlsx
     fangpin report monthly 2025-03 [--township T] | report quarterly 2025-Q1
@@ -51,6 +52,8 @@ from projections.rows import TABLES as READ_MODELS
 from projections.runner import Projections
 
 CLI_USER = Actor("cli", Role.COUNTY_CENTRE)
+#: Who the command line is in the access log (it runs with the county centre's rights).
+CLI_READER = User(f"cli:{os.environ.get('USER', 'unknown')}"[:64], Role.COUNTY_CENTRE)
 EXPORT_NAMES = ("monitoring", "cases", "overdue", "green-channel", "visits-due", "measures-missing",
                 "households")
 
@@ -226,6 +229,14 @@ def _parser() -> argparse.ArgumentParser:
     attach.add_argument("alert_id")
     attach.add_argument("code", help="the household code (户编号)")
     attach.set_defaults(run=_unmatched_attach)
+
+    audit = commands.add_parser("audit", help="for auditors: who read which household's file")
+    audit_commands = audit.add_subparsers(title="audit")
+    reads = audit_commands.add_parser("access-log", help="reads of household files, newest first")
+    reads.add_argument("--household", help="one household code")
+    reads.add_argument("--user", help="one user name")
+    reads.add_argument("--limit", type=int, default=50)
+    reads.set_defaults(run=_access_log)
 
     template = commands.add_parser("template", help="write a workbook to fill in (Chinese headers, lists)")
     template.add_argument("kind", choices=("alerts", "households"))
@@ -457,6 +468,18 @@ def _unmatched_attach(app: CaseFiles, args: argparse.Namespace) -> int:
     return 0
 
 
+def _access_log(app: CaseFiles, args: argparse.Namespace) -> int:
+    from application.access_log import AccessLog
+
+    log = AccessLog(app.factory.datastore, backend=app.settings.backend)  # type: ignore[attr-defined]
+    records = log.query(household_code=args.household, user_name=args.user, limit=args.limit)
+    print(f"档案查阅日志：{len(records)} 条（最新在前）")
+    for r in records:
+        print(f"  {r.at.astimezone(CHINA_TIME):%Y-%m-%d %H:%M:%S}  {r.role}/{r.user_name}  "
+              f"{r.household_code}  {r.route}  {r.outcome}")
+    return 0
+
+
 def _template(settings: Settings, args: argparse.Namespace) -> int:
     from application.imports import template
 
@@ -684,7 +707,16 @@ def _summary(app: CaseFiles, args: argparse.Namespace) -> int:
     return 0
 
 
+def _log_read(app: CaseFiles, code: str, route: str) -> None:
+    """The command line's reads of household files go to the access log too."""
+    from application.access_log import AccessLog
+
+    log = AccessLog(app.factory.datastore, backend=app.settings.backend)  # type: ignore[attr-defined]
+    log.record(CLI_READER, code, route)
+
+
 def _show_household(app: CaseFiles, args: argparse.Namespace) -> int:
+    _log_read(app, args.code, "cli: household show")
     if args.as_of is not None:
         household = app.household_as_of(args.code, args.as_of)
     elif args.version is not None:
@@ -711,6 +743,7 @@ def _show_household(app: CaseFiles, args: argparse.Namespace) -> int:
 
 
 def _history(app: CaseFiles, args: argparse.Namespace) -> int:
+    _log_read(app, args.code, "cli: household history")
     for entry in app.history(args.code):
         who = f"{entry.recorded_by.role}/{entry.recorded_by.user_id}" if entry.recorded_by else ""
         details = "，".join(

@@ -47,6 +47,9 @@ def test_a_household_file_its_history_and_its_past(cli_env, capsys):
 
     assert main(["household", "show", code, "--version", "1"]) == 0
     assert "版本 1" in capsys.readouterr().out
+    assert main(["audit", "access-log", "--household", code]) == 0
+    reads = capsys.readouterr().out
+    assert "档案查阅日志：3 条" in reads and "cli: household history" in reads
 
 
 def test_an_unknown_household_is_a_clear_error(cli_env, capsys):
