@@ -109,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     show.set_defaults(run=_show_household)
     history = household_commands.add_parser("history", help="every recorded fact in order")
     history.add_argument("code")
-    history.set_defaults(run=_history)
+    history.set_defaults(run=_history, route="cli: household history")
 
     projections = commands.add_parser("projections", help="the read models (lists, queues)")
     projection_commands = projections.add_subparsers(title="projections commands")
@@ -232,6 +232,11 @@ def _parser() -> argparse.ArgumentParser:
 
     audit = commands.add_parser("audit", help="for auditors: who read which household's file")
     audit_commands = audit.add_subparsers(title="audit")
+    replay = audit_commands.add_parser(
+        "history", help="a household's timeline: happened / recorded / by whom / what changed")
+    replay.add_argument("code")
+    replay.add_argument("--as-of", type=_as_of, help="only what was recorded by this time (or date)")
+    replay.set_defaults(run=_history, route="cli: audit history")
     reads = audit_commands.add_parser("access-log", help="reads of household files, newest first")
     reads.add_argument("--household", help="one household code")
     reads.add_argument("--user", help="one user name")
@@ -743,8 +748,11 @@ def _show_household(app: CaseFiles, args: argparse.Namespace) -> int:
 
 
 def _history(app: CaseFiles, args: argparse.Namespace) -> int:
-    _log_read(app, args.code, "cli: household history")
+    as_of = getattr(args, "as_of", None)
+    _log_read(app, args.code, args.route)
     for entry in app.history(args.code):
+        if as_of is not None and entry.recorded_at > as_of:
+            break  # recorded after the time asked for
         who = f"{entry.recorded_by.role}/{entry.recorded_by.user_id}" if entry.recorded_by else ""
         details = "，".join(
             f"{k}={_plain(v)}" for k, v in entry.details.items() if v not in (None, "", ())

@@ -47,9 +47,14 @@ def test_a_household_file_its_history_and_its_past(cli_env, capsys):
 
     assert main(["household", "show", code, "--version", "1"]) == 0
     assert "版本 1" in capsys.readouterr().out
+    assert main(["audit", "history", code, "--as-of", "2024-11-30"]) == 0
+    assert capsys.readouterr().out.strip() == "", "nothing recorded before the demo's registrations"
+    assert main(["audit", "history", code]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == len(history)
     assert main(["audit", "access-log", "--household", code]) == 0
     reads = capsys.readouterr().out
-    assert "档案查阅日志：3 条" in reads and "cli: household history" in reads
+    assert "档案查阅日志：5 条" in reads
+    assert "cli: household history" in reads and "cli: audit history" in reads
 
 
 def test_an_unknown_household_is_a_clear_error(cli_env, capsys):
