@@ -87,6 +87,24 @@ class Meeting:
     households_discussed: tuple[str, ...]
 
 
+class RecordedEvent(Aggregate.Event):
+    """Base of the county-level aggregates' events: when it happened, who recorded it, for
+    which command; applying one remembers its command id (a repeated command records nothing)."""
+
+    TOPIC = "fangpin:RecordedEvent"
+    occurred_on: date
+    recorded_by: Actor
+    command_id: str
+
+    def apply(self, aggregate: Any) -> None:
+        self.apply_to(aggregate)
+        if self.command_id:
+            aggregate.command_ids[self.command_id] = self.originator_version
+
+    def apply_to(self, aggregate: Any) -> None:
+        pass
+
+
 class PushLedger(Aggregate):
     """A department's pushes (部门推送台账)."""
 
@@ -96,20 +114,8 @@ class PushLedger(Aggregate):
     receipts: dict[str, PushReceipt]
     command_ids: dict[str, int]
 
-    class Event(Aggregate.Event):
+    class Event(RecordedEvent):
         TOPIC = "fangpin:PushLedger.Event"
-        occurred_on: date
-        recorded_by: Actor
-        command_id: str
-
-        def apply(self, aggregate: Any) -> None:
-            ledger: PushLedger = aggregate
-            self.apply_to(ledger)
-            if self.command_id:
-                ledger.command_ids[self.command_id] = self.originator_version
-
-        def apply_to(self, ledger: PushLedger) -> None:
-            pass
 
     class Opened(Event, Aggregate.Created):
         TOPIC = "fangpin:PushLedger.Opened"
@@ -194,20 +200,8 @@ class Governance(Aggregate):
     cadence_tables: list[CadenceTable]
     command_ids: dict[str, int]
 
-    class Event(Aggregate.Event):
+    class Event(RecordedEvent):
         TOPIC = "fangpin:Governance.Event"
-        occurred_on: date
-        recorded_by: Actor
-        command_id: str
-
-        def apply(self, aggregate: Any) -> None:
-            governance: Governance = aggregate
-            self.apply_to(governance)
-            if self.command_id:
-                governance.command_ids[self.command_id] = self.originator_version
-
-        def apply_to(self, governance: Governance) -> None:
-            pass
 
     class Started(Event, Aggregate.Created):
         TOPIC = "fangpin:Governance.Started"
@@ -372,20 +366,8 @@ class ImportLedger(Aggregate):
     files: dict[str, ImportRecord]
     command_ids: dict[str, int]
 
-    class Event(Aggregate.Event):
+    class Event(RecordedEvent):
         TOPIC = "fangpin:ImportLedger.Event"
-        occurred_on: date
-        recorded_by: Actor
-        command_id: str
-
-        def apply(self, aggregate: Any) -> None:
-            ledger: ImportLedger = aggregate
-            self.apply_to(ledger)
-            if self.command_id:
-                ledger.command_ids[self.command_id] = self.originator_version
-
-        def apply_to(self, ledger: ImportLedger) -> None:
-            pass
 
     class Started(Event, Aggregate.Created):
         TOPIC = "fangpin:ImportLedger.Started"

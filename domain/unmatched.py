@@ -14,6 +14,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Role, Tier
 from domain.errors import InvalidValue, NotFound, RuleViolation
+from domain.governance import RecordedEvent
 from domain.rules import MAX_RISK_TYPES, local_date
 from domain.values import Actor
 
@@ -55,20 +56,8 @@ class UnmatchedAlerts(Aggregate):
     alerts: dict[str, HeldAlert]
     command_ids: dict[str, int]
 
-    class Event(Aggregate.Event):
+    class Event(RecordedEvent):
         TOPIC = "fangpin:UnmatchedAlerts.Event"
-        occurred_on: date
-        recorded_by: Actor
-        command_id: str
-
-        def apply(self, aggregate: Any) -> None:
-            held: UnmatchedAlerts = aggregate
-            self.apply_to(held)
-            if self.command_id:
-                held.command_ids[self.command_id] = self.originator_version
-
-        def apply_to(self, held: UnmatchedAlerts) -> None:
-            pass
 
     class Started(Event, Aggregate.Created):
         TOPIC = "fangpin:UnmatchedAlerts.Started"
