@@ -464,17 +464,7 @@ class Household(Aggregate):
         member = self.members.get(person)
         if member is None or not member.is_member_on(occurred_on):
             raise NotFound("PERSON_NOT_MEMBER", f"身份证号码 {person} 不是本户成员", "person_id_number")
-        kinds = tuple(dict.fromkeys(risk_types))
-        if not kinds:
-            raise InvalidValue("RISK_TYPES_REQUIRED", "至少填写一种返贫致贫风险类型", "risk_types")
-        if len(kinds) > rules.MAX_RISK_TYPES:
-            raise InvalidValue(
-                "RISK_TYPES_TOO_MANY", f"返贫致贫风险类型最多{rules.MAX_RISK_TYPES}种", "risk_types"
-            )
-        if RiskType.NATURAL_DISASTER in kinds and disaster_kind is None:
-            raise InvalidValue("DISASTER_KIND_REQUIRED", "因自然灾害须填写灾害类型", "disaster_kind")
-        if disaster_kind is not None and RiskType.NATURAL_DISASTER not in kinds:
-            raise InvalidValue("DISASTER_KIND_UNEXPECTED", "只有因自然灾害才填写灾害类型", "disaster_kind")
+        kinds = rules.checked_risk_types(risk_types, disaster_kind)
         if channel is Channel.DEPARTMENT_ALERT:
             if department is None:
                 raise InvalidValue("DEPARTMENT_REQUIRED", "部门筛查预警须注明推送部门", "department")

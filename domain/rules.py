@@ -9,7 +9,7 @@ from __future__ import annotations
 from calendar import monthrange
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from domain.codes import (
     NO_WORKING_CAPACITY,
@@ -22,7 +22,7 @@ from domain.codes import (
     RiskType,
     SuddenHardship,
 )
-from domain.errors import RuleViolation
+from domain.errors import InvalidValue, RuleViolation
 
 if TYPE_CHECKING:
     from domain.household import Household
@@ -71,6 +71,21 @@ FAILED_CHECK_SIGNALS: dict[Check, tuple[RiskType, Problem | None]] = {
     Check.HOUSING_SAFETY: (RiskType.OTHER, Problem.UNSAFE_HOUSING),
     Check.WATER_SAFETY: (RiskType.OTHER, Problem.UNSAFE_WATER),
 }
+
+
+def checked_risk_types(risk_types: Any, disaster_kind: Any) -> tuple[RiskType, ...]:
+    """An alert's risk types, each once: one to five, with a disaster kind exactly when one of
+    them is 因自然灾害 (the rules every alert meets, held unmatched or on a household)."""
+    kinds = tuple(dict.fromkeys(risk_types))
+    if not kinds:
+        raise InvalidValue("RISK_TYPES_REQUIRED", "至少填写一种返贫致贫风险类型", "risk_types")
+    if len(kinds) > MAX_RISK_TYPES:
+        raise InvalidValue("RISK_TYPES_TOO_MANY", f"返贫致贫风险类型最多{MAX_RISK_TYPES}种", "risk_types")
+    if RiskType.NATURAL_DISASTER in kinds and disaster_kind is None:
+        raise InvalidValue("DISASTER_KIND_REQUIRED", "因自然灾害须填写灾害类型", "disaster_kind")
+    if disaster_kind is not None and RiskType.NATURAL_DISASTER not in kinds:
+        raise InvalidValue("DISASTER_KIND_UNEXPECTED", "只有因自然灾害才填写灾害类型", "disaster_kind")
+    return kinds
 
 
 def local_date(moment: datetime) -> date:

@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate
 from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Role, Tier
 from domain.errors import InvalidValue, NotFound, RuleViolation
 from domain.governance import RecordedEvent
-from domain.rules import MAX_RISK_TYPES, local_date
+from domain.rules import checked_risk_types, local_date
 from domain.values import Actor
 
 UNMATCHED_ID: UUID = uuid5(NAMESPACE_URL, "https://fangpin.example/unmatched-alerts")
@@ -119,12 +119,8 @@ class UnmatchedAlerts(Aggregate):
             raise RuleViolation("ALERT_ID_TAKEN", f"预警编号已存在：{alert_id}", "alert_id")
         if discovered_on > local_date(at):
             raise InvalidValue("DATE_IN_FUTURE", f"发现日期 {discovered_on} 晚于登记日期", "occurred_on")
-        kinds = tuple(dict.fromkeys(fields.get("risk_types", ())))
-        if not kinds or len(kinds) > MAX_RISK_TYPES:
-            raise InvalidValue("RISK_TYPES_COUNT", f"返贫致贫风险类型须为1至{MAX_RISK_TYPES}种", "risk_types")
-        if RiskType.NATURAL_DISASTER in kinds and fields.get("disaster_kind") is None:
-            raise InvalidValue("DISASTER_KIND_REQUIRED", "因自然灾害须填写灾害类型", "disaster_kind")
-        fields["risk_types"] = kinds
+        # the rules the alert will meet on its household, so that it can always be attached
+        fields["risk_types"] = checked_risk_types(fields.get("risk_types", ()), fields.get("disaster_kind"))
         self.trigger_event(self.AlertHeld, timestamp=at, occurred_on=discovered_on, recorded_by=by,
                            command_id=command_id, alert_id=alert_id, **fields)
 
