@@ -22,8 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -38,6 +36,7 @@ from application.intake import (
     check_row,
     open_sheet,
 )
+from application.workbooks import cell, header
 from domain.cadences import Duty, push_period_forms
 from domain.codes import Channel, Department, HouseholdType, Relation, Tier
 from domain.errors import DomainError, RuleViolation
@@ -115,15 +114,9 @@ class _Errors:
             self.book = Workbook(write_only=True)
             self.sheet = self.book.create_sheet("错误行")
             self.sheet.freeze_panes = "A2"
-            bold = Font(bold=True)
-            cells = []
-            for text in ["原行号", *(_as_text(h) for h in self.headers), ERROR_COLUMN]:
-                cell = WriteOnlyCell(self.sheet, value=text)
-                cell.font = bold
-                cells.append(cell)
-            self.sheet.append(cells)
+            self.sheet.append([header(self.sheet, text) for text in ["原行号", *self.headers, ERROR_COLUMN]])
         values = list(row.cells[:len(self.headers)]) + [None] * (len(self.headers) - len(row.cells))
-        self.sheet.append([row.number, *(_as_text(v) for v in values), _as_text(reason)])
+        self.sheet.append([row.number, *(cell(self.sheet, v) for v in values), cell(self.sheet, reason)])
 
     def bytes(self) -> bytes | None:
         if self.book is None:
@@ -131,16 +124,6 @@ class _Errors:
         out = io.BytesIO()
         self.book.save(out)
         return out.getvalue()
-
-
-def _as_text(value: Any) -> Any:
-    """Cells go back as they were read; a text starting like a formula stays text, and
-    control characters a workbook cannot hold are shown as "?"."""
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("?", value)
-        if value[:1] in "=+-@":
-            return "'" + value
-    return value
 
 
 class _Duplicates:
@@ -454,8 +437,8 @@ def template(kind: str) -> bytes:
     help_sheet.append(["列", "必填", "说明", "可选值"])
     for index, column in enumerate(columns, start=1):
         letter = sheet.cell(row=1, column=index).column_letter
-        header = sheet.cell(row=1, column=index, value=column.header)
-        header.font = Font(bold=True)
+        heading = sheet.cell(row=1, column=index, value=column.header)
+        heading.font = Font(bold=True)
         sheet.column_dimensions[letter].width = max(12, len(column.header) * 2 + 4)
         if column.kind in ("id_number", "household_code", "text"):
             for row in range(2, 1001):

@@ -10,10 +10,9 @@ from datetime import date
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from application.workbooks import cell, header
 from domain.household import STEP_NAMES
 from projections.queries import COUNTY, Area, Page, ReadModels
 
@@ -84,39 +83,27 @@ def pages(views: ReadModels, which: str, area: Area = COUNTY, *, township: str |
 
 def workbook(which: str, rows: Iterator[dict[str, Any]], subtitle: str = "") -> bytes:
     """A list as an .xlsx file (one sheet, frozen Chinese headers)."""
-    title, columns = EXPORTS[which]
+    name, columns = EXPORTS[which]
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
+    sheet = book.create_sheet(name[:31])
     sheet.freeze_panes = "A2"
-    for index, (_, header) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(10, len(header) * 2 + 4)
-    bold = Font(bold=True)
-    headers = []
-    for _, header in columns:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = bold
-        headers.append(cell)
-    sheet.append(headers)
+    for index, (_, title) in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(10, len(title) * 2 + 4)
+    sheet.append([header(sheet, title) for _, title in columns])
     for row in rows:
-        sheet.append([_value(sheet, key, row.get(key)) for key, _ in columns])
+        sheet.append([_value(sheet, row.get(key)) for key, _ in columns])
     if subtitle:
         about = book.create_sheet("说明")
-        about.append([title])
+        about.append([name])
         about.append([subtitle])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def _value(sheet: Any, key: str, value: Any) -> Any:
+def _value(sheet: Any, value: Any) -> Any:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, list):
         return "、".join(STEP_NAMES.get(v, v) for v in value)
-    if isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "yyyy-mm-dd"
-        return cell
-    if isinstance(value, str) and value[:1] in "=+-@":
-        return "'" + value
-    return value
+    return cell(sheet, value)

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from application.reports import Report, Table
+from application.workbooks import cell, header
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_BOLD = Font(bold=True)
-_FORMULA_START = frozenset("=+-@")
 _FORBIDDEN = re.compile(r"[\\/*?:\[\]]")  # not allowed in a sheet name
 
 
@@ -27,7 +23,7 @@ def report_workbook(report: Report) -> bytes:
     about = book.create_sheet("说明")
     about.column_dimensions["A"].width = 24
     about.column_dimensions["B"].width = 80
-    about.append([_header(about, report.title)])
+    about.append([header(about, report.title)])
     for name, value in report.meta:
         about.append([name, value])
     used: set[str] = {"说明"}
@@ -43,28 +39,9 @@ def _write_table(sheet: Worksheet, table: Table) -> None:
     for index, column in enumerate(table.columns):
         width = max([_width(column), *(_width(row[index]) for row in table.rows[:200])])
         sheet.column_dimensions[_letter(index)].width = min(max(width + 2, 8), 60)
-    sheet.append([_header(sheet, column) for column in table.columns])
+    sheet.append([header(sheet, column) for column in table.columns])
     for row in table.rows:
-        sheet.append([_cell(sheet, value) for value in row])
-
-
-def _header(sheet: Worksheet, text: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.font = _BOLD
-    cell.alignment = Alignment(vertical="center")
-    return cell
-
-
-def _cell(sheet: Worksheet, value: object) -> object:
-    if isinstance(value, str) and value[:1] in _FORMULA_START:
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"  # text as typed: never a formula (“=HYPERLINK(…)” in a topic)
-        return cell
-    if isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "yyyy-mm-dd"
-        return cell
-    return value
+        sheet.append([cell(sheet, value) for value in row])
 
 
 def _width(value: object) -> int:

@@ -237,3 +237,15 @@ def test_yes_no_cells_may_be_excel_booleans(county, tmp_path):
     path = workbook(tmp_path / "r.xlsx", HEADERS, [member("H01", "张一", HEAD, "本人", 在校生=False,
                                                           参加居民医保=True)])
     assert import_households(county, path, by=COUNTY).households_registered == 1
+
+
+def test_the_error_workbook_gives_back_text_exactly_as_typed(county, tmp_path):
+    push = tmp_path / "push.csv"
+    push.write_text(f"身份证号码,风险类型,发现日期,情况说明\n{HEAD},因病,2025-13-01,=HYPERLINK(\"x\")\n",
+                    encoding="utf-8")
+    find, projections = finder(county)
+    with projections:
+        summary = import_alerts(county, push, department=Department.HEALTH, tier=Tier.PROVINCIAL,
+                                period="2025-03", by=COUNTY, find_household=find)
+    cell = openpyxl.load_workbook(io.BytesIO(summary.errors)).active.cell(row=2, column=5)
+    assert (cell.data_type, cell.value) == ("s", '=HYPERLINK("x")'), "text, never a formula"
