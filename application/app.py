@@ -69,6 +69,22 @@ class CommandResult:
     repeated: bool = False
 
 
+#: Attempts of a command that keeps losing races on its aggregate.
+RETRIES = 3
+
+
+def retrying(command: Callable[[], CommandResult]) -> CommandResult:
+    """Run a command, again if it lost a race on its aggregate (at most `RETRIES` times): a
+    retry reads the new state, and the command id keeps it from being recorded twice."""
+    for attempt in range(RETRIES):
+        try:
+            return command()
+        except ConcurrentChange:
+            if attempt == RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     """One recorded fact of a case file, as an auditor reads it."""

@@ -25,8 +25,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from application.app import CaseFiles
-from application.errors import ConcurrentChange, HouseholdAlreadyRegistered
+from application.app import CaseFiles, retrying
+from application.errors import HouseholdAlreadyRegistered
 from application.intake import (
     ALERT_COLUMNS,
     HOUSEHOLD_COLUMNS,
@@ -39,7 +39,7 @@ from application.intake import (
 from application.workbooks import cell, header
 from domain.cadences import Duty, push_period_forms
 from domain.codes import Channel, Department, HouseholdType, Relation, Tier
-from domain.errors import DomainError, RuleViolation
+from domain.errors import DomainError, InvalidValue, RuleViolation
 from domain.governance import check_push_period, month_of_push_period
 from domain.rules import local_date
 from domain.values import Actor, MemberDetails
@@ -155,14 +155,12 @@ def import_alerts(
     if _already(app, summary):
         return summary
     period = check_push_period(period)
-    allowed = push_period_forms(duties, department)
-    if tier is Tier.COUNTY and not urgent and duties and period[7:] not in allowed:
-        forms = "、".join(f"2025-03{suffix}" for suffix in allowed)
-        raise FileRefused("PUSH_PERIOD_NOT_IN_CADENCE", f"{department}按推送频次表的期次写法为：{forms}",
-                          "period")
     batch_id = (batch_id or f"导入-{digest[:12]}").strip()
     summary.batch_id = batch_id
-    _check_batch(app, department, batch_id, period, tier, urgent)
+    try:
+        check_batch(app, duties, department, batch_id=batch_id, period=period, tier=tier, urgent=urgent)
+    except InvalidValue as refused:  # the whole file: nothing read, nothing recorded
+        raise FileRefused(refused.code, refused.message, refused.field) from None
     sheet = open_sheet(path, ALERT_COLUMNS, data)
     errors = _Errors(sheet.headers)
     duplicates = _Duplicates()
@@ -184,7 +182,7 @@ def import_alerts(
         if progress is not None and summary.rows_read % 500 == 0:
             progress(summary.rows_read, sheet.approximate_rows)
     summary.blank_rows = len(sheet.blank_rows)
-    _retrying(lambda: app.receive_push(
+    retrying(lambda: app.receive_push(
         department, batch_id=batch_id, tier=tier, period=period, urgent=urgent,
         rows=summary.rows_read, new_cases=summary.new_cases, joined=summary.joined,
         duplicates=summary.duplicates, rejected=summary.rejected, by=by,
@@ -193,14 +191,26 @@ def import_alerts(
                    total=sheet.approximate_rows)
 
 
-def _check_batch(app: CaseFiles, department: Department, batch_id: str, period: str, tier: Tier,
-                 urgent: bool) -> None:
+def check_batch(app: CaseFiles, duties: tuple[Duty, ...], department: Department, *, batch_id: str,
+                period: str, tier: Tier | None, urgent: bool) -> None:
+    """Refuse, before any row is recorded, a batch id already used for another batch, and a
+    county-tier period the department's cadence does not know (it could never count as the
+    push it owes; a provincial batch carries the province's periods)."""
     ledger = app.push_ledger(department)
     earlier = ledger.receipts.get(batch_id) if ledger else None
     if earlier is not None and (earlier.period, earlier.tier, earlier.urgent) != (period, tier, urgent):
-        raise RuleViolation("BATCH_ID_REUSED",
-                            f"批次号 {batch_id} 已于 {earlier.received_on} 用于 {earlier.period} 期次的推送",
-                            "batch_id")
+        raise RuleViolation(
+            "BATCH_ID_REUSED",
+            f"批次号 {batch_id} 已于 {earlier.received_on} 用于 {earlier.period} 期次"
+            f"（{earlier.tier or '—'}{'，紧急' if earlier.urgent else ''}）的推送；新的推送请用新的批次号",
+            "batch_id")
+    forms = push_period_forms(duties, department)
+    if duties and tier is Tier.COUNTY and not urgent and period[7:] not in forms:
+        shown = "、".join(f"2025-03{suffix}" for suffix in forms)
+        raise InvalidValue(
+            "PUSH_PERIOD_NOT_IN_CADENCE",
+            f"{department}按推送频次表的期次写法为：{shown}；频次之外的推送请标为紧急（urgent）",
+            "period")
 
 
 def _record_alert(app: CaseFiles, summary: ImportSummary, row: CheckedRow, *, department: Department,
@@ -222,7 +232,7 @@ def _record_alert(app: CaseFiles, summary: ImportSummary, row: CheckedRow, *, de
     code = find_household(person)
     if code is None:  # held for the township to attach (or to register the household first)
         try:
-            result = _retrying(lambda: app.hold_unmatched_alert(
+            result = retrying(lambda: app.hold_unmatched_alert(
                 alert_id=alert_id, discovered_on=values["occurred_on"], township=values.get("township"),
                 village=values.get("village"), **fields, by=by, command_id=command_id))
         except DomainError as error:
@@ -238,11 +248,11 @@ def _record_alert(app: CaseFiles, summary: ImportSummary, row: CheckedRow, *, de
             summary.repeated += 1
             return
         if alert_id in held:  # held when the person was unknown; the household exists now
-            result = _retrying(lambda: app.attach_unmatched_alert(
+            result = retrying(lambda: app.attach_unmatched_alert(
                 alert_id, code, by=by, command_id=f"attach:{command_id}"))
             held[alert_id] = False
         else:
-            result = _retrying(lambda: app.raise_alert(
+            result = retrying(lambda: app.raise_alert(
                 code, alert_id=alert_id, **fields, occurred_on=values["occurred_on"], by=by,
                 command_id=command_id))
     except DomainError as error:
@@ -347,7 +357,7 @@ def _register(app: CaseFiles, summary: ImportSummary, errors: _Errors, group: li
     ) for r in [head, *(r for r in group if r is not head)]]
     values = head.values
     try:
-        result = _retrying(lambda: app.register_household(
+        result = retrying(lambda: app.register_household(
             code=code, township=values["township"], village=values["village"], address=values["address"],
             household_type=values["household_type"], lifted_out_year=values.get("lifted_out_year"),
             members=members, occurred_on=today, by=by, command_id=f"import-household:{code}"))
@@ -395,7 +405,7 @@ def _finish(app: CaseFiles, summary: ImportSummary, errors: _Errors, by: Actor, 
         # Not recorded as imported: the same file may come again once households are
         # registered or codes fixed; the rows it recorded are recognised by their command ids.
         return summary
-    _retrying(lambda: app.record_import(
+    retrying(lambda: app.record_import(
         kind=summary.kind, digest=summary.digest, filename=summary.filename, batch_id=summary.batch_id,
         department=department, rows=summary.rows_read, recorded=summary.recorded,
         rejected=summary.rejected, by=by, command_id=f"import:{summary.kind}:{summary.digest}"))
@@ -407,16 +417,6 @@ def _finish(app: CaseFiles, summary: ImportSummary, errors: _Errors, by: Actor, 
 def _header_of(field: str | None, columns: tuple[Column, ...]) -> str:
     key = (field or "").split(".")[-1].split("[")[0]
     return next((c.header for c in columns if c.key == key), "")
-
-
-def _retrying(command: Callable[[], Any]) -> Any:
-    for attempt in range(3):
-        try:
-            return command()
-        except ConcurrentChange:
-            if attempt == 2:
-                raise
-    return None
 
 
 # ---------------------------------------------------------------------- templates

@@ -18,8 +18,7 @@ from litestar import Request, Response, patch, post, put
 from litestar.params import HeaderParameter, JSONBody, PathParameter
 
 from application.access import AccessDenied, User
-from application.app import CaseFiles, CommandResult
-from application.errors import ConcurrentChange
+from application.app import CaseFiles, CommandResult, retrying
 from domain.codes import Channel, Role
 from domain.errors import InvalidValue, RuleViolation
 from domain.household import AlertOutcome, Household
@@ -30,7 +29,6 @@ from interfaces.http.problems import PROBLEMS
 from interfaces.http.views import alert_out, assessment_out
 
 #: How often the server retries a command that lost a race on the same household.
-RETRIES = 3
 
 IdempotencyKey = Annotated[
     str | None,
@@ -111,18 +109,6 @@ def run_command(
 
     return answer(retrying(lambda: getattr(app, method)(
         code, by=user.actor, command_id=cid, allowed=allowed, **command)), code)
-
-
-def retrying(command: Callable[[], CommandResult]) -> CommandResult:
-    """Run a command, again if it lost a race on its aggregate (at most `RETRIES` times): a
-    retry reads the new state, and the command id keeps it from being recorded twice."""
-    for attempt in range(RETRIES):
-        try:
-            return command()
-        except ConcurrentChange:
-            if attempt == RETRIES - 1:
-                raise
-    raise AssertionError("unreachable")
 
 
 def _fields(data: msgspec.Struct, **replace: Any) -> dict[str, Any]:

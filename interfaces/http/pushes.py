@@ -19,16 +19,14 @@ from litestar import Request, post
 from litestar.params import JSONBody
 
 from application.access import AccessDenied, User
-from application.app import CaseFiles
-from application.indicators import Cadences
-from domain.cadences import push_period_forms
-from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Role, Tier
-from domain.errors import DomainError, InvalidValue, RuleViolation
+from application.app import CaseFiles, retrying
+from application.imports import check_batch
+from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Role
+from domain.errors import DomainError, InvalidValue
 from domain.governance import month_of_push_period
 from domain.household import AlertOutcome
 from domain.identity import validate_id_number
 from interfaces.http import schemas as s
-from interfaces.http.commands import retrying
 from interfaces.http.limits import check_day
 from interfaces.http.problems import PROBLEMS
 from interfaces.http.views import outcome_name
@@ -47,7 +45,8 @@ def push_alerts(request: Request, data: JSONBody[s.DepartmentPush]) -> s.PushAns
     app: CaseFiles = request.app.state.case_files
     projections: Projections = request.app.state.projections
     read_models: ReadModels = request.app.state.read_models
-    _check_batch(app, request.app.state.indicators.cadences, department, data)
+    check_batch(app, request.app.state.indicators.cadences.duties, department, batch_id=data.batch_id,
+                period=data.period, tier=data.tier, urgent=data.urgent)
     projections.wait_for(app.max_position(), timeout=DIRECTORY_WAIT)
 
     answers = []
@@ -80,29 +79,6 @@ def push_alerts(request: Request, data: JSONBody[s.DepartmentPush]) -> s.PushAns
         rows=answers, urgent=first.urgent if first else data.urgent,
         received_on=first.received_on if first else None,
     )
-
-
-def _check_batch(app: CaseFiles, cadences: Cadences, department: Department,
-                 push: s.DepartmentPush) -> None:
-    """Refuse, before any row is recorded, a batch id already used for another batch, and a
-    county-tier period the department's cadence does not know (it could never count as the
-    push it owes; a provincial batch carries the province's periods)."""
-    ledger = app.push_ledger(department)
-    earlier = ledger.receipts.get(push.batch_id) if ledger else None
-    if earlier is not None and (earlier.period, earlier.tier, earlier.urgent) != (
-            push.period, push.tier, push.urgent):
-        raise RuleViolation(
-            "BATCH_ID_REUSED",
-            f"批次号 {push.batch_id} 已于 {earlier.received_on} 用于 {earlier.period} 期次"
-            f"（{earlier.tier or '—'}{'，紧急' if earlier.urgent else ''}）的推送；新的推送请用新的批次号",
-            "batch_id")
-    forms = push_period_forms(cadences.duties, department)
-    if push.tier is Tier.COUNTY and not push.urgent and push.period[7:] not in forms:
-        shown = "、".join(f"2025-03{suffix}" for suffix in forms)
-        raise InvalidValue(
-            "PUSH_PERIOD_NOT_IN_CADENCE",
-            f"{department}按推送频次表的期次写法为：{shown}；频次之外的推送请标为紧急（urgent）",
-            "period")
 
 
 def _department(user: User, given: Department | None) -> Department:
