@@ -8,7 +8,7 @@ from the event log, now, as recorded at a past time, or at a version.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
 import msgspec
@@ -18,6 +18,7 @@ from litestar.params import FromQuery, PathParameter, QueryParameter
 from application.access import User
 from application.app import CaseFiles
 from application.errors import HouseholdNotFound
+from application.indicators import end_of_day
 from domain.codes import CaseStage, Category, Department, RiskType
 from domain.errors import DomainError, InvalidValue, NotFound
 from domain.household import STEP_NAMES, Household
@@ -199,9 +200,7 @@ def recorded_time(text: str | None) -> datetime | None:
     text = text.strip()
     try:
         if len(text) == 10:
-            day = check_day(date.fromisoformat(text), "as_of")
-            return datetime.combine(day + timedelta(days=1), time(), CHINA_TIME) - timedelta(
-                microseconds=1)
+            return end_of_day(check_day(date.fromisoformat(text), "as_of"))
         moment = datetime.fromisoformat(text)
         check_day(moment.date(), "as_of")
     except (ValueError, OverflowError):
