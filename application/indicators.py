@@ -212,7 +212,10 @@ class Indicators:
                 raise InvalidValue("POSITION_UNKNOWN", f"日志位置 {position} 超出日志末尾 {end}", "position")
             stream = self._facts_from_log(position, moment)
             source = "log"
-        return self._tally(period, scope, moment, position, source, stream, detail, list(also))
+        try:
+            return self._tally(period, scope, moment, position, source, stream, detail, list(also))
+        finally:
+            stream.close()  # ends the read model's snapshot transaction even if a reader failed
 
     def _tally(
         self, period: Period, scope: Scope, moment: datetime, position: int, source: str,
