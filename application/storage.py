@@ -39,6 +39,8 @@ from eventsourcing.sqlite import (
 from eventsourcing.utils import retry
 from psycopg import sql
 
+from application.chain import ChainHeads, ChainRow, ChainSQL, backfill, chain_links
+
 
 class _LeanSQLiteSelect:
     """`select_events` as one autocommit statement, reusing the given originator id."""
@@ -85,7 +87,44 @@ class LeanSQLiteAggregateRecorder(_LeanSQLiteSelect, SQLiteAggregateRecorder):
 
 
 class LeanSQLiteApplicationRecorder(_LeanSQLiteSelect, SQLiteApplicationRecorder):
-    """The event log on SQLite."""
+    """The event log on SQLite, each event sealed into its household's hash chain in the same
+    transaction (`application.chain`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.chain = ChainSQL("sqlite", events_table=self.events_table_name)
+        self.chain_heads = ChainHeads()
+
+    def create_table(self) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                      (self.chain.table,))
+            chain_existed = c.fetchone() is not None
+            self._create_table(c)
+            for statement in self.chain.create_statements():
+                c.execute(statement)
+            if not chain_existed:  # a log from before the chain: seal what it holds now
+                backfill(c, self.chain)
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        with self.datastore.transaction(commit=True) as c:
+            positions = self._insert_events(c, stored_events, **kwargs) or []
+
+            def previous_link(originator_id: UUID, version: int) -> bytes | None:
+                found = self.chain_heads.get(originator_id, version)
+                if found is None:
+                    c.execute(self.chain.select_link(), (originator_id.hex, version))
+                    row = c.fetchone()
+                    found = bytes(row[0]) if row else None
+                return found
+
+            rows = [ChainRow(position, *links) for position, links in
+                    zip(positions, chain_links(stored_events, previous_link), strict=True)]
+            c.executemany(self.chain.insert(), [self.chain.row_params(r) for r in rows])
+        self.chain_heads.put_all(rows)
+        return positions
 
     def select_notification_batch(self, start: int, limit: int) -> list[Notification]:
         """Notifications from ``start`` on, parsing each household's id once per batch (the
@@ -182,56 +221,103 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
         self._from_snapshot_statements: dict[str, str] = {}
         self._lock_timeout = f"{int(self.datastore.lock_timeout or 0)}s"
         self._lock_key = zlib.crc32(f"{self.datastore.schema}.{self.events_table_name}".encode())
+        self.chain = ChainSQL("postgres", self.datastore.schema, self.events_table_name)
+        self.chain_heads = ChainHeads()
         prefix = (
             "WITH timeout AS MATERIALIZED (SELECT set_config('lock_timeout', %s, true)), "
             "locked AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s) FROM timeout), "
-            "notified AS MATERIALIZED (SELECT pg_notify(%s, '') FROM locked) "
-            "INSERT INTO {} (originator_id, originator_version, topic, state) "
+            "notified AS MATERIALIZED (SELECT pg_notify(%s, '') FROM locked), "
+            "ins AS (INSERT INTO {events} (originator_id, originator_version, topic, state) "
+        )
+        # The chain rows go in with the events, in the same statement: they take the
+        # positions the events were given.
+        chained = (
+            "RETURNING notification_id, originator_id, originator_version), "
+            "chained AS (INSERT INTO {chain} "
+            "(position, originator_id, originator_version, previous_hash, event_hash) "
         )
         self._insert_many = sql.SQL(
             prefix + "SELECT e.* FROM notified, "
-            "unnest(%s::uuid[], %s::integer[], %s::text[], %s::bytea[]) AS e "
-            "RETURNING notification_id"
-        ).format(table).as_string(None)
+            "unnest(%s::uuid[], %s::integer[], %s::text[], %s::bytea[]) AS e " + chained +
+            "SELECT ins.notification_id, ins.originator_id, ins.originator_version, "
+            "c.previous_hash, c.event_hash FROM ins JOIN "
+            "unnest(%s::uuid[], %s::bigint[], %s::bytea[], %s::bytea[]) "
+            "AS c(originator_id, originator_version, previous_hash, event_hash) "
+            "ON c.originator_id = ins.originator_id "
+            "AND c.originator_version = ins.originator_version) "
+            "SELECT notification_id FROM ins ORDER BY notification_id"
+        ).format(events=table, chain=sql.SQL(self.chain.table)).as_string(None)
         # Most commands save one event: plain parameters adapt faster than arrays.
         self._insert_one = sql.SQL(
-            prefix + "SELECT %s::uuid, %s::integer, %s::text, %s::bytea FROM notified "
-            "RETURNING notification_id"
-        ).format(table).as_string(None)
+            prefix + "SELECT %s::uuid, %s::integer, %s::text, %s::bytea FROM notified " + chained +
+            "SELECT ins.notification_id, ins.originator_id, ins.originator_version, "
+            "%s::bytea, %s::bytea FROM ins) "
+            "SELECT notification_id FROM ins"
+        ).format(events=table, chain=sql.SQL(self.chain.table)).as_string(None)
+        self._select_link = self.chain.select_link()
+
+    def create_table(self) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute("SELECT to_regclass(%s) AS found", (self.chain.table,))
+            chain_existed = curs.fetchone()["found"] is not None
+        super().create_table()
+        with self.datastore.transaction(commit=True) as curs:
+            for statement in self.chain.create_statements():
+                curs.execute(statement)
+            if not chain_existed:  # a log from before the chain: seal what it holds now
+                backfill(curs, self.chain)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        if kwargs.get("tracking") is not None:  # not ours to simplify: keep the library's path
-            return super().insert_events(stored_events, **kwargs)
+        if kwargs.get("tracking") is not None:
+            raise NotImplementedError("the event log is not written with tracking records")
         if not stored_events:
             return []
-        if len(stored_events) == 1:
-            (event,) = stored_events
-            statement = self._insert_one
-            params: tuple[Any, ...] = (
-                self._lock_timeout, self._lock_key, self.channel_name,
-                event.originator_id, event.originator_version, event.topic, event.state,
-            )
-        else:
-            statement = self._insert_many
-            params = (
-                self._lock_timeout,
-                self._lock_key,
-                self.channel_name,
-                [e.originator_id for e in stored_events],
-                [e.originator_version for e in stored_events],
-                [e.topic for e in stored_events],
-                [e.state for e in stored_events],
-            )
         with self.datastore.get_connection() as conn:
             assert conn.autocommit
+
+            def previous_link(originator_id: UUID, version: int) -> bytes | None:
+                found = self.chain_heads.get(originator_id, version)
+                if found is None:
+                    row = conn.execute(self._select_link, (originator_id, version),
+                                       prepare=True).fetchone()
+                    found = bytes(row["event_hash"]) if row else None
+                return found
+
+            links = chain_links(stored_events, previous_link)
+            if len(stored_events) == 1:
+                (event,) = stored_events
+                statement = self._insert_one
+                params: tuple[Any, ...] = (
+                    self._lock_timeout, self._lock_key, self.channel_name,
+                    event.originator_id, event.originator_version, event.topic, event.state,
+                    links[0][2], links[0][3],
+                )
+            else:
+                statement = self._insert_many
+                params = (
+                    self._lock_timeout,
+                    self._lock_key,
+                    self.channel_name,
+                    [e.originator_id for e in stored_events],
+                    [e.originator_version for e in stored_events],
+                    [e.topic for e in stored_events],
+                    [e.state for e in stored_events],
+                    [item[0] for item in links],
+                    [item[1] for item in links],
+                    [item[2] for item in links],
+                    [item[3] for item in links],
+                )
             try:
                 rows = conn.execute(statement, params, prepare=True).fetchall()
             except psycopg.errors.UniqueViolation as error:
                 raise IntegrityError(str(error)) from error
-        return [row["notification_id"] for row in rows]
+        positions = [row["notification_id"] for row in rows]
+        self.chain_heads.put_all([ChainRow(position, *item)
+                                  for position, item in zip(positions, links, strict=True)])
+        return positions
 
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
