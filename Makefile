@@ -1,12 +1,13 @@
 # Two commands set everything up on a fresh machine with Python 3.11+ and make:
 #   make run   — create .venv, install, load the demo county into the SQLite default
-#   make test  — create .venv, install, run the whole suite
+#   make test  — create .venv, install, run the whole suite (then the storage tests again
+#                with event state encrypted under a fresh key)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-plain lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +22,8 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+	FANGPIN_TEST_CIPHER_KEY=$$($(BIN)/fangpin log keygen --quiet) \
+		$(BIN)/pytest tests/integration tests/http tests/test_cli.py tests/test_demo.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

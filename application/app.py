@@ -25,9 +25,11 @@ from eventsourcing.persistence import IntegrityError, Recording, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from application.audit import LogTables
 from application.cache import AggregateCache
+from application.encryption import check_store_key
 from application.errors import ConcurrentChange, HouseholdAlreadyRegistered, HouseholdNotFound
-from application.settings import Settings
+from application.settings import APP_NAME, Settings
 from domain.codes import Department, Role
 from domain.errors import DomainError, InvalidValue, NotFound, RuleViolation
 from domain.governance import (
@@ -115,7 +117,7 @@ _HISTORY_SKIP = frozenset({
 class CaseFiles(Application[UUID]):
     """The county's households' case files and the income-line policy, in one event log."""
 
-    name = "fangpin"
+    name = APP_NAME
 
     def __init__(
         self, settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None
@@ -127,7 +129,14 @@ class CaseFiles(Application[UUID]):
         self.on_saved: list[Callable[[int], None]] = []
         self._snapshot_lock = threading.Lock()
         super().__init__(env=self.settings.eventsourcing_env())
+        try:
+            check_store_key(self.factory.datastore, self.settings.backend,  # type: ignore[attr-defined]
+                            self.settings.cipher_key, log_is_empty=self.max_position() == 0)
+        except Exception:
+            super().close()
+            raise
         self._cache = AggregateCache(self.settings.aggregate_cache_size)
+        self._log_tables: LogTables | None = None
 
     # ------------------------------------------------------------------ households
 
@@ -563,6 +572,12 @@ class CaseFiles(Application[UUID]):
             assert row is not None
             return int(row["notification_id"])
         raise TypeError(f"unsupported recorder {type(recorder).__name__}")
+
+    def log_tables(self) -> LogTables:
+        """The raw event and chain tables, for checking the log (`application.audit`)."""
+        if self._log_tables is None:
+            self._log_tables = LogTables(self.recorder, self.settings.backend)
+        return self._log_tables
 
     def max_position(self) -> int:
         """The position of the last event in the log (0 when empty)."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,7 +38,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from application.chain import GENESIS, ChainSQL, content_hash, link, values
+from application.chain import GENESIS, ChainSQL, as_bytes, content_hash, link, values
+from application.settings import APP_NAME, Settings
 
 SEGMENT_SIZE = 1000
 PAGE = 5000
@@ -92,7 +94,7 @@ class LogTables:
         rows = self._rows(
             f"SELECT {self.pos}, originator_id, originator_version, topic, state FROM {self.events} "
             f"WHERE {self.pos} BETWEEN {p} AND {p} ORDER BY {self.pos}", (first, last))
-        return [(r[0], self._uuid(r[1]), r[2], r[3], bytes(r[4])) for r in rows]
+        return [(r[0], self._uuid(r[1]), r[2], str(r[3]), as_bytes(r[4])) for r in rows]
 
     def chain_between(self, first: int, last: int) -> list[tuple[int, UUID, int, bytes, bytes]]:
         p = self.p
@@ -100,7 +102,7 @@ class LogTables:
             "SELECT position, originator_id, originator_version, previous_hash, event_hash "
             f"FROM {self.chain.table} WHERE position BETWEEN {p} AND {p} ORDER BY position",
             (first, last))
-        return [(r[0], self._uuid(r[1]), r[2], bytes(r[3]), bytes(r[4])) for r in rows]
+        return [(r[0], self._uuid(r[1]), r[2], as_bytes(r[3]), as_bytes(r[4])) for r in rows]
 
     def household_rows(self) -> Iterator[tuple[UUID, int, int, bytes | None, bytes | None]]:
         """(household, version, position, previous link, link) of every event, by household and
@@ -118,7 +120,7 @@ class LogTables:
             if not rows:
                 return
             for r in rows:
-                yield (self._uuid(r[0]), r[1], r[2], r[3] and bytes(r[3]), r[4] and bytes(r[4]))
+                yield (self._uuid(r[0]), r[1], r[2], _maybe_bytes(r[3]), _maybe_bytes(r[4]))
             after = (rows[-1][0], rows[-1][1])
 
     def household_chain(self, household: UUID) -> list[tuple[int, int, str, bytes, bytes | None,
@@ -131,12 +133,16 @@ class LogTables:
             "ON c.originator_id = e.originator_id AND c.originator_version = e.originator_version "
             f"WHERE e.originator_id = {p} ORDER BY e.originator_version",
             (self.chain.id_param(household),))
-        return [(r[0], r[1], r[2], bytes(r[3]), r[4] and bytes(r[4]), r[5] and bytes(r[5]))
+        return [(r[0], r[1], str(r[2]), as_bytes(r[3]), _maybe_bytes(r[4]), _maybe_bytes(r[5]))
                 for r in rows]
 
     def stored_checkpoints(self) -> list[Checkpoint]:
         rows = self._rows(f"SELECT body FROM {self.checkpoints} ORDER BY sequence")
         return [Checkpoint.from_json(row[0]) for row in rows]
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        rows = self._rows(f"SELECT body FROM {self.checkpoints} ORDER BY sequence DESC LIMIT 1")
+        return Checkpoint.from_json(rows[0][0]) if rows else None
 
     def store_checkpoint(self, checkpoint: Checkpoint) -> None:
         p = self.p
@@ -146,6 +152,34 @@ class LogTables:
                 f"VALUES ({p}, {p}, {p}, {p})",
                 (checkpoint.sequence, checkpoint.position, checkpoint.created_at,
                  checkpoint.to_json().decode()))
+
+
+def _maybe_bytes(value: Any) -> bytes | None:
+    return None if value is None else as_bytes(value)
+
+
+@contextmanager
+def open_log_tables(settings: Settings) -> Iterator[LogTables]:
+    """The log's raw tables without an application: checking and copying them needs no
+    encryption key."""
+    from eventsourcing.persistence import InfrastructureFactory
+    from eventsourcing.utils import Environment
+
+    env = {k: v for k, v in settings.eventsourcing_env().items() if not k.startswith("CIPHER_")}
+    factory = InfrastructureFactory.construct(Environment(APP_NAME, env))
+    try:
+        yield LogTables(factory.application_recorder(), settings.backend)
+    finally:
+        factory.close()
+
+
+def trusted_public_key(settings: Settings) -> Ed25519PublicKey | None:
+    """The key checkpoints must carry: ``FANGPIN_AUDIT_PUBLIC_KEY``, else the signing key's."""
+    if settings.audit_public_key:
+        return load_public_key(settings.audit_public_key)
+    if settings.signing_key_path.exists():
+        return load_signing_key(settings.signing_key_path).public_key()
+    return None
 
 
 # ---------------------------------------------------------------------------------- checkpoints
@@ -519,8 +553,7 @@ def household_proof(tables: LogTables, household: UUID) -> dict[str, Any]:
                       "previous_hash": previous.hex() if previous else None,
                       "event_hash": event_hash.hex() if event_hash else None, "intact": ok})
         head = event_hash or b""
-    stored = tables.stored_checkpoints()
-    last = stored[-1] if stored else None
+    last = tables.latest_checkpoint()
     return {
         "algorithm": "SHA-256: content = H('fangpin/event/1'‖id‖version‖topic‖state), "
                      "link = H(previous link ‖ content)",

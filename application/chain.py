@@ -191,14 +191,14 @@ def backfill(cursor: Any, sql: ChainSQL, page: int = 5000) -> int:
         for raw_id, version, topic, state, position, existing in map(values, rows):
             originator_id = raw_id if isinstance(raw_id, UUID) else UUID(raw_id)
             if existing is not None:
-                head = (raw_id, version, bytes(existing))
+                head = (raw_id, version, as_bytes(existing))
                 continue
             previous = GENESIS
             if version > 1:
                 if head is None or head[0] != raw_id or head[1] != version - 1:
                     raise ChainBroken(originator_id, version - 1)
                 previous = head[2]
-            event_hash = link(previous, content_hash(originator_id, version, topic, bytes(state)))
+            event_hash = link(previous, content_hash(originator_id, version, topic, as_bytes(state)))
             new.append(ChainRow(position, originator_id, version, previous, event_hash))
             head = (raw_id, version, event_hash)
         if new:
@@ -206,6 +206,14 @@ def backfill(cursor: Any, sql: ChainSQL, page: int = 5000) -> int:
             added += len(new)
         last = values(rows[-1])
         after_id, after_version = last[0], last[1]
+
+
+def as_bytes(value: Any) -> bytes:
+    """A BLOB/BYTEA column's value as bytes; SQLite keeps whatever type was written, so a row
+    changed by hand may hold text or a number instead."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode()
 
 
 def values(row: Any) -> tuple[Any, ...]:

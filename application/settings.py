@@ -6,11 +6,15 @@ Nothing else reads the environment: `Settings.from_environ` is the one place tha
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+#: The event log's application name (PostgreSQL tables are ``fangpin_events`` …).
+APP_NAME = "fangpin"
 DEFAULT_SQLITE_PATH = Path("var/fangpin.sqlite3")
+DEFAULT_SIGNING_KEY = Path("var/fangpin-signing-key.pem")
+DEFAULT_CHECKPOINT_DIR = Path("var/checkpoints")
 
 
 @dataclass(frozen=True)
@@ -31,12 +35,22 @@ class Settings:
     postgres_pool_size: int = 5
     #: The department push cadence table (None: the one shipped, application/cadences.toml).
     cadences_path: Path | None = None
+    #: The Ed25519 private key that signs log checkpoints (`fangpin audit keygen` writes one).
+    signing_key_path: Path = DEFAULT_SIGNING_KEY
+    #: The public key checkpoints must be signed with (hex or a PEM file); None: the signing
+    #: key's own public key, when it is present.
+    audit_public_key: str | None = None
+    #: Where signed checkpoints are written as files, to be copied off the server.
+    checkpoint_dir: Path = DEFAULT_CHECKPOINT_DIR
+    #: AES key (base64 of 16, 24 or 32 bytes) encrypting event state at rest; None: no encryption.
+    cipher_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
         """Settings from ``FANGPIN_*`` variables (``FANGPIN_DATABASE_URL``, ``FANGPIN_SQLITE_PATH``,
         ``FANGPIN_POSTGRES_SCHEMA``, ``FANGPIN_SNAPSHOT_INTERVAL``, ``FANGPIN_CACHE_SIZE``,
-        ``FANGPIN_CADENCES``)."""
+        ``FANGPIN_CADENCES``, ``FANGPIN_SIGNING_KEY``, ``FANGPIN_AUDIT_PUBLIC_KEY``,
+        ``FANGPIN_CHECKPOINT_DIR``, ``FANGPIN_CIPHER_KEY``)."""
         settings = cls(database_url=environ.get("FANGPIN_DATABASE_URL") or None)
         if environ.get("FANGPIN_SQLITE_PATH"):
             settings = replace(settings, sqlite_path=Path(environ["FANGPIN_SQLITE_PATH"]))
@@ -46,6 +60,14 @@ class Settings:
             settings = replace(settings, snapshot_interval=int(environ["FANGPIN_SNAPSHOT_INTERVAL"]))
         if environ.get("FANGPIN_CADENCES"):
             settings = replace(settings, cadences_path=Path(environ["FANGPIN_CADENCES"]))
+        if environ.get("FANGPIN_SIGNING_KEY"):
+            settings = replace(settings, signing_key_path=Path(environ["FANGPIN_SIGNING_KEY"]))
+        if environ.get("FANGPIN_AUDIT_PUBLIC_KEY"):
+            settings = replace(settings, audit_public_key=environ["FANGPIN_AUDIT_PUBLIC_KEY"])
+        if environ.get("FANGPIN_CHECKPOINT_DIR"):
+            settings = replace(settings, checkpoint_dir=Path(environ["FANGPIN_CHECKPOINT_DIR"]))
+        if environ.get("FANGPIN_CIPHER_KEY"):
+            settings = replace(settings, cipher_key=environ["FANGPIN_CIPHER_KEY"])
         if environ.get("FANGPIN_CACHE_SIZE"):
             settings = replace(settings, aggregate_cache_size=int(environ["FANGPIN_CACHE_SIZE"]))
         return settings
@@ -57,6 +79,12 @@ class Settings:
             raise ValueError(
                 f"FANGPIN_DATABASE_URL must be postgresql://… or sqlite:///…, not {self.database_url!r}"
             )
+        if self.cipher_key is not None:
+            from application.encryption import key_problem
+
+            problem = key_problem(self.cipher_key)
+            if problem:
+                raise ValueError(problem)
 
     @property
     def backend(self) -> str:
@@ -85,6 +113,9 @@ class Settings:
             "MAPPER_TOPIC": "application.mapper:MsgspecMapper",
             "IS_SNAPSHOTTING_ENABLED": "y" if self.snapshot_interval else "n",
         }
+        if self.cipher_key:
+            env.update(CIPHER_TOPIC="eventsourcing.cryptography:AESCipher",
+                       CIPHER_KEY=self.cipher_key)
         if self.backend == "sqlite":
             self.sqlite_file.parent.mkdir(parents=True, exist_ok=True)
             env.update(

@@ -16,6 +16,9 @@
     fangpin import alerts FILE --department 医保局 --tier county --period 2025-03
     fangpin template alerts|households          a workbook to fill in
     fangpin audit access-log [--household CODE] [--user NAME]   who read which household's file
+    fangpin audit history CODE [--as-of T]      a household's timeline as recorded by a time
+    fangpin audit keygen | checkpoint | verify [--from-checkpoint FILE]   the log's tamper evidence
+    fangpin log export FILE | import FILE | keygen   backup, restore, move; encryption key
     fangpin unmatched list | attach ALERT_ID CODE   alerts about people in no registered household
     fangpin export monitoring|cases|overdue|… [--township T] [--output F]   a list as .xlsx
     fangpin report monthly 2025-03 [--township T] | report quarterly 2025-Q1
@@ -47,6 +50,7 @@ from domain.household import STEP_NAMES
 from domain.identity import mask_id_number
 from domain.rules import CHINA_TIME
 from domain.values import Actor
+from interfaces import audit_cli
 from projections.queries import ReadModels
 from projections.rows import TABLES as READ_MODELS
 from projections.runner import Projections
@@ -230,8 +234,10 @@ def _parser() -> argparse.ArgumentParser:
     attach.add_argument("code", help="the household code (户编号)")
     attach.set_defaults(run=_unmatched_attach)
 
-    audit = commands.add_parser("audit", help="for auditors: who read which household's file")
+    audit = commands.add_parser(
+        "audit", help="for auditors: verify the log, checkpoints, case timelines, who read what")
     audit_commands = audit.add_subparsers(title="audit")
+    audit_cli.add_commands(commands, audit_commands)
     replay = audit_commands.add_parser(
         "history", help="a household's timeline: happened / recorded / by whom / what changed")
     replay.add_argument("code")

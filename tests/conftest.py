@@ -20,6 +20,8 @@ POSTGRES_URL = os.environ.get(
     "FANGPIN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_POSTGRES = os.environ.get("FANGPIN_REQUIRE_POSTGRES") == "1"
+#: Set (to a key from `fangpin log keygen`) to run every test with event state encrypted.
+TEST_CIPHER_KEY = os.environ.get("FANGPIN_TEST_CIPHER_KEY") or None
 
 
 def _postgres_available() -> str | None:
@@ -63,9 +65,11 @@ def postgres_schema() -> Iterator[str]:
 def settings(request: pytest.FixtureRequest, tmp_path) -> Settings:
     """Settings for one back end: a fresh SQLite file, or a fresh PostgreSQL schema."""
     if request.param == "sqlite":
-        return Settings(sqlite_path=tmp_path / "fangpin.sqlite3", snapshot_interval=5)
+        return Settings(sqlite_path=tmp_path / "fangpin.sqlite3", snapshot_interval=5,
+                        cipher_key=TEST_CIPHER_KEY)
     schema = request.getfixturevalue("postgres_schema")
-    return Settings(database_url=POSTGRES_URL, postgres_schema=schema, snapshot_interval=5)
+    return Settings(database_url=POSTGRES_URL, postgres_schema=schema, snapshot_interval=5,
+                    cipher_key=TEST_CIPHER_KEY)
 
 
 class FakeClock:

@@ -18,6 +18,8 @@ def cli_env(settings, monkeypatch) -> None:
     else:
         monkeypatch.setenv("FANGPIN_DATABASE_URL", settings.database_url)
         monkeypatch.setenv("FANGPIN_POSTGRES_SCHEMA", settings.postgres_schema)
+    if settings.cipher_key:
+        monkeypatch.setenv("FANGPIN_CIPHER_KEY", settings.cipher_key)
 
 
 def test_demo_loads_a_county_and_summarises_it_and_loading_again_adds_nothing(cli_env, capsys):

@@ -32,6 +32,7 @@ from domain.codes import (
 from domain.household import Household
 from domain.identity import birth_date_of, sex_of, validate_id_number
 from domain.rules import local_date
+from tests.conftest import TEST_CIPHER_KEY
 
 #: Every process of the notice, by event class (elimination steps 2 and 3 are the village and
 #: township events of the "elimination" procedure).
@@ -71,7 +72,7 @@ def demo() -> list[Household]:
 @pytest.fixture
 def app(tmp_path):
     app = CaseFiles(
-        Settings(sqlite_path=tmp_path / "demo.sqlite3"),
+        Settings(sqlite_path=tmp_path / "demo.sqlite3", cipher_key=TEST_CIPHER_KEY),
         clock=lambda: datetime(2026, 1, 5, 8, 0, tzinfo=UTC),
     )
     yield app
@@ -308,7 +309,7 @@ def test_an_interrupted_load_resumes(app, tmp_path) -> None:
     load_demo(app, 130, batch=50)
     more = load_demo(app, 300, batch=200)
     assert more.saved_households == 170
-    whole = CaseFiles(Settings(sqlite_path=tmp_path / "whole.sqlite3"))
+    whole = CaseFiles(Settings(sqlite_path=tmp_path / "whole.sqlite3", cipher_key=TEST_CIPHER_KEY))
     try:
         load_demo(whole, 300)
         assert read_back(app) == read_back(whole)

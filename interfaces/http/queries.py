@@ -17,6 +17,7 @@ from litestar.params import FromQuery, PathParameter, QueryParameter
 
 from application.access import User
 from application.app import CaseFiles
+from application.audit import household_proof
 from application.errors import HouseholdNotFound
 from application.indicators import end_of_day
 from domain.codes import CaseStage, Category, Department, RiskType
@@ -260,8 +261,12 @@ def household_history(
     if moment is not None:
         entries = [e for e in entries if e.recorded_at <= moment]
     mask = Masker(request.user)
+    proof = household_proof(app.log_tables(), household.id)
+    shown = {e.version for e in entries}
+    proof["links"] = [link for link in proof["links"] if link["version"] in shown]
     return s.History(household_id=household.id, code=household.code,
-                     entries=[history_entry(e, mask) for e in entries])
+                     entries=[history_entry(e, mask) for e in entries],
+                     chain=msgspec.convert(proof, s.ChainProof))
 
 
 @get("/api/access-log", opt={"read": "access_log"},

@@ -782,10 +782,43 @@ class HistoryEntryOut(Struct):
     details: dict[str, Any]
 
 
+class ChainLink(Struct):
+    """One event's place in the household's hash chain, recomputed from the stored bytes."""
+
+    version: int
+    position: int
+    content_hash: str
+    previous_hash: str | None
+    event_hash: str | None
+    intact: bool
+
+
+class CheckpointRef(Struct):
+    """The latest signed checkpoint of the whole log (Ed25519 over its segment digests)."""
+
+    sequence: int
+    position: int
+    created_at: str
+    log_hash: str
+    public_key: str
+    signature: str
+    covers_last_event: bool
+
+
+class ChainProof(Struct):
+    """The household's chain: ``intact`` when every link recomputes from the stored events."""
+
+    algorithm: str
+    intact: bool
+    links: list[ChainLink]
+    checkpoint: CheckpointRef | None
+
+
 class History(Struct):
     household_id: UUID
     code: str
     entries: list[HistoryEntryOut]
+    chain: ChainProof
 
 
 # ---------------------------------------------------------------------- read-model pages

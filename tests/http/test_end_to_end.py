@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, TEST_CIPHER_KEY
 from tests.http.conftest import TOWNSHIP, VILLAGE
 from tests.http.flow import check_after_case, whole_case
 
@@ -49,6 +49,8 @@ def _free_port() -> int:
 def server(postgres_schema: str) -> Iterator[tuple[str, dict[str, str]]]:
     env = {**os.environ, "FANGPIN_DATABASE_URL": POSTGRES_URL,
            "FANGPIN_POSTGRES_SCHEMA": postgres_schema, "PYTHONPATH": str(ROOT)}
+    if TEST_CIPHER_KEY:
+        env["FANGPIN_CIPHER_KEY"] = TEST_CIPHER_KEY
     tokens = {}
     for who, args in USERS.items():
         done = subprocess.run([*FANGPIN, "users", "add", *args], env=env, cwd=ROOT,

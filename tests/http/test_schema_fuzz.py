@@ -23,11 +23,12 @@ from domain.codes import HouseholdType, Relation, Role
 from domain.values import Actor, MemberDetails
 from interfaces.http import create_app
 from tests.builders import id_number
+from tests.conftest import TEST_CIPHER_KEY
 from tests.http.conftest import registration
 
 TOKEN = "fp_schemathesis-county-token"
 _WORK = Path(tempfile.mkdtemp(prefix="fangpin-fuzz-"))
-app = create_app(Settings(sqlite_path=_WORK / "fangpin.sqlite3"), follow=False)
+app = create_app(Settings(sqlite_path=_WORK / "fangpin.sqlite3", cipher_key=TEST_CIPHER_KEY), follow=False)
 
 
 def _services_kept_open(asgi_app: Any) -> Any:

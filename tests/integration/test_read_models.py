@@ -324,7 +324,8 @@ class TestKeepingCurrent:
         load_demo(app, households=2500)
         end = app.max_position()
         env = {**os.environ, "FANGPIN_DATABASE_URL": settings.database_url,
-               "FANGPIN_POSTGRES_SCHEMA": settings.postgres_schema}
+               "FANGPIN_POSTGRES_SCHEMA": settings.postgres_schema,
+               **({"FANGPIN_CIPHER_KEY": settings.cipher_key} if settings.cipher_key else {})}
         worker = subprocess.Popen(
             [sys.executable, "-m", "interfaces.cli", "projections", "run", "--batch", "40",
              "--poll", "0.2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,0 +1,325 @@
+"""Backup and restore of a county's log: one compressed file, streamed both ways.
+
+``fangpin log export FILE`` writes, gzip-compressed, a sequence of msgpack frames (each
+preceded by its length, 4 bytes big-endian):
+
+- a header: format, time, source, the store's encryption fingerprint, last position, event count;
+- every event in log order with its chain row: position, aggregate id, version, topic, the state
+  bytes exactly as stored (still encrypted if the log is), previous link and link;
+- every signed checkpoint, the users (token hashes only) and the access log;
+- a trailer: the number of events and a SHA-256 over every frame before it.
+
+``fangpin log import FILE`` loads that into an empty store, on either back end, keeping every
+event's position (so results and checkpoints that name positions stay true), recomputing each
+event's link as it goes, then verifies the whole chain and every checkpoint; a file that does not
+verify leaves the store empty again. The same path moves a county from SQLite to PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import struct
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+from uuid import UUID
+
+import msgspec
+
+from application.audit import AuditError, Checkpoint, LogTables, verify
+from application.chain import GENESIS, content_hash, link, values
+from application.encryption import fingerprint
+
+FORMAT = "fangpin-log/1"
+BATCH = 2000
+_LENGTH = struct.Struct(">I")
+
+Progress = Callable[[int, int], None]
+
+
+class BackupError(AuditError):
+    """An export file that cannot be imported here, and why (Chinese)."""
+
+
+@dataclass(frozen=True)
+class BackupSummary:
+    events: int
+    position: int
+    checkpoints: int
+    users: int
+    access_records: int
+
+
+class _FrameWriter:
+    def __init__(self, out: BinaryIO) -> None:
+        self.out = out
+        self.digest = hashlib.sha256()
+        self.encoder = msgspec.msgpack.Encoder()
+
+    def write(self, frame: Any) -> None:
+        data = self.encoder.encode(frame)
+        header = _LENGTH.pack(len(data))
+        self.digest.update(header)
+        self.digest.update(data)
+        self.out.write(header)
+        self.out.write(data)
+
+
+def _ensure_side_tables(tables: LogTables) -> None:
+    from application.access_log import AccessLog
+    from application.users import Users
+
+    Users(tables.datastore, backend=tables.backend)
+    AccessLog(tables.datastore, backend=tables.backend)
+
+
+def _side_tables(tables: LogTables) -> dict[str, str]:
+    """The tables kept beside the log that a move must carry: users and the access log."""
+    schema = getattr(tables.datastore, "schema", None) if tables.backend == "postgres" else None
+    return {name: (f'"{schema}".{name}' if schema else name)
+            for name in ("fangpin_users", "fangpin_access_log")}
+
+
+def export_log(
+    tables: LogTables, path: Path, *, encryption: str, source: str, now: datetime,
+    progress: Progress | None = None,
+) -> BackupSummary:
+    """Stream the whole log, its chain, checkpoints, users and access log to ``path``."""
+    end = tables.max_position()
+    (count,), = tables._rows(f"SELECT COUNT(*) FROM {tables.events}")
+    checkpoints = tables.stored_checkpoints()
+    _ensure_side_tables(tables)
+    tmp = path.with_name(path.name + ".part")
+    with gzip.open(tmp, "wb", compresslevel=5) as out:
+        frames = _FrameWriter(out)  # type: ignore[arg-type]
+        frames.write({"format": FORMAT, "exported_at": now.astimezone(UTC).isoformat(),
+                      "source": source, "encryption": encryption, "position": end,
+                      "events": count})
+        written = 0
+        for first in range(1, end + 1, BATCH):
+            last = min(first + BATCH - 1, end)
+            chain = {row[0]: row for row in tables.chain_between(first, last)}
+            for position, household, version, topic, state in tables.events_between(first, last):
+                sealed = chain.get(position)
+                if sealed is None or (sealed[1], sealed[2]) != (household, version):
+                    sealed = None
+                frames.write(("e", position, household.bytes, version, topic, state,
+                              sealed[3] if sealed else None, sealed[4] if sealed else None))
+                written += 1
+            if progress:
+                progress(last, end)
+        for checkpoint in checkpoints:
+            frames.write(("k", checkpoint.to_json()))
+        side = {}
+        for name, table in _side_tables(tables).items():
+            side[name] = 0
+            for columns, rows in _table_pages(tables, name, table):
+                if not side[name]:
+                    frames.write(("t", name, columns))
+                for row in rows:
+                    frames.write(("r", name, row))
+                side[name] += len(rows)
+        frames.write(("end", written, frames.digest.hexdigest()))
+    tmp.replace(path)
+    return BackupSummary(written, end, len(checkpoints), side["fangpin_users"],
+                         side["fangpin_access_log"])
+
+
+#: The key of each table beside the log, to page through it in order.
+_SIDE_KEYS = {"fangpin_users": "name", "fangpin_access_log": "id"}
+
+
+def _table_pages(tables: LogTables, name: str, table: str,
+                 ) -> Iterator[tuple[list[str], list[list[Any]]]]:
+    """(column names, rows) of a table beside the log, a page at a time in key order."""
+    key = _SIDE_KEYS[name]
+    last: Any = None
+    while True:
+        where = f"WHERE {key} > {tables.p} " if last is not None else ""
+        with tables.datastore.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT * FROM {table} {where}ORDER BY {key} LIMIT {BATCH}",
+                           (last,) if last is not None else ())
+            fetched = cursor.fetchall()
+        if not fetched:
+            return
+        columns = list(fetched[0].keys())
+        rows = [list(values(row)) for row in fetched]
+        yield columns, rows
+        last = rows[-1][columns.index(key)]
+
+
+def _frames(source: BinaryIO) -> Iterator[tuple[Any, bytes]]:
+    """(decoded frame, its bytes with length) of each frame of an export file."""
+    decoder = msgspec.msgpack.Decoder()
+    while True:
+        header = source.read(4)
+        if not header:
+            return
+        if len(header) < 4:
+            raise BackupError("BACKUP_TRUNCATED", "导出文件不完整（在帧头处截断）")
+        (length,) = _LENGTH.unpack(header)
+        data = source.read(length)
+        if len(data) < length:
+            raise BackupError("BACKUP_TRUNCATED", "导出文件不完整（在帧中截断）")
+        yield decoder.decode(data), header + data
+
+
+def import_log(
+    tables: LogTables, path: Path, *, encryption: str, progress: Progress | None = None,
+    trusted_key: Any = None,
+) -> BackupSummary:
+    """Load an export into this empty store, verifying it; on any problem the store is left
+    empty and `BackupError` says what was wrong."""
+    _ensure_side_tables(tables)
+    if tables.max_position() or tables.stored_checkpoints():
+        raise BackupError("TARGET_NOT_EMPTY", "目标库已有事件：只能导入到空库")
+    try:
+        with gzip.open(path, "rb") as source:
+            summary = _load(tables, source, encryption, progress)  # type: ignore[arg-type]
+    except (OSError, EOFError, msgspec.DecodeError, ValueError) as error:
+        _wipe(tables)
+        if isinstance(error, BackupError):
+            raise
+        raise BackupError("BACKUP_UNREADABLE", f"导出文件无法读取：{error}") from None
+    except BackupError:
+        _wipe(tables)
+        raise
+    report = verify(tables, tables.stored_checkpoints(), trusted_key=trusted_key)
+    if not report.clean:
+        _wipe(tables)
+        first = report.findings[0]
+        raise BackupError("BACKUP_NOT_VERIFIED",
+                          f"导入后校验发现 {len(report.findings)} 处问题（如：{first.detail}），已撤销导入")
+    return summary
+
+
+def _load(tables: LogTables, source: BinaryIO, encryption: str, progress: Progress | None,
+          ) -> BackupSummary:
+    frames = _frames(source)
+    digest = hashlib.sha256()
+    try:
+        header, raw = next(frames)
+    except StopIteration:
+        raise BackupError("BACKUP_EMPTY", "导出文件是空的") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise BackupError("BACKUP_FORMAT", "不是 fangpin 日志导出文件")
+    if header["encryption"] != encryption:
+        raise BackupError(
+            "BACKUP_KEY_MISMATCH",
+            f"导出文件的事件加密为 {header['encryption']}，目标库为 {encryption}："
+            "目标库须设置与源库相同的 FANGPIN_CIPHER_KEY（未加密则都不设）")
+    digest.update(raw)
+    writer = _Writer(tables)
+    side_columns: dict[str, list[str]] = {}
+    counts = {"e": 0, "k": 0, "fangpin_users": 0, "fangpin_access_log": 0}
+    end = header["position"]
+    for frame, raw in frames:
+        kind = frame[0]
+        if kind == "end":
+            if frame[1] != counts["e"] or frame[2] != digest.hexdigest():
+                raise BackupError("BACKUP_DAMAGED", "导出文件的结尾校验不符（文件被改动或损坏）")
+            writer.flush()
+            writer.finish()
+            return BackupSummary(counts["e"], end, counts["k"], counts["fangpin_users"],
+                                 counts["fangpin_access_log"])
+        digest.update(raw)
+        if kind == "e":
+            _, position, household_bytes, version, topic, state, previous, event_hash = frame
+            household = UUID(bytes=household_bytes)
+            if previous is None or event_hash is None:
+                raise BackupError("BACKUP_NOT_VERIFIED",
+                                  f"位置 {position} 的事件没有哈希链记录（源库中被绕过应用写入）")
+            if version == 1 and previous != GENESIS:
+                raise BackupError("BACKUP_NOT_VERIFIED", f"位置 {position} 的事件链首不对")
+            if link(previous, content_hash(household, version, topic, state)) != event_hash:
+                raise BackupError("BACKUP_NOT_VERIFIED",
+                                  f"位置 {position} 的事件内容与其哈希链不符（被改动）")
+            writer.event(position, household, version, topic, state, previous, event_hash)
+            counts["e"] += 1
+            if progress and counts["e"] % BATCH == 0:
+                progress(position, end)
+        elif kind == "k":
+            writer.flush()
+            tables.store_checkpoint(Checkpoint.from_json(frame[1]))
+            counts["k"] += 1
+        elif kind == "t":
+            side_columns[frame[1]] = frame[2]
+        elif kind == "r":
+            writer.side_row(frame[1], side_columns[frame[1]], frame[2])
+            counts[frame[1]] += 1
+    raise BackupError("BACKUP_TRUNCATED", "导出文件不完整（缺少结尾校验）")
+
+
+class _Writer:
+    """Inserts events and chain rows at their original positions, a batch per transaction."""
+
+    def __init__(self, tables: LogTables) -> None:
+        self.tables = tables
+        self.pending: list[tuple[Any, ...]] = []
+        self.pending_side: dict[str, tuple[list[str], list[list[Any]]]] = {}
+        p = tables.p
+        self.insert_event = (
+            f"INSERT INTO {tables.events} ({tables.pos}, originator_id, originator_version, topic, "
+            f"state) VALUES ({p}, {p}, {p}, {p}, {p})")
+        self.insert_chain = tables.chain.insert()
+        self.side = _side_tables(tables)
+
+    def event(self, position: int, household: UUID, version: int, topic: str, state: bytes,
+              previous: bytes, event_hash: bytes) -> None:
+        self.pending.append((position, household, version, topic, state, previous, event_hash))
+        if len(self.pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        for name, (columns, rows) in self.pending_side.items():
+            p = self.tables.p
+            with self.tables.datastore.transaction(commit=True) as cursor:
+                cursor.executemany(f"INSERT INTO {self.side[name]} ({', '.join(columns)}) "
+                                   f"VALUES ({', '.join([p] * len(columns))})", rows)
+        self.pending_side = {}
+        if not self.pending:
+            return
+        chain = self.tables.chain
+        with self.tables.datastore.transaction(commit=True) as cursor:
+            cursor.executemany(self.insert_event, [
+                (pos, chain.id_param(h), v, topic, state)
+                for pos, h, v, topic, state, _, _ in self.pending])
+            cursor.executemany(self.insert_chain, [
+                (pos, chain.id_param(h), v, previous, event_hash)
+                for pos, h, v, _, _, previous, event_hash in self.pending])
+        self.pending = []
+
+    def side_row(self, name: str, columns: list[str], row: list[Any]) -> None:
+        if name not in self.side:
+            raise BackupError("BACKUP_FORMAT", f"导出文件含未知的表 {name}")
+        pending = self.pending_side.setdefault(name, (columns, []))[1]
+        pending.append(row)
+        if len(pending) >= BATCH:
+            self.flush()
+
+    def finish(self) -> None:
+        """Later inserts continue after the imported positions and ids (PostgreSQL sequences)."""
+        if self.tables.backend != "postgres":
+            return
+        with self.tables.datastore.transaction(commit=True) as cursor:
+            for table, column in ((self.tables.events, "notification_id"),
+                                  (self.side["fangpin_access_log"], "id")):
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence(%s, %s), "
+                    f"GREATEST(COALESCE((SELECT MAX({column}) FROM {table}), 0), 1))",
+                    (table, column))
+
+
+def _wipe(tables: LogTables) -> None:
+    """Leave the store as empty as it was before a failed import."""
+    with tables.datastore.transaction(commit=True) as cursor:
+        for table in (tables.events, tables.chain.table, tables.checkpoints,
+                      *_side_tables(tables).values()):
+            cursor.execute(f"DELETE FROM {table}")
+
+
+def store_encryption(key: str | None) -> str:
+    return fingerprint(key)

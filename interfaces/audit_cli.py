@@ -1,0 +1,282 @@
+"""The command line's audit and data-safety commands:
+
+    fangpin audit keygen [--output PEM]             an Ed25519 key to sign checkpoints
+    fangpin audit checkpoint                        verify the log, sign a checkpoint, write its file
+    fangpin audit verify [--from-checkpoint FILE]… [--format text|json]
+    fangpin log keygen [--quiet]                    a key for FANGPIN_CIPHER_KEY (encryption at rest)
+    fangpin log export FILE                         the whole log, compressed
+    fangpin log import FILE                         into an empty store, verified, read models rebuilt
+
+Checking and copying the log read its raw tables, so they need no encryption key; importing
+checks the target's key against the file's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from application.audit import (
+    AuditError,
+    Checkpoint,
+    Finding,
+    VerifyReport,
+    generate_signing_key,
+    load_signing_key,
+    open_log_tables,
+    sign_checkpoint,
+    trusted_public_key,
+    verify,
+    write_checkpoint_file,
+)
+from application.settings import Settings
+
+
+def add_commands(commands: Any, audit_commands: Any) -> None:
+    """Register the subcommands on the `fangpin` parser."""
+    keygen = audit_commands.add_parser(
+        "keygen", help="write a new Ed25519 private key to sign checkpoints; print its public key")
+    keygen.add_argument("--output", type=Path, help="default: FANGPIN_SIGNING_KEY or "
+                        "var/fangpin-signing-key.pem")
+    keygen.set_defaults(run=_keygen, without_app=True)
+    checkpoint = audit_commands.add_parser(
+        "checkpoint", help="verify the whole log, then sign a checkpoint and write it to a file")
+    checkpoint.set_defaults(run=_checkpoint, without_app=True)
+    check = audit_commands.add_parser(
+        "verify", help="re-read the log; name every event altered, deleted, reordered or inserted")
+    check.add_argument("--from-checkpoint", type=Path, action="append", default=[],
+                       metavar="FILE", help="a checkpoint file kept outside the database "
+                       "(may be given more than once)")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.set_defaults(run=_verify, without_app=True)
+
+    log = commands.add_parser("log", help="back up, restore or move the event log; encryption key")
+    log_commands = log.add_subparsers(title="log")
+    cipher = log_commands.add_parser("keygen", help="a new AES key for FANGPIN_CIPHER_KEY")
+    cipher.add_argument("--quiet", action="store_true", help="print the key only")
+    cipher.set_defaults(run=_cipher_keygen, without_app=True)
+    export = log_commands.add_parser("export", help="stream the whole log to a compressed file")
+    export.add_argument("file", type=Path)
+    export.set_defaults(run=_export, without_app=True)
+    restore = log_commands.add_parser(
+        "import", help="load an export into an empty store, verifying it; rebuild the read models")
+    restore.add_argument("file", type=Path)
+    restore.set_defaults(run=_import, without_app=True)
+
+
+def _progress(done: int, total: int) -> None:
+    if not sys.stderr.isatty():
+        return
+    width = 30
+    filled = width * done // max(total, 1)
+    end = "\n" if done >= total else ""
+    print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end, flush=True,
+          file=sys.stderr)
+
+
+def _keygen(settings: Settings, args: argparse.Namespace) -> int:
+    path = args.output or settings.signing_key_path
+    try:
+        public = generate_signing_key(path)
+    except AuditError as error:
+        print(f"错误 {error.code}：{error.message}", file=sys.stderr)
+        return 1
+    print(f"已生成签名私钥 {path}（仅本人可读；以 FANGPIN_SIGNING_KEY 指向它）")
+    print(f"审计公钥：{public}")
+    print("把公钥交给审计方保存；核验时以 FANGPIN_AUDIT_PUBLIC_KEY 指定它，伪造的检查点就无法冒充。")
+    return 0
+
+
+def _checkpoint(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        key = load_signing_key(settings.signing_key_path)
+        with open_log_tables(settings) as tables:
+            checkpoint = sign_checkpoint(tables, key, now=datetime.now(UTC), progress=_progress)
+    except AuditError as error:
+        print(f"错误 {error.code}：{error.message}", file=sys.stderr)
+        return 1
+    path = write_checkpoint_file(checkpoint, settings.checkpoint_dir)
+    print(f"已签发第 {checkpoint.sequence} 号检查点：位置 {checkpoint.position}，"
+          f"{checkpoint.events} 条事件，总摘要 {checkpoint.log_hash}")
+    print(f"已写入 {path}（请复制到数据库以外的地方保存）")
+    return 0
+
+
+def _verify(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        files = [Checkpoint.from_json(path.read_bytes()) for path in args.from_checkpoint]
+    except OSError as error:
+        print(f"错误：无法读取检查点文件：{error}", file=sys.stderr)
+        return 2
+    except AuditError as error:
+        print(f"错误 {error.code}：{error.message}", file=sys.stderr)
+        return 2
+    try:
+        trusted = trusted_public_key(settings)
+        with open_log_tables(settings) as tables:
+            stored = tables.stored_checkpoints()
+            known = {c.sequence: c for c in stored}
+            # A file kept outside is what is trusted: it replaces the stored copy it names.
+            checkpoints = [c for c in stored if c.sequence not in {f.sequence for f in files}]
+            checkpoints += files
+            report = verify(tables, sorted(checkpoints, key=lambda c: c.position),
+                            trusted_key=trusted, progress=_progress)
+    except AuditError as error:
+        print(f"错误 {error.code}：{error.message}", file=sys.stderr)
+        return 2
+    for f in files:  # a stored checkpoint that differs from its file was changed in the database
+        if f.sequence in known and known[f.sequence] != f:
+            report.findings.append(Finding(
+                "checkpoint", f"库中的第 {f.sequence} 号检查点与所给文件不符（库中副本被改动）",
+                position=f.position))
+    codes = _household_codes(settings, {f.household_id for f in report.findings if f.household_id})
+    if args.format == "json":
+        print(json.dumps(_report_json(report, codes, trusted is not None), ensure_ascii=False,
+                         indent=2))
+    else:
+        _print_report(report, codes, trusted is not None, files)
+    return 0 if report.clean else 1
+
+
+def _household_codes(settings: Settings, ids: set[UUID]) -> dict[UUID, str]:
+    """Household codes of the findings, read from each household's first event when the log can
+    be decoded here (it cannot without the encryption key, or when that event is gone)."""
+    if not ids:
+        return {}
+    codes: dict[UUID, str] = {}
+    try:
+        from application.app import CaseFiles
+
+        with CaseFiles(settings) as app:
+            for household in ids:
+                try:
+                    first = next(iter(app.events.get(household, lte=1)), None)
+                except Exception:  # an altered first event may not decode: name it by id
+                    continue
+                if first is not None:
+                    codes[household] = _aggregate_name(first)
+    except Exception:  # no key, wrong key: the ids still name the households
+        return codes
+    return codes
+
+
+_LEDGERS = {"PushLedger": "推送台账", "Governance": "会商调度记录", "ImportLedger": "导入台账",
+            "UnmatchedAlerts": "未匹配预警", "IncomeLinePolicy": "收入监测标准"}
+
+
+def _aggregate_name(first_event: Any) -> str:
+    """How people name the aggregate whose first event this is."""
+    code = getattr(first_event, "code", None)
+    if code:
+        return f"户 {code}"
+    kind = type(first_event).__qualname__.split(".")[0]
+    department = getattr(first_event, "department", None)
+    return f"{department or ''}{_LEDGERS.get(kind, kind)}"
+
+
+def _who(finding: Finding, codes: dict[UUID, str]) -> str:
+    if finding.household_id is None:
+        return ""
+    name = codes.get(finding.household_id) or f"聚合 {finding.household_id}"
+    version = f" 第 {finding.version} 件" if finding.version is not None else ""
+    return f"{name}{version}"
+
+
+def _print_report(report: VerifyReport, codes: dict[UUID, str], trusted: bool,
+                  files: list[Checkpoint]) -> None:
+    print(f"核验事件日志：{report.events} 条事件，{report.households} 个聚合（农户与台账），"
+          f"到位置 {report.position}")
+    if report.checkpoints:
+        print(f"对照检查点：{'、'.join(f'第 {n} 号' for n in report.checkpoints)}"
+              f"{'（含所给文件）' if files else ''}")
+    else:
+        print("尚无检查点（用 `fangpin audit checkpoint` 签发）")
+    if not trusted:
+        print("注意：未配置审计公钥（FANGPIN_AUDIT_PUBLIC_KEY），只核对签名与内容自洽")
+    if report.clean:
+        print("结果：未发现问题：哈希链完整，检查点一致")
+        return
+    print(f"结果：发现 {len(report.findings)} 处问题")
+    for f in report.findings:
+        where = f"位置 {f.position}" if f.position is not None else ""
+        print(f"  [{f.kind_name}] {' '.join(x for x in (_who(f, codes), where) if x)}：{f.detail}")
+
+
+def _report_json(report: VerifyReport, codes: dict[UUID, str], trusted: bool) -> dict[str, Any]:
+    return {
+        "clean": report.clean, "events": report.events, "households": report.households,
+        "position": report.position, "checkpoints": report.checkpoints,
+        "trusted_key_configured": trusted,
+        "findings": [{
+            "kind": f.kind, "kind_name": f.kind_name, "household_id": str(f.household_id)
+            if f.household_id else None, "version": f.version, "position": f.position,
+            "aggregate": codes.get(f.household_id) if f.household_id else None,
+            "detail": f.detail} for f in report.findings],
+    }
+
+
+def _cipher_keygen(settings: Settings, args: argparse.Namespace) -> int:
+    from application.encryption import new_key
+
+    key = new_key()
+    if args.quiet:
+        print(key)
+        return 0
+    print(key)
+    print("以 FANGPIN_CIPHER_KEY 设置它：新库的事件内容即加密保存。"
+          "请另行妥善保管——丢失密钥，日志就无法读取。",
+          file=sys.stderr)
+    return 0
+
+
+def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from application.backup import export_log
+    from application.encryption import recorded_encryption
+
+    try:
+        with open_log_tables(settings) as tables:
+            encryption = recorded_encryption(tables.datastore, tables.backend)
+            summary = export_log(tables, args.file, encryption=encryption,
+                                 source=settings.describe(), now=datetime.now(UTC),
+                                 progress=_progress)
+    except OSError as error:
+        print(f"错误：无法写入 {args.file}：{error}", file=sys.stderr)
+        return 1
+    size = args.file.stat().st_size
+    print(f"已导出 {summary.events} 条事件（到位置 {summary.position}）、{summary.checkpoints} 个检查点、"
+          f"{summary.users} 个用户、{summary.access_records} 条查阅记录到 {args.file}"
+          f"（{size / 1e6:.1f} MB）")
+    return 0
+
+
+def _import(settings: Settings, args: argparse.Namespace) -> int:
+    from application.app import CaseFiles
+    from application.backup import import_log
+    from application.encryption import fingerprint
+    from projections.runner import Projections
+
+    if not args.file.exists():
+        print(f"错误：{args.file} 不存在", file=sys.stderr)
+        return 2
+    try:
+        trusted = trusted_public_key(settings)
+        with CaseFiles(settings) as app:  # checks (and, for a new store, records) the key
+            summary = import_log(app.log_tables(), args.file,
+                                 encryption=fingerprint(settings.cipher_key),
+                                 progress=_progress, trusted_key=trusted)
+            print(f"已导入 {summary.events} 条事件（到位置 {summary.position}）、"
+                  f"{summary.checkpoints} 个检查点、{summary.users} 个用户、"
+                  f"{summary.access_records} 条查阅记录；哈希链与检查点核验无误")
+            print("重建读模型…")
+            with Projections(app) as projections:
+                projections.catch_up(_progress)
+    except AuditError as error:
+        print(f"错误 {error.code}：{error.message}", file=sys.stderr)
+        return 1
+    print(f"完成：{settings.describe()}")
+    return 0
