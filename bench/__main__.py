@@ -3,7 +3,7 @@
     python -m bench                  # mapper, case file on SQLite, and on PostgreSQL when it answers
     python -m bench --quick          # fewer repeats
     python -m bench --only mapper    # or --only case_file, --only rebuild, --only http, --only indicators,
-                                     # --only imports
+                                     # --only imports, --only audit
 
 The rebuild benchmark loads a demo county of ``FANGPIN_BENCH_HOUSEHOLDS`` households (default
 175,000, about a million events) on each back end: it takes several minutes. The HTTP benchmark
@@ -12,7 +12,8 @@ and keeps (``var/bench/`` and a PostgreSQL database; ``--quick``: 5,000 househol
 indicators benchmark computes the county's indicators, current and as of a past moment, on a
 copy of the same county. The imports benchmark imports a 200,000-row alert workbook about that
 county's people (``--quick``: 10,000 rows) on a copy of it, in a child process whose peak memory
-it reports.
+it reports. The audit benchmark verifies, exports and imports the whole log of that county
+beside a raw read of its rows.
 
 Repeats per measure come from ``FANGPIN_BENCH_REPEATS`` (default 5); PostgreSQL from
 ``FANGPIN_BENCH_POSTGRES_URL``.
@@ -44,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help=f"{QUICK_REPEATS} repeats per measure instead of FANGPIN_BENCH_REPEATS (5), "
                              "and a small county for the HTTP benchmark")
-    parser.add_argument("--only", choices=("mapper", "case_file", "rebuild", "http", "indicators", "imports"),
+    parser.add_argument("--only", choices=("mapper", "case_file", "rebuild", "http", "indicators", "imports",
+                                 "audit"),
                         help="run one benchmark only")
     parser.add_argument("--output", type=Path, default=OUTPUT, help="where to write the report")
     args = parser.parse_args(argv)
@@ -53,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["FANGPIN_BENCH_REPEATS"] = str(QUICK_REPEATS)
 
     import bench.common as common
-    from bench import case_file, http, imports, indicators, mapper, rebuild
+    from bench import audit, case_file, http, imports, indicators, mapper, rebuild
 
     if args.quick:
         common.REPEATS = QUICK_REPEATS
@@ -132,6 +134,15 @@ def main(argv: list[str] | None = None) -> int:
                             "its rows are missing.")
         notes.extend(imports.NOTES)
         problems.extend(imports.PROBLEMS)
+    if args.only in (None, "audit"):
+        county = http.size(args.quick, repeats).households
+        section(f"log verify/export/import at {county:,} households on SQLite",
+                lambda: audit.run("sqlite", quick=args.quick, repeats=repeats))
+        if postgres:
+            section(f"log verify/export/import at {county:,} households on PostgreSQL",
+                    lambda: audit.run("postgres", quick=args.quick, repeats=repeats))
+        notes.extend(audit.NOTES)
+        problems.extend(audit.PROBLEMS)
     elapsed = time.perf_counter() - started
 
     table = "\n".join([HEADER, *rows])

@@ -153,3 +153,49 @@ def test_imports_exports_and_unmatched_alerts_on_the_command_line(cli_env, capsy
     cases = openpyxl.load_workbook(tmp_path / "cases.xlsx").active
     assert sorted(r[0] for r in cases.iter_rows(min_row=2, values_only=True)) == ["H1", "H2"]
     assert main(["template", "households", "--output", str(tmp_path / "t.xlsx")]) == 0
+
+
+def test_checkpoints_verify_and_moving_the_log_from_the_command_line(
+        cli_env, settings, tmp_path, monkeypatch, capsys):
+    from tests.integration.test_audit import RawLog, _altered
+
+    monkeypatch.setenv("FANGPIN_SIGNING_KEY", str(tmp_path / "signing.pem"))
+    monkeypatch.setenv("FANGPIN_CHECKPOINT_DIR", str(tmp_path / "checkpoints"))
+    assert main(["demo", "--households", "20"]) == 0
+    assert main(["audit", "checkpoint"]) == 1  # no key yet: says how to make one
+    assert "fangpin audit keygen" in capsys.readouterr().err
+    assert main(["audit", "keygen"]) == 0
+    assert "审计公钥" in capsys.readouterr().out
+    assert (tmp_path / "signing.pem").stat().st_mode & 0o077 == 0
+    assert main(["audit", "checkpoint"]) == 0
+    (checkpoint,) = (tmp_path / "checkpoints").iterdir()
+    assert main(["audit", "verify", "--from-checkpoint", str(checkpoint)]) == 0
+    assert "未发现问题" in capsys.readouterr().out
+
+    exported = tmp_path / "county.log.gz"
+    assert main(["log", "export", str(exported)]) == 0
+    assert "已导出" in capsys.readouterr().out
+
+    from application.demo import generate_county
+    from domain.household import household_id
+
+    code = next(generate_county(1)).code
+    raw = RawLog(settings)
+    position, _, state = raw.event(household_id(code), 1)
+    raw.set_state(household_id(code), 1, _altered(state))
+    assert main(["audit", "verify", "--from-checkpoint", str(checkpoint)]) == 1
+    out = capsys.readouterr().out
+    assert f"[被改动] 聚合 {household_id(code)} 第 1 件 位置 {position}" in out or (
+        f"[被改动] 户 {code} 第 1 件 位置 {position}" in out), out
+    assert "与检查点不符" in out
+
+    # the export taken before the tampering restores the county into a new SQLite file
+    monkeypatch.delenv("FANGPIN_DATABASE_URL", raising=False)
+    monkeypatch.setenv("FANGPIN_SQLITE_PATH", str(tmp_path / "restored.sqlite3"))
+    assert main(["log", "import", str(exported)]) == 0
+    assert "核验无误" in capsys.readouterr().out
+    assert main(["audit", "verify", "--from-checkpoint", str(checkpoint)]) == 0
+    assert main(["summary"]) == 0
+    assert "农户：20 户" in capsys.readouterr().out
+    assert main(["log", "import", str(exported)]) == 1
+    assert "TARGET_NOT_EMPTY" in capsys.readouterr().err

@@ -315,6 +315,22 @@ def test_a_case_file_history_with_when_and_by_whom(api: Api) -> None:
     assert village[1]["details"]["person_id_number"] == masked(home.head)
 
 
+def test_the_history_carries_the_household_chain_proof(api: Api) -> None:
+    home = register(api, 1)
+    home.do("/alerts", alert_body(1), who="village")
+    response = api.get(home.path + "/history", "auditor")
+    assert response.status_code == 200, response.text
+    chain = response.json()["chain"]
+    assert chain["intact"] is True and chain["checkpoint"] is None
+    links = chain["links"]
+    assert [link["version"] for link in links] == [1, 2]
+    assert links[0]["previous_hash"] == "00" * 32
+    assert links[1]["previous_hash"] == links[0]["event_hash"]  # each link names the one before
+    assert all(link["intact"] and len(link["event_hash"]) == 64 for link in links)
+    past = api.get(home.path + "/history", "auditor", as_of="2025-01-01").json()
+    assert len(past["chain"]["links"]) == len(past["entries"])
+
+
 def test_the_registered_members_are_masked_in_the_history_for_roles_that_see_no_id_numbers(
         api: Api) -> None:
     home = register(api, 1)
