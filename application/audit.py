@@ -40,6 +40,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 from application.chain import GENESIS, ChainSQL, as_bytes, content_hash, link, values
 from application.settings import APP_NAME, Settings
+from domain.errors import DomainError
 
 SEGMENT_SIZE = 1000
 PAGE = 5000
@@ -47,13 +48,11 @@ CHECKPOINT_FORMAT = "fangpin-checkpoint/1"
 CHECKPOINTS_TABLE = "fangpin_checkpoints"
 
 
-class AuditError(Exception):
+class AuditError(DomainError):
     """An audit command cannot run (no key, a damaged checkpoint file…); the message is Chinese."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(code, message)
 
 
 # ---------------------------------------------------------------------------------- the tables
@@ -165,6 +164,9 @@ def open_log_tables(settings: Settings) -> Iterator[LogTables]:
     from eventsourcing.persistence import InfrastructureFactory
     from eventsourcing.utils import Environment
 
+    if settings.backend == "sqlite" and not settings.sqlite_file.is_file():
+        raise AuditError("LOG_NOT_FOUND", f"没有事件日志：{settings.sqlite_file} 不存在"
+                         "（检查 FANGPIN_SQLITE_PATH / FANGPIN_DATABASE_URL）")
     env = {k: v for k, v in settings.eventsourcing_env().items() if not k.startswith("CIPHER_")}
     factory = InfrastructureFactory.construct(Environment(APP_NAME, env))
     try:
@@ -177,7 +179,7 @@ def trusted_public_key(settings: Settings) -> Ed25519PublicKey | None:
     """The key checkpoints must carry: ``FANGPIN_AUDIT_PUBLIC_KEY``, else the signing key's."""
     if settings.audit_public_key:
         return load_public_key(settings.audit_public_key)
-    if settings.signing_key_path.exists():
+    if settings.signing_key_path.is_file():
         return load_signing_key(settings.signing_key_path).public_key()
     return None
 
@@ -261,6 +263,8 @@ def load_signing_key(path: Path | None) -> Ed25519PrivateKey:
                          "并以 FANGPIN_SIGNING_KEY 指向它")
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except OSError as error:
+        raise AuditError("SIGNING_KEY_UNREADABLE", f"{path} 无法读取：{error.strerror}") from None
     except (ValueError, TypeError):
         raise AuditError("SIGNING_KEY_UNREADABLE", f"{path} 不是 PEM 格式的私钥") from None
     if not isinstance(key, Ed25519PrivateKey):
@@ -293,7 +297,7 @@ def load_public_key(text: str) -> Ed25519PublicKey:
 class Finding:
     """One thing the log shows was done behind the application's back."""
 
-    kind: str  # altered | deleted | inserted | reordered | checkpoint | signature
+    kind: str  # altered | deleted | inserted | reordered | checkpoint | signature | snapshot
     detail: str
     household_id: UUID | None = None
     version: int | None = None
@@ -306,7 +310,7 @@ class Finding:
 
 KIND_NAMES = {
     "altered": "被改动", "deleted": "被删除", "inserted": "被插入", "reordered": "被重排",
-    "checkpoint": "与检查点不符", "signature": "检查点签名无效",
+    "checkpoint": "与检查点不符", "signature": "检查点签名无效", "snapshot": "快照与事件不符",
 }
 
 
@@ -319,6 +323,8 @@ class VerifyReport:
     findings: list[Finding] = field(default_factory=list)
     #: Digests of the segments up to ``position`` as the log is now (hex).
     segments: list[str] = field(default_factory=list)
+    #: Whether the snapshots were compared with the events (it needs the log decoded).
+    snapshots_checked: bool = False
 
     @property
     def clean(self) -> bool:
@@ -506,7 +512,7 @@ def _unique(findings: list[Finding]) -> list[Finding]:
 
 
 def sign_checkpoint(
-    tables: LogTables, key: Ed25519PrivateKey, *, now: datetime,
+    tables: LogTables, key: Ed25519PrivateKey, *, now: datetime, directory: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Checkpoint:
     """Verify the whole log and, if it is clean, sign and store a checkpoint at its end."""
@@ -516,6 +522,8 @@ def sign_checkpoint(
         raise AuditError("LOG_NOT_CLEAN",
                          f"日志校验发现 {len(report.findings)} 处问题，不签发检查点："
                          "先运行 `fangpin audit verify` 查明")
+    if report.position == 0:
+        raise AuditError("LOG_EMPTY", "日志中还没有事件，不签发检查点")
     unsigned = Checkpoint(
         sequence=(earlier[-1].sequence + 1) if earlier else 1,
         position=report.position, events=report.events,
@@ -524,14 +532,24 @@ def sign_checkpoint(
         log_hash=_log_hash(report.segments), public_key=public_hex(key.public_key()),
     )
     checkpoint = msgspec.structs.replace(unsigned, signature=key.sign(unsigned.signed_bytes()).hex())
+    if directory is not None:  # the file first: a checkpoint in the table always has its file
+        write_checkpoint_file(checkpoint, directory)
     tables.store_checkpoint(checkpoint)
     return checkpoint
 
 
+def checkpoint_file(checkpoint: Checkpoint, directory: Path) -> Path:
+    return directory / f"checkpoint-{checkpoint.sequence:06d}-{checkpoint.position}.json"
+
+
 def write_checkpoint_file(checkpoint: Checkpoint, directory: Path) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"checkpoint-{checkpoint.sequence:06d}-{checkpoint.position}.json"
-    path.write_bytes(checkpoint.to_json())
+    path = checkpoint_file(checkpoint, directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(checkpoint.to_json())
+    except OSError as error:
+        raise AuditError("CHECKPOINT_DIR_UNWRITABLE",
+                         f"检查点文件无法写入 {directory}（{error.strerror}），未签发") from None
     return path
 
 

@@ -28,8 +28,13 @@ from typing import Any, BinaryIO
 from uuid import UUID
 
 import msgspec
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 
-from application.audit import AuditError, Checkpoint, LogTables, verify
+from application.audit import AuditError, Checkpoint, LogTables, public_hex, verify
 from application.chain import GENESIS, content_hash, link, values
 from application.encryption import fingerprint
 
@@ -85,9 +90,11 @@ def _side_tables(tables: LogTables) -> dict[str, str]:
 
 def export_log(
     tables: LogTables, path: Path, *, encryption: str, source: str, now: datetime,
-    progress: Progress | None = None,
+    progress: Progress | None = None, signing_key: Ed25519PrivateKey | None = None,
 ) -> BackupSummary:
-    """Stream the whole log, its chain, checkpoints, users and access log to ``path``."""
+    """Stream the whole log, its chain, checkpoints, users and access log to ``path``; with a
+    signing key, the trailer's hash of every frame is signed (users and the access log are not
+    in the chain: the signature is what vouches for them)."""
     end = tables.max_position()
     (count,), = tables._rows(f"SELECT COUNT(*) FROM {tables.events}")
     checkpoints = tables.stored_checkpoints()
@@ -122,12 +129,23 @@ def export_log(
                 for row in rows:
                     frames.write(("r", name, row))
                 side[name] += len(rows)
-        frames.write(("end", written, frames.digest.hexdigest()))
+        digest = frames.digest.hexdigest()
+        signer, signature = None, None
+        if signing_key is not None:
+            signer = public_hex(signing_key.public_key())
+            signature = signing_key.sign(digest.encode()).hex()
+        frames.write(("end", written, digest, signer, signature))
     tmp.replace(path)
     return BackupSummary(written, end, len(checkpoints), side["fangpin_users"],
                          side["fangpin_access_log"])
 
 
+#: The columns each table beside the log may have (names from a file go into SQL).
+_SIDE_COLUMNS = {
+    "fangpin_users": {"name", "role", "township", "village", "department", "display_name",
+                      "token_hash", "created_at", "token_issued_at", "disabled_at"},
+    "fangpin_access_log": {"id", "at", "user_name", "role", "household_code", "route", "outcome"},
+}
 #: The key of each table beside the log, to page through it in order.
 _SIDE_KEYS = {"fangpin_users": "name", "fangpin_access_log": "id"}
 
@@ -176,28 +194,33 @@ def import_log(
     _ensure_side_tables(tables)
     if tables.max_position() or tables.stored_checkpoints():
         raise BackupError("TARGET_NOT_EMPTY", "目标库已有事件：只能导入到空库")
+    for name, table in _side_tables(tables).items():
+        if tables._rows(f"SELECT 1 FROM {table} LIMIT 1"):
+            what = "用户" if name == "fangpin_users" else "查阅记录"
+            raise BackupError("TARGET_NOT_EMPTY", f"目标库已有{what}：只能导入到空库")
+    # From here on the store held nothing: whatever goes wrong, emptying it again undoes
+    # exactly what this import wrote.
     try:
         with gzip.open(path, "rb") as source:
-            summary = _load(tables, source, encryption, progress)  # type: ignore[arg-type]
-    except (OSError, EOFError, msgspec.DecodeError, ValueError) as error:
+            summary = _load(tables, source, encryption, progress, trusted_key)  # type: ignore[arg-type]
+        report = verify(tables, tables.stored_checkpoints(), trusted_key=trusted_key)
+        if not report.clean:
+            first = report.findings[0]
+            raise BackupError("BACKUP_NOT_VERIFIED", f"导入后校验发现 {len(report.findings)} 处问题"
+                              f"（如：{first.detail}），已撤销导入")
+    except BaseException as error:
         _wipe(tables)
-        if isinstance(error, BackupError):
+        if isinstance(error, BackupError) or not isinstance(error, Exception):
             raise
-        raise BackupError("BACKUP_UNREADABLE", f"导出文件无法读取：{error}") from None
-    except BackupError:
-        _wipe(tables)
-        raise
-    report = verify(tables, tables.stored_checkpoints(), trusted_key=trusted_key)
-    if not report.clean:
-        _wipe(tables)
-        first = report.findings[0]
-        raise BackupError("BACKUP_NOT_VERIFIED",
-                          f"导入后校验发现 {len(report.findings)} 处问题（如：{first.detail}），已撤销导入")
+        if isinstance(error, OSError | EOFError | msgspec.DecodeError | ValueError):
+            raise BackupError("BACKUP_UNREADABLE", f"导出文件无法读取：{error}") from None
+        raise BackupError("BACKUP_FAILED", f"导入失败，已撤销：{type(error).__name__}: {error}"
+                          ) from error
     return summary
 
 
 def _load(tables: LogTables, source: BinaryIO, encryption: str, progress: Progress | None,
-          ) -> BackupSummary:
+          trusted_key: Ed25519PublicKey | None) -> BackupSummary:
     frames = _frames(source)
     digest = hashlib.sha256()
     try:
@@ -221,6 +244,7 @@ def _load(tables: LogTables, source: BinaryIO, encryption: str, progress: Progre
         if kind == "end":
             if frame[1] != counts["e"] or frame[2] != digest.hexdigest():
                 raise BackupError("BACKUP_DAMAGED", "导出文件的结尾校验不符（文件被改动或损坏）")
+            _check_trailer_signature(frame, trusted_key)
             writer.flush()
             writer.finish()
             return BackupSummary(counts["e"], end, counts["k"], counts["fangpin_users"],
@@ -251,6 +275,22 @@ def _load(tables: LogTables, source: BinaryIO, encryption: str, progress: Progre
             writer.side_row(frame[1], side_columns[frame[1]], frame[2])
             counts[frame[1]] += 1
     raise BackupError("BACKUP_TRUNCATED", "导出文件不完整（缺少结尾校验）")
+
+
+def _check_trailer_signature(frame: list[Any], trusted_key: Ed25519PublicKey | None) -> None:
+    """With a trusted key, the export must be signed by it (the signature covers the users and
+    the access log, which no chain or checkpoint does)."""
+    if trusted_key is None:
+        return
+    signer, signature = (frame[3], frame[4]) if len(frame) >= 5 else (None, None)
+    if signer is None or signature is None:
+        raise BackupError("BACKUP_UNSIGNED", "导出文件未签名：已配置审计公钥时只接受用本县签名私钥导出的文件")
+    if signer != public_hex(trusted_key):
+        raise BackupError("BACKUP_UNSIGNED", "导出文件的签名公钥不是本县的审计公钥")
+    try:
+        trusted_key.verify(bytes.fromhex(signature), frame[2].encode())
+    except (InvalidSignature, ValueError):
+        raise BackupError("BACKUP_UNSIGNED", "导出文件的签名无效（文件在签名后被改动）") from None
 
 
 class _Writer:
@@ -295,6 +335,9 @@ class _Writer:
     def side_row(self, name: str, columns: list[str], row: list[Any]) -> None:
         if name not in self.side:
             raise BackupError("BACKUP_FORMAT", f"导出文件含未知的表 {name}")
+        unknown = set(columns) - _SIDE_COLUMNS[name]
+        if unknown or len(row) != len(columns):
+            raise BackupError("BACKUP_FORMAT", f"导出文件中 {name} 的列不对：{sorted(unknown)}")
         pending = self.pending_side.setdefault(name, (columns, []))[1]
         pending.append(row)
         if len(pending) >= BATCH:

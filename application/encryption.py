@@ -88,14 +88,19 @@ def check_store_key(datastore: Any, backend: str, key: str | None, *, log_is_emp
                            "ON CONFLICT (name) DO NOTHING", ("encryption", recorded))
             cursor.execute(f"SELECT value FROM {table} WHERE name = {p}", ("encryption",))
             row = cursor.fetchone()
-    recorded = row["value"] if isinstance(row, dict) else row[0]
+        recorded = row["value"] if isinstance(row, dict) else row[0]
+        if recorded != given and log_is_empty:
+            # Nothing is stored yet: the key of the first process to write decides, and a
+            # refused attempt (an import without its key, say) does not lock the store.
+            cursor.execute(f"UPDATE {table} SET value = {p} WHERE name = {p}", (given, "encryption"))
+            recorded = given
     if recorded == given:
         return
     if recorded == NOT_ENCRYPTED:
         raise CipherKeyProblem(
             "LOG_NOT_ENCRYPTED",
-            "事件日志未加密，却设置了 FANGPIN_CIPHER_KEY：去掉该设置；要加密，用 `fangpin log export` "
-            "导出后在设置了密钥的新库中 `fangpin log import`")
+            "事件日志未加密，却设置了 FANGPIN_CIPHER_KEY：去掉该设置（已有事件的库不能改为加密："
+            "加密须在写入第一条事件之前设置）")
     if given == NOT_ENCRYPTED:
         raise CipherKeyProblem(
             "CIPHER_KEY_MISSING",

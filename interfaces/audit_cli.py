@@ -26,13 +26,13 @@ from application.audit import (
     Checkpoint,
     Finding,
     VerifyReport,
+    checkpoint_file,
     generate_signing_key,
     load_signing_key,
     open_log_tables,
     sign_checkpoint,
     trusted_public_key,
     verify,
-    write_checkpoint_file,
 )
 from application.settings import Settings
 
@@ -96,11 +96,12 @@ def _checkpoint(settings: Settings, args: argparse.Namespace) -> int:
     try:
         key = load_signing_key(settings.signing_key_path)
         with open_log_tables(settings) as tables:
-            checkpoint = sign_checkpoint(tables, key, now=datetime.now(UTC), progress=_progress)
+            checkpoint = sign_checkpoint(tables, key, now=datetime.now(UTC),
+                                         directory=settings.checkpoint_dir, progress=_progress)
     except AuditError as error:
         print(f"错误 {error.code}：{error.message}", file=sys.stderr)
         return 1
-    path = write_checkpoint_file(checkpoint, settings.checkpoint_dir)
+    path = checkpoint_file(checkpoint, settings.checkpoint_dir)
     print(f"已签发第 {checkpoint.sequence} 号检查点：位置 {checkpoint.position}，"
           f"{checkpoint.events} 条事件，总摘要 {checkpoint.log_hash}")
     print(f"已写入 {path}（请复制到数据库以外的地方保存）")
@@ -134,6 +135,7 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
             report.findings.append(Finding(
                 "checkpoint", f"库中的第 {f.sequence} 号检查点与所给文件不符（库中副本被改动）",
                 position=f.position))
+    _check_snapshots(settings, report)
     codes = _household_codes(settings, {f.household_id for f in report.findings if f.household_id})
     if args.format == "json":
         print(json.dumps(_report_json(report, codes, trusted is not None), ensure_ascii=False,
@@ -141,6 +143,22 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
     else:
         _print_report(report, codes, trusted is not None, files)
     return 0 if report.clean else 1
+
+
+def _check_snapshots(settings: Settings, report: VerifyReport) -> None:
+    """Compare every snapshot with its household's events (when the log decodes here)."""
+    from application.app import CaseFiles
+
+    try:
+        app = CaseFiles(settings)
+    except Exception:  # no key or the wrong one: the chain was still checked without it
+        return
+    with app:
+        for household, version in app.stale_snapshots(_progress):
+            report.findings.append(Finding(
+                "snapshot", "快照与事件重放的结果不符（快照在库中被改动）；快照只是缓存，"
+                "删除它不丢任何事实，读取时从事件重放", household, version))
+    report.snapshots_checked = True
 
 
 def _household_codes(settings: Settings, ids: set[UUID]) -> dict[UUID, str]:
@@ -198,6 +216,8 @@ def _print_report(report: VerifyReport, codes: dict[UUID, str], trusted: bool,
         print("尚无检查点（用 `fangpin audit checkpoint` 签发）")
     if not trusted:
         print("注意：未配置审计公钥（FANGPIN_AUDIT_PUBLIC_KEY），只核对签名与内容自洽")
+    if not report.snapshots_checked:
+        print("注意：日志在此无法解密（未设置或设错 FANGPIN_CIPHER_KEY），未核对快照")
     if report.clean:
         print("结果：未发现问题：哈希链完整，检查点一致")
         return
@@ -211,7 +231,7 @@ def _report_json(report: VerifyReport, codes: dict[UUID, str], trusted: bool) ->
     return {
         "clean": report.clean, "events": report.events, "households": report.households,
         "position": report.position, "checkpoints": report.checkpoints,
-        "trusted_key_configured": trusted,
+        "trusted_key_configured": trusted, "snapshots_checked": report.snapshots_checked,
         "findings": [{
             "kind": f.kind, "kind_name": f.kind_name, "household_id": str(f.household_id)
             if f.household_id else None, "version": f.version, "position": f.position,
@@ -239,11 +259,13 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     from application.encryption import recorded_encryption
 
     try:
+        key = (load_signing_key(settings.signing_key_path)
+               if settings.signing_key_path.is_file() else None)
         with open_log_tables(settings) as tables:
             encryption = recorded_encryption(tables.datastore, tables.backend)
             summary = export_log(tables, args.file, encryption=encryption,
                                  source=settings.describe(), now=datetime.now(UTC),
-                                 progress=_progress)
+                                 progress=_progress, signing_key=key)
     except OSError as error:
         print(f"错误：无法写入 {args.file}：{error}", file=sys.stderr)
         return 1
@@ -272,6 +294,11 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
             print(f"已导入 {summary.events} 条事件（到位置 {summary.position}）、"
                   f"{summary.checkpoints} 个检查点、{summary.users} 个用户、"
                   f"{summary.access_records} 条查阅记录；哈希链与检查点核验无误")
+            if trusted is None:
+                signers = sorted({c.public_key for c in app.log_tables().stored_checkpoints()})
+                print("注意：未配置审计公钥（FANGPIN_AUDIT_PUBLIC_KEY），检查点与导出文件的签名只核对了"
+                      "自洽，未核对是谁签的" + (f"；检查点的签名公钥：{'、'.join(signers)}"
+                                               if signers else ""), file=sys.stderr)
             print("重建读模型…")
             with Projections(app) as projections:
                 projections.catch_up(_progress)

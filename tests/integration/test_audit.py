@@ -290,3 +290,25 @@ def test_the_household_proof_recomputes_each_link(county) -> None:
     proof = household_proof(tables, household)
     assert not proof["intact"]
     assert [entry["version"] for entry in proof["links"] if not entry["intact"]] == [2]
+
+
+def test_a_snapshot_changed_behind_the_application_is_found(county) -> None:
+    app, _, raw, _ = county
+    app.flush_snapshots()
+    assert list(app.stale_snapshots()) == []
+    snapshots = "stored_snapshots" if app.settings.backend == "sqlite" else (
+        f'"{app.settings.postgres_schema}".fangpin_snapshots')
+    p = raw.p
+    (household, version, state), *_ = raw._run(
+        f"SELECT originator_id, originator_version, state FROM {snapshots}")
+    raw._run(f"UPDATE {snapshots} SET state = {p} WHERE originator_id = {p} "
+             f"AND originator_version = {p}", (_altered(bytes(state)), household, version))
+    household = household if isinstance(household, UUID) else UUID(household)
+    assert list(app.stale_snapshots()) == [(household, version)]
+
+
+def test_no_checkpoint_is_signed_over_an_empty_log(make_app) -> None:
+    app: CaseFiles = make_app()
+    with pytest.raises(AuditError) as refused:
+        sign_checkpoint(app.log_tables(), Ed25519PrivateKey.generate(), now=NOW)
+    assert refused.value.code == "LOG_EMPTY"

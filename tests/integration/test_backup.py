@@ -139,7 +139,7 @@ def _rewrite(path: Path, out: Path, change) -> None:
             frame = decoder.decode(source.read(int.from_bytes(header, "big")))
             last = isinstance(frame, list) and frame[0] == "end"
             if last:
-                frame = ["end", frame[1], digest.hexdigest()]
+                frame = ["end", frame[1], digest.hexdigest(), *frame[3:]]
             elif isinstance(frame, list):
                 frame = change(frame)
             data = encoder.encode(frame)
@@ -196,3 +196,44 @@ def test_an_encrypted_export_needs_the_same_key_to_import(settings: Settings, tm
     with fresh_store(settings.backend, tmp_path, key) as target, CaseFiles(target) as copy:
         import_log(copy.log_tables(), exported, encryption=fingerprint(key))
         assert copy.household(next(iter(copy.iter_households()))).members
+
+
+def test_import_refuses_a_store_with_users_and_leaves_them_alone(source: CaseFiles,
+                                                                 tmp_path: Path) -> None:
+    exported = tmp_path / "county.log.gz"
+    encryption = fingerprint(source.settings.cipher_key)
+    export_log(source.log_tables(), exported, encryption=encryption, source="", now=NOW)
+    with fresh_store(source.settings.backend, tmp_path, source.settings.cipher_key) as settings, \
+            CaseFiles(settings) as copy:
+        users = Users(copy.factory.datastore, backend=settings.backend)  # type: ignore[attr-defined]
+        users.add(User("admin", Role.COUNTY_CENTRE))
+        with pytest.raises(BackupError) as refused:
+            import_log(copy.log_tables(), exported, encryption=encryption)
+        assert refused.value.code == "TARGET_NOT_EMPTY" and "用户" in refused.value.message
+        assert [u.name for u, _ in users.all()] == ["admin"] and copy.max_position() == 0
+
+
+def test_with_a_trusted_key_only_an_export_signed_by_it_imports(source: CaseFiles,
+                                                                tmp_path: Path) -> None:
+    signed, unsigned, doctored = (tmp_path / f"{n}.log.gz" for n in ("signed", "unsigned", "doc"))
+    encryption = fingerprint(source.settings.cipher_key)
+    export_log(source.log_tables(), signed, encryption=encryption, source="", now=NOW,
+               signing_key=KEY)
+    export_log(source.log_tables(), unsigned, encryption=encryption, source="", now=NOW)
+
+    def add_user(frame):  # a login slipped into the users, the trailer hash recomputed
+        if frame[0] == "r" and frame[1] == "fangpin_users":
+            frame = ["r", "fangpin_users", [("zz" if i == 0 else v) for i, v in enumerate(frame[2])]]
+        return frame
+
+    _rewrite(signed, doctored, add_user)
+    trusted = KEY.public_key()
+    with fresh_store(source.settings.backend, tmp_path, source.settings.cipher_key) as settings, \
+            CaseFiles(settings) as copy:
+        for path, code in ((unsigned, "BACKUP_UNSIGNED"), (doctored, "BACKUP_UNSIGNED")):
+            with pytest.raises(BackupError) as refused:
+                import_log(copy.log_tables(), path, encryption=encryption, trusted_key=trusted)
+            assert refused.value.code == code
+            assert copy.max_position() == 0
+        import_log(copy.log_tables(), signed, encryption=encryption, trusted_key=trusted)
+        assert copy.max_position() == source.max_position()

@@ -89,3 +89,13 @@ def test_a_malformed_key_is_a_settings_error() -> None:
         Settings(cipher_key="c2hvcnQ=")
     with pytest.raises(ValueError, match="base64"):
         Settings(cipher_key="not base64!")
+
+
+def test_a_store_still_empty_takes_the_key_of_its_first_writer(settings: Settings) -> None:
+    key = new_key()
+    with CaseFiles(replace(settings, cipher_key=None)) as app:  # opened without a key, empty
+        assert app.max_position() == 0
+    with CaseFiles(replace(settings, cipher_key=key)) as app:
+        app.register_household(**registration(CODE))
+    with pytest.raises(CipherKeyProblem):
+        CaseFiles(replace(settings, cipher_key=None))
