@@ -593,12 +593,11 @@ class CaseFiles(Application[UUID]):
         if self.settings.backend == "postgres":
             table = f'"{recorder.datastore.schema}".{table}'
         with recorder.datastore.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT originator_id, originator_version FROM {table} "
-                           "ORDER BY originator_id, originator_version")
-            rows = [tuple(r.values()) if isinstance(r, dict) else tuple(r)
-                    for r in cursor.fetchall()]
+            cursor.execute(f"SELECT COUNT(*) AS n FROM {table}")
+            found = cursor.fetchone()
+        total = found["n"] if isinstance(found, dict) else found[0]
         codec = AggregateCodec()
-        for done, (raw_id, version) in enumerate(rows, 1):
+        for done, (raw_id, version) in enumerate(self._snapshot_keys(recorder, table), 1):
             aggregate_id = raw_id if isinstance(raw_id, UUID) else UUID(raw_id)
             try:
                 (stored,) = recorder.select_events(aggregate_id, gt=version - 1, lte=version)
@@ -610,8 +609,25 @@ class CaseFiles(Application[UUID]):
                 same = False
             if not same:
                 yield aggregate_id, version
-            if progress and (done % 1000 == 0 or done == len(rows)):
-                progress(done, len(rows))
+            if progress and (done % 1000 == 0 or done == total):
+                progress(done, total)
+
+    def _snapshot_keys(self, recorder: Any, table: str) -> Iterator[tuple[Any, int]]:
+        """(aggregate, version) of every snapshot, in key order, a page at a time."""
+        p = "%s" if self.settings.backend == "postgres" else "?"
+        after: tuple[Any, int] = (UUID(int=0) if self.settings.backend == "postgres" else "", 0)
+        while True:
+            with recorder.datastore.transaction(commit=False) as cursor:
+                cursor.execute(
+                    f"SELECT originator_id, originator_version FROM {table} "
+                    f"WHERE (originator_id, originator_version) > ({p}, {p}) "
+                    "ORDER BY originator_id, originator_version LIMIT 2000", after)
+                rows = [tuple(r.values()) if isinstance(r, dict) else tuple(r)
+                        for r in cursor.fetchall()]
+            if not rows:
+                return
+            yield from rows
+            after = rows[-1]
 
     def max_position(self) -> int:
         """The position of the last event in the log (0 when empty)."""

@@ -339,7 +339,9 @@ class _Segments:
         self.index = 0
         self.current = hashlib.sha256()
         self.stops = sorted(set(stops))
-        self.at_stop: dict[int, tuple[list[str], int]] = {}
+        # (closed segments, digest of the open one, events) at each stop: the closed digests
+        # only ever grow, so a prefix of them is the stop's list without copying it.
+        self.at_stop: dict[int, tuple[int, str, int]] = {}
         self.count = 0
 
     def add(self, position: int, content: bytes) -> None:
@@ -355,7 +357,12 @@ class _Segments:
 
     def _snapshot(self, stop: int) -> None:
         self._close_segments_before(stop)
-        self.at_stop[stop] = ([*self.digests, self.current.hexdigest()], self.count)
+        self.at_stop[stop] = (len(self.digests), self.current.hexdigest(), self.count)
+
+    def digests_at(self, stop: int) -> Iterator[str]:
+        closed, current, _ = self.at_stop[stop]
+        yield from self.digests[:closed]
+        yield current
 
     def _close_segments_before(self, position: int) -> None:
         while position > (self.index + 1) * SEGMENT_SIZE:
@@ -391,7 +398,7 @@ def verify(
     _verify_positions(tables, end, segments, report, progress)
     _verify_households(tables, end, report)
     segments.finish(end)
-    report.segments = segments.at_stop[end][0] if end else []
+    report.segments = list(segments.digests_at(end)) if end else []
     for checkpoint in checkpoints:
         report.checkpoints.append(checkpoint.sequence)
         _compare_checkpoint(checkpoint, segments, end, report)
@@ -478,11 +485,13 @@ def _compare_checkpoint(
             "checkpoint", f"第 {checkpoint.sequence} 号检查点签于位置 {checkpoint.position}，"
             f"日志现在只到位置 {end}（末尾的事件被删除）", position=end + 1))
         return
-    digests, count = segments.at_stop[checkpoint.position]
-    differing = [i for i, (now, then) in enumerate(zip(digests, checkpoint.segments, strict=False))
+    closed, _, count = segments.at_stop[checkpoint.position]
+    length = closed + 1
+    differing = [i for i, (now, then) in enumerate(zip(segments.digests_at(checkpoint.position),
+                                                        checkpoint.segments, strict=False))
                  if now != then]
-    if len(digests) != len(checkpoint.segments):
-        differing.append(min(len(digests), len(checkpoint.segments)))
+    if length != len(checkpoint.segments):
+        differing.append(min(length, len(checkpoint.segments)))
     for index in differing:
         first = index * SEGMENT_SIZE + 1
         last = min((index + 1) * SEGMENT_SIZE, checkpoint.position)
