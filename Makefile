@@ -6,8 +6,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Apache ECharts for the workbench's charts, from the npm registry (served by the app, no CDN).
+ECHARTS := interfaces/web/node_modules/echarts/dist/echarts.min.js
 
-.PHONY: run test test-plain lint bench clean
+.PHONY: run test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,11 +17,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+$(ECHARTS): interfaces/web/package.json interfaces/web/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix interfaces/web --no-audit --no-fund --loglevel=error && touch $(ECHARTS); \
+	else echo "npm not found: the workbench runs without its charts"; fi
+
+run: $(STAMP) $(ECHARTS)
 	$(BIN)/fangpin demo --households $${FANGPIN_DEMO_HOUSEHOLDS:-300}
 	$(BIN)/fangpin serve --host $${FANGPIN_HOST:-127.0.0.1} --port $${FANGPIN_PORT:-8000}
 
-test: $(STAMP)
+test: $(STAMP) $(ECHARTS)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 	FANGPIN_TEST_CIPHER_KEY=$$($(BIN)/fangpin log keygen --quiet) \
@@ -33,4 +40,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache interfaces/web/node_modules

@@ -75,9 +75,10 @@ class _FrameWriter:
 
 def _ensure_side_tables(tables: LogTables) -> None:
     from application.access_log import AccessLog
+    from application.logins import Logins
     from application.users import Users
 
-    Users(tables.datastore, backend=tables.backend)
+    Logins(Users(tables.datastore, backend=tables.backend))
     AccessLog(tables.datastore, backend=tables.backend)
 
 
@@ -85,7 +86,7 @@ def _side_tables(tables: LogTables) -> dict[str, str]:
     """The tables kept beside the log that a move must carry: users and the access log."""
     schema = getattr(tables.datastore, "schema", None) if tables.backend == "postgres" else None
     return {name: (f'"{schema}".{name}' if schema else name)
-            for name in ("fangpin_users", "fangpin_access_log")}
+            for name in ("fangpin_users", "fangpin_passwords", "fangpin_access_log")}
 
 
 def export_log(
@@ -145,9 +146,10 @@ _SIDE_COLUMNS = {
     "fangpin_users": {"name", "role", "township", "village", "department", "display_name",
                       "token_hash", "created_at", "token_issued_at", "disabled_at"},
     "fangpin_access_log": {"id", "at", "user_name", "role", "household_code", "route", "outcome"},
+    "fangpin_passwords": {"name", "password_hash", "failures", "locked_until", "changed_at"},
 }
 #: The key of each table beside the log, to page through it in order.
-_SIDE_KEYS = {"fangpin_users": "name", "fangpin_access_log": "id"}
+_SIDE_KEYS = {"fangpin_users": "name", "fangpin_passwords": "name", "fangpin_access_log": "id"}
 
 
 def _table_pages(tables: LogTables, name: str, table: str,
@@ -196,7 +198,7 @@ def import_log(
         raise BackupError("TARGET_NOT_EMPTY", "目标库已有事件：只能导入到空库")
     for name, table in _side_tables(tables).items():
         if tables._rows(f"SELECT 1 FROM {table} LIMIT 1"):
-            what = "用户" if name == "fangpin_users" else "查阅记录"
+            what = "查阅记录" if name == "fangpin_access_log" else "用户"
             raise BackupError("TARGET_NOT_EMPTY", f"目标库已有{what}：只能导入到空库")
     # From here on the store held nothing: whatever goes wrong, emptying it again undoes
     # exactly what this import wrote.
@@ -237,7 +239,7 @@ def _load(tables: LogTables, source: BinaryIO, encryption: str, progress: Progre
     digest.update(raw)
     writer = _Writer(tables)
     side_columns: dict[str, list[str]] = {}
-    counts = {"e": 0, "k": 0, "fangpin_users": 0, "fangpin_access_log": 0}
+    counts = {"e": 0, "k": 0, "fangpin_users": 0, "fangpin_passwords": 0, "fangpin_access_log": 0}
     end = header["position"]
     for frame, raw in frames:
         kind = frame[0]

@@ -1753,7 +1753,11 @@ def demo_users() -> list[User]:
 
 
 def ensure_demo_users(users: Users) -> list[tuple[User, str]]:
-    """Add the demo users, or give them back their fixed tokens; returns each with its token."""
+    """Add the demo users, or give them back their fixed tokens; returns each with its token.
+    The token is also the user's workbench password (demo county only)."""
+    from application.logins import Logins
+
+    logins = Logins(users)
     issued = []
     for user in demo_users():
         token = DEMO_TOKENS[user.role]
@@ -1761,5 +1765,6 @@ def ensure_demo_users(users: Users) -> list[tuple[User, str]]:
             users.add(user, token)
         except UserExists:
             users.issue_token(user.name, token)
+        logins.set_password(user.name, token)
         issued.append((user, token))
     return issued

@@ -73,6 +73,21 @@ def recorded_encryption(datastore: Any, backend: str) -> str:
     return row["value"] if isinstance(row, dict) else row[0]
 
 
+def store_secret(datastore: Any, backend: str, name: str) -> str:
+    """A random secret kept in the store (made on first use), shared by every process serving it
+    (e.g. what signs the web forms' CSRF tokens)."""
+    import secrets
+
+    table, p = _table(datastore, backend)
+    with datastore.transaction(commit=True) as cursor:
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        cursor.execute(f"INSERT INTO {table} (name, value) VALUES ({p}, {p}) "
+                       "ON CONFLICT (name) DO NOTHING", (name, secrets.token_hex(32)))
+        cursor.execute(f"SELECT value FROM {table} WHERE name = {p}", (name,))
+        row = cursor.fetchone()
+    return row["value"] if isinstance(row, dict) else row[0]
+
+
 def check_store_key(datastore: Any, backend: str, key: str | None, *, log_is_empty: bool) -> None:
     """Record this store's encryption on first use; afterwards refuse a key that does not fit."""
     table, p = _table(datastore, backend)

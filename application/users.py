@@ -116,6 +116,11 @@ class Users:
             raise NotFound("USER_NOT_FOUND", f"没有用户 {name}", "name")
         return _user(rows[0])
 
+    def enabled(self, name: str) -> User | None:
+        """The user of that name if they exist and are not disabled."""
+        rows = self._select(f"WHERE name = {self._p} AND disabled_at IS NULL", (name,))
+        return _user(rows[0]) if rows else None
+
     def all(self) -> list[tuple[User, bool]]:
         """Every user and whether they are enabled, by name."""
         return [(_user(row), row[6] is None) for row in self._select("ORDER BY name", ())]

@@ -7,7 +7,7 @@
     fangpin income-line set YEAR YUAN [--effective-from D] [--reason R]
     fangpin income-line show [--on D] [--as-of T]
     fangpin users add NAME --role township --township 银坊镇   (prints the bearer token once)
-    fangpin users list | token NAME | disable NAME
+    fangpin users list | token NAME | password NAME | disable NAME
     fangpin serve [--host H] [--port P] [--workers N]          the HTTP API
     fangpin indicators 2025 [--township T | --department D] [--as-of T [--position P]]
                        [--indicator NAME] [--format table|json|xlsx] [--output FILE]
@@ -163,6 +163,10 @@ def _parser() -> argparse.ArgumentParser:
     token = user_commands.add_parser("token", help="issue a new token (the old one stops working)")
     token.add_argument("name")
     token.set_defaults(run=_issue_token)
+    password = user_commands.add_parser(
+        "password", help="set a user's workbench password (read from stdin; also lifts a lock-out)")
+    password.add_argument("name")
+    password.set_defaults(run=_set_password)
     disable = user_commands.add_parser("disable", help="the user's token stops working")
     disable.add_argument("name")
     disable.set_defaults(run=_disable_user)
@@ -525,7 +529,7 @@ def _demo(app: CaseFiles, args: argparse.Namespace) -> int:
     with Projections(app) as projections:
         projections.catch_up(_progress)
     _summary(app, args)
-    print("演示用户（令牌只用于演示县）：")
+    print("演示用户（令牌即工作台密码，只用于演示县；工作台 http://127.0.0.1:8000/web/）：")
     for user, token in ensure_demo_users(_users(app)):
         print(f"  {user.role}{_area(user)}：用户 {user.name}  令牌 {token}")
     return 0
@@ -562,6 +566,23 @@ def _add_user(app: CaseFiles, args: argparse.Namespace) -> int:
 def _issue_token(app: CaseFiles, args: argparse.Namespace) -> int:
     token = _users(app).issue_token(args.name)
     print(f"用户 {args.name} 的新令牌（旧令牌已失效）：{token}")
+    return 0
+
+
+def _set_password(app: CaseFiles, args: argparse.Namespace) -> int:
+    import getpass
+
+    from application.logins import Logins
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"{args.name} 的新密码：")
+        if getpass.getpass("再输一次：") != password:
+            print("错误：两次输入不同", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    Logins(_users(app)).set_password(args.name, password)
+    print(f"用户 {args.name} 的工作台密码已设置")
     return 0
 
 

@@ -52,6 +52,14 @@ class Area:
 COUNTY = Area()
 
 
+#: What `ReadModels.counts` may group by (and filter on by date).
+_COUNTABLE = {
+    "rm_monitoring": ("category", "township", "included_on"),
+    "rm_alerts": ("channel", "department", "township", "discovered_on"),
+    "rm_case_queue": ("stage", "township", "deadline_on"),
+}
+
+
 @dataclass(frozen=True)
 class Page:
     """One page of a query, the total over all pages, and the cursor of the next page."""
@@ -251,6 +259,22 @@ class ReadModels:
             where.add("outcome = ?", outcome)
         return self._page("rm_alerts", where, sort, ("code", "discovered_on"),
                           ("household_id", "alert_id"), after, limit)
+
+    def counts(
+        self, table: str, column: str, area: Area = COUNTY, *, since: tuple[str, date] | None = None,
+    ) -> dict[str, int]:
+        """Rows of ``table`` in the area, counted by ``column`` (``since``: only rows whose date
+        column is on or after a day), for dashboards."""
+        if table not in _COUNTABLE or column not in _COUNTABLE[table] or (
+                since and since[0] not in _COUNTABLE[table]):
+            raise InvalidValue("COUNT_UNKNOWN", f"不能按 {table}.{column} 计数", "column")
+        where = self._where(area, household_table=table != "rm_alerts")
+        if since:
+            where.add(f"{since[0]} >= ?", since[1])
+        rows = self.store.fetch(
+            f"SELECT {column} AS k, COUNT(*) AS n FROM {self.store.qualified(table)}{where.sql()} "
+            f"GROUP BY {column} ORDER BY {column}", where.params)
+        return {str(row["k"]) if row["k"] is not None else "": row["n"] for row in rows}
 
     # ------------------------------------------------------------------ helpers
 

@@ -26,7 +26,9 @@ from litestar.static_files import create_static_files_router
 
 from application.access_log import AccessLog
 from application.app import CaseFiles
+from application.encryption import store_secret
 from application.indicators import Cadences, Indicators
+from application.logins import Logins
 from application.settings import Settings
 from application.users import Users
 from interfaces.http.auth import PUBLIC_PATHS, TokenAuthentication, role_guard
@@ -81,7 +83,7 @@ def health(request: Request) -> dict[str, object]:
 
 @get("/", include_in_schema=False, sync_to_thread=False)
 def index() -> Redirect:
-    return Redirect("/schema/swagger")
+    return Redirect("/web/")
 
 
 class Services:
@@ -112,7 +114,8 @@ class Services:
         self.case_files, self.projections = case_files, projections
         indicators = Indicators(case_files, projections.store,
                                 Cadences.load(self.settings.cadences_path))
-        state.update({"settings": self.settings, "case_files": case_files,
+        logins = Logins(users, clock=self.clock)
+        state.update({"settings": self.settings, "case_files": case_files, "logins": logins,
                       "projections": projections, "read_models": ReadModels(projections.store),
                       "users": users, "indicators": indicators, "access_log": access_log})
 
@@ -136,6 +139,8 @@ def create_app(
     open as soon as the app is made (``app.state.case_files``, ``app.state.users``…), so
     scripts and tests may use them before the first request.
     """
+    from interfaces.web import WEB_ASSETS, csrf_config, template_config, web_router
+
     services = Services(settings or Settings(), clock, follow)
     state = State()
     services.open(state)
@@ -171,7 +176,14 @@ def create_app(
             ]),
             create_static_files_router("/static/swagger", directories=[SWAGGER_ASSETS],
                                        name="swagger-assets"),
+            web_router(),
+            create_static_files_router("/web/static", directories=WEB_ASSETS, name="web-assets",
+                                       opt={"web": True}),
         ],
+        template_config=template_config(),
+        csrf_config=csrf_config(store_secret(
+            services.case_files.factory.datastore,  # type: ignore[union-attr]
+            services.settings.backend, "csrf_secret")),
         guards=[role_guard],
         middleware=[DefineMiddleware(TokenAuthentication, exclude=PUBLIC_PATHS)],
         exception_handlers=EXCEPTION_HANDLERS,

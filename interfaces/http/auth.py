@@ -23,8 +23,9 @@ from application.access import User
 from domain.codes import Role
 from projections.queries import COUNTY, Area
 
-#: Paths served without a token: the API's own documentation and the liveness check.
-PUBLIC_PATHS = ["^/schema", "^/static", "^/health$", "^/$", "^/favicon.ico$"]
+#: Paths served without a token: the API's own documentation, the liveness check, and the web
+#: workbench (its pages sign in with a session cookie instead).
+PUBLIC_PATHS = ["^/schema", "^/static", "^/health$", "^/$", "^/favicon.ico$", "^/web"]
 
 
 class TokenAuthentication(AbstractAuthenticationMiddleware):
@@ -48,6 +49,8 @@ async def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: Ba
 
     Asynchronous only so that litestar runs it on the event loop: it does no I/O, and a
     synchronous guard would cost every request a trip through the thread pool."""
+    if handler.opt.get("web"):
+        return  # the workbench's pages check their user and role themselves
     command, read = handler.opt.get("command"), handler.opt.get("read")
     if command:
         connection.user.require(command)

@@ -1,0 +1,41 @@
+"""The web workbench (工作台) for county staff, townships, villages, auditors and the assessment
+team: server-rendered pages in Chinese over the same services as the API.
+
+Assets are served by the app itself: our CSS and script, and Apache ECharts installed from the
+npm registry (`interfaces/web/package.json`, `make` runs ``npm ci``) — nothing from a CDN.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Router
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.exceptions import HTTPException
+from litestar.template.config import TemplateConfig
+
+from domain.errors import DomainError
+from interfaces.web.pages import WEB_HANDLERS, LoginNeeded, on_login_needed, on_web_error
+
+HERE = Path(__file__).resolve().parent
+#: Our files first, then ECharts as npm installed it.
+WEB_ASSETS = [HERE / "static", HERE / "node_modules" / "echarts" / "dist"]
+
+
+def web_router() -> Router:
+    return Router("/", route_handlers=WEB_HANDLERS, opt={"web": True}, include_in_schema=False,
+                  exception_handlers={LoginNeeded: on_login_needed, DomainError: on_web_error,
+                                      HTTPException: on_web_error, Exception: on_web_error})
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
+
+
+def csrf_config(secret: str) -> CSRFConfig:
+    """Every form of the workbench carries a token tied to a cookie; the API (bearer tokens, no
+    cookies) and static files are outside it."""
+    return CSRFConfig(secret=secret, cookie_name="fangpin_csrf", cookie_path="/web",
+                      cookie_samesite="strict", cookie_httponly=True,
+                      exclude=["^/api", "^/schema", "^/health", "^/static", "^/web/static", "^/$"])

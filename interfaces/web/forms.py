@@ -1,0 +1,191 @@
+"""Forms for the case-file commands, made from the API's own request bodies.
+
+Every command the API takes as a msgspec body becomes a form: its fields, their Chinese labels,
+the right input for their type (a date picker, a drop-down of the code table, a tick box per
+risk type, pass/fail for each of the six visit checks…). What the browser sends back is turned
+into the same body and handed to the API's own handler, so the web and the API hold one set of
+rules; a refusal comes back as (field, Chinese message) to show beside the field.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+from msgspec import inspect as mi
+
+LABELS: dict[str, str] = {
+    "alert_id": "预警编号（可空，自动生成）", "channel": "监测方式", "person_id_number": "当事人身份证号",
+    "risk_types": "风险类型", "description": "情况说明", "period": "所属期", "department": "部门",
+    "tier": "推送层级", "batch_id": "批次号", "disaster_kind": "灾害类型", "problems": "问题",
+    "occurred_on": "发生日期", "case_number": "案件编号", "finding": "核实结论",
+    "risk_clear": "风险清楚", "notes": "备注", "decision": "结论", "notice_from": "公示开始",
+    "notice_to": "公示结束", "objections": "异议（每行一条）", "reason": "理由",
+    "disqualifying_found": "发现不得纳入情形", "category": "监测对象类别",
+    "causes": "致贫返贫风险原因", "labour_capacity": "劳动能力", "needs": "帮扶需求",
+    "measure_id": "措施编号", "measure_type": "措施类型", "responsible_person": "责任人",
+    "amount": "金额（元）", "id_number": "身份证号", "year": "年度", "visit_id": "走访编号（可空）",
+    "visitor": "走访人", "checks": "六项核实", "income_change": "收入变化（元）",
+    "spending_change": "支出变化（元）", "assessment_id": "核算编号（可空）", "wages": "工资性收入",
+    "business": "经营净收入", "property": "财产净收入", "transfers": "转移净收入",
+    "production_costs": "生产经营性支出", "corrects_version": "被更正事件的版本号",
+    "changes": "新值（JSON：字段名 → 值）", "member_id_number": "成员身份证号（更正成员时）",
+    "sudden_cause": "突发原因", "steps_owed": "待补办的步骤", "plan": "帮扶计划",
+    "stable": "收入稳定", "payout": "赔付金额", "insurer": "承保机构",
+}
+
+
+@dataclass
+class Field:
+    """One input of a form, ready for the template."""
+
+    name: str
+    label: str
+    kind: str  # text | textarea | number | date | checkbox | select | choices | checks | json
+    required: bool
+    options: list[str] = field(default_factory=list)
+    value: Any = None
+    error: str = ""
+
+
+def _bare(t: mi.Type) -> mi.Type:
+    """The type under its constraints (``Annotated[date, Meta(...)]`` is a date)."""
+    while isinstance(t, mi.Metadata):
+        t = t.type
+    return t
+
+
+def _strip_optional(t: mi.Type) -> tuple[mi.Type, bool]:
+    t = _bare(t)
+    if isinstance(t, mi.UnionType):
+        others = [x for x in t.types if not isinstance(x, mi.NoneType)]
+        if len(others) == 1:
+            return _bare(others[0]), True
+    return t, False
+
+
+def _enum_values(t: mi.Type) -> list[str] | None:
+    t = _bare(t)
+    if isinstance(t, mi.EnumType):
+        return [str(member.value) for member in t.cls]
+    return None
+
+
+def form_fields(body: type[msgspec.Struct], extra: tuple[str, ...] = ()) -> list[Field]:
+    """The inputs of a body's form (``extra``: path parameters asked as text first)."""
+    info = mi.type_info(body)
+    assert isinstance(info, mi.StructType)
+    fields = [Field(name, LABELS.get(name, name), "text", True) for name in extra]
+    for f in info.fields:
+        t, optional = _strip_optional(f.type)
+        required = f.required and not optional
+        kind, options = "text", []
+        if isinstance(t, mi.DateType):
+            kind = "date"
+        elif isinstance(t, mi.BoolType):
+            kind = "checkbox"
+        elif (values := _enum_values(t)) is not None:
+            kind, options = "select", values
+        elif isinstance(t, mi.ListType) and (values := _enum_values(t.item_type)) is not None:
+            kind, options = "choices", values
+        elif isinstance(t, mi.ListType):
+            kind = "textarea"
+        elif isinstance(t, mi.DictType) and (values := _enum_values(t.key_type)) is not None:
+            kind, options = "checks", values
+        elif isinstance(t, mi.DictType):
+            kind = "json"
+        elif isinstance(t, mi.IntType | mi.FloatType | mi.DecimalType):
+            kind = "number"
+        elif isinstance(t, mi.StrType) and (_max_length(f.type) or 0) > 200:
+            kind = "textarea"
+        fields.append(Field(f.name, LABELS.get(f.name, f.name), kind, required, options))
+    return fields
+
+
+def _max_length(t: mi.Type) -> int | None:
+    while isinstance(t, mi.Metadata | mi.UnionType):
+        if isinstance(t, mi.UnionType):
+            t = next(x for x in t.types if not isinstance(x, mi.NoneType))
+        else:
+            t = t.type
+    return getattr(t, "max_length", None)
+
+
+def read_form(fields: list[Field], form: Any) -> dict[str, Any]:
+    """The body the form stands for: empty optional inputs left out, values typed by kind."""
+    values: dict[str, Any] = {}
+    for f in fields:
+        if f.kind == "checkbox":
+            values[f.name] = form.get(f.name) == "true"
+        elif f.kind == "choices":
+            values[f.name] = list(form.getall(f.name, []))
+        elif f.kind == "checks":
+            values[f.name] = {option: form.get(f"{f.name}.{option}", "pass") == "pass"
+                              for option in f.options}
+        elif f.kind == "textarea" and f.options == [] and _is_list(f):
+            values[f.name] = [line.strip() for line in str(form.get(f.name, "")).splitlines()
+                              if line.strip()]
+        else:
+            text = str(form.get(f.name, "")).strip()
+            if text == "":
+                continue
+            if f.kind == "json":
+                try:
+                    values[f.name] = json.loads(text)
+                except ValueError:
+                    raise FormError(f.name, "应为 JSON，如 {\"address\": \"东村十二号\"}") from None
+            else:
+                values[f.name] = text
+        f.value = values.get(f.name)
+    return values
+
+
+def _is_list(f: Field) -> bool:
+    return f.name in ("objections", "causes", "needs", "steps_owed")
+
+
+class FormError(Exception):
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+_PATH = re.compile(r" - at `\$\.?([^`.\[]*)")
+
+
+def to_body(body: type[msgspec.Struct], values: dict[str, Any]) -> Any:
+    """Convert form values into the API body, or raise `FormError` naming the field."""
+    from interfaces.http.problems import _chinese
+
+    try:
+        return msgspec.convert(values, body, strict=False,
+                               dec_hook=lambda t, v: _decode(t, v))
+    except msgspec.ValidationError as error:
+        message = str(error)
+        found = _PATH.search(message)
+        name = found.group(1) if found else None
+        missing = re.search(r"missing required field `([^`]+)`", message)
+        if missing:
+            name = missing.group(1)
+        return _raise(name, _chinese(_PATH.sub("", message)))
+
+
+def _raise(name: str | None, message: str) -> Any:
+    raise FormError(name, message)
+
+
+def _decode(t: type, value: Any) -> Any:
+    if t is Decimal:
+        return Decimal(str(value))
+    if t is date:
+        return date.fromisoformat(str(value))
+    if isinstance(t, type) and issubclass(t, enum.Enum):
+        return t(value)
+    raise NotImplementedError

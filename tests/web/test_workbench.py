@@ -1,0 +1,187 @@
+"""The workbench in a real browser, as county, township and village workers use it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from application.demo import demo_users
+from domain.codes import Role
+from projections.queries import Area
+from tests.web.conftest import login, screenshot
+
+USERS = {user.role: user for user in demo_users()}
+COUNTY, TOWNSHIP, VILLAGE = (USERS[r] for r in (Role.COUNTY_CENTRE, Role.TOWNSHIP_WORKSTATION,
+                                                Role.VILLAGE_LIAISON))
+PASSWORDS = {Role.COUNTY_CENTRE: "demo-county", Role.TOWNSHIP_WORKSTATION: "demo-township",
+             Role.VILLAGE_LIAISON: "demo-village", Role.AUDITOR: "demo-auditor"}
+
+
+def _codes(workbench: dict[str, Any], area: Area) -> list[str]:
+    page = workbench["app"].state.read_models.directory(area, limit=200)
+    return [row["code"] for row in page.rows]
+
+
+def test_login_lock_out_and_logout(new_page: Any, workbench: dict[str, Any]) -> None:
+    auditor = USERS[Role.AUDITOR]
+    page = new_page()
+    page.goto("/web/monitoring")
+    assert page.url.endswith("/web/login?next=%2Fweb%2Fmonitoring")
+    screenshot(page, "01-login")
+    for attempt in range(4):
+        login(page, auditor.name, f"wrong-{attempt}")
+        assert page.text_content("#password-error") == "用户名或密码不对"
+    login(page, auditor.name, "wrong-again")
+    assert "已锁定" in page.text_content("#password-error")
+    login(page, auditor.name, PASSWORDS[Role.AUDITOR])  # the right password: still locked
+    assert page.get_attribute("#password-error", "data-code") == "ACCOUNT_LOCKED"
+    screenshot(page, "02-login-locked")
+
+    login(page, COUNTY.name, PASSWORDS[Role.COUNTY_CENTRE])
+    assert page.url.rstrip("/").endswith("/web")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "fangpin_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    page.click("form.logout button")
+    assert "/web/login" in page.url
+    page.goto("/web/")
+    assert "/web/login" in page.url  # the session is gone on the server too
+
+
+def test_a_form_without_its_csrf_token_is_refused(workbench: dict[str, Any]) -> None:
+    with httpx.Client(base_url=workbench["url"]) as client:
+        refused = client.post("/web/login", data={"name": COUNTY.name,
+                                                  "password": PASSWORDS[Role.COUNTY_CENTRE]})
+        assert refused.status_code == 403
+        assert "fangpin_session" not in refused.cookies
+
+
+def test_the_dashboard_draws_its_charts(new_page: Any) -> None:
+    page = new_page(viewport={"width": 1280, "height": 900})
+    login(page, COUNTY.name, PASSWORDS[Role.COUNTY_CENTRE])
+    page.wait_for_selector(".chart[data-rendered=true] canvas")
+    rendered = page.eval_on_selector_all(".chart[data-rendered=true] canvas", "els => els.length")
+    assert rendered >= 5  # category, township, channel, department, identification trend
+    assert page.text_content("h1").startswith("工作台")
+    assert int(page.text_content(".tile b")) > 0  # monitoring objects in the demo county
+    screenshot(page, "03-dashboard")
+
+
+def test_filtering_the_monitoring_list(new_page: Any) -> None:
+    page = new_page()
+    login(page, COUNTY.name, PASSWORDS[Role.COUNTY_CENTRE])
+    page.goto("/web/monitoring")
+    listed = page.locator("#monitoring-table td.category").all_text_contents()
+    assert listed
+    chosen = listed[0]
+    page.select_option("select[name=category]", chosen)
+    page.click("#monitoring-filters button[type=submit]")
+    page.wait_for_url(re.compile(r"category="))
+    categories = page.locator("#monitoring-table td.category").all_text_contents()
+    assert categories and set(categories) == {chosen}
+    assert len(categories) == listed.count(chosen)
+    page.fill("input[name=village]", "没有这个村")
+    page.click("#monitoring-filters button[type=submit]")
+    page.wait_for_selector("#monitoring-table td.muted")
+    assert page.locator("#monitoring-table td.category").count() == 0
+    screenshot(page, "04-monitoring-list")
+    with page.expect_download() as download:
+        page.click("#export-monitoring")
+    assert download.value.suggested_filename.endswith(".xlsx")
+
+
+def test_a_household_file_as_it_stood_on_a_date(new_page: Any, workbench: dict[str, Any]) -> None:
+    page = new_page()
+    login(page, COUNTY.name, PASSWORDS[Role.COUNTY_CENTRE])
+    page.goto("/web/monitoring")
+    page.click("#monitoring-table tbody tr >> nth=0 >> a")
+    now_rows = page.locator("#timeline tbody tr").count()
+    assert "监测对象" in page.text_content("#monitoring-state")
+    screenshot(page, "05-household")
+    page.fill("#as-of", "2025-01-01")
+    page.click("#as-of-form button[type=submit]")
+    page.wait_for_selector("#as-of-note")
+    assert "2025-01-01" in page.text_content("#as-of-note")
+    assert page.locator("#timeline tbody tr").count() < now_rows
+    assert page.text_content("#monitoring-state") == "非监测对象"
+    screenshot(page, "06-household-as-of")
+
+
+def test_a_visit_with_a_failed_check_puts_a_new_alert_in_the_queue(
+        new_page: Any, workbench: dict[str, Any]) -> None:
+    page = new_page()
+    login(page, VILLAGE.name, PASSWORDS[Role.VILLAGE_LIAISON])
+    area = Area("village", township=VILLAGE.township, village=VILLAGE.village)
+    queued = {row["code"] for row in workbench["app"].state.read_models.case_queue(
+        area, limit=500).rows}
+    code = next(c for c in _codes(workbench, area) if c not in queued)
+    page.goto(f"/web/households/{code}/do/record_visit")
+    page.fill("#f-visitor", "网格员 张三")
+    page.check("input[name='checks.住房安全'][value=fail]")
+    screenshot(page, "07-visit-form")
+    page.click("#command-form button[type=submit]")
+    page.wait_for_selector("#done")
+    assert "生成预警" in page.text_content("#done") and "新案件" in page.text_content("#done")
+    page.goto("/web/cases")
+    for _ in range(20):  # the read models follow the log in a moment
+        if page.locator(f"#case-table a:text-is('{code}')").count():
+            break
+        page.wait_for_timeout(250)
+        page.reload()
+    row = page.locator("#case-table tbody tr", has=page.locator(f"a:text-is('{code}')"))
+    assert row.count() == 1
+    assert "剩" in row.locator("td.countdown").text_content()
+    screenshot(page, "08-case-queue")
+
+
+def test_a_refused_form_shows_the_error_beside_its_field(new_page: Any,
+                                                         workbench: dict[str, Any]) -> None:
+    page = new_page()
+    login(page, TOWNSHIP.name, PASSWORDS[Role.TOWNSHIP_WORKSTATION])
+    code = _codes(workbench, Area("township", township=TOWNSHIP.township))[0]
+    before = workbench["app"].state.case_files.household(code).version
+    page.goto(f"/web/households/{code}/do/record_visit")
+    page.fill("#f-visitor", "")
+    page.fill("#f-occurred_on", "2099-01-01")
+    page.click("#command-form button[type=submit]")
+    page.wait_for_selector(".field-error")
+    field = page.locator(".field.has-error").first
+    assert field.get_attribute("data-field") in ("visitor", "occurred_on")
+    assert field.locator(".field-error").text_content()
+    screenshot(page, "09-form-error")
+    page.fill("#f-visitor", "乡镇干部 李四")
+    page.click("#command-form button[type=submit]")
+    page.wait_for_selector("#form-error")
+    assert page.locator("[data-field=occurred_on] .field-error").count() == 1
+    assert "2099-01-01" in page.text_content("[data-field=occurred_on] .field-error") or \
+        "晚于" in page.text_content("[data-field=occurred_on] .field-error")
+    assert workbench["app"].state.case_files.household(code).version == before
+
+
+def test_a_village_user_cannot_open_another_villages_household(new_page: Any,
+                                                                workbench: dict[str, Any]) -> None:
+    page = new_page()
+    login(page, VILLAGE.name, PASSWORDS[Role.VILLAGE_LIAISON])
+    mine = set(_codes(workbench, Area("village", township=VILLAGE.township, village=VILLAGE.village)))
+    other = next(c for c in _codes(workbench, Area()) if c not in mine)
+    response = page.goto(f"/web/households/{other}")
+    assert response.status == 403
+    assert page.get_attribute(".error", "data-code") == "OUTSIDE_AREA"
+    response = page.goto(f"/web/households/{other}/do/record_visit")
+    assert response.status == 403
+    listed = page.goto("/web/monitoring")
+    assert listed.status == 200
+    assert other not in page.text_content("#monitoring-table")
+
+
+@pytest.mark.parametrize("path", ["/web/", "/web/monitoring", "/web/cases"])
+def test_pages_fit_a_360_px_phone(new_page: Any, workbench: dict[str, Any], path: str) -> None:
+    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    login(page, VILLAGE.name, PASSWORDS[Role.VILLAGE_LIAISON])
+    page.goto(path)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 362, f"{path} is {width} px wide on a 360 px screen"
+    name = {"/web/": "dashboard", "/web/monitoring": "monitoring", "/web/cases": "cases"}[path]
+    screenshot(page, f"10-phone-{name}")
