@@ -7,6 +7,7 @@ npm registry (`interfaces/web/package.json`, `make` runs ``npm ci``) — nothing
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from litestar import Router
@@ -16,6 +17,7 @@ from litestar.exceptions import HTTPException
 from litestar.template.config import TemplateConfig
 
 from domain.errors import DomainError
+from domain.rules import CHINA_TIME
 from interfaces.web.pages import WEB_HANDLERS, LoginNeeded, on_login_needed, on_web_error
 
 HERE = Path(__file__).resolve().parent
@@ -30,7 +32,22 @@ def web_router() -> Router:
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
-    return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
+    def register(engine: JinjaTemplateEngine) -> None:
+        engine.engine.filters["local_time"] = local_time
+
+    return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
+                          engine_callback=register)
+
+
+def local_time(value: object) -> str:
+    """A recording time as county people read it: Beijing time to the minute."""
+    if value is None or value == "":
+        return ""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(
+        str(value).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return f"{moment.astimezone(CHINA_TIME):%Y-%m-%d %H:%M}"
 
 
 def csrf_config(secret: str) -> CSRFConfig:

@@ -27,7 +27,7 @@ from litestar.response import Redirect, Template
 from application.access import ROLE_NAMES, AccessDenied, User
 from application.indicators import Scope, end_of_day
 from application.logins import LoginRefused, Logins
-from domain.codes import Category, Channel, Department, Role
+from domain.codes import Category, Channel, Department, Role, Tier
 from domain.errors import DomainError, NotFound
 from domain.household import STEP_NAMES
 from domain.rules import local_date
@@ -126,29 +126,35 @@ def dashboard(request: Request) -> Template:
     area = area_of(user)
     today = _today(request)
     month_start = today.replace(day=1)
-    by_category = read_models.counts("rm_monitoring", "category", area)
-    by_township = read_models.counts("rm_monitoring", "township", area)
     alerts_by_channel = read_models.counts("rm_alerts", "channel", area,
                                            since=("discovered_on", month_start))
     alerts_by_department = read_models.counts("rm_alerts", "department", area,
                                               since=("discovered_on", month_start))
     alerts_by_department.pop("", None)
-    queue = read_models.case_queue(area, today=today, sort="deadline_on", limit=10)
-    near = [_countdown(row, today) for row in queue.rows]
-    visits = read_models.visits_due(area, limit=1).total
-    charts = {
-        "category": _pie("监测对象（按类别）", {c.value: by_category.get(c.value, 0) for c in Category}),
-        "township": _bar("监测对象（按乡镇）", by_township),
-        "channel": _bar(f"{month_start:%Y年%m月}新增预警（按监测方式）",
-                        {c.value: alerts_by_channel.get(c.value, 0) for c in Channel}),
-        "department": _bar(f"{month_start:%Y年%m月}新增预警（按部门）", alerts_by_department),
-    }
+    charts: dict[str, Any] = {}
+    by_category: dict[str, int] = {}
+    near: list[dict[str, Any]] = []
+    visits = open_cases = 0
+    households = user.may_read("households")  # a department sees its pushes, not households
+    if households:
+        by_category = read_models.counts("rm_monitoring", "category", area)
+        by_township = read_models.counts("rm_monitoring", "township", area)
+        queue = read_models.case_queue(area, today=today, sort="deadline_on", limit=10)
+        near, open_cases = [_countdown(row, today) for row in queue.rows], queue.total
+        visits = read_models.visits_due(area, limit=1).total
+        charts["category"] = _pie("监测对象（按类别）",
+                                  {c.value: by_category.get(c.value, 0) for c in Category})
+        charts["township"] = _bar("监测对象（按乡镇）", by_township)
+    charts["channel"] = _bar(f"{month_start:%Y年%m月}新增预警（按监测方式）",
+                             {c.value: alerts_by_channel.get(c.value, 0) for c in Channel})
+    charts["department"] = _bar(f"{month_start:%Y年%m月}新增预警（按部门）", alerts_by_department)
     trend = _identification_trend(request, user, today)
     if trend:
         charts["trend"] = _line("识别认定时限达标率（按月）", trend)
     return _page(request, "dashboard.html", user, charts=charts, near=near, visits_due=visits,
-                 monitored=sum(by_category.values()), open_cases=queue.total,
-                 overdue=sum(1 for row in near if row["days_left"] < 0), today=today)
+                 monitored=sum(by_category.values()), open_cases=open_cases, households=households,
+                 overdue=sum(1 for row in near if row["days_left"] < 0), today=today,
+                 new_alerts=sum(alerts_by_channel.values()))
 
 
 def _identification_trend(request: Request, user: User, today: date) -> dict[str, float | None]:
@@ -445,7 +451,72 @@ def pushes(request: Request, department: FromQuery[str] = "") -> Template:
     user.require_read("pushes")
     rows = request.app.state.read_models.push_ledger(area_of(user), department=department or None)
     return _page(request, "pushes.html", user, rows=rows, department=department,
-                 departments=[d.value for d in Department], summary=None)
+                 departments=[d.value for d in Department], answer=None, error=None,
+                 tiers=[t.value for t in Tier])
+
+
+@post("/web/pushes/import", request_max_body_size=64 * 1024 * 1024)
+async def import_push(request: Request) -> Template:
+    """Upload a department push (.xlsx/.csv): the API's own import, with its summary, the rows it
+    refused and their workbook to fix and upload again."""
+    from interfaces.http.intake import AlertUpload, upload_alerts
+
+    user = await anyio.to_thread.run_sync(signed_in, request)
+    form = await request.form()
+    error, answer = None, None
+    try:
+        user.require("push_alerts")
+        upload = form.get("file")
+        if upload is None or not getattr(upload, "filename", ""):
+            raise FormError("file", "请选择要上传的 .xlsx 或 .csv 文件")
+        try:
+            data = msgspec.convert({
+                "tier": form.get("tier"), "period": str(form.get("period", "")).strip(),
+                "department": form.get("department") or None,
+                "batch_id": str(form.get("batch_id", "")).strip() or None,
+                "urgent": form.get("urgent") == "true"}, _UploadFields, strict=False)
+        except msgspec.ValidationError as invalid:
+            raise FormError(None, str(invalid)) from None
+        answer = await anyio.to_thread.run_sync(lambda: upload_alerts.fn(
+            request=request, data=AlertUpload(file=upload, **msgspec.structs.asdict(data))))
+    except FormError as refused:
+        error = {"field": refused.field, "message": refused.message, "code": "INVALID_VALUE"}
+    except DomainError as refused:
+        error = {"field": refused.field, "message": refused.message, "code": refused.code}
+    rows = await anyio.to_thread.run_sync(lambda: request.app.state.read_models.push_ledger(
+        area_of(user)))
+    return _page(request, "pushes.html", user, rows=rows, department="",
+                 departments=[d.value for d in Department], answer=answer, error=error,
+                 tiers=[t.value for t in Tier])
+
+
+class _UploadFields(msgspec.Struct):
+    tier: Tier
+    period: str
+    department: Department | None = None
+    batch_id: str | None = None
+    urgent: bool = False
+
+
+@get("/web/reports/monthly", sync_to_thread=True)
+def monthly_report(request: Request, month: FromQuery[str] = "") -> Response[Any]:
+    """The monthly consultation report as a workbook, for the user's area."""
+    from interfaces.http.indicators import monthly
+
+    user = signed_in(request)
+    user.require_read("indicators")
+    return monthly.fn(request=request, month=month or f"{_today(request):%Y-%m}", township=None,
+                      as_of=None, format="xlsx")
+
+
+@get("/web/templates/{kind:str}", sync_to_thread=True)
+def import_template(request: Request, kind: FromPath[str]) -> Response[Any]:
+    from interfaces.http.intake import download_template
+
+    signed_in(request)
+    if kind not in ("alerts", "households"):
+        raise NotFound("TEMPLATE_UNKNOWN", f"没有名为 {kind} 的模板", "kind")
+    return download_template.fn(kind=kind)
 
 
 @get("/web/indicators", sync_to_thread=True)
@@ -499,4 +570,4 @@ def on_web_error(request: Request, error: Exception) -> Response[Any]:
 
 
 WEB_HANDLERS = [login_page, login, logout, dashboard, monitoring, cases, export, household,
-                command_page, run, pushes, indicators]
+                command_page, run, pushes, import_push, monthly_report, import_template, indicators]

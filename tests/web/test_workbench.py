@@ -26,7 +26,11 @@ def _codes(workbench: dict[str, Any], area: Area) -> list[str]:
 
 
 def test_login_lock_out_and_logout(new_page: Any, workbench: dict[str, Any]) -> None:
-    auditor = USERS[Role.AUDITOR]
+    from application.access import User
+
+    auditor = User("auditor-lockout", Role.AUDITOR)  # locked below: not a user other tests need
+    workbench["app"].state.users.add(auditor)
+    workbench["app"].state.logins.set_password(auditor.name, PASSWORDS[Role.AUDITOR])
     page = new_page()
     page.goto("/web/monitoring")
     assert page.url.endswith("/web/login?next=%2Fweb%2Fmonitoring")
@@ -185,3 +189,68 @@ def test_pages_fit_a_360_px_phone(new_page: Any, workbench: dict[str, Any], path
     assert width <= 362, f"{path} is {width} px wide on a 360 px screen"
     name = {"/web/": "dashboard", "/web/monitoring": "monitoring", "/web/cases": "cases"}[path]
     screenshot(page, f"10-phone-{name}")
+
+
+def test_uploading_a_push_shows_what_was_refused_and_why(new_page: Any) -> None:
+    from pathlib import Path
+
+    page = new_page()
+    login(page, COUNTY.name, PASSWORDS[Role.COUNTY_CENTRE])
+    page.goto("/web/pushes")
+    page.set_input_files("#upload-form input[type=file]",
+                         str(Path(__file__).resolve().parents[1] / "data" / "alerts-edge-cases.xlsx"))
+    page.select_option("#upload-form select[name=department]", "医保局")
+    page.fill("#upload-form input[name=period]", "2025-07")
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("#upload-summary, #upload-error")
+    assert page.locator("#upload-error").count() == 0, page.text_content("#upload-error")
+    assert "读取" in page.text_content("#upload-summary")
+    assert page.locator("#upload-problems tbody tr").count() > 0
+    assert page.get_attribute("#error-workbook", "href").startswith("data:application/vnd.openxml")
+    screenshot(page, "11-push-upload")
+
+
+def test_the_indicators_drill_down_to_households_and_the_monthly_report(new_page: Any) -> None:
+    page = new_page()
+    login(page, COUNTY.name, PASSWORDS[Role.COUNTY_CENTRE])
+    page.goto("/web/indicators?period=2025")
+    page.click("#indicator-table tr:has-text('识别认定时限达标率'):has-text('全县') a")
+    page.wait_for_selector("#drill-down")
+    first = page.locator("#drill-down tbody a").first
+    assert first.count() == 1
+    screenshot(page, "12-indicators")
+    with page.expect_download() as download:
+        page.click("#monthly-report")
+    assert download.value.suggested_filename.endswith(".xlsx")
+    first.click()
+    assert page.text_content("h1").startswith("农户档案")
+
+
+def _signed_in_client(workbench: dict[str, Any], name: str, password: str) -> httpx.Client:
+    client = httpx.Client(base_url=workbench["url"])
+    form = client.get("/web/login").text
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', form).group(1)
+    answer = client.post("/web/login", data={"_csrf_token": token, "name": name,
+                                             "password": password, "next": "/web/"})
+    assert answer.status_code in (200, 302, 303) and "fangpin_session" in client.cookies, answer.text
+    return client
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r in USERS])
+def test_every_role_gets_its_pages_and_only_its_links(workbench: dict[str, Any], role: Role) -> None:
+    from application.demo import DEMO_TOKENS
+
+    user = USERS[role]
+    client = _signed_in_client(workbench, user.name, DEMO_TOKENS[role])
+    try:
+        home = client.get("/web/")
+        assert home.status_code == 200 and "工作台" in home.text
+        for path, allowed in (("/web/monitoring", user.may_read("households")),
+                              ("/web/cases", user.may_read("households")),
+                              ("/web/pushes", user.may_read("pushes")),
+                              ("/web/indicators", user.may_read("indicators"))):
+            page = client.get(path)
+            assert page.status_code == (200 if allowed else 403), (path, page.text[:300])
+            assert (f'href="{path}"' in home.text) == allowed, path
+    finally:
+        client.close()
