@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -49,6 +50,8 @@ class Logins:
         self.passwords = f"{prefix}fangpin_passwords"
         self.sessions = f"{prefix}fangpin_web_sessions"
         self.hasher = PasswordHasher()
+        self._unknown: dict[str, tuple[int, datetime]] = {}
+        self._unknown_lock = threading.Lock()
         with self.datastore.transaction(commit=True) as cursor:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.passwords} (name TEXT PRIMARY KEY, "
@@ -72,22 +75,26 @@ class Logins:
             cursor.execute(f"DELETE FROM {self.passwords} WHERE name = {p}", (name,))
             cursor.execute(f"INSERT INTO {self.passwords} (name, password_hash, failures, "
                            f"changed_at) VALUES ({p}, {p}, 0, {p})", (name, digest, now))
+            # A new password signs the user out everywhere (a stolen session ends with it).
+            cursor.execute(f"DELETE FROM {self.sessions} WHERE name = {p}", (name,))
 
     def login(self, name: str, password: str) -> User:
         """The user, if the password is right and the account neither locked nor disabled."""
         now = self.clock()
         p = self._p
-        refused = LoginRefused("LOGIN_FAILED", "用户名或密码不对")
         problem: LoginRefused | None = None
         # The failure count must be committed even when the login is refused: decide inside
         # the transaction, raise after it.
+        # The row is locked while the password is checked, so parallel guesses queue up behind
+        # each other and each one counts (SQLite's write transaction serialises them anyway).
+        lock = " FOR UPDATE" if self.users.backend == "postgres" else ""
         with self.datastore.transaction(commit=True) as cursor:
             cursor.execute(f"SELECT password_hash, failures, locked_until FROM {self.passwords} "
-                           f"WHERE name = {p}", (name,))
+                           f"WHERE name = {p}{lock}", (name,))
             row = cursor.fetchone()
             if row is None:
                 self.hasher.hash(password)  # the same time as a wrong password: no user oracle
-                problem = refused
+                problem = self._unknown_name(name, now)
             else:
                 problem = self._check(cursor, name, password, now, *_values(row))
         if problem is not None:
@@ -96,6 +103,23 @@ class Logins:
         if user is None:
             raise LoginRefused("USER_DISABLED", "该用户已停用")
         return user
+
+    def _unknown_name(self, name: str, now: datetime) -> LoginRefused:
+        """An unknown name is refused like a known one, lock-out included, so that the answers
+        do not tell which user names exist (counted in memory, a bounded number of names)."""
+        with self._unknown_lock:
+            failures, since = self._unknown.get(name, (0, now))
+            if now - since > timedelta(minutes=LOCK_MINUTES):
+                failures, since = 0, now
+            failures += 1
+            self._unknown[name] = (failures, since)
+            if len(self._unknown) > 10_000:
+                self._unknown.clear()
+        if failures >= MAX_FAILURES:
+            lock = since + timedelta(minutes=LOCK_MINUTES)
+            return LoginRefused("ACCOUNT_LOCKED", f"连续 {MAX_FAILURES} 次密码错误，账户已锁定至 "
+                                f"{lock.astimezone(_CHINA):%H:%M}（北京时间）")
+        return LoginRefused("LOGIN_FAILED", "用户名或密码不对")
 
     def _check(self, cursor: Any, name: str, password: str, now: datetime, digest: str,
                failures: int, locked_until: str | None) -> LoginRefused | None:

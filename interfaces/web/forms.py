@@ -52,6 +52,7 @@ class Field:
     options: list[str] = field(default_factory=list)
     value: Any = None
     error: str = ""
+    hint: str = ""
 
 
 def _bare(t: mi.Type) -> mi.Type:
@@ -98,14 +99,25 @@ def form_fields(body: type[msgspec.Struct], extra: tuple[str, ...] = ()) -> list
             kind = "textarea"
         elif isinstance(t, mi.DictType) and (values := _enum_values(t.key_type)) is not None:
             kind, options = "checks", values
-        elif isinstance(t, mi.DictType):
+        elif isinstance(t, mi.DictType | mi.StructType):  # free-form, or a nested body: as JSON
             kind = "json"
         elif isinstance(t, mi.IntType | mi.FloatType | mi.DecimalType):
             kind = "number"
         elif isinstance(t, mi.StrType) and (_max_length(f.type) or 0) > 200:
             kind = "textarea"
-        fields.append(Field(f.name, LABELS.get(f.name, f.name), kind, required, options))
+        value = None if f.default is msgspec.NODEFAULT else f.default
+        hint = _json_hint(t) if kind == "json" else ""
+        fields.append(Field(f.name, LABELS.get(f.name, f.name), kind, required, options,
+                            value=value if value not in ((), []) else None, hint=hint))
     return fields
+
+
+def _json_hint(t: mi.Type) -> str:
+    """What a JSON box expects: the nested body's fields, required ones first."""
+    if not isinstance(t, mi.StructType):
+        return "如 {\"address\": \"东村十二号\"}"
+    names = [f.name + ("" if f.required else "?") for f in t.fields]
+    return "JSON 对象，字段：" + "、".join(names)
 
 
 def _max_length(t: mi.Type) -> int | None:

@@ -9,6 +9,7 @@ the same whichever way a county worker comes in.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import typing
 from dataclasses import dataclass
@@ -159,10 +160,13 @@ def dashboard(request: Request) -> Template:
 
 def _identification_trend(request: Request, user: User, today: date) -> dict[str, float | None]:
     """识别认定时限达标率 for each of the last six months, where the user reads indicators."""
+    from interfaces.http.indicators import scope_for
+
     if not user.may_read("indicators") or user.role is Role.VILLAGE_LIAISON:
         return {}
-    scope = Scope("township", user.township) if user.role is Role.TOWNSHIP_WORKSTATION else Scope()
-    cached = _TREND_CACHE.get((scope, today))
+    scope = scope_for(user, None, None)
+    key = (scope, today, request.app.state.projections.position())
+    cached = _TREND_CACHE.get(key)
     if cached is not None:
         return cached
     indicators = request.app.state.indicators
@@ -177,12 +181,13 @@ def _identification_trend(request: Request, user: User, today: date) -> dict[str
         rate = next((f.rate for f in result.figures
                      if f.indicator.name == "识别认定时限达标率" and f.area.name == scope.name), None)
         trend[f"{first:%Y-%m}"] = None if rate is None else round(rate * 100, 1)
-    _TREND_CACHE.clear()
-    _TREND_CACHE[(scope, today)] = trend
+    if len(_TREND_CACHE) > 64:
+        _TREND_CACHE.clear()
+    _TREND_CACHE[key] = trend  # until the read models move on
     return trend
 
 
-_TREND_CACHE: dict[tuple[Scope, date], dict[str, float | None]] = {}
+_TREND_CACHE: dict[tuple[Scope, date, int], dict[str, float | None]] = {}
 
 
 def _pie(title: str, values: dict[str, int]) -> dict[str, Any]:
@@ -297,15 +302,18 @@ def household(request: Request, code: FromPath[str], as_of: FromQuery[str] = "",
     current = _readable(request, app.household(code))
     shown, moment, as_of_error = current, None, ""
     if as_of:
-        try:
-            day = date.fromisoformat(as_of)
-            moment = end_of_day(day)
-            shown = app.household_as_of(code, moment)
-        except ValueError:
+        day = _day(as_of)
+        if day is None:
             as_of_error = "日期格式应为 YYYY-MM-DD"
-        except DomainError:
-            as_of_error = f"{as_of} 时该户尚未登记"
-            shown, moment = current, None
+        elif not date(1990, 1, 1) <= day <= _today(request):
+            as_of_error = f"日期须在 1990-01-01 至今天（{_today(request)}）之间"
+        else:
+            try:
+                moment = end_of_day(day)
+                shown = app.household_as_of(code, moment)
+            except DomainError:
+                as_of_error = f"{as_of} 时该户尚未登记"
+                shown, moment = current, None
     mask = Masker(user)
     file = msgspec.to_builtins(case_file(shown, user, as_of=moment))
     entries = [msgspec.to_builtins(history_entry(e, mask)) for e in app.history(code)
@@ -316,6 +324,15 @@ def household(request: Request, code: FromPath[str], as_of: FromQuery[str] = "",
     return _page(request, "household.html", user, file=file, entries=entries, code=code,
                  as_of=as_of, as_of_error=as_of_error, actions=actions, done=done,
                  today=_today(request))
+
+
+def _day(text: str) -> date | None:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _details(details: dict[str, Any]) -> str:
@@ -346,7 +363,8 @@ def _command_forms() -> dict[str, CommandForm]:
     forms = {}
     for handler in api.COMMAND_HANDLERS:
         path = next(iter(handler.paths))
-        if not path.startswith("/api/households/{code:str}/") or "POST" not in handler.http_methods:
+        if not path.startswith("/api/households/{code:str}/") or not (
+                {"POST", "PATCH"} & set(handler.http_methods)):
             continue
         hints = typing.get_type_hints(handler.fn, include_extras=True)
         body = typing.get_args(hints["data"])[0] if "data" in hints else None
@@ -398,14 +416,17 @@ async def run(request: Request, code: FromPath[str], command: FromPath[str]) -> 
         error = {"field": refused.field, "message": refused.message, "code": "INVALID_VALUE"}
     except DomainError as refused:
         error = {"field": refused.field, "message": refused.message, "code": refused.code}
+        if refused.code == "IDEMPOTENCY_KEY_REUSED":  # the same form sent again with new content
+            error = {"field": None, "code": "FORM_ALREADY_SENT",
+                     "message": "这张表单已经提交过（例如用浏览器“后退”回来再改）；"
+                                "已换成新表单，请核对后再提交一次"}
     if error is not None:
         for f in fields:
             if f.name == error["field"]:
                 f.error = error["message"]
         household = await anyio.to_thread.run_sync(request.app.state.case_files.household, code)
         return _page(request, "command.html", user, code=code, command=command, title=form.title,
-                     fields=fields, error=error, form_id=str(submitted.get("form_id", "")),
-                     household=household)
+                     fields=fields, error=error, form_id=secrets.token_hex(8), household=household)
     answer = response.content
     done = f"已记录：{form.title}"
     if answer.alert is not None:
@@ -476,7 +497,9 @@ async def import_push(request: Request) -> Template:
                 "batch_id": str(form.get("batch_id", "")).strip() or None,
                 "urgent": form.get("urgent") == "true"}, _UploadFields, strict=False)
         except msgspec.ValidationError as invalid:
-            raise FormError(None, str(invalid)) from None
+            from interfaces.http.problems import _chinese
+
+            raise FormError(None, _chinese(str(invalid))) from None
         answer = await anyio.to_thread.run_sync(lambda: upload_alerts.fn(
             request=request, data=AlertUpload(file=upload, **msgspec.structs.asdict(data))))
     except FormError as refused:
@@ -523,16 +546,21 @@ def import_template(request: Request, kind: FromPath[str]) -> Response[Any]:
 def indicators(request: Request, period: FromQuery[str] = "", indicator: FromQuery[str] = "",
                area: FromQuery[str] = "") -> Template:
     from domain.indicators import Area as IndicatorArea
+    from interfaces.http.indicators import scope_for
 
     user = signed_in(request)
     user.require_read("indicators")
     today = _today(request)
     period = period or f"{today:%Y}"
-    scope = Scope("township", user.township) if user.role is Role.TOWNSHIP_WORKSTATION else Scope()
+    scope = scope_for(user, None, None)  # a township or department sees only its own figures
     detail = None
     if indicator:
-        level = "township" if area and area != scope.name else scope.level
-        detail = (indicator, IndicatorArea(level, area or scope.name))
+        if area and area != scope.name:
+            if scope.level != "county":
+                raise AccessDenied("OUTSIDE_AREA", f"只能查看{scope.name}的指标明细", "area")
+            detail = (indicator, IndicatorArea("township", area))
+        else:
+            detail = (indicator, IndicatorArea(scope.level, scope.name))
     try:
         result = request.app.state.indicators.compute(period, scope=scope, detail=detail)
         error = None
@@ -546,7 +574,8 @@ def indicators(request: Request, period: FromQuery[str] = "", indicator: FromQue
 
 
 def on_login_needed(request: Request, _: LoginNeeded) -> Response[Any]:
-    return Redirect(f"/web/login?{urlencode({'next': request.url.path})}")
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(f"/web/login?{urlencode({'next': target})}")
 
 
 def on_web_error(request: Request, error: Exception) -> Response[Any]:
@@ -556,7 +585,17 @@ def on_web_error(request: Request, error: Exception) -> Response[Any]:
             or error.code.endswith("NOT_FOUND") else 422
         message, code = error.message, error.code
     elif isinstance(error, HTTPException):
-        status, message, code = error.status_code, str(error.detail), f"HTTP_{error.status_code}"
+        from interfaces.http.problems import _chinese
+
+        status, code = error.status_code, f"HTTP_{error.status_code}"
+        message = _chinese(str(error.detail))
+        if "CSRF" in str(error.detail):
+            message, code = "表单已过期或来源不明（CSRF 校验未通过）：请刷新页面后重新提交", "CSRF_FAILED"
+        elif status == 400:
+            extra = error.extra if isinstance(getattr(error, "extra", None), list) else []
+            details = "；".join(_chinese(str(item.get("message", ""))) for item in extra
+                               if isinstance(item, dict))
+            message, code = f"请求参数不对：{details or message}", "INVALID_REQUEST"
     else:
         import logging
 

@@ -254,3 +254,75 @@ def test_every_role_gets_its_pages_and_only_its_links(workbench: dict[str, Any],
             assert (f'href="{path}"' in home.text) == allowed, path
     finally:
         client.close()
+
+
+def _hidden(html: str, name: str) -> str:
+    return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
+
+
+def test_indicators_stay_in_the_users_area(workbench: dict[str, Any]) -> None:
+    from application.demo import DEMO_TOKENS
+
+    township = _signed_in_client(workbench, TOWNSHIP.name, DEMO_TOKENS[Role.TOWNSHIP_WORKSTATION])
+    department_user = USERS[Role.DEPARTMENT]
+    department = _signed_in_client(workbench, department_user.name, DEMO_TOKENS[Role.DEPARTMENT])
+    try:
+        other = next(c for c in workbench["app"].state.read_models.counts(
+            "rm_monitoring", "township") if c != TOWNSHIP.township)
+        refused = township.get("/web/indicators", params={
+            "period": "2025", "indicator": "走访覆盖率", "area": other})
+        assert refused.status_code == 403 and "OUTSIDE_AREA" in refused.text
+        own = township.get("/web/indicators", params={"period": "2025"})
+        assert own.status_code == 200 and "全县" not in own.text.split('id="indicator-table"')[1]
+        mine = department.get("/web/indicators", params={"period": "2025"})
+        table = mine.text.split('id="indicator-table"')[1]
+        assert mine.status_code == 200 and str(department_user.department) in table
+        assert "全县" not in table
+    finally:
+        township.close()
+        department.close()
+
+
+def test_odd_as_of_dates_are_refused_in_words(workbench: dict[str, Any]) -> None:
+    from application.demo import DEMO_TOKENS
+
+    client = _signed_in_client(workbench, COUNTY.name, DEMO_TOKENS[Role.COUNTY_CENTRE])
+    try:
+        code = _codes(workbench, Area())[0]
+        for day in ("9999-12-31", "2100-01-01", "20250101", "2025-W01-1"):
+            page = client.get(f"/web/households/{code}", params={"as_of": day})
+            assert page.status_code == 200, day
+            assert "日期" in page.text and 'id="as-of-note"' not in page.text, day
+    finally:
+        client.close()
+
+
+def test_forms_start_from_the_apis_defaults_and_a_resent_form_gets_a_fresh_one(
+        workbench: dict[str, Any]) -> None:
+    from application.demo import DEMO_TOKENS
+
+    client = _signed_in_client(workbench, TOWNSHIP.name, DEMO_TOKENS[Role.TOWNSHIP_WORKSTATION])
+    try:
+        codes = _codes(workbench, Area("township", township=TOWNSHIP.township))
+        form = client.get(f"/web/households/{codes[1]}/do/verify_at_home").text
+        assert re.search(r'name="risk_clear" value="true" checked', form)
+        visit = client.get(f"/web/households/{codes[1]}/do/record_visit").text
+        fields = {"_csrf_token": _hidden(visit, "_csrf_token"), "form_id": _hidden(visit, "form_id"),
+                  "visitor": "乡镇干部 王五", "occurred_on": "2025-07-19",
+                  **{f"checks.{c}": "pass" for c in ("不愁吃", "不愁穿", "义务教育", "基本医疗",
+                                                       "住房安全", "饮水安全")}}
+        first = client.post(f"/web/households/{codes[1]}/do/record_visit", data=fields)
+        assert first.status_code in (302, 303)
+        again = client.post(f"/web/households/{codes[1]}/do/record_visit",
+                            data={**fields, "occurred_on": "2025-07-18"})
+        assert "FORM_ALREADY_SENT" in again.text
+        fresh = _hidden(again.text, "form_id")
+        assert fresh != fields["form_id"]
+        done = client.post(f"/web/households/{codes[1]}/do/record_visit",
+                           data={**fields, "occurred_on": "2025-07-18", "form_id": fresh,
+                                 "_csrf_token": _hidden(again.text, "_csrf_token")})
+        assert done.status_code in (302, 303)
+        join = client.get(f"/web/households/{codes[1]}/do/join_member").text
+        assert "JSON 对象，字段：" in join and "name" in join
+    finally:
+        client.close()
