@@ -38,6 +38,10 @@ LABELS: dict[str, str] = {
     "changes": "新值（JSON：字段名 → 值）", "member_id_number": "成员身份证号（更正成员时）",
     "sudden_cause": "突发原因", "steps_owed": "待补办的步骤", "plan": "帮扶计划",
     "stable": "收入稳定", "payout": "赔付金额", "insurer": "承保机构",
+    "code": "户编号", "township": "乡镇", "village": "村", "address": "住址",
+    "household_type": "户类型", "members": "成员", "member": "成员", "lifted_out_year": "脱贫年度",
+    "opens_case": "立案", "duplicate_of": "重复于", "failed_checks": "未通过的核实项",
+    "included_on": "纳入日",
 }
 
 

@@ -336,13 +336,17 @@ def _day(text: str) -> date | None:
 
 
 def _details(details: dict[str, Any]) -> str:
+    """An event's details in a line: Chinese names where the forms have them, JSON for the rest."""
+    from interfaces.web.forms import LABELS
+
     parts = []
     for key, value in details.items():
-        if value in (None, "", [], {}):
+        if value in (None, "", [], {}, ()):
             continue
-        if isinstance(value, dict | list):
-            value = json.dumps(value, ensure_ascii=False)
-        parts.append(f"{key}：{value}")
+        if isinstance(value, dict | list | tuple):
+            value = json.dumps(value, ensure_ascii=False, default=str)
+        label = LABELS.get(key, key).split("（")[0]
+        parts.append(f"{label}：{value}")
     return "；".join(parts)
 
 
