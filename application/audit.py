@@ -105,21 +105,38 @@ class LogTables:
 
     def household_rows(self) -> Iterator[tuple[UUID, int, int, bytes | None, bytes | None]]:
         """(household, version, position, previous link, link) of every event, by household and
-        version, a page at a time."""
+        version, streamed."""
+        statement = (
+            f"SELECT e.originator_id, e.originator_version, e.{self.pos}, c.previous_hash, "
+            f"c.event_hash FROM {self.events} e LEFT JOIN {self.chain.table} c "
+            "ON c.originator_id = e.originator_id "
+            "AND c.originator_version = e.originator_version ")
+        for r in self._stream(statement, "ORDER BY e.originator_id, e.originator_version",
+                              ("e.originator_id", "e.originator_version")):
+            yield (self._uuid(r[0]), r[1], r[2], _maybe_bytes(r[3]), _maybe_bytes(r[4]))
+
+    def _stream(self, statement: str, order: str, key: tuple[str, str]) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``statement`` in ``order``, never all in memory. On PostgreSQL one
+        server-side cursor (a keyset page per round trip made the planner sort the remaining
+        rows again each page: quadratic in the log); on SQLite keyset pages over the index."""
+        if self.backend == "postgres":
+            from uuid import uuid4
+
+            with self.datastore.get_connection() as conn, conn.transaction(), \
+                    conn.cursor(name=f"fangpin_audit_{uuid4().hex[:8]}") as cursor:
+                cursor.itersize = PAGE
+                cursor.execute(statement + order)
+                for row in cursor:
+                    yield values(row)
+            return
         p = self.p
-        after: tuple[Any, int] = (UUID(int=0) if self.backend == "postgres" else "", 0)
+        after: tuple[Any, int] = ("", 0)
         while True:
-            rows = self._rows(
-                f"SELECT e.originator_id, e.originator_version, e.{self.pos}, c.previous_hash, "
-                f"c.event_hash FROM {self.events} e LEFT JOIN {self.chain.table} c "
-                "ON c.originator_id = e.originator_id "
-                "AND c.originator_version = e.originator_version "
-                f"WHERE (e.originator_id, e.originator_version) > ({p}, {p}) "
-                f"ORDER BY e.originator_id, e.originator_version LIMIT {PAGE}", after)
+            rows = self._rows(f"{statement}WHERE ({key[0]}, {key[1]}) > ({p}, {p}) {order} "
+                              f"LIMIT {PAGE}", after)
             if not rows:
                 return
-            for r in rows:
-                yield (self._uuid(r[0]), r[1], r[2], _maybe_bytes(r[3]), _maybe_bytes(r[4]))
+            yield from rows
             after = (rows[-1][0], rows[-1][1])
 
     def household_chain(self, household: UUID) -> list[tuple[int, int, str, bytes, bytes | None,

@@ -93,7 +93,7 @@ class LeanSQLiteApplicationRecorder(_LeanSQLiteSelect, SQLiteApplicationRecorder
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.chain = ChainSQL("sqlite", events_table=self.events_table_name)
-        self.chain_heads = ChainHeads()
+        self.chain_heads = ChainHeads(size=10_000)
 
     def create_table(self) -> None:
         with self.datastore.transaction(commit=True) as c:
@@ -222,7 +222,7 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
         self._lock_timeout = f"{int(self.datastore.lock_timeout or 0)}s"
         self._lock_key = zlib.crc32(f"{self.datastore.schema}.{self.events_table_name}".encode())
         self.chain = ChainSQL("postgres", self.datastore.schema, self.events_table_name)
-        self.chain_heads = ChainHeads()
+        self.chain_heads = ChainHeads(size=10_000)
         prefix = (
             "WITH timeout AS MATERIALIZED (SELECT set_config('lock_timeout', %s, true)), "
             "locked AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s) FROM timeout), "

@@ -1,9 +1,12 @@
-"""Run the benchmarks, print their table and write it to docs/performance.md.
+"""Run the benchmarks, print their table and write it to docs/.
 
-    python -m bench                  # mapper, case file on SQLite, and on PostgreSQL when it answers
-    python -m bench --quick          # fewer repeats
+    python -m bench                  # (make bench) the size table: every measure at 10,000 and 50,000
+                                     # households, both back ends -> docs/performance.md
+    python -m bench --large          # … and at 250,000 households
+    python -m bench --all            # the per-topic benchmarks too -> docs/performance-county.md
+    python -m bench --quick --all    # fewer repeats
     python -m bench --only mapper    # or --only case_file, --only rebuild, --only http, --only indicators,
-                                     # --only imports, --only audit
+                                     # --only imports, --only audit, --only scale
 
 The rebuild benchmark loads a demo county of ``FANGPIN_BENCH_HOUSEHOLDS`` households (default
 175,000, about a million events) on each back end: it takes several minutes. The HTTP benchmark
@@ -35,6 +38,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "performance.md"
+COUNTY_OUTPUT = ROOT / "docs" / "performance-county.md"
 QUICK_REPEATS = 3
 HEADER = ("| measure | back end | ours | raw baseline | ratio | target |\n"
           "|---|---|--:|--:|--:|---|")
@@ -45,11 +49,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help=f"{QUICK_REPEATS} repeats per measure instead of FANGPIN_BENCH_REPEATS (5), "
                              "and a small county for the HTTP benchmark")
-    parser.add_argument("--only", choices=("mapper", "case_file", "rebuild", "http", "indicators", "imports",
-                                 "audit"),
+    parser.add_argument("--only", choices=("scale", "mapper", "case_file", "rebuild", "http", "indicators",
+                                 "imports", "audit"),
                         help="run one benchmark only")
-    parser.add_argument("--output", type=Path, default=OUTPUT, help="where to write the report")
+    parser.add_argument("--output", type=Path, help="where to write the report (default: "
+                        "docs/performance.md for the size table, docs/performance-county.md for --all)")
+    parser.add_argument("--sizes", help="county sizes in households for the size table, e.g. "
+                        "10000,50000 (the default)")
+    parser.add_argument("--large", action="store_true",
+                        help=f"add the {250_000:,}-household county to the size table (about an hour)")
+    parser.add_argument("--all", action="store_true",
+                        help="the per-topic benchmarks at FANGPIN_BENCH_HOUSEHOLDS too (mapper, case "
+                             "file, rebuild, HTTP, indicators, imports, audit; an hour or more)")
     args = parser.parse_args(argv)
+    if args.only == "scale" or (args.only is None and not args.all):
+        return _scale_main(args)
+    args.output = args.output or COUNTY_OUTPUT
     if args.quick:
         # Before bench.common is imported: its REPEATS is the default of `paired`.
         os.environ["FANGPIN_BENCH_REPEATS"] = str(QUICK_REPEATS)
@@ -155,6 +170,69 @@ def main(argv: list[str] | None = None) -> int:
     args.output.write_text(report, encoding="utf-8")
     _progress(f"wrote {args.output} ({elapsed:.0f} s in all)")
     return 1 if any("failed" in p for p in problems) else 0
+
+
+def _scale_main(args: argparse.Namespace) -> int:
+    """The size table: every measure at each county size, beside its raw baseline."""
+    import bench.common as common
+    from bench import scale
+
+    sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else scale.SIZES
+    if args.large:
+        sizes = (*sizes, scale.LARGE)
+    backends = ["sqlite"] + (["postgres"] if common.postgres_available() else [])
+    started = time.perf_counter()
+    table, verdicts, runs = scale.run(sizes, backends)
+    elapsed = time.perf_counter() - started
+    print(table)
+    for line in verdicts:
+        print(f"- {line}")
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    events = ", ".join(f"{r.households:,} households = {r.events:,} events"
+                       for r in runs if r.backend == "sqlite")
+    doc = (scale.__doc__ or "").split("\n\n", 1)[1]
+    report = "\n".join([
+        "# Performance: how each cost grows with the county",
+        "",
+        f"Measured {now} with `make bench` (`python -m bench`, {elapsed:.0f} s; sizes "
+        f"{', '.join(f'{s:,}' for s in sizes)}). Regenerate with the same command; `--large` adds the "
+        f"{scale.LARGE:,}-household county. This file is overwritten.",
+        "",
+        "## Machine",
+        "",
+        f"- platform: {platform.platform()}, {os.cpu_count()} CPUs",
+        f"- Python {platform.python_version()} ({platform.python_implementation()})",
+        f"- eventsourcing {_version('eventsourcing')}, msgspec {_version('msgspec')}, "
+        f"psycopg {_version('psycopg')}",
+        f"- SQLite {_sqlite_version()}",
+        f"- PostgreSQL: {_postgres_version(common.POSTGRES_URL) if 'postgres' in backends else 'none'}",
+        f"- counties: {events}",
+        "",
+        "## Results",
+        "",
+        "Each cell: ours (raw baseline, ratio). The ratio is ours ÷ raw for rates and raw ÷ ours for",
+        "times, so 100% is as fast as plain SQL and lower is slower.",
+        "",
+        table,
+        "",
+        "## Verdicts",
+        "",
+        *(f"- {v}" for v in verdicts or ["every measured cost grows at most linearly, and peak memory "
+                                          "of the demo load and of the rebuild is flat"]),
+        "",
+        "## What is measured",
+        "",
+        doc.strip(),
+        "",
+        "The per-topic benchmarks (mapper, case file, HTTP API, imports, audit) at a single county",
+        "size are in `docs/performance-county.md` and its siblings (`python -m bench --all`).",
+        "",
+    ])
+    output = args.output or OUTPUT
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(report, encoding="utf-8")
+    _progress(f"wrote {output} ({elapsed:.0f} s in all)")
+    return 1 if verdicts else 0
 
 
 def _report(table: str, notes: list[str], problems: list[str], repeats: int, elapsed: float,

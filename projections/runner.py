@@ -162,12 +162,20 @@ class Projections:
     # ------------------------------------------------------------------ rebuild
 
     def rebuild(self, models: Iterable[str] | None = None, progress: Progress | None = None) -> int:
-        """Drop the given read models (all by default) and rebuild them from the log."""
+        """Drop the given read models (all by default) and rebuild them from the log.
+
+        The secondary indexes are built once the tables are full: maintained row by row, their
+        pages stop fitting the database's cache as the county grows, and the cost per event grew
+        by half again from a 50,000- to a 250,000-household county (docs/performance.md). Were
+        the process stopped before, opening the store again builds them (`create_tables`)."""
+        models = list(models or self.models)
         with self._lock:
-            for model in models or self.models:
-                self.store.drop(model)
+            for model in models:
+                self.store.drop(model, indexes=False)
             self._households.clear()
         done = self.catch_up(progress)
+        for model in models:
+            self.store.create_indexes(model)
         self.store.analyze()
         return done
 

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
-from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+from eventsourcing.sqlite import SQLiteConnectionPool, SQLiteDatastore, SQLiteTrackingRecorder
 
 from projections.rows import COLUMNS, SCHEMA_VERSIONS, TABLES, Row
 
@@ -78,13 +78,18 @@ class ReadModelStore:
 
     # ------------------------------------------------------------------ schema
 
-    def table_ddl(self, table: str) -> list[str]:
+    def table_ddl(self, table: str, *, indexes: bool = True) -> list[str]:
         types = _SQL_TYPES[self.backend]
         columns = ", ".join(f"{c} {types[column_type(c)]}" for c in COLUMNS[table])
         statements = [
             f"CREATE TABLE IF NOT EXISTS {self.qualified(table)} "
             f"({columns}, PRIMARY KEY ({', '.join(_KEYS[table])}))"
         ]
+        return statements + (self.index_ddl(table) if indexes else [])
+
+    def index_ddl(self, table: str) -> list[str]:
+        """The secondary indexes of a table (the lists' filters and sort orders)."""
+        statements = []
         for index in _INDEXES[table]:
             name = f"{table}_{'_'.join(index)}_idx"
             statements.append(
@@ -128,19 +133,27 @@ class ReadModelStore:
                 cursor, Tracking(schema_name(model), SCHEMA_VERSIONS[model])
             )
 
-    def drop(self, model: str) -> None:
+    def drop(self, model: str, *, indexes: bool = True) -> None:
         """Empty a read model and forget its position (a rebuild starts from 0), in one
-        transaction: readers and writers never meet a missing table."""
+        transaction: readers and writers never meet a missing table. ``indexes=False`` leaves
+        the secondary indexes to `create_indexes` once the tables are full."""
         with self.transaction() as cursor:
             self._lock_tracking(cursor, [model])
             for table in TABLES[model]:
                 cursor.execute(f"DROP TABLE IF EXISTS {self.qualified(table)}")
-                for statement in self.table_ddl(table):
+                for statement in self.table_ddl(table, indexes=indexes):
                     cursor.execute(statement)
             cursor.execute(
                 f"DELETE FROM {self.tracking_table} WHERE application_name = {self.placeholder}",
                 (tracking_name(model),),
             )
+
+    def create_indexes(self, model: str) -> None:
+        """Build a read model's secondary indexes (after a rebuild filled its tables)."""
+        with self.transaction() as cursor:
+            for table in TABLES[model]:
+                for statement in self.index_ddl(table):
+                    cursor.execute(statement)
 
     def _lock_tracking(self, cursor: Any, models: list[str]) -> None:
         """Serialise writers of these read models until the transaction ends."""
@@ -283,6 +296,24 @@ def tracking_name(model: str) -> str:
     return f"{UPSTREAM}:{model}"
 
 
+#: Page cache per read-model connection (SQLite's default is 2 MiB); bounded, so memory stays flat.
+READ_MODEL_CACHE_KIB = 32 * 1024
+
+
+class _ReadModelPool(SQLiteConnectionPool):
+    """Connections to the read-model file: ``synchronous=NORMAL`` (in WAL mode a commit is still
+    atomic, and rows and tracking positions commit together; only the last commits before a power
+    cut can be lost, and the projections then redo them from the log). With the library's FULL,
+    each batch's fsync grew with the tables, and a rebuild's cost per event doubled from a
+    10,000- to a 50,000-household county (docs/performance.md). The event log keeps FULL."""
+
+    def _create_connection(self) -> Any:
+        connection = super()._create_connection()
+        connection._sqlite_conn.execute(f"PRAGMA cache_size = -{READ_MODEL_CACHE_KIB}")
+        connection._sqlite_conn.execute("PRAGMA synchronous = NORMAL")
+        return connection
+
+
 class SQLiteReadModels(ReadModelStore):
     """Read models in a SQLite file of their own."""
 
@@ -292,6 +323,8 @@ class SQLiteReadModels(ReadModelStore):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.datastore = SQLiteDatastore(str(path))
+        self.datastore.pool.close()
+        self.datastore.pool = _ReadModelPool(db_name=str(path))
         self.tracking = SQLiteTrackingRecorder(self.datastore)
         super().__init__()
 
