@@ -154,6 +154,9 @@ class Indicators:
         self.county = county
         self._tables: dict[str, Cadences] = {self.cadences.digest: self.cadences}
         self._adopted = False
+        #: Told how many households a recomputation from the log has read so far (a terminal's
+        #: progress line); None: silent.
+        self.progress: Callable[[int], None] | None = None
 
     def adopt_cadences(self) -> bool:
         """Record the cadence table given to this service in the log, unless it is the one in
@@ -341,12 +344,16 @@ class Indicators:
         """Every household as the log stood at ``position`` and recorded time ``moment``, in
         order of household id, read a chunk at a time (ids too: memory stays flat)."""
         after: UUID | None = None
+        done = 0
         while True:
             ids = self.app.recorder.select_first_event_ids(_REGISTERED, after, position, _CHUNK)
             if not ids:
                 return
             yield from self._aggregates_as_of(ids, position, moment)
             after = ids[-1]
+            done += len(ids)
+            if self.progress is not None:
+                self.progress(done)
 
     def _aggregates_as_of(self, ids: list[UUID], position: int, moment: datetime) -> Iterator[Any]:
         to_event = self.app.mapper.to_domain_event

@@ -284,9 +284,18 @@ def _as_of(text: str) -> datetime:
     return moment
 
 
+def _clear_progress() -> None:
+    if sys.stderr.isatty():
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
+
+
 def _indicator_service(app: CaseFiles, projections: Projections | None = None) -> Indicators:
-    return Indicators(app, projections.store if projections else None,
-                      Cadences.load(app.settings.cadences_path))
+    service = Indicators(app, projections.store if projections else None,
+                         Cadences.load(app.settings.cadences_path))
+    if sys.stderr.isatty():  # recomputing from the log reads every household: say how far
+        service.progress = lambda done: print(f"\r  已读取 {done:,} 户", end="", file=sys.stderr,
+                                              flush=True)
+    return service
 
 
 def _indicators(app: CaseFiles, args: argparse.Namespace) -> int:
@@ -305,6 +314,7 @@ def _indicators(app: CaseFiles, args: argparse.Namespace) -> int:
             projections.catch_up()
         result = _indicator_service(app, projections).compute(
             args.period, scope=scope, as_of=args.as_of, position=args.position, detail=detail)
+        _clear_progress()
     if args.format == "json":
         _write(json.dumps(result_json(result), ensure_ascii=False, indent=2) + "\n", args.output)
         return 0
@@ -372,13 +382,14 @@ def _report(app: CaseFiles, args: argparse.Namespace) -> int:
 
     with Projections(app) as projections:
         if args.as_of is None:
-            projections.catch_up()
+            projections.catch_up(_progress if sys.stdout.isatty() else None)
         service = _indicator_service(app, projections)
         if args.report == "monthly":
             report = monthly_report(service, args.period, township=args.township,
                                     as_of=args.as_of)
         else:
             report = quarterly_report(service, args.period, as_of=args.as_of)
+        _clear_progress()
     path = args.output or f"fangpin-{args.report}-{args.period}.{args.format}"
     if args.format == "json":
         _write(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n", path)
