@@ -172,6 +172,20 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if any("failed" in p for p in problems) else 0
 
 
+def _machine(postgres_url: str | None) -> list[str]:
+    """The report's machine section (its heading and one line per fact)."""
+    return [
+        "## Machine",
+        "",
+        f"- platform: {platform.platform()}, {os.cpu_count()} CPUs",
+        f"- Python {platform.python_version()} ({platform.python_implementation()})",
+        f"- eventsourcing {_version('eventsourcing')}, msgspec {_version('msgspec')}, "
+        f"psycopg {_version('psycopg')}",
+        f"- SQLite {_sqlite_version()}",
+        f"- PostgreSQL: {_postgres_version(postgres_url) if postgres_url else 'not available'}",
+    ]
+
+
 def _scale_main(args: argparse.Namespace) -> int:
     """The size table: every measure at each county size, beside its raw baseline."""
     import bench.common as common
@@ -198,14 +212,7 @@ def _scale_main(args: argparse.Namespace) -> int:
         f"{', '.join(f'{s:,}' for s in sizes)}). Regenerate with the same command; `--large` adds the "
         f"{scale.LARGE:,}-household county. This file is overwritten.",
         "",
-        "## Machine",
-        "",
-        f"- platform: {platform.platform()}, {os.cpu_count()} CPUs",
-        f"- Python {platform.python_version()} ({platform.python_implementation()})",
-        f"- eventsourcing {_version('eventsourcing')}, msgspec {_version('msgspec')}, "
-        f"psycopg {_version('psycopg')}",
-        f"- SQLite {_sqlite_version()}",
-        f"- PostgreSQL: {_postgres_version(common.POSTGRES_URL) if 'postgres' in backends else 'none'}",
+        *_machine(common.POSTGRES_URL if "postgres" in backends else None),
         f"- counties: {events}",
         "",
         "## Results",
@@ -249,14 +256,7 @@ def _report(table: str, notes: list[str], problems: list[str], repeats: int, ela
         f"Measured {now} with `python -m bench` ({elapsed:.0f} s). Regenerate with the same command;",
         "this file is overwritten.",
         "",
-        "## Machine",
-        "",
-        f"- platform: {platform.platform()}, {os.cpu_count()} CPUs",
-        f"- Python {platform.python_version()} ({platform.python_implementation()})",
-        f"- eventsourcing {_version('eventsourcing')}, msgspec {_version('msgspec')}, "
-        f"psycopg {_version('psycopg')}",
-        f"- SQLite {_sqlite_version()}",
-        f"- PostgreSQL: {_postgres_version(postgres_url) if postgres else 'not available'}",
+        *_machine(postgres_url if postgres else None),
         f"- repeats per measure: {repeats} (`FANGPIN_BENCH_REPEATS`, default 5; `--quick` uses "
         f"{QUICK_REPEATS})",
         "",
