@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from application.access import User
+from application.beside import beside_log, placeholder
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,8 @@ class AccessLog:
         self.datastore = datastore
         self.backend = backend
         self.clock = clock or (lambda: datetime.now(UTC))
-        self._p = "%s" if backend == "postgres" else "?"
-        schema = getattr(datastore, "schema", "") if backend == "postgres" else ""
-        self.table = f'"{schema}".fangpin_access_log' if schema else "fangpin_access_log"
+        self._p = placeholder(backend)
+        self.table = beside_log(datastore, backend, "fangpin_access_log")
         key = "BIGSERIAL PRIMARY KEY" if backend == "postgres" else "INTEGER PRIMARY KEY AUTOINCREMENT"
         with self.datastore.transaction(commit=True) as cursor:
             cursor.execute(

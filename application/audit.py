@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from application.beside import beside_log
 from application.chain import GENESIS, ChainSQL, as_bytes, content_hash, link, values
 from application.settings import APP_NAME, Settings
 from domain.errors import DomainError
@@ -69,7 +70,7 @@ class LogTables:
         self.events = self.chain.events
         self.pos = self.chain.position
         self.p = self.chain.p
-        self.checkpoints = (f'"{schema}".{CHECKPOINTS_TABLE}' if schema else CHECKPOINTS_TABLE)
+        self.checkpoints = beside_log(self.datastore, backend, CHECKPOINTS_TABLE)
         with self.datastore.transaction(commit=True) as cursor:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.checkpoints} (sequence INTEGER PRIMARY KEY, "

@@ -35,8 +35,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from application.audit import AuditError, Checkpoint, LogTables, public_hex, verify
+from application.beside import beside_log
 from application.chain import GENESIS, content_hash, link, values
-from application.encryption import fingerprint
 
 FORMAT = "fangpin-log/1"
 BATCH = 2000
@@ -84,8 +84,7 @@ def _ensure_side_tables(tables: LogTables) -> None:
 
 def _side_tables(tables: LogTables) -> dict[str, str]:
     """The tables kept beside the log that a move must carry: users and the access log."""
-    schema = getattr(tables.datastore, "schema", None) if tables.backend == "postgres" else None
-    return {name: (f'"{schema}".{name}' if schema else name)
+    return {name: beside_log(tables.datastore, tables.backend, name)
             for name in ("fangpin_users", "fangpin_passwords", "fangpin_access_log")}
 
 
@@ -365,6 +364,3 @@ def _wipe(tables: LogTables) -> None:
                       *_side_tables(tables).values()):
             cursor.execute(f"DELETE FROM {table}")
 
-
-def store_encryption(key: str | None) -> str:
-    return fingerprint(key)

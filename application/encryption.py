@@ -17,6 +17,7 @@ from typing import Any
 
 from eventsourcing.cryptography import AESCipher
 
+from application.beside import beside_log, placeholder
 from domain.errors import DomainError
 
 NOT_ENCRYPTED = "none"
@@ -57,8 +58,7 @@ def fingerprint(key: str | None) -> str:
 
 
 def _table(datastore: Any, backend: str) -> tuple[str, str]:
-    schema = getattr(datastore, "schema", None) if backend == "postgres" else None
-    return (f'"{schema}".{TABLE}' if schema else TABLE), ("%s" if backend == "postgres" else "?")
+    return beside_log(datastore, backend, TABLE), placeholder(backend)
 
 
 def recorded_encryption(datastore: Any, backend: str) -> str:

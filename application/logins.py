@@ -20,6 +20,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from application.access import User
+from application.beside import beside_log
 from application.users import Users
 from domain.errors import DomainError, InvalidValue
 from domain.rules import CHINA_TIME as _CHINA
@@ -45,10 +46,8 @@ class Logins:
         self.datastore = users.datastore
         self.clock = clock or (lambda: datetime.now(UTC))
         self._p = users._p
-        schema = getattr(self.datastore, "schema", "") if users.backend == "postgres" else ""
-        prefix = f'"{schema}".' if schema else ""
-        self.passwords = f"{prefix}fangpin_passwords"
-        self.sessions = f"{prefix}fangpin_web_sessions"
+        self.passwords = beside_log(self.datastore, users.backend, "fangpin_passwords")
+        self.sessions = beside_log(self.datastore, users.backend, "fangpin_web_sessions")
         self.hasher = PasswordHasher()
         self._unknown: dict[str, tuple[int, datetime]] = {}
         self._unknown_lock = threading.Lock()

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from application.access import User
+from application.beside import beside_log, placeholder
 from domain.codes import Department, Role
 from domain.errors import DomainError, InvalidValue, NotFound
 
@@ -47,9 +48,8 @@ class Users:
         self.datastore = datastore
         self.backend = backend
         self.clock = clock or (lambda: datetime.now(UTC))
-        self._p = "%s" if backend == "postgres" else "?"
-        schema = getattr(datastore, "schema", "") if backend == "postgres" else ""
-        self.table = f'"{schema}".fangpin_users' if schema else "fangpin_users"
+        self._p = placeholder(backend)
+        self.table = beside_log(datastore, backend, "fangpin_users")
         self._cache: dict[str, tuple[float, User]] = {}
         self._cache_lock = threading.Lock()
         self._create_table()

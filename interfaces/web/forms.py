@@ -57,6 +57,8 @@ class Field:
     value: Any = None
     error: str = ""
     hint: str = ""
+    #: A list of texts, typed one per line.
+    many: bool = False
 
 
 def _bare(t: mi.Type) -> mi.Type:
@@ -90,7 +92,7 @@ def form_fields(body: type[msgspec.Struct], extra: tuple[str, ...] = ()) -> list
     for f in info.fields:
         t, optional = _strip_optional(f.type)
         required = f.required and not optional
-        kind, options = "text", []
+        kind, options, many = "text", [], False
         if isinstance(t, mi.DateType):
             kind = "date"
         elif isinstance(t, mi.BoolType):
@@ -100,7 +102,7 @@ def form_fields(body: type[msgspec.Struct], extra: tuple[str, ...] = ()) -> list
         elif isinstance(t, mi.ListType) and (values := _enum_values(t.item_type)) is not None:
             kind, options = "choices", values
         elif isinstance(t, mi.ListType):
-            kind = "textarea"
+            kind, many = "textarea", True
         elif isinstance(t, mi.DictType) and (values := _enum_values(t.key_type)) is not None:
             kind, options = "checks", values
         elif isinstance(t, mi.DictType | mi.StructType):  # free-form, or a nested body: as JSON
@@ -112,7 +114,7 @@ def form_fields(body: type[msgspec.Struct], extra: tuple[str, ...] = ()) -> list
         value = None if f.default is msgspec.NODEFAULT else f.default
         hint = _json_hint(t) if kind == "json" else ""
         fields.append(Field(f.name, LABELS.get(f.name, f.name), kind, required, options,
-                            value=value if value not in ((), []) else None, hint=hint))
+                            value=value if value not in ((), []) else None, hint=hint, many=many))
     return fields
 
 
@@ -144,7 +146,7 @@ def read_form(fields: list[Field], form: Any) -> dict[str, Any]:
         elif f.kind == "checks":
             values[f.name] = {option: form.get(f"{f.name}.{option}", "pass") == "pass"
                               for option in f.options}
-        elif f.kind == "textarea" and f.options == [] and _is_list(f):
+        elif f.many:
             values[f.name] = [line.strip() for line in str(form.get(f.name, "")).splitlines()
                               if line.strip()]
         else:
@@ -160,10 +162,6 @@ def read_form(fields: list[Field], form: Any) -> dict[str, Any]:
                 values[f.name] = text
         f.value = values.get(f.name)
     return values
-
-
-def _is_list(f: Field) -> bool:
-    return f.name in ("objections", "causes", "needs", "steps_owed")
 
 
 class FormError(Exception):

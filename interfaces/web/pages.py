@@ -270,8 +270,7 @@ def cases(request: Request, overdue: FromQuery[bool] = False, township: FromQuer
 
 @get("/web/exports/{which:str}", sync_to_thread=True)
 def export(request: Request, which: FromPath[str], township: FromQuery[str] = "",
-           village: FromQuery[str] = "", category: FromQuery[str] = "", sort: FromQuery[str] = "",
-           overdue: FromQuery[str] = "") -> Response[bytes]:
+           village: FromQuery[str] = "", category: FromQuery[str] = "") -> Response[bytes]:
     from interfaces.exports import EXPORTS, pages, workbook
 
     user = signed_in(request)
