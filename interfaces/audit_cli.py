@@ -301,7 +301,7 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
                                                if signers else ""), file=sys.stderr)
             print("重建读模型…")
             with Projections(app) as projections:
-                projections.catch_up(_progress)
+                projections.rebuild(progress=_progress)
     except AuditError as error:
         print(f"错误 {error.code}：{error.message}", file=sys.stderr)
         return 1

@@ -538,7 +538,10 @@ def _demo(app: CaseFiles, args: argparse.Namespace) -> int:
     load_demo(app, households=args.households, seed=args.seed, progress=_progress)
     print("更新查询名单（读模型）…")
     with Projections(app) as projections:
-        projections.catch_up(_progress)
+        if projections.position() == 0:  # new read models: household by household is faster
+            projections.rebuild(progress=_progress)
+        else:
+            projections.catch_up(_progress)
     _summary(app, args)
     print("演示用户（令牌即工作台密码，只用于演示县；工作台 http://127.0.0.1:8000/web/）：")
     for user, token in ensure_demo_users(_users(app)):

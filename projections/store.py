@@ -193,19 +193,7 @@ class ReadModelStore:
         keys = [self.key(household_id) for household_id in household_ids]
         with self.transaction() as cursor:
             self._lock_tracking(cursor, list(rows))
-            for model in rows:
-                cursor.execute(
-                    f"SELECT notification_id FROM {self.tracking_table} "
-                    f"WHERE application_name = {self.placeholder}",
-                    (tracking_name(model),),
-                )
-                found = cursor.fetchone()
-                current = (found[0] if not isinstance(found, dict) else found["notification_id"]
-                           ) if found else 0
-                if current != expected[model]:
-                    raise IntegrityError(
-                        f"read model {model} is at {current}, not {expected[model]}"
-                    )
+            self._check_positions(cursor, expected)
             for model, tables in rows.items():
                 for table in TABLES[model]:
                     for start in range(0, len(keys), 500):
@@ -215,15 +203,42 @@ class ReadModelStore:
                             f"DELETE FROM {self.qualified(table)} WHERE household_id IN ({marks})",
                             chunk,
                         )
-                    table_rows = self.adapt_rows(table, tables.get(table, []))
-                    if table_rows:
-                        marks = ", ".join([self.placeholder] * len(COLUMNS[table]))
-                        cursor.executemany(
-                            f"INSERT INTO {self.qualified(table)} ({', '.join(COLUMNS[table])}) "
-                            f"VALUES ({marks})",
-                            table_rows,
-                        )
+                    self._insert(cursor, table, tables.get(table, []))
                 self.tracking._insert_tracking(cursor, Tracking(tracking_name(model), position))
+
+    def add_rows(self, rows: dict[str, dict[str, list[Row]]]) -> None:
+        """Add rows to read models being rebuilt, which have no position yet, in one
+        transaction (`IntegrityError` if any has one now: another process is applying the log
+        to it). The caller adds each household once."""
+        with self.transaction() as cursor:
+            self._lock_tracking(cursor, list(rows))
+            self._check_positions(cursor, dict.fromkeys(rows, 0))
+            for model, tables in rows.items():
+                for table in TABLES[model]:
+                    self._insert(cursor, table, tables.get(table, []))
+
+    def _check_positions(self, cursor: Any, expected: dict[str, int]) -> None:
+        for model, position in expected.items():
+            cursor.execute(
+                f"SELECT notification_id FROM {self.tracking_table} "
+                f"WHERE application_name = {self.placeholder}",
+                (tracking_name(model),),
+            )
+            found = cursor.fetchone()
+            current = (found[0] if not isinstance(found, dict) else found["notification_id"]
+                       ) if found else 0
+            if current != position:
+                raise IntegrityError(f"read model {model} is at {current}, not {position}")
+
+    def _insert(self, cursor: Any, table: str, rows: list[Row]) -> None:
+        table_rows = self.adapt_rows(table, rows)
+        if table_rows:
+            marks = ", ".join([self.placeholder] * len(COLUMNS[table]))
+            cursor.executemany(
+                f"INSERT INTO {self.qualified(table)} ({', '.join(COLUMNS[table])}) "
+                f"VALUES ({marks})",
+                table_rows,
+            )
 
     # ------------------------------------------------------------------ reads
 

@@ -4,6 +4,7 @@ batches, rebuilds equal to incremental updates, area scoping, and keeping curren
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -226,6 +227,92 @@ class TestExactlyOnce:
 
         projections.rebuild()
         assert dump(projections) == incremental
+
+
+class TestRebuild:
+    """A rebuild reads the log household by household up to where it stood when the rebuild
+    began, then follows the rest in log order; it must end exactly where following the log
+    from the start ends."""
+
+    @staticmethod
+    def interleaved_county(app, projections, read) -> list[str]:
+        """A demo county, then a year of visits (some failing a check, so alerts and cases
+        follow) in shuffled order: each household's events are spread over the log."""
+        load_demo(app, households=120)
+        projections.catch_up()
+        codes = [row["code"] for row in read.directory(limit=500).rows]
+        rng = random.Random(3)
+        for month in (10, 11, 12):
+            for code in rng.sample(codes, 40):
+                checks = {**ALL_PASSED, Check.HOUSING_SAFETY: rng.random() > 0.3}
+                app.record_visit(code, visit_id=f"R{month}", visitor="网格员", checks=checks,
+                                 occurred_on=date(2025, month, 2), by=COUNTY)
+        return codes
+
+    @staticmethod
+    def followed_from_the_start(projections) -> dict[str, list[tuple]]:
+        projections._drop(projections.models)
+        projections.catch_up()
+        return dump(projections)
+
+    def test_a_rebuild_of_an_interleaved_log_equals_following_it(self, views):
+        app, projections, read = views
+        self.interleaved_county(app, projections, read)
+        projections.catch_up()
+        followed = dump(projections)
+        assert sum(row[1].startswith("R1") for row in followed["rm_alerts"]) > 20  # visit alerts
+
+        read_events = projections.rebuild()
+        assert dump(projections) == followed
+        assert projections.position() == app.max_position()
+        household_events = [n for n in app.recorder.select_notifications(1, 10**6)
+                            if n.topic.startswith("fangpin:Household.")]
+        assert read_events == len(household_events)  # each read once
+
+    def test_commands_recorded_during_a_rebuild_are_in_its_result(self, views):
+        app, _, read = views
+        projections = Projections(app, batch_size=15)  # several chunks of households
+        codes = self.interleaved_county(app, projections, read)
+        late = [codes[0], codes[-1], codes[60]]  # households filled before and after the command
+        chunks = []
+
+        def record_visits(done: int, total: int) -> None:
+            chunks.append(done)
+            if len(chunks) == 2:
+                for code in late:
+                    app.record_visit(code, visit_id="LATE", visitor="网格员",
+                                     checks={**ALL_PASSED, Check.HOUSING_SAFETY: False},
+                                     occurred_on=date(2025, 12, 31), by=COUNTY)
+
+        projections.rebuild(progress=record_visits)
+        assert len(chunks) > 3
+        rebuilt = dump(projections)
+        assert projections.position() == app.max_position()
+        assert {r["code"] for r in read.directory(limit=500).rows
+                if r["last_visit_on"] == date(2025, 12, 31)} == set(late)
+        assert rebuilt == self.followed_from_the_start(projections)
+        projections.close()
+
+    def test_another_process_applying_the_log_during_a_rebuild_is_taken_in_turns(
+        self, views, caplog
+    ):
+        app, projections, read = views
+        self.interleaved_county(app, projections, read)
+        rebuilding = Projections(app, batch_size=15)
+        other = Projections(app, batch_size=200)
+        calls = []
+
+        def other_catches_up(done: int, total: int) -> None:
+            calls.append(done)
+            if len(calls) == 1:
+                other.catch_up()  # a worker process, following the log meanwhile
+
+        rebuilding.rebuild(progress=other_catches_up)
+        assert "written by another process during a rebuild" in caplog.text
+        assert rebuilding.position() == app.max_position()
+        assert dump(rebuilding) == self.followed_from_the_start(projections)
+        other.close()
+        rebuilding.close()
 
 
 class TestSchemaVersions:
