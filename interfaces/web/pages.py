@@ -292,7 +292,7 @@ def export(request: Request, which: FromPath[str], township: FromQuery[str] = ""
 
 @get("/web/households/{code:str}", sync_to_thread=True)
 def household(request: Request, code: FromPath[str], as_of: FromQuery[str] = "",
-              done: FromQuery[str] = "") -> Template:
+              done: FromQuery[str] = "", alert: FromQuery[str] = "") -> Template:
     from interfaces.http.queries import _readable
 
     user = signed_in(request)
@@ -321,8 +321,25 @@ def household(request: Request, code: FromPath[str], as_of: FromQuery[str] = "",
         entry["details_text"] = _details(entry.get("details") or {})
     actions = [(name, form.title) for name, form in COMMAND_FORMS.items() if user.may(name)]
     return _page(request, "household.html", user, file=file, entries=entries, code=code,
-                 as_of=as_of, as_of_error=as_of_error, actions=actions, done=done,
-                 today=_today(request))
+                 as_of=as_of, as_of_error=as_of_error, actions=actions,
+                 done=_done_notice(current, done, alert), today=_today(request))
+
+
+def _done_notice(household: Any, command: str, alert_id: str) -> str:
+    """What a recorded form did, said from the command's name and the household's own alert:
+    the link carries codes, never the text, so a crafted link can show only what is on file."""
+    form = COMMAND_FORMS.get(command)
+    if form is None:
+        return ""
+    notice = f"已记录：{form.title}"
+    alert = household.alerts.get(alert_id) if alert_id else None
+    if alert is not None:
+        number = alert.case_number
+        opened = number is not None and household.cases[number - 1].alert_ids[0] == alert_id
+        notice += (f"；生成预警 {alert.alert_id}" +
+                   (f"（新案件 {number}）" if opened else
+                    f"（并入案件 {number}）" if number else "（重复预警）"))
+    return notice
 
 
 def _day(text: str) -> date | None:
@@ -430,14 +447,10 @@ async def run(request: Request, code: FromPath[str], command: FromPath[str]) -> 
         household = await anyio.to_thread.run_sync(request.app.state.case_files.household, code)
         return _page(request, "command.html", user, code=code, command=command, title=form.title,
                      fields=fields, error=error, form_id=secrets.token_hex(8), household=household)
-    answer = response.content
-    done = f"已记录：{form.title}"
-    if answer.alert is not None:
-        alert = answer.alert
-        done += (f"；生成预警 {alert.alert_id}" +
-                 (f"（新案件 {alert.case_number}）" if alert.new_case else
-                  f"（并入案件 {alert.case_number}）" if alert.case_number else "（重复预警）"))
-    return Redirect(f"/web/households/{quote(code)}?{urlencode({'done': done})}")
+    done = {"done": command}
+    if response.content.alert is not None:
+        done["alert"] = response.content.alert.alert_id
+    return Redirect(f"/web/households/{quote(code)}?{urlencode(done)}")
 
 
 async def _call(request: Request, form: CommandForm, code: str, body: Any, extra: dict[str, str],

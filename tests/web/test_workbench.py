@@ -322,6 +322,11 @@ def test_forms_start_from_the_apis_defaults_and_a_resent_form_gets_a_fresh_one(
                            data={**fields, "occurred_on": "2025-07-18", "form_id": fresh,
                                  "_csrf_token": _hidden(again.text, "_csrf_token")})
         assert done.status_code in (302, 303)
+        shown = client.get(done.headers["location"]).text
+        assert re.search(r'id="done">已记录：[^<]+</p>', shown)
+        crafted = client.get(f"/web/households/{codes[1]}",
+                             params={"done": "已核实，可发放补助", "alert": "nope"}).text
+        assert 'id="done"' not in crafted and "可发放补助" not in crafted
         join = client.get(f"/web/households/{codes[1]}/do/join_member").text
         assert "JSON 对象，字段：" in join and "name" in join
     finally:
