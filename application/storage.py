@@ -194,6 +194,16 @@ class LeanSQLiteApplicationRecorder(_LeanSQLiteSelect, SQLiteApplicationRecorder
         )
         return [UUID(row[0]) for row in rows]
 
+    def count_first_events(self, topic: str, up_to: int) -> int:
+        """How many aggregates have a first event with ``topic`` at a position up to ``up_to``."""
+        rows = _sqlite_rows(
+            self.datastore,
+            f"SELECT COUNT(*) FROM {self.events_table_name} "
+            "WHERE originator_version = 1 AND topic = ? AND rowid <= ?",
+            (topic, up_to),
+        )
+        return int(rows[0][0])
+
 
 class FangpinSQLiteFactory(SQLiteFactory):
     aggregate_recorder_class = LeanSQLiteAggregateRecorder
@@ -375,6 +385,16 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn:
             rows = conn.execute(statement, (after or UUID(int=0), topic, up_to, limit)).fetchall()
         return [row["originator_id"] for row in rows]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def count_first_events(self, topic: str, up_to: int) -> int:
+        """How many aggregates have a first event with ``topic`` at a position up to ``up_to``."""
+        statement = sql.SQL(
+            "SELECT COUNT(*) AS n FROM {}.{} WHERE originator_version = 1 AND topic = %s "
+            "AND notification_id <= %s"
+        ).format(sql.Identifier(self.datastore.schema), sql.Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn:
+            return int(conn.execute(statement, (topic, up_to)).fetchone()["n"])
 
 
 def _split_snapshot(

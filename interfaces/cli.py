@@ -639,8 +639,11 @@ def _rebuild(app: CaseFiles, args: argparse.Namespace) -> int:
 def _status(app: CaseFiles, args: argparse.Namespace) -> int:
     with Projections(app) as projections:
         end = app.max_position()
+        leases = projections.store.leases(projections.models)
         for model, position in projections.positions().items():
-            print(f"{model}: {position}/{end}" + ("" if position >= end else "（落后）"))
+            state = ("" if position >= end else "（落后）") if model not in leases else (
+                f"（重建中，{leases[model]:.0f} 秒前更新）")
+            print(f"{model}: {position}/{end}{state}")
     return 0
 
 

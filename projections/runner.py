@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 HOUSEHOLD_TOPICS = "fangpin:Household."
 REGISTERED_TOPIC = "fangpin:Household.Registered"
+#: How long a rebuild's lease on its read models lasts without renewal (it renews with each
+#: chunk of households, about once a second).
+REBUILD_LEASE_SECONDS = 60.0
 Progress = Callable[[int, int], None]
 
 
@@ -89,7 +92,9 @@ class Projections:
             self._lock.release()
 
     def _catch_up(self, progress: Progress | None) -> int:
-        positions = self.positions()
+        positions = self._followed()
+        if not positions:
+            return 0
         start = min(positions.values()) + 1
         end = self.app.max_position()
         done = 0
@@ -100,9 +105,12 @@ class Projections:
             try:
                 self._apply(notifications, positions)
             except IntegrityError:
-                # Another process applied this batch first: carry on from where it is now.
+                # Another process applied this batch first, or started rebuilding a read
+                # model: carry on from where they are now.
                 self._households.clear()
-                positions = self.positions()
+                positions = self._followed()
+                if not positions:
+                    break
                 start = min(positions.values()) + 1
                 continue
             done += len(notifications)
@@ -110,6 +118,20 @@ class Projections:
             if progress:
                 progress(start - 1, end)
         return done
+
+    def _followed(self) -> dict[str, int]:
+        """The positions of the read models this process should follow now: not those another
+        process is rebuilding (a lease renewed within `REBUILD_LEASE_SECONDS`). A read model
+        whose rebuilder stopped (an older lease) is emptied and followed from 0."""
+        positions = self.positions()
+        for model, age in self.store.leases(self.models).items():
+            if age < REBUILD_LEASE_SECONDS:
+                positions.pop(model)
+            elif self.store.drop_if_abandoned(model, REBUILD_LEASE_SECONDS):
+                logger.warning("read model %s: its rebuild stopped %.0f s ago; following the "
+                               "log from the start", model, age)
+                positions[model] = 0
+        return positions
 
     def _read(self, start: int) -> list[Any]:
         """The next batch of notifications (the lean recorder's reader when there is one)."""
@@ -164,7 +186,7 @@ class Projections:
     # ------------------------------------------------------------------ rebuild
 
     def rebuild(self, models: Iterable[str] | None = None, progress: Progress | None = None) -> int:
-        """Drop the given read models (all by default) and rebuild them from the log; returns
+        """Empty the given read models (all by default) and rebuild them from the log; returns
         how many events were read.
 
         The log is read household by household in id order, up to the position reached when
@@ -173,19 +195,24 @@ class Projections:
         tables in key order, so the tables grow at their right edge rather than at random
         pages: the cost per event stays flat as the county grows (docs/performance.md). The
         secondary indexes are built once the tables are full, for the same reason; were the
-        process stopped before, opening the store again builds them (`create_tables`)."""
+        process stopped before, opening the store again builds them (`create_tables`).
+
+        While it fills them, the rebuild holds a lease on the read models, renewed with every
+        chunk: followers in other processes leave them alone meanwhile, and take them over
+        (emptied, from the start) once the lease is older than `REBUILD_LEASE_SECONDS`. Should
+        the lease be lost (another rebuild emptied them, or a follower took them over), this
+        one empties them again and follows the log from the start, taking turns with others."""
         models = list(models or self.models)
         with self._lock:
-            self._drop(models)
-            position = self.app.max_position()
+            self._households.clear()
+            lease = self.store.begin_rebuild(models)
             try:
-                done = self._fill(models, position, progress)
+                done = self._fill(models, lease, progress)
             except IntegrityError:
-                # Another process is applying the log to these read models: start them again
-                # and let the catch-up below take turns with it.
-                logger.warning("read models %s written by another process during a rebuild; "
-                               "rebuilding in log order", models)
-                self._drop(models)
+                logger.warning("read models %s: rebuild lease lost to another process; "
+                               "following the log from the start", models)
+                for model in models:
+                    self.store.drop(model, indexes=False)
                 done = 0
         done += self.catch_up(progress)
         for model in models:
@@ -193,36 +220,36 @@ class Projections:
         self.store.analyze()
         return done
 
-    def _drop(self, models: list[str]) -> None:
-        for model in models:
-            self.store.drop(model, indexes=False)
-        self._households.clear()
-
-    def _fill(self, models: list[str], position: int, progress: Progress | None) -> int:
-        """Write the rows of every household as the log stood at ``position`` into the emptied
-        ``models``, a chunk of households per transaction, then record ``position`` as reached.
-        `IntegrityError` when another process gives any of them a position meanwhile."""
+    def _fill(self, models: list[str], lease: int, progress: Progress | None) -> int:
+        """Write the rows of every household as the log stands now into the emptied ``models``,
+        a chunk of households per transaction, then record the position they reflect; returns
+        how many events were read. `IntegrityError` when the lease is lost meanwhile."""
         recorder = self.app.recorder
         to_event = self.app.mapper.to_domain_event
+        position = self.app.max_position()
+        households = recorder.count_first_events(REGISTERED_TOPIC, position)
         after: UUID | None = None
-        done = 0
+        filled = done = 0
         while ids := recorder.select_first_event_ids(
             REGISTERED_TOPIC, after, position, self.batch_size
         ):
             stored = recorder.select_events_of(ids, position)
-            households = [
+            replayed = [
                 replay(None, map(to_event, events))
                 for _id, events in groupby(stored, key=lambda event: event.originator_id)
             ]
-            self.store.add_rows({
-                model: _merge(_rows_of(model, household) for household in households)
+            lease = self.store.add_rows({
+                model: _merge(_rows_of(model, household) for household in replayed)
                 for model in models
-            })
+            }, lease)
             done += len(stored)
+            filled += len(ids)
             after = ids[-1]
-            if progress:
-                progress(min(done, position), position)
-        self.store.apply(position, [], {model: {} for model in models}, dict.fromkeys(models, 0))
+            if progress:  # in log positions, as the catch-up that follows reports
+                progress(position * filled // max(households, 1), position)
+        self.store.end_rebuild(position, models, lease)
+        if progress and not households:
+            progress(position, position)
         return done
 
     # ------------------------------------------------------------------ following

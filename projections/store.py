@@ -9,7 +9,9 @@ its single-row tracking refuses a position that does not advance, so a batch is 
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -134,19 +136,113 @@ class ReadModelStore:
             )
 
     def drop(self, model: str, *, indexes: bool = True) -> None:
-        """Empty a read model and forget its position (a rebuild starts from 0), in one
-        transaction: readers and writers never meet a missing table. ``indexes=False`` leaves
-        the secondary indexes to `create_indexes` once the tables are full."""
+        """Empty a read model and forget its position (it is followed again from 0), in one
+        transaction: readers and writers never meet a missing table. Ends any rebuild's lease
+        on it, so a rebuild still filling it stops at its next chunk."""
         with self.transaction() as cursor:
             self._lock_tracking(cursor, [model])
-            for table in TABLES[model]:
-                cursor.execute(f"DROP TABLE IF EXISTS {self.qualified(table)}")
-                for statement in self.table_ddl(table, indexes=indexes):
-                    cursor.execute(statement)
+            self._empty(cursor, model, indexes=indexes)
+
+    def _empty(self, cursor: Any, model: str, *, indexes: bool) -> None:
+        for table in TABLES[model]:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.qualified(table)}")
+            for statement in self.table_ddl(table, indexes=indexes):
+                cursor.execute(statement)
+        cursor.execute(
+            f"DELETE FROM {self.tracking_table} WHERE application_name IN "
+            f"({self.placeholder}, {self.placeholder})",
+            (tracking_name(model), lease_name(model)),
+        )
+
+    # ------------------------------------------------------------------ rebuild leases
+
+    def begin_rebuild(self, models: Sequence[str]) -> int:
+        """Empty ``models`` (secondary indexes left to `create_indexes`) and take a lease on
+        them, in one transaction; returns the lease. While the lease is fresh, other processes
+        leave these read models alone (`leases`); `add_rows` renews it."""
+        lease = _new_lease()
+        with self.transaction() as cursor:
+            self._lock_tracking(cursor, list(models))
+            for model in models:
+                self._empty(cursor, model, indexes=False)
+                self._write_lease(cursor, model, lease)
+        return lease
+
+    def add_rows(self, rows: dict[str, dict[str, list[Row]]], lease: int) -> int:
+        """Add rows to read models being rebuilt under ``lease``, in one transaction, and renew
+        the lease; returns the renewed one. `IntegrityError` when the lease is no longer held
+        (the read models were emptied again, or another process took them over). The caller
+        adds each household once."""
+        renewed = _new_lease()
+        with self.transaction() as cursor:
+            self._lock_tracking(cursor, list(rows))
+            self._check_lease(cursor, list(rows), lease)
+            for model, tables in rows.items():
+                for table in TABLES[model]:
+                    self._insert(cursor, table, tables.get(table, []))
+                self._write_lease(cursor, model, renewed)
+        return renewed
+
+    def end_rebuild(self, position: int, models: Sequence[str], lease: int) -> None:
+        """Record that the rebuilt ``models`` have reached ``position`` and release the lease,
+        in one transaction (`IntegrityError` when the lease is no longer held)."""
+        with self.transaction() as cursor:
+            self._lock_tracking(cursor, list(models))
+            self._check_lease(cursor, list(models), lease)
+            for model in models:
+                cursor.execute(
+                    f"DELETE FROM {self.tracking_table} WHERE application_name = "
+                    f"{self.placeholder}", (lease_name(model),))
+                self.tracking._insert_tracking(cursor, Tracking(tracking_name(model), position))
+
+    def leases(self, models: Sequence[str]) -> dict[str, float]:
+        """The read models among ``models`` that a rebuild holds, with the seconds since its
+        lease was last renewed."""
+        names = {lease_name(model): model for model in models}
+        marks = ", ".join([self.placeholder] * len(names))
+        with self.transaction(commit=False) as cursor:
             cursor.execute(
-                f"DELETE FROM {self.tracking_table} WHERE application_name = {self.placeholder}",
-                (tracking_name(model),),
-            )
+                f"SELECT application_name AS name, notification_id AS lease "
+                f"FROM {self.tracking_table} WHERE application_name IN ({marks})", list(names))
+            rows = cursor.fetchall()
+        return {names[row["name"]]: _lease_age(row["lease"]) for row in rows}
+
+    def drop_if_abandoned(self, model: str, older_than: float) -> bool:
+        """Empty a read model whose rebuild lease has not been renewed for ``older_than``
+        seconds (its rebuilder stopped), so that it is followed again from 0; True if done."""
+        with self.transaction() as cursor:
+            self._lock_tracking(cursor, [model])
+            cursor.execute(
+                f"SELECT notification_id FROM {self.tracking_table} "
+                f"WHERE application_name = {self.placeholder}", (lease_name(model),))
+            found = cursor.fetchone()
+            if found is None:
+                return False
+            lease = found[0] if not isinstance(found, dict) else found["notification_id"]
+            if _lease_age(lease) < older_than:
+                return False
+            self._empty(cursor, model, indexes=True)
+        return True
+
+    def _write_lease(self, cursor: Any, model: str, lease: int) -> None:
+        cursor.execute(
+            f"DELETE FROM {self.tracking_table} WHERE application_name = {self.placeholder}",
+            (lease_name(model),))
+        cursor.execute(
+            f"INSERT INTO {self.tracking_table} (application_name, notification_id) "
+            f"VALUES ({self.placeholder}, {self.placeholder})", (lease_name(model), lease))
+
+    def _check_lease(self, cursor: Any, models: list[str], lease: int) -> None:
+        self._check_positions(cursor, dict.fromkeys(models, 0))
+        for model in models:
+            cursor.execute(
+                f"SELECT notification_id FROM {self.tracking_table} "
+                f"WHERE application_name = {self.placeholder}", (lease_name(model),))
+            found = cursor.fetchone()
+            held = (found[0] if not isinstance(found, dict) else found["notification_id"]
+                    ) if found else None
+            if held != lease:
+                raise IntegrityError(f"read model {model}: the rebuild's lease is no longer held")
 
     def create_indexes(self, model: str) -> None:
         """Build a read model's secondary indexes (after a rebuild filled its tables)."""
@@ -205,17 +301,6 @@ class ReadModelStore:
                         )
                     self._insert(cursor, table, tables.get(table, []))
                 self.tracking._insert_tracking(cursor, Tracking(tracking_name(model), position))
-
-    def add_rows(self, rows: dict[str, dict[str, list[Row]]]) -> None:
-        """Add rows to read models being rebuilt, which have no position yet, in one
-        transaction (`IntegrityError` if any has one now: another process is applying the log
-        to it). The caller adds each household once."""
-        with self.transaction() as cursor:
-            self._lock_tracking(cursor, list(rows))
-            self._check_positions(cursor, dict.fromkeys(rows, 0))
-            for model, tables in rows.items():
-                for table in TABLES[model]:
-                    self._insert(cursor, table, tables.get(table, []))
 
     def _check_positions(self, cursor: Any, expected: dict[str, int]) -> None:
         for model, position in expected.items():
@@ -309,6 +394,21 @@ def schema_name(model: str) -> str:
 def tracking_name(model: str) -> str:
     """The tracking record of a read model: its position in the fangpin log."""
     return f"{UPSTREAM}:{model}"
+
+
+def lease_name(model: str) -> str:
+    """The tracking record a rebuild holds on a read model while it fills it."""
+    return f"rebuilding:{model}"
+
+
+def _new_lease() -> int:
+    """A lease: when it was taken or renewed (milliseconds since the epoch), and three random
+    digits, so that two rebuilds never hold the same one."""
+    return int(time.time() * 1000) * 1000 + secrets.randbelow(1000)
+
+
+def _lease_age(lease: int) -> float:
+    return time.time() - lease // 1000 / 1000
 
 
 #: Page cache per read-model connection (SQLite's default is 2 MiB). A rebuild writes in key

@@ -199,3 +199,22 @@ def test_checkpoints_verify_and_moving_the_log_from_the_command_line(
     assert "农户：20 户" in capsys.readouterr().out
     assert main(["log", "import", str(exported)]) == 1
     assert "TARGET_NOT_EMPTY" in capsys.readouterr().err
+
+
+def test_rebuilding_the_read_models_shows_progress_to_the_end_and_status_says_who_is_behind(
+        cli_env, capsys, settings):
+    from application.app import CaseFiles
+    from projections.runner import Projections
+
+    assert main(["demo", "--households", "40"]) == 0
+    capsys.readouterr()
+    assert main(["projections", "rebuild"]) == 0
+    rebuilt = capsys.readouterr().out
+    end = int(rebuilt.split("（", 1)[1].split(" 条事件")[0])
+    assert f"[{'#' * 30}] {end}/{end}\n" in rebuilt  # the bar ends full, on its own line
+
+    with CaseFiles(settings) as app, Projections(app) as projections:
+        projections.store.begin_rebuild(["cases"])  # another process is rebuilding it
+        assert main(["projections", "status"]) == 0
+    status = capsys.readouterr().out
+    assert status.count(f"/{end}\n") == 4 and f"cases: 0/{end}（重建中，0 秒前更新）" in status

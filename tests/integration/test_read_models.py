@@ -251,7 +251,8 @@ class TestRebuild:
 
     @staticmethod
     def followed_from_the_start(projections) -> dict[str, list[tuple]]:
-        projections._drop(projections.models)
+        for model in projections.models:
+            projections.store.drop(model)
         projections.catch_up()
         return dump(projections)
 
@@ -293,27 +294,65 @@ class TestRebuild:
         assert rebuilt == self.followed_from_the_start(projections)
         projections.close()
 
-    def test_another_process_applying_the_log_during_a_rebuild_is_taken_in_turns(
+    def test_a_follower_elsewhere_leaves_a_rebuild_alone_and_progress_ends_at_the_log_end(
         self, views, caplog
     ):
         app, projections, read = views
         self.interleaved_county(app, projections, read)
         rebuilding = Projections(app, batch_size=15)
-        other = Projections(app, batch_size=200)
+        follower = Projections(app, batch_size=200)  # a worker process, following the log
+        reports: list[tuple[int, int]] = []
+
+        def follower_wakes(done: int, total: int) -> None:
+            reports.append((done, total))
+            assert follower.catch_up() == 0  # the rebuild holds these read models
+
+        rebuilding.rebuild(progress=follower_wakes)
+        end = app.max_position()
+        assert "lease" not in caplog.text  # filled household by household, never taken over
+        assert reports[-1] == (end, end) and [d for d, _ in reports] == sorted(d for d, _ in reports)
+        assert rebuilding.position() == end
+        assert dump(rebuilding) == self.followed_from_the_start(projections)
+        follower.close()
+        rebuilding.close()
+
+    def test_a_second_rebuild_emptying_the_tables_midway_is_not_lost(self, views, caplog):
+        app, projections, read = views
+        self.interleaved_county(app, projections, read)
+        rebuilding = Projections(app, batch_size=15)
+        other = Projections(app)
         calls = []
 
-        def other_catches_up(done: int, total: int) -> None:
+        def second_rebuild_starts_and_dies(done: int, total: int) -> None:
             calls.append(done)
-            if len(calls) == 1:
-                other.catch_up()  # a worker process, following the log meanwhile
+            if len(calls) == 2:
+                other.store.begin_rebuild(other.models)  # emptied, then Ctrl-C
 
-        rebuilding.rebuild(progress=other_catches_up)
-        assert "written by another process during a rebuild" in caplog.text
+        rebuilding.rebuild(progress=second_rebuild_starts_and_dies)
+        assert "lease lost" in caplog.text
         assert rebuilding.position() == app.max_position()
+        assert len(read.directory(limit=500).rows) == 120
         assert dump(rebuilding) == self.followed_from_the_start(projections)
         other.close()
         rebuilding.close()
 
+    def test_a_rebuild_that_stopped_is_taken_over_once_its_lease_is_old(
+        self, views, caplog, monkeypatch
+    ):
+        app, projections, read = views
+        self.interleaved_county(app, projections, read)
+        projections.catch_up()
+        followed = dump(projections)
+        crashed = Projections(app, batch_size=15)
+        crashed.store.begin_rebuild(["directory"])  # and the process was killed
+        assert projections.catch_up() == 0 and read.directory(limit=500).total == 0
+
+        monkeypatch.setattr("projections.runner.REBUILD_LEASE_SECONDS", 0.0)
+        projections.catch_up()
+        assert "its rebuild stopped" in caplog.text
+        assert dump(projections) == followed
+        assert projections.positions()["directory"] == app.max_position()
+        crashed.close()
 
 class TestSchemaVersions:
     def test_a_read_model_stored_with_other_tables_is_rebuilt_from_the_log(self, views):
