@@ -35,7 +35,7 @@ from application.backup import export_log, import_log
 from application.encryption import fingerprint
 from application.settings import Settings
 from bench import http
-from bench.common import Result
+from bench.common import Result, timed
 
 NOTES: list[str] = []
 PROBLEMS: list[str] = []
@@ -73,8 +73,8 @@ def run(backend: str, *, quick: bool = False, repeats: int = 5) -> list[Result]:
                                ("export the whole log (gzip)", export)):
                 ours_rates, raw_rates, ratios = [], [], []
                 for _ in range(repeats):
-                    ours_rates.append(events / _timed(ours))
-                    raw_rates.append(events / _timed(raw.read))
+                    ours_rates.append(events / timed(ours))
+                    raw_rates.append(events / timed(raw.read))
                     ratios.append(ours_rates[-1] / raw_rates[-1])
                 results.append(Result(name, backend, statistics.median(ours_rates),
                                       statistics.median(raw_rates), paired_ratio=statistics.median(ratios)))
@@ -82,7 +82,7 @@ def run(backend: str, *, quick: bool = False, repeats: int = 5) -> list[Result]:
             NOTES.append(f"{backend}: the export file is {size / 1e6:.0f} MB "
                          f"({size / events:.0f} bytes per event).")
             with _empty_store(backend, Path(tmp)) as empty, CaseFiles(empty) as copy:
-                seconds = _timed(lambda: import_log(copy.log_tables(), target,
+                seconds = timed(lambda: import_log(copy.log_tables(), target,
                                                     encryption=fingerprint(empty.cipher_key),
                                                     trusted_key=key.public_key()))
                 results.append(Result("import the export into an empty store (+ verify)", backend,
@@ -95,11 +95,6 @@ def run(backend: str, *, quick: bool = False, repeats: int = 5) -> list[Result]:
         raw.close()
         return results
 
-
-def _timed(operation: Any) -> float:
-    start = time.perf_counter()
-    operation()
-    return time.perf_counter() - start
 
 
 class _RawRead:

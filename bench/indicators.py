@@ -38,7 +38,7 @@ import psycopg
 from application.app import CaseFiles
 from application.indicators import Indicators, figure_rows
 from bench import http
-from bench.common import Result
+from bench.common import Result, timed
 from projections.runner import Projections
 
 PERIOD = "2025"
@@ -132,18 +132,13 @@ def _pairs(label: str, ours: Callable[[], Any], raw: Callable[[], Any],
     of the per-run ratios ours/raw)."""
     ours_times, raw_times, ratios = [], [], []
     for index in range(repeats):
-        ours_times.append(_timed(ours))
-        raw_times.append(_timed(raw))
+        ours_times.append(timed(ours))
+        raw_times.append(timed(raw))
         ratios.append(ours_times[-1] / raw_times[-1])
         _progress(f"  {label} {index + 1}/{repeats}: ours {ours_times[-1]:.2f} s, "
                   f"raw {raw_times[-1]:.2f} s")
     return statistics.median(ours_times), statistics.median(raw_times), statistics.median(ratios)
 
-
-def _timed(operation: Callable[[], Any]) -> float:
-    began = time.perf_counter()
-    operation()
-    return time.perf_counter() - began
 
 
 class _Raw:

@@ -46,7 +46,7 @@ from typing import Any
 
 import psycopg
 
-from bench.common import POSTGRES_URL
+from bench.common import POSTGRES_URL, timed
 
 SIZES = (10_000, 50_000)
 LARGE = 250_000
@@ -184,11 +184,6 @@ def run_size(backend: str, households: int) -> SizeRun:
     return run
 
 
-def _timed(operation: Any) -> float:
-    began = time.perf_counter()
-    operation()
-    return time.perf_counter() - began
-
 
 def _queries(run: SizeRun, projections: Any, raw: _Raw) -> None:
     from projections.queries import ReadModels
@@ -200,9 +195,9 @@ def _queries(run: SizeRun, projections: Any, raw: _Raw) -> None:
     ours, plain = [], []
     for _ in range(QUERIES):
         township, category = rng.choice(combos)
-        ours.append(_timed(lambda t=township, c=category: read.monitoring_list(
+        ours.append(timed(lambda t=township, c=category: read.monitoring_list(
             township=t, category=c, limit=50)) * 1000)
-        plain.append(_timed(lambda t=township, c=category: raw.monitoring_page(
+        plain.append(timed(lambda t=township, c=category: raw.monitoring_page(
             projections, t, c)) * 1000)
     ours.sort()
     plain.sort()
@@ -217,8 +212,8 @@ def _indicators(run: SizeRun, app: Any, projections: Any, raw: _Raw) -> None:
 
     indicators = Indicators(app, projections.store)
     indicators.compute("2025")  # adopts the cadence table and warms the caches
-    ours = statistics.median(_timed(lambda: indicators.compute("2025")) for _ in range(3))
-    plain = statistics.median(_timed(lambda: raw.facts(projections)) for _ in range(3))
+    ours = statistics.median(timed(lambda: indicators.compute("2025")) for _ in range(3))
+    plain = statistics.median(timed(lambda: raw.facts(projections)) for _ in range(3))
     run.add("indicators", "indicators of the year (current)", "s", ours, plain, False)
 
 
@@ -226,17 +221,17 @@ def _verify(run: SizeRun, app: Any, raw: _Raw) -> None:
     from application.audit import verify
 
     tables = app.log_tables()
-    seconds = _timed(lambda: verify(tables))
+    seconds = timed(lambda: verify(tables))
     run.add("verify", "verify the hash chain", "ev/s", run.events / seconds,
-            run.events / _timed(raw.read_log), True)
+            run.events / timed(raw.read_log), True)
 
 
 def _histories(run: SizeRun, app: Any, raw: _Raw) -> None:
     ids = list(app.iter_households())
     rng = random.Random(2)
     picked = rng.sample(ids, min(HISTORIES, len(ids)))
-    ours = [_timed(lambda i=i: app.history(i)) * 1000 for i in picked]
-    plain = [_timed(lambda i=i: raw.history(i)) * 1000 for i in picked]
+    ours = [timed(lambda i=i: app.history(i)) * 1000 for i in picked]
+    plain = [timed(lambda i=i: raw.history(i)) * 1000 for i in picked]
     run.add("history", "one household's history (cold)", "ms", statistics.median(ours),
             statistics.median(plain), False)
 
