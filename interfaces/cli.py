@@ -639,8 +639,8 @@ def _rebuild(app: CaseFiles, args: argparse.Namespace) -> int:
 def _status(app: CaseFiles, args: argparse.Namespace) -> int:
     with Projections(app) as projections:
         end = app.max_position()
-        leases = projections.store.leases(projections.models)
-        for model, position in projections.positions().items():
+        positions, leases = projections.store.positions_and_leases(projections.models)
+        for model, position in positions.items():
             state = ("" if position >= end else "（落后）") if model not in leases else (
                 f"（重建中，{leases[model]:.0f} 秒前更新）")
             print(f"{model}: {position}/{end}{state}")

@@ -71,7 +71,7 @@ class Projections:
     # ------------------------------------------------------------------ positions
 
     def positions(self) -> dict[str, int]:
-        return {model: self.store.position(model) for model in self.models}
+        return self.store.positions(self.models)
 
     def position(self) -> int:
         """The position every read model has reached."""
@@ -123,8 +123,8 @@ class Projections:
         """The positions of the read models this process should follow now: not those another
         process is rebuilding (a lease renewed within `REBUILD_LEASE_SECONDS`). A read model
         whose rebuilder stopped (an older lease) is emptied and followed from 0."""
-        positions = self.positions()
-        for model, age in self.store.leases(self.models).items():
+        positions, leases = self.store.positions_and_leases(self.models)
+        for model, age in leases.items():
             if age < REBUILD_LEASE_SECONDS:
                 positions.pop(model)
             elif self.store.drop_if_abandoned(model, REBUILD_LEASE_SECONDS):

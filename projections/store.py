@@ -198,14 +198,7 @@ class ReadModelStore:
     def leases(self, models: Sequence[str]) -> dict[str, float]:
         """The read models among ``models`` that a rebuild holds, with the seconds since its
         lease was last renewed."""
-        names = {lease_name(model): model for model in models}
-        marks = ", ".join([self.placeholder] * len(names))
-        with self.transaction(commit=False) as cursor:
-            cursor.execute(
-                f"SELECT application_name AS name, notification_id AS lease "
-                f"FROM {self.tracking_table} WHERE application_name IN ({marks})", list(names))
-            rows = cursor.fetchall()
-        return {names[row["name"]]: _lease_age(row["lease"]) for row in rows}
+        return self.positions_and_leases(models)[1]
 
     def drop_if_abandoned(self, model: str, older_than: float) -> bool:
         """Empty a read model whose rebuild lease has not been renewed for ``older_than``
@@ -268,15 +261,27 @@ class ReadModelStore:
     def least_position(self, models: Sequence[str]) -> int:
         """The position every one of ``models`` has reached, read in one query (a list
         request reports it, so it must cost less than a read per model)."""
-        names = [tracking_name(model) for model in models]
+        return min(self.positions(models).values())
+
+    def positions(self, models: Sequence[str]) -> dict[str, int]:
+        """The position each of ``models`` has reached (0: none), read in one query."""
+        return self.positions_and_leases(models)[0]
+
+    def positions_and_leases(self, models: Sequence[str]) -> tuple[dict[str, int], dict[str, float]]:
+        """The position of each of ``models``, and the seconds since each one a rebuild holds
+        had its lease renewed, read in one query (a catch-up starts with it)."""
+        names = [tracking_name(model) for model in models] + [lease_name(m) for m in models]
         marks = ", ".join([self.placeholder] * len(names))
         with self.transaction(commit=False) as cursor:
             cursor.execute(
-                f"SELECT application_name AS name, MAX(notification_id) AS reached "
+                f"SELECT application_name AS name, MAX(notification_id) AS value "
                 f"FROM {self.tracking_table} WHERE application_name IN ({marks}) "
                 "GROUP BY application_name", names)
-            reached = {row["name"]: row["reached"] for row in cursor.fetchall()}
-        return min((reached.get(name) or 0) for name in names)
+            values = {row["name"]: row["value"] for row in cursor.fetchall()}
+        positions = {model: values.get(tracking_name(model)) or 0 for model in models}
+        leases = {model: _lease_age(values[lease_name(model)]) for model in models
+                  if values.get(lease_name(model)) is not None}
+        return positions, leases
 
     def apply(
         self, position: int, household_ids: Sequence[UUID], rows: dict[str, dict[str, list[Row]]],
