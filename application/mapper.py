@@ -73,12 +73,19 @@ def _aggregate_state_type(cls: type, with_identity: bool = False) -> Any:
     """
     hints = {name: hint for name, hint in typing.get_type_hints(cls).items()
              if not name.startswith("__") and not _is_classvar(hint)
-             and name in vars(cls).get("__annotations__", {})}
+             and name in _state_annotations(cls)}
     base = {**_AGGREGATE_BASE_FIELDS, **(_IDENTITY_FIELDS if with_identity else {})}
     return TypedDict(f"{cls.__qualname__}State", {**base, **hints})  # type: ignore[operator]
 
 
 _IDENTITY_FIELDS: dict[str, Any] = {"_id": UUID, "_version": int}
+
+
+def _state_annotations(cls: type) -> set[str]:
+    """The names an aggregate's own classes annotate: the class and its plain bases (a
+    household declares its state on `HouseholdState`), not the library's aggregate classes."""
+    return {name for klass in cls.__mro__ if not klass.__module__.startswith("eventsourcing")
+            for name in vars(klass).get("__annotations__", {})}
 
 
 class AggregateCodec:
