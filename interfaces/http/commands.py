@@ -23,9 +23,9 @@ from domain.codes import Channel, Role
 from domain.errors import InvalidValue, RuleViolation
 from domain.household import AlertOutcome, Household
 from domain.values import IncomeAssessment, MemberDetails
-from interfaces.http import schemas as s
 from interfaces.http.limits import check_values
 from interfaces.http.problems import PROBLEMS
+from interfaces.http.schemas import commands as s
 from interfaces.http.views import alert_out, assessment_out
 
 #: How often the server retries a command that lost a race on the same household.

@@ -24,9 +24,9 @@ from application.reports import Report, monthly_report, quarterly_report
 from domain.codes import Department, Role, Tier
 from domain.errors import InvalidValue
 from domain.indicators import Area
-from interfaces.http import schemas as s
 from interfaces.http.problems import PROBLEMS
 from interfaces.http.queries import After, AsOf, caught_up, recorded_time
+from interfaces.http.schemas import indicators as s
 from interfaces.xlsx import XLSX_TYPE, report_workbook
 
 PeriodText = Annotated[str, QueryParameter(

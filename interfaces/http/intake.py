@@ -24,10 +24,10 @@ from domain.household import Household
 from domain.identity import mask_id_number
 from domain.rules import IDENTIFICATION_DAYS, local_date
 from interfaces.exports import pages, workbook
-from interfaces.http import schemas as s
 from interfaces.http.auth import area_of
 from interfaces.http.problems import PROBLEMS
 from interfaces.http.pushes import _department
+from interfaces.http.schemas import intake as s
 from interfaces.http.views import outcome_name
 from interfaces.xlsx import XLSX_TYPE
 from projections.queries import ReadModels

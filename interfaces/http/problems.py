@@ -20,7 +20,7 @@ from litestar.openapi import ResponseSpec
 from application.access import AccessDenied
 from application.errors import ConcurrentChange
 from domain.errors import DomainError, InvalidValue, NotFound
-from interfaces.http.schemas import ProblemDetails
+from interfaces.http.schemas.common import ProblemDetails
 
 logger = logging.getLogger(__name__)
 

@@ -26,9 +26,9 @@ from domain.errors import DomainError, InvalidValue
 from domain.governance import month_of_push_period
 from domain.household import AlertOutcome
 from domain.identity import validate_id_number
-from interfaces.http import schemas as s
 from interfaces.http.limits import check_day
 from interfaces.http.problems import PROBLEMS
+from interfaces.http.schemas import pushes as s
 from interfaces.http.views import outcome_name
 from projections.queries import ReadModels
 from projections.runner import Projections

@@ -24,10 +24,11 @@ from domain.codes import CaseStage, Category, Department, RiskType
 from domain.errors import DomainError, InvalidValue, NotFound
 from domain.household import STEP_NAMES, Household
 from domain.rules import CHINA_TIME
-from interfaces.http import schemas as s
 from interfaces.http.auth import area_of
 from interfaces.http.limits import check_day
 from interfaces.http.problems import PROBLEMS, Unavailable
+from interfaces.http.schemas import queries as s
+from interfaces.http.schemas.views import CaseFile, ChainProof, History
 from interfaces.http.views import Masker, case_file, history_entry
 from projections.queries import MAX_PAGE, Page, ReadModels
 from projections.runner import Projections
@@ -228,7 +229,7 @@ def _readable(request: Request, household: Household) -> Household:
 def household_file(
     request: Request, code: Annotated[str, PathParameter(min_length=1, max_length=40)],
     as_of: AsOf = None, version: Annotated[int | None, QueryParameter(ge=1, le=2**31, required=False)] = None,
-) -> s.CaseFile:
+) -> CaseFile:
     app = _services(request)[0]
     if as_of is not None and version is not None:
         raise InvalidValue("AS_OF_AND_VERSION", "as_of 与 version 只能给一个", "version")
@@ -253,7 +254,7 @@ def household_file(
 def household_history(
     request: Request, code: Annotated[str, PathParameter(min_length=1, max_length=40)],
     as_of: AsOf = None,
-) -> s.History:
+) -> History:
     app = _services(request)[0]
     household = _readable(request, app.household(code))
     moment = recorded_time(as_of)
@@ -264,9 +265,9 @@ def household_history(
     proof = household_proof(app.log_tables(), household.id)
     shown = {e.version for e in entries}
     proof["links"] = [link for link in proof["links"] if link["version"] in shown]
-    return s.History(household_id=household.id, code=household.code,
-                     entries=[history_entry(e, mask) for e in entries],
-                     chain=msgspec.convert(proof, s.ChainProof))
+    return History(household_id=household.id, code=household.code,
+                   entries=[history_entry(e, mask) for e in entries],
+                   chain=msgspec.convert(proof, ChainProof))
 
 
 @get("/api/access-log", opt={"read": "access_log"},
