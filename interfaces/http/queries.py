@@ -16,6 +16,7 @@ from litestar import Request, get
 from litestar.params import FromQuery, PathParameter, QueryParameter
 
 from application.access import User
+from application.access_log import AccessLog
 from application.app import CaseFiles
 from application.audit import household_proof
 from application.errors import HouseholdNotFound
@@ -211,17 +212,21 @@ def recorded_time(text: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TIME)
 
 
-def _readable(request: Request, household: Household) -> Household:
-    """The household, if the caller's area covers it; every attempt goes to the access log."""
-    user: User = request.user
-    log = request.app.state.access_log
+def readable_household(user: User, log: AccessLog, household: Household, route: str) -> Household:
+    """The household, if the user's area covers it; every attempt goes to the access log under
+    ``route`` (the API's and the workbench's pages both come here)."""
     try:
         user.require_area(household.township, household.village, household.code)
     except DomainError as refused:
-        log.record(user, household.code, request.url.path, f"refused:{refused.code}")
+        log.record(user, household.code, route, f"refused:{refused.code}")
         raise
-    log.record(user, household.code, request.url.path)
+    log.record(user, household.code, route)
     return household
+
+
+def _readable(request: Request, household: Household) -> Household:
+    return readable_household(request.user, request.app.state.access_log, household,
+                              request.url.path)
 
 
 @get("/api/households/{code:str}", opt={"read": "households"}, summary="农户档案（现状、某记录时点或某版本）",
