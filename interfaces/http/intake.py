@@ -227,7 +227,8 @@ def export_list(
     views: ReadModels = request.app.state.read_models
     request.app.state.projections.wait_for(request.app.state.case_files.max_position(), timeout=5)
     rows = pages(views, which, area_of(user), township=township, village=village,
-                 category=category.value if category else None)
+                 category=category.value if category else None,
+                 today=local_date(request.app.state.case_files.clock()))
     where = f"{user.township or ''}{user.village or ''}" or "全县"
     content = workbook(which, rows, f"导出范围：{where}；导出人：{user.name}")
     return Response(content, media_type=XLSX_TYPE, headers={

@@ -24,7 +24,7 @@ from application.indicators import end_of_day
 from domain.codes import CaseStage, Category, Department, RiskType
 from domain.errors import DomainError, InvalidValue, NotFound
 from domain.household import STEP_NAMES, Household
-from domain.rules import CHINA_TIME
+from domain.rules import CHINA_TIME, local_date
 from interfaces.http.auth import area_of
 from interfaces.http.limits import check_day
 from interfaces.http.problems import PROBLEMS, Unavailable
@@ -65,6 +65,12 @@ class ReadModelsBehind(Unavailable):
 def _services(request: Request) -> tuple[CaseFiles, Projections, ReadModels]:
     state = request.app.state
     return state.case_files, state.projections, state.read_models
+
+
+def county_today(request: Request) -> date:
+    """The county's date by the application's clock: what a list counts its days from when the
+    caller gives no ``today``."""
+    return local_date(_services(request)[0].clock())
 
 
 def caught_up(request: Request, after: int | None) -> int:
@@ -109,7 +115,8 @@ def monitoring_list(
     position = caught_up(request, after)
     page = _services(request)[2].monitoring_list(
         area_of(request.user), township=township, village=village, category=category,
-        risk_type=risk_type, eliminating=eliminating, as_of=as_of, today=today, sort=sort,
+        risk_type=risk_type, eliminating=eliminating, as_of=as_of,
+        today=today or county_today(request), sort=sort,
         after=cursor, limit=limit,
     )
     return _page(page, s.MonitoringRow, s.MonitoringPage, position)
@@ -120,8 +127,8 @@ def measures_missing(request: Request, today: Today = None, cursor: Cursor = Non
                      limit: Limit = 50, after: After = None) -> s.MonitoringPage:
     check_day(today, "today")
     position = caught_up(request, after)
-    page = _services(request)[2].measures_missing(area_of(request.user), today=today,
-                                                  after=cursor, limit=limit)
+    page = _services(request)[2].measures_missing(
+        area_of(request.user), today=today or county_today(request), after=cursor, limit=limit)
     return _page(page, s.MonitoringRow, s.MonitoringPage, position)
 
 
@@ -135,7 +142,8 @@ def case_queue(
     position = caught_up(request, after)
     page = _services(request)[2].case_queue(
         area_of(request.user), stage=stage, township=township, village=village, overdue=overdue,
-        green_channel_owed=green_channel_owed, today=today, sort=sort, after=cursor, limit=limit,
+        green_channel_owed=green_channel_owed, today=today or county_today(request), sort=sort,
+        after=cursor, limit=limit,
     )
     for row in page.rows:  # step keys as the notice names them
         row["owed_steps"] = [STEP_NAMES[step] for step in row["owed_steps"]]
@@ -151,7 +159,8 @@ def visits_due(
 ) -> s.HouseholdPage:
     check_day(month, "month")
     position = caught_up(request, after)
-    page = _services(request)[2].visits_due(area_of(request.user), month=month, after=cursor,
+    page = _services(request)[2].visits_due(area_of(request.user),
+                                            month=month or county_today(request), after=cursor,
                                             limit=limit)
     return _page(page, s.HouseholdRow, s.HouseholdPage, position)
 
@@ -299,7 +308,7 @@ def access_log(
 @get("/api/income-lines", opt={"read": "policy"}, summary="某日生效的收入监测标准",
      sync_to_thread=True, responses=PROBLEMS, tags=["查询"])
 def income_line(request: Request, on: FromQuery[date | None] = None, as_of: AsOf = None) -> s.IncomeLineOut:
-    day = check_day(on, "on") or datetime.now(CHINA_TIME).date()
+    day = check_day(on, "on") or county_today(request)
     moment = recorded_time(as_of)
     line = _services(request)[0].income_line_on(day, moment)
     return s.IncomeLineOut(on=day, yuan_per_capita=line, as_of=moment)

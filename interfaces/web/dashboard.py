@@ -41,7 +41,7 @@ def dashboard(request: Request) -> Template:
         by_township = read_models.counts("rm_monitoring", "township", area)
         queue = read_models.case_queue(area, today=today, sort="deadline_on", limit=10)
         near, open_cases = [countdown(row, today) for row in queue.rows], queue.total
-        visits = read_models.visits_due(area, limit=1).total
+        visits = read_models.visits_due(area, month=today, limit=1).total
         charts["category"] = _pie("监测对象（按类别）",
                                   {c.value: by_category.get(c.value, 0) for c in Category})
         charts["township"] = _bar("监测对象（按乡镇）", by_township)

@@ -25,7 +25,8 @@ def monitoring(request: Request, township: FromQuery[str] = "", village: FromQue
                "category": category or None}
     try:
         page = request.app.state.read_models.monitoring_list(
-            area_of(user), **filters, sort=sort, after=after or None, limit=50)
+            area_of(user), **filters, today=county_today(request), sort=sort, after=after or None,
+            limit=50)
         error = None
     except DomainError as refused:
         page, error = None, refused.message
@@ -69,7 +70,7 @@ def export(request: Request, which: FromPath[str], township: FromQuery[str] = ""
     if which not in EXPORTS:
         raise NotFound("EXPORT_UNKNOWN", f"没有名为 {which} 的导出", "which")
     rows = pages(request.app.state.read_models, which, area_of(user), township=township or None,
-                 village=village or None, category=category or None)
+                 village=village or None, category=category or None, today=county_today(request))
     where = f"{user.township or ''}{user.village or ''}" or "全县"
     data = workbook(which, rows, f"导出范围：{where}；导出人：{user.name}")
     name = f"fangpin-{which}-{county_today(request):%Y%m%d}.xlsx"
