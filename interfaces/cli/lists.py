@@ -8,7 +8,7 @@ from typing import Any
 
 from application.app import CaseFiles
 from domain.household import STEP_NAMES
-from domain.rules import IDENTIFICATION_DAYS
+from domain.rules import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS
 from interfaces.cli.common import plain, today
 from projections.queries import ReadModels
 from projections.runner import Projections
@@ -19,7 +19,7 @@ LISTS = {
     "overdue": f"超过{IDENTIFICATION_DAYS}天未认定的案件",
     "green-channel": "绿色通道待补办程序",
     "visits-due": "本月未走访",
-    "measures-missing": "认定30天未落实帮扶措施",
+    "measures-missing": f"认定{MEASURE_WITHIN_DAYS}天未落实帮扶措施",
     "ledger": "部门推送台账",
     "households": "农户目录",
 }
