@@ -1,14 +1,12 @@
-"""The command line's audit and data-safety commands:
+"""The auditors' commands:
 
     fangpin audit keygen [--output PEM]             an Ed25519 key to sign checkpoints
     fangpin audit checkpoint                        verify the log, sign a checkpoint, write its file
     fangpin audit verify [--from-checkpoint FILE]… [--format text|json]
-    fangpin log keygen [--quiet]                    a key for FANGPIN_CIPHER_KEY (encryption at rest)
-    fangpin log export FILE                         the whole log, compressed
-    fangpin log import FILE                         into an empty store, verified, read models rebuilt
+    fangpin audit history CODE [--as-of T]          a household's timeline as recorded by a time
+    fangpin audit access-log [--household CODE] [--user NAME]   who read which household's file
 
-Checking and copying the log read its raw tables, so they need no encryption key; importing
-checks the target's key against the file's.
+Checking the log reads its raw tables, so it needs no encryption key.
 """
 
 from __future__ import annotations
@@ -21,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from application.app import CaseFiles
 from application.audit import (
     AuditError,
     Checkpoint,
@@ -35,10 +34,15 @@ from application.audit import (
     verify,
 )
 from application.settings import Settings
+from domain.rules import CHINA_TIME
+from interfaces.cli.common import as_of, progress_on_terminal
+from interfaces.cli.households import history
 
 
-def add_commands(commands: Any, audit_commands: Any) -> None:
-    """Register the subcommands on the `fangpin` parser."""
+def add_audit(commands: Any) -> None:
+    audit = commands.add_parser(
+        "audit", help="for auditors: verify the log, checkpoints, case timelines, who read what")
+    audit_commands = audit.add_subparsers(title="audit")
     keygen = audit_commands.add_parser(
         "keygen", help="write a new Ed25519 private key to sign checkpoints; print its public key")
     keygen.add_argument("--output", type=Path, help="default: FANGPIN_SIGNING_KEY or "
@@ -54,29 +58,28 @@ def add_commands(commands: Any, audit_commands: Any) -> None:
                        "(may be given more than once)")
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.set_defaults(run=_verify, without_app=True)
-
-    log = commands.add_parser("log", help="back up, restore or move the event log; encryption key")
-    log_commands = log.add_subparsers(title="log")
-    cipher = log_commands.add_parser("keygen", help="a new AES key for FANGPIN_CIPHER_KEY")
-    cipher.add_argument("--quiet", action="store_true", help="print the key only")
-    cipher.set_defaults(run=_cipher_keygen, without_app=True)
-    export = log_commands.add_parser("export", help="stream the whole log to a compressed file")
-    export.add_argument("file", type=Path)
-    export.set_defaults(run=_export, without_app=True)
-    restore = log_commands.add_parser(
-        "import", help="load an export into an empty store, verifying it; rebuild the read models")
-    restore.add_argument("file", type=Path)
-    restore.set_defaults(run=_import, without_app=True)
+    replay = audit_commands.add_parser(
+        "history", help="a household's timeline: happened / recorded / by whom / what changed")
+    replay.add_argument("code")
+    replay.add_argument("--as-of", type=as_of, help="only what was recorded by this time (or date)")
+    replay.set_defaults(run=history, route="cli: audit history")
+    reads = audit_commands.add_parser("access-log", help="reads of household files, newest first")
+    reads.add_argument("--household", help="one household code")
+    reads.add_argument("--user", help="one user name")
+    reads.add_argument("--limit", type=int, default=50)
+    reads.set_defaults(run=_access_log)
 
 
-def _progress(done: int, total: int) -> None:
-    if not sys.stderr.isatty():
-        return
-    width = 30
-    filled = width * done // max(total, 1)
-    end = "\n" if done >= total else ""
-    print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end, flush=True,
-          file=sys.stderr)
+def _access_log(app: CaseFiles, args: argparse.Namespace) -> int:
+    from application.access_log import AccessLog
+
+    log = AccessLog(app.factory.datastore, backend=app.settings.backend)  # type: ignore[attr-defined]
+    records = log.query(household_code=args.household, user_name=args.user, limit=args.limit)
+    print(f"档案查阅日志：{len(records)} 条（最新在前）")
+    for r in records:
+        print(f"  {r.at.astimezone(CHINA_TIME):%Y-%m-%d %H:%M:%S}  {r.role}/{r.user_name}  "
+              f"{r.household_code}  {r.route}  {r.outcome}")
+    return 0
 
 
 def _keygen(settings: Settings, args: argparse.Namespace) -> int:
@@ -97,7 +100,7 @@ def _checkpoint(settings: Settings, args: argparse.Namespace) -> int:
         key = load_signing_key(settings.signing_key_path)
         with open_log_tables(settings) as tables:
             checkpoint = sign_checkpoint(tables, key, now=datetime.now(UTC),
-                                         directory=settings.checkpoint_dir, progress=_progress)
+                                         directory=settings.checkpoint_dir, progress=progress_on_terminal)
     except AuditError as error:
         print(f"错误 {error.code}：{error.message}", file=sys.stderr)
         return 1
@@ -126,7 +129,7 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
             checkpoints = [c for c in stored if c.sequence not in {f.sequence for f in files}]
             checkpoints += files
             report = verify(tables, sorted(checkpoints, key=lambda c: c.position),
-                            trusted_key=trusted, progress=_progress)
+                            trusted_key=trusted, progress=progress_on_terminal)
     except AuditError as error:
         print(f"错误 {error.code}：{error.message}", file=sys.stderr)
         return 2
@@ -147,14 +150,12 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
 
 def _check_snapshots(settings: Settings, report: VerifyReport) -> None:
     """Compare every snapshot with its household's events (when the log decodes here)."""
-    from application.app import CaseFiles
-
     try:
         app = CaseFiles(settings)
     except Exception:  # no key or the wrong one: the chain was still checked without it
         return
     with app:
-        for household, version in app.stale_snapshots(_progress):
+        for household, version in app.stale_snapshots(progress_on_terminal):
             report.findings.append(Finding(
                 "snapshot", "快照与事件重放的结果不符（快照在库中被改动）；快照只是缓存，"
                 "删除它不丢任何事实，读取时从事件重放", household, version))
@@ -168,8 +169,6 @@ def _household_codes(settings: Settings, ids: set[UUID]) -> dict[UUID, str]:
         return {}
     codes: dict[UUID, str] = {}
     try:
-        from application.app import CaseFiles
-
         with CaseFiles(settings) as app:
             for household in ids:
                 try:
@@ -238,72 +237,3 @@ def _report_json(report: VerifyReport, codes: dict[UUID, str], trusted: bool) ->
             "aggregate": codes.get(f.household_id) if f.household_id else None,
             "detail": f.detail} for f in report.findings],
     }
-
-
-def _cipher_keygen(settings: Settings, args: argparse.Namespace) -> int:
-    from application.encryption import new_key
-
-    key = new_key()
-    if args.quiet:
-        print(key)
-        return 0
-    print(key)
-    print("以 FANGPIN_CIPHER_KEY 设置它：新库的事件内容即加密保存。"
-          "请另行妥善保管——丢失密钥，日志就无法读取。",
-          file=sys.stderr)
-    return 0
-
-
-def _export(settings: Settings, args: argparse.Namespace) -> int:
-    from application.backup import export_log
-    from application.encryption import recorded_encryption
-
-    try:
-        key = (load_signing_key(settings.signing_key_path)
-               if settings.signing_key_path.is_file() else None)
-        with open_log_tables(settings) as tables:
-            encryption = recorded_encryption(tables.datastore, tables.backend)
-            summary = export_log(tables, args.file, encryption=encryption,
-                                 source=settings.describe(), now=datetime.now(UTC),
-                                 progress=_progress, signing_key=key)
-    except OSError as error:
-        print(f"错误：无法写入 {args.file}：{error}", file=sys.stderr)
-        return 1
-    size = args.file.stat().st_size
-    print(f"已导出 {summary.events} 条事件（到位置 {summary.position}）、{summary.checkpoints} 个检查点、"
-          f"{summary.users} 个用户、{summary.access_records} 条查阅记录到 {args.file}"
-          f"（{size / 1e6:.1f} MB）")
-    return 0
-
-
-def _import(settings: Settings, args: argparse.Namespace) -> int:
-    from application.app import CaseFiles
-    from application.backup import import_log
-    from application.encryption import fingerprint
-    from projections.runner import Projections
-
-    if not args.file.exists():
-        print(f"错误：{args.file} 不存在", file=sys.stderr)
-        return 2
-    try:
-        trusted = trusted_public_key(settings)
-        with CaseFiles(settings) as app:  # checks (and, for a new store, records) the key
-            summary = import_log(app.log_tables(), args.file,
-                                 encryption=fingerprint(settings.cipher_key),
-                                 progress=_progress, trusted_key=trusted)
-            print(f"已导入 {summary.events} 条事件（到位置 {summary.position}）、"
-                  f"{summary.checkpoints} 个检查点、{summary.users} 个用户、"
-                  f"{summary.access_records} 条查阅记录；哈希链与检查点核验无误")
-            if trusted is None:
-                signers = sorted({c.public_key for c in app.log_tables().stored_checkpoints()})
-                print("注意：未配置审计公钥（FANGPIN_AUDIT_PUBLIC_KEY），检查点与导出文件的签名只核对了"
-                      "自洽，未核对是谁签的" + (f"；检查点的签名公钥：{'、'.join(signers)}"
-                                               if signers else ""), file=sys.stderr)
-            print("重建读模型…")
-            with Projections(app) as projections:
-                projections.rebuild(progress=_progress)
-    except AuditError as error:
-        print(f"错误 {error.code}：{error.message}", file=sys.stderr)
-        return 1
-    print(f"完成：{settings.describe()}")
-    return 0
