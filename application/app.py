@@ -27,11 +27,11 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from application.audit import LogTables
-from application.cache import AggregateCache
-from application.encryption import check_store_key
 from application.errors import ConcurrentChange, HouseholdAlreadyRegistered, HouseholdNotFound
-from application.mapper import AggregateCodec
 from application.settings import APP_NAME, Settings
+from application.store.cache import AggregateCache
+from application.store.encryption import check_store_key
+from application.store.mapper import AggregateCodec
 from domain.codes import Department, Role
 from domain.errors import DomainError, InvalidValue, NotFound, RuleViolation
 from domain.governance import (

@@ -38,9 +38,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from application.beside import beside_log
-from application.chain import GENESIS, ChainSQL, as_bytes, content_hash, link, values
 from application.settings import APP_NAME, Settings
+from application.store.beside import beside_log
+from application.store.chain import GENESIS, ChainSQL, as_bytes, content_hash, link, values
 from domain.errors import DomainError
 
 SEGMENT_SIZE = 1000

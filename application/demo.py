@@ -34,10 +34,10 @@ from functools import cache
 from random import Random
 from typing import Any
 
-from application.access import User
+from application.accounts.access import User
+from application.accounts.users import UserExists, Users
 from application.app import SYSTEM, CaseFiles
 from application.indicators import Cadences
-from application.users import UserExists, Users
 from domain.cadences import windows
 from domain.codes import (
     NO_WORKING_CAPACITY,
@@ -1755,7 +1755,7 @@ def demo_users() -> list[User]:
 def ensure_demo_users(users: Users) -> list[tuple[User, str]]:
     """Add the demo users, or give them back their fixed tokens; returns each with its token.
     The token is also the user's workbench password (demo county only)."""
-    from application.logins import Logins
+    from application.accounts.logins import Logins
 
     logins = Logins(users)
     issued = []

@@ -241,7 +241,7 @@ def _report_json(report: VerifyReport, codes: dict[UUID, str], trusted: bool) ->
 
 
 def _cipher_keygen(settings: Settings, args: argparse.Namespace) -> int:
-    from application.encryption import new_key
+    from application.store.encryption import new_key
 
     key = new_key()
     if args.quiet:
@@ -256,7 +256,7 @@ def _cipher_keygen(settings: Settings, args: argparse.Namespace) -> int:
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:
     from application.backup import export_log
-    from application.encryption import recorded_encryption
+    from application.store.encryption import recorded_encryption
 
     try:
         key = (load_signing_key(settings.signing_key_path)
@@ -279,7 +279,7 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
 def _import(settings: Settings, args: argparse.Namespace) -> int:
     from application.app import CaseFiles
     from application.backup import import_log
-    from application.encryption import fingerprint
+    from application.store.encryption import fingerprint
     from projections.runner import Projections
 
     if not args.file.exists():

@@ -39,11 +39,11 @@ from dataclasses import is_dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
-from application.access import User, parse_role
+from application.accounts.access import User, parse_role
+from application.accounts.users import Users
 from application.app import CaseFiles
 from application.indicators import Cadences, Indicators, Scope, end_of_day, result_json
 from application.settings import Settings
-from application.users import Users
 from domain.codes import Category, Department, Role, Tier
 from domain.errors import DomainError
 from domain.household import STEP_NAMES
@@ -495,7 +495,7 @@ def _unmatched_attach(app: CaseFiles, args: argparse.Namespace) -> int:
 
 
 def _access_log(app: CaseFiles, args: argparse.Namespace) -> int:
-    from application.access_log import AccessLog
+    from application.accounts.access_log import AccessLog
 
     log = AccessLog(app.factory.datastore, backend=app.settings.backend)  # type: ignore[attr-defined]
     records = log.query(household_code=args.household, user_name=args.user, limit=args.limit)
@@ -586,7 +586,7 @@ def _issue_token(app: CaseFiles, args: argparse.Namespace) -> int:
 def _set_password(app: CaseFiles, args: argparse.Namespace) -> int:
     import getpass
 
-    from application.logins import Logins
+    from application.accounts.logins import Logins
 
     if sys.stdin.isatty():
         password = getpass.getpass(f"{args.name} 的新密码：")
@@ -758,7 +758,7 @@ def _summary(app: CaseFiles, args: argparse.Namespace) -> int:
 
 def _log_read(app: CaseFiles, code: str, route: str) -> None:
     """The command line's reads of household files go to the access log too."""
-    from application.access_log import AccessLog
+    from application.accounts.access_log import AccessLog
 
     log = AccessLog(app.factory.datastore, backend=app.settings.backend)  # type: ignore[attr-defined]
     log.record(CLI_READER, code, route)

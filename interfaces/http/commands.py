@@ -17,7 +17,7 @@ import msgspec
 from litestar import Request, Response, patch, post, put
 from litestar.params import HeaderParameter, JSONBody, PathParameter
 
-from application.access import AccessDenied, User
+from application.accounts.access import AccessDenied, User
 from application.app import CaseFiles, CommandResult, retrying
 from domain.codes import Channel, Role
 from domain.errors import InvalidValue, RuleViolation

@@ -18,7 +18,7 @@ from typing import Any
 from litestar import Request, post
 from litestar.params import JSONBody
 
-from application.access import AccessDenied, User
+from application.accounts.access import AccessDenied, User
 from application.app import CaseFiles, retrying
 from application.imports import check_batch
 from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Role

@@ -15,7 +15,7 @@ import msgspec
 from litestar import Request, get
 from litestar.params import FromQuery, PathParameter, QueryParameter
 
-from application.access import User
+from application.accounts.access import User
 from application.app import CaseFiles
 from application.audit import household_proof
 from application.errors import HouseholdNotFound

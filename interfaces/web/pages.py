@@ -25,9 +25,9 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from application.access import ROLE_NAMES, AccessDenied, User
+from application.accounts.access import ROLE_NAMES, AccessDenied, User
+from application.accounts.logins import LoginRefused, Logins
 from application.indicators import Scope, end_of_day
-from application.logins import LoginRefused, Logins
 from domain.codes import Category, Channel, Department, Role, Tier
 from domain.errors import DomainError, NotFound
 from domain.household import STEP_NAMES
