@@ -18,7 +18,8 @@ from litestar import Request, Response, patch, post, put
 from litestar.params import HeaderParameter, JSONBody, PathParameter
 
 from application.accounts.access import AccessDenied, User
-from application.app import CaseFiles, CommandResult, retrying
+from application.app import CaseFiles
+from application.unit_of_work import CommandResult, retrying
 from domain.codes import Channel, Role
 from domain.errors import InvalidValue, RuleViolation
 from domain.household import AlertOutcome, Household

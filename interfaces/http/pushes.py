@@ -19,8 +19,9 @@ from litestar import Request, post
 from litestar.params import JSONBody
 
 from application.accounts.access import AccessDenied, User
-from application.app import CaseFiles, retrying
+from application.app import CaseFiles
 from application.imports import check_batch
+from application.unit_of_work import retrying
 from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Role
 from domain.errors import DomainError, InvalidValue
 from domain.governance import month_of_push_period
