@@ -65,7 +65,8 @@ import psycopg
 
 from application.accounts.users import Users
 from application.app import CaseFiles
-from application.demo import DEMO_TOKENS, _ensure_governance, demo_users, ensure_demo_users, load_demo
+from application.demo import DEMO_TOKENS, demo_users, ensure_demo_users, load_demo
+from application.demo.load import _ensure_governance
 from application.settings import Settings
 from bench.common import ALL_PASSED, POSTGRES_URL, Result
 from domain.codes import Role
