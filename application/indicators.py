@@ -30,8 +30,9 @@ from uuid import UUID
 
 import msgspec
 
-from application.app import SYSTEM, CaseFiles, replay
+from application.app import SYSTEM, CaseFiles
 from application.errors import ConcurrentChange
+from application.store.log import replay
 from domain.cadences import Duty, ExpectedPush, parse_duties
 from domain.codes import Department
 from domain.errors import DomainError, InvalidValue

@@ -16,8 +16,9 @@ from datetime import date
 
 import psycopg
 
-from application.app import CaseFiles, replay
+from application.app import CaseFiles
 from application.settings import Settings
+from application.store.log import replay
 from bench.common import (
     ALL_PASSED,
     BY,

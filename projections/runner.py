@@ -26,7 +26,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from application.app import CaseFiles, replay
+from application.app import CaseFiles
+from application.store.log import replay
 from domain.household import Household
 from projections.rows import ROW_BUILDERS, TABLES
 from projections.store import PostgresReadModels, ReadModelStore, SQLiteReadModels

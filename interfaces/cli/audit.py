@@ -71,7 +71,7 @@ def add_audit(commands: Any) -> None:
 
 
 def _access_log(app: CaseFiles, args: argparse.Namespace) -> int:
-    from application.access_log import AccessLog
+    from application.accounts.access_log import AccessLog
 
     log = AccessLog(app.factory.datastore, backend=app.settings.backend)  # type: ignore[attr-defined]
     records = log.query(household_code=args.household, user_name=args.user, limit=args.limit)

@@ -10,10 +10,10 @@ from dataclasses import is_dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from application.access import User, parse_role
+from application.accounts.access import User, parse_role
+from application.accounts.users import Users
 from application.app import CaseFiles
 from application.indicators import end_of_day
-from application.users import Users
 from domain.codes import Department, Role, Tier
 from domain.errors import DomainError
 from domain.rules import CHINA_TIME, local_date
@@ -36,7 +36,7 @@ def today(app: CaseFiles) -> date:
 
 def log_read(app: CaseFiles, code: str, route: str) -> None:
     """The command line's reads of household files go to the access log too."""
-    from application.access_log import AccessLog
+    from application.accounts.access_log import AccessLog
 
     log = AccessLog(app.factory.datastore, backend=app.settings.backend)  # type: ignore[attr-defined]
     log.record(cli_reader(), code, route)

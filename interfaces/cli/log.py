@@ -39,7 +39,7 @@ def add_log(commands: Any) -> None:
 
 
 def _cipher_keygen(settings: Settings, args: argparse.Namespace) -> int:
-    from application.encryption import new_key
+    from application.store.encryption import new_key
 
     key = new_key()
     if args.quiet:
@@ -54,7 +54,7 @@ def _cipher_keygen(settings: Settings, args: argparse.Namespace) -> int:
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:
     from application.backup import export_log
-    from application.encryption import recorded_encryption
+    from application.store.encryption import recorded_encryption
 
     try:
         key = (load_signing_key(settings.signing_key_path)
@@ -76,7 +76,7 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
 
 def _import(settings: Settings, args: argparse.Namespace) -> int:
     from application.backup import import_log
-    from application.encryption import fingerprint
+    from application.store.encryption import fingerprint
 
     if not args.file.exists():
         print(f"错误：{args.file} 不存在", file=sys.stderr)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from application.access import User
+from application.accounts.access import User
 from application.app import CaseFiles
 from interfaces.cli.common import area, department, role, users
 
@@ -56,7 +56,7 @@ def _issue_token(app: CaseFiles, args: argparse.Namespace) -> int:
 def _set_password(app: CaseFiles, args: argparse.Namespace) -> int:
     import getpass
 
-    from application.logins import Logins
+    from application.accounts.logins import Logins
 
     if sys.stdin.isatty():
         password = getpass.getpass(f"{args.name} 的新密码：")

@@ -16,8 +16,9 @@ import msgspec
 from litestar import Request, Response, patch, post, put
 from litestar.params import HeaderParameter, JSONBody, PathParameter
 
-from application.access import User
-from application.app import CaseFiles, CommandResult, retrying
+from application.accounts.access import User
+from application.app import CaseFiles
+from application.unit_of_work import CommandResult, retrying
 from domain.household import AlertOutcome
 from domain.values import IncomeAssessment
 from interfaces.http.household_commands import body_fields, command_id, household_command, member_details

@@ -16,8 +16,9 @@ from uuid import uuid4
 
 import msgspec
 
-from application.access import AccessDenied, User
-from application.app import CaseFiles, CommandResult, retrying
+from application.accounts.access import AccessDenied, User
+from application.app import CaseFiles
+from application.unit_of_work import CommandResult, retrying
 from domain.codes import Channel, Role
 from domain.errors import InvalidValue, RuleViolation
 from domain.household import Household

@@ -17,7 +17,7 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import JSONBody, QueryParameter
 
-from application.access import AccessDenied, User
+from application.accounts.access import AccessDenied, User
 from application.app import CaseFiles
 from application.indicators import IndicatorResult, Indicators, Scope, result_json
 from application.reports import Report, monthly_report, quarterly_report

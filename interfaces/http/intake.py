@@ -14,7 +14,7 @@ from litestar.datastructures import State, UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody, PathParameter, QueryParameter
 
-from application.access import AccessDenied, User
+from application.accounts.access import AccessDenied, User
 from application.app import CaseFiles
 from application.imports import ImportSummary, import_alerts, import_households, template
 from application.intake import FileRefused

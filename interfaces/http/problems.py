@@ -17,7 +17,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import ResponseSpec
 
-from application.access import AccessDenied
+from application.accounts.access import AccessDenied
 from application.errors import ConcurrentChange
 from domain.errors import DomainError, InvalidValue, NotFound
 from interfaces.http.schemas.common import ProblemDetails

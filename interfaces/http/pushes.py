@@ -18,9 +18,10 @@ from typing import Any
 from litestar import Request, post
 from litestar.params import JSONBody
 
-from application.access import AccessDenied, User
-from application.app import CaseFiles, retrying
+from application.accounts.access import AccessDenied, User
+from application.app import CaseFiles
 from application.imports import check_batch
+from application.unit_of_work import retrying
 from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Role
 from domain.errors import DomainError, InvalidValue
 from domain.governance import month_of_push_period

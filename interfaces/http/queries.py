@@ -15,8 +15,8 @@ import msgspec
 from litestar import Request, get
 from litestar.params import FromQuery, PathParameter, QueryParameter
 
-from application.access import User
-from application.access_log import AccessLog
+from application.accounts.access import User
+from application.accounts.access_log import AccessLog
 from application.app import CaseFiles
 from application.audit import household_proof
 from application.errors import HouseholdNotFound

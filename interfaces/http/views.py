@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from application.access import User
+from application.accounts.access import User
 from application.app import HistoryEntry
 from domain.household import STEP_NAMES, AlertOutcome, Household
 from domain.identity import mask_id_number

@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Request, get
 from litestar.response import Template
 
-from application.access import User
+from application.accounts.access import User
 from application.indicators import Scope
 from domain.codes import Category, Channel, Role
 from domain.household import STEP_NAMES

@@ -9,7 +9,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect
 
-from application.access import AccessDenied, User
+from application.accounts.access import AccessDenied, User
 from domain.errors import DomainError, NotFound
 from interfaces.http.problems import in_chinese
 from interfaces.web.session import LoginNeeded, render

@@ -18,9 +18,9 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from application.access import User
-from application.app import CommandResult
+from application.accounts.access import User
 from application.indicators import end_of_day
+from application.unit_of_work import CommandResult
 from domain.errors import DomainError, NotFound
 from domain.household import AlertOutcome, Household
 from interfaces.http.commands import COMMAND_HANDLERS

@@ -8,7 +8,7 @@ from litestar import Request, Response, get
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from application.access import AccessDenied
+from application.accounts.access import AccessDenied
 from domain.errors import DomainError
 from interfaces.http.indicators import monthly_report_for, report_response, scope_for
 from interfaces.web.session import county_today, render, signed_in

@@ -12,8 +12,8 @@ from litestar.datastructures import Cookie
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from application.access import ROLE_NAMES, User
-from application.logins import LoginRefused, Logins
+from application.accounts.access import ROLE_NAMES, User
+from application.accounts.logins import LoginRefused, Logins
 from domain.rules import local_date
 
 SESSION_COOKIE = "fangpin_session"

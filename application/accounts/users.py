@@ -16,8 +16,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from application.access import User
-from application.beside import beside_log, placeholder
+from application.accounts.access import User
+from application.store.beside import beside_log, placeholder
 from domain.codes import Department, Role
 from domain.errors import DomainError, InvalidValue, NotFound
 

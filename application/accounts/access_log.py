@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from application.access import User
-from application.beside import beside_log, placeholder
+from application.accounts.access import User
+from application.store.beside import beside_log, placeholder
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 from eventsourcing.cryptography import AESCipher
 
-from application.beside import beside_log, placeholder
+from application.store.beside import beside_log, placeholder
 from domain.errors import DomainError
 
 NOT_ENCRYPTED = "none"

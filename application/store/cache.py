@@ -16,7 +16,7 @@ from collections import OrderedDict
 from typing import Any
 from uuid import UUID
 
-from application.mapper import AggregateCodec
+from application.store.mapper import AggregateCodec
 
 _STRIPES = 64
 

@@ -39,7 +39,7 @@ from eventsourcing.sqlite import (
 from eventsourcing.utils import retry
 from psycopg import sql
 
-from application.chain import ChainHeads, ChainRow, ChainSQL, backfill, chain_links
+from application.store.chain import ChainHeads, ChainRow, ChainSQL, backfill, chain_links
 
 
 class _LeanSQLiteSelect:
@@ -88,7 +88,7 @@ class LeanSQLiteAggregateRecorder(_LeanSQLiteSelect, SQLiteAggregateRecorder):
 
 class LeanSQLiteApplicationRecorder(_LeanSQLiteSelect, SQLiteApplicationRecorder):
     """The event log on SQLite, each event sealed into its household's hash chain in the same
-    transaction (`application.chain`)."""
+    transaction (`application.store.chain`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -19,9 +19,9 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from application.access import User
-from application.beside import beside_log
-from application.users import Users
+from application.accounts.access import User
+from application.accounts.users import Users
+from application.store.beside import beside_log
 from domain.errors import DomainError, InvalidValue
 from domain.rules import CHINA_TIME as _CHINA
 
