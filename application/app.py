@@ -44,6 +44,7 @@ from domain.governance import (
 )
 from domain.household import AlertOutcome, Household, household_id
 from domain.policy import INCOME_LINE_POLICY_ID, IncomeLinePolicy
+from domain.replay import replay
 from domain.rules import CHINA_TIME, local_date
 from domain.unmatched import UNMATCHED_ID, UnmatchedAlerts
 from domain.values import Actor, MemberDetails
@@ -100,14 +101,6 @@ class HistoryEntry:
     recorded_by: Actor | None
     command_id: str
     details: dict[str, Any] = field(default_factory=dict)
-
-
-def replay(aggregate: Any, events: Iterable[Any]) -> Any:
-    """Apply events in order (the library's projector minus a per-event protocol check that
-    costs more than applying the event)."""
-    for event in events:
-        aggregate = event.mutate(aggregate)
-    return aggregate
 
 
 _HISTORY_SKIP = frozenset({

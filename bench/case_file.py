@@ -16,7 +16,7 @@ from datetime import date
 
 import psycopg
 
-from application.app import CaseFiles, replay
+from application.app import CaseFiles
 from application.settings import Settings
 from bench.common import (
     ALL_PASSED,
@@ -27,6 +27,7 @@ from bench.common import (
     fifty_event_household,
     paired,
 )
+from domain.replay import replay
 
 COMMANDS = 400
 LOADS = 300
