@@ -10,7 +10,8 @@ once. A crash at any point leaves each read model at the position of its last co
 
 Three ways to keep up: `catch_up` (after commands, or on demand with `wait_for`), a follower
 thread in the application's process (the embedded default), and a worker process on PostgreSQL
-woken by NOTIFY and by a periodic poll (`fangpin projections run`).
+woken by NOTIFY and by a periodic poll (`fangpin projections run`). The runner reads the log
+through `projections.source.EventLog` (the application's `CaseFiles`).
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from application.app import CaseFiles, replay
 from domain.household import Household
+from domain.replay import replay
+from projections.backends import open_read_models
 from projections.rows import ROW_BUILDERS, TABLES
-from projections.store import PostgresReadModels, ReadModelStore, SQLiteReadModels
+from projections.source import EventLog
+from projections.store import ReadModelStore
 
 logger = logging.getLogger(__name__)
 
@@ -41,19 +44,11 @@ REBUILD_LEASE_SECONDS = 60.0
 Progress = Callable[[int, int], None]
 
 
-def open_read_models(app: CaseFiles) -> ReadModelStore:
-    """The read-model store that goes with the application's event log."""
-    if app.settings.backend == "postgres":
-        return PostgresReadModels(app.factory.datastore)  # type: ignore[attr-defined]
-    log = app.settings.sqlite_file
-    return SQLiteReadModels(log.with_name(f"{log.stem}.read-models{log.suffix or '.sqlite3'}"))
-
-
 class Projections:
     """Applies the log to the read models; one catch-up at a time per process."""
 
     def __init__(
-        self, app: CaseFiles, store: ReadModelStore | None = None, *,
+        self, app: EventLog, store: ReadModelStore | None = None, *,
         models: Iterable[str] = TABLES, batch_size: int = 1000, cache_size: int = 20_000,
     ) -> None:
         self.app = app
