@@ -5,7 +5,8 @@ a batch never holds the lock the commands need); on PostgreSQL they are tables i
 database and schema (`projections.backends`). Each batch replaces the rows of the households
 it touched and records the log position reached, per read model, in one transaction, with the
 library's tracking recorder: its single-row tracking refuses a position that does not advance,
-so a batch is applied once.
+so a batch is applied once. A read model held at an event it cannot apply has a row in the
+stops table (`projections.stops`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
 from projections.rows import COLUMNS, SCHEMA_VERSIONS, TABLES, Row
+from projections.stops import STOP_COLUMNS, STOPS_TABLE, Stop
 
 UPSTREAM = "fangpin"
 
@@ -33,6 +35,7 @@ _TYPES: dict[str, str] = {
     "last_visit_on": "date", "included_on": "date", "first_in_place_on": "date",
     "from_on": "date", "to_on": "date", "discovered_on": "date", "deadline_on": "date",
     "recorded_at": "ts", "first_received": "ts", "last_received": "ts",
+    "position": "int", "stopped_at": "ts",  # of the stops table
 }
 _SQL_TYPES = {
     "sqlite": {"id": "TEXT", "int": "INTEGER", "bool": "INTEGER", "date": "TEXT", "ts": "TEXT",
@@ -40,6 +43,8 @@ _SQL_TYPES = {
     "postgres": {"id": "UUID", "int": "INTEGER", "bool": "BOOLEAN", "date": "DATE",
                  "ts": "TIMESTAMPTZ", "text": "TEXT"},
 }
+#: The stops table's columns (a log position may pass 2**31 on PostgreSQL).
+_STOP_TYPES = {"model": "text", "position": "position", "household_id": "id", "stopped_at": "ts"}
 _KEYS: dict[str, tuple[str, ...]] = {
     "rm_households": ("household_id",),
     "rm_members": ("household_id", "id_number"),
@@ -99,6 +104,7 @@ class ReadModelStore:
 
     def create_tables(self, models: Iterable[str] = TABLES) -> None:
         self.tracking.create_table()
+        self._create_stops_table()
         current = []
         for model in models:
             stored = self.tracking.max_tracking_id(schema_name(model))
@@ -129,14 +135,15 @@ class ReadModelStore:
                 f"({self.placeholder}, {self.placeholder})",
                 (tracking_name(model), schema_name(model)),
             )
+            self._clear_stop(cursor, model)
             self.tracking._insert_tracking(
                 cursor, Tracking(schema_name(model), SCHEMA_VERSIONS[model])
             )
 
     def drop(self, model: str, *, indexes: bool = True) -> None:
-        """Empty a read model and forget its position (it is followed again from 0), in one
-        transaction: readers and writers never meet a missing table. Ends any rebuild's lease
-        on it, so a rebuild still filling it stops at its next chunk."""
+        """Empty a read model and forget its position (it is followed again from 0), and any
+        stop, in one transaction: readers and writers never meet a missing table. Ends any
+        rebuild's lease on it, so a rebuild still filling it stops at its next chunk."""
         with self.transaction() as cursor:
             self._lock_tracking(cursor, [model])
             self._empty(cursor, model, indexes=indexes)
@@ -151,6 +158,7 @@ class ReadModelStore:
             f"({self.placeholder}, {self.placeholder})",
             (tracking_name(model), lease_name(model)),
         )
+        self._clear_stop(cursor, model)
 
     # ------------------------------------------------------------------ rebuild leases
 
@@ -192,6 +200,7 @@ class ReadModelStore:
                     f"DELETE FROM {self.tracking_table} WHERE application_name = "
                     f"{self.placeholder}", (lease_name(model),))
                 self.tracking._insert_tracking(cursor, Tracking(tracking_name(model), position))
+                self._clear_stop(cursor, model, up_to=position)
 
     def leases(self, models: Sequence[str]) -> dict[str, float]:
         """The read models among ``models`` that a rebuild holds, with the seconds since its
@@ -304,6 +313,7 @@ class ReadModelStore:
                         )
                     self._insert(cursor, table, tables.get(table, []))
                 self.tracking._insert_tracking(cursor, Tracking(tracking_name(model), position))
+                self._clear_stop(cursor, model, up_to=position)
 
     def _check_positions(self, cursor: Any, expected: dict[str, int]) -> None:
         for model, position in expected.items():
@@ -327,6 +337,45 @@ class ReadModelStore:
                 f"VALUES ({marks})",
                 table_rows,
             )
+
+    # ------------------------------------------------------------------ stops
+
+    def _create_stops_table(self) -> None:
+        types = {**_SQL_TYPES[self.backend], "position": "BIGINT"}
+        columns = ", ".join(f"{c} {types[_STOP_TYPES.get(c, 'text')]}" for c in STOP_COLUMNS)
+        with self.transaction() as cursor:
+            cursor.execute(f"CREATE TABLE IF NOT EXISTS {self.qualified(STOPS_TABLE)} "
+                           f"({columns}, PRIMARY KEY (model))")
+
+    def record_stop(self, stop: Stop) -> None:
+        """Hold ``stop.model`` at ``stop``, in a transaction of its own (the batch it could not
+        apply wrote nothing of that read model). Stopped again at the same event, the read
+        model keeps the time it first stopped there."""
+        table, p = self.qualified(STOPS_TABLE), self.placeholder
+        updates = ", ".join(f"{c} = excluded.{c}" for c in STOP_COLUMNS[2:-1])
+        with self.transaction() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} AS s ({', '.join(STOP_COLUMNS)}) "
+                f"VALUES ({', '.join([p] * len(STOP_COLUMNS))}) "
+                f"ON CONFLICT (model) DO UPDATE SET {updates}, stopped_at = CASE WHEN "
+                "s.position = excluded.position THEN s.stopped_at ELSE excluded.stopped_at END, "
+                "position = excluded.position",
+                self.adapt(stop.row()))
+
+    def stops(self, models: Sequence[str] | None = None) -> dict[str, Stop]:
+        """The read models (of ``models``, or all) held at an event, with their stop."""
+        rows = self.fetch(f"SELECT {', '.join(STOP_COLUMNS)} FROM {self.qualified(STOPS_TABLE)}")
+        return {row["model"]: Stop(**row) for row in rows
+                if models is None or row["model"] in models}
+
+    def _clear_stop(self, cursor: Any, model: str, *, up_to: int | None = None) -> None:
+        """Forget the stop of ``model`` (only one at an event up to ``up_to``, when given: the
+        read model has now applied that event)."""
+        p = self.placeholder
+        cursor.execute(
+            f"DELETE FROM {self.qualified(STOPS_TABLE)} WHERE model = {p}"
+            + (f" AND position <= {p}" if up_to is not None else ""),
+            (model,) if up_to is None else (model, up_to))
 
     # ------------------------------------------------------------------ reads
 
