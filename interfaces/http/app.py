@@ -144,8 +144,9 @@ class Services:
         indicators = Indicators(case_files, projections.store,
                                 Cadences.load(self.settings.cadences_path))
         logins = Logins(users, clock=self.clock)
+        read_models = ReadModels(projections.store, case_files.clock)  # "today" on the app's clock
         state.update({"settings": self.settings, "case_files": case_files, "logins": logins,
-                      "projections": projections, "read_models": ReadModels(projections.store),
+                      "projections": projections, "read_models": read_models,
                       "users": users, "indicators": indicators, "access_log": access_log})
 
     def close(self) -> None:

@@ -23,7 +23,7 @@ from application.indicators import end_of_day
 from domain.codes import CaseStage, Category, Department, RiskType
 from domain.errors import DomainError, InvalidValue, NotFound
 from domain.household import STEP_NAMES, Household
-from domain.rules import CHINA_TIME
+from domain.rules import CHINA_TIME, local_date
 from interfaces.http import schemas as s
 from interfaces.http.auth import area_of
 from interfaces.http.limits import check_day
@@ -293,9 +293,10 @@ def access_log(
 @get("/api/income-lines", opt={"read": "policy"}, summary="某日生效的收入监测标准",
      sync_to_thread=True, responses=PROBLEMS, tags=["查询"])
 def income_line(request: Request, on: FromQuery[date | None] = None, as_of: AsOf = None) -> s.IncomeLineOut:
-    day = check_day(on, "on") or datetime.now(CHINA_TIME).date()
+    app = _services(request)[0]
+    day = check_day(on, "on") or local_date(app.clock())
     moment = recorded_time(as_of)
-    line = _services(request)[0].income_line_on(day, moment)
+    line = app.income_line_on(day, moment)
     return s.IncomeLineOut(on=day, yuan_per_capita=line, as_of=moment)
 
 

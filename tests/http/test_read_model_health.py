@@ -1,13 +1,16 @@
-"""The health check names a read model stopped at an event it cannot apply (503)."""
+"""The health check names a read model stopped at an event it cannot apply (503), and the lists
+count days from the application's clock, not the machine's."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 
 from domain.household import Household, household_id
 from projections.rows import ROW_BUILDERS
 from tests.http.conftest import Api
-from tests.http.kit import code_of, head_of, register
+from tests.http.kit import code_of, head_of, register, set_income_line
 
 MODEL = "cases"
 
@@ -65,3 +68,21 @@ def test_health_names_the_stopped_read_model_event_household_and_error(api: Api,
     assert healthy.status_code == 200 and healthy.json()["status"] == "ok"
     assert home.code in {row["code"] for row in api.get("/api/cases").json()["rows"]}
 
+
+def test_lists_count_days_from_the_applications_clock(api: Api) -> None:
+    # Given a case discovered 2025-11-25 (deadline 2025-12-10) and the app's clock on 2025-12-01
+    home = register(api, 1)
+    answer = home.alerted(day="2025-11-25")
+    assert api.clock.now.date() == date(2025, 12, 1)
+
+    # When the queue is asked without a "today"
+    (row,) = api.get("/api/cases", after=answer["position"]).json()["rows"]
+
+    # Then days are counted from the clock's day, whatever the machine's date
+    assert (row["deadline_on"], row["days_left"], row["days_overdue"]) == ("2025-12-10", 9, 0)
+    api.clock.advance(days=12)
+    (row,) = api.get("/api/cases").json()["rows"]
+    assert (row["days_left"], row["days_overdue"]) == (0, 3)
+    set_income_line(api)
+    line = api.get("/api/income-lines")
+    assert line.status_code == 200 and line.json()["on"] == "2025-12-13", line.text
