@@ -25,6 +25,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 from uuid import UUID
@@ -36,7 +37,14 @@ from domain.replay import replay
 from projections.backends import open_read_models
 from projections.rows import TABLES
 from projections.source import EventLog
-from projections.stops import ReadModelStatus, Stop, Stopped, rows_of, stop_in_batch, stop_in_history
+from projections.stops import (
+    ReadModelStatus,
+    Stop,
+    row_error,
+    rows_of,
+    stop_in_batch,
+    stop_in_history,
+)
 from projections.store import ReadModelStore
 
 logger = logging.getLogger(__name__)
@@ -68,7 +76,7 @@ class Projections:
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
         #: The read models this process last found stopped (and has not seen advance since).
-        self._stops: dict[str, Stop] = {}
+        self._held: dict[str, _Held] = {}
 
     # ------------------------------------------------------------------ positions
 
@@ -120,6 +128,9 @@ class Projections:
             notifications = self._read(start)
             if not notifications:
                 break
+            for model in self._still_held(notifications, positions):
+                stopped.add(model)
+                del positions[model]
             try:
                 stops = self._apply(notifications, positions)
             except IntegrityError:
@@ -130,8 +141,8 @@ class Projections:
                              if model not in stopped}
                 start = min(positions.values(), default=0) + 1
                 continue
-            for model, (stop, error) in stops.items():
-                self._hold(stop, error)
+            for model, (held, error) in stops.items():
+                self._hold(held, error)
                 stopped.add(model)
                 del positions[model]
             done += len(notifications)
@@ -139,7 +150,7 @@ class Projections:
             if progress:
                 progress(notifications[-1].id, end)
         for model in positions:  # applied, or already there
-            self._stops.pop(model, None)
+            self._held.pop(model, None)
         return done
 
     def _followed(self) -> dict[str, int]:
@@ -163,10 +174,15 @@ class Projections:
             return reader(start, self.batch_size)
         return self.app.recorder.select_notifications(start, self.batch_size)
 
-    def _apply(self, notifications: list[Any], positions: dict[str, int]) -> dict[str, Stopped]:
+    def _apply(self, notifications: list[Any], positions: dict[str, int],
+               ) -> dict[str, tuple[_Held, Exception]]:
         """Write the batch to each read model in ``positions`` not yet past it, and advance
         them there; returns the read models it could not be written to, each with its stop
-        (those stay where they were)."""
+        and the error (those stay where they were)."""
+        end = notifications[-1].id
+        behind = [model for model, position in positions.items() if position < end]
+        if not behind:
+            return {}
         touched: dict[UUID, Household] = {}
         batch: dict[UUID, list[tuple[Any, Any]]] = {}  # each household's (notification, event)
         to_event = self.app.mapper.to_domain_event
@@ -180,11 +196,13 @@ class Projections:
             household = touched.get(event.originator_id) or self._household_before(event)
             touched[event.originator_id] = event.mutate(household)
             batch.setdefault(event.originator_id, []).append((notification, event))
-        end = notifications[-1].id
-        rows, failures = rows_of([model for model, at in positions.items() if at < end],
-                                 touched.values())
-        stops = {model: stop_in_batch(self.app, failure, batch[failure.household.id])
-                 for model, failure in failures.items()}
+        rows, failures = rows_of(behind, touched.values())
+        stops = {}
+        for model, failure in failures.items():
+            events = batch[failure.household.id]
+            stop, error = stop_in_batch(self.app, failure, events)
+            stops[model] = (_Held(stop, positions[model], (notifications[0].id, end),
+                                  events[-1][1].originator_version), error)
         if rows:
             self.store.apply(end, list(touched), rows, {model: positions[model] for model in rows})
             for model in rows:
@@ -212,13 +230,31 @@ class Projections:
 
     # ------------------------------------------------------------------ stops
 
-    def _hold(self, stop: Stop, error: Exception) -> None:
+    def _hold(self, held: _Held, error: Exception) -> None:
         """Record the stop where every process sees it; log it once (not at every retry)."""
+        stop = held.stop
         self.store.record_stop(stop)
-        known = self._stops.get(stop.model)
-        if known is None or (known.position, known.error) != (stop.position, stop.error):
+        known = self._held.get(stop.model)
+        if known is None or (known.stop.position, known.stop.error) != (stop.position, stop.error):
             logger.error("read model %s", stop.describe(), exc_info=error)
-        self._stops[stop.model] = stop
+        self._held[stop.model] = held
+
+    def _still_held(self, notifications: list[Any], positions: dict[str, int]) -> list[str]:
+        """The read models this process stopped at this very batch whose household's rows
+        still cannot be built: the batch is not replayed again for them (a retry at every poll
+        loads one household, not every household of the batch)."""
+        batch = (notifications[0].id, notifications[-1].id)
+        still = []
+        for model, held in list(self._held.items()):
+            if (held.batch, held.position) != (batch, positions.get(model)):
+                continue
+            household = self.app.repository.get(held.stop.household_id, version=held.version,
+                                                projector_func=replay)
+            error = row_error(model, household)
+            if error is not None:
+                self._hold(held, error)
+                still.append(model)
+        return still
 
     # ------------------------------------------------------------------ rebuild
 
@@ -281,10 +317,10 @@ class Projections:
             replayed = [replay(None, map(to_event, events)) for events in histories.values()]
             rows, failures = rows_of(models, replayed)
             for model, failure in failures.items():
-                stopped = stop_in_history(self.app, failure, histories[failure.household.id])
+                stop, error = stop_in_history(self.app, failure, histories[failure.household.id])
                 models.remove(model)
                 self.store.drop(model, indexes=False)
-                self._hold(*stopped)
+                self._hold(_Held(stop, 0), error)
             if rows:
                 lease = self.store.add_rows(rows, lease)
             done += len(stored)
@@ -313,7 +349,7 @@ class Projections:
                 return False
             self.catch_up(wait=min(left, 0.2))
             if self.position() < position:
-                if self._stops:  # it will not get there until the builder is fixed
+                if self._held:  # it will not get there until the builder is fixed
                     return False
                 time.sleep(min(0.05, max(deadline - time.monotonic(), 0)))
 
@@ -385,3 +421,14 @@ class Projections:
             self._follower = None
         if self._owns_store:
             self.store.close()
+
+
+@dataclass(frozen=True)
+class _Held:
+    """A stop as this process met it: the read model's position then, and the batch (its first
+    and last log positions) and the household's version after it, whose rows failed."""
+
+    stop: Stop
+    position: int
+    batch: tuple[int, int] | None = None
+    version: int = 0

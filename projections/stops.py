@@ -113,7 +113,7 @@ def stop_in_batch(log: EventLog, failure: Failure, events: list[tuple[Any, Any]]
         first.originator_id, version=first.originator_version - 1, projector_func=replay)
     for notification, event in events:
         household = event.mutate(household)
-        error = _row_error(failure.model, household)
+        error = row_error(failure.model, household)
         if error is not None:
             return _stop_at(log, failure.model, notification.id, notification.topic, household,
                             error)
@@ -127,7 +127,7 @@ def stop_in_history(log: EventLog, failure: Failure, history: list[StoredEvent])
     household: Household | None = None
     for stored in history:
         household = to_event(stored).mutate(household)
-        error = _row_error(failure.model, household)
+        error = row_error(failure.model, household)
         if error is not None:
             break
     else:
@@ -144,7 +144,7 @@ def _stop_at(log: EventLog, model: str, position: int, topic: str, household: An
     return stop, error
 
 
-def _row_error(model: str, household: Household) -> Exception | None:
+def row_error(model: str, household: Household) -> Exception | None:
     """What building the household's rows in ``model`` raises (None when they build)."""
     try:
         ROW_BUILDERS[model](household)

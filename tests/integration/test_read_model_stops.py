@@ -54,11 +54,13 @@ def app(make_app, clock):
 
 @pytest.fixture
 def broken_builder(monkeypatch):
-    """The `cases` builder raises for BROKEN once its case is verified at home; ``fix()``
-    restores it."""
+    """The `cases` builder raises for BROKEN once its case is verified at home (``calls``: the
+    households it was asked for); ``fix()`` restores it."""
     original = ROW_BUILDERS[MODEL]
+    calls: list = []
 
     def failing(household: Household):
+        calls.append(household.code)
         if household.id == BROKEN_ID and any(c.identification.home_visit for c in household.cases):
             raise ValueError(f"cannot build the case row of {HEAD_ID}")
         return original(household)
@@ -66,6 +68,11 @@ def broken_builder(monkeypatch):
     monkeypatch.setitem(ROW_BUILDERS, MODEL, failing)
 
     class Builder:
+        @staticmethod
+        def called() -> list[str]:
+            called, calls[:] = list(calls), []
+            return called
+
         @staticmethod
         def fix() -> None:
             monkeypatch.setitem(ROW_BUILDERS, MODEL, original)
@@ -122,10 +129,13 @@ class TestAFailingBuilderInACatchUp:
         with Projections(make_app()) as elsewhere:
             assert elsewhere.status()[MODEL].stop == stop
 
-        # When it tries again later, it fails the same way (and keeps when it first stopped)
+        # When it tries again later, it fails the same way (and keeps when it first stopped),
+        # checking the one household again rather than replaying the whole batch
         first_stopped = clock.now
         clock.advance(minutes=5)
+        broken_builder.called()
         projections.catch_up()
+        assert broken_builder.called() == [BROKEN]
         assert projections.positions()[MODEL] == before
         assert projections.status()[MODEL].stop.stopped_at == first_stopped
         started = time.monotonic()
@@ -143,6 +153,33 @@ class TestAFailingBuilderInACatchUp:
         projections.rebuild()
         assert dump(projections) == caught_up
         projections.close()
+
+    def test_a_follower_keeps_the_stop_visible_and_retries_at_its_cadence(
+            self, app, broken_builder):
+        # Given a follower thread polling every 50 ms
+        projections = Projections(app)
+        registered(app, BROKEN)
+        alert(app, BROKEN, "B1")
+        verified(app, BROKEN)
+        projections.follow(interval=0.05, settle=0)
+        try:
+            # When it meets the household it cannot build and goes on polling for a while
+            deadline = time.monotonic() + 5
+            while not projections.stops() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            broken_builder.called()
+            time.sleep(0.5)
+            # Then the stop stays visible, and each poll checked the household once at most
+            assert projections.stops()[MODEL].household_code == BROKEN
+            assert 1 <= len(broken_builder.called()) <= 20
+            # …until the builder is fixed: the next poll applies the batch
+            broken_builder.fix()
+            deadline = time.monotonic() + 5
+            while projections.stops() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert projections.stops() == {} and projections.position() == app.max_position()
+        finally:
+            projections.close()
 
     def test_a_stop_at_a_later_event_is_kept_until_the_model_reaches_it(
             self, app, broken_builder):
