@@ -1,39 +1,28 @@
-"""The case-file application: commands on households and the income-line policy, and queries.
+"""The case files: the county's commands on households, the income-line policy and the county's
+ledgers, and the queries that read them back.
 
-Each command loads one aggregate, lets it check the rules, and saves what it triggered in one
-transaction. A command carries a client command id: when the household has already recorded that
-id, the command changes nothing and answers as the first time. Two writers on one household: the
-second save fails on the version number, the loser gets `ConcurrentChange`, nothing of its command
-is kept, and a retry reads the new state.
+Each command here says which aggregate it acts on and what it asks of it; the unit of work
+(`application.unit_of_work`) loads the aggregate, keeps the command from being recorded twice and
+saves what it triggered in one transaction, on the event log of `application.store`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import threading
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from itertools import takewhile
 from typing import Any
 from uuid import UUID
 
-import msgspec
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import IntegrityError, Recording, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.application import AggregateNotFoundError
 
 from application.audit import LogTables
-from application.cache import AggregateCache
-from application.encryption import check_store_key
-from application.errors import ConcurrentChange, HouseholdAlreadyRegistered, HouseholdNotFound
-from application.mapper import AggregateCodec
+from application.errors import HouseholdAlreadyRegistered, HouseholdNotFound
 from application.settings import APP_NAME, Settings
+from application.unit_of_work import CommandResult, UnitOfWork
 from domain.codes import Department, Role
-from domain.errors import DomainError, InvalidValue, NotFound, RuleViolation
+from domain.errors import NotFound, RuleViolation
 from domain.governance import (
     GOVERNANCE_ID,
     IMPORTS_ID,
@@ -42,52 +31,15 @@ from domain.governance import (
     PushLedger,
     push_ledger_id,
 )
-from domain.household import AlertOutcome, Household, household_id
+from domain.household import Household
 from domain.policy import INCOME_LINE_POLICY_ID, IncomeLinePolicy
 from domain.replay import replay
-from domain.rules import CHINA_TIME, local_date
+from domain.rules import local_date
 from domain.unmatched import UNMATCHED_ID, UnmatchedAlerts
 from domain.values import Actor, MemberDetails
 
-logger = logging.getLogger(__name__)
-
-#: Snapshots are written this many at a time (they are a cache: losing some costs only time).
-SNAPSHOT_BATCH = 32
-
 #: The actor for facts the system itself records (e.g. starting the policy aggregate).
 SYSTEM = Actor("system", Role.SYSTEM)
-
-
-@dataclass(frozen=True)
-class CommandResult:
-    """What a command saved: the household, its new version and the log position reached.
-
-    ``position`` is the notification id of the last event the command saved: a caller can wait
-    for read models to reach it. ``repeated`` says the command id had been seen and nothing new
-    was recorded.
-    """
-
-    aggregate_id: UUID
-    version: int
-    position: int
-    outcome: Any = None
-    repeated: bool = False
-
-
-#: Attempts of a command that keeps losing races on its aggregate.
-RETRIES = 3
-
-
-def retrying(command: Callable[[], CommandResult]) -> CommandResult:
-    """Run a command, again if it lost a race on its aggregate (at most `RETRIES` times): a
-    retry reads the new state, and the command id keeps it from being recorded twice."""
-    for attempt in range(RETRIES):
-        try:
-            return command()
-        except ConcurrentChange:
-            if attempt == RETRIES - 1:
-                raise
-    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)
@@ -109,28 +61,16 @@ _HISTORY_SKIP = frozenset({
 })
 
 
-class CaseFiles(Application[UUID]):
+class CaseFiles(UnitOfWork):
     """The county's households' case files and the income-line policy, in one event log."""
 
     name = APP_NAME
+    snapshot_kinds = (Household,)
 
     def __init__(
         self, settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None
     ) -> None:
-        self.settings = settings or Settings()
-        self.clock = clock or (lambda: datetime.now(UTC))
-        self._pending_snapshots: list[StoredEvent] = []
-        #: Called with the log position after each save (e.g. to wake the read models).
-        self.on_saved: list[Callable[[int], None]] = []
-        self._snapshot_lock = threading.Lock()
-        super().__init__(env=self.settings.eventsourcing_env())
-        try:
-            check_store_key(self.factory.datastore, self.settings.backend,  # type: ignore[attr-defined]
-                            self.settings.cipher_key, log_is_empty=self.max_position() == 0)
-        except Exception:
-            super().close()
-            raise
-        self._cache = AggregateCache(self.settings.aggregate_cache_size)
+        super().__init__(settings, clock=clock or (lambda: datetime.now(UTC)))
         self._log_tables: LogTables | None = None
 
     # ------------------------------------------------------------------ households
@@ -378,13 +318,7 @@ class CaseFiles(Application[UUID]):
         """Record a held alert on the household its person belongs to, with its discovery date
         (the 15-day clock ran from it), and mark it attached — both in one transaction."""
         household_ref = self._household_id(household_code)
-        locks = sorted({id(lock): lock for lock in (
-            self._cache.lock(UNMATCHED_ID), self._cache.lock(household_ref))}.items())
-        with contextlib.ExitStack() as stack:
-            for _, lock in locks:
-                stack.enter_context(lock)
-            self._cache.take(UNMATCHED_ID)
-            self._cache.take(household_ref)
+        with self._holding(UNMATCHED_ID, household_ref):
             try:
                 held: UnmatchedAlerts = self._load(UNMATCHED_ID)
             except AggregateNotFoundError:
@@ -407,12 +341,7 @@ class CaseFiles(Application[UUID]):
                 tier=alert.tier, batch_id=alert.batch_id, disaster_kind=alert.disaster_kind,
                 problems=alert.problems, occurred_on=alert.discovered_on, by=by, at=at,
                 command_id=command_id)
-            try:
-                recordings = self.save(held, household)
-            except IntegrityError:
-                raise ConcurrentChange(household_code) from None
-            self._cache.put(held)
-            self._cache.put(household)
+            recordings = self._save_together(household_code, held, household)
         return CommandResult(household.id, household.version, recordings[-1].notification.id,
                              outcome=outcome)
 
@@ -467,327 +396,15 @@ class CaseFiles(Application[UUID]):
             raise HouseholdNotFound(str(code_or_id))
         return entries
 
-    def save(self, *aggregates: Any, **kwargs: Any) -> list[Recording]:
-        """Save the pending events of the given aggregates in one transaction.
-
-        The library's `save` checks each object against runtime protocols, which costs more
-        than the rest of a one-event command's Python; everything saved here is an aggregate.
-        """
-        processing = ProcessingEvent[UUID]()
-        for aggregate in aggregates:
-            processing.events.extend(aggregate.collect_events())
-            processing.aggregates[aggregate.id] = aggregate
-        processing.saved_kwargs.update(kwargs)
-        recordings = self._record(processing)
-        try:
-            self._snapshot_saved(processing)
-        except Exception:  # the events are saved; a lost snapshot only costs replay time
-            logger.exception("snapshots not written")
-        self._notify(recordings)
-        if recordings:
-            for listener in self.on_saved:
-                listener(recordings[-1].notification.id)
-        return recordings
-
-    def _snapshot_saved(self, processing: ProcessingEvent[UUID]) -> None:
-        """Snapshot each saved household whose events crossed a multiple of the interval.
-
-        The library reloads the aggregate from the store to snapshot it, in a transaction of its
-        own after every interval-th command. The aggregate just saved is that state already, so
-        it is used as it is; and since a snapshot is only a shortcut for loading (a missing one
-        costs a longer replay, never a wrong state), snapshots are written in batches.
-        """
-        interval = self.settings.snapshot_interval
-        if not interval or self.snapshots is None:
-            return
-        crossed = {
-            event.originator_id for event in processing.events
-            if event.originator_version % interval == 0
-        }
-        # Encoded now: a snapshot object shares the aggregate's dicts and lists, and the live
-        # aggregate goes on changing with the next commands before the batch is written.
-        encoded = [
-            self.mapper.to_stored_event(type(aggregate).Snapshot.take(aggregate))
-            for aggregate_id, aggregate in processing.aggregates.items()
-            if aggregate_id in crossed and isinstance(aggregate, Household)
-        ]
-        if not encoded:
-            return
-        with self._snapshot_lock:
-            self._pending_snapshots.extend(encoded)
-            if len(self._pending_snapshots) < SNAPSHOT_BATCH:
-                return
-            batch, self._pending_snapshots = self._pending_snapshots, []
-        self._write_snapshots(batch)
-
-    def flush_snapshots(self) -> None:
-        """Write the snapshots taken since the last batch (done on close)."""
-        with self._snapshot_lock:
-            batch, self._pending_snapshots = self._pending_snapshots, []
-        if batch and self.snapshots is not None:
-            self._write_snapshots(batch)
-
-    def _write_snapshots(self, batch: list[StoredEvent]) -> None:
-        try:
-            self.snapshots.recorder.insert_events(batch)
-        except IntegrityError:  # one of them exists already (taken by hand): write the others
-            for snapshot in batch:
-                with contextlib.suppress(IntegrityError):
-                    self.snapshots.recorder.insert_events([snapshot])
-
-    def close(self) -> None:
-        try:
-            self.flush_snapshots()
-        except Exception:
-            logger.exception("snapshots not written on close")
-        finally:
-            super().close()
-
-    def position_of(self, aggregate_id: UUID, version: int) -> int:
-        """The notification id (log position) of an aggregate's event."""
-        recorder = self.recorder
-        if isinstance(recorder, SQLiteApplicationRecorder):
-            with recorder.datastore.transaction(commit=False) as cursor:
-                cursor.execute(
-                    f"SELECT rowid FROM {recorder.events_table_name} "
-                    "WHERE originator_id=? AND originator_version=?",
-                    (aggregate_id.hex, version),
-                )
-                row = cursor.fetchone()
-            return int(row[0])
-        if isinstance(recorder, PostgresApplicationRecorder):
-            schema = recorder.datastore.schema or "public"
-            with recorder.datastore.transaction(commit=False) as cursor:
-                cursor.execute(
-                    f'SELECT notification_id FROM "{schema}"."{recorder.events_table_name}" '
-                    "WHERE originator_id=%s AND originator_version=%s",
-                    (aggregate_id, version),
-                )
-                row = cursor.fetchone()
-            assert row is not None
-            return int(row["notification_id"])
-        raise TypeError(f"unsupported recorder {type(recorder).__name__}")
+    def iter_households(self) -> Iterator[UUID]:
+        """Ids of every household in the log, in order of registration."""
+        return self.originators_of(Household.Registered.TOPIC)
 
     def log_tables(self) -> LogTables:
         """The raw event and chain tables, for checking the log (`application.audit`)."""
         if self._log_tables is None:
             self._log_tables = LogTables(self.recorder, self.settings.backend)
         return self._log_tables
-
-    def stale_snapshots(self, progress: Callable[[int, int], None] | None = None,
-                        ) -> Iterator[tuple[UUID, int]]:
-        """(aggregate, version) of every snapshot that differs from replaying the aggregate's
-        events up to its version. Snapshots are a cache outside the hash chain: one changed
-        behind the application would change what a case file shows, so auditors check them."""
-        if self.snapshots is None:
-            return
-        recorder: Any = self.snapshots.recorder
-        table = recorder.events_table_name
-        if self.settings.backend == "postgres":
-            table = f'"{recorder.datastore.schema}".{table}'
-        with recorder.datastore.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT COUNT(*) AS n FROM {table}")
-            found = cursor.fetchone()
-        total = found["n"] if isinstance(found, dict) else found[0]
-        codec = AggregateCodec()
-        for done, (raw_id, version) in enumerate(self._snapshot_keys(recorder, table), 1):
-            aggregate_id = raw_id if isinstance(raw_id, UUID) else UUID(raw_id)
-            try:
-                (stored,) = recorder.select_events(aggregate_id, gt=version - 1, lte=version)
-                from_snapshot = self.mapper.to_domain_event(stored).mutate(None)
-                replayed = replay(None, self.events.get(aggregate_id, lte=version))
-                same = (replayed is not None and msgspec.msgpack.decode(codec.encode(from_snapshot))
-                        == msgspec.msgpack.decode(codec.encode(replayed)))
-            except Exception:  # a snapshot that does not even decode is as stale as can be
-                same = False
-            if not same:
-                yield aggregate_id, version
-            if progress and (done % 1000 == 0 or done == total):
-                progress(done, total)
-
-    def _snapshot_keys(self, recorder: Any, table: str) -> Iterator[tuple[Any, int]]:
-        """(aggregate, version) of every snapshot, in key order, a page at a time."""
-        p = "%s" if self.settings.backend == "postgres" else "?"
-        after: tuple[Any, int] = (UUID(int=0) if self.settings.backend == "postgres" else "", 0)
-        while True:
-            with recorder.datastore.transaction(commit=False) as cursor:
-                cursor.execute(
-                    f"SELECT originator_id, originator_version FROM {table} "
-                    f"WHERE (originator_id, originator_version) > ({p}, {p}) "
-                    "ORDER BY originator_id, originator_version LIMIT 2000", after)
-                rows = [tuple(r.values()) if isinstance(r, dict) else tuple(r)
-                        for r in cursor.fetchall()]
-            if not rows:
-                return
-            yield from rows
-            after = rows[-1]
-
-    def max_position(self) -> int:
-        """The position of the last event in the log (0 when empty)."""
-        return self.recorder.max_notification_id() or 0
-
-    # ------------------------------------------------------------------ internals
-
-    def _household_id(self, code_or_id: str | UUID) -> UUID:
-        if isinstance(code_or_id, UUID):
-            return code_or_id
-        if not isinstance(code_or_id, str) or not code_or_id.strip():
-            raise InvalidValue("HOUSEHOLD_CODE", "户编号须为非空文本", "household_code")
-        return household_id(code_or_id.strip())
-
-    def _get(self, aggregate_id: UUID) -> Any:
-        """A private copy of the aggregate as recorded now (raises AggregateNotFoundError)."""
-        aggregate = self._cache.copy(aggregate_id)
-        if aggregate is None:
-            aggregate = self._load(aggregate_id)
-            # Someone reading a case file is likely to act on it next: keep the loaded one live.
-            return self._cache.keep_and_copy(aggregate)
-        newer = list(self.events.get(aggregate_id, gt=aggregate.version))
-        return replay(aggregate, newer) if newer else aggregate
-
-    def _load(self, aggregate_id: UUID) -> Any:
-        """The aggregate from its latest snapshot and the events after it, read together."""
-        select = getattr(self.recorder, "select_from_snapshot", None)
-        if select is None or self.snapshots is None:
-            return self.repository.get(aggregate_id, projector_func=replay)
-        snapshot, events = select(aggregate_id, self.snapshots.recorder.events_table_name)
-        to_event = self.mapper.to_domain_event
-        aggregate = to_event(snapshot).mutate(None) if snapshot is not None else None
-        aggregate = replay(aggregate, map(to_event, events))
-        if aggregate is None:
-            raise AggregateNotFoundError(aggregate_id)
-        return aggregate
-
-    def _as_of(self, aggregate_id: UUID, recorded_at: datetime) -> Any:
-        if recorded_at.tzinfo is None:  # a wall-clock time in the county
-            recorded_at = recorded_at.replace(tzinfo=CHINA_TIME)
-        events = takewhile(lambda e: e.timestamp <= recorded_at, self.events.get(aggregate_id))
-        aggregate = replay(None, events)
-        if aggregate is None:
-            raise AggregateNotFoundError(aggregate_id)
-        return aggregate
-
-    def _on_household(
-        self, code: str, method: str, command: dict[str, Any], **extra: Any
-    ) -> CommandResult:
-        """Run ``method`` on the household. ``command`` may carry ``allowed``: a check of the
-        live household (raising a `DomainError`) made before the command, under its lock."""
-        command_id = command.pop("command_id", "") or ""
-        allowed = command.pop("allowed", None)
-
-        def act(household: Household) -> Any:
-            if allowed is not None:
-                allowed(household)  # e.g. the caller's area: refuses before any change
-            return getattr(household, method)(
-                **command, **extra, at=self.clock(), command_id=command_id
-            )
-
-        return self._command(self._household_id(code), code, command_id, act)
-
-    def _command(
-        self, aggregate_id: UUID, label: str, command_id: str, act: Callable[[Any], Any], *,
-        create: Callable[[], Any] | None = None, then_act: bool = False,
-    ) -> CommandResult:
-        """Run one command on one aggregate and save what it triggered.
-
-        The aggregate comes live from the cache (or from the log) and is held under its lock.
-        A command id the aggregate has recorded answers as the first time. Another process may
-        have recorded events since the aggregate was cached: a refusal or a failed save on a
-        cached aggregate is tried once more on the aggregate as the log has it now, so a stale
-        cache is never the reason for an answer. ``create`` makes the aggregate when the log has
-        none (and ``then_act`` runs the command on the new aggregate too).
-        """
-        with self._cache.lock(aggregate_id):
-            aggregate = self._cache.take(aggregate_id)
-            from_cache = aggregate is not None
-            if aggregate is None:
-                try:
-                    aggregate = self._load(aggregate_id)
-                except AggregateNotFoundError:
-                    if create is None:
-                        raise HouseholdNotFound(label) from None
-                    aggregate = create()
-                    if then_act:
-                        act(aggregate)
-                    return self._save(aggregate, None, label)
-            while True:
-                if command_id and command_id in aggregate.command_ids:
-                    self._cache.put(aggregate)
-                    return self._repeated(aggregate, command_id)
-                try:
-                    outcome = act(aggregate)
-                except DomainError:
-                    if aggregate.pending_events:
-                        raise  # a rule broke half-way: drop the aggregate, reload next time
-                    if from_cache and self._newer_events(aggregate):
-                        aggregate, from_cache = self._load(aggregate_id), False
-                        continue
-                    self._cache.put(aggregate)  # refused before any change: still current
-                    raise
-                try:
-                    return self._save(aggregate, outcome, label)
-                except ConcurrentChange:
-                    if not from_cache:
-                        raise
-                    aggregate, from_cache = self._load(aggregate_id), False
-
-    def _save(self, aggregate: Any, outcome: Any, label: str) -> CommandResult:
-        try:
-            recordings = self.save(aggregate)
-        except IntegrityError:
-            raise ConcurrentChange(label) from None
-        self._cache.put(aggregate)
-        return CommandResult(
-            aggregate_id=aggregate.id,
-            version=aggregate.version,
-            position=recordings[-1].notification.id,
-            outcome=outcome,
-        )
-
-    def _newer_events(self, aggregate: Any) -> bool:
-        return bool(self.recorder.select_events(aggregate.id, gt=aggregate.version, limit=1))
-
-    def _repeated(self, aggregate: Any, command_id: str) -> CommandResult:
-        version = aggregate.command_ids[command_id]
-        outcome = None
-        if isinstance(aggregate, Household):
-            first = self.events.get(aggregate.id, gt=version - 2, lte=version)
-            outcome = _first_outcome(aggregate, first, command_id)
-        return CommandResult(
-            aggregate_id=aggregate.id,
-            version=version,
-            position=self.position_of(aggregate.id, version),
-            outcome=outcome,
-            repeated=True,
-        )
-
-    def iter_households(self) -> Iterator[UUID]:
-        """Ids of every household in the log, in order of registration."""
-        start = 1
-        topic = "fangpin:Household.Registered"
-        while True:
-            page = self.recorder.select_notifications(start, 1000, topics=[topic])
-            if not page:
-                return
-            for notification in page:
-                yield notification.originator_id  # type: ignore[misc]
-            start = page[-1].id + 1
-
-
-def _first_outcome(household: Household, events: Iterable[Any], command_id: str) -> Any:
-    """The outcome a repeated command first answered with: the alert it raised (an alert, or a
-    visit with a failed check) or the income assessment it made."""
-    for event in events:
-        if event.command_id != command_id:
-            continue
-        if isinstance(event, Household.AlertRaised):
-            alert = household.alerts[event.alert_id]
-            return AlertOutcome(alert.alert_id, alert.case_number, alert.duplicate_of,
-                                event.opens_case)
-        if isinstance(event, Household.IncomeAssessed):
-            return replace(next(a for a in household.assessments
-                                if a.assessment_id == event.assessment_id))
-    return None
 
 
 def _history_entry(event: Any) -> HistoryEntry:

@@ -35,8 +35,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from application.audit import AuditError, Checkpoint, LogTables, public_hex, verify
-from application.beside import beside_log
-from application.chain import GENESIS, content_hash, link, values
+from application.store.beside import beside_log
+from application.store.chain import GENESIS, content_hash, link, values
 
 FORMAT = "fangpin-log/1"
 BATCH = 2000
@@ -74,9 +74,9 @@ class _FrameWriter:
 
 
 def _ensure_side_tables(tables: LogTables) -> None:
-    from application.access_log import AccessLog
-    from application.logins import Logins
-    from application.users import Users
+    from application.accounts.access_log import AccessLog
+    from application.accounts.logins import Logins
+    from application.accounts.users import Users
 
     Logins(Users(tables.datastore, backend=tables.backend))
     AccessLog(tables.datastore, backend=tables.backend)

@@ -25,7 +25,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from application.app import CaseFiles, retrying
+from application.app import CaseFiles
 from application.errors import HouseholdAlreadyRegistered
 from application.intake import (
     ALERT_COLUMNS,
@@ -36,6 +36,7 @@ from application.intake import (
     check_row,
     open_sheet,
 )
+from application.unit_of_work import retrying
 from application.workbooks import cell, header
 from domain.cadences import Duty, push_period_forms
 from domain.codes import Channel, Department, HouseholdType, Relation, Tier

@@ -80,7 +80,7 @@ class Settings:
                 f"FANGPIN_DATABASE_URL must be postgresql://… or sqlite:///…, not {self.database_url!r}"
             )
         if self.cipher_key is not None:
-            from application.encryption import key_problem
+            from application.store.encryption import key_problem
 
             problem = key_problem(self.cipher_key)
             if problem:
@@ -110,7 +110,7 @@ class Settings:
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library's settings for these settings."""
         env = {
-            "MAPPER_TOPIC": "application.mapper:MsgspecMapper",
+            "MAPPER_TOPIC": "application.store.mapper:MsgspecMapper",
             "IS_SNAPSHOTTING_ENABLED": "y" if self.snapshot_interval else "n",
         }
         if self.cipher_key:
@@ -119,13 +119,13 @@ class Settings:
         if self.backend == "sqlite":
             self.sqlite_file.parent.mkdir(parents=True, exist_ok=True)
             env.update(
-                PERSISTENCE_MODULE="application.storage:FangpinSQLiteFactory",
+                PERSISTENCE_MODULE="application.store.recorders:FangpinSQLiteFactory",
                 SQLITE_DBNAME=str(self.sqlite_file),
             )
             return env
         url = urlparse(self.database_url or "")
         env.update(
-            PERSISTENCE_MODULE="application.storage:FangpinPostgresFactory",
+            PERSISTENCE_MODULE="application.store.recorders:FangpinPostgresFactory",
             POSTGRES_DBNAME=url.path.lstrip("/") or "postgres",
             POSTGRES_HOST=url.hostname or "127.0.0.1",
             POSTGRES_PORT=str(url.port or 5432),

@@ -32,8 +32,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from application.app import CaseFiles
 from application.audit import LogTables, sign_checkpoint, verify
 from application.backup import export_log, import_log
-from application.encryption import fingerprint
 from application.settings import Settings
+from application.store.encryption import fingerprint
 from bench import http
 from bench.common import Result, timed
 

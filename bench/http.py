@@ -63,10 +63,11 @@ from urllib.parse import urlencode, urlparse, urlunparse
 import httpx
 import psycopg
 
+from application.accounts.users import Users
 from application.app import CaseFiles
-from application.demo import DEMO_TOKENS, _ensure_governance, demo_users, ensure_demo_users, load_demo
+from application.demo import DEMO_TOKENS, demo_users, ensure_demo_users, load_demo
+from application.demo.load import _ensure_governance
 from application.settings import Settings
-from application.users import Users
 from bench.common import ALL_PASSED, POSTGRES_URL, Result
 from domain.codes import Role
 from projections.queries import ReadModels

@@ -40,7 +40,7 @@ from eventsourcing.persistence import (
 
 import bench.common as common
 from application.demo import generate_county
-from application.mapper import MsgspecMapper
+from application.store.mapper import MsgspecMapper
 from bench.common import Result, paired
 from domain.values import Actor, MemberDetails
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from calendar import monthrange
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from domain.codes import (
     NO_WORKING_CAPACITY,
@@ -25,8 +25,7 @@ from domain.codes import (
 from domain.errors import InvalidValue, RuleViolation
 
 if TYPE_CHECKING:
-    from domain.household import Household
-    from domain.values import Case
+    from domain.values import Case, IncomeAssessment, Measure, Visit
 
 #: China Standard Time: the county's calendar, used to date a recording time.
 CHINA_TIME = timezone(timedelta(hours=8), "CST")
@@ -135,8 +134,21 @@ def simplified_approval_blockers(case: Case) -> list[tuple[str, str]]:
     return blockers
 
 
+class CaseFile(Protocol):
+    """What the elimination rules read of a household's case file (a `Household` is one)."""
+
+    @property
+    def measures(self) -> dict[str, Measure]: ...
+
+    def latest_income_assessment(self, on: date) -> IncomeAssessment | None: ...
+
+    def latest_visit(self, on: date) -> Visit | None: ...
+
+    def without_labour_on(self, day: date) -> bool: ...
+
+
 def elimination_blockers(
-    household: Household, case: Case, on: date, line_in_force: Decimal | None
+    household: CaseFile, case: Case, on: date, line_in_force: Decimal | None
 ) -> list[tuple[str, str]]:
     """The rules of domain.md §9 that forbid eliminating the risk of ``case`` on ``on``.
 

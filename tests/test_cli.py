@@ -72,6 +72,24 @@ def test_the_income_line_is_set_and_read_back(cli_env, capsys):
     assert main(["income-line", "show", "--on", "2024-07-01"]) == 1
 
 
+def test_today_comes_from_the_clock_and_the_reader_from_who_runs_the_command(
+        cli_env, capsys, monkeypatch):
+    from datetime import UTC, datetime
+
+    from tests.conftest import FakeClock
+
+    clock = FakeClock(datetime(2025, 6, 30, 17, 0, tzinfo=UTC))  # already 1 July in the county
+    assert main(["income-line", "set", "2025", "8300"], clock=clock) == 0
+    capsys.readouterr()
+    assert main(["income-line", "show"], clock=clock) == 0
+    assert capsys.readouterr().out.startswith("2025-07-01 收入监测标准：8300")
+
+    monkeypatch.setenv("USER", "zhang-san")  # set after the CLI was imported
+    assert main(["household", "show", "000"]) == 1
+    assert main(["audit", "access-log", "--household", "000"]) == 0
+    assert "cli:zhang-san" in capsys.readouterr().out
+
+
 def test_indicators_published_then_verified_and_reports_written(cli_env, capsys, tmp_path):
     import json
 

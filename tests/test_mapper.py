@@ -21,7 +21,7 @@ from eventsourcing.domain import Aggregate, Snapshot
 from eventsourcing.persistence import JSONTranscoder, MapperDeserialisationError, StoredEvent
 
 from application.demo import generate_county
-from application.mapper import AggregateCodec, MsgspecMapper
+from application.store.mapper import AggregateCodec, MsgspecMapper
 from domain.codes import RiskType, Role
 from domain.household import Household, household_event_classes
 

@@ -25,13 +25,13 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
-from application.access_log import AccessLog
+from application.accounts.access_log import AccessLog
+from application.accounts.logins import Logins
+from application.accounts.users import Users
 from application.app import CaseFiles
-from application.encryption import store_secret
 from application.indicators import Cadences, Indicators
-from application.logins import Logins
 from application.settings import Settings
-from application.users import Users
+from application.store.encryption import store_secret
 from domain.identity import mask_id_number
 from interfaces.http.auth import PUBLIC_PATHS, TokenAuthentication, role_guard
 from interfaces.http.commands import COMMAND_HANDLERS

@@ -1,7 +1,7 @@
 """Bearer tokens in, a `User` out; guards that hold every route to its roles.
 
 Each route says in its ``opt`` what it is: ``command`` (an application command's name) or
-``read`` (a kind of read of `application.access.READ_ROLES`). The guard refuses a role that the
+``read`` (a kind of read of `application.accounts.access.READ_ROLES`). The guard refuses a role that the
 tables do not allow, before the handler runs; handlers check the household's area themselves,
 since only they know the household.
 """
@@ -19,7 +19,7 @@ from litestar.middleware.authentication import (
     AuthenticationResult,
 )
 
-from application.access import User
+from application.accounts.access import User
 from domain.codes import Role
 from projections.queries import COUNTY, Area
 

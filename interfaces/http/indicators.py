@@ -17,16 +17,16 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import JSONBody, QueryParameter
 
-from application.access import AccessDenied, User
+from application.accounts.access import AccessDenied, User
 from application.app import CaseFiles
 from application.indicators import IndicatorResult, Indicators, Scope, result_json
 from application.reports import Report, monthly_report, quarterly_report
 from domain.codes import Department, Role, Tier
 from domain.errors import InvalidValue
 from domain.indicators import Area
-from interfaces.http import schemas as s
 from interfaces.http.problems import PROBLEMS
 from interfaces.http.queries import After, AsOf, caught_up, recorded_time
+from interfaces.http.schemas import indicators as s
 from interfaces.xlsx import XLSX_TYPE, report_workbook
 
 PeriodText = Annotated[str, QueryParameter(
@@ -156,13 +156,20 @@ def monthly(
                                                            description="月份 2025-03")],
     township: Township = None, as_of: AsOf = None, format: Format = "json",
 ) -> Response[Any]:
-    scope = scope_for(request.user, township, None)
+    report = monthly_report_for(request.user, _indicators(request), month, township, as_of)
+    return report_response(report, f"monthly-{month}", format)
+
+
+def monthly_report_for(user: User, indicators: Indicators, month: str, township: str | None = None,
+                       as_of: str | None = None) -> Report:
+    """The monthly consultation report for the user's area (a township's own, or the county's
+    or one township's for the county); a department has none. The API's report and the
+    workbench's download both come here."""
+    scope = scope_for(user, township, None)
     if scope.level == "department":
         raise AccessDenied("ROLE_FORBIDDEN", "月分析会商报告由县、乡镇查看", None)
-    report = monthly_report(_indicators(request), month,
-                            township=scope.name if scope.level == "township" else None,
-                            as_of=_moment(as_of))
-    return _report_response(report, f"monthly-{month}", format)
+    return monthly_report(indicators, month, township=scope.name if scope.level == "township" else None,
+                          as_of=_moment(as_of))
 
 
 @_read("/api/reports/quarterly", "季督导调度报告：乡镇、部门排名（JSON 或 xlsx）", read="rankings")
@@ -172,10 +179,11 @@ def quarterly(
     as_of: AsOf = None, format: Format = "json",
 ) -> Response[Any]:
     report = quarterly_report(_indicators(request), quarter, as_of=_moment(as_of))
-    return _report_response(report, f"quarterly-{quarter}", format)
+    return report_response(report, f"quarterly-{quarter}", format)
 
 
-def _report_response(report: Report, name: str, format: str) -> Response[Any]:
+def report_response(report: Report, name: str, format: str) -> Response[Any]:
+    """A report as JSON, or as a workbook to download (``format="xlsx"``)."""
     if format == "xlsx":
         return Response(report_workbook(report), media_type=XLSX_TYPE, headers={
             "Content-Disposition": f'attachment; filename="fangpin-{name}.xlsx"'})

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
+from litestar.datastructures import State, UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody, PathParameter, QueryParameter
 
-from application.access import AccessDenied, User
+from application.accounts.access import AccessDenied, User
 from application.app import CaseFiles
 from application.imports import ImportSummary, import_alerts, import_households, template
 from application.intake import FileRefused
@@ -24,10 +24,10 @@ from domain.household import Household
 from domain.identity import mask_id_number
 from domain.rules import IDENTIFICATION_DAYS, local_date
 from interfaces.exports import pages, workbook
-from interfaces.http import schemas as s
 from interfaces.http.auth import area_of
 from interfaces.http.problems import PROBLEMS
-from interfaces.http.pushes import _department
+from interfaces.http.pushes import push_department
+from interfaces.http.schemas import intake as s
 from interfaces.http.views import outcome_name
 from interfaces.xlsx import XLSX_TYPE
 from projections.queries import ReadModels
@@ -67,12 +67,18 @@ def _read(upload: UploadFile) -> tuple[Path, bytes]:
 def upload_alerts(
     request: Request, data: Annotated[AlertUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
 ) -> s.ImportAnswer:
-    user: User = request.user
-    department = _department(user, data.department)
-    app: CaseFiles = request.app.state.case_files
-    projections: Projections = request.app.state.projections
-    read_models: ReadModels = request.app.state.read_models
-    path, content = _read(data.file)
+    return record_push_file(request.app.state, request.user, data)
+
+
+def record_push_file(state: State, user: User, upload: AlertUpload) -> s.ImportAnswer:
+    """Record a department push uploaded as a file, as ``user`` (a department pushes its own;
+    the county centre names the department). ``state``: the app's services. The API's upload
+    and the workbench's form both come here."""
+    department = push_department(user, upload.department)
+    app: CaseFiles = state.case_files
+    projections: Projections = state.projections
+    read_models: ReadModels = state.read_models
+    path, content = _read(upload.file)
     projections.wait_for(app.max_position(), timeout=10)
 
     def find(id_number: str) -> str | None:
@@ -80,9 +86,9 @@ def upload_alerts(
         return found["code"] if found else None
 
     summary = _refused_as_invalid(lambda: import_alerts(
-        app, path, department=department, tier=data.tier, period=data.period, by=user.actor,
-        find_household=find, batch_id=data.batch_id, urgent=data.urgent,
-        duties=request.app.state.indicators.cadences.duties, data=content))
+        app, path, department=department, tier=upload.tier, period=upload.period, by=user.actor,
+        find_household=find, batch_id=upload.batch_id, urgent=upload.urgent,
+        duties=state.indicators.cadences.duties, data=content))
     return _answer(summary, app.max_position())
 
 
@@ -126,6 +132,11 @@ def _answer(summary: ImportSummary, position: int) -> s.ImportAnswer:
 def download_template(
     kind: Annotated[str, PathParameter(pattern="^(alerts|households)$", description="alerts 或 households")],
 ) -> Response[bytes]:
+    return template_response(kind)
+
+
+def template_response(kind: str) -> Response[bytes]:
+    """The import template of ``kind`` (alerts or households) as a workbook to download."""
     return Response(template(kind), media_type=XLSX_TYPE, headers={
         "Content-Disposition": f'attachment; filename="fangpin-template-{kind}.xlsx"'})
 
@@ -216,7 +227,8 @@ def export_list(
     views: ReadModels = request.app.state.read_models
     request.app.state.projections.wait_for(request.app.state.case_files.max_position(), timeout=5)
     rows = pages(views, which, area_of(user), township=township, village=village,
-                 category=category.value if category else None)
+                 category=category.value if category else None,
+                 today=local_date(request.app.state.case_files.clock()))
     where = f"{user.township or ''}{user.village or ''}" or "全县"
     content = workbook(which, rows, f"导出范围：{where}；导出人：{user.name}")
     return Response(content, media_type=XLSX_TYPE, headers={

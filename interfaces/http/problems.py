@@ -17,10 +17,10 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import ResponseSpec
 
-from application.access import AccessDenied
+from application.accounts.access import AccessDenied
 from application.errors import ConcurrentChange
 from domain.errors import DomainError, InvalidValue, NotFound
-from interfaces.http.schemas import ProblemDetails
+from interfaces.http.schemas.common import ProblemDetails
 
 logger = logging.getLogger(__name__)
 
@@ -105,9 +105,9 @@ def on_validation_error(request: Request, error: ValidationException) -> Respons
         if named and key in (None, "data", "body"):
             key = named.group(1)
         source = item.get("source") if isinstance(item, dict) else None
-        errors.append({"field": key, "source": source, "message": _chinese(message)})
+        errors.append({"field": key, "source": source, "message": in_chinese(message)})
     if not errors:
-        errors.append({"field": None, "source": "body", "message": _chinese(str(error.detail))})
+        errors.append({"field": None, "source": "body", "message": in_chinese(str(error.detail))})
     first = errors[0]
     where = f"“{first['field']}”" if first["field"] else "请求"
     return problem(400, "INVALID_REQUEST", f"{where}不符合要求：{first['message']}",
@@ -118,7 +118,7 @@ def on_http_error(request: Request, error: HTTPException) -> Response[ProblemDet
     status = error.status_code
     if status >= 500:
         logger.error("HTTP %s on %s: %s", status, request.url.path, error.detail)
-    detail = HTTP_DETAILS.get(status) or _chinese(str(error.detail)) or TITLES.get(status, "")
+    detail = HTTP_DETAILS.get(status) or in_chinese(str(error.detail)) or TITLES.get(status, "")
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 405 and error.headers:
         headers = dict(error.headers)
@@ -151,7 +151,7 @@ _TRANSLATIONS = (
 )
 
 
-def _chinese(message: str) -> str:
+def in_chinese(message: str) -> str:
     """msgspec's and litestar's English messages in Chinese where the wording is known."""
     message = _PATH_IN_MESSAGE.sub(lambda m: f"（位置：{m.group(1) or '整体'}）", message)
     for pattern, replacement in _TRANSLATIONS:

@@ -18,17 +18,18 @@ from typing import Any
 from litestar import Request, post
 from litestar.params import JSONBody
 
-from application.access import AccessDenied, User
-from application.app import CaseFiles, retrying
+from application.accounts.access import AccessDenied, User
+from application.app import CaseFiles
 from application.imports import check_batch
+from application.unit_of_work import retrying
 from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Role
 from domain.errors import DomainError, InvalidValue
 from domain.governance import month_of_push_period
 from domain.household import AlertOutcome
 from domain.identity import validate_id_number
-from interfaces.http import schemas as s
 from interfaces.http.limits import check_day
 from interfaces.http.problems import PROBLEMS
+from interfaces.http.schemas import pushes as s
 from interfaces.http.views import outcome_name
 from projections.queries import ReadModels
 from projections.runner import Projections
@@ -41,7 +42,7 @@ DIRECTORY_WAIT = 10.0
       sync_to_thread=True, responses=PROBLEMS, status_code=200, tags=["部门推送"])
 def push_alerts(request: Request, data: JSONBody[s.DepartmentPush]) -> s.PushAnswer:
     user: User = request.user
-    department = _department(user, data.department)
+    department = push_department(user, data.department)
     app: CaseFiles = request.app.state.case_files
     projections: Projections = request.app.state.projections
     read_models: ReadModels = request.app.state.read_models
@@ -81,7 +82,7 @@ def push_alerts(request: Request, data: JSONBody[s.DepartmentPush]) -> s.PushAns
     )
 
 
-def _department(user: User, given: Department | None) -> Department:
+def push_department(user: User, given: Department | None) -> Department:
     if user.role is Role.DEPARTMENT:
         if given is not None and given != user.department:
             raise AccessDenied("OTHER_DEPARTMENT", f"只能推送本部门（{user.department}）的预警信息",

@@ -15,7 +15,8 @@ import msgspec
 from litestar import Request, get
 from litestar.params import FromQuery, PathParameter, QueryParameter
 
-from application.access import User
+from application.accounts.access import User
+from application.accounts.access_log import AccessLog
 from application.app import CaseFiles
 from application.audit import household_proof
 from application.errors import HouseholdNotFound
@@ -24,10 +25,11 @@ from domain.codes import CaseStage, Category, Department, RiskType
 from domain.errors import DomainError, InvalidValue, NotFound
 from domain.household import STEP_NAMES, Household
 from domain.rules import CHINA_TIME, local_date
-from interfaces.http import schemas as s
 from interfaces.http.auth import area_of
 from interfaces.http.limits import check_day
 from interfaces.http.problems import PROBLEMS, Unavailable
+from interfaces.http.schemas import queries as s
+from interfaces.http.schemas.views import CaseFile, ChainProof, History
 from interfaces.http.views import Masker, case_file, history_entry
 from projections.queries import MAX_PAGE, Page, ReadModels
 from projections.runner import Projections
@@ -63,6 +65,12 @@ class ReadModelsBehind(Unavailable):
 def _services(request: Request) -> tuple[CaseFiles, Projections, ReadModels]:
     state = request.app.state
     return state.case_files, state.projections, state.read_models
+
+
+def county_today(request: Request) -> date:
+    """The county's date by the application's clock: what a list counts its days from when the
+    caller gives no ``today``."""
+    return local_date(_services(request)[0].clock())
 
 
 def caught_up(request: Request, after: int | None) -> int:
@@ -107,7 +115,8 @@ def monitoring_list(
     position = caught_up(request, after)
     page = _services(request)[2].monitoring_list(
         area_of(request.user), township=township, village=village, category=category,
-        risk_type=risk_type, eliminating=eliminating, as_of=as_of, today=today, sort=sort,
+        risk_type=risk_type, eliminating=eliminating, as_of=as_of,
+        today=today or county_today(request), sort=sort,
         after=cursor, limit=limit,
     )
     return _page(page, s.MonitoringRow, s.MonitoringPage, position)
@@ -118,8 +127,8 @@ def measures_missing(request: Request, today: Today = None, cursor: Cursor = Non
                      limit: Limit = 50, after: After = None) -> s.MonitoringPage:
     check_day(today, "today")
     position = caught_up(request, after)
-    page = _services(request)[2].measures_missing(area_of(request.user), today=today,
-                                                  after=cursor, limit=limit)
+    page = _services(request)[2].measures_missing(
+        area_of(request.user), today=today or county_today(request), after=cursor, limit=limit)
     return _page(page, s.MonitoringRow, s.MonitoringPage, position)
 
 
@@ -133,7 +142,8 @@ def case_queue(
     position = caught_up(request, after)
     page = _services(request)[2].case_queue(
         area_of(request.user), stage=stage, township=township, village=village, overdue=overdue,
-        green_channel_owed=green_channel_owed, today=today, sort=sort, after=cursor, limit=limit,
+        green_channel_owed=green_channel_owed, today=today or county_today(request), sort=sort,
+        after=cursor, limit=limit,
     )
     for row in page.rows:  # step keys as the notice names them
         row["owed_steps"] = [STEP_NAMES[step] for step in row["owed_steps"]]
@@ -149,7 +159,8 @@ def visits_due(
 ) -> s.HouseholdPage:
     check_day(month, "month")
     position = caught_up(request, after)
-    page = _services(request)[2].visits_due(area_of(request.user), month=month, after=cursor,
+    page = _services(request)[2].visits_due(area_of(request.user),
+                                            month=month or county_today(request), after=cursor,
                                             limit=limit)
     return _page(page, s.HouseholdRow, s.HouseholdPage, position)
 
@@ -210,17 +221,21 @@ def recorded_time(text: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TIME)
 
 
-def _readable(request: Request, household: Household) -> Household:
-    """The household, if the caller's area covers it; every attempt goes to the access log."""
-    user: User = request.user
-    log = request.app.state.access_log
+def readable_household(user: User, log: AccessLog, household: Household, route: str) -> Household:
+    """The household, if the user's area covers it; every attempt goes to the access log under
+    ``route`` (the API's and the workbench's pages both come here)."""
     try:
         user.require_area(household.township, household.village, household.code)
     except DomainError as refused:
-        log.record(user, household.code, request.url.path, f"refused:{refused.code}")
+        log.record(user, household.code, route, f"refused:{refused.code}")
         raise
-    log.record(user, household.code, request.url.path)
+    log.record(user, household.code, route)
     return household
+
+
+def _readable(request: Request, household: Household) -> Household:
+    return readable_household(request.user, request.app.state.access_log, household,
+                              request.url.path)
 
 
 @get("/api/households/{code:str}", opt={"read": "households"}, summary="农户档案（现状、某记录时点或某版本）",
@@ -228,7 +243,7 @@ def _readable(request: Request, household: Household) -> Household:
 def household_file(
     request: Request, code: Annotated[str, PathParameter(min_length=1, max_length=40)],
     as_of: AsOf = None, version: Annotated[int | None, QueryParameter(ge=1, le=2**31, required=False)] = None,
-) -> s.CaseFile:
+) -> CaseFile:
     app = _services(request)[0]
     if as_of is not None and version is not None:
         raise InvalidValue("AS_OF_AND_VERSION", "as_of 与 version 只能给一个", "version")
@@ -253,7 +268,7 @@ def household_file(
 def household_history(
     request: Request, code: Annotated[str, PathParameter(min_length=1, max_length=40)],
     as_of: AsOf = None,
-) -> s.History:
+) -> History:
     app = _services(request)[0]
     household = _readable(request, app.household(code))
     moment = recorded_time(as_of)
@@ -264,9 +279,9 @@ def household_history(
     proof = household_proof(app.log_tables(), household.id)
     shown = {e.version for e in entries}
     proof["links"] = [link for link in proof["links"] if link["version"] in shown]
-    return s.History(household_id=household.id, code=household.code,
-                     entries=[history_entry(e, mask) for e in entries],
-                     chain=msgspec.convert(proof, s.ChainProof))
+    return History(household_id=household.id, code=household.code,
+                   entries=[history_entry(e, mask) for e in entries],
+                   chain=msgspec.convert(proof, ChainProof))
 
 
 @get("/api/access-log", opt={"read": "access_log"},
@@ -293,10 +308,9 @@ def access_log(
 @get("/api/income-lines", opt={"read": "policy"}, summary="某日生效的收入监测标准",
      sync_to_thread=True, responses=PROBLEMS, tags=["查询"])
 def income_line(request: Request, on: FromQuery[date | None] = None, as_of: AsOf = None) -> s.IncomeLineOut:
-    app = _services(request)[0]
-    day = check_day(on, "on") or local_date(app.clock())
+    day = check_day(on, "on") or county_today(request)
     moment = recorded_time(as_of)
-    line = app.income_line_on(day, moment)
+    line = _services(request)[0].income_line_on(day, moment)
     return s.IncomeLineOut(on=day, yuan_per_capita=line, as_of=moment)
 
 

@@ -8,13 +8,14 @@ from typing import Any
 
 import msgspec
 
-from application.access import User
+from application.accounts.access import User
 from application.app import HistoryEntry
 from domain.household import STEP_NAMES, AlertOutcome, Household
 from domain.identity import mask_id_number
 from domain.rules import IDENTIFICATION_DAYS
 from domain.values import Case, IncomeAssessment, Procedure
-from interfaces.http import schemas as s
+from interfaces.http.schemas import views as s
+from interfaces.http.schemas.commands import AlertOutcomeOut, AssessmentOut
 
 #: What each event means, in the words of the notice.
 EVENT_NAMES: dict[str, str] = {
@@ -57,16 +58,16 @@ def outcome_name(outcome: AlertOutcome) -> str:
     return "新案件" if outcome.new_case else "并入案件"
 
 
-def alert_out(outcome: AlertOutcome) -> s.AlertOutcomeOut:
-    return s.AlertOutcomeOut(
+def alert_out(outcome: AlertOutcome) -> AlertOutcomeOut:
+    return AlertOutcomeOut(
         alert_id=outcome.alert_id, case_number=outcome.case_number,
         duplicate_of=outcome.duplicate_of, new_case=outcome.new_case,
         outcome=outcome_name(outcome),
     )
 
 
-def assessment_out(a: IncomeAssessment) -> s.AssessmentOut:
-    return s.AssessmentOut(
+def assessment_out(a: IncomeAssessment) -> AssessmentOut:
+    return AssessmentOut(
         assessment_id=a.assessment_id, occurred_on=a.occurred_on, year=a.year,
         household_size=a.household_size, net_income=a.net_income, per_capita=a.per_capita,
         line_in_force=a.line_in_force, below_line=a.below_line,

@@ -1,6 +1,13 @@
 """The web workbench (工作台) for county staff, townships, villages, auditors and the assessment
 team: server-rendered pages in Chinese over the same services as the API.
 
+A page is a thin view over what the API already does: the read models for the lists, the case
+file and its history for a household, and — for every form — the same command the API runs,
+with the body the form stands for, so the rules, the area check and the access log are the same
+whichever way a county worker comes in. One module per part of the workbench: `session`
+(signing in, the page frame), `dashboard`, `lists`, `household` (the case file and its command
+forms), `pushes`, `indicators`, `errors`.
+
 Assets are served by the app itself: our CSS and script, and Apache ECharts installed from the
 npm registry (`interfaces/web/package.json`, `make` runs ``npm ci``) — nothing from a CDN.
 """
@@ -18,17 +25,26 @@ from litestar.template.config import TemplateConfig
 
 from domain.errors import DomainError
 from domain.rules import CHINA_TIME
-from interfaces.web.pages import WEB_HANDLERS, LoginNeeded, on_login_needed, on_web_error
+from interfaces.web import dashboard, errors, household, indicators, lists, pushes, session
 
 HERE = Path(__file__).resolve().parent
 #: Our files first, then ECharts as npm installed it.
 WEB_ASSETS = [HERE / "static", HERE / "node_modules" / "echarts" / "dist"]
 
+WEB_HANDLERS = [
+    session.login_page, session.login, session.logout, dashboard.dashboard, lists.monitoring,
+    lists.cases, lists.export, household.household, household.command_page, household.run,
+    pushes.pushes, pushes.import_push, indicators.monthly_report, pushes.import_template,
+    indicators.indicators,
+]
+
 
 def web_router() -> Router:
     return Router("/", route_handlers=WEB_HANDLERS, opt={"web": True}, include_in_schema=False,
-                  exception_handlers={LoginNeeded: on_login_needed, DomainError: on_web_error,
-                                      HTTPException: on_web_error, Exception: on_web_error})
+                  exception_handlers={session.LoginNeeded: errors.on_login_needed,
+                                      DomainError: errors.on_web_error,
+                                      HTTPException: errors.on_web_error,
+                                      Exception: errors.on_web_error})
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:

@@ -3,8 +3,9 @@
 Every command the API takes as a msgspec body becomes a form: its fields, their Chinese labels,
 the right input for their type (a date picker, a drop-down of the code table, a tick box per
 risk type, pass/fail for each of the six visit checks…). What the browser sends back is turned
-into the same body and handed to the API's own handler, so the web and the API hold one set of
-rules; a refusal comes back as (field, Chinese message) to show beside the field.
+into the same body and run as the API runs it (`interfaces.http.household_commands`), so the web
+and the API hold one set of rules; a refusal comes back as (field, Chinese message) to show
+beside the field.
 """
 
 from __future__ import annotations
@@ -176,7 +177,7 @@ _PATH = re.compile(r" - at `\$\.?([^`.\[]*)")
 
 def to_body(body: type[msgspec.Struct], values: dict[str, Any]) -> Any:
     """Convert form values into the API body, or raise `FormError` naming the field."""
-    from interfaces.http.problems import _chinese
+    from interfaces.http.problems import in_chinese
 
     try:
         return msgspec.convert(values, body, strict=False,
@@ -188,7 +189,7 @@ def to_body(body: type[msgspec.Struct], values: dict[str, Any]) -> Any:
         missing = re.search(r"missing required field `([^`]+)`", message)
         if missing:
             name = missing.group(1)
-        return _raise(name, _chinese(_PATH.sub("", message)))
+        return _raise(name, in_chinese(_PATH.sub("", message)))
 
 
 def _raise(name: str | None, message: str) -> Any:

@@ -15,7 +15,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from application.access import User
+from application.accounts.access import User
 from application.settings import Settings
 from domain.codes import Department, Role
 from interfaces.http import create_app

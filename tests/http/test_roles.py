@@ -53,7 +53,7 @@ from tests.http.kit import (
     subsidy_body,
 )
 
-#: Each user of the fixture by role (short names as in `application.access.ROLE_ALIASES`).
+#: Each user of the fixture by role (short names as in `application.accounts.access.ROLE_ALIASES`).
 ROLE_OF = {
     "county": "county", "township": "township", "village": "village", "department": "department",
     "auditor": "auditor", "assessment": "assessment", "other_township": "township",

@@ -17,7 +17,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from application.access import User
+from application.accounts.access import User
 from application.settings import Settings
 from domain.codes import HouseholdType, Relation, Role
 from domain.values import Actor, MemberDetails

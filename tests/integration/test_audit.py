@@ -25,9 +25,9 @@ from application.audit import (
     sign_checkpoint,
     verify,
 )
-from application.chain import content_hash, link
 from application.demo import load_demo
 from application.settings import Settings
+from application.store.chain import content_hash, link
 from domain.codes import Channel, RiskType
 from domain.household import household_id
 from tests.builders import VILLAGE

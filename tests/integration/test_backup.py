@@ -18,16 +18,16 @@ import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from application.access import User
-from application.access_log import AccessLog
+from application.accounts.access import User
+from application.accounts.access_log import AccessLog
+from application.accounts.users import Users
 from application.app import CaseFiles
 from application.audit import sign_checkpoint
 from application.backup import BackupError, export_log, import_log
 from application.demo import load_demo
-from application.encryption import fingerprint, new_key
 from application.indicators import Cadences, Indicators
 from application.settings import Settings
-from application.users import Users
+from application.store.encryption import fingerprint, new_key
 from domain.codes import Department, Role
 from projections.rows import TABLES
 from projections.runner import Projections

@@ -13,8 +13,8 @@ import pytest
 
 from application.app import CaseFiles
 from application.audit import verify
-from application.encryption import CipherKeyProblem, new_key
 from application.settings import Settings
+from application.store.encryption import CipherKeyProblem, new_key
 from tests.builders import HEAD_ID, registration
 
 CODE = "130630101001"

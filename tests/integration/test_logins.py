@@ -7,10 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from application.access import User
+from application.accounts.access import User
+from application.accounts.logins import MAX_FAILURES, LoginRefused, Logins
+from application.accounts.users import Users
 from application.app import CaseFiles
-from application.logins import MAX_FAILURES, LoginRefused, Logins
-from application.users import Users
 from domain.codes import Role
 
 

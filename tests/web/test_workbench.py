@@ -26,7 +26,7 @@ def _codes(workbench: dict[str, Any], area: Area) -> list[str]:
 
 
 def test_login_lock_out_and_logout(new_page: Any, workbench: dict[str, Any]) -> None:
-    from application.access import User
+    from application.accounts.access import User
 
     auditor = User("auditor-lockout", Role.AUDITOR)  # locked below: not a user other tests need
     workbench["app"].state.users.add(auditor)

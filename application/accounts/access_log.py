@@ -1,0 +1,89 @@
+"""Who read which household's file, when, and through which route (issue 7's access log).
+
+Reads are not facts of a case, so they are kept outside the event log, in a table beside it
+(``fangpin_access_log``, in the same SQLite file or PostgreSQL schema): one row per read of a
+case file or its history — including reads by auditors, and attempts refused for the area.
+Auditors query it; nobody changes it through the application.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from application.accounts.access import User
+from application.store.beside import beside_log, placeholder
+
+
+@dataclass(frozen=True)
+class AccessRecord:
+    id: int
+    at: datetime
+    user_name: str
+    role: str
+    household_code: str
+    route: str
+    outcome: str  # "read", or "refused:<code>"
+
+
+class AccessLog:
+    """Append and query the access log; one table, either back end."""
+
+    def __init__(self, datastore: Any, *, backend: str, clock: Callable[[], datetime] | None = None,
+                 ) -> None:
+        self.datastore = datastore
+        self.backend = backend
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._p = placeholder(backend)
+        self.table = beside_log(datastore, backend, "fangpin_access_log")
+        key = "BIGSERIAL PRIMARY KEY" if backend == "postgres" else "INTEGER PRIMARY KEY AUTOINCREMENT"
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.table} (id {key}, at TEXT NOT NULL, "
+                "user_name TEXT NOT NULL, role TEXT NOT NULL, household_code TEXT NOT NULL, "
+                "route TEXT NOT NULL, outcome TEXT NOT NULL)")
+            # (on PostgreSQL the index goes into the table's schema)
+            cursor.execute("CREATE INDEX IF NOT EXISTS fangpin_access_log_household_idx "
+                           f"ON {self.table} (household_code, id)")
+
+    def record(self, user: User, household_code: str, route: str, outcome: str = "read") -> None:
+        """Append one read (or refused attempt) of a household's file."""
+        p = self._p
+        at = self.clock().astimezone(UTC).isoformat()
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                f"INSERT INTO {self.table} (at, user_name, role, household_code, route, outcome) "
+                f"VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
+                (at, user.name, user.role.value, household_code, route, outcome))
+
+    def query(
+        self, *, household_code: str | None = None, user_name: str | None = None,
+        since: datetime | None = None, until: datetime | None = None, before: int | None = None,
+        limit: int = 100,
+    ) -> list[AccessRecord]:
+        """Newest first; ``before``: the id of the last record of the previous page."""
+        p, clauses, params = self._p, [], []
+        for clause, value in (("household_code = {p}", household_code), ("user_name = {p}", user_name),
+                              ("at >= {p}", since and since.astimezone(UTC).isoformat()),
+                              ("at <= {p}", until and until.astimezone(UTC).isoformat()),
+                              ("id < {p}", before)):
+            if value is not None:
+                clauses.append(clause.format(p=p))
+                params.append(value)
+        where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT id, at, user_name, role, household_code, route, outcome FROM {self.table} "
+                f"{where}ORDER BY id DESC LIMIT {int(limit)}", tuple(params))
+            rows = cursor.fetchall()
+        return [AccessRecord(
+            int(_get(row, 0, "id")), datetime.fromisoformat(_get(row, 1, "at")), _get(row, 2, "user_name"),
+            _get(row, 3, "role"), _get(row, 4, "household_code"), _get(row, 5, "route"),
+            _get(row, 6, "outcome"),
+        ) for row in rows]
+
+
+def _get(row: Any, index: int, name: str) -> Any:
+    return row[name] if isinstance(row, dict) else row[index]

@@ -1,0 +1,151 @@
+"""The log's raw tables — events, chain and checkpoints — read without decoding, so checking and
+copying the log needs no encryption key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+from application.audit.checkpoints import AuditError, Checkpoint
+from application.settings import APP_NAME, Settings
+from application.store.beside import beside_log
+from application.store.chain import ChainSQL, as_bytes, values
+
+PAGE = 5000
+CHECKPOINTS_TABLE = "fangpin_checkpoints"
+
+
+class LogTables:
+    """Raw reads of the events and chain tables (no decoding, so no key is needed)."""
+
+    def __init__(self, recorder: Any, backend: str) -> None:
+        self.backend = backend
+        self.datastore = recorder.datastore
+        schema = getattr(self.datastore, "schema", None) if backend == "postgres" else None
+        self.chain = ChainSQL(backend, schema, recorder.events_table_name)
+        self.events = self.chain.events
+        self.pos = self.chain.position
+        self.p = self.chain.p
+        self.checkpoints = beside_log(self.datastore, backend, CHECKPOINTS_TABLE)
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.checkpoints} (sequence INTEGER PRIMARY KEY, "
+                "position BIGINT NOT NULL, created_at TEXT NOT NULL, body TEXT NOT NULL)")
+
+    def _rows(self, statement: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(statement, tuple(params))
+            return [values(row) for row in cursor.fetchall()]
+
+    def _uuid(self, value: Any) -> UUID:
+        return value if isinstance(value, UUID) else UUID(value)
+
+    def max_position(self) -> int:
+        (events,), = self._rows(f"SELECT MAX({self.pos}) FROM {self.events}")
+        (chain,), = self._rows(f"SELECT MAX(position) FROM {self.chain.table}")
+        return max(events or 0, chain or 0)
+
+    def events_between(self, first: int, last: int) -> list[tuple[int, UUID, int, str, bytes]]:
+        p = self.p
+        rows = self._rows(
+            f"SELECT {self.pos}, originator_id, originator_version, topic, state FROM {self.events} "
+            f"WHERE {self.pos} BETWEEN {p} AND {p} ORDER BY {self.pos}", (first, last))
+        return [(r[0], self._uuid(r[1]), r[2], str(r[3]), as_bytes(r[4])) for r in rows]
+
+    def chain_between(self, first: int, last: int) -> list[tuple[int, UUID, int, bytes, bytes]]:
+        p = self.p
+        rows = self._rows(
+            "SELECT position, originator_id, originator_version, previous_hash, event_hash "
+            f"FROM {self.chain.table} WHERE position BETWEEN {p} AND {p} ORDER BY position",
+            (first, last))
+        return [(r[0], self._uuid(r[1]), r[2], as_bytes(r[3]), as_bytes(r[4])) for r in rows]
+
+    def household_rows(self) -> Iterator[tuple[UUID, int, int, bytes | None, bytes | None]]:
+        """(household, version, position, previous link, link) of every event, by household and
+        version, streamed."""
+        statement = (
+            f"SELECT e.originator_id, e.originator_version, e.{self.pos}, c.previous_hash, "
+            f"c.event_hash FROM {self.events} e LEFT JOIN {self.chain.table} c "
+            "ON c.originator_id = e.originator_id "
+            "AND c.originator_version = e.originator_version ")
+        for r in self._stream(statement, "ORDER BY e.originator_id, e.originator_version",
+                              ("e.originator_id", "e.originator_version")):
+            yield (self._uuid(r[0]), r[1], r[2], _maybe_bytes(r[3]), _maybe_bytes(r[4]))
+
+    def _stream(self, statement: str, order: str, key: tuple[str, str]) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``statement`` in ``order``, never all in memory. On PostgreSQL one
+        server-side cursor (a keyset page per round trip made the planner sort the remaining
+        rows again each page: quadratic in the log); on SQLite keyset pages over the index."""
+        if self.backend == "postgres":
+            from uuid import uuid4
+
+            with self.datastore.get_connection() as conn, conn.transaction(), \
+                    conn.cursor(name=f"fangpin_audit_{uuid4().hex[:8]}") as cursor:
+                cursor.itersize = PAGE
+                cursor.execute(statement + order)
+                for row in cursor:
+                    yield values(row)
+            return
+        p = self.p
+        after: tuple[Any, int] = ("", 0)
+        while True:
+            rows = self._rows(f"{statement}WHERE ({key[0]}, {key[1]}) > ({p}, {p}) {order} "
+                              f"LIMIT {PAGE}", after)
+            if not rows:
+                return
+            yield from rows
+            after = (rows[-1][0], rows[-1][1])
+
+    def household_chain(self, household: UUID) -> list[tuple[int, int, str, bytes, bytes | None,
+                                                             bytes | None]]:
+        """(version, position, topic, state, previous link, link) of one household's events."""
+        p = self.p
+        rows = self._rows(
+            f"SELECT e.originator_version, e.{self.pos}, e.topic, e.state, c.previous_hash, "
+            f"c.event_hash FROM {self.events} e LEFT JOIN {self.chain.table} c "
+            "ON c.originator_id = e.originator_id AND c.originator_version = e.originator_version "
+            f"WHERE e.originator_id = {p} ORDER BY e.originator_version",
+            (self.chain.id_param(household),))
+        return [(r[0], r[1], str(r[2]), as_bytes(r[3]), _maybe_bytes(r[4]), _maybe_bytes(r[5]))
+                for r in rows]
+
+    def stored_checkpoints(self) -> list[Checkpoint]:
+        rows = self._rows(f"SELECT body FROM {self.checkpoints} ORDER BY sequence")
+        return [Checkpoint.from_json(row[0]) for row in rows]
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        rows = self._rows(f"SELECT body FROM {self.checkpoints} ORDER BY sequence DESC LIMIT 1")
+        return Checkpoint.from_json(rows[0][0]) if rows else None
+
+    def store_checkpoint(self, checkpoint: Checkpoint) -> None:
+        p = self.p
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                f"INSERT INTO {self.checkpoints} (sequence, position, created_at, body) "
+                f"VALUES ({p}, {p}, {p}, {p})",
+                (checkpoint.sequence, checkpoint.position, checkpoint.created_at,
+                 checkpoint.to_json().decode()))
+
+
+def _maybe_bytes(value: Any) -> bytes | None:
+    return None if value is None else as_bytes(value)
+
+
+@contextmanager
+def open_log_tables(settings: Settings) -> Iterator[LogTables]:
+    """The log's raw tables without an application: checking and copying them needs no
+    encryption key."""
+    from eventsourcing.persistence import InfrastructureFactory
+    from eventsourcing.utils import Environment
+
+    if settings.backend == "sqlite" and not settings.sqlite_file.is_file():
+        raise AuditError("LOG_NOT_FOUND", f"没有事件日志：{settings.sqlite_file} 不存在"
+                         "（检查 FANGPIN_SQLITE_PATH / FANGPIN_DATABASE_URL）")
+    env = {k: v for k, v in settings.eventsourcing_env().items() if not k.startswith("CIPHER_")}
+    factory = InfrastructureFactory.construct(Environment(APP_NAME, env))
+    try:
+        yield LogTables(factory.application_recorder(), settings.backend)
+    finally:
+        factory.close()

@@ -1,0 +1,247 @@
+"""Help for a demo household under monitoring: risk analysis, help measures, medical insurance
+subsidies, 防贫保 payouts; and the monthly visits and income assessments."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from application.demo.county import DEPARTMENT_ACTORS, full_name, income_line_on
+from application.demo.families import age_on
+from application.demo.tables import (
+    DEVELOPMENT,
+    FAILED_CHECK_WEIGHTS,
+    INCLUDE,
+    MEASURE_AMOUNT,
+    MEASURE_DEPARTMENT,
+    NEEDS_FOR,
+    NEEDS_FOR_PROBLEM,
+    ORDERED_LABOUR,
+    P_ALERT,
+    P_HELP,
+    P_VISIT,
+    SUBSIDY,
+    Script,
+    money,
+    weighted,
+)
+from application.demo.year import YearAgenda
+from domain.codes import (
+    NO_WORKING_CAPACITY,
+    Channel,
+    Check,
+    Department,
+    Health,
+    HouseholdType,
+    MeasureStatus,
+    MeasureType,
+    RiskType,
+    Sex,
+)
+from domain.values import Case
+
+
+class Help(YearAgenda):
+    """Analysis and help measures; monthly visits and income assessments."""
+
+    # ---------------------------------------------------------------- help
+
+    def under_help(self, number: int) -> Case | None:
+        case = self.h.active_case
+        return case if case is not None and case.number == number and case.helpable else None
+
+    def analyse(self, day: date, number: int) -> None:
+        case = self.under_help(number)
+        if case is None or any(a.case_number == number for a in self.h.analyses):
+            return
+        rng = self.rng
+        current = self.current(day)
+        labour = min((m.labour_capacity for m in current), key=ORDERED_LABOUR.index)
+        can_work = labour not in NO_WORKING_CAPACITY
+        needs: list[MeasureType] = []
+        for risk in case.risk_types:
+            needs.extend(NEEDS_FOR[risk])
+        for alert_id in case.alert_ids:
+            needs.extend(NEEDS_FOR_PROBLEM[p] for p in self.h.alerts[alert_id].problems)
+        if any(m.in_school and 6 <= age_on(m.birth_date, day) <= 15 for m in current) \
+                and RiskType.SCHOOLING in case.risk_types:
+            needs.append(MeasureType.COMPULSORY_EDUCATION)
+        if can_work:  # 开发式帮扶 for those who can work
+            if not DEVELOPMENT & set(needs):
+                needs.append(rng.choice((MeasureType.EMPLOYMENT, MeasureType.INDUSTRY)))
+        else:  # 兜底保障 for those who cannot
+            needs = [n for n in needs if n not in DEVELOPMENT] + [MeasureType.SOCIAL_SECURITY]
+        needs = list(dict.fromkeys(needs))
+        self.do("analyse_risk", day, self.village.township_actor, causes=case.risk_types,
+                labour_capacity=labour, needs=needs,
+                notes="缺什么补什么，因户施策" if can_work else "整户无劳动能力，落实兜底保障")
+        if case.included:
+            self.assess(day, day.year, rng.uniform(0.65, 1.15))
+        for n, need in enumerate(needs[: rng.randint(1, 3)]):
+            self.schedule(self.days(day, 0, 2 + 2 * n), P_HELP, self.assign, number, need)
+
+    def assign(self, day: date, number: int, measure_type: MeasureType) -> None:
+        if self.under_help(number) is None:
+            return
+        rng = self.rng
+        department = MEASURE_DEPARTMENT[measure_type]
+        if measure_type is MeasureType.SOCIAL_SECURITY and any(
+            m.health is Health.DISABLED for m in self.current(day)
+        ):
+            department = Department.DISABLED_FEDERATION  # 残疾人两项补贴
+        bounds = MEASURE_AMOUNT[measure_type]
+        amount = Decimal(rng.randint(bounds[0], bounds[1]) * bounds[2]) if bounds else None
+        measure_id = self.next_id("M")
+        self.do("assign_measure", day, self.village.township_actor, measure_id=measure_id,
+                measure_type=measure_type, department=department,
+                responsible_person=full_name(rng, Sex.MALE if rng.random() < 0.6 else Sex.FEMALE, 1980),
+                amount=amount)
+        script = self.scripts.get(number)
+        roll = 0.0 if script is not None and script.eliminate else rng.random()
+        if roll < 0.88:
+            self.schedule(self.days(day, 2, 18), P_HELP, self.in_place, measure_id)
+        elif roll < 0.95:  # late: more than 30 days after identification
+            self.schedule(self.days(day, 35, 75), P_HELP, self.in_place, measure_id)
+
+    def in_place(self, day: date, measure_id: str) -> None:
+        measure = self.h.measures[measure_id]
+        if measure.status is not MeasureStatus.PLANNED:
+            return
+        if not self.h.cases[measure.case_number - 1].active:
+            self.end_measure(day, measure_id, "案件已结束，未落实的措施取消")
+            return
+        self.do("put_measure_in_place", day, DEPARTMENT_ACTORS[measure.department],
+                measure_id=measure_id)
+        protection = measure.measure_type is MeasureType.SOCIAL_SECURITY and \
+            self.h.without_labour_on(day)  # 兜底保障 goes on while nobody can work
+        if not protection and self.rng.random() < 0.25:
+            self.schedule(self.days(day, 30, 150), P_HELP, self.end_measure, measure_id,
+                          self.rng.choice(("帮扶完成", "临时救助已发放完毕", "补助已足额发放")))
+
+    def end_measure(self, day: date, measure_id: str, reason: str) -> None:
+        measure = self.h.measures[measure_id]
+        if measure.status is MeasureStatus.ENDED or day < (measure.in_place_on or measure.started_on):
+            return
+        self.do("end_measure", day, self.village.township_actor, measure_id=measure_id,
+                reason=reason)
+
+    def subsidise(self, day: date, number: int) -> None:
+        case = self.h.monitored_case
+        if case is None or case.number != number or case.category is None:
+            return
+        for member in self.current(day):
+            if f"{member.id_number}:{day.year}" in self.h.subsidies or self.rng.random() < 0.03:
+                continue
+            self.do("subsidise_medical_insurance", day,
+                    DEPARTMENT_ACTORS[Department.MEDICAL_INSURANCE], id_number=member.id_number,
+                    year=day.year, amount=SUBSIDY[case.category])
+
+    def relief(self, day: date, number: int, cause: RiskType) -> None:
+        case = self.h.monitored_case
+        if case is None or case.number != number:
+            return
+        rng = self.rng
+        low, high = {RiskType.ILLNESS: (20, 200), RiskType.NATURAL_DISASTER: (20, 100),
+                     RiskType.ACCIDENT: (30, 150)}[cause]
+        person = self.h.members.get(self.scripts.get(number, Script(INCLUDE)).person)
+        beneficiary = person.id_number if person is not None and person.left_on is None else None
+        self.do("pay_relief_insurance", day, self.county_actor(), payout_id=self.next_id("P"),
+                cause=cause, amount=Decimal(rng.randint(low, high) * 100),
+                beneficiary_id_number=beneficiary)
+
+    # ---------------------------------------------------------------- visits and income
+
+    def start_visits(self, day: date) -> None:
+        if not self.visiting:
+            self.visiting = True
+            self.schedule(day, P_VISIT, self.month)
+
+    def month(self, day: date) -> None:
+        """The month's visit (most months; some are missed), then next month's."""
+        if day.day <= 28 and self.rng.random() < 0.94:
+            self.schedule(self.days(day, 0, 28 - day.day), P_VISIT, self.visit)
+        following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        self.schedule(following, P_VISIT, self.month)
+
+    def visit(self, day: date) -> None:
+        rng = self.rng
+        checks = dict.fromkeys(Check, True)
+        steady = any(s.eliminate for s in self.scripts.values()) or self.plan.eliminate
+        if not steady and rng.random() < 0.002:
+            failed = weighted(rng, FAILED_CHECK_WEIGHTS)
+            checks[failed] = False
+        change = rng.random()
+        income = money(rng.uniform(-2000, 3000)) if change < 0.15 else Decimal(0)
+        spending = money(rng.uniform(0, 4000)) if change > 0.9 else Decimal(0)
+        outcome = self.do(
+            "record_visit", day, self.village.liaison, visit_id=self.next_id("V"),
+            visitor=self.village.liaison_name, checks=checks, income_change=income,
+            spending_change=spending,
+            notes="" if all(checks.values()) else "走访发现问题，已按乡村干部排查渠道上报",
+        )
+        if outcome is not None and outcome.new_case:
+            script = self.random_script()
+            script.person = self.h.head.id_number
+            self.scripts[outcome.case_number] = script
+            self.schedule_identification(outcome.case_number, day, script)
+
+    def assess(self, day: date, year: int, ratio: float) -> None:
+        """Assess a year's per-capita net income at ``ratio`` times the line in force that day."""
+        rng = self.rng
+        line = income_line_on(day)
+        members = self.current(day)
+        size = self.h.household_size_on(day)
+        # Who can work earns wages and farms; who cannot lives on transfers (pensions, 低保).
+        work = sum(m.labour_capacity not in NO_WORKING_CAPACITY for m in members) / size
+        weights = (
+            work * rng.uniform(2.5, 4.0),  # 工资性
+            work * rng.uniform(0.5, 1.5) + rng.uniform(0.0, 0.3),  # 生产经营性
+            rng.uniform(0.0, 0.1),  # 财产性
+            rng.uniform(0.5, 1.0) + (1 - work) * rng.uniform(1.5, 3.0),  # 转移性
+        )
+        shares = [w / sum(weights) for w in weights]
+        cost_ratio = rng.uniform(0.2, 0.5)  # production costs as a share of business income
+        gross = float(line) * ratio * size / (1 - cost_ratio * shares[1])
+        parts = [money(gross * share) for share in shares]
+        parts.append(money(gross * shares[1] * cost_ratio))
+        self.do("assess_income", day, self.village.township_actor,
+                assessment_id=self.next_id("I"), year=year, wages=parts[0], business=parts[1],
+                property=parts[2], transfers=parts[3], production_costs=parts[4],
+                line_in_force=line)
+
+    def year_end_assessment(self, day: date) -> None:
+        rng = self.rng
+        cases = self.h.cases
+        ever_included = any(c.included for c in cases)
+        if self.h.household_type is not HouseholdType.LIFTED_OUT and not ever_included:
+            return
+        case = self.h.monitored_case
+        if case is not None:
+            script = self.scripts.get(case.number)
+            steady = case.eliminating or (script is not None and script.eliminate)
+            ratio = rng.uniform(1.15, 1.8) if steady else rng.uniform(0.75, 1.6)
+        elif cases and cases[-1].eliminated:
+            ratio = rng.uniform(1.2, 2.2)
+        elif self.h.active_case is None and rng.random() < 0.02:
+            ratio = rng.uniform(0.8, 0.97)  # fell below the line: a risk signal
+            self.schedule(self.days(day, 1, 7), P_ALERT, self.low_income_alert)
+        else:
+            ratio = rng.uniform(1.2, 3.0)
+        self.assess(day, day.year, ratio)
+
+    def low_income_alert(self, day: date) -> None:
+        if self.h.active_case is not None:
+            return
+        head = self.h.head
+        latest = self.h.assessments[-1]
+        outcome = self.do(
+            "raise_alert", day, self.village.liaison, alert_id=self.next_id("A"),
+            channel=Channel.CADRE_SCREENING, person_id_number=head.id_number,
+            risk_types=(RiskType.UNSTABLE_EMPLOYMENT,),
+            description=f"年度收入核算人均纯收入{latest.per_capita}元，低于收入监测标准{latest.line_in_force}元",
+        )
+        if outcome.new_case:
+            script = self.random_script()
+            script.person = head.id_number
+            self.scripts[outcome.case_number] = script
+            self.schedule_identification(outcome.case_number, day, script)

@@ -1,0 +1,143 @@
+"""The demo households, generated: a household is registered, its year is planned, and its agenda
+runs chapter by chapter (members, cases, help and visits, elimination)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from random import Random
+
+from application.demo.cases import Cases
+from application.demo.county import COUNTY_NAME, SURNAME_POOL, IdNumbers, VillageAssigner, full_name
+from application.demo.elimination import Elimination
+from application.demo.families import birth_day, condition, family
+from application.demo.help import Help
+from application.demo.members import Members
+from application.demo.tables import (
+    BLOCK_SIZE,
+    INCLUDE,
+    P_ALERT,
+    P_INCOME,
+    P_LATE,
+    RISKS,
+    Plan,
+    Script,
+    block_plans,
+    weighted,
+)
+from domain.codes import HouseholdType, Relation, RiskType, Sex
+from domain.household import Household
+from domain.values import MemberDetails
+
+
+class Simulation(Members, Cases, Help, Elimination):
+    """One household's year: registered in December of the year before, then its agenda."""
+
+    # ---------------------------------------------------------------- registration
+
+    def register(self) -> None:
+        rng, plan = self.rng, self.plan
+        registered_on = date(self.year - 1, 12, 1) + timedelta(days=rng.randint(0, 19))
+        weights = (18, 30, 18, 17, 11, 6) if plan.lifted_out else (10, 26, 22, 22, 13, 7)
+        size = rng.choices((1, 2, 3, 4, 5, 6), weights)[0]
+        people = family(rng, size)
+        _, head_sex, _ = people[0]
+        surname = rng.choice(SURNAME_POOL)
+        spouse_surname = rng.choice(SURNAME_POOL)
+        father_surname = surname if head_sex is Sex.MALE else spouse_surname
+        members = []
+        for relation, sex, age in people:
+            born = birth_day(rng, age, registered_on)
+            if relation in (Relation.HEAD, Relation.SIBLING) or (
+                relation is Relation.PARENT and sex is Sex.MALE
+            ):
+                family_name = surname
+            elif relation in (Relation.SON, Relation.DAUGHTER, Relation.GRANDCHILD):
+                family_name = father_surname
+            else:
+                family_name = None
+            health, labour, in_school = condition(rng, age, plan.lifted_out)
+            members.append(MemberDetails(
+                name=full_name(rng, sex, born.year, family_name),
+                id_number=self.ids.allocate(born, sex),
+                relation=relation, health=health, labour_capacity=labour, in_school=in_school,
+                insured=rng.random() < (0.995 if plan.lifted_out else 0.98),
+            ))
+        lifted_year = None
+        if plan.lifted_out:
+            lifted_year = rng.choices(range(2014, 2021), (4, 8, 14, 20, 26, 20, 8))[0]
+        village = self.village
+        self.h = Household.register(
+            code=self.code, township=village.township, village=village.name,
+            address=f"{COUNTY_NAME}{village.township}{village.name}{self.house_number}号",
+            household_type=HouseholdType.LIFTED_OUT if plan.lifted_out else HouseholdType.ORDINARY,
+            members=members, lifted_out_year=lifted_year, occurred_on=registered_on,
+            by=village.township_actor, at=self.at(registered_on), command_id=self.command_id(),
+        )
+        self.plan_year(registered_on)
+
+    def plan_year(self, registered_on: date) -> None:
+        rng, plan, year = self.rng, self.plan, self.year
+        if plan.lifted_out:
+            # The year-end income check of the year before, against that year's line.
+            self.schedule(self.days(registered_on, 1, 10), P_INCOME, self.assess,
+                          year - 1, rng.uniform(1.25, 3.0))
+            self.start_visits(self.days(registered_on, 1, 3))
+        self.schedule(date(year, 11, 15) + timedelta(days=rng.randint(0, 30)), P_INCOME,
+                      self.year_end_assessment)
+        if plan.fate is not None:
+            self.plan_episode(plan)
+        self.plan_member_changes()
+        if plan.correction or (plan.fate is not None and rng.random() < 0.03):
+            self.schedule(date(year, rng.randint(9, 12), rng.randint(1, 20)), P_LATE, self.correct)
+
+    def plan_episode(self, plan: Plan) -> None:
+        rng, year = self.rng, self.year
+        risk: RiskType | None = None
+        if plan.green:
+            risk = RiskType.NATURAL_DISASTER if rng.random() < 0.6 else RiskType.ACCIDENT
+        if plan.eliminate:
+            day = date(year, 1, 5) + timedelta(days=rng.randint(0, 75))
+            while risk in (None, RiskType.NATURAL_DISASTER):
+                risk = weighted(rng, RISKS)
+        else:
+            day = date(year, 1, 3) + timedelta(days=rng.randint(0, 355))
+        if risk is None:
+            risk = weighted(rng, RISKS)
+        if risk is RiskType.NATURAL_DISASTER and not plan.eliminate:
+            day = date(year, 7, 10) + timedelta(days=rng.randint(0, 60))  # the summer floods
+        sudden = risk in (RiskType.NATURAL_DISASTER, RiskType.ACCIDENT)
+        script = Script(
+            fate=plan.fate or INCLUDE, green=plan.green or (sudden and rng.random() < 0.35),
+            green_owed=plan.green_owed, eliminate=plan.eliminate, reentry=plan.reentry,
+            late=rng.random() < 0.08,
+        )
+        self.schedule(day, P_ALERT, self.episode, script, risk)
+
+
+
+# ---------------------------------------------------------------------------------- generation
+
+def generate_county(households: int, seed: int = 2025, year: int = 2025) -> Iterator[Household]:
+    """Stream ``households`` Household aggregates with their pending (unsaved) events.
+
+    Deterministic in (seed, index): the same seed gives the same events, and household ``i`` does
+    not depend on how many are asked for. Households are registered in December of the year before
+    and live through ``year``. Memory stays flat: one household is built at a time, and the only
+    state carried across households is per village and per birth date.
+    """
+    if households < 0:
+        raise ValueError("households must not be negative")
+    assigner = VillageAssigner()
+    ids = IdNumbers(date(year + 1, 12, 31))
+    plans: list[Plan] = []
+    for index in range(households):
+        block, slot = divmod(index, BLOCK_SIZE)
+        if slot == 0:
+            plans = block_plans(seed, block)
+        village, serial = assigner.next()
+        simulation = Simulation(
+            rng=Random(f"{seed}/household/{index}"), seed=seed, year=year, plan=plans[slot],
+            village=village, serial=serial, ids=ids,
+        )
+        yield simulation.run()

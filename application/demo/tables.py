@@ -1,0 +1,198 @@
+"""What the demo's simulation draws from: the deck that spreads rare processes over each block of
+100 households, the script of each case, and the tables of risks, departments, needs, help
+measures and amounts, with the same-day order of what people do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from random import Random
+from typing import Any
+
+from domain.codes import Category, Check, Department, LabourCapacity, MeasureType, Problem, RiskType
+
+#: Households per block of the deck that spreads rare processes evenly.
+BLOCK_SIZE = 100
+
+
+
+# ---------------------------------------------------------------------------------- the deck
+
+NO_RISK = "no_risk"
+REJECT_VILLAGE = "reject_village"
+REJECT_TOWNSHIP = "reject_township"
+REJECT_COUNTY = "reject_county"
+INCLUDE = "include"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the block deck decided for one household."""
+
+    lifted_out: bool
+    fate: str | None = None  # the planned risk episode and how its identification ends
+    green: bool = False  # a sudden risk taken through the green channel
+    green_owed: bool = False  # … whose steps 2–4 are still owed at the end of the year
+    eliminate: bool = False  # an early case whose risk is eliminated
+    reentry: bool = False  # … and that falls back into risk afterwards
+    correction: bool = False
+
+
+def block_plans(seed: int, block: int) -> list[Plan]:
+    """The deck of one block of households: 22–28 脱贫户, 7–9 risk episodes (more among 脱贫户),
+    of which one finds no risk, two are rejected at a step and the rest are included; one green
+    channel case; one early case eliminated (every eighth block: it re-enters); one correction."""
+    rng = Random(f"{seed}/block/{block}")
+    slots = list(range(BLOCK_SIZE))
+    lifted = set(rng.sample(slots, rng.randint(22, 28)))
+    episodes = rng.choice((6, 7, 8, 9))
+    from_lifted = round(episodes * 0.4)
+    chosen = rng.sample(sorted(lifted), from_lifted) + rng.sample(
+        [s for s in slots if s not in lifted], episodes - from_lifted
+    )
+    rejections = rng.choices((REJECT_VILLAGE, REJECT_TOWNSHIP, REJECT_COUNTY), (3, 3, 4), k=2)
+    fates = [NO_RISK, *rejections] + [INCLUDE] * (episodes - 3)
+    rng.shuffle(fates)
+    fate_of = dict(zip(chosen, fates, strict=True))
+    included = [s for s in chosen if fate_of[s] == INCLUDE]
+    green_slot = rng.choice([s for s in chosen if fate_of[s] != NO_RISK])
+    eliminate_slot = rng.choice([s for s in included if s != green_slot] or included)
+    correction_slot = rng.choice(slots)
+    plans = []
+    for slot in slots:
+        green = slot == green_slot
+        eliminate = slot == eliminate_slot and not green
+        plans.append(Plan(
+            lifted_out=slot in lifted,
+            fate=fate_of.get(slot),
+            green=green,
+            green_owed=green and block % 3 == 2,
+            eliminate=eliminate,
+            reentry=eliminate and block % 8 == 1,
+            correction=slot == correction_slot,
+        ))
+    return plans
+
+
+
+# ---------------------------------------------------------------------------------- risk tables
+
+RISKS = (
+    (RiskType.ILLNESS, 30), (RiskType.UNSTABLE_EMPLOYMENT, 18), (RiskType.NATURAL_DISASTER, 9),
+    (RiskType.ACCIDENT, 8), (RiskType.DISABILITY, 8), (RiskType.SCHOOLING, 7),
+    (RiskType.FAILED_INDUSTRY, 8), (RiskType.LACK_OF_LABOUR, 7), (RiskType.OTHER, 5),
+)
+SECOND_RISK = {
+    RiskType.ILLNESS: RiskType.LACK_OF_LABOUR, RiskType.DISABILITY: RiskType.LACK_OF_LABOUR,
+    RiskType.ACCIDENT: RiskType.ILLNESS, RiskType.NATURAL_DISASTER: RiskType.FAILED_INDUSTRY,
+    RiskType.UNSTABLE_EMPLOYMENT: RiskType.SCHOOLING,
+}
+DEPARTMENTS_FOR = {
+    RiskType.ILLNESS: (Department.MEDICAL_INSURANCE, Department.MEDICAL_INSURANCE, Department.HEALTH),
+    RiskType.DISABILITY: (Department.DISABLED_FEDERATION,),
+    RiskType.SCHOOLING: (Department.EDUCATION,),
+    RiskType.NATURAL_DISASTER: (Department.EMERGENCY,),
+    RiskType.ACCIDENT: (Department.PUBLIC_SECURITY, Department.EMERGENCY),
+    RiskType.FAILED_INDUSTRY: (Department.AGRICULTURE,),
+    RiskType.UNSTABLE_EMPLOYMENT: (Department.HUMAN_RESOURCES,),
+    RiskType.LACK_OF_LABOUR: (Department.CIVIL_AFFAIRS,),
+    RiskType.OTHER: (Department.CIVIL_AFFAIRS, Department.RURAL_REVITALISATION,
+                     Department.CYBERSPACE, Department.HOUSING, Department.WATER),
+}
+NEEDS_FOR = {
+    RiskType.ILLNESS: (MeasureType.HEALTH, MeasureType.SOCIAL_SECURITY),
+    RiskType.DISABILITY: (MeasureType.SOCIAL_SECURITY, MeasureType.PUBLIC_WELFARE_POST),
+    RiskType.SCHOOLING: (MeasureType.OTHER_EDUCATION,),
+    RiskType.NATURAL_DISASTER: (MeasureType.HOUSING_SAFETY, MeasureType.LIVING_CONDITIONS,
+                                MeasureType.SOCIAL_HELP),
+    RiskType.ACCIDENT: (MeasureType.SOCIAL_SECURITY, MeasureType.HEALTH),
+    RiskType.FAILED_INDUSTRY: (MeasureType.INDUSTRY, MeasureType.FINANCE),
+    RiskType.UNSTABLE_EMPLOYMENT: (MeasureType.EMPLOYMENT, MeasureType.PUBLIC_WELFARE_POST),
+    RiskType.LACK_OF_LABOUR: (MeasureType.SOCIAL_SECURITY, MeasureType.PUBLIC_WELFARE_POST),
+    RiskType.OTHER: (MeasureType.SOCIAL_HELP,),
+}
+NEEDS_FOR_PROBLEM = {
+    Problem.UNSAFE_HOUSING: MeasureType.HOUSING_SAFETY,
+    Problem.UNSAFE_WATER: MeasureType.WATER_SAFETY,
+    Problem.OUT_OF_SCHOOL: MeasureType.COMPULSORY_EDUCATION,
+    Problem.UNINSURED_MEMBER: MeasureType.HEALTH,
+}
+DEVELOPMENT = frozenset({MeasureType.INDUSTRY, MeasureType.EMPLOYMENT, MeasureType.FINANCE,
+                          MeasureType.PUBLIC_WELFARE_POST})
+MEASURE_DEPARTMENT = {
+    MeasureType.INDUSTRY: Department.AGRICULTURE,
+    MeasureType.EMPLOYMENT: Department.HUMAN_RESOURCES,
+    MeasureType.FINANCE: Department.RURAL_REVITALISATION,
+    MeasureType.PUBLIC_WELFARE_POST: Department.HUMAN_RESOURCES,
+    MeasureType.HEALTH: Department.HEALTH,
+    MeasureType.COMPULSORY_EDUCATION: Department.EDUCATION,
+    MeasureType.OTHER_EDUCATION: Department.EDUCATION,
+    MeasureType.SOCIAL_SECURITY: Department.CIVIL_AFFAIRS,
+    MeasureType.HOUSING_SAFETY: Department.HOUSING,
+    MeasureType.WATER_SAFETY: Department.WATER,
+    MeasureType.SOCIAL_HELP: Department.RURAL_REVITALISATION,
+    MeasureType.RELOCATION: Department.HOUSING,
+    MeasureType.LIVING_CONDITIONS: Department.AGRICULTURE,
+    MeasureType.INFRASTRUCTURE: Department.RURAL_REVITALISATION,
+}
+MEASURE_AMOUNT: dict[MeasureType, tuple[int, int, int] | None] = {  # (low, high, unit) yuan
+    MeasureType.INDUSTRY: (2, 6, 1000),  # 产业奖补
+    MeasureType.EMPLOYMENT: (3, 10, 100),  # 外出务工交通补贴
+    MeasureType.FINANCE: (3, 5, 10000),  # 小额信贷
+    MeasureType.PUBLIC_WELFARE_POST: (6, 6, 1000),  # 公益岗位 500 元/月
+    MeasureType.HEALTH: (10, 80, 100),  # 医疗救助
+    MeasureType.COMPULSORY_EDUCATION: (1000, 1250, 1),  # 寄宿生生活补助
+    MeasureType.OTHER_EDUCATION: (3, 5, 1000),  # 雨露计划、助学
+    MeasureType.SOCIAL_SECURITY: (30, 60, 100),  # 低保、临时救助
+    MeasureType.HOUSING_SAFETY: (15, 30, 1000),  # 危房改造
+    MeasureType.WATER_SAFETY: None,
+    MeasureType.SOCIAL_HELP: (5, 30, 100),  # 社会帮扶、消费帮扶
+    MeasureType.RELOCATION: None,
+    MeasureType.LIVING_CONDITIONS: None,
+    MeasureType.INFRASTRUCTURE: None,
+}
+SUBSIDY = {  # 医保参保资助 per person, yuan (resident premium 400)
+    Category.UNSTABLE_LIFTED_OUT: Decimal(280),
+    Category.EDGE_OF_POVERTY: Decimal(200),
+    Category.SUDDEN_SEVERE_HARDSHIP: Decimal(200),
+}
+DISEASES = ("脑梗死", "冠心病", "肺癌", "胃癌", "尿毒症", "乳腺癌", "股骨骨折", "白血病",
+             "肝硬化", "慢性阻塞性肺疾病", "糖尿病并发症", "脑出血")
+FAILED_CHECK_WEIGHTS = (
+    (Check.HOUSING_SAFETY, 40), (Check.WATER_SAFETY, 25), (Check.BASIC_MEDICAL, 20),
+    (Check.FOOD, 5), (Check.CLOTHING, 5), (Check.COMPULSORY_EDUCATION, 5),
+)
+ORDERED_LABOUR = (LabourCapacity.SKILLED, LabourCapacity.ORDINARY, LabourCapacity.WEAK,
+                   LabourCapacity.LOST, LabourCapacity.NONE)
+
+# Same-day ordering of what people do.
+P_MEMBERS, P_ALERT, P_STEP, P_HELP, P_VISIT, P_INCOME, P_ELIMINATE, P_LATE = range(8)
+
+
+def weighted(rng: Random, table: tuple[tuple[Any, int], ...]) -> Any:
+    total = sum(w for _, w in table)
+    roll = rng.random() * total
+    for value, weight in table:
+        roll -= weight
+        if roll < 0:
+            return value
+    return table[-1][0]
+
+
+def money(amount: float) -> Decimal:
+    return Decimal(round(amount))
+
+
+
+@dataclass
+class Script:
+    """How one case's procedure will go (decided when its first alert opens it)."""
+
+    fate: str
+    green: bool = False
+    green_owed: bool = False
+    eliminate: bool = False
+    reentry: bool = False
+    late: bool = False
+    person: str = ""
+    eliminate_attempts: int = 0

@@ -1,0 +1,112 @@
+"""One demo household's year as an agenda of dated actions, and how each action is recorded."""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from random import Random
+from typing import Any
+
+from application.demo.county import COUNTY_ACTORS, IdNumbers, Village
+from application.demo.tables import (
+    INCLUDE,
+    NO_RISK,
+    REJECT_COUNTY,
+    REJECT_TOWNSHIP,
+    REJECT_VILLAGE,
+    Plan,
+    Script,
+)
+from domain.household import Household
+from domain.rules import CHINA_TIME
+from domain.values import Actor, Member
+
+
+class YearAgenda:
+    """One household's year, run as an agenda of dated actions in date order.
+
+    Each action looks at the case file as it stands, decides what a worker would do, and calls
+    one public method of the aggregate. Recording times follow the dates with a delay of 0–3
+    days and never go backwards.
+    """
+
+    def __init__(self, *, rng: Random, seed: int, year: int, plan: Plan, village: Village,
+                 serial: int, ids: IdNumbers) -> None:
+        self.rng = rng
+        self.seed = seed
+        self.year = year
+        self.plan = plan
+        self.village = village
+        self.ids = ids
+        self.code = f"{village.prefix}{serial:04d}"
+        self.end = date(year, 12, 31)
+        self.agenda: list[tuple[int, int, int, Callable[..., None], tuple[Any, ...]]] = []
+        self.sequence = 0
+        self.commands = 0
+        self.counters: Counter[str] = Counter()
+        self.last_at: datetime | None = None
+        self.scripts: dict[int, Script] = {}
+        self.visiting = False
+        self.house_number = serial
+        self.h: Household
+
+    def register(self) -> None:
+        """Register the household and plan its year: the first action of `run`."""
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- agenda and recording
+
+    def schedule(self, day: date, priority: int, action: Callable[..., None], *args: Any) -> None:
+        if day <= self.end:
+            self.sequence += 1
+            heapq.heappush(self.agenda, (day.toordinal(), priority, self.sequence, action, args))
+
+    def run(self) -> Household:
+        self.register()
+        while self.agenda:
+            ordinal, _, _, action, args = heapq.heappop(self.agenda)
+            action(date.fromordinal(ordinal), *args)
+        return self.h
+
+    def at(self, day: date) -> datetime:
+        """Recording time: the day (county calendar) plus a small delay, never going back."""
+        roll = self.rng.random()
+        delay = 0 if roll < 0.7 else 1 if roll < 0.88 else 2 if roll < 0.96 else 3
+        minutes = self.rng.randint(8 * 60 + 30, 17 * 60 + 30)
+        local = datetime(day.year, day.month, day.day, tzinfo=CHINA_TIME)
+        moment = (local + timedelta(days=delay, minutes=minutes)).astimezone(UTC)
+        if self.last_at is not None and moment <= self.last_at:
+            moment = self.last_at + timedelta(minutes=self.rng.randint(1, 5))
+        self.last_at = moment
+        return moment
+
+    def command_id(self) -> str:
+        self.commands += 1
+        return f"demo-{self.year}-{self.seed}-{self.code}-{self.commands:03d}"
+
+    def next_id(self, kind: str) -> str:
+        self.counters[kind] += 1
+        return f"{self.code}-{kind}{self.counters[kind]:02d}"
+
+    def do(self, method: str, day: date, by: Actor, **command: Any) -> Any:
+        return getattr(self.h, method)(
+            **command, occurred_on=day, by=by, at=self.at(day), command_id=self.command_id()
+        )
+
+    def county_actor(self) -> Actor:
+        return self.rng.choice(COUNTY_ACTORS)
+
+    def days(self, day: date, low: int, high: int) -> date:
+        return day + timedelta(days=self.rng.randint(low, high))
+
+    def random_script(self) -> Script:
+        roll = self.rng.random()
+        fate = (NO_RISK if roll < 0.12 else REJECT_VILLAGE if roll < 0.17
+                else REJECT_TOWNSHIP if roll < 0.23 else REJECT_COUNTY if roll < 0.3 else INCLUDE)
+        return Script(fate=fate, late=self.rng.random() < 0.08)
+
+
+    def current(self, day: date) -> list[Member]:
+        return self.h.members_on(day)

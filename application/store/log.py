@@ -1,0 +1,133 @@
+"""The event log: the library's application over our store, and the reads that go around it.
+
+`EventLog` opens the store the settings name (refusing a log written under another key), saves
+the pending events of several aggregates in one transaction, snapshots what it saved in batches,
+tells listeners the position reached, and answers where things are in the log: an event's
+position, the last position, the aggregates that have an event of a given topic, and the
+snapshots that no longer match their events. It runs no command and knows no rule: that is the
+unit of work's (`application.unit_of_work`) and the case files' (`application.app`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.persistence import Recording
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+from application.settings import APP_NAME, Settings
+from application.store.encryption import check_store_key
+from application.store.snapshots import SnapshotBatches, stale_snapshots
+from domain.replay import replay
+
+logger = logging.getLogger(__name__)
+
+
+class EventLog(Application[UUID]):
+    """One county's event log, as the settings say where it is and how it is kept."""
+
+    name = APP_NAME
+    #: Aggregates snapshotted every ``Settings.snapshot_interval`` events.
+    snapshot_kinds: tuple[type, ...] = ()
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        #: Called with the log position after each save (e.g. to wake the read models).
+        self.on_saved: list[Callable[[int], None]] = []
+        self._snapshot_batches = SnapshotBatches(self.settings.snapshot_interval, self.snapshot_kinds)
+        super().__init__(env=self.settings.eventsourcing_env())
+        try:
+            check_store_key(self.factory.datastore, self.settings.backend,  # type: ignore[attr-defined]
+                            self.settings.cipher_key, log_is_empty=self.max_position() == 0)
+        except Exception:
+            Application.close(self)
+            raise
+
+    def save(self, *aggregates: Any, **kwargs: Any) -> list[Recording]:
+        """Save the pending events of the given aggregates in one transaction.
+
+        The library's `save` checks each object against runtime protocols, which costs more
+        than the rest of a one-event command's Python; everything saved here is an aggregate.
+        """
+        processing = ProcessingEvent[UUID]()
+        for aggregate in aggregates:
+            processing.events.extend(aggregate.collect_events())
+            processing.aggregates[aggregate.id] = aggregate
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)
+        try:
+            self._snapshot_batches.take(self.snapshots, processing)
+        except Exception:  # the events are saved; a lost snapshot only costs replay time
+            logger.exception("snapshots not written")
+        self._notify(recordings)
+        if recordings:
+            for listener in self.on_saved:
+                listener(recordings[-1].notification.id)
+        return recordings
+
+    def flush_snapshots(self) -> None:
+        """Write the snapshots taken since the last batch (done on close)."""
+        self._snapshot_batches.flush(self.snapshots)
+
+    def close(self) -> None:
+        try:
+            self.flush_snapshots()
+        except Exception:
+            logger.exception("snapshots not written on close")
+        finally:
+            super().close()
+
+    def position_of(self, aggregate_id: UUID, version: int) -> int:
+        """The notification id (log position) of an aggregate's event."""
+        recorder = self.recorder
+        if isinstance(recorder, SQLiteApplicationRecorder):
+            with recorder.datastore.transaction(commit=False) as cursor:
+                cursor.execute(
+                    f"SELECT rowid FROM {recorder.events_table_name} "
+                    "WHERE originator_id=? AND originator_version=?",
+                    (aggregate_id.hex, version),
+                )
+                row = cursor.fetchone()
+            return int(row[0])
+        if isinstance(recorder, PostgresApplicationRecorder):
+            schema = recorder.datastore.schema or "public"
+            with recorder.datastore.transaction(commit=False) as cursor:
+                cursor.execute(
+                    f'SELECT notification_id FROM "{schema}"."{recorder.events_table_name}" '
+                    "WHERE originator_id=%s AND originator_version=%s",
+                    (aggregate_id, version),
+                )
+                row = cursor.fetchone()
+            assert row is not None
+            return int(row["notification_id"])
+        raise TypeError(f"unsupported recorder {type(recorder).__name__}")
+
+    def max_position(self) -> int:
+        """The position of the last event in the log (0 when empty)."""
+        return self.recorder.max_notification_id() or 0
+
+    def originators_of(self, topic: str) -> Iterator[UUID]:
+        """Ids of the aggregates with an event of ``topic``, in log order of those events."""
+        start = 1
+        while True:
+            page = self.recorder.select_notifications(start, 1000, topics=[topic])
+            if not page:
+                return
+            for notification in page:
+                yield notification.originator_id  # type: ignore[misc]
+            start = page[-1].id + 1
+
+    def stale_snapshots(self, progress: Callable[[int, int], None] | None = None,
+                        ) -> Iterator[tuple[UUID, int]]:
+        """(aggregate, version) of every snapshot that differs from replaying the aggregate's
+        events up to its version. Snapshots are a cache outside the hash chain: one changed
+        behind the application would change what a case file shows, so auditors check them."""
+        return stale_snapshots(
+            self.snapshots, self.settings.backend,
+            lambda aggregate_id, version: replay(None, self.events.get(aggregate_id, lte=version)),
+            progress)

@@ -1,0 +1,98 @@
+"""The household case file: one event-sourced aggregate per registered rural household.
+
+`Household` is assembled from the chapters of the notice, each a plain class with its commands
+beside its events. Every public method is something a person does in the notice's procedure: it
+checks the rules and raises a `DomainError` (recording nothing) or triggers events whose
+``apply`` only changes state, so replaying the stored events rebuilds the same case file
+without reading any clock.
+
+The events are bound here as class attributes (``Household.AlertRaised``): the library takes an
+aggregate's events from its own class dictionary, and every stored topic stays as it was.
+"""
+
+from __future__ import annotations
+
+from eventsourcing.domain import Aggregate
+
+from domain.household import (
+    alerts,
+    corrections,
+    elimination,
+    green_channel,
+    help,
+    identification,
+    registration,
+    state,
+    steps,
+    visits,
+)
+from domain.household.alerts import AlertsChapter
+from domain.household.corrections import CorrectionsChapter
+from domain.household.elimination import EliminationChapter
+from domain.household.green_channel import GreenChannelChapter
+from domain.household.help import HelpChapter
+from domain.household.identification import IdentificationChapter
+from domain.household.registration import RegistrationChapter
+from domain.household.visits import VisitsChapter
+
+
+class Household(
+    RegistrationChapter,
+    AlertsChapter,
+    IdentificationChapter,
+    GreenChannelChapter,
+    HelpChapter,
+    VisitsChapter,
+    EliminationChapter,
+    CorrectionsChapter,
+    Aggregate,
+):
+    """A registered rural household and its whole case file (户档案)."""
+
+    TOPIC = "fangpin:Household"
+
+    Event = state.Event
+
+    # registration and members
+    Registered = registration.Registered
+    MemberJoined = registration.MemberJoined
+    MemberLeft = registration.MemberLeft
+    MemberDetailsUpdated = registration.MemberDetailsUpdated
+    # alerts
+    AlertRaised = alerts.AlertRaised
+    # identification (steps 2 and 3 serve risk elimination too)
+    HouseholdVerified = identification.HouseholdVerified
+    VillageDeliberationConcluded = steps.VillageDeliberationConcluded
+    TownshipReviewCompleted = steps.TownshipReviewCompleted
+    MonitoringObjectIncluded = identification.MonitoringObjectIncluded
+    IdentificationRejected = identification.IdentificationRejected
+    # green channel
+    GreenChannelOpened = green_channel.GreenChannelOpened
+    # help
+    RiskAnalysed = help.RiskAnalysed
+    MeasureAssigned = help.MeasureAssigned
+    MeasurePutInPlace = help.MeasurePutInPlace
+    MeasureEnded = help.MeasureEnded
+    MedicalInsuranceSubsidised = help.MedicalInsuranceSubsidised
+    ReliefInsurancePaid = help.ReliefInsurancePaid
+    # visits and income
+    VisitRecorded = visits.VisitRecorded
+    IncomeAssessed = visits.IncomeAssessed
+    # risk elimination
+    EliminationVerified = elimination.EliminationVerified
+    RiskEliminated = elimination.RiskEliminated
+    EliminationRejected = elimination.EliminationRejected
+    # corrections
+    FactCorrected = corrections.FactCorrected
+
+    def __init__(self) -> None:
+        """State is set by `Registered.apply_to`; use `Household.register`."""
+
+
+def household_event_classes() -> list[type[Household.Event]]:
+    """Every concrete household event class (for projections and the mapper)."""
+    return [
+        value for value in vars(Household).values()
+        if isinstance(value, type) and issubclass(value, Household.Event)
+        and value is not Household.Event and value.TOPIC.startswith("fangpin:")
+    ]

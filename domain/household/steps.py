@@ -1,0 +1,190 @@
+"""The four steps (四步法) that identification and risk elimination both follow: household visit,
+village deliberation and public notice, township review, county decision.
+
+Steps 2 and 3 are the same for both procedures and record the same events, naming the procedure;
+this module holds them and the rules of order every step meets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from domain import rules
+from domain.codes import Decision
+from domain.errors import RuleViolation
+from domain.household.state import Event, HouseholdState, require_text
+from domain.values import Actor, Case, Procedure, Step
+
+#: Procedure step names, in order, with their Chinese names for messages.
+STEP_NAMES = {
+    "home_visit": "入户核查核实",
+    "village_notice": "村级评议公示",
+    "township_review": "乡镇核查初审",
+    "county_decision": "县级比对审定",
+}
+
+
+class VillageDeliberationConcluded(Event):
+    """Step 2, 村级评议公示: deliberation and public notice, with any objections."""
+
+    TOPIC = "fangpin:Household.VillageDeliberationConcluded"
+    case_number: int
+    procedure: str
+    decision: Decision
+    notice_from: date
+    notice_to: date
+    objections: tuple[str, ...]
+    reason: str
+
+    def subject(self) -> str:
+        return f"step:{self.case_number}:{self.procedure}:village_notice"
+
+    def apply_to(self, household: HouseholdState) -> None:
+        case = household.cases[self.case_number - 1]
+        procedure_of(case, self.procedure).village_notice = Step(
+            self.occurred_on, self.decision, self.reason
+        )
+        if self.procedure == "identification":
+            case.objections = self.objections
+
+
+class TownshipReviewCompleted(Event):
+    """Step 3, 乡镇核查初审."""
+
+    TOPIC = "fangpin:Household.TownshipReviewCompleted"
+    case_number: int
+    procedure: str
+    decision: Decision
+    disqualifying_found: bool
+    reason: str
+
+    def subject(self) -> str:
+        return f"step:{self.case_number}:{self.procedure}:township_review"
+
+    def apply_to(self, household: HouseholdState) -> None:
+        case = household.cases[self.case_number - 1]
+        procedure_of(case, self.procedure).township_review = Step(
+            self.occurred_on, self.decision, self.reason
+        )
+        if self.procedure == "identification":
+            case.disqualifying_found = self.disqualifying_found
+
+
+class FourSteps(HouseholdState):
+    """What both procedures share: steps 2 and 3, and the order of the steps."""
+
+    def _require_step_allowed(
+        self, case: Case, procedure: Procedure, step: str, occurred_on: date
+    ) -> None:
+        """A step can't happen twice, after a rejection, before the step it needs, or earlier
+        than the date of the step it follows."""
+        name = STEP_NAMES[step]
+        if procedure.rejected:
+            ended_at = STEP_NAMES[_rejected_name(procedure)]
+            raise RuleViolation("PROCEDURE_ENDED", f"程序已在“{ended_at}”环节终止", "case_number")
+        if getattr(procedure, step) is not None:
+            raise RuleViolation("STEP_DONE", f"“{name}”已完成，不能重复", "case_number")
+        if step == "home_visit":
+            earliest = case.opened_on
+        elif step in ("village_notice", "township_review"):
+            if procedure.home_visit is None:
+                raise RuleViolation(
+                    "STEP_OUT_OF_ORDER", f"须先完成“入户核查核实”，才能进行“{name}”", "case_number"
+                )
+            earliest = procedure.home_visit.occurred_on
+        else:
+            missing = [STEP_NAMES[s] for s in ("village_notice", "township_review")
+                       if getattr(procedure, s) is None]
+            if missing:
+                raise RuleViolation(
+                    "STEP_OUT_OF_ORDER", f"须先完成“{'”“'.join(missing)}”，才能进行“{name}”",
+                    "case_number",
+                )
+            assert procedure.village_notice and procedure.township_review
+            earliest = max(procedure.village_notice.occurred_on, procedure.township_review.occurred_on)
+        if occurred_on < earliest:
+            raise RuleViolation("DATE_ORDER", f"“{name}”的日期不能早于前一环节（{earliest}）", "occurred_on")
+
+    def _village_step(
+        self, case: Case, procedure_name: str, decision: Decision, notice_from: date,
+        notice_to: date, objections: Sequence[str], reason: str,
+        occurred_on: date, by: Actor, at: datetime, command_id: str,
+    ) -> None:
+        procedure = procedure_of(case, procedure_name)
+        self._require_step_allowed(case, procedure, "village_notice", occurred_on)
+        assert procedure.home_visit is not None
+        if notice_from < procedure.home_visit.occurred_on:
+            raise RuleViolation("DATE_ORDER", "公示开始日期不能早于入户核查日期", "notice_from")
+        days = (notice_to - notice_from).days + 1
+        if days < rules.MIN_NOTICE_DAYS:
+            raise RuleViolation(
+                "NOTICE_TOO_SHORT", f"公示期不少于{rules.MIN_NOTICE_DAYS}天（本次{days}天）", "notice_to"
+            )
+        if notice_to > occurred_on:
+            raise RuleViolation("DATE_ORDER", "公示期结束后才能得出评议公示结果", "notice_to")
+        if decision is Decision.REJECTED:
+            reason = require_text(reason, "reason", "评议不通过的理由")
+        self._record(
+            VillageDeliberationConcluded, occurred_on, by, at, command_id,
+            case_number=case.number, procedure=procedure_name, decision=decision,
+            notice_from=notice_from, notice_to=notice_to,
+            objections=tuple(o.strip() for o in objections if o.strip()), reason=reason,
+        )
+
+    def _township_step(
+        self, case: Case, procedure_name: str, decision: Decision, disqualifying_found: bool,
+        reason: str, occurred_on: date, by: Actor, at: datetime, command_id: str,
+    ) -> None:
+        procedure = procedure_of(case, procedure_name)
+        self._require_step_allowed(case, procedure, "township_review", occurred_on)
+        if decision is Decision.REJECTED:
+            reason = require_text(reason, "reason", "初审不通过的理由")
+        self._record(
+            TownshipReviewCompleted, occurred_on, by, at, command_id,
+            case_number=case.number, procedure=procedure_name, decision=decision,
+            disqualifying_found=disqualifying_found, reason=reason,
+        )
+
+
+def procedure_of(case: Case, name: str) -> Procedure:
+    """The case's identification or elimination procedure, by name."""
+    if name == "identification":
+        return case.identification
+    assert case.elimination is not None
+    return case.elimination
+
+
+def step_window(case: Case, procedure: Procedure, step: str) -> tuple[date, date | None]:
+    """The dates a step may carry: not before the step(s) it needs, not after the step(s)
+    that followed it."""
+    def day(name: str) -> date | None:
+        taken = getattr(procedure, name)
+        return taken.occurred_on if taken is not None else None
+
+    first = day("home_visit") or case.opened_on
+    earliest = {
+        "home_visit": case.opened_on if procedure is case.identification else case.included_on,
+        "village_notice": first,
+        "township_review": first,
+        "county_decision": max(d for d in (day("village_notice"), day("township_review"), first)
+                               if d is not None),
+    }[step]
+    followers = {
+        "home_visit": ("village_notice", "township_review", "county_decision"),
+        "village_notice": ("county_decision",),
+        "township_review": ("county_decision",),
+        "county_decision": (),
+    }[step]
+    later = [d for d in (day(name) for name in followers) if d is not None]
+    if step == "home_visit" and procedure is case.identification and case.green_channel:
+        later.append(case.green_channel.studied_on)  # the green channel followed the visit
+    return earliest or case.opened_on, min(later) if later else None
+
+
+def _rejected_name(procedure: Procedure) -> str:
+    for name in STEP_NAMES:
+        step = getattr(procedure, name)
+        if step is not None and step.decision is Decision.REJECTED:
+            return name
+    raise ValueError("procedure not rejected")

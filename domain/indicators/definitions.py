@@ -1,0 +1,250 @@
+"""The indicators of domain.md §12, defined once: each turns one household's facts into `Item`s —
+what the household adds to the numerator and the denominator, and why — for a period and an
+evaluation day (what has happened by that day counts; what is not yet due does not).
+
+Where the notice leaves a choice, the reading is stated in the indicator's docstring; the
+reports repeat it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from domain.codes import Channel, HouseholdType
+from domain.indicators.facts import HouseholdFacts
+from domain.periods import Period
+from domain.rules import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS, add_months
+
+STABILITY_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """When figures are judged. What happened by ``today`` counts; a deadline counts as missed
+    only once its day is over (``ended``: the last day that is over — ``today`` itself when
+    judged at its end, the day before when judged during it)."""
+
+    today: date
+    ended: date
+
+
+@dataclass(frozen=True)
+class Item:
+    """What one case, household, alert, push or month adds to an indicator, and why."""
+
+    key: str
+    township: str | None
+    village: str | None
+    department: str | None
+    numerator: int
+    denominator: int
+    note: str
+
+
+HouseholdRule = Callable[[HouseholdFacts, Period, "Evaluation"], Iterator[Item]]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator of domain.md §12."""
+
+    name: str
+    code: str
+    kind: str  # "rate" | "count"
+    levels: tuple[str, ...]  # of "county", "township", "department"
+    rule: HouseholdRule | None
+    numerator_label: str
+    denominator_label: str
+
+    @property
+    def formula(self) -> str:
+        doc = (self.rule.__doc__ if self.rule else _NON_HOUSEHOLD_DOCS[self.code]) or ""
+        return "".join(line.strip() for line in doc.splitlines())
+
+
+def _item(h: HouseholdFacts, key: str, n: int, d: int, note: str,
+          department: str | None = None) -> Item:
+    return Item(key, h.township, h.village, department, n, d, note)
+
+
+def timely_identification(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
+    """识别认定时限达标率 = 期内纳入监测、且自发现之日起15日内完成县级审定的案件数 ÷ 期内纳入监测的
+    案件数。案件计入县级审定（纳入）日期所在的统计期；发现后第15天纳入为达标，第16天为超时。按部门统计
+    时，计入发起该案件的预警所属部门。"""
+    for c in h.cases:
+        if c.included_on and c.included_on in period and c.included_on <= on.today:
+            days = (c.included_on - c.opened_on).days
+            on_time = days <= IDENTIFICATION_DAYS
+            yield _item(h, f"{h.code}#{c.number}", int(on_time), 1,
+                        f"发现{c.opened_on}，纳入{c.included_on}，用时{days}天"
+                        + ("" if on_time else "（超时）"), c.department)
+
+
+def alert_verification(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
+    """预警核实率 = 期内收到的部门预警（不含重复推送）中，其案件已完成入户核查的条数 ÷ 期内收到的
+    部门预警条数。预警按接收日期计入统计期；入户核查以评价日（today）前完成为准。并入已核实案件的预警
+    视为已核实。"""
+    cases = {c.number: c for c in h.cases}
+    for a in h.alerts:
+        if (a.channel != Channel.DEPARTMENT_ALERT or a.duplicate_of is not None
+                or a.received_on not in period or a.received_on > on.today):
+            continue
+        case = cases.get(a.case_number) if a.case_number else None
+        visited_on = case.home_visit_on if case else None
+        verified = visited_on is not None and visited_on <= on.today
+        note = f"入户核查{visited_on}" if verified else "尚未入户核查"
+        yield _item(h, a.alert_id, int(verified), 1, note, a.department)
+
+
+def visit_coverage(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
+    """走访覆盖率 = 已走访的（户，月）数 ÷ 应走访的（户，月）数。统计期内已结束（月末不晚于评价日）
+    的每个月，月初已登记、且月初为脱贫户、监测对象或已风险消除户（消除后继续走访）的农户应走访一次；
+    当月有入户走访记录即为已走访。"""
+    lifted_out = h.household_type == HouseholdType.LIFTED_OUT
+    first_included = min((c.included_on for c in h.cases if c.included_on), default=None)
+    if not lifted_out and first_included is None:
+        return  # never due: neither a 脱贫户 nor ever a monitoring object
+    due = visited = 0
+    missed = []
+    visit_months = {(v.year, v.month) for v in h.visits}
+    for month in period.months():
+        if month.end > on.ended or h.registered_on > month.start:
+            continue
+        if not (lifted_out or (first_included is not None and first_included <= month.start)):
+            continue
+        due += 1
+        if (month.start.year, month.start.month) in visit_months:
+            visited += 1
+        else:
+            missed.append(month.label)
+    if due:
+        note = f"未走访：{'、'.join(missed)}" if missed else "每月均已走访"
+        yield _item(h, h.code, visited, due, note)
+
+
+def measures_in_place(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
+    """帮扶措施落实率 = 期内纳入的监测对象中，纳入后30日内（含绿色通道纳入前已落实）有帮扶措施落实
+    的户数 ÷ 期内纳入、且已满30日或已有措施落实的监测对象数。未满30日又尚无措施的不计入。"""
+    for c in h.cases:
+        if not (c.included_on and c.included_on in period and c.included_on <= on.today):
+            continue
+        limit = c.included_on + timedelta(days=MEASURE_WITHIN_DAYS)
+        placed = c.first_in_place_on if c.first_in_place_on and c.first_in_place_on <= on.today else None
+        if placed is None and limit > on.ended:
+            continue  # not yet due
+        in_time = placed is not None and placed <= limit
+        note = (f"纳入{c.included_on}，措施落实{placed}" if placed
+                else f"纳入{c.included_on}，30日内无措施落实")
+        yield _item(h, f"{h.code}#{c.number}", int(in_time), 1, note)
+
+
+def medical_subsidy(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
+    """医保参保资助覆盖率 = 统计期内曾为监测对象的家庭中，享受该年度医保参保资助的成员数 ÷ 这些
+    家庭的成员数。成员按统计期内最后一个监测日（不晚于评价日）在册计；资助年度为统计期所在年度。"""
+    last_day = min(period.end, on.today)
+    if last_day < period.start:
+        return
+    monitored_days = []
+    for c in h.cases:
+        if not c.included_on or c.included_on > last_day:
+            continue
+        end = last_day if not c.eliminated_on else min(last_day, c.eliminated_on - timedelta(days=1))
+        if end >= max(c.included_on, period.start):
+            monitored_days.append(end)
+    if not monitored_days:
+        return
+    day = max(monitored_days)
+    year = period.start.year
+    members = [m for m in h.members if m.member_on(day)]
+    subsidised = sum(1 for m in members if year in m.subsidised_years)
+    yield _item(h, h.code, subsidised, len(members), f"{year}年度资助{subsidised}/{len(members)}人")
+
+
+def green_channel_completion(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
+    """绿色通道补办率 = 期内开通绿色通道的案件中，评价日前已补办完村级评议公示、乡镇核查初审和县级
+    比对审定（或程序已终结）的案件数 ÷ 期内开通绿色通道的案件数。补办在统计期之后完成的，在评价日
+    不早于完成日时计为已补办。"""
+    for c in h.cases:
+        if not (c.green_channel_on and c.green_channel_on in period and c.green_channel_on <= on.today):
+            continue
+        done = c.procedure_done_on is not None and c.procedure_done_on <= on.today
+        note = f"补办完成{c.procedure_done_on}" if done else "尚未补办完成"
+        yield _item(h, f"{h.code}#{c.number}", int(done), 1, note)
+
+
+def elimination_stability(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
+    """风险消除稳定率 = 风险消除满12个月的案件中，12个月内未再发生新案件的数 ÷ 风险消除满12个月的
+    案件数。案件计入满12个月之日所在的统计期（该日已过）；入户核查认定无风险的预警不算再次发生。"""
+    for c in h.cases:
+        if not c.eliminated_on:
+            continue
+        anniversary = add_months(c.eliminated_on, STABILITY_MONTHS)
+        if anniversary not in period or anniversary > on.ended:
+            continue
+        # a later alert found risk-free at the household visit is no relapse
+        again = [later.opened_on for later in h.cases
+                 if c.eliminated_on < later.opened_on <= anniversary and later.closed_how != "核查无风险"]
+        note = f"消除{c.eliminated_on}，" + (f"{again[0]}再次发生风险" if again else "12个月内未再发生风险")
+        yield _item(h, f"{h.code}#{c.number}", int(not again), 1, note)
+
+
+def fell_into_poverty(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
+    """返贫致贫人数 = 期内纳入监测的案件所涉人口数（纳入案件时的家庭人口）。脱贫户纳入为返贫风险，
+    一般农户纳入为致贫风险；风险消除后再次纳入的另计入“消除后再次纳入户数”。"""
+    for c in h.cases:
+        if c.included_on and c.included_on in period and c.included_on <= on.today:
+            kind = "返贫" if h.household_type == HouseholdType.LIFTED_OUT else "致贫"
+            again = "，消除后再次纳入" if c.re_entry else ""
+            yield _item(h, f"{h.code}#{c.number}", c.persons, 0,
+                        f"{kind}，{c.persons}人，纳入{c.included_on}{again}")
+
+
+def re_entries(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
+    """消除后再次纳入户数 = 期内纳入监测、且此前曾风险消除的案件数（返贫致贫中的再次纳入）。"""
+    for c in h.cases:
+        if c.re_entry and c.included_on and c.included_on in period and c.included_on <= on.today:
+            yield _item(h, f"{h.code}#{c.number}", 1, 0, f"再次纳入{c.included_on}")
+
+
+_NON_HOUSEHOLD_DOCS = {
+    "push_timeliness": """部门推送及时率 = 按时推送数 ÷ 应推送数。应推送数为统计期内到期（且到期日不晚于
+    评价日）的定期推送（按推送频次表逐部门、逐期次），加上事件类推送（须在发现后若干日内推送的预警，
+    逐条计）。到期日当天收到为按时，次日起为迟报，评价日仍未收到为漏报；紧急推送另计，不计入。""",
+    "consultations": """会商召开情况 = 召开了月分析会商的月份数 ÷ 统计期内已结束（或已召开会商）的
+    月份数。仅县级。""",
+}
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("识别认定时限达标率", "timely_identification", "rate",
+              ("county", "township", "department"), timely_identification,
+              "15日内纳入的案件", "纳入的案件"),
+    Indicator("预警核实率", "alert_verification", "rate", ("county", "township", "department"),
+              alert_verification, "已入户核查的部门预警", "收到的部门预警"),
+    Indicator("走访覆盖率", "visit_coverage", "rate", ("county", "township"), visit_coverage,
+              "已走访（户·月）", "应走访（户·月）"),
+    Indicator("帮扶措施落实率", "measures_in_place", "rate", ("county", "township"),
+              measures_in_place, "30日内措施落实的监测对象", "纳入满30日的监测对象"),
+    Indicator("医保参保资助覆盖率", "medical_subsidy", "rate", ("county", "township"),
+              medical_subsidy, "已资助成员", "监测户成员"),
+    Indicator("绿色通道补办率", "green_channel_completion", "rate", ("county", "township"),
+              green_channel_completion, "已补办完成的案件", "绿色通道案件"),
+    Indicator("风险消除稳定率", "elimination_stability", "rate", ("county", "township"),
+              elimination_stability, "12个月内未再发生风险", "消除满12个月的案件"),
+    Indicator("返贫致贫人数", "fell_into_poverty", "count", ("county", "township"),
+              fell_into_poverty, "人数", ""),
+    Indicator("消除后再次纳入户数", "re_entries", "count", ("county", "township"), re_entries,
+              "户数", ""),
+    Indicator("部门推送及时率", "push_timeliness", "rate", ("county", "department"), None,
+              "按时推送", "应推送"),
+    Indicator("会商召开情况", "consultations", "rate", ("county",), None,
+              "召开会商的月份", "统计月份"),
+)
+
+INDICATOR_BY_CODE = {i.code: i for i in INDICATORS}
+INDICATOR_BY_NAME = {i.name: i for i in INDICATORS}
+
+
+def indicator_named(name_or_code: str) -> Indicator | None:
+    return INDICATOR_BY_CODE.get(name_or_code) or INDICATOR_BY_NAME.get(name_or_code)

@@ -1,0 +1,194 @@
+"""Indicator facts: a household's case file reduced to the dated facts the indicators read (its
+cases with the dates of their steps, its alerts, visits and members). Facts are plain values,
+so they can be stored in a read model and compared."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from domain.codes import MeasureStatus
+from domain.household import Household
+from domain.rules import local_date
+from domain.values import Case, Procedure
+
+#: Bump when a definition or the facts change: published results name the version they used.
+INDICATORS_VERSION = 2
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """The dated steps of one case."""
+
+    number: int
+    opened_on: date  # discovery of the first alert: starts the 15-day clock
+    channel: str
+    department: str | None  # the department whose alert opened the case
+    re_entry: bool
+    persons: int  # household size on the day the case was opened
+    home_visit_on: date | None = None
+    village_on: date | None = None
+    township_on: date | None = None
+    green_channel_on: date | None = None
+    procedure_done_on: date | None = None  # steps 2–4 all taken, or the procedure ended
+    included_on: date | None = None
+    category: str | None = None
+    closed_on: date | None = None
+    closed_how: str | None = None  # 核查无风险 / 评议未通过 / 审核未通过 / 审定未通过
+    first_in_place_on: date | None = None
+    elimination_started_on: date | None = None
+    elimination_refused_on: date | None = None  # the latest procedure ended without elimination
+    eliminated_on: date | None = None
+
+    def stage_on(self, day: date) -> str | None:
+        """The case's stage at the end of ``day`` (None before it was opened)."""
+        if self.opened_on > day:
+            return None
+        if self.closed_on and self.closed_on <= day:
+            return "已关闭"
+        if self.eliminated_on and self.eliminated_on <= day:
+            return "风险已消除"
+        if (self.elimination_started_on and self.elimination_started_on <= day
+                and not (self.elimination_refused_on and self.elimination_refused_on <= day)):
+            return "风险消除程序中"
+        if self.included_on and self.included_on <= day:
+            return "监测帮扶中"
+        if not self.home_visit_on or self.home_visit_on > day:
+            return "待入户核查"
+        village = self.village_on and self.village_on <= day
+        township = self.township_on and self.township_on <= day
+        return "待县级审定" if village and township else "评议审核中"
+
+    def monitored_on(self, day: date) -> bool:
+        return bool(self.included_on and self.included_on <= day
+                    and not (self.eliminated_on and self.eliminated_on <= day))
+
+
+@dataclass(frozen=True)
+class AlertFacts:
+    alert_id: str
+    channel: str
+    department: str | None
+    tier: str | None
+    batch_id: str | None
+    discovered_on: date
+    received_on: date  # the county's calendar day it was recorded
+    duplicate_of: str | None
+    case_number: int | None
+    risk_types: tuple[str, ...]
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MemberFacts:
+    spans: tuple[tuple[date | None, date | None], ...]  # (joined, left); None: open
+    subsidised_years: tuple[int, ...]
+
+    def member_on(self, day: date) -> bool:
+        return any((j is None or j <= day) and (left is None or left > day) for j, left in self.spans)
+
+
+@dataclass(frozen=True)
+class HouseholdFacts:
+    """What the indicators read of one household's case file."""
+
+    code: str
+    township: str
+    village: str
+    household_type: str
+    registered_on: date  # the day it was registered in the system (its first recording)
+    members: tuple[MemberFacts, ...]
+    cases: tuple[CaseFacts, ...]
+    alerts: tuple[AlertFacts, ...]
+    visits: tuple[date, ...]
+
+
+def household_facts(household: Household) -> HouseholdFacts:
+    """The indicator facts of a household as its case file stands."""
+    subsidised: dict[str, list[int]] = {}
+    for key in household.subsidies:
+        id_number, _, year = key.rpartition(":")
+        subsidised.setdefault(id_number, []).append(int(year))
+    members = tuple(
+        MemberFacts(
+            spans=((m.joined_on, m.left_on), *m.past_periods),
+            subsidised_years=tuple(sorted(subsidised.get(m.id_number, ()))),
+        )
+        for m in household.members.values()
+    )
+    alerts = tuple(
+        AlertFacts(
+            alert_id=a.alert_id, channel=a.channel.value,
+            department=a.department.value if a.department else None,
+            tier=a.tier.value if a.tier else None, batch_id=a.batch_id,
+            discovered_on=a.discovered_on,
+            received_on=local_date(a.recorded_at) if a.recorded_at else a.discovered_on,
+            duplicate_of=a.duplicate_of, case_number=a.case_number,
+            risk_types=tuple(r.value for r in a.risk_types),
+            problems=tuple(p.value for p in a.problems),
+        )
+        for a in household.alerts.values()
+    )
+    return HouseholdFacts(
+        code=household.code, township=household.township, village=household.village,
+        household_type=household.household_type.value,
+        registered_on=local_date(household.created_on),
+        members=members,
+        cases=tuple(_case_facts(household, case) for case in household.cases),
+        alerts=alerts,
+        visits=tuple(sorted(v.occurred_on for v in household.visits)),
+    )
+
+
+def _case_facts(household: Household, case: Case) -> CaseFacts:
+    first = household.alerts[case.alert_ids[0]]
+    steps = case.identification
+    in_place = [m.in_place_on for m in household.measures.values()
+                if m.case_number == case.number and m.in_place_on is not None
+                and m.status in (MeasureStatus.IN_PLACE, MeasureStatus.ENDED)]
+    elimination = case.elimination
+    return CaseFacts(
+        number=case.number, opened_on=case.opened_on, channel=first.channel.value,
+        department=first.department.value if first.department else None,
+        re_entry=case.re_entry, persons=household.household_size_on(case.opened_on),
+        home_visit_on=_day(steps.home_visit), village_on=_day(steps.village_notice),
+        township_on=_day(steps.township_review),
+        green_channel_on=case.green_channel.opened_on if case.green_channel else None,
+        procedure_done_on=_done_on(steps),
+        included_on=case.included_on,
+        category=case.category.value if case.category and case.included else None,
+        closed_on=case.closed_on, closed_how=_closed_how(steps),
+        first_in_place_on=min(in_place, default=None),
+        elimination_started_on=_day(elimination.home_visit) if elimination else None,
+        elimination_refused_on=_day(elimination.rejected_step) if elimination else None,
+        eliminated_on=case.eliminated_on,
+    )
+
+
+def _day(step: object) -> date | None:
+    return step.occurred_on if step is not None else None  # type: ignore[attr-defined]
+
+
+def _done_on(steps: Procedure) -> date | None:
+    """The day steps 2–4 were all taken, or the day a step ended the procedure."""
+    rejected = steps.rejected_step
+    if rejected is not None:
+        return rejected.occurred_on
+    taken = [steps.village_notice, steps.township_review, steps.county_decision]
+    if any(s is None for s in taken):
+        return None
+    return max(s.occurred_on for s in taken if s is not None)
+
+
+_CLOSED_HOW = {"home_visit": "核查无风险", "village_notice": "评议未通过",
+               "township_review": "审核未通过", "county_decision": "审定未通过"}
+
+
+def _closed_how(steps: Procedure) -> str | None:
+    rejected = steps.rejected_step
+    if rejected is None:
+        return None
+    for name, how in _CLOSED_HOW.items():
+        if getattr(steps, name) is rejected:
+            return how
+    return None

@@ -1,0 +1,100 @@
+"""The ``fangpin`` command line: one entry point, subcommands per job.
+
+    fangpin demo [--households N] [--seed S]   load a synthetic county and summarise it
+    fangpin summary                             households, monitoring objects, open cases
+    fangpin household show CODE [--as-of T | --version N]
+    fangpin household history CODE
+    fangpin income-line set YEAR YUAN [--effective-from D] [--reason R]
+    fangpin income-line show [--on D] [--as-of T]
+    fangpin users add NAME --role township --township 银坊镇   (prints the bearer token once)
+    fangpin users list | token NAME | password NAME | disable NAME
+    fangpin serve [--host H] [--port P] [--workers N]          the HTTP API
+    fangpin indicators 2025 [--township T | --department D] [--as-of T [--position P]]
+                       [--indicator NAME] [--format table|json|xlsx] [--output FILE]
+    fangpin verify RESULT.json                  recompute a published result from the log
+    fangpin import households FILE              the registry (.xlsx/.csv), one row per member
+    fangpin import alerts FILE --department 医保局 --tier county --period 2025-03
+    fangpin template alerts|households          a workbook to fill in
+    fangpin audit access-log [--household CODE] [--user NAME]   who read which household's file
+    fangpin audit history CODE [--as-of T]      a household's timeline as recorded by a time
+    fangpin audit keygen | checkpoint | verify [--from-checkpoint FILE]   the log's tamper evidence
+    fangpin log export FILE | import FILE | keygen   backup, restore, move; encryption key
+    fangpin unmatched list | attach ALERT_ID CODE   alerts about people in no registered household
+    fangpin export monitoring|cases|overdue|… [--township T] [--output F]   a list as .xlsx
+    fangpin report monthly 2025-03 [--township T] | report quarterly 2025-Q1
+                       [--as-of T] [--format json|xlsx] [--output FILE]
+
+Settings come from ``FANGPIN_*`` environment variables (see `application.settings.Settings`);
+by default the log is the SQLite file ``var/fangpin.sqlite3``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from application.app import CaseFiles
+from application.settings import Settings
+from domain.errors import DomainError
+from interfaces.cli.audit import add_audit
+from interfaces.cli.demo import add_demo, add_summary
+from interfaces.cli.households import add_household
+from interfaces.cli.imports import add_import, add_template, add_unmatched
+from interfaces.cli.income_line import add_income_line
+from interfaces.cli.indicators import add_indicators, add_verify
+from interfaces.cli.lists import add_export, add_list
+from interfaces.cli.log import add_log
+from interfaces.cli.projections import add_projections
+from interfaces.cli.reports import add_report
+from interfaces.cli.serve import add_serve
+from interfaces.cli.users import add_users
+
+#: The command groups, in the order ``fangpin --help`` lists them.
+COMMAND_GROUPS = (
+    add_demo, add_summary, add_household, add_projections, add_list, add_serve, add_users,
+    add_income_line, add_indicators, add_verify, add_import, add_export, add_unmatched, add_audit,
+    add_log, add_template, add_report,
+)
+
+
+def main(argv: Sequence[str] | None = None, *, clock: Callable[[], datetime] | None = None) -> int:
+    """Run the command line; returns the process exit status.
+
+    ``clock``: the application's clock (default: the wall clock), where "today" comes from."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        settings = Settings.from_environ(os.environ)
+    except ValueError as error:
+        print(f"设置错误：{error}", file=sys.stderr)
+        return 2
+    try:
+        if getattr(args, "without_app", False):
+            return args.run(settings, args)
+        with CaseFiles(settings, clock=clock) as app:
+            return args.run(app, args)
+    except DomainError as error:
+        field = f"（字段：{error.field}）" if error.field else ""
+        print(f"错误 {error.code}：{error.message}{field}", file=sys.stderr)
+        return 1
+    except ValueError as error:  # settings that cannot work together (e.g. workers on SQLite)
+        print(f"错误：{error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``fangpin`` parser: each command group adds its subcommands."""
+    parser = argparse.ArgumentParser(prog="fangpin", description="防贫监测帮扶 — county case files")
+    commands = parser.add_subparsers(title="commands")
+    for add in COMMAND_GROUPS:
+        add(commands)
+    return parser

@@ -1,0 +1,55 @@
+"""``fangpin projections rebuild|status|run``: the read models behind the lists and queues."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from typing import Any
+
+from application.app import CaseFiles
+from interfaces.cli.common import progress
+from projections.rows import TABLES as READ_MODELS
+from projections.runner import Projections
+
+
+def add_projections(commands: Any) -> None:
+    projections = commands.add_parser("projections", help="the read models (lists, queues)")
+    projection_commands = projections.add_subparsers(title="projections commands")
+    rebuild = projection_commands.add_parser("rebuild", help="drop and rebuild from the log")
+    rebuild.add_argument("name", nargs="?", choices=sorted(READ_MODELS), help="one read model")
+    rebuild.set_defaults(run=_rebuild)
+    status = projection_commands.add_parser("status", help="each read model's log position")
+    status.set_defaults(run=_status)
+    worker = projection_commands.add_parser(
+        "run", help="follow the log (PostgreSQL: woken by NOTIFY, and by a poll)"
+    )
+    worker.add_argument("--poll", type=float, default=2.0, help="seconds between polls")
+    worker.add_argument("--batch", type=int, default=1000, help="notifications per transaction")
+    worker.set_defaults(run=_run_worker)
+
+
+def _rebuild(app: CaseFiles, args: argparse.Namespace) -> int:
+    models = [args.name] if args.name else None
+    print(f"重建读模型：{args.name or '全部'}（{app.max_position()} 条事件）")
+    with Projections(app) as projections:
+        projections.rebuild(models, progress=progress)
+        print(f"完成：{projections.positions()}")
+    return 0
+
+
+def _status(app: CaseFiles, args: argparse.Namespace) -> int:
+    with Projections(app) as projections:
+        end = app.max_position()
+        positions, leases = projections.store.positions_and_leases(projections.models)
+        for model, position in positions.items():
+            state = ("" if position >= end else "（落后）") if model not in leases else (
+                f"（重建中，{leases[model]:.0f} 秒前更新）")
+            print(f"{model}: {position}/{end}{state}")
+    return 0
+
+
+def _run_worker(app: CaseFiles, args: argparse.Namespace) -> int:
+    print(f"读模型跟随事件日志：{app.settings.describe()}（Ctrl-C 停止）", flush=True)
+    with Projections(app, batch_size=args.batch) as projections, contextlib.suppress(KeyboardInterrupt):
+        projections.run_worker(poll=args.poll)
+    return 0

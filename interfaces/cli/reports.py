@@ -1,0 +1,52 @@
+"""``fangpin report monthly|quarterly``: the monthly consultation and quarterly dispatch reports."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from application.app import CaseFiles
+from interfaces.cli.common import as_of, clear_progress, progress, write
+from interfaces.cli.indicators import indicator_service
+from projections.runner import Projections
+
+
+def add_report(commands: Any) -> None:
+    report = commands.add_parser("report", help="the monthly consultation or quarterly dispatch report")
+    report_commands = report.add_subparsers(title="reports")
+    for name, label in (("monthly", "2025-03"), ("quarterly", "2025-Q1")):
+        one = report_commands.add_parser(name, help=f"the {name} report, e.g. {label}")
+        one.add_argument("period", help=label)
+        if name == "monthly":
+            one.add_argument("--township")
+        one.add_argument("--as-of", type=as_of)
+        one.add_argument("--format", choices=("json", "xlsx"), default="xlsx")
+        one.add_argument("--output", help="file to write; default fangpin-<report>-<period>.<format>")
+        one.set_defaults(run=_report, report=name)
+
+
+def _report(app: CaseFiles, args: argparse.Namespace) -> int:
+    import json
+
+    from application.reports import monthly_report, quarterly_report
+    from interfaces.xlsx import report_workbook
+
+    with Projections(app) as projections:
+        if args.as_of is None:
+            projections.catch_up(progress if sys.stdout.isatty() else None)
+        service = indicator_service(app, projections)
+        if args.report == "monthly":
+            report = monthly_report(service, args.period, township=args.township,
+                                    as_of=args.as_of)
+        else:
+            report = quarterly_report(service, args.period, as_of=args.as_of)
+        clear_progress()
+    path = args.output or f"fangpin-{args.report}-{args.period}.{args.format}"
+    if args.format == "json":
+        write(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n", path)
+    else:
+        with open(path, "wb") as out:
+            out.write(report_workbook(report))
+        print(f"已写入 {path}：{report.title}")
+    return 0

@@ -1,0 +1,28 @@
+"""``fangpin serve``: the HTTP API (and the workbench) in this process or a few."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from application.settings import Settings
+
+
+def add_serve(commands: Any) -> None:
+    serve = commands.add_parser("serve", help="serve the HTTP API (docs at /schema/swagger)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1,
+                       help="server processes (PostgreSQL only; SQLite serves from one)")
+    serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.set_defaults(run=_serve, without_app=True)
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from interfaces.serve import serve
+
+    print(f"防贫监测帮扶 API：http://{args.host}:{args.port}/ （接口文档 /schema/swagger）"
+          f"，存储：{settings.describe()}", flush=True)
+    serve(settings, host=args.host, port=args.port, workers=args.workers,
+          access_log=args.access_log)
+    return 0

@@ -1,0 +1,226 @@
+"""A household's case file and its history with the hash chain, as `interfaces.http.views`
+builds them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+from uuid import UUID
+
+from msgspec import Meta, Struct
+
+from domain.codes import (
+    CaseStage,
+    Category,
+    Channel,
+    Check,
+    Decision,
+    Department,
+    DisasterKind,
+    EliminationMode,
+    Health,
+    HouseholdType,
+    JoinReason,
+    LabourCapacity,
+    LeaveReason,
+    MeasureStatus,
+    MeasureType,
+    Problem,
+    Relation,
+    RiskType,
+    Role,
+    Sex,
+    Tier,
+)
+from interfaces.http.schemas.commands import AssessmentOut
+
+
+class MemberOut(Struct):
+    name: str
+    id_number: str
+    relation: Relation
+    sex: Sex
+    birth_date: Annotated[date | None, Meta(description="出生日期（身份证号码被遮盖的角色不显示）")]
+    birth_year: int
+    health: Health
+    labour_capacity: LabourCapacity
+    in_school: bool
+    insured: bool
+    current: bool
+    joined_on: date | None
+    join_reason: JoinReason | None
+    left_on: date | None
+    leave_reason: LeaveReason | None
+
+
+class AlertOut(Struct):
+    alert_id: str
+    channel: Channel
+    person_id_number: str
+    risk_types: list[RiskType]
+    discovered_on: date
+    period: str
+    description: str
+    department: Department | None
+    tier: Tier | None
+    batch_id: str | None
+    disaster_kind: DisasterKind | None
+    problems: list[Problem]
+    case_number: int | None
+    duplicate_of: str | None
+    recorded_at: datetime | None
+
+
+class StepOut(Struct):
+    step: str
+    occurred_on: date
+    decision: Decision
+    reason: str
+
+
+class CaseOut(Struct):
+    number: int
+    stage: CaseStage
+    opened_on: date
+    deadline_on: date
+    risk_types: list[RiskType]
+    alert_ids: list[str]
+    re_entry: bool
+    category: Category | None
+    included_on: date | None
+    days_to_inclusion: int | None
+    closed_on: date | None
+    eliminated_on: date | None
+    green_channel: bool
+    owed_steps: list[str]
+    identification: list[StepOut]
+    elimination: list[StepOut]
+    elimination_mode: EliminationMode | None
+
+
+class MeasureOut(Struct):
+    measure_id: str
+    case_number: int
+    measure_type: MeasureType
+    department: Department
+    responsible_person: str
+    status: MeasureStatus
+    amount: Decimal | None
+    started_on: date
+    in_place_on: date | None
+    ended_on: date | None
+    end_reason: str
+
+
+class VisitOut(Struct):
+    visit_id: str
+    occurred_on: date
+    visitor: str
+    failed_checks: list[Check]
+    income_change: Decimal
+    spending_change: Decimal
+    notes: str
+
+
+class RiskAnalysisOut(Struct):
+    case_number: int
+    occurred_on: date
+    causes: list[RiskType]
+    labour_capacity: LabourCapacity
+    needs: list[MeasureType]
+    notes: str
+
+
+class SubsidyOut(Struct):
+    id_number: str
+    year: int
+    amount: Decimal
+
+
+class PayoutOut(Struct):
+    payout_id: str
+    case_number: int
+    occurred_on: date
+    cause: RiskType
+    amount: Decimal
+    beneficiary_id_number: str | None
+
+
+class CaseFile(Struct):
+    """A household's case file as it stands (or stood, for an as-of read)."""
+
+    household_id: UUID
+    code: str
+    township: str
+    village: str
+    address: str
+    household_type: HouseholdType
+    lifted_out_year: int | None
+    version: int
+    monitoring_object: bool
+    category: Category | None
+    members: list[MemberOut]
+    alerts: list[AlertOut]
+    cases: list[CaseOut]
+    measures: list[MeasureOut]
+    visits: list[VisitOut]
+    assessments: list[AssessmentOut]
+    risk_analyses: list[RiskAnalysisOut]
+    medical_subsidies: list[SubsidyOut]
+    relief_payouts: list[PayoutOut]
+    as_of: datetime | None = None
+
+
+class RecordedBy(Struct):
+    user: str
+    role: Role
+
+
+class HistoryEntryOut(Struct):
+    version: int
+    event: Annotated[str, Meta(description="事件（英文名）")]
+    what: Annotated[str, Meta(description="发生了什么（中文）")]
+    occurred_on: date | None
+    recorded_at: datetime
+    recorded_by: RecordedBy | None
+    details: dict[str, Any]
+
+
+class ChainLink(Struct):
+    """One event's place in the household's hash chain, recomputed from the stored bytes."""
+
+    version: int
+    position: int
+    content_hash: str
+    previous_hash: str | None
+    event_hash: str | None
+    intact: bool
+
+
+class CheckpointRef(Struct):
+    """The latest signed checkpoint of the whole log (Ed25519 over its segment digests)."""
+
+    sequence: int
+    position: int
+    created_at: str
+    log_hash: str
+    public_key: str
+    signature: str
+    covers_last_event: bool
+
+
+class ChainProof(Struct):
+    """The household's chain: ``intact`` when every link recomputes from the stored events."""
+
+    algorithm: str
+    intact: bool
+    links: list[ChainLink]
+    checkpoint: CheckpointRef | None
+
+
+class History(Struct):
+    household_id: UUID
+    code: str
+    entries: list[HistoryEntryOut]
+    chain: ChainProof

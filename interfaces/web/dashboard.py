@@ -1,0 +1,118 @@
+"""The workbench's first page: the area's monitoring objects, new alerts, the cases nearest their
+deadline and the identification trend, as charts."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from litestar import Request, get
+from litestar.response import Template
+
+from application.accounts.access import User
+from application.indicators import Scope
+from domain.codes import Category, Channel, Role
+from domain.household import STEP_NAMES
+from interfaces.http.auth import area_of
+from interfaces.http.indicators import scope_for
+from interfaces.web.session import county_today, render, signed_in
+
+
+@get("/web/", sync_to_thread=True)
+def dashboard(request: Request) -> Template:
+    user = signed_in(request)
+    state = request.app.state
+    read_models = state.read_models
+    area = area_of(user)
+    today = county_today(request)
+    month_start = today.replace(day=1)
+    alerts_by_channel = read_models.counts("rm_alerts", "channel", area,
+                                           since=("discovered_on", month_start))
+    alerts_by_department = read_models.counts("rm_alerts", "department", area,
+                                              since=("discovered_on", month_start))
+    alerts_by_department.pop("", None)
+    charts: dict[str, Any] = {}
+    by_category: dict[str, int] = {}
+    near: list[dict[str, Any]] = []
+    visits = open_cases = 0
+    households = user.may_read("households")  # a department sees its pushes, not households
+    if households:
+        by_category = read_models.counts("rm_monitoring", "category", area)
+        by_township = read_models.counts("rm_monitoring", "township", area)
+        queue = read_models.case_queue(area, today=today, sort="deadline_on", limit=10)
+        near, open_cases = [countdown(row, today) for row in queue.rows], queue.total
+        visits = read_models.visits_due(area, month=today, limit=1).total
+        charts["category"] = _pie("监测对象（按类别）",
+                                  {c.value: by_category.get(c.value, 0) for c in Category})
+        charts["township"] = _bar("监测对象（按乡镇）", by_township)
+    charts["channel"] = _bar(f"{month_start:%Y年%m月}新增预警（按监测方式）",
+                             {c.value: alerts_by_channel.get(c.value, 0) for c in Channel})
+    charts["department"] = _bar(f"{month_start:%Y年%m月}新增预警（按部门）", alerts_by_department)
+    trend = _identification_trend(request, user, today)
+    if trend:
+        charts["trend"] = _line("识别认定时限达标率（按月）", trend)
+    return render(request, "dashboard.html", user, charts=charts, near=near, visits_due=visits,
+                  monitored=sum(by_category.values()), open_cases=open_cases, households=households,
+                  overdue=sum(1 for row in near if row["days_left"] < 0), today=today,
+                  new_alerts=sum(alerts_by_channel.values()))
+
+
+def _identification_trend(request: Request, user: User, today: date) -> dict[str, float | None]:
+    """识别认定时限达标率 for each of the last six months, where the user reads indicators."""
+    if not user.may_read("indicators") or user.role is Role.VILLAGE_LIAISON:
+        return {}
+    scope = scope_for(user, None, None)
+    key = (scope, today, request.app.state.projections.position())
+    cached = _TREND_CACHE.get(key)
+    if cached is not None:
+        return cached
+    indicators = request.app.state.indicators
+    trend: dict[str, float | None] = {}
+    month = today.replace(day=1)
+    months = []
+    for _ in range(6):
+        months.append(month)
+        month = (month - timedelta(days=1)).replace(day=1)
+    for first in reversed(months):
+        result = indicators.compute(f"{first:%Y-%m}", scope=scope)
+        rate = next((f.rate for f in result.figures
+                     if f.indicator.name == "识别认定时限达标率" and f.area.name == scope.name), None)
+        trend[f"{first:%Y-%m}"] = None if rate is None else round(rate * 100, 1)
+    if len(_TREND_CACHE) > 64:
+        _TREND_CACHE.clear()
+    _TREND_CACHE[key] = trend  # until the read models move on
+    return trend
+
+
+_TREND_CACHE: dict[tuple[Scope, date, int], dict[str, float | None]] = {}
+
+
+def _pie(title: str, values: dict[str, int]) -> dict[str, Any]:
+    return {"title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
+            "tooltip": {"trigger": "item"},
+            "series": [{"type": "pie", "radius": "60%",
+                        "data": [{"name": k, "value": v} for k, v in values.items()]}]}
+
+
+def _bar(title: str, values: dict[str, int]) -> dict[str, Any]:
+    return {"title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
+            "tooltip": {}, "grid": {"containLabel": True, "left": 8, "right": 8},
+            "xAxis": {"type": "category", "data": list(values), "axisLabel": {"rotate": 30}},
+            "yAxis": {"type": "value", "minInterval": 1},
+            "series": [{"type": "bar", "data": list(values.values())}]}
+
+
+def _line(title: str, values: dict[str, float | None]) -> dict[str, Any]:
+    return {"title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
+            "tooltip": {"trigger": "axis"}, "grid": {"containLabel": True},
+            "xAxis": {"type": "category", "data": list(values)},
+            "yAxis": {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}},
+            "series": [{"type": "line", "data": list(values.values())}]}
+
+
+def countdown(row: dict[str, Any], today: date) -> dict[str, Any]:
+    deadline = row.get("deadline_on")
+    days_left = (deadline - today).days if deadline else 0
+    return {**row, "days_left": days_left,
+            "countdown": f"超期 {-days_left} 天" if days_left < 0 else f"剩 {days_left} 天",
+            "step_names": "、".join(STEP_NAMES.get(s, s) for s in row.get("pending_steps") or [])}

@@ -1,0 +1,221 @@
+"""One household on the workbench: its case file (now or as it stood on a day), its history,
+and a form for each command on it — the same command the API runs, with the same rules, area
+check and access log."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import anyio
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from application.accounts.access import User
+from application.indicators import end_of_day
+from application.unit_of_work import CommandResult
+from domain.errors import DomainError, NotFound
+from domain.household import AlertOutcome, Household
+from interfaces.http.commands import COMMAND_HANDLERS
+from interfaces.http.household_commands import HOUSEHOLD_COMMANDS, household_command
+from interfaces.http.queries import readable_household
+from interfaces.http.views import Masker, case_file, history_entry
+from interfaces.web.forms import Field, FormError, form_fields, read_form, to_body
+from interfaces.web.session import county_today, render, signed_in
+
+
+@get("/web/households/{code:str}", sync_to_thread=True)
+def household(request: Request, code: FromPath[str], as_of: FromQuery[str] = "",
+              done: FromQuery[str] = "", alert: FromQuery[str] = "") -> Template:
+    user = signed_in(request)
+    user.require_read("households")
+    app = request.app.state.case_files
+    current = _readable(request, user, app.household(code))
+    shown, moment, as_of_error = current, None, ""
+    if as_of:
+        day = _day(as_of)
+        if day is None:
+            as_of_error = "日期格式应为 YYYY-MM-DD"
+        elif not date(1990, 1, 1) <= day <= county_today(request):
+            as_of_error = f"日期须在 1990-01-01 至今天（{county_today(request)}）之间"
+        else:
+            try:
+                moment = end_of_day(day)
+                shown = app.household_as_of(code, moment)
+            except DomainError:
+                as_of_error = f"{as_of} 时该户尚未登记"
+                shown, moment = current, None
+    mask = Masker(user)
+    file = msgspec.to_builtins(case_file(shown, user, as_of=moment))
+    entries = [msgspec.to_builtins(history_entry(e, mask)) for e in app.history(code)
+               if moment is None or e.recorded_at <= moment]
+    for entry in entries:
+        entry["details_text"] = _details(entry.get("details") or {})
+    actions = [(name, form.title) for name, form in COMMAND_FORMS.items() if user.may(name)]
+    return render(request, "household.html", user, file=file, entries=entries, code=code,
+                  as_of=as_of, as_of_error=as_of_error, actions=actions,
+                  done=_done_notice(current, done, alert), today=county_today(request))
+
+
+def _done_notice(household: Any, command: str, alert_id: str) -> str:
+    """What a recorded form did, said from the command's name and the household's own alert:
+    the link carries codes, never the text, so a crafted link can show only what is on file."""
+    form = COMMAND_FORMS.get(command)
+    if form is None:
+        return ""
+    notice = f"已记录：{form.title}"
+    alert = household.alerts.get(alert_id) if alert_id else None
+    if alert is not None:
+        number = alert.case_number
+        opened = number is not None and household.cases[number - 1].alert_ids[0] == alert_id
+        notice += (f"；生成预警 {alert.alert_id}" +
+                   (f"（新案件 {number}）" if opened else
+                    f"（并入案件 {number}）" if number else "（重复预警）"))
+    return notice
+
+
+def _day(text: str) -> date | None:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _details(details: dict[str, Any]) -> str:
+    """An event's details in a line: Chinese names where the forms have them, JSON for the rest."""
+    from interfaces.web.forms import LABELS
+
+    parts = []
+    for key, value in details.items():
+        if value in (None, "", [], {}, ()):
+            continue
+        if isinstance(value, dict | list | tuple):
+            value = json.dumps(value, ensure_ascii=False, default=str)
+        label = LABELS.get(key, key).split("（")[0]
+        parts.append(f"{label}：{value}")
+    return "；".join(parts)
+
+
+# ---------------------------------------------------------------------------------- forms
+
+
+@dataclass(frozen=True)
+class CommandForm:
+    """A household command of the API, as a form of the workbench."""
+
+    command: str
+    body: type[msgspec.Struct]
+    title: str
+    extra: tuple[str, ...]  # path parameters besides the household code
+
+
+def _command_forms() -> dict[str, CommandForm]:
+    """A form for each command on one household, in the API's order, titled as its route and
+    asking for the route's other path parameters (a member's ID number, a measure's id)."""
+    forms = {}
+    for handler in COMMAND_HANDLERS:
+        command = handler.opt["command"]
+        if command not in HOUSEHOLD_COMMANDS:
+            continue  # registration and the income line are not commands on one household
+        path = next(iter(handler.paths))
+        extra = tuple(part[1:-1].split(":")[0] for part in path.split("/")
+                      if part.startswith("{") and not part.startswith("{code"))
+        forms[command] = CommandForm(command, HOUSEHOLD_COMMANDS[command].body,
+                                     handler.summary or "", extra)
+    return forms
+
+
+COMMAND_FORMS = _command_forms()
+
+
+def _form_for(user: User, command: str) -> CommandForm:
+    form = COMMAND_FORMS.get(command)
+    if form is None:
+        raise NotFound("FORM_UNKNOWN", f"没有名为 {command} 的表单", "command")
+    user.require(command)
+    return form
+
+
+@get("/web/households/{code:str}/do/{command:str}", sync_to_thread=True)
+def command_page(request: Request, code: FromPath[str], command: FromPath[str]) -> Template:
+    user = signed_in(request)
+    form = _form_for(user, command)
+    household = _readable(request, user, request.app.state.case_files.household(code))
+    fields = form_fields(form.body, form.extra)
+    _defaults(fields, household, request)
+    return render(request, "command.html", user, code=code, command=command, title=form.title,
+                  fields=fields, error=None, form_id=secrets.token_hex(8), household=household)
+
+
+@post("/web/households/{code:str}/do/{command:str}")
+async def run(request: Request, code: FromPath[str], command: FromPath[str]) -> Response[Any]:
+    user = await anyio.to_thread.run_sync(signed_in, request)
+    form = _form_for(user, command)
+    submitted = await request.form()
+    fields = form_fields(form.body, form.extra)
+    error = None
+    try:
+        values = read_form(fields, submitted)
+        extra = {name: values.pop(name, "") for name in form.extra}
+        body = to_body(form.body, values)
+        result = await _call(request, user, form, code, body, extra,
+                             str(submitted.get("form_id", "")))
+    except FormError as refused:
+        error = {"field": refused.field, "message": refused.message, "code": "INVALID_VALUE"}
+    except DomainError as refused:
+        error = {"field": refused.field, "message": refused.message, "code": refused.code}
+        if refused.code == "IDEMPOTENCY_KEY_REUSED":  # the same form sent again with new content
+            error = {"field": None, "code": "FORM_ALREADY_SENT",
+                     "message": "这张表单已经提交过（例如用浏览器“后退”回来再改）；"
+                                "已换成新表单，请核对后再提交一次"}
+    if error is not None:
+        for f in fields:
+            if f.name == error["field"]:
+                f.error = error["message"]
+        household = await anyio.to_thread.run_sync(request.app.state.case_files.household, code)
+        return render(request, "command.html", user, code=code, command=command, title=form.title,
+                      fields=fields, error=error, form_id=secrets.token_hex(8), household=household)
+    done = {"done": command}
+    if isinstance(result.outcome, AlertOutcome):
+        done["alert"] = result.outcome.alert_id
+    return Redirect(f"/web/households/{quote(code)}?{urlencode(done)}")
+
+
+async def _call(request: Request, user: User, form: CommandForm, code: str, body: Any,
+                extra: dict[str, str], form_id: str) -> CommandResult:
+    """The command as the API runs it, with the form's body (its id makes a double submit
+    record once)."""
+
+    def call() -> CommandResult:
+        return household_command(user, request.app.state.case_files, code, form.command, body,
+                                 key=f"web-{form_id}" if form_id else None,
+                                 path=request.url.path, **extra)
+
+    return await anyio.to_thread.run_sync(call)
+
+
+def _readable(request: Request, user: User, household: Household) -> Household:
+    return readable_household(user, request.app.state.access_log, household, request.url.path)
+
+
+def _defaults(fields: list[Field], household: Any, request: Request) -> None:
+    """Sensible first values: today for dates, the open case's number, the head's ID number."""
+    today = county_today(request)
+    open_cases = [c.number for c in household.cases if c.stage not in ("已纳入", "未纳入")]
+    for f in fields:
+        if f.kind == "date":
+            f.value = today.isoformat()
+        elif f.name == "case_number" and household.cases:
+            f.value = (open_cases or [household.cases[-1].number])[-1]
+        elif f.name in ("person_id_number", "id_number") and household.members:
+            head = next(iter(household.members.values()))
+            f.value = head.id_number if request.user.sees_id_numbers else ""

@@ -1,0 +1,51 @@
+"""Assessment indicators on the workbench, and the monthly consultation report to download."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.params import FromQuery
+from litestar.response import Template
+
+from application.accounts.access import AccessDenied
+from domain.errors import DomainError
+from interfaces.http.indicators import monthly_report_for, report_response, scope_for
+from interfaces.web.session import county_today, render, signed_in
+
+
+@get("/web/reports/monthly", sync_to_thread=True)
+def monthly_report(request: Request, month: FromQuery[str] = "") -> Response[Any]:
+    """The monthly consultation report as a workbook, for the user's area."""
+    user = signed_in(request)
+    user.require_read("indicators")
+    month = month or f"{county_today(request):%Y-%m}"
+    report = monthly_report_for(user, request.app.state.indicators, month)
+    return report_response(report, f"monthly-{month}", "xlsx")
+
+
+@get("/web/indicators", sync_to_thread=True)
+def indicators(request: Request, period: FromQuery[str] = "", indicator: FromQuery[str] = "",
+               area: FromQuery[str] = "") -> Template:
+    from domain.indicators import Area as IndicatorArea
+
+    user = signed_in(request)
+    user.require_read("indicators")
+    today = county_today(request)
+    period = period or f"{today:%Y}"
+    scope = scope_for(user, None, None)  # a township or department sees only its own figures
+    detail = None
+    if indicator:
+        if area and area != scope.name:
+            if scope.level != "county":
+                raise AccessDenied("OUTSIDE_AREA", f"只能查看{scope.name}的指标明细", "area")
+            detail = (indicator, IndicatorArea("township", area))
+        else:
+            detail = (indicator, IndicatorArea(scope.level, scope.name))
+    try:
+        result = request.app.state.indicators.compute(period, scope=scope, detail=detail)
+        error = None
+    except DomainError as refused:
+        result, error = None, refused.message
+    return render(request, "indicators.html", user, result=result, period=period, error=error,
+                  indicator=indicator, area=area or scope.name, month=f"{today:%Y-%m}")

@@ -1,0 +1,79 @@
+"""The monitoring list and the case queue, page by page, and either as a workbook."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from litestar import Request, Response, get
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from domain.codes import Category
+from domain.errors import DomainError, NotFound
+from interfaces.http.auth import area_of
+from interfaces.web.dashboard import countdown
+from interfaces.web.session import county_today, render, signed_in
+
+
+@get("/web/monitoring", sync_to_thread=True)
+def monitoring(request: Request, township: FromQuery[str] = "", village: FromQuery[str] = "",
+               category: FromQuery[str] = "", sort: FromQuery[str] = "code",
+               after: FromQuery[str] = "") -> Template:
+    user = signed_in(request)
+    user.require_read("households")
+    filters = {"township": township or None, "village": village or None,
+               "category": category or None}
+    try:
+        page = request.app.state.read_models.monitoring_list(
+            area_of(user), **filters, today=county_today(request), sort=sort, after=after or None,
+            limit=50)
+        error = None
+    except DomainError as refused:
+        page, error = None, refused.message
+    rows = page.rows if page else []
+    query = {k: v for k, v in {"township": township, "village": village, "category": category,
+                                 "sort": sort}.items() if v}
+    return render(request, "monitoring.html", user, rows=rows, page=page, error=error,
+                  filters={"township": township, "village": village, "category": category,
+                          "sort": sort},
+                  categories=[c.value for c in Category],
+                  next_url=(f"/web/monitoring?{urlencode({**query, 'after': page.after})}"
+                           if page and page.after else None),
+                  export_url=f"/web/exports/monitoring?{urlencode(query)}")
+
+
+@get("/web/cases", sync_to_thread=True)
+def cases(request: Request, overdue: FromQuery[bool] = False, township: FromQuery[str] = "",
+          after: FromQuery[str] = "") -> Template:
+    user = signed_in(request)
+    user.require_read("households")
+    today = county_today(request)
+    page = request.app.state.read_models.case_queue(
+        area_of(user), overdue=overdue, township=township or None, today=today,
+        sort="deadline_on", after=after or None, limit=50)
+    rows = [countdown(row, today) for row in page.rows]
+    query = {k: v for k, v in {"overdue": "true" if overdue else "", "township": township}.items() if v}
+    return render(request, "cases.html", user, rows=rows, page=page, overdue=overdue,
+                  township=township, today=today,
+                  next_url=(f"/web/cases?{urlencode({**query, 'after': page.after})}"
+                           if page.after else None),
+                  export_url=f"/web/exports/{'overdue' if overdue else 'cases'}?{urlencode(query)}")
+
+
+@get("/web/exports/{which:str}", sync_to_thread=True)
+def export(request: Request, which: FromPath[str], township: FromQuery[str] = "",
+           village: FromQuery[str] = "", category: FromQuery[str] = "") -> Response[bytes]:
+    from interfaces.exports import EXPORTS, pages, workbook
+
+    user = signed_in(request)
+    user.require_read("households")
+    if which not in EXPORTS:
+        raise NotFound("EXPORT_UNKNOWN", f"没有名为 {which} 的导出", "which")
+    rows = pages(request.app.state.read_models, which, area_of(user), township=township or None,
+                 village=village or None, category=category or None, today=county_today(request))
+    where = f"{user.township or ''}{user.village or ''}" or "全县"
+    data = workbook(which, rows, f"导出范围：{where}；导出人：{user.name}")
+    name = f"fangpin-{which}-{county_today(request):%Y%m%d}.xlsx"
+    return Response(data, media_type=(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})

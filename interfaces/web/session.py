@@ -1,0 +1,95 @@
+"""Signing in and out of the workbench, and what every page shares: the signed-in user, the
+county's "today" by the application's clock, and the page frame with its navigation."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import anyio
+from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.params import FromQuery
+from litestar.response import Redirect, Template
+
+from application.accounts.access import ROLE_NAMES, User
+from application.accounts.logins import LoginRefused, Logins
+from domain.rules import local_date
+
+SESSION_COOKIE = "fangpin_session"
+
+
+class LoginNeeded(Exception):
+    """The page needs a signed-in user; the handler answers with the login page."""
+
+
+# ---------------------------------------------------------------------------------- sessions
+
+
+def _logins(request: Request) -> Logins:
+    return request.app.state.logins
+
+
+def signed_in(request: Request) -> User:
+    """The user of the request's session; the API's handlers then see them as ``request.user``."""
+    user = _logins(request).session_user(request.cookies.get(SESSION_COOKIE, ""))
+    if user is None:
+        raise LoginNeeded
+    request.scope["user"] = user
+    return user
+
+
+def county_today(request: Request) -> date:
+    return local_date(request.app.state.case_files.clock())
+
+
+def render(request: Request, template: str, user: User | None, **context: Any) -> Template:
+    nav = []
+    if user is not None:
+        nav = [("/web/", "工作台")]
+        if user.may_read("households"):
+            nav += [("/web/monitoring", "监测对象名单"), ("/web/cases", "案件队列")]
+        if user.may_read("pushes"):
+            nav.append(("/web/pushes", "部门推送"))
+        if user.may_read("indicators"):
+            nav.append(("/web/indicators", "考核指标"))
+    return Template(template_name=template, context={
+        "user": user, "role_name": ROLE_NAMES.get(user.role, "") if user else "", "nav": nav,
+        "path": request.url.path, **context})
+
+
+@get("/web/login", sync_to_thread=False, name="web-login")
+def login_page(request: Request, next: FromQuery[str] = "/web/") -> Template:
+    return render(request, "login.html", None, next=_safe_next(next), error=None, name="")
+
+
+@post("/web/login")
+async def login(request: Request) -> Response[Any]:
+    form = await request.form()
+    name, password = str(form.get("name", "")).strip(), str(form.get("password", ""))
+    target = _safe_next(str(form.get("next", "/web/")))
+    logins = _logins(request)
+    try:  # argon2 takes tens of milliseconds on purpose: off the event loop
+        user = await anyio.to_thread.run_sync(logins.login, name, password)
+    except LoginRefused as refused:
+        return render(request, "login.html", None, next=target, name=name,
+                      error={"code": refused.code, "message": refused.message})
+    session = await anyio.to_thread.run_sync(logins.open_session, user)
+    response: Response[Any] = Redirect(target)
+    response.set_cookie(Cookie(key=SESSION_COOKIE, value=session, path="/web", httponly=True,
+                               samesite="lax", max_age=8 * 3600))
+    return response
+
+
+@post("/web/logout", sync_to_thread=True)
+def logout(request: Request) -> Redirect:
+    _logins(request).close_session(request.cookies.get(SESSION_COOKIE, ""))
+    response = Redirect("/web/login")
+    response.delete_cookie(SESSION_COOKIE, path="/web")
+    return response
+
+
+def _safe_next(target: str) -> str:
+    """Only a path of the workbench: never an outside address."""
+    ok = (target == "/web" or target.startswith("/web/")) and "//" not in target and "\\" not in target
+    return target if ok else "/web/"
