@@ -14,11 +14,11 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteConnectionPool, SQLiteDatastore, SQLiteTrackingRecorder
 
 from projections.rows import COLUMNS, Row
-from projections.source import EventLog
+from projections.source import LogSource
 from projections.store import ReadModelStore, column_type, tracking_name
 
 
-def open_read_models(log: EventLog) -> ReadModelStore:
+def open_read_models(log: LogSource) -> ReadModelStore:
     """The read-model store that goes with the event log."""
     if log.settings.backend == "postgres":
         return PostgresReadModels(log.factory.datastore)

@@ -15,7 +15,7 @@ for it, and it stops there, with a `Stop` naming the event, the household and th
 Three ways to keep up: `catch_up` (after commands, or on demand with `wait_for`), a follower
 thread in the application's process (the embedded default), and a worker process on PostgreSQL
 woken by NOTIFY and by a periodic poll (`fangpin projections run`). The runner reads the log
-through `projections.source.EventLog` (the application's `CaseFiles`).
+through `projections.source.LogSource` (the application's `CaseFiles`).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from domain.household import Household
 from domain.replay import replay
 from projections.backends import open_read_models
 from projections.rows import TABLES
-from projections.source import EventLog
+from projections.source import LogSource
 from projections.stops import (
     ReadModelStatus,
     Stop,
@@ -61,7 +61,7 @@ class Projections:
     """Applies the log to the read models; one catch-up at a time per process."""
 
     def __init__(
-        self, app: EventLog, store: ReadModelStore | None = None, *,
+        self, app: LogSource, store: ReadModelStore | None = None, *,
         models: Iterable[str] = TABLES, batch_size: int = 1000, cache_size: int = 20_000,
     ) -> None:
         self.app = app

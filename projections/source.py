@@ -1,8 +1,9 @@
 """What the projections read of the event log, and nothing more.
 
 The read models depend on the domain and on the event store, not on the application's use
-cases: the runner is handed an `EventLog` — in practice the application's `CaseFiles`, which
-has every member below — and uses only these operations of it.
+cases: the runner is handed a `LogSource` — in practice the application's `CaseFiles` (an
+`application.store.log.EventLog`), which has every member below — and uses only these
+operations of it.
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ class LogReader(Protocol):
 
 
 @runtime_checkable
-class EventLog(Protocol):
-    """The event log as the projections see it."""
+class LogSource(Protocol):
+    """The event log as the projections read it."""
 
     @property
     def settings(self) -> LogSettings: ...

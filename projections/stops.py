@@ -23,7 +23,7 @@ from eventsourcing.persistence import StoredEvent
 from domain.household import Household
 from domain.replay import replay
 from projections.rows import ROW_BUILDERS, Row
-from projections.source import EventLog
+from projections.source import LogSource
 
 #: The table holding the stops, one row per stopped read model.
 STOPS_TABLE = "read_model_stops"
@@ -104,7 +104,7 @@ def rows_of(models: list[str], households: Collection[Household],
     return rows, failures
 
 
-def stop_in_batch(log: EventLog, failure: Failure, events: list[tuple[Any, Any]]) -> Stopped:
+def stop_in_batch(log: LogSource, failure: Failure, events: list[tuple[Any, Any]]) -> Stopped:
     """Where a read model stops when a household's rows failed after a batch holding
     ``events`` of it (notification, event): at the first of them after which its rows cannot
     be built (the household is replayed again from before the batch, event by event)."""
@@ -121,7 +121,7 @@ def stop_in_batch(log: EventLog, failure: Failure, events: list[tuple[Any, Any]]
     return _stop_at(log, failure.model, last.id, last.topic, failure.household, failure.error)
 
 
-def stop_in_history(log: EventLog, failure: Failure, history: list[StoredEvent]) -> Stopped:
+def stop_in_history(log: LogSource, failure: Failure, history: list[StoredEvent]) -> Stopped:
     """The same, for a household replayed whole from its stored ``history`` (a rebuild)."""
     to_event = log.mapper.to_domain_event
     household: Household | None = None
@@ -136,7 +136,7 @@ def stop_in_history(log: EventLog, failure: Failure, history: list[StoredEvent])
     return _stop_at(log, failure.model, position, stored.topic, household, error)
 
 
-def _stop_at(log: EventLog, model: str, position: int, topic: str, household: Any,
+def _stop_at(log: LogSource, model: str, position: int, topic: str, household: Any,
              error: Exception) -> Stopped:
     stop = Stop(model=model, position=position, topic=topic, household_id=household.id,
                 household_code=getattr(household, "code", None),

@@ -16,7 +16,7 @@ from domain.household import Household, household_id
 from domain.values import MemberDetails
 from projections.rows import ROW_BUILDERS
 from projections.runner import Projections
-from projections.source import EventLog
+from projections.source import LogSource
 from tests.builders import HEAD_ID, VILLAGE, id_number, registration
 from tests.integration.test_read_models import dump
 
@@ -239,8 +239,8 @@ class TestAFailingBuilderInARebuild:
 
 
 def test_the_projections_read_the_log_through_their_own_protocol(app):
-    # The application's case files are an `EventLog`; the projections import no application.
-    assert isinstance(app, EventLog)
+    # The application's case files are a `LogSource`; the projections import no application.
+    assert isinstance(app, LogSource)
     for module in (Path(__file__).resolve().parents[2] / "projections").glob("*.py"):
         tree = ast.parse(module.read_text(encoding="utf-8"))
         imported = [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
