@@ -20,7 +20,6 @@ from eventsourcing.application import AggregateNotFoundError
 from application.audit import LogTables
 from application.errors import HouseholdAlreadyRegistered, HouseholdNotFound
 from application.settings import APP_NAME, Settings
-from application.store.log import replay
 from application.unit_of_work import CommandResult, UnitOfWork
 from domain.codes import Department, Role
 from domain.errors import NotFound, RuleViolation
@@ -34,6 +33,7 @@ from domain.governance import (
 )
 from domain.household import Household
 from domain.policy import INCOME_LINE_POLICY_ID, IncomeLinePolicy
+from domain.replay import replay
 from domain.rules import local_date
 from domain.unmatched import UNMATCHED_ID, UnmatchedAlerts
 from domain.values import Actor, MemberDetails

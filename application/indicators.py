@@ -32,7 +32,6 @@ import msgspec
 
 from application.app import SYSTEM, CaseFiles
 from application.errors import ConcurrentChange
-from application.store.log import replay
 from domain.cadences import Duty, ExpectedPush, parse_duties
 from domain.codes import Department
 from domain.errors import DomainError, InvalidValue
@@ -57,6 +56,7 @@ from domain.indicators import (
     indicator_named,
 )
 from domain.periods import Period, parse_period
+from domain.replay import replay
 from domain.rules import CHINA_TIME, local_date
 
 DEFAULT_CADENCES = Path(__file__).with_name("cadences.toml")

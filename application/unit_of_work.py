@@ -24,9 +24,10 @@ from eventsourcing.persistence import IntegrityError, Recording
 from application.errors import ConcurrentChange, HouseholdNotFound
 from application.settings import Settings
 from application.store.cache import AggregateCache
-from application.store.log import EventLog, replay
+from application.store.log import EventLog
 from domain.errors import DomainError, InvalidValue
 from domain.household import AlertOutcome, Household, household_id
+from domain.replay import replay
 from domain.rules import CHINA_TIME
 
 

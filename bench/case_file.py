@@ -18,7 +18,6 @@ import psycopg
 
 from application.app import CaseFiles
 from application.settings import Settings
-from application.store.log import replay
 from bench.common import (
     ALL_PASSED,
     BY,
@@ -28,6 +27,7 @@ from bench.common import (
     fifty_event_household,
     paired,
 )
+from domain.replay import replay
 
 COMMANDS = 400
 LOADS = 300

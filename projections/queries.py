@@ -2,21 +2,23 @@
 
 Every query takes the caller's `Area` and adds it to the WHERE clause itself, so no filter a
 caller passes can reach a row outside it. Pages are keyset pages: ``after`` is the opaque cursor
-of the previous page's last row, so a page costs the same however deep it is.
+of the previous page's last row, so a page costs the same however deep it is. "Today" (for days
+in monitoring, deadlines, this month's visits) is the county's date on the caller's clock.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from domain.codes import Department
 from domain.errors import InvalidValue
-from domain.rules import CHINA_TIME, MEASURE_WITHIN_DAYS
+from domain.rules import MEASURE_WITHIN_DAYS, local_date
 from projections.store import ReadModelStore, column_type
 
 MAX_PAGE = 500
@@ -84,15 +86,23 @@ class _Where:
         return " WHERE " + " AND ".join(self.clauses) if self.clauses else ""
 
 
-def today_in_county() -> date:
-    return datetime.now(CHINA_TIME).date()
+def _system_clock() -> datetime:
+    return datetime.now(UTC)
 
 
 class ReadModels:
-    """The read models as frontends, departments and auditors query them."""
+    """The read models as frontends, departments and auditors query them.
 
-    def __init__(self, store: ReadModelStore) -> None:
+    ``clock``: the application's clock (`CaseFiles.clock`); a query not given ``today`` counts
+    from the county's date on it. (Without one, the system clock: callers pass theirs.)"""
+
+    def __init__(self, store: ReadModelStore, clock: Callable[[], datetime] | None = None) -> None:
         self.store = store
+        self.clock = clock or _system_clock
+
+    def today(self) -> date:
+        """The county's date on the clock."""
+        return local_date(self.clock())
 
     # ------------------------------------------------------------------ monitoring
 
@@ -103,7 +113,7 @@ class ReadModels:
         sort: str = "code", after: str | None = None, limit: int = 50,
     ) -> Page:
         """Current monitoring objects, or those monitored on ``as_of`` (from the periods)."""
-        today = today or today_in_county()
+        today = today or self.today()
         table = "rm_monitoring_periods" if as_of else "rm_monitoring"
         where = self._where(area, household_table=True)
         if as_of:
@@ -131,7 +141,7 @@ class ReadModels:
         limit: int = 50,
     ) -> Page:
         """Monitoring objects with no measure in place 30 days after identification."""
-        today = today or today_in_county()
+        today = today or self.today()
         where = self._where(area, household_table=True)
         where.add("included_on < ?", today - timedelta(days=MEASURE_WITHIN_DAYS))
         where.add("(first_in_place_days IS NULL OR first_in_place_days > ?)", MEASURE_WITHIN_DAYS)
@@ -148,7 +158,7 @@ class ReadModels:
     ) -> Page:
         """Open cases with their stage and 15-day deadline; ``overdue`` keeps those past it,
         ``green_channel_owed`` the green-channel cases still owing steps 2–4."""
-        today = today or today_in_county()
+        today = today or self.today()
         where = self._where(area, household_table=True)
         self._filters(where, township=township, village=village)
         if stage:
@@ -178,7 +188,7 @@ class ReadModels:
 
         Read from each household's latest visit, so it answers for the current month (and
         later ones); month-by-month coverage of the past is an indicator (走访覆盖率)."""
-        first = (month or today_in_county()).replace(day=1)
+        first = (month or self.today()).replace(day=1)
         where = self._where(area, household_table=True)
         where.add("visit_due = ?", True)
         where.add("(last_visit_on IS NULL OR last_visit_on < ?)", first)

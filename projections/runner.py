@@ -8,9 +8,14 @@ the batch touched and the new position, in one transaction. Rows are recomputed 
 household, so writing a household again is harmless; the tracking record makes each batch count
 once. A crash at any point leaves each read model at the position of its last committed batch.
 
+A read model that cannot build a household's rows does not skip it: that batch is not written
+for it, and it stops there, with a `Stop` naming the event, the household and the error
+(`status`), until a catch-up can apply the batch (`projections.stops`). The others go on.
+
 Three ways to keep up: `catch_up` (after commands, or on demand with `wait_for`), a follower
 thread in the application's process (the embedded default), and a worker process on PostgreSQL
-woken by NOTIFY and by a periodic poll (`fangpin projections run`).
+woken by NOTIFY and by a periodic poll (`fangpin projections run`). The runner reads the log
+through `projections.source.LogSource` (the application's `CaseFiles`).
 """
 
 from __future__ import annotations
@@ -20,17 +25,27 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from application.app import CaseFiles
-from application.store.log import replay
 from domain.household import Household
-from projections.rows import ROW_BUILDERS, TABLES
-from projections.store import PostgresReadModels, ReadModelStore, SQLiteReadModels
+from domain.replay import replay
+from projections.backends import open_read_models
+from projections.rows import TABLES
+from projections.source import LogSource
+from projections.stops import (
+    ReadModelStatus,
+    Stop,
+    row_error,
+    rows_of,
+    stop_in_batch,
+    stop_in_history,
+)
+from projections.store import ReadModelStore
 
 logger = logging.getLogger(__name__)
 
@@ -42,19 +57,11 @@ REBUILD_LEASE_SECONDS = 60.0
 Progress = Callable[[int, int], None]
 
 
-def open_read_models(app: CaseFiles) -> ReadModelStore:
-    """The read-model store that goes with the application's event log."""
-    if app.settings.backend == "postgres":
-        return PostgresReadModels(app.factory.datastore)  # type: ignore[attr-defined]
-    log = app.settings.sqlite_file
-    return SQLiteReadModels(log.with_name(f"{log.stem}.read-models{log.suffix or '.sqlite3'}"))
-
-
 class Projections:
     """Applies the log to the read models; one catch-up at a time per process."""
 
     def __init__(
-        self, app: CaseFiles, store: ReadModelStore | None = None, *,
+        self, app: LogSource, store: ReadModelStore | None = None, *,
         models: Iterable[str] = TABLES, batch_size: int = 1000, cache_size: int = 20_000,
     ) -> None:
         self.app = app
@@ -68,6 +75,8 @@ class Projections:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
+        #: The read models this process last found stopped (and has not seen advance since).
+        self._held: dict[str, _Held] = {}
 
     # ------------------------------------------------------------------ positions
 
@@ -78,13 +87,26 @@ class Projections:
         """The position every read model has reached."""
         return self.store.least_position(self.models)
 
+    def status(self) -> dict[str, ReadModelStatus]:
+        """Each read model's position, whether a rebuild holds it, and where it is stopped
+        (as every process sees it: read from the store)."""
+        positions, leases = self.store.positions_and_leases(self.models)
+        stops = self.store.stops(self.models)
+        return {model: ReadModelStatus(model, positions[model], leases.get(model), stops.get(model))
+                for model in self.models}
+
+    def stops(self) -> dict[str, Stop]:
+        """The read models held at an event they cannot apply (one query: a health check)."""
+        return self.store.stops(self.models)
+
     # ------------------------------------------------------------------ catching up
 
     def catch_up(self, progress: Progress | None = None, *, wait: float = -1) -> int:
         """Apply every event recorded since the slowest read model's position, batch by
-        batch; returns how many notifications were read. ``wait``: seconds to wait for a
-        catch-up already running in this process (-1: as long as it takes); 0 read when it
-        does not finish in time."""
+        batch; returns how many notifications were read. A read model that cannot build a
+        household's rows stays before that batch, stopped (`status`), while the others go on.
+        ``wait``: seconds to wait for a catch-up already running in this process (-1: as long
+        as it takes); 0 read when it does not finish in time."""
         if not self._lock.acquire(timeout=wait):
             return 0
         try:
@@ -93,31 +115,42 @@ class Projections:
             self._lock.release()
 
     def _catch_up(self, progress: Progress | None) -> int:
+        """A read model stopped at a batch is left out of the rest of this catch-up (and tried
+        again at the next one)."""
+        stopped: set[str] = set()
         positions = self._followed()
         if not positions:
             return 0
         start = min(positions.values()) + 1
         end = self.app.max_position()
         done = 0
-        while start <= end:
+        while positions and start <= end:
             notifications = self._read(start)
             if not notifications:
                 break
+            for model in self._still_held(notifications, positions):
+                stopped.add(model)
+                del positions[model]
             try:
-                self._apply(notifications, positions)
+                stops = self._apply(notifications, positions)
             except IntegrityError:
                 # Another process applied this batch first, or started rebuilding a read
                 # model: carry on from where they are now.
                 self._households.clear()
-                positions = self._followed()
-                if not positions:
-                    break
-                start = min(positions.values()) + 1
+                positions = {model: position for model, position in self._followed().items()
+                             if model not in stopped}
+                start = min(positions.values(), default=0) + 1
                 continue
+            for model, (held, error) in stops.items():
+                self._hold(held, error)
+                stopped.add(model)
+                del positions[model]
             done += len(notifications)
-            start = notifications[-1].id + 1
+            start = max(notifications[-1].id, min(positions.values(), default=0)) + 1
             if progress:
-                progress(start - 1, end)
+                progress(notifications[-1].id, end)
+        for model in positions:  # applied, or already there
+            self._held.pop(model, None)
         return done
 
     def _followed(self) -> dict[str, int]:
@@ -141,8 +174,17 @@ class Projections:
             return reader(start, self.batch_size)
         return self.app.recorder.select_notifications(start, self.batch_size)
 
-    def _apply(self, notifications: list[Any], positions: dict[str, int]) -> None:
+    def _apply(self, notifications: list[Any], positions: dict[str, int],
+               ) -> dict[str, tuple[_Held, Exception]]:
+        """Write the batch to each read model in ``positions`` not yet past it, and advance
+        them there; returns the read models it could not be written to, each with its stop
+        and the error (those stay where they were)."""
+        end = notifications[-1].id
+        behind = [model for model, position in positions.items() if position < end]
+        if not behind:
+            return {}
         touched: dict[UUID, Household] = {}
+        batch: dict[UUID, list[tuple[Any, Any]]] = {}  # each household's (notification, event)
         to_event = self.app.mapper.to_domain_event
         for notification in notifications:
             if not notification.topic.startswith(HOUSEHOLD_TOPICS):
@@ -153,19 +195,21 @@ class Projections:
             ))
             household = touched.get(event.originator_id) or self._household_before(event)
             touched[event.originator_id] = event.mutate(household)
-        end = notifications[-1].id
-        behind = [model for model in self.models if positions[model] < end]
-        if not behind:
-            return
-        rows = {
-            model: _merge(_rows_of(model, household) for household in touched.values())
-            for model in behind
-        }
-        self.store.apply(end, list(touched), rows, {model: positions[model] for model in behind})
-        for model in behind:
-            positions[model] = end
-        for household_id, household in touched.items():
-            self._remember(household_id, household)
+            batch.setdefault(event.originator_id, []).append((notification, event))
+        rows, failures = rows_of(behind, touched.values())
+        stops = {}
+        for model, failure in failures.items():
+            events = batch[failure.household.id]
+            stop, error = stop_in_batch(self.app, failure, events)
+            stops[model] = (_Held(stop, positions[model], (notifications[0].id, end),
+                                  events[-1][1].originator_version), error)
+        if rows:
+            self.store.apply(end, list(touched), rows, {model: positions[model] for model in rows})
+            for model in rows:
+                positions[model] = end
+            for household_id, household in touched.items():
+                self._remember(household_id, household)
+        return stops
 
     def _household_before(self, event: Any) -> Household | None:
         """The household as it was just before ``event`` (None before its registration)."""
@@ -183,6 +227,34 @@ class Projections:
         self._households.move_to_end(household_id)
         while len(self._households) > self.cache_size:
             self._households.popitem(last=False)
+
+    # ------------------------------------------------------------------ stops
+
+    def _hold(self, held: _Held, error: Exception) -> None:
+        """Record the stop where every process sees it; log it once (not at every retry)."""
+        stop = held.stop
+        self.store.record_stop(stop)
+        known = self._held.get(stop.model)
+        if known is None or (known.stop.position, known.stop.error) != (stop.position, stop.error):
+            logger.error("read model %s", stop.describe(), exc_info=error)
+        self._held[stop.model] = held
+
+    def _still_held(self, notifications: list[Any], positions: dict[str, int]) -> list[str]:
+        """The read models this process stopped at this very batch whose household's rows
+        still cannot be built: the batch is not replayed again for them (a retry at every poll
+        loads one household, not every household of the batch)."""
+        batch = (notifications[0].id, notifications[-1].id)
+        still = []
+        for model, held in list(self._held.items()):
+            if (held.batch, held.position) != (batch, positions.get(model)):
+                continue
+            household = self.app.repository.get(held.stop.household_id, version=held.version,
+                                                projector_func=replay)
+            error = row_error(model, household)
+            if error is not None:
+                self._hold(held, error)
+                still.append(model)
+        return still
 
     # ------------------------------------------------------------------ rebuild
 
@@ -202,13 +274,17 @@ class Projections:
         chunk: followers in other processes leave them alone meanwhile, and take them over
         (emptied, from the start) once the lease is older than `REBUILD_LEASE_SECONDS`. Should
         the lease be lost (another rebuild emptied them, or a follower took them over), this
-        one empties them again and follows the log from the start, taking turns with others."""
+        one empties them again and follows the log from the start, taking turns with others.
+
+        A read model that cannot build a household's rows is emptied again, with a stop
+        naming the event, and followed from the start in log order by the catch-up that ends
+        the rebuild: it stops before the batch holding that event, as a catch-up does."""
         models = list(models or self.models)
         with self._lock:
             self._households.clear()
             lease = self.store.begin_rebuild(models)
             try:
-                done = self._fill(models, lease, progress)
+                done = self._fill(list(models), lease, progress)
             except IntegrityError:
                 logger.warning("read models %s: rebuild lease lost to another process; "
                                "following the log from the start", models)
@@ -224,31 +300,36 @@ class Projections:
     def _fill(self, models: list[str], lease: int, progress: Progress | None) -> int:
         """Write the rows of every household as the log stands now into the emptied ``models``,
         a chunk of households per transaction, then record the position they reflect; returns
-        how many events were read. `IntegrityError` when the lease is lost meanwhile."""
+        how many events were read. `IntegrityError` when the lease is lost meanwhile. A model
+        that cannot build a household's rows is dropped from ``models`` (and from the fill)."""
         recorder = self.app.recorder
         to_event = self.app.mapper.to_domain_event
         position = self.app.max_position()
         households = recorder.count_first_events(REGISTERED_TOPIC, position)
         after: UUID | None = None
         filled = done = 0
-        while ids := recorder.select_first_event_ids(
+        while models and (ids := recorder.select_first_event_ids(
             REGISTERED_TOPIC, after, position, self.batch_size
-        ):
+        )):
             stored = recorder.select_events_of(ids, position)
-            replayed = [
-                replay(None, map(to_event, events))
-                for _id, events in groupby(stored, key=lambda event: event.originator_id)
-            ]
-            lease = self.store.add_rows({
-                model: _merge(_rows_of(model, household) for household in replayed)
-                for model in models
-            }, lease)
+            histories = {household_id: list(events) for household_id, events
+                         in groupby(stored, key=lambda event: event.originator_id)}
+            replayed = [replay(None, map(to_event, events)) for events in histories.values()]
+            rows, failures = rows_of(models, replayed)
+            for model, failure in failures.items():
+                stop, error = stop_in_history(self.app, failure, histories[failure.household.id])
+                models.remove(model)
+                self.store.drop(model, indexes=False)
+                self._hold(_Held(stop, 0), error)
+            if rows:
+                lease = self.store.add_rows(rows, lease)
             done += len(stored)
             filled += len(ids)
             after = ids[-1]
             if progress:  # in log positions, as the catch-up that follows reports
                 progress(position * filled // max(households, 1), position)
-        self.store.end_rebuild(position, models, lease)
+        if models:
+            self.store.end_rebuild(position, models, lease)
         if progress and not households:
             progress(position, position)
         return done
@@ -257,7 +338,8 @@ class Projections:
 
     def wait_for(self, position: int, timeout: float = 5.0) -> bool:
         """Block until every read model has reached ``position`` (a command's answer), or the
-        timeout passes; catches up in this thread meanwhile. True when reached."""
+        timeout passes, or a read model is found stopped short of it; catches up in this
+        thread meanwhile. True when reached."""
         deadline = time.monotonic() + timeout
         while True:
             if self.position() >= position:
@@ -267,6 +349,8 @@ class Projections:
                 return False
             self.catch_up(wait=min(left, 0.2))
             if self.position() < position:
+                if self._held:  # it will not get there until the builder is fixed
+                    return False
                 time.sleep(min(0.05, max(deadline - time.monotonic(), 0)))
 
     def follow(self, interval: float = 1.0, settle: float = 0.1) -> None:
@@ -339,19 +423,12 @@ class Projections:
             self.store.close()
 
 
-def _rows_of(model: str, household: Household) -> dict[str, list[Any]]:
-    """A household's rows; one whose rows cannot be built is logged and left out, rather than
-    stopping every read model at this batch."""
-    try:
-        return ROW_BUILDERS[model](household)
-    except Exception:
-        logger.exception("read model %s: no rows for household %s", model, household.id)
-        return {}
+@dataclass(frozen=True)
+class _Held:
+    """A stop as this process met it: the read model's position then, and the batch (its first
+    and last log positions) and the household's version after it, whose rows failed."""
 
-
-def _merge(parts: Iterable[dict[str, list[Any]]]) -> dict[str, list[Any]]:
-    merged: dict[str, list[Any]] = {}
-    for part in parts:
-        for table, rows in part.items():
-            merged.setdefault(table, []).extend(rows)
-    return merged
+    stop: Stop
+    position: int
+    batch: tuple[int, int] | None = None
+    version: int = 0

@@ -2,27 +2,27 @@
 
 On SQLite the read models have a file of their own beside the event log (a projection writing
 a batch never holds the lock the commands need); on PostgreSQL they are tables in the log's
-database and schema. Each batch replaces the rows of the households it touched and records the
-log position reached, per read model, in one transaction, with the library's tracking recorder:
-its single-row tracking refuses a position that does not advance, so a batch is applied once.
+database and schema (`projections.backends`). Each batch replaces the rows of the households
+it touched and records the log position reached, per read model, in one transaction, with the
+library's tracking recorder: its single-row tracking refuses a position that does not advance,
+so a batch is applied once. A read model held at an event it cannot apply has a row in the
+stops table (`projections.stops`).
 """
 
 from __future__ import annotations
 
 import secrets
-import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
-from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
-from eventsourcing.sqlite import SQLiteConnectionPool, SQLiteDatastore, SQLiteTrackingRecorder
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
 
 from projections.rows import COLUMNS, SCHEMA_VERSIONS, TABLES, Row
+from projections.stops import STOP_COLUMNS, STOPS_TABLE, Stop
 
 UPSTREAM = "fangpin"
 
@@ -35,6 +35,7 @@ _TYPES: dict[str, str] = {
     "last_visit_on": "date", "included_on": "date", "first_in_place_on": "date",
     "from_on": "date", "to_on": "date", "discovered_on": "date", "deadline_on": "date",
     "recorded_at": "ts", "first_received": "ts", "last_received": "ts",
+    "position": "int", "stopped_at": "ts",  # of the stops table
 }
 _SQL_TYPES = {
     "sqlite": {"id": "TEXT", "int": "INTEGER", "bool": "INTEGER", "date": "TEXT", "ts": "TEXT",
@@ -42,6 +43,8 @@ _SQL_TYPES = {
     "postgres": {"id": "UUID", "int": "INTEGER", "bool": "BOOLEAN", "date": "DATE",
                  "ts": "TIMESTAMPTZ", "text": "TEXT"},
 }
+#: The stops table's columns (a log position may pass 2**31 on PostgreSQL).
+_STOP_TYPES = {"model": "text", "position": "position", "household_id": "id", "stopped_at": "ts"}
 _KEYS: dict[str, tuple[str, ...]] = {
     "rm_households": ("household_id",),
     "rm_members": ("household_id", "id_number"),
@@ -101,6 +104,7 @@ class ReadModelStore:
 
     def create_tables(self, models: Iterable[str] = TABLES) -> None:
         self.tracking.create_table()
+        self._create_stops_table()
         current = []
         for model in models:
             stored = self.tracking.max_tracking_id(schema_name(model))
@@ -131,14 +135,15 @@ class ReadModelStore:
                 f"({self.placeholder}, {self.placeholder})",
                 (tracking_name(model), schema_name(model)),
             )
+            self._clear_stop(cursor, model)
             self.tracking._insert_tracking(
                 cursor, Tracking(schema_name(model), SCHEMA_VERSIONS[model])
             )
 
     def drop(self, model: str, *, indexes: bool = True) -> None:
-        """Empty a read model and forget its position (it is followed again from 0), in one
-        transaction: readers and writers never meet a missing table. Ends any rebuild's lease
-        on it, so a rebuild still filling it stops at its next chunk."""
+        """Empty a read model and forget its position (it is followed again from 0), and any
+        stop, in one transaction: readers and writers never meet a missing table. Ends any
+        rebuild's lease on it, so a rebuild still filling it stops at its next chunk."""
         with self.transaction() as cursor:
             self._lock_tracking(cursor, [model])
             self._empty(cursor, model, indexes=indexes)
@@ -153,6 +158,7 @@ class ReadModelStore:
             f"({self.placeholder}, {self.placeholder})",
             (tracking_name(model), lease_name(model)),
         )
+        self._clear_stop(cursor, model)
 
     # ------------------------------------------------------------------ rebuild leases
 
@@ -194,6 +200,7 @@ class ReadModelStore:
                     f"DELETE FROM {self.tracking_table} WHERE application_name = "
                     f"{self.placeholder}", (lease_name(model),))
                 self.tracking._insert_tracking(cursor, Tracking(tracking_name(model), position))
+                self._clear_stop(cursor, model, up_to=position)
 
     def leases(self, models: Sequence[str]) -> dict[str, float]:
         """The read models among ``models`` that a rebuild holds, with the seconds since its
@@ -306,6 +313,7 @@ class ReadModelStore:
                         )
                     self._insert(cursor, table, tables.get(table, []))
                 self.tracking._insert_tracking(cursor, Tracking(tracking_name(model), position))
+                self._clear_stop(cursor, model, up_to=position)
 
     def _check_positions(self, cursor: Any, expected: dict[str, int]) -> None:
         for model, position in expected.items():
@@ -329,6 +337,45 @@ class ReadModelStore:
                 f"VALUES ({marks})",
                 table_rows,
             )
+
+    # ------------------------------------------------------------------ stops
+
+    def _create_stops_table(self) -> None:
+        types = {**_SQL_TYPES[self.backend], "position": "BIGINT"}
+        columns = ", ".join(f"{c} {types[_STOP_TYPES.get(c, 'text')]}" for c in STOP_COLUMNS)
+        with self.transaction() as cursor:
+            cursor.execute(f"CREATE TABLE IF NOT EXISTS {self.qualified(STOPS_TABLE)} "
+                           f"({columns}, PRIMARY KEY (model))")
+
+    def record_stop(self, stop: Stop) -> None:
+        """Hold ``stop.model`` at ``stop``, in a transaction of its own (the batch it could not
+        apply wrote nothing of that read model). Stopped again at the same event, the read
+        model keeps the time it first stopped there."""
+        table, p = self.qualified(STOPS_TABLE), self.placeholder
+        updates = ", ".join(f"{c} = excluded.{c}" for c in STOP_COLUMNS[2:-1])
+        with self.transaction() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} AS s ({', '.join(STOP_COLUMNS)}) "
+                f"VALUES ({', '.join([p] * len(STOP_COLUMNS))}) "
+                f"ON CONFLICT (model) DO UPDATE SET {updates}, stopped_at = CASE WHEN "
+                "s.position = excluded.position THEN s.stopped_at ELSE excluded.stopped_at END, "
+                "position = excluded.position",
+                self.adapt(stop.row()))
+
+    def stops(self, models: Sequence[str] | None = None) -> dict[str, Stop]:
+        """The read models (of ``models``, or all) held at an event, with their stop."""
+        rows = self.fetch(f"SELECT {', '.join(STOP_COLUMNS)} FROM {self.qualified(STOPS_TABLE)}")
+        return {row["model"]: Stop(**row) for row in rows
+                if models is None or row["model"] in models}
+
+    def _clear_stop(self, cursor: Any, model: str, *, up_to: int | None = None) -> None:
+        """Forget the stop of ``model`` (only one at an event up to ``up_to``, when given: the
+        read model has now applied that event)."""
+        p = self.placeholder
+        cursor.execute(
+            f"DELETE FROM {self.qualified(STOPS_TABLE)} WHERE model = {p}"
+            + (f" AND position <= {p}" if up_to is not None else ""),
+            (model,) if up_to is None else (model, up_to))
 
     # ------------------------------------------------------------------ reads
 
@@ -414,148 +461,3 @@ def _new_lease() -> int:
 
 def _lease_age(lease: int) -> float:
     return time.time() - lease // 1000 / 1000
-
-
-#: Page cache per read-model connection (SQLite's default is 2 MiB). A rebuild writes in key
-#: order and gains nothing from more (32 MiB rebuilt a 50,000-household county no faster), while
-#: each connection's cache, and a sort for CREATE INDEX, grow to this size in a big county: with
-#: 32 MiB a rebuild's peak memory went from 89 to 156 MiB between 10,000 and 250,000 households.
-READ_MODEL_CACHE_KIB = 8 * 1024
-
-
-class _ReadModelPool(SQLiteConnectionPool):
-    """Connections to the read-model file: ``synchronous=NORMAL`` (in WAL mode a commit is still
-    atomic, and rows and tracking positions commit together; only the last commits before a power
-    cut can be lost, and the projections then redo them from the log). With the library's FULL,
-    each batch's fsync grew with the tables, and a rebuild's cost per event doubled from a
-    10,000- to a 50,000-household county (docs/performance.md). The event log keeps FULL."""
-
-    def _create_connection(self) -> Any:
-        connection = super()._create_connection()
-        connection._sqlite_conn.execute(f"PRAGMA cache_size = -{READ_MODEL_CACHE_KIB}")
-        connection._sqlite_conn.execute("PRAGMA synchronous = NORMAL")
-        return connection
-
-
-class SQLiteReadModels(ReadModelStore):
-    """Read models in a SQLite file of their own."""
-
-    backend = "sqlite"
-    placeholder = "?"
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.datastore = SQLiteDatastore(str(path))
-        self.datastore.pool.close()
-        self.datastore.pool = _ReadModelPool(db_name=str(path))
-        self.tracking = SQLiteTrackingRecorder(self.datastore)
-        super().__init__()
-
-    def transaction(self, *, commit: bool = True) -> Any:
-        return self.datastore.transaction(commit=commit)
-
-    def _lock_tracking(self, cursor: Any, models: list[str]) -> None:
-        # Any write takes SQLite's one write lock; no other writer commits until we do.
-        cursor.execute(
-            "INSERT INTO tracking VALUES ('__lock__', 0) "
-            "ON CONFLICT (application_name) DO UPDATE SET notification_id = 0"
-        )
-
-    @property
-    def tracking_table(self) -> str:
-        return "tracking"
-
-    def _pages(self, cursor: Any, statement: str, params: Row, size: int) -> Iterator[list[Any]]:
-        rows = cursor.sqlite_cursor  # the library's wrapper has no fetchmany
-        rows.execute(statement, params)
-        while page := rows.fetchmany(size):
-            yield page
-
-    def key(self, household_id: UUID) -> Any:
-        return household_id.hex
-
-    def adapt(self, row: Row) -> Row:
-        return tuple(_to_sqlite(value) for value in row)
-
-    def adapt_rows(self, table: str, rows: list[Row]) -> list[Row]:
-        """Rows of ``table`` in SQLite's types, converting only the columns that need it."""
-        convert = [i for i, c in enumerate(COLUMNS[table]) if column_type(c) in _CONVERTED]
-        adapted = []
-        for row in rows:
-            values = list(row)
-            for i in convert:
-                if values[i] is not None:
-                    values[i] = _to_sqlite(values[i])
-            adapted.append(tuple(values))
-        return adapted
-
-    def row_dict(self, row: sqlite3.Row) -> dict[str, Any]:
-        return {name: _from_sqlite(name, row[name]) for name in row.keys()}  # noqa: SIM118
-
-
-_CONVERTED = frozenset({"id", "date", "ts"})
-
-
-def _to_sqlite(value: Any) -> Any:
-    if isinstance(value, UUID):
-        return value.hex
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
-def _from_sqlite(column: str, value: Any) -> Any:
-    if value is None:
-        return None
-    kind = column_type(column)
-    if kind == "date":
-        return date.fromisoformat(value)
-    if kind == "bool":
-        return bool(value)
-    if kind == "id":
-        return UUID(value)
-    if kind == "ts":
-        return datetime.fromisoformat(value)
-    return value
-
-
-class PostgresReadModels(ReadModelStore):
-    """Read models as tables in the event log's PostgreSQL database and schema."""
-
-    backend = "postgres"
-    placeholder = "%s"
-
-    def __init__(self, datastore: PostgresDatastore) -> None:
-        self.datastore = datastore
-        self.tracking = PostgresTrackingRecorder(
-            datastore, tracking_table_name="fangpin_read_model_tracking"
-        )
-        super().__init__()
-
-    def transaction(self, *, commit: bool = True) -> Any:
-        return self.datastore.transaction(commit=commit)
-
-    def qualified(self, table: str) -> str:
-        return f'"{self.datastore.schema}".{table}'
-
-    def _lock_tracking(self, cursor: Any, models: list[str]) -> None:
-        for model in sorted(models):
-            key = f"{self.datastore.schema}.{tracking_name(model)}"
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
-
-    @property
-    def tracking_table(self) -> str:
-        return f'"{self.datastore.schema}".fangpin_read_model_tracking'
-
-    def _snapshot_isolation(self, cursor: Any) -> None:
-        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-
-    def _pages(self, cursor: Any, statement: str, params: Row, size: int) -> Iterator[list[Any]]:
-        # A server-side cursor: the rows are fetched a page at a time, not all at once.
-        with cursor.connection.cursor(name="fangpin_stream") as named:
-            named.execute(statement, params)
-            while page := named.fetchmany(size):
-                yield page
-
-    def close(self) -> None:
-        pass  # the pool belongs to the application

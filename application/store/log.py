@@ -11,7 +11,7 @@ unit of work's (`application.unit_of_work`) and the case files' (`application.ap
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from uuid import UUID
 
@@ -23,16 +23,9 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from application.settings import APP_NAME, Settings
 from application.store.encryption import check_store_key
 from application.store.snapshots import SnapshotBatches, stale_snapshots
+from domain.replay import replay
 
 logger = logging.getLogger(__name__)
-
-
-def replay(aggregate: Any, events: Iterable[Any]) -> Any:
-    """Apply events in order (the library's projector minus a per-event protocol check that
-    costs more than applying the event)."""
-    for event in events:
-        aggregate = event.mutate(aggregate)
-    return aggregate
 
 
 class EventLog(Application[UUID]):

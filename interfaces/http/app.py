@@ -9,6 +9,7 @@ table. Handlers are synchronous and run in litestar's thread pool: the storage d
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ from application.app import CaseFiles
 from application.indicators import Cadences, Indicators
 from application.settings import Settings
 from application.store.encryption import store_secret
+from domain.identity import mask_id_number
 from interfaces.http.auth import PUBLIC_PATHS, TokenAuthentication, role_guard
 from interfaces.http.commands import COMMAND_HANDLERS
 from interfaces.http.indicators import HANDLERS as INDICATOR_HANDLERS
@@ -40,6 +42,7 @@ from interfaces.http.pushes import push_alerts
 from interfaces.http.queries import QUERY_HANDLERS
 from projections.queries import ReadModels
 from projections.runner import Projections
+from projections.stops import ReadModelStatus, Stop
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +79,35 @@ def _options(path: str, methods: str) -> HTTPRouteHandler:
     return options
 
 
-@get("/health", summary="存活检查", sync_to_thread=False, include_in_schema=False)
-def health(request: Request) -> dict[str, object]:
-    return {"status": "ok", "storage": request.app.state.settings.describe()}
+@get("/health", summary="存活检查", sync_to_thread=True, include_in_schema=False)
+def health(request: Request) -> Response[dict[str, object]]:
+    """Alive, and where the log is; 503 while a read model is stopped at an event it cannot
+    apply, naming the read model, its position, the event, the household and the error (ID
+    numbers in the error masked: this answer needs no token)."""
+    state = request.app.state
+    body: dict[str, object] = {"status": "ok", "storage": state.settings.describe()}
+    projections: Projections = state.projections
+    if not projections.stops():
+        return Response(body)
+    stopped = [_stopped(status, status.stop) for status in projections.status().values()
+               if status.stop is not None]
+    return Response({**body, "status": "read_models_stopped", "stopped": stopped},
+                    status_code=503)
+
+
+def _stopped(status: ReadModelStatus, stop: Stop) -> dict[str, object]:
+    return {"read_model": status.model, "read_model_position": status.position,
+            "event_position": stop.position, "topic": stop.topic,
+            "household_id": str(stop.household_id), "household_code": stop.household_code,
+            "error_type": stop.error_type, "error": _ID_NUMBER.sub(_masked, stop.error),
+            "stopped_at": stop.stopped_at.isoformat()}
+
+
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+
+
+def _masked(match: re.Match[str]) -> str:
+    return mask_id_number(match.group())
 
 
 @get("/", include_in_schema=False, sync_to_thread=False)
@@ -115,8 +144,9 @@ class Services:
         indicators = Indicators(case_files, projections.store,
                                 Cadences.load(self.settings.cadences_path))
         logins = Logins(users, clock=self.clock)
+        read_models = ReadModels(projections.store, case_files.clock)  # "today" on the app's clock
         state.update({"settings": self.settings, "case_files": case_files, "logins": logins,
-                      "projections": projections, "read_models": ReadModels(projections.store),
+                      "projections": projections, "read_models": read_models,
                       "users": users, "indicators": indicators, "access_log": access_log})
 
     def close(self) -> None:
