@@ -108,3 +108,16 @@ def make_app(settings: Settings, clock: FakeClock) -> Iterator[Callable[..., obj
     yield make
     for app in apps:
         app.close()
+
+
+@pytest.fixture
+def cli_env(settings, monkeypatch) -> None:
+    """Point the CLI (which reads FANGPIN_* variables) at the test's back end."""
+    if settings.backend == "sqlite":
+        monkeypatch.setenv("FANGPIN_SQLITE_PATH", str(settings.sqlite_file))
+        monkeypatch.delenv("FANGPIN_DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("FANGPIN_DATABASE_URL", settings.database_url)
+        monkeypatch.setenv("FANGPIN_POSTGRES_SCHEMA", settings.postgres_schema)
+    if settings.cipher_key:
+        monkeypatch.setenv("FANGPIN_CIPHER_KEY", settings.cipher_key)

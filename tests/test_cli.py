@@ -4,22 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
 from interfaces.cli import main
-
-
-@pytest.fixture
-def cli_env(settings, monkeypatch) -> None:
-    """Point the CLI (which reads FANGPIN_* variables) at the test's back end."""
-    if settings.backend == "sqlite":
-        monkeypatch.setenv("FANGPIN_SQLITE_PATH", str(settings.sqlite_file))
-        monkeypatch.delenv("FANGPIN_DATABASE_URL", raising=False)
-    else:
-        monkeypatch.setenv("FANGPIN_DATABASE_URL", settings.database_url)
-        monkeypatch.setenv("FANGPIN_POSTGRES_SCHEMA", settings.postgres_schema)
-    if settings.cipher_key:
-        monkeypatch.setenv("FANGPIN_CIPHER_KEY", settings.cipher_key)
 
 
 def test_demo_loads_a_county_and_summarises_it_and_loading_again_adds_nothing(cli_env, capsys):

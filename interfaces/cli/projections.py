@@ -7,9 +7,11 @@ import contextlib
 from typing import Any
 
 from application.app import CaseFiles
+from domain.rules import CHINA_TIME
 from interfaces.cli.common import progress
 from projections.rows import TABLES as READ_MODELS
 from projections.runner import Projections
+from projections.stops import ReadModelStatus
 
 
 def add_projections(commands: Any) -> None:
@@ -38,14 +40,25 @@ def _rebuild(app: CaseFiles, args: argparse.Namespace) -> int:
 
 
 def _status(app: CaseFiles, args: argparse.Namespace) -> int:
+    """Each read model's position; a stopped one names its event, household and error (exit 1)."""
     with Projections(app) as projections:
         end = app.max_position()
-        positions, leases = projections.store.positions_and_leases(projections.models)
-        for model, position in positions.items():
-            state = ("" if position >= end else "（落后）") if model not in leases else (
-                f"（重建中，{leases[model]:.0f} 秒前更新）")
-            print(f"{model}: {position}/{end}{state}")
-    return 0
+        statuses = projections.status()
+        for model, status in statuses.items():
+            print(f"{model}: {status.position}/{end}{_state(status, end)}")
+    return 1 if any(status.stopped for status in statuses.values()) else 0
+
+
+def _state(status: ReadModelStatus, end: int) -> str:
+    stop = status.stop
+    if stop is not None:
+        household = stop.household_code or stop.household_id
+        since = stop.stopped_at.astimezone(CHINA_TIME)
+        return (f"（已停止：事件 {stop.position} {stop.topic}，农户 {household}，"
+                f"{stop.error_type}: {stop.error}，自 {since:%Y-%m-%d %H:%M:%S}）")
+    if status.rebuilding_for is not None:
+        return f"（重建中，{status.rebuilding_for:.0f} 秒前更新）"
+    return "" if status.position >= end else "（落后）"
 
 
 def _run_worker(app: CaseFiles, args: argparse.Namespace) -> int:

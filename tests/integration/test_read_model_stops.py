@@ -248,3 +248,27 @@ def test_the_projections_read_the_log_through_their_own_protocol(app):
                      for alias in node.names]
         assert not [name for name in imported if name.split(".")[0] in ("application", "interfaces")], \
             module.name
+
+
+def test_the_command_line_names_where_a_read_model_stopped(app, cli_env, capsys, broken_builder):
+    from interfaces.cli import main
+
+    # Given the cases read model stopped at the broken household's home visit
+    with Projections(app) as projections:
+        registered(app, BROKEN)
+        alert(app, BROKEN, "B1")
+        verified(app, BROKEN)
+        projections.catch_up()
+        stop = projections.status()[MODEL].stop
+    capsys.readouterr()
+
+    # When the county centre asks for the read models' status
+    code = main(["projections", "status"])
+
+    # Then it fails, and the stopped model's line names the event, the household and the error
+    out = capsys.readouterr().out
+    assert code == 1
+    line = next(line for line in out.splitlines() if line.startswith(f"{MODEL}:"))
+    assert f"已停止：事件 {stop.position} {stop.topic}，农户 {BROKEN}" in line
+    assert f"ValueError: cannot build the case row of {HEAD_ID}" in line
+    assert sum("已停止" in line for line in out.splitlines()) == 1
