@@ -9,7 +9,7 @@ saves what it triggered in one transaction, on the event log of `application.sto
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,11 +18,12 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from application.audit import LogTables
+from application.commands import HouseholdCommand, MemberIn, RaiseAlert, Recording, RegisterHousehold
 from application.errors import HouseholdAlreadyRegistered, HouseholdNotFound
 from application.settings import APP_NAME, Settings
 from application.unit_of_work import CommandResult, UnitOfWork
 from domain.codes import Department, Role
-from domain.errors import NotFound, RuleViolation
+from domain.errors import NotFound
 from domain.governance import (
     GOVERNANCE_ID,
     IMPORTS_ID,
@@ -36,7 +37,7 @@ from domain.policy import INCOME_LINE_POLICY_ID, IncomeLinePolicy
 from domain.replay import replay
 from domain.rules import local_date
 from domain.unmatched import UNMATCHED_ID, UnmatchedAlerts
-from domain.values import Actor, MemberDetails
+from domain.values import Actor
 
 #: The actor for facts the system itself records (e.g. starting the policy aggregate).
 SYSTEM = Actor("system", Role.SYSTEM)
@@ -76,124 +77,41 @@ class CaseFiles(UnitOfWork):
     # ------------------------------------------------------------------ households
 
     def register_household(
-        self, *, code: str, township: str, village: str, address: str, household_type: Any,
-        members: list[MemberDetails], lifted_out_year: int | None = None, occurred_on: date,
-        by: Actor, command_id: str = "",
+        self, command: RegisterHousehold | None = None, *, by: Actor, command_id: str = "",
+        **fields: Any,
     ) -> CommandResult:
         """Register a household with its members (户编号 unique in the county)."""
-        aggregate_id = self._household_id(code)
+        if command is None:  # removed when the file imports build the command (`application.imports`)
+            members = [MemberIn(**asdict(member)) for member in fields.pop("members")]
+            command = RegisterHousehold(**fields, members=members)
 
         def create() -> Household:
-            return Household.register(
-                code=code, township=township, village=village, address=address,
-                household_type=household_type, members=members, lifted_out_year=lifted_out_year,
-                occurred_on=occurred_on, by=by, at=self.clock(), command_id=command_id,
-            )
+            return command.register(Recording(by=by, at=self.clock(), command_id=command_id))
 
         def exists(household: Household) -> None:
-            raise HouseholdAlreadyRegistered(code)
+            raise HouseholdAlreadyRegistered(command.code)
 
-        return self._command(aggregate_id, str(code), command_id, exists, create=create)
+        return self._command(self._household_id(command.code), str(command.code), command_id, exists,
+                             create=create)
 
-    def join_member(self, household_code: str, **command: Any) -> CommandResult:
-        """A person joins the household. See `Household.join_member`."""
-        return self._on_household(household_code, "join_member", command)
+    def execute(
+        self, household_code: str, command: HouseholdCommand, *, by: Actor, command_id: str = "",
+        allowed: Callable[[Household], None] | None = None,
+    ) -> CommandResult:
+        """Run ``command`` on the household as ``by``; the outcome is what the household answers
+        (an alert's fate, an income assessment…). ``allowed``: a check of the live household
+        (raising a `DomainError`, e.g. the caller's area) made under its lock before anything
+        is recorded. A command that weighs income gets the line in force on its day."""
+        line = self.income_line_on(command.occurred_on) if command.weighs_income else None
+        return self._on_household(household_code, command, by=by, command_id=command_id,
+                                  allowed=allowed, line_in_force=line)
 
-    def leave_member(self, household_code: str, **command: Any) -> CommandResult:
-        """A person leaves the household. See `Household.leave_member`."""
-        return self._on_household(household_code, "leave_member", command)
-
-    def update_member(self, household_code: str, **command: Any) -> CommandResult:
-        """A member's health, labour, schooling or insurance changed."""
-        return self._on_household(household_code, "update_member", command)
-
-    def raise_alert(self, household_code: str, **command: Any) -> CommandResult:
-        """Record a risk alert; the outcome says new case, joined case or duplicate of which."""
-        return self._on_household(household_code, "raise_alert", command)
-
-    def verify_at_home(self, household_code: str, **command: Any) -> CommandResult:
-        """Identification step 1: 入户核查核实."""
-        return self._on_household(household_code, "verify_at_home", command)
-
-    def conclude_village_deliberation(self, household_code: str, **command: Any) -> CommandResult:
-        """Identification step 2: 村级评议公示."""
-        return self._on_household(household_code, "conclude_village_deliberation", command)
-
-    def complete_township_review(self, household_code: str, **command: Any) -> CommandResult:
-        """Identification step 3: 乡镇核查初审."""
-        return self._on_household(household_code, "complete_township_review", command)
-
-    def decide_at_county(self, household_code: str, **command: Any) -> CommandResult:
-        """Identification step 4: 县级比对审定."""
-        return self._on_household(household_code, "decide_at_county", command)
-
-    def open_green_channel(self, household_code: str, **command: Any) -> CommandResult:
-        """绿色通道 for a sudden risk."""
-        return self._on_household(household_code, "open_green_channel", command)
-
-    def analyse_risk(self, household_code: str, **command: Any) -> CommandResult:
-        """研判: causes, labour capacity, needs."""
-        return self._on_household(household_code, "analyse_risk", command)
-
-    def assign_measure(self, household_code: str, **command: Any) -> CommandResult:
-        """Assign a help measure (planned)."""
-        return self._on_household(household_code, "assign_measure", command)
-
-    def put_measure_in_place(self, household_code: str, **command: Any) -> CommandResult:
-        """A planned measure is in place."""
-        return self._on_household(household_code, "put_measure_in_place", command)
-
-    def end_measure(self, household_code: str, **command: Any) -> CommandResult:
-        """A measure ends."""
-        return self._on_household(household_code, "end_measure", command)
-
-    def subsidise_medical_insurance(self, household_code: str, **command: Any) -> CommandResult:
-        """医保参保资助 for a member of a monitored household."""
-        return self._on_household(household_code, "subsidise_medical_insurance", command)
-
-    def pay_relief_insurance(self, household_code: str, **command: Any) -> CommandResult:
-        """防贫保 payout."""
-        return self._on_household(household_code, "pay_relief_insurance", command)
-
-    def record_visit(self, household_code: str, **command: Any) -> CommandResult:
-        """Monthly visit with the six checks; a failed check raises a channel-2 alert."""
-        return self._on_household(household_code, "record_visit", command)
-
-    def assess_income(self, household_code: str, **command: Any) -> CommandResult:
-        """Per-capita net income against the line in force on the day."""
-        line = self.income_line_on(command["occurred_on"])
-        if line is None:
-            raise RuleViolation(
-                "INCOME_LINE_MISSING", f"{command['occurred_on']} 没有生效的收入监测标准",
-                "occurred_on",
-            )
-        return self._on_household(household_code, "assess_income", command, line_in_force=line)
-
-    def verify_elimination_at_home(self, household_code: str, **command: Any) -> CommandResult:
-        """Risk elimination step 1 (checks the rules of domain.md §9)."""
-        line = self.income_line_on(command["occurred_on"])
-        return self._on_household(
-            household_code, "verify_elimination_at_home", command, line_in_force=line
-        )
-
-    def conclude_elimination_notice(self, household_code: str, **command: Any) -> CommandResult:
-        """Risk elimination step 2."""
-        return self._on_household(household_code, "conclude_elimination_notice", command)
-
-    def complete_elimination_review(self, household_code: str, **command: Any) -> CommandResult:
-        """Risk elimination step 3."""
-        return self._on_household(household_code, "complete_elimination_review", command)
-
-    def decide_elimination_at_county(self, household_code: str, **command: Any) -> CommandResult:
-        """Risk elimination step 4 (rules checked again on the day)."""
-        line = self.income_line_on(command["occurred_on"])
-        return self._on_household(
-            household_code, "decide_elimination_at_county", command, line_in_force=line
-        )
-
-    def correct(self, household_code: str, **command: Any) -> CommandResult:
-        """Correct a recorded fact: a new event naming the corrected one, new values, reason."""
-        return self._on_household(household_code, "correct", command)
+    def raise_alert(self, household_code: str, *, by: Actor, command_id: str = "",
+                    allowed: Callable[[Household], None] | None = None, **alert: Any) -> CommandResult:
+        """Record a risk alert (the push rows of `application.imports` and `interfaces.http.pushes`)."""
+        # removed when the push-row use case moves to commands
+        return self.execute(household_code, RaiseAlert(**alert), by=by, command_id=command_id,
+                            allowed=allowed)
 
     # ------------------------------------------------------------------ income line policy
 

@@ -14,13 +14,16 @@ import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from itertools import takewhile
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import Recording as Saved
 
+from application.commands import HouseholdCommand, Recording
 from application.errors import ConcurrentChange, HouseholdNotFound
 from application.settings import Settings
 from application.store.cache import AggregateCache
@@ -29,6 +32,7 @@ from domain.errors import DomainError, InvalidValue
 from domain.household import AlertOutcome, Household, household_id
 from domain.replay import replay
 from domain.rules import CHINA_TIME
+from domain.values import Actor
 
 
 @dataclass(frozen=True)
@@ -117,19 +121,18 @@ class UnitOfWork(EventLog):
     # ------------------------------------------------------------------ running commands
 
     def _on_household(
-        self, code: str, method: str, command: dict[str, Any], **extra: Any
+        self, code: str, command: HouseholdCommand, *, by: Actor, command_id: str,
+        allowed: Callable[[Household], None] | None, line_in_force: Decimal | None,
     ) -> CommandResult:
-        """Run ``method`` on the household. ``command`` may carry ``allowed``: a check of the
-        live household (raising a `DomainError`) made before the command, under its lock."""
-        command_id = command.pop("command_id", "") or ""
-        allowed = command.pop("allowed", None)
+        """Run ``command`` on the household. ``allowed``: a check of the live household (raising
+        a `DomainError`) made before the command, under its lock."""
 
         def act(household: Household) -> Any:
             if allowed is not None:
                 allowed(household)  # e.g. the caller's area: refuses before any change
-            return getattr(household, method)(
-                **command, **extra, at=self.clock(), command_id=command_id
-            )
+            recording = Recording(by=by, at=self.clock(), command_id=command_id,
+                                  line_in_force=line_in_force)
+            return command.run(household, recording)
 
         return self._command(self._household_id(code), code, command_id, act)
 
@@ -192,7 +195,7 @@ class UnitOfWork(EventLog):
                 self._cache.take(aggregate_id)
             yield
 
-    def _save_together(self, label: str, *aggregates: Any) -> list[Recording]:
+    def _save_together(self, label: str, *aggregates: Any) -> list[Saved]:
         """Save what several held aggregates triggered in one transaction, and keep them live."""
         try:
             recordings = self.save(*aggregates)

@@ -17,6 +17,7 @@ from datetime import date
 import psycopg
 
 from application.app import CaseFiles
+from application.commands import RecordVisit
 from application.settings import Settings
 from bench.common import (
     ALL_PASSED,
@@ -124,8 +125,9 @@ def _commands(app: CaseFiles, raw: RawStore, clock: Clock, backend: str) -> Resu
             run = next(runs)
             queue.extend(f"{run}:{code}" for code in codes)
         key = queue.pop()
-        app.record_visit(key.split(":", 1)[1], visit_id=f"B{key}", visitor="网格员",
-                         checks=ALL_PASSED, occurred_on=date(2026, 1, 1), by=BY)
+        app.execute(key.split(":", 1)[1], RecordVisit(visit_id=f"B{key}", visitor="网格员",
+                                                      checks=ALL_PASSED, occurred_on=date(2026, 1, 1)),
+                    by=BY)
 
     ours, theirs, ratio = paired(command, raw.insert_one, COMMANDS)
     return Result("one-event command (load+check+save) vs raw 1-row insert", backend, ours, theirs,

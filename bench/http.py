@@ -65,6 +65,7 @@ import psycopg
 
 from application.accounts.users import Users
 from application.app import CaseFiles
+from application.commands import RecordVisit
 from application.demo import DEMO_TOKENS, demo_users, ensure_demo_users, load_demo
 from application.demo.load import _ensure_governance
 from application.settings import Settings
@@ -668,8 +669,9 @@ def _commands(backend: str, server: Server, app: CaseFiles, codes: list[str], wo
     def in_process(batch: list[str], app: CaseFiles = app) -> Phase:
         def call(code: str) -> Callable[[], Any]:
             visit_id = f"D{run_id}-{next(serial)}"
-            return lambda: app.record_visit(code, visit_id=visit_id, visitor="网格员", checks=ALL_PASSED,
-                                            occurred_on=VISITED_ON, by=by)
+            visit = RecordVisit(visit_id=visit_id, visitor="网格员", checks=ALL_PASSED,
+                                occurred_on=VISITED_ON)
+            return lambda: app.execute(code, visit, by=by)
         with server.paused():
             phase = direct_phase(clients, _supplier(call(code) for code in batch), backend=backend)
         server.sync(app.max_position())

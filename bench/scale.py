@@ -237,6 +237,7 @@ def _histories(run: SizeRun, app: Any, raw: _Raw) -> None:
 
 
 def _commands(run: SizeRun, app: Any, raw: _Raw, codes: list[str]) -> None:
+    from application.commands import RecordVisit
     from domain.codes import Check, Role
     from domain.values import Actor
 
@@ -246,8 +247,8 @@ def _commands(run: SizeRun, app: Any, raw: _Raw, codes: list[str]) -> None:
     checks = dict.fromkeys(Check, True)
     began = time.perf_counter()
     for n, code in enumerate(picked):
-        app.record_visit(code, visit_id=f"BENCH-{n}", visitor="基准", checks=checks,
-                         occurred_on=date(2025, 12, 20), by=by)
+        app.execute(code, RecordVisit(visit_id=f"BENCH-{n}", visitor="基准", checks=checks,
+                                      occurred_on=date(2025, 12, 20)), by=by)
     ours = COMMANDS / (time.perf_counter() - began)
     run.add("commands", "command (visit, random household)", "cmd/s", ours,
             raw.one_row_transactions(COMMANDS), True)

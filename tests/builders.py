@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 
+from application.commands import MemberIn, RegisterHousehold
 from domain.codes import HouseholdType, Relation, Role
 from domain.identity import check_digit
 from domain.values import Actor, MemberDetails
@@ -46,3 +48,14 @@ def registration(
         "occurred_on": date(2025, 1, 1),
         "by": COUNTY,
     }
+
+
+def registering(
+    code: str = "130630101001", household_type: HouseholdType = HouseholdType.ORDINARY,
+    members: list[MemberDetails] | None = None,
+) -> RegisterHousehold:
+    """`registration` as the application's command (who registers it is said apart)."""
+    fields = registration(code, household_type)
+    del fields["by"]
+    fields["members"] = [MemberIn(**asdict(member)) for member in members or fields["members"]]
+    return RegisterHousehold(**fields)

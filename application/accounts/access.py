@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.commands import HOUSEHOLD_COMMANDS, RegisterHousehold
+from application.commands.base import COUNTY_AND_TOWNSHIP
 from domain.codes import Department, Role
 from domain.errors import DomainError, InvalidValue
 from domain.values import Actor
@@ -26,34 +28,12 @@ ROLE_ALIASES: dict[str, Role] = {
 
 COUNTY, TOWNSHIP, VILLAGE = Role.COUNTY_CENTRE, Role.TOWNSHIP_WORKSTATION, Role.VILLAGE_LIAISON
 DEPARTMENT, AUDITOR, ASSESSMENT = Role.DEPARTMENT, Role.AUDITOR, Role.ASSESSMENT_TEAM
-LOCAL = frozenset({COUNTY, TOWNSHIP, VILLAGE})
-COUNTY_AND_TOWNSHIP = frozenset({COUNTY, TOWNSHIP})
 
-#: The roles that may send each command (the application method's name). Areas are checked apart.
+#: The roles that may send each command, by its name: a household's commands say theirs
+#: (`application.commands`); the county's other commands are here. Areas are checked apart.
 COMMAND_ROLES: dict[str, frozenset[Role]] = {
-    "register_household": COUNTY_AND_TOWNSHIP,
-    "join_member": LOCAL,
-    "leave_member": LOCAL,
-    "update_member": LOCAL,
-    "raise_alert": LOCAL,
-    "verify_at_home": LOCAL,
-    "conclude_village_deliberation": LOCAL,
-    "complete_township_review": COUNTY_AND_TOWNSHIP,
-    "decide_at_county": frozenset({COUNTY}),
-    "open_green_channel": COUNTY_AND_TOWNSHIP,
-    "analyse_risk": COUNTY_AND_TOWNSHIP,
-    "assign_measure": COUNTY_AND_TOWNSHIP,
-    "put_measure_in_place": COUNTY_AND_TOWNSHIP,
-    "end_measure": COUNTY_AND_TOWNSHIP,
-    "subsidise_medical_insurance": COUNTY_AND_TOWNSHIP,
-    "pay_relief_insurance": frozenset({COUNTY}),
-    "record_visit": LOCAL,
-    "assess_income": LOCAL,
-    "verify_elimination_at_home": LOCAL,
-    "conclude_elimination_notice": LOCAL,
-    "complete_elimination_review": COUNTY_AND_TOWNSHIP,
-    "decide_elimination_at_county": frozenset({COUNTY}),
-    "correct": COUNTY_AND_TOWNSHIP,
+    RegisterHousehold.name: RegisterHousehold.roles,
+    **{command.name: command.roles for command in HOUSEHOLD_COMMANDS},
     "set_income_line": frozenset({COUNTY}),
     "push_alerts": frozenset({COUNTY, DEPARTMENT}),
     "import_households": frozenset({COUNTY}),

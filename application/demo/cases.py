@@ -7,6 +7,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from application.commands import (
+    CountyDecision,
+    MemberChanges,
+    OpenGreenChannel,
+    RaiseAlert,
+    TownshipReview,
+    UpdateMember,
+    VerifyAtHome,
+    VillageDeliberation,
+)
 from application.demo.county import DEPARTMENT_ACTORS, DEPARTMENT_USERS
 from application.demo.tables import (
     DEPARTMENTS_FOR,
@@ -150,21 +160,21 @@ class Cases(YearAgenda):
                               day.strftime("%Y-%m"))
             return outcome
         by = self.village.liaison
-        return self.do("raise_alert", day, by, alert_id=self.next_id("A"), channel=channel,
-                       person_id_number=person.id_number, risk_types=risks,
-                       description=description, disaster_kind=disaster, problems=problems)
+        return self.do(by, RaiseAlert(alert_id=self.next_id("A"), channel=channel,
+                                      person_id_number=person.id_number, risk_types=list(risks),
+                                      description=description, disaster_kind=disaster,
+                                      problems=problems, occurred_on=day))
 
     def department_alert(self, day: date, department: Department, tier: Tier, person_id: str,
                          risks: tuple[RiskType, ...], disaster: DisasterKind | None,
                          problems: list[Problem], description: str, period: str | None) -> Any:
         slug = DEPARTMENT_USERS[department].upper()
         batch = f"{slug}-{'P' if tier is Tier.PROVINCIAL else 'C'}-{day:%Y%m}{'A' if day.day <= 15 else 'B'}"
-        return self.do(
-            "raise_alert", day, DEPARTMENT_ACTORS[department], alert_id=self.next_id("A"),
-            channel=Channel.DEPARTMENT_ALERT, person_id_number=person_id, risk_types=risks,
-            description=description, period=period, department=department, tier=tier,
-            batch_id=batch, disaster_kind=disaster, problems=problems,
-        )
+        return self.do(DEPARTMENT_ACTORS[department], RaiseAlert(
+            alert_id=self.next_id("A"), channel=Channel.DEPARTMENT_ALERT, person_id_number=person_id,
+            risk_types=list(risks), description=description, period=period, department=department,
+            tier=tier, batch_id=batch, disaster_kind=disaster, problems=problems, occurred_on=day,
+        ))
 
     def county_repush(self, day: date, department: Department, person_id: str,
                       risks: tuple[RiskType, ...], disaster: DisasterKind | None,
@@ -220,19 +230,22 @@ class Cases(YearAgenda):
         script = self.scripts[number]
         liaison = self.village.liaison
         if script.fate == NO_RISK:
-            self.do("verify_at_home", day, liaison, case_number=number, finding=Finding.NO_RISK,
-                    notes=self.rng.choice(("经入户核实，医疗费用已由大病保险报销，家庭基本生活无困难",
-                                           "经入户核实，家庭收入稳定，无返贫致贫风险",
-                                           "经入户核实，损失已由商业保险理赔")))
+            self.do(liaison, VerifyAtHome(
+                case_number=number, finding=Finding.NO_RISK,
+                notes=self.rng.choice(("经入户核实，医疗费用已由大病保险报销，家庭基本生活无困难",
+                                       "经入户核实，家庭收入稳定，无返贫致贫风险",
+                                       "经入户核实，损失已由商业保险理赔")),
+                occurred_on=day))
             return
         person = self.h.members.get(script.person)
         if (RiskType.ILLNESS in case.risk_types and person is not None and person.left_on is None
                 and person.health is Health.HEALTHY):
-            self.do("update_member", day, liaison, id_number=person.id_number,
-                    changes={"health": Health.SERIOUS_ILLNESS})
-        self.do("verify_at_home", day, liaison, case_number=number,
-                finding=Finding.RISK_CONFIRMED, risk_clear=self.rng.random() < 0.85,
-                notes="入户核实风险属实")
+            self.do(liaison, UpdateMember(id_number=person.id_number,
+                                          changes=MemberChanges(health=Health.SERIOUS_ILLNESS),
+                                          occurred_on=day))
+        self.do(liaison, VerifyAtHome(case_number=number, finding=Finding.RISK_CONFIRMED,
+                                      risk_clear=self.rng.random() < 0.85, notes="入户核实风险属实",
+                                      occurred_on=day))
         hardship = self.green_hardship(case)
         if script.green and hardship is not None:
             opened = self.days(day, 0, 1)
@@ -254,8 +267,9 @@ class Cases(YearAgenda):
         case = self.identifying(number)
         if case is None or case.green_channel is not None:
             return
-        self.do("open_green_channel", day, self.village.township_actor, case_number=number,
-                hardship=hardship, studied_on=visited, approved_on=day)
+        self.do(self.village.township_actor, OpenGreenChannel(
+            case_number=number, hardship=hardship, studied_on=visited, approved_on=day,
+            occurred_on=day))
         self.schedule(day, P_HELP, self.analyse, number)
 
     def village_step(self, day: date, number: int, notice_from: date, notice_to: date) -> None:
@@ -267,10 +281,10 @@ class Cases(YearAgenda):
         if rejected or self.rng.random() < 0.05:
             objections = (self.rng.choice(("村民反映该户子女在城区务工，收入稳定",
                                            "村民反映该户有经营性货车")),)
-        self.do("conclude_village_deliberation", day, self.village.liaison, case_number=number,
-                decision=Decision.REJECTED if rejected else Decision.PASSED,
-                notice_from=notice_from, notice_to=notice_to, objections=objections,
-                reason="群众评议认为该户家庭收入较高，不符合纳入条件" if rejected else "")
+        self.do(self.village.liaison, VillageDeliberation(
+            case_number=number, decision=Decision.REJECTED if rejected else Decision.PASSED,
+            notice_from=notice_from, notice_to=notice_to, objections=list(objections),
+            reason="群众评议认为该户家庭收入较高，不符合纳入条件" if rejected else "", occurred_on=day))
         if rejected:
             self.closed(day, number)
 
@@ -283,9 +297,9 @@ class Cases(YearAgenda):
         if rejected:
             reason = self.rng.choice(("核查发现家庭成员有财政供养人员", "核查发现家庭在城镇购有商品房",
                                       "核查发现家庭成员经营企业"))
-        self.do("complete_township_review", day, self.village.township_actor, case_number=number,
-                decision=Decision.REJECTED if rejected else Decision.PASSED,
-                disqualifying_found=rejected, reason=reason)
+        self.do(self.village.township_actor, TownshipReview(
+            case_number=number, decision=Decision.REJECTED if rejected else Decision.PASSED,
+            disqualifying_found=rejected, reason=reason, occurred_on=day))
         if rejected:
             self.closed(day, number)
 
@@ -298,18 +312,20 @@ class Cases(YearAgenda):
         script = self.scripts[number]
         by = self.county_actor()
         if script.fate == REJECT_COUNTY:
-            self.do("decide_at_county", day, by, case_number=number, decision=Decision.REJECTED,
-                    reason=self.rng.choice(("比对发现家庭名下登记有小轿车", "比对发现家庭存款超过认定标准",
-                                            "比对发现家庭在县城有商品房")))
+            self.do(by, CountyDecision(
+                case_number=number, decision=Decision.REJECTED,
+                reason=self.rng.choice(("比对发现家庭名下登记有小轿车", "比对发现家庭存款超过认定标准",
+                                        "比对发现家庭在县城有商品房")),
+                occurred_on=day))
             self.closed(day, number)
             return
         simplified = not simplified_approval_blockers(case) and self.rng.random() < 0.6
-        self.do(
-            "decide_at_county", day, by, case_number=number, decision=Decision.PASSED,
-            category=self.category_for(case), risk_types=case.risk_types[:5],
-            simplified=simplified,
+        self.do(by, CountyDecision(
+            case_number=number, decision=Decision.PASSED, category=self.category_for(case),
+            risk_types=list(case.risk_types[:5]), simplified=simplified,
             asset_comparison="" if simplified else "已比对存款、房产、车辆，未发现不予认定情形",
-        )
+            occurred_on=day,
+        ))
         self.included(day, number)
 
     def category_for(self, case: Case) -> Category:

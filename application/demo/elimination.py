@@ -6,6 +6,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from application.commands import (
+    Correct,
+    EliminationCountyDecision,
+    EliminationNotice,
+    EliminationTownshipReview,
+    RecordVisit,
+    VerifyElimination,
+)
 from application.demo.county import COUNTY_NAME, full_name, income_line_on
 from application.demo.tables import INCLUDE, P_ALERT, P_ELIMINATE, P_HELP, Script
 from application.demo.year import YearAgenda
@@ -38,15 +46,15 @@ class Elimination(YearAgenda):
         visit = self.h.latest_visit(day)
         if (visit is None or visit.failed_checks or visit.occurred_on < (case.included_on or day)) \
                 and not any(v.occurred_on == day for v in self.h.visits):
-            self.do("record_visit", day, self.village.liaison, visit_id=self.next_id("V"),
-                    visitor=self.village.liaison_name, checks=dict.fromkeys(Check, True),
-                    notes="风险消除前入户核实")
+            self.do(self.village.liaison, RecordVisit(
+                visit_id=self.next_id("V"), visitor=self.village.liaison_name,
+                checks=dict.fromkeys(Check, True), notes="风险消除前入户核实", occurred_on=day))
         if elimination_blockers(self.h, case, day, line):
             self.retry_elimination(day, number)
             return
         mode = EliminationMode.NATURAL if self.rng.random() < 0.15 else EliminationMode.BY_HELP
-        self.do("verify_elimination_at_home", day, self.village.liaison, mode=mode,
-                line_in_force=line, notes="收入持续稳定超过监测标准，“三保障”和饮水安全有保障")
+        self.do(self.village.liaison, VerifyElimination(
+            mode=mode, notes="收入持续稳定超过监测标准，“三保障”和饮水安全有保障", occurred_on=day))
         notice_from = self.days(day, 1, 3)
         notice_to = self.days(notice_from, 4, 6)
         self.schedule(self.days(notice_to, 0, 1), P_ELIMINATE, self.elimination_notice,
@@ -68,10 +76,10 @@ class Elimination(YearAgenda):
         if case is None or case.elimination is None or case.elimination.village_notice is not None:
             return
         rejected = not self.scripts[number].eliminate and self.rng.random() < 0.03
-        self.do("conclude_elimination_notice", day, self.village.liaison,
-                decision=Decision.REJECTED if rejected else Decision.PASSED,
-                notice_from=notice_from, notice_to=notice_to,
-                reason="群众评议认为该户收入尚不稳定" if rejected else "")
+        self.do(self.village.liaison, EliminationNotice(
+            decision=Decision.REJECTED if rejected else Decision.PASSED, notice_from=notice_from,
+            notice_to=notice_to, reason="群众评议认为该户收入尚不稳定" if rejected else "",
+            occurred_on=day))
         if rejected:
             self.retry_elimination(day, number)
         else:
@@ -82,9 +90,9 @@ class Elimination(YearAgenda):
         if case is None or case.elimination is None or case.elimination.township_review is not None:
             return
         rejected = not self.scripts[number].eliminate and self.rng.random() < 0.03
-        self.do("complete_elimination_review", day, self.village.township_actor,
-                decision=Decision.REJECTED if rejected else Decision.PASSED,
-                reason="核查发现帮扶措施效果尚不稳定" if rejected else "")
+        self.do(self.village.township_actor, EliminationTownshipReview(
+            decision=Decision.REJECTED if rejected else Decision.PASSED,
+            reason="核查发现帮扶措施效果尚不稳定" if rejected else "", occurred_on=day))
         if rejected:
             self.retry_elimination(day, number)
         else:
@@ -100,20 +108,18 @@ class Elimination(YearAgenda):
         case = self.eliminating(number)
         if case is None or case.elimination is None or case.elimination.county_decision is not None:
             return
-        line = income_line_on(day)
-        blockers = elimination_blockers(self.h, case, day, line)
+        blockers = elimination_blockers(self.h, case, day, income_line_on(day))
         script = self.scripts[number]
         reason = "；".join(message for _, message in blockers)
         if not reason and not script.eliminate and self.rng.random() < 0.04:
             reason = "收入来源不稳定，继续帮扶观察"
         by = self.county_actor()
         if reason:
-            self.do("decide_elimination_at_county", day, by, decision=Decision.REJECTED,
-                    line_in_force=line, reason=reason)
+            self.do(by, EliminationCountyDecision(decision=Decision.REJECTED, reason=reason,
+                                                  occurred_on=day))
             self.retry_elimination(day, number)
             return
-        self.do("decide_elimination_at_county", day, by, decision=Decision.PASSED,
-                line_in_force=line)
+        self.do(by, EliminationCountyDecision(decision=Decision.PASSED, occurred_on=day))
         for measure in list(self.h.measures.values()):
             if measure.case_number == number and measure.status is not MeasureStatus.ENDED \
                     and (measure.status is MeasureStatus.PLANNED or self.rng.random() < 0.5):
@@ -152,5 +158,5 @@ class Elimination(YearAgenda):
             changes = {"address": f"{COUNTY_NAME}{self.village.township}{self.village.name}"
                                   f"{self.house_number}号"}
             reason = "门牌号录入错误"
-        self.do("correct", day, self.village.township_actor, corrects_version=version,
-                changes=changes, reason=reason)
+        self.do(self.village.township_actor, Correct(corrects_version=version, changes=changes,
+                                                     reason=reason, occurred_on=day))

@@ -6,6 +6,17 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from application.commands import (
+    AnalyseRisk,
+    AssessIncome,
+    AssignMeasure,
+    EndMeasure,
+    PayReliefInsurance,
+    PutMeasureInPlace,
+    RaiseAlert,
+    RecordVisit,
+    SubsidiseMedicalInsurance,
+)
 from application.demo.county import DEPARTMENT_ACTORS, full_name, income_line_on
 from application.demo.families import age_on
 from application.demo.tables import (
@@ -72,9 +83,9 @@ class Help(YearAgenda):
         else:  # 兜底保障 for those who cannot
             needs = [n for n in needs if n not in DEVELOPMENT] + [MeasureType.SOCIAL_SECURITY]
         needs = list(dict.fromkeys(needs))
-        self.do("analyse_risk", day, self.village.township_actor, causes=case.risk_types,
-                labour_capacity=labour, needs=needs,
-                notes="缺什么补什么，因户施策" if can_work else "整户无劳动能力，落实兜底保障")
+        self.do(self.village.township_actor, AnalyseRisk(
+            causes=list(case.risk_types), labour_capacity=labour, needs=needs,
+            notes="缺什么补什么，因户施策" if can_work else "整户无劳动能力，落实兜底保障", occurred_on=day))
         if case.included:
             self.assess(day, day.year, rng.uniform(0.65, 1.15))
         for n, need in enumerate(needs[: rng.randint(1, 3)]):
@@ -92,10 +103,10 @@ class Help(YearAgenda):
         bounds = MEASURE_AMOUNT[measure_type]
         amount = Decimal(rng.randint(bounds[0], bounds[1]) * bounds[2]) if bounds else None
         measure_id = self.next_id("M")
-        self.do("assign_measure", day, self.village.township_actor, measure_id=measure_id,
-                measure_type=measure_type, department=department,
-                responsible_person=full_name(rng, Sex.MALE if rng.random() < 0.6 else Sex.FEMALE, 1980),
-                amount=amount)
+        self.do(self.village.township_actor, AssignMeasure(
+            measure_id=measure_id, measure_type=measure_type, department=department,
+            responsible_person=full_name(rng, Sex.MALE if rng.random() < 0.6 else Sex.FEMALE, 1980),
+            amount=amount, occurred_on=day))
         script = self.scripts.get(number)
         roll = 0.0 if script is not None and script.eliminate else rng.random()
         if roll < 0.88:
@@ -110,8 +121,8 @@ class Help(YearAgenda):
         if not self.h.cases[measure.case_number - 1].active:
             self.end_measure(day, measure_id, "案件已结束，未落实的措施取消")
             return
-        self.do("put_measure_in_place", day, DEPARTMENT_ACTORS[measure.department],
-                measure_id=measure_id)
+        self.do(DEPARTMENT_ACTORS[measure.department],
+                PutMeasureInPlace(measure_id=measure_id, occurred_on=day))
         protection = measure.measure_type is MeasureType.SOCIAL_SECURITY and \
             self.h.without_labour_on(day)  # 兜底保障 goes on while nobody can work
         if not protection and self.rng.random() < 0.25:
@@ -122,8 +133,8 @@ class Help(YearAgenda):
         measure = self.h.measures[measure_id]
         if measure.status is MeasureStatus.ENDED or day < (measure.in_place_on or measure.started_on):
             return
-        self.do("end_measure", day, self.village.township_actor, measure_id=measure_id,
-                reason=reason)
+        self.do(self.village.township_actor,
+                EndMeasure(measure_id=measure_id, reason=reason, occurred_on=day))
 
     def subsidise(self, day: date, number: int) -> None:
         case = self.h.monitored_case
@@ -132,9 +143,9 @@ class Help(YearAgenda):
         for member in self.current(day):
             if f"{member.id_number}:{day.year}" in self.h.subsidies or self.rng.random() < 0.03:
                 continue
-            self.do("subsidise_medical_insurance", day,
-                    DEPARTMENT_ACTORS[Department.MEDICAL_INSURANCE], id_number=member.id_number,
-                    year=day.year, amount=SUBSIDY[case.category])
+            self.do(DEPARTMENT_ACTORS[Department.MEDICAL_INSURANCE], SubsidiseMedicalInsurance(
+                id_number=member.id_number, year=day.year, amount=SUBSIDY[case.category],
+                occurred_on=day))
 
     def relief(self, day: date, number: int, cause: RiskType) -> None:
         case = self.h.monitored_case
@@ -145,9 +156,9 @@ class Help(YearAgenda):
                      RiskType.ACCIDENT: (30, 150)}[cause]
         person = self.h.members.get(self.scripts.get(number, Script(INCLUDE)).person)
         beneficiary = person.id_number if person is not None and person.left_on is None else None
-        self.do("pay_relief_insurance", day, self.county_actor(), payout_id=self.next_id("P"),
-                cause=cause, amount=Decimal(rng.randint(low, high) * 100),
-                beneficiary_id_number=beneficiary)
+        self.do(self.county_actor(), PayReliefInsurance(
+            payout_id=self.next_id("P"), cause=cause, amount=Decimal(rng.randint(low, high) * 100),
+            beneficiary_id_number=beneficiary, occurred_on=day))
 
     # ---------------------------------------------------------------- visits and income
 
@@ -173,12 +184,12 @@ class Help(YearAgenda):
         change = rng.random()
         income = money(rng.uniform(-2000, 3000)) if change < 0.15 else Decimal(0)
         spending = money(rng.uniform(0, 4000)) if change > 0.9 else Decimal(0)
-        outcome = self.do(
-            "record_visit", day, self.village.liaison, visit_id=self.next_id("V"),
-            visitor=self.village.liaison_name, checks=checks, income_change=income,
-            spending_change=spending,
+        outcome = self.do(self.village.liaison, RecordVisit(
+            visit_id=self.next_id("V"), visitor=self.village.liaison_name, checks=checks,
+            income_change=income, spending_change=spending,
             notes="" if all(checks.values()) else "走访发现问题，已按乡村干部排查渠道上报",
-        )
+            occurred_on=day,
+        ))
         if outcome is not None and outcome.new_case:
             script = self.random_script()
             script.person = self.h.head.id_number
@@ -204,10 +215,9 @@ class Help(YearAgenda):
         gross = float(line) * ratio * size / (1 - cost_ratio * shares[1])
         parts = [money(gross * share) for share in shares]
         parts.append(money(gross * shares[1] * cost_ratio))
-        self.do("assess_income", day, self.village.township_actor,
-                assessment_id=self.next_id("I"), year=year, wages=parts[0], business=parts[1],
-                property=parts[2], transfers=parts[3], production_costs=parts[4],
-                line_in_force=line)
+        self.do(self.village.township_actor, AssessIncome(
+            assessment_id=self.next_id("I"), year=year, wages=parts[0], business=parts[1],
+            property=parts[2], transfers=parts[3], production_costs=parts[4], occurred_on=day))
 
     def year_end_assessment(self, day: date) -> None:
         rng = self.rng
@@ -234,12 +244,12 @@ class Help(YearAgenda):
             return
         head = self.h.head
         latest = self.h.assessments[-1]
-        outcome = self.do(
-            "raise_alert", day, self.village.liaison, alert_id=self.next_id("A"),
-            channel=Channel.CADRE_SCREENING, person_id_number=head.id_number,
-            risk_types=(RiskType.UNSTABLE_EMPLOYMENT,),
+        outcome = self.do(self.village.liaison, RaiseAlert(
+            alert_id=self.next_id("A"), channel=Channel.CADRE_SCREENING,
+            person_id_number=head.id_number, risk_types=[RiskType.UNSTABLE_EMPLOYMENT],
             description=f"年度收入核算人均纯收入{latest.per_capita}元，低于收入监测标准{latest.line_in_force}元",
-        )
+            occurred_on=day,
+        ))
         if outcome.new_case:
             script = self.random_script()
             script.person = head.id_number

@@ -6,12 +6,19 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from application.commands import (
+    JoinMember,
+    LeaveMember,
+    MemberChanges,
+    MemberIn,
+    SubsidiseMedicalInsurance,
+    UpdateMember,
+)
 from application.demo.county import DEPARTMENT_ACTORS, full_name
 from application.demo.families import age_on, birth_day, child_relation
 from application.demo.tables import P_MEMBERS, SUBSIDY
 from application.demo.year import YearAgenda
 from domain.codes import Department, JoinReason, LabourCapacity, LeaveReason, Relation, Sex
-from domain.values import MemberDetails
 
 
 class Members(YearAgenda):
@@ -54,37 +61,37 @@ class Members(YearAgenda):
             return
         father = next((m for m in couple if m.sex is Sex.MALE), couple[0])
         sex = Sex.MALE if self.rng.random() < 0.52 else Sex.FEMALE
-        details = MemberDetails(
+        child = MemberIn(
             name=full_name(self.rng, sex, day.year, father.name[0]),
             id_number=self.ids.allocate(day, sex), relation=child_relation(sex),
             labour_capacity=LabourCapacity.NONE, insured=False,
         )
-        self.do("join_member", day, self.village.liaison, details=details, reason=JoinReason.BIRTH)
+        self.do(self.village.liaison, JoinMember(member=child, reason=JoinReason.BIRTH, occurred_on=day))
         # Enrolled in resident medical insurance a few weeks later.
-        self.schedule(self.days(day, 15, 50), P_MEMBERS, self.enrol, details.id_number)
+        self.schedule(self.days(day, 15, 50), P_MEMBERS, self.enrol, child.id_number)
 
     def enrol(self, day: date, id_number: str) -> None:
         member = self.h.members.get(id_number)
         if member is None or member.left_on is not None or member.insured:
             return
-        self.do("update_member", day, self.village.liaison, id_number=id_number,
-                changes={"insured": True})
+        self.do(self.village.liaison, UpdateMember(id_number=id_number,
+                                                   changes=MemberChanges(insured=True), occurred_on=day))
         case = self.h.monitored_case
         if case is not None and f"{id_number}:{day.year}" not in self.h.subsidies:
-            self.do("subsidise_medical_insurance", day, DEPARTMENT_ACTORS[Department.MEDICAL_INSURANCE],
-                    id_number=id_number, year=day.year, amount=SUBSIDY[case.category])
+            self.do(DEPARTMENT_ACTORS[Department.MEDICAL_INSURANCE], SubsidiseMedicalInsurance(
+                id_number=id_number, year=day.year, amount=SUBSIDY[case.category], occurred_on=day))
 
     def marry_in(self, day: date, son_id: str) -> None:
         son = self.h.members.get(son_id)
         if son is None or son.left_on is not None or len(self.current(day)) >= 6:
             return
         born = birth_day(self.rng, self.rng.randint(21, 30), day)
-        details = MemberDetails(
+        bride = MemberIn(
             name=full_name(self.rng, Sex.FEMALE, born.year), id_number=self.ids.allocate(born, Sex.FEMALE),
             relation=Relation.OTHER,  # 儿媳
             labour_capacity=LabourCapacity.ORDINARY,
         )
-        self.do("join_member", day, self.village.liaison, details=details, reason=JoinReason.MARRIAGE)
+        self.do(self.village.liaison, JoinMember(member=bride, reason=JoinReason.MARRIAGE, occurred_on=day))
 
     def leave(self, day: date, id_number: str, reason: LeaveReason) -> None:
         member = self.h.members.get(id_number)
@@ -98,5 +105,5 @@ class Members(YearAgenda):
             adults = sorted((m for m in others if age_on(m.birth_date, day) >= 18),
                             key=lambda m: m.birth_date)
             new_head = (spouse or (adults[0] if adults else others[0])).id_number
-        self.do("leave_member", day, self.village.liaison, id_number=id_number, reason=reason,
-                new_head_id_number=new_head)
+        self.do(self.village.liaison, LeaveMember(id_number=id_number, reason=reason,
+                                                  new_head_id_number=new_head, occurred_on=day))

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from random import Random
 
+from application.commands import MemberIn, Recording, RegisterHousehold
 from application.demo.cases import Cases
 from application.demo.county import COUNTY_NAME, SURNAME_POOL, IdNumbers, VillageAssigner, full_name
 from application.demo.elimination import Elimination
@@ -27,7 +28,6 @@ from application.demo.tables import (
 )
 from domain.codes import HouseholdType, Relation, RiskType, Sex
 from domain.household import Household
-from domain.values import MemberDetails
 
 
 class Simulation(Members, Cases, Help, Elimination):
@@ -57,7 +57,7 @@ class Simulation(Members, Cases, Help, Elimination):
             else:
                 family_name = None
             health, labour, in_school = condition(rng, age, plan.lifted_out)
-            members.append(MemberDetails(
+            members.append(MemberIn(
                 name=full_name(rng, sex, born.year, family_name),
                 id_number=self.ids.allocate(born, sex),
                 relation=relation, health=health, labour_capacity=labour, in_school=in_school,
@@ -67,13 +67,13 @@ class Simulation(Members, Cases, Help, Elimination):
         if plan.lifted_out:
             lifted_year = rng.choices(range(2014, 2021), (4, 8, 14, 20, 26, 20, 8))[0]
         village = self.village
-        self.h = Household.register(
+        self.h = RegisterHousehold(
             code=self.code, township=village.township, village=village.name,
             address=f"{COUNTY_NAME}{village.township}{village.name}{self.house_number}号",
             household_type=HouseholdType.LIFTED_OUT if plan.lifted_out else HouseholdType.ORDINARY,
             members=members, lifted_out_year=lifted_year, occurred_on=registered_on,
-            by=village.township_actor, at=self.at(registered_on), command_id=self.command_id(),
-        )
+        ).register(Recording(by=village.township_actor, at=self.at(registered_on),
+                             command_id=self.command_id()))
         self.plan_year(registered_on)
 
     def plan_year(self, registered_on: date) -> None:

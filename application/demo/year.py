@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from random import Random
 from typing import Any
 
-from application.demo.county import COUNTY_ACTORS, IdNumbers, Village
+from application.commands import HouseholdCommand, Recording
+from application.demo.county import COUNTY_ACTORS, IdNumbers, Village, income_line_on
 from application.demo.tables import (
     INCLUDE,
     NO_RISK,
@@ -27,9 +28,9 @@ from domain.values import Actor, Member
 class YearAgenda:
     """One household's year, run as an agenda of dated actions in date order.
 
-    Each action looks at the case file as it stands, decides what a worker would do, and calls
-    one public method of the aggregate. Recording times follow the dates with a delay of 0–3
-    days and never go backwards.
+    Each action looks at the case file as it stands, decides what a worker would do, and runs
+    that command (`application.commands`) on the aggregate. Recording times follow the dates
+    with a delay of 0–3 days and never go backwards.
     """
 
     def __init__(self, *, rng: Random, seed: int, year: int, plan: Plan, village: Village,
@@ -90,10 +91,12 @@ class YearAgenda:
         self.counters[kind] += 1
         return f"{self.code}-{kind}{self.counters[kind]:02d}"
 
-    def do(self, method: str, day: date, by: Actor, **command: Any) -> Any:
-        return getattr(self.h, method)(
-            **command, occurred_on=day, by=by, at=self.at(day), command_id=self.command_id()
-        )
+    def do(self, by: Actor, command: HouseholdCommand) -> Any:
+        """Record ``command`` as ``by``: recorded a little after its day, under the next id."""
+        day = command.occurred_on
+        line = income_line_on(day) if command.weighs_income else None
+        return command.run(self.h, Recording(by=by, at=self.at(day), command_id=self.command_id(),
+                                             line_in_force=line))
 
     def county_actor(self) -> Actor:
         return self.rng.choice(COUNTY_ACTORS)

@@ -1,5 +1,5 @@
 """Command endpoints: one per command of the case file, each a thin call into `CaseFiles`
-(a household's commands through `household_commands.household_command`).
+(a household's commands, `application.commands`, through `household_commands.household_command`).
 
 Every command answers with the household, its new version and the log position reached. The
 caller's token says who recorded it; the household must lie in the caller's area (checked on
@@ -16,12 +16,14 @@ import msgspec
 from litestar import Request, Response, patch, post, put
 from litestar.params import HeaderParameter, JSONBody, PathParameter
 
+from application import commands as c
 from application.accounts.access import User
 from application.app import CaseFiles
+from application.commands import HouseholdCommand, RegisterHousehold, command_from
 from application.unit_of_work import CommandResult, retrying
 from domain.household import AlertOutcome
 from domain.values import IncomeAssessment
-from interfaces.http.household_commands import body_fields, command_id, household_command, member_details
+from interfaces.http.household_commands import body_fields, command_id, household_command
 from interfaces.http.limits import check_values
 from interfaces.http.problems import PROBLEMS
 from interfaces.http.schemas import commands as s
@@ -54,50 +56,52 @@ def answer(result: CommandResult, code: str) -> Response[s.CommandAnswer]:
 
 
 def _run(request: Request, code: str, data: msgspec.Struct, key: str | None,
-         **extra: str) -> Response[s.CommandAnswer]:
-    """The route's command (its ``opt["command"]``) as the caller, answered with what it recorded."""
-    command = request.route_handler.opt["command"]
-    result = household_command(request.user, _case_files(request), code, command, data, key=key,
-                               path=request.url.path, **extra)
+         **path: str) -> Response[s.CommandAnswer]:
+    """The route's command (its ``opt["type"]``) from the body and the path's other parameters,
+    run as the caller and answered with what it recorded."""
+    command = command_from(request.route_handler.opt["type"], data, **path)
+    result = household_command(request.user, _case_files(request), code, command, key=key,
+                               path=request.url.path)
     return answer(result, code)
 
 
-def _handler(path: str, command: str, summary: str, **options: Any) -> Callable[[Any], Any]:
-    return post(path, opt={"command": command}, summary=summary, sync_to_thread=True, responses=PROBLEMS,
-                status_code=201, tags=["命令"], **options)
+def _handler(path: str, command: type[HouseholdCommand] | type[RegisterHousehold], summary: str,
+             route: Callable[..., Any] = post) -> Callable[[Any], Any]:
+    """A command's route: ``opt["command"]`` names it for the role guard (`interfaces.http.auth`),
+    ``opt["type"]`` is the command the body becomes."""
+    return route(path, opt={"command": command.name, "type": command}, summary=summary,
+                 sync_to_thread=True, responses=PROBLEMS, status_code=201, tags=["命令"])
 
 
 # ---------------------------------------------------------------------- households and members
 
 
-@_handler("/api/households", "register_household", "农户登记")
+@_handler("/api/households", c.RegisterHousehold, "农户登记")
 def register_household(request: Request, data: JSONBody[s.RegisterHousehold],
                        idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     user: User = request.user
     user.require_area(data.township, data.village, data.code)
     check_values(body_fields(data))
     result = _case_files(request).register_household(
-        **body_fields(data, members=[member_details(m) for m in data.members]),
-        by=user.actor, command_id=command_id(user, idempotency_key, "register_household"),
+        data, by=user.actor, command_id=command_id(user, idempotency_key, data.name),
     )
     return answer(result, data.code)
 
 
-@_handler("/api/households/{code:str}/members", "join_member", "家庭成员增加")
+@_handler("/api/households/{code:str}/members", c.JoinMember, "家庭成员增加")
 def join_member(request: Request, code: HouseholdCode, data: JSONBody[s.JoinMember],
                 idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return _run(request, code, data, idempotency_key)
 
 
-@_handler("/api/households/{code:str}/members/{id_number:str}/leave", "leave_member", "家庭成员减少")
+@_handler("/api/households/{code:str}/members/{id_number:str}/leave", c.LeaveMember, "家庭成员减少")
 def leave_member(request: Request, code: HouseholdCode, id_number: MemberIdNumber,
                  data: JSONBody[s.LeaveMember],
                  idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return _run(request, code, data, idempotency_key, id_number=id_number)
 
 
-@patch("/api/households/{code:str}/members/{id_number:str}", opt={"command": "update_member"},
-       summary="成员情况变更", sync_to_thread=True, responses=PROBLEMS, status_code=201, tags=["命令"])
+@_handler("/api/households/{code:str}/members/{id_number:str}", c.UpdateMember, "成员情况变更", route=patch)
 def update_member(request: Request, code: HouseholdCode, id_number: MemberIdNumber,
                   data: JSONBody[s.UpdateMember],
                   idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
@@ -107,13 +111,13 @@ def update_member(request: Request, code: HouseholdCode, id_number: MemberIdNumb
 # ---------------------------------------------------------------------- alerts and identification
 
 
-@_handler("/api/households/{code:str}/alerts", "raise_alert", "录入预警信息（三种监测方式）")
+@_handler("/api/households/{code:str}/alerts", c.RaiseAlert, "录入预警信息（三种监测方式）")
 def raise_alert(request: Request, code: HouseholdCode, data: JSONBody[s.RaiseAlert],
                 idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return _run(request, code, data, idempotency_key)
 
 
-@_handler("/api/households/{code:str}/identification/home-visit", "verify_at_home",
+@_handler("/api/households/{code:str}/identification/home-visit", c.VerifyAtHome,
           "认定第一步：入户核查核实")
 def verify_at_home(request: Request, code: HouseholdCode, data: JSONBody[s.VerifyAtHome],
                    idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
@@ -121,27 +125,27 @@ def verify_at_home(request: Request, code: HouseholdCode, data: JSONBody[s.Verif
 
 
 @_handler("/api/households/{code:str}/identification/village-notice",
-          "conclude_village_deliberation", "认定第二步：村级评议公示")
+          c.VillageDeliberation, "认定第二步：村级评议公示")
 def village_notice(request: Request, code: HouseholdCode, data: JSONBody[s.VillageDeliberation],
                    idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return _run(request, code, data, idempotency_key)
 
 
 @_handler("/api/households/{code:str}/identification/township-review",
-          "complete_township_review", "认定第三步：乡镇核查初审")
+          c.TownshipReview, "认定第三步：乡镇核查初审")
 def township_review(request: Request, code: HouseholdCode, data: JSONBody[s.TownshipReview],
                     idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return _run(request, code, data, idempotency_key)
 
 
-@_handler("/api/households/{code:str}/identification/county-decision", "decide_at_county",
+@_handler("/api/households/{code:str}/identification/county-decision", c.CountyDecision,
           "认定第四步：县级比对审定")
 def county_decision(request: Request, code: HouseholdCode, data: JSONBody[s.CountyDecision],
                     idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return _run(request, code, data, idempotency_key)
 
 
-@_handler("/api/households/{code:str}/green-channel", "open_green_channel", "开通绿色通道")
+@_handler("/api/households/{code:str}/green-channel", c.OpenGreenChannel, "开通绿色通道")
 def green_channel(request: Request, code: HouseholdCode, data: JSONBody[s.OpenGreenChannel],
                   idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return _run(request, code, data, idempotency_key)
@@ -150,19 +154,19 @@ def green_channel(request: Request, code: HouseholdCode, data: JSONBody[s.OpenGr
 # ---------------------------------------------------------------------- help
 
 
-@_handler("/api/households/{code:str}/risk-analyses", "analyse_risk", "风险研判")
+@_handler("/api/households/{code:str}/risk-analyses", c.AnalyseRisk, "风险研判")
 def analyse_risk(request: Request, code: HouseholdCode, data: JSONBody[s.AnalyseRisk],
                  idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return _run(request, code, data, idempotency_key)
 
 
-@_handler("/api/households/{code:str}/measures", "assign_measure", "安排帮扶措施")
+@_handler("/api/households/{code:str}/measures", c.AssignMeasure, "安排帮扶措施")
 def assign_measure(request: Request, code: HouseholdCode, data: JSONBody[s.AssignMeasure],
                    idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return _run(request, code, data, idempotency_key)
 
 
-@_handler("/api/households/{code:str}/measures/{measure_id:str}/in-place", "put_measure_in_place",
+@_handler("/api/households/{code:str}/measures/{measure_id:str}/in-place", c.PutMeasureInPlace,
           "帮扶措施落实")
 def measure_in_place(request: Request, code: HouseholdCode, measure_id: MeasureId,
                      data: JSONBody[s.PutMeasureInPlace],
@@ -170,33 +174,33 @@ def measure_in_place(request: Request, code: HouseholdCode, measure_id: MeasureI
     return _run(request, code, data, idempotency_key, measure_id=measure_id)
 
 
-@_handler("/api/households/{code:str}/measures/{measure_id:str}/end", "end_measure",
+@_handler("/api/households/{code:str}/measures/{measure_id:str}/end", c.EndMeasure,
           "帮扶措施结束")
 def end_measure(request: Request, code: HouseholdCode, measure_id: MeasureId, data: JSONBody[s.EndMeasure],
                 idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return _run(request, code, data, idempotency_key, measure_id=measure_id)
 
 
-@_handler("/api/households/{code:str}/medical-subsidies", "subsidise_medical_insurance",
+@_handler("/api/households/{code:str}/medical-subsidies", c.SubsidiseMedicalInsurance,
           "医保参保资助")
 def medical_subsidy(request: Request, code: HouseholdCode, data: JSONBody[s.SubsidiseMedicalInsurance],
                     idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return _run(request, code, data, idempotency_key)
 
 
-@_handler("/api/households/{code:str}/relief-payouts", "pay_relief_insurance", "防贫保赔付")
+@_handler("/api/households/{code:str}/relief-payouts", c.PayReliefInsurance, "防贫保赔付")
 def relief_payout(request: Request, code: HouseholdCode, data: JSONBody[s.PayReliefInsurance],
                   idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return _run(request, code, data, idempotency_key)
 
 
-@_handler("/api/households/{code:str}/visits", "record_visit", "入户走访（六项核实）")
+@_handler("/api/households/{code:str}/visits", c.RecordVisit, "入户走访（六项核实）")
 def record_visit(request: Request, code: HouseholdCode, data: JSONBody[s.RecordVisit],
                  idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return _run(request, code, data, idempotency_key)
 
 
-@_handler("/api/households/{code:str}/income-assessments", "assess_income", "收入核算")
+@_handler("/api/households/{code:str}/income-assessments", c.AssessIncome, "收入核算")
 def assess_income(request: Request, code: HouseholdCode, data: JSONBody[s.AssessIncome],
                   idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return _run(request, code, data, idempotency_key)
@@ -205,28 +209,28 @@ def assess_income(request: Request, code: HouseholdCode, data: JSONBody[s.Assess
 # ---------------------------------------------------------------------- risk elimination
 
 
-@_handler("/api/households/{code:str}/elimination/home-visit", "verify_elimination_at_home",
+@_handler("/api/households/{code:str}/elimination/home-visit", c.VerifyElimination,
           "风险消除第一步：入户核实")
 def elimination_home_visit(request: Request, code: HouseholdCode, data: JSONBody[s.VerifyElimination],
                            idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return _run(request, code, data, idempotency_key)
 
 
-@_handler("/api/households/{code:str}/elimination/village-notice", "conclude_elimination_notice",
+@_handler("/api/households/{code:str}/elimination/village-notice", c.EliminationNotice,
           "风险消除第二步：村级评议公示")
 def elimination_notice(request: Request, code: HouseholdCode, data: JSONBody[s.EliminationNotice],
                        idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return _run(request, code, data, idempotency_key)
 
 
-@_handler("/api/households/{code:str}/elimination/township-review", "complete_elimination_review",
+@_handler("/api/households/{code:str}/elimination/township-review", c.EliminationTownshipReview,
           "风险消除第三步：乡镇审核")
 def elimination_review(request: Request, code: HouseholdCode, data: JSONBody[s.EliminationDecision],
                        idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return _run(request, code, data, idempotency_key)
 
 
-@_handler("/api/households/{code:str}/elimination/county-decision", "decide_elimination_at_county",
+@_handler("/api/households/{code:str}/elimination/county-decision", c.EliminationCountyDecision,
           "风险消除第四步：县级审定")
 def elimination_decision(request: Request, code: HouseholdCode, data: JSONBody[s.EliminationDecision],
                          idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
@@ -236,7 +240,7 @@ def elimination_decision(request: Request, code: HouseholdCode, data: JSONBody[s
 # ---------------------------------------------------------------------- corrections and policy
 
 
-@_handler("/api/households/{code:str}/corrections", "correct", "更正已记录的事实")
+@_handler("/api/households/{code:str}/corrections", c.Correct, "更正已记录的事实")
 def correct(request: Request, code: HouseholdCode, data: JSONBody[s.Correct],
             idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return _run(request, code, data, idempotency_key)

@@ -1,16 +1,16 @@
 """How a command on one household runs, whoever sends it: the API's handlers and the
-workbench's forms both call `household_command` with the command's body.
+workbench's forms both call `household_command` with the command (`application.commands`).
 
-The body's fields become the arguments of the `CaseFiles` method of the command's name; the
-caller's area is checked on the live household, under its lock, before anything is recorded;
-an Idempotency-Key makes a repeat answer as the first time and record nothing.
+What only the edge decides is decided here (who may raise which alert, the ids of new records,
+the command id from the Idempotency-Key); the application runs the command (`CaseFiles.execute`),
+with the caller's area checked on the live household, under its lock, before anything is
+recorded. An Idempotency-Key makes a repeat answer as the first time and record nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
@@ -18,13 +18,12 @@ import msgspec
 
 from application.accounts.access import AccessDenied, User
 from application.app import CaseFiles
+from application.commands import HouseholdCommand, RaiseAlert
 from application.unit_of_work import CommandResult, retrying
 from domain.codes import Channel, Role
 from domain.errors import InvalidValue, RuleViolation
 from domain.household import Household
-from domain.values import MemberDetails
 from interfaces.http.limits import check_values
-from interfaces.http.schemas import commands as s
 
 
 def command_id(user: User, key: str | None, command: str, request: Any = None) -> str:
@@ -69,95 +68,40 @@ def body_fields(data: msgspec.Struct, **replace: Any) -> dict[str, Any]:
     return values
 
 
-def member_details(member: s.MemberIn) -> MemberDetails:
-    return MemberDetails(**msgspec.structs.asdict(member))
-
-
-NewId = Callable[[str], str]
-
-
-def _as_given(data: msgspec.Struct, user: User, new_id: NewId) -> dict[str, Any]:
-    return body_fields(data)
-
-
-@dataclass(frozen=True)
-class HouseholdCommand:
-    """A command on one household: its body, and how the body's fields become the arguments of
-    the `CaseFiles` method of the same name (``new_id(prefix)`` names a new alert, measure…)."""
-
-    body: type[msgspec.Struct]
-    fields: Callable[[Any, User, NewId], dict[str, Any]] = _as_given
-
-
-def _joined(data: s.JoinMember, user: User, new_id: NewId) -> dict[str, Any]:
-    return {"details": member_details(data.member), "reason": data.reason, "occurred_on": data.occurred_on}
-
-
-def _member_changes(data: s.UpdateMember, user: User, new_id: NewId) -> dict[str, Any]:
-    changes = {k: v for k, v in msgspec.structs.asdict(data.changes).items() if v is not None}
-    return {"changes": changes, "occurred_on": data.occurred_on}
-
-
-def _alert(data: s.RaiseAlert, user: User, new_id: NewId) -> dict[str, Any]:
-    if data.channel is Channel.DEPARTMENT_ALERT and user.role is not Role.COUNTY_CENTRE:
-        raise AccessDenied("CHANNEL_FORBIDDEN",
-                           "部门筛查预警须由部门推送（/api/pushes）或县防贫中心代录", "channel")
-    if data.alert_id is not None and ":" in data.alert_id:
-        raise InvalidValue("ALERT_ID_FORMAT", "预警编号不能含“:”（为部门推送保留）", "alert_id")
-    return body_fields(data, alert_id=data.alert_id or new_id("A"))
-
-
-def _named(field: str, prefix: str) -> Callable[[Any, User, NewId], dict[str, Any]]:
-    """The body's fields, with a new id for ``field`` when the caller gave none."""
-    return lambda data, user, new_id: body_fields(data, **{field: getattr(data, field) or new_id(prefix)})
-
-
-#: The commands on one household, by the name of their `CaseFiles` method (and permission).
-HOUSEHOLD_COMMANDS: dict[str, HouseholdCommand] = {
-    "join_member": HouseholdCommand(s.JoinMember, _joined),
-    "leave_member": HouseholdCommand(s.LeaveMember),
-    "update_member": HouseholdCommand(s.UpdateMember, _member_changes),
-    "raise_alert": HouseholdCommand(s.RaiseAlert, _alert),
-    "verify_at_home": HouseholdCommand(s.VerifyAtHome),
-    "conclude_village_deliberation": HouseholdCommand(s.VillageDeliberation),
-    "complete_township_review": HouseholdCommand(s.TownshipReview),
-    "decide_at_county": HouseholdCommand(s.CountyDecision),
-    "open_green_channel": HouseholdCommand(s.OpenGreenChannel),
-    "analyse_risk": HouseholdCommand(s.AnalyseRisk),
-    "assign_measure": HouseholdCommand(s.AssignMeasure, _named("measure_id", "M")),
-    "put_measure_in_place": HouseholdCommand(s.PutMeasureInPlace),
-    "end_measure": HouseholdCommand(s.EndMeasure),
-    "subsidise_medical_insurance": HouseholdCommand(s.SubsidiseMedicalInsurance),
-    "pay_relief_insurance": HouseholdCommand(s.PayReliefInsurance, _named("payout_id", "P")),
-    "record_visit": HouseholdCommand(s.RecordVisit, _named("visit_id", "V")),
-    "assess_income": HouseholdCommand(s.AssessIncome, _named("assessment_id", "I")),
-    "verify_elimination_at_home": HouseholdCommand(s.VerifyElimination),
-    "conclude_elimination_notice": HouseholdCommand(s.EliminationNotice),
-    "complete_elimination_review": HouseholdCommand(s.EliminationDecision),
-    "decide_elimination_at_county": HouseholdCommand(s.EliminationDecision),
-    "correct": HouseholdCommand(s.Correct),
-}
+def as_sent(user: User, command: HouseholdCommand, new_id: Callable[[str], str]) -> HouseholdCommand:
+    """The command as the edge lets it through: a department's alert only from the county
+    centre (departments push, `interfaces.http.pushes`), an alert id never in the form kept for
+    pushes, and a new record named (``new_id(prefix)``) when the caller gave it no id."""
+    if isinstance(command, RaiseAlert):
+        if command.channel is Channel.DEPARTMENT_ALERT and user.role is not Role.COUNTY_CENTRE:
+            raise AccessDenied("CHANNEL_FORBIDDEN",
+                               "部门筛查预警须由部门推送（/api/pushes）或县防贫中心代录", "channel")
+        if command.alert_id is not None and ":" in command.alert_id:
+            raise InvalidValue("ALERT_ID_FORMAT", "预警编号不能含“:”（为部门推送保留）", "alert_id")
+    if command.new_record is not None:
+        field, prefix = command.new_record
+        if not getattr(command, field):
+            command = msgspec.structs.replace(command, **{field: new_id(prefix)})
+    return command
 
 
 def household_command(
-    user: User, app: CaseFiles, code: str, command: str, data: msgspec.Struct, *,
-    key: str | None, path: str, **extra: str,
+    user: User, app: CaseFiles, code: str, command: HouseholdCommand, *, key: str | None, path: str,
 ) -> CommandResult:
     """Run ``command`` on household ``code`` as ``user``, within their area, retrying lost
     races. The API's handlers and the workbench's forms both come here.
 
-    ``extra``: the path's other parameters (a member's ID number, a measure's id); ``key``: the
-    Idempotency-Key, if any; ``path``: the request's path, which seeds ids derived from the key.
+    ``key``: the Idempotency-Key, if any; ``path``: the request's path, which seeds ids derived
+    from the key.
     """
-    spec = HOUSEHOLD_COMMANDS[command]
-    fields = {**extra, **spec.fields(data, user, lambda prefix: new_id(prefix, user, path, key))}
+    command = as_sent(user, command, lambda prefix: new_id(prefix, user, path, key))
+    fields = command.digest_fields()
     check_values(fields)
-    cid = command_id(user, key, command, {"household": code, **fields})
+    cid = command_id(user, key, command.name, {"household": code, **fields})
 
     def allowed(household: Household) -> None:
         user.require_area(household.township, household.village, code)
         if cid:
             refuse_reused_key(household, cid)
 
-    return retrying(lambda: getattr(app, command)(
-        code, by=user.actor, command_id=cid, allowed=allowed, **fields))
+    return retrying(lambda: app.execute(code, command, by=user.actor, command_id=cid, allowed=allowed))

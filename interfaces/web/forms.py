@@ -1,11 +1,11 @@
-"""Forms for the case-file commands, made from the API's own request bodies.
+"""Forms for the case-file commands, made from the commands' own bodies (`application.commands`).
 
-Every command the API takes as a msgspec body becomes a form: its fields, their Chinese labels,
-the right input for their type (a date picker, a drop-down of the code table, a tick box per
-risk type, pass/fail for each of the six visit checks…). What the browser sends back is turned
-into the same body and run as the API runs it (`interfaces.http.household_commands`), so the web
-and the API hold one set of rules; a refusal comes back as (field, Chinese message) to show
-beside the field.
+Every command on a household becomes a form: its fields, their Chinese labels, the right input
+for their type (a date picker, a drop-down of the code table, a tick box per risk type,
+pass/fail for each of the six visit checks…). What the browser sends back is turned into the
+same command and run as the API runs it (`interfaces.http.household_commands`), so the web and
+the API hold one set of rules; a refusal comes back as (field, Chinese message) to show beside
+the field.
 """
 
 from __future__ import annotations

@@ -19,12 +19,13 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from application.accounts.access import User
+from application.commands import HOUSEHOLD_COMMANDS, HouseholdCommand, command_from, request_body
 from application.indicators import end_of_day
 from application.unit_of_work import CommandResult
 from domain.errors import DomainError, NotFound
 from domain.household import AlertOutcome, Household
 from interfaces.http.commands import COMMAND_HANDLERS
-from interfaces.http.household_commands import HOUSEHOLD_COMMANDS, household_command
+from interfaces.http.household_commands import household_command
 from interfaces.http.queries import readable_household
 from interfaces.http.views import Masker, case_file, history_entry
 from interfaces.web.forms import Field, FormError, form_fields, read_form, to_body
@@ -110,28 +111,25 @@ def _details(details: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class CommandForm:
-    """A household command of the API, as a form of the workbench."""
+    """A command on one household, as a form of the workbench: the command's body, and the
+    fields the API's route names in its path asked first."""
 
-    command: str
-    body: type[msgspec.Struct]
+    command: type[HouseholdCommand]
     title: str
-    extra: tuple[str, ...]  # path parameters besides the household code
+
+    @property
+    def body(self) -> type[msgspec.Struct]:
+        return request_body(self.command)
+
+    @property
+    def extra(self) -> tuple[str, ...]:
+        return self.command.path_fields
 
 
 def _command_forms() -> dict[str, CommandForm]:
-    """A form for each command on one household, in the API's order, titled as its route and
-    asking for the route's other path parameters (a member's ID number, a measure's id)."""
-    forms = {}
-    for handler in COMMAND_HANDLERS:
-        command = handler.opt["command"]
-        if command not in HOUSEHOLD_COMMANDS:
-            continue  # registration and the income line are not commands on one household
-        path = next(iter(handler.paths))
-        extra = tuple(part[1:-1].split(":")[0] for part in path.split("/")
-                      if part.startswith("{") and not part.startswith("{code"))
-        forms[command] = CommandForm(command, HOUSEHOLD_COMMANDS[command].body,
-                                     handler.summary or "", extra)
-    return forms
+    """A form for each command on one household, by its name, titled as its API route."""
+    titles = {handler.opt["command"]: handler.summary or "" for handler in COMMAND_HANDLERS}
+    return {command.name: CommandForm(command, titles[command.name]) for command in HOUSEHOLD_COMMANDS}
 
 
 COMMAND_FORMS = _command_forms()
@@ -141,7 +139,7 @@ def _form_for(user: User, command: str) -> CommandForm:
     form = COMMAND_FORMS.get(command)
     if form is None:
         raise NotFound("FORM_UNKNOWN", f"没有名为 {command} 的表单", "command")
-    user.require(command)
+    user.require(form.command.name)
     return form
 
 
@@ -192,13 +190,13 @@ async def run(request: Request, code: FromPath[str], command: FromPath[str]) -> 
 
 async def _call(request: Request, user: User, form: CommandForm, code: str, body: Any,
                 extra: dict[str, str], form_id: str) -> CommandResult:
-    """The command as the API runs it, with the form's body (its id makes a double submit
-    record once)."""
+    """The command as the API runs it, from the form's body and its other fields (the form's id
+    makes a double submit record once)."""
+    command = command_from(form.command, body, **extra)
 
     def call() -> CommandResult:
-        return household_command(user, request.app.state.case_files, code, form.command, body,
-                                 key=f"web-{form_id}" if form_id else None,
-                                 path=request.url.path, **extra)
+        return household_command(user, request.app.state.case_files, code, command,
+                                 key=f"web-{form_id}" if form_id else None, path=request.url.path)
 
     return await anyio.to_thread.run_sync(call)
 

@@ -18,9 +18,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from application.accounts.access import User
+from application.commands import MemberIn, RegisterHousehold
 from application.settings import Settings
 from domain.codes import HouseholdType, Relation, Role
-from domain.values import Actor, MemberDetails
+from domain.values import Actor
 from interfaces.http import create_app
 from tests.builders import id_number
 from tests.conftest import TEST_CIPHER_KEY
@@ -59,11 +60,11 @@ def county() -> Iterator[None]:
     """The county centre's token and three households; the files go when the module is done."""
     app.state.users.add(User("fuzz-county", Role.COUNTY_CENTRE), TOKEN)
     for n in range(3):
-        head = MemberDetails("王建国", id_number(date(1970, 5, 4), n + 1), Relation.HEAD)
-        app.state.case_files.register_household(**{
+        head = MemberIn(name="王建国", id_number=id_number(date(1970, 5, 4), n + 1), relation=Relation.HEAD)
+        app.state.case_files.register_household(RegisterHousehold(**{
             **registration(f"1306301010{n:02d}"), "members": [head],
             "household_type": HouseholdType.ORDINARY, "occurred_on": date(2025, 1, 1),
-        }, by=Actor("fuzz-county", Role.COUNTY_CENTRE))
+        }), by=Actor("fuzz-county", Role.COUNTY_CENTRE))
     yield
     app.state.projections.close()
     app.state.case_files.close()

@@ -25,6 +25,7 @@ from application.audit import (
     sign_checkpoint,
     verify,
 )
+from application.commands import RaiseAlert
 from application.demo import load_demo
 from application.settings import Settings
 from application.store.chain import content_hash, link
@@ -265,9 +266,9 @@ def test_commands_keep_the_chain_and_checkpoints_stay_valid_as_the_log_grows(cou
     try:
         for n, code in enumerate(codes[:5]):
             household = again.household(code)
-            again.raise_alert(code, alert_id=f"AUDIT-{n}", channel=Channel.SELF_DECLARATION,
-                              person_id_number=next(iter(household.members)),
-                              risk_types=[RiskType.ILLNESS], occurred_on=NOW.date(), by=VILLAGE)
+            again.execute(code, RaiseAlert(alert_id=f"AUDIT-{n}", channel=Channel.SELF_DECLARATION,
+                                           person_id_number=next(iter(household.members)),
+                                           risk_types=[RiskType.ILLNESS], occurred_on=NOW.date()), by=VILLAGE)
         new = LogTables(again.recorder, again.settings.backend)
         second = sign_checkpoint(new, key, now=NOW)
         assert second.position == first.position + 5 and second.sequence == 2

@@ -8,6 +8,22 @@ from decimal import Decimal
 
 import pytest
 
+from application.commands import (
+    AssessIncome,
+    AssignMeasure,
+    Correct,
+    CountyDecision,
+    EliminationCountyDecision,
+    EliminationNotice,
+    EliminationTownshipReview,
+    PutMeasureInPlace,
+    RaiseAlert,
+    RecordVisit,
+    TownshipReview,
+    VerifyAtHome,
+    VerifyElimination,
+    VillageDeliberation,
+)
 from application.errors import ConcurrentChange, HouseholdAlreadyRegistered, HouseholdNotFound
 from domain.codes import (
     Category,
@@ -22,7 +38,7 @@ from domain.codes import (
     Tier,
 )
 from domain.errors import NotFound
-from tests.builders import CHILD_ID, COUNTY, HEAD_ID, TOWNSHIP, VILLAGE, registration
+from tests.builders import CHILD_ID, COUNTY, HEAD_ID, TOWNSHIP, VILLAGE, registering
 
 CODE = "130630101001"
 ALL_PASSED = dict.fromkeys(Check, True)
@@ -30,24 +46,24 @@ ALL_PASSED = dict.fromkeys(Check, True)
 
 def include(app, clock, code: str = CODE, discovered: date = date(2025, 2, 3)) -> None:
     """Walk a new illness alert through the four identification steps."""
-    app.raise_alert(code, alert_id="A1", channel=Channel.SELF_DECLARATION, person_id_number=HEAD_ID,
-                    risk_types=[RiskType.ILLNESS], occurred_on=discovered, by=VILLAGE)
-    app.verify_at_home(code, case_number=1, finding=Finding.RISK_CONFIRMED,
-                       occurred_on=date(2025, 2, 4), by=VILLAGE)
-    app.conclude_village_deliberation(code, case_number=1, decision=Decision.PASSED,
-                                      notice_from=date(2025, 2, 5), notice_to=date(2025, 2, 9),
-                                      occurred_on=date(2025, 2, 10), by=VILLAGE)
-    app.complete_township_review(code, case_number=1, decision=Decision.PASSED,
-                                 occurred_on=date(2025, 2, 6), by=TOWNSHIP)
-    app.decide_at_county(code, case_number=1, decision=Decision.PASSED,
-                         category=Category.EDGE_OF_POVERTY, simplified=True,
-                         occurred_on=date(2025, 2, 12), by=COUNTY)
+    app.execute(code, RaiseAlert(alert_id="A1", channel=Channel.SELF_DECLARATION, person_id_number=HEAD_ID,
+                                 risk_types=[RiskType.ILLNESS], occurred_on=discovered), by=VILLAGE)
+    app.execute(code, VerifyAtHome(case_number=1, finding=Finding.RISK_CONFIRMED,
+                                   occurred_on=date(2025, 2, 4)), by=VILLAGE)
+    app.execute(code, VillageDeliberation(case_number=1, decision=Decision.PASSED,
+                                          notice_from=date(2025, 2, 5), notice_to=date(2025, 2, 9),
+                                          occurred_on=date(2025, 2, 10)), by=VILLAGE)
+    app.execute(code, TownshipReview(case_number=1, decision=Decision.PASSED,
+                                     occurred_on=date(2025, 2, 6)), by=TOWNSHIP)
+    app.execute(code, CountyDecision(case_number=1, decision=Decision.PASSED,
+                                     category=Category.EDGE_OF_POVERTY, simplified=True,
+                                     occurred_on=date(2025, 2, 12)), by=COUNTY)
 
 
 class TestSaveAndLoad:
     def test_a_registered_household_reads_back_with_typed_values(self, make_app):
         app = make_app()
-        result = app.register_household(**registration(), command_id="reg-1")
+        result = app.register_household(registering(), by=COUNTY, command_id="reg-1")
 
         fresh = make_app(aggregate_cache_size=0)
         household = fresh.household(CODE)
@@ -64,30 +80,30 @@ class TestSaveAndLoad:
         clock.now = clock.now.replace(year=2026)
         app.set_income_line(year=2025, yuan_per_capita=Decimal(8300), occurred_on=date(2025, 1, 1),
                             by=COUNTY)
-        app.register_household(**registration())
+        app.register_household(registering(), by=COUNTY)
         include(app, clock)
-        app.assign_measure(CODE, measure_id="M1", measure_type=MeasureType.HEALTH,
-                           department=Department.HEALTH, responsible_person="赵医生",
-                           amount=Decimal("1200.50"), occurred_on=date(2025, 2, 20), by=TOWNSHIP)
-        app.put_measure_in_place(CODE, measure_id="M1", occurred_on=date(2025, 3, 1), by=TOWNSHIP)
+        app.execute(CODE, AssignMeasure(measure_id="M1", measure_type=MeasureType.HEALTH,
+                                        department=Department.HEALTH, responsible_person="赵医生",
+                                        amount=Decimal("1200.50"),
+                                        occurred_on=date(2025, 2, 20)), by=TOWNSHIP)
+        app.execute(CODE, PutMeasureInPlace(measure_id="M1", occurred_on=date(2025, 3, 1)), by=TOWNSHIP)
         for month in range(3, 10):
-            app.record_visit(CODE, visit_id=f"V{month}", visitor="网格员张", checks=ALL_PASSED,
-                             occurred_on=date(2025, month, 15), by=VILLAGE)
-        assessment = app.assess_income(
-            CODE, assessment_id="I1", year=2025, wages=Decimal(30000), business=Decimal(5000),
-            property=Decimal(0), transfers=Decimal(2000), production_costs=Decimal(3000),
-            occurred_on=date(2025, 8, 20), by=TOWNSHIP,
-        ).outcome
+            app.execute(CODE, RecordVisit(visit_id=f"V{month}", visitor="网格员张", checks=ALL_PASSED,
+                                          occurred_on=date(2025, month, 15)), by=VILLAGE)
+        assessment = app.execute(CODE, AssessIncome(assessment_id="I1", year=2025, wages=Decimal(30000),
+                                                    business=Decimal(5000), property=Decimal(0),
+                                                    transfers=Decimal(2000), production_costs=Decimal(3000),
+                                                    occurred_on=date(2025, 8, 20)), by=TOWNSHIP).outcome
         assert assessment.per_capita == Decimal("11333.33")
-        app.verify_elimination_at_home(CODE, mode=EliminationMode.BY_HELP,
-                                       occurred_on=date(2025, 9, 1), by=VILLAGE)
-        app.conclude_elimination_notice(CODE, decision=Decision.PASSED,
-                                        notice_from=date(2025, 9, 2), notice_to=date(2025, 9, 8),
-                                        occurred_on=date(2025, 9, 9), by=VILLAGE)
-        app.complete_elimination_review(CODE, decision=Decision.PASSED,
-                                        occurred_on=date(2025, 9, 10), by=TOWNSHIP)
-        app.decide_elimination_at_county(CODE, decision=Decision.PASSED,
-                                         occurred_on=date(2025, 9, 12), by=COUNTY)
+        app.execute(CODE, VerifyElimination(mode=EliminationMode.BY_HELP,
+                                            occurred_on=date(2025, 9, 1)), by=VILLAGE)
+        app.execute(CODE, EliminationNotice(decision=Decision.PASSED, notice_from=date(2025, 9, 2),
+                                            notice_to=date(2025, 9, 8),
+                                            occurred_on=date(2025, 9, 9)), by=VILLAGE)
+        app.execute(CODE, EliminationTownshipReview(decision=Decision.PASSED,
+                                                    occurred_on=date(2025, 9, 10)), by=TOWNSHIP)
+        app.execute(CODE, EliminationCountyDecision(decision=Decision.PASSED,
+                                                    occurred_on=date(2025, 9, 12)), by=COUNTY)
         live = app.household(CODE)
         assert live.version == 20 and not live.is_monitoring_object
         app.flush_snapshots()  # snapshots are written in batches
@@ -106,21 +122,21 @@ class TestSaveAndLoad:
 
     def test_registering_a_code_twice_is_refused(self, make_app):
         app = make_app()
-        app.register_household(**registration(), command_id="first")
+        app.register_household(registering(), by=COUNTY, command_id="first")
         with pytest.raises(HouseholdAlreadyRegistered):
-            app.register_household(**registration(), command_id="second")
+            app.register_household(registering(), by=COUNTY, command_id="second")
 
 
 class TestAsOf:
     def test_state_as_of_a_recorded_time_and_as_of_a_version(self, make_app, clock):
         app = make_app()
-        app.register_household(**registration())
+        app.register_household(registering(), by=COUNTY)
         clock.advance(days=45)
         include(app, clock)
         included_at = clock.now
         clock.advance(days=1)
-        app.correct(CODE, corrects_version=2, changes={"discovered_on": "2025-02-01"},
-                    reason="发现日期录入错误", occurred_on=date(2025, 2, 13), by=COUNTY)
+        app.execute(CODE, Correct(corrects_version=2, changes={"discovered_on": "2025-02-01"},
+                                  reason="发现日期录入错误", occurred_on=date(2025, 2, 13)), by=COUNTY)
 
         before = app.household_as_of(CODE, included_at)
         assert before.cases[0].opened_on == date(2025, 2, 3)
@@ -134,7 +150,7 @@ class TestAsOf:
 
     def test_history_lists_every_fact_with_when_and_by_whom(self, make_app, clock):
         app = make_app()
-        app.register_household(**registration())
+        app.register_household(registering(), by=COUNTY)
         clock.advance(days=45)
         include(app, clock)
         history = app.history(CODE)
@@ -163,16 +179,15 @@ class TestAsOf:
 class TestRepeatedCommands:
     def test_a_repeated_command_records_nothing_and_answers_as_the_first_time(self, make_app):
         app = make_app()
-        first_reg = app.register_household(**registration(), command_id="reg")
-        alert = dict(alert_id="A1", channel=Channel.DEPARTMENT_ALERT, person_id_number=HEAD_ID,
-                     risk_types=[RiskType.ILLNESS], department=Department.MEDICAL_INSURANCE,
-                     tier=Tier.PROVINCIAL, period="2025-02", occurred_on=date(2025, 1, 1),
-                     by=VILLAGE)
-        first = app.raise_alert(CODE, **alert, command_id="push-1")
+        first_reg = app.register_household(registering(), by=COUNTY, command_id="reg")
+        alert = RaiseAlert(alert_id="A1", channel=Channel.DEPARTMENT_ALERT, person_id_number=HEAD_ID,
+                           risk_types=[RiskType.ILLNESS], department=Department.MEDICAL_INSURANCE,
+                           tier=Tier.PROVINCIAL, period="2025-02", occurred_on=date(2025, 1, 1))
+        first = app.execute(CODE, alert, by=VILLAGE, command_id="push-1")
         position = app.max_position()
 
-        again_reg = app.register_household(**registration(), command_id="reg")
-        again = app.raise_alert(CODE, **alert, command_id="push-1")
+        again_reg = app.register_household(registering(), by=COUNTY, command_id="reg")
+        again = app.execute(CODE, alert, by=VILLAGE, command_id="push-1")
 
         assert app.max_position() == position
         assert again_reg.repeated and again_reg.position == first_reg.position
@@ -181,12 +196,12 @@ class TestRepeatedCommands:
 
     def test_a_repeated_visit_that_raised_an_alert_answers_with_that_alert(self, make_app):
         app = make_app()
-        app.register_household(**registration())
+        app.register_household(registering(), by=COUNTY)
         checks = {**ALL_PASSED, Check.WATER_SAFETY: False}
-        first = app.record_visit(CODE, visit_id="V1", visitor="网格员", checks=checks,
-                                 occurred_on=date(2025, 1, 1), by=VILLAGE, command_id="visit-1")
-        again = app.record_visit(CODE, visit_id="V1", visitor="网格员", checks=checks,
-                                 occurred_on=date(2025, 1, 1), by=VILLAGE, command_id="visit-1")
+        first = app.execute(CODE, RecordVisit(visit_id="V1", visitor="网格员", checks=checks,
+                                              occurred_on=date(2025, 1, 1)), by=VILLAGE, command_id="visit-1")
+        again = app.execute(CODE, RecordVisit(visit_id="V1", visitor="网格员", checks=checks,
+                                              occurred_on=date(2025, 1, 1)), by=VILLAGE, command_id="visit-1")
         assert first.outcome.new_case and again.outcome == first.outcome
         assert again.position == first.position and len(app.history(CODE)) == 3
 
@@ -194,24 +209,24 @@ class TestRepeatedCommands:
         app = make_app()
         app.set_income_line(year=2025, yuan_per_capita=Decimal(8300), occurred_on=date(2025, 1, 1),
                             by=COUNTY)
-        app.register_household(**registration())
-        command = dict(assessment_id="I1", year=2025, wages=Decimal(30000), business=Decimal(0),
-                       property=Decimal(0), transfers=Decimal(0), production_costs=Decimal(0),
-                       occurred_on=date(2025, 1, 1), by=TOWNSHIP, command_id="assess-1")
-        first = app.assess_income(CODE, **command)
+        app.register_household(registering(), by=COUNTY)
+        command = AssessIncome(assessment_id="I1", year=2025, wages=Decimal(30000), business=Decimal(0),
+                               property=Decimal(0), transfers=Decimal(0), production_costs=Decimal(0),
+                               occurred_on=date(2025, 1, 1))
+        first = app.execute(CODE, command, by=TOWNSHIP, command_id="assess-1")
         first.outcome.wages = Decimal(1)  # the caller's copy: the case file is not touched
         assert app.household(CODE).assessments[0].wages == Decimal(30000)
 
-        again = app.assess_income(CODE, **command)
+        again = app.execute(CODE, command, by=TOWNSHIP, command_id="assess-1")
         assert again.repeated and again.outcome.per_capita == Decimal("10000.00")
 
     def test_a_refused_command_records_nothing(self, make_app):
         app = make_app()
-        app.register_household(**registration())
+        app.register_household(registering(), by=COUNTY)
         position = app.max_position()
         with pytest.raises(NotFound) as error:
-            app.decide_at_county(CODE, case_number=1, decision=Decision.PASSED,
-                                 occurred_on=date(2025, 1, 1), by=COUNTY)
+            app.execute(CODE, CountyDecision(case_number=1, decision=Decision.PASSED,
+                                             occurred_on=date(2025, 1, 1)), by=COUNTY)
         assert (error.value.code, error.value.field) == ("CASE_NOT_FOUND", "case_number")
         assert app.max_position() == position and app.household(CODE).version == 1
 
@@ -219,16 +234,17 @@ class TestRepeatedCommands:
 class TestConcurrentWriters:
     def test_the_second_writer_gets_a_conflict_and_a_retry_succeeds(self, make_app, clock):
         first = make_app()
-        first.register_household(**registration())
+        first.register_household(registering(), by=COUNTY)
         raced = []
 
         def racing_clock():
             # Runs after the second writer has read the household and before it saves.
             if not raced:
-                raced.append(first.raise_alert(
-                    CODE, alert_id="A-first", channel=Channel.SELF_DECLARATION,
-                    person_id_number=HEAD_ID, risk_types=[RiskType.ILLNESS],
-                    occurred_on=date(2025, 1, 1), by=VILLAGE))
+                raced.append(first.execute(CODE, RaiseAlert(alert_id="A-first",
+                                                            channel=Channel.SELF_DECLARATION,
+                                                            person_id_number=HEAD_ID,
+                                                            risk_types=[RiskType.ILLNESS],
+                                                            occurred_on=date(2025, 1, 1)), by=VILLAGE))
             return clock()
 
         from dataclasses import replace
@@ -239,15 +255,15 @@ class TestConcurrentWriters:
         # household is retried on the log's state instead: see the next test).
         second = CaseFiles(replace(first.settings, aggregate_cache_size=0), clock=racing_clock)
         try:
-            command = dict(alert_id="A-second", channel=Channel.CADRE_SCREENING,
-                           person_id_number=HEAD_ID, risk_types=[RiskType.DISABILITY],
-                           occurred_on=date(2025, 1, 1), by=VILLAGE)
+            command = RaiseAlert(alert_id="A-second", channel=Channel.CADRE_SCREENING,
+                                 person_id_number=HEAD_ID, risk_types=[RiskType.DISABILITY],
+                                 occurred_on=date(2025, 1, 1))
             with pytest.raises(ConcurrentChange) as error:
-                second.raise_alert(CODE, **command, command_id="c-2")
+                second.execute(CODE, command, by=VILLAGE, command_id="c-2")
             assert error.value.code == "CONCURRENT_CHANGE"
             assert set(first.household(CODE).alerts) == {"A-first"}
 
-            retried = second.raise_alert(CODE, **command, command_id="c-2")
+            retried = second.execute(CODE, command, by=VILLAGE, command_id="c-2")
             assert not retried.repeated
             assert set(first.household(CODE).alerts) == {"A-first", "A-second"}
         finally:
@@ -256,32 +272,35 @@ class TestConcurrentWriters:
     def test_a_stale_cache_in_another_process_is_never_the_reason_for_an_answer(self, make_app):
         """Two workers on one log: what one records, the other's cached copy does not know."""
         first, second = make_app(), make_app()
-        first.register_household(**registration())
+        first.register_household(registering(), by=COUNTY)
         second.household(CODE)  # cached at version 1
         alert = dict(channel=Channel.SELF_DECLARATION, person_id_number=HEAD_ID,
-                     risk_types=[RiskType.ILLNESS], occurred_on=date(2025, 1, 1), by=VILLAGE)
-        recorded = first.raise_alert(CODE, alert_id="A1", period="p1", **alert, command_id="c1")
+                     risk_types=[RiskType.ILLNESS], occurred_on=date(2025, 1, 1))
+        recorded = first.execute(CODE, RaiseAlert(alert_id="A1", period="p1", **alert), by=VILLAGE,
+                                 command_id="c1")
 
-        repeated = second.raise_alert(CODE, alert_id="A1", period="p1", **alert, command_id="c1")
+        repeated = second.execute(CODE, RaiseAlert(alert_id="A1", period="p1", **alert), by=VILLAGE,
+                                  command_id="c1")
         assert repeated.repeated and repeated.position == recorded.position
 
         first.household(CODE)
-        second.raise_alert(CODE, alert_id="A2", period="p2", **alert, command_id="c2")
-        joined = first.raise_alert(CODE, alert_id="A3", period="p3", **alert, command_id="c3")
+        second.execute(CODE, RaiseAlert(alert_id="A2", period="p2", **alert), by=VILLAGE, command_id="c2")
+        joined = first.execute(CODE, RaiseAlert(alert_id="A3", period="p3", **alert), by=VILLAGE,
+                               command_id="c3")
         assert joined.version == 4 and not joined.outcome.new_case
 
     def test_threads_writing_one_household_lose_nothing(self, make_app):
         app = make_app()
-        app.register_household(**registration())
+        app.register_household(registering(), by=COUNTY)
         writers, conflicts = 6, []
 
         def write(n: int) -> None:
             for _ in range(50):
                 try:
-                    app.raise_alert(CODE, alert_id=f"A{n}", channel=Channel.SELF_DECLARATION,
-                                    person_id_number=HEAD_ID, risk_types=[RiskType.ILLNESS],
-                                    period=f"p{n}", occurred_on=date(2025, 1, 1), by=VILLAGE,
-                                    command_id=f"c{n}")
+                    app.execute(CODE, RaiseAlert(alert_id=f"A{n}", channel=Channel.SELF_DECLARATION,
+                                                 person_id_number=HEAD_ID, risk_types=[RiskType.ILLNESS],
+                                                 period=f"p{n}", occurred_on=date(2025, 1, 1)),
+                                by=VILLAGE, command_id=f"c{n}")
                     return
                 except ConcurrentChange:
                     conflicts.append(n)
@@ -301,11 +320,11 @@ class TestSnapshots:
         """Snapshots are written in batches after the household has moved on: each must still
         be the state at its own version, or a load from it would apply events twice."""
         app = make_app()
-        app.register_household(**registration())
+        app.register_household(registering(), by=COUNTY)
         for n in range(12):  # crosses the interval (5) twice, then goes on changing
-            app.raise_alert(CODE, alert_id=f"A{n}", channel=Channel.SELF_DECLARATION,
-                            person_id_number=HEAD_ID, risk_types=[RiskType.ILLNESS],
-                            period=f"p{n}", occurred_on=date(2025, 1, 1), by=VILLAGE)
+            app.execute(CODE, RaiseAlert(alert_id=f"A{n}", channel=Channel.SELF_DECLARATION,
+                                         person_id_number=HEAD_ID, risk_types=[RiskType.ILLNESS],
+                                         period=f"p{n}", occurred_on=date(2025, 1, 1)), by=VILLAGE)
         live = app.household(CODE)
         app.close()  # writes the pending snapshots
 

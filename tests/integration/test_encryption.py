@@ -15,7 +15,7 @@ from application.app import CaseFiles
 from application.audit import verify
 from application.settings import Settings
 from application.store.encryption import CipherKeyProblem, new_key
-from tests.builders import HEAD_ID, registration
+from tests.builders import COUNTY, HEAD_ID, registering
 
 CODE = "130630101001"
 
@@ -39,7 +39,7 @@ def encrypted(settings: Settings) -> Settings:
 
 def test_stored_state_holds_no_plaintext_name_or_id_number(encrypted: Settings) -> None:
     with CaseFiles(encrypted) as app:
-        app.register_household(**registration(CODE))
+        app.register_household(registering(CODE), by=COUNTY)
         app.flush_snapshots()
         states = _raw_states(encrypted)
         household = app.household(CODE)
@@ -53,7 +53,7 @@ def test_stored_state_holds_no_plaintext_name_or_id_number(encrypted: Settings) 
 
 def test_without_the_key_or_with_another_the_store_refuses_to_open(encrypted: Settings) -> None:
     with CaseFiles(encrypted) as app:
-        app.register_household(**registration(CODE))
+        app.register_household(registering(CODE), by=COUNTY)
         position = app.max_position()
     with pytest.raises(CipherKeyProblem) as missing:
         CaseFiles(replace(encrypted, cipher_key=None))
@@ -70,7 +70,7 @@ def test_without_the_key_or_with_another_the_store_refuses_to_open(encrypted: Se
 def test_a_key_given_for_a_store_that_is_not_encrypted_is_refused(settings: Settings) -> None:
     plain = replace(settings, cipher_key=None)
     with CaseFiles(plain) as app:
-        app.register_household(**registration(CODE))
+        app.register_household(registering(CODE), by=COUNTY)
     with pytest.raises(CipherKeyProblem) as refused:
         CaseFiles(replace(plain, cipher_key=new_key()))
     assert refused.value.code == "LOG_NOT_ENCRYPTED"
@@ -78,8 +78,8 @@ def test_a_key_given_for_a_store_that_is_not_encrypted_is_refused(settings: Sett
 
 def test_the_chain_of_an_encrypted_log_verifies(encrypted: Settings) -> None:
     with CaseFiles(encrypted) as app:
-        app.register_household(**registration(CODE))
-        app.register_household(**registration("130630101002"))
+        app.register_household(registering(CODE), by=COUNTY)
+        app.register_household(registering("130630101002"), by=COUNTY)
         report = verify(app.log_tables())
     assert report.clean and report.events == 2
 
@@ -96,6 +96,6 @@ def test_a_store_still_empty_takes_the_key_of_its_first_writer(settings: Setting
     with CaseFiles(replace(settings, cipher_key=None)) as app:  # opened without a key, empty
         assert app.max_position() == 0
     with CaseFiles(replace(settings, cipher_key=key)) as app:
-        app.register_household(**registration(CODE))
+        app.register_household(registering(CODE), by=COUNTY)
     with pytest.raises(CipherKeyProblem):
         CaseFiles(replace(settings, cipher_key=None))

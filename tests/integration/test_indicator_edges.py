@@ -11,6 +11,21 @@ from decimal import Decimal
 
 import pytest
 
+from application.commands import (
+    AssessIncome,
+    AssignMeasure,
+    CountyDecision,
+    EliminationCountyDecision,
+    EliminationNotice,
+    EliminationTownshipReview,
+    PutMeasureInPlace,
+    RaiseAlert,
+    RecordVisit,
+    TownshipReview,
+    VerifyAtHome,
+    VerifyElimination,
+    VillageDeliberation,
+)
 from application.indicators import Indicators, end_of_day, result_json
 from application.reports import monthly_report
 from domain.codes import (
@@ -28,7 +43,7 @@ from domain.codes import (
 from domain.errors import DomainError
 from domain.indicators import Area, household_facts
 from projections.runner import Projections
-from tests.builders import COUNTY, HEAD_ID, TOWNSHIP, VILLAGE, registration
+from tests.builders import COUNTY, HEAD_ID, TOWNSHIP, VILLAGE, registering
 from tests.integration.test_case_files import include
 
 CODE = "130630101001"
@@ -38,7 +53,7 @@ ALL_PASSED = dict.fromkeys(Check, True)
 def test_a_current_result_verifies_though_a_command_lands_while_it_is_read(make_app, clock):
     app = make_app()
     clock.now = datetime(2025, 1, 1, 2, tzinfo=UTC)
-    app.register_household(**registration(CODE, HouseholdType.LIFTED_OUT), command_id="r")
+    app.register_household(registering(CODE, HouseholdType.LIFTED_OUT), by=COUNTY, command_id="r")
     clock.now = datetime(2025, 3, 1, 2, tzinfo=UTC)
     with Projections(app) as projections:
         projections.catch_up()
@@ -48,8 +63,8 @@ def test_a_current_result_verifies_though_a_command_lands_while_it_is_read(make_
         def racing(*args, **kwargs):
             # a visit is saved (and followed) just before the read model is read
             clock.now += timedelta(milliseconds=5)
-            app.record_visit(CODE, visit_id="V1", visitor="网格员", checks=ALL_PASSED,
-                             occurred_on=date(2025, 2, 28), by=VILLAGE)
+            app.execute(CODE, RecordVisit(visit_id="V1", visitor="网格员", checks=ALL_PASSED,
+                                          occurred_on=date(2025, 2, 28)), by=VILLAGE)
             projections.catch_up()
             return original(*args, **kwargs)
 
@@ -82,24 +97,24 @@ def test_as_of_later_than_now_is_now_and_a_day_not_over_is_not_yet_missed(make_a
 def _included(app, clock, discovered: date, county_on: date) -> None:
     clock.now = datetime(county_on.year, county_on.month, county_on.day, 2, tzinfo=UTC)
     d = discovered
-    app.raise_alert(CODE, alert_id="A1", channel=Channel.SELF_DECLARATION, person_id_number=HEAD_ID,
-                    risk_types=[RiskType.ILLNESS], occurred_on=d, by=VILLAGE)
-    app.verify_at_home(CODE, case_number=1, finding=Finding.RISK_CONFIRMED,
-                       occurred_on=d + timedelta(1), by=VILLAGE)
-    app.conclude_village_deliberation(CODE, case_number=1, decision=Decision.PASSED,
-                                      notice_from=d + timedelta(2), notice_to=d + timedelta(7),
-                                      occurred_on=d + timedelta(8), by=VILLAGE)
-    app.complete_township_review(CODE, case_number=1, decision=Decision.PASSED,
-                                 occurred_on=d + timedelta(9), by=TOWNSHIP)
-    app.decide_at_county(CODE, case_number=1, decision=Decision.PASSED,
-                         category=Category.EDGE_OF_POVERTY, simplified=True, occurred_on=county_on,
-                         by=COUNTY)
+    app.execute(CODE, RaiseAlert(alert_id="A1", channel=Channel.SELF_DECLARATION, person_id_number=HEAD_ID,
+                                 risk_types=[RiskType.ILLNESS], occurred_on=d), by=VILLAGE)
+    app.execute(CODE, VerifyAtHome(case_number=1, finding=Finding.RISK_CONFIRMED,
+                                   occurred_on=d + timedelta(1)), by=VILLAGE)
+    app.execute(CODE, VillageDeliberation(case_number=1, decision=Decision.PASSED,
+                                          notice_from=d + timedelta(2), notice_to=d + timedelta(7),
+                                          occurred_on=d + timedelta(8)), by=VILLAGE)
+    app.execute(CODE, TownshipReview(case_number=1, decision=Decision.PASSED,
+                                     occurred_on=d + timedelta(9)), by=TOWNSHIP)
+    app.execute(CODE, CountyDecision(case_number=1, decision=Decision.PASSED,
+                                     category=Category.EDGE_OF_POVERTY, simplified=True,
+                                     occurred_on=county_on), by=COUNTY)
 
 
 def test_a_forged_rate_evaluation_day_or_drill_down_does_not_verify(make_app, clock):
     app = make_app()
     clock.now = datetime(2025, 1, 1, 2, tzinfo=UTC)
-    app.register_household(**registration(CODE), command_id="r1")
+    app.register_household(registering(CODE), by=COUNTY, command_id="r1")
     _included(app, clock, date(2025, 3, 1), date(2025, 3, 20))  # 19 days: late
     clock.now = datetime(2026, 1, 5, 2, tzinfo=UTC)
     indicators = Indicators(app)
@@ -129,54 +144,55 @@ def _eliminated(app, clock) -> None:
     clock.now = datetime(2026, 10, 1, 2, tzinfo=UTC)
     app.set_income_line(year=2025, yuan_per_capita=Decimal(8300), occurred_on=date(2025, 1, 1),
                         by=COUNTY)
-    app.register_household(**registration())
+    app.register_household(registering(), by=COUNTY)
     include(app, clock)
-    app.assign_measure(CODE, measure_id="M1", measure_type=MeasureType.HEALTH,
-                       department=Department.HEALTH, responsible_person="赵医生", amount=Decimal(100),
-                       occurred_on=date(2025, 2, 20), by=TOWNSHIP)
-    app.put_measure_in_place(CODE, measure_id="M1", occurred_on=date(2025, 3, 1), by=TOWNSHIP)
-    app.assess_income(CODE, assessment_id="I1", year=2025, wages=Decimal(30000), business=Decimal(5000),
-                      property=Decimal(0), transfers=Decimal(2000), production_costs=Decimal(3000),
-                      occurred_on=date(2025, 8, 20), by=TOWNSHIP)
+    app.execute(CODE, AssignMeasure(measure_id="M1", measure_type=MeasureType.HEALTH,
+                                    department=Department.HEALTH, responsible_person="赵医生",
+                                    amount=Decimal(100), occurred_on=date(2025, 2, 20)), by=TOWNSHIP)
+    app.execute(CODE, PutMeasureInPlace(measure_id="M1", occurred_on=date(2025, 3, 1)), by=TOWNSHIP)
+    app.execute(CODE, AssessIncome(assessment_id="I1", year=2025, wages=Decimal(30000),
+                                   business=Decimal(5000), property=Decimal(0), transfers=Decimal(2000),
+                                   production_costs=Decimal(3000),
+                                   occurred_on=date(2025, 8, 20)), by=TOWNSHIP)
     for month in range(3, 9):
-        app.record_visit(CODE, visit_id=f"V{month}", visitor="网格员", checks=ALL_PASSED,
-                         occurred_on=date(2025, month, 15), by=VILLAGE)
-    app.verify_elimination_at_home(CODE, mode=EliminationMode.BY_HELP, occurred_on=date(2025, 9, 1),
-                                   by=VILLAGE)
-    app.conclude_elimination_notice(CODE, decision=Decision.PASSED, notice_from=date(2025, 9, 2),
-                                    notice_to=date(2025, 9, 8), occurred_on=date(2025, 9, 9), by=VILLAGE)
-    app.complete_elimination_review(CODE, decision=Decision.PASSED, occurred_on=date(2025, 9, 10),
-                                    by=TOWNSHIP)
+        app.execute(CODE, RecordVisit(visit_id=f"V{month}", visitor="网格员", checks=ALL_PASSED,
+                                      occurred_on=date(2025, month, 15)), by=VILLAGE)
+    app.execute(CODE, VerifyElimination(mode=EliminationMode.BY_HELP,
+                                        occurred_on=date(2025, 9, 1)), by=VILLAGE)
+    app.execute(CODE, EliminationNotice(decision=Decision.PASSED, notice_from=date(2025, 9, 2),
+                                        notice_to=date(2025, 9, 8), occurred_on=date(2025, 9, 9)), by=VILLAGE)
+    app.execute(CODE, EliminationTownshipReview(decision=Decision.PASSED,
+                                                occurred_on=date(2025, 9, 10)), by=TOWNSHIP)
 
 
 def test_a_re_entry_after_a_risk_free_alert_and_the_stability_it_leaves(make_app, clock):
     app = make_app()
     _eliminated(app, clock)
-    app.decide_elimination_at_county(CODE, decision=Decision.PASSED, occurred_on=date(2025, 9, 12),
-                                     by=COUNTY)
+    app.execute(CODE, EliminationCountyDecision(decision=Decision.PASSED,
+                                                occurred_on=date(2025, 9, 12)), by=COUNTY)
     # October: an alert the household visit finds risk-free (case 2, closed)
-    app.raise_alert(CODE, alert_id="A2", channel=Channel.SELF_DECLARATION, person_id_number=HEAD_ID,
-                    risk_types=[RiskType.ILLNESS], occurred_on=date(2025, 10, 3), by=VILLAGE)
-    app.verify_at_home(CODE, case_number=2, finding=Finding.NO_RISK, occurred_on=date(2025, 10, 4),
-                       by=VILLAGE)
+    app.execute(CODE, RaiseAlert(alert_id="A2", channel=Channel.SELF_DECLARATION, person_id_number=HEAD_ID,
+                                 risk_types=[RiskType.ILLNESS], occurred_on=date(2025, 10, 3)), by=VILLAGE)
+    app.execute(CODE, VerifyAtHome(case_number=2, finding=Finding.NO_RISK,
+                                   occurred_on=date(2025, 10, 4)), by=VILLAGE)
     indicators = Indicators(app)
     stable = indicators.compute("2026-Q3", from_log=True)
     assert (stable.figure("elimination_stability").numerator,
             stable.figure("elimination_stability").denominator) == (1, 1)
     # November: a real new risk, included: a re-entry after the elimination
-    app.raise_alert(CODE, alert_id="A3", channel=Channel.SELF_DECLARATION, person_id_number=HEAD_ID,
-                    risk_types=[RiskType.ILLNESS], occurred_on=date(2025, 11, 3), by=VILLAGE)
-    app.verify_at_home(CODE, case_number=3, finding=Finding.RISK_CONFIRMED,
-                       occurred_on=date(2025, 11, 4), by=VILLAGE)
+    app.execute(CODE, RaiseAlert(alert_id="A3", channel=Channel.SELF_DECLARATION, person_id_number=HEAD_ID,
+                                 risk_types=[RiskType.ILLNESS], occurred_on=date(2025, 11, 3)), by=VILLAGE)
+    app.execute(CODE, VerifyAtHome(case_number=3, finding=Finding.RISK_CONFIRMED,
+                                   occurred_on=date(2025, 11, 4)), by=VILLAGE)
     assert app.household(CODE).cases[2].re_entry
-    app.conclude_village_deliberation(CODE, case_number=3, decision=Decision.PASSED,
-                                      notice_from=date(2025, 11, 5), notice_to=date(2025, 11, 10),
-                                      occurred_on=date(2025, 11, 11), by=VILLAGE)
-    app.complete_township_review(CODE, case_number=3, decision=Decision.PASSED,
-                                 occurred_on=date(2025, 11, 6), by=TOWNSHIP)
-    app.decide_at_county(CODE, case_number=3, decision=Decision.PASSED,
-                         category=Category.EDGE_OF_POVERTY, simplified=True,
-                         occurred_on=date(2025, 11, 14), by=COUNTY)
+    app.execute(CODE, VillageDeliberation(case_number=3, decision=Decision.PASSED,
+                                          notice_from=date(2025, 11, 5), notice_to=date(2025, 11, 10),
+                                          occurred_on=date(2025, 11, 11)), by=VILLAGE)
+    app.execute(CODE, TownshipReview(case_number=3, decision=Decision.PASSED,
+                                     occurred_on=date(2025, 11, 6)), by=TOWNSHIP)
+    app.execute(CODE, CountyDecision(case_number=3, decision=Decision.PASSED,
+                                     category=Category.EDGE_OF_POVERTY, simplified=True,
+                                     occurred_on=date(2025, 11, 14)), by=COUNTY)
     year = indicators.compute("2025", from_log=True)
     assert year.figure("re_entries").numerator == 1
     relapsed = indicators.compute("2026-Q3", from_log=True)
@@ -187,8 +203,8 @@ def test_a_re_entry_after_a_risk_free_alert_and_the_stability_it_leaves(make_app
 def test_a_refused_elimination_leaves_the_case_in_monitoring(make_app, clock):
     app = make_app()
     _eliminated(app, clock)
-    app.decide_elimination_at_county(CODE, decision=Decision.REJECTED, reason="收入不稳定",
-                                     occurred_on=date(2025, 9, 12), by=COUNTY)
+    app.execute(CODE, EliminationCountyDecision(decision=Decision.REJECTED, reason="收入不稳定",
+                                                occurred_on=date(2025, 9, 12)), by=COUNTY)
     household = app.household(CODE)
     facts = household_facts(household)
     assert facts.cases[0].stage_on(date(2025, 9, 30)) == household.cases[0].stage.value == "监测帮扶中"

@@ -9,6 +9,15 @@ from uuid import UUID
 
 import pytest
 
+from application.commands import (
+    Correct,
+    CountyDecision,
+    RaiseAlert,
+    RecordVisit,
+    TownshipReview,
+    VerifyAtHome,
+    VillageDeliberation,
+)
 from application.indicators import Cadences, Indicators, Scope, end_of_day, result_json
 from domain.codes import (
     Category,
@@ -26,7 +35,7 @@ from domain.errors import DomainError
 from domain.indicators import Area
 from domain.values import MemberDetails
 from projections.runner import Projections
-from tests.builders import COUNTY, TOWNSHIP, VILLAGE, id_number, registration
+from tests.builders import COUNTY, TOWNSHIP, VILLAGE, id_number, registering
 
 ON_TIME, LATE, POOR = "130630101001", "130630101002", "130630101003"
 YEAR_END = end_of_day(date(2025, 12, 31))
@@ -43,20 +52,20 @@ def identified(app, clock, code: str, discovered: date, county_on: date, departm
     extra = {"department": department, "tier": Tier.COUNTY, "batch_id": "B-1"} if department else {}
     channel = Channel.DEPARTMENT_ALERT if department else Channel.SELF_DECLARATION
     head = app.household(code).head.id_number
-    app.raise_alert(code, alert_id=f"{code}-A", channel=channel, person_id_number=head,
-                    risk_types=[RiskType.ILLNESS], occurred_on=discovered, by=VILLAGE, **extra)
+    app.execute(code, RaiseAlert(alert_id=f"{code}-A", channel=channel, person_id_number=head,
+                                 risk_types=[RiskType.ILLNESS], occurred_on=discovered, **extra), by=VILLAGE)
     clock.now = moment(county_on)
-    app.verify_at_home(code, case_number=1, finding=Finding.RISK_CONFIRMED,
-                       occurred_on=discovered.replace(day=discovered.day + 1), by=VILLAGE)
-    app.conclude_village_deliberation(code, case_number=1, decision=Decision.PASSED,
-                                      notice_from=discovered.replace(day=discovered.day + 2),
-                                      notice_to=discovered.replace(day=discovered.day + 7),
-                                      occurred_on=discovered.replace(day=discovered.day + 8), by=VILLAGE)
-    app.complete_township_review(code, case_number=1, decision=Decision.PASSED,
-                                 occurred_on=discovered.replace(day=discovered.day + 9), by=TOWNSHIP)
-    app.decide_at_county(code, case_number=1, decision=Decision.PASSED,
-                         category=Category.EDGE_OF_POVERTY, simplified=True,
-                         occurred_on=county_on, by=COUNTY)
+    app.execute(code, VerifyAtHome(case_number=1, finding=Finding.RISK_CONFIRMED,
+                                   occurred_on=discovered.replace(day=discovered.day + 1)), by=VILLAGE)
+    app.execute(code, VillageDeliberation(case_number=1, decision=Decision.PASSED,
+                                          notice_from=discovered.replace(day=discovered.day + 2),
+                                          notice_to=discovered.replace(day=discovered.day + 7),
+                                          occurred_on=discovered.replace(day=discovered.day + 8)), by=VILLAGE)
+    app.execute(code, TownshipReview(case_number=1, decision=Decision.PASSED,
+                                     occurred_on=discovered.replace(day=discovered.day + 9)), by=TOWNSHIP)
+    app.execute(code, CountyDecision(case_number=1, decision=Decision.PASSED,
+                                     category=Category.EDGE_OF_POVERTY, simplified=True,
+                                     occurred_on=county_on), by=COUNTY)
 
 
 @pytest.fixture
@@ -65,17 +74,17 @@ def county(make_app, clock):
     consultation and two department pushes; the clock then stands in January 2026."""
     app = make_app()
     clock.now = moment(date(2025, 1, 1))
-    app.register_household(**registration(ON_TIME), command_id="r1")
-    app.register_household(**{**registration(LATE), "members": _family("2")}, command_id="r2")
-    app.register_household(**{**registration(POOR, HouseholdType.LIFTED_OUT), "members": _family("3")},
+    app.register_household(registering(ON_TIME), by=COUNTY, command_id="r1")
+    app.register_household(registering(LATE, members=_family("2")), by=COUNTY, command_id="r2")
+    app.register_household(registering(POOR, HouseholdType.LIFTED_OUT, members=_family("3")), by=COUNTY,
                            command_id="r3")
     identified(app, clock, ON_TIME, date(2025, 3, 1), date(2025, 3, 16),
                department=Department.MEDICAL_INSURANCE)
     identified(app, clock, LATE, date(2025, 3, 1), date(2025, 3, 17))
     for month in (1, 2):
         clock.now = moment(date(2025, month, 20))
-        app.record_visit(POOR, visit_id=f"V{month}", visitor="网格员", checks=ALL_PASSED,
-                         occurred_on=date(2025, month, 20), by=VILLAGE)
+        app.execute(POOR, RecordVisit(visit_id=f"V{month}", visitor="网格员", checks=ALL_PASSED,
+                                      occurred_on=date(2025, month, 20)), by=VILLAGE)
     clock.now = moment(date(2025, 4, 5))
     app.receive_push(Department.PUBLIC_SECURITY, batch_id="GA-2025-03", tier=Tier.COUNTY,
                      period="2025-03", rows=0, by=COUNTY)
@@ -136,10 +145,10 @@ def test_as_of_figures_do_not_move_after_corrections_and_late_records(county, cl
     # After the year closed: the late case's discovery date was wrong (15 days after all),
     # and a December visit is recorded late.
     clock.now = moment(date(2026, 2, 10))
-    county.correct(LATE, corrects_version=2, changes={"discovered_on": "2025-03-02"},
-                   reason="发现日期录入错误", occurred_on=date(2026, 2, 10), by=COUNTY)
-    county.record_visit(POOR, visit_id="V12", visitor="网格员", checks=ALL_PASSED,
-                        occurred_on=date(2025, 12, 10), by=VILLAGE)
+    county.execute(LATE, Correct(corrects_version=2, changes={"discovered_on": "2025-03-02"},
+                                 reason="发现日期录入错误", occurred_on=date(2026, 2, 10)), by=COUNTY)
+    county.execute(POOR, RecordVisit(visit_id="V12", visitor="网格员", checks=ALL_PASSED,
+                                     occurred_on=date(2025, 12, 10)), by=VILLAGE)
 
     now = figures(indicators.compute("2025", from_log=True))
     assert now[("timely_identification", "county", "全县")] == (2, 2)

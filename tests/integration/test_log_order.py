@@ -6,8 +6,9 @@ from __future__ import annotations
 import threading
 from datetime import date
 
+from application.commands import RaiseAlert
 from domain.codes import Channel, RiskType
-from tests.builders import HEAD_ID, VILLAGE, registration
+from tests.builders import COUNTY, HEAD_ID, VILLAGE, registering
 
 
 def test_concurrent_writers_never_leave_a_gap_that_fills_later(make_app):
@@ -15,7 +16,7 @@ def test_concurrent_writers_never_leave_a_gap_that_fills_later(make_app):
     writers, commands = 4, 60
     codes = [f"13063010100{n}" for n in range(writers)]
     for code in codes:
-        app.register_household(**registration(code))
+        app.register_household(registering(code), by=COUNTY)
     seen: list[int] = []
     done = threading.Event()
 
@@ -29,9 +30,9 @@ def test_concurrent_writers_never_leave_a_gap_that_fills_later(make_app):
 
     def write(code: str) -> None:
         for n in range(commands):
-            app.raise_alert(code, alert_id=f"A{n}", channel=Channel.SELF_DECLARATION,
-                            person_id_number=HEAD_ID, risk_types=[RiskType.ILLNESS],
-                            period=f"p{n}", occurred_on=date(2025, 1, 1), by=VILLAGE)
+            app.execute(code, RaiseAlert(alert_id=f"A{n}", channel=Channel.SELF_DECLARATION,
+                                         person_id_number=HEAD_ID, risk_types=[RiskType.ILLNESS],
+                                         period=f"p{n}", occurred_on=date(2025, 1, 1)), by=VILLAGE)
 
     reader = threading.Thread(target=read)
     threads = [threading.Thread(target=write, args=(code,)) for code in codes]

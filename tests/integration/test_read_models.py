@@ -18,6 +18,22 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from application.commands import (
+    AssessIncome,
+    AssignMeasure,
+    CountyDecision,
+    EliminationCountyDecision,
+    EliminationNotice,
+    EliminationTownshipReview,
+    OpenGreenChannel,
+    PutMeasureInPlace,
+    RaiseAlert,
+    RecordVisit,
+    TownshipReview,
+    VerifyAtHome,
+    VerifyElimination,
+    VillageDeliberation,
+)
 from application.demo import generate_county, load_demo
 from domain.codes import (
     Category,
@@ -37,7 +53,7 @@ from domain.errors import DomainError
 from projections.queries import Area, ReadModels
 from projections.rows import COLUMNS, TABLES
 from projections.runner import Projections
-from tests.builders import COUNTY, HEAD_ID, TOWNSHIP, VILLAGE, registration
+from tests.builders import COUNTY, HEAD_ID, TOWNSHIP, VILLAGE, registering
 
 CODE, POOR = "130630101001", "130630101002"
 ALL_PASSED = dict.fromkeys(Check, True)
@@ -65,22 +81,22 @@ def views(make_app, clock):
 
 
 def monitored_household(app) -> None:
-    app.register_household(**registration(CODE))
-    app.raise_alert(CODE, alert_id="A1", channel=Channel.DEPARTMENT_ALERT, person_id_number=HEAD_ID,
-                    risk_types=[RiskType.ILLNESS], department=Department.MEDICAL_INSURANCE,
-                    tier=Tier.PROVINCIAL, period="2025-02", batch_id="YB-P-1",
-                    occurred_on=date(2025, 2, 3), by=VILLAGE)
+    app.register_household(registering(CODE), by=COUNTY)
+    app.execute(CODE, RaiseAlert(alert_id="A1", channel=Channel.DEPARTMENT_ALERT, person_id_number=HEAD_ID,
+                                 risk_types=[RiskType.ILLNESS], department=Department.MEDICAL_INSURANCE,
+                                 tier=Tier.PROVINCIAL, period="2025-02", batch_id="YB-P-1",
+                                 occurred_on=date(2025, 2, 3)), by=VILLAGE)
 
 
 class TestAScriptedCaseHistory:
     def test_an_alert_opens_a_case_in_the_queue_with_its_15_day_deadline(self, views):
         app, projections, read = views
         monitored_household(app)
-        dup = app.raise_alert(CODE, alert_id="A1-county", channel=Channel.DEPARTMENT_ALERT,
-                              person_id_number=HEAD_ID, risk_types=[RiskType.ILLNESS],
-                              department=Department.MEDICAL_INSURANCE, tier=Tier.COUNTY,
-                              period="2025-02", batch_id="YB-C-1", occurred_on=date(2025, 2, 4),
-                              by=VILLAGE)
+        dup = app.execute(CODE, RaiseAlert(alert_id="A1-county", channel=Channel.DEPARTMENT_ALERT,
+                                           person_id_number=HEAD_ID, risk_types=[RiskType.ILLNESS],
+                                           department=Department.MEDICAL_INSURANCE, tier=Tier.COUNTY,
+                                           period="2025-02", batch_id="YB-C-1",
+                                           occurred_on=date(2025, 2, 4)), by=VILLAGE)
         assert projections.wait_for(dup.position)
 
         queue = read.case_queue(today=date(2025, 2, 10))
@@ -104,26 +120,27 @@ class TestAScriptedCaseHistory:
         app.set_income_line(year=2025, yuan_per_capita=Decimal(8300), occurred_on=date(2025, 1, 1),
                             by=COUNTY)
         monitored_household(app)
-        app.verify_at_home(CODE, case_number=1, finding=Finding.RISK_CONFIRMED,
-                           occurred_on=date(2025, 2, 4), by=VILLAGE)
-        app.complete_township_review(CODE, case_number=1, decision=Decision.PASSED,
-                                     occurred_on=date(2025, 2, 5), by=TOWNSHIP)
-        result = app.conclude_village_deliberation(
-            CODE, case_number=1, decision=Decision.PASSED, notice_from=date(2025, 2, 5),
-            notice_to=date(2025, 2, 9), occurred_on=date(2025, 2, 10), by=VILLAGE)
+        app.execute(CODE, VerifyAtHome(case_number=1, finding=Finding.RISK_CONFIRMED,
+                                       occurred_on=date(2025, 2, 4)), by=VILLAGE)
+        app.execute(CODE, TownshipReview(case_number=1, decision=Decision.PASSED,
+                                         occurred_on=date(2025, 2, 5)), by=TOWNSHIP)
+        result = app.execute(CODE, VillageDeliberation(case_number=1, decision=Decision.PASSED,
+                                                       notice_from=date(2025, 2, 5),
+                                                       notice_to=date(2025, 2, 9),
+                                                       occurred_on=date(2025, 2, 10)), by=VILLAGE)
         projections.wait_for(result.position)
         assert read.case_queue().rows[0]["stage"] == "待县级审定"
 
-        app.decide_at_county(CODE, case_number=1, decision=Decision.PASSED,
-                             category=Category.EDGE_OF_POVERTY, simplified=True,
-                             occurred_on=date(2025, 2, 12), by=COUNTY)
-        app.assign_measure(CODE, measure_id="M1", measure_type=MeasureType.HEALTH,
-                           department=Department.HEALTH, responsible_person="赵医生",
-                           occurred_on=date(2025, 2, 14), by=TOWNSHIP)
-        result = app.assign_measure(CODE, measure_id="M2", measure_type=MeasureType.EMPLOYMENT,
-                                    department=Department.HUMAN_RESOURCES,
-                                    responsible_person="钱", occurred_on=date(2025, 2, 14),
-                                    by=TOWNSHIP)
+        app.execute(CODE, CountyDecision(case_number=1, decision=Decision.PASSED,
+                                         category=Category.EDGE_OF_POVERTY, simplified=True,
+                                         occurred_on=date(2025, 2, 12)), by=COUNTY)
+        app.execute(CODE, AssignMeasure(measure_id="M1", measure_type=MeasureType.HEALTH,
+                                        department=Department.HEALTH, responsible_person="赵医生",
+                                        occurred_on=date(2025, 2, 14)), by=TOWNSHIP)
+        result = app.execute(CODE, AssignMeasure(measure_id="M2", measure_type=MeasureType.EMPLOYMENT,
+                                                 department=Department.HUMAN_RESOURCES,
+                                                 responsible_person="钱",
+                                                 occurred_on=date(2025, 2, 14)), by=TOWNSHIP)
         projections.wait_for(result.position)
         assert read.case_queue().total == 0
         row = read.monitoring_list(today=date(2025, 3, 20)).rows[0]
@@ -132,28 +149,29 @@ class TestAScriptedCaseHistory:
         assert (row["measures_in_place"], row["measures_planned"]) == (0, 2)
         assert read.measures_missing(today=date(2025, 3, 20)).total == 1
 
-        app.put_measure_in_place(CODE, measure_id="M1", occurred_on=date(2025, 3, 1), by=TOWNSHIP)
+        app.execute(CODE, PutMeasureInPlace(measure_id="M1", occurred_on=date(2025, 3, 1)), by=TOWNSHIP)
         for month in range(3, 10):
-            app.record_visit(CODE, visit_id=f"V{month}", visitor="网格员", checks=ALL_PASSED,
-                             occurred_on=date(2025, month, 15), by=VILLAGE)
-        app.assess_income(CODE, assessment_id="I1", year=2025, wages=Decimal(40000),
-                          business=Decimal(0), property=Decimal(0), transfers=Decimal(0),
-                          production_costs=Decimal(0), occurred_on=date(2025, 8, 20), by=TOWNSHIP)
-        result = app.verify_elimination_at_home(CODE, mode=EliminationMode.BY_HELP,
-                                                occurred_on=date(2025, 9, 1), by=VILLAGE)
+            app.execute(CODE, RecordVisit(visit_id=f"V{month}", visitor="网格员", checks=ALL_PASSED,
+                                          occurred_on=date(2025, month, 15)), by=VILLAGE)
+        app.execute(CODE, AssessIncome(assessment_id="I1", year=2025, wages=Decimal(40000),
+                                       business=Decimal(0), property=Decimal(0), transfers=Decimal(0),
+                                       production_costs=Decimal(0),
+                                       occurred_on=date(2025, 8, 20)), by=TOWNSHIP)
+        result = app.execute(CODE, VerifyElimination(mode=EliminationMode.BY_HELP,
+                                                     occurred_on=date(2025, 9, 1)), by=VILLAGE)
         projections.wait_for(result.position)
         row = read.monitoring_list(today=date(2025, 9, 20)).rows[0]
         assert (row["measures_in_place"], row["measures_planned"], row["eliminating"]) == (1, 1, True)
         assert row["visited_this_month"] and row["last_visit_on"] == date(2025, 9, 15)
         assert read.measures_missing(today=date(2025, 9, 20)).total == 0
 
-        app.conclude_elimination_notice(CODE, decision=Decision.PASSED, notice_from=date(2025, 9, 2),
-                                        notice_to=date(2025, 9, 8), occurred_on=date(2025, 9, 9),
-                                        by=VILLAGE)
-        app.complete_elimination_review(CODE, decision=Decision.PASSED,
-                                        occurred_on=date(2025, 9, 10), by=TOWNSHIP)
-        result = app.decide_elimination_at_county(CODE, decision=Decision.PASSED,
-                                                  occurred_on=date(2025, 9, 12), by=COUNTY)
+        app.execute(CODE, EliminationNotice(decision=Decision.PASSED, notice_from=date(2025, 9, 2),
+                                            notice_to=date(2025, 9, 8),
+                                            occurred_on=date(2025, 9, 9)), by=VILLAGE)
+        app.execute(CODE, EliminationTownshipReview(decision=Decision.PASSED,
+                                                    occurred_on=date(2025, 9, 10)), by=TOWNSHIP)
+        result = app.execute(CODE, EliminationCountyDecision(decision=Decision.PASSED,
+                                                             occurred_on=date(2025, 9, 12)), by=COUNTY)
         projections.wait_for(result.position)
         assert read.monitoring_list().total == 0
         on_day = read.monitoring_list(as_of=date(2025, 6, 30))
@@ -166,18 +184,18 @@ class TestAScriptedCaseHistory:
 
     def test_green_channel_steps_owed_and_visits_due(self, views):
         app, projections, read = views
-        app.register_household(**registration(CODE))
-        app.register_household(**registration(POOR, HouseholdType.LIFTED_OUT))
-        app.raise_alert(CODE, alert_id="F1", channel=Channel.CADRE_SCREENING,
-                        person_id_number=HEAD_ID, risk_types=[RiskType.NATURAL_DISASTER],
-                        disaster_kind="洪涝", occurred_on=date(2025, 7, 30), by=VILLAGE)
-        app.verify_at_home(CODE, case_number=1, finding=Finding.RISK_CONFIRMED,
-                           occurred_on=date(2025, 7, 31), by=VILLAGE)
-        app.open_green_channel(CODE, case_number=1, hardship=SuddenHardship.NATURAL_DISASTER,
-                               studied_on=date(2025, 7, 31), approved_on=date(2025, 8, 1),
-                               occurred_on=date(2025, 8, 1), by=COUNTY)
-        result = app.record_visit(POOR, visit_id="PV1", visitor="网格员", checks=ALL_PASSED,
-                                  occurred_on=date(2025, 8, 3), by=VILLAGE)
+        app.register_household(registering(CODE), by=COUNTY)
+        app.register_household(registering(POOR, HouseholdType.LIFTED_OUT), by=COUNTY)
+        app.execute(CODE, RaiseAlert(alert_id="F1", channel=Channel.CADRE_SCREENING, person_id_number=HEAD_ID,
+                                     risk_types=[RiskType.NATURAL_DISASTER], disaster_kind="洪涝",
+                                     occurred_on=date(2025, 7, 30)), by=VILLAGE)
+        app.execute(CODE, VerifyAtHome(case_number=1, finding=Finding.RISK_CONFIRMED,
+                                       occurred_on=date(2025, 7, 31)), by=VILLAGE)
+        app.execute(CODE, OpenGreenChannel(case_number=1, hardship=SuddenHardship.NATURAL_DISASTER,
+                                           studied_on=date(2025, 7, 31), approved_on=date(2025, 8, 1),
+                                           occurred_on=date(2025, 8, 1)), by=COUNTY)
+        result = app.execute(POOR, RecordVisit(visit_id="PV1", visitor="网格员", checks=ALL_PASSED,
+                                               occurred_on=date(2025, 8, 3)), by=VILLAGE)
         projections.wait_for(result.position)
 
         owed = read.case_queue(green_channel_owed=True)
@@ -189,7 +207,7 @@ class TestAScriptedCaseHistory:
 
     def test_the_directory_finds_a_household_by_a_members_id_number(self, views):
         app, projections, read = views
-        result = app.register_household(**registration(CODE))
+        result = app.register_household(registering(CODE), by=COUNTY)
         projections.wait_for(result.position)
         assert [r["code"] for r in read.directory(id_number=HEAD_ID.lower()).rows] == [CODE]
         assert read.directory(head_name="王建国").total == 1
@@ -245,8 +263,8 @@ class TestRebuild:
         for month in (10, 11, 12):
             for code in rng.sample(codes, 40):
                 checks = {**ALL_PASSED, Check.HOUSING_SAFETY: rng.random() > 0.3}
-                app.record_visit(code, visit_id=f"R{month}", visitor="网格员", checks=checks,
-                                 occurred_on=date(2025, month, 2), by=COUNTY)
+                app.execute(code, RecordVisit(visit_id=f"R{month}", visitor="网格员", checks=checks,
+                                              occurred_on=date(2025, month, 2)), by=COUNTY)
         return codes
 
     @staticmethod
@@ -281,9 +299,9 @@ class TestRebuild:
             chunks.append(done)
             if len(chunks) == 2:
                 for code in late:
-                    app.record_visit(code, visit_id="LATE", visitor="网格员",
-                                     checks={**ALL_PASSED, Check.HOUSING_SAFETY: False},
-                                     occurred_on=date(2025, 12, 31), by=COUNTY)
+                    app.execute(code, RecordVisit(visit_id="LATE", visitor="网格员",
+                                                  checks={**ALL_PASSED, Check.HOUSING_SAFETY: False},
+                                                  occurred_on=date(2025, 12, 31)), by=COUNTY)
 
         projections.rebuild(progress=record_visits)
         assert len(chunks) > 3
@@ -436,7 +454,7 @@ class TestKeepingCurrent:
     def test_a_follower_thread_keeps_the_read_models_current_after_commands(self, views):
         app, projections, read = views
         projections.follow(interval=0.05)
-        result = app.register_household(**registration(CODE))
+        result = app.register_household(registering(CODE), by=COUNTY)
         deadline = time.monotonic() + 5
         while projections.position() < result.position and time.monotonic() < deadline:
             time.sleep(0.02)

@@ -1,0 +1,125 @@
+"""Help for a case: the analysis, help measures, 医保 subsidies and 防贫保 payouts (domain.md §7)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from msgspec import Meta
+
+from application.commands.base import COUNTY, COUNTY_AND_TOWNSHIP, HouseholdCommand, Recording
+from application.commands.fields import MAX_LIST, Happened, Id, IdNumber, Money, Name, Text, Year
+from domain.codes import Department, LabourCapacity, MeasureType, RiskType
+from domain.household import Household
+
+
+class AnalyseRisk(HouseholdCommand, kw_only=True):
+    """研判 of the case under help: causes, labour capacity, needs (缺什么补什么)."""
+
+    name = "analyse_risk"
+    roles = COUNTY_AND_TOWNSHIP
+
+    causes: Annotated[list[RiskType], Meta(max_length=MAX_LIST)]
+    labour_capacity: LabourCapacity
+    needs: Annotated[list[MeasureType], Meta(max_length=MAX_LIST)]
+    notes: Text = ""
+    occurred_on: Happened
+
+    def run(self, household: Household, on: Recording) -> None:
+        household.analyse_risk(causes=self.causes, labour_capacity=self.labour_capacity,
+                               needs=self.needs, notes=self.notes, occurred_on=self.occurred_on,
+                               by=on.by, at=on.at, command_id=on.command_id)
+
+
+class AssignMeasure(HouseholdCommand, kw_only=True):
+    """Assign a help measure (planned); ``occurred_on`` is its start."""
+
+    name = "assign_measure"
+    roles = COUNTY_AND_TOWNSHIP
+    new_record = ("measure_id", "M")
+
+    measure_id: Id | None = None
+    measure_type: MeasureType
+    department: Department
+    responsible_person: Name
+    amount: Money | None = None
+    occurred_on: Happened
+
+    def run(self, household: Household, on: Recording) -> None:
+        household.assign_measure(
+            measure_id=self.measure_id, measure_type=self.measure_type, department=self.department,
+            responsible_person=self.responsible_person, amount=self.amount,
+            occurred_on=self.occurred_on, by=on.by, at=on.at, command_id=on.command_id,
+        )
+
+
+class PutMeasureInPlace(HouseholdCommand, kw_only=True):
+    """A planned measure is in place (落实)."""
+
+    name = "put_measure_in_place"
+    roles = COUNTY_AND_TOWNSHIP
+    path_fields = ("measure_id",)
+
+    measure_id: Id
+    occurred_on: Happened
+
+    def run(self, household: Household, on: Recording) -> None:
+        household.put_measure_in_place(self.measure_id, occurred_on=self.occurred_on, by=on.by,
+                                       at=on.at, command_id=on.command_id)
+
+
+class EndMeasure(HouseholdCommand, kw_only=True):
+    """A measure ends, for a reason."""
+
+    name = "end_measure"
+    roles = COUNTY_AND_TOWNSHIP
+    path_fields = ("measure_id",)
+
+    measure_id: Id
+    reason: Annotated[str, Meta(min_length=1, max_length=2000)]
+    occurred_on: Happened
+
+    def run(self, household: Household, on: Recording) -> None:
+        household.end_measure(self.measure_id, self.reason, occurred_on=self.occurred_on, by=on.by,
+                              at=on.at, command_id=on.command_id)
+
+
+class SubsidiseMedicalInsurance(HouseholdCommand, kw_only=True):
+    """医保参保资助 for a member of a monitored household (应保尽保)."""
+
+    name = "subsidise_medical_insurance"
+    roles = COUNTY_AND_TOWNSHIP
+
+    id_number: IdNumber
+    year: Year
+    amount: Money
+    occurred_on: Happened
+
+    def run(self, household: Household, on: Recording) -> None:
+        household.subsidise_medical_insurance(self.id_number, self.year, self.amount,
+                                              occurred_on=self.occurred_on, by=on.by, at=on.at,
+                                              command_id=on.command_id)
+
+
+class PayReliefInsurance(HouseholdCommand, kw_only=True):
+    """防贫保 payout (notice §五)."""
+
+    name = "pay_relief_insurance"
+    roles = COUNTY
+    new_record = ("payout_id", "P")
+
+    payout_id: Id | None = None
+    cause: RiskType
+    amount: Money
+    fee: Money = Decimal(0)
+    basic_living_in_difficulty: bool = True
+    beneficiary_id_number: IdNumber | None = None
+    occurred_on: Happened
+
+    def run(self, household: Household, on: Recording) -> None:
+        household.pay_relief_insurance(
+            payout_id=self.payout_id, cause=self.cause, amount=self.amount, fee=self.fee,
+            basic_living_in_difficulty=self.basic_living_in_difficulty,
+            beneficiary_id_number=self.beneficiary_id_number, occurred_on=self.occurred_on,
+            by=on.by, at=on.at, command_id=on.command_id,
+        )
