@@ -24,7 +24,8 @@ ALLOWED: dict[str, set[str]] = {
     "domain": set(),
     "application.store": {"domain"},
     "application.commands": {"domain"},
-    "application.accounts": {"domain", "application.store"},
+    # who may run a command is declared with the command (`HouseholdCommand.roles`)
+    "application.accounts": {"domain", "application.store", "application.commands"},
     "application.audit": {"domain", "application.store"},
     "application": {"domain", "application.store", "application.accounts", "application.audit",
                     "application.commands"},

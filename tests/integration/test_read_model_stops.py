@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from application.commands import RaiseAlert, VerifyAtHome
 from domain.codes import Channel, Finding, Relation, RiskType
 from domain.household import Household, household_id
 from domain.values import MemberDetails
 from projections.rows import ROW_BUILDERS
 from projections.runner import Projections
 from projections.source import LogSource
-from tests.builders import HEAD_ID, VILLAGE, id_number, registration
+from tests.builders import COUNTY, HEAD_ID, VILLAGE, id_number, registering
 from tests.integration.test_read_models import dump
 
 BROKEN, OTHER = "130630101001", "130630101002"
@@ -29,21 +30,20 @@ OTHER_HEAD = id_number(date(1980, 1, 1), 11)
 
 
 def registered(app, code: str):
-    body = registration(code)
-    if code == OTHER:
-        body["members"] = [MemberDetails("赵大山", OTHER_HEAD, Relation.HEAD)]
-    return app.register_household(**body)
+    members = [MemberDetails("赵大山", OTHER_HEAD, Relation.HEAD)] if code == OTHER else None
+    return app.register_household(registering(code, members=members), by=COUNTY)
 
 
 def alert(app, code: str, alert_id: str, day: date = date(2025, 3, 1)):
-    return app.raise_alert(code, alert_id=alert_id, channel=Channel.SELF_DECLARATION,
-                           person_id_number=HEAD_ID if code == BROKEN else OTHER_HEAD,
-                           risk_types=[RiskType.ILLNESS], occurred_on=day, by=VILLAGE)
+    return app.execute(code, RaiseAlert(
+        alert_id=alert_id, channel=Channel.SELF_DECLARATION,
+        person_id_number=HEAD_ID if code == BROKEN else OTHER_HEAD,
+        risk_types=[RiskType.ILLNESS], occurred_on=day), by=VILLAGE)
 
 
 def verified(app, code: str):
-    return app.verify_at_home(code, case_number=1, finding=Finding.RISK_CONFIRMED,
-                              occurred_on=date(2025, 3, 2), by=VILLAGE)
+    return app.execute(code, VerifyAtHome(case_number=1, finding=Finding.RISK_CONFIRMED,
+                                          occurred_on=date(2025, 3, 2)), by=VILLAGE)
 
 
 @pytest.fixture
