@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -12,7 +12,6 @@ from application.accounts.access import User
 from application.app import HistoryEntry
 from domain.household import STEP_NAMES, AlertOutcome, Household
 from domain.identity import mask_id_number
-from domain.rules import IDENTIFICATION_DAYS
 from domain.values import Case, IncomeAssessment, Procedure
 from interfaces.http.schemas import views as s
 from interfaces.http.schemas.commands import AlertOutcomeOut, AssessmentOut
@@ -196,13 +195,12 @@ def _steps(procedure: Procedure | None, mask: Masker) -> list[s.StepOut]:
 def _case_out(case: Case, mask: Masker) -> s.CaseOut:
     return s.CaseOut(
         number=case.number, stage=case.stage, opened_on=case.opened_on,
-        deadline_on=case.opened_on + timedelta(days=IDENTIFICATION_DAYS),
+        deadline_on=case.identification_deadline,
         risk_types=list(case.risk_types), alert_ids=list(case.alert_ids), re_entry=case.re_entry,
         category=case.category, included_on=case.included_on,
         days_to_inclusion=case.days_to_inclusion, closed_on=case.closed_on,
         eliminated_on=case.eliminated_on, green_channel=case.green_channel is not None,
-        owed_steps=[STEP_NAMES[n] for n in case.identification.owed_steps]
-        if case.green_channel else [],
+        owed_steps=[STEP_NAMES[n] for n in case.steps_owed_after_green_channel],
         identification=_steps(case.identification, mask),
         elimination=_steps(case.elimination, mask),
         elimination_mode=case.elimination_mode,
