@@ -17,9 +17,10 @@ from typing import Any
 from uuid import UUID
 
 from domain.codes import Department
+from domain.deadlines import MEASURE_WITHIN_DAYS, days_left, days_overdue
 from domain.errors import InvalidValue
-from domain.rules import MEASURE_WITHIN_DAYS, local_date
-from projections.store import ReadModelStore, column_type
+from domain.rules import local_date
+from projections.store import ReadModelStore, column_type, join_texts
 
 MAX_PAGE = 500
 
@@ -143,6 +144,7 @@ class ReadModels:
         """Monitoring objects with no measure in place 30 days after identification."""
         today = today or self.today()
         where = self._where(area, household_table=True)
+        # past its measure deadline (deadlines.measure_deadline: included_on + MEASURE_WITHIN_DAYS)
         where.add("included_on < ?", today - timedelta(days=MEASURE_WITHIN_DAYS))
         where.add("(first_in_place_days IS NULL OR first_in_place_days > ?)", MEASURE_WITHIN_DAYS)
         return self._page("rm_monitoring", where, "included_on", ("included_on",),
@@ -165,16 +167,13 @@ class ReadModels:
             where.add("stage = ?", stage)
         if overdue:
             where.add("deadline_on < ?", today)
-        if green_channel_owed:
-            where.add("green_channel = ? AND owed_steps <> ?", True, "")
+        if green_channel_owed:  # an empty list is stored as empty text
+            where.add("green_channel = ? AND owed_steps <> ?", True, join_texts(()))
         page = self._page("rm_case_queue", where, sort, ("deadline_on", "discovered_on", "code"),
                           ("household_id", "case_number"), after, limit)
         for row in page.rows:
-            left = (row["deadline_on"] - today).days
-            row["days_left"] = max(left, 0)
-            row["days_overdue"] = max(-left, 0)
-            row["owed_steps"] = [s for s in row["owed_steps"].split(",") if s]
-            row["pending_steps"] = [s for s in row["pending_steps"].split(",") if s]
+            row["days_left"] = days_left(row["deadline_on"], today)
+            row["days_overdue"] = days_overdue(row["deadline_on"], today)
         return page
 
     # ------------------------------------------------------------------ households
