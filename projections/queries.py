@@ -226,6 +226,12 @@ class ReadModels:
         )
         return rows[0] if rows else None
 
+    def household_code_of(self, id_number: str) -> str | None:
+        """The code of the household a person belongs to now (or last belonged to), or None:
+        how a push finds the household of the person each of its rows names."""
+        found = self.household_of_person(id_number)
+        return found["code"] if found else None
+
     # ------------------------------------------------------------------ department pushes
 
     def push_ledger(

@@ -80,14 +80,9 @@ def record_push_file(state: State, user: User, upload: AlertUpload) -> s.ImportA
     read_models: ReadModels = state.read_models
     path, content = _read(upload.file)
     projections.wait_for(app.max_position(), timeout=10)
-
-    def find(id_number: str) -> str | None:
-        found = read_models.household_of_person(id_number)
-        return found["code"] if found else None
-
     summary = _refused_as_invalid(lambda: import_alerts(
         app, path, department=department, tier=upload.tier, period=upload.period, by=user.actor,
-        find_household=find, batch_id=upload.batch_id, urgent=upload.urgent,
+        find_household=read_models.household_code_of, batch_id=upload.batch_id, urgent=upload.urgent,
         duties=state.indicators.cadences.duties, data=content))
     return _answer(summary, app.max_position())
 

@@ -52,9 +52,7 @@ ID_FIELDS = frozenset({
 
 
 def outcome_name(outcome: AlertOutcome) -> str:
-    if outcome.duplicate_of:
-        return "重复"
-    return "新案件" if outcome.new_case else "并入案件"
+    return outcome.name
 
 
 def alert_out(outcome: AlertOutcome) -> AlertOutcomeOut:
