@@ -19,6 +19,7 @@ from uuid import UUID
 from domain.codes import Department
 from domain.deadlines import MEASURE_WITHIN_DAYS, days_left, days_overdue
 from domain.errors import InvalidValue
+from domain.household import DUPLICATE, JOINED_CASE, NEW_CASE
 from domain.rules import local_date
 from projections.store import ReadModelStore, column_type, join_texts
 
@@ -254,7 +255,7 @@ class ReadModels:
             f"FROM {self.store.qualified('rm_alerts')}{where.sql()} "
             "GROUP BY department, batch_id ORDER BY department, batch_id"
         )
-        rows = self.store.fetch(statement, ["新案件", "并入案件", "重复", *where.params])
+        rows = self.store.fetch(statement, [NEW_CASE, JOINED_CASE, DUPLICATE, *where.params])
         for row in rows:
             for name in ("received", "new_cases", "joined_cases", "duplicates"):
                 row[name] = int(row[name] or 0)

@@ -18,7 +18,7 @@ import msgspec
 from msgspec import Struct
 
 from domain.codes import HouseholdType, MeasureStatus
-from domain.household import Household
+from domain.household import DUPLICATE, JOINED_CASE, NEW_CASE, Household
 from domain.identity import mask_id_number
 from domain.indicators import household_facts
 from domain.values import Case
@@ -135,11 +135,11 @@ def push_ledger_rows(household: Household) -> Rows:
     for alert in household.alerts.values():
         case = household.cases[alert.case_number - 1] if alert.case_number else None
         if alert.duplicate_of is not None:
-            outcome = "重复"
+            outcome = DUPLICATE
         elif case is not None and case.alert_ids[0] == alert.alert_id:
-            outcome = "新案件"
+            outcome = NEW_CASE
         else:
-            outcome = "并入案件"
+            outcome = JOINED_CASE
         rows.append(AlertRow(
             household_id=household.id, alert_id=alert.alert_id, code=household.code,
             township=household.township, village=household.village,

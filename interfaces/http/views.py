@@ -12,7 +12,7 @@ from application.accounts.access import User
 from application.app import HistoryEntry
 from domain.household import STEP_NAMES, AlertOutcome, Household
 from domain.identity import mask_id_number
-from domain.values import Case, IncomeAssessment, Procedure
+from domain.values import Alert, Case, IncomeAssessment, Procedure
 from interfaces.http.schemas import views as s
 from interfaces.http.schemas.commands import AlertOutcomeOut, AssessmentOut
 
@@ -129,16 +129,7 @@ def case_file(household: Household, user: User, as_of: datetime | None = None) -
             )
             for m in household.members.values()
         ],
-        alerts=[
-            s.AlertOut(
-                alert_id=a.alert_id, channel=a.channel, person_id_number=mask(a.person_id_number),
-                risk_types=list(a.risk_types), discovered_on=a.discovered_on, period=a.period,
-                description=mask.text(a.description), department=a.department, tier=a.tier,
-                batch_id=a.batch_id, disaster_kind=a.disaster_kind, problems=list(a.problems),
-                case_number=a.case_number, duplicate_of=a.duplicate_of, recorded_at=a.recorded_at,
-            )
-            for a in household.alerts.values()
-        ],
+        alerts=[_alert_out(alert, mask) for alert in household.alerts.values()],
         cases=[_case_out(case, mask) for case in household.cases],
         measures=[
             s.MeasureOut(
@@ -177,6 +168,14 @@ def case_file(household: Household, user: User, as_of: datetime | None = None) -
         ],
         as_of=as_of,
     )
+
+
+def _alert_out(alert: Alert, mask: Masker) -> s.AlertOut:
+    """The alert as it is, with the person's ID number (and any in its description) masked."""
+    shown = {name: getattr(alert, name) for name in s.AlertOut.__struct_fields__}
+    shown.update(person_id_number=mask(alert.person_id_number),
+                 description=mask.text(alert.description))
+    return s.AlertOut(**shown)
 
 
 def _steps(procedure: Procedure | None, mask: Masker) -> list[s.StepOut]:
