@@ -13,8 +13,8 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from application.workbooks import cell, header
+from domain.deadlines import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS
 from domain.household import STEP_NAMES
-from domain.rules import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS
 from projections.queries import COUNTY, Area, Page, ReadModels
 
 #: Each export: its title and its columns (read-model field, Chinese header).
