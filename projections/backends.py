@@ -15,14 +15,8 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteConnectionPool, SQLiteDatastore, SQLiteTrackingRecorder
 
 from projections.source import LogSource
-from projections.store import (
-    ReadModelStore,
-    Values,
-    column_type,
-    join_texts,
-    split_texts,
-    tracking_name,
-)
+from projections.store import ReadModelStore, Values, column_type, tracking_name
+from projections.tables import join_texts, split_texts
 
 
 def open_read_models(log: LogSource) -> ReadModelStore:

@@ -21,7 +21,8 @@ from domain.deadlines import MEASURE_WITHIN_DAYS, days_left, days_overdue
 from domain.errors import InvalidValue
 from domain.household import DUPLICATE, JOINED_CASE, NEW_CASE
 from domain.rules import local_date
-from projections.store import ReadModelStore, column_type, join_texts
+from projections.store import ReadModelStore, column_type
+from projections.tables import join_texts
 
 MAX_PAGE = 500
 

@@ -31,6 +31,8 @@ from projections.tables import (
     TABLES,
     LedgerRow,
     column_kinds,
+    join_texts,
+    split_texts,
 )
 
 UPSTREAM = "fangpin"
@@ -49,23 +51,9 @@ _SQL_TYPES = {
 }
 #: A log position may pass 2**31 on PostgreSQL.
 _STOP_SQL_TYPES = {"position": "BIGINT"}
-#: The separator of a list column's texts (step names never contain it).
-LIST_SEPARATOR = ","
-
-
 def column_type(column: str) -> str:
     """The kind of a column (or of a query's column named like one): text if unknown."""
     return _KINDS.get(column, "text")
-
-
-def join_texts(values: Sequence[str]) -> str:
-    """A list column's value as stored."""
-    return LIST_SEPARATOR.join(values)
-
-
-def split_texts(value: str) -> list[str]:
-    """A list column's value as read."""
-    return [text for text in value.split(LIST_SEPARATOR) if text]
 
 
 class ReadModelStore:

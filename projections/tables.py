@@ -9,6 +9,7 @@ list (the store does both).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -279,3 +280,17 @@ def column_kinds(*row_types: Any) -> dict[str, str]:
                 raise TypeError(f"column {field.name} is {kinds[field.name]} in one row and "
                                 f"{kind} in {row_type.__name__}")
     return kinds
+
+
+#: The separator of a list column's texts (step names never contain it).
+LIST_SEPARATOR = ","
+
+
+def join_texts(values: Sequence[str]) -> str:
+    """A list column's value as stored."""
+    return LIST_SEPARATOR.join(values)
+
+
+def split_texts(value: str) -> list[str]:
+    """A list column's value as read."""
+    return [text for text in value.split(LIST_SEPARATOR) if text]
