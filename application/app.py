@@ -9,7 +9,7 @@ saves what it triggered in one transaction, on the event log of `application.sto
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,7 +18,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from application.audit import LogTables
-from application.commands import HouseholdCommand, MemberIn, RaiseAlert, Recording, RegisterHousehold
+from application.commands import HouseholdCommand, Recording, RegisterHousehold
 from application.errors import HouseholdAlreadyRegistered, HouseholdNotFound
 from application.settings import APP_NAME, Settings
 from application.unit_of_work import CommandResult, UnitOfWork
@@ -77,13 +77,9 @@ class CaseFiles(UnitOfWork):
     # ------------------------------------------------------------------ households
 
     def register_household(
-        self, command: RegisterHousehold | None = None, *, by: Actor, command_id: str = "",
-        **fields: Any,
+        self, command: RegisterHousehold, *, by: Actor, command_id: str = "",
     ) -> CommandResult:
         """Register a household with its members (户编号 unique in the county)."""
-        if command is None:  # removed when the file imports build the command (`application.imports`)
-            members = [MemberIn(**asdict(member)) for member in fields.pop("members")]
-            command = RegisterHousehold(**fields, members=members)
 
         def create() -> Household:
             return command.register(Recording(by=by, at=self.clock(), command_id=command_id))
@@ -105,13 +101,6 @@ class CaseFiles(UnitOfWork):
         line = self.income_line_on(command.occurred_on) if command.weighs_income else None
         return self._on_household(household_code, command, by=by, command_id=command_id,
                                   allowed=allowed, line_in_force=line)
-
-    def raise_alert(self, household_code: str, *, by: Actor, command_id: str = "",
-                    allowed: Callable[[Household], None] | None = None, **alert: Any) -> CommandResult:
-        """Record a risk alert (the push rows of `application.imports` and `interfaces.http.pushes`)."""
-        # removed when the push-row use case moves to commands
-        return self.execute(household_code, RaiseAlert(**alert), by=by, command_id=command_id,
-                            allowed=allowed)
 
     # ------------------------------------------------------------------ income line policy
 

@@ -26,6 +26,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from application.app import CaseFiles
+from application.commands import MemberIn, RegisterHousehold
 from application.errors import HouseholdAlreadyRegistered
 from application.intake import (
     ALERT_COLUMNS,
@@ -36,18 +37,25 @@ from application.intake import (
     check_row,
     open_sheet,
 )
+from application.pushes import (
+    UNMATCHED,
+    FindHousehold,
+    PushBatch,
+    PushedAlert,
+    PushRecording,
+    check_batch,
+)
 from application.unit_of_work import retrying
 from application.workbooks import cell, header
-from domain.cadences import Duty, push_period_forms
-from domain.codes import Channel, Department, HouseholdType, Relation, Tier
-from domain.errors import DomainError, InvalidValue, RuleViolation
-from domain.governance import check_push_period, month_of_push_period
+from domain.cadences import Duty
+from domain.codes import Department, HouseholdType, Relation, Tier
+from domain.errors import DomainError, InvalidValue
+from domain.governance import check_push_period
+from domain.household import DUPLICATE, NEW_CASE
 from domain.rules import local_date
-from domain.values import Actor, MemberDetails
+from domain.values import Actor
 
 Progress = Callable[[int, int | None], None]
-#: Finds the household a person lives in now (a code), or None.
-FindHousehold = Callable[[str], str | None]
 ERROR_COLUMN = "错误原因"
 
 
@@ -155,18 +163,17 @@ def import_alerts(
     summary = ImportSummary("alerts", path.name, digest)
     if _already(app, summary):
         return summary
-    period = check_push_period(period)
-    batch_id = (batch_id or f"导入-{digest[:12]}").strip()
-    summary.batch_id = batch_id
+    batch = PushBatch(department, (batch_id or f"导入-{digest[:12]}").strip(), tier,
+                      check_push_period(period), urgent)
+    summary.batch_id = batch.batch_id
     try:
-        check_batch(app, duties, department, batch_id=batch_id, period=period, tier=tier, urgent=urgent)
+        check_batch(app, duties, batch)
     except InvalidValue as refused:  # the whole file: nothing read, nothing recorded
         raise FileRefused(refused.code, refused.message, refused.field) from None
     sheet = open_sheet(path, ALERT_COLUMNS, data)
     errors = _Errors(sheet.headers)
     duplicates = _Duplicates()
-    unmatched = app.unmatched_alerts()
-    held = {alert_id: alert.pending for alert_id, alert in unmatched.alerts.items()} if unmatched else {}
+    recording = PushRecording(app, batch, by=by, find_household=find_household)
     for row in sheet.rows:
         summary.rows_read += 1
         checked = check_row(row, ALERT_COLUMNS)
@@ -175,96 +182,39 @@ def import_alerts(
             if first is not None:
                 checked.problems.append(("", f"与第 {first} 行完全相同（文件内重复）"))
         if checked.ok:
-            _record_alert(app, summary, checked, department=department, tier=tier, period=period,
-                          batch_id=batch_id, by=by, find_household=find_household, held=held,
-                          row_id=f"{digest[:8]}:{checked.number}")
+            # Its row id names the file (a digest prefix: an edited file's rows are new rows)
+            # and the row.
+            _record_alert(recording, summary, checked, f"{digest[:8]}:{checked.number}")
         if not checked.ok:
             _reject(summary, errors, checked)
         if progress is not None and summary.rows_read % 500 == 0:
             progress(summary.rows_read, sheet.approximate_rows)
     summary.blank_rows = len(sheet.blank_rows)
-    retrying(lambda: app.receive_push(
-        department, batch_id=batch_id, tier=tier, period=period, urgent=urgent,
-        rows=summary.rows_read, new_cases=summary.new_cases, joined=summary.joined,
-        duplicates=summary.duplicates, rejected=summary.rejected, by=by,
-        command_id=f"push:{department}:{batch_id}"))
+    recording.receive(rows=summary.rows_read, rejected=summary.rejected)
     return _finish(app, summary, errors, by, department=department, progress=progress,
                    total=sheet.approximate_rows)
 
 
-def check_batch(app: CaseFiles, duties: tuple[Duty, ...], department: Department, *, batch_id: str,
-                period: str, tier: Tier | None, urgent: bool) -> None:
-    """Refuse, before any row is recorded, a batch id already used for another batch, and a
-    county-tier period the department's cadence does not know (it could never count as the
-    push it owes; a provincial batch carries the province's periods)."""
-    ledger = app.push_ledger(department)
-    earlier = ledger.receipts.get(batch_id) if ledger else None
-    if earlier is not None and (earlier.period, earlier.tier, earlier.urgent) != (period, tier, urgent):
-        raise RuleViolation(
-            "BATCH_ID_REUSED",
-            f"批次号 {batch_id} 已于 {earlier.received_on} 用于 {earlier.period} 期次"
-            f"（{earlier.tier or '—'}{'，紧急' if earlier.urgent else ''}）的推送；新的推送请用新的批次号",
-            "batch_id")
-    forms = push_period_forms(duties, department)
-    if duties and tier is Tier.COUNTY and not urgent and period[7:] not in forms:
-        shown = "、".join(f"2025-03{suffix}" for suffix in forms)
-        raise InvalidValue(
-            "PUSH_PERIOD_NOT_IN_CADENCE",
-            f"{department}按推送频次表的期次写法为：{shown}；频次之外的推送请标为紧急（urgent）",
-            "period")
-
-
-def _record_alert(app: CaseFiles, summary: ImportSummary, row: CheckedRow, *, department: Department,
-                  tier: Tier, period: str, batch_id: str, by: Actor, find_household: FindHousehold,
-                  held: dict[str, bool], row_id: str) -> None:
-    """Record one row. Its alert id and command id name the department, the batch, the file
-    (a digest prefix: an edited file's rows are new rows) and the row."""
+def _record_alert(recording: PushRecording, summary: ImportSummary, row: CheckedRow,
+                  row_id: str) -> None:
+    """Record one checked row, counting what became of it (or noting the rule it breaks)."""
     values = row.values
-    person = values["person_id_number"]
-    number = row_id
-    alert_id, command_id = f"{department}:{batch_id}:{number}", f"push:{department}:{batch_id}:{number}"
-    fields = {
-        "channel": Channel.DEPARTMENT_ALERT, "person_id_number": person,
-        "risk_types": values["risk_types"], "description": values.get("description", ""),
-        "period": month_of_push_period(period), "department": department, "tier": tier,
-        "batch_id": batch_id, "disaster_kind": values.get("disaster_kind"),
-        "problems": values.get("problems", ()),
-    }
-    code = find_household(person)
-    if code is None:  # held for the township to attach (or to register the household first)
-        try:
-            result = retrying(lambda: app.hold_unmatched_alert(
-                alert_id=alert_id, discovered_on=values["occurred_on"], township=values.get("township"),
-                village=values.get("village"), **fields, by=by, command_id=command_id))
-        except DomainError as error:
-            row.problems.append((_header_of(error.field, ALERT_COLUMNS), error.message))
-            return
-        summary.unmatched += 1
-        summary.recorded += 1
-        summary.repeated += int(result.repeated)
-        return
     try:
-        if alert_id in held and not held[alert_id]:  # held before, attached since: recorded
-            summary.recorded += 1
-            summary.repeated += 1
-            return
-        if alert_id in held:  # held when the person was unknown; the household exists now
-            result = retrying(lambda: app.attach_unmatched_alert(
-                alert_id, code, by=by, command_id=f"attach:{command_id}"))
-            held[alert_id] = False
-        else:
-            result = retrying(lambda: app.raise_alert(
-                code, alert_id=alert_id, **fields, occurred_on=values["occurred_on"], by=by,
-                command_id=command_id))
+        outcome = recording.record(row_id, PushedAlert(
+            person_id_number=values["person_id_number"], risk_types=values["risk_types"],
+            discovered_on=values["occurred_on"], description=values.get("description", ""),
+            disaster_kind=values.get("disaster_kind"), problems=values.get("problems", ()),
+            township=values.get("township"), village=values.get("village")))
     except DomainError as error:
         row.problems.append((_header_of(error.field, ALERT_COLUMNS), error.message))
         return
-    outcome = result.outcome
     summary.recorded += 1
-    summary.repeated += int(result.repeated)
-    if outcome.duplicate_of is not None:
+    summary.repeated += int(outcome.repeated)
+    if outcome.result == UNMATCHED:
+        summary.unmatched += 1
+    elif outcome.result == DUPLICATE:
         summary.duplicates += 1
-    elif outcome.new_case:
+    elif outcome.result == NEW_CASE:
         summary.new_cases += 1
     else:
         summary.joined += 1
@@ -352,16 +302,18 @@ def _register(app: CaseFiles, summary: ImportSummary, errors: _Errors, group: li
             _reject(summary, errors, row)
         return
     assert head is not None
-    members = [MemberDetails(
+    members = [MemberIn(
         name=r.values["name"], id_number=r.values["id_number"], relation=r.values["relation"],
         **{k: r.values[k] for k in ("health", "labour_capacity", "in_school", "insured") if k in r.values},
     ) for r in [head, *(r for r in group if r is not head)]]
     values = head.values
+    registration = RegisterHousehold(
+        code=code, township=values["township"], village=values["village"], address=values["address"],
+        household_type=values["household_type"], lifted_out_year=values.get("lifted_out_year"),
+        members=members, occurred_on=today)
     try:
         result = retrying(lambda: app.register_household(
-            code=code, township=values["township"], village=values["village"], address=values["address"],
-            household_type=values["household_type"], lifted_out_year=values.get("lifted_out_year"),
-            members=members, occurred_on=today, by=by, command_id=f"import-household:{code}"))
+            registration, by=by, command_id=f"import-household:{code}"))
     except HouseholdAlreadyRegistered:
         reason = ("户编号", f"户编号 {code} 已登记（不是由本文件登记的）")
     except DomainError as error:

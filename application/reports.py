@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from application.indicators import COUNTY, IndicatorResult, Indicators, Scope
 from domain.codes import CaseStage, HouseholdType
+from domain.deadlines import days_overdue
 from domain.errors import InvalidValue
 from domain.indicators import INDICATORS, CaseFacts, Figure, HouseholdFacts
 from domain.periods import Period, parse_period
-from domain.rules import CHINA_TIME, IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS, local_date
+from domain.rules import CHINA_TIME, local_date
 
 Cell = str | int | float | date | None
 
@@ -95,7 +96,7 @@ class _MonthLists:
         if c.included_on and c.included_on in period and c.included_on <= cutoff:
             days = (c.included_on - c.opened_on).days
             self.included.append([*where, c.category, c.opened_on, c.included_on, days,
-                                  "是" if days <= IDENTIFICATION_DAYS else "否",
+                                  "否" if c.included_late else "是",
                                   "是" if c.re_entry else "否"])
             if c.re_entry:
                 self.re_entries.append([*where, c.opened_on, c.included_on])
@@ -104,18 +105,17 @@ class _MonthLists:
         if c.eliminated_on and c.eliminated_on in period and c.eliminated_on <= cutoff:
             self.eliminated.append([*where, c.category, c.included_on, c.eliminated_on])
         stage = c.stage_on(cutoff)
-        deadline = c.opened_on + timedelta(days=IDENTIFICATION_DAYS)
+        deadline = c.identification_deadline
         if stage in (CaseStage.AWAITING_VISIT, CaseStage.IDENTIFYING, CaseStage.AWAITING_COUNTY) \
                 and deadline < cutoff:
-            self.overdue.append([*where, stage, c.opened_on, deadline, (cutoff - deadline).days])
-        if c.green_channel_on and c.green_channel_on <= cutoff and not (
-                c.procedure_done_on and c.procedure_done_on <= cutoff):
+            self.overdue.append([*where, stage, c.opened_on, deadline, days_overdue(deadline, cutoff)])
+        if c.green_channel_on and c.owes_steps_on(cutoff):
             self.green_owed.append([*where, c.green_channel_on, (cutoff - c.green_channel_on).days])
-        if c.monitored_on(cutoff) and c.included_on:
-            limit = c.included_on + timedelta(days=MEASURE_WITHIN_DAYS)
+        limit = c.measure_deadline
+        if c.monitored_on(cutoff) and limit is not None:
             placed = c.first_in_place_on and c.first_in_place_on <= cutoff
             if not placed and limit < cutoff:
-                self.no_measure.append([*where, c.included_on, limit, (cutoff - limit).days])
+                self.no_measure.append([*where, c.included_on, limit, days_overdue(limit, cutoff)])
 
     def _visits(self, h: HouseholdFacts, where: list[Cell]) -> None:
         """Due this month (the month's start) and not visited in it by the cutoff."""

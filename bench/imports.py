@@ -6,7 +6,7 @@
   the shipped cadence table), in a child process of its own on a fresh working copy of the demo
   county, so its peak memory (``VmHWM``) is the import's and nothing else's. One run per back
   end (a run takes minutes): rows/s is the file's data rows over the seconds `import_alerts`
-  took. The child also times its calls to ``find_household`` and to `CaseFiles.raise_alert`
+  took. The child also times its calls to ``find_household`` and to `CaseFiles.execute`
   (where the time goes) and samples its resident memory at every tenth of the file;
 - peak memory: the same import of a 20,000-row workbook (``--quick``: 1,000) on another fresh
   copy, for comparison (flat: the same peak whatever the length; target: under 300 MB);
@@ -288,7 +288,7 @@ def _child_import(spec: dict[str, Any]) -> dict[str, Any]:
     projections.catch_up()
     first_catch_up = time.perf_counter() - began
     views = ReadModels(projections.store)
-    commands = [name for name in ("raise_alert", "hold_unmatched_alert") if hasattr(app, name)]
+    commands = [name for name in ("execute", "hold_unmatched_alert") if hasattr(app, name)]
     spent = dict.fromkeys(["find_household", *commands], 0.0)
     calls = dict.fromkeys(["find_household", *commands], 0)
     clock = time.perf_counter

@@ -28,8 +28,8 @@ from application.app import CaseFiles
 from application.demo import load_demo
 from bench.common import Result, backend_settings
 from projections.queries import ReadModels
-from projections.rows import COLUMNS
 from projections.runner import Projections
+from projections.tables import COLUMNS
 
 HOUSEHOLDS = int(os.environ.get("FANGPIN_BENCH_HOUSEHOLDS", "175000"))
 BATCH = 1000

@@ -22,6 +22,7 @@ from domain.codes import (
     RiskType,
     SuddenHardship,
 )
+from domain.deadlines import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS  # the time limits, re-exported
 from domain.errors import InvalidValue, RuleViolation
 
 if TYPE_CHECKING:
@@ -30,12 +31,8 @@ if TYPE_CHECKING:
 #: China Standard Time: the county's calendar, used to date a recording time.
 CHINA_TIME = timezone(timedelta(hours=8), "CST")
 
-#: From discovery to inclusion, normally at most 15 days (notice §三).
-IDENTIFICATION_DAYS = 15
 #: Village public notice lasts at least 5 days (national practice).
 MIN_NOTICE_DAYS = 5
-#: A measure should be in place within 30 days of identification (national practice).
-MEASURE_WITHIN_DAYS = 30
 #: No risk elimination within 6 months of identification (national practice).
 ELIMINATION_MIN_MONTHS = 6
 #: At most five risk types per case (national code table).

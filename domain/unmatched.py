@@ -13,6 +13,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Role, Tier
+from domain.deadlines import identification_deadline
 from domain.errors import InvalidValue, NotFound, RuleViolation
 from domain.governance import RecordedEvent
 from domain.rules import checked_risk_types, local_date
@@ -46,6 +47,12 @@ class HeldAlert:
     @property
     def pending(self) -> bool:
         return self.resolved_on is None
+
+    @property
+    def identification_deadline(self) -> date:
+        """The deadline of the case the alert will open: 15 days from its discovery, which it
+        keeps when attached."""
+        return identification_deadline(self.discovered_on)
 
 
 class UnmatchedAlerts(Aggregate):

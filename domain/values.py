@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from domain import deadlines
 from domain.codes import (
     CaseStage,
     Category,
@@ -254,6 +255,42 @@ class Case:
     def days_to_inclusion(self) -> int | None:
         """Days from discovery to inclusion (the notice's limit is 15)."""
         return (self.included_on - self.opened_on).days if self.included_on else None
+
+    @property
+    def identification_deadline(self) -> date:
+        """The last day to include the case: 15 days from the discovery that opened it."""
+        return deadlines.identification_deadline(self.opened_on)
+
+    def days_left(self, today: date) -> int:
+        """Days from ``today`` to the identification deadline; 0 once it has passed."""
+        return deadlines.days_left(self.identification_deadline, today)
+
+    def days_overdue(self, today: date) -> int:
+        """Days ``today`` is past the identification deadline; 0 until then."""
+        return deadlines.days_overdue(self.identification_deadline, today)
+
+    @property
+    def included_late(self) -> bool:
+        """Included after the identification deadline (allowed, but counted late)."""
+        included_on = self.included_on
+        return included_on is not None and included_on > self.identification_deadline
+
+    @property
+    def measure_deadline(self) -> date | None:
+        """The day a help measure should be in place by: 30 days after inclusion."""
+        included_on = self.included_on
+        return deadlines.measure_deadline(included_on) if included_on else None
+
+    @property
+    def pending_steps(self) -> tuple[str, ...]:
+        """Steps 2–4 still to take once the household visit is done (none before it)."""
+        return self.identification.owed_steps if self.identification.home_visit else ()
+
+    @property
+    def steps_owed_after_green_channel(self) -> tuple[str, ...]:
+        """The pending steps of a green-channel case: help started before them, and they are
+        owed until done (绿色通道待补办)."""
+        return self.pending_steps if self.green_channel is not None else ()
 
     @property
     def stage(self) -> CaseStage:

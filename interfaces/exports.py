@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from application.workbooks import cell, header
+from domain.deadlines import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS
 from domain.household import STEP_NAMES
 from projections.queries import COUNTY, Area, Page, ReadModels
 
@@ -33,7 +34,7 @@ EXPORTS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
     "visits-due": ("本月未走访", (
         ("code", "户编号"), ("township", "乡镇"), ("village", "行政村"), ("head_name", "户主"),
         ("household_type", "户类型"), ("category", "监测对象类别"), ("last_visit_on", "最近走访"))),
-    "measures-missing": ("认定30天未落实帮扶措施", (
+    "measures-missing": (f"认定{MEASURE_WITHIN_DAYS}天未落实帮扶措施", (
         ("code", "户编号"), ("township", "乡镇"), ("village", "行政村"), ("head_name", "户主"),
         ("category", "监测对象类别"), ("included_on", "纳入日期"),
         ("first_in_place_on", "首个措施落实日期"))),
@@ -43,7 +44,7 @@ EXPORTS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
         ("members", "人口"), ("monitored", "监测对象"), ("category", "监测对象类别"),
         ("last_visit_on", "最近走访"))),
 }
-EXPORTS["overdue"] = ("超过15天未认定的案件", EXPORTS["cases"][1])
+EXPORTS["overdue"] = (f"超过{IDENTIFICATION_DAYS}天未认定的案件", EXPORTS["cases"][1])
 EXPORTS["green-channel"] = ("绿色通道待补办程序", EXPORTS["cases"][1])
 
 

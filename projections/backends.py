@@ -4,18 +4,19 @@ tables in the log's PostgreSQL database and schema."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
+from operator import attrgetter, methodcaller
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteConnectionPool, SQLiteDatastore, SQLiteTrackingRecorder
 
-from projections.rows import COLUMNS, Row
 from projections.source import LogSource
-from projections.store import ReadModelStore, column_type, tracking_name
+from projections.store import ReadModelStore, Values, column_type, tracking_name
+from projections.tables import join_texts, split_texts
 
 
 def open_read_models(log: LogSource) -> ReadModelStore:
@@ -75,7 +76,7 @@ class SQLiteReadModels(ReadModelStore):
     def tracking_table(self) -> str:
         return "tracking"
 
-    def _pages(self, cursor: Any, statement: str, params: Row, size: int) -> Iterator[list[Any]]:
+    def _pages(self, cursor: Any, statement: str, params: Values, size: int) -> Iterator[list[Any]]:
         rows = cursor.sqlite_cursor  # the library's wrapper has no fetchmany
         rows.execute(statement, params)
         while page := rows.fetchmany(size):
@@ -84,26 +85,17 @@ class SQLiteReadModels(ReadModelStore):
     def key(self, household_id: UUID) -> Any:
         return household_id.hex
 
-    def adapt(self, row: Row) -> Row:
+    def adapt(self, row: Values) -> Values:
         return tuple(_to_sqlite(value) for value in row)
 
-    def adapt_rows(self, table: str, rows: list[Row]) -> list[Row]:
-        """Rows of ``table`` in SQLite's types, converting only the columns that need it."""
-        convert = [i for i, c in enumerate(COLUMNS[table]) if column_type(c) in _CONVERTED]
-        adapted = []
-        for row in rows:
-            values = list(row)
-            for i in convert:
-                if values[i] is not None:
-                    values[i] = _to_sqlite(values[i])
-            adapted.append(tuple(values))
-        return adapted
+    #: SQLite stores ids, dates and times as text.
+    writers: ClassVar[dict[str, Callable[[Any], Any]]] = {
+        "id": attrgetter("hex"), "date": methodcaller("isoformat"),
+        "ts": methodcaller("isoformat"), "list": join_texts,
+    }
 
     def row_dict(self, row: sqlite3.Row) -> dict[str, Any]:
         return {name: _from_sqlite(name, row[name]) for name in row.keys()}  # noqa: SIM118
-
-
-_CONVERTED = frozenset({"id", "date", "ts"})
 
 
 def _to_sqlite(value: Any) -> Any:
@@ -126,6 +118,8 @@ def _from_sqlite(column: str, value: Any) -> Any:
         return UUID(value)
     if kind == "ts":
         return datetime.fromisoformat(value)
+    if kind == "list":
+        return split_texts(value)
     return value
 
 
@@ -160,7 +154,7 @@ class PostgresReadModels(ReadModelStore):
     def _snapshot_isolation(self, cursor: Any) -> None:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
-    def _pages(self, cursor: Any, statement: str, params: Row, size: int) -> Iterator[list[Any]]:
+    def _pages(self, cursor: Any, statement: str, params: Values, size: int) -> Iterator[list[Any]]:
         # A server-side cursor: the rows are fetched a page at a time, not all at once.
         with cursor.connection.cursor(name="fangpin_stream") as named:
             named.execute(statement, params)

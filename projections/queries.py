@@ -17,9 +17,12 @@ from typing import Any
 from uuid import UUID
 
 from domain.codes import Department
+from domain.deadlines import MEASURE_WITHIN_DAYS, days_left, days_overdue
 from domain.errors import InvalidValue
-from domain.rules import MEASURE_WITHIN_DAYS, local_date
+from domain.household import DUPLICATE, JOINED_CASE, NEW_CASE
+from domain.rules import local_date
 from projections.store import ReadModelStore, column_type
+from projections.tables import join_texts
 
 MAX_PAGE = 500
 
@@ -143,6 +146,7 @@ class ReadModels:
         """Monitoring objects with no measure in place 30 days after identification."""
         today = today or self.today()
         where = self._where(area, household_table=True)
+        # past its measure deadline (deadlines.measure_deadline: included_on + MEASURE_WITHIN_DAYS)
         where.add("included_on < ?", today - timedelta(days=MEASURE_WITHIN_DAYS))
         where.add("(first_in_place_days IS NULL OR first_in_place_days > ?)", MEASURE_WITHIN_DAYS)
         return self._page("rm_monitoring", where, "included_on", ("included_on",),
@@ -165,16 +169,13 @@ class ReadModels:
             where.add("stage = ?", stage)
         if overdue:
             where.add("deadline_on < ?", today)
-        if green_channel_owed:
-            where.add("green_channel = ? AND owed_steps <> ?", True, "")
+        if green_channel_owed:  # an empty list is stored as empty text
+            where.add("green_channel = ? AND owed_steps <> ?", True, join_texts(()))
         page = self._page("rm_case_queue", where, sort, ("deadline_on", "discovered_on", "code"),
                           ("household_id", "case_number"), after, limit)
         for row in page.rows:
-            left = (row["deadline_on"] - today).days
-            row["days_left"] = max(left, 0)
-            row["days_overdue"] = max(-left, 0)
-            row["owed_steps"] = [s for s in row["owed_steps"].split(",") if s]
-            row["pending_steps"] = [s for s in row["pending_steps"].split(",") if s]
+            row["days_left"] = days_left(row["deadline_on"], today)
+            row["days_overdue"] = days_overdue(row["deadline_on"], today)
         return page
 
     # ------------------------------------------------------------------ households
@@ -227,6 +228,12 @@ class ReadModels:
         )
         return rows[0] if rows else None
 
+    def household_code_of(self, id_number: str) -> str | None:
+        """The code of the household a person belongs to now (or last belonged to), or None:
+        how a push finds the household of the person each of its rows names."""
+        found = self.household_of_person(id_number)
+        return found["code"] if found else None
+
     # ------------------------------------------------------------------ department pushes
 
     def push_ledger(
@@ -249,7 +256,7 @@ class ReadModels:
             f"FROM {self.store.qualified('rm_alerts')}{where.sql()} "
             "GROUP BY department, batch_id ORDER BY department, batch_id"
         )
-        rows = self.store.fetch(statement, ["新案件", "并入案件", "重复", *where.params])
+        rows = self.store.fetch(statement, [NEW_CASE, JOINED_CASE, DUPLICATE, *where.params])
         for row in rows:
             for name in ("received", "new_cases", "joined_cases", "duplicates"):
                 row[name] = int(row[name] or 0)

@@ -12,86 +12,53 @@ stored; the queries compute them from the stored dates.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 import msgspec
+from msgspec import Struct
 
 from domain.codes import HouseholdType, MeasureStatus
-from domain.household import Household
+from domain.household import DUPLICATE, JOINED_CASE, NEW_CASE, Household
 from domain.identity import mask_id_number
-from domain.indicators import INDICATORS_VERSION, household_facts
-from domain.rules import IDENTIFICATION_DAYS
+from domain.indicators import household_facts
 from domain.values import Case
+from projections.tables import (
+    AlertRow,
+    CaseQueueRow,
+    HouseholdRow,
+    IndicatorFactsRow,
+    MemberRow,
+    MonitoredRow,
+    MonitoringPeriodRow,
+)
 
-Row = tuple[Any, ...]
-
-#: Bump a read model's version when its tables change: stores holding an older version drop
-#: and rebuild it from the log when opened.
-SCHEMA_VERSIONS: dict[str, int] = {
-    "directory": 2, "monitoring": 1, "cases": 2, "push_ledger": 1,
-    "indicator_facts": INDICATORS_VERSION,
-}
-
-#: The read models, each a set of tables keyed by household id.
-TABLES: dict[str, tuple[str, ...]] = {
-    "directory": ("rm_households", "rm_members"),
-    "monitoring": ("rm_monitoring", "rm_monitoring_periods"),
-    "cases": ("rm_case_queue",),
-    "push_ledger": ("rm_alerts",),
-    "indicator_facts": ("rm_indicator_facts",),
-}
-
-#: Column names of each table, in insertion order (the first is always household_id).
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "rm_households": (
-        "household_id", "code", "township", "village", "address", "household_type",
-        "head_name", "head_id_masked", "members", "monitored", "category", "visit_due",
-        "last_visit_on", "version",
-    ),
-    "rm_members": ("household_id", "id_number", "name", "relation", "current"),
-    "rm_monitoring": (
-        "household_id", "code", "township", "village", "head_name", "head_id_masked",
-        "household_type", "category", "risk_types", "case_number", "included_on",
-        "measures_in_place", "measures_planned", "first_in_place_on", "first_in_place_days",
-        "last_visit_on", "eliminating",
-    ),
-    "rm_monitoring_periods": (
-        "household_id", "case_number", "code", "township", "village", "head_name", "category",
-        "risk_types", "from_on", "to_on", "ended_how",
-    ),
-    "rm_case_queue": (
-        "household_id", "case_number", "code", "township", "village", "head_name", "stage",
-        "discovered_on", "deadline_on", "green_channel", "owed_steps", "pending_steps",
-        "re_entry",
-    ),
-    "rm_alerts": (
-        "household_id", "alert_id", "code", "township", "village", "channel", "department",
-        "tier", "batch_id", "period", "discovered_on", "recorded_at", "outcome",
-        "duplicate_of", "case_number", "case_stage",
-    ),
-    "rm_indicator_facts": ("household_id", "township", "facts"),
-}
+#: A read-model row: an instance of its table's Struct (`projections.tables`).
+Row = Struct
+#: What a builder returns: the household's rows, table by table.
+Rows = dict[str, list[Row]]
 
 
 def _joined(values: Any) -> str:
     return "、".join(values)
 
 
-def directory_rows(household: Household) -> dict[str, list[Row]]:
+def directory_rows(household: Household) -> Rows:
     head = household.head
     last_visit = max((v.occurred_on for v in household.visits), default=None)
     return {
-        "rm_households": [(
-            household.id, household.code, household.township, household.village,
-            household.address, household.household_type.value, head.name,
-            mask_id_number(head.id_number), len(household.current_members()),
-            household.is_monitoring_object,
-            household.category.value if household.category else None,
-            _visited_monthly(household), last_visit, household.version,
+        "rm_households": [HouseholdRow(
+            household_id=household.id, code=household.code, township=household.township,
+            village=household.village, address=household.address,
+            household_type=household.household_type.value, head_name=head.name,
+            head_id_masked=mask_id_number(head.id_number),
+            members=len(household.current_members()), monitored=household.is_monitoring_object,
+            category=household.category.value if household.category else None,
+            visit_due=_visited_monthly(household), last_visit_on=last_visit,
+            version=household.version,
         )],
         "rm_members": [
-            (household.id, m.id_number, m.name, m.relation.value, m.left_on is None)
+            MemberRow(household_id=household.id, id_number=m.id_number, name=m.name,
+                      relation=m.relation.value, current=m.left_on is None)
             for m in household.members.values()
         ],
     }
@@ -107,37 +74,43 @@ def _visited_monthly(household: Household) -> bool:
     )
 
 
-def monitoring_rows(household: Household) -> dict[str, list[Row]]:
+def monitoring_rows(household: Household) -> Rows:
     head = household.head
-    masked = mask_id_number(head.id_number)
     rows: list[Row] = []
     case = household.monitored_case
-    if case is not None:
+    if case is not None and case.included_on is not None:
         measures = [m for m in household.measures.values() if m.case_number == case.number]
-        in_place = [m for m in measures if m.status is MeasureStatus.IN_PLACE]
         first_in_place = min((m.in_place_on for m in measures if m.in_place_on), default=None)
-        rows.append((
-            household.id, household.code, household.township, household.village, head.name,
-            masked, household.household_type.value,
-            case.category.value if case.category else None, _joined(case.risk_types),
-            case.number, case.included_on, len(in_place),
-            sum(1 for m in measures if m.status is MeasureStatus.PLANNED), first_in_place,
-            (first_in_place - case.included_on).days if first_in_place and case.included_on
+        rows.append(MonitoredRow(
+            household_id=household.id, code=household.code, township=household.township,
+            village=household.village, head_name=head.name,
+            head_id_masked=mask_id_number(head.id_number),
+            household_type=household.household_type.value,
+            category=case.category.value if case.category else None,
+            risk_types=_joined(case.risk_types), case_number=case.number,
+            included_on=case.included_on,
+            measures_in_place=sum(1 for m in measures if m.status is MeasureStatus.IN_PLACE),
+            measures_planned=sum(1 for m in measures if m.status is MeasureStatus.PLANNED),
+            first_in_place_on=first_in_place,
+            first_in_place_days=(first_in_place - case.included_on).days if first_in_place
             else None,
-            max((v.occurred_on for v in household.visits), default=None), case.eliminating,
+            last_visit_on=max((v.occurred_on for v in household.visits), default=None),
+            eliminating=case.eliminating,
         ))
-    periods = [
-        (
-            household.id, c.number, household.code, household.township, household.village,
-            head.name, c.category.value if c.category else None, _joined(c.risk_types),
-            c.included_on, c.eliminated_on, "风险消除" if c.eliminated else None,
+    periods: list[Row] = [
+        MonitoringPeriodRow(
+            household_id=household.id, case_number=c.number, code=household.code,
+            township=household.township, village=household.village, head_name=head.name,
+            category=c.category.value if c.category else None, risk_types=_joined(c.risk_types),
+            from_on=c.included_on, to_on=c.eliminated_on,
+            ended_how="风险消除" if c.eliminated else None,
         )
-        for c in household.cases if c.included
+        for c in household.cases if c.included_on is not None
     ]
     return {"rm_monitoring": rows, "rm_monitoring_periods": periods}
 
 
-def case_rows(household: Household) -> dict[str, list[Row]]:
+def case_rows(household: Household) -> Rows:
     head = household.head
     return {"rm_case_queue": [
         _case_row(household, head.name, case)
@@ -146,33 +119,36 @@ def case_rows(household: Household) -> dict[str, list[Row]]:
 
 
 def _case_row(household: Household, head_name: str, case: Case) -> Row:
-    pending = case.identification.owed_steps if case.identification.home_visit else ()
-    owed = pending if case.green_channel else ()  # help started before these steps
-    return (
-        household.id, case.number, household.code, household.township, household.village,
-        head_name, case.stage.value, case.opened_on,
-        case.opened_on + timedelta(days=IDENTIFICATION_DAYS), case.green_channel is not None,
-        ",".join(owed), ",".join(pending), case.re_entry,
+    return CaseQueueRow(
+        household_id=household.id, case_number=case.number, code=household.code,
+        township=household.township, village=household.village, head_name=head_name,
+        stage=case.stage.value, discovered_on=case.opened_on,
+        deadline_on=case.identification_deadline, green_channel=case.green_channel is not None,
+        owed_steps=case.steps_owed_after_green_channel, pending_steps=case.pending_steps,
+        re_entry=case.re_entry,
     )
 
 
-def push_ledger_rows(household: Household) -> dict[str, list[Row]]:
+def push_ledger_rows(household: Household) -> Rows:
     """Every alert of the household with what became of it."""
-    rows = []
+    rows: list[Row] = []
     for alert in household.alerts.values():
         case = household.cases[alert.case_number - 1] if alert.case_number else None
         if alert.duplicate_of is not None:
-            outcome = "重复"
+            outcome = DUPLICATE
         elif case is not None and case.alert_ids[0] == alert.alert_id:
-            outcome = "新案件"
+            outcome = NEW_CASE
         else:
-            outcome = "并入案件"
-        rows.append((
-            household.id, alert.alert_id, household.code, household.township, household.village,
-            alert.channel.value, alert.department.value if alert.department else None,
-            alert.tier.value if alert.tier else None, alert.batch_id, alert.period,
-            alert.discovered_on, alert.recorded_at, outcome, alert.duplicate_of,
-            alert.case_number, case.stage.value if case else None,
+            outcome = JOINED_CASE
+        rows.append(AlertRow(
+            household_id=household.id, alert_id=alert.alert_id, code=household.code,
+            township=household.township, village=household.village,
+            channel=alert.channel.value,
+            department=alert.department.value if alert.department else None,
+            tier=alert.tier.value if alert.tier else None, batch_id=alert.batch_id,
+            period=alert.period, discovered_on=alert.discovered_on,
+            recorded_at=alert.recorded_at, outcome=outcome, duplicate_of=alert.duplicate_of,
+            case_number=alert.case_number, case_stage=case.stage.value if case else None,
         ))
     return {"rm_alerts": rows}
 
@@ -181,17 +157,17 @@ def push_ledger_rows(household: Household) -> dict[str, list[Row]]:
 FACTS_ENCODER = msgspec.json.Encoder()
 
 
-def indicator_fact_rows(household: Household) -> dict[str, list[Row]]:
+def indicator_fact_rows(household: Household) -> Rows:
     """The household's indicator facts (domain.indicators), as JSON text."""
     facts = FACTS_ENCODER.encode(household_facts(household)).decode()
-    return {"rm_indicator_facts": [(household.id, household.township, facts)]}
+    return {"rm_indicator_facts": [
+        IndicatorFactsRow(household_id=household.id, township=household.township, facts=facts)]}
 
 
-ROW_BUILDERS: dict[str, Callable[..., dict[str, list[Row]]]] = {
+ROW_BUILDERS: dict[str, Callable[[Household], Rows]] = {
     "directory": directory_rows,
     "monitoring": monitoring_rows,
     "cases": case_rows,
     "push_ledger": push_ledger_rows,
     "indicator_facts": indicator_fact_rows,
 }
-

@@ -35,7 +35,6 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from domain.household import Household
 from domain.replay import replay
 from projections.backends import open_read_models
-from projections.rows import TABLES
 from projections.source import LogSource
 from projections.stops import (
     ReadModelStatus,
@@ -46,6 +45,7 @@ from projections.stops import (
     stop_in_history,
 )
 from projections.store import ReadModelStore
+from projections.tables import TABLES
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ has applied that event (after the builder is fixed), or is emptied for a rebuild
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -22,13 +22,11 @@ from eventsourcing.persistence import StoredEvent
 
 from domain.household import Household
 from domain.replay import replay
-from projections.rows import ROW_BUILDERS, Row
+from projections.rows import ROW_BUILDERS, Rows
 from projections.source import LogSource
 
 #: The table holding the stops, one row per stopped read model.
 STOPS_TABLE = "read_model_stops"
-STOP_COLUMNS = ("model", "position", "topic", "household_id", "household_code", "error_type",
-                "error", "stopped_at")
 
 
 @dataclass(frozen=True)
@@ -52,6 +50,10 @@ class Stop:
         """One line for people: which read model, event, household and error."""
         return (f"{self.model} stopped at event {self.position} ({self.topic}) of household "
                 f"{self.household_code or self.household_id}: {self.error_type}: {self.error}")
+
+
+#: The stops table's columns: a `Stop`'s fields (the store derives their types from it).
+STOP_COLUMNS = tuple(f.name for f in fields(Stop))
 
 
 @dataclass(frozen=True)
@@ -83,14 +85,14 @@ class Failure:
 
 
 def rows_of(models: list[str], households: Collection[Household],
-            ) -> tuple[dict[str, dict[str, list[Row]]], dict[str, Failure]]:
+            ) -> tuple[dict[str, Rows], dict[str, Failure]]:
     """The rows of ``households`` in each of ``models``, table by table; and the models that
     cannot build them all, with the first household that failed (none is left out)."""
-    rows: dict[str, dict[str, list[Row]]] = {}
+    rows: dict[str, Rows] = {}
     failures: dict[str, Failure] = {}
     for model in models:
         build = ROW_BUILDERS[model]
-        merged: dict[str, list[Row]] = {}
+        merged: Rows = {}
         for household in households:
             try:
                 part = build(household)

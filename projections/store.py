@@ -13,62 +13,47 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
+from msgspec.structs import astuple
 
-from projections.rows import COLUMNS, SCHEMA_VERSIONS, TABLES, Row
+from projections.rows import Rows
 from projections.stops import STOP_COLUMNS, STOPS_TABLE, Stop
+from projections.tables import (
+    COLUMNS,
+    SCHEMA_VERSIONS,
+    TABLE,
+    TABLES,
+    LedgerRow,
+    column_kinds,
+    join_texts,
+    split_texts,
+)
 
 UPSTREAM = "fangpin"
 
-#: Logical type of each column (household_id is the key of every table).
-_TYPES: dict[str, str] = {
-    "household_id": "id", "case_number": "int", "members": "int", "version": "int",
-    "measures_in_place": "int", "measures_planned": "int", "first_in_place_days": "int",
-    "monitored": "bool", "visit_due": "bool", "eliminating": "bool", "green_channel": "bool",
-    "re_entry": "bool", "current": "bool",
-    "last_visit_on": "date", "included_on": "date", "first_in_place_on": "date",
-    "from_on": "date", "to_on": "date", "discovered_on": "date", "deadline_on": "date",
-    "recorded_at": "ts", "first_received": "ts", "last_received": "ts",
-    "position": "int", "stopped_at": "ts",  # of the stops table
-}
+#: Query parameters, or a row as the driver reads or writes it.
+Values = tuple[Any, ...]
+
+#: The kind of each column by name (`projections.tables.column_kind`): of every table's row,
+#: of the push ledger's sums, and of the stops table.
+_KINDS: dict[str, str] = column_kinds(*(t.row for t in TABLE.values()), LedgerRow, Stop)
 _SQL_TYPES = {
     "sqlite": {"id": "TEXT", "int": "INTEGER", "bool": "INTEGER", "date": "TEXT", "ts": "TEXT",
-               "text": "TEXT"},
+               "text": "TEXT", "list": "TEXT"},
     "postgres": {"id": "UUID", "int": "INTEGER", "bool": "BOOLEAN", "date": "DATE",
-                 "ts": "TIMESTAMPTZ", "text": "TEXT"},
+                 "ts": "TIMESTAMPTZ", "text": "TEXT", "list": "TEXT"},
 }
-#: The stops table's columns (a log position may pass 2**31 on PostgreSQL).
-_STOP_TYPES = {"model": "text", "position": "position", "household_id": "id", "stopped_at": "ts"}
-_KEYS: dict[str, tuple[str, ...]] = {
-    "rm_households": ("household_id",),
-    "rm_members": ("household_id", "id_number"),
-    "rm_monitoring": ("household_id",),
-    "rm_monitoring_periods": ("household_id", "case_number"),
-    "rm_case_queue": ("household_id", "case_number"),
-    "rm_alerts": ("household_id", "alert_id"),
-    "rm_indicator_facts": ("household_id",),
-}
-_INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
-    "rm_households": (("code",), ("township", "village", "code"), ("head_name",),
-                      ("visit_due", "last_visit_on")),
-    "rm_members": (("id_number",), ("name",)),
-    "rm_monitoring": (("township", "category", "code"), ("township", "village", "code"),
-                      ("category", "code"), ("code",), ("included_on",)),
-    "rm_monitoring_periods": (("from_on", "to_on"), ("township", "from_on"), ("code",)),
-    "rm_case_queue": (("deadline_on",), ("township", "deadline_on"), ("code",)),
-    "rm_alerts": (("department", "batch_id"), ("township", "department"), ("code",)),
-    "rm_indicator_facts": (("township",),),
-}
-
-
+#: A log position may pass 2**31 on PostgreSQL.
+_STOP_SQL_TYPES = {"position": "BIGINT"}
 def column_type(column: str) -> str:
-    return _TYPES.get(column, "text")
+    """The kind of a column (or of a query's column named like one): text if unknown."""
+    return _KINDS.get(column, "text")
 
 
 class ReadModelStore:
@@ -79,6 +64,7 @@ class ReadModelStore:
     placeholder: str
 
     def __init__(self) -> None:
+        self._writers: dict[str, list[tuple[int, Any]]] = {}  # per table: (index, writer)
         self.create_tables()
 
     # ------------------------------------------------------------------ schema
@@ -88,14 +74,14 @@ class ReadModelStore:
         columns = ", ".join(f"{c} {types[column_type(c)]}" for c in COLUMNS[table])
         statements = [
             f"CREATE TABLE IF NOT EXISTS {self.qualified(table)} "
-            f"({columns}, PRIMARY KEY ({', '.join(_KEYS[table])}))"
+            f"({columns}, PRIMARY KEY ({', '.join(TABLE[table].key)}))"
         ]
         return statements + (self.index_ddl(table) if indexes else [])
 
     def index_ddl(self, table: str) -> list[str]:
         """The secondary indexes of a table (the lists' filters and sort orders)."""
         statements = []
-        for index in _INDEXES[table]:
+        for index in TABLE[table].indexes:
             name = f"{table}_{'_'.join(index)}_idx"
             statements.append(
                 f"CREATE INDEX IF NOT EXISTS {name} ON {self.qualified(table)} ({', '.join(index)})"
@@ -174,7 +160,7 @@ class ReadModelStore:
                 self._write_lease(cursor, model, lease)
         return lease
 
-    def add_rows(self, rows: dict[str, dict[str, list[Row]]], lease: int) -> int:
+    def add_rows(self, rows: dict[str, Rows], lease: int) -> int:
         """Add rows to read models being rebuilt under ``lease``, in one transaction, and renew
         the lease; returns the renewed one. `IntegrityError` when the lease is no longer held
         (the read models were emptied again, or another process took them over). The caller
@@ -291,7 +277,7 @@ class ReadModelStore:
         return positions, leases
 
     def apply(
-        self, position: int, household_ids: Sequence[UUID], rows: dict[str, dict[str, list[Row]]],
+        self, position: int, household_ids: Sequence[UUID], rows: dict[str, Rows],
         expected: dict[str, int],
     ) -> None:
         """Replace the rows of ``household_ids`` in each read model of ``rows`` and record that
@@ -328,7 +314,7 @@ class ReadModelStore:
             if current != position:
                 raise IntegrityError(f"read model {model} is at {current}, not {position}")
 
-    def _insert(self, cursor: Any, table: str, rows: list[Row]) -> None:
+    def _insert(self, cursor: Any, table: str, rows: list[Any]) -> None:
         table_rows = self.adapt_rows(table, rows)
         if table_rows:
             marks = ", ".join([self.placeholder] * len(COLUMNS[table]))
@@ -341,8 +327,9 @@ class ReadModelStore:
     # ------------------------------------------------------------------ stops
 
     def _create_stops_table(self) -> None:
-        types = {**_SQL_TYPES[self.backend], "position": "BIGINT"}
-        columns = ", ".join(f"{c} {types[_STOP_TYPES.get(c, 'text')]}" for c in STOP_COLUMNS)
+        types = _SQL_TYPES[self.backend]
+        columns = ", ".join(f"{c} {_STOP_SQL_TYPES.get(c) or types[column_type(c)]}"
+                            for c in STOP_COLUMNS)
         with self.transaction() as cursor:
             cursor.execute(f"CREATE TABLE IF NOT EXISTS {self.qualified(STOPS_TABLE)} "
                            f"({columns}, PRIMARY KEY (model))")
@@ -405,7 +392,7 @@ class ReadModelStore:
     def _snapshot_isolation(self, cursor: Any) -> None:
         """Make the rest of the transaction read one snapshot."""
 
-    def _pages(self, cursor: Any, statement: str, params: Row, size: int) -> Iterator[list[Any]]:
+    def _pages(self, cursor: Any, statement: str, params: Values, size: int) -> Iterator[list[Any]]:
         cursor.execute(statement, params)
         while page := cursor.fetchmany(size):
             yield page
@@ -425,17 +412,45 @@ class ReadModelStore:
     def key(self, household_id: UUID) -> Any:
         return household_id
 
-    def adapt(self, row: Row) -> Row:
+    def adapt(self, row: Values) -> Values:
+        """Query parameters in the driver's types."""
         return row
 
-    def adapt_rows(self, table: str, rows: list[Row]) -> list[Row]:
-        return rows
+    #: How each kind of column is written where the driver does not take the Python value.
+    writers: ClassVar[dict[str, Callable[[Any], Any]]] = {"list": join_texts}
+
+    def adapt_rows(self, table: str, rows: list[Any]) -> list[Values]:
+        """The values of ``table``'s rows (its Struct's instances) as the driver writes them,
+        converting only the columns whose kind needs it."""
+        convert = self._writers.get(table)
+        if convert is None:
+            convert = self._writers[table] = [
+                (i, self.writers[column_type(c)]) for i, c in enumerate(COLUMNS[table])
+                if column_type(c) in self.writers]
+        if not convert:
+            return [astuple(row) for row in rows]
+        adapted = []
+        for row in rows:
+            values = list(astuple(row))
+            for i, write in convert:
+                if values[i] is not None:
+                    values[i] = write(values[i])
+            adapted.append(tuple(values))
+        return adapted
 
     def row_dict(self, row: Any) -> dict[str, Any]:
-        return dict(row)
+        """A row read, by column name, in Python types."""
+        values = dict(row)
+        for name in _LIST_COLUMNS.intersection(values):
+            if values[name] is not None:
+                values[name] = split_texts(values[name])
+        return values
 
     def close(self) -> None:
         self.datastore.close()
+
+
+_LIST_COLUMNS = frozenset(name for name, kind in _KINDS.items() if kind == "list")
 
 
 def schema_name(model: str) -> str:

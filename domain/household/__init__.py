@@ -9,13 +9,16 @@
 """
 
 from domain.household.aggregate import Household, household_event_classes
-from domain.household.alerts import AlertOutcome
+from domain.household.alerts import DUPLICATE, JOINED_CASE, NEW_CASE, AlertOutcome
 from domain.household.state import HOUSEHOLD_NAMESPACE, household_id
 from domain.household.steps import STEP_NAMES
 from domain.household.visits import SIX_CHECKS
 
 __all__ = [
+    "DUPLICATE",
     "HOUSEHOLD_NAMESPACE",
+    "JOINED_CASE",
+    "NEW_CASE",
     "SIX_CHECKS",
     "STEP_NAMES",
     "AlertOutcome",

@@ -18,6 +18,9 @@ from domain.household.state import Event, HouseholdState, check_recorded_date, r
 from domain.identity import validate_id_number
 from domain.values import Actor, Alert, Case
 
+#: What became of an alert, as pushes, imports and the push ledger name it.
+NEW_CASE, JOINED_CASE, DUPLICATE = "新案件", "并入案件", "重复"
+
 
 @dataclass(frozen=True)
 class AlertOutcome:
@@ -27,6 +30,13 @@ class AlertOutcome:
     case_number: int | None
     duplicate_of: str | None
     new_case: bool
+
+    @property
+    def name(self) -> str:
+        """新案件, 并入案件 or 重复."""
+        if self.duplicate_of:
+            return DUPLICATE
+        return NEW_CASE if self.new_case else JOINED_CASE
 
 
 class AlertRaised(Event):

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from domain.codes import Channel, HouseholdType
+from domain.deadlines import measure_deadline
 from domain.indicators.facts import HouseholdFacts
 from domain.periods import Period
-from domain.rules import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS, add_months
+from domain.rules import add_months
 
 STABILITY_MONTHS = 12
 
@@ -76,7 +77,7 @@ def timely_identification(h: HouseholdFacts, period: Period, on: Evaluation) -> 
     for c in h.cases:
         if c.included_on and c.included_on in period and c.included_on <= on.today:
             days = (c.included_on - c.opened_on).days
-            on_time = days <= IDENTIFICATION_DAYS
+            on_time = not c.included_late
             yield _item(h, f"{h.code}#{c.number}", int(on_time), 1,
                         f"发现{c.opened_on}，纳入{c.included_on}，用时{days}天"
                         + ("" if on_time else "（超时）"), c.department)
@@ -130,7 +131,7 @@ def measures_in_place(h: HouseholdFacts, period: Period, on: Evaluation) -> Iter
     for c in h.cases:
         if not (c.included_on and c.included_on in period and c.included_on <= on.today):
             continue
-        limit = c.included_on + timedelta(days=MEASURE_WITHIN_DAYS)
+        limit = measure_deadline(c.included_on)
         placed = c.first_in_place_on if c.first_in_place_on and c.first_in_place_on <= on.today else None
         if placed is None and limit > on.ended:
             continue  # not yet due

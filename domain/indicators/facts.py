@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from domain.codes import MeasureStatus
+from domain.deadlines import identification_deadline, measure_deadline
 from domain.household import Household
 from domain.rules import local_date
 from domain.values import Case, Procedure
@@ -62,6 +63,27 @@ class CaseFacts:
     def monitored_on(self, day: date) -> bool:
         return bool(self.included_on and self.included_on <= day
                     and not (self.eliminated_on and self.eliminated_on <= day))
+
+    @property
+    def identification_deadline(self) -> date:
+        """The last day to include the case (`Case.identification_deadline`)."""
+        return identification_deadline(self.opened_on)
+
+    @property
+    def included_late(self) -> bool:
+        """Included after the identification deadline (`Case.included_late`)."""
+        return self.included_on is not None and self.included_on > self.identification_deadline
+
+    @property
+    def measure_deadline(self) -> date | None:
+        """The day a help measure should be in place by (`Case.measure_deadline`)."""
+        return measure_deadline(self.included_on) if self.included_on else None
+
+    def owes_steps_on(self, day: date) -> bool:
+        """A green-channel case still owing steps 2–4 at the end of ``day``
+        (`Case.steps_owed_after_green_channel`)."""
+        return bool(self.green_channel_on and self.green_channel_on <= day
+                    and not (self.procedure_done_on and self.procedure_done_on <= day))
 
 
 @dataclass(frozen=True)

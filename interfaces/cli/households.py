@@ -8,7 +8,6 @@ from typing import Any
 
 from application.app import CaseFiles
 from domain.identity import mask_id_number
-from domain.rules import IDENTIFICATION_DAYS
 from interfaces.cli.common import log_read, moment, plain
 
 
@@ -42,7 +41,7 @@ def _show_household(app: CaseFiles, args: argparse.Namespace) -> int:
               f"{member.sex} {member.health} {member.labour_capacity}{status}")
     for case in household.cases:
         late = ""
-        if case.days_to_inclusion is not None and case.days_to_inclusion > IDENTIFICATION_DAYS:
+        if case.included_late:
             late = f"（超时 {case.days_to_inclusion} 天）"
         print(f"  案件 {case.number}：{case.stage} 发现于 {case.opened_on} "
               f"风险 {'、'.join(case.risk_types)} 类别 {case.category or '—'}{late}")

@@ -70,14 +70,9 @@ def _import(app: CaseFiles, args: argparse.Namespace) -> int:
         if args.kind == "alerts":
             projections.catch_up()
             views = ReadModels(projections.store)
-
-            def find_household(id_number: str) -> str | None:
-                found = views.household_of_person(id_number)
-                return found["code"] if found else None
-
             summary = import_alerts(
                 app, path, department=args.department, tier=args.tier, period=args.period,
-                batch_id=args.batch, urgent=args.urgent, by=CLI_USER, find_household=find_household,
+                batch_id=args.batch, urgent=args.urgent, by=CLI_USER, find_household=views.household_code_of,
                 duties=Cadences.load(app.settings.cadences_path).duties, progress=_rows_progress)
         else:
             summary = import_households(app, path, by=CLI_USER, progress=_rows_progress)

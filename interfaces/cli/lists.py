@@ -7,8 +7,8 @@ from datetime import date
 from typing import Any
 
 from application.app import CaseFiles
+from domain.deadlines import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS
 from domain.household import STEP_NAMES
-from domain.rules import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS
 from interfaces.cli.common import plain, today
 from projections.queries import ReadModels
 from projections.runner import Projections

@@ -9,9 +9,9 @@ from typing import Any
 from application.app import CaseFiles
 from domain.rules import CHINA_TIME
 from interfaces.cli.common import progress
-from projections.rows import TABLES as READ_MODELS
 from projections.runner import Projections
 from projections.stops import ReadModelStatus
+from projections.tables import TABLES as READ_MODELS
 
 
 def add_projections(commands: Any) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,10 +18,11 @@ from application.app import CaseFiles
 from application.imports import ImportSummary, import_alerts, import_households, template
 from application.intake import FileRefused
 from domain.codes import Category, Department, Role, Tier
+from domain.deadlines import days_until
 from domain.errors import InvalidValue
 from domain.household import Household
 from domain.identity import mask_id_number
-from domain.rules import IDENTIFICATION_DAYS, local_date
+from domain.rules import local_date
 from interfaces.exports import pages, workbook
 from interfaces.http.auth import area_of
 from interfaces.http.problems import PROBLEMS
@@ -80,14 +80,9 @@ def record_push_file(state: State, user: User, upload: AlertUpload) -> s.ImportA
     read_models: ReadModels = state.read_models
     path, content = _read(upload.file)
     projections.wait_for(app.max_position(), timeout=10)
-
-    def find(id_number: str) -> str | None:
-        found = read_models.household_of_person(id_number)
-        return found["code"] if found else None
-
     summary = _refused_as_invalid(lambda: import_alerts(
         app, path, department=department, tier=upload.tier, period=upload.period, by=user.actor,
-        find_household=find, batch_id=upload.batch_id, urgent=upload.urgent,
+        find_household=read_models.household_code_of, batch_id=upload.batch_id, urgent=upload.urgent,
         duties=state.indicators.cadences.duties, data=content))
     return _answer(summary, app.max_position())
 
@@ -162,13 +157,12 @@ def unmatched_alerts(
             continue
         if not _sees(user, alert.township, alert.village):
             continue
-        deadline = alert.discovered_on + timedelta(days=IDENTIFICATION_DAYS)
         found.append(s.UnmatchedAlertOut(
             alert_id=alert.alert_id, person_id_number=alert.person_id_number if user.sees_id_numbers
             else mask_id_number(alert.person_id_number),
             risk_types=list(alert.risk_types), description=alert.description,
-            discovered_on=alert.discovered_on, deadline_on=deadline,
-            days_left=(deadline - today).days if alert.pending else None,
+            discovered_on=alert.discovered_on, deadline_on=alert.identification_deadline,
+            days_left=days_until(alert.identification_deadline, today) if alert.pending else None,
             department=alert.department, tier=alert.tier, batch_id=alert.batch_id,
             township=alert.township, village=alert.village, held_at=alert.held_at,
             resolved_on=alert.resolved_on, household_code=alert.household_code,

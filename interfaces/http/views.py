@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -12,8 +12,7 @@ from application.accounts.access import User
 from application.app import HistoryEntry
 from domain.household import STEP_NAMES, AlertOutcome, Household
 from domain.identity import mask_id_number
-from domain.rules import IDENTIFICATION_DAYS
-from domain.values import Case, IncomeAssessment, Procedure
+from domain.values import Alert, Case, IncomeAssessment, Procedure
 from interfaces.http.schemas import views as s
 from interfaces.http.schemas.commands import AlertOutcomeOut, AssessmentOut
 
@@ -53,9 +52,7 @@ ID_FIELDS = frozenset({
 
 
 def outcome_name(outcome: AlertOutcome) -> str:
-    if outcome.duplicate_of:
-        return "重复"
-    return "新案件" if outcome.new_case else "并入案件"
+    return outcome.name
 
 
 def alert_out(outcome: AlertOutcome) -> AlertOutcomeOut:
@@ -132,16 +129,7 @@ def case_file(household: Household, user: User, as_of: datetime | None = None) -
             )
             for m in household.members.values()
         ],
-        alerts=[
-            s.AlertOut(
-                alert_id=a.alert_id, channel=a.channel, person_id_number=mask(a.person_id_number),
-                risk_types=list(a.risk_types), discovered_on=a.discovered_on, period=a.period,
-                description=mask.text(a.description), department=a.department, tier=a.tier,
-                batch_id=a.batch_id, disaster_kind=a.disaster_kind, problems=list(a.problems),
-                case_number=a.case_number, duplicate_of=a.duplicate_of, recorded_at=a.recorded_at,
-            )
-            for a in household.alerts.values()
-        ],
+        alerts=[_alert_out(alert, mask) for alert in household.alerts.values()],
         cases=[_case_out(case, mask) for case in household.cases],
         measures=[
             s.MeasureOut(
@@ -182,6 +170,14 @@ def case_file(household: Household, user: User, as_of: datetime | None = None) -
     )
 
 
+def _alert_out(alert: Alert, mask: Masker) -> s.AlertOut:
+    """The alert as it is, with the person's ID number (and any in its description) masked."""
+    shown = {name: getattr(alert, name) for name in s.AlertOut.__struct_fields__}
+    shown.update(person_id_number=mask(alert.person_id_number),
+                 description=mask.text(alert.description))
+    return s.AlertOut(**shown)
+
+
 def _steps(procedure: Procedure | None, mask: Masker) -> list[s.StepOut]:
     if procedure is None:
         return []
@@ -196,13 +192,12 @@ def _steps(procedure: Procedure | None, mask: Masker) -> list[s.StepOut]:
 def _case_out(case: Case, mask: Masker) -> s.CaseOut:
     return s.CaseOut(
         number=case.number, stage=case.stage, opened_on=case.opened_on,
-        deadline_on=case.opened_on + timedelta(days=IDENTIFICATION_DAYS),
+        deadline_on=case.identification_deadline,
         risk_types=list(case.risk_types), alert_ids=list(case.alert_ids), re_entry=case.re_entry,
         category=case.category, included_on=case.included_on,
         days_to_inclusion=case.days_to_inclusion, closed_on=case.closed_on,
         eliminated_on=case.eliminated_on, green_channel=case.green_channel is not None,
-        owed_steps=[STEP_NAMES[n] for n in case.identification.owed_steps]
-        if case.green_channel else [],
+        owed_steps=[STEP_NAMES[n] for n in case.steps_owed_after_green_channel],
         identification=_steps(case.identification, mask),
         elimination=_steps(case.elimination, mask),
         elimination_mode=case.elimination_mode,

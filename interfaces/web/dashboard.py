@@ -12,6 +12,7 @@ from litestar.response import Template
 from application.accounts.access import User
 from application.indicators import Scope
 from domain.codes import Category, Channel, Role
+from domain.deadlines import days_until
 from domain.household import STEP_NAMES
 from interfaces.http.auth import area_of
 from interfaces.http.indicators import scope_for
@@ -112,7 +113,7 @@ def _line(title: str, values: dict[str, float | None]) -> dict[str, Any]:
 
 def countdown(row: dict[str, Any], today: date) -> dict[str, Any]:
     deadline = row.get("deadline_on")
-    days_left = (deadline - today).days if deadline else 0
+    days_left = days_until(deadline, today) if deadline else 0
     return {**row, "days_left": days_left,
             "countdown": f"超期 {-days_left} 天" if days_left < 0 else f"剩 {days_left} 天",
             "step_names": "、".join(STEP_NAMES.get(s, s) for s in row.get("pending_steps") or [])}

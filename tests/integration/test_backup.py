@@ -29,8 +29,8 @@ from application.indicators import Cadences, Indicators
 from application.settings import Settings
 from application.store.encryption import fingerprint, new_key
 from domain.codes import Department, Role
-from projections.rows import TABLES
 from projections.runner import Projections
+from projections.tables import TABLES
 from tests.builders import COUNTY
 from tests.conftest import POSTGRES_URL, postgres_problem
 

@@ -51,8 +51,8 @@ from domain.codes import (
 )
 from domain.errors import DomainError
 from projections.queries import Area, ReadModels
-from projections.rows import COLUMNS, TABLES
 from projections.runner import Projections
+from projections.tables import COLUMNS, TABLES
 from tests.builders import COUNTY, HEAD_ID, TOWNSHIP, VILLAGE, registering
 
 CODE, POOR = "130630101001", "130630101002"

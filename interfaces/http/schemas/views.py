@@ -3,21 +3,21 @@ builds them."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, get_type_hints
 from uuid import UUID
 
+import msgspec
 from msgspec import Meta, Struct
 
 from domain.codes import (
     CaseStage,
     Category,
-    Channel,
     Check,
     Decision,
     Department,
-    DisasterKind,
     EliminationMode,
     Health,
     HouseholdType,
@@ -26,13 +26,12 @@ from domain.codes import (
     LeaveReason,
     MeasureStatus,
     MeasureType,
-    Problem,
     Relation,
     RiskType,
     Role,
     Sex,
-    Tier,
 )
+from domain.values import Alert
 from interfaces.http.schemas.commands import AssessmentOut
 
 
@@ -54,22 +53,16 @@ class MemberOut(Struct):
     leave_reason: LeaveReason | None
 
 
-class AlertOut(Struct):
-    alert_id: str
-    channel: Channel
-    person_id_number: str
-    risk_types: list[RiskType]
-    discovered_on: date
-    period: str
-    description: str
-    department: Department | None
-    tier: Tier | None
-    batch_id: str | None
-    disaster_kind: DisasterKind | None
-    problems: list[Problem]
-    case_number: int | None
-    duplicate_of: str | None
-    recorded_at: datetime | None
+def fields_of(record: type) -> type[Struct]:
+    """A Struct with the fields of a domain record (a dataclass), in its order and with its
+    types, every one required: the base of an answer that shows the record as it is."""
+    hints = get_type_hints(record)
+    return msgspec.defstruct(f"{record.__name__}Fields", [
+        (field.name, hints[field.name]) for field in dataclasses.fields(record)], module=__name__)
+
+
+class AlertOut(fields_of(Alert)):  # type: ignore[misc]
+    """An alert as its household's case file holds it (`domain.values.Alert`)."""
 
 
 class StepOut(Struct):

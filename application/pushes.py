@@ -1,0 +1,179 @@
+"""A department push (部门筛查预警), however it arrives: the rows of a batch sent to the API or
+read from an uploaded file, recorded one at a time, and the batch on the department's push
+ledger. HTTP pushes (`interfaces.http.pushes`) and file imports (`application.imports`) both
+record through `PushRecording`, so a row gets the same outcome and answer on either path.
+
+Each row becomes one alert on the household of the person it names, with an alert id and a
+command id made of the department, the batch id and the row's id: recording the batch again
+finds those ids and records nothing twice, and each row answers as it did the first time. A
+person in no registered household is held, unmatched, for the township to attach (domain.md
+§5); a row held so, whose household exists now, is attached to it, once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from application.app import CaseFiles
+from application.commands import RaiseAlert
+from application.unit_of_work import CommandResult, retrying
+from domain.cadences import Duty, push_period_forms
+from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Tier
+from domain.errors import InvalidValue, RuleViolation
+from domain.governance import month_of_push_period
+from domain.household import DUPLICATE, JOINED_CASE, NEW_CASE
+from domain.unmatched import HeldAlert
+from domain.values import Actor
+
+#: A row whose person is in no registered household: held for the township to attach.
+UNMATCHED = "未匹配"
+
+#: Finds the household a person lives in now (a code), or None.
+FindHousehold = Callable[[str], str | None]
+
+
+@dataclass(frozen=True)
+class PushBatch:
+    """One batch of a department's push: who pushed it, its id, and the tier and push period
+    its rows share."""
+
+    department: Department
+    batch_id: str
+    tier: Tier
+    period: str  # the push period: a month, or its 上旬 / 下半月 … (domain.cadences)
+    urgent: bool = False
+
+    def alert_id(self, row_id: str) -> str:
+        return f"{self.department}:{self.batch_id}:{row_id}"
+
+    def command_id(self, row_id: str) -> str:
+        return f"push:{self.department}:{self.batch_id}:{row_id}"
+
+
+@dataclass(frozen=True)
+class PushedAlert:
+    """One row of a push with its values checked: the person, the risk and when it was found
+    (and where, for a person the county cannot match)."""
+
+    person_id_number: str
+    risk_types: tuple[RiskType, ...]
+    discovered_on: date
+    description: str = ""
+    disaster_kind: DisasterKind | None = None
+    problems: tuple[Problem, ...] = ()
+    township: str | None = None
+    village: str | None = None
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    """What became of a row: an alert that opened a case, joined one or duplicated one
+    (新案件 / 并入案件 / 重复), or one held unmatched (未匹配)."""
+
+    result: str
+    alert_id: str
+    position: int | None = None
+    repeated: bool = False  # recorded by an earlier sending of the batch
+    household_code: str | None = None
+    case_number: int | None = None
+    duplicate_of: str | None = None
+    message: str | None = None
+
+
+def check_batch(app: CaseFiles, duties: tuple[Duty, ...], batch: PushBatch) -> None:
+    """Refuse, before any row is recorded, a batch id already used for another batch, and a
+    county-tier period the department's cadence does not know (it could never count as the
+    push it owes; a provincial batch carries the province's periods)."""
+    department, batch_id, period, tier = batch.department, batch.batch_id, batch.period, batch.tier
+    ledger = app.push_ledger(department)
+    earlier = ledger.receipts.get(batch_id) if ledger else None
+    if earlier is not None and (earlier.period, earlier.tier, earlier.urgent) != (
+            period, tier, batch.urgent):
+        raise RuleViolation(
+            "BATCH_ID_REUSED",
+            f"批次号 {batch_id} 已于 {earlier.received_on} 用于 {earlier.period} 期次"
+            f"（{earlier.tier or '—'}{'，紧急' if earlier.urgent else ''}）的推送；新的推送请用新的批次号",
+            "batch_id")
+    forms = push_period_forms(duties, department)
+    if duties and tier is Tier.COUNTY and not batch.urgent and period[7:] not in forms:
+        shown = "、".join(f"2025-03{suffix}" for suffix in forms)
+        raise InvalidValue(
+            "PUSH_PERIOD_NOT_IN_CADENCE",
+            f"{department}按推送频次表的期次写法为：{shown}；频次之外的推送请标为紧急（urgent）",
+            "period")
+
+
+class PushRecording:
+    """The rows of one batch being recorded as ``by``, then the batch on the push ledger.
+
+    ``find_household`` finds a person's household (the member directory); the unmatched alerts
+    held before are read once, when the recording starts."""
+
+    def __init__(self, app: CaseFiles, batch: PushBatch, *, by: Actor,
+                 find_household: FindHousehold) -> None:
+        self.app, self.batch, self.by, self.find_household = app, batch, by, find_household
+        unmatched = app.unmatched_alerts()
+        self.held: dict[str, HeldAlert] = dict(unmatched.alerts) if unmatched else {}
+        #: How many rows had each result so far.
+        self.results: Counter[str] = Counter()
+
+    def record(self, row_id: str, row: PushedAlert) -> RowOutcome:
+        """Record one row (``row_id``: its number in the batch, unique in it). A row that breaks
+        a rule raises the rule's `DomainError` and records nothing."""
+        outcome = self._record(row_id, row)
+        self.results[outcome.result] += 1
+        return outcome
+
+    def _record(self, row_id: str, row: PushedAlert) -> RowOutcome:
+        app, by, person = self.app, self.by, row.person_id_number
+        alert_id, command_id = self.batch.alert_id(row_id), self.batch.command_id(row_id)
+        code = self.find_household(person)
+        if code is None:  # held, unmatched, for the township to attach
+            held = retrying(lambda: app.hold_unmatched_alert(
+                **self._alert(alert_id, row), discovered_on=row.discovered_on,
+                township=row.township, village=row.village, by=by, command_id=command_id))
+            return RowOutcome(UNMATCHED, alert_id, held.position, held.repeated, message=(
+                f"身份证号码 {person} 不在任何已登记农户中：已列入未匹配名单，待乡镇认领"))
+        earlier = self.held.get(alert_id)
+        if earlier is not None and earlier.person_id_number != person:
+            earlier = None  # the batch was sent again with another row here: a new alert
+        if earlier is not None and not earlier.pending:
+            return RowOutcome(UNMATCHED, alert_id, repeated=True,
+                              household_code=earlier.household_code,
+                              message=f"已于 {earlier.resolved_on} 认领到农户 {earlier.household_code}")
+        if earlier is not None:  # held when the person was unknown; the household exists now
+            result = retrying(lambda: app.attach_unmatched_alert(
+                alert_id, code, by=by, command_id=f"attach:{command_id}"))
+        else:
+            alert = RaiseAlert(**self._alert(alert_id, row), occurred_on=row.discovered_on)
+            result = retrying(lambda: app.execute(code, alert, by=by, command_id=command_id))
+        outcome = result.outcome
+        return RowOutcome(outcome.name, outcome.alert_id, result.position, result.repeated,
+                          household_code=code, case_number=outcome.case_number,
+                          duplicate_of=outcome.duplicate_of)
+
+    def _alert(self, alert_id: str, row: PushedAlert) -> dict[str, Any]:
+        """The alert a row makes, as the household (or the unmatched list) records it."""
+        batch = self.batch
+        return {
+            "alert_id": alert_id, "channel": Channel.DEPARTMENT_ALERT,
+            "person_id_number": row.person_id_number, "risk_types": row.risk_types,
+            "description": row.description, "period": month_of_push_period(batch.period),
+            "department": batch.department, "tier": batch.tier, "batch_id": batch.batch_id,
+            "disaster_kind": row.disaster_kind, "problems": row.problems,
+        }
+
+    def receive(self, *, rows: int, rejected: int) -> CommandResult:
+        """Record the batch on the department's push ledger, received now: ``rows`` read, of
+        which ``rejected`` were refused, and what became of those recorded. A zero report (no
+        rows) is a push all the same."""
+        batch, results = self.batch, self.results
+        return retrying(lambda: self.app.receive_push(
+            batch.department, batch_id=batch.batch_id, tier=batch.tier, period=batch.period,
+            urgent=batch.urgent, rows=rows, new_cases=results[NEW_CASE],
+            joined=results[JOINED_CASE], duplicates=results[DUPLICATE], rejected=rejected,
+            by=self.by, command_id=f"push:{batch.department}:{batch.batch_id}"))
