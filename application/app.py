@@ -139,6 +139,11 @@ class CaseFiles(UnitOfWork):
             raise RuntimeError(f"income-line policy version {version} is not a line being set")
         return events[0]
 
+    def today(self) -> date:
+        """The county's date on the application's clock: the one "today" of every list, form
+        and report that is not given a day."""
+        return local_date(self.clock())
+
     def income_line_on(self, day: date, as_of: datetime | None = None) -> Decimal | None:
         """The line in force on ``day``, as known now or at recorded time ``as_of``."""
         policy = self.income_line_policy(as_of)

@@ -62,7 +62,7 @@ from domain.rules import CHINA_TIME, local_date
 DEFAULT_CADENCES = Path(__file__).with_name("cadences.toml")
 COUNTY = "全县"
 _CHUNK = 500
-_REGISTERED = "fangpin:Household.Registered"
+_REGISTERED = Household.Registered.TOPIC
 
 _FACTS_ENCODER = msgspec.json.Encoder()
 _FACTS_DECODER = msgspec.json.Decoder(HouseholdFacts)

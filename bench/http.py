@@ -131,7 +131,7 @@ def run(backend: str, *, quick: bool = False, repeats: int = 5) -> list[Result]:
                 "GROUP BY township ORDER BY n DESC, township LIMIT 1")[0]["township"]
             with Server(settings, backend) as server:
                 results = _commands(backend, server, app, codes, work)
-                results += _queries(backend, server, ReadModels(projections.store), township, work)
+                results += _queries(backend, server, ReadModels(projections.store, app.clock), township, work)
                 NOTES.append(f"{backend}: {_floor(server)}")
         finally:
             projections.close()

@@ -287,7 +287,7 @@ def _child_import(spec: dict[str, Any]) -> dict[str, Any]:
     began = time.perf_counter()
     projections.catch_up()
     first_catch_up = time.perf_counter() - began
-    views = ReadModels(projections.store)
+    views = ReadModels(projections.store, app.clock)
     commands = [name for name in ("execute", "hold_unmatched_alert") if hasattr(app, name)]
     spent = dict.fromkeys(["find_household", *commands], 0.0)
     calls = dict.fromkeys(["find_household", *commands], 0)

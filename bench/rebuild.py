@@ -126,7 +126,7 @@ def run(backend: str) -> list[Result]:
 
 
 def _list_latency(projections: Projections, backend: str) -> list[Result]:
-    read = ReadModels(projections.store)
+    read = ReadModels(projections.store, projections.app.clock)
     combos = [(r["township"], r["category"]) for r in projections.store.fetch(
         f"SELECT DISTINCT township, category FROM {projections.store.qualified('rm_monitoring')}")]
     rng = random.Random(1)

@@ -188,7 +188,7 @@ def run_size(backend: str, households: int) -> SizeRun:
 def _queries(run: SizeRun, projections: Any, raw: _Raw) -> None:
     from projections.queries import ReadModels
 
-    read = ReadModels(projections.store)
+    read = ReadModels(projections.store, projections.app.clock)
     combos = [(r["township"], r["category"]) for r in projections.store.fetch(
         f"SELECT DISTINCT township, category FROM {projections.store.qualified('rm_monitoring')}")]
     rng = random.Random(1)

@@ -12,7 +12,7 @@ import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -89,19 +89,15 @@ class _Where:
         return " WHERE " + " AND ".join(self.clauses) if self.clauses else ""
 
 
-def _system_clock() -> datetime:
-    return datetime.now(UTC)
-
-
 class ReadModels:
     """The read models as frontends, departments and auditors query them.
 
     ``clock``: the application's clock (`CaseFiles.clock`); a query not given ``today`` counts
-    from the county's date on it. (Without one, the system clock: callers pass theirs.)"""
+    from the county's date on it."""
 
-    def __init__(self, store: ReadModelStore, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, store: ReadModelStore, clock: Callable[[], datetime]) -> None:
         self.store = store
-        self.clock = clock or _system_clock
+        self.clock = clock
 
     def today(self) -> date:
         """The county's date on the clock."""

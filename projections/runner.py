@@ -39,18 +39,20 @@ from projections.source import LogSource
 from projections.stops import (
     ReadModelStatus,
     Stop,
+    replay_history,
     row_error,
     rows_of,
     stop_in_batch,
     stop_in_history,
+    unreadable_event,
 )
 from projections.store import ReadModelStore
 from projections.tables import TABLES
 
 logger = logging.getLogger(__name__)
 
-HOUSEHOLD_TOPICS = "fangpin:Household."
-REGISTERED_TOPIC = "fangpin:Household.Registered"
+HOUSEHOLD_TOPICS = f"{Household.TOPIC}."
+REGISTERED_TOPIC = Household.Registered.TOPIC
 #: How long a rebuild's lease on its read models lasts without renewal (it renews with each
 #: chunk of households, about once a second).
 REBUILD_LEASE_SECONDS = 60.0
@@ -186,15 +188,18 @@ class Projections:
         touched: dict[UUID, Household] = {}
         batch: dict[UUID, list[tuple[Any, Any]]] = {}  # each household's (notification, event)
         to_event = self.app.mapper.to_domain_event
-        for notification in notifications:
+        for index, notification in enumerate(notifications):
             if not notification.topic.startswith(HOUSEHOLD_TOPICS):
                 continue  # the income-line policy: no read model of its own yet
-            event = to_event(StoredEvent(
-                notification.originator_id, notification.originator_version,
-                notification.topic, notification.state,
-            ))
-            household = touched.get(event.originator_id) or self._household_before(event)
-            touched[event.originator_id] = event.mutate(household)
+            try:
+                event = to_event(StoredEvent(
+                    notification.originator_id, notification.originator_version,
+                    notification.topic, notification.state,
+                ))
+                household = touched.get(event.originator_id) or self._household_before(event)
+                touched[event.originator_id] = event.mutate(household)
+            except Exception as error:  # an event no read model can apply: all stop before it
+                return self._stop_before(notifications, index, positions, error)
             batch.setdefault(event.originator_id, []).append((notification, event))
         rows, failures = rows_of(behind, touched.values())
         stops = {}
@@ -210,6 +215,31 @@ class Projections:
             for household_id, household in touched.items():
                 self._remember(household_id, household)
         return stops
+
+    def _stop_before(self, notifications: list[Any], index: int, positions: dict[str, int],
+                     error: Exception) -> dict[str, tuple[_Held, Exception]]:
+        """The event at ``index`` cannot be decoded or applied to its household: apply what
+        comes before it, then stop every read model still behind it there (the catch-up leaves
+        them out, so none moves past it)."""
+        stops = self._apply(notifications[:index], positions) if index else {}
+        notification = notifications[index]
+        for model, position in positions.items():
+            if model not in stops and position < notification.id:
+                stop, _ = unreadable_event(self.app, model, notification.id, notification.topic,
+                                           notification.originator_id, error)
+                stops[model] = (_Held(stop, position), error)
+        return stops
+
+    def _stop_rebuild(self, models: list[str], stored: StoredEvent, error: Exception) -> None:
+        """Every read model being rebuilt stops at ``stored`` (emptied, as a failed builder
+        leaves it): the catch-up after the rebuild follows them no further than that event."""
+        position = self.app.position_of(stored.originator_id, stored.originator_version)
+        for model in list(models):
+            stop, _ = unreadable_event(self.app, model, position, stored.topic,
+                                       stored.originator_id, error)
+            models.remove(model)
+            self.store.drop(model, indexes=False)
+            self._hold(_Held(stop, 0), error)
 
     def _household_before(self, event: Any) -> Household | None:
         """The household as it was just before ``event`` (None before its registration)."""
@@ -303,7 +333,6 @@ class Projections:
         how many events were read. `IntegrityError` when the lease is lost meanwhile. A model
         that cannot build a household's rows is dropped from ``models`` (and from the fill)."""
         recorder = self.app.recorder
-        to_event = self.app.mapper.to_domain_event
         position = self.app.max_position()
         households = recorder.count_first_events(REGISTERED_TOPIC, position)
         after: UUID | None = None
@@ -314,7 +343,13 @@ class Projections:
             stored = recorder.select_events_of(ids, position)
             histories = {household_id: list(events) for household_id, events
                          in groupby(stored, key=lambda event: event.originator_id)}
-            replayed = [replay(None, map(to_event, events)) for events in histories.values()]
+            replayed = []
+            for history in histories.values():
+                household, unreadable = replay_history(self.app, history)
+                if unreadable is not None:  # no read model can be rebuilt past this event
+                    self._stop_rebuild(models, *unreadable)
+                else:
+                    replayed.append(household)
             rows, failures = rows_of(models, replayed)
             for model, failure in failures.items():
                 stop, error = stop_in_history(self.app, failure, histories[failure.household.id])

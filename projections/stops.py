@@ -146,6 +146,30 @@ def _stop_at(log: LogSource, model: str, position: int, topic: str, household: A
     return stop, error
 
 
+def unreadable_event(log: LogSource, model: str, position: int, topic: str, household_id: UUID,
+                     error: Exception) -> Stopped:
+    """Read model ``model`` stops at the event at log ``position`` that cannot be decoded or
+    applied to its household (named by id: the household cannot be rebuilt past it)."""
+    stop = Stop(model=model, position=position, topic=topic, household_id=household_id,
+                household_code=None, error_type=type(error).__qualname__, error=str(error),
+                stopped_at=log.clock())
+    return stop, error
+
+
+def replay_history(log: LogSource, history: list[StoredEvent],
+                   ) -> tuple[Household | None, tuple[StoredEvent, Exception] | None]:
+    """The household its stored ``history`` makes; or, when an event of it cannot be decoded
+    or applied, that event and the error."""
+    to_event = log.mapper.to_domain_event
+    household: Household | None = None
+    for stored in history:
+        try:
+            household = to_event(stored).mutate(household)
+        except Exception as error:
+            return None, (stored, error)
+    return household, None
+
+
 def row_error(model: str, household: Household) -> Exception | None:
     """What building the household's rows in ``model`` raises (None when they build)."""
     try:

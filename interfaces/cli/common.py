@@ -1,4 +1,4 @@
-"""What the command groups share: who the command line is, "today", argument types and output
+"""What the command groups share: who the command line is, argument types and output
 helpers (progress bars, plain text of values, writing a file or standard output)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from application.app import CaseFiles
 from application.indicators import end_of_day
 from domain.codes import Department, Role, Tier
 from domain.errors import DomainError
-from domain.rules import CHINA_TIME, local_date
+from domain.rules import CHINA_TIME
 from domain.values import Actor
 
 #: Who the command line is when it records a fact (it runs with the county centre's rights).
@@ -27,11 +27,6 @@ def cli_reader() -> User:
     """Who the command line is in the access log: the signed-in account (``USER``), with the
     county centre's rights. Read when a command runs, never at import."""
     return User(f"cli:{os.environ.get('USER', 'unknown')}"[:64], Role.COUNTY_CENTRE)
-
-
-def today(app: CaseFiles) -> date:
-    """The county's date by the application's clock (the one clock; tests may inject it)."""
-    return local_date(app.clock())
 
 
 def log_read(app: CaseFiles, code: str, route: str) -> None:

@@ -69,7 +69,7 @@ def _import(app: CaseFiles, args: argparse.Namespace) -> int:
     with Projections(app, cache_size=2000) as projections:
         if args.kind == "alerts":
             projections.catch_up()
-            views = ReadModels(projections.store)
+            views = ReadModels(projections.store, app.clock)
             summary = import_alerts(
                 app, path, department=args.department, tier=args.tier, period=args.period,
                 batch_id=args.batch, urgent=args.urgent, by=CLI_USER, find_household=views.household_code_of,

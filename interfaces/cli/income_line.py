@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from application.app import CaseFiles
-from interfaces.cli.common import CLI_USER, moment, money, today
+from interfaces.cli.common import CLI_USER, moment, money
 
 
 def add_income_line(commands: Any) -> None:
@@ -28,14 +28,14 @@ def add_income_line(commands: Any) -> None:
 def _set_line(app: CaseFiles, args: argparse.Namespace) -> int:
     result = app.set_income_line(
         year=args.year, yuan_per_capita=args.yuan, effective_from=args.effective_from,
-        reason=args.reason, occurred_on=today(app), by=CLI_USER,
+        reason=args.reason, occurred_on=app.today(), by=CLI_USER,
     )
     print(f"{args.year} 年收入监测标准 {args.yuan} 元/人·年（日志位置 {result.position}）")
     return 0
 
 
 def _show_line(app: CaseFiles, args: argparse.Namespace) -> int:
-    day = args.on or today(app)
+    day = args.on or app.today()
     line = app.income_line_on(day, as_of=args.as_of)
     print(f"{day} 收入监测标准：{line if line is not None else '未设置'}")
     return 0 if line is not None else 1

@@ -9,7 +9,7 @@ from typing import Any
 from application.app import CaseFiles
 from domain.deadlines import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS
 from domain.household import STEP_NAMES
-from interfaces.cli.common import plain, today
+from interfaces.cli.common import plain
 from projections.queries import ReadModels
 from projections.runner import Projections
 
@@ -51,10 +51,10 @@ def add_export(commands: Any) -> None:
 
 
 def _list(app: CaseFiles, args: argparse.Namespace) -> int:
-    day = args.today or today(app)
+    day = args.today or app.today()
     with Projections(app) as projections:
         projections.catch_up()
-        views = ReadModels(projections.store)
+        views = ReadModels(projections.store, app.clock)
         filters = {"township": args.township, "village": args.village}
         if args.which == "ledger":
             rows = views.push_ledger()
@@ -114,8 +114,8 @@ def _export(app: CaseFiles, args: argparse.Namespace) -> int:
 
     with Projections(app) as projections:
         projections.catch_up()
-        rows = pages(ReadModels(projections.store), args.which, township=args.township,
-                     village=args.village, category=args.category, today=today(app))
+        rows = pages(ReadModels(projections.store, app.clock), args.which, township=args.township,
+                     village=args.village, category=args.category, today=app.today())
         content = workbook(args.which, rows)
     path = args.output or f"fangpin-{args.which}.xlsx"
     with open(path, "wb") as out:

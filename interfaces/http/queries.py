@@ -24,7 +24,7 @@ from application.indicators import end_of_day
 from domain.codes import CaseStage, Category, Department, RiskType
 from domain.errors import DomainError, InvalidValue, NotFound
 from domain.household import STEP_NAMES, Household
-from domain.rules import CHINA_TIME, local_date
+from domain.rules import CHINA_TIME
 from interfaces.http.auth import area_of
 from interfaces.http.limits import check_day
 from interfaces.http.problems import PROBLEMS, Unavailable
@@ -70,7 +70,7 @@ def _services(request: Request) -> tuple[CaseFiles, Projections, ReadModels]:
 def county_today(request: Request) -> date:
     """The county's date by the application's clock: what a list counts its days from when the
     caller gives no ``today``."""
-    return local_date(_services(request)[0].clock())
+    return _services(request)[0].today()
 
 
 def caught_up(request: Request, after: int | None) -> int:

@@ -14,7 +14,6 @@ from litestar.response import Redirect, Template
 
 from application.accounts.access import ROLE_NAMES, User
 from application.accounts.logins import LoginRefused, Logins
-from domain.rules import local_date
 
 SESSION_COOKIE = "fangpin_session"
 
@@ -40,7 +39,7 @@ def signed_in(request: Request) -> User:
 
 
 def county_today(request: Request) -> date:
-    return local_date(request.app.state.case_files.clock())
+    return request.app.state.case_files.today()
 
 
 def render(request: Request, template: str, user: User | None, **context: Any) -> Template:

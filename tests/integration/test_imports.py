@@ -63,7 +63,7 @@ def finder(app):
 
     def find(id_number: str) -> str | None:
         projections.catch_up()
-        found = ReadModels(projections.store).household_of_person(id_number)
+        found = ReadModels(projections.store, app.clock).household_of_person(id_number)
         return found["code"] if found else None
 
     return find, projections

@@ -238,6 +238,83 @@ class TestAFailingBuilderInARebuild:
         projections.close()
 
 
+class TestAnEventNoReadModelCanApply:
+    """An event that cannot be decoded or applied to its household (say, written by a newer
+    version, or corrupted) stops every read model just before it, in a catch-up and in a
+    rebuild alike; none moves past it, and once it can be applied they all go on."""
+
+    @pytest.fixture
+    def unreadable(self, monkeypatch):
+        original = Household.AlertRaised.apply_to
+
+        def failing(event, household):
+            if event.alert_id == "BAD":
+                raise ValueError("cannot apply alert BAD")
+            original(event, household)
+
+        class Patch:
+            @staticmethod
+            def on() -> None:
+                monkeypatch.setattr(Household.AlertRaised, "apply_to", failing)
+
+            @staticmethod
+            def off() -> None:
+                monkeypatch.setattr(Household.AlertRaised, "apply_to", original)
+
+        return Patch
+
+    def record_around_a_bad_event(self, app) -> tuple[int, int]:
+        """OTHER's alert A1, BROKEN's alert BAD, OTHER's alert A2: the positions of A1 and BAD."""
+        before_bad = alert(app, OTHER, "A1").position
+        bad = alert(app, BROKEN, "BAD").position
+        alert(app, OTHER, "A2", date(2025, 4, 1))
+        return before_bad, bad
+
+    def assert_stopped_at(self, projections: Projections, position: int, bad: int) -> None:
+        status = projections.status()
+        assert {model: s.position for model, s in status.items()} == dict.fromkeys(status, position)
+        for s in status.values():
+            assert (s.stop.position, s.stop.topic) == (bad, Household.AlertRaised.TOPIC)
+            assert (s.stop.household_id, s.stop.error) == (BROKEN_ID, "cannot apply alert BAD")
+
+    def test_a_catch_up_stops_every_read_model_just_before_it(self, app, unreadable):
+        # Given two households followed by the read models
+        projections = Projections(app)
+        registered(app, BROKEN)
+        registered(app, OTHER)
+        projections.catch_up()
+        # When a batch holds an event that cannot be applied, between two that can
+        before_bad, bad = self.record_around_a_bad_event(app)
+        unreadable.on()
+        projections.catch_up()
+        projections.catch_up()  # and again, at the next wake-up
+        # Then every read model applied what came before it, and stopped there, naming it
+        self.assert_stopped_at(projections, before_bad, bad)
+        assert [row[1] for row in dump(projections)["rm_alerts"]] == ["A1"]
+        # When the event can be applied again, they all go on to the end, the stops gone
+        unreadable.off()
+        projections.catch_up()
+        status = projections.status()
+        assert {s.position for s in status.values()} == {app.max_position()}
+        assert not any(s.stopped for s in status.values())
+        assert sorted(row[1] for row in dump(projections)["rm_alerts"]) == ["A1", "A2", "BAD"]
+
+    def test_a_rebuild_stops_every_read_model_and_says_where(self, app, unreadable):
+        projections = Projections(app)
+        registered(app, BROKEN)
+        registered(app, OTHER)
+        _, bad = self.record_around_a_bad_event(app)
+        unreadable.on()
+        projections.rebuild()
+        status = projections.status()
+        assert all(s.stop is not None and s.stop.position == bad for s in status.values())
+        assert all(s.position < bad for s in status.values())
+        unreadable.off()
+        projections.catch_up()
+        assert {s.position for s in projections.status().values()} == {app.max_position()}
+        assert not any(s.stopped for s in projections.status().values())
+
+
 def test_the_projections_read_the_log_through_their_own_protocol(app):
     # The application's case files are a `LogSource`; the projections import no application.
     assert isinstance(app, LogSource)

@@ -76,7 +76,7 @@ def views(make_app, clock):
     clock.now = clock.now.replace(year=2026)
     app = make_app()
     projections = Projections(app)
-    yield app, projections, ReadModels(projections.store)
+    yield app, projections, ReadModels(projections.store, app.clock)
     projections.close()
 
 
