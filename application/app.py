@@ -176,17 +176,19 @@ class CaseFiles(UnitOfWork):
 
     def hold_consultation(self, *, by: Actor, command_id: str = "", **meeting: Any) -> CommandResult:
         """Record a monthly consultation meeting (月分析会商)."""
-        return self._governance_command("hold_consultation", by, command_id, meeting)
+        return self._governance_command(command_id, lambda governance, at: governance.hold_consultation(
+            **meeting, by=by, at=at, command_id=command_id))
 
     def hold_dispatch_meeting(self, *, by: Actor, command_id: str = "", **meeting: Any) -> CommandResult:
         """Record a quarterly dispatch meeting (季督导调度)."""
-        return self._governance_command("hold_dispatch_meeting", by, command_id, meeting)
+        return self._governance_command(command_id, lambda governance, at: governance.hold_dispatch_meeting(
+            **meeting, by=by, at=at, command_id=command_id))
 
     def adopt_cadence_table(self, *, digest: str, text: str, by: Actor,
                             command_id: str = "") -> CommandResult:
         """Record a version of the department push cadence table."""
-        return self._governance_command("adopt_cadence_table", by, command_id,
-                                        {"digest": digest, "text": text})
+        return self._governance_command(command_id, lambda governance, at: governance.adopt_cadence_table(
+            digest=digest, text=text, by=by, at=at, command_id=command_id))
 
     def record_import(self, *, by: Actor, command_id: str = "", **record: Any) -> CommandResult:
         """Record an imported file on the county's import ledger."""
@@ -264,16 +266,16 @@ class CaseFiles(UnitOfWork):
             return None
 
     def _governance_command(
-        self, method: str, by: Actor, command_id: str, meeting: dict[str, Any]
+        self, command_id: str, act: Callable[[Governance, datetime], None]
     ) -> CommandResult:
+        """Run ``act`` (a governance method, given the recording time) on the county's meetings."""
         def create() -> Governance:
             at = self.clock()
             return Governance.start(occurred_on=local_date(at), by=SYSTEM, at=at)
 
-        def act(governance: Governance) -> None:
-            getattr(governance, method)(**meeting, by=by, at=self.clock(), command_id=command_id)
-
-        return self._command(GOVERNANCE_ID, "会商调度", command_id, act, create=create, then_act=True)
+        return self._command(GOVERNANCE_ID, "会商调度", command_id,
+                             lambda governance: act(governance, self.clock()),
+                             create=create, then_act=True)
 
     # ------------------------------------------------------------------ queries
 
