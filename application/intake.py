@@ -4,7 +4,8 @@ A file is read a row at a time (openpyxl in read-only mode for .xlsx; the csv mo
 UTF-8 or GB18030), so memory stays flat whatever its length. Each row is checked on its own and
 answered with the column and a Chinese reason for every problem found — never a guess: an ID
 number Excel has already damaged (stored as a number, a lost trailing X, lost digits) is named
-as such and left for a person to fix. What the rows become (alerts, households) is the
+as such and left for a person to fix; a cell holding a control character is refused as text
+typed into a form is (`domain.text`). What the rows become (alerts, households) is the
 importers' business (`application.imports`).
 """
 
@@ -35,6 +36,8 @@ from domain.codes import (
 )
 from domain.errors import DomainError, InvalidValue
 from domain.identity import check_digit, validate_id_number
+from domain.text import CODE as TEXT_CODE
+from domain.text import reason, refused_character
 
 #: Several values in one cell (risk types, problems) are separated by any of these.
 _SEPARATORS = re.compile(r"[、,，;；/\s]+")
@@ -137,6 +140,8 @@ class Sheet:
 
 def open_sheet(path: Path, columns: Sequence[Column], data: bytes | None = None) -> Sheet:
     """Open an .xlsx or .csv file (``data``: its bytes, when uploaded) and check its headers."""
+    if (character := refused_character(path.name)) is not None:
+        raise FileRefused(TEXT_CODE, f"文件名{reason(character)}", "file")
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         headers, rows, size, merged = _xlsx_rows(path, data)
@@ -346,6 +351,9 @@ def check_row(row: SourceRow, columns: Sequence[Column]) -> CheckedRow:
         if _blank(raw):
             if column.required:
                 checked.problems.append((column.header, "必填，不能为空"))
+            continue
+        if isinstance(raw, str) and (character := refused_character(raw)) is not None:
+            checked.problems.append((column.header, reason(character)))
             continue
         try:
             checked.values[column.key] = read_cell(column, raw)

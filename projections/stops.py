@@ -8,6 +8,9 @@ instead the batch is not written for that read model (its rows and position stay
 and a `Stop` names the event, the household and the error. The stop is kept in the read-model
 store, so every process and `fangpin projections status` see it; it goes once the read model
 has applied that event (after the builder is fixed), or is emptied for a rebuild.
+
+Rows holding text no store can keep (a NUL: PostgreSQL text has none; the edge refuses it now,
+but a log written before may hold one) count as rows that cannot be built, on either back end.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from eventsourcing.persistence import StoredEvent
 
 from domain.household import Household
 from domain.replay import replay
 from projections.rows import ROW_BUILDERS, Rows
 from projections.source import LogSource
+from projections.tables import COLUMNS
 
 #: The table holding the stops, one row per stopped read model.
 STOPS_TABLE = "read_model_stops"
@@ -91,11 +96,10 @@ def rows_of(models: list[str], households: Collection[Household],
     rows: dict[str, Rows] = {}
     failures: dict[str, Failure] = {}
     for model in models:
-        build = ROW_BUILDERS[model]
         merged: Rows = {}
         for household in households:
             try:
-                part = build(household)
+                part = built_rows(model, household)
             except Exception as error:
                 failures[model] = Failure(model, household, error)
                 break
@@ -140,9 +144,11 @@ def stop_in_history(log: LogSource, failure: Failure, history: list[StoredEvent]
 
 def _stop_at(log: LogSource, model: str, position: int, topic: str, household: Any,
              error: Exception) -> Stopped:
+    code = getattr(household, "code", None)
     stop = Stop(model=model, position=position, topic=topic, household_id=household.id,
-                household_code=getattr(household, "code", None),
-                error_type=type(error).__qualname__, error=str(error), stopped_at=log.clock())
+                household_code=_storable(code) if code is not None else None,
+                error_type=type(error).__qualname__, error=_storable(str(error)),
+                stopped_at=log.clock())
     return stop, error
 
 
@@ -173,7 +179,29 @@ def replay_history(log: LogSource, history: list[StoredEvent],
 def row_error(model: str, household: Household) -> Exception | None:
     """What building the household's rows in ``model`` raises (None when they build)."""
     try:
-        ROW_BUILDERS[model](household)
+        built_rows(model, household)
     except Exception as error:
         return error
     return None
+
+
+class UnstorableText(ValueError):
+    """A row holds text the read-model store cannot keep."""
+
+
+def built_rows(model: str, household: Household) -> Rows:
+    """The household's rows in ``model``; `UnstorableText` naming the column when one holds a
+    NUL (whichever the back end: both keep the same read models)."""
+    rows = ROW_BUILDERS[model](household)
+    for table, table_rows in rows.items():
+        for row in table_rows:
+            for index, value in enumerate(msgspec.structs.astuple(row)):
+                if isinstance(value, str) and "\x00" in value:
+                    raise UnstorableText(f"{table}.{COLUMNS[table][index]} holds a NUL character "
+                                         "(U+0000), which a read-model store cannot keep")
+    return rows
+
+
+def _storable(text: str) -> str:
+    """A stop's text as a store can keep it (a household code may hold a NUL)."""
+    return text.replace("\x00", "\ufffd")

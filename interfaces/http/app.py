@@ -35,6 +35,7 @@ from application.store.encryption import store_secret
 from domain.identity import mask_id_number
 from interfaces.http.auth import PUBLIC_PATHS, TokenAuthentication, role_guard
 from interfaces.http.commands import COMMAND_HANDLERS
+from interfaces.http.edge import check_request
 from interfaces.http.indicators import HANDLERS as INDICATOR_HANDLERS
 from interfaces.http.intake import HANDLERS as INTAKE_HANDLERS
 from interfaces.http.problems import EXCEPTION_HANDLERS
@@ -215,6 +216,7 @@ def create_app(
             services.case_files.factory.datastore,  # type: ignore[union-attr]
             services.settings.backend, "csrf_secret")),
         guards=[role_guard],
+        before_request=check_request,  # every request's text, once (interfaces.http.edge)
         middleware=[DefineMiddleware(TokenAuthentication, exclude=PUBLIC_PATHS)],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,

@@ -1,8 +1,9 @@
 """Every error as ``application/problem+json`` (RFC 9457): a stable ``code``, a Chinese title
 and detail, and the offending field where one is to blame.
 
-400: the request is not the shape the schema says; 422: a value breaks a rule of the domain
-(check digit, date order…); 404: unknown household, member, case or route; 403: outside the
+400: the request is not the shape the schema says (or cannot be read: not UTF-8, nested
+beyond reason); 422: a value breaks a rule of the domain (check digit, date order, a control
+character in a text…); 404: unknown household, member, case or route; 403: outside the
 caller's role or area; 409: the case's state does not allow the command (a retry would not
 help), or a concurrent change survived the server's own retries; 401: no valid token.
 """
@@ -73,7 +74,13 @@ class Unavailable(DomainError):
     """The server cannot answer now, but may in a moment (503 with Retry-After)."""
 
 
+class MalformedRequest(DomainError):
+    """The request cannot be read at all (a body not UTF-8, or nested beyond reason): 400."""
+
+
 def domain_status(error: DomainError) -> int:
+    if isinstance(error, MalformedRequest):
+        return 400
     if isinstance(error, Unavailable):
         return 503
     if isinstance(error, AccessDenied):

@@ -24,6 +24,7 @@ from application.indicators import end_of_day
 from application.unit_of_work import CommandResult
 from domain.errors import DomainError, NotFound
 from domain.household import AlertOutcome, Household
+from domain.text import check_texts
 from interfaces.http.commands import COMMAND_HANDLERS
 from interfaces.http.household_commands import household_command
 from interfaces.http.queries import readable_household
@@ -154,7 +155,7 @@ def command_page(request: Request, code: FromPath[str], command: FromPath[str]) 
                   fields=fields, error=None, form_id=secrets.token_hex(8), household=household)
 
 
-@post("/web/households/{code:str}/do/{command:str}")
+@post("/web/households/{code:str}/do/{command:str}", opt={"checks_own_text": True})
 async def run(request: Request, code: FromPath[str], command: FromPath[str]) -> Response[Any]:
     user = await anyio.to_thread.run_sync(signed_in, request)
     form = _form_for(user, command)
@@ -162,6 +163,7 @@ async def run(request: Request, code: FromPath[str], command: FromPath[str]) -> 
     fields = form_fields(form.body, form.extra)
     error = None
     try:
+        check_texts(submitted.multi_items())  # refused beside the field, not on a page of its own
         values = read_form(fields, submitted)
         extra = {name: values.pop(name, "") for name in form.extra}
         body = to_body(form.body, values)
