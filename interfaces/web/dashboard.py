@@ -54,7 +54,7 @@ def dashboard(request: Request) -> Template:
         charts["trend"] = _line("识别认定时限达标率（按月）", trend)
     return render(request, "dashboard.html", user, charts=charts, near=near, visits_due=visits,
                   monitored=sum(by_category.values()), open_cases=open_cases, households=households,
-                  overdue=sum(1 for row in near if row["days_left"] < 0), today=today,
+                  overdue=sum(1 for row in near if row["days_until"] < 0), today=today,
                   new_alerts=sum(alerts_by_channel.values()))
 
 
@@ -113,7 +113,7 @@ def _line(title: str, values: dict[str, float | None]) -> dict[str, Any]:
 
 def countdown(row: dict[str, Any], today: date) -> dict[str, Any]:
     deadline = row.get("deadline_on")
-    days_left = days_until(deadline, today) if deadline else 0
-    return {**row, "days_left": days_left,
-            "countdown": f"超期 {-days_left} 天" if days_left < 0 else f"剩 {days_left} 天",
+    days = days_until(deadline, today) if deadline else 0  # signed: below 0 when overdue
+    return {**row, "days_until": days,
+            "countdown": f"超期 {-days} 天" if days < 0 else f"剩 {days} 天",
             "step_names": "、".join(STEP_NAMES.get(s, s) for s in row.get("pending_steps") or [])}

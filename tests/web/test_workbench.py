@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -330,4 +331,22 @@ def test_forms_start_from_the_apis_defaults_and_a_resent_form_gets_a_fresh_one(
         join = client.get(f"/web/households/{codes[1]}/do/join_member").text
         assert "JSON 对象，字段：" in join and "name" in join
     finally:
+        client.close()
+
+
+def test_the_dashboard_counts_the_cases_past_their_deadline(workbench: dict[str, Any]) -> None:
+    """The alarm tile counts the listed cases whose 15 days are over, as each row says."""
+    from application.demo import DEMO_TOKENS
+
+    clock = workbench["app"].state.case_files.clock
+    before = clock.now
+    clock.now = datetime(2025, 12, 31, 2, 0, tzinfo=UTC)  # every open case is past 15 days
+    client = _signed_in_client(workbench, COUNTY.name, DEMO_TOKENS[Role.COUNTY_CENTRE])
+    try:
+        home = client.get("/web/").text
+        tile = int(re.search(r"<b>(\d+)</b><span>超过15天时限", home).group(1))
+        late_rows = len(re.findall(r'<tr class="late">', home))
+        assert tile == late_rows == home.count("超期 ") > 0
+    finally:
+        clock.now = before
         client.close()
