@@ -1,15 +1,21 @@
 """Passwords and browser sessions for the web workbench (the API keeps its bearer tokens).
 
 Passwords are stored as argon2id hashes (``argon2-cffi``, the library's recommended parameters)
-in ``fangpin_passwords``; after `MAX_FAILURES` wrong passwords in a row a user is locked out for
-`LOCK_MINUTES` minutes, whatever password comes next. A session is a random id given to the
-browser in an HttpOnly cookie; the table ``fangpin_web_sessions`` keeps only its SHA-256, the
-user and when it expires, so every server process sees every session.
+in ``fangpin_passwords``. After `MAX_FAILURES` refused logins in a row under a name, that name is
+locked out for `LOCK_MINUTES` minutes, whatever password comes next. The count is kept in
+``fangpin_login_failures`` for *every* name typed, known or not, so every server process sees the
+same lock-out and the answers do not tell which user names exist; the table holds a keyed hash
+of the name (HMAC with a secret kept in the store), never the name itself — people do type
+passwords into the name field. Every attempt does the same argon2 work: one verification, against
+a dummy hash when the name has no password. A session is a random id given to the browser in an
+HttpOnly cookie; the table ``fangpin_web_sessions`` keeps only its SHA-256, the user and when it
+expires, so every server process sees every session.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import threading
 from collections.abc import Callable
@@ -22,6 +28,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from application.accounts.access import User
 from application.accounts.users import Users
 from application.store.beside import beside_log
+from application.store.encryption import store_secret
 from domain.errors import DomainError, InvalidValue
 from domain.rules import CHINA_TIME as _CHINA
 
@@ -29,6 +36,7 @@ MAX_FAILURES = 5
 LOCK_MINUTES = 15
 SESSION_HOURS = 8
 MIN_PASSWORD = 8
+FORGET_FAILURES = timedelta(days=1)  # a count untouched this long is dropped (the table stays small)
 
 
 class LoginRefused(DomainError):
@@ -36,6 +44,17 @@ class LoginRefused(DomainError):
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(code, message, "password")
+
+
+def failed() -> LoginRefused:
+    """The answer to a wrong name or password: the same words for both."""
+    return LoginRefused("LOGIN_FAILED", "用户名或密码不对")
+
+
+def locked(until: datetime) -> LoginRefused:
+    """The answer while a name is locked out, known or not: only the time differs."""
+    return LoginRefused("ACCOUNT_LOCKED", f"连续 {MAX_FAILURES} 次密码错误，账户已锁定至 "
+                        f"{until.astimezone(_CHINA):%H:%M}（北京时间），请稍后再试或请县防贫中心重设密码")
 
 
 class Logins:
@@ -46,16 +65,23 @@ class Logins:
         self.datastore = users.datastore
         self.clock = clock or (lambda: datetime.now(UTC))
         self._p = users._p
-        self.passwords = beside_log(self.datastore, users.backend, "fangpin_passwords")
-        self.sessions = beside_log(self.datastore, users.backend, "fangpin_web_sessions")
+        backend = users.backend
+        self.passwords = beside_log(self.datastore, backend, "fangpin_passwords")
+        self.failures = beside_log(self.datastore, backend, "fangpin_login_failures")
+        self.sessions = beside_log(self.datastore, backend, "fangpin_web_sessions")
         self.hasher = PasswordHasher()
-        self._unknown: dict[str, tuple[int, datetime]] = {}
-        self._unknown_lock = threading.Lock()
+        self._name_key = store_secret(self.datastore, backend, "login_name_key").encode()
+        self._forgotten_at: datetime | None = None
         with self.datastore.transaction(commit=True) as cursor:
+            # failures/locked_until of fangpin_passwords are no longer read (the lock-out moved
+            # to fangpin_login_failures); the columns stay so older stores keep their shape.
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.passwords} (name TEXT PRIMARY KEY, "
                 "password_hash TEXT NOT NULL, failures INTEGER NOT NULL DEFAULT 0, "
                 "locked_until TEXT, changed_at TEXT NOT NULL)")
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.failures} (name_key TEXT PRIMARY KEY, "
+                "failures INTEGER NOT NULL, locked_until TEXT, touched_at TEXT NOT NULL)")
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.sessions} (id_hash TEXT PRIMARY KEY, "
                 "name TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL)")
@@ -74,74 +100,74 @@ class Logins:
             cursor.execute(f"DELETE FROM {self.passwords} WHERE name = {p}", (name,))
             cursor.execute(f"INSERT INTO {self.passwords} (name, password_hash, failures, "
                            f"changed_at) VALUES ({p}, {p}, 0, {p})", (name, digest, now))
+            cursor.execute(f"DELETE FROM {self.failures} WHERE name_key = {p}", (self._key(name),))
             # A new password signs the user out everywhere (a stolen session ends with it).
             cursor.execute(f"DELETE FROM {self.sessions} WHERE name = {p}", (name,))
 
     def login(self, name: str, password: str) -> User:
-        """The user, if the password is right and the account neither locked nor disabled."""
+        """The user, if the password is right and the account neither locked nor disabled.
+
+        Known or unknown, locked or not, a refused name costs one argon2 verification and gets
+        the same answers in the same order, from a count every server process shares."""
         now = self.clock()
+        self._forget_old_failures(now)
         p = self._p
+        key = self._key(name)
         problem: LoginRefused | None = None
         # The failure count must be committed even when the login is refused: decide inside
-        # the transaction, raise after it.
-        # The row is locked while the password is checked, so parallel guesses queue up behind
-        # each other and each one counts (SQLite's write transaction serialises them anyway).
-        lock = " FOR UPDATE" if self.users.backend == "postgres" else ""
+        # the transaction, raise after it. The upsert makes the name's row if missing and locks
+        # it while the password is checked, so parallel guesses queue up behind each other and
+        # each one counts (SQLite's write transaction serialises them anyway).
         with self.datastore.transaction(commit=True) as cursor:
-            cursor.execute(f"SELECT password_hash, failures, locked_until FROM {self.passwords} "
-                           f"WHERE name = {p}{lock}", (name,))
+            cursor.execute(f"INSERT INTO {self.failures} (name_key, failures, touched_at) "
+                           f"VALUES ({p}, 0, {p}) ON CONFLICT (name_key) DO UPDATE SET "
+                           "touched_at = excluded.touched_at RETURNING failures, locked_until",
+                           (key, now.isoformat()))
+            failures, locked_until = _values(cursor.fetchone())
+            cursor.execute(f"SELECT password_hash FROM {self.passwords} WHERE name = {p}", (name,))
             row = cursor.fetchone()
-            if row is None:
-                self.hasher.hash(password)  # the same time as a wrong password: no user oracle
-                problem = self._unknown_name(name, now)
+            right = self._verify(_values(row)[0] if row is not None else None, password)
+            until = datetime.fromisoformat(locked_until) if locked_until else None
+            if until is not None and until > now:
+                problem = locked(until)  # the password was checked all the same: the same work
+            elif right:
+                cursor.execute(f"UPDATE {self.failures} SET failures = 0, locked_until = NULL "
+                               f"WHERE name_key = {p}", (key,))
             else:
-                problem = self._check(cursor, name, password, now, *_values(row))
+                failures += 1
+                until = (now + timedelta(minutes=LOCK_MINUTES)) if failures >= MAX_FAILURES else None
+                cursor.execute(
+                    f"UPDATE {self.failures} SET failures = {p}, locked_until = {p} "
+                    f"WHERE name_key = {p}",
+                    (0 if until else failures, until.isoformat() if until else None, key))
+                problem = locked(until) if until else failed()
         if problem is not None:
             raise problem
         user = self.users.enabled(name)
-        if user is None:
+        if user is None:  # only someone who knows the password learns this
             raise LoginRefused("USER_DISABLED", "该用户已停用")
         return user
 
-    def _unknown_name(self, name: str, now: datetime) -> LoginRefused:
-        """An unknown name is refused like a known one, lock-out included, so that the answers
-        do not tell which user names exist (counted in memory, a bounded number of names)."""
-        with self._unknown_lock:
-            failures, since = self._unknown.get(name, (0, now))
-            if now - since > timedelta(minutes=LOCK_MINUTES):
-                failures, since = 0, now
-            failures += 1
-            self._unknown[name] = (failures, since)
-            if len(self._unknown) > 10_000:
-                self._unknown.clear()
-        if failures >= MAX_FAILURES:
-            lock = since + timedelta(minutes=LOCK_MINUTES)
-            return LoginRefused("ACCOUNT_LOCKED", f"连续 {MAX_FAILURES} 次密码错误，账户已锁定至 "
-                                f"{lock.astimezone(_CHINA):%H:%M}（北京时间）")
-        return LoginRefused("LOGIN_FAILED", "用户名或密码不对")
-
-    def _check(self, cursor: Any, name: str, password: str, now: datetime, digest: str,
-               failures: int, locked_until: str | None) -> LoginRefused | None:
-        p = self._p
-        if locked_until and datetime.fromisoformat(locked_until) > now:
-            until = datetime.fromisoformat(locked_until).astimezone(_CHINA)
-            return LoginRefused("ACCOUNT_LOCKED", f"连续 {MAX_FAILURES} 次密码错误，账户已锁定至 "
-                                f"{until:%H:%M}（北京时间），请稍后再试或请县防贫中心重设密码")
+    def _verify(self, digest: str | None, password: str) -> bool:
+        """Whether ``password`` fits ``digest``; with no digest, the same work against a dummy."""
         try:
-            self.hasher.verify(digest, password)
+            self.hasher.verify(digest or _dummy_hash(self.hasher), password)
         except (VerificationError, InvalidHashError):
-            failures += 1
-            lock = (now + timedelta(minutes=LOCK_MINUTES)) if failures >= MAX_FAILURES else None
-            cursor.execute(f"UPDATE {self.passwords} SET failures = {p}, locked_until = {p} "
-                           f"WHERE name = {p}", (0 if lock else failures,
-                                                 lock.isoformat() if lock else None, name))
-            if lock:
-                return LoginRefused("ACCOUNT_LOCKED", f"连续 {MAX_FAILURES} 次密码错误，账户已锁定至 "
-                                    f"{lock.astimezone(_CHINA):%H:%M}（北京时间）")
-            return LoginRefused("LOGIN_FAILED", "用户名或密码不对")
-        cursor.execute(f"UPDATE {self.passwords} SET failures = 0, locked_until = NULL "
-                       f"WHERE name = {p}", (name,))
-        return None
+            return False
+        return digest is not None
+
+    def _key(self, name: str) -> str:
+        return hmac.new(self._name_key, name.encode(), hashlib.sha256).hexdigest()
+
+    def _forget_old_failures(self, now: datetime) -> None:
+        """Drop counts nobody touched for a day (once an hour per process, in its own
+        transaction so it never holds a row a login waits for)."""
+        if self._forgotten_at is not None and now - self._forgotten_at < timedelta(hours=1):
+            return
+        self._forgotten_at = now
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(f"DELETE FROM {self.failures} WHERE touched_at < {self._p}",
+                           ((now - FORGET_FAILURES).isoformat(),))
 
     # ------------------------------------------------------------------ sessions
 
@@ -179,6 +205,21 @@ class Logins:
         with self.datastore.transaction(commit=True) as cursor:
             cursor.execute(f"DELETE FROM {self.sessions} WHERE id_hash = {self._p}",
                            (_hash(session_id),))
+
+
+_dummy: dict[tuple[Any, ...], str] = {}
+_dummy_lock = threading.Lock()
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash of a random password with ``hasher``'s parameters, made once per process: what a
+    name without a password is checked against, so that it costs what a real check costs."""
+    params = (hasher.time_cost, hasher.memory_cost, hasher.parallelism, hasher.hash_len,
+              hasher.salt_len, hasher.type)
+    with _dummy_lock:
+        if params not in _dummy:
+            _dummy[params] = hasher.hash(secrets.token_urlsafe(24))
+        return _dummy[params]
 
 
 def _hash(session_id: str) -> str:

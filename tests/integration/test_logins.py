@@ -72,3 +72,88 @@ def test_a_new_password_ends_every_session_of_the_user(logins: Logins) -> None:
     assert logins.session_user(session) == user
     logins.set_password("county-01", "a-new-passphrase")
     assert logins.session_user(session) is None
+
+
+# Issue 19 item 2: the answers and the work must not tell which names exist, whichever process
+# (worker) answers.
+
+
+def _answer(logins: Logins, name: str, password: str) -> tuple[str, str]:
+    try:
+        logins.login(name, password)
+    except LoginRefused as refused:
+        return refused.code, refused.message
+    return "OK", ""
+
+
+def test_two_workers_share_the_lock_out_of_an_unknown_name(make_app, clock) -> None:
+    workers = []
+    for _ in range(2):
+        app: CaseFiles = make_app()
+        users = Users(app.factory.datastore, backend=app.settings.backend)  # type: ignore[attr-defined]
+        workers.append(Logins(users, clock=clock))
+    answers = [_answer(workers[n % 2], "nobody", f"guess-{n}")[0] for n in range(MAX_FAILURES + 1)]
+    assert answers == ["LOGIN_FAILED"] * (MAX_FAILURES - 1) + ["ACCOUNT_LOCKED"] * 2
+    assert _answer(workers[0], "nobody", "x")[0] == _answer(workers[1], "nobody", "y")[0] \
+        == "ACCOUNT_LOCKED"
+
+
+def test_known_and_unknown_names_get_the_same_answers_in_every_state(logins: Logins, clock) -> None:
+    def both(password: str) -> tuple[tuple[str, str], tuple[str, str]]:
+        return _answer(logins, "county-01", password), _answer(logins, "nobody", password)
+
+    def assert_same(password: str = "wrong-guess") -> tuple[str, str]:
+        known, unknown = both(password)
+        assert known == unknown
+        return known
+
+    assert assert_same() == ("LOGIN_FAILED", "用户名或密码不对")  # fresh
+    for _ in range(MAX_FAILURES - 2):
+        assert assert_same()[0] == "LOGIN_FAILED"  # after some failures
+    locking = assert_same()  # the failure that locks
+    assert locking[0] == "ACCOUNT_LOCKED" and "已锁定至 09:15" in locking[1]  # 01:00 UTC + 15 min
+    clock.advance(minutes=5)
+    assert assert_same() == locking  # locked: same code, words and lock time for both
+    assert _answer(logins, "county-01", "right-passphrase") == locking  # even the right password
+    clock.advance(minutes=11)  # the lock has expired
+    assert assert_same()[0] == "LOGIN_FAILED"  # counting starts again, for both
+    for _ in range(MAX_FAILURES - 2):
+        assert_same()
+    assert assert_same()[0] == "ACCOUNT_LOCKED"  # and locks again after as many
+
+
+def test_every_refusal_does_the_same_argon2_work(logins: Logins, monkeypatch, clock) -> None:
+    from argon2 import PasswordHasher
+
+    calls: list[str] = []
+    real_verify = PasswordHasher.verify
+
+    def counting_verify(self: PasswordHasher, digest: str, password: str) -> bool:
+        calls.append(password)
+        return real_verify(self, digest, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counting_verify)
+
+    def work(name: str, password: str = "wrong-guess") -> int:
+        before = len(calls)
+        _answer(logins, name, password)
+        return len(calls) - before
+
+    for _ in range(MAX_FAILURES + 2):  # fresh, failing, locking, locked
+        assert work("county-01") == work("nobody") == 1
+    assert work("county-01", "right-passphrase") == work("nobody", "right-passphrase") == 1
+    clock.advance(minutes=16)
+    assert work("county-01") == work("nobody") == 1  # after the lock expired
+    logins.users.disable("county-01")
+    assert _answer(logins, "county-01", "wrong-guess") == _answer(logins, "nobody", "wrong-guess")
+    assert work("county-01") == work("county-01", "right-passphrase") == 1  # a disabled user
+    assert _answer(logins, "county-01", "right-passphrase")[0] == "USER_DISABLED"
+
+
+def test_the_lock_out_table_keeps_no_typed_name_in_clear(logins: Logins) -> None:
+    _answer(logins, "my-secret-password", "oops")
+    with logins.datastore.transaction(commit=False) as cursor:
+        cursor.execute(f"SELECT * FROM {logins.failures}")
+        rows = [str(row) for row in cursor.fetchall()]
+    assert rows and not any("my-secret-password" in row for row in rows)
+
