@@ -1,9 +1,18 @@
 """Start-up on PostgreSQL: several processes opening one schema at once (as `fangpin serve
---workers N` and `fangpin projections run` do) all start."""
+--workers N` and `fangpin projections run` do) all start, and a `serve` killed with SIGKILL
+leaves none of its processes behind."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,3 +84,61 @@ def test_processes_opening_one_new_schema_at_once_all_start(fresh_schemas: list[
                 process.kill()
     failures = [outcome for outcome in outcomes if outcome[2] is not None]
     assert failures == []
+
+
+def _marked(marker: str) -> dict[int, str]:
+    """Live processes (not zombies) whose environment holds ``marker``: pid → command line."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if f"FANGPIN_TEST_MARKER={marker}".encode() not in (entry / "environ").read_bytes():
+                continue
+            if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                continue
+            found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_no_process_of_serve_outlives_it_killed_with_sigkill(postgres_schema: str) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    marker = uuid.uuid4().hex
+    env = {**os.environ, "FANGPIN_DATABASE_URL": POSTGRES_URL,
+           "FANGPIN_POSTGRES_SCHEMA": postgres_schema, "PYTHONPATH": str(ROOT),
+           "FANGPIN_TEST_MARKER": marker}
+    if TEST_CIPHER_KEY:
+        env["FANGPIN_CIPHER_KEY"] = TEST_CIPHER_KEY
+    process = subprocess.Popen(
+        [sys.executable, "-m", "interfaces.cli", "serve", "--port", str(port), "--workers", "2"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # up: both workers answer, the projection process and the tracker run
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
+                    pass
+                if len(_marked(marker)) >= 5:
+                    break
+            except OSError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.2)
+        children = set(_marked(marker)) - {process.pid}
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        deadline = time.monotonic() + 10
+        while _marked(marker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = _marked(marker)
+        assert not left, f"left behind of {sorted(children)}: {left}"
+    finally:
+        for pid in _marked(marker):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
