@@ -5,42 +5,97 @@ SQLite allows one writer at a time and its read models follow the log in the ser
 process, so it runs one server process. On PostgreSQL every server process shares the log; a
 separate process (`Projections.run_worker`, woken by NOTIFY) keeps the read models following it,
 and a query asking for ``after=<position>`` catches up itself if the worker is behind.
+
+Start-up: the parent makes every table once (`prepare`, under the schema's lock) before any
+child starts, so the workers find them made; they still take the lock, as a CLI command may be
+starting beside them. Supervision: no child outlives the parent, even one killed with SIGKILL
+(which runs no clean-up): each child (the projection process, every uvicorn worker) asks Linux
+for SIGTERM when its parent dies (``prctl(PR_SET_PDEATHSIG)``) and also watches, in a thread,
+that its parent is still the one that started it (``os.getppid()``; on other systems too), and
+ends itself if not. With the children gone, multiprocessing's resource tracker (started by the
+spawn context) reads the end of its pipe and exits as well.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import logging
 import multiprocessing
 import os
 import signal
 import sys
+import threading
+import time
 
 import uvicorn
 from litestar import Litestar
+from litestar.datastructures import State
 
 from application.app import CaseFiles
 from application.settings import Settings
 from interfaces.http import create_app
+from interfaces.http.app import Services
 from projections.runner import Projections
 
 #: Set in server processes when a separate process follows the read models.
 PROJECTION_WORKER_ENV = "FANGPIN_PROJECTION_WORKER"
+#: The pid of the `serve` process, in its children's environment: they end when it is gone.
+PARENT_ENV = "FANGPIN_SERVE_PARENT"
+#: How often a child checks that its parent lives, and how long it gives itself to stop cleanly
+#: after SIGTERM before it exits anyway.
+WATCH_SECONDS = 0.5
+GRACE_SECONDS = 5.0
+_PR_SET_PDEATHSIG = 1
+
+
+def watch_parent(parent: int) -> None:
+    """End this process (SIGTERM, then exit after `GRACE_SECONDS`) when process ``parent``,
+    which started it, is gone: at once on Linux (the kernel sends SIGTERM), within
+    `WATCH_SECONDS` elsewhere (a thread sees the parent pid change)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))
+
+    def watch() -> None:
+        while os.getppid() == parent:  # also true when the parent died before prctl
+            time.sleep(WATCH_SECONDS)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(GRACE_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="fangpin-parent-watch", daemon=True).start()
+
+
+def _watch_parent_from_environ() -> None:
+    if os.environ.get(PARENT_ENV):
+        watch_parent(int(os.environ[PARENT_ENV]))
 
 
 def app_from_environ() -> Litestar:
     """The app for a uvicorn worker process (settings from ``FANGPIN_*``)."""
+    _watch_parent_from_environ()
     settings = Settings.from_environ(os.environ)
     return create_app(settings, follow=os.environ.get(PROJECTION_WORKER_ENV) != "1")
 
 
-def _follow_log(settings: Settings) -> None:
+def _follow_log(settings: Settings, parent: int) -> None:
+    watch_parent(parent)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s projections %(message)s")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with CaseFiles(settings) as app, Projections(app) as projections, \
             contextlib.suppress(KeyboardInterrupt, SystemExit):
         projections.run_worker()
+
+
+def prepare(settings: Settings) -> None:
+    """Make every table a server process uses, once, before the server processes start."""
+    services = Services(settings, None, follow=False)
+    try:
+        services.open(State())
+    finally:
+        services.close()
 
 
 def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
@@ -54,8 +109,11 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, work
         raise ValueError("SQLite 默认存储只能以 1 个进程提供服务；多进程请使用 PostgreSQL")
     follower = None
     if settings.backend == "postgres":
+        prepare(settings)
+        os.environ[PARENT_ENV] = str(os.getpid())
         follower = multiprocessing.get_context("spawn").Process(
-            target=_follow_log, args=(settings,), name="fangpin-projections", daemon=True)
+            target=_follow_log, args=(settings, os.getpid()), name="fangpin-projections",
+            daemon=True)
         follower.start()
         os.environ[PROJECTION_WORKER_ENV] = "1"
     try:

@@ -22,7 +22,8 @@ from projections.tables import join_texts, split_texts
 def open_read_models(log: LogSource) -> ReadModelStore:
     """The read-model store that goes with the event log."""
     if log.settings.backend == "postgres":
-        return PostgresReadModels(log.factory.datastore)
+        with log.creating_tables():  # other processes may be creating them too
+            return PostgresReadModels(log.factory.datastore)
     path = log.settings.sqlite_file
     return SQLiteReadModels(path.with_name(f"{path.stem}.read-models{path.suffix or '.sqlite3'}"))
 

@@ -9,6 +9,7 @@ operations of it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -74,5 +75,7 @@ class LogSource(Protocol):
     def on_saved(self) -> list[Callable[[int], None]]: ...  # called with each save's position
 
     def max_position(self) -> int: ...
+
+    def creating_tables(self) -> AbstractContextManager[None]: ...  # the store's DDL lock
 
     def position_of(self, aggregate_id: UUID, version: int) -> int: ...

@@ -15,6 +15,7 @@ from typing import Any
 
 from application.accounts.access import User
 from application.store.beside import beside_log, placeholder
+from application.store.ddl import schema_lock
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class AccessLog:
         self._p = placeholder(backend)
         self.table = beside_log(datastore, backend, "fangpin_access_log")
         key = "BIGSERIAL PRIMARY KEY" if backend == "postgres" else "INTEGER PRIMARY KEY AUTOINCREMENT"
-        with self.datastore.transaction(commit=True) as cursor:
+        with schema_lock(datastore, backend), datastore.transaction(commit=True) as cursor:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.table} (id {key}, at TEXT NOT NULL, "
                 "user_name TEXT NOT NULL, role TEXT NOT NULL, household_code TEXT NOT NULL, "

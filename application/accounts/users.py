@@ -18,6 +18,7 @@ from typing import Any
 
 from application.accounts.access import User
 from application.store.beside import beside_log, placeholder
+from application.store.ddl import schema_lock
 from domain.codes import Department, Role
 from domain.errors import DomainError, InvalidValue, NotFound
 
@@ -55,7 +56,8 @@ class Users:
         self._create_table()
 
     def _create_table(self) -> None:
-        with self.datastore.transaction(commit=True) as cursor:
+        with schema_lock(self.datastore, self.backend), \
+                self.datastore.transaction(commit=True) as cursor:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.table} ("
                 "name TEXT PRIMARY KEY, role TEXT NOT NULL, township TEXT, village TEXT, "

@@ -12,6 +12,7 @@ from application.audit.checkpoints import AuditError, Checkpoint
 from application.settings import APP_NAME, Settings
 from application.store.beside import beside_log
 from application.store.chain import ChainSQL, as_bytes, values
+from application.store.ddl import schema_lock
 
 PAGE = 5000
 CHECKPOINTS_TABLE = "fangpin_checkpoints"
@@ -29,7 +30,8 @@ class LogTables:
         self.pos = self.chain.position
         self.p = self.chain.p
         self.checkpoints = beside_log(self.datastore, backend, CHECKPOINTS_TABLE)
-        with self.datastore.transaction(commit=True) as cursor:
+        with schema_lock(self.datastore, backend), \
+                self.datastore.transaction(commit=True) as cursor:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.checkpoints} (sequence INTEGER PRIMARY KEY, "
                 "position BIGINT NOT NULL, created_at TEXT NOT NULL, body TEXT NOT NULL)")

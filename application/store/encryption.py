@@ -18,6 +18,7 @@ from typing import Any
 from eventsourcing.cryptography import AESCipher
 
 from application.store.beside import beside_log, placeholder
+from application.store.ddl import schema_lock
 from domain.errors import DomainError
 
 NOT_ENCRYPTED = "none"
@@ -58,14 +59,16 @@ def fingerprint(key: str | None) -> str:
 
 
 def _table(datastore: Any, backend: str) -> tuple[str, str]:
-    return beside_log(datastore, backend, TABLE), placeholder(backend)
+    table = beside_log(datastore, backend, TABLE)
+    with schema_lock(datastore, backend), datastore.transaction(commit=True) as cursor:
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    return table, placeholder(backend)
 
 
 def recorded_encryption(datastore: Any, backend: str) -> str:
     """What the store records about its encryption (``none`` before anything was recorded)."""
     table, p = _table(datastore, backend)
     with datastore.transaction(commit=True) as cursor:
-        cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
         cursor.execute(f"SELECT value FROM {table} WHERE name = {p}", ("encryption",))
         row = cursor.fetchone()
     if row is None:
@@ -80,7 +83,6 @@ def store_secret(datastore: Any, backend: str, name: str) -> str:
 
     table, p = _table(datastore, backend)
     with datastore.transaction(commit=True) as cursor:
-        cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
         cursor.execute(f"INSERT INTO {table} (name, value) VALUES ({p}, {p}) "
                        "ON CONFLICT (name) DO NOTHING", (name, secrets.token_hex(32)))
         cursor.execute(f"SELECT value FROM {table} WHERE name = {p}", (name,))
@@ -93,7 +95,6 @@ def check_store_key(datastore: Any, backend: str, key: str | None, *, log_is_emp
     table, p = _table(datastore, backend)
     given = fingerprint(key)
     with datastore.transaction(commit=True) as cursor:
-        cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
         cursor.execute(f"SELECT value FROM {table} WHERE name = {p}", ("encryption",))
         row = cursor.fetchone()
         if row is None:

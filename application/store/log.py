@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 from uuid import UUID
 
@@ -21,6 +22,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from application.settings import APP_NAME, Settings
+from application.store.ddl import schema_lock
 from application.store.encryption import check_store_key
 from application.store.snapshots import SnapshotBatches, stale_snapshots
 from domain.replay import replay
@@ -41,9 +43,11 @@ class EventLog(Application[UUID]):
         self.on_saved: list[Callable[[int], None]] = []
         self._snapshot_batches = SnapshotBatches(self.settings.snapshot_interval, self.snapshot_kinds)
         super().__init__(env=self.settings.eventsourcing_env())
+        datastore = self.factory.datastore  # type: ignore[attr-defined]
         try:
-            check_store_key(self.factory.datastore, self.settings.backend,  # type: ignore[attr-defined]
-                            self.settings.cipher_key, log_is_empty=self.max_position() == 0)
+            with schema_lock(datastore, self.settings.backend):
+                check_store_key(datastore, self.settings.backend, self.settings.cipher_key,
+                                log_is_empty=self.max_position() == 0)
         except Exception:
             Application.close(self)
             raise
@@ -69,6 +73,11 @@ class EventLog(Application[UUID]):
             for listener in self.on_saved:
                 listener(recordings[-1].notification.id)
         return recordings
+
+    def creating_tables(self) -> AbstractContextManager[None]:
+        """Hold the store's table-creation lock (`application.store.ddl`) for a block that
+        creates tables beside the log (other processes may be creating them too)."""
+        return schema_lock(self.factory.datastore, self.settings.backend)  # type: ignore[attr-defined]
 
     def flush_snapshots(self) -> None:
         """Write the snapshots taken since the last batch (done on close)."""

@@ -40,6 +40,7 @@ from eventsourcing.utils import retry
 from psycopg import sql
 
 from application.store.chain import ChainHeads, ChainRow, ChainSQL, backfill, chain_links
+from application.store.ddl import schema_lock
 
 
 class _LeanSQLiteSelect:
@@ -410,4 +411,19 @@ def _split_snapshot(
 
 
 class FangpinPostgresFactory(PostgresFactory):
+    """The library's factory, creating each recorder's tables under the schema's lock
+    (`application.store.ddl`): several processes may open one store at once."""
+
     application_recorder_class = LeanPostgresApplicationRecorder
+
+    def aggregate_recorder(self, purpose: str = "events") -> Any:
+        with schema_lock(self.datastore, "postgres"):
+            return super().aggregate_recorder(purpose)
+
+    def application_recorder(self) -> Any:
+        with schema_lock(self.datastore, "postgres"):
+            return super().application_recorder()
+
+    def tracking_recorder(self, tracking_recorder_class: Any = None) -> Any:
+        with schema_lock(self.datastore, "postgres"):
+            return super().tracking_recorder(tracking_recorder_class)

@@ -133,18 +133,21 @@ class Services:
         if self.case_files is not None:
             return
         case_files = CaseFiles(self.settings, clock=self.clock)
-        projections = Projections(case_files, cache_size=FOLLOWER_CACHE)
-        users = Users(case_files.factory.datastore,  # type: ignore[attr-defined]
-                      backend=self.settings.backend)
-        access_log = AccessLog(case_files.factory.datastore,  # type: ignore[attr-defined]
-                               backend=self.settings.backend, clock=self.clock)
+        datastore = case_files.factory.datastore  # type: ignore[attr-defined]
+        # Every table the app uses is made now, under the schema's lock: several server
+        # processes start together (`application.store.ddl`).
+        with case_files.creating_tables():
+            projections = Projections(case_files, cache_size=FOLLOWER_CACHE)
+            users = Users(datastore, backend=self.settings.backend)
+            access_log = AccessLog(datastore, backend=self.settings.backend, clock=self.clock)
+            logins = Logins(users, clock=self.clock)
+            case_files.log_tables()
         if self.follow:
             projections.catch_up()
             projections.follow()
         self.case_files, self.projections = case_files, projections
         indicators = Indicators(case_files, projections.store,
                                 Cadences.load(self.settings.cadences_path))
-        logins = Logins(users, clock=self.clock)
         read_models = ReadModels(projections.store, case_files.clock)  # "today" on the app's clock
         state.update({"settings": self.settings, "case_files": case_files, "logins": logins,
                       "projections": projections, "read_models": read_models,

@@ -1,0 +1,144 @@
+"""Start-up on PostgreSQL: several processes opening one schema at once (as `fangpin serve
+--workers N` and `fangpin projections run` do) all start, and a `serve` killed with SIGKILL
+leaves none of its processes behind."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.conftest import POSTGRES_URL, TEST_CIPHER_KEY, postgres_problem
+
+pytestmark = pytest.mark.postgres
+
+ROOT = Path(__file__).resolve().parents[2]
+PROCESSES = 6
+ROUNDS = 3
+
+
+@pytest.fixture
+def fresh_schemas() -> Iterator[list[str]]:
+    """`ROUNDS` empty schemas, dropped afterwards."""
+    if postgres_problem():
+        pytest.skip(f"PostgreSQL not available: {postgres_problem()}")
+    schemas = [f"t_{uuid.uuid4().hex[:12]}" for _ in range(ROUNDS)]
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        for schema in schemas:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield schemas
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            for schema in schemas:
+                conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def _open_each(schemas: list[str], barrier: Any, results: Any) -> None:
+    """In a process of its own: open the served app on each schema in turn, new and then again
+    with its tables made, all processes together (what a uvicorn worker does when it starts).
+    Before the schema's lock, a new schema failed on ``pg_type`` unique violations and an
+    existing one on ``tuple concurrently updated``, in most rounds."""
+    from application.settings import Settings
+    from interfaces.http import create_app
+
+    for schema, phase in [(s, p) for s in schemas for p in ("new", "existing")]:
+        barrier.wait(timeout=60)
+        try:
+            app = create_app(Settings(database_url=POSTGRES_URL, postgres_schema=schema,
+                                      cipher_key=TEST_CIPHER_KEY), follow=False)
+            app.state.projections.close()
+            app.state.case_files.close()
+        except Exception as error:
+            results.put((schema, phase, f"{type(error).__name__}: {error}"))
+        else:
+            results.put((schema, phase, None))
+
+
+def test_processes_opening_one_new_schema_at_once_all_start(fresh_schemas: list[str]) -> None:
+    spawn = multiprocessing.get_context("spawn")
+    barrier, results = spawn.Barrier(PROCESSES), spawn.Queue()
+    processes = [spawn.Process(target=_open_each, args=(fresh_schemas, barrier, results))
+                 for _ in range(PROCESSES)]
+    for process in processes:
+        process.start()
+    try:
+        outcomes = [results.get(timeout=120) for _ in range(PROCESSES * ROUNDS * 2)]
+    finally:
+        for process in processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.kill()
+    failures = [outcome for outcome in outcomes if outcome[2] is not None]
+    assert failures == []
+
+
+def _marked(marker: str) -> dict[int, str]:
+    """Live processes (not zombies) whose environment holds ``marker``: pid → command line."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if f"FANGPIN_TEST_MARKER={marker}".encode() not in (entry / "environ").read_bytes():
+                continue
+            if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                continue
+            found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_no_process_of_serve_outlives_it_killed_with_sigkill(postgres_schema: str) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    marker = uuid.uuid4().hex
+    env = {**os.environ, "FANGPIN_DATABASE_URL": POSTGRES_URL,
+           "FANGPIN_POSTGRES_SCHEMA": postgres_schema, "PYTHONPATH": str(ROOT),
+           "FANGPIN_TEST_MARKER": marker}
+    if TEST_CIPHER_KEY:
+        env["FANGPIN_CIPHER_KEY"] = TEST_CIPHER_KEY
+    process = subprocess.Popen(
+        [sys.executable, "-m", "interfaces.cli", "serve", "--port", str(port), "--workers", "2"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # up: both workers answer, the projection process and the tracker run
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
+                    pass
+                if len(_marked(marker)) >= 5:
+                    break
+            except OSError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.2)
+        children = set(_marked(marker)) - {process.pid}
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        deadline = time.monotonic() + 10
+        while _marked(marker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = _marked(marker)
+        assert not left, f"left behind of {sorted(children)}: {left}"
+    finally:
+        for pid in _marked(marker):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
