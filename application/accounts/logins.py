@@ -28,6 +28,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from application.accounts.access import User
 from application.accounts.users import Users
 from application.store.beside import beside_log
+from application.store.ddl import schema_lock
 from application.store.encryption import store_secret
 from domain.errors import DomainError, InvalidValue
 from domain.rules import CHINA_TIME as _CHINA
@@ -72,7 +73,7 @@ class Logins:
         self.hasher = PasswordHasher()
         self._name_key = store_secret(self.datastore, backend, "login_name_key").encode()
         self._forgotten_at: datetime | None = None
-        with self.datastore.transaction(commit=True) as cursor:
+        with schema_lock(self.datastore, backend), self.datastore.transaction(commit=True) as cursor:
             # failures/locked_until of fangpin_passwords are no longer read (the lock-out moved
             # to fangpin_login_failures); the columns stay so older stores keep their shape.
             cursor.execute(
