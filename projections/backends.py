@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteConnectionPool, SQLiteDatastore, SQLiteTrackingRecorder
 
+from projections.rebuilds import PostgresNextTables
 from projections.source import LogSource
 from projections.store import ReadModelStore, Values, column_type, tracking_name
 from projections.tables import join_texts, split_texts
@@ -124,7 +125,7 @@ def _from_sqlite(column: str, value: Any) -> Any:
     return value
 
 
-class PostgresReadModels(ReadModelStore):
+class PostgresReadModels(PostgresNextTables, ReadModelStore):
     """Read models as tables in the event log's PostgreSQL database and schema."""
 
     backend = "postgres"

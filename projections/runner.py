@@ -53,9 +53,12 @@ logger = logging.getLogger(__name__)
 
 HOUSEHOLD_TOPICS = f"{Household.TOPIC}."
 REGISTERED_TOPIC = Household.Registered.TOPIC
-#: How long a rebuild's lease on its read models lasts without renewal (it renews with each
+#: How long a rebuild's lease on its next tables lasts without renewal (it renews with each
 #: chunk of households, about once a second).
 REBUILD_LEASE_SECONDS = 60.0
+#: At most how many times a rebuild tops up its tables with what the live read models applied
+#: while it filled them, before it swaps them in (each round is shorter than the one before).
+TOP_UPS = 5
 Progress = Callable[[int, int], None]
 
 
@@ -136,8 +139,8 @@ class Projections:
             try:
                 stops = self._apply(notifications, positions)
             except IntegrityError:
-                # Another process applied this batch first, or started rebuilding a read
-                # model: carry on from where they are now.
+                # Another process applied this batch first, or a rebuild swapped its tables
+                # in: carry on from where they are now.
                 self._households.clear()
                 positions = {model: position for model, position in self._followed().items()
                              if model not in stopped}
@@ -156,17 +159,15 @@ class Projections:
         return done
 
     def _followed(self) -> dict[str, int]:
-        """The positions of the read models this process should follow now: not those another
-        process is rebuilding (a lease renewed within `REBUILD_LEASE_SECONDS`). A read model
-        whose rebuilder stopped (an older lease) is emptied and followed from 0."""
+        """The positions of the read models to follow. A rebuild elsewhere does not hold them
+        up (it fills tables of its own); the tables of one whose process stopped (its lease
+        not renewed for `REBUILD_LEASE_SECONDS`) are dropped here."""
         positions, leases = self.store.positions_and_leases(self.models)
         for model, age in leases.items():
-            if age < REBUILD_LEASE_SECONDS:
-                positions.pop(model)
-            elif self.store.drop_if_abandoned(model, REBUILD_LEASE_SECONDS):
-                logger.warning("read model %s: its rebuild stopped %.0f s ago; following the "
-                               "log from the start", model, age)
-                positions[model] = 0
+            if age >= REBUILD_LEASE_SECONDS and self.store.abandon_rebuild(
+                    model, older_than=REBUILD_LEASE_SECONDS):
+                logger.warning("read model %s: its rebuild stopped %.0f s ago; its unfinished "
+                               "tables are dropped (the live ones were never touched)", model, age)
         return positions
 
     def _read(self, start: int) -> list[Any]:
@@ -231,15 +232,21 @@ class Projections:
         return stops
 
     def _stop_rebuild(self, models: list[str], stored: StoredEvent, error: Exception) -> None:
-        """Every read model being rebuilt stops at ``stored`` (emptied, as a failed builder
-        leaves it): the catch-up after the rebuild follows them no further than that event."""
+        """No read model being rebuilt can pass ``stored``: each rebuild is abandoned (the
+        live tables stay as they are) with a stop at that event, and the catch-up after the
+        rebuild follows them no further."""
         position = self.app.position_of(stored.originator_id, stored.originator_version)
         for model in list(models):
             stop, _ = unreadable_event(self.app, model, position, stored.topic,
                                        stored.originator_id, error)
-            models.remove(model)
-            self.store.drop(model, indexes=False)
-            self._hold(_Held(stop, 0), error)
+            self._abandon(models, model, stop, error)
+
+    def _abandon(self, models: list[str], model: str, stop: Stop, error: Exception) -> None:
+        """Leave ``model`` out of the rest of the rebuild, its next tables dropped, held at
+        ``stop``: the live read model goes on as it was."""
+        models.remove(model)
+        self.store.abandon_rebuild(model)
+        self._hold(_Held(stop, self.store.position(model)), error)
 
     def _household_before(self, event: Any) -> Household | None:
         """The household as it was just before ``event`` (None before its registration)."""
@@ -289,49 +296,39 @@ class Projections:
     # ------------------------------------------------------------------ rebuild
 
     def rebuild(self, models: Iterable[str] | None = None, progress: Progress | None = None) -> int:
-        """Empty the given read models (all by default) and rebuild them from the log; returns
-        how many events were read.
+        """Rebuild the given read models (all by default) from the log beside the live ones,
+        and swap them in (`projections.rebuilds`); returns how many events were read.
 
-        The log is read household by household in id order, up to the position reached when
-        the rebuild starts (`_fill`), then followed in log order for what came after. Each
-        event is decoded once and each household replayed once, and the rows go into the
-        tables in key order, so the tables grow at their right edge rather than at random
-        pages: the cost per event stays flat as the county grows (docs/performance.md). The
-        secondary indexes are built once the tables are full, for the same reason; were the
-        process stopped before, opening the store again builds them (`create_tables`).
+        The log is read household by household in id order up to where it stood at the start
+        (`_fill`), so each event is decoded once, each household replayed once, and the rows
+        go into the tables in key order: the cost per event stays flat as the county grows
+        (docs/performance.md); secondary indexes are built once the tables are full. The
+        live read models go on being followed and served meanwhile; a catch-up follows the
+        swapped-in tables from their position in log order.
 
-        While it fills them, the rebuild holds a lease on the read models, renewed with every
-        chunk: followers in other processes leave them alone meanwhile, and take them over
-        (emptied, from the start) once the lease is older than `REBUILD_LEASE_SECONDS`. Should
-        the lease be lost (another rebuild emptied them, or a follower took them over), this
-        one empties them again and follows the log from the start, taking turns with others.
-
-        A read model that cannot build a household's rows is emptied again, with a stop
-        naming the event, and followed from the start in log order by the catch-up that ends
-        the rebuild: it stops before the batch holding that event, as a catch-up does."""
+        A read model that cannot build a household's rows is left out of the rest of the
+        rebuild, with a stop naming the event: its live tables stay as they were, and the
+        catch-up that ends the rebuild takes them no further than that event."""
         models = list(models or self.models)
         with self._lock:
             self._households.clear()
             lease = self.store.begin_rebuild(models)
             try:
-                done = self._fill(list(models), lease, progress)
+                done = self._fill(models, lease, progress)
             except IntegrityError:
-                logger.warning("read models %s: rebuild lease lost to another process; "
-                               "following the log from the start", models)
-                for model in models:
-                    self.store.drop(model, indexes=False)
+                logger.warning("read models %s: rebuild lease lost to another rebuild, which "
+                               "finishes them; the live tables stay as they are", models)
                 done = 0
         done += self.catch_up(progress)
-        for model in models:
-            self.store.create_indexes(model)
         self.store.analyze()
         return done
 
     def _fill(self, models: list[str], lease: int, progress: Progress | None) -> int:
-        """Write the rows of every household as the log stands now into the emptied ``models``,
-        a chunk of households per transaction, then record the position they reflect; returns
-        how many events were read. `IntegrityError` when the lease is lost meanwhile. A model
-        that cannot build a household's rows is dropped from ``models`` (and from the fill)."""
+        """Write the rows of every household as the log stands now into the next tables of
+        ``models``, a chunk of households per transaction; top them up with what the live
+        read models applied meanwhile; then swap them in at the position they reflect.
+        Returns how many events were read. `IntegrityError` when the lease is lost meanwhile.
+        A model that cannot build a household's rows is dropped from ``models``."""
         recorder = self.app.recorder
         position = self.app.max_position()
         households = recorder.count_first_events(REGISTERED_TOPIC, position)
@@ -340,34 +337,64 @@ class Projections:
         while models and (ids := recorder.select_first_event_ids(
             REGISTERED_TOPIC, after, position, self.batch_size
         )):
-            stored = recorder.select_events_of(ids, position)
-            histories = {household_id: list(events) for household_id, events
-                         in groupby(stored, key=lambda event: event.originator_id)}
-            replayed = []
-            for history in histories.values():
-                household, unreadable = replay_history(self.app, history)
-                if unreadable is not None:  # no read model can be rebuilt past this event
-                    self._stop_rebuild(models, *unreadable)
-                else:
-                    replayed.append(household)
-            rows, failures = rows_of(models, replayed)
-            for model, failure in failures.items():
-                stop, error = stop_in_history(self.app, failure, histories[failure.household.id])
-                models.remove(model)
-                self.store.drop(model, indexes=False)
-                self._hold(_Held(stop, 0), error)
-            if rows:
-                lease = self.store.add_rows(rows, lease)
-            done += len(stored)
+            lease, read = self._fill_households(models, ids, position, lease)
+            done += read
             filled += len(ids)
             after = ids[-1]
             if progress:  # in log positions, as the catch-up that follows reports
                 progress(position * filled // max(households, 1), position)
+        for _ in range(TOP_UPS):
+            if not models or max(self.store.positions(models).values()) <= position:
+                break
+            lease, read, position = self._top_up(models, position, lease)
+            done += read
         if models:
             self.store.end_rebuild(position, models, lease)
-        if progress and not households:
+        if progress:
             progress(position, position)
         return done
+
+    def _top_up(self, models: list[str], position: int, lease: int) -> tuple[int, int, int]:
+        """Bring the next tables from ``position`` to the log's end, household by household
+        (those with events since); returns the lease, the events read and the new position."""
+        end = self.app.max_position()
+        touched: dict[UUID, None] = {}
+        start = position + 1
+        while start <= end and (notifications := self._read(start)):
+            for notification in notifications:
+                if notification.id <= end and notification.topic.startswith(HOUSEHOLD_TOPICS):
+                    touched[notification.originator_id] = None
+            start = notifications[-1].id + 1
+        ids, done = sorted(touched), 0
+        for chunk in range(0, len(ids), self.batch_size):
+            if not models:
+                break
+            lease, read = self._fill_households(models, ids[chunk:chunk + self.batch_size], end,
+                                                lease, replacing=True)
+            done += read
+        return lease, done, end
+
+    def _fill_households(self, models: list[str], ids: list[UUID], up_to: int, lease: int,
+                         *, replacing: bool = False) -> tuple[int, int]:
+        """Write the rows of the households ``ids`` as the log stood at ``up_to`` into the next
+        tables (``replacing`` their rows there); returns the renewed lease and the events read."""
+        stored = self.app.recorder.select_events_of(ids, up_to)
+        histories = {household_id: list(events) for household_id, events
+                     in groupby(stored, key=lambda event: event.originator_id)}
+        replayed = []
+        for history in histories.values():
+            household, unreadable = replay_history(self.app, history)
+            if unreadable is not None:  # no read model can be rebuilt past this event
+                self._stop_rebuild(models, *unreadable)
+            else:
+                replayed.append(household)
+        rows, failures = rows_of(models, replayed)
+        for model, failure in failures.items():
+            stop, error = stop_in_history(self.app, failure, histories[failure.household.id])
+            self._abandon(models, model, stop, error)
+        if rows:
+            lease = self.store.add_rows(rows, lease, replacing=ids if replacing else ())
+        return lease, len(stored)
 
     # ------------------------------------------------------------------ following
 

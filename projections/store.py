@@ -11,8 +11,6 @@ stops table (`projections.stops`).
 
 from __future__ import annotations
 
-import secrets
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 from uuid import UUID
@@ -22,6 +20,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from msgspec.structs import astuple
 
+from projections.rebuilds import NextTables, lease_age, lease_name
 from projections.rows import Rows
 from projections.stops import STOP_COLUMNS, STOPS_TABLE, Stop
 from projections.tables import (
@@ -31,6 +30,7 @@ from projections.tables import (
     TABLES,
     LedgerRow,
     column_kinds,
+    index_name,
     join_texts,
     split_texts,
 )
@@ -56,8 +56,9 @@ def column_type(column: str) -> str:
     return _KINDS.get(column, "text")
 
 
-class ReadModelStore:
-    """The read-model tables and their tracking, on one back end."""
+class ReadModelStore(NextTables):
+    """The read-model tables and their tracking, on one back end; a rebuild fills next
+    tables beside them (`projections.rebuilds`)."""
 
     backend: str
     tracking: SQLiteTrackingRecorder | PostgresTrackingRecorder
@@ -69,24 +70,23 @@ class ReadModelStore:
 
     # ------------------------------------------------------------------ schema
 
-    def table_ddl(self, table: str, *, indexes: bool = True) -> list[str]:
+    def table_ddl(self, table: str, *, indexes: bool = True, named: str | None = None) -> list[str]:
+        """Create ``table`` (under the name ``named``, when given: a rebuild's next table)."""
         types = _SQL_TYPES[self.backend]
         columns = ", ".join(f"{c} {types[column_type(c)]}" for c in COLUMNS[table])
         statements = [
-            f"CREATE TABLE IF NOT EXISTS {self.qualified(table)} "
+            f"CREATE TABLE IF NOT EXISTS {self.qualified(named or table)} "
             f"({columns}, PRIMARY KEY ({', '.join(TABLE[table].key)}))"
         ]
-        return statements + (self.index_ddl(table) if indexes else [])
+        return statements + (self.index_ddl(table, named=named) if indexes else [])
 
-    def index_ddl(self, table: str) -> list[str]:
+    def index_ddl(self, table: str, *, named: str | None = None) -> list[str]:
         """The secondary indexes of a table (the lists' filters and sort orders)."""
-        statements = []
-        for index in TABLE[table].indexes:
-            name = f"{table}_{'_'.join(index)}_idx"
-            statements.append(
-                f"CREATE INDEX IF NOT EXISTS {name} ON {self.qualified(table)} ({', '.join(index)})"
-            )
-        return statements
+        return [
+            f"CREATE INDEX IF NOT EXISTS {index_name(named or table, index)} "
+            f"ON {self.qualified(named or table)} ({', '.join(index)})"
+            for index in TABLE[table].indexes
+        ]
 
     def create_tables(self, models: Iterable[str] = TABLES) -> None:
         self.tracking.create_table()
@@ -116,11 +116,9 @@ class ReadModelStore:
                 cursor.execute(f"DROP TABLE IF EXISTS {self.qualified(table)}")
                 for statement in self.table_ddl(table):
                     cursor.execute(statement)
-            cursor.execute(
-                f"DELETE FROM {self.tracking_table} WHERE application_name IN "
-                f"({self.placeholder}, {self.placeholder})",
-                (tracking_name(model), schema_name(model)),
-            )
+            self._drop_next(cursor, model)
+            for name in (tracking_name(model), schema_name(model), lease_name(model)):
+                self._forget(cursor, name)
             self._clear_stop(cursor, model)
             self.tracking._insert_tracking(
                 cursor, Tracking(schema_name(model), SCHEMA_VERSIONS[model])
@@ -129,7 +127,7 @@ class ReadModelStore:
     def drop(self, model: str, *, indexes: bool = True) -> None:
         """Empty a read model and forget its position (it is followed again from 0), and any
         stop, in one transaction: readers and writers never meet a missing table. Ends any
-        rebuild's lease on it, so a rebuild still filling it stops at its next chunk."""
+        rebuild of it (its next tables and lease go: it stops at its next chunk)."""
         with self.transaction() as cursor:
             self._lock_tracking(cursor, [model])
             self._empty(cursor, model, indexes=indexes)
@@ -139,103 +137,10 @@ class ReadModelStore:
             cursor.execute(f"DROP TABLE IF EXISTS {self.qualified(table)}")
             for statement in self.table_ddl(table, indexes=indexes):
                 cursor.execute(statement)
-        cursor.execute(
-            f"DELETE FROM {self.tracking_table} WHERE application_name IN "
-            f"({self.placeholder}, {self.placeholder})",
-            (tracking_name(model), lease_name(model)),
-        )
+        self._drop_next(cursor, model)
+        for name in (tracking_name(model), lease_name(model)):
+            self._forget(cursor, name)
         self._clear_stop(cursor, model)
-
-    # ------------------------------------------------------------------ rebuild leases
-
-    def begin_rebuild(self, models: Sequence[str]) -> int:
-        """Empty ``models`` (secondary indexes left to `create_indexes`) and take a lease on
-        them, in one transaction; returns the lease. While the lease is fresh, other processes
-        leave these read models alone (`leases`); `add_rows` renews it."""
-        lease = _new_lease()
-        with self.transaction() as cursor:
-            self._lock_tracking(cursor, list(models))
-            for model in models:
-                self._empty(cursor, model, indexes=False)
-                self._write_lease(cursor, model, lease)
-        return lease
-
-    def add_rows(self, rows: dict[str, Rows], lease: int) -> int:
-        """Add rows to read models being rebuilt under ``lease``, in one transaction, and renew
-        the lease; returns the renewed one. `IntegrityError` when the lease is no longer held
-        (the read models were emptied again, or another process took them over). The caller
-        adds each household once."""
-        renewed = _new_lease()
-        with self.transaction() as cursor:
-            self._lock_tracking(cursor, list(rows))
-            self._check_lease(cursor, list(rows), lease)
-            for model, tables in rows.items():
-                for table in TABLES[model]:
-                    self._insert(cursor, table, tables.get(table, []))
-                self._write_lease(cursor, model, renewed)
-        return renewed
-
-    def end_rebuild(self, position: int, models: Sequence[str], lease: int) -> None:
-        """Record that the rebuilt ``models`` have reached ``position`` and release the lease,
-        in one transaction (`IntegrityError` when the lease is no longer held)."""
-        with self.transaction() as cursor:
-            self._lock_tracking(cursor, list(models))
-            self._check_lease(cursor, list(models), lease)
-            for model in models:
-                cursor.execute(
-                    f"DELETE FROM {self.tracking_table} WHERE application_name = "
-                    f"{self.placeholder}", (lease_name(model),))
-                self.tracking._insert_tracking(cursor, Tracking(tracking_name(model), position))
-                self._clear_stop(cursor, model, up_to=position)
-
-    def leases(self, models: Sequence[str]) -> dict[str, float]:
-        """The read models among ``models`` that a rebuild holds, with the seconds since its
-        lease was last renewed."""
-        return self.positions_and_leases(models)[1]
-
-    def drop_if_abandoned(self, model: str, older_than: float) -> bool:
-        """Empty a read model whose rebuild lease has not been renewed for ``older_than``
-        seconds (its rebuilder stopped), so that it is followed again from 0; True if done."""
-        with self.transaction() as cursor:
-            self._lock_tracking(cursor, [model])
-            cursor.execute(
-                f"SELECT notification_id FROM {self.tracking_table} "
-                f"WHERE application_name = {self.placeholder}", (lease_name(model),))
-            found = cursor.fetchone()
-            if found is None:
-                return False
-            lease = found[0] if not isinstance(found, dict) else found["notification_id"]
-            if _lease_age(lease) < older_than:
-                return False
-            self._empty(cursor, model, indexes=True)
-        return True
-
-    def _write_lease(self, cursor: Any, model: str, lease: int) -> None:
-        cursor.execute(
-            f"DELETE FROM {self.tracking_table} WHERE application_name = {self.placeholder}",
-            (lease_name(model),))
-        cursor.execute(
-            f"INSERT INTO {self.tracking_table} (application_name, notification_id) "
-            f"VALUES ({self.placeholder}, {self.placeholder})", (lease_name(model), lease))
-
-    def _check_lease(self, cursor: Any, models: list[str], lease: int) -> None:
-        self._check_positions(cursor, dict.fromkeys(models, 0))
-        for model in models:
-            cursor.execute(
-                f"SELECT notification_id FROM {self.tracking_table} "
-                f"WHERE application_name = {self.placeholder}", (lease_name(model),))
-            found = cursor.fetchone()
-            held = (found[0] if not isinstance(found, dict) else found["notification_id"]
-                    ) if found else None
-            if held != lease:
-                raise IntegrityError(f"read model {model}: the rebuild's lease is no longer held")
-
-    def create_indexes(self, model: str) -> None:
-        """Build a read model's secondary indexes (after a rebuild filled its tables)."""
-        with self.transaction() as cursor:
-            for table in TABLES[model]:
-                for statement in self.index_ddl(table):
-                    cursor.execute(statement)
 
     def _lock_tracking(self, cursor: Any, models: list[str]) -> None:
         """Serialise writers of these read models until the transaction ends."""
@@ -272,7 +177,7 @@ class ReadModelStore:
                 "GROUP BY application_name", names)
             values = {row["name"]: row["value"] for row in cursor.fetchall()}
         positions = {model: values.get(tracking_name(model)) or 0 for model in models}
-        leases = {model: _lease_age(values[lease_name(model)]) for model in models
+        leases = {model: lease_age(values[lease_name(model)]) for model in models
                   if values.get(lease_name(model)) is not None}
         return positions, leases
 
@@ -284,22 +189,32 @@ class ReadModelStore:
         each has reached ``position`` — all in one transaction, and only if each read model is
         still at the position in ``expected`` (else `IntegrityError`: someone else moved it, or
         dropped it for a rebuild, since the batch was read)."""
-        keys = [self.key(household_id) for household_id in household_ids]
         with self.transaction() as cursor:
             self._lock_tracking(cursor, list(rows))
             self._check_positions(cursor, expected)
             for model, tables in rows.items():
                 for table in TABLES[model]:
-                    for start in range(0, len(keys), 500):
-                        chunk = keys[start:start + 500]
-                        marks = ", ".join([self.placeholder] * len(chunk))
-                        cursor.execute(
-                            f"DELETE FROM {self.qualified(table)} WHERE household_id IN ({marks})",
-                            chunk,
-                        )
+                    self._delete_households(cursor, table, household_ids)
                     self._insert(cursor, table, tables.get(table, []))
                 self.tracking._insert_tracking(cursor, Tracking(tracking_name(model), position))
                 self._clear_stop(cursor, model, up_to=position)
+
+    def _delete_households(self, cursor: Any, table: str, household_ids: Sequence[UUID]) -> None:
+        """Delete the rows of ``household_ids`` from the table named ``table``."""
+        keys = [self.key(household_id) for household_id in household_ids]
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ", ".join([self.placeholder] * len(chunk))
+            cursor.execute(
+                f"DELETE FROM {self.qualified(table)} WHERE household_id IN ({marks})", chunk)
+
+    def _record_position(self, cursor: Any, model: str, position: int) -> None:
+        """Record that ``model`` is at ``position`` wherever it was before (a rebuilt read
+        model swapped in may be behind the tables it replaced), and clear a stop at an event
+        up to it: the read model has applied that event."""
+        self._forget(cursor, tracking_name(model))
+        self.tracking._insert_tracking(cursor, Tracking(tracking_name(model), position))
+        self._clear_stop(cursor, model, up_to=position)
 
     def _check_positions(self, cursor: Any, expected: dict[str, int]) -> None:
         for model, position in expected.items():
@@ -314,12 +229,13 @@ class ReadModelStore:
             if current != position:
                 raise IntegrityError(f"read model {model} is at {current}, not {position}")
 
-    def _insert(self, cursor: Any, table: str, rows: list[Any]) -> None:
+    def _insert(self, cursor: Any, table: str, rows: list[Any], *, into: str | None = None) -> None:
+        """Insert rows of ``table`` (into the table named ``into``, when given)."""
         table_rows = self.adapt_rows(table, rows)
         if table_rows:
             marks = ", ".join([self.placeholder] * len(COLUMNS[table]))
             cursor.executemany(
-                f"INSERT INTO {self.qualified(table)} ({', '.join(COLUMNS[table])}) "
+                f"INSERT INTO {self.qualified(into or table)} ({', '.join(COLUMNS[table])}) "
                 f"VALUES ({marks})",
                 table_rows,
             )
@@ -461,18 +377,3 @@ def schema_name(model: str) -> str:
 def tracking_name(model: str) -> str:
     """The tracking record of a read model: its position in the fangpin log."""
     return f"{UPSTREAM}:{model}"
-
-
-def lease_name(model: str) -> str:
-    """The tracking record a rebuild holds on a read model while it fills it."""
-    return f"rebuilding:{model}"
-
-
-def _new_lease() -> int:
-    """A lease: when it was taken or renewed (milliseconds since the epoch), and three random
-    digits, so that two rebuilds never hold the same one."""
-    return int(time.time() * 1000) * 1000 + secrets.randbelow(1000)
-
-
-def _lease_age(lease: int) -> float:
-    return time.time() - lease // 1000 / 1000

@@ -239,6 +239,11 @@ TABLE: dict[str, Table] = {t.name: t for tables in READ_MODELS.values() for t in
 TABLES: dict[str, tuple[str, ...]] = {
     model: tuple(t.name for t in tables) for model, tables in READ_MODELS.items()
 }
+def index_name(table: str, index: Sequence[str]) -> str:
+    """The name of a secondary index of ``table`` on the columns ``index``."""
+    return f"{table}_{'_'.join(index)}_idx"
+
+
 #: Column names of each table, in insertion order (the first is always household_id).
 COLUMNS: dict[str, tuple[str, ...]] = {name: t.columns for name, t in TABLE.items()}
 

@@ -312,31 +312,44 @@ class TestRebuild:
         assert rebuilt == self.followed_from_the_start(projections)
         projections.close()
 
-    def test_a_follower_elsewhere_leaves_a_rebuild_alone_and_progress_ends_at_the_log_end(
+    def test_lists_stay_whole_and_current_while_a_rebuild_fills_its_tables_elsewhere(
         self, views, caplog
     ):
         app, projections, read = views
-        self.interleaved_county(app, projections, read)
+        codes = self.interleaved_county(app, projections, read)
+        projections.catch_up()
         rebuilding = Projections(app, batch_size=15)
         follower = Projections(app, batch_size=200)  # a worker process, following the log
         reports: list[tuple[int, int]] = []
 
-        def follower_wakes(done: int, total: int) -> None:
+        def a_county_at_work(done: int, total: int) -> None:
             reports.append((done, total))
-            assert follower.catch_up() == 0  # the rebuild holds these read models
+            code = codes[len(reports) % 4]
+            if len(reports) <= 4:  # a visit recorded while the rebuild fills its tables
+                app.execute(code, RecordVisit(visit_id=f"D{len(reports)}", visitor="网格员",
+                                              checks=ALL_PASSED, occurred_on=TODAY), by=COUNTY)
+            follower.catch_up()
+            # The previous read model answers, whole, with the position it has reached
+            assert read.directory(limit=500).total == 120
+            assert follower.position() == app.max_position()
+            assert read.directory(limit=500, code=code).rows[0]["last_visit_on"] == TODAY
 
-        rebuilding.rebuild(progress=follower_wakes)
+        rebuilding.rebuild(progress=a_county_at_work)
         end = app.max_position()
-        assert "lease" not in caplog.text  # filled household by household, never taken over
+        assert len(reports) > 5 and "lease" not in caplog.text
         assert reports[-1] == (end, end) and [d for d, _ in reports] == sorted(d for d, _ in reports)
         assert rebuilding.position() == end
+        assert rebuilding.status()["directory"].rebuilding_for is None
         assert dump(rebuilding) == self.followed_from_the_start(projections)
         follower.close()
         rebuilding.close()
 
-    def test_a_second_rebuild_emptying_the_tables_midway_is_not_lost(self, views, caplog):
+    def test_a_rebuild_that_loses_its_tables_to_another_leaves_the_live_ones_alone(
+            self, views, caplog):
         app, projections, read = views
         self.interleaved_county(app, projections, read)
+        projections.catch_up()
+        followed = dump(projections)
         rebuilding = Projections(app, batch_size=15)
         other = Projections(app)
         calls = []
@@ -344,33 +357,38 @@ class TestRebuild:
         def second_rebuild_starts_and_dies(done: int, total: int) -> None:
             calls.append(done)
             if len(calls) == 2:
-                other.store.begin_rebuild(other.models)  # emptied, then Ctrl-C
+                other.store.begin_rebuild(other.models)  # then Ctrl-C
 
         rebuilding.rebuild(progress=second_rebuild_starts_and_dies)
         assert "lease lost" in caplog.text
         assert rebuilding.position() == app.max_position()
-        assert len(read.directory(limit=500).rows) == 120
-        assert dump(rebuilding) == self.followed_from_the_start(projections)
+        assert dump(rebuilding) == followed
         other.close()
         rebuilding.close()
 
-    def test_a_rebuild_that_stopped_is_taken_over_once_its_lease_is_old(
+    def test_a_killed_rebuild_leaves_the_lists_whole_and_its_tables_go_once_its_lease_is_old(
         self, views, caplog, monkeypatch
     ):
         app, projections, read = views
-        self.interleaved_county(app, projections, read)
+        codes = self.interleaved_county(app, projections, read)
         projections.catch_up()
-        followed = dump(projections)
         crashed = Projections(app, batch_size=15)
         crashed.store.begin_rebuild(["directory"])  # and the process was killed
-        assert projections.catch_up() == 0 and read.directory(limit=500).total == 0
+        app.execute(codes[0], RecordVisit(visit_id="K1", visitor="网格员", checks=ALL_PASSED,
+                                          occurred_on=TODAY), by=COUNTY)
+        projections.catch_up()
+        assert read.directory(limit=500).total == 120
+        assert read.directory(limit=500, code=codes[0]).rows[0]["last_visit_on"] == TODAY
+        assert projections.status()["directory"].rebuilding_for is not None
+        followed = dump(projections)
 
         monkeypatch.setattr("projections.runner.REBUILD_LEASE_SECONDS", 0.0)
         projections.catch_up()
         assert "its rebuild stopped" in caplog.text
+        assert projections.status()["directory"].rebuilding_for is None
         assert dump(projections) == followed
-        assert projections.positions()["directory"] == app.max_position()
         crashed.close()
+
 
 class TestSchemaVersions:
     def test_a_read_model_stored_with_other_tables_is_rebuilt_from_the_log(self, views):
