@@ -17,7 +17,7 @@ from projections.tables import TABLES as READ_MODELS
 def add_projections(commands: Any) -> None:
     projections = commands.add_parser("projections", help="the read models (lists, queues)")
     projection_commands = projections.add_subparsers(title="projections commands")
-    rebuild = projection_commands.add_parser("rebuild", help="drop and rebuild from the log")
+    rebuild = projection_commands.add_parser("rebuild", help="rebuild from the log beside the live tables, then swap them in")
     rebuild.add_argument("name", nargs="?", choices=sorted(READ_MODELS), help="one read model")
     rebuild.set_defaults(run=_rebuild)
     status = projection_commands.add_parser("status", help="each read model's log position")
