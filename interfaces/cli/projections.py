@@ -17,7 +17,8 @@ from projections.tables import TABLES as READ_MODELS
 def add_projections(commands: Any) -> None:
     projections = commands.add_parser("projections", help="the read models (lists, queues)")
     projection_commands = projections.add_subparsers(title="projections commands")
-    rebuild = projection_commands.add_parser("rebuild", help="rebuild from the log beside the live tables, then swap them in")
+    rebuild = projection_commands.add_parser(
+        "rebuild", help="rebuild from the log beside the live tables, then swap them in")
     rebuild.add_argument("name", nargs="?", choices=sorted(READ_MODELS), help="one read model")
     rebuild.set_defaults(run=_rebuild)
     status = projection_commands.add_parser("status", help="each read model's log position")
@@ -35,17 +36,20 @@ def _rebuild(app: CaseFiles, args: argparse.Namespace) -> int:
     print(f"重建读模型：{args.name or '全部'}（{app.max_position()} 条事件）")
     with Projections(app) as projections:
         projections.rebuild(models, progress=progress)
-        print(f"完成：{projections.positions()}")
-    return 0
+        return _report({model: status for model, status in projections.status().items()
+                        if models is None or model in models}, app.max_position())
 
 
 def _status(app: CaseFiles, args: argparse.Namespace) -> int:
     """Each read model's position; a stopped one names its event, household and error (exit 1)."""
     with Projections(app) as projections:
-        end = app.max_position()
-        statuses = projections.status()
-        for model, status in statuses.items():
-            print(f"{model}: {status.position}/{end}{_state(status, end)}")
+        return _report(projections.status(), app.max_position())
+
+
+def _report(statuses: dict[str, ReadModelStatus], end: int) -> int:
+    """Print each read model's position and state; 1 if any is stopped."""
+    for model, status in statuses.items():
+        print(f"{model}: {status.position}/{end}{_state(status, end)}")
     return 1 if any(status.stopped for status in statuses.values()) else 0
 
 
