@@ -151,22 +151,30 @@ class CaseFiles(UnitOfWork):
 
     # ------------------------------------------------------------------ governance
 
+    def arrive_push(self, department: Department, *, batch_id: str, by: Actor,
+                    command_id: str = "", **batch: Any) -> CommandResult:
+        """Record that a department's batch arrived now, before its first row is recorded."""
+        return self._push_ledger_command(department, command_id, lambda ledger: ledger.arrive(
+            batch_id=batch_id, **batch, by=by, at=self.clock(), command_id=command_id))
+
     def receive_push(
         self, department: Department, *, batch_id: str, by: Actor, command_id: str = "",
         **receipt: Any,
     ) -> CommandResult:
-        """Record that a department's batch was received now (its push ledger)."""
+        """Record that a department's batch was received, its rows all recorded (its push
+        ledger)."""
+        return self._push_ledger_command(department, command_id, lambda ledger: ledger.receive(
+            batch_id=batch_id, **receipt, by=by, at=self.clock(), command_id=command_id))
+
+    def _push_ledger_command(self, department: Department, command_id: str,
+                             act: Callable[[PushLedger], None]) -> CommandResult:
         at = self.clock()
 
         def create() -> PushLedger:
             return PushLedger.start(department, occurred_on=local_date(at), by=SYSTEM, at=at)
 
-        def receive(ledger: PushLedger) -> None:
-            ledger.receive(batch_id=batch_id, **receipt, by=by, at=self.clock(),
-                           command_id=command_id)
-
         return self._command(push_ledger_id(department), f"{department}推送台账", command_id,
-                             receive, create=create, then_act=True)
+                             act, create=create, then_act=True)
 
     def push_ledger(self, department: Department) -> PushLedger | None:
         try:

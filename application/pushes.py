@@ -24,13 +24,16 @@ from application.unit_of_work import CommandResult, retrying
 from domain.cadences import Duty, push_period_forms
 from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Tier
 from domain.errors import InvalidValue, RuleViolation
-from domain.governance import month_of_push_period
+from domain.governance import PushLedger, month_of_push_period
 from domain.household import DUPLICATE, JOINED_CASE, NEW_CASE
 from domain.unmatched import HeldAlert
 from domain.values import Actor
 
 #: A row whose person is in no registered household: held for the township to attach.
 UNMATCHED = "未匹配"
+#: A batch on the push ledger: received whole, or arrived and cut short (by a crash, say): its
+#: rows are recorded up to where it stopped, and sending it again completes it.
+RECEIVED, CUT_SHORT = "已接收", "接收未完成"
 
 #: Finds the household a person lives in now (a code), or None.
 FindHousehold = Callable[[str], str | None]
@@ -90,12 +93,15 @@ def check_batch(app: CaseFiles, duties: tuple[Duty, ...], batch: PushBatch) -> N
     push it owes; a provincial batch carries the province's periods)."""
     department, batch_id, period, tier = batch.department, batch.batch_id, batch.period, batch.tier
     ledger = app.push_ledger(department)
-    earlier = ledger.receipts.get(batch_id) if ledger else None
+    receipt = ledger.receipts.get(batch_id) if ledger else None
+    arrival = ledger.arrivals.get(batch_id) if ledger else None
+    earlier = receipt or arrival
     if earlier is not None and (earlier.period, earlier.tier, earlier.urgent) != (
             period, tier, batch.urgent):
+        day = receipt.received_on if receipt else arrival.arrived_on  # type: ignore[union-attr]
         raise RuleViolation(
             "BATCH_ID_REUSED",
-            f"批次号 {batch_id} 已于 {earlier.received_on} 用于 {earlier.period} 期次"
+            f"批次号 {batch_id} 已于 {day} 用于 {earlier.period} 期次"
             f"（{earlier.tier or '—'}{'，紧急' if earlier.urgent else ''}）的推送；新的推送请用新的批次号",
             "batch_id")
     forms = push_period_forms(duties, department)
@@ -120,10 +126,21 @@ class PushRecording:
         self.held: dict[str, HeldAlert] = dict(unmatched.alerts) if unmatched else {}
         #: How many rows had each result so far.
         self.results: Counter[str] = Counter()
+        self.arrived = False
+
+    def _arrive(self) -> None:
+        batch = self.batch
+        retrying(lambda: self.app.arrive_push(
+            batch.department, batch_id=batch.batch_id, tier=batch.tier, period=batch.period,
+            urgent=batch.urgent, by=self.by, command_id=f"arrived:push:{batch.department}:{batch.batch_id}"))
+        self.arrived = True
 
     def record(self, row_id: str, row: PushedAlert) -> RowOutcome:
         """Record one row (``row_id``: its number in the batch, unique in it). A row that breaks
-        a rule raises the rule's `DomainError` and records nothing."""
+        a rule raises the rule's `DomainError` and records nothing. Before the first row, the
+        batch's arrival is recorded (once, however often the batch is sent)."""
+        if not self.arrived:
+            self._arrive()
         outcome = self._record(row_id, row)
         self.results[outcome.result] += 1
         return outcome
@@ -168,12 +185,30 @@ class PushRecording:
         }
 
     def receive(self, *, rows: int, rejected: int) -> CommandResult:
-        """Record the batch on the department's push ledger, received now: ``rows`` read, of
-        which ``rejected`` were refused, and what became of those recorded. A zero report (no
-        rows) is a push all the same."""
+        """Record the batch on the department's push ledger, received (at its arrival, or now
+        if no row arrived): ``rows`` read, of which ``rejected`` were refused, and what became
+        of those recorded. A zero report (no rows) is a push all the same."""
         batch, results = self.batch, self.results
         return retrying(lambda: self.app.receive_push(
             batch.department, batch_id=batch.batch_id, tier=batch.tier, period=batch.period,
             urgent=batch.urgent, rows=rows, new_cases=results[NEW_CASE],
             joined=results[JOINED_CASE], duplicates=results[DUPLICATE], rejected=rejected,
             by=self.by, command_id=f"push:{batch.department}:{batch.batch_id}"))
+
+
+def with_receipts(app: CaseFiles, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The push ledger's lines (`projections.queries.ReadModels.push_ledger`: the alerts of
+    each batch summed) with each batch's state on its department's ledger and the time it was
+    received; a batch with rows and no receipt was cut short."""
+    ledgers: dict[str, PushLedger | None] = {}
+    for line in lines:
+        department, batch_id = line["department"], line["batch_id"]
+        if department not in ledgers:
+            ledgers[department] = app.push_ledger(Department(department))
+        ledger = ledgers[department]
+        receipt = ledger.receipts.get(batch_id) if ledger and batch_id else None
+        arrival = ledger.arrivals.get(batch_id) if ledger and batch_id else None
+        line["state"] = RECEIVED if receipt else CUT_SHORT if batch_id else None
+        line["received_at"] = (receipt.received_at if receipt
+                               else arrival.arrived_at if arrival else None)
+    return lines

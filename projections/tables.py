@@ -141,7 +141,7 @@ class IndicatorFactsRow(Struct, gc=False):
 
 class LedgerRow(Struct, gc=False):
     """A line of the push ledger: one department's batch, summed from rm_alerts (a query's
-    row, not a table's)."""
+    row, not a table's), and its state on the department's push ledger."""
 
     department: str
     batch_id: str | None
@@ -151,6 +151,11 @@ class LedgerRow(Struct, gc=False):
     duplicates: int
     first_received: datetime | None
     last_received: datetime | None
+    #: The batch on its department's push ledger (`application.pushes.with_receipts`): 已接收
+    #: once received whole, 接收未完成 while cut short; None for alerts of no batch.
+    state: str | None = None
+    #: When the batch was received: the time it first arrived.
+    received_at: datetime | None = None
 
 
 def either(name: str, *row_types: type[Struct]) -> type[Struct]:

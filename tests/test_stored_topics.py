@@ -23,7 +23,7 @@ STORED = {
         "EliminationVerified", "RiskEliminated", "EliminationRejected", "FactCorrected",
     ),
     "fangpin:IncomeLinePolicy": ("Started", "IncomeLineSet"),
-    "fangpin:PushLedger": ("Opened", "PushReceived"),
+    "fangpin:PushLedger": ("Opened", "PushArrived", "PushReceived"),
     "fangpin:Governance": ("Started", "ConsultationHeld", "DispatchMeetingHeld",
                            "CadenceTableAdopted"),
     "fangpin:ImportLedger": ("Started", "FileImported"),

@@ -12,6 +12,7 @@ from domain.governance.import_ledger import IMPORTS_ID, ImportLedger, ImportReco
 from domain.governance.meetings import GOVERNANCE_ID, CadenceTable, Governance, Meeting
 from domain.governance.push_ledger import (
     PUSH_PERIOD,
+    PushArrival,
     PushLedger,
     PushReceipt,
     check_push_period,
@@ -29,6 +30,7 @@ __all__ = [
     "ImportLedger",
     "ImportRecord",
     "Meeting",
+    "PushArrival",
     "PushLedger",
     "PushReceipt",
     "RecordedEvent",

@@ -2,6 +2,11 @@
 which period, and what its rows became. A batch with no rows is a zero report (零报告): the
 department met its cadence with nothing to report. Push compliance (domain.md §5) is judged from
 these receipts against the cadence table.
+
+A batch with rows arrives before its first row is recorded (`PushArrived`) and is received once
+its last one is (`PushReceived`): a batch cut short by a crash stays an arrival, not a receipt,
+until it is sent again, and its receipt then keeps the time it first arrived — the time its
+timeliness is judged on.
 """
 
 from __future__ import annotations
@@ -64,6 +69,20 @@ class PushReceipt:
     rejected: int
 
 
+@dataclass(frozen=True)
+class PushArrival:
+    """A batch whose rows began to be recorded, and when it first arrived: not yet a push
+    received (its rows may be half recorded) until its receipt is."""
+
+    department: Department
+    batch_id: str
+    tier: Tier | None
+    period: str
+    urgent: bool
+    arrived_on: date
+    arrived_at: datetime
+
+
 class PushLedger(Aggregate):
     """A department's pushes (部门推送台账)."""
 
@@ -71,6 +90,8 @@ class PushLedger(Aggregate):
 
     department: Department
     receipts: dict[str, PushReceipt]
+    #: Batches that arrived and have no receipt yet (cut short; resent, they complete).
+    arrivals: dict[str, PushArrival]
     command_ids: dict[str, int]
 
     class Event(RecordedEvent):
@@ -83,7 +104,22 @@ class PushLedger(Aggregate):
         def apply_to(self, ledger: PushLedger) -> None:
             ledger.department = self.department
             ledger.receipts = {}
+            ledger.arrivals = {}
             ledger.command_ids = {}
+
+    class PushArrived(Event):
+        """A batch arrived: its rows are about to be recorded on the households."""
+
+        TOPIC = "fangpin:PushLedger.PushArrived"
+        batch_id: str
+        tier: Tier | None
+        period: str
+        urgent: bool
+
+        def apply_to(self, ledger: PushLedger) -> None:
+            ledger.arrivals[self.batch_id] = PushArrival(
+                ledger.department, self.batch_id, self.tier, self.period, self.urgent,
+                self.occurred_on, self.timestamp)
 
     class PushReceived(Event):
         """A batch was received from the department (its rows are recorded on the households)."""
@@ -100,10 +136,12 @@ class PushLedger(Aggregate):
         rejected: int
 
         def apply_to(self, ledger: PushLedger) -> None:
+            arrival = ledger.arrivals.pop(self.batch_id, None)  # none for a zero report
             ledger.receipts[self.batch_id] = PushReceipt(
-                ledger.department, self.batch_id, self.tier, self.period, self.occurred_on,
-                self.timestamp, self.urgent, self.rows, self.new_cases, self.joined,
-                self.duplicates, self.rejected,
+                ledger.department, self.batch_id, self.tier, self.period,
+                arrival.arrived_on if arrival else self.occurred_on,
+                arrival.arrived_at if arrival else self.timestamp, self.urgent, self.rows,
+                self.new_cases, self.joined, self.duplicates, self.rejected,
             )
 
     def __init__(self) -> None:
@@ -117,16 +155,30 @@ class PushLedger(Aggregate):
             recorded_by=by, command_id="", department=department,
         )
 
+    def arrive(self, *, batch_id: str, tier: Tier | None, period: str, urgent: bool = False,
+               by: Actor, at: datetime, command_id: str = "") -> None:
+        """Record that a batch arrived now, before its first row is recorded (its day is the
+        day of ``at``, never backdated). A batch that arrived before keeps its first arrival."""
+        batch_id = _batch_id(batch_id)
+        if batch_id in self.receipts:
+            raise RuleViolation("BATCH_ALREADY_RECEIVED", f"推送批次已接收：{batch_id}", "batch_id")
+        if batch_id in self.arrivals:
+            return
+        self.trigger_event(
+            self.PushArrived, timestamp=at, occurred_on=local_date(at), recorded_by=by,
+            command_id=command_id, batch_id=batch_id, tier=tier,
+            period=check_push_period(period), urgent=bool(urgent),
+        )
+
     def receive(
         self, *, batch_id: str, tier: Tier | None, period: str, urgent: bool = False,
         rows: int, new_cases: int = 0, joined: int = 0, duplicates: int = 0, rejected: int = 0,
         by: Actor, at: datetime, command_id: str = "",
     ) -> None:
-        """Record a batch as received now (its day is the day of ``at``: a receipt is never
-        backdated, since push timeliness is judged on it)."""
-        batch_id = (batch_id or "").strip()
-        if not batch_id:
-            raise InvalidValue("BATCH_ID_REQUIRED", "推送批次号不能为空", "batch_id")
+        """Record a batch as received, its rows all recorded: at the time it first arrived, or
+        now for one that did not arrive before (a zero report). Its day is never backdated,
+        since push timeliness is judged on it."""
+        batch_id = _batch_id(batch_id)
         if batch_id in self.receipts:
             raise RuleViolation("BATCH_ALREADY_RECEIVED", f"推送批次已接收：{batch_id}", "batch_id")
         counts = (rows, new_cases, joined, duplicates, rejected)
@@ -138,3 +190,10 @@ class PushLedger(Aggregate):
             period=check_push_period(period), urgent=bool(urgent), rows=rows,
             new_cases=new_cases, joined=joined, duplicates=duplicates, rejected=rejected,
         )
+
+
+def _batch_id(batch_id: str) -> str:
+    batch_id = (batch_id or "").strip()
+    if not batch_id:
+        raise InvalidValue("BATCH_ID_REQUIRED", "推送批次号不能为空", "batch_id")
+    return batch_id

@@ -21,6 +21,7 @@ from application.app import CaseFiles
 from application.audit import household_proof
 from application.errors import HouseholdNotFound
 from application.indicators import end_of_day
+from application.pushes import with_receipts
 from domain.codes import CaseStage, Category, Department, RiskType
 from domain.errors import DomainError, InvalidValue, NotFound
 from domain.household import STEP_NAMES, Household
@@ -184,8 +185,9 @@ def directory(
 def push_ledger(request: Request, department: FromQuery[Department | None] = None, batch_id: Text = None,
                 after: After = None) -> s.Ledger:
     position = caught_up(request, after)
-    rows = _services(request)[2].push_ledger(area_of(request.user), department=department,
-                                             batch_id=batch_id)
+    app, _, read_models = _services(request)
+    rows = with_receipts(app, read_models.push_ledger(area_of(request.user), department=department,
+                                                      batch_id=batch_id))
     return s.Ledger(rows=_rows(rows, s.LedgerRow), position=position)
 
 

@@ -11,6 +11,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from application.pushes import with_receipts
 from domain.codes import Department, Tier
 from domain.errors import DomainError, NotFound
 from interfaces.http.auth import area_of
@@ -24,7 +25,8 @@ from interfaces.web.session import render, signed_in
 def pushes(request: Request, department: FromQuery[str] = "") -> Template:
     user = signed_in(request)
     user.require_read("pushes")
-    rows = request.app.state.read_models.push_ledger(area_of(user), department=department or None)
+    rows = with_receipts(request.app.state.case_files, request.app.state.read_models.push_ledger(
+        area_of(user), department=department or None))
     return render(request, "pushes.html", user, rows=rows, department=department,
                   departments=[d.value for d in Department], answer=None, error=None,
                   tiers=[t.value for t in Tier])
@@ -56,8 +58,8 @@ async def import_push(request: Request) -> Template:
         error = {"field": refused.field, "message": refused.message, "code": "INVALID_VALUE"}
     except DomainError as refused:
         error = {"field": refused.field, "message": refused.message, "code": refused.code}
-    rows = await anyio.to_thread.run_sync(lambda: request.app.state.read_models.push_ledger(
-        area_of(user)))
+    rows = await anyio.to_thread.run_sync(lambda: with_receipts(
+        request.app.state.case_files, request.app.state.read_models.push_ledger(area_of(user))))
     return render(request, "pushes.html", user, rows=rows, department="",
                   departments=[d.value for d in Department], answer=answer, error=error,
                   tiers=[t.value for t in Tier])

@@ -4,9 +4,12 @@ county centre pushing on a department's behalf."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+import pytest
+
+from application.pushes import PushRecording
 from tests.builders import id_number
 from tests.http.conftest import Api
 from tests.http.kit import problem, register
@@ -244,3 +247,54 @@ def test_a_zero_report_and_a_ten_day_batch_are_recorded_on_the_push_ledger(api: 
     assert urgent["urgent"] is True
     again = send(api, batch("YB-2025-03上旬", [], period="2025-03上旬"))
     assert again["received_on"] == "2025-12-01" and again["position"] == zero["position"]
+
+
+class _Crash(Exception):
+    """The server process dying mid-batch."""
+
+
+def test_a_batch_cut_short_is_completed_by_its_resend_and_received_when_it_first_arrived(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a batch of three rows whose server dies after recording two of them
+    homes = [register(api, n) for n in (1, 2, 3)]
+    body = batch("YB-2025-11-1", [row(home.head) for home in homes], period="2025-11")
+    arrived_at = api.clock.now
+    recorded = PushRecording._record
+
+    def dies_at_the_third_row(recording: PushRecording, row_id: str, pushed: Any) -> Any:
+        if row_id == "3":
+            raise _Crash
+        return recorded(recording, row_id, pushed)
+
+    monkeypatch.setattr(PushRecording, "_record", dies_at_the_third_row)
+    assert api.post("/api/pushes", body, "department").status_code == 500  # the crash, as sent
+    monkeypatch.undo()
+
+    # Then the ledger shows the batch as cut short, and no push received is counted
+    api.catch_up()
+    [line] = api.get("/api/pushes", who="county").json()["rows"]
+    assert (line["received"], line["state"]) == (2, "接收未完成")
+    assert _received_at(line) == arrived_at
+    compliance = api.get("/api/push-compliance", who="county", period="2025-12").json()
+    assert compliance["batches"] == []
+
+    # When the department sends the batch again, three days later
+    api.clock.advance(days=3)
+    again = send(api, body)
+
+    # Then the rows recorded before are not recorded twice, the third is, and the batch is
+    # received as of when it first arrived
+    assert [(r["result"], r["repeated"]) for r in again["rows"]] == [
+        ("新案件", True), ("新案件", True), ("新案件", False)]
+    assert again["received_on"] == "2025-12-01"
+    api.catch_up()
+    [line] = api.get("/api/pushes", who="county").json()["rows"]
+    assert (line["received"], line["state"]) == (3, "已接收")
+    assert _received_at(line) == arrived_at
+    [received] = api.get("/api/push-compliance", who="county", period="2025-12").json()["batches"]
+    assert (received["batch_id"], received["rows"], received["new_cases"]) == ("YB-2025-11-1", 3, 3)
+    assert datetime.fromisoformat(received["received_at"]) == arrived_at
+
+
+def _received_at(line: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(line["received_at"])
