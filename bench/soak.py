@@ -298,7 +298,9 @@ def restart_projections(run: Run, server: ServeProcess) -> None:
     os.kill(pid, signal.SIGKILL)
     run.note(f"projection process {pid} killed (SIGKILL) at log position {last:,} "
              f"(read models at {lowest:,})")
-    time.sleep(5)  # the read models stand still meanwhile; queries asking `after=` catch up themselves
+    time.sleep(5)  # no process follows the log meanwhile; queries asking `after=` catch up themselves
+    last, lowest = run.log_position()
+    run.note(f"5 s without a projection process: read models {last - lowest:,} events behind the log")
     with (run.directory / "projections-stand-in.log").open("ab") as out:
         run.stand_in = subprocess.Popen(
             [sys.executable, "-m", "interfaces.cli", "projections", "run"], cwd=ROOT,

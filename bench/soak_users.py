@@ -423,23 +423,26 @@ class SimulatedUser:
         done = {step["step"]: date.fromisoformat(step["occurred_on"]) for step in case["identification"]}
         last = max([date.fromisoformat(case["opened_on"]), *done.values()])
         role, number, today = self.who.role, case["number"], self.county.today
-        passed = "通过" if self.rng.random() < 0.95 else "不通过"
+        passed = self.rng.random() < 0.95
+        decision = {"decision": "通过"} if passed else {"decision": "不通过", "reason": "核实后不符合条件"}
         if STEP_HOME_VISIT not in done:
             finding = "风险属实" if self.rng.random() < 0.9 else "无风险"
             return "home-visit", {"case_number": number, "finding": finding,
                                   "occurred_on": self.day(last + timedelta(days=1))}
         if STEP_NOTICE not in done and role is not Role.COUNTY_CENTRE and last + timedelta(days=6) <= today:
-            return "village-notice", {"case_number": number, "decision": passed,
+            return "village-notice", {"case_number": number, **decision,
                                       "notice_from": (last + timedelta(days=1)).isoformat(),
                                       "notice_to": (last + timedelta(days=5)).isoformat(),
                                       "occurred_on": (last + timedelta(days=6)).isoformat()}
         if STEP_TOWNSHIP not in done and role is not Role.VILLAGE_LIAISON:
-            return "township-review", {"case_number": number, "decision": passed,
+            return "township-review", {"case_number": number, **decision,
                                        "occurred_on": self.day(last + timedelta(days=1))}
         if STEP_NOTICE in done and STEP_TOWNSHIP in done and role is Role.COUNTY_CENTRE:
             lifted = file["household_type"] == "脱贫户"
             category = Category.UNSTABLE_LIFTED_OUT if lifted else Category.EDGE_OF_POVERTY
-            return "county-decision", {"case_number": number, "decision": passed, "category": category.value,
+            if passed:
+                decision["category"] = category.value
+            return "county-decision", {"case_number": number, **decision,
                                        "asset_comparison": "存款、房产、车辆比对无异常",
                                        "occurred_on": self.day(last + timedelta(days=1))}
         return None
@@ -464,7 +467,7 @@ class SimulatedUser:
         planned = [m for m in measures if m["in_place_on"] is None and m["ended_on"] is None]
         if not any(a["case_number"] == number for a in file["risk_analyses"]):
             await self.command(code, "risk-analyses", {
-                "case_number": number, "causes": case["risk_types"] or ["其他"],
+                "causes": case["risk_types"] or ["其他"],
                 "labour_capacity": "普通劳动力", "needs": ["健康帮扶"], "occurred_on": today})
         elif planned:
             measure = planned[0]["measure_id"]
