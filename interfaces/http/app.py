@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -52,6 +53,8 @@ logger = logging.getLogger(__name__)
 FOLLOWER_CACHE = 2000
 #: Largest request body accepted (a push of 5,000 rows fits with room to spare).
 MAX_BODY_BYTES = 4 * 1024 * 1024
+#: How long the read models may stay behind the log without moving before /health says so.
+STALL_SECONDS = 60.0
 
 SWAGGER_ASSETS = Path(swagger_ui.__file__).parent / "static"
 #: A favicon inline, so the docs page asks nothing of the network.
@@ -88,12 +91,34 @@ def health(request: Request) -> Response[dict[str, object]]:
     state = request.app.state
     body: dict[str, object] = {"status": "ok", "storage": state.settings.describe()}
     projections: Projections = state.projections
-    if not projections.stops():
-        return Response(body)
-    stopped = [_stopped(status, status.stop) for status in projections.status().values()
-               if status.stop is not None]
-    return Response({**body, "status": "read_models_stopped", "stopped": stopped},
-                    status_code=503)
+    if projections.stops():
+        stopped = [_stopped(status, status.stop) for status in projections.status().values()
+                   if status.stop is not None]
+        return Response({**body, "status": "read_models_stopped", "stopped": stopped},
+                        status_code=503)
+    stalled = state.stall_watch.behind_for(projections.position(), state.case_files.max_position())
+    if stalled is not None:
+        behind, seconds = stalled
+        return Response({**body, "status": "read_models_stalled", "behind": behind,
+                         "stalled_seconds": round(seconds)}, status_code=503)
+    return Response(body)
+
+
+class StallWatch:
+    """Whether the read models have been behind the log without moving for `STALL_SECONDS`
+    (their process died or hangs): what a health check sees between its calls."""
+
+    def __init__(self) -> None:
+        self._position, self._since = -1, 0.0
+
+    def behind_for(self, position: int, end: int) -> tuple[int, float] | None:
+        """How far behind and for how long, once that is longer than `STALL_SECONDS`."""
+        now = time.monotonic()
+        if position >= end or position != self._position:
+            self._position, self._since = position, now
+            return None
+        stalled = now - self._since
+        return (end - position, stalled) if stalled >= STALL_SECONDS else None
 
 
 def _stopped(status: ReadModelStatus, stop: Stop) -> dict[str, object]:
@@ -151,7 +176,8 @@ class Services:
         read_models = ReadModels(projections.store, case_files.clock)  # "today" on the app's clock
         state.update({"settings": self.settings, "case_files": case_files, "logins": logins,
                       "projections": projections, "read_models": read_models,
-                      "users": users, "indicators": indicators, "access_log": access_log})
+                      "users": users, "indicators": indicators, "access_log": access_log,
+                      "stall_watch": StallWatch()})
 
     def close(self) -> None:
         if self.projections is not None:
