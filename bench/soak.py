@@ -9,8 +9,8 @@ county's staff at work, and what it did to the server written to ``docs/soak.md`
    uvicorn workers and the projection process that follows the log.
 3. ``SOAK_USERS`` (default 50) simulated users (`bench.soak_users`) for ``SOAK_MINUTES``
    (default 60), each thinking ``SOAK_THINK`` seconds (default ``1-5``) between actions.
-4. At a third of the time the projection process is killed (SIGKILL) and a ``fangpin projections
-   run`` started in its place (serve does not start another); at two thirds the server is stopped
+4. At a third of the time the projection process is killed (SIGKILL), and serve starts another
+   in its place (`interfaces.serve.ProjectionProcess`); at two thirds the server is stopped
    gracefully (SIGINT) and started again (its own projection process with it). Requests that
    fail while the server restarts are counted as ``restart``, apart from errors.
 5. Every ``SOAK_SAMPLE_SECONDS`` (default 60; 15 for runs under 10 minutes) the resident memory
@@ -56,6 +56,7 @@ from bench.soak_report import Facts, Sample, flat_verdicts, write_report
 from bench.soak_users import DEPARTMENT_RISKS, County, Identity, SimulatedUser, Tally
 from domain.codes import Department, Role
 from domain.rules import local_date
+from interfaces.serve import PROJECTION_PROCESS_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Each role's share of the simulated users (at least one of each).
@@ -178,10 +179,10 @@ class ServeProcess:
                 found[pid] = "serve (parent)"
             elif "resource_tracker" in _proc(pid, "cmdline"):
                 found[pid] = "resource tracker"
-            elif "FANGPIN_PROJECTION_WORKER=1" in _proc(pid, "environ").split("\0"):
-                workers.append(pid)
-            elif "spawn_main" in _proc(pid, "cmdline"):
+            elif _proc(pid, "comm").strip() == PROJECTION_PROCESS_NAME:
                 found[pid] = "projections"
+            elif "spawn_main" in _proc(pid, "cmdline"):
+                workers.append(pid)
         for number, pid in enumerate(sorted(workers), 1):
             found[pid] = f"worker {number}"
         return found
@@ -264,7 +265,6 @@ class Run:
     samples: list[Sample] = field(default_factory=list)
     timeline: list[tuple[float, str]] = field(default_factory=list)
     began: float = 0.0
-    stand_in: subprocess.Popen[bytes] | None = None
 
     def note(self, text: str) -> None:
         elapsed = time.monotonic() - self.began
@@ -298,25 +298,26 @@ def restart_projections(run: Run, server: ServeProcess) -> None:
     os.kill(pid, signal.SIGKILL)
     run.note(f"projection process {pid} killed (SIGKILL) at log position {last:,} "
              f"(read models at {lowest:,})")
-    time.sleep(5)  # no process follows the log meanwhile; queries asking `after=` catch up themselves
-    last, lowest = run.log_position()
-    run.note(f"5 s without a projection process: read models {last - lowest:,} events behind the log")
-    with (run.directory / "projections-stand-in.log").open("ab") as out:
-        run.stand_in = subprocess.Popen(
-            [sys.executable, "-m", "interfaces.cli", "projections", "run"], cwd=ROOT,
-            env=fangpin_env(run.database_url), stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    began = time.monotonic()
+    replacement = None
+    while time.monotonic() - began < 60:  # serve starts another (`interfaces.serve.ProjectionProcess`)
+        replacement = server.projection_pid()
+        if replacement not in (None, pid):
+            break
+        time.sleep(0.1)
+    if replacement in (None, pid):
+        run.note("serve started NO projection process in its place within 60 s")
+        return
+    run.note(f"serve started projection process {replacement} in its place "
+             f"{time.monotonic() - began:.1f} s later")
     caught = run.wait_caught_up(120)
-    run.note(f"`fangpin projections run` ({run.stand_in.pid}) started in its place; read models caught up "
-             + (f"{caught:.1f} s later" if caught is not None else "NOT within 120 s"))
+    run.note("read models caught up " + (f"{caught:.1f} s later" if caught is not None
+                                         else "NOT within 120 s"))
 
 
 def restart_server(run: Run, server: ServeProcess) -> None:
     run.tally.restarting = True
     run.note("server restart: stopping (SIGINT)")
-    if run.stand_in is not None:
-        run.stand_in.send_signal(signal.SIGTERM)
-        run.stand_in.wait(timeout=30)
-        run.stand_in = None
     took, status = server.stop()
     run.note(f"server stopped in {took:.1f} s (exit status {status})")
     up = server.start()
@@ -329,8 +330,6 @@ def restart_server(run: Run, server: ServeProcess) -> None:
 async def sample_memory(run: Run, server: ServeProcess, deadline: float) -> None:
     while True:
         processes = server.processes() if server.process and server.process.poll() is None else {}
-        if run.stand_in is not None:
-            processes[run.stand_in.pid] = "projections (stand-in)"
         memory = {(what, pid): rss for pid, what in processes.items() if (rss := rss_mb(pid)) is not None}
         memory[("soak clients", os.getpid())] = rss_mb(os.getpid()) or 0.0
         last, lowest = run.log_position()
@@ -431,8 +430,6 @@ def main() -> int:
         print(f"report: {plan.report}; server log: {server.log}", file=sys.stderr)
         return 0 if ok else 1
     finally:
-        if run.stand_in is not None and run.stand_in.poll() is None:
-            run.stand_in.terminate()
         server.stop()
         if not plan.keep:
             with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:

@@ -21,7 +21,7 @@ WARM_UP_SHARE, WARM_UP_MINUTES = 1 / 3, 5.0
 #: Memory that is not the server's: shown, never judged.
 NOT_JUDGED = {"soak clients"}
 COLUMNS = ("serve (parent)", "worker 1", "worker 2", "worker 3", "worker 4", "projections",
-           "projections (stand-in)", "resource tracker", "soak clients")
+           "resource tracker", "soak clients")
 
 
 @dataclass

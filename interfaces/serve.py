@@ -53,6 +53,9 @@ GRACE_SECONDS = 5.0
 RESTART_CHECK_SECONDS = 1.0
 logger = logging.getLogger(__name__)
 _PR_SET_PDEATHSIG = 1
+_PR_SET_NAME = 15
+#: The projection process's name as `ps` and /proc/<pid>/comm show it.
+PROJECTION_PROCESS_NAME = "fangpin-proj"
 
 
 def watch_parent(parent: int) -> None:
@@ -87,6 +90,9 @@ def app_from_environ() -> Litestar:
 
 def _follow_log(settings: Settings, parent: int) -> None:
     watch_parent(parent)
+    if sys.platform.startswith("linux"):  # tell it from the uvicorn workers in `ps`
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_NAME, PROJECTION_PROCESS_NAME.encode())
     logging.basicConfig(level=logging.INFO, format="%(asctime)s projections %(message)s")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with CaseFiles(settings) as app, Projections(app) as projections, \

@@ -23,6 +23,7 @@ import pytest
 
 from application.app import CaseFiles
 from application.settings import Settings
+from interfaces.serve import PROJECTION_PROCESS_NAME
 from projections.runner import Projections
 from tests.builders import COUNTY, registering
 from tests.conftest import POSTGRES_URL, TEST_CIPHER_KEY, postgres_problem
@@ -159,6 +160,10 @@ def test_no_process_of_serve_outlives_it_killed_with_sigkill(postgres_schema: st
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_serve_starts_its_projection_process_again_when_it_dies(postgres_schema: str) -> None:
     with _serving(postgres_schema, workers=1, processes=3) as (process, marker):
+        deadline = time.monotonic() + 20
+        while not _projection_processes(marker):
+            assert time.monotonic() < deadline, "no projection process"
+            time.sleep(0.2)
         [projection] = _projection_processes(marker)
         os.kill(projection, signal.SIGKILL)
 
@@ -180,4 +185,5 @@ def test_serve_starts_its_projection_process_again_when_it_dies(postgres_schema:
 
 def _projection_processes(marker: str) -> list[int]:
     """The projection processes of the `serve` marked so (spawned by multiprocessing)."""
-    return [pid for pid, command in _marked(marker).items() if "spawn_main" in command]
+    return [pid for pid in _marked(marker)
+            if Path(f"/proc/{pid}/comm").read_text().strip() == PROJECTION_PROCESS_NAME]
