@@ -39,6 +39,7 @@ from interfaces.http.commands import COMMAND_HANDLERS
 from interfaces.http.edge import check_request
 from interfaces.http.indicators import HANDLERS as INDICATOR_HANDLERS
 from interfaces.http.intake import HANDLERS as INTAKE_HANDLERS
+from interfaces.http.openapi import StatedDocument, StatedStructs
 from interfaces.http.problems import EXCEPTION_HANDLERS
 from interfaces.http.pushes import push_alerts
 from interfaces.http.queries import QUERY_HANDLERS
@@ -210,7 +211,8 @@ def create_app(
         version="1",
         description=DESCRIPTION,
         path="/schema",
-        render_plugins=[SwaggerRenderPlugin(
+        # openapi.json states what the edge holds requests to (`interfaces.http.openapi`).
+        render_plugins=[StatedDocument(), SwaggerRenderPlugin(
             js_url="/static/swagger/swagger-ui-bundle.js",
             css_url="/static/swagger/swagger-ui.css",
             standalone_preset_js_url="/static/swagger/swagger-ui-standalone-preset.js",
@@ -249,6 +251,7 @@ def create_app(
         middleware=[DefineMiddleware(TokenAuthentication, exclude=PUBLIC_PATHS)],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
+        plugins=[StatedStructs()],  # what request bodies declare (`interfaces.http.openapi`)
         state=state,
         on_startup=[lambda app: services.open(app.state)],
         on_shutdown=[lambda app: services.close()],

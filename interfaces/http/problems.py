@@ -111,6 +111,8 @@ def on_validation_error(request: Request, error: ValidationException) -> Respons
         named = _FIELD_IN_MESSAGE.search(message)
         if named and key in (None, "data", "body"):
             key = named.group(1)
+        elif named:  # a field unknown or missing in a nested object: members[0].nickname
+            key = f"{key}.{named.group(1)}"
         source = item.get("source") if isinstance(item, dict) else None
         errors.append({"field": key, "source": source, "message": in_chinese(message)})
     if not errors:
