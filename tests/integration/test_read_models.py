@@ -544,6 +544,33 @@ class TestKeepingCurrent:
         assert not thread.is_alive()
 
 
+    @pytest.mark.postgres
+    def test_a_reader_slow_between_pages_is_not_cut_off(self, views, settings):
+        # An indicator replays each page's households before it reads the next: on a busy
+        # machine that outlasted PostgreSQL's idle-in-transaction timeout (found by the soak)
+        if settings.backend != "postgres":
+            pytest.skip("PostgreSQL ends a transaction idle for too long")
+        app, projections, _ = views
+        for n in range(3):
+            app.register_household(registering(f"1306301010{n + 10}", members=[_head(n)]),
+                                   by=COUNTY)
+        projections.catch_up()
+        idle = app.factory.datastore.idle_in_transaction_session_timeout
+        assert 0 < idle < 10, "the pool ends transactions idle for a few seconds"
+        store = projections.store
+        pages = store.stream_with_position(
+            "directory", f"SELECT code FROM {store.qualified('rm_households')} ORDER BY code",
+            size=1)
+        codes, positions = [], set()
+        for position, page in pages:
+            positions.add(position)
+            codes.extend(store.row_dict(row)["code"] for row in page)
+            if len(codes) == 1:
+                time.sleep(idle + 1)
+        assert codes == [f"1306301010{n + 10}" for n in range(3)]
+        assert positions == {app.max_position()}
+
+
 class TestReviewFindings:
     def test_a_batch_read_before_a_rebuild_dropped_the_model_is_refused(self, views):
         app, projections, read = views
