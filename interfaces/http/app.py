@@ -40,7 +40,7 @@ from interfaces.http.edge import check_request
 from interfaces.http.indicators import HANDLERS as INDICATOR_HANDLERS
 from interfaces.http.intake import HANDLERS as INTAKE_HANDLERS
 from interfaces.http.openapi import StatedDocument, StatedStructs
-from interfaces.http.problems import EXCEPTION_HANDLERS
+from interfaces.http.problems import EXCEPTION_HANDLERS, status_table
 from interfaces.http.pushes import push_alerts
 from interfaces.http.queries import QUERY_HANDLERS
 from projections.queries import ReadModels
@@ -69,7 +69,10 @@ DESCRIPTION = """防贫监测帮扶系统的 HTTP 接口（CQRS）。
 * **查询**（GET）读名单、队列和档案；带 `after=<position>` 时等读模型追上该位置再答复。
 * **错误**一律为 `application/problem+json`：`code` 稳定，`title`/`detail` 为中文，`field` 指出字段。
 * **身份**：`Authorization: Bearer <令牌>`（`fangpin users add` 发放）；记录人取自令牌，不取自请求体。
-"""
+
+**错误的状态码**
+
+""" + status_table() + "\n"
 
 
 def _options(path: str, methods: str) -> HTTPRouteHandler:
