@@ -3,7 +3,9 @@
 A result is always "the log as it stood at" a recorded time T, bounded by a log position P:
 the events at positions up to P that were recorded at or before T. Later events — corrections,
 late records of earlier happenings — have later positions and later recorded times, so a result
-computed as of T gives the same numbers and the same digest forever (`verify` checks it).
+computed as of T gives the same numbers forever (`verify` checks it). Computing writes
+nothing: the cadence table is recorded when the server starts or by ``fangpin cadences adopt``
+(`Indicators.adopt_cadences`).
 
 Two ways to the same answer:
 - **current** figures read the households' indicator facts from the ``indicator_facts`` read
@@ -58,6 +60,7 @@ from domain.indicators import (
 from domain.periods import Period, parse_period
 from domain.replay import replay
 from domain.rules import CHINA_TIME, local_date
+from domain.values import Actor
 
 DEFAULT_CADENCES = Path(__file__).with_name("cadences.toml")
 COUNTY = "全县"
@@ -154,30 +157,31 @@ class Indicators:
         self.cadences = cadences or Cadences.load()
         self.county = county
         self._tables: dict[str, Cadences] = {self.cadences.digest: self.cadences}
-        self._adopted = False
         #: Told how many households a recomputation from the log has read so far (a terminal's
         #: progress line); None: silent.
         self.progress: Callable[[int], None] | None = None
 
-    def adopt_cadences(self) -> bool:
+    def adopt_cadences(self, by: Actor = SYSTEM) -> bool:
         """Record the cadence table given to this service in the log, unless it is the one in
         force already: from its recording on, pushes are judged by it, and results as of
-        earlier times keep the table they were computed with. True when recorded."""
+        earlier times keep the table they were computed with. True when recorded.
+
+        Done when the server starts and by ``fangpin cadences adopt``, never by a computation:
+        reading figures writes nothing."""
         governance = self.app.governance()
         in_force = governance.cadence_table() if governance else None
         if in_force is not None and in_force.digest == self.cadences.digest:
             return False
+        # Named after the change (from the table in force), so that a county may go back to
+        # an earlier table, and processes starting together record the change once.
+        since = in_force.digest if in_force is not None else ""
         try:
-            self.app.adopt_cadence_table(digest=self.cadences.digest, text=self.cadences.text,
-                                         by=SYSTEM, command_id=f"cadences:{self.cadences.digest}")
+            result = self.app.adopt_cadence_table(
+                digest=self.cadences.digest, text=self.cadences.text, by=by,
+                command_id=f"cadences:{since}:{self.cadences.digest}")
         except (DomainError, ConcurrentChange):  # another process adopted it first
             return False
-        return True
-
-    def _adopt_once(self) -> None:
-        if not self._adopted:
-            self.adopt_cadences()
-            self._adopted = True
+        return not result.repeated
 
     # ------------------------------------------------------------------ computing
 
@@ -194,7 +198,6 @@ class Indicators:
         scope = scope or Scope()
         if as_of is not None and not 1990 <= as_of.year <= 2100:
             raise InvalidValue("AS_OF_RANGE", "记录时点须在1990年至2100年之间", "as_of")
-        self._adopt_once()  # the table given, in the log before it judges anything
         if detail is not None:
             indicator = indicator_named(detail[0])
             if indicator is None:

@@ -120,6 +120,43 @@ def test_indicators_published_then_verified_and_reports_written(cli_env, capsys,
     assert "PERIOD_INVALID" in capsys.readouterr().err
 
 
+def test_the_cadence_table_is_adopted_by_its_command_never_by_a_read(cli_env, settings, capsys,
+                                                                     monkeypatch, tmp_path):
+    from application.app import CaseFiles
+
+    def log_end() -> int:
+        with CaseFiles(settings) as app:
+            return app.max_position()
+
+    assert main(["indicators", "2025"]) == 0
+    assert main(["indicators", "2025", "--as-of", "2025-06-30"]) == 0
+    assert main(["report", "monthly", "2025-06", "--format", "json", "--output",
+                 str(tmp_path / "m.json")]) == 0
+    assert log_end() == 0, "a read records nothing, not even the cadence table"
+    capsys.readouterr()
+    assert main(["cadences", "show"]) == 1
+    assert "尚未记录" in capsys.readouterr().out
+    assert main(["cadences", "adopt"]) == 0
+    assert capsys.readouterr().out.startswith("已记录推送频次表")
+    adopted = log_end()
+    assert adopted > 0
+    assert main(["cadences", "adopt"]) == 0
+    assert "已是现行版本" in capsys.readouterr().out and log_end() == adopted
+
+    from application.indicators import DEFAULT_CADENCES
+
+    changed = tmp_path / "cadences.toml"
+    changed.write_text(DEFAULT_CADENCES.read_text(encoding="utf-8").replace(
+        'rule = "monthly_by_day"\ndays = 5', 'rule = "monthly_by_day"\ndays = 10', 1), encoding="utf-8")
+    monkeypatch.setenv("FANGPIN_CADENCES", str(changed))
+    assert main(["cadences", "show"]) == 0
+    assert "与现行版本不同" in capsys.readouterr().out
+    assert main(["cadences", "adopt"]) == 0 and log_end() == adopted + 1
+    assert main(["cadences", "show"]) == 0
+    shown = capsys.readouterr().out
+    assert len(shown.strip().splitlines()) == 3 and "不同" not in shown
+
+
 def test_imports_exports_and_unmatched_alerts_on_the_command_line(cli_env, capsys, tmp_path):
     import openpyxl
 

@@ -177,3 +177,18 @@ def test_text_in_a_workbook_is_never_a_formula_and_odd_times_are_refused(api: Ap
     for moment in ("0001-01-01T00:00:00+09:00", "9999-12-31T23:00:00-01:00"):
         problem(api.post("/api/indicators/verify", {**published, "as_of": moment}, "auditor"),
                 422, "AS_OF_RANGE", field="as_of")
+
+
+def test_reads_on_a_fresh_store_record_nothing(api: Api) -> None:
+    """The cadence table is recorded when the server starts; no read of figures ever writes."""
+    case_files = api.app.state.case_files
+    table = case_files.governance().cadence_table()
+    assert table is not None and table.digest == api.app.state.indicators.cadences.digest
+    end = case_files.max_position()
+    indicators(api, "assessment", period="2025")
+    indicators(api, "auditor", period="2025", as_of="2025-11-30")
+    assert api.get("/api/push-compliance", period="2025-11").status_code == 200
+    assert api.get("/api/reports/monthly", month="2025-11").status_code == 200
+    assert api.get("/api/reports/quarterly", "assessment", quarter="2025-Q4").status_code == 200
+    assert case_files.max_position() == end
+
