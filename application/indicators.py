@@ -1,11 +1,12 @@
 """Indicators as recorded: computed from the log as it stood at a moment, digested, verifiable.
 
 A result is always "the log as it stood at" a recorded time T, bounded by a log position P:
-the events at positions up to P that were recorded at or before T. Later events — corrections,
-late records of earlier happenings — have later positions and later recorded times, so a result
-computed as of T gives the same numbers forever (`verify` checks it). Computing writes
-nothing: the cadence table is recorded when the server starts or by ``fangpin cadences adopt``
-(`Indicators.adopt_cadences`).
+the events at positions up to P that were recorded at or before T. As of a past T, P is the
+position of the last event recorded at or before T (`EventLog.position_at`). Later events —
+corrections, late records of earlier happenings — have later positions and later recorded
+times, so a result computed as of T gives the same numbers and the same digest forever
+(`verify` checks it). Computing writes nothing: the cadence table is recorded when the server
+starts or by ``fangpin cadences adopt`` (`Indicators.adopt_cadences`).
 
 Two ways to the same answer:
 - **current** figures read the households' indicator facts from the ``indicator_facts`` read
@@ -191,7 +192,8 @@ class Indicators:
         from_log: bool = False, also: Iterable[Callable[[HouseholdFacts], None]] = (),
     ) -> IndicatorResult:
         """The figures for ``period``: current (``as_of`` None: the read models, as of now) or
-        as the log stood at ``as_of`` (and ``position``, default the log's end now).
+        as the log stood at ``as_of`` (and ``position``, default the last event recorded at or
+        before ``as_of``: the same result, digest included, however much is recorded later).
         ``detail``: (indicator, area) whose cases to list; ``also``: more readers of each
         household's facts (a report's lists), fed in the same pass."""
         period = parse_period(period) if isinstance(period, str) else period
@@ -214,7 +216,8 @@ class Indicators:
             now = self.app.clock()
             moment = min(_aware(as_of), now) if as_of is not None else now
             end = self.app.max_position()
-            position = end if position is None else position
+            if position is None:
+                position = self.app.position_at(moment, end) if as_of is not None else end
             if not 0 <= position <= end:
                 raise InvalidValue("POSITION_UNKNOWN", f"日志位置 {position} 超出日志末尾 {end}", "position")
             stream = self._facts_from_log(position, moment)
@@ -384,8 +387,10 @@ class Indicators:
                 meetings.extend(aggregate.meetings.values())
                 table = aggregate.cadence_table()
         if table is None:
-            # Before the first table was recorded, the first one recorded applies.
-            later = next(self._aggregates_as_of([GOVERNANCE_ID], position, _END_OF_TIME), None)
+            # Before the first table was recorded, the first one recorded applies (read from
+            # the whole log: once recorded, the first table is the first forever).
+            later = next(self._aggregates_as_of([GOVERNANCE_ID], self.app.max_position(),
+                                                _END_OF_TIME), None)
             if later is not None and later.cadence_tables:
                 table = later.cadence_tables[0]
         return receipts, meetings, table
