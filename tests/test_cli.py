@@ -182,6 +182,13 @@ def test_imports_exports_and_unmatched_alerts_on_the_command_line(cli_env, capsy
     assert main(["unmatched", "list"]) == 0
     listed = capsys.readouterr().out
     alert_id = listed.splitlines()[1].split()[0]
+    # found on 2 March and still held: overdue, on the overdue list and in its workbook
+    assert main(["list", "overdue"]) == 0
+    overdue = capsys.readouterr().out
+    assert "另有未匹配预警超过15天未认领：1 条" in overdue and alert_id in overdue
+    assert main(["export", "overdue", "--output", str(tmp_path / "overdue.xlsx")]) == 0
+    rows = list(openpyxl.load_workbook(tmp_path / "overdue.xlsx").active.iter_rows(values_only=True))
+    assert rows[0][-2:] == ("未匹配预警编号", "预警对象身份证号码") and rows[-1][-2] == alert_id
     registry2 = tmp_path / "registry2.csv"
     registry2.write_text("户编号,乡镇,行政村,住址,户类型,姓名,身份证号码,与户主关系\n"
                          f"H2,银坊镇,东村,东村2号,一般农户,李二,{newcomer},本人\n", encoding="utf-8")
