@@ -61,6 +61,7 @@ from domain.indicators import (
 from domain.periods import Period, parse_period
 from domain.replay import replay
 from domain.rules import CHINA_TIME, local_date
+from domain.unmatched import UNMATCHED_ID, UnmatchedAlerts
 from domain.values import Actor
 
 DEFAULT_CADENCES = Path(__file__).with_name("cadences.toml")
@@ -370,6 +371,11 @@ class Indicators:
             aggregate = replay(None, events)
             if aggregate is not None:
                 yield aggregate
+
+    def unmatched_as_of(self, position: int, moment: datetime) -> UnmatchedAlerts | None:
+        """The county's unmatched alerts as the log stood at ``position`` and ``moment`` (a
+        result's), for the overdue list of a report computed then."""
+        return next(self._aggregates_as_of([UNMATCHED_ID], position, moment), None)
 
     def _governance(
         self, position: int, moment: datetime

@@ -143,7 +143,7 @@ def test_an_unmatched_alert_past_15_days_is_on_the_overdue_lists_and_counts_late
         (alert_id, "2025-03-02", "2025-03-17")]
     assert overdue("county")["unmatched"] != [] and overdue("other_township")["unmatched"] == []
     assert api.get("/api/cases", "township").json()["unmatched"] == []  # not the overdue list
-    # and in the workbook it downloads, and on the workbench
+    # and in the workbook it downloads, and in March's consultation report
     book = api.get("/api/exports/overdue", "township")
     sheet = openpyxl.load_workbook(io.BytesIO(book.content)).active
     header = [c.value for c in sheet[1]]
@@ -151,6 +151,9 @@ def test_an_unmatched_alert_past_15_days_is_on_the_overdue_lists_and_counts_late
     assert (row["阶段"], row["未匹配预警编号"], row["应认定日期"]) == (
         "未匹配待认领", alert_id, datetime(2025, 3, 17))
     assert row["超期天数"] == 259  # 17 March to 1 December
+    report = api.get("/api/reports/monthly", "township", month="2025-03").json()
+    late = {t["name"]: t for t in report["tables"]}["超期未认定"]
+    assert [(r[3], r[6], r[7]) for r in late["rows"]] == [("未匹配待认领", 14, alert_id)]
     assert alert_id in workbench_page(api, "township-01", "/web/cases?overdue=true")
 
     # When the township registers the household and attaches the alert, then includes the case
@@ -159,6 +162,9 @@ def test_an_unmatched_alert_past_15_days_is_on_the_overdue_lists_and_counts_late
     api.catch_up()
     listed = overdue("township")
     assert listed["unmatched"] == []
+    report = api.get("/api/reports/monthly", "township", month="2025-03").json()
+    late = {t["name"]: t for t in report["tables"]}["超期未认定"]
+    assert [(r[0], r[6], r[7]) for r in late["rows"]] == [(home.code, 14, None)]  # its case now
     assert [(r["code"], r["discovered_on"], r["days_overdue"]) for r in listed["rows"]] == [
         (home.code, "2025-03-02", 259)]
     api.clock.now = datetime(2025, 12, 20, 2, tzinfo=UTC)
