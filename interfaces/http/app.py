@@ -177,6 +177,8 @@ class Services:
         self.case_files, self.projections = case_files, projections
         indicators = Indicators(case_files, projections.store,
                                 Cadences.load(self.settings.cadences_path))
+        # The cadence table given is recorded now, at start-up, so that no read ever writes.
+        indicators.adopt_cadences()
         read_models = ReadModels(projections.store, case_files.clock)  # "today" on the app's clock
         state.update({"settings": self.settings, "case_files": case_files, "logins": logins,
                       "projections": projections, "read_models": read_models,

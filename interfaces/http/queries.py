@@ -28,11 +28,13 @@ from domain.errors import DomainError, InvalidValue, NotFound
 from domain.household import STEP_NAMES, Household
 from domain.rules import CHINA_TIME
 from interfaces.http.auth import area_of
+from interfaces.http.intake import unmatched_out
 from interfaces.http.limits import AS_OF_PATTERN, check_day
 from interfaces.http.problems import PROBLEMS, Unavailable
 from interfaces.http.schemas import queries as s
 from interfaces.http.schemas.views import CaseFile, ChainProof, History
 from interfaces.http.views import Masker, case_file, history_entry
+from interfaces.overdue import overdue_unmatched
 from projections.queries import MAX_PAGE, Page, ReadModels
 from projections.runner import Projections
 
@@ -157,15 +159,21 @@ def case_queue(
 ) -> s.CasePage:
     check_day(today, "today")
     position = caught_up(request, after)
-    page = _services(request)[2].case_queue(
-        area_of(request.user), stage=stage, township=township, village=village, overdue=overdue,
-        green_channel_owed=green_channel_owed, today=today or county_today(request), sort=sort,
-        after=cursor, limit=limit,
+    app, _, read_models = _services(request)
+    area, day = area_of(request.user), today or county_today(request)
+    page = read_models.case_queue(
+        area, stage=stage, township=township, village=village, overdue=overdue,
+        green_channel_owed=green_channel_owed, today=day, sort=sort, after=cursor, limit=limit,
     )
     for row in page.rows:  # step keys as the notice names them
         row["owed_steps"] = [STEP_NAMES[step] for step in row["owed_steps"]]
         row["pending_steps"] = [STEP_NAMES[step] for step in row["pending_steps"]]
-    return _page(page, s.CaseRow, s.CasePage, position)
+    answer = _page(page, s.CaseRow, s.CasePage, position)
+    if overdue and stage is None and not green_channel_owed and cursor is None:
+        held = overdue_unmatched(app.unmatched_alerts(), area, day, township=township,
+                                 village=village)
+        answer.unmatched = [unmatched_out(request.user, alert, day) for alert in held]
+    return answer
 
 
 @_list("/api/visits-due", "本月尚未走访的农户")
