@@ -320,7 +320,7 @@ class Projections:
                                "finishes them; the live tables stay as they are", models)
                 done = 0
         done += self.catch_up(progress)
-        self.store.analyze()
+        self.store.analyze(models)
         return done
 
     def _fill(self, models: list[str], lease: int, progress: Progress | None) -> int:

@@ -145,10 +145,14 @@ class ReadModelStore(NextTables):
     def _lock_tracking(self, cursor: Any, models: list[str]) -> None:
         """Serialise writers of these read models until the transaction ends."""
 
-    def analyze(self) -> None:
-        """Refresh the planner's statistics (after a rebuild filled the tables at once)."""
+    def analyze(self, models: Sequence[str]) -> None:
+        """Refresh the planner's statistics of ``models``' tables (after a rebuild filled them
+        at once): theirs only, not every table of the database, whose locks a rebuild of
+        another schema may hold (two whole-database ANALYZEs deadlocked in the tests)."""
         with self.transaction() as cursor:
-            cursor.execute("ANALYZE")
+            for model in models:
+                for table in TABLES[model]:
+                    cursor.execute(f"ANALYZE {self.qualified(table)}")
 
     # ------------------------------------------------------------------ positions and writes
 
