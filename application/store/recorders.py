@@ -41,6 +41,7 @@ from psycopg import sql
 
 from application.store.chain import ChainHeads, ChainRow, ChainSQL, backfill, chain_links
 from application.store.ddl import schema_lock
+from application.store.people import PersonIndex
 
 
 class _LeanSQLiteSelect:
@@ -89,12 +90,14 @@ class LeanSQLiteAggregateRecorder(_LeanSQLiteSelect, SQLiteAggregateRecorder):
 
 class LeanSQLiteApplicationRecorder(_LeanSQLiteSelect, SQLiteApplicationRecorder):
     """The event log on SQLite, each event sealed into its household's hash chain in the same
-    transaction (`application.store.chain`)."""
+    transaction (`application.store.chain`), and a save's membership changes written with its
+    events (``people=``, `application.store.people`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.chain = ChainSQL("sqlite", events_table=self.events_table_name)
         self.chain_heads = ChainHeads(size=10_000)
+        self.people = PersonIndex(self.datastore, "sqlite", self.events_table_name)
 
     def create_table(self) -> None:
         with self.datastore.transaction(commit=True) as c:
@@ -102,7 +105,7 @@ class LeanSQLiteApplicationRecorder(_LeanSQLiteSelect, SQLiteApplicationRecorder
                       (self.chain.table,))
             chain_existed = c.fetchone() is not None
             self._create_table(c)
-            for statement in self.chain.create_statements():
+            for statement in [*self.chain.create_statements(), *self.people.create_statements()]:
                 c.execute(statement)
             if not chain_existed:  # a log from before the chain: seal what it holds now
                 backfill(c, self.chain)
@@ -124,6 +127,8 @@ class LeanSQLiteApplicationRecorder(_LeanSQLiteSelect, SQLiteApplicationRecorder
             rows = [ChainRow(position, *links) for position, links in
                     zip(positions, chain_links(stored_events, previous_link), strict=True)]
             c.executemany(self.chain.insert(), [self.chain.row_params(r) for r in rows])
+            if kwargs.get("people"):  # membership changes: in the same transaction
+                self.people.write(c, kwargs["people"])
         self.chain_heads.put_all(rows)
         return positions
 
@@ -221,7 +226,9 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
     any row (and so any notification id) is produced, calls ``pg_notify``, and inserts; the
     statement is its own transaction, so the lock is held until the commit. A writer using the
     library's ``LOCK TABLE … EXCLUSIVE`` path still excludes us, and we it (our insert needs a
-    ROW EXCLUSIVE lock). About 1.4× the library's throughput for one-event saves here.
+    ROW EXCLUSIVE lock). About 1.4× the library's throughput for one-event saves here. A save
+    that changes memberships (``people=``: registrations, members joining or leaving) runs that
+    statement and the person index's writes in one explicit transaction instead.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -234,6 +241,7 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
         self._lock_key = zlib.crc32(f"{self.datastore.schema}.{self.events_table_name}".encode())
         self.chain = ChainSQL("postgres", self.datastore.schema, self.events_table_name)
         self.chain_heads = ChainHeads(size=10_000)
+        self.people = PersonIndex(self.datastore, "postgres", self.events_table_name)
         prefix = (
             "WITH timeout AS MATERIALIZED (SELECT set_config('lock_timeout', %s, true)), "
             "locked AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s) FROM timeout), "
@@ -273,7 +281,7 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
             chain_existed = curs.fetchone()["found"] is not None
         super().create_table()
         with self.datastore.transaction(commit=True) as curs:
-            for statement in self.chain.create_statements():
+            for statement in [*self.chain.create_statements(), *self.people.create_statements()]:
                 curs.execute(statement)
             if not chain_existed:  # a log from before the chain: seal what it holds now
                 backfill(curs, self.chain)
@@ -321,15 +329,25 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
                     [item[2] for item in links],
                     [item[3] for item in links],
                 )
-            try:
-                rows = conn.execute(statement, params, prepare=True).fetchall()
-            except psycopg.errors.UniqueViolation as error:
-                raise IntegrityError(str(error)) from error
+            people = kwargs.get("people")
+            if people:  # membership changes: written after the events, in their transaction
+                with conn.transaction():
+                    rows = self._execute_insert(conn, statement, params)
+                    self.people.write(conn.cursor(), people)
+            else:
+                rows = self._execute_insert(conn, statement, params)
         positions = [row["notification_id"] for row in rows]
         self.chain_heads.put_all([ChainRow(position, *item)
                                   for position, item in zip(positions, links, strict=True)])
         return positions
 
+
+    @staticmethod
+    def _execute_insert(conn: Any, statement: str, params: tuple[Any, ...]) -> list[Any]:
+        try:
+            return conn.execute(statement, params, prepare=True).fetchall()
+        except psycopg.errors.UniqueViolation as error:
+            raise IntegrityError(str(error)) from error
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_from_snapshot(
