@@ -73,7 +73,7 @@ def test_joining_is_refused_while_the_person_is_a_current_member_elsewhere():
 
 def test_moving_is_leaving_one_household_then_joining_the_other_on_that_day_or_later():
     first = registered()
-    person = [m.id_number for m in first.current_members() if m.relation is Relation.SON][0]
+    person = son_of(first)
     saved = recorded(first)
     first.leave_member(person, LeaveReason.MOVED_OUT, **when(date(2023, 6, 1)))
     saved = _after(saved, changes_of(first))
@@ -102,7 +102,7 @@ def test_two_registrations_of_one_person_in_one_save_are_refused():
 
 def test_rejoining_ones_own_household_is_not_a_second_household():
     household = registered()
-    son = [m.id_number for m in household.current_members() if m.relation is Relation.SON][0]
+    son = son_of(household)
     saved = recorded(household)
     household.leave_member(son, LeaveReason.MOVED_OUT, **when(date(2023, 3, 1)))
     household.join_member(member("张小", son, Relation.SON), JoinReason.MOVED_IN,
@@ -112,7 +112,7 @@ def test_rejoining_ones_own_household_is_not_a_second_household():
 
 def test_the_household_on_a_day_follows_leaving_and_joining():
     first = registered()
-    son = [m.id_number for m in first.current_members() if m.relation is Relation.SON][0]
+    son = son_of(first)
     second = registered(on=date(2023, 2, 1))
     saved = recorded(first, second)
     first.leave_member(son, LeaveReason.MOVED_OUT, **when(date(2023, 6, 1)))
@@ -138,6 +138,10 @@ def test_a_log_from_before_the_rule_keeps_a_second_household_marked_and_it_resol
     memberships = list(book.memberships())
     assert [m.recorded_duplicate for m in memberships] == [False, True]
     assert household_on(memberships, date(2023, 3, 1)).household_code == first.code
+
+
+def son_of(household: Household) -> str:
+    return next(m.id_number for m in household.current_members() if m.relation is Relation.SON)
 
 
 def _after(saved, changes):
