@@ -2,13 +2,14 @@
 
 `EventLog` opens the store the settings name (refusing a log written under another key), saves
 the pending events of several aggregates in one transaction — with the membership changes they
-make, refused if they would put a person in a second household (`domain.people`) and written
-to the person index in that transaction (`application.store.people`) — snapshots what it saved
-in batches,
-tells listeners the position reached, and answers where things are in the log: an event's
-position, the last position, the aggregates that have an event of a given topic, and the
-snapshots that no longer match their events. It runs no command and knows no rule: that is the
-unit of work's (`application.unit_of_work`) and the case files' (`application.app`).
+make, refused if they would put a person in a second household (`domain.people`), written to
+the person index in that transaction (`application.store.people`) — snapshots what it saved in
+batches, tells listeners the position reached, and answers where things are in the log: an
+event's position, the last position, the aggregates that have an event of a given topic, the
+household a person was in on a day, and the snapshots that no longer match their events. It
+runs no command: that is the unit of work's (`application.unit_of_work`) and the case files'
+(`application.app`); the one rule it applies is the domain's rule across households, which only
+a save of the whole log can hold.
 """
 
 from __future__ import annotations
