@@ -93,7 +93,9 @@ class PersonIndex:
 
     def write(self, cursor: Any, changes: Sequence[MembershipChange]) -> None:
         """Write a save's membership changes with ``cursor``, inside the transaction that
-        inserts its events (after them). Raises `PersonTaken` when the unique index refuses."""
+        inserts its events (after them). On SQLite, raises `PersonTaken` when the unique index
+        refuses; on PostgreSQL the statements may be pipelined, so the caller asks `taken` of
+        the error the transaction ends with."""
         p = self.p
         insert = f"INSERT INTO {self.table} ({_COLUMNS}) VALUES ({', '.join([p] * 8)})"
         end = (f"UPDATE {self.table} SET left_on = {p} "
@@ -105,8 +107,13 @@ class PersonIndex:
                 else:
                     cursor.execute(end, (self._day(change.left_on), self._id(change.household_id),
                                          change.id_number))
-        except (sqlite3.IntegrityError, psycopg.errors.UniqueViolation) as error:
+        except sqlite3.IntegrityError as error:
             raise PersonTaken(str(error)) from error
+
+    @staticmethod
+    def taken(error: psycopg.errors.UniqueViolation) -> bool:
+        """Whether PostgreSQL refused a row of the index (not an event of the log)."""
+        return getattr(error.diag, "constraint_name", None) == ONE_HOUSEHOLD
 
     # ------------------------------------------------------------------ reading
 
@@ -129,9 +136,15 @@ class PersonIndex:
             "ORDER BY id_number, recorded_duplicate, since_version, household_code", [])
 
     def _select(self, where: str, params: Sequence[Any]) -> list[Membership]:
-        with self.datastore.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT {_COLUMNS} FROM {self.table} {where}", params)
-            rows = cursor.fetchall()
+        """One autocommit statement (atomic on its own): a save that changes members reads
+        the index once before it writes."""
+        statement = f"SELECT {_COLUMNS} FROM {self.table} {where}"
+        if self.postgres:
+            with self.datastore.get_connection() as connection:
+                rows = connection.execute(statement, params).fetchall()
+        else:
+            with self.datastore.get_connection(commit=False) as connection:
+                rows = connection._sqlite_conn.execute(statement, params).fetchall()
         return [self._membership(values(row)) for row in rows]
 
     # ------------------------------------------------------------------ rebuilding

@@ -41,7 +41,7 @@ from psycopg import sql
 
 from application.store.chain import ChainHeads, ChainRow, ChainSQL, backfill, chain_links
 from application.store.ddl import schema_lock
-from application.store.people import PersonIndex
+from application.store.people import PersonIndex, PersonTaken
 
 
 class _LeanSQLiteSelect:
@@ -330,10 +330,8 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
                     [item[3] for item in links],
                 )
             people = kwargs.get("people")
-            if people:  # membership changes: written after the events, in their transaction
-                with conn.transaction():
-                    rows = self._execute_insert(conn, statement, params)
-                    self.people.write(conn.cursor(), people)
+            if people:  # membership changes: after the events, in their transaction, pipelined
+                rows = self._insert_with_people(conn, statement, params, people)
             else:
                 rows = self._execute_insert(conn, statement, params)
         positions = [row["notification_id"] for row in rows]
@@ -347,6 +345,20 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
         try:
             return conn.execute(statement, params, prepare=True).fetchall()
         except psycopg.errors.UniqueViolation as error:
+            raise IntegrityError(str(error)) from error
+
+    def _insert_with_people(self, conn: Any, statement: str, params: tuple[Any, ...],
+                            people: Any) -> list[Any]:
+        """The events' statement and the person index's writes in one transaction, sent
+        together (one round trip); `PersonTaken` if the index refused a membership."""
+        try:
+            with conn.pipeline(), conn.transaction():
+                inserted = conn.execute(statement, params, prepare=True)
+                self.people.write(conn.cursor(), people)
+            return inserted.fetchall()
+        except psycopg.errors.UniqueViolation as error:
+            if self.people.taken(error):
+                raise PersonTaken(str(error)) from error
             raise IntegrityError(str(error)) from error
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
