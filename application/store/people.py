@@ -32,6 +32,7 @@ from application.store.chain import as_bytes, values
 from domain.people import (
     MEMBERSHIP_TOPICS,
     Began,
+    Ended,
     Membership,
     MembershipBook,
     MembershipChange,
@@ -45,6 +46,11 @@ _COLUMNS = ("id_number, household_id, household_code, since_version, member_sinc
             "registered_with, left_on, recorded_duplicate")
 #: Most ID numbers asked for in one statement.
 _CHUNK = 500
+
+
+def _columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Rows as columns (arrays to unnest), ``width`` empty ones when there are no rows."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
 
 
 class PersonTaken(IntegrityError):
@@ -109,6 +115,34 @@ class PersonIndex:
                                          change.id_number))
         except sqlite3.IntegrityError as error:
             raise PersonTaken(str(error)) from error
+
+    @staticmethod
+    def in_one_statement(changes: Sequence[MembershipChange]) -> bool:
+        """Whether `statement_parts` can write these changes: the parts of one statement see
+        one snapshot and run in no set order, so only changes that touch no row twice go
+        together — memberships begun (a registration, a join) or ended, not both, each of
+        another person. A command's save always qualifies; others are written in order."""
+        began = sum(isinstance(change, Began) for change in changes)
+        people = {change.id_number for change in changes}
+        return began in (0, len(changes)) and len(people) == len(changes)
+
+    def statement_parts(self) -> str:
+        """Common table expressions writing a save's changes (PostgreSQL), to go in the
+        statement that inserts its events; their parameters are `statement_params`."""
+        return (
+            f"joined AS (INSERT INTO {self.table} ({_COLUMNS}) SELECT * FROM unnest("
+            "%s::text[], %s::uuid[], %s::text[], %s::bigint[], %s::date[], %s::boolean[], "
+            "%s::date[], %s::boolean[])), "
+            f"ended AS (UPDATE {self.table} AS m SET left_on = e.left_on FROM unnest("
+            "%s::date[], %s::uuid[], %s::text[]) AS e(left_on, household_id, id_number) "
+            "WHERE m.household_id = e.household_id AND m.id_number = e.id_number "
+            "AND m.left_on IS NULL) ")
+
+    def statement_params(self, changes: Sequence[MembershipChange]) -> tuple[list[Any], ...]:
+        began = [self._params(c.membership) for c in changes if isinstance(c, Began)]
+        ended = [(c.left_on, c.household_id, c.id_number) for c in changes
+                 if isinstance(c, Ended)]
+        return (*_columns(began, 8), *_columns(ended, 3))
 
     @staticmethod
     def taken(error: psycopg.errors.UniqueViolation) -> bool:
