@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # Apache ECharts for the workbench's charts, from the npm registry (served by the app, no CDN).
 ECHARTS := interfaces/web/node_modules/echarts/dist/echarts.min.js
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Not part of `make test` or CI: the served API on PostgreSQL for SOAK_MINUTES (default 60) with
+# 50 simulated users; writes docs/soak.md (SOAK_REPORT to write elsewhere). See bench/soak.py.
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak
 
 clean:
 	rm -rf $(VENV) var .pytest_cache interfaces/web/node_modules

@@ -1,9 +1,12 @@
 """Indicators as recorded: computed from the log as it stood at a moment, digested, verifiable.
 
 A result is always "the log as it stood at" a recorded time T, bounded by a log position P:
-the events at positions up to P that were recorded at or before T. Later events — corrections,
-late records of earlier happenings — have later positions and later recorded times, so a result
-computed as of T gives the same numbers and the same digest forever (`verify` checks it).
+the events at positions up to P that were recorded at or before T. As of a past T, P is the
+position of the last event recorded at or before T (`EventLog.position_at`). Later events —
+corrections, late records of earlier happenings — have later positions and later recorded
+times, so a result computed as of T gives the same numbers and the same digest forever
+(`verify` checks it). Computing writes nothing: the cadence table is recorded when the server
+starts or by ``fangpin cadences adopt`` (`Indicators.adopt_cadences`).
 
 Two ways to the same answer:
 - **current** figures read the households' indicator facts from the ``indicator_facts`` read
@@ -58,6 +61,8 @@ from domain.indicators import (
 from domain.periods import Period, parse_period
 from domain.replay import replay
 from domain.rules import CHINA_TIME, local_date
+from domain.unmatched import UNMATCHED_ID, UnmatchedAlerts
+from domain.values import Actor
 
 DEFAULT_CADENCES = Path(__file__).with_name("cadences.toml")
 COUNTY = "全县"
@@ -154,30 +159,31 @@ class Indicators:
         self.cadences = cadences or Cadences.load()
         self.county = county
         self._tables: dict[str, Cadences] = {self.cadences.digest: self.cadences}
-        self._adopted = False
         #: Told how many households a recomputation from the log has read so far (a terminal's
         #: progress line); None: silent.
         self.progress: Callable[[int], None] | None = None
 
-    def adopt_cadences(self) -> bool:
+    def adopt_cadences(self, by: Actor = SYSTEM) -> bool:
         """Record the cadence table given to this service in the log, unless it is the one in
         force already: from its recording on, pushes are judged by it, and results as of
-        earlier times keep the table they were computed with. True when recorded."""
+        earlier times keep the table they were computed with. True when recorded.
+
+        Done when the server starts and by ``fangpin cadences adopt``, never by a computation:
+        reading figures writes nothing."""
         governance = self.app.governance()
         in_force = governance.cadence_table() if governance else None
         if in_force is not None and in_force.digest == self.cadences.digest:
             return False
+        # Named after the change (from the table in force), so that a county may go back to
+        # an earlier table, and processes starting together record the change once.
+        since = in_force.digest if in_force is not None else ""
         try:
-            self.app.adopt_cadence_table(digest=self.cadences.digest, text=self.cadences.text,
-                                         by=SYSTEM, command_id=f"cadences:{self.cadences.digest}")
+            result = self.app.adopt_cadence_table(
+                digest=self.cadences.digest, text=self.cadences.text, by=by,
+                command_id=f"cadences:{since}:{self.cadences.digest}")
         except (DomainError, ConcurrentChange):  # another process adopted it first
             return False
-        return True
-
-    def _adopt_once(self) -> None:
-        if not self._adopted:
-            self.adopt_cadences()
-            self._adopted = True
+        return not result.repeated
 
     # ------------------------------------------------------------------ computing
 
@@ -187,14 +193,14 @@ class Indicators:
         from_log: bool = False, also: Iterable[Callable[[HouseholdFacts], None]] = (),
     ) -> IndicatorResult:
         """The figures for ``period``: current (``as_of`` None: the read models, as of now) or
-        as the log stood at ``as_of`` (and ``position``, default the log's end now).
+        as the log stood at ``as_of`` (and ``position``, default the last event recorded at or
+        before ``as_of``: the same result, digest included, however much is recorded later).
         ``detail``: (indicator, area) whose cases to list; ``also``: more readers of each
         household's facts (a report's lists), fed in the same pass."""
         period = parse_period(period) if isinstance(period, str) else period
         scope = scope or Scope()
         if as_of is not None and not 1990 <= as_of.year <= 2100:
             raise InvalidValue("AS_OF_RANGE", "记录时点须在1990年至2100年之间", "as_of")
-        self._adopt_once()  # the table given, in the log before it judges anything
         if detail is not None:
             indicator = indicator_named(detail[0])
             if indicator is None:
@@ -211,7 +217,8 @@ class Indicators:
             now = self.app.clock()
             moment = min(_aware(as_of), now) if as_of is not None else now
             end = self.app.max_position()
-            position = end if position is None else position
+            if position is None:
+                position = self.app.position_at(moment, end) if as_of is not None else end
             if not 0 <= position <= end:
                 raise InvalidValue("POSITION_UNKNOWN", f"日志位置 {position} 超出日志末尾 {end}", "position")
             stream = self._facts_from_log(position, moment)
@@ -365,6 +372,11 @@ class Indicators:
             if aggregate is not None:
                 yield aggregate
 
+    def unmatched_as_of(self, position: int, moment: datetime) -> UnmatchedAlerts | None:
+        """The county's unmatched alerts as the log stood at ``position`` and ``moment`` (a
+        result's), for the overdue list of a report computed then."""
+        return next(self._aggregates_as_of([UNMATCHED_ID], position, moment), None)
+
     def _governance(
         self, position: int, moment: datetime
     ) -> tuple[list[PushReceipt], list[Meeting], CadenceTable | None]:
@@ -381,8 +393,10 @@ class Indicators:
                 meetings.extend(aggregate.meetings.values())
                 table = aggregate.cadence_table()
         if table is None:
-            # Before the first table was recorded, the first one recorded applies.
-            later = next(self._aggregates_as_of([GOVERNANCE_ID], position, _END_OF_TIME), None)
+            # Before the first table was recorded, the first one recorded applies (read from
+            # the whole log: once recorded, the first table is the first forever).
+            later = next(self._aggregates_as_of([GOVERNANCE_ID], self.app.max_position(),
+                                                _END_OF_TIME), None)
             if later is not None and later.cadence_tables:
                 table = later.cadence_tables[0]
         return receipts, meetings, table

@@ -466,8 +466,9 @@ def read_date(raw: Any) -> date:
     return day
 
 
-def read_code(codes: type[StrEnum], raw: Any) -> Any:
-    """A value of a code table, by its Chinese term; an unknown one with the nearest terms."""
+def read_code(codes: type[StrEnum], raw: Any, field: str = "code") -> Any:
+    """A value of a code table, by its Chinese term; an unknown one is refused (naming
+    ``field``) with the nearest terms — for cells, push rows and request bodies alike."""
     text = _text(raw)
     try:
         return codes(text)
@@ -477,4 +478,4 @@ def read_code(codes: type[StrEnum], raw: Any) -> Any:
         near += [t for t in terms if t not in near and (t in text or text in t)][:2]
         hint = f"是否为“{'”或“'.join(near[:2])}”？" if near else ""
         raise InvalidValue("CODE_UNKNOWN", f"“{text}”不是码表中的值；{hint}可选：{'、'.join(terms)}",
-                           "code") from None
+                           field) from None

@@ -21,6 +21,7 @@ from domain.errors import InvalidValue
 from domain.indicators import INDICATORS, CaseFacts, Figure, HouseholdFacts
 from domain.periods import Period, parse_period
 from domain.rules import CHINA_TIME, local_date
+from domain.unmatched import HELD_STAGE, UnmatchedAlerts
 
 Cell = str | int | float | date | None
 
@@ -108,7 +109,8 @@ class _MonthLists:
         deadline = c.identification_deadline
         if stage in (CaseStage.AWAITING_VISIT, CaseStage.IDENTIFYING, CaseStage.AWAITING_COUNTY) \
                 and deadline < cutoff:
-            self.overdue.append([*where, stage, c.opened_on, deadline, days_overdue(deadline, cutoff)])
+            self.overdue.append([*where, stage, c.opened_on, deadline, days_overdue(deadline, cutoff),
+                                 None])
         if c.green_channel_on and c.owes_steps_on(cutoff):
             self.green_owed.append([*where, c.green_channel_on, (cutoff - c.green_channel_on).days])
         limit = c.measure_deadline
@@ -116,6 +118,16 @@ class _MonthLists:
             placed = c.first_in_place_on and c.first_in_place_on <= cutoff
             if not placed and limit < cutoff:
                 self.no_measure.append([*where, c.included_on, limit, days_overdue(limit, cutoff)])
+
+    def held(self, unmatched: UnmatchedAlerts | None) -> None:
+        """The alerts held unmatched past their deadline at the cutoff: overdue too, their clock
+        running from discovery (a township's report: those routed to it). One attached since
+        is left out: its case, opened on the discovery date, is on the list in its place."""
+        for a in unmatched.overdue(self.cutoff) if unmatched else []:
+            if a.pending and (self.township is None or a.township == self.township):
+                self.overdue.append([None, a.township, a.village, HELD_STAGE, a.discovered_on,
+                                     a.identification_deadline, a.days_overdue(self.cutoff),
+                                     a.alert_id])
 
     def _visits(self, h: HouseholdFacts, where: list[Cell]) -> None:
         """Due this month (the month's start) and not visited in it by the cutoff."""
@@ -147,6 +159,7 @@ def monthly_report(
     probe = indicators.app.clock() if as_of is None else as_of
     lists = _MonthLists(period, min(period.end, _day(probe)), township)
     result = indicators.compute(period, scope=scope, as_of=as_of, also=[lists])
+    lists.held(indicators.unmatched_as_of(result.position, result.as_of))
     area = township or COUNTY
     channel_rows = [[channel, department, n, lists.duplicates.get((channel, department), 0)]
                     for (channel, department), n in sorted(lists.alerts.items())]
@@ -166,8 +179,9 @@ def monthly_report(
               sorted(lists.eliminated, key=_by_code)),
         Table("消除后再次纳入", ["户编号", "乡镇", "行政村", "发现日期", "纳入日期"],
               sorted(lists.re_entries, key=_by_code)),
-        Table("超期未认定", ["户编号", "乡镇", "行政村", "阶段", "发现日期", "应认定日期", "超期（天）"],
-              sorted(lists.overdue, key=lambda r: (-int(r[-1] or 0), str(r[0])))),
+        Table("超期未认定", ["户编号", "乡镇", "行政村", "阶段", "发现日期", "应认定日期", "超期（天）",
+                        "未匹配预警"],
+              sorted(lists.overdue, key=lambda r: (-int(r[6] or 0), str(r[0] or ""), str(r[7] or "")))),
         Table("绿色通道未补办", ["户编号", "乡镇", "行政村", "开通日期", "已开通（天）"],
               sorted(lists.green_owed, key=_by_code)),
         Table("本月未走访", ["户编号", "乡镇", "行政村", "户类型", "上次走访"],

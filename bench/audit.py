@@ -35,7 +35,7 @@ from application.backup import export_log, import_log
 from application.settings import Settings
 from application.store.encryption import fingerprint
 from bench import http
-from bench.common import Result, timed
+from bench.common import Result, postgres_database_url, timed
 
 NOTES: list[str] = []
 PROBLEMS: list[str] = []
@@ -132,7 +132,7 @@ class _empty_store:  # a context manager: a fresh, empty store that is dropped a
             return Settings(sqlite_path=self.tmp / "imported.sqlite3")
         with http._admin() as conn:
             conn.execute(f'CREATE DATABASE "{self.name}"')
-        return Settings(database_url=http._postgres_url(self.name))
+        return Settings(database_url=postgres_database_url(self.name))
 
     def __exit__(self, *exc: object) -> None:
         if self.backend == "postgres":

@@ -58,7 +58,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlparse, urlunparse
 
 import httpx
 import psycopg
@@ -69,7 +68,7 @@ from application.commands import RecordVisit
 from application.demo import DEMO_TOKENS, demo_users, ensure_demo_users, load_demo
 from application.demo.load import _ensure_governance
 from application.settings import Settings
-from bench.common import ALL_PASSED, POSTGRES_URL, Result
+from bench.common import ALL_PASSED, POSTGRES_URL, Client, Request, Result, postgres_database_url
 from domain.codes import Role
 from projections.queries import ReadModels
 from projections.runner import Projections
@@ -142,10 +141,6 @@ def run(backend: str, *, quick: bool = False, repeats: int = 5) -> list[Result]:
 # ---------------------------------------------------------------------------------- the county
 
 
-def _postgres_url(database: str) -> str:
-    return urlunparse(urlparse(POSTGRES_URL)._replace(path=f"/{database}"))
-
-
 def _admin() -> psycopg.Connection[Any]:
     return psycopg.connect(POSTGRES_URL, autocommit=True)
 
@@ -196,10 +191,10 @@ def working_county(backend: str, households: int) -> Iterator[tuple[Settings, st
             with _admin() as conn:
                 conn.execute(f'CREATE DATABASE "{name}"')
             began = time.perf_counter()
-            events = _build(Settings(database_url=_postgres_url(name)), households)
+            events = _build(Settings(database_url=postgres_database_url(name)), households)
             how = (f"demo county of {households:,} households, {events:,} events, built in "
                    f"{time.perf_counter() - began:.0f} s (not kept)")
-        yield Settings(database_url=_postgres_url(name)), how
+        yield Settings(database_url=postgres_database_url(name)), how
     finally:
         with _admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -264,17 +259,17 @@ def _kept_postgres_county(households: int) -> tuple[str, str]:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
     if exists:
         try:
-            with psycopg.connect(_postgres_url(name)) as conn:
+            with psycopg.connect(postgres_database_url(name)) as conn:
                 row = conn.execute("SELECT events FROM fangpin_bench_county").fetchone()
         except psycopg.Error:
             row = None  # an interrupted build: start again
         if row:
             began = time.perf_counter()
-            events, read = _freshen(Settings(database_url=_postgres_url(name)))
+            events, read = _freshen(Settings(database_url=postgres_database_url(name)))
             how = f"demo county of {households:,} households, {events:,} events (kept in {name}"
             if events == row[0] and not read:
                 return name, how + ")"
-            with psycopg.connect(_postgres_url(name), autocommit=True) as conn:
+            with psycopg.connect(postgres_database_url(name), autocommit=True) as conn:
                 conn.execute("UPDATE fangpin_bench_county SET events = %s", (events,))
                 conn.execute("VACUUM ANALYZE")
             return name, how + f", brought up to date in {time.perf_counter() - began:.0f} s)"
@@ -282,9 +277,9 @@ def _kept_postgres_county(households: int) -> tuple[str, str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     began = time.perf_counter()
-    events = _build(Settings(database_url=_postgres_url(name)), households)
+    events = _build(Settings(database_url=postgres_database_url(name)), households)
     elapsed = time.perf_counter() - began
-    with psycopg.connect(_postgres_url(name), autocommit=True) as conn:
+    with psycopg.connect(postgres_database_url(name), autocommit=True) as conn:
         conn.execute("CREATE TABLE fangpin_bench_county (households int, seed int, events bigint)")
         conn.execute("INSERT INTO fangpin_bench_county VALUES (%s, %s, %s)", (households, SEED, events))
         conn.execute("VACUUM ANALYZE")
@@ -448,9 +443,6 @@ class Phase:
         return cpu / max(self.done, 1) * 1e6
 
 
-Request = tuple[str, str, bytes | None, dict[str, Any] | None]  # method, path, body, params
-
-
 def http_phase(server: Server, clients: int, next_request: Callable[[], Request | None], *,
                expect: int, think: float = 0.0, seconds: float | None = None) -> Phase:
     """``clients`` concurrent clients, each on one keep-alive connection, sending
@@ -460,57 +452,13 @@ def http_phase(server: Server, clients: int, next_request: Callable[[], Request 
     return asyncio.run(_http_phase(server, clients, next_request, expect, think, seconds))
 
 
-class Client:
-    """A plain HTTP/1.1 client on one keep-alive connection (asyncio streams): the request
-    bytes out, the status line, headers and ``Content-Length`` body in. It costs the bench
-    process ~0.15 ms of CPU a request where httpx costs 1–6 ms (see `_floor`), which matters
-    when client and server share two CPUs."""
-
-    def __init__(self, server: Server) -> None:
-        self.host = f"127.0.0.1:{server.port}"
-        self.port = server.port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def __aenter__(self) -> Client:
-        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            with contextlib.suppress(ConnectionError):
-                await self.writer.wait_closed()
-
-    def encode(self, request: Request) -> bytes:
-        method, path, body, params = request
-        target = f"{path}?{urlencode(params)}" if params else path
-        head = f"{method} {target} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {TOKEN}\r\n"
-        if body is not None:
-            head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-        return head.encode() + b"\r\n" + (body or b"")
-
-    async def send(self, request: bytes) -> tuple[int, bytes]:
-        assert self.reader is not None and self.writer is not None
-        self.writer.write(request)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            name = name.strip().lower()
-            if name == b"content-length":
-                length = int(value)
-            elif name == b"transfer-encoding":
-                raise RuntimeError(f"unexpected Transfer-Encoding: {value!r}")
-        return int(head[9:12]), await self.reader.readexactly(length)
-
-
 async def _http_phase(server: Server, clients: int, next_request: Callable[[], Request | None],
                       expect: int, think: float, seconds: float | None) -> Phase:
     phase = Phase()
     async with contextlib.AsyncExitStack() as stack:
         # Every connection open first: the phase measures requests, not TCP handshakes.
-        connections = [await stack.enter_async_context(Client(server)) for _ in range(clients)]
+        connections = [await stack.enter_async_context(Client(server.port, TOKEN))
+                       for _ in range(clients)]
         deadline = float("inf")
 
         async def pause(rng: random.Random) -> None:

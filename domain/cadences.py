@@ -6,8 +6,10 @@ within so many days of the risk's discovery. The table is data (``cadences.toml`
 application and parsed by `parse_duties`); how the notice's words were read into numbers is
 each duty's ``reading``, shown in reports.
 
-Judging a push (`expected_pushes`, `event_pushes`): the first non-urgent batch a department
-sent for a period is compared with that period's due date — on the due date is on time, a day
+Judging a push (`expected_pushes`, `event_pushes`): a department's duty is its county-tier
+report (县级筛查, domain.md §5); a provincial push (省级推送) is the province's, recorded and
+deduplicated but never credited to the department. The first non-urgent county batch a
+department sent for a period is compared with that period's due date — on the due date is on time, a day
 after is one day late (迟报); a period with no batch by the evaluation day is missing (漏报).
 Urgent batches (紧急推送, outside the cadence) are counted apart and never make up for a
 scheduled one. An expected push counts in the period its due date falls in, once due.
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from domain.codes import Department, Problem, RiskType
+from domain.codes import Department, Problem, RiskType, Tier
 from domain.errors import InvalidValue
 from domain.governance import PushReceipt
 from domain.periods import Period, month_period
@@ -180,7 +182,7 @@ def expected_pushes(
     ended = ended or today
     first: dict[tuple[Department, str], PushReceipt] = {}
     for receipt in sorted(receipts, key=lambda r: (r.received_at, r.batch_id)):
-        if not receipt.urgent:
+        if not receipt.urgent and receipt.tier is not Tier.PROVINCIAL:
             first.setdefault((receipt.department, receipt.period), receipt)
     # Windows due in the period may belong to the month before it (a push due by the 5th).
     earlier = add_months(period.start, -1)
@@ -234,6 +236,8 @@ def event_pushes(
             by_department.setdefault(duty.department, []).append(duty)
     found = []
     for alert in alerts:
+        if alert.tier == Tier.PROVINCIAL:
+            continue  # the province's finding: the department still owes its own
         for duty in by_department.get(alert.department, ()):
             if not duty.covers(alert.risk_types, alert.problems, alert.discovered_on):
                 continue

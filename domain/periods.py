@@ -13,6 +13,8 @@ from domain.errors import InvalidValue
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
+#: The years a period may fall in.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 @dataclass(frozen=True, order=True)
@@ -67,19 +69,19 @@ def parse_period(text: str, field: str = "period") -> Period:
     value = (text or "").strip()
     if found := _YEAR.match(value):
         year = int(found[1])
-        period = year_period(year) if 2000 <= year <= 2100 else None
+        period = year_period(year) if FIRST_YEAR <= year <= LAST_YEAR else None
     elif found := _QUARTER.match(value):
         year = int(found[1])
-        period = quarter_period(year, int(found[2])) if 2000 <= year <= 2100 else None
+        period = quarter_period(year, int(found[2])) if FIRST_YEAR <= year <= LAST_YEAR else None
     elif (found := _MONTH.match(value)) and 1 <= int(found[2]) <= 12:
         year = int(found[1])
-        period = month_period(year, int(found[2])) if 2000 <= year <= 2100 else None
+        period = month_period(year, int(found[2])) if FIRST_YEAR <= year <= LAST_YEAR else None
     else:
         period = None
     if period is None:
         raise InvalidValue(
             "PERIOD_INVALID",
-            f"统计期须为年度（2025）、季度（2025-Q1）或月份（2025-03），2000至2100年之间：{text!r}",
+            f"统计期须为年度（2025）、季度（2025-Q1）或月份（2025-03），{FIRST_YEAR}至{LAST_YEAR}年之间：{text!r}",
             field,
         )
     return period

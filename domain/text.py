@@ -16,8 +16,11 @@ from typing import Any
 
 from domain.errors import InvalidValue
 
-#: C0 controls except tab, line feed and carriage return; DEL and the C1 controls; surrogates.
-_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+#: C0 controls except tab, line feed and carriage return; DEL and the C1 controls — as the body
+#: of a regular-expression class, which the HTTP API's schema states too.
+CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+#: Those and the halves of surrogate pairs.
+_REFUSED = re.compile(rf"[{CONTROL_CHARACTERS}\ud800-\udfff]")
 CODE = "TEXT_CONTROL_CHARACTER"
 
 

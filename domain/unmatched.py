@@ -12,14 +12,16 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from domain import deadlines
 from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Role, Tier
-from domain.deadlines import identification_deadline
 from domain.errors import InvalidValue, NotFound, RuleViolation
 from domain.governance import RecordedEvent
 from domain.rules import checked_risk_types, local_date
 from domain.values import Actor
 
 UNMATCHED_ID: UUID = uuid5(NAMESPACE_URL, "https://fangpin.example/unmatched-alerts")
+#: The stage an overdue list shows for an alert still waiting for its household.
+HELD_STAGE = "未匹配待认领"
 
 
 @dataclass
@@ -48,11 +50,21 @@ class HeldAlert:
     def pending(self) -> bool:
         return self.resolved_on is None
 
+    def pending_on(self, day: date) -> bool:
+        """Whether the alert was still waiting for its household on ``day``."""
+        return self.resolved_on is None or self.resolved_on > day
+
     @property
     def identification_deadline(self) -> date:
         """The deadline of the case the alert will open: 15 days from its discovery, which it
         keeps when attached."""
-        return identification_deadline(self.discovered_on)
+        return deadlines.identification_deadline(self.discovered_on)
+
+    def days_overdue(self, today: date) -> int:
+        """Days a still-held alert is past that deadline (0 once attached, or until it passes):
+        waiting for its household does not stop the clock."""
+        return deadlines.days_overdue(self.identification_deadline, today) \
+            if self.pending_on(today) else 0
 
 
 class UnmatchedAlerts(Aggregate):
@@ -113,6 +125,13 @@ class UnmatchedAlerts(Aggregate):
 
     def __init__(self) -> None:
         """State is set by `Started.apply_to`; use `UnmatchedAlerts.start`."""
+
+    def overdue(self, today: date) -> list[HeldAlert]:
+        """The alerts still held on ``today`` past the deadline of the case each will open, the
+        longest overdue first: they belong on the overdue lists beside the overdue cases (§5,
+        §11)."""
+        return sorted((a for a in self.alerts.values() if a.days_overdue(today) > 0),
+                      key=lambda a: (a.identification_deadline, a.alert_id))
 
     @classmethod
     def start(cls, *, at: datetime) -> UnmatchedAlerts:

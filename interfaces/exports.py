@@ -15,6 +15,8 @@ from openpyxl.utils import get_column_letter
 from application.workbooks import cell, header
 from domain.deadlines import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS
 from domain.household import STEP_NAMES
+from domain.unmatched import UnmatchedAlerts
+from interfaces.overdue import overdue_rows, overdue_unmatched
 from projections.queries import COUNTY, Area, Page, ReadModels
 
 #: Each export: its title and its columns (read-model field, Chinese header).
@@ -44,14 +46,18 @@ EXPORTS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
         ("members", "人口"), ("monitored", "监测对象"), ("category", "监测对象类别"),
         ("last_visit_on", "最近走访"))),
 }
-EXPORTS["overdue"] = (f"超过{IDENTIFICATION_DAYS}天未认定的案件", EXPORTS["cases"][1])
+# the overdue list holds the alerts still unmatched past their deadline too (interfaces.overdue)
+EXPORTS["overdue"] = (f"超过{IDENTIFICATION_DAYS}天未认定的案件", EXPORTS["cases"][1] + (
+    ("alert_id", "未匹配预警编号"), ("person_id_masked", "预警对象身份证号码")))
 EXPORTS["green-channel"] = ("绿色通道待补办程序", EXPORTS["cases"][1])
 
 
 def pages(views: ReadModels, which: str, area: Area = COUNTY, *, township: str | None = None,
           village: str | None = None, category: str | None = None,
-          today: date | None = None) -> Iterator[dict[str, Any]]:
-    """Every row of a list in the caller's area, a page of 500 at a time."""
+          today: date | None = None, held: UnmatchedAlerts | None = None,
+          ) -> Iterator[dict[str, Any]]:
+    """Every row of a list in the caller's area, a page of 500 at a time; the overdue list
+    ends with the alerts of ``held`` (the county's unmatched alerts) past their deadline."""
     fetch: Callable[..., Page]
     filters = {"township": township, "village": village}
     if which == "monitoring":
@@ -78,8 +84,12 @@ def pages(views: ReadModels, which: str, area: Area = COUNTY, *, township: str |
                 continue
             yield row
         if not page.after:
-            return
+            break
         after = page.after
+    if which == "overdue":
+        day = today or views.today()
+        yield from overdue_rows(overdue_unmatched(held, area, day, township=township,
+                                                  village=village), day)
 
 
 def workbook(which: str, rows: Iterator[dict[str, Any]], subtitle: str = "") -> bytes:

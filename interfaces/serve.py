@@ -13,7 +13,9 @@ starting beside them. Supervision: no child outlives the parent, even one killed
 for SIGTERM when its parent dies (``prctl(PR_SET_PDEATHSIG)``) and also watches, in a thread,
 that its parent is still the one that started it (``os.getppid()``; on other systems too), and
 ends itself if not. With the children gone, multiprocessing's resource tracker (started by the
-spawn context) reads the end of its pipe and exits as well.
+spawn context) reads the end of its pipe and exits as well. The other way round, the parent
+starts the projection process again should it die (`ProjectionProcess`): lists would otherwise
+go stale with nothing to say so.
 """
 
 from __future__ import annotations
@@ -47,7 +49,13 @@ PARENT_ENV = "FANGPIN_SERVE_PARENT"
 #: after SIGTERM before it exits anyway.
 WATCH_SECONDS = 0.5
 GRACE_SECONDS = 5.0
+#: How often the parent checks that its projection process still runs.
+RESTART_CHECK_SECONDS = 1.0
+logger = logging.getLogger(__name__)
 _PR_SET_PDEATHSIG = 1
+_PR_SET_NAME = 15
+#: The projection process's name as `ps` and /proc/<pid>/comm show it.
+PROJECTION_PROCESS_NAME = "fangpin-proj"
 
 
 def watch_parent(parent: int) -> None:
@@ -82,6 +90,9 @@ def app_from_environ() -> Litestar:
 
 def _follow_log(settings: Settings, parent: int) -> None:
     watch_parent(parent)
+    if sys.platform.startswith("linux"):  # tell it from the uvicorn workers in `ps`
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_NAME, PROJECTION_PROCESS_NAME.encode())
     logging.basicConfig(level=logging.INFO, format="%(asctime)s projections %(message)s")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with CaseFiles(settings) as app, Projections(app) as projections, \
@@ -111,9 +122,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, work
     if settings.backend == "postgres":
         prepare(settings)
         os.environ[PARENT_ENV] = str(os.getpid())
-        follower = multiprocessing.get_context("spawn").Process(
-            target=_follow_log, args=(settings, os.getpid()), name="fangpin-projections",
-            daemon=True)
+        follower = ProjectionProcess(settings)
         follower.start()
         os.environ[PROJECTION_WORKER_ENV] = "1"
     try:
@@ -125,5 +134,42 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, work
                         workers=workers, access_log=access_log, log_level="info")
     finally:
         if follower is not None:
-            follower.terminate()
-            follower.join(timeout=10)
+            follower.stop()
+
+
+class ProjectionProcess:
+    """The process following the log for the read models, started again whenever it dies
+    while the server runs (checked every `RESTART_CHECK_SECONDS`)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        self._spawn()
+        threading.Thread(target=self._watch, name="fangpin-projection-watch", daemon=True).start()
+
+    def _spawn(self) -> None:
+        self._process = multiprocessing.get_context("spawn").Process(
+            target=_follow_log, args=(self.settings, os.getpid()), name="fangpin-projections",
+            daemon=True)
+        self._process.start()
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(RESTART_CHECK_SECONDS):
+            with self._lock:
+                process = self._process
+                if self._stopping.is_set() or process is None or process.is_alive():
+                    continue
+                logger.error("projection process %s ended (exit status %s): starting another",
+                             process.pid, process.exitcode)
+                self._spawn()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping.set()
+            if self._process is not None:
+                self._process.terminate()
+                self._process.join(timeout=10)

@@ -35,6 +35,9 @@ def open_read_models(log: LogSource) -> ReadModelStore:
 #: 32 MiB a rebuild's peak memory went from 89 to 156 MiB between 10,000 and 250,000 households.
 READ_MODEL_CACHE_KIB = 8 * 1024
 
+#: How long a streaming read (`ReadModelStore.stream_with_position`) may wait between pages.
+STREAM_IDLE_SECONDS = 300
+
 
 class _ReadModelPool(SQLiteConnectionPool):
     """Connections to the read-model file: ``synchronous=NORMAL`` (in WAL mode a commit is still
@@ -155,6 +158,11 @@ class PostgresReadModels(PostgresNextTables, ReadModelStore):
 
     def _snapshot_isolation(self, cursor: Any) -> None:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        # The reader works between pages (an indicator replays each page's households): on a
+        # busy machine that outlasted the pool's idle-in-transaction timeout (5 s), and the
+        # server ended the connection mid-read (500s in the soak). A stream is a read, so it
+        # may idle longer; a reader that never finishes is still ended.
+        cursor.execute(f"SET LOCAL idle_in_transaction_session_timeout = '{STREAM_IDLE_SECONDS}s'")
 
     def _pages(self, cursor: Any, statement: str, params: Values, size: int) -> Iterator[list[Any]]:
         # A server-side cursor: the rows are fetched a page at a time, not all at once.

@@ -456,12 +456,12 @@ class Projections:
             listener.execute(f'LISTEN "{channel}"')
             while not stop.is_set():
                 self._catch_up_logging()
-                for _ in listener.notifies(timeout=poll, stop_after=1):
-                    # Let a burst of commits gather into one batch (as `follow` does).
+                # The generator holds the connection's lock until it ends: drain only after.
+                woken = any(True for _ in listener.notifies(timeout=poll, stop_after=1))
+                if woken:  # let a burst of commits gather into one batch (as `follow` does)
                     stop.wait(settle)
                     for _ in listener.notifies(timeout=0):
                         pass  # those commits are in the batch about to be read
-                    break
 
     def _catch_up_logging(self) -> None:
         try:

@@ -120,6 +120,43 @@ def test_indicators_published_then_verified_and_reports_written(cli_env, capsys,
     assert "PERIOD_INVALID" in capsys.readouterr().err
 
 
+def test_the_cadence_table_is_adopted_by_its_command_never_by_a_read(cli_env, settings, capsys,
+                                                                     monkeypatch, tmp_path):
+    from application.app import CaseFiles
+
+    def log_end() -> int:
+        with CaseFiles(settings) as app:
+            return app.max_position()
+
+    assert main(["indicators", "2025"]) == 0
+    assert main(["indicators", "2025", "--as-of", "2025-06-30"]) == 0
+    assert main(["report", "monthly", "2025-06", "--format", "json", "--output",
+                 str(tmp_path / "m.json")]) == 0
+    assert log_end() == 0, "a read records nothing, not even the cadence table"
+    capsys.readouterr()
+    assert main(["cadences", "show"]) == 1
+    assert "尚未记录" in capsys.readouterr().out
+    assert main(["cadences", "adopt"]) == 0
+    assert capsys.readouterr().out.startswith("已记录推送频次表")
+    adopted = log_end()
+    assert adopted > 0
+    assert main(["cadences", "adopt"]) == 0
+    assert "已是现行版本" in capsys.readouterr().out and log_end() == adopted
+
+    from application.indicators import DEFAULT_CADENCES
+
+    changed = tmp_path / "cadences.toml"
+    changed.write_text(DEFAULT_CADENCES.read_text(encoding="utf-8").replace(
+        'rule = "monthly_by_day"\ndays = 5', 'rule = "monthly_by_day"\ndays = 10', 1), encoding="utf-8")
+    monkeypatch.setenv("FANGPIN_CADENCES", str(changed))
+    assert main(["cadences", "show"]) == 0
+    assert "与现行版本不同" in capsys.readouterr().out
+    assert main(["cadences", "adopt"]) == 0 and log_end() == adopted + 1
+    assert main(["cadences", "show"]) == 0
+    shown = capsys.readouterr().out
+    assert len(shown.strip().splitlines()) == 3 and "不同" not in shown
+
+
 def test_imports_exports_and_unmatched_alerts_on_the_command_line(cli_env, capsys, tmp_path):
     import openpyxl
 
@@ -145,6 +182,13 @@ def test_imports_exports_and_unmatched_alerts_on_the_command_line(cli_env, capsy
     assert main(["unmatched", "list"]) == 0
     listed = capsys.readouterr().out
     alert_id = listed.splitlines()[1].split()[0]
+    # found on 2 March and still held: overdue, on the overdue list and in its workbook
+    assert main(["list", "overdue"]) == 0
+    overdue = capsys.readouterr().out
+    assert "另有未匹配预警超过15天未认领：1 条" in overdue and alert_id in overdue
+    assert main(["export", "overdue", "--output", str(tmp_path / "overdue.xlsx")]) == 0
+    rows = list(openpyxl.load_workbook(tmp_path / "overdue.xlsx").active.iter_rows(values_only=True))
+    assert rows[0][-2:] == ("未匹配预警编号", "预警对象身份证号码") and rows[-1][-2] == alert_id
     registry2 = tmp_path / "registry2.csv"
     registry2.write_text("户编号,乡镇,行政村,住址,户类型,姓名,身份证号码,与户主关系\n"
                          f"H2,银坊镇,东村,东村2号,一般农户,李二,{newcomer},本人\n", encoding="utf-8")

@@ -8,7 +8,7 @@ from typing import Annotated
 from msgspec import Meta
 
 from application.commands.base import LOCAL, HouseholdCommand, Recording
-from application.commands.fields import Happened, Id, Money, Name, Text, Year
+from application.commands.fields import Happened, Id, Money, MoneyChange, Name, Text, Year
 from domain.codes import Check
 from domain.errors import RuleViolation
 from domain.household import AlertOutcome, Household
@@ -25,8 +25,8 @@ class RecordVisit(HouseholdCommand, kw_only=True):
     visit_id: Id | None = None
     visitor: Name
     checks: Annotated[dict[Check, bool], Meta(description="六项核实，每项 true 为通过")]
-    income_change: Money = Decimal(0)
-    spending_change: Money = Decimal(0)
+    income_change: MoneyChange = Decimal(0)
+    spending_change: MoneyChange = Decimal(0)
     notes: Text = ""
     occurred_on: Happened
 

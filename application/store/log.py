@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -170,6 +170,31 @@ class EventLog(Application[UUID]):
     def max_position(self) -> int:
         """The position of the last event in the log (0 when empty)."""
         return self.recorder.max_notification_id() or 0
+
+    def position_at(self, moment: datetime, up_to: int | None = None) -> int:
+        """The position of the last event recorded at or before ``moment`` (0 when none), in
+        the log up to ``up_to`` (default: its end now).
+
+        Every event recorded later is already in the log when this is asked, so the answer
+        never changes afterwards: a result as of ``moment`` pinned to it reads the same events
+        however long the log grows. Recorded times are inside the events' state (not in a
+        column), and need not follow log order (a loaded history, a corrected clock), so the
+        log is read from its end backwards until the first event recorded by ``moment``: the
+        events recorded since ``moment``, each decoded only as far as its time.
+        """
+        up_to = self.max_position() if up_to is None else up_to
+        recorded_at = self.mapper.recorded_at  # type: ignore[attr-defined]
+        page = 64  # as of a recent time, the answer is a few events back
+        while up_to > 0:
+            rows = self.recorder.select_states_before(up_to, page)  # type: ignore[attr-defined]
+            for position, state in rows:
+                if recorded_at(state) <= moment:
+                    return int(position)
+            if len(rows) < page:
+                return 0
+            up_to = rows[-1][0] - 1
+            page = min(page * 4, 4096)
+        return 0
 
     def originators_of(self, topic: str) -> Iterator[UUID]:
         """Ids of the aggregates with an event of ``topic``, in log order of those events."""

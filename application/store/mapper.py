@@ -43,6 +43,14 @@ class _SnapshotEnvelope(msgspec.Struct):
 _SNAPSHOT_ENVELOPE = msgspec.msgpack.Decoder(_SnapshotEnvelope)
 
 
+class _RecordedAt(msgspec.Struct):
+    timestamp: datetime
+
+
+#: An event's recorded time alone, the rest of its state skipped unread.
+_RECORDED_AT = msgspec.json.Decoder(_RecordedAt)
+
+
 @cache
 def _snapshot_state_decoder(aggregate_topic: str) -> msgspec.msgpack.Decoder[Any]:
     return msgspec.msgpack.Decoder(_aggregate_state_type(resolve_topic(aggregate_topic)))
@@ -185,6 +193,15 @@ class MsgspecMapper(Mapper[UUID]):
         event = object.__new__(cls)
         object.__setattr__(event, "__dict__", state)
         return event
+
+    def recorded_at(self, state: bytes) -> datetime:
+        """When a stored event was recorded (its ``timestamp``), from its stored state alone,
+        without decoding the rest of it (the log is read backwards by time this way)."""
+        if self.cipher:
+            state = self.cipher.decrypt(state)
+        if self.compressor:
+            state = self.compressor.decompress(state)
+        return _RECORDED_AT.decode(state).timestamp
 
     def _decoder(self, topic: str) -> tuple[type, msgspec.json.Decoder[Any], bool]:
         try:

@@ -200,6 +200,17 @@ class LeanSQLiteApplicationRecorder(_LeanSQLiteSelect, SQLiteApplicationRecorder
         )
         return [UUID(row[0]) for row in rows]
 
+    def select_states_before(self, up_to: int, limit: int) -> list[tuple[int, bytes]]:
+        """(position, stored state) of the events at positions up to ``up_to``, newest first
+        (a page of them: finding the last event recorded by a time reads the log backwards)."""
+        rows = _sqlite_rows(
+            self.datastore,
+            f"SELECT rowid, state FROM {self.events_table_name} WHERE rowid <= ? "
+            "ORDER BY rowid DESC LIMIT ?",
+            (up_to, limit),
+        )
+        return [(int(row[0]), bytes(row[1])) for row in rows]
+
     def count_first_events(self, topic: str, up_to: int) -> int:
         """How many aggregates have a first event with ``topic`` at a position up to ``up_to``."""
         rows = _sqlite_rows(
@@ -430,6 +441,17 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn:
             rows = conn.execute(statement, (after or UUID(int=0), topic, up_to, limit)).fetchall()
         return [row["originator_id"] for row in rows]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_states_before(self, up_to: int, limit: int) -> list[tuple[int, bytes]]:
+        """(position, stored state) of the events at positions up to ``up_to``, newest first."""
+        statement = sql.SQL(
+            "SELECT notification_id, state FROM {}.{} WHERE notification_id <= %s "
+            "ORDER BY notification_id DESC LIMIT %s"
+        ).format(sql.Identifier(self.datastore.schema), sql.Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn:
+            rows = conn.execute(statement, (up_to, limit)).fetchall()
+        return [(int(row["notification_id"]), bytes(row["state"])) for row in rows]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def count_first_events(self, topic: str, up_to: int) -> int:

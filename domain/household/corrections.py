@@ -112,7 +112,7 @@ class CorrectionsChapter(HouseholdState):
                 if (new["relation"] if m is record else m.relation) is Relation.HEAD
             )
             if heads != 1:
-                raise RuleViolation(
+                raise InvalidValue(
                     "HEAD_REQUIRED", "更正后本户须有且只有一名户主（与户主关系为“本人”）",
                     "changes.relation",
                 )
@@ -134,7 +134,7 @@ class CorrectionsChapter(HouseholdState):
             visit = case.identification.home_visit if case else None
             if ("discovered_on" in new and case is not None and case.alert_ids[0] == record.alert_id
                     and visit is not None and new["discovered_on"] > visit.occurred_on):
-                raise RuleViolation(
+                raise InvalidValue(
                     "DATE_ORDER", f"发现日期不能晚于入户核查日期（{visit.occurred_on}）",
                     "changes.discovered_on",
                 )
@@ -145,7 +145,7 @@ class CorrectionsChapter(HouseholdState):
                     "MEASURE_NOT_IN_PLACE", "措施尚未落实，不能更正落实日期", "changes.in_place_on"
                 )
             if in_place_on is not None and in_place_on < new.get("started_on", record.started_on):
-                raise RuleViolation("DATE_ORDER", "落实日期不能早于措施开始日期", "changes.started_on")
+                raise InvalidValue("DATE_ORDER", "落实日期不能早于措施开始日期", "changes.started_on")
         if "occurred_on" in new and kind in ("step", "case"):
             number, procedure, step = (
                 subject.split(":")[1:] if kind == "step"
@@ -156,7 +156,7 @@ class CorrectionsChapter(HouseholdState):
             day = new["occurred_on"]
             if day < earliest or (latest is not None and day > latest):
                 window = f"{earliest} 至 {latest}" if latest else f"{earliest} 之后"
-                raise RuleViolation(
+                raise InvalidValue(
                     "DATE_ORDER", f"“{STEP_NAMES[step]}”的日期须在 {window}", "changes.occurred_on"
                 )
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from domain import rules
 from domain.codes import Decision, SuddenHardship
-from domain.errors import RuleViolation
+from domain.errors import InvalidValue, RuleViolation
 from domain.household.state import Event, HouseholdState
 from domain.values import Actor, GreenChannel
 
@@ -58,7 +58,7 @@ class GreenChannelChapter(HouseholdState):
         for field, day, label in (("studied_on", studied_on, "村两委研究"),
                                   ("approved_on", approved_on, "县乡审核")):
             if day < visit.occurred_on or day > occurred_on:
-                raise RuleViolation(
+                raise InvalidValue(
                     "DATE_ORDER", f"{label}日期须在入户核查之后、开启绿色通道之前", field
                 )
         self._record(

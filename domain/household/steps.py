@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from domain import rules
 from domain.codes import Decision
-from domain.errors import RuleViolation
+from domain.errors import InvalidValue, RuleViolation
 from domain.household.state import Event, HouseholdState, require_text
 from domain.values import Actor, Case, Procedure, Step
 
@@ -104,7 +104,7 @@ class FourSteps(HouseholdState):
             assert procedure.village_notice and procedure.township_review
             earliest = max(procedure.village_notice.occurred_on, procedure.township_review.occurred_on)
         if occurred_on < earliest:
-            raise RuleViolation("DATE_ORDER", f"“{name}”的日期不能早于前一环节（{earliest}）", "occurred_on")
+            raise InvalidValue("DATE_ORDER", f"“{name}”的日期不能早于前一环节（{earliest}）", "occurred_on")
 
     def _village_step(
         self, case: Case, procedure_name: str, decision: Decision, notice_from: date,
@@ -115,14 +115,14 @@ class FourSteps(HouseholdState):
         self._require_step_allowed(case, procedure, "village_notice", occurred_on)
         assert procedure.home_visit is not None
         if notice_from < procedure.home_visit.occurred_on:
-            raise RuleViolation("DATE_ORDER", "公示开始日期不能早于入户核查日期", "notice_from")
+            raise InvalidValue("DATE_ORDER", "公示开始日期不能早于入户核查日期", "notice_from")
         days = (notice_to - notice_from).days + 1
         if days < rules.MIN_NOTICE_DAYS:
-            raise RuleViolation(
+            raise InvalidValue(
                 "NOTICE_TOO_SHORT", f"公示期不少于{rules.MIN_NOTICE_DAYS}天（本次{days}天）", "notice_to"
             )
         if notice_to > occurred_on:
-            raise RuleViolation("DATE_ORDER", "公示期结束后才能得出评议公示结果", "notice_to")
+            raise InvalidValue("DATE_ORDER", "公示期结束后才能得出评议公示结果", "notice_to")
         if decision is Decision.REJECTED:
             reason = require_text(reason, "reason", "评议不通过的理由")
         self._record(

@@ -14,6 +14,7 @@
     fangpin indicators 2025 [--township T | --department D] [--as-of T [--position P]]
                        [--indicator NAME] [--format table|json|xlsx] [--output FILE]
     fangpin verify RESULT.json                  recompute a published result from the log
+    fangpin cadences adopt | show              the push cadence table in force (recorded at start-up too)
     fangpin import households FILE              the registry (.xlsx/.csv), one row per member
     fangpin import alerts FILE --department 医保局 --tier county --period 2025-03
     fangpin template alerts|households          a workbook to fill in
@@ -42,6 +43,7 @@ from application.app import CaseFiles
 from application.settings import Settings
 from domain.errors import DomainError
 from interfaces.cli.audit import add_audit
+from interfaces.cli.cadences import add_cadences
 from interfaces.cli.demo import add_demo, add_summary
 from interfaces.cli.households import add_household
 from interfaces.cli.imports import add_import, add_template, add_unmatched
@@ -57,9 +59,9 @@ from interfaces.cli.users import add_users
 
 #: The command groups, in the order ``fangpin --help`` lists them.
 COMMAND_GROUPS = (
-    add_demo, add_summary, add_household, add_people, add_projections, add_list, add_serve, add_users,
-    add_income_line, add_indicators, add_verify, add_import, add_export, add_unmatched, add_audit,
-    add_log, add_template, add_report,
+    add_demo, add_summary, add_household, add_people, add_projections, add_list, add_serve,
+    add_users, add_income_line, add_indicators, add_verify, add_cadences, add_import, add_export,
+    add_unmatched, add_audit, add_log, add_template, add_report,
 )
 
 

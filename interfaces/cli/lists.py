@@ -9,8 +9,10 @@ from typing import Any
 from application.app import CaseFiles
 from domain.deadlines import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS
 from domain.household import STEP_NAMES
+from domain.identity import mask_id_number
 from interfaces.cli.common import plain
-from projections.queries import ReadModels
+from interfaces.overdue import overdue_unmatched
+from projections.queries import COUNTY, ReadModels
 from projections.runner import Projections
 
 LISTS = {
@@ -82,6 +84,16 @@ def _list(app: CaseFiles, args: argparse.Namespace) -> int:
         print("  " + "  ".join(_cell(row, column) for column in _LIST_COLUMNS if column in row))
     if page.after:
         print(f"下一页：--after {page.after}")
+    if args.which == "overdue" and not args.after:
+        held = overdue_unmatched(app.unmatched_alerts(), COUNTY, day, township=args.township,
+                                 village=args.village)
+        if held:
+            print(f"另有未匹配预警超过{IDENTIFICATION_DAYS}天未认领：{len(held)} 条"
+                  "（fangpin unmatched attach 认领）")
+        for alert in held:
+            print(f"  {alert.alert_id}  {alert.township or '未指明乡镇'}  {alert.village or ''}  "
+                  f"{mask_id_number(alert.person_id_number)}  发现 {alert.discovered_on}  "
+                  f"应认定 {alert.identification_deadline}  超期 {alert.days_overdue(day)} 天")
     return 0
 
 
@@ -115,7 +127,8 @@ def _export(app: CaseFiles, args: argparse.Namespace) -> int:
     with Projections(app) as projections:
         projections.catch_up()
         rows = pages(ReadModels(projections.store, app.clock), args.which, township=args.township,
-                     village=args.village, category=args.category, today=app.today())
+                     village=args.village, category=args.category, today=app.today(),
+                     held=app.unmatched_alerts())
         content = workbook(args.which, rows)
     path = args.output or f"fangpin-{args.which}.xlsx"
     with open(path, "wb") as out:

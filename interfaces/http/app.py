@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -38,7 +39,8 @@ from interfaces.http.commands import COMMAND_HANDLERS
 from interfaces.http.edge import check_request
 from interfaces.http.indicators import HANDLERS as INDICATOR_HANDLERS
 from interfaces.http.intake import HANDLERS as INTAKE_HANDLERS
-from interfaces.http.problems import EXCEPTION_HANDLERS
+from interfaces.http.openapi import StatedDocument, StatedStructs
+from interfaces.http.problems import EXCEPTION_HANDLERS, status_table
 from interfaces.http.pushes import push_alerts
 from interfaces.http.queries import QUERY_HANDLERS
 from projections.queries import ReadModels
@@ -52,6 +54,8 @@ logger = logging.getLogger(__name__)
 FOLLOWER_CACHE = 2000
 #: Largest request body accepted (a push of 5,000 rows fits with room to spare).
 MAX_BODY_BYTES = 4 * 1024 * 1024
+#: How long the read models may stay behind the log without moving before /health says so.
+STALL_SECONDS = 60.0
 
 SWAGGER_ASSETS = Path(swagger_ui.__file__).parent / "static"
 #: A favicon inline, so the docs page asks nothing of the network.
@@ -65,7 +69,10 @@ DESCRIPTION = """防贫监测帮扶系统的 HTTP 接口（CQRS）。
 * **查询**（GET）读名单、队列和档案；带 `after=<position>` 时等读模型追上该位置再答复。
 * **错误**一律为 `application/problem+json`：`code` 稳定，`title`/`detail` 为中文，`field` 指出字段。
 * **身份**：`Authorization: Bearer <令牌>`（`fangpin users add` 发放）；记录人取自令牌，不取自请求体。
-"""
+
+**错误的状态码**
+
+""" + status_table() + "\n"
 
 
 def _options(path: str, methods: str) -> HTTPRouteHandler:
@@ -88,12 +95,34 @@ def health(request: Request) -> Response[dict[str, object]]:
     state = request.app.state
     body: dict[str, object] = {"status": "ok", "storage": state.settings.describe()}
     projections: Projections = state.projections
-    if not projections.stops():
-        return Response(body)
-    stopped = [_stopped(status, status.stop) for status in projections.status().values()
-               if status.stop is not None]
-    return Response({**body, "status": "read_models_stopped", "stopped": stopped},
-                    status_code=503)
+    if projections.stops():
+        stopped = [_stopped(status, status.stop) for status in projections.status().values()
+                   if status.stop is not None]
+        return Response({**body, "status": "read_models_stopped", "stopped": stopped},
+                        status_code=503)
+    stalled = state.stall_watch.behind_for(projections.position(), state.case_files.max_position())
+    if stalled is not None:
+        behind, seconds = stalled
+        return Response({**body, "status": "read_models_stalled", "behind": behind,
+                         "stalled_seconds": round(seconds)}, status_code=503)
+    return Response(body)
+
+
+class StallWatch:
+    """Whether the read models have been behind the log without moving for `STALL_SECONDS`
+    (their process died or hangs): what a health check sees between its calls."""
+
+    def __init__(self) -> None:
+        self._position, self._since = -1, 0.0
+
+    def behind_for(self, position: int, end: int) -> tuple[int, float] | None:
+        """How far behind and for how long, once that is longer than `STALL_SECONDS`."""
+        now = time.monotonic()
+        if position >= end or position != self._position:
+            self._position, self._since = position, now
+            return None
+        stalled = now - self._since
+        return (end - position, stalled) if stalled >= STALL_SECONDS else None
 
 
 def _stopped(status: ReadModelStatus, stop: Stop) -> dict[str, object]:
@@ -148,10 +177,13 @@ class Services:
         self.case_files, self.projections = case_files, projections
         indicators = Indicators(case_files, projections.store,
                                 Cadences.load(self.settings.cadences_path))
+        # The cadence table given is recorded now, at start-up, so that no read ever writes.
+        indicators.adopt_cadences()
         read_models = ReadModels(projections.store, case_files.clock)  # "today" on the app's clock
         state.update({"settings": self.settings, "case_files": case_files, "logins": logins,
                       "projections": projections, "read_models": read_models,
-                      "users": users, "indicators": indicators, "access_log": access_log})
+                      "users": users, "indicators": indicators, "access_log": access_log,
+                      "stall_watch": StallWatch()})
 
     def close(self) -> None:
         if self.projections is not None:
@@ -184,7 +216,8 @@ def create_app(
         version="1",
         description=DESCRIPTION,
         path="/schema",
-        render_plugins=[SwaggerRenderPlugin(
+        # openapi.json states what the edge holds requests to (`interfaces.http.openapi`).
+        render_plugins=[StatedDocument(), SwaggerRenderPlugin(
             js_url="/static/swagger/swagger-ui-bundle.js",
             css_url="/static/swagger/swagger-ui.css",
             standalone_preset_js_url="/static/swagger/swagger-ui-standalone-preset.js",
@@ -223,6 +256,7 @@ def create_app(
         middleware=[DefineMiddleware(TokenAuthentication, exclude=PUBLIC_PATHS)],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
+        plugins=[StatedStructs()],  # what request bodies declare (`interfaces.http.openapi`)
         state=state,
         on_startup=[lambda app: services.open(app.state)],
         on_shutdown=[lambda app: services.close()],

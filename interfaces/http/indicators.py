@@ -23,14 +23,16 @@ from application.indicators import IndicatorResult, Indicators, Scope, result_js
 from application.reports import Report, monthly_report, quarterly_report
 from domain.codes import Department, Role, Tier
 from domain.errors import InvalidValue
-from domain.indicators import Area
+from domain.indicators import INDICATOR_BY_CODE, INDICATOR_BY_NAME, Area
+from interfaces.http.limits import MONTH_PATTERN, PERIOD_PATTERN, QUARTER_PATTERN
 from interfaces.http.problems import PROBLEMS
 from interfaces.http.queries import After, AsOf, caught_up, recorded_time
 from interfaces.http.schemas import indicators as s
 from interfaces.xlsx import XLSX_TYPE, report_workbook
 
 PeriodText = Annotated[str, QueryParameter(
-    min_length=1, max_length=20, description="统计期：年度 2025、季度 2025-Q1 或月份 2025-03")]
+    min_length=1, max_length=20, schema_extra={"pattern": PERIOD_PATTERN},
+    description="统计期：年度 2025、季度 2025-Q1 或月份 2025-03")]
 Township = Annotated[str | None, QueryParameter(required=False, max_length=100,
                                               description="乡镇（乡镇用户只能看本乡镇）")]
 DepartmentParam = Annotated[Department | None, QueryParameter(
@@ -38,10 +40,12 @@ DepartmentParam = Annotated[Department | None, QueryParameter(
 Position = Annotated[int | None, QueryParameter(
     required=False, ge=0, le=2**62, description="日志位置（与 as_of 一起复算已发布的结果）")]
 Format = Annotated[str, QueryParameter(pattern="^(json|xlsx)$", description="json 或 xlsx")]
+#: What ``indicator`` may name: an indicator's code or its name.
+INDICATOR_NAMES = sorted([*INDICATOR_BY_CODE, *INDICATOR_BY_NAME])
 
 
-def _read(path: str, summary: str, read: str = "indicators") -> Any:
-    return get(path, opt={"read": read}, summary=summary, sync_to_thread=True, responses=PROBLEMS,
+def _read(path: str, summary: str, read: str = "indicators", **opt: Any) -> Any:
+    return get(path, opt={"read": read, **opt}, summary=summary, sync_to_thread=True, responses=PROBLEMS,
                tags=["考核"])
 
 
@@ -87,7 +91,8 @@ def indicators(
     request: Request, period: PeriodText, township: Township = None,
     department: DepartmentParam = None, as_of: AsOf = None, position: Position = None,
     indicator: Annotated[str | None, QueryParameter(
-        required=False, max_length=40, description="列出该指标背后的案件（指标名或代码）")] = None,
+        required=False, max_length=40, schema_extra={"enum": INDICATOR_NAMES},
+        description="列出该指标背后的案件（指标名或代码）")] = None,
     after: After = None,
 ) -> s.IndicatorResultOut:
     scope = scope_for(request.user, township, department)
@@ -150,10 +155,10 @@ def push_compliance(
     )
 
 
-@_read("/api/reports/monthly", "月分析会商报告（JSON 或 xlsx）")
+@_read("/api/reports/monthly", "月分析会商报告（JSON 或 xlsx）", also_answers=[XLSX_TYPE])
 def monthly(
-    request: Request, month: Annotated[str, QueryParameter(min_length=1, max_length=20,
-                                                           description="月份 2025-03")],
+    request: Request, month: Annotated[str, QueryParameter(
+        min_length=1, max_length=20, schema_extra={"pattern": MONTH_PATTERN}, description="月份 2025-03")],
     township: Township = None, as_of: AsOf = None, format: Format = "json",
 ) -> Response[Any]:
     report = monthly_report_for(request.user, _indicators(request), month, township, as_of)
@@ -172,10 +177,11 @@ def monthly_report_for(user: User, indicators: Indicators, month: str, township:
                           as_of=_moment(as_of))
 
 
-@_read("/api/reports/quarterly", "季督导调度报告：乡镇、部门排名（JSON 或 xlsx）", read="rankings")
+@_read("/api/reports/quarterly", "季督导调度报告：乡镇、部门排名（JSON 或 xlsx）", read="rankings",
+       also_answers=[XLSX_TYPE])
 def quarterly(
-    request: Request, quarter: Annotated[str, QueryParameter(min_length=1, max_length=20,
-                                                             description="季度 2025-Q1")],
+    request: Request, quarter: Annotated[str, QueryParameter(
+        min_length=1, max_length=20, schema_extra={"pattern": QUARTER_PATTERN}, description="季度 2025-Q1")],
     as_of: AsOf = None, format: Format = "json",
 ) -> Response[Any]:
     report = quarterly_report(_indicators(request), quarter, as_of=_moment(as_of))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,18 +18,20 @@ from application.accounts.access import AccessDenied, User
 from application.app import CaseFiles
 from application.imports import ImportSummary, import_alerts, import_households, template
 from application.intake import FileRefused
-from domain.codes import Category, Department, Role, Tier
+from domain.codes import Category, Department, Tier
 from domain.deadlines import days_until
 from domain.errors import InvalidValue
 from domain.household import Household
 from domain.identity import mask_id_number
 from domain.rules import local_date
+from domain.unmatched import HeldAlert
 from interfaces.exports import pages, workbook
 from interfaces.http.auth import area_of
 from interfaces.http.problems import PROBLEMS
 from interfaces.http.pushes import push_department
 from interfaces.http.schemas import intake as s
 from interfaces.http.views import outcome_name
+from interfaces.overdue import in_area
 from interfaces.xlsx import XLSX_TYPE
 from projections.queries import ReadModels
 
@@ -146,33 +149,25 @@ def unmatched_alerts(
     app: CaseFiles = request.app.state.case_files
     held = app.unmatched_alerts()
     today = local_date(app.clock())
-    found = []
+    area = area_of(user)
     alerts = sorted(held.alerts.values(), key=lambda a: (a.discovered_on, a.alert_id)) if held else []
-    for alert in alerts:
-        if status == "open" and not alert.pending:
-            continue
-        if not _sees(user, alert.township, alert.village):
-            continue
-        found.append(s.UnmatchedAlertOut(
-            alert_id=alert.alert_id, person_id_number=alert.person_id_number if user.sees_id_numbers
-            else mask_id_number(alert.person_id_number),
-            risk_types=list(alert.risk_types), description=alert.description,
-            discovered_on=alert.discovered_on, deadline_on=alert.identification_deadline,
-            days_left=days_until(alert.identification_deadline, today) if alert.pending else None,
-            department=alert.department, tier=alert.tier, batch_id=alert.batch_id,
-            township=alert.township, village=alert.village, held_at=alert.held_at,
-            resolved_on=alert.resolved_on, household_code=alert.household_code,
-        ))
-    return found
+    return [unmatched_out(user, alert, today) for alert in alerts
+            if (status == "all" or alert.pending) and in_area(area, alert)]
 
 
-def _sees(user: User, township: str | None, village: str | None) -> bool:
-    """A township sees the alerts routed to it and those routed nowhere; a village its own."""
-    if user.role is Role.TOWNSHIP_WORKSTATION:
-        return township in (None, user.township)
-    if user.role is Role.VILLAGE_LIAISON:
-        return township == user.township and village in (None, user.village)
-    return True
+def unmatched_out(user: User, alert: HeldAlert, today: date) -> s.UnmatchedAlertOut:
+    """A held alert as the API shows it to ``user`` (the person's ID number masked unless the
+    role sees ID numbers)."""
+    return s.UnmatchedAlertOut(
+        alert_id=alert.alert_id, person_id_number=alert.person_id_number if user.sees_id_numbers
+        else mask_id_number(alert.person_id_number),
+        risk_types=list(alert.risk_types), description=alert.description,
+        discovered_on=alert.discovered_on, deadline_on=alert.identification_deadline,
+        days_left=days_until(alert.identification_deadline, today) if alert.pending else None,
+        department=alert.department, tier=alert.tier, batch_id=alert.batch_id,
+        township=alert.township, village=alert.village, held_at=alert.held_at,
+        resolved_on=alert.resolved_on, household_code=alert.household_code,
+    )
 
 
 @post("/api/unmatched-alerts/{alert_id:str}/attach", opt={"command": "attach_unmatched_alert"},
@@ -186,7 +181,7 @@ def attach_unmatched(
     app: CaseFiles = request.app.state.case_files
     held = app.unmatched_alerts()
     alert = held.alerts.get(alert_id) if held else None
-    if alert is not None and not _sees(user, alert.township, alert.village):
+    if alert is not None and not in_area(area_of(user), alert):
         raise AccessDenied("OUTSIDE_AREA", "该未匹配预警不属于您的乡镇", "alert_id")
 
     def allowed(household: Household) -> None:
@@ -218,7 +213,8 @@ def export_list(
     request.app.state.projections.wait_for(request.app.state.case_files.max_position(), timeout=5)
     rows = pages(views, which, area_of(user), township=township, village=village,
                  category=category.value if category else None,
-                 today=local_date(request.app.state.case_files.clock()))
+                 today=local_date(request.app.state.case_files.clock()),
+                 held=request.app.state.case_files.unmatched_alerts())
     where = f"{user.township or ''}{user.village or ''}" or "全县"
     content = workbook(which, rows, f"导出范围：{where}；导出人：{user.name}")
     return Response(content, media_type=XLSX_TYPE, headers={

@@ -1,25 +1,23 @@
 """Every error as ``application/problem+json`` (RFC 9457): a stable ``code``, a Chinese title
-and detail, and the offending field where one is to blame.
-
-400: the request is not the shape the schema says (or cannot be read: not UTF-8, nested
-beyond reason); 422: a value breaks a rule of the domain (check digit, date order, a control
-character in a text…); 404: unknown household, member, case or route; 403: outside the
-caller's role or area; 409: the case's state does not allow the command (a retry would not
-help), or a concurrent change survived the server's own retries; 401: no valid token.
+and detail, and the offending field where one is to blame. What each status means is
+`STATUSES`, the one table the answers follow and the OpenAPI description and README show.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from enum import StrEnum
 from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import ResponseSpec
+from msgspec import inspect as mi
 
 from application.accounts.access import AccessDenied
 from application.errors import ConcurrentChange
+from application.intake import read_code
 from domain.errors import DomainError, InvalidValue, NotFound
 from interfaces.http.schemas.common import ProblemDetails
 
@@ -41,6 +39,36 @@ TITLES = {
     500: "服务器内部错误",
     503: "暂时无法提供服务",
 }
+
+#: What an error answer's status means, with codes it carries: 400 the request's shape, 422 a
+#: value, 409 the case's state. Shown as a table in the OpenAPI description and the README
+#: (`status_table`); a test checks each code named is answered with its status.
+STATUSES: dict[int, tuple[str, tuple[str, ...]]] = {
+    400: ("请求格式有误：不是接口文档所说的形状（未知或缺少的字段、类型不符、不是 UTF-8、嵌套过深）",
+          ("INVALID_REQUEST", "BODY_NOT_UTF8", "BODY_TOO_DEEP")),
+    401: ("未登录或令牌无效", ("NOT_AUTHENTICATED",)),
+    403: ("超出角色或辖区", ("ROLE_FORBIDDEN", "OUTSIDE_AREA", "OTHER_DEPARTMENT")),
+    404: ("农户、成员、案件、措施或地址不存在",
+          ("HOUSEHOLD_NOT_FOUND", "MEMBER_NOT_FOUND", "CASE_NOT_FOUND", "NOT_FOUND")),
+    409: ("档案现状不允许此命令（环节已完成、次序不对、案件已关闭、编号已用、此人已是另一户成员）；"
+          "`CONCURRENT_CHANGE` 是并发修改，未记录任何内容，可带同一 `Idempotency-Key` 重试",
+          ("STEP_DONE", "STEP_OUT_OF_ORDER", "CASE_CLOSED", "ALERT_ID_TAKEN",
+           "PERSON_IN_ANOTHER_HOUSEHOLD", "CONCURRENT_CHANGE")),
+    413: ("请求内容过大", ("REQUEST_TOO_LARGE",)),
+    422: ("某个值违反规则（校验位、日期先后、公示天数、控制字符…）或不在码表中（附最接近的词）",
+          ("ID_NUMBER_CHECK_DIGIT", "DATE_ORDER", "NOTICE_TOO_SHORT", "CODE_UNKNOWN",
+           "TEXT_CONTROL_CHARACTER")),
+    503: ("暂时无法答复（读模型停在某事件或尚未追上 `after`），带 `Retry-After` 时可稍后重试",
+          ("READ_MODELS_BEHIND", "UNAVAILABLE")),
+}
+
+
+def status_table() -> str:
+    """`STATUSES` as a Markdown table."""
+    rows = [f"| {status} | {meaning} | {'、'.join(f'`{code}`' for code in codes)} |"
+            for status, (meaning, codes) in STATUSES.items()]
+    return "\n".join(["| 状态 | 含义 | 代码举例 |", "|---|---|---|", *rows])
+
 
 HTTP_CODES = {
     400: "INVALID_REQUEST", 401: "NOT_AUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND",
@@ -111,14 +139,82 @@ def on_validation_error(request: Request, error: ValidationException) -> Respons
         named = _FIELD_IN_MESSAGE.search(message)
         if named and key in (None, "data", "body"):
             key = named.group(1)
+        elif named:  # a field unknown or missing in a nested object: members[0].nickname
+            key = f"{key}.{named.group(1)}"
         source = item.get("source") if isinstance(item, dict) else None
         errors.append({"field": key, "source": source, "message": in_chinese(message)})
     if not errors:
         errors.append({"field": None, "source": "body", "message": in_chinese(str(error.detail))})
+    miss = _code_table_miss(request, error)
+    if miss is not None:
+        return on_domain_error(request, miss)
     first = errors[0]
     where = f"“{first['field']}”" if first["field"] else "请求"
     return problem(400, "INVALID_REQUEST", f"{where}不符合要求：{first['message']}",
                    field=first["field"], request=request, errors=errors)
+
+
+_ENUM_MISS = re.compile(r"Invalid enum value '(.*)'(?: - at `\$\.?([^`]*)`)?")
+
+
+def _code_table_miss(request: Request, error: ValidationException) -> InvalidValue | None:
+    """A value not in a code table is a value breaking a rule (422, with the nearest terms, as
+    an import's cell gets: `application.intake.read_code`), not a malformed request."""
+    first = error.extra[0] if isinstance(error.extra, list) and error.extra else None
+    if not isinstance(first, dict):
+        return None
+    found = _ENUM_MISS.search(str(first.get("message", "")))
+    if found is None:
+        return None
+    value, path = found.group(1), found.group(2) or ""
+    parameters = request.route_handler.parsed_fn_signature.parameters
+    key = first.get("key")
+    if first.get("source") == "body" or key in (None, "data", "body"):
+        annotation = getattr(parameters.get("data"), "annotation", None)
+        path = path or ("" if key in (None, "data", "body") else str(key))
+    else:
+        annotation, path = getattr(parameters.get(str(key)), "annotation", None), ""
+    codes = _enum_at(annotation, path)
+    if codes is None:
+        return None
+    try:
+        read_code(codes, value, path or str(key))
+    except InvalidValue as refused:
+        return refused
+    return None
+
+
+def _enum_at(annotation: Any, path: str) -> type[StrEnum] | None:
+    """The code table (a StrEnum) at ``path`` (``rows[0].risk_types[0]``) in ``annotation``."""
+    try:
+        info = _unwrapped(mi.type_info(annotation))
+    except (TypeError, ValueError):
+        return None
+    for token in re.findall(r"[^.\[\]]+", path):
+        if isinstance(info, mi.StructType):
+            info = next((f.type for f in info.fields if f.encode_name == token), None)
+        elif isinstance(info, mi.ListType | mi.VarTupleType | mi.SetType | mi.FrozenSetType):
+            info = info.item_type
+        elif isinstance(info, mi.DictType):
+            info = info.value_type
+        else:
+            return None
+        if info is None:
+            return None
+        info = _unwrapped(info)
+    if isinstance(info, mi.EnumType) and issubclass(info.cls, StrEnum):
+        return info.cls
+    return None
+
+
+def _unwrapped(info: mi.Type) -> mi.Type:
+    if isinstance(info, mi.Metadata):
+        return _unwrapped(info.type)
+    if isinstance(info, mi.UnionType):
+        types = [t for t in info.types if not isinstance(t, mi.NoneType)]
+        if len(types) == 1:
+            return _unwrapped(types[0])
+    return info
 
 
 def on_http_error(request: Request, error: HTTPException) -> Response[ProblemDetails]:

@@ -22,6 +22,7 @@ from litestar.params import JSONBody
 
 from application.accounts.access import AccessDenied, User
 from application.app import CaseFiles
+from application.intake import read_code
 from application.pushes import (
     UNMATCHED,
     PushBatch,
@@ -109,11 +110,7 @@ def _answer(number: int, outcome: RowOutcome) -> s.PushRowAnswer:
 
 
 def _code(enum: Any, value: str, field: str) -> Any:
-    try:
-        return enum(value.strip())
-    except (ValueError, AttributeError):
-        choices = "、".join(e.value for e in enum)
-        raise InvalidValue("CODE_UNKNOWN", f"“{value}”不是码表中的值；可选：{choices}", field) from None
+    return read_code(enum, value, field)
 
 
 def _codes(enum: Any, values: list[str], field: str) -> tuple[Any, ...]:

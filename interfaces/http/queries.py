@@ -8,6 +8,7 @@ from the event log, now, as recorded at a past time, or at a version.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -27,11 +28,13 @@ from domain.errors import DomainError, InvalidValue, NotFound
 from domain.household import STEP_NAMES, Household
 from domain.rules import CHINA_TIME
 from interfaces.http.auth import area_of
-from interfaces.http.limits import check_day
+from interfaces.http.intake import unmatched_out
+from interfaces.http.limits import AS_OF_PATTERN, check_day
 from interfaces.http.problems import PROBLEMS, Unavailable
 from interfaces.http.schemas import queries as s
 from interfaces.http.schemas.views import CaseFile, ChainProof, History
 from interfaces.http.views import Masker, case_file, history_entry
+from interfaces.overdue import overdue_unmatched
 from projections.queries import MAX_PAGE, Page, ReadModels
 from projections.runner import Projections
 
@@ -49,11 +52,26 @@ Today = Annotated[date | None, QueryParameter(
     required=False, description="计算期限所用的“今天”（默认县里今天）")]
 Text = Annotated[str | None, QueryParameter(required=False, max_length=100)]
 AsOf = Annotated[str | None, QueryParameter(
-    required=False, max_length=40,
+    required=False, max_length=40, schema_extra={"pattern": AS_OF_PATTERN},
     description="记录时点：ISO 时间（无时区按北京时间），或日期（该日 24 时前记录的）",
 )]
 
 T = TypeVar("T")
+
+
+def _sort(*keys: str) -> Any:
+    """A list's ``sort``: one of the keys its read model sorts by (`projections.queries`),
+    after ``-`` for descending; the schema lists them, the read model refuses another (422)."""
+    return Annotated[str, QueryParameter(
+        schema_extra={"enum": [*keys, *(f"-{key}" for key in keys)]},
+        description=f"排序：{'、'.join(keys)}（前加 - 为倒序）")]
+
+
+#: The monitoring list sorts by ``from_on`` on a past day (``as_of``), by ``included_on`` now.
+MonitoringSort = _sort("code", "township", "head_name", "included_on", "from_on")
+CaseSort = _sort("deadline_on", "discovered_on", "code")
+DirectorySort = _sort("code", "head_name")
+AlertSort = _sort("code", "discovered_on")
 
 
 class ReadModelsBehind(Unavailable):
@@ -108,7 +126,7 @@ def monitoring_list(
     category: FromQuery[Category | None] = None,
     risk_type: FromQuery[RiskType | None] = None, eliminating: FromQuery[bool | None] = None,
     as_of: Annotated[date | None, QueryParameter(required=False, description="该日在监测的名单")] = None,
-    today: Today = None, sort: FromQuery[str] = "code", cursor: Cursor = None, limit: Limit = 50,
+    today: Today = None, sort: MonitoringSort = "code", cursor: Cursor = None, limit: Limit = 50,
     after: After = None,
 ) -> s.MonitoringPage:
     check_day(as_of, "as_of")
@@ -137,19 +155,25 @@ def measures_missing(request: Request, today: Today = None, cursor: Cursor = Non
 def case_queue(
     request: Request, stage: FromQuery[CaseStage | None] = None, township: Text = None, village: Text = None,
     overdue: FromQuery[bool] = False, green_channel_owed: FromQuery[bool] = False, today: Today = None,
-    sort: FromQuery[str] = "deadline_on", cursor: Cursor = None, limit: Limit = 50, after: After = None,
+    sort: CaseSort = "deadline_on", cursor: Cursor = None, limit: Limit = 50, after: After = None,
 ) -> s.CasePage:
     check_day(today, "today")
     position = caught_up(request, after)
-    page = _services(request)[2].case_queue(
-        area_of(request.user), stage=stage, township=township, village=village, overdue=overdue,
-        green_channel_owed=green_channel_owed, today=today or county_today(request), sort=sort,
-        after=cursor, limit=limit,
+    app, _, read_models = _services(request)
+    area, day = area_of(request.user), today or county_today(request)
+    page = read_models.case_queue(
+        area, stage=stage, township=township, village=village, overdue=overdue,
+        green_channel_owed=green_channel_owed, today=day, sort=sort, after=cursor, limit=limit,
     )
     for row in page.rows:  # step keys as the notice names them
         row["owed_steps"] = [STEP_NAMES[step] for step in row["owed_steps"]]
         row["pending_steps"] = [STEP_NAMES[step] for step in row["pending_steps"]]
-    return _page(page, s.CaseRow, s.CasePage, position)
+    answer = _page(page, s.CaseRow, s.CasePage, position)
+    if overdue and stage is None and not green_channel_owed and cursor is None:
+        held = overdue_unmatched(app.unmatched_alerts(), area, day, township=township,
+                                 village=village)
+        answer.unmatched = [unmatched_out(request.user, alert, day) for alert in held]
+    return answer
 
 
 @_list("/api/visits-due", "本月尚未走访的农户")
@@ -170,7 +194,7 @@ def visits_due(
 def directory(
     request: Request, code: Text = None, head_name: Text = None,
     id_number: Annotated[str | None, QueryParameter(required=False, max_length=32)] = None,
-    township: Text = None, village: Text = None, sort: FromQuery[str] = "code", cursor: Cursor = None,
+    township: Text = None, village: Text = None, sort: DirectorySort = "code", cursor: Cursor = None,
     limit: Limit = 50, after: After = None,
 ) -> s.HouseholdPage:
     position = caught_up(request, after)
@@ -195,7 +219,7 @@ def push_ledger(request: Request, department: FromQuery[Department | None] = Non
 def alerts(
     request: Request, department: FromQuery[Department | None] = None, batch_id: Text = None,
     outcome: Annotated[str | None, QueryParameter(required=False, description="新案件 / 并入案件 / 重复")]
-    = None, sort: FromQuery[str] = "code", cursor: Cursor = None, limit: Limit = 50, after: After = None,
+    = None, sort: AlertSort = "code", cursor: Cursor = None, limit: Limit = 50, after: After = None,
 ) -> s.AlertPage:
     position = caught_up(request, after)
     page = _services(request)[2].alerts(area_of(request.user), department=department,
@@ -208,19 +232,25 @@ def alerts(
 
 
 def recorded_time(text: str | None) -> datetime | None:
-    """A recorded time from ``as_of``: a date means the end of that day in the county."""
-    if text is None or not text.strip():
+    """A recorded time from ``as_of`` (empty: none): a date means the end of that day in the
+    county; a time, in the form `AS_OF_PATTERN` states."""
+    if not text:
         return None
-    text = text.strip()
     try:
         if len(text) == 10:
-            return end_of_day(check_day(date.fromisoformat(text), "as_of"))
-        moment = datetime.fromisoformat(text)
-        check_day(moment.date(), "as_of")
+            moment = end_of_day(check_day(date.fromisoformat(text), "as_of"))
+        else:
+            moment = datetime.fromisoformat(text)
+            check_day(moment.date(), "as_of")
+        if not _AS_OF.match(text):
+            raise ValueError(text)
     except (ValueError, OverflowError):
         raise InvalidValue("AS_OF_FORMAT", f"“{text}”不是日期或时间（如 2025-06-30 或 "
                            "2025-06-30T18:00+08:00）", "as_of") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TIME)
+
+
+_AS_OF = re.compile(AS_OF_PATTERN)
 
 
 def readable_household(user: User, log: AccessLog, household: Household, route: str) -> Household:

@@ -11,6 +11,7 @@ from litestar.response import Template
 from domain.codes import Category
 from domain.errors import DomainError, NotFound
 from interfaces.http.auth import area_of
+from interfaces.overdue import overdue_rows, overdue_unmatched
 from interfaces.web.dashboard import countdown
 from interfaces.web.session import county_today, render, signed_in
 
@@ -52,9 +53,11 @@ def cases(request: Request, overdue: FromQuery[bool] = False, township: FromQuer
         area_of(user), overdue=overdue, township=township or None, today=today,
         sort="deadline_on", after=after or None, limit=50)
     rows = [countdown(row, today) for row in page.rows]
+    held = overdue_unmatched(request.app.state.case_files.unmatched_alerts(), area_of(user), today,
+                             township=township or None) if overdue and not after else []
     query = {k: v for k, v in {"overdue": "true" if overdue else "", "township": township}.items() if v}
     return render(request, "cases.html", user, rows=rows, page=page, overdue=overdue,
-                  township=township, today=today,
+                  township=township, today=today, unmatched=overdue_rows(held, today),
                   next_url=(f"/web/cases?{urlencode({**query, 'after': page.after})}"
                            if page.after else None),
                   export_url=f"/web/exports/{'overdue' if overdue else 'cases'}?{urlencode(query)}")
@@ -70,7 +73,8 @@ def export(request: Request, which: FromPath[str], township: FromQuery[str] = ""
     if which not in EXPORTS:
         raise NotFound("EXPORT_UNKNOWN", f"没有名为 {which} 的导出", "which")
     rows = pages(request.app.state.read_models, which, area_of(user), township=township or None,
-                 village=village or None, category=category or None, today=county_today(request))
+                 village=village or None, category=category or None, today=county_today(request),
+                 held=request.app.state.case_files.unmatched_alerts())
     where = f"{user.township or ''}{user.village or ''}" or "全县"
     data = workbook(which, rows, f"导出范围：{where}；导出人：{user.name}")
     name = f"fangpin-{which}-{county_today(request):%Y%m%d}.xlsx"

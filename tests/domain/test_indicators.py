@@ -122,9 +122,33 @@ DUTIES = parse_duties({"duty": [
 
 
 def receipt(department: Department, period: str, received: date, *, urgent: bool = False,
-            batch: str | None = None) -> PushReceipt:
-    return PushReceipt(department, batch or f"{department}-{period}-{received}", Tier.COUNTY, period,
+            batch: str | None = None, tier: Tier = Tier.COUNTY) -> PushReceipt:
+    return PushReceipt(department, batch or f"{department}-{period}-{received}", tier, period,
                        received, at(received), urgent, 3, 1, 0, 1, 1)
+
+
+def test_a_provincial_push_is_never_credited_to_the_county_department() -> None:
+    # Given the province pushed 医保局's 上旬 on time, and the department itself only late
+    receipts = [
+        receipt(Department.MEDICAL_INSURANCE, "2025-04上旬", date(2025, 4, 9), tier=Tier.PROVINCIAL),
+        receipt(Department.MEDICAL_INSURANCE, "2025-04上旬", date(2025, 4, 12)),
+        receipt(Department.MEDICAL_INSURANCE, "2025-04中旬", date(2025, 4, 19), tier=Tier.PROVINCIAL),
+    ]
+    # When April's pushes are judged on the 25th
+    pushes = expected_pushes(DUTIES, receipts, month_period(2025, 4), date(2025, 4, 25))
+    # Then 上旬 is the department's own, two days late, and 中旬 is missing
+    status = {p.period: p.status for p in pushes if p.duty.department is Department.MEDICAL_INSURANCE}
+    assert status == {"2025-04上旬": "迟报2天", "2025-04中旬": "漏报"}
+
+    # And a provincial alert does not stand for the alert an event duty owes
+    flooded = registered()
+    flooded.raise_alert(
+        alert_id="SJ-1-1", channel=Channel.DEPARTMENT_ALERT, person_id_number=flooded.head.id_number,
+        risk_types=(RiskType.NATURAL_DISASTER,), department=Department.EMERGENCY,
+        tier=Tier.PROVINCIAL, batch_id="SJ-1", disaster_kind=DisasterKind.FLOOD,
+        occurred_on=date(2025, 4, 1), by=DEPARTMENT, at=at(date(2025, 4, 3)), command_id="sj")
+    t = tally([flooded], "2025-04", date(2025, 4, 30), receipts=[], duties=DUTIES)
+    assert figure(t, "push_timeliness", "department", "应急管理局") == (0, 0)
 
 
 def test_a_push_due_on_the_5th_arriving_on_the_6th_is_one_day_late() -> None:

@@ -219,9 +219,10 @@ def test_a_request_not_in_the_schema_shape_is_400_naming_the_field(api: Api) -> 
     wrong_relation["members"][1]["relation"] = "表哥"
     missing = body()
     del missing["occurred_on"]
+    for field, sent in (("household_type", body(household_type="富户")),
+                        ("members[1].relation", wrong_relation)):  # not in the code table: 422
+        problem(api.post("/api/households", sent), 422, "CODE_UNKNOWN", field=field)
     cases = {
-        "household_type": body(household_type="富户"),  # not in the code table
-        "members[1].relation": wrong_relation,
         "occurred_on": missing,
         "recorded_at": body(recorded_at="2025-01-01T00:00:00Z"),  # unknown field
         "lifted_out_year": body(lifted_out_year="二〇一六"),
@@ -236,8 +237,10 @@ def test_a_request_not_in_the_schema_shape_is_400_naming_the_field(api: Api) -> 
         problem(api.post("/api/households", body(occurred_on=day)), 400, "INVALID_REQUEST",
                 field="occurred_on")
     home = register(api, 1)
-    problem(api.post(home.path + "/alerts", alert_body(1, risk_types=("因穷",))), 400,
-            "INVALID_REQUEST", field="risk_types[0]")
+    # A value not in a code table breaks a rule (422), with the nearest terms
+    near = problem(api.post(home.path + "/alerts", alert_body(1, risk_types=("因穷",))), 422,
+                   "CODE_UNKNOWN", field="risk_types[0]")
+    assert "是否为“因病”" in near["detail"] and "缺劳动力" in near["detail"]
 
     malformed = api.client.post("/api/households", content=b'{"code": "1306", ',
                                 headers={**api.headers("county"), "Content-Type": "application/json"})
@@ -413,3 +416,15 @@ def test_a_body_over_4_mib_is_413(api: Api) -> None:
              "description": "x" * 1000}] * 5000
     problem(api.post("/api/pushes", {"batch_id": "BIG", "department": "医保局", "tier": "县级筛查",
                                      "period": "2025-03", "rows": rows}), 413, "REQUEST_TOO_LARGE")
+
+
+def test_a_value_breaking_a_rule_is_422_and_a_step_the_case_refuses_is_409(api: Api) -> None:
+    home = register(api, 1).visited()
+    notice = "/identification/village-notice"
+    # A notice of three days: the value breaks the rule (a week at least), whatever the case
+    short = {**VILLAGE_NOTICE, "notice_to": "2025-03-05"}
+    problem(call(api, "POST", home.path + notice, "county", short), 422, "NOTICE_TOO_SHORT",
+            field="notice_to")
+    # The step done already: the case's state refuses it, whatever the values
+    home.do(notice, VILLAGE_NOTICE)
+    problem(call(api, "POST", home.path + notice, "county", VILLAGE_NOTICE), 409, "STEP_DONE")

@@ -4,8 +4,12 @@ served by the app (county networks have no internet)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from interfaces.http.problems import STATUSES, status_table
 from tests.http.conftest import Api
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_docs_page_loads_only_assets_the_app_serves(api: Api) -> None:
@@ -32,3 +36,13 @@ def test_the_schema_lists_every_command_with_its_error_answers(api: Api) -> None
     assert list(problem) == ["application/problem+json"]
     assert schema["components"]["schemas"]["RiskType"]["enum"][0] == "因病"
     assert schema["security"] == [{"bearer": []}]
+
+
+def test_the_readme_and_the_schema_give_the_one_table_of_error_statuses(api: Api) -> None:
+    table = status_table()
+    assert table in (ROOT / "README.md").read_text(encoding="utf-8"), "README: copy status_table()"
+    assert table in api.client.get("/schema/openapi.json").json()["info"]["description"]
+    # Each status the table names is one a command documents
+    visits = api.client.get("/schema/openapi.json").json()["paths"][
+        "/api/households/{code}/visits"]["post"]["responses"]
+    assert {str(status) for status in STATUSES} - {"503"} <= set(visits)

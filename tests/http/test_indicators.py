@@ -177,3 +177,41 @@ def test_text_in_a_workbook_is_never_a_formula_and_odd_times_are_refused(api: Ap
     for moment in ("0001-01-01T00:00:00+09:00", "9999-12-31T23:00:00-01:00"):
         problem(api.post("/api/indicators/verify", {**published, "as_of": moment}, "auditor"),
                 422, "AS_OF_RANGE", field="as_of")
+
+
+def test_reads_on_a_fresh_store_record_nothing(api: Api) -> None:
+    """The cadence table is recorded when the server starts; no read of figures ever writes."""
+    case_files = api.app.state.case_files
+    table = case_files.governance().cadence_table()
+    assert table is not None and table.digest == api.app.state.indicators.cadences.digest
+    end = case_files.max_position()
+    indicators(api, "assessment", period="2025")
+    indicators(api, "auditor", period="2025", as_of="2025-11-30")
+    assert api.get("/api/push-compliance", period="2025-11").status_code == 200
+    assert api.get("/api/reports/monthly", month="2025-11").status_code == 200
+    assert api.get("/api/reports/quarterly", "assessment", quarter="2025-Q4").status_code == 200
+    assert case_files.max_position() == end
+
+
+def test_as_of_a_past_time_is_the_same_result_however_much_is_recorded_later(api: Api) -> None:
+    county(api)  # recorded at 10:00 in the county on 1 December
+    api.clock.now = datetime(2025, 12, 1, 3, tzinfo=UTC)
+    as_of = "2025-12-01T10:30+08:00"  # a past time (a time to come would be read as now)
+    before = indicators(api, "assessment", period="2025-03", as_of=as_of)
+    assert before["position"] == api.app.state.case_files.max_position()
+    # later: a correction, a new household included, a meeting
+    api.clock.now = datetime(2026, 1, 15, 2, tzinfo=UTC)
+    api.ok("/api/households/130630000002/corrections", {
+        "corrects_version": 6, "changes": {"occurred_on": "2025-03-15"},
+        "reason": "审定日期录入错误", "occurred_on": "2026-01-15"})
+    register(api, 4).included()
+    api.ok("/api/meetings/consultations", {
+        "meeting_id": "HS-2026-01", "occurred_on": "2026-01-15", "departments_present": ["乡村振兴局"],
+        "topics": ["一月研判"]})
+    api.catch_up()
+    assert api.app.state.case_files.max_position() > before["position"]
+    again = indicators(api, "assessment", period="2025-03", as_of=as_of)
+    assert (again["position"], again["digest"]) == (before["position"], before["digest"])
+    assert again["figures"] == before["figures"]
+    check = api.post("/api/indicators/verify", again, "auditor").json()
+    assert check["matches"] is True, check["differences"]

@@ -198,10 +198,11 @@ def test_a_batch_not_in_the_schema_shape_is_refused_whole(api: Api) -> None:
     home = register(api, 1)
     good = batch("YB-1", [row(home.head)])
     for field, body in (("tier", {**good, "tier": "市级推送"}),
-                        ("period", {**good, "period": "2025-13"}),
+                        ("department", {**good, "department": "县委"})):
+        problem(api.post("/api/pushes", body, "department"), 422, "CODE_UNKNOWN", field=field)
+    for field, body in (("period", {**good, "period": "2025-13"}),
                         ("period", {**good, "period": "2025-3"}),
                         ("period", {**good, "period": "2025-03上"}),
-                        ("department", {**good, "department": "县委"}),
                         ("priority", {**good, "priority": "紧急"}),
                         ("batch_id", {key: value for key, value in good.items() if key != "batch_id"})):
         problem(api.post("/api/pushes", body, "department"), 400, "INVALID_REQUEST", field=field)
@@ -298,3 +299,31 @@ def test_a_batch_cut_short_is_completed_by_its_resend_and_received_when_it_first
 
 def _received_at(line: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(line["received_at"])
+
+
+def test_a_provincial_batch_is_shown_but_never_credited_to_the_county_department(api: Api) -> None:
+    # Given the province's batch for 医保局's November 上旬, and none of the department's own
+    home = register(api, 1)
+    send(api, batch("SJ-2025-11上旬", [row(home.head)], tier="省级推送", period="2025-11上旬"))
+    api.catch_up()
+
+    # Then the department's 上旬 is still missing, and the batch is listed with its tier
+    compliance = api.get("/api/push-compliance", who="county", period="2025-11",
+                         department="医保局").json()
+    first = next(p for p in compliance["pushes"] if p["period"] == "2025-11上旬")
+    assert (first["status"], first["batch_id"]) == ("漏报", None)
+    api.clock.advance(days=1)  # the batches received on a day are listed once it is over
+    assert [(b["batch_id"], b["tier"]) for b in api.get(
+        "/api/push-compliance", who="county", period="2025-12").json()["batches"]] == [
+        ("SJ-2025-11上旬", "省级推送")]
+
+    # When the department sends its own (its row a duplicate of the province's)
+    own = send(api, batch("YB-2025-11上旬", [row(home.head)], period="2025-11上旬"))
+    assert own["duplicates"] == 1
+    api.catch_up()
+
+    # Then that is the push judged, late
+    compliance = api.get("/api/push-compliance", who="county", period="2025-11",
+                         department="医保局").json()
+    first = next(p for p in compliance["pushes"] if p["period"] == "2025-11上旬")
+    assert first["batch_id"] == "YB-2025-11上旬" and first["status"].startswith("迟报")

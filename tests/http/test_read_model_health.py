@@ -86,3 +86,23 @@ def test_lists_count_days_from_the_applications_clock(api: Api) -> None:
     set_income_line(api)
     line = api.get("/api/income-lines")
     assert line.status_code == 200 and line.json()["on"] == "2025-12-13", line.text
+
+
+def test_health_says_when_the_read_models_stay_behind_the_log_without_moving(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given read models nobody follows (as when the projection process died or hangs)
+    monkeypatch.setattr("interfaces.http.app.STALL_SECONDS", 0.0)
+    register(api, 1)
+    register(api, 2)
+    assert api.client.get("/health").status_code == 200  # first seen behind: not yet stalled
+
+    # When the health check finds them still behind, at the same position
+    stalled = api.client.get("/health")
+
+    # Then it answers 503, saying by how many events
+    assert stalled.status_code == 503
+    assert (stalled.json()["status"], stalled.json()["behind"]) == ("read_models_stalled", 2)
+
+    # …until they move again
+    api.catch_up()
+    assert api.client.get("/health").status_code == 200

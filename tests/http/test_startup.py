@@ -21,6 +21,11 @@ from typing import Any
 import psycopg
 import pytest
 
+from application.app import CaseFiles
+from application.settings import Settings
+from interfaces.serve import PROJECTION_PROCESS_NAME
+from projections.runner import Projections
+from tests.builders import COUNTY, registering
 from tests.conftest import POSTGRES_URL, TEST_CIPHER_KEY, postgres_problem
 
 pytestmark = pytest.mark.postgres
@@ -103,33 +108,45 @@ def _marked(marker: str) -> dict[int, str]:
     return found
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_no_process_of_serve_outlives_it_killed_with_sigkill(postgres_schema: str) -> None:
+@contextlib.contextmanager
+def _serving(schema: str, workers: int, processes: int) -> Iterator[tuple[subprocess.Popen, str]]:
+    """`fangpin serve` on ``schema``, up once its ``processes`` (itself included) run; yields
+    it and the marker in its processes' environment, and kills what is left of them after."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     marker = uuid.uuid4().hex
     env = {**os.environ, "FANGPIN_DATABASE_URL": POSTGRES_URL,
-           "FANGPIN_POSTGRES_SCHEMA": postgres_schema, "PYTHONPATH": str(ROOT),
+           "FANGPIN_POSTGRES_SCHEMA": schema, "PYTHONPATH": str(ROOT),
            "FANGPIN_TEST_MARKER": marker}
     if TEST_CIPHER_KEY:
         env["FANGPIN_CIPHER_KEY"] = TEST_CIPHER_KEY
     process = subprocess.Popen(
-        [sys.executable, "-m", "interfaces.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "interfaces.cli", "serve", "--port", str(port), "--workers",
+         str(workers)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
     try:
         deadline = time.monotonic() + 60
-        while True:  # up: both workers answer, the projection process and the tracker run
+        while True:  # up: the workers answer, the projection process and the tracker run
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
                     pass
-                if len(_marked(marker)) >= 5:
+                if len(_marked(marker)) >= processes:
                     break
             except OSError:
                 pass
             assert process.poll() is None and time.monotonic() < deadline, "serve did not start"
             time.sleep(0.2)
+        yield process, marker
+    finally:
+        for pid in _marked(marker):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_no_process_of_serve_outlives_it_killed_with_sigkill(postgres_schema: str) -> None:
+    with _serving(postgres_schema, workers=2, processes=5) as (process, marker):
         children = set(_marked(marker)) - {process.pid}
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
@@ -138,7 +155,35 @@ def test_no_process_of_serve_outlives_it_killed_with_sigkill(postgres_schema: st
             time.sleep(0.2)
         left = _marked(marker)
         assert not left, f"left behind of {sorted(children)}: {left}"
-    finally:
-        for pid in _marked(marker):
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_serve_starts_its_projection_process_again_when_it_dies(postgres_schema: str) -> None:
+    with _serving(postgres_schema, workers=1, processes=3) as (process, marker):
+        deadline = time.monotonic() + 20
+        while not _projection_processes(marker):
+            assert time.monotonic() < deadline, "no projection process"
+            time.sleep(0.2)
+        [projection] = _projection_processes(marker)
+        os.kill(projection, signal.SIGKILL)
+
+        # Then another takes its place and follows what is recorded after
+        deadline = time.monotonic() + 20
+        while _projection_processes(marker) in ([], [projection]):
+            assert time.monotonic() < deadline, "no projection process took its place"
+            time.sleep(0.2)
+        settings = Settings(database_url=POSTGRES_URL, postgres_schema=postgres_schema,
+                            cipher_key=TEST_CIPHER_KEY)
+        with CaseFiles(settings) as app, Projections(app) as projections:
+            app.register_household(registering(), by=COUNTY)
+            deadline = time.monotonic() + 20
+            while projections.position() < app.max_position():
+                assert time.monotonic() < deadline, "the new projection process does not follow"
+                time.sleep(0.2)
+        assert process.poll() is None
+
+
+def _projection_processes(marker: str) -> list[int]:
+    """The projection processes of the `serve` marked so (spawned by multiprocessing)."""
+    return [pid for pid in _marked(marker)
+            if Path(f"/proc/{pid}/comm").read_text().strip() == PROJECTION_PROCESS_NAME]

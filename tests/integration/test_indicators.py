@@ -4,7 +4,7 @@ late records; `verify` finds a result the log no longer supports."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 import pytest
@@ -19,6 +19,7 @@ from application.commands import (
     VillageDeliberation,
 )
 from application.indicators import Cadences, Indicators, Scope, end_of_day, result_json
+from application.store.encryption import new_key
 from domain.codes import (
     Category,
     Channel,
@@ -74,6 +75,7 @@ def county(make_app, clock):
     consultation and two department pushes; the clock then stands in January 2026."""
     app = make_app()
     clock.now = moment(date(2025, 1, 1))
+    assert Indicators(app).adopt_cadences()  # as the server does when it starts
     app.register_household(registering(ON_TIME), by=COUNTY, command_id="r1")
     app.register_household(registering(LATE, members=_family("2")), by=COUNTY, command_id="r2")
     app.register_household(registering(POOR, HouseholdType.LIFTED_OUT, members=_family("3")), by=COUNTY,
@@ -116,9 +118,8 @@ def test_current_figures_equal_the_log_as_of_the_read_models_position(county):
         caught_up = county.max_position()
         indicators = Indicators(county, projections.store)
         current = indicators.compute("2025")
-        # the read models' position (the cadence table was adopted into the log since)
         assert current.source == "read_models" and current.position == caught_up
-        assert county.max_position() == caught_up + 1
+        assert county.max_position() == caught_up, "computing figures records nothing"
         again = indicators.compute("2025", as_of=current.as_of, position=current.position)
         assert again.source == "log"
         assert again.digest == current.digest
@@ -157,15 +158,45 @@ def test_as_of_figures_do_not_move_after_corrections_and_late_records(county, cl
     again = indicators.compute("2025", as_of=YEAR_END, position=published.position)
     assert again.digest == published.digest
     assert figures(again) == figures(published)
-    # as of the same time, whatever position the log has reached since
-    # as of the same time from the log's end now: the same figures (the digest names the
-    # position it read up to, so it differs)
+    # as of the same time, whatever the log has reached since: pinned to the last event
+    # recorded by then, so the same position and the same digest
     later = indicators.compute("2025", as_of=YEAR_END)
-    assert later.position > published.position and later.digest != published.digest
+    assert county.max_position() > published.position
+    assert (later.position, later.digest) == (published.position, published.digest)
     assert figures(later) == figures(published)
 
     check = indicators.verify(result_json(published))
     assert check.matches, check.differences
+
+
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
+def test_as_of_pins_the_last_event_recorded_by_then_even_out_of_log_order(make_app, clock,
+                                                                         encrypted):
+    """A loaded history (the demo, a restored log) records times out of log order: the last
+    event recorded by a time is found all the same, and never moves as the log grows."""
+    app = make_app(**({"cipher_key": new_key()} if encrypted else {}))
+    recorded = {}
+
+    def register(serial: int) -> None:
+        head = MemberDetails(f"户主{serial}", id_number(date(1960, 1, 1) + timedelta(serial), 1),
+                             Relation.HEAD)
+        app.register_household(registering(f"130630101{serial:03d}", members=[head]), by=COUNTY)
+
+    for serial, month in ((1, 1), (2, 3), (3, 2)):
+        clock.now = moment(date(2025, month, 1))
+        register(serial)
+        recorded[month] = app.max_position()
+    assert app.position_at(moment(date(2024, 12, 31))) == 0
+    assert app.position_at(moment(date(2025, 1, 15))) == recorded[1]
+    assert app.position_at(moment(date(2025, 2, 15))) == recorded[2]  # the last, though earlier
+    assert app.position_at(moment(date(2025, 3, 1))) == recorded[2]
+    assert app.position_at(moment(date(2025, 2, 15)), up_to=recorded[3] - 1) == recorded[1]
+    clock.now = moment(date(2025, 4, 1))
+    for serial in range(4, 80):  # more than a page of later events to read back over
+        register(serial)
+    assert app.position_at(moment(date(2025, 2, 15))) == recorded[2]
+    result = Indicators(app).compute("2025", as_of=moment(date(2025, 2, 15)))
+    assert result.position == recorded[2]
 
 
 def test_verify_finds_a_result_the_log_no_longer_supports(county, settings):
@@ -235,6 +266,11 @@ def test_a_changed_cadence_table_judges_from_its_adoption_and_old_results_still_
     before = changed.compute("2025-04", as_of=YEAR_END, position=published["position"])
     assert before.cadences_digest == first.cadences.digest, "as of 2025: the table then"
     assert changed.verify(published).matches
+    # going back to the first table is a change too, recorded as such
+    clock.now = moment(date(2026, 3, 1))
+    assert first.adopt_cadences() and not first.adopt_cadences()
+    assert county.governance().cadence_table().digest == first.cadences.digest
+    assert first.compute("2025-04").cadences_digest == first.cadences.digest
     # a layout-only edit is the same table
     assert Cadences.from_text("# 注释\n" + first.cadences.text, "x").digest == first.cadences.digest
 

@@ -8,6 +8,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import date
 from decimal import Decimal
@@ -45,15 +46,17 @@ from domain.codes import (
     Finding,
     HouseholdType,
     MeasureType,
+    Relation,
     RiskType,
     SuddenHardship,
     Tier,
 )
 from domain.errors import DomainError
+from domain.values import MemberDetails
 from projections.queries import Area, ReadModels
 from projections.runner import Projections
 from projections.tables import COLUMNS, TABLES
-from tests.builders import COUNTY, HEAD_ID, TOWNSHIP, VILLAGE, family, registering
+from tests.builders import COUNTY, HEAD_ID, TOWNSHIP, VILLAGE, family, id_number, registering
 
 CODE, POOR = "130630101001", "130630101002"
 ALL_PASSED = dict.fromkeys(Check, True)
@@ -464,6 +467,11 @@ class TestAreas:
         check()
 
 
+def _head(n: int) -> MemberDetails:
+    """The head of a one-person household, a person of their own."""
+    return MemberDetails("张三", id_number(date(1960, 1, 1), n), Relation.HEAD)
+
+
 def _key(row: dict) -> tuple:
     return (str(row["household_id"]), str(row.get("case_number")), str(row.get("alert_id")))
 
@@ -506,6 +514,61 @@ class TestKeepingCurrent:
         projections.rebuild()
         assert dump(projections) == resumed
         assert projections.position() == end
+
+
+    @pytest.mark.postgres
+    def test_the_worker_is_woken_by_every_notify_not_only_the_first(self, views, settings):
+        # The poll is longer than the test: only NOTIFY can wake the worker in time
+        if settings.backend != "postgres":
+            pytest.skip("the separate worker listens for PostgreSQL's NOTIFY")
+        app, projections, read = views
+        worker = Projections(app)
+        stop = threading.Event()
+        thread = threading.Thread(target=worker.run_worker, kwargs={"poll": 60, "stop": stop})
+        thread.start()
+        try:
+            time.sleep(0.5)  # listening
+            for n in range(3):
+                code = f"1306301010{n + 10}"
+                result = app.register_household(registering(code, members=[_head(n)]), by=COUNTY)
+                deadline = time.monotonic() + 10
+                while projections.position() < result.position and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                assert read.directory(code=code).total == 1, f"command {n + 1} not followed"
+        finally:
+            stop.set()
+            app.register_household(registering("130630101099", members=[_head(99)]),
+                                   by=COUNTY)  # wakes it to see the stop
+            thread.join(timeout=10)
+            worker.close()
+        assert not thread.is_alive()
+
+
+    @pytest.mark.postgres
+    def test_a_reader_slow_between_pages_is_not_cut_off(self, views, settings):
+        # An indicator replays each page's households before it reads the next: on a busy
+        # machine that outlasted PostgreSQL's idle-in-transaction timeout (found by the soak)
+        if settings.backend != "postgres":
+            pytest.skip("PostgreSQL ends a transaction idle for too long")
+        app, projections, _ = views
+        for n in range(3):
+            app.register_household(registering(f"1306301010{n + 10}", members=[_head(n)]),
+                                   by=COUNTY)
+        projections.catch_up()
+        idle = app.factory.datastore.idle_in_transaction_session_timeout
+        assert 0 < idle < 10, "the pool ends transactions idle for a few seconds"
+        store = projections.store
+        pages = store.stream_with_position(
+            "directory", f"SELECT code FROM {store.qualified('rm_households')} ORDER BY code",
+            size=1)
+        codes, positions = [], set()
+        for position, page in pages:
+            positions.add(position)
+            codes.extend(store.row_dict(row)["code"] for row in page)
+            if len(codes) == 1:
+                time.sleep(idle + 1)
+        assert codes == [f"1306301010{n + 10}" for n in range(3)]
+        assert positions == {app.max_position()}
 
 
 class TestReviewFindings:

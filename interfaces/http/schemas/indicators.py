@@ -9,6 +9,7 @@ from typing import Annotated
 from msgspec import Meta, Struct
 
 from domain.codes import Department, Tier
+from interfaces.http.limits import PERIOD_PATTERN
 from interfaces.http.schemas.common import MAX_LIST, Body, Id, Text
 
 
@@ -75,7 +76,7 @@ class PublishedFigure(Struct):
 class PublishedResult(Struct, kw_only=True):
     """A result as ``GET /api/indicators`` published it (other fields are ignored)."""
 
-    period: Annotated[str, Meta(max_length=20)]
+    period: Annotated[str, Meta(pattern=PERIOD_PATTERN, description="统计期，如 2025-Q1")]
     scope: ScopeOut
     as_of: Annotated[str, Meta(max_length=40)]
     position: Annotated[int, Meta(ge=0, le=2**62)]

@@ -6,9 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from msgspec import Meta, Struct
+from msgspec import Meta, Struct, field
 
 from domain.codes import Department, Role
+from interfaces.http.schemas.intake import UnmatchedAlertOut
 from projections.tables import AlertRow, CaseQueueRow, HouseholdRow, LedgerRow, MonitoringListRow
 
 
@@ -39,6 +40,9 @@ class CasePage(Struct):
     total: int
     next_cursor: str | None
     position: int
+    unmatched: Annotated[list[UnmatchedAlertOut], Meta(
+        description="overdue=true 的第一页另列：超过15日仍未认领的未匹配预警（发现之日起算）")] = field(
+        default_factory=list)
 
 
 class HouseholdPage(Struct):
