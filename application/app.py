@@ -318,6 +318,12 @@ class CaseFiles(UnitOfWork):
             raise HouseholdNotFound(str(code_or_id))
         return entries
 
+    def household_code_on(self, id_number: str, day: date) -> str | None:
+        """The code of the household a person belonged to on ``day``, or None (in no registered
+        household that day): how a push finds the household of the person each row names."""
+        membership = self.household_on(id_number, day)
+        return membership.household_code if membership else None
+
     def iter_households(self) -> Iterator[UUID]:
         """Ids of every household in the log, in order of registration."""
         return self.originators_of(Household.Registered.TOPIC)

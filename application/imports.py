@@ -48,10 +48,11 @@ from application.pushes import (
 from application.unit_of_work import retrying
 from application.workbooks import cell, header
 from domain.cadences import Duty
-from domain.codes import Department, HouseholdType, Relation, Tier
+from domain.codes import Department, HouseholdType, Relation, Role, Tier
 from domain.errors import DomainError, InvalidValue
 from domain.governance import check_push_period
 from domain.household import DUPLICATE, NEW_CASE
+from domain.people import PersonInAnotherHousehold
 from domain.rules import local_date
 from domain.values import Actor
 
@@ -302,10 +303,11 @@ def _register(app: CaseFiles, summary: ImportSummary, errors: _Errors, group: li
             _reject(summary, errors, row)
         return
     assert head is not None
+    ordered = [head, *(r for r in group if r is not head)]
     members = [MemberIn(
         name=r.values["name"], id_number=r.values["id_number"], relation=r.values["relation"],
         **{k: r.values[k] for k in ("health", "labour_capacity", "in_school", "insured") if k in r.values},
-    ) for r in [head, *(r for r in group if r is not head)]]
+    ) for r in ordered]
     values = head.values
     registration = RegisterHousehold(
         code=code, township=values["township"], village=values["village"], address=values["address"],
@@ -316,6 +318,11 @@ def _register(app: CaseFiles, summary: ImportSummary, errors: _Errors, group: li
             registration, by=by, command_id=f"import-household:{code}"))
     except HouseholdAlreadyRegistered:
         reason = ("户编号", f"户编号 {code} 已登记（不是由本文件登记的）")
+    except PersonInAnotherHousehold as refused:  # only the county centre imports the registry
+        named = refused.naming(by.role is Role.COUNTY_CENTRE)
+        person = ordered[int((named.field or "members[0]").split("[")[1].split("]")[0])]
+        reason = ("", f"同户第 {person.number} 行有误，本户未登记")
+        person.problems.append(("身份证号码", named.message))
     except DomainError as error:
         reason = (_header_of(error.field, HOUSEHOLD_COLUMNS), error.message)
     else:
@@ -325,7 +332,8 @@ def _register(app: CaseFiles, summary: ImportSummary, errors: _Errors, group: li
         summary.members_registered += 0 if result.repeated else len(group)
         return
     for row in group:
-        row.problems.append(reason)
+        if row.ok:
+            row.problems.append(reason)
         _reject(summary, errors, row)
 
 

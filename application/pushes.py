@@ -3,10 +3,11 @@ read from an uploaded file, recorded one at a time, and the batch on the departm
 ledger. HTTP pushes (`interfaces.http.pushes`) and file imports (`application.imports`) both
 record through `PushRecording`, so a row gets the same outcome and answer on either path.
 
-Each row becomes one alert on the household of the person it names, with an alert id and a
-command id made of the department, the batch id and the row's id: recording the batch again
-finds those ids and records nothing twice, and each row answers as it did the first time. A
-person in no registered household is held, unmatched, for the township to attach (domain.md
+Each row becomes one alert on the household the person it names belonged to on the day the
+risk was discovered, with an alert id and a command id made of the department, the batch id and
+the row's id: recording the batch again finds those ids and records nothing twice, and each row
+answers as it did the first time. A person in no registered household that day is held,
+unmatched, for the township to attach (domain.md
 §5); a row held so, whose household exists now, is attached to it, once.
 """
 
@@ -35,8 +36,9 @@ UNMATCHED = "未匹配"
 #: rows are recorded up to where it stopped, and sending it again completes it.
 RECEIVED, CUT_SHORT = "已接收", "接收未完成"
 
-#: Finds the household a person lives in now (a code), or None.
-FindHousehold = Callable[[str], str | None]
+#: Finds the household a person belonged to on a day (a code), or None: the day is the one the
+#: row's risk was discovered on (`CaseFiles.household_code_on`).
+FindHousehold = Callable[[str, date], str | None]
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,8 @@ def check_batch(app: CaseFiles, duties: tuple[Duty, ...], batch: PushBatch) -> N
 class PushRecording:
     """The rows of one batch being recorded as ``by``, then the batch on the push ledger.
 
-    ``find_household`` finds a person's household (the member directory); the unmatched alerts
-    held before are read once, when the recording starts."""
+    ``find_household`` finds the household a person belonged to on the row's day; the
+    unmatched alerts held before are read once, when the recording starts."""
 
     def __init__(self, app: CaseFiles, batch: PushBatch, *, by: Actor,
                  find_household: FindHousehold) -> None:
@@ -148,7 +150,7 @@ class PushRecording:
     def _record(self, row_id: str, row: PushedAlert) -> RowOutcome:
         app, by, person = self.app, self.by, row.person_id_number
         alert_id, command_id = self.batch.alert_id(row_id), self.batch.command_id(row_id)
-        code = self.find_household(person)
+        code = self.find_household(person, row.discovered_on)
         if code is None:  # held, unmatched, for the township to attach
             held = retrying(lambda: app.hold_unmatched_alert(
                 **self._alert(alert_id, row), discovered_on=row.discovered_on,

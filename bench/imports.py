@@ -2,7 +2,7 @@
 
 - ours: `application.imports.import_alerts` over the whole workbook (read, check, find the
   household, one `raise_alert` command per row, the error workbook), as `fangpin import alerts`
-  runs it (read models caught up first, ``find_household`` from `ReadModels.household_of_person`,
+  runs it (read models caught up first, ``find_household`` from `CaseFiles.household_code_on`,
   the shipped cadence table), in a child process of its own on a fresh working copy of the demo
   county, so its peak memory (``VmHWM``) is the import's and nothing else's. One run per back
   end (a run takes minutes): rows/s is the file's data rows over the seconds `import_alerts`
@@ -276,7 +276,6 @@ def _child_import(spec: dict[str, Any]) -> dict[str, Any]:
     from application.indicators import Cadences
     from application.settings import Settings
     from bench.common import BY
-    from projections.queries import ReadModels
     from projections.runner import Projections
 
     started = _max_rss()
@@ -287,18 +286,17 @@ def _child_import(spec: dict[str, Any]) -> dict[str, Any]:
     began = time.perf_counter()
     projections.catch_up()
     first_catch_up = time.perf_counter() - began
-    views = ReadModels(projections.store, app.clock)
     commands = [name for name in ("execute", "hold_unmatched_alert") if hasattr(app, name)]
     spent = dict.fromkeys(["find_household", *commands], 0.0)
     calls = dict.fromkeys(["find_household", *commands], 0)
     clock = time.perf_counter
 
-    def find_household(id_number: str) -> str | None:
+    def find_household(id_number: str, day: Any) -> str | None:
         began = clock()
-        found = views.household_of_person(id_number)
+        found = app.household_code_on(id_number, day)
         spent["find_household"] += clock() - began
         calls["find_household"] += 1
-        return found["code"] if found else None
+        return found
 
     def timed(name: str) -> Callable[..., Any]:
         command = getattr(app, name)

@@ -212,24 +212,6 @@ class ReadModels:
         return self._page("rm_households", where, sort, ("code", "head_name"), ("household_id",),
                           after, limit)
 
-    def household_of_person(self, id_number: str) -> dict[str, Any] | None:
-        """The household a person belongs to now (or last belonged to): id, code and place."""
-        members, households = self.store.qualified("rm_members"), self.store.qualified("rm_households")
-        p = self.store.placeholder
-        rows = self.store.fetch(
-            f"SELECT h.household_id, h.code, h.township, h.village FROM {members} m "
-            f"JOIN {households} h ON h.household_id = m.household_id "
-            f"WHERE m.id_number = {p} ORDER BY m.current DESC, h.code LIMIT 1",
-            [id_number.strip().upper()],
-        )
-        return rows[0] if rows else None
-
-    def household_code_of(self, id_number: str) -> str | None:
-        """The code of the household a person belongs to now (or last belonged to), or None:
-        how a push finds the household of the person each of its rows names."""
-        found = self.household_of_person(id_number)
-        return found["code"] if found else None
-
     # ------------------------------------------------------------------ department pushes
 
     def push_ledger(

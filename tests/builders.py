@@ -26,11 +26,18 @@ SPOUSE_ID = id_number(date(1972, 8, 9), 22)
 CHILD_ID = id_number(date(2010, 2, 3), 31)
 
 
-def family() -> list[MemberDetails]:
+def family(other: int = 0) -> list[MemberDetails]:
+    """A family of three. A person is in one household at a time: ``other`` (1 to 99) gives
+    another family, whose ID numbers no other family has."""
+    if other:
+        births = (date(1970, 5, 4), date(1972, 8, 9), date(2010, 2, 3))
+        head, spouse, child = (id_number(born, 100 + 3 * other + k) for k, born in enumerate(births))
+    else:
+        head, spouse, child = HEAD_ID, SPOUSE_ID, CHILD_ID
     return [
-        MemberDetails("王建国", HEAD_ID, Relation.HEAD),
-        MemberDetails("李秀英", SPOUSE_ID, Relation.SPOUSE),
-        MemberDetails("王小明", CHILD_ID, Relation.SON, in_school=True),
+        MemberDetails("王建国", head, Relation.HEAD),
+        MemberDetails("李秀英", spouse, Relation.SPOUSE),
+        MemberDetails("王小明", child, Relation.SON, in_school=True),
     ]
 
 

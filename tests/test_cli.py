@@ -240,7 +240,8 @@ def test_checkpoints_verify_and_moving_the_log_from_the_command_line(
     monkeypatch.delenv("FANGPIN_DATABASE_URL", raising=False)
     monkeypatch.setenv("FANGPIN_SQLITE_PATH", str(tmp_path / "restored.sqlite3"))
     assert main(["log", "import", str(exported)]) == 0
-    assert "核验无误" in capsys.readouterr().out
+    restored = capsys.readouterr().out
+    assert "核验无误" in restored and "人员索引已重建" in restored
     assert main(["audit", "verify", "--from-checkpoint", str(checkpoint)]) == 0
     assert main(["summary"]) == 0
     assert "农户：20 户" in capsys.readouterr().out

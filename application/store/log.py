@@ -1,11 +1,15 @@
 """The event log: the library's application over our store, and the reads that go around it.
 
 `EventLog` opens the store the settings name (refusing a log written under another key), saves
-the pending events of several aggregates in one transaction, snapshots what it saved in batches,
-tells listeners the position reached, and answers where things are in the log: an event's
-position, the last position, the aggregates that have an event of a given topic, and the
-snapshots that no longer match their events. It runs no command and knows no rule: that is the
-unit of work's (`application.unit_of_work`) and the case files' (`application.app`).
+the pending events of several aggregates in one transaction — with the membership changes they
+make, refused if they would put a person in a second household (`domain.people`), written to
+the person index in that transaction (`application.store.people`) — snapshots what it saved in
+batches, tells listeners the position reached, and answers where things are in the log: an
+event's position, the last position, the aggregates that have an event of a given topic, the
+household a person was in on a day, and the snapshots that no longer match their events. It
+runs no command: that is the unit of work's (`application.unit_of_work`) and the case files'
+(`application.app`); the one rule it applies is the domain's rule across households, which only
+a save of the whole log can hold.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -25,7 +29,16 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from application.settings import APP_NAME, Settings
 from application.store.ddl import schema_lock
 from application.store.encryption import check_store_key
+from application.store.people import PersonIndex, PersonTaken, Rebuilt
 from application.store.snapshots import SnapshotBatches, stale_snapshots
+from domain.people import (
+    Membership,
+    MembershipChange,
+    PersonInAnotherHousehold,
+    household_on,
+    membership_changes,
+    refuse_second_households,
+)
 from domain.replay import replay
 
 logger = logging.getLogger(__name__)
@@ -45,10 +58,14 @@ class EventLog(Application[UUID]):
         self._snapshot_batches = SnapshotBatches(self.settings.snapshot_interval, self.snapshot_kinds)
         super().__init__(env=self.settings.eventsourcing_env())
         datastore = self.factory.datastore  # type: ignore[attr-defined]
+        #: Who belongs to which household, kept with the log (`application.store.people`).
+        self.people: PersonIndex = self.recorder.people  # type: ignore[attr-defined]
         try:
             with schema_lock(datastore, self.settings.backend):
                 check_store_key(datastore, self.settings.backend, self.settings.cipher_key,
                                 log_is_empty=self.max_position() == 0)
+                if self.people.needs_rebuild():  # a new index on a log that has households
+                    self.rebuild_person_index()
         except Exception:
             Application.close(self)
             raise
@@ -64,7 +81,16 @@ class EventLog(Application[UUID]):
             processing.events.extend(aggregate.collect_events())
             processing.aggregates[aggregate.id] = aggregate
         processing.saved_kwargs.update(kwargs)
-        recordings = self._record(processing)
+        changes = membership_changes(processing.events,
+                                     lambda household: processing.aggregates[household].code)
+        if changes:
+            self._refuse_second_households(changes)
+            processing.saved_kwargs["people"] = changes
+        try:
+            recordings = self._record(processing)
+        except PersonTaken:  # another save put the person in a household first: say which
+            self._refuse_second_households(changes)
+            raise
         try:
             self._snapshot_batches.take(self.snapshots, processing)
         except Exception:  # the events are saved; a lost snapshot only costs replay time
@@ -74,6 +100,30 @@ class EventLog(Application[UUID]):
             for listener in self.on_saved:
                 listener(recordings[-1].notification.id)
         return recordings
+
+    def _refuse_second_households(self, changes: list[MembershipChange]) -> None:
+        recorded = self.people.memberships_of(change.id_number for change in changes)
+        try:
+            refuse_second_households(changes, recorded)
+        except PersonInAnotherHousehold as refused:
+            other = self.repository.get(refused.other.household_id, projector_func=replay)
+            raise refused.located(other.township, other.village) from None
+
+    def household_on(self, id_number: str, day: date) -> Membership | None:
+        """The membership a person had on ``day`` (its household), or None: read from the
+        person index, so it is never behind the log."""
+        number = id_number.strip().upper()
+        return household_on(self.people.memberships_of([number]), day)
+
+    def rebuild_person_index(self) -> Rebuilt:
+        """Fill the person index again from the log (logged: how many memberships, and how
+        many began while the person was in another household)."""
+        rebuilt = self.people.rebuild(self.mapper.to_domain_event)
+        logger.info("person index rebuilt: %d memberships", rebuilt.memberships)
+        if rebuilt.duplicates:
+            logger.warning("the log puts %d people in two households at once: "
+                           "see `fangpin people duplicates`", rebuilt.duplicates)
+        return rebuilt
 
     def creating_tables(self) -> AbstractContextManager[None]:
         """Hold the store's table-creation lock (`application.store.ddl`) for a block that

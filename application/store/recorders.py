@@ -41,6 +41,7 @@ from psycopg import sql
 
 from application.store.chain import ChainHeads, ChainRow, ChainSQL, backfill, chain_links
 from application.store.ddl import schema_lock
+from application.store.people import PersonIndex, PersonTaken
 
 
 class _LeanSQLiteSelect:
@@ -89,12 +90,14 @@ class LeanSQLiteAggregateRecorder(_LeanSQLiteSelect, SQLiteAggregateRecorder):
 
 class LeanSQLiteApplicationRecorder(_LeanSQLiteSelect, SQLiteApplicationRecorder):
     """The event log on SQLite, each event sealed into its household's hash chain in the same
-    transaction (`application.store.chain`)."""
+    transaction (`application.store.chain`), and a save's membership changes written with its
+    events (``people=``, `application.store.people`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.chain = ChainSQL("sqlite", events_table=self.events_table_name)
         self.chain_heads = ChainHeads(size=10_000)
+        self.people = PersonIndex(self.datastore, "sqlite", self.events_table_name)
 
     def create_table(self) -> None:
         with self.datastore.transaction(commit=True) as c:
@@ -102,7 +105,7 @@ class LeanSQLiteApplicationRecorder(_LeanSQLiteSelect, SQLiteApplicationRecorder
                       (self.chain.table,))
             chain_existed = c.fetchone() is not None
             self._create_table(c)
-            for statement in self.chain.create_statements():
+            for statement in [*self.chain.create_statements(), *self.people.create_statements()]:
                 c.execute(statement)
             if not chain_existed:  # a log from before the chain: seal what it holds now
                 backfill(c, self.chain)
@@ -124,6 +127,8 @@ class LeanSQLiteApplicationRecorder(_LeanSQLiteSelect, SQLiteApplicationRecorder
             rows = [ChainRow(position, *links) for position, links in
                     zip(positions, chain_links(stored_events, previous_link), strict=True)]
             c.executemany(self.chain.insert(), [self.chain.row_params(r) for r in rows])
+            if kwargs.get("people"):  # membership changes: in the same transaction
+                self.people.write(c, kwargs["people"])
         self.chain_heads.put_all(rows)
         return positions
 
@@ -232,7 +237,10 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
     any row (and so any notification id) is produced, calls ``pg_notify``, and inserts; the
     statement is its own transaction, so the lock is held until the commit. A writer using the
     library's ``LOCK TABLE … EXCLUSIVE`` path still excludes us, and we it (our insert needs a
-    ROW EXCLUSIVE lock). About 1.4× the library's throughput for one-event saves here.
+    ROW EXCLUSIVE lock). About 1.4× the library's throughput for one-event saves here. A command
+    that changes memberships (``people=``: a registration, a member joining or leaving) writes
+    the person index in that same statement; a save of several events that does (the demo's
+    batches) runs the statement and the index's writes in one explicit transaction.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -245,6 +253,7 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
         self._lock_key = zlib.crc32(f"{self.datastore.schema}.{self.events_table_name}".encode())
         self.chain = ChainSQL("postgres", self.datastore.schema, self.events_table_name)
         self.chain_heads = ChainHeads(size=10_000)
+        self.people = PersonIndex(self.datastore, "postgres", self.events_table_name)
         prefix = (
             "WITH timeout AS MATERIALIZED (SELECT set_config('lock_timeout', %s, true)), "
             "locked AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s) FROM timeout), "
@@ -276,6 +285,14 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
             "%s::bytea, %s::bytea FROM ins) "
             "SELECT notification_id FROM ins"
         ).format(events=table, chain=sql.SQL(self.chain.table)).as_string(None)
+        # A command that registers, joins or removes members writes the person index in the
+        # same statement (its parameters follow the event's).
+        self._insert_one_with_people = sql.SQL(
+            prefix + "SELECT %s::uuid, %s::integer, %s::text, %s::bytea FROM notified " + chained +
+            "SELECT ins.notification_id, ins.originator_id, ins.originator_version, "
+            "%s::bytea, %s::bytea FROM ins), "
+        ).format(events=table, chain=sql.SQL(self.chain.table)).as_string(None) + (
+            self.people.statement_parts() + "SELECT notification_id FROM ins")
         self._select_link = self.chain.select_link()
 
     def create_table(self) -> None:
@@ -284,7 +301,7 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
             chain_existed = curs.fetchone()["found"] is not None
         super().create_table()
         with self.datastore.transaction(commit=True) as curs:
-            for statement in self.chain.create_statements():
+            for statement in [*self.chain.create_statements(), *self.people.create_statements()]:
                 curs.execute(statement)
             if not chain_existed:  # a log from before the chain: seal what it holds now
                 backfill(curs, self.chain)
@@ -332,15 +349,42 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
                     [item[2] for item in links],
                     [item[3] for item in links],
                 )
-            try:
-                rows = conn.execute(statement, params, prepare=True).fetchall()
-            except psycopg.errors.UniqueViolation as error:
-                raise IntegrityError(str(error)) from error
+            people = kwargs.get("people")
+            if people and statement is self._insert_one and self.people.in_one_statement(people):
+                rows = self._execute_insert(conn, self._insert_one_with_people,
+                                            (*params, *self.people.statement_params(people)))
+            elif people:  # after the events, in their transaction, in order (pipelined)
+                rows = self._insert_with_people(conn, statement, params, people)
+            else:
+                rows = self._execute_insert(conn, statement, params)
         positions = [row["notification_id"] for row in rows]
         self.chain_heads.put_all([ChainRow(position, *item)
                                   for position, item in zip(positions, links, strict=True)])
         return positions
 
+
+    def _execute_insert(self, conn: Any, statement: str, params: tuple[Any, ...]) -> list[Any]:
+        try:
+            return conn.execute(statement, params, prepare=True).fetchall()
+        except psycopg.errors.UniqueViolation as error:
+            raise self._refused(error) from error
+
+    def _insert_with_people(self, conn: Any, statement: str, params: tuple[Any, ...],
+                            people: Any) -> list[Any]:
+        """The events' statement, then the person index's writes in order, in one transaction
+        sent as one pipeline (a save of several events or of changes one statement cannot
+        hold: the demo's batches)."""
+        try:
+            with conn.pipeline(), conn.transaction():
+                inserted = conn.execute(statement, params, prepare=True)
+                self.people.write(conn.cursor(), people)
+            return inserted.fetchall()
+        except psycopg.errors.UniqueViolation as error:
+            raise self._refused(error) from error
+
+    def _refused(self, error: psycopg.errors.UniqueViolation) -> IntegrityError:
+        """`PersonTaken` if the person index refused a membership, else a version conflict."""
+        return (PersonTaken if self.people.taken(error) else IntegrityError)(str(error))
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_from_snapshot(

@@ -4,6 +4,8 @@
     fangpin summary                             households, monitoring objects, open cases
     fangpin household show CODE [--as-of T | --version N]
     fangpin household history CODE
+    fangpin people duplicates | rebuild         people in two households at once (recorded before
+                                                the rule); the person index rebuilt from the log
     fangpin income-line set YEAR YUAN [--effective-from D] [--reason R]
     fangpin income-line show [--on D] [--as-of T]
     fangpin users add NAME --role township --township 银坊镇   (prints the bearer token once)
@@ -49,6 +51,7 @@ from interfaces.cli.income_line import add_income_line
 from interfaces.cli.indicators import add_indicators, add_verify
 from interfaces.cli.lists import add_export, add_list
 from interfaces.cli.log import add_log
+from interfaces.cli.people import add_people
 from interfaces.cli.projections import add_projections
 from interfaces.cli.reports import add_report
 from interfaces.cli.serve import add_serve
@@ -56,8 +59,8 @@ from interfaces.cli.users import add_users
 
 #: The command groups, in the order ``fangpin --help`` lists them.
 COMMAND_GROUPS = (
-    add_demo, add_summary, add_household, add_projections, add_list, add_serve, add_users,
-    add_income_line, add_indicators, add_verify, add_cadences, add_import, add_export,
+    add_demo, add_summary, add_household, add_people, add_projections, add_list, add_serve,
+    add_users, add_income_line, add_indicators, add_verify, add_cadences, add_import, add_export,
     add_unmatched, add_audit, add_log, add_template, add_report,
 )
 

@@ -13,7 +13,6 @@ from application.indicators import Cadences
 from application.settings import Settings
 from domain.identity import mask_id_number
 from interfaces.cli.common import CLI_USER, department, progress, tier
-from projections.queries import ReadModels
 from projections.runner import Projections
 
 
@@ -68,11 +67,9 @@ def _import(app: CaseFiles, args: argparse.Namespace) -> int:
     # A small household cache: the catch-up after a big import touches most of the county.
     with Projections(app, cache_size=2000) as projections:
         if args.kind == "alerts":
-            projections.catch_up()
-            views = ReadModels(projections.store, app.clock)
             summary = import_alerts(
                 app, path, department=args.department, tier=args.tier, period=args.period,
-                batch_id=args.batch, urgent=args.urgent, by=CLI_USER, find_household=views.household_code_of,
+                batch_id=args.batch, urgent=args.urgent, by=CLI_USER, find_household=app.household_code_on,
                 duties=Cadences.load(app.settings.cadences_path).duties, progress=_rows_progress)
         else:
             summary = import_households(app, path, by=CLI_USER, progress=_rows_progress)

@@ -2,7 +2,8 @@
 
     fangpin log keygen [--quiet]                    a key for FANGPIN_CIPHER_KEY (encryption at rest)
     fangpin log export FILE                         the whole log, compressed
-    fangpin log import FILE                         into an empty store, verified, read models rebuilt
+    fangpin log import FILE                         into an empty store, verified, person index and
+                                                    read models rebuilt
 
 Copying the log reads its raw tables, so it needs no encryption key; importing checks the
 target's key against the file's.
@@ -95,6 +96,10 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
                 print("注意：未配置审计公钥（FANGPIN_AUDIT_PUBLIC_KEY），检查点与导出文件的签名只核对了"
                       "自洽，未核对是谁签的" + (f"；检查点的签名公钥：{'、'.join(signers)}"
                                                if signers else ""), file=sys.stderr)
+            rebuilt = app.rebuild_person_index()
+            print(f"人员索引已重建：{rebuilt.memberships} 条成员记录"
+                  + (f"，其中 {rebuilt.duplicates} 条为同时属于两户（见 fangpin people duplicates）"
+                     if rebuilt.duplicates else ""))
             print("重建读模型…")
             with Projections(app) as projections:
                 projections.rebuild(progress=progress_on_terminal)

@@ -23,7 +23,12 @@ from application.commands import HouseholdCommand, RegisterHousehold, command_fr
 from application.unit_of_work import CommandResult, retrying
 from domain.household import AlertOutcome
 from domain.values import IncomeAssessment
-from interfaces.http.household_commands import body_fields, command_id, household_command
+from interfaces.http.household_commands import (
+    body_fields,
+    command_id,
+    household_command,
+    naming_other_households,
+)
 from interfaces.http.limits import check_values
 from interfaces.http.problems import PROBLEMS
 from interfaces.http.schemas import commands as s
@@ -82,9 +87,10 @@ def register_household(request: Request, data: JSONBody[s.RegisterHousehold],
     user: User = request.user
     user.require_area(data.township, data.village, data.code)
     check_values(body_fields(data))
-    result = _case_files(request).register_household(
-        data, by=user.actor, command_id=command_id(user, idempotency_key, data.name),
-    )
+    with naming_other_households(user):
+        result = _case_files(request).register_household(
+            data, by=user.actor, command_id=command_id(user, idempotency_key, data.name),
+        )
     return answer(result, data.code)
 
 

@@ -9,8 +9,9 @@ recorded. An Idempotency-Key makes a repeat answer as the first time and record 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from uuid import uuid4
 
@@ -23,6 +24,7 @@ from application.unit_of_work import CommandResult, retrying
 from domain.codes import Channel, Role
 from domain.errors import InvalidValue, RuleViolation
 from domain.household import Household
+from domain.people import PersonInAnotherHousehold
 from interfaces.http.limits import check_values
 
 
@@ -85,6 +87,16 @@ def as_sent(user: User, command: HouseholdCommand, new_id: Callable[[str], str])
     return command
 
 
+@contextlib.contextmanager
+def naming_other_households(user: User) -> Iterator[None]:
+    """A refusal for a person in another household names that household only to a user whose
+    area covers it (domain.md §3: "naming the other household to roles that may see it")."""
+    try:
+        yield
+    except PersonInAnotherHousehold as refused:
+        raise refused.naming(user.covers(refused.township, refused.village)) from None
+
+
 def household_command(
     user: User, app: CaseFiles, code: str, command: HouseholdCommand, *, key: str | None, path: str,
 ) -> CommandResult:
@@ -104,4 +116,6 @@ def household_command(
         if cid:
             refuse_reused_key(household, cid)
 
-    return retrying(lambda: app.execute(code, command, by=user.actor, command_id=cid, allowed=allowed))
+    with naming_other_households(user):
+        return retrying(lambda: app.execute(code, command, by=user.actor, command_id=cid,
+                                            allowed=allowed))

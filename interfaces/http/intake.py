@@ -34,7 +34,6 @@ from interfaces.http.views import outcome_name
 from interfaces.overdue import in_area
 from interfaces.xlsx import XLSX_TYPE
 from projections.queries import ReadModels
-from projections.runner import Projections
 
 #: Largest upload: a 200,000-row push workbook is about 4 MB; CSV files are bigger.
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
@@ -79,13 +78,10 @@ def record_push_file(state: State, user: User, upload: AlertUpload) -> s.ImportA
     and the workbench's form both come here."""
     department = push_department(user, upload.department)
     app: CaseFiles = state.case_files
-    projections: Projections = state.projections
-    read_models: ReadModels = state.read_models
     path, content = _read(upload.file)
-    projections.wait_for(app.max_position(), timeout=10)
     summary = _refused_as_invalid(lambda: import_alerts(
         app, path, department=department, tier=upload.tier, period=upload.period, by=user.actor,
-        find_household=read_models.household_code_of, batch_id=upload.batch_id, urgent=upload.urgent,
+        find_household=app.household_code_on, batch_id=upload.batch_id, urgent=upload.urgent,
         duties=state.indicators.cadences.duties, data=content))
     return _answer(summary, app.max_position())
 

@@ -50,9 +50,10 @@ STATUSES: dict[int, tuple[str, tuple[str, ...]]] = {
     403: ("超出角色或辖区", ("ROLE_FORBIDDEN", "OUTSIDE_AREA", "OTHER_DEPARTMENT")),
     404: ("农户、成员、案件、措施或地址不存在",
           ("HOUSEHOLD_NOT_FOUND", "MEMBER_NOT_FOUND", "CASE_NOT_FOUND", "NOT_FOUND")),
-    409: ("档案现状不允许此命令（环节已完成、次序不对、案件已关闭、编号已用）；`CONCURRENT_CHANGE` 是"
-          "并发修改，未记录任何内容，可带同一 `Idempotency-Key` 重试",
-          ("STEP_DONE", "STEP_OUT_OF_ORDER", "CASE_CLOSED", "ALERT_ID_TAKEN", "CONCURRENT_CHANGE")),
+    409: ("档案现状不允许此命令（环节已完成、次序不对、案件已关闭、编号已用、此人已是另一户成员）；"
+          "`CONCURRENT_CHANGE` 是并发修改，未记录任何内容，可带同一 `Idempotency-Key` 重试",
+          ("STEP_DONE", "STEP_OUT_OF_ORDER", "CASE_CLOSED", "ALERT_ID_TAKEN",
+           "PERSON_IN_ANOTHER_HOUSEHOLD", "CONCURRENT_CHANGE")),
     413: ("请求内容过大", ("REQUEST_TOO_LARGE",)),
     422: ("某个值违反规则（校验位、日期先后、公示天数、控制字符…）或不在码表中（附最接近的词）",
           ("ID_NUMBER_CHECK_DIGIT", "DATE_ORDER", "NOTICE_TOO_SHORT", "CODE_UNKNOWN",

@@ -5,10 +5,11 @@ tier, urgency and counts): push timeliness is judged on that receipt, so a batch
 (a zero report, 零报告) still counts as the period's push.
 
 Each row is recorded by `application.pushes`, as a row of an uploaded file is: one alert on the
-household of the person it names (or held unmatched), with ids made of the department, the batch
-id and the row number, so sending the batch again records nothing twice and each row answers as
-it did the first time. A row that breaks a rule is answered with the rule's code and field and
-never stops the rows after it.
+household the person it names belonged to on the row's day (found in the person index, written
+with the log, so a household registered just before is found), or held unmatched, with ids made
+of the department, the batch id and the row number, so sending the batch again records nothing
+twice and each row answers as it did the first time. A row that breaks a rule is answered with
+the rule's code and field and never stops the rows after it.
 """
 
 from __future__ import annotations
@@ -37,11 +38,6 @@ from domain.identity import validate_id_number
 from interfaces.http.limits import check_day
 from interfaces.http.problems import PROBLEMS
 from interfaces.http.schemas import pushes as s
-from projections.queries import ReadModels
-from projections.runner import Projections
-
-#: How long a push waits for the member directory to include households registered just before.
-DIRECTORY_WAIT = 10.0
 
 
 @post("/api/pushes", opt={"command": "push_alerts"}, summary="部门推送预警信息（按批次）",
@@ -49,13 +45,10 @@ DIRECTORY_WAIT = 10.0
 def push_alerts(request: Request, data: JSONBody[s.DepartmentPush]) -> s.PushAnswer:
     user: User = request.user
     app: CaseFiles = request.app.state.case_files
-    projections: Projections = request.app.state.projections
-    read_models: ReadModels = request.app.state.read_models
     batch = PushBatch(push_department(user, data.department), data.batch_id, data.tier,
                       data.period, data.urgent)
     check_batch(app, request.app.state.indicators.cadences.duties, batch)
-    projections.wait_for(app.max_position(), timeout=DIRECTORY_WAIT)
-    recording = PushRecording(app, batch, by=user.actor, find_household=read_models.household_code_of)
+    recording = PushRecording(app, batch, by=user.actor, find_household=app.household_code_on)
     answers = []
     for number, row in enumerate(data.rows, start=1):
         try:

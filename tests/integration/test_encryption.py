@@ -15,7 +15,7 @@ from application.app import CaseFiles
 from application.audit import verify
 from application.settings import Settings
 from application.store.encryption import CipherKeyProblem, new_key
-from tests.builders import COUNTY, HEAD_ID, registering
+from tests.builders import COUNTY, HEAD_ID, family, registering
 
 CODE = "130630101001"
 
@@ -79,7 +79,7 @@ def test_a_key_given_for_a_store_that_is_not_encrypted_is_refused(settings: Sett
 def test_the_chain_of_an_encrypted_log_verifies(encrypted: Settings) -> None:
     with CaseFiles(encrypted) as app:
         app.register_household(registering(CODE), by=COUNTY)
-        app.register_household(registering("130630101002"), by=COUNTY)
+        app.register_household(registering("130630101002", members=family(1)), by=COUNTY)
         report = verify(app.log_tables())
     assert report.clean and report.events == 2
 

@@ -17,7 +17,6 @@ from application.indicators import Cadences
 from application.intake import FileRefused
 from domain.codes import Department, Tier
 from domain.identity import check_digit
-from projections.queries import ReadModels
 from projections.runner import Projections
 from tests.builders import COUNTY
 
@@ -59,14 +58,8 @@ def county(make_app, clock):
 
 
 def finder(app):
-    projections = Projections(app)
-
-    def find(id_number: str) -> str | None:
-        projections.catch_up()
-        found = ReadModels(projections.store, app.clock).household_of_person(id_number)
-        return found["code"] if found else None
-
-    return find, projections
+    """How a push finds a person's household (the person index), and the read models."""
+    return app.household_code_on, Projections(app)
 
 
 def test_the_registry_registers_whole_households_and_refuses_bad_ones_whole(county, tmp_path):

@@ -8,15 +8,16 @@ from datetime import date
 
 from application.commands import RaiseAlert
 from domain.codes import Channel, RiskType
-from tests.builders import COUNTY, HEAD_ID, VILLAGE, registering
+from tests.builders import COUNTY, VILLAGE, family, registering
 
 
 def test_concurrent_writers_never_leave_a_gap_that_fills_later(make_app):
     app = make_app()
     writers, commands = 4, 60
     codes = [f"13063010100{n}" for n in range(writers)]
-    for code in codes:
-        app.register_household(registering(code), by=COUNTY)
+    heads = {code: family(n)[0].id_number for n, code in enumerate(codes)}
+    for n, code in enumerate(codes):
+        app.register_household(registering(code, members=family(n)), by=COUNTY)
     seen: list[int] = []
     done = threading.Event()
 
@@ -31,7 +32,7 @@ def test_concurrent_writers_never_leave_a_gap_that_fills_later(make_app):
     def write(code: str) -> None:
         for n in range(commands):
             app.execute(code, RaiseAlert(alert_id=f"A{n}", channel=Channel.SELF_DECLARATION,
-                                         person_id_number=HEAD_ID, risk_types=[RiskType.ILLNESS],
+                                         person_id_number=heads[code], risk_types=[RiskType.ILLNESS],
                                          period=f"p{n}", occurred_on=date(2025, 1, 1)), by=VILLAGE)
 
     reader = threading.Thread(target=read)

@@ -56,7 +56,7 @@ from domain.values import MemberDetails
 from projections.queries import Area, ReadModels
 from projections.runner import Projections
 from projections.tables import COLUMNS, TABLES
-from tests.builders import COUNTY, HEAD_ID, TOWNSHIP, VILLAGE, id_number, registering
+from tests.builders import COUNTY, HEAD_ID, TOWNSHIP, VILLAGE, family, id_number, registering
 
 CODE, POOR = "130630101001", "130630101002"
 ALL_PASSED = dict.fromkeys(Check, True)
@@ -188,7 +188,7 @@ class TestAScriptedCaseHistory:
     def test_green_channel_steps_owed_and_visits_due(self, views):
         app, projections, read = views
         app.register_household(registering(CODE), by=COUNTY)
-        app.register_household(registering(POOR, HouseholdType.LIFTED_OUT), by=COUNTY)
+        app.register_household(registering(POOR, HouseholdType.LIFTED_OUT, family(1)), by=COUNTY)
         app.execute(CODE, RaiseAlert(alert_id="F1", channel=Channel.CADRE_SCREENING, person_id_number=HEAD_ID,
                                      risk_types=[RiskType.NATURAL_DISASTER], disaster_kind="洪涝",
                                      occurred_on=date(2025, 7, 30)), by=VILLAGE)
