@@ -395,6 +395,12 @@ class ReliefPayout:
     cause: RiskType
     amount: Decimal
     beneficiary_id_number: str | None = None
+    #: Stated since payouts were judged by the county's bands (None / "": not recorded then).
+    out_of_pocket: Decimal | None = None
+    insurer: str = ""
+    basic_living_in_difficulty: bool | None = None
+    bands_from: date | None = None
+    ceiling: Decimal | None = None
 
 
 @dataclass

@@ -102,24 +102,29 @@ class SubsidiseMedicalInsurance(HouseholdCommand, kw_only=True):
 
 
 class PayReliefInsurance(HouseholdCommand, kw_only=True):
-    """防贫保 payout (notice §五)."""
+    """防贫保 payout (notice §五), judged by the county's payout bands in force on its day."""
 
     name = "pay_relief_insurance"
     roles = COUNTY
     new_record = ("payout_id", "P")
+    weighs_relief = True
 
     payout_id: Id | None = None
     cause: RiskType
+    out_of_pocket: Annotated[Money, Meta(description="自付费用或损失（元）：按赔付标准的档次计算可赔金额")]
     amount: Money
+    insurer: Annotated[Name, Meta(description="经办机构（承保的保险机构）")]
+    basic_living_in_difficulty: Annotated[bool, Meta(
+        description="核实结论：基本生活是否存在困难（须写明；只有存在困难才可赔付）")]
     fee: Money = Decimal(0)
-    basic_living_in_difficulty: bool = True
     beneficiary_id_number: IdNumber | None = None
     occurred_on: Happened
 
     def run(self, household: Household, on: Recording) -> None:
         household.pay_relief_insurance(
-            payout_id=self.payout_id, cause=self.cause, amount=self.amount, fee=self.fee,
-            basic_living_in_difficulty=self.basic_living_in_difficulty,
-            beneficiary_id_number=self.beneficiary_id_number, occurred_on=self.occurred_on,
-            by=on.by, at=on.at, command_id=on.command_id,
+            payout_id=self.payout_id, cause=self.cause, out_of_pocket=self.out_of_pocket,
+            amount=self.amount, insurer=self.insurer,
+            basic_living_in_difficulty=self.basic_living_in_difficulty, bands=on.relief_bands,
+            fee=self.fee, beneficiary_id_number=self.beneficiary_id_number,
+            occurred_on=self.occurred_on, by=on.by, at=on.at, command_id=on.command_id,
         )

@@ -17,7 +17,13 @@ from application.commands import (
     RecordVisit,
     SubsidiseMedicalInsurance,
 )
-from application.demo.county import DEPARTMENT_ACTORS, full_name, income_line_on
+from application.demo.county import (
+    DEPARTMENT_ACTORS,
+    RELIEF_INSURERS,
+    full_name,
+    income_line_on,
+    relief_bands_on,
+)
 from application.demo.families import age_on
 from application.demo.tables import (
     DEVELOPMENT,
@@ -148,16 +154,27 @@ class Help(YearAgenda):
                 occurred_on=day))
 
     def relief(self, day: date, number: int, cause: RiskType) -> None:
-        case = self.h.monitored_case
-        if case is None or case.number != number:
+        """A 防贫保 payout for the case's sudden hardship: what the county's bands give for the
+        out-of-pocket cost, within the year's cap (a green-channel case may be paid while its
+        steps are under way)."""
+        case = self.under_help(number)
+        bands = relief_bands_on(day)
+        if case is None or bands is None or any(p.case_number == number for p in self.h.payouts.values()):
             return
         rng = self.rng
-        low, high = {RiskType.ILLNESS: (20, 200), RiskType.NATURAL_DISASTER: (20, 100),
-                     RiskType.ACCIDENT: (30, 150)}[cause]
+        low, high = {RiskType.ILLNESS: (80, 800), RiskType.NATURAL_DISASTER: (40, 400),
+                     RiskType.ACCIDENT: (60, 600)}[cause]
+        out_of_pocket = Decimal(rng.randint(low, high) * 100)
+        paid = sum((p.amount for p in self.h.payouts.values() if p.occurred_on.year == day.year),
+                   Decimal(0))
+        amount = min(bands.ceiling(cause, out_of_pocket) or Decimal(0), bands.yearly_cap - paid)
+        if amount <= 0:
+            return
         person = self.h.members.get(self.scripts.get(number, Script(INCLUDE)).person)
         beneficiary = person.id_number if person is not None and person.left_on is None else None
         self.do(self.county_actor(), PayReliefInsurance(
-            payout_id=self.next_id("P"), cause=cause, amount=Decimal(rng.randint(low, high) * 100),
+            payout_id=self.next_id("P"), cause=cause, out_of_pocket=out_of_pocket, amount=amount,
+            insurer=rng.choice(RELIEF_INSURERS), basic_living_in_difficulty=True,
             beneficiary_id_number=beneficiary, occurred_on=day))
 
     # ---------------------------------------------------------------- visits and income

@@ -21,6 +21,7 @@ from domain.codes import (
     Check,
     Decision,
     Department,
+    DisasterKind,
     EliminationMode,
     Finding,
     HouseholdType,
@@ -33,6 +34,7 @@ from domain.codes import (
 from domain.errors import DomainError
 from domain.household import Household
 from domain.identity import check_digit
+from domain.relief import ReliefBand, ReliefBands
 from domain.rules import CHINA_TIME
 from domain.values import Actor, MemberDetails
 
@@ -44,6 +46,22 @@ DEPARTMENT = Actor("dept-1", Role.DEPARTMENT)
 #: The day households are registered in most tests.
 REGISTERED_ON = date(2023, 1, 10)
 LINE = Decimal("8300")
+
+#: The county's 防贫保 bands in the domain tests: illness 5,000–20,000 at 50%, above 20,000 at
+#: 70%; disaster above 3,000 at 60%; accident above 5,000 at 60%; at most 50,000 a household a year.
+RELIEF_BANDS = ReliefBands(
+    effective_from=date(2023, 1, 1),
+    bands=(
+        ReliefBand(RiskType.ILLNESS, Decimal(5000), Decimal(20000), Decimal("0.5")),
+        ReliefBand(RiskType.ILLNESS, Decimal(20000), None, Decimal("0.7")),
+        ReliefBand(RiskType.NATURAL_DISASTER, Decimal(3000), None, Decimal("0.6")),
+        ReliefBand(RiskType.ACCIDENT, Decimal(5000), None, Decimal("0.6")),
+    ),
+    yearly_cap=Decimal(50000),
+)
+#: What a valid payout states besides its cause and amount (a cost of 20,000 under the bands).
+PAYOUT = {"out_of_pocket": Decimal("20000"), "insurer": "人保财险涞源支公司",
+          "basic_living_in_difficulty": True, "bands": RELIEF_BANDS}
 
 _serial = itertools.count(1)
 
@@ -148,7 +166,8 @@ def include(
             if household.household_type is HouseholdType.LIFTED_OUT
             else Category.EDGE_OF_POVERTY
         )
-    outcome = raise_alert(household, discovered_on, risk_types=risk_types)
+    disaster = {"disaster_kind": DisasterKind.FLOOD} if RiskType.NATURAL_DISASTER in risk_types else {}
+    outcome = raise_alert(household, discovered_on, risk_types=risk_types, **disaster)
     number = outcome.case_number
     assert number is not None
     d = discovered_on

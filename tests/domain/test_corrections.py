@@ -11,6 +11,7 @@ import pytest
 from household_kit import (
     COUNTY,
     LINE,
+    PAYOUT,
     TOWNSHIP,
     all_checks,
     at,
@@ -342,7 +343,8 @@ class TestCorrectingOtherFacts:
     def test_a_payout_correction(self):
         household = monitored()
         household.pay_relief_insurance(
-            payout_id="P-1", cause=RiskType.ILLNESS, amount=Decimal("3000"), **when(D + timedelta(10))
+            payout_id="P-1", cause=RiskType.ILLNESS, amount=Decimal("3000"), **PAYOUT,
+            **when(D + timedelta(10)),
         )
         correct(household, "payout:P-1", {"amount": "3500"})
         assert household.payouts["P-1"].amount == Decimal("3500")

@@ -7,6 +7,9 @@ from decimal import Decimal
 
 import pytest
 from household_kit import (
+    COUNTY,
+    PAYOUT,
+    RELIEF_BANDS,
     TOWNSHIP,
     eliminate,
     help_until_eliminable,
@@ -23,13 +26,16 @@ from domain import rules
 from domain.codes import (
     Category,
     Department,
+    Finding,
     HouseholdType,
     LabourCapacity,
     MeasureStatus,
     MeasureType,
     RiskType,
+    SuddenHardship,
 )
 from domain.household import Household
+from domain.relief import ReliefBand, ReliefBands
 
 D = date(2023, 3, 1)
 INCLUDED = D + timedelta(8)
@@ -39,6 +45,16 @@ def monitored(household_type: HouseholdType = HouseholdType.ORDINARY, **kw) -> H
     household = registered(household_type)
     include(household, D, **kw)
     assert household.is_monitoring_object
+    return household
+
+
+def green_channel_case(risk: RiskType = RiskType.ACCIDENT) -> Household:
+    """A case in the green channel on D+2: help may start, steps 2–4 are still owed."""
+    household = registered()
+    raise_alert(household, D, risk_types=(risk,))
+    household.verify_at_home(1, Finding.RISK_CONFIRMED, **when(D + timedelta(1)))
+    household.open_green_channel(1, SuddenHardship.ACCIDENT, studied_on=D + timedelta(1),
+                                 approved_on=D + timedelta(2), **when(D + timedelta(2), COUNTY))
     return household
 
 
@@ -250,6 +266,12 @@ class TestMedicalInsuranceSubsidy:
         with refused(household, "SUBSIDY_NOT_MONITORED"):
             household.subsidise_medical_insurance(household.head.id_number, 2023, Decimal("350"), **when(D))
 
+    def test_given_a_green_channel_case_under_way_then_its_members_are_subsidised(self):
+        household = green_channel_case()
+        household.subsidise_medical_insurance(household.head.id_number, 2023, Decimal("350"),
+                                              **when(D + timedelta(3)))
+        assert household.subsidies[f"{household.head.id_number}:2023"] == Decimal("350")
+
     def test_given_a_stranger_then_MEMBER_NOT_FOUND(self):
         household = monitored()
         with refused(household, "MEMBER_NOT_FOUND", "id_number"):
@@ -263,11 +285,16 @@ class TestMedicalInsuranceSubsidy:
             )
 
 
+BANDS = RELIEF_BANDS
+
+
 def pay(
-    household: Household, payout_id: str = "P-1", *, cause=RiskType.ILLNESS, amount=Decimal("5000"), **kw
+    household: Household, payout_id: str = "P-1", *, cause=RiskType.ILLNESS, amount=Decimal("5000"),
+    on: date = INCLUDED + timedelta(1), **kw
 ) -> None:
+    fields = {**PAYOUT, **kw}
     household.pay_relief_insurance(
-        payout_id=payout_id, cause=cause, amount=amount, **kw, **when(INCLUDED + timedelta(1))
+        payout_id=payout_id, cause=cause, amount=amount, **fields, **when(on)
     )
 
 
@@ -281,16 +308,20 @@ class TestReliefInsurance:
         ],
     )
     @pytest.mark.parametrize("cause", sorted(rules.RELIEF_CAUSES))
-    def test_given_a_monitoring_object_with_a_sudden_hardship_then_paid(
+    def test_given_a_monitoring_object_with_a_sudden_hardship_among_its_risks_then_paid(
         self, household_type, category, cause
     ):
-        household = monitored(household_type, category=category)
+        household = monitored(household_type, category=category, risk_types=(cause,))
         spouse = other_members(household)[0]
         pay(household, cause=cause, beneficiary_id_number=spouse, fee=Decimal("0.00"))
         payout = household.payouts["P-1"]
         assert (payout.case_number, payout.cause, payout.amount) == (1, cause, Decimal("5000"))
         assert payout.beneficiary_id_number == spouse
         assert payout.occurred_on == INCLUDED + timedelta(1)
+        assert (payout.insurer, payout.out_of_pocket, payout.basic_living_in_difficulty) == (
+            "人保财险涞源支公司", Decimal("20000"), True)
+        assert payout.bands_from == BANDS.effective_from
+        assert payout.ceiling == BANDS.ceiling(cause, Decimal("20000"))
 
     def test_given_a_household_that_is_no_monitoring_object_then_RELIEF_NOT_MONITORING_OBJECT(self):
         household = registered()
@@ -304,9 +335,13 @@ class TestReliefInsurance:
         ready = help_until_eliminable(household, INCLUDED)
         eliminate(household, ready)
         with refused(household, "RELIEF_NOT_MONITORING_OBJECT"):
-            household.pay_relief_insurance(
-                payout_id="P-1", cause=RiskType.ILLNESS, amount=Decimal("100"), **when(ready + timedelta(30))
-            )
+            pay(household, amount=Decimal("100"), on=ready + timedelta(30))
+
+    def test_given_a_green_channel_case_under_way_then_paid_before_steps_2_to_4(self):
+        household = green_channel_case(RiskType.ACCIDENT)
+        assert not household.is_monitoring_object
+        pay(household, cause=RiskType.ACCIDENT, amount=Decimal("3000"), on=D + timedelta(3))
+        assert household.payouts["P-1"].case_number == 1
 
     @pytest.mark.parametrize("cause", sorted(set(RiskType) - rules.RELIEF_CAUSES))
     def test_given_a_cause_that_is_not_sudden_then_RELIEF_CAUSE_NOT_SUDDEN(self, cause):
@@ -314,6 +349,12 @@ class TestReliefInsurance:
         with refused(household, "RELIEF_CAUSE_NOT_SUDDEN", "cause") as info:
             pay(household, cause=cause)
         assert cause in info.value.message
+
+    def test_given_a_sudden_cause_that_is_not_among_the_case_risks_then_RELIEF_CAUSE_NOT_IDENTIFIED(self):
+        household = monitored(risk_types=(RiskType.ILLNESS,))
+        with refused(household, "RELIEF_CAUSE_NOT_IDENTIFIED", "cause") as info:
+            pay(household, cause=RiskType.ACCIDENT)
+        assert "因病" in info.value.message and "因意外事故" in info.value.message
 
     @pytest.mark.parametrize("fee", [Decimal("0.01"), Decimal("20"), Decimal("-5")])
     def test_given_any_fee_then_RELIEF_FEE_CHARGED(self, fee):
@@ -331,6 +372,74 @@ class TestReliefInsurance:
         household = monitored()
         with refused(household, "RELIEF_LIVING_NOT_AFFECTED", "basic_living_in_difficulty"):
             pay(household, basic_living_in_difficulty=False)
+
+    @pytest.mark.parametrize("finding", [None, "是", 1])
+    def test_given_no_finding_on_basic_living_then_LIVING_FINDING_REQUIRED(self, finding):
+        household = monitored()
+        with refused(household, "LIVING_FINDING_REQUIRED", "basic_living_in_difficulty"):
+            pay(household, basic_living_in_difficulty=finding)
+
+    def test_the_finding_is_never_a_default(self):
+        household = monitored()
+        with pytest.raises(TypeError):
+            household.pay_relief_insurance(
+                payout_id="P-1", cause=RiskType.ILLNESS, out_of_pocket=Decimal(20000),
+                amount=Decimal(5000), insurer="人保财险", bands=BANDS, **when(INCLUDED),
+            )
+
+    @pytest.mark.parametrize("insurer", ["", "  "])
+    def test_given_no_insurer_then_REQUIRED(self, insurer):
+        household = monitored()
+        with refused(household, "REQUIRED", "insurer"):
+            pay(household, insurer=insurer)
+
+    def test_given_no_bands_in_force_then_RELIEF_BANDS_MISSING(self):
+        household = monitored()
+        with refused(household, "RELIEF_BANDS_MISSING", "occurred_on"):
+            pay(household, bands=None)
+
+    def test_given_a_cost_below_the_threshold_then_RELIEF_BELOW_BAND(self):
+        household = monitored()
+        with refused(household, "RELIEF_BELOW_BAND", "out_of_pocket") as info:
+            pay(household, out_of_pocket=Decimal("5000"), amount=Decimal("100"))
+        assert "5000" in info.value.message
+
+    def test_given_more_than_the_bands_give_for_the_cost_then_RELIEF_ABOVE_BAND(self):
+        household = monitored()
+        # 20,000 of illness: (20,000 − 5,000) × 50% = 7,500 at most
+        with refused(household, "RELIEF_ABOVE_BAND", "amount") as info:
+            pay(household, amount=Decimal("7500.01"))
+        assert "7500" in info.value.message
+        pay(household, amount=Decimal("7500"))
+
+    def test_the_bands_add_up_band_by_band_and_stop_at_the_cap(self):
+        household = monitored()
+        # 40,000 of illness: 15,000 × 50% + 20,000 × 70% = 21,500
+        with refused(household, "RELIEF_ABOVE_BAND", "amount"):
+            pay(household, out_of_pocket=Decimal(40000), amount=Decimal("21500.01"))
+        pay(household, out_of_pocket=Decimal(40000), amount=Decimal("21500"))
+        assert BANDS.ceiling(RiskType.ILLNESS, Decimal(1_000_000)) == BANDS.yearly_cap
+
+    def test_given_the_years_cap_reached_then_RELIEF_CAP_EXCEEDED(self):
+        household = monitored()
+        pay(household, "P-1", out_of_pocket=Decimal(80000), amount=Decimal(45000))
+        with refused(household, "RELIEF_CAP_EXCEEDED", "amount") as info:
+            pay(household, "P-2", out_of_pocket=Decimal(80000), amount=Decimal("5000.01"))
+        assert "45000" in info.value.message and "50000" in info.value.message
+        pay(household, "P-2", out_of_pocket=Decimal(80000), amount=Decimal(5000))
+
+    def test_the_999999_yuan_payout_is_refused(self):
+        household = monitored()
+        with refused(household, "RELIEF_ABOVE_BAND", "amount"):
+            pay(household, out_of_pocket=Decimal(999999), amount=Decimal(999999))
+
+    def test_a_payout_is_judged_by_the_bands_it_is_given_and_records_them(self):
+        household = monitored()
+        everything = (ReliefBand(RiskType.ILLNESS, Decimal(0), None, Decimal(1)),)
+        generous = ReliefBands(date(2023, 3, 1), everything, Decimal(100000))
+        pay(household, amount=Decimal(20000), bands=generous)
+        assert household.payouts["P-1"].bands_from == date(2023, 3, 1)
+        assert household.payouts["P-1"].ceiling == Decimal(20000)
 
     def test_given_a_payout_id_already_used_then_PAYOUT_ID_TAKEN(self):
         household = monitored()

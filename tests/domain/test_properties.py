@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 import hypothesis.strategies as st
-from household_kit import COUNTY, LINE, TOWNSHIP, VILLAGE, at, make_id, member, replay
+from household_kit import COUNTY, LINE, PAYOUT, TOWNSHIP, VILLAGE, at, make_id, member, replay
 from hypothesis import HealthCheck, event, settings
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
@@ -525,6 +525,7 @@ class HouseholdMachine(RuleBasedStateMachine):
                 payout_id=self.next_id("P"),
                 cause=cause,
                 amount=Decimal("2000"),
+                **PAYOUT,
                 **self.when(COUNTY),
             )
 

@@ -55,6 +55,22 @@ def set_income_line(api: Api, yuan: str = "7000") -> dict[str, Any]:
     return response.json()
 
 
+#: The county's 防贫保 bands in the tests: illness above 5,000 at 50% up to 20,000, then 70%;
+#: accident above 5,000 at 60%; at most 50,000 a household a year, from 2025-01-01.
+RELIEF_BANDS = {"bands": [
+    {"cause": "因病", "cost_from": "5000", "cost_to": "20000", "rate": "0.5"},
+    {"cause": "因病", "cost_from": "20000", "rate": "0.7"},
+    {"cause": "因意外事故", "cost_from": "5000", "rate": "0.6"},
+], "yearly_cap": "50000", "reason": "县定标准", "occurred_on": "2025-01-01"}
+
+
+def set_relief_bands(api: Api, effective_from: str = "2025-01-01", **changes: Any) -> dict[str, Any]:
+    response = call(api, "PUT", f"/api/relief-bands/{effective_from}", "county",
+                    {**RELIEF_BANDS, **changes})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
 def code_of(n: int) -> str:
     return f"130630{n:06d}"
 
@@ -112,7 +128,9 @@ MEASURE = {"measure_id": "M1", "measure_type": "健康帮扶", "department": "�
            "responsible_person": "王医生", "amount": "1500.00", "occurred_on": "2025-03-12"}
 IN_PLACE = {"occurred_on": "2025-03-20"}
 END_MEASURE = {"reason": "住院治疗结束", "occurred_on": "2025-04-30"}
-RELIEF = {"payout_id": "P1", "cause": "因病", "amount": "2000.00", "occurred_on": "2025-03-16"}
+RELIEF = {"payout_id": "P1", "cause": "因病", "out_of_pocket": "12000.00", "amount": "2000.00",
+          "insurer": "人保财险涞源支公司", "basic_living_in_difficulty": True,
+          "occurred_on": "2025-03-16"}
 VISIT = {"visitor": "网格员小李", "checks": ALL_PASS, "income_change": "200", "occurred_on": "2025-09-15"}
 INCOME = {"year": 2025, "wages": "30000", "business": "5000", "property": "0", "transfers": "2000",
           "production_costs": "1000", "occurred_on": "2025-09-20"}

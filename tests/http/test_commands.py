@@ -39,6 +39,7 @@ from tests.http.kit import (
     register,
     registration_body,
     set_income_line,
+    set_relief_bands,
     subsidy_body,
 )
 
@@ -141,6 +142,7 @@ def test_the_green_channel_lets_help_start_before_the_other_steps(api: Api) -> N
 
 
 def test_the_help_commands(api: Api) -> None:
+    set_relief_bands(api)
     home = register(api, 1).included()
     check = Answers(home)
     check.version = 6
@@ -167,6 +169,8 @@ def test_the_help_commands(api: Api) -> None:
     check(home.do("/relief-payouts", RELIEF, who="county"))
     payout = home.history()[-1]
     assert payout["event"] == "ReliefInsurancePaid" and payout["details"]["amount"] == "2000.00"
+    assert payout["details"]["insurer"] == "人保财险涞源支公司"
+    assert home.file()["relief_payouts"][0]["ceiling"] == "3500.00"  # (12,000 − 5,000) × 50%
     assert payout["recorded_by"] == {"user": "county-01", "role": "县防贫中心"}
 
 

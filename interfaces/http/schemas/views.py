@@ -138,6 +138,12 @@ class PayoutOut(Struct):
     cause: RiskType
     amount: Decimal
     beneficiary_id_number: str | None
+    out_of_pocket: Decimal | None = None
+    insurer: Annotated[str, Meta(description="经办机构（早于赔付标准记录的赔付为空）")] = ""
+    basic_living_in_difficulty: Annotated[bool | None, Meta(
+        description="核实结论：基本生活存在困难（早于赔付标准记录的赔付未写明，为 null）")] = None
+    bands_from: Annotated[date | None, Meta(description="审核所依据的赔付标准的生效日期")] = None
+    ceiling: Annotated[Decimal | None, Meta(description="按该标准此笔最多可赔金额")] = None
 
 
 class CaseFile(Struct):
