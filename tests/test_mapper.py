@@ -227,6 +227,9 @@ def as_stored_before(stored: StoredEvent, *dropped: str) -> StoredEvent:
 
 #: Fields each event gained since its first version, and what an old one reads as.
 ADDED_FIELDS: dict[type, dict[str, Any]] = {
+    Household.RiskAnalysed: {"reason": ""},
+    Household.MeasureAssigned: {"reason": ""},
+    Household.VisitRecorded: {"per_capita_income": None, "line_in_force": None},
     Household.ReliefInsurancePaid: {"out_of_pocket": None, "insurer": "",
                                     "basic_living_in_difficulty": None, "bands_from": None,
                                     "ceiling": None},

@@ -70,10 +70,20 @@ class HouseholdCommand(Body, kw_only=True):
         """Ask the household to do it; what it answers (an alert's outcome, an assessment…)."""
         raise NotImplementedError
 
+    #: Optional fields added to the command later: left out of an Idempotency-Key's digest
+    #: while they hold their default, so a request sent before they existed still replays.
+    added_fields: ClassVar[tuple[str, ...]] = ()
+
     def digest_fields(self) -> dict[str, Any]:
         """The fields an Idempotency-Key's digest covers: as the household method takes them
-        (keys sent before commands were typed still replay)."""
-        return msgspec.structs.asdict(self)
+        (keys sent before commands were typed, or before a field was added, still replay)."""
+        fields = msgspec.structs.asdict(self)
+        if self.added_fields:
+            defaults = {f.name: f.default for f in msgspec.structs.fields(self)}
+            for name in self.added_fields:
+                if fields[name] == defaults[name]:
+                    del fields[name]
+        return fields
 
 
 @cache

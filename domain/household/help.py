@@ -9,7 +9,14 @@ from decimal import Decimal
 from typing import Any
 
 from domain import rules
-from domain.codes import Department, LabourCapacity, MeasureStatus, MeasureType, RiskType
+from domain.codes import (
+    Department,
+    HouseholdType,
+    LabourCapacity,
+    MeasureStatus,
+    MeasureType,
+    RiskType,
+)
 from domain.errors import InvalidValue, NotFound, RuleViolation
 from domain.household.state import Event, HouseholdState, require_amount, require_text
 from domain.relief import ReliefBands
@@ -17,30 +24,47 @@ from domain.values import Actor, Case, Measure, ReliefPayout, RiskAnalysis
 
 
 class RiskAnalysed(Event):
-    """研判: causes, labour capacity and needs."""
+    """研判: causes, labour capacity and needs. A later analysis of the same case (a changed
+    need) says why (``reason``, since version 2; "" on analyses recorded before)."""
 
     TOPIC = "fangpin:Household.RiskAnalysed"
+    class_version = 2
     case_number: int
     causes: tuple[RiskType, ...]
     labour_capacity: LabourCapacity
     needs: tuple[MeasureType, ...]
     notes: str
+    reason: str
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["reason"] = ""
 
     def apply_to(self, household: HouseholdState) -> None:
         household.analyses.append(RiskAnalysis(
             self.case_number, self.occurred_on, self.causes, self.labour_capacity,
-            self.needs, self.notes,
+            self.needs, self.notes, self.reason,
         ))
 
 
 class MeasureAssigned(Event):
+    """A help measure assigned (planned): for the case under help, or — for a 脱贫户 that is
+    not a monitoring object — a follow-up measure of no case (四个不摘, ``case_number`` None).
+    Since version 2 it carries the ``reason`` given for it ("" on measures recorded before)."""
+
     TOPIC = "fangpin:Household.MeasureAssigned"
+    class_version = 2
     measure_id: str
-    case_number: int
+    case_number: int | None
     measure_type: MeasureType
     department: Department
     responsible_person: str
     amount: Decimal | None
+    reason: str
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["reason"] = ""
 
     def subject(self) -> str:
         return f"measure:{self.measure_id}"
@@ -54,6 +78,7 @@ class MeasureAssigned(Event):
             responsible_person=self.responsible_person,
             started_on=self.occurred_on,
             amount=self.amount,
+            reason=self.reason,
         )
 
 
@@ -137,28 +162,53 @@ class HelpChapter(HouseholdState):
 
     def analyse_risk(
         self, *, causes: Sequence[RiskType], labour_capacity: LabourCapacity,
-        needs: Sequence[MeasureType], notes: str = "",
+        needs: Sequence[MeasureType], notes: str = "", reason: str = "",
         occurred_on: date, by: Actor, at: datetime, command_id: str = "",
     ) -> None:
-        """Analyse the risk of the case under help: causes, labour capacity, needs (缺什么补什么)."""
+        """Analyse the risk of the case under help: causes, labour capacity, needs (缺什么补什么).
+        The case's needs are those of its latest analysis: analysing it again (a changed need)
+        needs a reason."""
         case = self._helpable_case("causes")
         if not causes:
             raise InvalidValue("CAUSES_REQUIRED", "须填写风险原因", "causes")
         if not needs:
             raise InvalidValue("NEEDS_REQUIRED", "须填写帮扶需求", "needs")
+        reason = reason.strip() if isinstance(reason, str) else ""
+        if not reason and any(a.case_number == case.number for a in self.analyses):
+            raise InvalidValue(
+                "REASON_REQUIRED", "本案已有风险研判；重新研判（需求变化）须说明原因", "reason"
+            )
         self._record(
             RiskAnalysed, occurred_on, by, at, command_id,
             case_number=case.number, causes=tuple(dict.fromkeys(causes)),
             labour_capacity=labour_capacity, needs=tuple(dict.fromkeys(needs)), notes=notes,
+            reason=reason,
         )
 
     def assign_measure(
         self, *, measure_id: str, measure_type: MeasureType, department: Department,
-        responsible_person: str, amount: Decimal | None = None,
+        responsible_person: str, amount: Decimal | None = None, reason: str = "",
         occurred_on: date, by: Actor, at: datetime, command_id: str = "",
     ) -> None:
-        """Assign a help measure (planned) to the case under help; ``occurred_on`` is its start."""
-        case = self._helpable_case("measure_type")
+        """Assign a help measure (planned); ``occurred_on`` is its start.
+
+        For the case under help the measure answers a need (缺什么补什么): the case's latest
+        analysis up to that day must list its type, and 综合保障 (兜底) where that analysis
+        found the household able to work needs a documented ``reason``. A 脱贫户 that is not a
+        monitoring object gets a follow-up measure of no case (四个不摘), counted apart.
+        """
+        case = self.active_case
+        if case is not None and case.helpable:
+            case_number: int | None = case.number
+            self._require_a_need(case, measure_type, reason, occurred_on)
+        elif self.household_type is HouseholdType.LIFTED_OUT:
+            case_number = None  # 持续跟踪帮扶政策落实情况
+        else:
+            raise RuleViolation(
+                "NOT_UNDER_HELP",
+                "只有监测对象（或已开启绿色通道的案件）才能安排帮扶措施；脱贫户可安排持续跟踪帮扶措施",
+                "measure_type",
+            )
         measure_id = require_text(measure_id, "measure_id", "措施编号")
         if measure_id in self.measures:
             raise RuleViolation("MEASURE_ID_TAKEN", f"措施编号已存在：{measure_id}", "measure_id")
@@ -167,16 +217,55 @@ class HelpChapter(HouseholdState):
             require_amount(amount, "amount", "帮扶金额")
         self._record(
             MeasureAssigned, occurred_on, by, at, command_id,
-            measure_id=measure_id, case_number=case.number, measure_type=measure_type,
+            measure_id=measure_id, case_number=case_number, measure_type=measure_type,
             department=department, responsible_person=person, amount=amount,
+            reason=reason.strip() if isinstance(reason, str) else "",
         )
+
+    def _require_a_need(
+        self, case: Case, measure_type: MeasureType, reason: str, on: date
+    ) -> None:
+        """缺什么补什么: refused without an analysis of the case by ``on``, for a type not among
+        its needs, or for 兜底 where it found the household able to work and no reason is given."""
+        analysis = self.latest_analysis(case.number, on)
+        if analysis is None:
+            raise RuleViolation(
+                "ANALYSIS_REQUIRED", f"第 {case.number} 号案件在 {on} 前没有风险研判：须先研判，缺什么补什么",
+                "measure_type",
+            )
+        if measure_type not in analysis.needs:
+            raise RuleViolation(
+                "MEASURE_NOT_A_NEED",
+                f"“{measure_type}”不在 {analysis.occurred_on} 研判的帮扶需求（{'、'.join(analysis.needs)}）"
+                "之中；需求变化须重新研判并说明原因",
+                "measure_type",
+            )
+        documented = isinstance(reason, str) and bool(reason.strip())
+        if measure_type is MeasureType.SOCIAL_SECURITY and not documented \
+                and analysis.labour_capacity not in rules.PROTECTION_CAPACITIES:
+            raise RuleViolation(
+                "PROTECTION_NEEDS_REASON",
+                f"研判认定劳动能力为“{analysis.labour_capacity}”，安排综合保障（兜底）须写明依据；"
+                "有劳动能力的应以开发式帮扶为主",
+                "reason",
+            )
+
+    def latest_analysis(self, case_number: int, on: date) -> RiskAnalysis | None:
+        """The case's analysis latest in date up to ``on`` (of several that day, the last
+        recorded): its needs are what measures answer."""
+        latest = None
+        for analysis in self.analyses:
+            if analysis.case_number == case_number and analysis.occurred_on <= on and (
+                    latest is None or analysis.occurred_on >= latest.occurred_on):
+                latest = analysis
+        return latest
 
     def put_measure_in_place(
         self, measure_id: str, *, occurred_on: date, by: Actor, at: datetime, command_id: str = "",
     ) -> None:
         """A planned measure is now in place (落实)."""
         measure = self._measure(measure_id)
-        if self.cases[measure.case_number - 1].closed:
+        if measure.case_number is not None and self.cases[measure.case_number - 1].closed:
             raise RuleViolation(
                 "CASE_CLOSED", "该措施所属案件已关闭（未认定为监测对象），请结束该措施", "measure_id"
             )

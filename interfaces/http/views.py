@@ -147,6 +147,7 @@ def case_file(household: Household, user: User, as_of: datetime | None = None) -
                 department=m.department, responsible_person=m.responsible_person,
                 status=m.status, amount=m.amount, started_on=m.started_on,
                 in_place_on=m.in_place_on, ended_on=m.ended_on, end_reason=mask.text(m.end_reason),
+                follow_up=m.follow_up, reason=mask.text(m.reason),
             )
             for m in household.measures.values()
         ],
@@ -155,6 +156,7 @@ def case_file(household: Household, user: User, as_of: datetime | None = None) -
                 visit_id=v.visit_id, occurred_on=v.occurred_on, visitor=v.visitor,
                 failed_checks=list(v.failed_checks), income_change=v.income_change,
                 spending_change=v.spending_change, notes=mask.text(v.notes),
+                per_capita_income=v.per_capita_income, line_in_force=v.line_in_force,
             )
             for v in household.visits
         ],
@@ -162,7 +164,8 @@ def case_file(household: Household, user: User, as_of: datetime | None = None) -
         risk_analyses=[
             s.RiskAnalysisOut(case_number=a.case_number, occurred_on=a.occurred_on,
                               causes=list(a.causes), labour_capacity=a.labour_capacity,
-                              needs=list(a.needs), notes=mask.text(a.notes))
+                              needs=list(a.needs), notes=mask.text(a.notes),
+                              reason=mask.text(a.reason))
             for a in household.analyses
         ],
         medical_subsidies=[

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from domain import rules
 from domain.codes import (
     Category,
     Channel,
@@ -196,11 +197,23 @@ def all_checks(*failed: Check) -> dict[Check, bool]:
     return {c: c not in failed for c in Check}
 
 
+def analyse(household: Household, on: date, *, needs: tuple[MeasureType, ...] = (
+        MeasureType.HEALTH, MeasureType.EMPLOYMENT, MeasureType.SOCIAL_SECURITY),
+        labour: LabourCapacity = LabourCapacity.WEAK, reason: str = "") -> None:
+    """A risk analysis of the active case (缺什么补什么): its needs are what measures answer."""
+    household.analyse_risk(causes=[RiskType.ILLNESS], labour_capacity=labour, needs=list(needs),
+                           reason=reason, **when(on, TOWNSHIP))
+
+
 def help_until_eliminable(household: Household, included_on: date) -> date:
-    """Put a measure in place, visit with all checks passed and assess income above the line.
+    """Analyse the risk, put a measure in place, visit every month with the income found above
+    the line (six months of evidence), visit with all checks passed and assess income above it.
 
     Returns a date 6 months after inclusion on which elimination is allowed.
     """
+    case = household.active_case
+    again = case is not None and any(a.case_number == case.number for a in household.analyses)
+    analyse(household, included_on + timedelta(1), reason="纳入后重新研判" if again else "")
     household.assign_measure(
         measure_id=f"M{next(_serial)}",
         measure_type=MeasureType.HEALTH,
@@ -211,6 +224,11 @@ def help_until_eliminable(household: Household, included_on: date) -> date:
     measure_id = next(reversed(household.measures))
     household.put_measure_in_place(measure_id, **when(included_on + timedelta(10), TOWNSHIP))
     ready = included_on + timedelta(200)
+    for month in rules.stability_months(ready):  # income stably above the line for 6 months
+        household.record_visit(
+            visit_id=f"V{next(_serial)}", visitor="网格员王", checks=all_checks(),
+            per_capita_income=Decimal("12000"), line_in_force=LINE, **when(month + timedelta(14)),
+        )
     household.record_visit(
         visit_id=f"V{next(_serial)}",
         visitor="网格员王",

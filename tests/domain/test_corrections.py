@@ -14,6 +14,7 @@ from household_kit import (
     PAYOUT,
     TOWNSHIP,
     all_checks,
+    analyse,
     at,
     eliminate,
     help_until_eliminable,
@@ -102,6 +103,7 @@ class TestTheCorrectionEvent:
 
     def test_new_values_are_stored_json_native(self):
         household = monitored()
+        analyse(household, D + timedelta(8))
         household.assign_measure(
             measure_id="M-1",
             measure_type=MeasureType.HEALTH,
@@ -351,6 +353,7 @@ class TestCorrectingOtherFacts:
 
     def test_a_planned_measure_does_not_count_as_in_place_after_a_correction(self):
         household = monitored()
+        analyse(household, D + timedelta(8))
         household.assign_measure(
             measure_id="M-1",
             measure_type=MeasureType.HEALTH,

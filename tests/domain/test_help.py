@@ -11,6 +11,7 @@ from household_kit import (
     PAYOUT,
     RELIEF_BANDS,
     TOWNSHIP,
+    analyse,
     eliminate,
     help_until_eliminable,
     include,
@@ -45,6 +46,13 @@ def monitored(household_type: HouseholdType = HouseholdType.ORDINARY, **kw) -> H
     household = registered(household_type)
     include(household, D, **kw)
     assert household.is_monitoring_object
+    return household
+
+
+def under_help(**kw) -> Household:
+    """A monitoring object whose case was analysed on inclusion: needs 就业、健康帮扶 and 综合保障."""
+    household = monitored(**kw)
+    analyse(household, INCLUDED)
     return household
 
 
@@ -111,7 +119,7 @@ class TestRiskAnalysis:
 
 class TestMeasureLifecycle:
     def test_planned_then_in_place_then_ended(self):
-        household = monitored()
+        household = under_help()
         assign(household, amount=Decimal("1200.50"))
         measure = household.measures["M-1"]
         assert measure.status is MeasureStatus.PLANNED
@@ -129,21 +137,21 @@ class TestMeasureLifecycle:
         assert measure.end_reason == "已稳定就业"
 
     def test_a_planned_measure_may_be_cancelled(self):
-        household = monitored()
+        household = under_help()
         assign(household)
         household.end_measure("M-1", "需求变化，取消", **when(INCLUDED + timedelta(1)))
         measure = household.measures["M-1"]
         assert measure.status is MeasureStatus.ENDED and measure.in_place_on is None
 
     def test_a_measure_in_place_the_same_day_it_starts_is_allowed(self):
-        household = monitored()
+        household = under_help()
         assign(household, on=INCLUDED)
         household.put_measure_in_place("M-1", **when(INCLUDED))
         assert household.measures["M-1"].in_place_on == INCLUDED
         assert (household.measures["M-1"].in_place_on - INCLUDED).days <= rules.MEASURE_WITHIN_DAYS
 
     def test_given_a_measure_already_in_place_then_MEASURE_NOT_PLANNED(self):
-        household = monitored()
+        household = under_help()
         assign(household)
         household.put_measure_in_place("M-1", **when(INCLUDED + timedelta(5)))
         with refused(household, "MEASURE_NOT_PLANNED", "measure_id") as info:
@@ -151,27 +159,27 @@ class TestMeasureLifecycle:
         assert "已落实" in info.value.message
 
     def test_given_an_ended_measure_then_it_cannot_be_put_in_place(self):
-        household = monitored()
+        household = under_help()
         assign(household)
         household.end_measure("M-1", "取消", **when(INCLUDED + timedelta(2)))
         with refused(household, "MEASURE_NOT_PLANNED", "measure_id"):
             household.put_measure_in_place("M-1", **when(INCLUDED + timedelta(3)))
 
     def test_given_an_ended_measure_when_ended_again_then_MEASURE_ENDED(self):
-        household = monitored()
+        household = under_help()
         assign(household)
         household.end_measure("M-1", "取消", **when(INCLUDED + timedelta(2)))
         with refused(household, "MEASURE_ENDED", "measure_id"):
             household.end_measure("M-1", "再次取消", **when(INCLUDED + timedelta(3)))
 
     def test_given_a_measure_id_already_used_then_MEASURE_ID_TAKEN(self):
-        household = monitored()
+        household = under_help()
         assign(household)
         with refused(household, "MEASURE_ID_TAKEN", "measure_id"):
             assign(household, measure_type=MeasureType.HEALTH)
 
     def test_given_an_unknown_measure_then_MEASURE_NOT_FOUND(self):
-        household = monitored()
+        household = under_help()
         with refused(household, "MEASURE_NOT_FOUND", "measure_id"):
             household.put_measure_in_place("M-9", **when(INCLUDED))
         with refused(household, "MEASURE_NOT_FOUND", "measure_id"):
@@ -179,45 +187,45 @@ class TestMeasureLifecycle:
 
     @pytest.mark.parametrize("amount", [Decimal("-0.01"), Decimal("NaN"), Decimal("Infinity"), 100])
     def test_given_a_negative_or_non_decimal_amount_then_AMOUNT_INVALID(self, amount):
-        household = monitored()
+        household = under_help()
         with refused(household, "AMOUNT_INVALID", "amount"):
             assign(household, amount=amount)
 
     def test_a_zero_amount_or_no_amount_is_allowed(self):
-        household = monitored()
+        household = under_help()
         assign(household, "M-1", amount=Decimal(0))
         assign(household, "M-2")
         assert household.measures["M-1"].amount == 0
         assert household.measures["M-2"].amount is None
 
     def test_given_an_empty_id_or_responsible_person_then_REQUIRED(self):
-        household = monitored()
+        household = under_help()
         with refused(household, "REQUIRED", "measure_id"):
             assign(household, " ")
         with refused(household, "REQUIRED", "responsible_person"):
             assign(household, responsible_person="")
 
     def test_given_in_place_before_the_start_then_DATE_ORDER(self):
-        household = monitored()
+        household = under_help()
         assign(household, on=INCLUDED + timedelta(3))
         with refused(household, "DATE_ORDER", "occurred_on"):
             household.put_measure_in_place("M-1", **when(INCLUDED + timedelta(2)))
 
     def test_given_an_end_before_it_was_in_place_then_DATE_ORDER(self):
-        household = monitored()
+        household = under_help()
         assign(household, on=INCLUDED + timedelta(1))
         household.put_measure_in_place("M-1", **when(INCLUDED + timedelta(5)))
         with refused(household, "DATE_ORDER", "occurred_on"):
             household.end_measure("M-1", "完成", **when(INCLUDED + timedelta(4)))
 
     def test_given_an_end_before_a_planned_measure_started_then_DATE_ORDER(self):
-        household = monitored()
+        household = under_help()
         assign(household, on=INCLUDED + timedelta(3))
         with refused(household, "DATE_ORDER", "occurred_on"):
             household.end_measure("M-1", "取消", **when(INCLUDED + timedelta(2)))
 
     def test_given_an_end_without_reason_then_REQUIRED(self):
-        household = monitored()
+        household = under_help()
         assign(household)
         with refused(household, "REQUIRED", "reason"):
             household.end_measure("M-1", "  ", **when(INCLUDED + timedelta(2)))
@@ -228,6 +236,103 @@ class TestMeasureLifecycle:
         eliminate(household, ready)
         with refused(household, "NOT_UNDER_HELP", "measure_type"):
             assign(household, "M-late", on=ready + timedelta(20))
+
+
+class TestMissingWhatIsNeeded:
+    """缺什么补什么 (domain.md §7): a measure answers a need the case's analysis found."""
+
+    def test_given_no_risk_analysis_then_ANALYSIS_REQUIRED(self):
+        household = monitored()
+        with refused(household, "ANALYSIS_REQUIRED", "measure_type") as info:
+            assign(household)
+        assert "先研判" in info.value.message
+
+    def test_given_an_analysis_dated_after_the_measure_then_ANALYSIS_REQUIRED(self):
+        household = monitored()
+        analyse(household, INCLUDED + timedelta(5))
+        with refused(household, "ANALYSIS_REQUIRED", "measure_type"):
+            assign(household, on=INCLUDED + timedelta(4))
+        assign(household, on=INCLUDED + timedelta(5))
+
+    def test_given_a_type_not_among_the_analysed_needs_then_MEASURE_NOT_A_NEED(self):
+        household = monitored()
+        analyse(household, INCLUDED, needs=(MeasureType.HEALTH,))
+        with refused(household, "MEASURE_NOT_A_NEED", "measure_type") as info:
+            assign(household, measure_type=MeasureType.INDUSTRY)
+        assert "产业帮扶" in info.value.message and "健康帮扶" in info.value.message
+        assign(household, measure_type=MeasureType.HEALTH)
+
+    def test_a_changed_need_is_a_new_analysis_with_its_reason(self):
+        household = monitored()
+        analyse(household, INCLUDED, needs=(MeasureType.HEALTH,))
+        with refused(household, "REASON_REQUIRED", "reason"):
+            analyse(household, INCLUDED + timedelta(2), needs=(MeasureType.INDUSTRY,))
+        analyse(household, INCLUDED + timedelta(2), needs=(MeasureType.INDUSTRY,),
+                reason="病愈后有意发展养殖")
+        assert household.analyses[-1].reason == "病愈后有意发展养殖"
+        with refused(household, "MEASURE_NOT_A_NEED"):
+            assign(household, measure_type=MeasureType.HEALTH, on=INCLUDED + timedelta(3))
+        assign(household, measure_type=MeasureType.INDUSTRY, on=INCLUDED + timedelta(3))
+        # a measure dated before the new analysis answers the needs in force on its day
+        assign(household, "M-2", measure_type=MeasureType.HEALTH, on=INCLUDED + timedelta(1))
+
+    @pytest.mark.parametrize("labour", [LabourCapacity.ORDINARY, LabourCapacity.SKILLED])
+    def test_given_protection_for_a_household_able_to_work_then_PROTECTION_NEEDS_REASON(self, labour):
+        household = monitored()
+        analyse(household, INCLUDED, needs=(MeasureType.SOCIAL_SECURITY,), labour=labour)
+        with refused(household, "PROTECTION_NEEDS_REASON", "reason") as info:
+            assign(household, measure_type=MeasureType.SOCIAL_SECURITY)
+        assert labour in info.value.message and "兜底" in info.value.message
+        documented = "户主突发重病，经民政审核纳入临时救助"
+        assign(household, measure_type=MeasureType.SOCIAL_SECURITY, reason=documented)
+        assert household.measures["M-1"].reason == documented
+
+    @pytest.mark.parametrize("labour", [LabourCapacity.WEAK, LabourCapacity.LOST, LabourCapacity.NONE])
+    def test_protection_where_the_analysis_found_weak_or_no_labour_needs_no_reason(self, labour):
+        household = monitored()
+        analyse(household, INCLUDED, needs=(MeasureType.SOCIAL_SECURITY,), labour=labour)
+        assign(household, measure_type=MeasureType.SOCIAL_SECURITY)
+        assert household.measures["M-1"].case_number == 1
+
+
+class TestFourDoNotRemove:
+    """四个不摘 (domain.md §7): a 脱贫户 that is not a monitoring object still gets follow-up help,
+    recorded as measures of no case and counted apart."""
+
+    def test_a_lifted_out_household_that_is_not_monitored_gets_a_follow_up_measure(self):
+        household = registered(HouseholdType.LIFTED_OUT)
+        assign(household, "F-1", measure_type=MeasureType.INDUSTRY, on=D)
+        measure = household.measures["F-1"]
+        assert measure.case_number is None and measure.follow_up
+        household.put_measure_in_place("F-1", **when(D + timedelta(3)))
+        household.end_measure("F-1", "产业项目验收", **when(D + timedelta(90)))
+        assert measure.status is MeasureStatus.ENDED
+
+    def test_a_lifted_out_household_being_identified_still_gets_follow_up(self):
+        household = registered(HouseholdType.LIFTED_OUT)
+        raise_alert(household, D)
+        assign(household, "F-1", on=D)
+        assert household.measures["F-1"].follow_up
+
+    def test_after_elimination_a_lifted_out_household_gets_follow_up(self):
+        household = monitored(HouseholdType.LIFTED_OUT)
+        ready = help_until_eliminable(household, INCLUDED)
+        eliminate(household, ready)
+        assign(household, "F-1", on=ready + timedelta(20))
+        assert household.measures["F-1"].follow_up
+
+    def test_a_lifted_out_monitoring_object_gets_measures_of_its_case_answering_its_needs(self):
+        household = monitored(HouseholdType.LIFTED_OUT)
+        with refused(household, "ANALYSIS_REQUIRED"):
+            assign(household)
+        analyse(household, INCLUDED)
+        assign(household)
+        assert household.measures["M-1"].case_number == 1 and not household.measures["M-1"].follow_up
+
+    def test_an_ordinary_household_that_is_not_monitored_is_NOT_UNDER_HELP(self):
+        household = registered(HouseholdType.ORDINARY)
+        with refused(household, "NOT_UNDER_HELP", "measure_type"):
+            assign(household, on=D)
 
 
 class TestMedicalInsuranceSubsidy:

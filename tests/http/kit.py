@@ -4,8 +4,9 @@ number), and every step has one body with fixed 2025 dates that fit together.
 
 Dates: registered 2025-01-01; alert discovered 2025-03-01; home visit 03-02; village notice
 03-03…03-08, concluded 03-09; township review 03-04; county decision 03-10 (included); risk
-analysis 03-11; measure M1 assigned 03-12 and in place 03-20; visit 09-15; income assessed
-09-20; elimination 10-01, notice 10-02…10-07 concluded 10-08, township 10-09, county 10-10.
+analysis 03-11; measure M1 assigned 03-12 and in place 03-20; visits on the 15th of April to
+September (income found 12,000); income assessed 09-20; elimination 10-01, notice 10-02…10-07
+concluded 10-08, township 10-09, county 10-10.
 """
 
 from __future__ import annotations
@@ -227,16 +228,21 @@ class Home:
         return self
 
     def helped(self) -> Home:
-        """Included, with measure M1 in place."""
+        """Included, its risk analysed (needs 健康帮扶), with measure M1 in place."""
         self.included()
+        self.do("/risk-analyses", RISK_ANALYSIS)
         self.do("/measures", MEASURE)
         self.do("/measures/M1/in-place", IN_PLACE)
         return self
 
     def ready_to_eliminate(self) -> Home:
-        """Helped, visited with every check passed and income above the line (set it first)."""
+        """Helped, visited every month from April to September with every check passed and
+        the income found above the line (six months of evidence), and income assessed above
+        it (set the line first)."""
         self.helped()
-        self.do("/visits", VISIT)
+        for month in range(4, 10):
+            self.do("/visits", {**VISIT, "per_capita_income": "12000",
+                                "occurred_on": f"2025-{month:02d}-15"})
         self.do("/income-assessments", INCOME)
         return self
 

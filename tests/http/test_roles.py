@@ -240,8 +240,13 @@ def _green_channel_ready(home: Any) -> None:
 
 
 def _measure_assigned(home: Any) -> None:
-    home.included()
+    _analysed(home)
     home.do("/measures", MEASURE)
+
+
+def _analysed(home: Any) -> None:
+    home.included()
+    home.do("/risk-analyses", RISK_ANALYSIS)
 
 
 PREPARE: dict[str, Prepare] = {
@@ -261,7 +266,7 @@ PREPARE: dict[str, Prepare] = {
     "POST /api/households/{code}/green-channel": _on("/green-channel", GREEN_CHANNEL, _green_channel_ready),
     "POST /api/households/{code}/risk-analyses":
         _on("/risk-analyses", RISK_ANALYSIS, lambda home: home.included()),
-    "POST /api/households/{code}/measures": _on("/measures", MEASURE, lambda home: home.included()),
+    "POST /api/households/{code}/measures": _on("/measures", MEASURE, _analysed),
     "POST /api/households/{code}/measures/{measure_id}/in-place":
         _on("/measures/M1/in-place", IN_PLACE, _measure_assigned),
     "POST /api/households/{code}/measures/{measure_id}/end":
