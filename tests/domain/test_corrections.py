@@ -351,6 +351,16 @@ class TestCorrectingOtherFacts:
         correct(household, "payout:P-1", {"amount": "3500"})
         assert household.payouts["P-1"].amount == Decimal("3500")
 
+    def test_a_payout_is_not_corrected_above_what_its_bands_gave(self):
+        household = monitored()
+        household.pay_relief_insurance(  # a cost of 20,000 of illness: at most 7,500
+            payout_id="P-1", cause=RiskType.ILLNESS, amount=Decimal("3000"), **PAYOUT,
+            **when(D + timedelta(10)),
+        )
+        with refused(household, "RELIEF_ABOVE_BAND", "changes.amount"):
+            correct(household, "payout:P-1", {"amount": "7500.01"})
+        correct(household, "payout:P-1", {"amount": "7500"})
+
     def test_a_planned_measure_does_not_count_as_in_place_after_a_correction(self):
         household = monitored()
         analyse(household, D + timedelta(8))
