@@ -34,6 +34,7 @@ from domain.governance import (
 )
 from domain.household import Household
 from domain.policy import INCOME_LINE_POLICY_ID, IncomeLinePolicy
+from domain.relief import RELIEF_BANDS_POLICY_ID, ReliefBand, ReliefBands, ReliefBandsPolicy
 from domain.replay import replay
 from domain.rules import local_date
 from domain.unmatched import UNMATCHED_ID, UnmatchedAlerts
@@ -97,10 +98,12 @@ class CaseFiles(UnitOfWork):
         """Run ``command`` on the household as ``by``; the outcome is what the household answers
         (an alert's fate, an income assessment…). ``allowed``: a check of the live household
         (raising a `DomainError`, e.g. the caller's area) made under its lock before anything
-        is recorded. A command that weighs income gets the line in force on its day."""
+        is recorded. A command that weighs income gets the line in force on its day; a 防贫保
+        payout, the payout bands in force on its day."""
         line = self.income_line_on(command.occurred_on) if command.weighs_income else None
+        bands = self.relief_bands_on(command.occurred_on) if command.weighs_relief else None
         return self._on_household(household_code, command, by=by, command_id=command_id,
-                                  allowed=allowed, line_in_force=line)
+                                  allowed=allowed, line_in_force=line, relief_bands=bands)
 
     # ------------------------------------------------------------------ income line policy
 
@@ -148,6 +151,48 @@ class CaseFiles(UnitOfWork):
         """The line in force on ``day``, as known now or at recorded time ``as_of``."""
         policy = self.income_line_policy(as_of)
         return policy.line_on(day) if policy else None
+
+    # ------------------------------------------------------------------ 防贫保 payout bands
+
+    def set_relief_bands(
+        self, *, effective_from: date, bands: list[ReliefBand], yearly_cap: Decimal,
+        reason: str = "", occurred_on: date, by: Actor, command_id: str = "",
+    ) -> CommandResult:
+        """Set the county's 防贫保 payout bands and yearly cap from a day (county centre)."""
+
+        def create() -> ReliefBandsPolicy:
+            return ReliefBandsPolicy.start(occurred_on=occurred_on, by=SYSTEM, at=self.clock())
+
+        def set_bands(policy: ReliefBandsPolicy) -> None:
+            policy.set_bands(
+                effective_from=effective_from, bands=bands, yearly_cap=yearly_cap, reason=reason,
+                occurred_on=occurred_on, by=by, at=self.clock(), command_id=command_id,
+            )
+
+        return self._command(RELIEF_BANDS_POLICY_ID, "防贫保赔付标准", command_id, set_bands,
+                             create=create, then_act=True)
+
+    def relief_bands_policy(self, as_of: datetime | None = None) -> ReliefBandsPolicy | None:
+        """The payout bands as they stand, or as they were known at recorded time ``as_of``."""
+        try:
+            if as_of is None:
+                return self._get(RELIEF_BANDS_POLICY_ID)
+            return self._as_of(RELIEF_BANDS_POLICY_ID, as_of)
+        except AggregateNotFoundError:
+            return None
+
+    def relief_bands_set_at(self, version: int) -> ReliefBands:
+        """The schedule the bands policy's ``version``-th event set."""
+        events = list(self.events.get(RELIEF_BANDS_POLICY_ID, gt=version - 1, lte=version))
+        if not events or not isinstance(events[0], ReliefBandsPolicy.ReliefBandsSet):
+            raise RuntimeError(f"relief-bands policy version {version} is not bands being set")
+        event = events[0]
+        return ReliefBands(event.effective_from, tuple(event.bands), event.yearly_cap, event.reason)
+
+    def relief_bands_on(self, day: date, as_of: datetime | None = None) -> ReliefBands | None:
+        """The payout bands in force on ``day``, as known now or at recorded time ``as_of``."""
+        policy = self.relief_bands_policy(as_of)
+        return policy.bands_on(day) if policy else None
 
     # ------------------------------------------------------------------ governance
 

@@ -30,6 +30,7 @@ from application.store.cache import AggregateCache
 from application.store.log import EventLog
 from domain.errors import DomainError, InvalidValue
 from domain.household import AlertOutcome, Household, household_id
+from domain.relief import ReliefBands
 from domain.replay import replay
 from domain.rules import CHINA_TIME
 from domain.values import Actor
@@ -123,6 +124,7 @@ class UnitOfWork(EventLog):
     def _on_household(
         self, code: str, command: HouseholdCommand, *, by: Actor, command_id: str,
         allowed: Callable[[Household], None] | None, line_in_force: Decimal | None,
+        relief_bands: ReliefBands | None = None,
     ) -> CommandResult:
         """Run ``command`` on the household. ``allowed``: a check of the live household (raising
         a `DomainError`) made before the command, under its lock."""
@@ -131,7 +133,7 @@ class UnitOfWork(EventLog):
             if allowed is not None:
                 allowed(household)  # e.g. the caller's area: refuses before any change
             recording = Recording(by=by, at=self.clock(), command_id=command_id,
-                                  line_in_force=line_in_force)
+                                  line_in_force=line_in_force, relief_bands=relief_bands)
             return command.run(household, recording)
 
         return self._command(self._household_id(code), code, command_id, act)

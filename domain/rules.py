@@ -16,6 +16,7 @@ from domain.codes import (
     Category,
     Check,
     HouseholdType,
+    LabourCapacity,
     MeasureStatus,
     MeasureType,
     Problem,
@@ -26,7 +27,7 @@ from domain.deadlines import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS  # the tim
 from domain.errors import InvalidValue, RuleViolation
 
 if TYPE_CHECKING:
-    from domain.values import Case, IncomeAssessment, Measure, Visit
+    from domain.values import Case, IncomeEvidence, Measure, Visit
 
 #: China Standard Time: the county's calendar, used to date a recording time.
 CHINA_TIME = timezone(timedelta(hours=8), "CST")
@@ -35,6 +36,8 @@ CHINA_TIME = timezone(timedelta(hours=8), "CST")
 MIN_NOTICE_DAYS = 5
 #: No risk elimination within 6 months of identification (national practice).
 ELIMINATION_MIN_MONTHS = 6
+#: Income stably above the line: evidence in each of the last 6 months (national practice).
+STABLE_INCOME_MONTHS = 6
 #: At most five risk types per case (national code table).
 MAX_RISK_TYPES = 5
 #: No amount a household's case records reaches a billion yuan; beyond it a value is a slip,
@@ -54,6 +57,9 @@ GREEN_CHANNEL_RISKS: dict[SuddenHardship, frozenset[RiskType]] = {
     SuddenHardship.ACCIDENT: frozenset({RiskType.ACCIDENT}),
     SuddenHardship.EPIDEMIC: frozenset({RiskType.ILLNESS, RiskType.OTHER}),
 }
+
+#: Labour capacities an analysis may find for 综合保障 (兜底) without another documented reason.
+PROTECTION_CAPACITIES = NO_WORKING_CAPACITY | {LabourCapacity.WEAK}
 
 #: 防贫保 pays only for sudden hardships: disaster, illness (incl. epidemic), accident.
 RELIEF_CAUSES = frozenset({RiskType.ILLNESS, RiskType.NATURAL_DISASTER, RiskType.ACCIDENT})
@@ -137,11 +143,58 @@ class CaseFile(Protocol):
     @property
     def measures(self) -> dict[str, Measure]: ...
 
-    def latest_income_assessment(self, on: date) -> IncomeAssessment | None: ...
+    def income_evidence(self, since: date, until: date) -> list[IncomeEvidence]: ...
 
     def latest_visit(self, on: date) -> Visit | None: ...
 
     def without_labour_on(self, day: date) -> bool: ...
+
+
+def stability_months(on: date) -> list[date]:
+    """The months income must have been stably above the line before eliminating on ``on``: the
+    `STABLE_INCOME_MONTHS` calendar months before its month (their first days, oldest first)."""
+    first = on.replace(day=1)
+    return [add_months(first, -k) for k in range(STABLE_INCOME_MONTHS, 0, -1)]
+
+
+def income_stability_blockers(
+    household: CaseFile, on: date, line_in_force: Decimal | None
+) -> list[tuple[str, str]]:
+    """Income stably above the line (domain.md §9): income evidence — assessments and the
+    visits' recorded income — in each of the last six calendar months, every piece since then
+    at or above the line in force on its own day, and the latest at or above the line in force
+    on ``on``."""
+    if line_in_force is None:
+        return [("INCOME_LINE_MISSING", f"{on} 没有生效的收入监测标准")]
+    months = stability_months(on)
+    evidence = household.income_evidence(months[0], on)
+    if not evidence:
+        return [("ELIMINATION_NO_INCOME_ASSESSMENT",
+                 f"{months[0]:%Y-%m} 以来没有收入证据（收入核算或走访记录的人均纯收入），"
+                 "无法判断收入是否稳定超过监测标准")]
+    blockers: list[tuple[str, str]] = []
+    below = next((e for e in evidence if e.below_line), None)
+    latest = evidence[-1]
+    if below is not None:
+        blockers.append((
+            "ELIMINATION_INCOME_BELOW_LINE",
+            f"{below.occurred_on} {below.source} 人均纯收入 {below.per_capita} 元低于当时的收入监测标准"
+            f" {below.line_in_force} 元，收入尚不稳定",
+        ))
+    elif latest.per_capita < line_in_force:
+        blockers.append((
+            "ELIMINATION_INCOME_BELOW_LINE",
+            f"最近的人均纯收入 {latest.per_capita} 元（{latest.source}）低于收入监测标准 {line_in_force} 元",
+        ))
+    covered = {(e.occurred_on.year, e.occurred_on.month) for e in evidence}
+    missing = [m for m in months if (m.year, m.month) not in covered]
+    if missing:
+        blockers.append((
+            "ELIMINATION_INCOME_NOT_STABLE",
+            f"收入稳定超过监测标准须有近{STABLE_INCOME_MONTHS}个月每月的收入证据，"
+            f"{'、'.join(f'{m:%Y-%m}' for m in missing)} 没有收入核算或走访记录的收入",
+        ))
+    return blockers
 
 
 def elimination_blockers(
@@ -163,18 +216,7 @@ def elimination_blockers(
         for m in household.measures.values()
     ):
         blockers.append(("ELIMINATION_NO_MEASURE", "未落实任何帮扶措施，不得消除风险"))
-    assessment = household.latest_income_assessment(on)
-    if line_in_force is None:
-        blockers.append(("INCOME_LINE_MISSING", f"{on} 没有生效的收入监测标准"))
-    elif assessment is None:
-        blockers.append((
-            "ELIMINATION_NO_INCOME_ASSESSMENT", "没有收入核算，无法判断收入是否稳定超过监测标准"
-        ))
-    elif assessment.per_capita < line_in_force:
-        blockers.append((
-            "ELIMINATION_INCOME_BELOW_LINE",
-            f"人均纯收入 {assessment.per_capita} 元低于收入监测标准 {line_in_force} 元",
-        ))
+    blockers += income_stability_blockers(household, on, line_in_force)
     visit = household.latest_visit(on)
     if visit is None or (included_on is not None and visit.occurred_on < included_on):
         blockers.append((
@@ -201,10 +243,12 @@ __all__ = [
     "MEASURE_WITHIN_DAYS",
     "MIN_NOTICE_DAYS",
     "NO_WORKING_CAPACITY",
+    "STABLE_INCOME_MONTHS",
     "add_months",
     "category_fits",
     "elimination_blockers",
     "is_amount",
     "local_date",
     "simplified_approval_blockers",
+    "stability_months",
 ]

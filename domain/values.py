@@ -319,14 +319,17 @@ class RiskAnalysis:
     labour_capacity: LabourCapacity
     needs: tuple[MeasureType, ...]
     notes: str = ""
+    #: Why the case was analysed again (a changed need); "" for the first analysis.
+    reason: str = ""
 
 
 @dataclass
 class Measure:
-    """A help measure (帮扶措施): assigned → in place → ended."""
+    """A help measure (帮扶措施): assigned → in place → ended. ``case_number`` None: a
+    follow-up measure for a 脱贫户 that is not a monitoring object (四个不摘), counted apart."""
 
     measure_id: str
-    case_number: int
+    case_number: int | None
     measure_type: MeasureType
     department: Department
     responsible_person: str
@@ -336,6 +339,13 @@ class Measure:
     in_place_on: date | None = None
     ended_on: date | None = None
     end_reason: str = ""
+    #: Why it was assigned, where a rule asks (兜底 for a household able to work).
+    reason: str = ""
+
+    @property
+    def follow_up(self) -> bool:
+        """A 脱贫户's follow-up measure (四个不摘), of no case."""
+        return self.case_number is None
 
 
 @dataclass
@@ -349,6 +359,10 @@ class Visit:
     income_change: Decimal = Decimal(0)
     spending_change: Decimal = Decimal(0)
     notes: str = ""
+    #: The per-capita net income (元/人·年) the visit found, and the line in force that day:
+    #: income evidence for risk elimination (None: the visit recorded no income figure).
+    per_capita_income: Decimal | None = None
+    line_in_force: Decimal | None = None
 
     @property
     def checks(self) -> dict[Check, bool]:
@@ -385,6 +399,21 @@ class IncomeAssessment:
         return self.per_capita < self.line_in_force
 
 
+@dataclass(frozen=True)
+class IncomeEvidence:
+    """One piece of income evidence for risk elimination (domain.md §9): an income assessment
+    or a visit's recorded income, with the line in force on its day."""
+
+    occurred_on: date
+    per_capita: Decimal
+    line_in_force: Decimal
+    source: str  # e.g. "收入核算 I-1", "走访 V-3"
+
+    @property
+    def below_line(self) -> bool:
+        return self.per_capita < self.line_in_force
+
+
 @dataclass
 class ReliefPayout:
     """A 防贫保 payout."""
@@ -395,6 +424,12 @@ class ReliefPayout:
     cause: RiskType
     amount: Decimal
     beneficiary_id_number: str | None = None
+    #: Stated since payouts were judged by the county's bands (None / "": not recorded then).
+    out_of_pocket: Decimal | None = None
+    insurer: str = ""
+    basic_living_in_difficulty: bool | None = None
+    bands_from: date | None = None
+    ceiling: Decimal | None = None
 
 
 @dataclass
@@ -416,6 +451,7 @@ __all__ = [
     "Finding",
     "GreenChannel",
     "IncomeAssessment",
+    "IncomeEvidence",
     "Measure",
     "Member",
     "MemberDetails",

@@ -57,6 +57,21 @@ def test_the_income_line_is_set_and_read_back(cli_env, capsys):
     assert main(["income-line", "show", "--on", "2024-07-01"]) == 1
 
 
+def test_the_relief_bands_are_set_shown_and_refused_with_the_rule(cli_env, capsys):
+    assert main(["relief-bands", "set", "2025-01-01", "--band", "因病:5000:20000:0.5",
+                 "--band", "因病:20000::0.7", "--band", "因意外事故:5000::0.6", "--cap", "60000"]) == 0
+    capsys.readouterr()
+    assert main(["relief-bands", "show", "--on", "2025-07-01"]) == 0
+    shown = capsys.readouterr().out
+    assert "2025-01-01 起施行，每户每年最高 60000 元" in shown
+    assert "因病 20000 元以上按 70% 赔付" in shown
+    assert main(["relief-bands", "show", "--on", "2024-07-01"]) == 1
+    assert main(["relief-bands", "set", "2025-01-01", "--band", "因病:0::0.5", "--cap", "1"]) == 1
+    assert "REASON_REQUIRED" in capsys.readouterr().err
+    assert main(["relief-bands", "set", "2026-01-01", "--band", "缺劳动力:0::0.5", "--cap", "1"]) == 1
+    assert "RELIEF_CAUSE_NOT_SUDDEN" in capsys.readouterr().err
+
+
 def test_today_comes_from_the_clock_and_the_reader_from_who_runs_the_command(
         cli_env, capsys, monkeypatch):
     from datetime import UTC, datetime

@@ -242,6 +242,27 @@ def test_rates_are_plausible(demo) -> None:
         assert case.eliminated_on - case.included_on >= timedelta(days=180)
 
 
+def test_relief_payouts_follow_the_county_bands(demo) -> None:
+    """Every 防贫保 payout names its insurer, states the finding, is within what the bands in
+    force give for its cost and the year's cap; some are paid while the green channel is under
+    way."""
+    from application.demo.county import relief_bands_on
+
+    payouts = [(h, p) for h in demo for p in h.payouts.values()]
+    assert len(payouts) > 20
+    for h, payout in payouts:
+        bands = relief_bands_on(payout.occurred_on)
+        assert payout.insurer and payout.basic_living_in_difficulty is True
+        assert payout.cause in h.cases[payout.case_number - 1].risk_types
+        assert payout.amount <= bands.ceiling(payout.cause, payout.out_of_pocket) == payout.ceiling
+        year = [p.amount for p in h.payouts.values() if p.occurred_on.year == payout.occurred_on.year]
+        assert sum(year) <= bands.yearly_cap
+    under_way = [p for h, p in payouts
+                 if h.cases[p.case_number - 1].included_on is None
+                 or h.cases[p.case_number - 1].included_on > p.occurred_on]
+    assert under_way
+
+
 def test_monthly_visits_cover_most_months_of_lifted_out_households(demo) -> None:
     lifted = [h for h in demo if h.household_type is HouseholdType.LIFTED_OUT]
     months = [len({(v.occurred_on.year, v.occurred_on.month) for v in h.visits
@@ -291,8 +312,10 @@ def test_loading_300_households_matches_what_the_app_reads_back(app) -> None:
     # The income lines: recorded before the demo's facts, in force on their days.
     assert app.income_line_on(date(2024, 6, 1)) == Decimal(8000)
     assert app.income_line_on(date(2025, 6, 1)) == Decimal(8300)
-    # policy started + two lines, then the push ledgers and meetings
-    assert app.max_position() == summary.events + 3 + summary.governance_events
+    # policy started + two lines, the 防贫保 bands (started + set), then the ledgers and meetings
+    assert app.max_position() == summary.events + 3 + 2 + summary.governance_events
+    bands = app.relief_bands_on(date(2025, 6, 1))
+    assert bands is not None and bands.effective_from == date(2024, 1, 1)
     assert app.income_line_on(date(2025, 1, 1), as_of=datetime(2025, 1, 1, tzinfo=UTC)) == 8300
 
 

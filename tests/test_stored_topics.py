@@ -10,6 +10,7 @@ from eventsourcing.utils import resolve_topic
 from domain.governance import Governance, ImportLedger, PushLedger
 from domain.household import Household
 from domain.policy import IncomeLinePolicy
+from domain.relief import ReliefBandsPolicy
 from domain.unmatched import UnmatchedAlerts
 
 #: Every topic in a log written by fangpin, by aggregate. Add to it; never edit or remove.
@@ -23,6 +24,7 @@ STORED = {
         "EliminationVerified", "RiskEliminated", "EliminationRejected", "FactCorrected",
     ),
     "fangpin:IncomeLinePolicy": ("Started", "IncomeLineSet"),
+    "fangpin:ReliefBandsPolicy": ("Started", "ReliefBandsSet"),
     "fangpin:PushLedger": ("Opened", "PushArrived", "PushReceived"),
     "fangpin:Governance": ("Started", "ConsultationHeld", "DispatchMeetingHeld",
                            "CadenceTableAdopted"),
@@ -30,7 +32,8 @@ STORED = {
     "fangpin:UnmatchedAlerts": ("Started", "AlertHeld", "AlertAttached"),
 }
 AGGREGATES: tuple[type[Aggregate], ...] = (
-    Household, IncomeLinePolicy, PushLedger, Governance, ImportLedger, UnmatchedAlerts)
+    Household, IncomeLinePolicy, ReliefBandsPolicy, PushLedger, Governance, ImportLedger,
+    UnmatchedAlerts)
 
 
 @pytest.mark.parametrize("aggregate", AGGREGATES, ids=lambda cls: cls.__name__)

@@ -35,6 +35,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     RegisterHousehold.name: RegisterHousehold.roles,
     **{command.name: command.roles for command in HOUSEHOLD_COMMANDS},
     "set_income_line": frozenset({COUNTY}),
+    "set_relief_bands": frozenset({COUNTY}),
     "push_alerts": frozenset({COUNTY, DEPARTMENT}),
     "import_households": frozenset({COUNTY}),
     "attach_unmatched_alert": COUNTY_AND_TOWNSHIP,
@@ -48,7 +49,7 @@ READ_ROLES: dict[str, frozenset[Role]] = {
     "households": frozenset({COUNTY, TOWNSHIP, VILLAGE, AUDITOR, ASSESSMENT}),
     # department pushes: the ledger and each alert's fate (a department sees its own)
     "pushes": frozenset({COUNTY, TOWNSHIP, VILLAGE, DEPARTMENT, AUDITOR, ASSESSMENT}),
-    # the income line and other county policy
+    # the income line, the 防贫保 payout bands and other county policy
     "policy": frozenset({COUNTY, TOWNSHIP, VILLAGE, AUDITOR, ASSESSMENT}),
     # indicators, push compliance, meetings and reports (a township or a department sees its own)
     "indicators": frozenset({COUNTY, TOWNSHIP, DEPARTMENT, AUDITOR, ASSESSMENT}),

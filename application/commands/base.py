@@ -20,6 +20,7 @@ import msgspec
 from application.commands.fields import Body
 from domain.codes import Role
 from domain.household import Household
+from domain.relief import ReliefBands
 from domain.values import Actor
 
 #: Who may send a command (areas are checked apart, `application.accounts.access`).
@@ -31,13 +32,15 @@ LOCAL = frozenset({Role.COUNTY_CENTRE, Role.TOWNSHIP_WORKSTATION, Role.VILLAGE_L
 @dataclass(frozen=True)
 class Recording:
     """What the recording adds to a command: who sends it, when it is recorded, the client's
-    command id (a repeat of it records nothing), and the income line in force on the command's
-    day for the commands that weigh income (`HouseholdCommand.weighs_income`)."""
+    command id (a repeat of it records nothing), the income line in force on the command's
+    day for the commands that weigh income (`HouseholdCommand.weighs_income`) and the 防贫保
+    payout bands in force on its day for a payout (`HouseholdCommand.weighs_relief`)."""
 
     by: Actor
     at: datetime
     command_id: str = ""
     line_in_force: Decimal | None = None
+    relief_bands: ReliefBands | None = None
 
 
 class HouseholdCommand(Body, kw_only=True):
@@ -58,6 +61,8 @@ class HouseholdCommand(Body, kw_only=True):
     new_record: ClassVar[tuple[str, str] | None] = None
     #: Whether it needs the income line in force on its day (`Recording.line_in_force`).
     weighs_income: ClassVar[bool] = False
+    #: Whether it needs the 防贫保 payout bands in force on its day (`Recording.relief_bands`).
+    weighs_relief: ClassVar[bool] = False
     #: The body it shares with another command, if any (steps 3 and 4 of elimination).
     shared_body: ClassVar[type[Body] | None] = None
 
@@ -65,10 +70,20 @@ class HouseholdCommand(Body, kw_only=True):
         """Ask the household to do it; what it answers (an alert's outcome, an assessment…)."""
         raise NotImplementedError
 
+    #: Optional fields added to the command later: left out of an Idempotency-Key's digest
+    #: while they hold their default, so a request sent before they existed still replays.
+    added_fields: ClassVar[tuple[str, ...]] = ()
+
     def digest_fields(self) -> dict[str, Any]:
         """The fields an Idempotency-Key's digest covers: as the household method takes them
-        (keys sent before commands were typed still replay)."""
-        return msgspec.structs.asdict(self)
+        (keys sent before commands were typed, or before a field was added, still replay)."""
+        fields = msgspec.structs.asdict(self)
+        if self.added_fields:
+            defaults = {f.name: f.default for f in msgspec.structs.fields(self)}
+            for name in self.added_fields:
+                if fields[name] == defaults[name]:
+                    del fields[name]
+        return fields
 
 
 @cache

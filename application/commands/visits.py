@@ -28,13 +28,23 @@ class RecordVisit(HouseholdCommand, kw_only=True):
     income_change: MoneyChange = Decimal(0)
     spending_change: MoneyChange = Decimal(0)
     notes: Text = ""
+    per_capita_income: Annotated[Money | None, Meta(
+        description="走访核实的家庭人均纯收入（元/人·年）：风险消除所需的收入证据")] = None
     occurred_on: Happened
+
+    added_fields = ("per_capita_income",)
+
+    @property
+    def weighs_income(self) -> bool:  # type: ignore[override]
+        """A visit that records an income figure is judged against the line in force."""
+        return self.per_capita_income is not None
 
     def run(self, household: Household, on: Recording) -> AlertOutcome | None:
         return household.record_visit(
             visit_id=self.visit_id, visitor=self.visitor, checks=self.checks,
             income_change=self.income_change, spending_change=self.spending_change,
-            notes=self.notes, occurred_on=self.occurred_on, by=on.by, at=on.at,
+            notes=self.notes, per_capita_income=self.per_capita_income,
+            line_in_force=on.line_in_force, occurred_on=self.occurred_on, by=on.by, at=on.at,
             command_id=on.command_id,
         )
 

@@ -271,6 +271,9 @@ class Cases(YearAgenda):
             case_number=number, hardship=hardship, studied_on=visited, approved_on=day,
             occurred_on=day))
         self.schedule(day, P_HELP, self.analyse, number)
+        causes = [r for r in case.risk_types if r in RELIEF_CAUSES]
+        if causes:  # 先开展帮扶救助: 防贫保 may pay while steps 2–4 are still owed
+            self.schedule(self.days(day, 1, 6), P_HELP, self.relief, number, causes[0])
 
     def village_step(self, day: date, number: int, notice_from: date, notice_to: date) -> None:
         case = self.identifying(number)

@@ -1,5 +1,5 @@
 """The demo county: its townships and villages, its people's names, its workers, the resident ID
-numbers it hands out, and its income line.
+numbers it hands out, its income line and its 防贫保 payout bands.
 
 The layout is fixed (it does not depend on the seed). Households are spread over the villages in
 proportion to their weights, and ID numbers are unique in the county, with memory bounded by the
@@ -16,8 +16,9 @@ from decimal import Decimal
 from functools import cache
 from random import Random
 
-from domain.codes import Department, Role, Sex
+from domain.codes import Department, RiskType, Role, Sex
 from domain.identity import check_digit
+from domain.relief import ReliefBand, ReliefBands
 from domain.values import Actor
 
 COUNTY_AREA_CODE = "130630"
@@ -35,6 +36,34 @@ def income_line(year: int) -> Decimal:
 def income_line_on(day: date) -> Decimal:
     """The line in force on ``day`` (each year's line takes effect on 1 January)."""
     return income_line(day.year)
+
+
+def _bands(cause: RiskType, *steps: tuple[int, int | None, str]) -> tuple[ReliefBand, ...]:
+    return tuple(ReliefBand(cause, Decimal(low), None if high is None else Decimal(high), Decimal(rate))
+                 for low, high, rate in steps)
+
+
+#: The county's 防贫保 payout bands (赔付标准), in force from 1 January 2024: the share of the
+#: out-of-pocket cost (自付费用或损失) paid in each band, capped per household per year.
+RELIEF_BANDS = ReliefBands(
+    effective_from=date(2024, 1, 1),
+    bands=(
+        *_bands(RiskType.ILLNESS, (5000, 20000, "0.5"), (20000, 50000, "0.6"), (50000, None, "0.7")),
+        *_bands(RiskType.NATURAL_DISASTER, (3000, 10000, "0.4"), (10000, None, "0.6")),
+        *_bands(RiskType.ACCIDENT, (5000, 20000, "0.5"), (20000, None, "0.6")),
+    ),
+    yearly_cap=Decimal(60000),
+    reason="县防贫保赔付标准",
+)
+
+
+#: The insurers (经办机构) that run the county's 防贫保.
+RELIEF_INSURERS = ("中国人民财产保险股份有限公司涞源支公司", "中国太平洋财产保险股份有限公司保定中心支公司")
+
+
+def relief_bands_on(day: date) -> ReliefBands | None:
+    """The payout bands in force on ``day``."""
+    return RELIEF_BANDS if day >= RELIEF_BANDS.effective_from else None
 
 
 TOWNSHIPS = (

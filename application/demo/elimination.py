@@ -36,7 +36,7 @@ class Elimination(YearAgenda):
         script.eliminate_attempts += 1
         line = income_line_on(day)
         fixed = {"ELIMINATION_TOO_EARLY", "ELIMINATION_NO_MEASURE",
-                 "ELIMINATION_PROTECTION_DEPENDENT"}
+                 "ELIMINATION_PROTECTION_DEPENDENT", "ELIMINATION_INCOME_NOT_STABLE"}
         if any(code in fixed for code, _ in elimination_blockers(self.h, case, day, line)):
             self.retry_elimination(day, number)
             return
@@ -48,7 +48,8 @@ class Elimination(YearAgenda):
                 and not any(v.occurred_on == day for v in self.h.visits):
             self.do(self.village.liaison, RecordVisit(
                 visit_id=self.next_id("V"), visitor=self.village.liaison_name,
-                checks=dict.fromkeys(Check, True), notes="风险消除前入户核实", occurred_on=day))
+                checks=dict.fromkeys(Check, True), notes="风险消除前入户核实",
+                per_capita_income=self.visit_income(day), occurred_on=day))
         if elimination_blockers(self.h, case, day, line):
             self.retry_elimination(day, number)
             return
@@ -62,7 +63,7 @@ class Elimination(YearAgenda):
         self.schedule(self.days(day, 2, 8), P_ELIMINATE, self.elimination_review, number)
 
     def retry_elimination(self, day: date, number: int) -> None:
-        if self.scripts[number].eliminate_attempts < 3:
+        if self.scripts[number].eliminate_attempts < 5:  # income must be stable six months
             self.schedule(self.days(day, 25, 40), P_ELIMINATE, self.eliminate, number)
 
     def eliminating(self, number: int) -> Case | None:

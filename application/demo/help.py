@@ -17,7 +17,13 @@ from application.commands import (
     RecordVisit,
     SubsidiseMedicalInsurance,
 )
-from application.demo.county import DEPARTMENT_ACTORS, full_name, income_line_on
+from application.demo.county import (
+    DEPARTMENT_ACTORS,
+    RELIEF_INSURERS,
+    full_name,
+    income_line_on,
+    relief_bands_on,
+)
 from application.demo.families import age_on
 from application.demo.tables import (
     DEVELOPMENT,
@@ -49,6 +55,7 @@ from domain.codes import (
     RiskType,
     Sex,
 )
+from domain.rules import PROTECTION_CAPACITIES
 from domain.values import Case
 
 
@@ -102,11 +109,16 @@ class Help(YearAgenda):
             department = Department.DISABLED_FEDERATION  # 残疾人两项补贴
         bounds = MEASURE_AMOUNT[measure_type]
         amount = Decimal(rng.randint(bounds[0], bounds[1]) * bounds[2]) if bounds else None
+        analysis = self.h.latest_analysis(number, day)
+        reason = ""  # 兜底 for a household able to work: the documented reason (民政 found it)
+        if measure_type is MeasureType.SOCIAL_SECURITY and analysis is not None \
+                and analysis.labour_capacity not in PROTECTION_CAPACITIES:
+            reason = "家庭成员患大病、刚性支出大，经民政部门审核纳入临时救助"
         measure_id = self.next_id("M")
         self.do(self.village.township_actor, AssignMeasure(
             measure_id=measure_id, measure_type=measure_type, department=department,
             responsible_person=full_name(rng, Sex.MALE if rng.random() < 0.6 else Sex.FEMALE, 1980),
-            amount=amount, occurred_on=day))
+            amount=amount, reason=reason, occurred_on=day))
         script = self.scripts.get(number)
         roll = 0.0 if script is not None and script.eliminate else rng.random()
         if roll < 0.88:
@@ -118,7 +130,7 @@ class Help(YearAgenda):
         measure = self.h.measures[measure_id]
         if measure.status is not MeasureStatus.PLANNED:
             return
-        if not self.h.cases[measure.case_number - 1].active:
+        if measure.case_number is not None and not self.h.cases[measure.case_number - 1].active:
             self.end_measure(day, measure_id, "案件已结束，未落实的措施取消")
             return
         self.do(DEPARTMENT_ACTORS[measure.department],
@@ -128,6 +140,21 @@ class Help(YearAgenda):
         if not protection and self.rng.random() < 0.25:
             self.schedule(self.days(day, 30, 150), P_HELP, self.end_measure, measure_id,
                           self.rng.choice(("帮扶完成", "临时救助已发放完毕", "补助已足额发放")))
+
+    def follow_up(self, day: date) -> None:
+        """四个不摘: a 脱贫户 that is not a monitoring object gets a follow-up measure (产业、就业
+        帮扶 go on after lifting out), put in place within weeks."""
+        case = self.h.active_case
+        if self.h.household_type is not HouseholdType.LIFTED_OUT or (case is not None and case.helpable):
+            return
+        measure_type = self.rng.choice((MeasureType.INDUSTRY, MeasureType.EMPLOYMENT))
+        measure_id = self.next_id("M")
+        self.do(self.village.township_actor, AssignMeasure(
+            measure_id=measure_id, measure_type=measure_type,
+            department=MEASURE_DEPARTMENT[measure_type],
+            responsible_person=full_name(self.rng, Sex.FEMALE, 1982),
+            reason="脱贫户持续跟踪帮扶政策落实", occurred_on=day))
+        self.schedule(self.days(day, 3, 20), P_HELP, self.in_place, measure_id)
 
     def end_measure(self, day: date, measure_id: str, reason: str) -> None:
         measure = self.h.measures[measure_id]
@@ -148,16 +175,27 @@ class Help(YearAgenda):
                 occurred_on=day))
 
     def relief(self, day: date, number: int, cause: RiskType) -> None:
-        case = self.h.monitored_case
-        if case is None or case.number != number:
+        """A 防贫保 payout for the case's sudden hardship: what the county's bands give for the
+        out-of-pocket cost, within the year's cap (a green-channel case may be paid while its
+        steps are under way)."""
+        case = self.under_help(number)
+        bands = relief_bands_on(day)
+        if case is None or bands is None or any(p.case_number == number for p in self.h.payouts.values()):
             return
         rng = self.rng
-        low, high = {RiskType.ILLNESS: (20, 200), RiskType.NATURAL_DISASTER: (20, 100),
-                     RiskType.ACCIDENT: (30, 150)}[cause]
+        low, high = {RiskType.ILLNESS: (80, 800), RiskType.NATURAL_DISASTER: (40, 400),
+                     RiskType.ACCIDENT: (60, 600)}[cause]
+        out_of_pocket = Decimal(rng.randint(low, high) * 100)
+        paid = sum((p.amount for p in self.h.payouts.values() if p.occurred_on.year == day.year),
+                   Decimal(0))
+        amount = min(bands.ceiling(cause, out_of_pocket) or Decimal(0), bands.yearly_cap - paid)
+        if amount <= 0:
+            return
         person = self.h.members.get(self.scripts.get(number, Script(INCLUDE)).person)
         beneficiary = person.id_number if person is not None and person.left_on is None else None
         self.do(self.county_actor(), PayReliefInsurance(
-            payout_id=self.next_id("P"), cause=cause, amount=Decimal(rng.randint(low, high) * 100),
+            payout_id=self.next_id("P"), cause=cause, out_of_pocket=out_of_pocket, amount=amount,
+            insurer=rng.choice(RELIEF_INSURERS), basic_living_in_difficulty=True,
             beneficiary_id_number=beneficiary, occurred_on=day))
 
     # ---------------------------------------------------------------- visits and income
@@ -184,17 +222,39 @@ class Help(YearAgenda):
         change = rng.random()
         income = money(rng.uniform(-2000, 3000)) if change < 0.15 else Decimal(0)
         spending = money(rng.uniform(0, 4000)) if change > 0.9 else Decimal(0)
+        if self.h.household_type is HouseholdType.LIFTED_OUT and rng.random() < 0.01:
+            self.schedule(self.days(day, 1, 10), P_HELP, self.follow_up)
         outcome = self.do(self.village.liaison, RecordVisit(
             visit_id=self.next_id("V"), visitor=self.village.liaison_name, checks=checks,
             income_change=income, spending_change=spending,
             notes="" if all(checks.values()) else "走访发现问题，已按乡村干部排查渠道上报",
-            occurred_on=day,
+            per_capita_income=self.visit_income(day), occurred_on=day,
         ))
         if outcome is not None and outcome.new_case:
             script = self.random_script()
             script.person = self.h.head.id_number
             self.scripts[outcome.case_number] = script
             self.schedule_identification(outcome.case_number, day, script)
+
+    def visit_income(self, day: date) -> Decimal | None:
+        """The per-capita income a visit to a monitoring object finds (income evidence, §9):
+        near its last assessment until help is in place, then mostly above the line — steadily
+        so for the households whose risk is to be eliminated."""
+        case = self.h.monitored_case
+        if case is None:
+            return None
+        rng = self.rng
+        helped = any(m.case_number == case.number and m.in_place_on is not None
+                     for m in self.h.measures.values())
+        script = self.scripts.get(case.number)
+        if helped:
+            ratio = rng.uniform(1.1, 1.6) if script is not None and script.eliminate \
+                else rng.uniform(0.95, 1.7)
+        else:
+            latest = self.h.latest_income_assessment(day)
+            ratio = (float(latest.per_capita / latest.line_in_force) * rng.uniform(0.95, 1.05)
+                     if latest is not None else rng.uniform(0.7, 1.1))
+        return money(float(income_line_on(day)) * ratio)
 
     def assess(self, day: date, year: int, ratio: float) -> None:
         """Assess a year's per-capita net income at ``ratio`` times the line in force that day."""

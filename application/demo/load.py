@@ -1,7 +1,7 @@
-"""Loading the demo county into a log: the income lines, the households in batches, the
-departments' push receipts and the county's meetings — idempotently: what is in the log already
-(recognised by its command ids) is skipped, so loading the same demo again records nothing, and an
-interrupted load resumes."""
+"""Loading the demo county into a log: the income lines and 防贫保 payout bands, the households in
+batches, the departments' push receipts and the county's meetings — idempotently: what is in the
+log already (recognised by its command ids) is skipped, so loading the same demo again records
+nothing, and an interrupted load resumes."""
 
 from __future__ import annotations
 
@@ -12,7 +12,13 @@ from random import Random
 from typing import Any
 
 from application.app import SYSTEM, CaseFiles
-from application.demo.county import COUNTY_ACTORS, DEPARTMENT_ACTORS, DEPARTMENT_USERS, income_line
+from application.demo.county import (
+    COUNTY_ACTORS,
+    DEPARTMENT_ACTORS,
+    DEPARTMENT_USERS,
+    RELIEF_BANDS,
+    income_line,
+)
 from application.demo.simulation import generate_county
 from application.indicators import Cadences
 from domain.cadences import windows
@@ -21,6 +27,7 @@ from domain.governance import Governance, PushLedger
 from domain.household import Household
 from domain.periods import month_period
 from domain.policy import IncomeLinePolicy
+from domain.relief import ReliefBandsPolicy
 from domain.rules import CHINA_TIME, local_date
 
 
@@ -93,6 +100,7 @@ def load_demo(
         raise ValueError("batch must be at least 1")
     summary = DemoSummary()
     summary.saved_events += _ensure_income_lines(app, year)
+    summary.saved_events += _ensure_relief_bands(app)
     pending: list[Household] = []
     for household in generate_county(households, seed, year):
         summary.add(household)
@@ -259,6 +267,35 @@ def _ensure_income_lines(app: CaseFiles, year: int) -> int:
         changed = True
     if not changed or policy is None:
         return 0
+    recorded = len(policy.pending_events)
+    app.save(policy)
+    return recorded
+
+
+def _ensure_relief_bands(app: CaseFiles) -> int:
+    """Set the demo's 防贫保 payout bands unless set already; returns events recorded. Recorded
+    as set by the county centre on 20 December of the year before they take effect."""
+    policy = app.relief_bands_policy()
+    command_id = f"demo-relief-bands-{RELIEF_BANDS.effective_from}"
+    if policy is not None and command_id in policy.command_ids:
+        return 0
+    known = policy.schedules.get(RELIEF_BANDS.effective_from) if policy is not None else None
+    if known is not None:
+        if (known.bands, known.yearly_cap) == (RELIEF_BANDS.bands, RELIEF_BANDS.yearly_cap):
+            return 0
+        raise DemoConflict(f"{RELIEF_BANDS.effective_from} 起的防贫保赔付标准已设定，与演示数据不同")
+    year = RELIEF_BANDS.effective_from.year
+    occurred_on = date(year - 1, 12, 20)
+    at = datetime(year - 1, 12, 20, 10, 0, tzinfo=CHINA_TIME).astimezone(UTC)
+    if policy is None:
+        policy = ReliefBandsPolicy.start(occurred_on=occurred_on, by=SYSTEM, at=at)
+    else:
+        at = max(at, policy.modified_on + timedelta(seconds=1))
+    policy.set_bands(
+        effective_from=RELIEF_BANDS.effective_from, bands=RELIEF_BANDS.bands,
+        yearly_cap=RELIEF_BANDS.yearly_cap, reason=RELIEF_BANDS.reason, occurred_on=occurred_on,
+        by=COUNTY_ACTORS[0], at=at, command_id=command_id,
+    )
     recorded = len(policy.pending_events)
     app.save(policy)
     return recorded

@@ -10,7 +10,7 @@ from random import Random
 from typing import Any
 
 from application.commands import HouseholdCommand, Recording
-from application.demo.county import COUNTY_ACTORS, IdNumbers, Village, income_line_on
+from application.demo.county import COUNTY_ACTORS, IdNumbers, Village, income_line_on, relief_bands_on
 from application.demo.tables import (
     INCLUDE,
     NO_RISK,
@@ -95,8 +95,9 @@ class YearAgenda:
         """Record ``command`` as ``by``: recorded a little after its day, under the next id."""
         day = command.occurred_on
         line = income_line_on(day) if command.weighs_income else None
+        bands = relief_bands_on(day) if command.weighs_relief else None
         return command.run(self.h, Recording(by=by, at=self.at(day), command_id=self.command_id(),
-                                             line_in_force=line))
+                                             line_in_force=line, relief_bands=bands))
 
     def county_actor(self) -> Actor:
         return self.rng.choice(COUNTY_ACTORS)

@@ -146,6 +146,12 @@ class CorrectionsChapter(HouseholdState):
                 )
             if in_place_on is not None and in_place_on < new.get("started_on", record.started_on):
                 raise InvalidValue("DATE_ORDER", "落实日期不能早于措施开始日期", "changes.started_on")
+        if kind == "payout" and "amount" in new and record.ceiling is not None \
+                and new["amount"] > record.ceiling:
+            raise RuleViolation(
+                "RELIEF_ABOVE_BAND",
+                f"按赔付时施行的标准，该笔最多赔付 {record.ceiling} 元", "changes.amount",
+            )
         if "occurred_on" in new and kind in ("step", "case"):
             number, procedure, step = (
                 subject.split(":")[1:] if kind == "step"

@@ -28,6 +28,7 @@ from domain.values import (
     Case,
     Correction,
     IncomeAssessment,
+    IncomeEvidence,
     Measure,
     Member,
     ReliefPayout,
@@ -147,6 +148,17 @@ class HouseholdState(_AggregateMethods):
     def latest_income_assessment(self, on: date) -> IncomeAssessment | None:
         """The assessment latest in date up to ``on`` (of several that day, the last recorded)."""
         return _latest(self.assessments, on)
+
+    def income_evidence(self, since: date, until: date) -> list[IncomeEvidence]:
+        """The income evidence dated from ``since`` to ``until`` (domain.md §9): income
+        assessments and the per-capita income visits recorded, in date order."""
+        evidence = [IncomeEvidence(a.occurred_on, a.per_capita, a.line_in_force,
+                                   f"收入核算 {a.assessment_id}") for a in self.assessments]
+        evidence += [IncomeEvidence(v.occurred_on, v.per_capita_income, v.line_in_force,
+                                    f"走访 {v.visit_id}") for v in self.visits
+                     if v.per_capita_income is not None and v.line_in_force is not None]
+        return sorted((e for e in evidence if since <= e.occurred_on <= until),
+                      key=lambda e: e.occurred_on)
 
     # ------------------------------------------------------------------ shared helpers
 

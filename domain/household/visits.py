@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from domain import rules
 from domain.codes import Channel, Check
@@ -26,15 +27,24 @@ SIX_CHECKS = tuple(Check)
 
 
 class VisitRecorded(Event):
-    """A monthly household visit with the six checks and income/spending changes."""
+    """A monthly household visit with the six checks and income/spending changes; since
+    version 2, the per-capita net income it found (income evidence, domain.md §9) with the line
+    in force that day (None on visits recorded before, and on visits that found no figure)."""
 
     TOPIC = "fangpin:Household.VisitRecorded"
+    class_version = 2
     visit_id: str
     visitor: str
     checks: dict[Check, bool]
     income_change: Decimal
     spending_change: Decimal
     notes: str
+    per_capita_income: Decimal | None
+    line_in_force: Decimal | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.update(per_capita_income=None, line_in_force=None)
 
     def subject(self) -> str:
         return f"visit:{self.visit_id}"
@@ -44,6 +54,7 @@ class VisitRecorded(Event):
             self.visit_id, self.occurred_on, self.visitor,
             tuple(check for check in SIX_CHECKS if not self.checks[check]),
             self.income_change, self.spending_change, self.notes,
+            self.per_capita_income, self.line_in_force,
         ))
 
 
@@ -78,10 +89,14 @@ class VisitsChapter(HouseholdState):
     def record_visit(
         self, *, visit_id: str, visitor: str, checks: Mapping[Check, bool],
         income_change: Decimal = Decimal(0), spending_change: Decimal = Decimal(0),
-        notes: str = "", occurred_on: date, by: Actor, at: datetime, command_id: str = "",
+        notes: str = "", per_capita_income: Decimal | None = None,
+        line_in_force: Decimal | None = None,
+        occurred_on: date, by: Actor, at: datetime, command_id: str = "",
     ) -> AlertOutcome | None:
         """Record a monthly visit. A failed check is a risk signal: the same save raises a
         channel-2 (乡村干部排查) alert about the head of household, and that outcome is returned.
+        A per-capita income found on the visit is income evidence, kept with ``line_in_force``
+        (the county's line that day: there must be one).
         """
         visit_id = require_text(visit_id, "visit_id", "走访编号")
         if any(v.visit_id == visit_id for v in self.visits):
@@ -95,6 +110,13 @@ class VisitsChapter(HouseholdState):
         for value, field in ((income_change, "income_change"), (spending_change, "spending_change")):
             if not rules.is_amount(value):
                 raise InvalidValue("AMOUNT_INVALID", "收支变化须为不超过10亿元、最多两位小数的金额", field)
+        if per_capita_income is not None:
+            require_amount(per_capita_income, "per_capita_income", "家庭人均纯收入")
+            if line_in_force is None:
+                raise RuleViolation(
+                    "INCOME_LINE_MISSING", f"{occurred_on} 没有生效的收入监测标准", "occurred_on"
+                )
+            require_amount(line_in_force, "line_in_force", "收入监测标准", positive=True)
         check_recorded_date(occurred_on, at)
         failed = [c for c in Check if not checks[c]]
         alert_fields = None
@@ -111,6 +133,8 @@ class VisitsChapter(HouseholdState):
             VisitRecorded, occurred_on, by, at, command_id,
             visit_id=visit_id, visitor=visitor, checks={c: bool(checks[c]) for c in Check},
             income_change=income_change, spending_change=spending_change, notes=notes or "",
+            per_capita_income=per_capita_income,
+            line_in_force=line_in_force if per_capita_income is not None else None,
         )
         if alert_fields is None:
             return None

@@ -8,6 +8,8 @@
                                                 the rule); the person index rebuilt from the log
     fangpin income-line set YEAR YUAN [--effective-from D] [--reason R]
     fangpin income-line show [--on D] [--as-of T]
+    fangpin relief-bands set DAY --band 因病:5000:20000:0.5 [--band …] --cap YUAN [--reason R]
+    fangpin relief-bands show [--on D] [--as-of T]   the 防贫保 payout bands in force
     fangpin users add NAME --role township --township 银坊镇   (prints the bearer token once)
     fangpin users list | token NAME | password NAME | disable NAME
     fangpin serve [--host H] [--port P] [--workers N]          the HTTP API
@@ -53,6 +55,7 @@ from interfaces.cli.lists import add_export, add_list
 from interfaces.cli.log import add_log
 from interfaces.cli.people import add_people
 from interfaces.cli.projections import add_projections
+from interfaces.cli.relief_bands import add_relief_bands
 from interfaces.cli.reports import add_report
 from interfaces.cli.serve import add_serve
 from interfaces.cli.users import add_users
@@ -60,7 +63,8 @@ from interfaces.cli.users import add_users
 #: The command groups, in the order ``fangpin --help`` lists them.
 COMMAND_GROUPS = (
     add_demo, add_summary, add_household, add_people, add_projections, add_list, add_serve,
-    add_users, add_income_line, add_indicators, add_verify, add_cadences, add_import, add_export,
+    add_users, add_income_line, add_relief_bands, add_indicators, add_verify, add_cadences,
+    add_import, add_export,
     add_unmatched, add_audit, add_log, add_template, add_report,
 )
 

@@ -46,7 +46,8 @@ def _show_household(app: CaseFiles, args: argparse.Namespace) -> int:
         print(f"  案件 {case.number}：{case.stage} 发现于 {case.opened_on} "
               f"风险 {'、'.join(case.risk_types)} 类别 {case.category or '—'}{late}")
     for measure in household.measures.values():
-        print(f"  措施 {measure.measure_id}：{measure.measure_type} {measure.status} "
+        follow_up = "（脱贫户持续跟踪）" if measure.follow_up else ""
+        print(f"  措施 {measure.measure_id}{follow_up}：{measure.measure_type} {measure.status} "
               f"{measure.department} {measure.responsible_person}")
     print(f"  走访 {len(household.visits)} 次，收入核算 {len(household.assessments)} 次")
     return 0

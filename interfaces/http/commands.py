@@ -10,6 +10,7 @@ makes a repeat answer as the first time and record nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any
 
 import msgspec
@@ -22,6 +23,7 @@ from application.app import CaseFiles
 from application.commands import HouseholdCommand, RegisterHousehold, command_from
 from application.unit_of_work import CommandResult, retrying
 from domain.household import AlertOutcome
+from domain.relief import ReliefBand
 from domain.values import IncomeAssessment
 from interfaces.http.household_commands import (
     body_fields,
@@ -32,7 +34,7 @@ from interfaces.http.household_commands import (
 from interfaces.http.limits import check_values
 from interfaces.http.problems import PROBLEMS
 from interfaces.http.schemas import commands as s
-from interfaces.http.views import alert_out, assessment_out
+from interfaces.http.views import alert_out, assessment_out, relief_bands_out
 
 IdempotencyKey = Annotated[
     str | None,
@@ -271,10 +273,34 @@ def set_income_line(request: Request, year: Annotated[int, PathParameter(ge=2000
     return Response(body, status_code=201, headers=headers)
 
 
+@put("/api/relief-bands/{effective_from:date}", opt={"command": "set_relief_bands"},
+     summary="设定防贫保赔付标准（按原因和自付费用分档，及每户年度上限）", sync_to_thread=True,
+     responses=PROBLEMS, status_code=201, tags=["命令"])
+def set_relief_bands(request: Request, effective_from: Annotated[date, PathParameter(
+                         description="生效日期：此日起赔付按本标准审核")],
+                     data: JSONBody[s.SetReliefBands],
+                     idempotency_key: IdempotencyKey = None) -> Response[s.ReliefBandsAnswer]:
+    user: User = request.user
+    app = _case_files(request)
+    check_values(body_fields(data))
+    bands = [ReliefBand(b.cause, b.cost_from, b.cost_to, b.rate) for b in data.bands]
+    result = retrying(lambda: app.set_relief_bands(
+        effective_from=effective_from, bands=bands, yearly_cap=data.yearly_cap,
+        reason=data.reason, occurred_on=data.occurred_on, by=user.actor,
+        command_id=command_id(user, idempotency_key, "set_relief_bands"),
+    ))
+    recorded = app.relief_bands_set_at(result.version)  # a repeat answers what was recorded
+    body = s.ReliefBandsAnswer(effective_from=recorded.effective_from,
+                               bands=relief_bands_out(recorded), yearly_cap=recorded.yearly_cap,
+                               version=result.version, position=result.position)
+    headers = {"Idempotent-Replayed": "true"} if result.repeated else {}
+    return Response(body, status_code=201, headers=headers)
+
+
 COMMAND_HANDLERS = [
     register_household, join_member, leave_member, update_member, raise_alert, verify_at_home,
     village_notice, township_review, county_decision, green_channel, analyse_risk,
     assign_measure, measure_in_place, end_measure, medical_subsidy, relief_payout, record_visit,
     assess_income, elimination_home_visit, elimination_notice, elimination_review,
-    elimination_decision, correct, set_income_line,
+    elimination_decision, correct, set_income_line, set_relief_bands,
 ]

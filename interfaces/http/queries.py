@@ -33,7 +33,7 @@ from interfaces.http.limits import AS_OF_PATTERN, check_day
 from interfaces.http.problems import PROBLEMS, Unavailable
 from interfaces.http.schemas import queries as s
 from interfaces.http.schemas.views import CaseFile, ChainProof, History
-from interfaces.http.views import Masker, case_file, history_entry
+from interfaces.http.views import Masker, case_file, history_entry, relief_bands_out
 from interfaces.overdue import overdue_unmatched
 from projections.queries import MAX_PAGE, Page, ReadModels
 from projections.runner import Projections
@@ -346,6 +346,19 @@ def income_line(request: Request, on: FromQuery[date | None] = None, as_of: AsOf
     return s.IncomeLineOut(on=day, yuan_per_capita=line, as_of=moment)
 
 
+@get("/api/relief-bands", opt={"read": "policy"}, summary="某日生效的防贫保赔付标准",
+     sync_to_thread=True, responses=PROBLEMS, tags=["查询"])
+def relief_bands(request: Request, on: FromQuery[date | None] = None,
+                 as_of: AsOf = None) -> s.ReliefBandsOut:
+    day = check_day(on, "on") or county_today(request)
+    moment = recorded_time(as_of)
+    bands = _services(request)[0].relief_bands_on(day, moment)
+    return s.ReliefBandsOut(
+        on=day, effective_from=bands.effective_from if bands else None,
+        bands=relief_bands_out(bands), yearly_cap=bands.yearly_cap if bands else None,
+        reason=bands.reason if bands else "", as_of=moment)
+
+
 @get("/api/me", summary="当前用户、角色与管辖范围", sync_to_thread=False, responses=PROBLEMS, tags=["查询"])
 def me(request: Request) -> s.Me:
     user: User = request.user
@@ -355,5 +368,5 @@ def me(request: Request) -> s.Me:
 
 QUERY_HANDLERS = [
     monitoring_list, measures_missing, case_queue, visits_due, directory, push_ledger, alerts,
-    household_file, household_history, income_line, me, access_log,
+    household_file, household_history, income_line, relief_bands, me, access_log,
 ]

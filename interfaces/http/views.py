@@ -12,9 +12,10 @@ from application.accounts.access import User
 from application.app import HistoryEntry
 from domain.household import STEP_NAMES, AlertOutcome, Household
 from domain.identity import mask_id_number
+from domain.relief import ReliefBands
 from domain.values import Alert, Case, IncomeAssessment, Procedure
 from interfaces.http.schemas import views as s
-from interfaces.http.schemas.commands import AlertOutcomeOut, AssessmentOut
+from interfaces.http.schemas.commands import AlertOutcomeOut, AssessmentOut, ReliefBandOut
 
 #: What each event means, in the words of the notice.
 EVENT_NAMES: dict[str, str] = {
@@ -43,6 +44,7 @@ EVENT_NAMES: dict[str, str] = {
     "FactCorrected": "更正已记录的事实",
     "Started": "收入监测标准启用",
     "IncomeLineSet": "设定收入监测标准",
+    "ReliefBandsSet": "设定防贫保赔付标准",
 }
 
 ID_FIELDS = frozenset({
@@ -61,6 +63,14 @@ def alert_out(outcome: AlertOutcome) -> AlertOutcomeOut:
         duplicate_of=outcome.duplicate_of, new_case=outcome.new_case,
         outcome=outcome_name(outcome),
     )
+
+
+def relief_bands_out(bands: ReliefBands | None) -> list[ReliefBandOut]:
+    """The bands of a schedule as the API shows them, each with its wording."""
+    if bands is None:
+        return []
+    return [ReliefBandOut(cause=b.cause, cost_from=b.cost_from, cost_to=b.cost_to, rate=b.rate,
+                          describe=b.describe()) for b in bands.bands]
 
 
 def assessment_out(a: IncomeAssessment) -> AssessmentOut:
@@ -137,6 +147,7 @@ def case_file(household: Household, user: User, as_of: datetime | None = None) -
                 department=m.department, responsible_person=m.responsible_person,
                 status=m.status, amount=m.amount, started_on=m.started_on,
                 in_place_on=m.in_place_on, ended_on=m.ended_on, end_reason=mask.text(m.end_reason),
+                follow_up=m.follow_up, reason=mask.text(m.reason),
             )
             for m in household.measures.values()
         ],
@@ -145,6 +156,7 @@ def case_file(household: Household, user: User, as_of: datetime | None = None) -
                 visit_id=v.visit_id, occurred_on=v.occurred_on, visitor=v.visitor,
                 failed_checks=list(v.failed_checks), income_change=v.income_change,
                 spending_change=v.spending_change, notes=mask.text(v.notes),
+                per_capita_income=v.per_capita_income, line_in_force=v.line_in_force,
             )
             for v in household.visits
         ],
@@ -152,7 +164,8 @@ def case_file(household: Household, user: User, as_of: datetime | None = None) -
         risk_analyses=[
             s.RiskAnalysisOut(case_number=a.case_number, occurred_on=a.occurred_on,
                               causes=list(a.causes), labour_capacity=a.labour_capacity,
-                              needs=list(a.needs), notes=mask.text(a.notes))
+                              needs=list(a.needs), notes=mask.text(a.notes),
+                              reason=mask.text(a.reason))
             for a in household.analyses
         ],
         medical_subsidies=[
@@ -163,7 +176,10 @@ def case_file(household: Household, user: User, as_of: datetime | None = None) -
         relief_payouts=[
             s.PayoutOut(payout_id=p.payout_id, case_number=p.case_number,
                         occurred_on=p.occurred_on, cause=p.cause, amount=p.amount,
-                        beneficiary_id_number=mask(p.beneficiary_id_number))
+                        beneficiary_id_number=mask(p.beneficiary_id_number),
+                        out_of_pocket=p.out_of_pocket, insurer=p.insurer,
+                        basic_living_in_difficulty=p.basic_living_in_difficulty,
+                        bands_from=p.bands_from, ceiling=p.ceiling)
             for p in household.payouts.values()
         ],
         as_of=as_of,

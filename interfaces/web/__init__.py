@@ -6,7 +6,7 @@ file and its history for a household, and — for every form — the same comman
 with the body the form stands for, so the rules, the area check and the access log are the same
 whichever way a county worker comes in. One module per part of the workbench: `session`
 (signing in, the page frame), `dashboard`, `lists`, `household` (the case file and its command
-forms), `pushes`, `indicators`, `errors`.
+forms), `pushes`, `indicators`, `policy` (the income line and the 防贫保 payout bands), `errors`.
 
 Assets are served by the app itself: our CSS and script, and Apache ECharts installed from the
 npm registry (`interfaces/web/package.json`, `make` runs ``npm ci``) — nothing from a CDN.
@@ -25,7 +25,7 @@ from litestar.template.config import TemplateConfig
 
 from domain.errors import DomainError
 from domain.rules import CHINA_TIME
-from interfaces.web import dashboard, errors, household, indicators, lists, pushes, session
+from interfaces.web import dashboard, errors, household, indicators, lists, policy, pushes, session
 
 HERE = Path(__file__).resolve().parent
 #: Our files first, then ECharts as npm installed it.
@@ -35,7 +35,7 @@ WEB_HANDLERS = [
     session.login_page, session.login, session.logout, dashboard.dashboard, lists.monitoring,
     lists.cases, lists.export, household.household, household.command_page, household.run,
     pushes.pushes, pushes.import_push, indicators.monthly_report, pushes.import_template,
-    indicators.indicators,
+    indicators.indicators, policy.policy, policy.set_relief_bands, policy.set_income_line,
 ]
 
 

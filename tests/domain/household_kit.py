@@ -15,12 +15,14 @@ from typing import Any
 
 import pytest
 
+from domain import rules
 from domain.codes import (
     Category,
     Channel,
     Check,
     Decision,
     Department,
+    DisasterKind,
     EliminationMode,
     Finding,
     HouseholdType,
@@ -33,6 +35,7 @@ from domain.codes import (
 from domain.errors import DomainError
 from domain.household import Household
 from domain.identity import check_digit
+from domain.relief import ReliefBand, ReliefBands
 from domain.rules import CHINA_TIME
 from domain.values import Actor, MemberDetails
 
@@ -44,6 +47,22 @@ DEPARTMENT = Actor("dept-1", Role.DEPARTMENT)
 #: The day households are registered in most tests.
 REGISTERED_ON = date(2023, 1, 10)
 LINE = Decimal("8300")
+
+#: The county's 防贫保 bands in the domain tests: illness 5,000–20,000 at 50%, above 20,000 at
+#: 70%; disaster above 3,000 at 60%; accident above 5,000 at 60%; at most 50,000 a household a year.
+RELIEF_BANDS = ReliefBands(
+    effective_from=date(2023, 1, 1),
+    bands=(
+        ReliefBand(RiskType.ILLNESS, Decimal(5000), Decimal(20000), Decimal("0.5")),
+        ReliefBand(RiskType.ILLNESS, Decimal(20000), None, Decimal("0.7")),
+        ReliefBand(RiskType.NATURAL_DISASTER, Decimal(3000), None, Decimal("0.6")),
+        ReliefBand(RiskType.ACCIDENT, Decimal(5000), None, Decimal("0.6")),
+    ),
+    yearly_cap=Decimal(50000),
+)
+#: What a valid payout states besides its cause and amount (a cost of 20,000 under the bands).
+PAYOUT = {"out_of_pocket": Decimal("20000"), "insurer": "人保财险涞源支公司",
+          "basic_living_in_difficulty": True, "bands": RELIEF_BANDS}
 
 _serial = itertools.count(1)
 
@@ -148,7 +167,8 @@ def include(
             if household.household_type is HouseholdType.LIFTED_OUT
             else Category.EDGE_OF_POVERTY
         )
-    outcome = raise_alert(household, discovered_on, risk_types=risk_types)
+    disaster = {"disaster_kind": DisasterKind.FLOOD} if RiskType.NATURAL_DISASTER in risk_types else {}
+    outcome = raise_alert(household, discovered_on, risk_types=risk_types, **disaster)
     number = outcome.case_number
     assert number is not None
     d = discovered_on
@@ -177,11 +197,23 @@ def all_checks(*failed: Check) -> dict[Check, bool]:
     return {c: c not in failed for c in Check}
 
 
+def analyse(household: Household, on: date, *, needs: tuple[MeasureType, ...] = (
+        MeasureType.HEALTH, MeasureType.EMPLOYMENT, MeasureType.SOCIAL_SECURITY),
+        labour: LabourCapacity = LabourCapacity.WEAK, reason: str = "") -> None:
+    """A risk analysis of the active case (缺什么补什么): its needs are what measures answer."""
+    household.analyse_risk(causes=[RiskType.ILLNESS], labour_capacity=labour, needs=list(needs),
+                           reason=reason, **when(on, TOWNSHIP))
+
+
 def help_until_eliminable(household: Household, included_on: date) -> date:
-    """Put a measure in place, visit with all checks passed and assess income above the line.
+    """Analyse the risk, put a measure in place, visit every month with the income found above
+    the line (six months of evidence), visit with all checks passed and assess income above it.
 
     Returns a date 6 months after inclusion on which elimination is allowed.
     """
+    case = household.active_case
+    again = case is not None and any(a.case_number == case.number for a in household.analyses)
+    analyse(household, included_on + timedelta(1), reason="纳入后重新研判" if again else "")
     household.assign_measure(
         measure_id=f"M{next(_serial)}",
         measure_type=MeasureType.HEALTH,
@@ -192,6 +224,11 @@ def help_until_eliminable(household: Household, included_on: date) -> date:
     measure_id = next(reversed(household.measures))
     household.put_measure_in_place(measure_id, **when(included_on + timedelta(10), TOWNSHIP))
     ready = included_on + timedelta(200)
+    for month in rules.stability_months(ready):  # income stably above the line for 6 months
+        household.record_visit(
+            visit_id=f"V{next(_serial)}", visitor="网格员王", checks=all_checks(),
+            per_capita_income=Decimal("12000"), line_in_force=LINE, **when(month + timedelta(14)),
+        )
     household.record_visit(
         visit_id=f"V{next(_serial)}",
         visitor="网格员王",

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from household_kit import (
     COUNTY,
+    PAYOUT,
     TOWNSHIP,
     all_checks,
     eliminate,
@@ -129,6 +130,7 @@ def full_lifecycle() -> Household:
         payout_id="P-1",
         cause=RiskType.NATURAL_DISASTER,
         amount=Decimal("8000"),
+        **PAYOUT,
         **when(included + timedelta(1)),
     )
     ready = help_until_eliminable(household, included)

@@ -11,8 +11,10 @@ import pytest
 from household_kit import (
     COUNTY,
     LINE,
+    PAYOUT,
     TOWNSHIP,
     all_checks,
+    analyse,
     at,
     eliminate,
     help_until_eliminable,
@@ -101,6 +103,7 @@ class TestTheCorrectionEvent:
 
     def test_new_values_are_stored_json_native(self):
         household = monitored()
+        analyse(household, D + timedelta(8))
         household.assign_measure(
             measure_id="M-1",
             measure_type=MeasureType.HEALTH,
@@ -342,13 +345,25 @@ class TestCorrectingOtherFacts:
     def test_a_payout_correction(self):
         household = monitored()
         household.pay_relief_insurance(
-            payout_id="P-1", cause=RiskType.ILLNESS, amount=Decimal("3000"), **when(D + timedelta(10))
+            payout_id="P-1", cause=RiskType.ILLNESS, amount=Decimal("3000"), **PAYOUT,
+            **when(D + timedelta(10)),
         )
         correct(household, "payout:P-1", {"amount": "3500"})
         assert household.payouts["P-1"].amount == Decimal("3500")
 
+    def test_a_payout_is_not_corrected_above_what_its_bands_gave(self):
+        household = monitored()
+        household.pay_relief_insurance(  # a cost of 20,000 of illness: at most 7,500
+            payout_id="P-1", cause=RiskType.ILLNESS, amount=Decimal("3000"), **PAYOUT,
+            **when(D + timedelta(10)),
+        )
+        with refused(household, "RELIEF_ABOVE_BAND", "changes.amount"):
+            correct(household, "payout:P-1", {"amount": "7500.01"})
+        correct(household, "payout:P-1", {"amount": "7500"})
+
     def test_a_planned_measure_does_not_count_as_in_place_after_a_correction(self):
         household = monitored()
+        analyse(household, D + timedelta(8))
         household.assign_measure(
             measure_id="M-1",
             measure_type=MeasureType.HEALTH,

@@ -12,6 +12,7 @@ from household_kit import (
     LINE,
     TOWNSHIP,
     all_checks,
+    analyse,
     eliminate,
     help_until_eliminable,
     include,
@@ -45,6 +46,27 @@ def monitored(**kw) -> Household:
     return household
 
 
+def analysed(**kw) -> Household:
+    """A monitoring object whose case was analysed on inclusion (its measures answer needs)."""
+    household = monitored(**kw)
+    analyse(household, INCLUDED)
+    return household
+
+
+def steady_income(household: Household, on: date, *, by_assessment: bool = False,
+                  skip: tuple[int, ...] = ()) -> None:
+    """Income evidence above the line on the 15th of each of the six months before ``on``'s
+    (but the months in ``skip``): a visit's recorded income, or an assessment."""
+    for n, month in enumerate(rules.stability_months(on)):
+        if month.month in skip:
+            continue
+        day = month + timedelta(14)
+        if by_assessment:
+            assess(household, f"I-m{n}", day, "36000")
+        else:
+            visit(household, f"V-m{n}", day, income="12000")
+
+
 def ready_household(**kw) -> tuple[Household, date]:
     household = monitored(**kw)
     return household, help_until_eliminable(household, INCLUDED)
@@ -64,13 +86,17 @@ def assign_in_place(household: Household, measure_id: str, measure_type: Measure
         measure_type=measure_type,
         department=Department.CIVIL_AFFAIRS,
         responsible_person="民政所",
+        reason="民政部门审核纳入低保" if measure_type is MeasureType.SOCIAL_SECURITY else "",
         **when(on, TOWNSHIP),
     )
     household.put_measure_in_place(measure_id, **when(on, TOWNSHIP))
 
 
-def visit(household: Household, visit_id: str, on: date, *failed: Check) -> None:
-    household.record_visit(visit_id=visit_id, visitor="网格员", checks=all_checks(*failed), **when(on))
+def visit(household: Household, visit_id: str, on: date, *failed: Check, income: str | None = None,
+          line: Decimal = LINE) -> None:
+    household.record_visit(visit_id=visit_id, visitor="网格员", checks=all_checks(*failed),
+                           per_capita_income=None if income is None else Decimal(income),
+                           line_in_force=line, **when(on))
 
 
 def assess(household: Household, assessment_id: str, on: date, wages: str) -> None:
@@ -93,8 +119,9 @@ class TestWhatForbidsElimination:
         assert codes(household, ready) == []
 
     def test_given_less_than_six_months_since_inclusion_then_ELIMINATION_TOO_EARLY(self):
-        household = monitored()
+        household = analysed()
         assign_in_place(household, "M-1", MeasureType.HEALTH, INCLUDED + timedelta(5))
+        steady_income(household, SIX_MONTHS)
         visit(household, "V-1", INCLUDED + timedelta(30))
         assess(household, "I-1", INCLUDED + timedelta(31), "40000")
         early = SIX_MONTHS - timedelta(1)
@@ -106,7 +133,8 @@ class TestWhatForbidsElimination:
         assert household.cases[0].eliminating
 
     def test_given_no_measure_ever_in_place_then_ELIMINATION_NO_MEASURE(self):
-        household = monitored()
+        household = analysed()
+        steady_income(household, SIX_MONTHS)
         household.assign_measure(
             measure_id="M-1",
             measure_type=MeasureType.HEALTH,
@@ -144,13 +172,65 @@ class TestWhatForbidsElimination:
         assert codes(household, ready, line=Decimal("12000")) == []
         assert codes(household, ready, line=Decimal("12000.01")) == ["ELIMINATION_INCOME_BELOW_LINE"]
 
-    def test_given_no_income_assessment_then_ELIMINATION_NO_INCOME_ASSESSMENT(self):
-        household = monitored()
+    def test_given_no_income_evidence_then_ELIMINATION_NO_INCOME_ASSESSMENT(self):
+        household = analysed()
         assign_in_place(household, "M-1", MeasureType.HEALTH, INCLUDED)
         visit(household, "V-1", SIX_MONTHS)
         assert codes(household, SIX_MONTHS) == ["ELIMINATION_NO_INCOME_ASSESSMENT"]
         with refused(household, "ELIMINATION_NO_INCOME_ASSESSMENT"):
             propose(household, SIX_MONTHS)
+
+    def test_a_single_income_assessment_is_not_six_months_of_stable_income(self):
+        household = analysed()
+        assign_in_place(household, "M-1", MeasureType.HEALTH, INCLUDED)
+        visit(household, "V-1", SIX_MONTHS)
+        assess(household, "I-1", SIX_MONTHS, "40000")
+        assert codes(household, SIX_MONTHS) == ["ELIMINATION_INCOME_NOT_STABLE"]
+        with refused(household, "ELIMINATION_INCOME_NOT_STABLE", "occurred_on") as info:
+            propose(household, SIX_MONTHS)
+        assert "2023-03、2023-04、2023-05、2023-06、2023-07、2023-08" in info.value.message
+
+    def test_given_a_month_without_income_evidence_then_ELIMINATION_INCOME_NOT_STABLE(self):
+        household = analysed()
+        assign_in_place(household, "M-1", MeasureType.HEALTH, INCLUDED + timedelta(1))
+        ready = SIX_MONTHS + timedelta(20)  # 2023-09-29: evidence owed for March to August
+        steady_income(household, ready, skip=(6,))
+        visit(household, "V-sep", ready - timedelta(1), income="12000")
+        assert codes(household, ready) == ["ELIMINATION_INCOME_NOT_STABLE"]
+        with refused(household, "ELIMINATION_INCOME_NOT_STABLE") as info:
+            propose(household, ready)
+        assert "2023-06 没有" in info.value.message
+        assess(household, "I-jun", date(2023, 6, 30), "30000")  # an assessment covers the month
+        assert codes(household, ready) == []
+
+    def test_visits_and_assessments_are_both_income_evidence(self):
+        household = analysed()
+        assign_in_place(household, "M-1", MeasureType.HEALTH, INCLUDED + timedelta(1))
+        ready = SIX_MONTHS + timedelta(20)
+        steady_income(household, ready, skip=(3, 5, 7))
+        steady_income(household, ready, by_assessment=True, skip=(4, 6, 8))
+        visit(household, "V-sep", ready - timedelta(1))
+        assert codes(household, ready) == []
+
+    def test_given_any_evidence_of_the_six_months_below_its_line_then_ELIMINATION_INCOME_BELOW_LINE(self):
+        household, ready = ready_household()
+        visit(household, "V-dip", date(2023, 7, 20), income="8299.99")
+        assert codes(household, ready) == ["ELIMINATION_INCOME_BELOW_LINE"]
+        with refused(household, "ELIMINATION_INCOME_BELOW_LINE") as info:
+            propose(household, ready)
+        assert "2023-07-20 走访 V-dip" in info.value.message and "8299.99" in info.value.message
+
+    def test_evidence_before_the_six_months_does_not_count(self):
+        household, ready = ready_household()
+        visit(household, "V-feb", date(2023, 2, 20), income="5000")  # before March: not weighed
+        assert codes(household, ready) == []
+
+    def test_each_piece_of_evidence_is_judged_by_the_line_in_force_on_its_day(self):
+        household, ready = ready_household()
+        visit(household, "V-old-line", date(2023, 4, 25), income="8100", line=Decimal("8000"))
+        assert codes(household, ready) == []
+        visit(household, "V-below", date(2023, 5, 25), income="7999", line=Decimal("8000"))
+        assert codes(household, ready) == ["ELIMINATION_INCOME_BELOW_LINE"]
 
     def test_given_no_line_in_force_then_INCOME_LINE_MISSING(self):
         household, ready = ready_household()
@@ -159,9 +239,10 @@ class TestWhatForbidsElimination:
             propose(household, ready, line=None)
 
     def test_given_no_visit_since_inclusion_then_ELIMINATION_GUARANTEE_UNVERIFIED(self):
-        household = monitored()
+        household = analysed()
         visit(household, "V-old", INCLUDED - timedelta(1))
         assign_in_place(household, "M-1", MeasureType.HEALTH, INCLUDED)
+        steady_income(household, SIX_MONTHS, by_assessment=True)
         assess(household, "I-1", SIX_MONTHS, "40000")
         assert codes(household, SIX_MONTHS) == ["ELIMINATION_GUARANTEE_UNVERIFIED"]
         with refused(household, "ELIMINATION_GUARANTEE_UNVERIFIED"):
@@ -368,6 +449,7 @@ class TestFourStepProcedure:
         assert not case.eliminated and not case.eliminating
         assert case.stage is CaseStage.MONITORED
         assert case.elimination.county_decision.reason == "收入来源不稳定"
+        visit(household, "V-oct", ready + timedelta(20), income="12000")  # October's evidence
         propose(household, ready + timedelta(40))  # may be proposed again later
         assert case.eliminating
 

@@ -61,9 +61,9 @@ def open_channel(
 def assign(household: Household, measure_id: str = "M-1", on: int = 3) -> None:
     household.assign_measure(
         measure_id=measure_id,
-        measure_type=MeasureType.SOCIAL_SECURITY,
-        department=Department.CIVIL_AFFAIRS,
-        responsible_person="民政所长",
+        measure_type=MeasureType.HOUSING_SAFETY,
+        department=Department.HOUSING,
+        responsible_person="住建所长",
         **when(d(on), TOWNSHIP),
     )
 

@@ -14,6 +14,7 @@ from household_kit import (
     DEPARTMENT,
     TOWNSHIP,
     all_checks,
+    analyse,
     at,
     eliminate,
     help_until_eliminable,
@@ -289,14 +290,22 @@ def test_measures_within_30_days_of_inclusion() -> None:
     quick, slow = registered(), registered()
     identified(quick, date(2025, 3, 1), date(2025, 3, 16))
     identified(slow, date(2025, 3, 2), date(2025, 3, 17))
+    analyse(quick, date(2025, 3, 17))
     quick.assign_measure(measure_id="M1", measure_type=MeasureType.HEALTH, department=Department.HEALTH,
                          responsible_person="王医生", **when(date(2025, 3, 18), TOWNSHIP))
     quick.put_measure_in_place("M1", **when(date(2025, 4, 10), TOWNSHIP))
+    # 四个不摘: a 脱贫户 that is not a monitoring object has a follow-up measure in place —
+    # counted apart, never as a monitoring object's measure.
+    lifted = registered(HouseholdType.LIFTED_OUT)
+    lifted.assign_measure(measure_id="F1", measure_type=MeasureType.INDUSTRY,
+                          department=Department.AGRICULTURE, responsible_person="农技员",
+                          **when(date(2025, 3, 5), TOWNSHIP))
+    lifted.put_measure_in_place("F1", **when(date(2025, 3, 8), TOWNSHIP))
 
     # On 4-10: quick has its measure (25 days); slow is within its 30 days: not yet counted.
-    assert figure(tally([quick, slow], "2025-03", date(2025, 4, 10)), "measures_in_place") == (1, 1)
+    assert figure(tally([quick, slow, lifted], "2025-03", date(2025, 4, 10)), "measures_in_place") == (1, 1)
     # On 4-20 slow's 30 days (to 4-16) have passed without a measure.
-    assert figure(tally([quick, slow], "2025-03", date(2025, 4, 20)), "measures_in_place") == (1, 2)
+    assert figure(tally([quick, slow, lifted], "2025-03", date(2025, 4, 20)), "measures_in_place") == (1, 2)
 
 
 # ------------------------------------------------------------------ 医保参保资助覆盖率

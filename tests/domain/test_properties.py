@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 import hypothesis.strategies as st
-from household_kit import COUNTY, LINE, TOWNSHIP, VILLAGE, at, make_id, member, replay
+from household_kit import COUNTY, LINE, PAYOUT, TOWNSHIP, VILLAGE, at, make_id, member, replay
 from hypothesis import HealthCheck, event, settings
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
@@ -481,11 +481,23 @@ class HouseholdMachine(RuleBasedStateMachine):
 
     @rule(
         n=days,
+        needs=st.sets(st.sampled_from([MeasureType.HEALTH, MeasureType.SOCIAL_SECURITY]), min_size=1),
+        labour=st.sampled_from([LabourCapacity.ORDINARY, LabourCapacity.WEAK]),
+        reason=st.sampled_from(["", "需求变化"]),
+    )
+    def analyse(self, n, needs, labour, reason) -> None:
+        self.advance(n)
+        self.run(self.household.analyse_risk, causes=[RiskType.ILLNESS], labour_capacity=labour,
+                 needs=sorted(needs), reason=reason, **self.when(TOWNSHIP))
+
+    @rule(
+        n=days,
         action=st.sampled_from(["assign", "in_place", "end"]),
         measure_type=st.sampled_from([MeasureType.HEALTH, MeasureType.SOCIAL_SECURITY]),
         index=st.integers(0, 9),
+        reason=st.sampled_from(["", "民政审核纳入低保"]),
     )
-    def measure(self, n, action, measure_type, index) -> None:
+    def measure(self, n, action, measure_type, index, reason) -> None:
         self.advance(n)
         h = self.household
         if action == "assign":
@@ -496,6 +508,7 @@ class HouseholdMachine(RuleBasedStateMachine):
                 department=Department.CIVIL_AFFAIRS,
                 responsible_person="民政所",
                 amount=Decimal("500"),
+                reason=reason,
                 **self.when(TOWNSHIP),
             )
             return
@@ -525,6 +538,7 @@ class HouseholdMachine(RuleBasedStateMachine):
                 payout_id=self.next_id("P"),
                 cause=cause,
                 amount=Decimal("2000"),
+                **PAYOUT,
                 **self.when(COUNTY),
             )
 
@@ -651,9 +665,20 @@ class HouseholdMachine(RuleBasedStateMachine):
 
     @invariant()
     def every_measure_belongs_to_an_existing_case(self) -> None:
-        numbers = {c.number for c in self.household.cases}
-        for measure in self.household.measures.values():
-            assert measure.case_number in numbers
+        """A case's measure answers a need its analysis found (缺什么补什么), 兜底 only for weak
+        labour or with a reason; a measure of no case is a 脱贫户's follow-up (四个不摘)."""
+        h = self.household
+        numbers = {c.number for c in h.cases}
+        for measure in h.measures.values():
+            if measure.case_number is None:
+                assert h.household_type is HouseholdType.LIFTED_OUT
+            else:
+                assert measure.case_number in numbers
+                assert any(measure.measure_type in a.needs for a in h.analyses
+                           if a.case_number == measure.case_number)
+                if measure.measure_type is MeasureType.SOCIAL_SECURITY and not measure.reason:
+                    assert any(a.labour_capacity is LabourCapacity.WEAK for a in h.analyses
+                               if a.case_number == measure.case_number)
             if measure.in_place_on is not None:
                 assert measure.in_place_on >= measure.started_on
 

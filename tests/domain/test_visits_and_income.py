@@ -91,6 +91,32 @@ class TestVisitWithAllChecksPassed:
             )
 
 
+class TestIncomeFoundOnAVisit:
+    """A visit's recorded per-capita income is income evidence for risk elimination (§9)."""
+
+    def test_the_income_is_kept_with_the_line_in_force(self, household):
+        visit(household, per_capita_income=Decimal("9100.50"), line_in_force=LINE)
+        recorded = household.visits[0]
+        assert (recorded.per_capita_income, recorded.line_in_force) == (Decimal("9100.50"), LINE)
+        evidence = household.income_evidence(D, D)
+        assert [(e.per_capita, e.line_in_force, e.source) for e in evidence] == [
+            (Decimal("9100.50"), LINE, "走访 V-1")]
+
+    def test_a_visit_without_an_income_figure_is_no_evidence_and_keeps_no_line(self, household):
+        visit(household, line_in_force=LINE)
+        assert household.visits[0].line_in_force is None
+        assert household.income_evidence(D, D) == []
+
+    def test_given_an_income_figure_but_no_line_in_force_then_INCOME_LINE_MISSING(self, household):
+        with refused(household, "INCOME_LINE_MISSING", "occurred_on"):
+            visit(household, per_capita_income=Decimal("9000"))
+
+    @pytest.mark.parametrize("income", [Decimal("-1"), Decimal("0.001"), Decimal("NaN")])
+    def test_given_an_income_that_is_not_an_amount_then_AMOUNT_INVALID(self, household, income):
+        with refused(household, "AMOUNT_INVALID", "per_capita_income"):
+            visit(household, per_capita_income=income, line_in_force=LINE)
+
+
 class TestFailedCheckRaisesAnAlert:
     @pytest.mark.parametrize("check", list(Check))
     def test_given_one_failed_check_then_a_cadre_alert_with_its_signal_in_the_same_command(

@@ -74,7 +74,8 @@ def whole_case(call: Call, code: str, township: str, village: str) -> dict[str, 
     command("POST", f"{home}/measures/M1/in-place", "township", {"occurred_on": "2025-03-20"})
     for month in range(4, 10):
         command("POST", f"{home}/visits", "village", {
-            "visitor": "网格员小李", "checks": ALL_PASS, "occurred_on": f"2025-{month:02d}-15"})
+            "visitor": "网格员小李", "checks": ALL_PASS, "per_capita_income": "12000",
+            "occurred_on": f"2025-{month:02d}-15"})
     assessed = command("POST", f"{home}/income-assessments", "village", {
         "year": 2025, "wages": "30000", "business": "5000", "property": "0",
         "transfers": "2000", "production_costs": "1000", "occurred_on": "2025-09-20"})

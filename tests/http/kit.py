@@ -4,8 +4,9 @@ number), and every step has one body with fixed 2025 dates that fit together.
 
 Dates: registered 2025-01-01; alert discovered 2025-03-01; home visit 03-02; village notice
 03-03…03-08, concluded 03-09; township review 03-04; county decision 03-10 (included); risk
-analysis 03-11; measure M1 assigned 03-12 and in place 03-20; visit 09-15; income assessed
-09-20; elimination 10-01, notice 10-02…10-07 concluded 10-08, township 10-09, county 10-10.
+analysis 03-11; measure M1 assigned 03-12 and in place 03-20; visits on the 15th of April to
+September (income found 12,000); income assessed 09-20; elimination 10-01, notice 10-02…10-07
+concluded 10-08, township 10-09, county 10-10.
 """
 
 from __future__ import annotations
@@ -51,6 +52,22 @@ def problem(response: Any, status: int, code: str, field: str | None = "any") ->
 def set_income_line(api: Api, yuan: str = "7000") -> dict[str, Any]:
     response = call(api, "PUT", "/api/income-lines/2025", "county",
                     {"yuan_per_capita": yuan, "occurred_on": "2025-01-01", "reason": "县定标准"})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+#: The county's 防贫保 bands in the tests: illness above 5,000 at 50% up to 20,000, then 70%;
+#: accident above 5,000 at 60%; at most 50,000 a household a year, from 2025-01-01.
+RELIEF_BANDS = {"bands": [
+    {"cause": "因病", "cost_from": "5000", "cost_to": "20000", "rate": "0.5"},
+    {"cause": "因病", "cost_from": "20000", "rate": "0.7"},
+    {"cause": "因意外事故", "cost_from": "5000", "rate": "0.6"},
+], "yearly_cap": "50000", "reason": "县定标准", "occurred_on": "2025-01-01"}
+
+
+def set_relief_bands(api: Api, effective_from: str = "2025-01-01", **changes: Any) -> dict[str, Any]:
+    response = call(api, "PUT", f"/api/relief-bands/{effective_from}", "county",
+                    {**RELIEF_BANDS, **changes})
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -112,7 +129,9 @@ MEASURE = {"measure_id": "M1", "measure_type": "健康帮扶", "department": "�
            "responsible_person": "王医生", "amount": "1500.00", "occurred_on": "2025-03-12"}
 IN_PLACE = {"occurred_on": "2025-03-20"}
 END_MEASURE = {"reason": "住院治疗结束", "occurred_on": "2025-04-30"}
-RELIEF = {"payout_id": "P1", "cause": "因病", "amount": "2000.00", "occurred_on": "2025-03-16"}
+RELIEF = {"payout_id": "P1", "cause": "因病", "out_of_pocket": "12000.00", "amount": "2000.00",
+          "insurer": "人保财险涞源支公司", "basic_living_in_difficulty": True,
+          "occurred_on": "2025-03-16"}
 VISIT = {"visitor": "网格员小李", "checks": ALL_PASS, "income_change": "200", "occurred_on": "2025-09-15"}
 INCOME = {"year": 2025, "wages": "30000", "business": "5000", "property": "0", "transfers": "2000",
           "production_costs": "1000", "occurred_on": "2025-09-20"}
@@ -209,16 +228,21 @@ class Home:
         return self
 
     def helped(self) -> Home:
-        """Included, with measure M1 in place."""
+        """Included, its risk analysed (needs 健康帮扶), with measure M1 in place."""
         self.included()
+        self.do("/risk-analyses", RISK_ANALYSIS)
         self.do("/measures", MEASURE)
         self.do("/measures/M1/in-place", IN_PLACE)
         return self
 
     def ready_to_eliminate(self) -> Home:
-        """Helped, visited with every check passed and income above the line (set it first)."""
+        """Helped, visited every month from April to September with every check passed and
+        the income found above the line (six months of evidence), and income assessed above
+        it (set the line first)."""
         self.helped()
-        self.do("/visits", VISIT)
+        for month in range(4, 10):
+            self.do("/visits", {**VISIT, "per_capita_income": "12000",
+                                "occurred_on": f"2025-{month:02d}-15"})
         self.do("/income-assessments", INCOME)
         return self
 

@@ -39,6 +39,7 @@ from tests.http.kit import (
     register,
     registration_body,
     set_income_line,
+    set_relief_bands,
     subsidy_body,
 )
 
@@ -136,11 +137,13 @@ def test_the_green_channel_lets_help_start_before_the_other_steps(api: Api) -> N
     case = home.file()["cases"][0]
     assert case["green_channel"] is True
     assert case["owed_steps"] == ["村级评议公示", "乡镇核查初审", "县级比对审定"]
+    check(home.do("/risk-analyses", {**RISK_ANALYSIS, "causes": ["因意外事故"]}, who="township"))
     check(home.do("/measures", MEASURE, who="township"))
     assert home.file()["measures"][0]["status"] == "计划"
 
 
 def test_the_help_commands(api: Api) -> None:
+    set_relief_bands(api)
     home = register(api, 1).included()
     check = Answers(home)
     check.version = 6
@@ -167,6 +170,8 @@ def test_the_help_commands(api: Api) -> None:
     check(home.do("/relief-payouts", RELIEF, who="county"))
     payout = home.history()[-1]
     assert payout["event"] == "ReliefInsurancePaid" and payout["details"]["amount"] == "2000.00"
+    assert payout["details"]["insurer"] == "人保财险涞源支公司"
+    assert home.file()["relief_payouts"][0]["ceiling"] == "3500.00"  # (12,000 − 5,000) × 50%
     assert payout["recorded_by"] == {"user": "county-01", "role": "县防贫中心"}
 
 
@@ -183,15 +188,26 @@ def test_the_income_line_visits_assessment_and_the_four_elimination_steps(api: A
 
     home = register(api, 1).helped()
     check = Answers(home)
-    check.version = 8
-    check(home.do("/visits", VISIT, who="village"))
+    check.version = 9
+    check(home.do("/visits", {**VISIT, "per_capita_income": "9000"}, who="village"))
     visit = home.file()["visits"][0]
     assert (visit["visitor"], visit["failed_checks"], visit["income_change"]) == ("网格员小李", [], "200")
+    assert (visit["per_capita_income"], visit["line_in_force"]) == ("9000", "7200")
     assessed = check(home.do("/income-assessments", INCOME, who="village"))["assessment"]
     assert (assessed["household_size"], assessed["net_income"], assessed["per_capita"]) == (
         3, "36000", "12000.00")
     assert (assessed["line_in_force"], assessed["below_line"]) == ("7200", False)
     assert home.file()["assessments"] == [assessed]
+
+    # September's evidence alone is not six months of income stably above the line (§9)
+    refused = api.post(home.path + "/elimination/home-visit", ELIMINATION_VISIT, "village")
+    assert refused.status_code in (409, 422), refused.text
+    assert (refused.json()["code"], refused.json()["field"]) == ("ELIMINATION_INCOME_NOT_STABLE",
+                                                                 "occurred_on")
+    assert "2025-04、2025-05、2025-06、2025-07、2025-08 没有" in refused.json()["detail"]
+    for month in range(4, 9):
+        check(home.do("/visits", {**VISIT, "per_capita_income": "9000",
+                                  "occurred_on": f"2025-{month:02d}-15"}, who="village"))
 
     check(home.do("/elimination/home-visit", ELIMINATION_VISIT, who="village"))
     assert home.file()["cases"][0]["stage"] == "风险消除程序中"

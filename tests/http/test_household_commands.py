@@ -77,6 +77,12 @@ RECORDED = [
      "b56e3ef8f814cef6"),
     ("record_visit", {"visitor": "网格员", "checks": {"不愁吃": True}, "occurred_on": "2025-03-01"}, {},
      "572028dfea3fe3a7"),
+    # sent before the commands gained an optional field (reason, per_capita_income)
+    ("assign_measure", {"measure_id": "M1", "measure_type": "健康帮扶", "department": "卫健局",
+                        "responsible_person": "王医生", "occurred_on": "2025-03-01"}, {},
+     "307e77a2e6ac7e32"),
+    ("analyse_risk", {"causes": ["因病"], "labour_capacity": "普通劳动力", "needs": ["健康帮扶"],
+                      "occurred_on": "2025-03-01"}, {}, "a76d2a603f52d6fb"),
 ]
 
 

@@ -20,6 +20,7 @@ from tests.http.kit import (
     GREEN_CHANNEL,
     HOME_VISIT,
     MEASURE,
+    RISK_ANALYSIS,
     VISIT,
     Home,
     alert_body,
@@ -101,6 +102,7 @@ def test_monitoring_objects_without_a_measure_in_place_30_days_after_inclusion(a
     without = register(api, 1).included()
     register(api, 2).helped()  # in place 10 days after inclusion
     late = register(api, 3).included()
+    late.do("/risk-analyses", RISK_ANALYSIS)
     late.do("/measures", MEASURE)
     late.do("/measures/M1/in-place", {"occurred_on": "2025-04-20"})  # 41 days after
     api.catch_up()

@@ -36,6 +36,7 @@ from tests.http.kit import (
     LEAVE,
     MEASURE,
     RELIEF,
+    RELIEF_BANDS,
     RISK_ANALYSIS,
     TOWNSHIP_REVIEW,
     UPDATE,
@@ -50,6 +51,7 @@ from tests.http.kit import (
     register,
     registration_body,
     set_income_line,
+    set_relief_bands,
     subsidy_body,
 )
 
@@ -91,6 +93,7 @@ ALLOWED: dict[str, set[str]] = {
     # corrections, policy and department pushes
     "POST /api/households/{code}/corrections": {"county", "township"},
     "PUT /api/income-lines/{year}": {"county"},
+    "PUT /api/relief-bands/{effective_from}": {"county"},
     "POST /api/pushes": {"county", "department"},
     # reads
     "GET /api/monitoring": {"county", "township", "village", "auditor", "assessment"},
@@ -103,6 +106,7 @@ ALLOWED: dict[str, set[str]] = {
     "GET /api/pushes": {"county", "township", "village", "department", "auditor", "assessment"},
     "GET /api/alerts": {"county", "township", "village", "department", "auditor", "assessment"},
     "GET /api/income-lines": {"county", "township", "village", "auditor", "assessment"},
+    "GET /api/relief-bands": {"county", "township", "village", "auditor", "assessment"},
     "GET /api/me": {"county", "township", "village", "department", "auditor", "assessment"},
     # indicators, reports and meetings (a township or department sees its own area)
     "GET /api/indicators": {"county", "township", "department", "auditor", "assessment"},
@@ -153,6 +157,15 @@ def _registration(api: Api, n: int, who: str) -> Request:
 def _income_line(api: Api, n: int, who: str) -> Request:
     return "/api/income-lines/2024", {"yuan_per_capita": "6800", "occurred_on": "2025-01-01",
                                       "reason": "县定标准"}
+
+
+def _relief_bands(api: Api, n: int, who: str) -> Request:
+    return f"/api/relief-bands/2024-{n % 12 + 1:02d}-01", {**RELIEF_BANDS, "reason": f"调整{n}"}
+
+
+def _relief_ready(home: Any) -> None:
+    set_relief_bands(home.api, reason=f"户{home.n}")
+    home.included()
 
 
 def _push(api: Api, n: int, who: str) -> Request:
@@ -227,8 +240,13 @@ def _green_channel_ready(home: Any) -> None:
 
 
 def _measure_assigned(home: Any) -> None:
-    home.included()
+    _analysed(home)
     home.do("/measures", MEASURE)
+
+
+def _analysed(home: Any) -> None:
+    home.included()
+    home.do("/risk-analyses", RISK_ANALYSIS)
 
 
 PREPARE: dict[str, Prepare] = {
@@ -248,7 +266,7 @@ PREPARE: dict[str, Prepare] = {
     "POST /api/households/{code}/green-channel": _on("/green-channel", GREEN_CHANNEL, _green_channel_ready),
     "POST /api/households/{code}/risk-analyses":
         _on("/risk-analyses", RISK_ANALYSIS, lambda home: home.included()),
-    "POST /api/households/{code}/measures": _on("/measures", MEASURE, lambda home: home.included()),
+    "POST /api/households/{code}/measures": _on("/measures", MEASURE, _analysed),
     "POST /api/households/{code}/measures/{measure_id}/in-place":
         _on("/measures/M1/in-place", IN_PLACE, _measure_assigned),
     "POST /api/households/{code}/measures/{measure_id}/end":
@@ -256,7 +274,7 @@ PREPARE: dict[str, Prepare] = {
     "POST /api/households/{code}/medical-subsidies":
         _on("/medical-subsidies", subsidy_body, lambda home: home.included()),
     "POST /api/households/{code}/relief-payouts":
-        _on("/relief-payouts", RELIEF, lambda home: home.included()),
+        _on("/relief-payouts", RELIEF, _relief_ready),
     "POST /api/households/{code}/visits": _on("/visits", VISIT),
     "POST /api/households/{code}/income-assessments": _on("/income-assessments", INCOME),
     "POST /api/households/{code}/elimination/home-visit":
@@ -269,6 +287,7 @@ PREPARE: dict[str, Prepare] = {
         _on("/elimination/county-decision", ELIMINATION_DECISION, lambda home: home.eliminating(3)),
     "POST /api/households/{code}/corrections": _on("/corrections", CORRECTION),
     "PUT /api/income-lines/{year}": _income_line,
+    "PUT /api/relief-bands/{effective_from}": _relief_bands,
     "POST /api/pushes": _push,
     "GET /api/monitoring": _read("/api/monitoring"),
     "GET /api/monitoring/measures-missing": _read("/api/monitoring/measures-missing"),
@@ -280,6 +299,7 @@ PREPARE: dict[str, Prepare] = {
     "GET /api/pushes": _read("/api/pushes"),
     "GET /api/alerts": _read("/api/alerts"),
     "GET /api/income-lines": _read("/api/income-lines"),
+    "GET /api/relief-bands": _read("/api/relief-bands"),
     "GET /api/me": _read("/api/me"),
     "GET /api/indicators": _read("/api/indicators?period=2025"),
     "POST /api/indicators/verify": _published,
@@ -316,7 +336,8 @@ GROUPS: dict[str, list[str]] = {
     "visits, income and elimination": [r for r in ALLOWED if r.startswith("POST ") and any(
         part in r for part in ("/visits", "/income-assessments", "/elimination/"))],
     "corrections, policy and pushes": ["POST /api/households/{code}/corrections",
-                                       "PUT /api/income-lines/{year}", "POST /api/pushes"],
+                                       "PUT /api/income-lines/{year}",
+                                       "PUT /api/relief-bands/{effective_from}", "POST /api/pushes"],
     "reads": [r for r in ALLOWED if r.startswith("GET ") and not _assessment(r) and not _intake(r)],
     "indicators, reports and meetings": [r for r in ALLOWED if _assessment(r)],
     "uploads and unmatched alerts": [r for r in ALLOWED if _intake(r)],

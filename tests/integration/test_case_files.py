@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from application.commands import (
+    AnalyseRisk,
     AssessIncome,
     AssignMeasure,
     Correct,
@@ -33,6 +34,7 @@ from domain.codes import (
     Department,
     EliminationMode,
     Finding,
+    LabourCapacity,
     MeasureType,
     RiskType,
     Tier,
@@ -82,6 +84,9 @@ class TestSaveAndLoad:
                             by=COUNTY)
         app.register_household(registering(), by=COUNTY)
         include(app, clock)
+        app.execute(CODE, AnalyseRisk(causes=[RiskType.ILLNESS], labour_capacity=LabourCapacity.ORDINARY,
+                                        needs=[MeasureType.HEALTH, MeasureType.EMPLOYMENT],
+                                        occurred_on=date(2025, 2, 19)), by=TOWNSHIP)
         app.execute(CODE, AssignMeasure(measure_id="M1", measure_type=MeasureType.HEALTH,
                                         department=Department.HEALTH, responsible_person="赵医生",
                                         amount=Decimal("1200.50"),
@@ -89,6 +94,7 @@ class TestSaveAndLoad:
         app.execute(CODE, PutMeasureInPlace(measure_id="M1", occurred_on=date(2025, 3, 1)), by=TOWNSHIP)
         for month in range(3, 10):
             app.execute(CODE, RecordVisit(visit_id=f"V{month}", visitor="网格员张", checks=ALL_PASSED,
+                                          per_capita_income=Decimal(11000),
                                           occurred_on=date(2025, month, 15)), by=VILLAGE)
         assessment = app.execute(CODE, AssessIncome(assessment_id="I1", year=2025, wages=Decimal(30000),
                                                     business=Decimal(5000), property=Decimal(0),
@@ -105,7 +111,7 @@ class TestSaveAndLoad:
         app.execute(CODE, EliminationCountyDecision(decision=Decision.PASSED,
                                                     occurred_on=date(2025, 9, 12)), by=COUNTY)
         live = app.household(CODE)
-        assert live.version == 20 and not live.is_monitoring_object
+        assert live.version == 21 and not live.is_monitoring_object
         app.flush_snapshots()  # snapshots are written in batches
         assert list(app.snapshots.get(live.id)), "a snapshot was taken"
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 
 from application.commands import (
+    AnalyseRisk,
     AssessIncome,
     AssignMeasure,
     CountyDecision,
@@ -37,6 +38,7 @@ from domain.codes import (
     EliminationMode,
     Finding,
     HouseholdType,
+    LabourCapacity,
     MeasureType,
     RiskType,
 )
@@ -146,6 +148,9 @@ def _eliminated(app, clock) -> None:
                         by=COUNTY)
     app.register_household(registering(), by=COUNTY)
     include(app, clock)
+    app.execute(CODE, AnalyseRisk(causes=[RiskType.ILLNESS], labour_capacity=LabourCapacity.ORDINARY,
+                                    needs=[MeasureType.HEALTH, MeasureType.EMPLOYMENT],
+                                    occurred_on=date(2025, 2, 19)), by=TOWNSHIP)
     app.execute(CODE, AssignMeasure(measure_id="M1", measure_type=MeasureType.HEALTH,
                                     department=Department.HEALTH, responsible_person="赵医生",
                                     amount=Decimal(100), occurred_on=date(2025, 2, 20)), by=TOWNSHIP)
@@ -156,6 +161,7 @@ def _eliminated(app, clock) -> None:
                                    occurred_on=date(2025, 8, 20)), by=TOWNSHIP)
     for month in range(3, 9):
         app.execute(CODE, RecordVisit(visit_id=f"V{month}", visitor="网格员", checks=ALL_PASSED,
+                                      per_capita_income=Decimal(11000),
                                       occurred_on=date(2025, month, 15)), by=VILLAGE)
     app.execute(CODE, VerifyElimination(mode=EliminationMode.BY_HELP,
                                         occurred_on=date(2025, 9, 1)), by=VILLAGE)

@@ -20,6 +20,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from application.commands import (
+    AnalyseRisk,
     AssessIncome,
     AssignMeasure,
     CountyDecision,
@@ -45,6 +46,7 @@ from domain.codes import (
     EliminationMode,
     Finding,
     HouseholdType,
+    LabourCapacity,
     MeasureType,
     Relation,
     RiskType,
@@ -137,6 +139,9 @@ class TestAScriptedCaseHistory:
         app.execute(CODE, CountyDecision(case_number=1, decision=Decision.PASSED,
                                          category=Category.EDGE_OF_POVERTY, simplified=True,
                                          occurred_on=date(2025, 2, 12)), by=COUNTY)
+        app.execute(CODE, AnalyseRisk(causes=[RiskType.ILLNESS], labour_capacity=LabourCapacity.ORDINARY,
+                                        needs=[MeasureType.HEALTH, MeasureType.EMPLOYMENT],
+                                        occurred_on=date(2025, 2, 13)), by=TOWNSHIP)
         app.execute(CODE, AssignMeasure(measure_id="M1", measure_type=MeasureType.HEALTH,
                                         department=Department.HEALTH, responsible_person="赵医生",
                                         occurred_on=date(2025, 2, 14)), by=TOWNSHIP)
@@ -155,6 +160,7 @@ class TestAScriptedCaseHistory:
         app.execute(CODE, PutMeasureInPlace(measure_id="M1", occurred_on=date(2025, 3, 1)), by=TOWNSHIP)
         for month in range(3, 10):
             app.execute(CODE, RecordVisit(visit_id=f"V{month}", visitor="网格员", checks=ALL_PASSED,
+                                          per_capita_income=Decimal(13000),
                                           occurred_on=date(2025, month, 15)), by=VILLAGE)
         app.execute(CODE, AssessIncome(assessment_id="I1", year=2025, wages=Decimal(40000),
                                        business=Decimal(0), property=Decimal(0), transfers=Decimal(0),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -181,14 +181,15 @@ def test_a_village_user_cannot_open_another_villages_household(new_page: Any,
     assert other not in page.text_content("#monitoring-table")
 
 
-@pytest.mark.parametrize("path", ["/web/", "/web/monitoring", "/web/cases"])
+@pytest.mark.parametrize("path", ["/web/", "/web/monitoring", "/web/cases", "/web/policy"])
 def test_pages_fit_a_360_px_phone(new_page: Any, workbench: dict[str, Any], path: str) -> None:
     page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
     login(page, VILLAGE.name, PASSWORDS[Role.VILLAGE_LIAISON])
     page.goto(path)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 362, f"{path} is {width} px wide on a 360 px screen"
-    name = {"/web/": "dashboard", "/web/monitoring": "monitoring", "/web/cases": "cases"}[path]
+    name = {"/web/": "dashboard", "/web/monitoring": "monitoring", "/web/cases": "cases",
+            "/web/policy": "policy"}[path]
     screenshot(page, f"10-phone-{name}")
 
 
@@ -350,3 +351,40 @@ def test_the_dashboard_counts_the_cases_past_their_deadline(workbench: dict[str,
     finally:
         clock.now = before
         client.close()
+
+
+def test_the_county_centre_sets_the_relief_bands_on_the_policy_page(workbench: dict[str, Any]) -> None:
+    """政策标准: the bands in force are shown to every reader; the county centre sets new ones
+    from a day (refused beside the form when they cannot be applied); others may not."""
+    from application.demo import DEMO_TOKENS
+
+    county = _signed_in_client(workbench, COUNTY.name, DEMO_TOKENS[Role.COUNTY_CENTRE])
+    village = _signed_in_client(workbench, VILLAGE.name, DEMO_TOKENS[Role.VILLAGE_LIAISON])
+    case_files = workbench["app"].state.case_files
+    try:
+        page = county.get("/web/policy", params={"on": "2025-07-01"}).text
+        assert "2024-01-01 起施行，每户每年最高赔付 60000 元" in page
+        assert "因病 50000 元以上按 70% 赔付" in page and 'id="bands-form"' in page
+        assert 'id="line-in-force">8300 元/人·年' in page
+        form = {"_csrf_token": _hidden(page, "_csrf_token"), "form_id": _hidden(page, "form_id"),
+                "effective_from": "2026-01-01", "yearly_cap": "80000", "reason": "",
+                "band-0-cause": "因病", "band-0-cost_from": "5000", "band-0-rate": "0.6",
+                "band-1-cause": "因病", "band-1-cost_from": "8000", "band-1-rate": "0.7"}
+        overlap = county.post("/web/policy/relief-bands", data=form)
+        assert 'data-code="BANDS_OVERLAP"' in overlap.text and 'value="8000"' in overlap.text
+        assert case_files.relief_bands_on(date(2026, 2, 1)).yearly_cap == 60000
+        done = county.post("/web/policy/relief-bands", data={
+            **form, "band-1-cause": "", "band-1-cost_from": "", "band-1-rate": "",
+            "_csrf_token": _hidden(overlap.text, "_csrf_token"),
+            "form_id": _hidden(overlap.text, "form_id")})
+        assert 'id="done">已设定 2026-01-01 起施行的防贫保赔付标准' in done.text
+        assert "每户每年最高赔付 80000 元" in done.text
+        assert case_files.relief_bands_on(date(2026, 2, 1)).yearly_cap == 80000
+        shown = village.get("/web/policy").text
+        assert "防贫保赔付标准" in shown and 'id="bands-form"' not in shown
+        refused = village.post("/web/policy/relief-bands",
+                               data={**form, "_csrf_token": _hidden(shown, "_csrf_token")})
+        assert refused.status_code == 403
+    finally:
+        county.close()
+        village.close()

@@ -9,6 +9,7 @@ from typing import Annotated
 from msgspec import Meta, Struct, field
 
 from domain.codes import Department, Role
+from interfaces.http.schemas.commands import ReliefBandOut
 from interfaces.http.schemas.intake import UnmatchedAlertOut
 from projections.tables import AlertRow, CaseQueueRow, HouseholdRow, LedgerRow, MonitoringListRow
 
@@ -67,6 +68,17 @@ class Ledger(Struct):
 class IncomeLineOut(Struct):
     on: date
     yuan_per_capita: Decimal | None
+    as_of: datetime | None = None
+
+
+class ReliefBandsOut(Struct):
+    """The 防贫保 payout bands in force on a day (none set: ``effective_from`` is null)."""
+
+    on: date
+    effective_from: date | None
+    bands: list[ReliefBandOut]
+    yearly_cap: Decimal | None
+    reason: str = ""
     as_of: datetime | None = None
 
 

@@ -94,7 +94,8 @@ class CaseOut(Struct):
 
 class MeasureOut(Struct):
     measure_id: str
-    case_number: int
+    case_number: Annotated[int | None, Meta(
+        description="所属案件；脱贫户的持续跟踪帮扶措施（四个不摘）不属于任何案件，为 null")]
     measure_type: MeasureType
     department: Department
     responsible_person: str
@@ -104,6 +105,9 @@ class MeasureOut(Struct):
     in_place_on: date | None
     ended_on: date | None
     end_reason: str
+    follow_up: Annotated[bool, Meta(
+        description="脱贫户持续跟踪帮扶措施（四个不摘），与监测对象的措施分开统计")] = False
+    reason: Annotated[str, Meta(description="安排依据（如对有劳动能力的户安排兜底的依据）")] = ""
 
 
 class VisitOut(Struct):
@@ -114,6 +118,9 @@ class VisitOut(Struct):
     income_change: Decimal
     spending_change: Decimal
     notes: str
+    per_capita_income: Annotated[Decimal | None, Meta(
+        description="走访核实的家庭人均纯收入（元/人·年），未核实为 null")] = None
+    line_in_force: Annotated[Decimal | None, Meta(description="当日生效的收入监测标准")] = None
 
 
 class RiskAnalysisOut(Struct):
@@ -123,6 +130,7 @@ class RiskAnalysisOut(Struct):
     labour_capacity: LabourCapacity
     needs: list[MeasureType]
     notes: str
+    reason: Annotated[str, Meta(description="重新研判（需求变化）的原因")] = ""
 
 
 class SubsidyOut(Struct):
@@ -138,6 +146,12 @@ class PayoutOut(Struct):
     cause: RiskType
     amount: Decimal
     beneficiary_id_number: str | None
+    out_of_pocket: Decimal | None = None
+    insurer: Annotated[str, Meta(description="经办机构（早于赔付标准记录的赔付为空）")] = ""
+    basic_living_in_difficulty: Annotated[bool | None, Meta(
+        description="核实结论：基本生活存在困难（早于赔付标准记录的赔付未写明，为 null）")] = None
+    bands_from: Annotated[date | None, Meta(description="审核所依据的赔付标准的生效日期")] = None
+    ceiling: Annotated[Decimal | None, Meta(description="按该标准此笔最多可赔金额")] = None
 
 
 class CaseFile(Struct):
