@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidValue
+from domain.governance.recorded import RecordedEvent
 from domain.rules import is_amount, local_date
 from domain.values import Actor
 
@@ -39,20 +39,8 @@ class IncomeLinePolicy(Aggregate):
     lines: dict[int, IncomeLine]
     command_ids: dict[str, int]
 
-    class Event(Aggregate.Event):
+    class Event(RecordedEvent):
         TOPIC = "fangpin:IncomeLinePolicy.Event"
-        occurred_on: date
-        recorded_by: Actor
-        command_id: str
-
-        def apply(self, aggregate: Any) -> None:
-            policy: IncomeLinePolicy = aggregate
-            self.apply_to(policy)
-            if self.command_id:
-                policy.command_ids[self.command_id] = self.originator_version
-
-        def apply_to(self, policy: IncomeLinePolicy) -> None:
-            pass
 
     class Started(Event, Aggregate.Created):
         TOPIC = "fangpin:IncomeLinePolicy.Started"

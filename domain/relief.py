@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal
-from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
 from domain.codes import RiskType
 from domain.errors import InvalidValue
+from domain.governance.recorded import RecordedEvent
 from domain.rules import RELIEF_CAUSES, is_amount, local_date
 from domain.values import Actor
 
@@ -112,20 +112,8 @@ class ReliefBandsPolicy(Aggregate):
     schedules: dict[date, ReliefBands]
     command_ids: dict[str, int]
 
-    class Event(Aggregate.Event):
+    class Event(RecordedEvent):
         TOPIC = "fangpin:ReliefBandsPolicy.Event"
-        occurred_on: date
-        recorded_by: Actor
-        command_id: str
-
-        def apply(self, aggregate: Any) -> None:
-            policy: ReliefBandsPolicy = aggregate
-            self.apply_to(policy)
-            if self.command_id:
-                policy.command_ids[self.command_id] = self.originator_version
-
-        def apply_to(self, policy: ReliefBandsPolicy) -> None:
-            pass
 
     class Started(Event, Aggregate.Created):
         TOPIC = "fangpin:ReliefBandsPolicy.Started"
