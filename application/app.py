@@ -33,7 +33,7 @@ from domain.governance import (
     push_ledger_id,
 )
 from domain.household import Household
-from domain.policy import INCOME_LINE_POLICY_ID, IncomeLinePolicy
+from domain.policy import INCOME_LINE_POLICY_ID, IncomeLinePolicy, Line
 from domain.relief import RELIEF_BANDS_POLICY_ID, ReliefBand, ReliefBands, ReliefBandsPolicy
 from domain.replay import replay
 from domain.rules import local_date
@@ -110,18 +110,19 @@ class CaseFiles(UnitOfWork):
     def set_income_line(
         self, *, year: int, yuan_per_capita: Decimal, effective_from: date | None = None,
         reason: str = "", occurred_on: date, by: Actor, command_id: str = "",
+        line: Line = Line.MONITORING,
     ) -> CommandResult:
-        """Set the county's income monitoring line for a year (county centre)."""
+        """Set the county's income monitoring line, or its poverty line, for a year (county
+        centre)."""
 
         def create() -> IncomeLinePolicy:
             return IncomeLinePolicy.start(occurred_on=occurred_on, by=SYSTEM, at=self.clock())
 
         def set_line(policy: IncomeLinePolicy) -> None:
-            policy.set_line(
-                year=year, yuan_per_capita=yuan_per_capita, effective_from=effective_from,
-                reason=reason, occurred_on=occurred_on, by=by, at=self.clock(),
-                command_id=command_id,
-            )
+            setter = policy.set_line if line is Line.MONITORING else policy.set_poverty_line
+            setter(year=year, yuan_per_capita=yuan_per_capita, effective_from=effective_from,
+                   reason=reason, occurred_on=occurred_on, by=by, at=self.clock(),
+                   command_id=command_id)
 
         return self._command(INCOME_LINE_POLICY_ID, "收入监测标准", command_id, set_line,
                              create=create, then_act=True)
@@ -147,10 +148,14 @@ class CaseFiles(UnitOfWork):
         and report that is not given a day."""
         return local_date(self.clock())
 
-    def income_line_on(self, day: date, as_of: datetime | None = None) -> Decimal | None:
-        """The line in force on ``day``, as known now or at recorded time ``as_of``."""
+    def income_line_on(self, day: date, as_of: datetime | None = None,
+                       line: Line = Line.MONITORING) -> Decimal | None:
+        """The monitoring (or poverty) line in force on ``day``, as known now or at recorded
+        time ``as_of``."""
         policy = self.income_line_policy(as_of)
-        return policy.line_on(day) if policy else None
+        if policy is None:
+            return None
+        return policy.line_on(day) if line is Line.MONITORING else policy.poverty_line_on(day)
 
     # ------------------------------------------------------------------ 防贫保 payout bands
 

@@ -26,6 +26,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from itertools import groupby, takewhile
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,7 @@ from domain.indicators import (
     indicator_named,
 )
 from domain.periods import Period, parse_period
+from domain.policy import INCOME_LINE_POLICY_ID, IncomeLinePolicy
 from domain.replay import replay
 from domain.rules import CHINA_TIME, local_date
 from domain.unmatched import UNMATCHED_ID, UnmatchedAlerts
@@ -235,12 +237,14 @@ class Indicators:
     ) -> IndicatorResult:
         today = local_date(moment)
         ended = today if end_of_day(today) <= moment else today - timedelta(days=1)
-        receipts, meetings, table = self._governance(position, moment)
+        receipts, meetings, table, poverty_lines = self._governance(position, moment)
         cadences = self._table(table)
-        tally = Tally(period, today, self.county, cadences.duties, detail, ended)
+        tally = Tally(period, today, self.county, cadences.duties, detail, ended,
+                      poverty_lines=poverty_lines)
         digest = hashlib.sha256()
         header = {"version": INDICATORS_VERSION, "period": period.label, "as_of": moment.isoformat(),
-                  "position": position, "cadences": cadences.digest}
+                  "position": position, "cadences": cadences.digest,
+                  "poverty_lines": [[str(day), str(yuan)] for day, yuan in poverty_lines]}
         digest.update(_FACTS_ENCODER.encode(header) + b"\n")
         for encoded, facts in stream:
             digest.update(encoded + b"\n")
@@ -379,15 +383,18 @@ class Indicators:
 
     def _governance(
         self, position: int, moment: datetime
-    ) -> tuple[list[PushReceipt], list[Meeting], CadenceTable | None]:
-        """Push receipts, meetings and the cadence table in force, as of ``position`` and
-        ``moment``."""
-        ids = [GOVERNANCE_ID, *(push_ledger_id(d) for d in Department)]
+    ) -> tuple[list[PushReceipt], list[Meeting], CadenceTable | None, tuple[tuple[date, Decimal], ...]]:
+        """Push receipts, meetings, the cadence table in force and the poverty lines, as of
+        ``position`` and ``moment``."""
+        ids = [GOVERNANCE_ID, INCOME_LINE_POLICY_ID, *(push_ledger_id(d) for d in Department)]
         receipts: list[PushReceipt] = []
         meetings: list[Meeting] = []
         table = None
+        poverty_lines: tuple[tuple[date, Decimal], ...] = ()
         for aggregate in self._aggregates_as_of(ids, position, moment):
-            if isinstance(aggregate, PushLedger):
+            if isinstance(aggregate, IncomeLinePolicy):
+                poverty_lines = aggregate.poverty_lines_in_force()
+            elif isinstance(aggregate, PushLedger):
                 receipts.extend(aggregate.receipts.values())
             elif isinstance(aggregate, Governance):
                 meetings.extend(aggregate.meetings.values())
@@ -399,7 +406,7 @@ class Indicators:
                                                 _END_OF_TIME), None)
             if later is not None and later.cadence_tables:
                 table = later.cadence_tables[0]
-        return receipts, meetings, table
+        return receipts, meetings, table, poverty_lines
 
     def _table(self, table: CadenceTable | None) -> Cadences:
         """The cadences of a recorded table (the given one when none was recorded yet)."""

@@ -1,7 +1,10 @@
-"""The county's income monitoring line (收入监测标准), adjusted every year (年度调整机制).
+"""The county's yearly income lines (年度调整机制): the income monitoring line (收入监测标准), which
+decides who is at risk, and the poverty line (扶贫标准, domain.md §12), lower, which decides who has
+fallen into poverty (返贫致贫人数).
 
-One aggregate holds the whole history of the line, so any day's line can be looked up as it was
-known at any recorded time (load the aggregate as of that time, then ask `line_on`).
+One aggregate holds the whole history of both lines, so any day's line can be looked up as it
+was known at any recorded time (load the aggregate as of that time, then ask `line_on` or
+`poverty_line_on`).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -17,6 +21,14 @@ from domain.errors import InvalidValue
 from domain.governance.recorded import RecordedEvent
 from domain.rules import is_amount, local_date
 from domain.values import Actor
+
+
+class Line(StrEnum):
+    """The two yearly lines the policy keeps."""
+
+    MONITORING = "收入监测标准"
+    POVERTY = "扶贫标准"
+
 
 INCOME_LINE_POLICY_ID: UUID = uuid5(NAMESPACE_URL, "https://fangpin.example/policy/income-line")
 
@@ -32,11 +44,12 @@ class IncomeLine:
 
 
 class IncomeLinePolicy(Aggregate):
-    """The county's yearly income monitoring line."""
+    """The county's yearly income monitoring line and poverty line."""
 
     TOPIC = "fangpin:IncomeLinePolicy"
 
     lines: dict[int, IncomeLine]
+    poverty_lines: dict[int, IncomeLine]
     command_ids: dict[str, int]
 
     class Event(RecordedEvent):
@@ -47,6 +60,7 @@ class IncomeLinePolicy(Aggregate):
 
         def apply_to(self, policy: IncomeLinePolicy) -> None:
             policy.lines = {}
+            policy.poverty_lines = {}
             policy.command_ids = {}
 
     class IncomeLineSet(Event):
@@ -60,6 +74,16 @@ class IncomeLinePolicy(Aggregate):
 
         def apply_to(self, policy: IncomeLinePolicy) -> None:
             policy.lines[self.year] = IncomeLine(
+                self.year, self.yuan_per_capita, self.effective_from, self.reason
+            )
+
+    class PovertyLineSet(IncomeLineSet):
+        """The poverty line (扶贫标准) for a year was set; again supersedes (and says why)."""
+
+        TOPIC = "fangpin:IncomeLinePolicy.PovertyLineSet"
+
+        def apply_to(self, policy: IncomeLinePolicy) -> None:
+            policy.poverty_lines[self.year] = IncomeLine(
                 self.year, self.yuan_per_capita, self.effective_from, self.reason
             )
 
@@ -77,30 +101,76 @@ class IncomeLinePolicy(Aggregate):
         self, *, year: int, yuan_per_capita: Decimal, effective_from: date | None = None,
         reason: str = "", occurred_on: date, by: Actor, at: datetime, command_id: str = "",
     ) -> None:
-        """Set the line for ``year`` (yuan per capita per year), effective from 1 January unless
-        another day is given. Setting a year that has a line needs a reason."""
-        if not isinstance(year, int) or not 2000 <= year <= 2100:
-            raise InvalidValue("YEAR_INVALID", "年度须在2000年至2100年之间", "year")
-        if not is_amount(yuan_per_capita) or yuan_per_capita <= 0:
-            raise InvalidValue("AMOUNT_INVALID", "收入监测标准须为大于0的金额", "yuan_per_capita")
-        effective_from = effective_from or date(year, 1, 1)
-        if effective_from.year != year:
-            raise InvalidValue("EFFECTIVE_DATE", "生效日期须在该年度内", "effective_from")
-        if occurred_on > local_date(at):
-            raise InvalidValue("DATE_IN_FUTURE", f"发生日期 {occurred_on} 晚于登记日期", "occurred_on")
-        if year in self.lines and not reason.strip():
+        """Set the monitoring line for ``year`` (yuan per capita per year), effective from
+        1 January unless another day is given. Setting a year that has a line needs a reason."""
+        effective_from = self._check_line(
+            "收入监测标准", self.lines, year, yuan_per_capita, effective_from, reason, occurred_on, at)
+        poverty = self.poverty_lines.get(year)
+        if poverty is not None and yuan_per_capita <= poverty.yuan_per_capita:
             raise InvalidValue(
-                "REASON_REQUIRED", f"{year} 年度已有收入监测标准，调整须说明原因", "reason"
-            )
+                "LINE_ORDER", f"收入监测标准须高于{year}年度扶贫标准 {poverty.yuan_per_capita} 元",
+                "yuan_per_capita")
         self.trigger_event(
             self.IncomeLineSet, timestamp=at, occurred_on=occurred_on, recorded_by=by,
             command_id=command_id, year=year, yuan_per_capita=yuan_per_capita,
             effective_from=effective_from, reason=reason.strip(),
         )
 
+    def set_poverty_line(
+        self, *, year: int, yuan_per_capita: Decimal, effective_from: date | None = None,
+        reason: str = "", occurred_on: date, by: Actor, at: datetime, command_id: str = "",
+    ) -> None:
+        """Set the poverty line (扶贫标准) for ``year``, as `set_line`; it must stay below the
+        monitoring line of the same year where that is set (domain.md §12)."""
+        effective_from = self._check_line(
+            "扶贫标准", self.poverty_lines, year, yuan_per_capita, effective_from, reason, occurred_on, at)
+        monitoring = self.lines.get(year)
+        if monitoring is not None and yuan_per_capita >= monitoring.yuan_per_capita:
+            raise InvalidValue(
+                "LINE_ORDER", f"扶贫标准须低于{year}年度收入监测标准 {monitoring.yuan_per_capita} 元",
+                "yuan_per_capita")
+        self.trigger_event(
+            self.PovertyLineSet, timestamp=at, occurred_on=occurred_on, recorded_by=by,
+            command_id=command_id, year=year, yuan_per_capita=yuan_per_capita,
+            effective_from=effective_from, reason=reason.strip(),
+        )
+
+    @staticmethod
+    def _check_line(
+        name: str, lines: dict[int, IncomeLine], year: int, yuan_per_capita: Decimal,
+        effective_from: date | None, reason: str, occurred_on: date, at: datetime,
+    ) -> date:
+        """The rules every yearly line keeps; answers its effective date."""
+        if not isinstance(year, int) or not 2000 <= year <= 2100:
+            raise InvalidValue("YEAR_INVALID", "年度须在2000年至2100年之间", "year")
+        if not is_amount(yuan_per_capita) or yuan_per_capita <= 0:
+            raise InvalidValue("AMOUNT_INVALID", f"{name}须为大于0的金额", "yuan_per_capita")
+        effective_from = effective_from or date(year, 1, 1)
+        if effective_from.year != year:
+            raise InvalidValue("EFFECTIVE_DATE", "生效日期须在该年度内", "effective_from")
+        if occurred_on > local_date(at):
+            raise InvalidValue("DATE_IN_FUTURE", f"发生日期 {occurred_on} 晚于登记日期", "occurred_on")
+        if year in lines and not reason.strip():
+            raise InvalidValue("REASON_REQUIRED", f"{year} 年度已有{name}，调整须说明原因", "reason")
+        return effective_from
+
     def line_on(self, day: date) -> Decimal | None:
-        """The line in force on ``day``: the latest line whose effective date is not after it."""
-        in_force = [line for line in self.lines.values() if line.effective_from <= day]
-        if not in_force:
-            return None
-        return max(in_force, key=lambda line: line.effective_from).yuan_per_capita
+        """The monitoring line in force on ``day``: the latest whose effective date is not after it."""
+        return _in_force(self.lines, day)
+
+    def poverty_line_on(self, day: date) -> Decimal | None:
+        """The poverty line in force on ``day`` (None before the first is set)."""
+        return _in_force(self.poverty_lines, day)
+
+    def poverty_lines_in_force(self) -> tuple[tuple[date, Decimal], ...]:
+        """Every poverty line as (effective from, yuan), in date order: what an indicator needs
+        to judge any day without the aggregate."""
+        return tuple(sorted((line.effective_from, line.yuan_per_capita)
+                            for line in self.poverty_lines.values()))
+
+
+def _in_force(lines: dict[int, IncomeLine], day: date) -> Decimal | None:
+    in_force = [line for line in lines.values() if line.effective_from <= day]
+    if not in_force:
+        return None
+    return max(in_force, key=lambda line: line.effective_from).yuan_per_capita

@@ -31,6 +31,7 @@ from domain.codes import (
 )
 from domain.household import Household
 from domain.identity import birth_date_of, sex_of, validate_id_number
+from domain.policy import Line
 from domain.rules import local_date
 from tests.conftest import TEST_CIPHER_KEY
 
@@ -312,8 +313,10 @@ def test_loading_300_households_matches_what_the_app_reads_back(app) -> None:
     # The income lines: recorded before the demo's facts, in force on their days.
     assert app.income_line_on(date(2024, 6, 1)) == Decimal(8000)
     assert app.income_line_on(date(2025, 6, 1)) == Decimal(8300)
-    # policy started + two lines, the 防贫保 bands (started + set), then the ledgers and meetings
-    assert app.max_position() == summary.events + 3 + 2 + summary.governance_events
+    assert app.income_line_on(date(2025, 6, 1), line=Line.POVERTY) == Decimal(4800)
+    # policy started + two monitoring and two poverty lines, the 防贫保 bands (started + set),
+    # then the ledgers and meetings
+    assert app.max_position() == summary.events + 5 + 2 + summary.governance_events
     bands = app.relief_bands_on(date(2025, 6, 1))
     assert bands is not None and bands.effective_from == date(2024, 1, 1)
     assert app.income_line_on(date(2025, 1, 1), as_of=datetime(2025, 1, 1, tzinfo=UTC)) == 8300

@@ -23,7 +23,7 @@ STORED = {
         "MedicalInsuranceSubsidised", "ReliefInsurancePaid", "VisitRecorded", "IncomeAssessed",
         "EliminationVerified", "RiskEliminated", "EliminationRejected", "FactCorrected",
     ),
-    "fangpin:IncomeLinePolicy": ("Started", "IncomeLineSet"),
+    "fangpin:IncomeLinePolicy": ("Started", "IncomeLineSet", "PovertyLineSet"),
     "fangpin:ReliefBandsPolicy": ("Started", "ReliefBandsSet"),
     "fangpin:PushLedger": ("Opened", "PushArrived", "PushReceived"),
     "fangpin:Governance": ("Started", "ConsultationHeld", "DispatchMeetingHeld",

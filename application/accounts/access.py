@@ -35,6 +35,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     RegisterHousehold.name: RegisterHousehold.roles,
     **{command.name: command.roles for command in HOUSEHOLD_COMMANDS},
     "set_income_line": frozenset({COUNTY}),
+    "set_poverty_line": frozenset({COUNTY}),
     "set_relief_bands": frozenset({COUNTY}),
     "push_alerts": frozenset({COUNTY, DEPARTMENT}),
     "import_households": frozenset({COUNTY}),

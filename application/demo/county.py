@@ -33,6 +33,15 @@ def income_line(year: int) -> Decimal:
     return INCOME_LINES.get(year, INCOME_LINES[2025] + 300 * (year - 2025))
 
 
+#: The county's poverty line (扶贫标准, below the monitoring line; judges 返贫致贫人数).
+POVERTY_LINES: dict[int, Decimal] = {2024: Decimal(4600), 2025: Decimal(4800)}
+
+
+def poverty_line(year: int) -> Decimal:
+    """The demo's poverty line for ``year``: the known values, else 200 yuan a year from 2025's."""
+    return POVERTY_LINES.get(year, POVERTY_LINES[2025] + 200 * (year - 2025))
+
+
 def income_line_on(day: date) -> Decimal:
     """The line in force on ``day`` (each year's line takes effect on 1 January)."""
     return income_line(day.year)

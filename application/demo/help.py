@@ -94,8 +94,12 @@ class Help(YearAgenda):
             causes=list(case.risk_types), labour_capacity=labour, needs=needs,
             notes="缺什么补什么，因户施策" if can_work else "整户无劳动能力，落实兜底保障", occurred_on=day))
         if case.included:
-            self.assess(day, day.year, rng.uniform(0.65, 1.15))
-        for n, need in enumerate(needs[: rng.randint(1, 3)]):
+            # a few fell below the poverty line itself (返贫致贫), most are only at risk
+            ratio = rng.uniform(0.45, 0.55) if rng.random() < 0.06 else rng.uniform(0.65, 1.15)
+            self.assess(day, day.year, ratio)
+        for n, need in enumerate(needs):
+            if n and rng.random() < 0.1:
+                continue  # a need left without a measure: 缺什么补什么 not kept
             self.schedule(self.days(day, 0, 2 + 2 * n), P_HELP, self.assign, number, need)
 
     def assign(self, day: date, number: int, measure_type: MeasureType) -> None:

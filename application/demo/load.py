@@ -18,6 +18,7 @@ from application.demo.county import (
     DEPARTMENT_USERS,
     RELIEF_BANDS,
     income_line,
+    poverty_line,
 )
 from application.demo.simulation import generate_county
 from application.indicators import Cadences
@@ -26,7 +27,7 @@ from domain.codes import Category, Department, Tier
 from domain.governance import Governance, PushLedger
 from domain.household import Household
 from domain.periods import month_period
-from domain.policy import IncomeLinePolicy
+from domain.policy import IncomeLinePolicy, Line
 from domain.relief import ReliefBandsPolicy
 from domain.rules import CHINA_TIME, local_date
 
@@ -233,7 +234,8 @@ def _save_batch(app: CaseFiles, batch: list[Household], summary: DemoSummary) ->
 
 
 def _ensure_income_lines(app: CaseFiles, year: int) -> int:
-    """Set the lines of ``year - 1`` and ``year`` unless set already; returns events recorded.
+    """Set the monitoring and poverty lines of ``year - 1`` and ``year`` unless set already;
+    returns events recorded.
 
     The lines are recorded as set by the county centre on 20 December of the year before they
     take effect, so the log shows them known before the demo's assessments use them.
@@ -241,30 +243,33 @@ def _ensure_income_lines(app: CaseFiles, year: int) -> int:
     policy = app.income_line_policy()
     changed = False
     for line_year in (year - 1, year):
-        amount = income_line(line_year)
-        command_id = f"demo-income-line-{line_year}"
-        if policy is not None and command_id in policy.command_ids:
-            continue
-        if policy is not None and line_year in policy.lines:
-            line = policy.lines[line_year]
-            if line.yuan_per_capita == amount and line.effective_from == date(line_year, 1, 1):
+        for line, amount, slug in ((Line.MONITORING, income_line(line_year), "income-line"),
+                                   (Line.POVERTY, poverty_line(line_year), "poverty-line")):
+            command_id = f"demo-{slug}-{line_year}"
+            if policy is not None and command_id in policy.command_ids:
                 continue
-            raise DemoConflict(
-                f"{line_year} 年度收入监测标准已设为 {line.yuan_per_capita} 元，"
-                f"与演示数据的 {amount} 元不同"
+            lines = (policy.lines if line is Line.MONITORING else policy.poverty_lines) if policy else {}
+            if line_year in lines:
+                known = lines[line_year]
+                if known.yuan_per_capita == amount and known.effective_from == date(line_year, 1, 1):
+                    continue
+                raise DemoConflict(
+                    f"{line_year} 年度{line.value}已设为 {known.yuan_per_capita} 元，"
+                    f"与演示数据的 {amount} 元不同"
+                )
+            occurred_on = date(line_year - 1, 12, 20)
+            at = datetime(line_year - 1, 12, 20, 10, 0, tzinfo=CHINA_TIME).astimezone(UTC)
+            if policy is None:
+                policy = IncomeLinePolicy.start(occurred_on=occurred_on, by=SYSTEM, at=at)
+            else:
+                at = max(at, policy.modified_on + timedelta(seconds=1))
+            setter = policy.set_line if line is Line.MONITORING else policy.set_poverty_line
+            setter(
+                year=line_year, yuan_per_capita=amount, effective_from=date(line_year, 1, 1),
+                reason=f"{line_year}年度{line.value}（年度调整）", occurred_on=occurred_on,
+                by=COUNTY_ACTORS[0], at=at, command_id=command_id,
             )
-        occurred_on = date(line_year - 1, 12, 20)
-        at = datetime(line_year - 1, 12, 20, 10, 0, tzinfo=CHINA_TIME).astimezone(UTC)
-        if policy is None:
-            policy = IncomeLinePolicy.start(occurred_on=occurred_on, by=SYSTEM, at=at)
-        else:
-            at = max(at, policy.modified_on + timedelta(seconds=1))
-        policy.set_line(
-            year=line_year, yuan_per_capita=amount, effective_from=date(line_year, 1, 1),
-            reason=f"{line_year}年度收入监测标准（年度调整）", occurred_on=occurred_on,
-            by=COUNTY_ACTORS[0], at=at, command_id=command_id,
-        )
-        changed = True
+            changed = True
     if not changed or policy is None:
         return 0
     recorded = len(policy.pending_events)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from domain.codes import Channel, HouseholdType
 from domain.deadlines import measure_deadline
-from domain.indicators.facts import HouseholdFacts
+from domain.indicators.facts import CaseFacts, HouseholdFacts
 from domain.periods import Period
 from domain.rules import add_months
 
@@ -23,12 +24,21 @@ STABILITY_MONTHS = 12
 
 @dataclass(frozen=True)
 class Evaluation:
-    """When figures are judged. What happened by ``today`` counts; a deadline counts as missed
-    only once its day is over (``ended``: the last day that is over — ``today`` itself when
-    judged at its end, the day before when judged during it)."""
+    """When figures are judged, and by which poverty line. What happened by ``today`` counts; a
+    deadline counts as missed only once its day is over (``ended``: the last day that is over —
+    ``today`` itself when judged at its end, the day before when judged during it)."""
 
     today: date
     ended: date
+    poverty_lines: tuple[tuple[date, Decimal], ...] = ()  # (effective from, yuan), in date order
+
+    def poverty_line_on(self, day: date) -> Decimal | None:
+        """The poverty line in force on ``day`` (as `IncomeLinePolicy.poverty_line_on`)."""
+        line = None
+        for effective_from, yuan in self.poverty_lines:
+            if effective_from <= day:
+                line = yuan
+        return line
 
 
 @dataclass(frozen=True)
@@ -126,18 +136,24 @@ def visit_coverage(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterato
 
 
 def measures_in_place(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
-    """帮扶措施落实率 = 期内纳入的监测对象中，纳入后30日内（含绿色通道纳入前已落实）有帮扶措施落实
-    的户数 ÷ 期内纳入、且已满30日或已有措施落实的监测对象数。未满30日又尚无措施的不计入。"""
+    """帮扶措施落实率 = 期内纳入的监测对象中，纳入后30日内（含绿色通道纳入前已落实）每一项研判的帮扶
+    需求都有对应类型措施落实的户数 ÷ 期内纳入、且已满30日或需求已全部落实的监测对象数（缺什么补什么）。
+    需求以第30日（含）前最近一次风险研判为准；30日内未研判的计为未落实；未满30日又未全部落实的不计入。"""
     for c in h.cases:
         if not (c.included_on and c.included_on in period and c.included_on <= on.today):
             continue
         limit = measure_deadline(c.included_on)
-        placed = c.first_in_place_on if c.first_in_place_on and c.first_in_place_on <= on.today else None
-        if placed is None and limit > on.ended:
+        met = c.needs_met_on if c.needs_met_on and c.needs_met_on <= on.today else None
+        if met is None and limit > on.ended:
             continue  # not yet due
-        in_time = placed is not None and placed <= limit
-        note = (f"纳入{c.included_on}，措施落实{placed}" if placed
-                else f"纳入{c.included_on}，30日内无措施落实")
+        in_time = met is not None and met <= limit
+        needs = "、".join(c.needs)
+        if met:
+            note = f"纳入{c.included_on}，需求（{needs}）{met}全部落实"
+        elif c.needs:
+            note = f"纳入{c.included_on}，需求（{needs}）30日内未全部落实"
+        else:
+            note = f"纳入{c.included_on}，30日内未研判帮扶需求"
         yield _item(h, f"{h.code}#{c.number}", int(in_time), 1, note)
 
 
@@ -191,19 +207,71 @@ def elimination_stability(h: HouseholdFacts, period: Period, on: Evaluation) -> 
         yield _item(h, f"{h.code}#{c.number}", int(not again), 1, note)
 
 
-def fell_into_poverty(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
-    """返贫致贫人数 = 期内纳入监测的案件所涉人口数（纳入案件时的家庭人口）。脱贫户纳入为返贫风险，
-    一般农户纳入为致贫风险；风险消除后再次纳入的另计入“消除后再次纳入户数”。"""
-    for c in h.cases:
-        if c.included_on and c.included_on in period and c.included_on <= on.today:
+def _fell_below(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[tuple[str, Item]]:
+    """The household's first income evidence in the period below the poverty line in force that
+    day, as ("返贫" for a 脱贫户 | "致贫", item with the persons of the household that day)."""
+    unjudged = []
+    for day, per_capita in h.incomes:
+        if day not in period or day > on.today:
+            continue
+        line = on.poverty_line_on(day)
+        if line is None:
+            unjudged.append(day)
+            continue
+        if per_capita < line:
             kind = "返贫" if h.household_type == HouseholdType.LIFTED_OUT else "致贫"
-            again = "，消除后再次纳入" if c.re_entry else ""
-            yield _item(h, f"{h.code}#{c.number}", c.persons, 0,
-                        f"{kind}，{c.persons}人，纳入{c.included_on}{again}")
+            persons = h.persons_on(day)
+            yield kind, _item(h, h.code, persons, 0,
+                              f"{kind}，{day}人均纯收入{per_capita}元低于扶贫标准{line}元，{persons}人")
+            return
+    if unjudged:  # said, not counted: no line, no finding
+        yield "未判定", _item(h, h.code, 0, 0, f"{unjudged[0]}无扶贫标准，收入未判定")
+
+
+def fell_into_poverty(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
+    """返贫致贫人数 = 期内有收入核算或走访核实的家庭人均纯收入低于当日扶贫标准（不是收入监测标准）的
+    农户的人口数（该日家庭人口），每户每期计一次；脱贫户为返贫，一般农户为致贫。被纳入监测只是有风险，
+    不计入。当日未设定扶贫标准的收入不作判定，在明细中注明。"""
+    for _, item in _fell_below(h, period, on):
+        yield item
+
+
+def fell_back(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
+    """返贫人数 = 返贫致贫人数中脱贫户的人口数。"""
+    for kind, item in _fell_below(h, period, on):
+        if kind == "返贫":
+            yield item
+
+
+def fell_in(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
+    """致贫人数 = 返贫致贫人数中一般农户（非脱贫户）的人口数。"""
+    for kind, item in _fell_below(h, period, on):
+        if kind == "致贫":
+            yield item
+
+
+def _newly_included(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[CaseFacts]:
+    for c in h.cases:
+        if (not c.re_entry and c.included_on and c.included_on in period
+                and c.included_on <= on.today):
+            yield c
+
+
+def new_households(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
+    """新识别监测对象户数 = 期内经县级审定纳入监测的户数（描述性，不是返贫致贫）；风险消除后再次纳入
+    的不计入，另见“消除后再次纳入户数”。"""
+    for c in _newly_included(h, period, on):
+        yield _item(h, f"{h.code}#{c.number}", 1, 0, f"纳入{c.included_on}（{c.category or '监测对象'}）")
+
+
+def new_people(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
+    """新识别监测对象人数 = 期内新识别监测对象的家庭人口数（纳入案件时的家庭人口）。"""
+    for c in _newly_included(h, period, on):
+        yield _item(h, f"{h.code}#{c.number}", c.persons, 0, f"纳入{c.included_on}，{c.persons}人")
 
 
 def re_entries(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
-    """消除后再次纳入户数 = 期内纳入监测、且此前曾风险消除的案件数（返贫致贫中的再次纳入）。"""
+    """消除后再次纳入户数 = 期内纳入监测、且此前曾风险消除的案件数。"""
     for c in h.cases:
         if c.re_entry and c.included_on and c.included_on in period and c.included_on <= on.today:
             yield _item(h, f"{h.code}#{c.number}", 1, 0, f"再次纳入{c.included_on}")
@@ -226,7 +294,7 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("走访覆盖率", "visit_coverage", "rate", ("county", "township"), visit_coverage,
               "已走访（户·月）", "应走访（户·月）"),
     Indicator("帮扶措施落实率", "measures_in_place", "rate", ("county", "township"),
-              measures_in_place, "30日内措施落实的监测对象", "纳入满30日的监测对象"),
+              measures_in_place, "30日内需求全部落实的监测对象", "纳入满30日的监测对象"),
     Indicator("医保参保资助覆盖率", "medical_subsidy", "rate", ("county", "township"),
               medical_subsidy, "已资助成员", "监测户成员"),
     Indicator("绿色通道补办率", "green_channel_completion", "rate", ("county", "township"),
@@ -235,6 +303,12 @@ INDICATORS: tuple[Indicator, ...] = (
               elimination_stability, "12个月内未再发生风险", "消除满12个月的案件"),
     Indicator("返贫致贫人数", "fell_into_poverty", "count", ("county", "township"),
               fell_into_poverty, "人数", ""),
+    Indicator("返贫人数", "fell_back", "count", ("county", "township"), fell_back, "人数", ""),
+    Indicator("致贫人数", "fell_in", "count", ("county", "township"), fell_in, "人数", ""),
+    Indicator("新识别监测对象户数", "new_households", "count", ("county", "township"),
+              new_households, "户数", ""),
+    Indicator("新识别监测对象人数", "new_people", "count", ("county", "township"), new_people,
+              "人数", ""),
     Indicator("消除后再次纳入户数", "re_entries", "count", ("county", "township"), re_entries,
               "户数", ""),
     Indicator("部门推送及时率", "push_timeliness", "rate", ("county", "department"), None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from domain.codes import MeasureStatus
 from domain.deadlines import identification_deadline, measure_deadline
@@ -14,7 +15,7 @@ from domain.rules import local_date
 from domain.values import Case, Procedure
 
 #: Bump when a definition or the facts change: published results name the version they used.
-INDICATORS_VERSION = 2
+INDICATORS_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,10 @@ class CaseFacts:
     closed_on: date | None = None
     closed_how: str | None = None  # 核查无风险 / 评议未通过 / 审核未通过 / 审定未通过
     first_in_place_on: date | None = None
+    #: 缺什么补什么: the needs of the case's analysis in force on its measure deadline, and the
+    #: day by which every one of them had a measure in place (None: one has none yet).
+    needs: tuple[str, ...] = ()
+    needs_met_on: date | None = None
     elimination_started_on: date | None = None
     elimination_refused_on: date | None = None  # the latest procedure ended without elimination
     eliminated_on: date | None = None
@@ -123,6 +128,12 @@ class HouseholdFacts:
     cases: tuple[CaseFacts, ...]
     alerts: tuple[AlertFacts, ...]
     visits: tuple[date, ...]
+    #: Income evidence (assessments, visits that found a figure): (day, per-capita net income).
+    incomes: tuple[tuple[date, Decimal], ...] = ()
+
+    def persons_on(self, day: date) -> int:
+        """Members of the household on ``day``."""
+        return sum(1 for m in self.members if m.member_on(day))
 
 
 def household_facts(household: Household) -> HouseholdFacts:
@@ -159,6 +170,8 @@ def household_facts(household: Household) -> HouseholdFacts:
         cases=tuple(_case_facts(household, case) for case in household.cases),
         alerts=alerts,
         visits=tuple(sorted(v.occurred_on for v in household.visits)),
+        incomes=tuple((e.occurred_on, e.per_capita)
+                      for e in household.income_evidence(date.min, date.max)),
     )
 
 
@@ -169,6 +182,7 @@ def _case_facts(household: Household, case: Case) -> CaseFacts:
                 if m.case_number == case.number and m.in_place_on is not None
                 and m.status in (MeasureStatus.IN_PLACE, MeasureStatus.ENDED)]
     elimination = case.elimination
+    needs, needs_met_on = _needs_met(household, case)
     return CaseFacts(
         number=case.number, opened_on=case.opened_on, channel=first.channel.value,
         department=first.department.value if first.department else None,
@@ -181,10 +195,31 @@ def _case_facts(household: Household, case: Case) -> CaseFacts:
         category=case.category.value if case.category and case.included else None,
         closed_on=case.closed_on, closed_how=_closed_how(steps),
         first_in_place_on=min(in_place, default=None),
+        needs=needs, needs_met_on=needs_met_on,
         elimination_started_on=_day(elimination.home_visit) if elimination else None,
         elimination_refused_on=_day(elimination.rejected_step) if elimination else None,
         eliminated_on=case.eliminated_on,
     )
+
+
+def _needs_met(household: Household, case: Case) -> tuple[tuple[str, ...], date | None]:
+    """The needs analysed by the case's measure deadline and the day each had a measure in
+    place, the latest of them (None when one has none, or there was no analysis)."""
+    if case.included_on is None:
+        return (), None
+    analysis = household.latest_analysis(case.number, measure_deadline(case.included_on))
+    if analysis is None:
+        return (), None
+    met: list[date] = []
+    for need in analysis.needs:
+        days = [m.in_place_on for m in household.measures.values()
+                if m.case_number == case.number and m.measure_type is need
+                and m.in_place_on is not None
+                and m.status in (MeasureStatus.IN_PLACE, MeasureStatus.ENDED)]
+        if not days:
+            return tuple(n.value for n in analysis.needs), None
+        met.append(min(days))
+    return tuple(n.value for n in analysis.needs), max(met)
 
 
 def _day(step: object) -> date | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from domain.cadences import AlertPush, Duty, ExpectedPush, event_pushes, expected_pushes
 from domain.codes import Department
@@ -62,6 +63,7 @@ class Tally:
     duties: tuple[Duty, ...] = ()
     detail: tuple[str, Area] | None = None
     ended: date | None = None  # the last day that is over (default: ``today``)
+    poverty_lines: tuple[tuple[date, Decimal], ...] = ()  # (effective from, yuan), in date order
     figures: dict[tuple[str, Area], Figure] = field(default_factory=dict)
     items: list[Item] = field(default_factory=list)
     _event_alerts: list[AlertPush] = field(default_factory=list)
@@ -69,7 +71,7 @@ class Tally:
     _rules: list[tuple[Indicator, HouseholdRule]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.on = Evaluation(self.today, self.ended or self.today)
+        self.on = Evaluation(self.today, self.ended or self.today, self.poverty_lines)
         self._event_departments = {d.department.value for d in self.duties if not d.scheduled}
         self._rules = [(i, i.rule) for i in INDICATORS if i.rule is not None]
 

@@ -8,6 +8,7 @@
                                                 the rule); the person index rebuilt from the log
     fangpin income-line set YEAR YUAN [--effective-from D] [--reason R]
     fangpin income-line show [--on D] [--as-of T]
+    fangpin poverty-line set YEAR YUAN | show      the 扶贫标准 (返贫致贫人数), as income-line
     fangpin relief-bands set DAY --band 因病:5000:20000:0.5 [--band …] --cap YUAN [--reason R]
     fangpin relief-bands show [--on D] [--as-of T]   the 防贫保 payout bands in force
     fangpin users add NAME --role township --township 银坊镇   (prints the bearer token once)

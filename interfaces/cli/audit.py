@@ -183,7 +183,7 @@ def _household_codes(settings: Settings, ids: set[UUID]) -> dict[UUID, str]:
 
 
 _LEDGERS = {"PushLedger": "推送台账", "Governance": "会商调度记录", "ImportLedger": "导入台账",
-            "UnmatchedAlerts": "未匹配预警", "IncomeLinePolicy": "收入监测标准"}
+            "UnmatchedAlerts": "未匹配预警", "IncomeLinePolicy": "收入监测标准与扶贫标准"}
 
 
 def _aggregate_name(first_event: Any) -> str:

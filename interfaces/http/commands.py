@@ -23,6 +23,7 @@ from application.app import CaseFiles
 from application.commands import HouseholdCommand, RegisterHousehold, command_from
 from application.unit_of_work import CommandResult, retrying
 from domain.household import AlertOutcome
+from domain.policy import Line
 from domain.relief import ReliefBand
 from domain.values import IncomeAssessment
 from interfaces.http.household_commands import (
@@ -259,12 +260,26 @@ def correct(request: Request, code: HouseholdCode, data: JSONBody[s.Correct],
 def set_income_line(request: Request, year: Annotated[int, PathParameter(ge=2000, le=2100)],
                     data: JSONBody[s.SetIncomeLine],
                     idempotency_key: IdempotencyKey = None) -> Response[s.IncomeLineAnswer]:
+    return _set_line(request, year, data, idempotency_key, Line.MONITORING, "set_income_line")
+
+
+@put("/api/poverty-lines/{year:int}", opt={"command": "set_poverty_line"},
+     summary="设定扶贫标准（判定返贫致贫，须低于同年度收入监测标准）", sync_to_thread=True,
+     responses=PROBLEMS, status_code=201, tags=["命令"])
+def set_poverty_line(request: Request, year: Annotated[int, PathParameter(ge=2000, le=2100)],
+                     data: JSONBody[s.SetIncomeLine],
+                     idempotency_key: IdempotencyKey = None) -> Response[s.IncomeLineAnswer]:
+    return _set_line(request, year, data, idempotency_key, Line.POVERTY, "set_poverty_line")
+
+
+def _set_line(request: Request, year: int, data: s.SetIncomeLine, idempotency_key: str | None,
+              line: Line, command: str) -> Response[s.IncomeLineAnswer]:
     user: User = request.user
     app = _case_files(request)
     check_values(body_fields(data))
     result = retrying(lambda: app.set_income_line(
-        year=year, **body_fields(data), by=user.actor,
-        command_id=command_id(user, idempotency_key, "set_income_line"),
+        year=year, **body_fields(data), by=user.actor, line=line,
+        command_id=command_id(user, idempotency_key, command),
     ))
     recorded = app.income_line_set_at(result.version)  # a repeat answers what was recorded
     body = s.IncomeLineAnswer(year=recorded.year, yuan_per_capita=recorded.yuan_per_capita,
@@ -302,5 +317,5 @@ COMMAND_HANDLERS = [
     village_notice, township_review, county_decision, green_channel, analyse_risk,
     assign_measure, measure_in_place, end_measure, medical_subsidy, relief_payout, record_visit,
     assess_income, elimination_home_visit, elimination_notice, elimination_review,
-    elimination_decision, correct, set_income_line, set_relief_bands,
+    elimination_decision, correct, set_income_line, set_poverty_line, set_relief_bands,
 ]

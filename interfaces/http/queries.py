@@ -26,6 +26,7 @@ from application.pushes import with_receipts
 from domain.codes import CaseStage, Category, Department, RiskType
 from domain.errors import DomainError, InvalidValue, NotFound
 from domain.household import STEP_NAMES, Household
+from domain.policy import Line
 from domain.rules import CHINA_TIME
 from interfaces.http.auth import area_of
 from interfaces.http.intake import unmatched_out
@@ -340,10 +341,20 @@ def access_log(
 @get("/api/income-lines", opt={"read": "policy"}, summary="某日生效的收入监测标准",
      sync_to_thread=True, responses=PROBLEMS, tags=["查询"])
 def income_line(request: Request, on: FromQuery[date | None] = None, as_of: AsOf = None) -> s.IncomeLineOut:
+    return _line_on(request, on, as_of, Line.MONITORING)
+
+
+@get("/api/poverty-lines", opt={"read": "policy"}, summary="某日生效的扶贫标准",
+     sync_to_thread=True, responses=PROBLEMS, tags=["查询"])
+def poverty_line(request: Request, on: FromQuery[date | None] = None, as_of: AsOf = None) -> s.IncomeLineOut:
+    return _line_on(request, on, as_of, Line.POVERTY)
+
+
+def _line_on(request: Request, on: date | None, as_of: str | None, line: Line) -> s.IncomeLineOut:
     day = check_day(on, "on") or county_today(request)
     moment = recorded_time(as_of)
-    line = _services(request)[0].income_line_on(day, moment)
-    return s.IncomeLineOut(on=day, yuan_per_capita=line, as_of=moment)
+    yuan = _services(request)[0].income_line_on(day, moment, line=line)
+    return s.IncomeLineOut(on=day, yuan_per_capita=yuan, as_of=moment)
 
 
 @get("/api/relief-bands", opt={"read": "policy"}, summary="某日生效的防贫保赔付标准",
@@ -368,5 +379,5 @@ def me(request: Request) -> s.Me:
 
 QUERY_HANDLERS = [
     monitoring_list, measures_missing, case_queue, visits_due, directory, push_ledger, alerts,
-    household_file, household_history, income_line, relief_bands, me, access_log,
+    household_file, household_history, income_line, poverty_line, relief_bands, me, access_log,
 ]

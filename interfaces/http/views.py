@@ -44,6 +44,7 @@ EVENT_NAMES: dict[str, str] = {
     "FactCorrected": "更正已记录的事实",
     "Started": "收入监测标准启用",
     "IncomeLineSet": "设定收入监测标准",
+    "PovertyLineSet": "设定扶贫标准",
     "ReliefBandsSet": "设定防贫保赔付标准",
 }
 

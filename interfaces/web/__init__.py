@@ -36,6 +36,7 @@ WEB_HANDLERS = [
     lists.cases, lists.export, household.household, household.command_page, household.run,
     pushes.pushes, pushes.import_push, indicators.monthly_report, pushes.import_template,
     indicators.indicators, policy.policy, policy.set_relief_bands, policy.set_income_line,
+    policy.set_poverty_line,
 ]
 
 

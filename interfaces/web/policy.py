@@ -18,6 +18,7 @@ from litestar.response import Template
 from application.accounts.access import User
 from domain.codes import RiskType
 from domain.errors import DomainError, InvalidValue
+from domain.policy import Line
 from domain.relief import ReliefBand
 from domain.rules import RELIEF_CAUSES
 from interfaces.http.household_commands import command_id
@@ -81,8 +82,19 @@ async def set_relief_bands(request: Request) -> Template:
 @post("/web/policy/income-line")
 async def set_income_line(request: Request) -> Template:
     """Set a year's income monitoring line (county centre)."""
+    return await _set_line(request, Line.MONITORING)
+
+
+@post("/web/policy/poverty-line")
+async def set_poverty_line(request: Request) -> Template:
+    """Set a year's poverty line (county centre)."""
+    return await _set_line(request, Line.POVERTY)
+
+
+async def _set_line(request: Request, line: Line) -> Template:
+    view = LINES[line]
     user = await anyio.to_thread.run_sync(signed_in, request)
-    user.require("set_income_line")
+    user.require(view.command)
     form = await request.form()
     error = None
     try:
@@ -97,15 +109,33 @@ async def set_income_line(request: Request) -> Template:
         key = f"web-{form.get('form_id', '')}"
         await anyio.to_thread.run_sync(lambda: app.set_income_line(
             year=year, yuan_per_capita=yuan, effective_from=effective_from,
-            reason=str(form.get("reason", "")), occurred_on=app.today(), by=user.actor,
-            command_id=command_id(user, key, "set_income_line")))
+            reason=str(form.get("reason", "")), occurred_on=app.today(), by=user.actor, line=line,
+            command_id=command_id(user, key, view.command)))
     except DomainError as refused:
-        error = {"form": "line", "field": refused.field, "message": refused.message,
+        error = {"form": view.prefix, "field": refused.field, "message": refused.message,
                  "code": refused.code}
-    done = "" if error else f"已设定 {year} 年收入监测标准 {yuan} 元/人·年"
+    done = "" if error else f"已设定 {year} 年{line.value} {yuan} 元/人·年"
     return await anyio.to_thread.run_sync(lambda: _page(
         request, user, county_today(request), error=error, done=done,
         typed=_typed(form) if error else {}))
+
+
+@dataclass(frozen=True)
+class LineView:
+    """How the policy page shows one yearly line."""
+
+    slug: str  # its form's path and its section's id
+    prefix: str  # its elements' ids
+    command: str
+    note: str
+
+
+LINES = {
+    Line.MONITORING: LineView("income-line", "line", "set_income_line",
+                              "人均纯收入低于此标准的农户有返贫致贫风险，纳入监测范围"),
+    Line.POVERTY: LineView("poverty-line", "poverty-line", "set_poverty_line",
+                           "人均纯收入低于此标准的人口计入返贫致贫人数（须低于收入监测标准）"),
+}
 
 
 def _page(request: Request, user: User, day: date, *, error: dict[str, Any] | None = None,
@@ -117,7 +147,9 @@ def _page(request: Request, user: User, day: date, *, error: dict[str, Any] | No
         rows = [BandRow(b.cause.value, str(b.cost_from), "" if b.cost_to is None else str(b.cost_to),
                         str(b.rate)) for b in (bands.bands if bands else ())]
     rows = (rows + [BandRow() for _ in range(BAND_ROWS)])[:BAND_ROWS]
-    return render(request, "policy.html", user, day=day, line=app.income_line_on(day), bands=bands,
+    lines = [{"name": line.value, "yuan": app.income_line_on(day, line=line), **vars(view)}
+             for line, view in LINES.items()]
+    return render(request, "policy.html", user, day=day, lines=lines, bands=bands,
                   rows=rows, causes=[c.value for c in RiskType if c in RELIEF_CAUSES],
                   error=error, done=done, typed=typed or {}, form_id=secrets.token_hex(8))
 

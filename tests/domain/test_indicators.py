@@ -290,7 +290,7 @@ def test_measures_within_30_days_of_inclusion() -> None:
     quick, slow = registered(), registered()
     identified(quick, date(2025, 3, 1), date(2025, 3, 16))
     identified(slow, date(2025, 3, 2), date(2025, 3, 17))
-    analyse(quick, date(2025, 3, 17))
+    analyse(quick, date(2025, 3, 17), needs=(MeasureType.HEALTH,))
     quick.assign_measure(measure_id="M1", measure_type=MeasureType.HEALTH, department=Department.HEALTH,
                          responsible_person="王医生", **when(date(2025, 3, 18), TOWNSHIP))
     quick.put_measure_in_place("M1", **when(date(2025, 4, 10), TOWNSHIP))
@@ -306,6 +306,28 @@ def test_measures_within_30_days_of_inclusion() -> None:
     assert figure(tally([quick, slow, lifted], "2025-03", date(2025, 4, 10)), "measures_in_place") == (1, 1)
     # On 4-20 slow's 30 days (to 4-16) have passed without a measure.
     assert figure(tally([quick, slow, lifted], "2025-03", date(2025, 4, 20)), "measures_in_place") == (1, 2)
+
+
+def test_measures_in_place_means_every_analysed_need_is_answered() -> None:
+    """缺什么补什么: a household analysed as needing health and employment help, with only the
+    health measure in place by day 30, has not had its measures put in place."""
+    partial, whole = registered(), registered()
+    for household in (partial, whole):
+        identified(household, date(2025, 3, 1), date(2025, 3, 16))
+        analyse(household, date(2025, 3, 17), needs=(MeasureType.HEALTH, MeasureType.EMPLOYMENT))
+        for serial, kind in enumerate((MeasureType.HEALTH, MeasureType.EMPLOYMENT)):
+            if household is partial and kind is MeasureType.EMPLOYMENT:
+                continue
+            household.assign_measure(measure_id=f"M{serial}", measure_type=kind,
+                                     department=Department.HEALTH, responsible_person="王医生",
+                                     **when(date(2025, 3, 18), TOWNSHIP))
+            household.put_measure_in_place(f"M{serial}", **when(date(2025, 4, 1), TOWNSHIP))
+    t = tally([partial, whole], "2025-03", date(2025, 4, 20),
+              detail=("measures_in_place", Area("county", COUNTY_NAME)))
+    assert figure(t, "measures_in_place") == (1, 2)
+    notes = sorted(i.note for i in t.items)
+    assert notes == ["纳入2025-03-16，需求（健康帮扶、就业帮扶）2025-04-01全部落实",
+                     "纳入2025-03-16，需求（健康帮扶、就业帮扶）30日内未全部落实"]
 
 
 # ------------------------------------------------------------------ 医保参保资助覆盖率
@@ -351,7 +373,63 @@ def test_elimination_stability_and_re_entry() -> None:
     period = month_period(again.year, (again + timedelta(days=10)).month)
     t = tally([stable, relapsed], period.label, date(2030, 1, 1))
     assert figure(t, "re_entries") == (1, 0)
-    assert figure(t, "fell_into_poverty") == (3, 0)
+    # a re-entry is not a new identification, and being monitored again is no fall into poverty
+    assert figure(t, "new_households") == figure(t, "new_people") == (0, 0)
+    assert figure(t, "fell_into_poverty") == (0, 0)
+
+
+# ------------------------------------------------------------------ 返贫致贫人数 and 新识别
+
+
+POVERTY_LINES = ((date(2025, 1, 1), Decimal("4800")),)
+
+
+def assessed(household: Household, on: date, wages: str) -> None:
+    """An income assessment finding wages (nothing else) for the household's 3 people."""
+    household.assess_income(
+        assessment_id=f"I-{on}", year=on.year - 1, wages=Decimal(wages), business=Decimal(0),
+        property=Decimal(0), transfers=Decimal(0), production_costs=Decimal(0),
+        line_in_force=Decimal("8300"), **when(on, TOWNSHIP))
+
+
+def poverty_tally(households: list[Household], period: str, lines=POVERTY_LINES) -> Tally:
+    t = Tally(parse_period(period), date(2025, 12, 31), COUNTY_NAME, poverty_lines=lines,
+              detail=("fell_into_poverty", Area("county", COUNTY_NAME)))
+    for household in households:
+        t.add_household(household_facts(household))
+    return t
+
+
+def test_fell_into_poverty_counts_people_below_the_poverty_line_not_monitoring_objects() -> None:
+    """Given a monitoring object whose income (7,200/person) is under the monitoring line but
+    over the poverty line, a 一般农户 at 3,000/person and a 脱贫户 at 4,000/person, when the
+    year is tallied, then 6 people fell into poverty: 3 致贫 and 3 返贫; the monitoring object
+    is newly identified, not poor."""
+    at_risk = registered()
+    identified(at_risk, date(2025, 3, 1), date(2025, 3, 16))
+    assessed(at_risk, date(2025, 4, 1), "21600")
+    poor, lifted_poor = registered(), registered(HouseholdType.LIFTED_OUT)
+    assessed(poor, date(2025, 5, 1), "9000")
+    assessed(lifted_poor, date(2025, 6, 1), "12000")
+    assessed(lifted_poor, date(2025, 7, 1), "11000")  # once a period, however often found
+    t = poverty_tally([at_risk, poor, lifted_poor], "2025")
+    assert figure(t, "fell_into_poverty") == (6, 0)
+    assert figure(t, "fell_in") == (3, 0)
+    assert figure(t, "fell_back") == (3, 0)
+    assert figure(t, "new_households") == (1, 0) and figure(t, "new_people") == (3, 0)
+    assert sorted(i.note for i in t.items) == [
+        "致贫，2025-05-01人均纯收入3000.00元低于扶贫标准4800元，3人",
+        "返贫，2025-06-01人均纯收入4000.00元低于扶贫标准4800元，3人"]
+    # the income of May is not in the first quarter
+    assert figure(poverty_tally([poor], "2025-Q1"), "fell_into_poverty") == (0, 0)
+
+
+def test_without_a_poverty_line_no_one_is_judged_and_the_detail_says_so() -> None:
+    poor = registered()
+    assessed(poor, date(2025, 5, 1), "9000")
+    t = poverty_tally([poor], "2025", lines=())
+    assert figure(t, "fell_into_poverty") == (0, 0)
+    assert [i.note for i in t.items] == ["2025-05-01无扶贫标准，收入未判定"]
 
 
 # ------------------------------------------------------------------ 会商召开情况

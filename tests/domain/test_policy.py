@@ -116,3 +116,39 @@ class TestPolicyBookkeeping:
         set_line(p, 2023, "8300", command_id="line-2023")
         assert p.command_ids == {"line-2023": 2}
         assert replay(list(p.collect_events())) == p
+
+
+class TestThePovertyLine:
+    """扶贫标准 (domain.md §12): a yearly line like the monitoring line, lower than it."""
+
+    def test_it_is_kept_apart_from_the_monitoring_line_and_looked_up_by_day(self):
+        p = policy()
+        set_line(p, 2024, "8000")
+        p.set_poverty_line(year=2024, yuan_per_capita=Decimal("4600"), **when(date(2024, 1, 1), COUNTY))
+        p.set_poverty_line(year=2025, yuan_per_capita=Decimal("4800"),
+                           effective_from=date(2025, 3, 1), **when(date(2024, 1, 1), COUNTY))
+        assert p.line_on(date(2024, 6, 1)) == Decimal("8000")
+        assert p.poverty_line_on(date(2023, 12, 31)) is None
+        assert p.poverty_line_on(date(2025, 2, 28)) == Decimal("4600")
+        assert p.poverty_line_on(date(2025, 3, 1)) == Decimal("4800")
+        assert p.poverty_lines_in_force() == ((date(2024, 1, 1), Decimal("4600")),
+                                              (date(2025, 3, 1), Decimal("4800")))
+        replayed = replay(p.collect_events())
+        assert replayed.poverty_lines == p.poverty_lines and replayed.lines == p.lines
+
+    def test_it_must_stay_below_the_monitoring_line_of_its_year_either_way_round(self):
+        p = policy()
+        set_line(p, 2024, "8000")
+        with pytest.raises(DomainError) as info:
+            p.set_poverty_line(year=2024, yuan_per_capita=Decimal("8000"), **when(date(2024, 1, 1), COUNTY))
+        assert (info.value.code, info.value.field) == ("LINE_ORDER", "yuan_per_capita")
+        p.set_poverty_line(year=2025, yuan_per_capita=Decimal("4800"), **when(date(2024, 1, 1), COUNTY))
+        refused(p, "LINE_ORDER", "yuan_per_capita", year=2025, yuan="4800")
+        assert p.poverty_lines[2025].yuan_per_capita == Decimal("4800") and 2025 not in p.lines
+
+    def test_setting_a_year_again_needs_a_reason(self):
+        p = policy()
+        p.set_poverty_line(year=2024, yuan_per_capita=Decimal("4600"), **when(date(2024, 1, 1), COUNTY))
+        with pytest.raises(DomainError) as info:
+            p.set_poverty_line(year=2024, yuan_per_capita=Decimal("4700"), **when(date(2024, 1, 1), COUNTY))
+        assert info.value.code == "REASON_REQUIRED" and "扶贫标准" in info.value.message

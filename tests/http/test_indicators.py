@@ -11,7 +11,7 @@ from typing import Any
 import openpyxl
 
 from tests.http.conftest import OTHER_TOWNSHIP, Api
-from tests.http.kit import COUNTY_DECISION, problem, register
+from tests.http.kit import COUNTY_DECISION, call, problem, register, set_income_line
 
 
 def figure(result: dict[str, Any], code: str, level: str = "county", area: str = "全县") -> tuple:
@@ -215,3 +215,35 @@ def test_as_of_a_past_time_is_the_same_result_however_much_is_recorded_later(api
     assert again["figures"] == before["figures"]
     check = api.post("/api/indicators/verify", again, "auditor").json()
     assert check["matches"] is True, check["differences"]
+
+
+def _assessed(home: Any, wages: str, day: str) -> None:
+    home.do("/income-assessments", {"year": 2024, "wages": wages, "business": "0", "property": "0",
+                                    "transfers": "0", "production_costs": "0", "occurred_on": day},
+            who="village")
+
+
+def test_fell_into_poverty_is_judged_by_the_poverty_line_not_by_inclusion(api: Api) -> None:
+    """Given the lines of 2025 (monitoring 7,000, poverty 4,800), a monitoring object at
+    6,000/person and a 一般农户 at 3,000/person: 3 people 致贫, none 返贫, one household newly
+    identified; a poverty line not below the monitoring line is refused."""
+    set_income_line(api, "7000")
+    problem(call(api, "PUT", "/api/poverty-lines/2025", "county",
+                 {"yuan_per_capita": "7000", "occurred_on": "2025-01-01"}), 422, "LINE_ORDER",
+            "yuan_per_capita")
+    assert call(api, "PUT", "/api/poverty-lines/2025", "county",
+                {"yuan_per_capita": "4800", "occurred_on": "2025-01-01"}).status_code == 201
+    line = api.get("/api/poverty-lines", on="2025-06-01").json()
+    assert line["yuan_per_capita"] in ("4800", 4800) and line["on"] == "2025-06-01"
+    at_risk = register(api, 1).included()
+    _assessed(at_risk, "18000", "2025-04-01")
+    _assessed(register(api, 2), "9000", "2025-05-01")
+    api.catch_up()
+    result = indicators(api, period="2025")
+    assert figure(result, "fell_into_poverty") == (3, None)
+    assert figure(result, "fell_in") == (3, None) and figure(result, "fell_back") == (0, None)
+    assert figure(result, "new_households") == (1, None) and figure(result, "new_people") == (3, None)
+    assert "扶贫标准" in result["formulas"]["返贫致贫人数"]
+    # the same figures recomputed from the log as of now
+    assert figure(indicators(api, period="2025", as_of=datetime.now(UTC).isoformat()),
+                  "fell_into_poverty") == (3, None)

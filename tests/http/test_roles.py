@@ -93,6 +93,7 @@ ALLOWED: dict[str, set[str]] = {
     # corrections, policy and department pushes
     "POST /api/households/{code}/corrections": {"county", "township"},
     "PUT /api/income-lines/{year}": {"county"},
+    "PUT /api/poverty-lines/{year}": {"county"},
     "PUT /api/relief-bands/{effective_from}": {"county"},
     "POST /api/pushes": {"county", "department"},
     # reads
@@ -106,6 +107,7 @@ ALLOWED: dict[str, set[str]] = {
     "GET /api/pushes": {"county", "township", "village", "department", "auditor", "assessment"},
     "GET /api/alerts": {"county", "township", "village", "department", "auditor", "assessment"},
     "GET /api/income-lines": {"county", "township", "village", "auditor", "assessment"},
+    "GET /api/poverty-lines": {"county", "township", "village", "auditor", "assessment"},
     "GET /api/relief-bands": {"county", "township", "village", "auditor", "assessment"},
     "GET /api/me": {"county", "township", "village", "department", "auditor", "assessment"},
     # indicators, reports and meetings (a township or department sees its own area)
@@ -157,6 +159,11 @@ def _registration(api: Api, n: int, who: str) -> Request:
 def _income_line(api: Api, n: int, who: str) -> Request:
     return "/api/income-lines/2024", {"yuan_per_capita": "6800", "occurred_on": "2025-01-01",
                                       "reason": "县定标准"}
+
+
+def _poverty_line(api: Api, n: int, who: str) -> Request:
+    return "/api/poverty-lines/2024", {"yuan_per_capita": "4600", "occurred_on": "2025-01-01",
+                                       "reason": "县定标准"}
 
 
 def _relief_bands(api: Api, n: int, who: str) -> Request:
@@ -287,6 +294,7 @@ PREPARE: dict[str, Prepare] = {
         _on("/elimination/county-decision", ELIMINATION_DECISION, lambda home: home.eliminating(3)),
     "POST /api/households/{code}/corrections": _on("/corrections", CORRECTION),
     "PUT /api/income-lines/{year}": _income_line,
+    "PUT /api/poverty-lines/{year}": _poverty_line,
     "PUT /api/relief-bands/{effective_from}": _relief_bands,
     "POST /api/pushes": _push,
     "GET /api/monitoring": _read("/api/monitoring"),
@@ -299,6 +307,7 @@ PREPARE: dict[str, Prepare] = {
     "GET /api/pushes": _read("/api/pushes"),
     "GET /api/alerts": _read("/api/alerts"),
     "GET /api/income-lines": _read("/api/income-lines"),
+    "GET /api/poverty-lines": _read("/api/poverty-lines"),
     "GET /api/relief-bands": _read("/api/relief-bands"),
     "GET /api/me": _read("/api/me"),
     "GET /api/indicators": _read("/api/indicators?period=2025"),
@@ -336,7 +345,7 @@ GROUPS: dict[str, list[str]] = {
     "visits, income and elimination": [r for r in ALLOWED if r.startswith("POST ") and any(
         part in r for part in ("/visits", "/income-assessments", "/elimination/"))],
     "corrections, policy and pushes": ["POST /api/households/{code}/corrections",
-                                       "PUT /api/income-lines/{year}",
+                                       "PUT /api/income-lines/{year}", "PUT /api/poverty-lines/{year}",
                                        "PUT /api/relief-bands/{effective_from}", "POST /api/pushes"],
     "reads": [r for r in ALLOWED if r.startswith("GET ") and not _assessment(r) and not _intake(r)],
     "indicators, reports and meetings": [r for r in ALLOWED if _assessment(r)],

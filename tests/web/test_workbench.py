@@ -11,6 +11,7 @@ import pytest
 
 from application.demo import demo_users
 from domain.codes import Role
+from domain.policy import Line
 from projections.queries import Area
 from tests.web.conftest import login, screenshot
 
@@ -388,3 +389,28 @@ def test_the_county_centre_sets_the_relief_bands_on_the_policy_page(workbench: d
     finally:
         county.close()
         village.close()
+
+
+def test_the_county_centre_sets_the_poverty_line_beside_the_income_line(workbench: dict[str, Any]) -> None:
+    """扶贫标准 on the policy page: shown with the monitoring line; one not below the monitoring
+    line is refused beside its own form, with what was typed kept; a lower one is set."""
+    from application.demo import DEMO_TOKENS
+
+    county = _signed_in_client(workbench, COUNTY.name, DEMO_TOKENS[Role.COUNTY_CENTRE])
+    case_files = workbench["app"].state.case_files
+    try:
+        page = county.get("/web/policy", params={"on": "2025-07-01"}).text
+        assert 'id="poverty-line-in-force">4800 元/人·年' in page and 'id="poverty-line-form"' in page
+        form = {"_csrf_token": _hidden(page, "_csrf_token"), "form_id": _hidden(page, "form_id"),
+                "year": "2025", "yuan_per_capita": "8300", "reason": "试算"}
+        refused = county.post("/web/policy/poverty-line", data=form)
+        assert 'id="poverty-line-error" data-code="LINE_ORDER"' in refused.text
+        assert 'id="line-error"' not in refused.text and 'value="试算"' in refused.text
+        assert case_files.income_line_on(date(2025, 7, 1), line=Line.POVERTY) == 4800
+        done = county.post("/web/policy/poverty-line", data={
+            **form, "yuan_per_capita": "5000", "_csrf_token": _hidden(refused.text, "_csrf_token"),
+            "form_id": _hidden(refused.text, "form_id")})
+        assert 'id="done">已设定 2025 年扶贫标准 5000 元/人·年' in done.text
+        assert case_files.income_line_on(date(2025, 7, 1), line=Line.POVERTY) == 5000
+    finally:
+        county.close()
