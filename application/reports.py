@@ -232,8 +232,14 @@ def indicator_report(result: IndicatorResult) -> Report:
                   _meta(result, result.scope.name), tables)
 
 
+#: How a ranking scores a unit (domain.md §10: no reward for tiny denominators), printed with it.
+RANKING_METHOD = ("综合得分 = 该单位各项比率指标的分子之和 ÷ 分母之和（即按分母加权的平均比率）："
+                  "分母大的指标权重大，1件中错1件与100件中错1件不再同样计分；没有分母的指标不计入，"
+                  "全部指标都没有分母的单位不排名。得分相同按名称排序。")
+
+
 def _ranking(result: IndicatorResult, level: str, name: str) -> Table:
-    """Areas ranked by the mean of their rates (an area's rates with a denominator only)."""
+    """Areas ranked by their denominator-weighted rate (`RANKING_METHOD`)."""
     rated = [i for i in INDICATORS if i.kind == "rate" and level in i.levels]
     by_area: dict[str, dict[str, Figure]] = {}
     for f in result.figures:
@@ -241,14 +247,14 @@ def _ranking(result: IndicatorResult, level: str, name: str) -> Table:
             by_area.setdefault(f.area.name, {})[f.indicator.code] = f
     rows = []
     for area, figures in by_area.items():
-        rates = [rate for i in rated if i.code in figures
-                 and (rate := figures[i.code].rate) is not None]
-        score = round(sum(rates) / len(rates), 4) if rates else None
-        rows.append([area, *[_rate_text(figures.get(i.code)) for i in rated], score])
+        counted = [figures[i.code] for i in rated if i.code in figures and figures[i.code].denominator]
+        denominator = sum(f.denominator for f in counted)
+        score = round(sum(f.numerator for f in counted) / denominator, 4) if denominator else None
+        rows.append([area, *[_rate_text(figures.get(i.code)) for i in rated], denominator, score])
     rows.sort(key=lambda r: (r[-1] is None, -(r[-1] or 0), r[0]))
-    ranked = [[n, *row] for n, row in enumerate(rows, start=1)]
+    ranked = [[n if row[-1] is not None else None, *row] for n, row in enumerate(rows, start=1)]
     return Table(name, ["名次", "乡镇" if level == "township" else "部门",
-                        *[i.name for i in rated], "综合得分（各率平均）"], ranked)
+                        *[i.name for i in rated], "分母合计", "综合得分（按分母加权）"], ranked)
 
 
 def _rate_text(figure: Figure | None) -> str | None:
@@ -286,6 +292,7 @@ def _batch_table(result: IndicatorResult) -> Table:
 
 def _readings_table(indicators: Indicators) -> Table:
     rows: list[list[Cell]] = [[i.name, i.formula] for i in INDICATORS]
+    rows.append(["排名方法", RANKING_METHOD])
     seen = set()
     for duty in indicators.cadences.duties:
         if (duty.number, duty.rule) not in seen and duty.reading:
