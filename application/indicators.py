@@ -280,6 +280,8 @@ class Indicators:
         """Recompute a published result (its JSON, as `result_json` wrote it) from the log, as
         of its time and position, and compare the digest, the evaluation day, every figure
         (numerator, denominator, rate) and the drill-down items if it has them."""
+        if isinstance(published.get("result"), dict):  # a report carries its result
+            published = published["result"]
         try:
             period = parse_period(str(published["period"]))
             as_of = datetime.fromisoformat(str(published["as_of"]))

@@ -1,4 +1,5 @@
-"""The monthly consultation report and the quarterly dispatch report (domain.md §10).
+"""The monthly consultation report, the quarterly dispatch report and the annual assessment
+(domain.md §10).
 
 A report is a title, a few lines of metadata (period, area, as of when, the log position and
 the digest, so a report can be checked like any indicator result) and tables — plain rows with
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from application.indicators import COUNTY, IndicatorResult, Indicators, Scope
+from application.indicators import COUNTY, IndicatorResult, Indicators, Scope, result_json
 from domain.codes import CaseStage, HouseholdType
 from domain.deadlines import days_overdue
 from domain.errors import InvalidValue
@@ -40,14 +41,20 @@ class Report:
     title: str
     meta: list[tuple[str, str]]
     tables: list[Table]
+    #: The indicator result behind a published report, as `result_json` gives it: sent back to
+    #: `Indicators.verify` (``fangpin verify``) it is recomputed from the log.
+    result: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        answer = {
             "title": self.title,
             "meta": [{"name": name, "value": value} for name, value in self.meta],
             "tables": [{"name": t.name, "columns": t.columns,
                         "rows": [[_json_cell(c) for c in row] for row in t.rows]} for t in self.tables],
         }
+        if self.result is not None:
+            answer["result"] = self.result
+        return answer
 
 
 def _json_cell(cell: Cell) -> Any:
@@ -215,6 +222,25 @@ def quarterly_report(indicators: Indicators, quarter: str, *, as_of: datetime | 
         _readings_table(indicators),
     ]
     return Report(f"{COUNTY}防止返贫监测 {period.label} 督导调度报告", _meta(result, COUNTY), tables)
+
+
+def annual_report(indicators: Indicators, year: str, *, as_of: datetime | None = None) -> Report:
+    """年考核评估 (Q4): townships and departments scored on the year's prevention indicators and
+    ranked (`RANKING_METHOD`), as recorded at the assessment time ``as_of`` (default now), with
+    the result itself so that the published assessment can be verified against the log later."""
+    period = parse_period(year, "year")
+    if period.kind != "year":
+        raise InvalidValue("PERIOD_INVALID", "年度考核评估的统计期须为年度，如 2025", "year")
+    result = indicators.compute(period, as_of=as_of)
+    tables = [
+        _ranking(result, "township", "乡镇考核排名"),
+        _ranking(result, "department", "部门考核排名"),
+        _indicator_table(result),
+        _push_table(result),
+        _readings_table(indicators),
+    ]
+    return Report(f"{COUNTY}防止返贫监测帮扶 {period.label} 年度考核评估", _meta(result, COUNTY), tables,
+                  result=result_json(result))
 
 
 def indicator_report(result: IndicatorResult) -> Report:

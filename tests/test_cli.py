@@ -123,6 +123,13 @@ def test_indicators_published_then_verified_and_reports_written(cli_env, capsys,
                  "--output", str(tmp_path / "q.json")]) == 0
     quarterly = json.loads((tmp_path / "q.json").read_text(encoding="utf-8"))
     assert [t["name"] for t in quarterly["tables"]][:2] == ["乡镇排名", "部门排名"]
+    # the annual assessment, published as JSON, verifies against the log
+    annual = tmp_path / "annual.json"
+    assert main(["report", "annual", "2025", "--format", "json", "--output", str(annual)]) == 0
+    assert [t["name"] for t in json.loads(annual.read_text(encoding="utf-8"))["tables"]][:2] == [
+        "乡镇考核排名", "部门考核排名"]
+    capsys.readouterr()
+    assert main(["verify", str(annual)]) == 0, capsys.readouterr()
 
     drill = tmp_path / "indicators.xlsx"
     assert main(["indicators", "2025", "--indicator", "走访覆盖率", "--format", "xlsx",

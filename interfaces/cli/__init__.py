@@ -27,7 +27,7 @@
     fangpin log export FILE | import FILE | keygen   backup, restore, move; encryption key
     fangpin unmatched list | attach ALERT_ID CODE   alerts about people in no registered household
     fangpin export monitoring|cases|overdue|… [--township T] [--output F]   a list as .xlsx
-    fangpin report monthly 2025-03 [--township T] | report quarterly 2025-Q1
+    fangpin report monthly 2025-03 [--township T] | report quarterly 2025-Q1 | report annual 2025
                        [--as-of T] [--format json|xlsx] [--output FILE]
 
 Settings come from ``FANGPIN_*`` environment variables (see `application.settings.Settings`);

@@ -1,4 +1,5 @@
-"""``fangpin report monthly|quarterly``: the monthly consultation and quarterly dispatch reports."""
+"""``fangpin report monthly|quarterly|annual``: the monthly consultation and quarterly dispatch
+reports, and the annual assessment (年考核评估)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from projections.runner import Projections
 
 
 def add_report(commands: Any) -> None:
-    report = commands.add_parser("report", help="the monthly consultation or quarterly dispatch report")
+    report = commands.add_parser(
+        "report", help="the monthly consultation or quarterly dispatch report, or the annual assessment")
     report_commands = report.add_subparsers(title="reports")
-    for name, label in (("monthly", "2025-03"), ("quarterly", "2025-Q1")):
+    for name, label in (("monthly", "2025-03"), ("quarterly", "2025-Q1"), ("annual", "2025")):
         one = report_commands.add_parser(name, help=f"the {name} report, e.g. {label}")
         one.add_argument("period", help=label)
         if name == "monthly":
@@ -29,7 +31,7 @@ def add_report(commands: Any) -> None:
 def _report(app: CaseFiles, args: argparse.Namespace) -> int:
     import json
 
-    from application.reports import monthly_report, quarterly_report
+    from application.reports import annual_report, monthly_report, quarterly_report
     from interfaces.xlsx import report_workbook
 
     with Projections(app) as projections:
@@ -39,8 +41,10 @@ def _report(app: CaseFiles, args: argparse.Namespace) -> int:
         if args.report == "monthly":
             report = monthly_report(service, args.period, township=args.township,
                                     as_of=args.as_of)
-        else:
+        elif args.report == "quarterly":
             report = quarterly_report(service, args.period, as_of=args.as_of)
+        else:
+            report = annual_report(service, args.period, as_of=args.as_of)
         clear_progress()
     path = args.output or f"fangpin-{args.report}-{args.period}.{args.format}"
     if args.format == "json":

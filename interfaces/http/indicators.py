@@ -20,7 +20,7 @@ from litestar.params import JSONBody, QueryParameter
 from application.accounts.access import AccessDenied, User
 from application.app import CaseFiles
 from application.indicators import IndicatorResult, Indicators, Scope, result_json
-from application.reports import Report, monthly_report, quarterly_report
+from application.reports import Report, annual_report, monthly_report, quarterly_report
 from domain.codes import Department, Role, Tier
 from domain.errors import InvalidValue
 from domain.indicators import INDICATOR_BY_CODE, INDICATOR_BY_NAME, Area
@@ -188,6 +188,17 @@ def quarterly(
     return report_response(report, f"quarterly-{quarter}", format)
 
 
+@_read("/api/reports/annual", "年考核评估：乡镇、部门全年指标得分与排名，附可复核的指标结果（JSON 或 xlsx）",
+       read="rankings", also_answers=[XLSX_TYPE])
+def annual(
+    request: Request, year: Annotated[str, QueryParameter(
+        min_length=4, max_length=4, schema_extra={"pattern": r"^\d{4}$"}, description="年度 2025")],
+    as_of: AsOf = None, format: Format = "json",
+) -> Response[Any]:
+    report = annual_report(_indicators(request), year, as_of=_moment(as_of))
+    return report_response(report, f"annual-{year}", format)
+
+
 def report_response(report: Report, name: str, format: str) -> Response[Any]:
     """A report as JSON, or as a workbook to download (``format="xlsx"``)."""
     if format == "xlsx":
@@ -254,5 +265,5 @@ def _result_out(result: IndicatorResult) -> s.IndicatorResultOut:
     )
 
 
-HANDLERS = [indicators, verify, push_compliance, monthly, quarterly, hold_consultation,
+HANDLERS = [indicators, verify, push_compliance, monthly, quarterly, annual, hold_consultation,
             hold_dispatch_meeting, meetings]

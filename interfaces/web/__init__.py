@@ -35,7 +35,7 @@ WEB_HANDLERS = [
     session.login_page, session.login, session.logout, dashboard.dashboard, lists.monitoring,
     lists.cases, lists.export, household.household, household.command_page, household.run,
     pushes.pushes, pushes.import_push, indicators.monthly_report, pushes.import_template,
-    indicators.indicators, policy.policy, policy.set_relief_bands, policy.set_income_line,
+    indicators.indicators, indicators.annual, policy.policy, policy.set_relief_bands, policy.set_income_line,
     policy.set_poverty_line,
 ]
 

@@ -1,4 +1,5 @@
-"""Assessment indicators on the workbench, and the monthly consultation report to download."""
+"""Assessment indicators on the workbench, the monthly consultation report to download, and the
+annual assessment (年考核评估) as a page and a workbook."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from application.accounts.access import AccessDenied
+from application.reports import annual_report
 from domain.errors import DomainError
 from interfaces.http.indicators import monthly_report_for, report_response, scope_for
 from interfaces.web.session import county_today, render, signed_in
@@ -22,6 +24,21 @@ def monthly_report(request: Request, month: FromQuery[str] = "") -> Response[Any
     month = month or f"{county_today(request):%Y-%m}"
     report = monthly_report_for(user, request.app.state.indicators, month)
     return report_response(report, f"monthly-{month}", "xlsx")
+
+
+@get("/web/reports/annual", sync_to_thread=True)
+def annual(request: Request, year: FromQuery[str] = "", format: FromQuery[str] = "") -> Any:
+    """年考核评估: townships and departments scored and ranked on the year (xlsx: the workbook)."""
+    user = signed_in(request)
+    user.require_read("rankings")
+    year = year or f"{county_today(request):%Y}"
+    try:
+        report = annual_report(request.app.state.indicators, year)
+    except DomainError as refused:
+        return render(request, "report.html", user, report=None, year=year, error=refused.message)
+    if format == "xlsx":
+        return report_response(report, f"annual-{year}", "xlsx")
+    return render(request, "report.html", user, report=report, year=year, error=None)
 
 
 @get("/web/indicators", sync_to_thread=True)

@@ -247,3 +247,22 @@ def test_fell_into_poverty_is_judged_by_the_poverty_line_not_by_inclusion(api: A
     # the same figures recomputed from the log as of now
     assert figure(indicators(api, period="2025", as_of=datetime.now(UTC).isoformat()),
                   "fell_into_poverty") == (3, None)
+
+
+def test_the_annual_assessment_ranks_units_and_verifies_later(api: Api) -> None:
+    """年考核评估: the year's figures per township ranked by the weighted method, computed as of
+    the assessment time; the published report sent back verifies until the log disagrees."""
+    county(api)
+    assessed_at = datetime.now(UTC).isoformat()
+    report = api.get("/api/reports/annual", "assessment", year="2025", as_of=assessed_at).json()
+    tables = {t["name"]: t for t in report["tables"]}
+    assert {"乡镇考核排名", "部门考核排名", "考核指标", "口径说明"} <= set(tables)
+    ranking = tables["乡镇考核排名"]
+    assert ranking["columns"][-1] == "综合得分（按分母加权）"
+    assert [row[1] for row in ranking["rows"]][:2] == [OTHER_TOWNSHIP, "银坊镇"]
+    assert any(row[0] == "排名方法" for row in tables["口径说明"]["rows"])
+    assert report["result"]["digest"] in {m["value"] for m in report["meta"]}
+    checked = api.post("/api/indicators/verify", report["result"], "assessment")
+    assert checked.status_code == 200 and checked.json()["matches"] is True, checked.text
+    problem(api.get("/api/reports/annual", "township", year="2025"), 403, "ROLE_FORBIDDEN")
+    problem(api.get("/api/reports/annual", "county", year="2025-Q1"), 400, "INVALID_REQUEST", "year")

@@ -414,3 +414,25 @@ def test_the_county_centre_sets_the_poverty_line_beside_the_income_line(workbenc
         assert case_files.income_line_on(date(2025, 7, 1), line=Line.POVERTY) == 5000
     finally:
         county.close()
+
+
+def test_the_annual_assessment_is_a_page_and_a_workbook_for_the_county(workbench: dict[str, Any]) -> None:
+    """年度考核评估 on the workbench: the county centre sees the township ranking with its method
+    and downloads the workbook; a township may not see the ranking of its peers."""
+    from application.demo import DEMO_TOKENS
+
+    county = _signed_in_client(workbench, COUNTY.name, DEMO_TOKENS[Role.COUNTY_CENTRE])
+    township = _signed_in_client(workbench, TOWNSHIP.name, DEMO_TOKENS[Role.TOWNSHIP_WORKSTATION])
+    try:
+        page = county.get("/web/reports/annual", params={"year": "2025"})
+        assert page.status_code == 200 and "乡镇考核排名" in page.text and "排名方法" in page.text
+        assert "综合得分（按分母加权）" in page.text and "输入摘要 sha256:" in page.text
+        workbook = county.get("/web/reports/annual", params={"year": "2025", "format": "xlsx"})
+        assert workbook.headers["content-type"].startswith("application/vnd.openxmlformats")
+        wrong = county.get("/web/reports/annual", params={"year": "2025-Q1"})
+        assert 'id="report-error"' in wrong.text
+        assert township.get("/web/reports/annual").status_code == 403
+        assert 'id="annual-report"' not in township.get("/web/indicators").text
+    finally:
+        county.close()
+        township.close()
