@@ -311,8 +311,8 @@ class CaseFiles(UnitOfWork):
                 person_id_number=alert.person_id_number, risk_types=alert.risk_types,
                 description=alert.description, period=alert.period, department=alert.department,
                 tier=alert.tier, batch_id=alert.batch_id, disaster_kind=alert.disaster_kind,
-                problems=alert.problems, occurred_on=alert.discovered_on, by=by, at=at,
-                command_id=command_id)
+                problems=alert.problems, target_group=alert.target_group, amount=alert.amount,
+                occurred_on=alert.discovered_on, by=by, at=at, command_id=command_id)
             recordings = self._save_together(household_code, held, household)
         return CommandResult(household.id, household.version, recordings[-1].notification.id,
                              outcome=outcome)

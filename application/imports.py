@@ -174,7 +174,7 @@ def import_alerts(
     sheet = open_sheet(path, ALERT_COLUMNS, data)
     errors = _Errors(sheet.headers)
     duplicates = _Duplicates()
-    recording = PushRecording(app, batch, by=by, find_household=find_household)
+    recording = PushRecording(app, batch, by=by, find_household=find_household, duties=duties)
     for row in sheet.rows:
         summary.rows_read += 1
         checked = check_row(row, ALERT_COLUMNS)
@@ -205,7 +205,8 @@ def _record_alert(recording: PushRecording, summary: ImportSummary, row: Checked
             person_id_number=values["person_id_number"], risk_types=values["risk_types"],
             discovered_on=values["occurred_on"], description=values.get("description", ""),
             disaster_kind=values.get("disaster_kind"), problems=values.get("problems", ()),
-            township=values.get("township"), village=values.get("village")))
+            township=values.get("township"), village=values.get("village"),
+            target_group=values.get("target_group"), amount=values.get("amount")))
     except DomainError as error:
         row.problems.append((_header_of(error.field, ALERT_COLUMNS), error.message))
         return

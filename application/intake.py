@@ -5,8 +5,7 @@ UTF-8 or GB18030), so memory stays flat whatever its length. Each row is checked
 answered with the column and a Chinese reason for every problem found — never a guess: an ID
 number Excel has already damaged (stored as a number, a lost trailing X, lost digits) is named
 as such and left for a person to fix; a cell holding a control character is refused as text
-typed into a form is (`domain.text`). What the rows become (alerts, households) is the
-importers' business (`application.imports`).
+typed into a form is (`domain.text`). What rows become is `application.imports`' business.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -33,9 +33,11 @@ from domain.codes import (
     Problem,
     Relation,
     RiskType,
+    TargetGroup,
 )
 from domain.errors import DomainError, InvalidValue
 from domain.identity import check_digit, validate_id_number
+from domain.rules import is_amount
 from domain.text import CODE as TEXT_CODE
 from domain.text import reason, refused_character
 
@@ -61,7 +63,7 @@ class Column:
 
     key: str
     header: str
-    kind: str  # text | id_number | code | codes | date | year | flag | household_code
+    kind: str  # text | id_number | code | codes | date | year | flag | household_code | amount
     required: bool = False
     codes: type[StrEnum] | None = None
     help: str = ""
@@ -77,6 +79,8 @@ ALERT_COLUMNS: tuple[Column, ...] = (
     Column("description", "情况说明", "text", help="发生了什么"),
     Column("disaster_kind", "灾害类型", "code", codes=DisasterKind, help="风险类型含“因自然灾害”时必填"),
     Column("problems", "问题标识", "codes", codes=Problem, help="可多项，用顿号分隔"),
+    Column("target_group", "对象类别", "code", codes=TargetGroup, help="推送频次表对本期次要求时必填"),
+    Column("amount", "金额（元）", "amount", help="推送频次表对本期次要求时必填（如 ⑥ 累计医疗支出）"),
     Column("township", "所在乡镇", "text", help="身份证号码不在已登记农户中时，转该乡镇认领"),
     Column("village", "所在行政村", "text"),
 )
@@ -377,6 +381,8 @@ def read_cell(column: Column, raw: Any) -> Any:
         return read_date(raw)
     if kind == "code":
         return read_code(column.codes, raw)  # type: ignore[arg-type]
+    if kind == "amount":
+        return read_amount(raw, column.key)
     if kind == "codes":
         return tuple(dict.fromkeys(read_code(column.codes, part)  # type: ignore[arg-type]
                                    for part in _SEPARATORS.split(_text(raw)) if part))
@@ -464,6 +470,19 @@ def read_date(raw: Any) -> date:
     if not 1990 <= day.year <= 2100:
         raise InvalidValue("CELL_DATE", f"日期须在1990年至2100年之间：{day}", "date")
     return day
+
+
+def read_amount(raw: Any, field: str = "amount") -> Decimal:
+    """An amount in yuan (a number, or text like 23500 or 23,500.50), not negative, to the fen."""
+    text = str(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else _text(raw)
+    try:
+        amount = Decimal(text.replace(",", "").replace("，", ""))
+    except InvalidOperation:
+        amount = Decimal(-1)
+    if not is_amount(amount) or amount < 0:
+        raise InvalidValue("AMOUNT_INVALID", f"“{raw}”不是金额：应为不小于0、至多两位小数的元数，如 23500",
+                           field)
+    return amount
 
 
 def read_code(codes: type[StrEnum], raw: Any, field: str = "code") -> Any:

@@ -17,13 +17,14 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from application.app import CaseFiles
 from application.commands import RaiseAlert
 from application.unit_of_work import CommandResult, retrying
-from domain.cadences import Duty, push_period_forms
-from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Tier
+from domain.cadences import Duty, duty_for_period, push_period_forms
+from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, TargetGroup, Tier
 from domain.errors import InvalidValue, RuleViolation
 from domain.governance import PushLedger, month_of_push_period
 from domain.household import DUPLICATE, JOINED_CASE, NEW_CASE
@@ -72,6 +73,8 @@ class PushedAlert:
     problems: tuple[Problem, ...] = ()
     township: str | None = None
     village: str | None = None
+    target_group: TargetGroup | None = None
+    amount: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -119,11 +122,14 @@ class PushRecording:
     """The rows of one batch being recorded as ``by``, then the batch on the push ledger.
 
     ``find_household`` finds the household a person belonged to on the row's day; the
-    unmatched alerts held before are read once, when the recording starts."""
+    unmatched alerts held before are read once, when the recording starts. A county-tier batch
+    of a scheduled period owes its duty's criteria on every row (``duties``: the cadence table)."""
 
     def __init__(self, app: CaseFiles, batch: PushBatch, *, by: Actor,
-                 find_household: FindHousehold) -> None:
+                 find_household: FindHousehold, duties: tuple[Duty, ...] = ()) -> None:
         self.app, self.batch, self.by, self.find_household = app, batch, by, find_household
+        self.duty = (duty_for_period(duties, batch.department, batch.period)
+                     if batch.tier is Tier.COUNTY and not batch.urgent else None)
         unmatched = app.unmatched_alerts()
         self.held: dict[str, HeldAlert] = dict(unmatched.alerts) if unmatched else {}
         #: How many rows had each result so far.
@@ -143,6 +149,8 @@ class PushRecording:
         batch's arrival is recorded (once, however often the batch is sent)."""
         if not self.arrived:
             self._arrive()
+        if self.duty is not None:
+            self.duty.check_row(row.target_group, row.amount)
         outcome = self._record(row_id, row)
         self.results[outcome.result] += 1
         return outcome
@@ -184,6 +192,7 @@ class PushRecording:
             "description": row.description, "period": month_of_push_period(batch.period),
             "department": batch.department, "tier": batch.tier, "batch_id": batch.batch_id,
             "disaster_kind": row.disaster_kind, "problems": row.problems,
+            "target_group": row.target_group, "amount": row.amount,
         }
 
     def receive(self, *, rows: int, rejected: int) -> CommandResult:

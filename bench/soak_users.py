@@ -33,7 +33,7 @@ from typing import Any
 from application.indicators import Cadences
 from application.intake import ALERT_COLUMNS, HOUSEHOLD_COLUMNS
 from bench.common import Client
-from domain.cadences import windows
+from domain.cadences import duty_for_period, windows
 from domain.codes import CaseStage, Category, Check, Department, RiskType, Role
 from domain.identity import check_digit
 from domain.periods import month_period
@@ -481,44 +481,50 @@ class SimulatedUser:
 
     # --- department pushes and uploads
 
-    def _push_rows(self, count: int) -> list[dict[str, Any]]:
-        department = self.who.department or Department.MEDICAL_INSURANCE
+    def _push_rows(self, count: int, department: Department) -> list[dict[str, Any]]:
+        """Rows as the department sends them, with what its duty asks of each (a target group,
+        an amount) for the period due next."""
         risk = DEPARTMENT_RISKS.get(department, RiskType.OTHER)
+        duty = duty_for_period(CADENCES.duties, department, self.county.push_period(department))
         codes = self.rng.sample([row["code"] for row in self.county.households], count)
         rows = []
         for code in codes:
             people = self.county.id_numbers.get(code) or []
             if people:
-                rows.append({"person_id_number": self.rng.choice(people), "risk_types": [risk.value],
-                             "occurred_on": self.days_ago(2, 10),
-                             "description": f"{department}比对发现"})
+                row = {"person_id_number": self.rng.choice(people), "risk_types": [risk.value],
+                       "occurred_on": self.days_ago(2, 10), "description": f"{department}比对发现"}
+                if duty is not None and duty.target_groups:
+                    row["target_group"] = self.rng.choice(duty.target_groups).value
+                if duty is not None and duty.amount_above is not None:
+                    row["amount"] = str(duty.amount_above + self.rng.randint(1, 30000))
+                rows.append(row)
         return rows
 
     async def push(self) -> None:
         """A department's batch of alerts (a few rows, sometimes none: a zero report)."""
         count = self.rng.choice((0, 1, 2, 3, 5, 8, 12, 20))
+        department = self.who.department or Department.MEDICAL_INSURANCE
         body: dict[str, Any] = {"batch_id": f"soak-{self.run_id}-{self.county.next_serial()}",
-                                "tier": self.rng.choice(("省级推送", "县级筛查")),
-                                "rows": self._push_rows(count)}
-        department = self.who.department
+                                "tier": self.rng.choice(("省级推送", "县级筛查"))}
         if self.who.role is Role.COUNTY_CENTRE:
             department = self.rng.choice(list(DEPARTMENT_RISKS))
             body["department"] = department.value
-        body["period"] = self.county.push_period(department or Department.MEDICAL_INSURANCE)
+        body["rows"] = self._push_rows(count, department)
+        body["period"] = self.county.push_period(department)
         answer = await self.call("POST /api/pushes", "POST", "/api/pushes", body=body)
         if answer and answer[0] == 200 and self.rng.random() < 0.1:  # the system sends it again
             await self.call("POST /api/pushes (repeat)", "POST", "/api/pushes", body=body)
 
     async def upload_alerts(self) -> None:
         """A department's push as a CSV file (the template's columns)."""
-        rows = self._push_rows(self.rng.randint(1, 15))
+        department = self.who.department or self.rng.choice(list(DEPARTMENT_RISKS))
+        rows = self._push_rows(self.rng.randint(1, 15), department)
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow([c.header for c in ALERT_COLUMNS])
         for row in rows:
             writer.writerow([row.get(c.key, "") if c.key != "risk_types" else "、".join(row["risk_types"])
                              for c in ALERT_COLUMNS])
-        department = self.who.department or self.rng.choice(list(DEPARTMENT_RISKS))
         fields = {"tier": "县级筛查", "period": self.county.push_period(department),
                   "batch_id": f"soak-file-{self.run_id}-{self.county.next_serial()}"}
         if self.who.role is Role.COUNTY_CENTRE:

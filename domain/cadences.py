@@ -20,9 +20,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-from domain.codes import Department, Problem, RiskType, Tier
+from domain.codes import Department, Problem, RiskType, TargetGroup, Tier
 from domain.errors import InvalidValue
 from domain.governance import PushReceipt
 from domain.periods import Period, month_period
@@ -54,6 +55,11 @@ class Duty:
     risk_types: tuple[RiskType, ...] = ()  # event duties: the alerts they cover
     problems: tuple[Problem, ...] = ()
     reading: str = ""
+    #: What each row of this department's push must carry (③ a 民政局 row is about 低保, 特困
+    #: or 临时救助; ⑥ a 卫健局 row is about the uninsured, with spending above 20,000 yuan).
+    target_groups: tuple[TargetGroup, ...] = ()
+    amount_above: Decimal | None = None
+    amount_means: str = ""
 
     @property
     def scheduled(self) -> bool:
@@ -62,6 +68,22 @@ class Duty:
     @property
     def period_suffixes(self) -> tuple[str, ...]:
         return tuple(suffix for suffix, _, _ in _PARTS.get(self.rule, ()))
+
+    def check_row(self, target_group: TargetGroup | None, amount: Decimal | None) -> None:
+        """Refuse a row that does not meet this duty's criteria, naming the field."""
+        duty = f"{self.number}{self.department}推送"
+        if self.target_groups and target_group not in self.target_groups:
+            groups = "、".join(self.target_groups)
+            if target_group is None:
+                raise InvalidValue("TARGET_GROUP_REQUIRED", f"{duty}须注明对象类别（{groups}）",
+                                   "target_group")
+            raise InvalidValue("TARGET_GROUP_NOT_IN_DUTY",
+                               f"“{target_group}”不属于{duty}的对象（{groups}）", "target_group")
+        if self.amount_above is not None and (amount is None or amount <= self.amount_above):
+            found = "" if amount is None else f"（本行 {amount} 元）"
+            raise InvalidValue("AMOUNT_BELOW_CRITERION",
+                               f"{duty}须为{self.amount_means}超过{self.amount_above}元的人员{found}",
+                               "amount")
 
     def covers(self, risk_types: Iterable[str], problems: Iterable[str], discovered_on: date) -> bool:
         """Whether an alert is one this event duty requires within its days."""
@@ -116,7 +138,10 @@ def parse_duties(table: Mapping[str, Any]) -> tuple[Duty, ...]:
             departments = [Department(d) for d in row["departments"]]
             risk_types = tuple(RiskType(r) for r in row.get("risk_types", ()))
             problems = tuple(Problem(p) for p in row.get("problems", ()))
-        except (KeyError, ValueError) as error:
+            groups = {Department(d): tuple(TargetGroup(g) for g in names)
+                      for d, names in row.get("target_groups", {}).items()}
+            amount_above = Decimal(str(row["amount_above"])) if "amount_above" in row else None
+        except (KeyError, ValueError, ArithmeticError) as error:
             raise InvalidValue("CADENCE_INVALID", f"{where}: {error}", "departments") from None
         if rule in EVENT_RULES and not (risk_types or problems):
             raise InvalidValue("CADENCE_INVALID", f"{where}: 事件类推送须列出风险类型或问题", "risk_types")
@@ -126,6 +151,8 @@ def parse_duties(table: Mapping[str, Any]) -> tuple[Duty, ...]:
                 what=str(row.get("what", "")), rule=rule, days=days,
                 months=tuple(int(m) for m in row.get("months", ())), risk_types=risk_types,
                 problems=problems, reading=str(row.get("reading", "")),
+                target_groups=groups.get(department, ()), amount_above=amount_above,
+                amount_means=str(row.get("amount_means", "")),
             ))
     _check_unambiguous(duties)
     return tuple(duties)

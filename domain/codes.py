@@ -46,6 +46,7 @@ class RiskType(StrEnum):
     FAILED_INDUSTRY = "因产业项目失败"
     UNSTABLE_EMPLOYMENT = "因务工就业不稳"
     LACK_OF_LABOUR = "缺劳动力"
+    EPIDEMIC = "因疫"
     OTHER = "其他"
 
 
@@ -68,6 +69,19 @@ class Problem(StrEnum):
     UNSAFE_WATER = "饮水安全问题"
     OUT_OF_SCHOOL = "义务教育阶段失学辍学"
     UNINSURED_MEMBER = "家庭成员未参加基本医疗保险"
+
+
+class TargetGroup(StrEnum):
+    """Who a department's push row is about, where its cadence names a group (domain.md §5:
+    ③ 低保/特困/临时救助/重度残疾/新发重病, ⑤ 大学新生, ⑥ 未参保)."""
+
+    SUBSISTENCE = "低保"
+    EXTREME_POVERTY = "特困"
+    TEMPORARY_AID = "临时救助"
+    SEVERE_DISABILITY = "重度残疾"
+    NEW_SERIOUS_ILLNESS = "新发重病"
+    UNIVERSITY_FRESHMAN = "大学新生"
+    UNINSURED = "未参保"
 
 
 class Relation(StrEnum):

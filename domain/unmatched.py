@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
 from domain import deadlines
-from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Role, Tier
+from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Role, TargetGroup, Tier
 from domain.errors import InvalidValue, NotFound, RuleViolation
 from domain.governance import RecordedEvent
 from domain.rules import checked_risk_types, local_date
@@ -45,6 +46,8 @@ class HeldAlert:
     held_at: datetime
     resolved_on: date | None = None
     household_code: str | None = None
+    target_group: TargetGroup | None = None
+    amount: Decimal | None = None
 
     @property
     def pending(self) -> bool:
@@ -86,9 +89,11 @@ class UnmatchedAlerts(Aggregate):
             held.command_ids = {}
 
     class AlertHeld(Event):
-        """An alert named a person in no registered household; its occurred_on is discovery."""
+        """An alert named a person in no registered household; its occurred_on is discovery.
+        Since version 2, with the row's target group and amount (None before)."""
 
         TOPIC = "fangpin:UnmatchedAlerts.AlertHeld"
+        class_version = 2
         alert_id: str
         channel: Channel
         person_id_number: str
@@ -102,13 +107,19 @@ class UnmatchedAlerts(Aggregate):
         problems: tuple[Problem, ...]
         township: str | None
         village: str | None
+        target_group: TargetGroup | None
+        amount: Decimal | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.update(target_group=None, amount=None)
 
         def apply_to(self, held: UnmatchedAlerts) -> None:
             held.alerts[self.alert_id] = HeldAlert(
                 self.alert_id, self.channel, self.person_id_number, self.risk_types,
                 self.occurred_on, self.description, self.period, self.department, self.tier,
                 self.batch_id, self.disaster_kind, self.problems, self.township, self.village,
-                self.timestamp,
+                self.timestamp, target_group=self.target_group, amount=self.amount,
             )
 
     class AlertAttached(Event):
@@ -147,6 +158,8 @@ class UnmatchedAlerts(Aggregate):
             raise InvalidValue("DATE_IN_FUTURE", f"发现日期 {discovered_on} 晚于登记日期", "occurred_on")
         # the rules the alert will meet on its household, so that it can always be attached
         fields["risk_types"] = checked_risk_types(fields.get("risk_types", ()), fields.get("disaster_kind"))
+        fields.setdefault("target_group", None)
+        fields.setdefault("amount", None)
         self.trigger_event(self.AlertHeld, timestamp=at, occurred_on=discovered_on, recorded_by=by,
                            command_id=command_id, alert_id=alert_id, **fields)
 

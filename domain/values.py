@@ -34,6 +34,7 @@ from domain.codes import (
     Role,
     Sex,
     SuddenHardship,
+    TargetGroup,
     Tier,
 )
 from domain.identity import birth_date_of, sex_of
@@ -111,6 +112,8 @@ class Alert:
     disaster_kind: DisasterKind | None = None
     problems: tuple[Problem, ...] = ()
     case_number: int | None = None  # the case it opened or joined; None for a duplicate
+    target_group: TargetGroup | None = None  # a push row's group, where its cadence names one
+    amount: Decimal | None = None  # a push row's amount (⑥: the year's medical spending)
     duplicate_of: str | None = None
     recorded_at: datetime | None = None  # when the system received it (push timeliness)
 

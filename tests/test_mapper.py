@@ -230,6 +230,7 @@ ADDED_FIELDS: dict[type, dict[str, Any]] = {
     Household.RiskAnalysed: {"reason": ""},
     Household.MeasureAssigned: {"reason": ""},
     Household.VisitRecorded: {"per_capita_income": None, "line_in_force": None},
+    Household.AlertRaised: {"target_group": None, "amount": None},
     Household.ReliefInsurancePaid: {"out_of_pocket": None, "insurer": "",
                                     "basic_living_in_difficulty": None, "bands_from": None,
                                     "ceiling": None},

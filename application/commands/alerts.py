@@ -8,8 +8,8 @@ from typing import Annotated
 from msgspec import Meta
 
 from application.commands.base import LOCAL, HouseholdCommand, Recording
-from application.commands.fields import MAX_LIST, Id, IdNumber, Text
-from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Tier
+from application.commands.fields import MAX_LIST, Id, IdNumber, Money, Text
+from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, TargetGroup, Tier
 from domain.household import AlertOutcome, Household
 
 
@@ -19,6 +19,7 @@ class RaiseAlert(HouseholdCommand, kw_only=True):
     name = "raise_alert"
     roles = LOCAL
     new_record = ("alert_id", "A")
+    added_fields = ("target_group", "amount")
 
     alert_id: Id | None = None
     channel: Channel
@@ -31,6 +32,8 @@ class RaiseAlert(HouseholdCommand, kw_only=True):
     batch_id: Id | None = None
     disaster_kind: DisasterKind | None = None
     problems: Annotated[list[Problem], Meta(max_length=MAX_LIST)] = []  # noqa: RUF012
+    target_group: TargetGroup | None = None
+    amount: Money | None = None
     occurred_on: Annotated[date, Meta(description="发现之日（15 天时限自此起算）")]
 
     def run(self, household: Household, on: Recording) -> AlertOutcome:
@@ -38,6 +41,7 @@ class RaiseAlert(HouseholdCommand, kw_only=True):
             alert_id=self.alert_id, channel=self.channel, person_id_number=self.person_id_number,
             risk_types=self.risk_types, description=self.description, period=self.period,
             department=self.department, tier=self.tier, batch_id=self.batch_id,
-            disaster_kind=self.disaster_kind, problems=self.problems, occurred_on=self.occurred_on,
+            disaster_kind=self.disaster_kind, problems=self.problems,
+            target_group=self.target_group, amount=self.amount, occurred_on=self.occurred_on,
             by=on.by, at=on.at, command_id=on.command_id,
         )

@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from domain import rules
-from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Tier
+from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, TargetGroup, Tier
 from domain.errors import InvalidValue, NotFound, RuleViolation
 from domain.household.state import Event, HouseholdState, check_recorded_date, require_text
 from domain.identity import validate_id_number
+from domain.rules import is_amount
 from domain.values import Actor, Alert, Case
 
 #: What became of an alert, as pushes, imports and the push ledger name it.
@@ -40,9 +42,12 @@ class AlertOutcome:
 
 
 class AlertRaised(Event):
-    """A risk signal was received; it opened a case, joined the active one, or duplicated one."""
+    """A risk signal was received; it opened a case, joined the active one, or duplicated one.
+    Since version 2, a pushed row's target group and amount (None before, and where the
+    cadence names none)."""
 
     TOPIC = "fangpin:Household.AlertRaised"
+    class_version = 2
     alert_id: str
     channel: Channel
     person_id_number: str
@@ -56,6 +61,12 @@ class AlertRaised(Event):
     problems: tuple[Problem, ...]
     duplicate_of: str | None
     opens_case: bool
+    target_group: TargetGroup | None
+    amount: Decimal | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.update(target_group=None, amount=None)
 
     def subject(self) -> str:
         return f"alert:{self.alert_id}"
@@ -76,6 +87,8 @@ class AlertRaised(Event):
             problems=self.problems,
             duplicate_of=self.duplicate_of,
             recorded_at=self.timestamp,
+            target_group=self.target_group,
+            amount=self.amount,
         )
         household.alerts[alert.alert_id] = alert
         if self.duplicate_of is not None:
@@ -116,6 +129,8 @@ class AlertsChapter(HouseholdState):
         batch_id: str | None = None,
         disaster_kind: DisasterKind | None = None,
         problems: Sequence[Problem] = (),
+        target_group: TargetGroup | None = None,
+        amount: Decimal | None = None,
         occurred_on: date,
         by: Actor,
         at: datetime,
@@ -132,6 +147,7 @@ class AlertsChapter(HouseholdState):
             risk_types=risk_types, description=description, period=period,
             department=department, tier=tier, batch_id=batch_id,
             disaster_kind=disaster_kind, problems=problems, occurred_on=occurred_on,
+            target_group=target_group, amount=amount,
         )
         check_recorded_date(occurred_on, at)
         self._record(AlertRaised, occurred_on, by, at, command_id, **fields)
@@ -149,6 +165,7 @@ def checked_alert(
     risk_types: Sequence[RiskType], description: str, period: str | None,
     department: Department | None, tier: Tier | None, batch_id: str | None,
     disaster_kind: DisasterKind | None, problems: Sequence[Problem], occurred_on: date,
+    target_group: TargetGroup | None = None, amount: Decimal | None = None,
 ) -> dict[str, Any]:
     """The fields of an `AlertRaised` on ``household``, checked, with what the duplicate rule
     and the active case make of it (also used by a visit whose checks failed)."""
@@ -169,6 +186,10 @@ def checked_alert(
         raise InvalidValue(
             "DEPARTMENT_UNEXPECTED", "只有部门筛查预警才填写推送部门和层级", "department"
         )
+    if target_group is not None and not isinstance(target_group, TargetGroup):
+        raise InvalidValue("CODE_UNKNOWN", f"对象类别不在代码表中：{target_group}", "target_group")
+    if amount is not None and not (is_amount(amount) and amount >= 0):
+        raise InvalidValue("AMOUNT_INVALID", "金额须为不小于0、至多两位小数的金额", "amount")
     period = (period or "").strip() or occurred_on.strftime("%Y-%m")
     draft = Alert(
         alert_id=alert_id, channel=channel, person_id_number=person, risk_types=kinds,
@@ -191,6 +212,8 @@ def checked_alert(
         "problems": tuple(dict.fromkeys(problems)),
         "duplicate_of": duplicate_of,
         "opens_case": duplicate_of is None and active is None,
+        "target_group": target_group,
+        "amount": amount,
     }
 
 

@@ -22,7 +22,7 @@ from litestar.params import JSONBody
 
 from application.accounts.access import AccessDenied, User
 from application.app import CaseFiles
-from application.intake import read_code
+from application.intake import read_amount, read_code
 from application.pushes import (
     UNMATCHED,
     PushBatch,
@@ -31,7 +31,7 @@ from application.pushes import (
     RowOutcome,
     check_batch,
 )
-from domain.codes import Department, DisasterKind, Problem, RiskType, Role
+from domain.codes import Department, DisasterKind, Problem, RiskType, Role, TargetGroup
 from domain.errors import DomainError, InvalidValue
 from domain.household import DUPLICATE, JOINED_CASE, NEW_CASE
 from domain.identity import validate_id_number
@@ -47,8 +47,10 @@ def push_alerts(request: Request, data: JSONBody[s.DepartmentPush]) -> s.PushAns
     app: CaseFiles = request.app.state.case_files
     batch = PushBatch(push_department(user, data.department), data.batch_id, data.tier,
                       data.period, data.urgent)
-    check_batch(app, request.app.state.indicators.cadences.duties, batch)
-    recording = PushRecording(app, batch, by=user.actor, find_household=app.household_code_on)
+    duties = request.app.state.indicators.cadences.duties
+    check_batch(app, duties, batch)
+    recording = PushRecording(app, batch, by=user.actor, find_household=app.household_code_on,
+                              duties=duties)
     answers = []
     for number, row in enumerate(data.rows, start=1):
         try:
@@ -97,6 +99,8 @@ def _pushed_alert(row: s.PushRow) -> PushedAlert:
         problems=_codes(Problem, row.problems, "problems"),
         discovered_on=_date(row.occurred_on, "occurred_on"),
         township=row.township, village=row.village,
+        target_group=_code(TargetGroup, row.target_group, "target_group") if row.target_group else None,
+        amount=read_amount(row.amount, "amount") if row.amount is not None else None,
     )
 
 

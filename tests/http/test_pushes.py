@@ -143,8 +143,8 @@ def test_a_county_tier_push_does_not_repeat_what_the_province_pushed(api: Api) -
 
     next_period = send(api, batch("XJ-2", [row(home.head, "因病", day="2025-04-02")], period="2025-04"))
     assert next_period["rows"][0]["result"] == "并入案件", "another period is news"
-    other_department = send(api, batch("MZ-1", [row(home.head, "因病")], period="2025-03上半月"),
-                            who="other_department")
+    other_department = send(api, batch("MZ-1", [row(home.head, "因病", target_group="临时救助")],
+                                       period="2025-03上半月"), who="other_department")
     assert other_department["rows"][0]["result"] == "并入案件", "another department is news"
     province_again = send(api, batch("SJ-2", [row(home.head, "因病", day="2025-03-25")], tier="省级推送"))
     assert province_again["rows"][0]["duplicate_of"] == first
@@ -164,7 +164,7 @@ def test_a_county_tier_push_does_not_repeat_what_the_province_pushed(api: Api) -
 
 def test_the_county_centre_pushes_on_a_departments_behalf(api: Api) -> None:
     home = register(api, 1)
-    body = batch("MZ-2025-03上半月", [row(home.head, "因残")], period="2025-03上半月")
+    body = batch("MZ-2025-03上半月", [row(home.head, "因残", target_group="特困")], period="2025-03上半月")
     problem(api.post("/api/pushes", body, "county"), 422, "DEPARTMENT_REQUIRED", field="department")
     assert len(home.history()) == 1, "nothing recorded"
 
@@ -327,3 +327,42 @@ def test_a_provincial_batch_is_shown_but_never_credited_to_the_county_department
                          department="医保局").json()
     first = next(p for p in compliance["pushes"] if p["period"] == "2025-11上旬")
     assert first["batch_id"] == "YB-2025-11上旬" and first["status"].startswith("迟报")
+
+
+def test_rows_of_a_duty_with_criteria_carry_its_target_group_and_amount(api: Api) -> None:
+    """③ 民政局's half-monthly push is about 低保/特困/临时救助 people; ⑥ 卫健局's monthly push
+    about the uninsured whose medical spending passed 20,000 yuan. A row that does not say so,
+    or says otherwise, is refused with its field; an urgent batch is outside the cadence."""
+    one, two = register(api, 1), register(api, 2)
+    civil = send(api, batch("MZ-2025-03上半月", [
+        row(one.head, "缺劳动力", target_group="低保"),        # 1
+        row(two.head, "缺劳动力"),                             # 2: no group
+        row(two.spouse, "缺劳动力", target_group="大学新生"),    # 3: not this duty's group
+        row(two.child, "缺劳动力", target_group="低保户"),      # 4: not in the code table
+    ], period="2025-03上半月"), who="other_department")
+    assert [r["result"] for r in civil["rows"]] == ["新案件", "拒收", "拒收", "拒收"]
+    refused = [(r["code"], r["field"]) for r in civil["rows"][1:]]
+    assert refused == [("TARGET_GROUP_REQUIRED", "rows[1].target_group"),
+                       ("TARGET_GROUP_NOT_IN_DUTY", "rows[2].target_group"),
+                       ("CODE_UNKNOWN", "rows[3].target_group")]
+    assert "低保、特困、临时救助" in civil["rows"][1]["message"]
+
+    health = send(api, batch("WJ-2025-03", [
+        row(one.spouse, target_group="未参保", amount="23500.50"),   # 1
+        row(two.head, target_group="未参保", amount="18000"),        # 2: not above 20,000
+        row(two.spouse, target_group="未参保", amount="两万"),        # 3: not an amount
+        row(two.child, target_group="未参保"),                       # 4: no amount
+    ], department="卫健局"), who="county")
+    assert [r["result"] for r in health["rows"]] == ["并入案件", "拒收", "拒收", "拒收"]
+    assert [(r["code"], r["field"]) for r in health["rows"][1:]] == [
+        ("AMOUNT_BELOW_CRITERION", "rows[1].amount"), ("AMOUNT_INVALID", "rows[2].amount"),
+        ("AMOUNT_BELOW_CRITERION", "rows[3].amount")]
+    alerts = {a["alert_id"]: a for a in one.file()["alerts"]}
+    assert alerts[civil["rows"][0]["alert_id"]]["target_group"] == "低保"
+    pushed = alerts[health["rows"][0]["alert_id"]]
+    assert (pushed["target_group"], pushed["amount"]) in (("未参保", "23500.50"), ("未参保", 23500.5))
+
+    # an epidemic alert pushed urgently by 卫健局 (① covers 因疫): no group needed
+    urgent = send(api, batch("WJ-急-1", [row(two.head, "因疫")], urgent=True, department="卫健局"),
+                  who="county")
+    assert urgent["rows"][0]["result"] == "新案件"

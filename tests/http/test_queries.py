@@ -49,9 +49,12 @@ def masked(id_number: str) -> str:
     return id_number[:4] + "*" * 10 + id_number[-4:]
 
 
-def push(api: Api, batch: str, people: list[str], who: str = "department", **fields: Any) -> dict:
+def push(api: Api, batch: str, people: list[str], who: str = "department",
+         target_group: str | None = None, **fields: Any) -> dict:
+    """A county-tier batch (``target_group`` on every row, where the duty asks for one)."""
+    group = {"target_group": target_group} if target_group else {}
     body = {"batch_id": batch, "tier": "县级筛查", "period": "2025-03", **fields,
-            "rows": [{"person_id_number": p, "risk_types": ["因病"], "occurred_on": "2025-03-01"}
+            "rows": [{"person_id_number": p, "risk_types": ["因病"], "occurred_on": "2025-03-01", **group}
                      for p in people]}
     response = api.post("/api/pushes", body, who)
     assert response.status_code == 200, response.text
@@ -216,7 +219,8 @@ def test_the_household_directory(api: Api) -> None:
 def test_the_push_ledger_and_the_alerts_with_their_fate(api: Api) -> None:
     one, two, three = (register(api, n) for n in (1, 2, 3))
     push(api, "YB-1", [one.head, two.head, one.head])
-    push(api, "MZ-1", [one.spouse], who="county", department="民政局", period="2025-03上半月")
+    push(api, "MZ-1", [one.spouse], who="county", department="民政局", period="2025-03上半月",
+         target_group="临时救助")
     three.do("/alerts", alert_body(3), who="village")
     api.catch_up()
 
@@ -510,7 +514,7 @@ def test_each_user_lists_only_the_households_of_their_area(api: Api) -> None:
 def test_a_department_sees_only_its_own_pushes(api: Api) -> None:
     one, two, three = (register(api, n) for n in (1, 2, 3))
     push(api, "YB-1", [one.head, two.head])
-    push(api, "MZ-1", [two.spouse], who="other_department", period="2025-03上半月")
+    push(api, "MZ-1", [two.spouse], who="other_department", period="2025-03上半月", target_group="低保")
     three.alerted()
     api.catch_up()
 

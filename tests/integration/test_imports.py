@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -242,3 +243,24 @@ def test_the_error_workbook_gives_back_text_exactly_as_typed(county, tmp_path):
                                 period="2025-03", by=COUNTY, find_household=find)
     cell = openpyxl.load_workbook(io.BytesIO(summary.errors)).active.cell(row=2, column=5)
     assert (cell.data_type, cell.value) == ("s", '=HYPERLINK("x")'), "text, never a formula"
+
+
+def test_a_push_file_meets_its_cadence_criteria_row_by_row(county, tmp_path):
+    """⑥ 卫健局's monthly file: a row of an uninsured person with 23,500 yuan of spending is
+    recorded with its group and amount; one with 18,000 is refused, naming the column."""
+    import_households(county, workbook(tmp_path / "r.xlsx", HEADERS, [
+        member("H01", "张一", HEAD, "本人"), member("H01", "李二", WITH_X, "配偶")]), by=COUNTY)
+    push = tmp_path / "wj.csv"
+    push.write_bytes(("身份证号码,风险类型,发现日期,对象类别,金额（元）\r\n"
+                      f'{HEAD},因病,2025-03-09,未参保,"23,500"\r\n'
+                      f"{WITH_X},因病,2025-03-09,未参保,18000\r\n").encode("utf-8-sig"))
+    find, projections = finder(county)
+    with projections:
+        summary = import_alerts(county, push, department=Department.HEALTH, tier=Tier.COUNTY,
+                                period="2025-03", by=COUNTY, find_household=find,
+                                duties=Cadences.load().duties)
+    assert (summary.recorded, summary.rejected) == (1, 1)
+    reason = dict(summary.problems)[3]
+    assert "金额（元）" in reason and "超过20000元" in reason
+    alert = next(a for a in county.household("H01").alerts.values() if a.person_id_number == HEAD)
+    assert (alert.target_group, alert.amount) == ("未参保", Decimal("23500"))

@@ -22,6 +22,11 @@ class PushRow(Body, kw_only=True):
     description: Text = ""
     disaster_kind: Annotated[str, Meta(max_length=40)] | None = None
     problems: Annotated[list[Annotated[str, Meta(max_length=40)]], Meta(max_length=MAX_LIST)] = []  # noqa: RUF012
+    target_group: Annotated[str, Meta(
+        max_length=40, description="对象类别（码表“对象类别”）：推送频次表对本期次要求时必填")] | None = None
+    amount: Annotated[str, Meta(
+        max_length=40, description="金额（元，十进制数字文本）：推送频次表要求时必填，如 ⑥ 本年累计医疗支出"
+    )] | None = None
     township: Annotated[str, Meta(max_length=100, description="所在乡镇：未匹配时转该乡镇认领")] | None = None
     village: Annotated[str, Meta(max_length=100)] | None = None
 
