@@ -25,6 +25,8 @@ from domain.errors import InvalidValue, NotFound, RuleViolation
 AUDIT_SOURCE = "审计"
 MAX_PROBLEM = 2000
 MAX_UNIT = 100
+#: What an item's id may not hold: it names the item in a path (``/api/rectifications/{id}``).
+_NOT_IN_ID = frozenset("/#?%\\")
 
 #: How the status of an item is read (printed with the reports, `口径说明`).
 RECTIFICATION_READING = (
@@ -77,6 +79,13 @@ class RectificationItem:
     def unit_level(self) -> str:
         return "township" if self.township else "department"
 
+    def deadline_on(self, day: date) -> date:
+        """The deadline in force on ``day`` (extensions granted by then counted). An extension
+        comes before the deadline it moves, so the status on a day is the same by either."""
+        granted = [e.deadline for e in self.extensions if e.extended_on <= day]
+        return granted[-1] if granted else (self.extensions[0].previous_deadline if self.extensions
+                                            else self.deadline)
+
     def status_on(self, day: date) -> RectificationStatus:
         """Completed by ``day`` (on time or late), or overdue (deadline < ``day``), or not due."""
         if self.completed_on is not None and self.completed_on <= day:
@@ -124,6 +133,8 @@ def check_order(
     item_id = (item_id or "").strip()
     if not item_id:
         raise InvalidValue("RECTIFICATION_ID_REQUIRED", "整改事项编号不能为空", "item_id")
+    if not item_id.isprintable() or any(ch in _NOT_IN_ID or ch.isspace() for ch in item_id):
+        raise InvalidValue("RECTIFICATION_ID_FORMAT", "整改事项编号不能含空白或“/ # ? % \\”", "item_id")
     if item_id in items:
         raise RuleViolation("RECTIFICATION_ID_TAKEN", f"整改事项编号已存在：{item_id}", "item_id")
     problem = (problem or "").strip()

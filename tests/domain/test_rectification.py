@@ -100,6 +100,8 @@ def test_the_values_of_an_order_are_checked_and_name_their_field():
         ({"department": Department.CIVIL_AFFAIRS}, "UNIT_AMBIGUOUS", "department"),
         ({"problem": "  "}, "PROBLEM_REQUIRED", "problem"),
         ({"item_id": ""}, "RECTIFICATION_ID_REQUIRED", "item_id"),
+        ({"item_id": "ZG/1"}, "RECTIFICATION_ID_FORMAT", "item_id"),
+        ({"item_id": "ZG 1"}, "RECTIFICATION_ID_FORMAT", "item_id"),
     ]
     for fields, code, field in cases:
         with refused(governance, code, field):
@@ -137,6 +139,8 @@ def test_a_deadline_is_extended_before_it_passes_for_a_reason_and_never_after():
     assert item.status_on(date(2025, 5, 15)) is RectificationStatus.PENDING
     assert [(e.previous_deadline, e.deadline, e.reason) for e in item.extensions] == [
         (DEADLINE, date(2025, 5, 31), "汛期入户困难")]
+    assert (item.deadline_on(date(2025, 4, 24)), item.deadline_on(date(2025, 4, 25))) == (
+        DEADLINE, date(2025, 5, 31)), "a report as of an earlier day shows the deadline then"
     # An extension must move it later, say why, and come before the deadline has passed
     with refused(governance, "DEADLINE_NOT_LATER", "deadline"):
         governance.extend_rectification_deadline(item_id="ZG-1", deadline=date(2025, 5, 31), reason="r",
