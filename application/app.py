@@ -30,6 +30,7 @@ from domain.governance import (
     Governance,
     ImportLedger,
     PushLedger,
+    RectificationItem,
     push_ledger_id,
 )
 from domain.household import Household
@@ -241,6 +242,33 @@ class CaseFiles(UnitOfWork):
         """Record a quarterly dispatch meeting (季督导调度)."""
         return self._governance_command(command_id, lambda governance, at: governance.hold_dispatch_meeting(
             **meeting, by=by, at=at, command_id=command_id))
+
+    def order_rectification(self, *, by: Actor, command_id: str = "", **item: Any) -> CommandResult:
+        """Order a problem named at a dispatch meeting, or by an auditor, put right by a
+        deadline (限期整改)."""
+        return self._governance_command(command_id, lambda governance, at: governance.order_rectification(
+            **item, by=by, at=at, command_id=command_id))
+
+    def complete_rectification(
+        self, item_id: str, *, by: Actor, command_id: str = "",
+        allowed: Callable[[RectificationItem], None] | None = None, **completion: Any,
+    ) -> CommandResult:
+        """Record a rectification item put right. ``allowed``: a check of the item (raising a
+        `DomainError`, e.g. that the caller's unit answers for it), under the lock."""
+        def complete(governance: Governance, at: datetime) -> None:
+            if allowed is not None:
+                allowed(governance.rectification(item_id))
+            governance.complete_rectification(item_id=item_id, **completion, by=by, at=at,
+                                              command_id=command_id)
+
+        return self._governance_command(command_id, complete)
+
+    def extend_rectification_deadline(self, item_id: str, *, by: Actor, command_id: str = "",
+                                      **extension: Any) -> CommandResult:
+        """Move a rectification item's deadline later, before it has passed."""
+        return self._governance_command(command_id, lambda governance, at: (
+            governance.extend_rectification_deadline(item_id=item_id, **extension, by=by, at=at,
+                                                     command_id=command_id)))
 
     def adopt_cadence_table(self, *, digest: str, text: str, by: Actor,
                             command_id: str = "") -> CommandResult:

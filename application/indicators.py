@@ -383,6 +383,11 @@ class Indicators:
         result's), for the overdue list of a report computed then."""
         return next(self._aggregates_as_of([UNMATCHED_ID], position, moment), None)
 
+    def governance_as_of(self, position: int, moment: datetime) -> Governance | None:
+        """The county's meetings and rectification items as the log stood at ``position`` and
+        ``moment`` (a result's), for the rectification lists of a report computed then."""
+        return next(self._aggregates_as_of([GOVERNANCE_ID], position, moment), None)
+
     def _governance(
         self, position: int, moment: datetime
     ) -> tuple[list[PushReceipt], list[Meeting], CadenceTable | None, tuple[tuple[date, Decimal], ...]]:

@@ -19,6 +19,14 @@ from application.indicators import COUNTY, IndicatorResult, Indicators, Scope, r
 from domain.codes import CaseStage, HouseholdType
 from domain.deadlines import days_overdue
 from domain.errors import InvalidValue
+from domain.governance import (
+    RECTIFICATION_READING,
+    Governance,
+    RectificationItem,
+    RectificationStatus,
+    count_by_unit,
+    items_on,
+)
 from domain.indicators import INDICATORS, CaseFacts, Figure, HouseholdFacts
 from domain.periods import Period, parse_period
 from domain.rules import CHINA_TIME, local_date
@@ -167,6 +175,9 @@ def monthly_report(
     lists = _MonthLists(period, min(period.end, _day(probe)), township)
     result = indicators.compute(period, scope=scope, as_of=as_of, also=[lists])
     lists.held(indicators.unmatched_as_of(result.position, result.as_of))
+    governance = indicators.governance_as_of(result.position, result.as_of)
+    overdue_items = items_on(_rectifications(governance), lists.cutoff, township=township,
+                             status=RectificationStatus.OVERDUE)
     area = township or COUNTY
     channel_rows = [[channel, department, n, lists.duplicates.get((channel, department), 0)]
                     for (channel, department), n in sorted(lists.alerts.items())]
@@ -195,6 +206,7 @@ def monthly_report(
               sorted(lists.not_visited, key=_by_code)),
         Table("措施未落实", ["户编号", "乡镇", "行政村", "纳入日期", "应落实日期", "超期（天）"],
               sorted(lists.no_measure, key=_by_code)),
+        _rectification_table("逾期未整改", overdue_items, lists.cutoff),
         _readings_table(indicators),
     ]
     if township is None:
@@ -209,6 +221,10 @@ def quarterly_report(indicators: Indicators, quarter: str, *, as_of: datetime | 
     if period.kind != "quarter":
         raise InvalidValue("PERIOD_INVALID", "季度调度报告的统计期须为季度，如 2025-Q1", "quarter")
     result = indicators.compute(period, as_of=as_of)
+    cutoff = min(period.end, result.evaluated_on)
+    # the quarter's items: ordered by its end, and not completed before it began
+    items = [i for i in _rectifications(indicators.governance_as_of(result.position, result.as_of))
+             if i.completed_on is None or i.completed_on >= period.start]
     tables = [
         _ranking(result, "township", "乡镇排名"),
         _ranking(result, "department", "部门排名"),
@@ -219,6 +235,10 @@ def quarterly_report(indicators: Indicators, quarter: str, *, as_of: datetime | 
               [["月分析会商" if m.kind == "consultation" else "季督导调度", m.meeting_id, m.held_on,
                 "、".join(m.departments_present), "；".join(m.topics), "；".join(m.decisions)]
                for m in result.meetings]),
+        _rectification_table("限期整改", items_on(items, cutoff), cutoff),
+        Table("整改逾期统计", ["责任单位", "类别", "事项", *(s.value for s in RectificationStatus)],
+              [[c.unit, "乡镇" if c.level == "township" else "部门", c.items, c.done, c.done_late,
+                c.overdue, c.pending] for c in count_by_unit(items, cutoff)]),
         _readings_table(indicators),
     ]
     return Report(f"{COUNTY}防止返贫监测 {period.label} 督导调度报告", _meta(result, COUNTY), tables)
@@ -316,9 +336,27 @@ def _batch_table(result: IndicatorResult) -> Table:
     ])
 
 
+def _rectifications(governance: Governance | None) -> list[RectificationItem]:
+    return list(governance.rectifications.values()) if governance else []
+
+
+def _rectification_table(name: str, items: list[RectificationItem], day: date) -> Table:
+    """Rectification items with their status on ``day`` (限期整改, domain.md §10)."""
+    return Table(name, ["编号", "来源", "问题", "责任单位", "下达日期", "整改时限", "完成日期", "整改情况",
+                        "状态", "逾期（天）", "延期"], [
+        [i.item_id, i.source, i.problem, i.unit, i.ordered_on, i.deadline_on(day),
+         i.completed_on if done else None, i.what_was_done if done else None,
+         i.status_on(day).value, i.days_overdue(day) or None,
+         "；".join(f"{e.extended_on} 由 {e.previous_deadline} 延至 {e.deadline}（{e.reason}）"
+                  for e in i.extensions if e.extended_on <= day) or None]
+        for i in items for done in [i.completed_on is not None and i.completed_on <= day]
+    ])
+
+
 def _readings_table(indicators: Indicators) -> Table:
     rows: list[list[Cell]] = [[i.name, i.formula] for i in INDICATORS]
     rows.append(["排名方法", RANKING_METHOD])
+    rows.append(["限期整改", RECTIFICATION_READING])
     seen = set()
     for duty in indicators.cadences.duties:
         if (duty.number, duty.rule) not in seen and duty.reading:

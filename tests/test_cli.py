@@ -289,3 +289,34 @@ def test_rebuilding_the_read_models_shows_progress_to_the_end_and_status_says_wh
     status = capsys.readouterr().out
     # The live read model serves on, at its position, while the rebuild fills its next tables
     assert status.count(f"/{end}\n") == 4 and f"cases: {end}/{end}（重建中，0 秒前更新）" in status
+
+
+def test_rectification_items_are_listed_with_the_overdue_ones_counted(cli_env, settings, capsys):
+    from datetime import UTC, datetime
+
+    from application.app import CaseFiles
+    from domain.codes import Department, Role
+    from domain.values import Actor
+    from tests.conftest import FakeClock
+
+    county = Actor("county-01", Role.COUNTY_CENTRE)
+    with CaseFiles(settings) as app:
+        app.hold_dispatch_meeting(meeting_id="DD-1", quarter="2025-Q3", topics=["三季度调度"],
+                                  departments_present=[Department.RURAL_REVITALISATION], decisions=[],
+                                  occurred_on=date(2025, 9, 28), by=county)
+        app.order_rectification(item_id="ZG-1", source="DD-1", problem="走访记录不全", township="银坊镇",
+                                deadline=date(2025, 10, 31), occurred_on=date(2025, 9, 30), by=county)
+        app.order_rectification(item_id="SJ-1", source="审计", problem="推送迟报",
+                                department=Department.MEDICAL_INSURANCE, deadline=date(2025, 12, 31),
+                                occurred_on=date(2025, 9, 30), by=county)
+    clock = FakeClock(datetime(2025, 12, 1, 2, 0, tzinfo=UTC))
+    assert main(["rectifications", "list"], clock=clock) == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith("限期整改事项 2 项（2025-12-01），逾期未完成 1 项")
+    assert "ZG-1  银坊镇  逾期未完成 逾期31天  时限 2025-10-31" in shown
+    assert "SJ-1  医保局  未到期" in shown and "  银坊镇  共1项  逾期未完成 1" in shown
+    assert main(["rectifications", "list", "--overdue"], clock=clock) == 0
+    overdue = capsys.readouterr().out
+    assert "ZG-1" in overdue and "SJ-1  " not in overdue
+    assert main(["rectifications", "list", "--department", "医保局"], clock=clock) == 0
+    assert "限期整改事项 1 项" in capsys.readouterr().out

@@ -27,7 +27,8 @@ STORED = {
     "fangpin:ReliefBandsPolicy": ("Started", "ReliefBandsSet"),
     "fangpin:PushLedger": ("Opened", "PushArrived", "PushReceived"),
     "fangpin:Governance": ("Started", "ConsultationHeld", "DispatchMeetingHeld",
-                           "CadenceTableAdopted"),
+                           "CadenceTableAdopted", "RectificationOrdered", "RectificationCompleted",
+                           "RectificationDeadlineExtended"),
     "fangpin:ImportLedger": ("Started", "FileImported"),
     "fangpin:UnmatchedAlerts": ("Started", "AlertHeld", "AlertAttached"),
 }

@@ -42,6 +42,10 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "attach_unmatched_alert": COUNTY_AND_TOWNSHIP,
     "hold_consultation": frozenset({COUNTY}),
     "hold_dispatch_meeting": frozenset({COUNTY}),
+    # 限期整改: the county orders and extends; the unit responsible (or the county) completes
+    "order_rectification": frozenset({COUNTY}),
+    "extend_rectification_deadline": frozenset({COUNTY}),
+    "complete_rectification": frozenset({COUNTY, TOWNSHIP, DEPARTMENT}),
 }
 
 #: The roles that may use each kind of read.
@@ -54,6 +58,8 @@ READ_ROLES: dict[str, frozenset[Role]] = {
     "policy": frozenset({COUNTY, TOWNSHIP, VILLAGE, AUDITOR, ASSESSMENT}),
     # indicators, push compliance, meetings and reports (a township or a department sees its own)
     "indicators": frozenset({COUNTY, TOWNSHIP, DEPARTMENT, AUDITOR, ASSESSMENT}),
+    # rectification items (a township or a department sees those it answers for)
+    "rectifications": frozenset({COUNTY, TOWNSHIP, DEPARTMENT, AUDITOR, ASSESSMENT}),
     # the quarterly dispatch report ranks every township and department
     "rankings": frozenset({COUNTY, AUDITOR, ASSESSMENT}),
     # who read which household's file (auditors only)
@@ -139,6 +145,17 @@ class User:
     def require_read(self, kind: str) -> None:
         if not self.may_read(kind):
             raise AccessDenied("ROLE_FORBIDDEN", f"{self.role}无权查看此内容", None)
+
+    def require_responsible(self, township: str | None, department: Department | None,
+                            what: str) -> None:
+        """Refuse a township or department user what another unit answers for (a
+        rectification item, ``what``); the county answers for all."""
+        if self.role is TOWNSHIP and township != self.township:
+            raise AccessDenied("OUTSIDE_AREA", f"{what}不由本乡镇（{self.township}）负责", "item_id")
+        if self.role is DEPARTMENT and department != self.department:
+            raise AccessDenied("OTHER_DEPARTMENT", f"{what}不由本部门（{self.department}）负责", "item_id")
+        if self.role not in {COUNTY, TOWNSHIP, DEPARTMENT}:
+            raise AccessDenied("ROLE_FORBIDDEN", f"{self.role}无权执行此操作", None)
 
     def covers(self, township: str, village: str) -> bool:
         """Whether a household in ``township``/``village`` lies in this user's area.

@@ -1,6 +1,7 @@
 """`Governance` (one per county): the monthly consultation (月分析会商) and the quarterly dispatch
-meeting (季督导调度) of domain.md §10, and the versions of the push cadence table the county has
-judged departments by."""
+meeting (季督导调度) of domain.md §10, the rectification items (限期整改) named at dispatch meetings
+or by auditors (`domain.governance.rectification`), and the versions of the push cadence table
+the county has judged departments by."""
 
 from __future__ import annotations
 
@@ -15,6 +16,14 @@ from eventsourcing.domain import Aggregate
 from domain.codes import Department
 from domain.errors import InvalidValue, RuleViolation
 from domain.governance.recorded import RecordedEvent
+from domain.governance.rectification import (
+    AUDIT_SOURCE,
+    RectificationItem,
+    check_completion,
+    check_extension,
+    check_order,
+    item_named,
+)
 from domain.rules import local_date
 from domain.values import Actor
 
@@ -49,12 +58,14 @@ class CadenceTable:
 
 
 class Governance(Aggregate):
-    """The county's consultation and dispatch meetings (domain.md §10), and the versions of the
-    push cadence table it has judged departments by."""
+    """The county's consultation and dispatch meetings (domain.md §10), the rectification items
+    they (or auditors) named, and the versions of the push cadence table it has judged
+    departments by."""
 
     TOPIC = "fangpin:Governance"
 
     meetings: dict[str, Meeting]
+    rectifications: dict[str, RectificationItem]
     cadence_tables: list[CadenceTable]
     command_ids: dict[str, int]
 
@@ -66,6 +77,7 @@ class Governance(Aggregate):
 
         def apply_to(self, governance: Governance) -> None:
             governance.meetings = {}
+            governance.rectifications = {}
             governance.cadence_tables = []
             governance.command_ids = {}
 
@@ -112,6 +124,47 @@ class Governance(Aggregate):
         def apply_to(self, governance: Governance) -> None:
             governance.cadence_tables.append(CadenceTable(self.digest, self.text, self.timestamp))
 
+    class RectificationOrdered(Event):
+        """限期整改: a problem named at a dispatch meeting (``source``: its id) or by an auditor
+        (``source`` 审计), the township or the department that is to put it right, by when."""
+
+        TOPIC = "fangpin:Governance.RectificationOrdered"
+        item_id: str
+        source: str
+        problem: str
+        township: str | None
+        department: Department | None
+        deadline: date
+
+        def apply_to(self, governance: Governance) -> None:
+            governance.rectifications[self.item_id] = RectificationItem(
+                self.item_id, self.source, self.problem, self.township, self.department,
+                self.occurred_on, self.deadline)
+
+    class RectificationCompleted(Event):
+        """The responsible unit (or the county) put the problem right: what was done."""
+
+        TOPIC = "fangpin:Governance.RectificationCompleted"
+        item_id: str
+        what_was_done: str
+
+        def apply_to(self, governance: Governance) -> None:
+            item = governance.rectifications[self.item_id]
+            governance.rectifications[self.item_id] = item.completed(self.occurred_on, self.what_was_done)
+
+    class RectificationDeadlineExtended(Event):
+        """The county moved an open item's deadline later, before it had passed, for a reason."""
+
+        TOPIC = "fangpin:Governance.RectificationDeadlineExtended"
+        item_id: str
+        deadline: date
+        reason: str
+
+        def apply_to(self, governance: Governance) -> None:
+            item = governance.rectifications[self.item_id]
+            governance.rectifications[self.item_id] = item.extended(
+                self.occurred_on, self.deadline, self.reason)
+
     def __init__(self) -> None:
         """State is set by `Started.apply_to`; use `Governance.start`."""
 
@@ -156,6 +209,60 @@ class Governance(Aggregate):
             raise RuleViolation("CADENCES_UNCHANGED", "推送频次表与现行版本相同", "cadences")
         self.trigger_event(self.CadenceTableAdopted, timestamp=at, occurred_on=local_date(at),
                            recorded_by=by, command_id=command_id, digest=digest, text=text)
+
+    def order_rectification(
+        self, *, item_id: str, source: str, problem: str, township: str | None = None,
+        department: Department | None = None, deadline: date, occurred_on: date, by: Actor,
+        at: datetime, command_id: str = "",
+    ) -> None:
+        """Order a problem put right by ``deadline`` (限期整改): named at a recorded dispatch
+        meeting (``source``: its id, the order on or after the meeting) or by an auditor
+        (``source`` 审计); one township or one department answers for it."""
+        source = (source or "").strip()
+        if source != AUDIT_SOURCE:
+            meeting = self.meetings.get(source)
+            if meeting is None or meeting.kind != "dispatch":
+                raise RuleViolation(
+                    "DISPATCH_MEETING_UNKNOWN",
+                    f"没有编号为 {source} 的季督导调度会议（整改事项来自调度会议或“{AUDIT_SOURCE}”）",
+                    "source")
+            if occurred_on < meeting.held_on:
+                raise InvalidValue("ORDERED_BEFORE_MEETING",
+                                   f"下达日期 {occurred_on} 早于调度会议日期 {meeting.held_on}",
+                                   "occurred_on")
+        fields = check_order(self.rectifications, item_id=item_id, problem=problem, township=township,
+                             department=department, deadline=deadline, occurred_on=occurred_on,
+                             today=local_date(at))
+        self.trigger_event(self.RectificationOrdered, timestamp=at, occurred_on=occurred_on,
+                           recorded_by=by, command_id=command_id, source=source, **fields)
+
+    def complete_rectification(
+        self, *, item_id: str, what_was_done: str, occurred_on: date, by: Actor, at: datetime,
+        command_id: str = "",
+    ) -> None:
+        """Record an item put right on ``occurred_on`` (once; late if after its deadline)."""
+        item = self.rectification(item_id)
+        done = check_completion(item, what_was_done=what_was_done, occurred_on=occurred_on,
+                                today=local_date(at))
+        self.trigger_event(self.RectificationCompleted, timestamp=at, occurred_on=occurred_on,
+                           recorded_by=by, command_id=command_id, item_id=item.item_id,
+                           what_was_done=done)
+
+    def extend_rectification_deadline(
+        self, *, item_id: str, deadline: date, reason: str, occurred_on: date, by: Actor,
+        at: datetime, command_id: str = "",
+    ) -> None:
+        """Move an open item's deadline later, before the one in force has passed."""
+        item = self.rectification(item_id)
+        reason = check_extension(item, deadline=deadline, reason=reason, occurred_on=occurred_on,
+                                 today=local_date(at))
+        self.trigger_event(self.RectificationDeadlineExtended, timestamp=at, occurred_on=occurred_on,
+                           recorded_by=by, command_id=command_id, item_id=item.item_id,
+                           deadline=deadline, reason=reason)
+
+    def rectification(self, item_id: str) -> RectificationItem:
+        """The item of that id (`NotFound` otherwise)."""
+        return item_named(self.rectifications, item_id)
 
     def cadence_table(self) -> CadenceTable | None:
         """The table in force (the latest adopted)."""

@@ -29,6 +29,7 @@
     fangpin export monitoring|cases|overdue|… [--township T] [--output F]   a list as .xlsx
     fangpin report monthly 2025-03 [--township T] | report quarterly 2025-Q1 | report annual 2025
                        [--as-of T] [--format json|xlsx] [--output FILE]
+    fangpin rectifications list [--overdue] [--township T | --department D]   限期整改 items today
 
 Settings come from ``FANGPIN_*`` environment variables (see `application.settings.Settings`);
 by default the log is the SQLite file ``var/fangpin.sqlite3``.
@@ -56,6 +57,7 @@ from interfaces.cli.lists import add_export, add_list
 from interfaces.cli.log import add_log
 from interfaces.cli.people import add_people
 from interfaces.cli.projections import add_projections
+from interfaces.cli.rectifications import add_rectifications
 from interfaces.cli.relief_bands import add_relief_bands
 from interfaces.cli.reports import add_report
 from interfaces.cli.serve import add_serve
@@ -66,7 +68,7 @@ COMMAND_GROUPS = (
     add_demo, add_summary, add_household, add_people, add_projections, add_list, add_serve,
     add_users, add_income_line, add_relief_bands, add_indicators, add_verify, add_cadences,
     add_import, add_export,
-    add_unmatched, add_audit, add_log, add_template, add_report,
+    add_unmatched, add_audit, add_log, add_template, add_report, add_rectifications,
 )
 
 

@@ -43,6 +43,7 @@ from interfaces.http.openapi import StatedDocument, StatedStructs
 from interfaces.http.problems import EXCEPTION_HANDLERS, status_table
 from interfaces.http.pushes import push_alerts
 from interfaces.http.queries import QUERY_HANDLERS
+from interfaces.http.rectifications import HANDLERS as RECTIFICATION_HANDLERS
 from projections.queries import ReadModels
 from projections.runner import Projections
 from projections.stops import ReadModelStatus, Stop
@@ -238,8 +239,9 @@ def create_app(
             Router("/", route_handlers=[
                 _options("/api/households", "GET, OPTIONS, POST"),
                 _options("/api/pushes", "GET, OPTIONS, POST"),
+                _options("/api/rectifications", "GET, OPTIONS, POST"),
                 *COMMAND_HANDLERS, push_alerts, *QUERY_HANDLERS, *INDICATOR_HANDLERS,
-                *INTAKE_HANDLERS, health, index,
+                *INTAKE_HANDLERS, *RECTIFICATION_HANDLERS, health, index,
             ]),
             create_static_files_router("/static/swagger", directories=[SWAGGER_ASSETS],
                                        name="swagger-assets"),

@@ -120,6 +120,11 @@ ALLOWED: dict[str, set[str]] = {
     "GET /api/meetings": {"county", "auditor", "assessment"},
     "POST /api/meetings/consultations": {"county"},
     "POST /api/meetings/dispatches": {"county"},
+    # rectification items: the county orders and extends, the unit responsible completes
+    "POST /api/rectifications": {"county"},
+    "POST /api/rectifications/{item_id}/completed": {"county", "township", "department"},
+    "POST /api/rectifications/{item_id}/extension": {"county"},
+    "GET /api/rectifications": {"county", "township", "department", "auditor", "assessment"},
     # uploads, templates and unmatched alerts
     "POST /api/imports/alerts": {"county", "department"},
     "POST /api/imports/households": {"county"},
@@ -133,6 +138,9 @@ ALLOWED: dict[str, set[str]] = {
 #: Routes that act on or read one household: refused outside the caller's area.
 ONE_HOUSEHOLD = {route for route in ALLOWED if "{code}" in route} | {
     "POST /api/households", "POST /api/unmatched-alerts/{alert_id}/attach"}
+
+#: Routes on one rectification item: refused to a township or department not answering for it.
+ONE_ITEM = {"POST /api/rectifications/{item_id}/completed"}
 
 #: A request ready to send: path, JSON body (None for a read).
 Request = tuple[str, dict[str, Any] | None]
@@ -207,6 +215,27 @@ def _meeting(kind: str) -> Prepare:
         if kind == "dispatches":
             body["quarter"] = "2025-Q1"
         return f"/api/meetings/{kind}", body
+
+    return prepare
+
+
+def _rectification(suffix: str = "") -> Prepare:
+    """A rectification item ordered at a dispatch meeting (the caller's department's for a
+    department, else 银坊镇's), then the request: ordering it, or ``suffix`` on it."""
+
+    def prepare(api: Api, n: int, who: str) -> Request:
+        api.ok("/api/meetings/dispatches", {
+            "meeting_id": f"DD{n}", "quarter": "2025-Q3", "occurred_on": "2025-09-28",
+            "departments_present": ["乡村振兴局"], "topics": ["三季度调度"]})
+        unit = {"department": "医保局"} if who == "department" else {"township": "银坊镇"}
+        item = {"item_id": f"ZG{n}", "source": f"DD{n}", "problem": "走访记录不全", **unit,
+                "deadline": "2025-12-31", "occurred_on": "2025-09-30"}
+        if not suffix:
+            return "/api/rectifications", item
+        api.ok("/api/rectifications", item)
+        body = {"what_was_done": "已补录", "occurred_on": "2025-11-30"} if suffix == "completed" else {
+            "deadline": "2026-01-31", "reason": "冬季入户困难", "occurred_on": "2025-11-30"}
+        return f"/api/rectifications/ZG{n}/{suffix}", body
 
     return prepare
 
@@ -320,6 +349,10 @@ PREPARE: dict[str, Prepare] = {
     "GET /api/meetings": _read("/api/meetings"),
     "POST /api/meetings/consultations": _meeting("consultations"),
     "POST /api/meetings/dispatches": _meeting("dispatches"),
+    "POST /api/rectifications": _rectification(),
+    "POST /api/rectifications/{item_id}/completed": _rectification("completed"),
+    "POST /api/rectifications/{item_id}/extension": _rectification("extension"),
+    "GET /api/rectifications": _read("/api/rectifications"),
     "POST /api/imports/alerts": _upload("alerts"),
     "POST /api/imports/households": _upload("households"),
     "GET /api/templates/{kind}": _read("/api/templates/alerts"),
@@ -334,7 +367,8 @@ def _intake(route: str) -> bool:
 
 
 def _assessment(route: str) -> bool:
-    return any(part in route for part in ("/indicators", "/reports/", "/meetings", "/push-compliance"))
+    return any(part in route for part in ("/indicators", "/reports/", "/meetings", "/push-compliance",
+                                          "/rectifications"))
 
 
 #: The routes in groups, one test each (a group shares one county on one back end).
@@ -350,7 +384,7 @@ GROUPS: dict[str, list[str]] = {
                                        "PUT /api/income-lines/{year}", "PUT /api/poverty-lines/{year}",
                                        "PUT /api/relief-bands/{effective_from}", "POST /api/pushes"],
     "reads": [r for r in ALLOWED if r.startswith("GET ") and not _assessment(r) and not _intake(r)],
-    "indicators, reports and meetings": [r for r in ALLOWED if _assessment(r)],
+    "indicators, reports, meetings and rectifications": [r for r in ALLOWED if _assessment(r)],
     "uploads and unmatched alerts": [r for r in ALLOWED if _intake(r)],
 }
 
@@ -361,6 +395,8 @@ def expected(route: str, who: str) -> tuple[int, str | None]:
         return 403, "ROLE_FORBIDDEN"
     if route in ONE_HOUSEHOLD and who in ("other_township", "other_village"):
         return 403, "OUTSIDE_AREA"
+    if route in ONE_ITEM and who in ("other_township", "other_department"):
+        return 403, "OUTSIDE_AREA" if who == "other_township" else "OTHER_DEPARTMENT"
     if route.startswith("GET ") or route in ("POST /api/pushes", "POST /api/indicators/verify",
                                               "POST /api/imports/alerts", "POST /api/imports/households"):
         return 200, None
