@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from domain import rules
 from domain.codes import Decision, EliminationMode
-from domain.errors import RuleViolation
+from domain.errors import InvalidValue, RuleViolation
 from domain.household.state import Event, HouseholdState, check_recorded_date, require_text
 from domain.household.steps import FourSteps
 from domain.values import Actor, Case, Procedure, Step
@@ -89,7 +89,7 @@ class EliminationChapter(FourSteps):
             raise RuleViolation("ELIMINATION_IN_PROGRESS", "风险消除程序已在进行中", "mode")
         check_recorded_date(occurred_on, at)
         if case.included_on and occurred_on < case.included_on:
-            raise RuleViolation("DATE_ORDER", "风险消除日期不能早于纳入监测日期", "occurred_on")
+            raise InvalidValue("DATE_ORDER", "风险消除日期不能早于纳入监测日期", "occurred_on")
         self._require_eliminable(case, occurred_on, line_in_force)
         self._record(
             EliminationVerified, occurred_on, by, at, command_id,

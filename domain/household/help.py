@@ -243,7 +243,7 @@ class HelpChapter(HouseholdState):
         documented = isinstance(reason, str) and bool(reason.strip())
         if measure_type is MeasureType.SOCIAL_SECURITY and not documented \
                 and analysis.labour_capacity not in rules.PROTECTION_CAPACITIES:
-            raise RuleViolation(
+            raise InvalidValue(
                 "PROTECTION_NEEDS_REASON",
                 f"研判认定劳动能力为“{analysis.labour_capacity}”，安排综合保障（兜底）须写明依据；"
                 "有劳动能力的应以开发式帮扶为主",
@@ -275,7 +275,7 @@ class HelpChapter(HouseholdState):
                 "measure_id",
             )
         if occurred_on < measure.started_on:
-            raise RuleViolation("DATE_ORDER", "落实日期不能早于措施开始日期", "occurred_on")
+            raise InvalidValue("DATE_ORDER", "落实日期不能早于措施开始日期", "occurred_on")
         self._record(MeasurePutInPlace, occurred_on, by, at, command_id, measure_id=measure_id)
 
     def end_measure(
@@ -288,7 +288,7 @@ class HelpChapter(HouseholdState):
             raise RuleViolation("MEASURE_ENDED", "该措施已结束", "measure_id")
         reason = require_text(reason, "reason", "结束原因")
         if occurred_on < (measure.in_place_on or measure.started_on):
-            raise RuleViolation("DATE_ORDER", "结束日期不能早于措施开始或落实日期", "occurred_on")
+            raise InvalidValue("DATE_ORDER", "结束日期不能早于措施开始或落实日期", "occurred_on")
         self._record(
             MeasureEnded, occurred_on, by, at, command_id, measure_id=measure_id, reason=reason
         )
@@ -341,7 +341,7 @@ class HelpChapter(HouseholdState):
                 "payout_id",
             )
         if cause not in rules.RELIEF_CAUSES:
-            raise RuleViolation(
+            raise InvalidValue(
                 "RELIEF_CAUSE_NOT_SUDDEN",
                 f"“防贫保”只救助因灾因病因疫因意外等突发困难，不救助“{cause}”",
                 "cause",
@@ -358,12 +358,12 @@ class HelpChapter(HouseholdState):
                 "basic_living_in_difficulty",
             )
         if not basic_living_in_difficulty:
-            raise RuleViolation(
+            raise InvalidValue(
                 "RELIEF_LIVING_NOT_AFFECTED", "“防贫保”只救助基本生活存在困难的监测对象",
                 "basic_living_in_difficulty",
             )
         if not isinstance(fee, Decimal) or fee != 0:
-            raise RuleViolation(
+            raise InvalidValue(
                 "RELIEF_FEE_CHARGED", "经办机构不得以任何理由收取管理费、手续费等费用", "fee"
             )
         insurer = require_text(insurer, "insurer", "经办机构")
@@ -402,13 +402,13 @@ class HelpChapter(HouseholdState):
             threshold = bands.threshold(cause)
             detail = (f"未超过{cause}的起付金额 {threshold} 元" if threshold is not None
                       else f"赔付标准中没有{cause}的档次")
-            raise RuleViolation(
+            raise InvalidValue(
                 "RELIEF_BELOW_BAND",
                 f"自付费用或损失 {out_of_pocket} 元{detail}（{bands.effective_from} 起施行的标准）",
                 "out_of_pocket",
             )
         if amount > ceiling:
-            raise RuleViolation(
+            raise InvalidValue(
                 "RELIEF_ABOVE_BAND",
                 f"按 {bands.effective_from} 起施行的赔付标准，{cause}自付 {out_of_pocket} 元"
                 f"最多赔付 {ceiling} 元，不能赔付 {amount} 元",

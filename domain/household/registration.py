@@ -202,7 +202,7 @@ class RegistrationChapter(HouseholdState):
         elif new_head_id_number is not None:
             raise RuleViolation("NEW_HEAD_NOT_NEEDED", "只有户主离开时才指定新户主", "new_head_id_number")
         if member.joined_on and occurred_on < member.joined_on:
-            raise RuleViolation("DATE_ORDER", "离开日期不能早于加入日期", "occurred_on")
+            raise InvalidValue("DATE_ORDER", "离开日期不能早于加入日期", "occurred_on")
         self._record(
             MemberLeft, occurred_on, by, at, command_id,
             id_number=member.id_number, reason=reason, new_head_id_number=new_head_id_number,
