@@ -191,6 +191,13 @@ class Decision(StrEnum):
     REJECTED = "不通过"
 
 
+class ObjectionOutcome(StrEnum):
+    """How an objection to a village notice (村级评议公示) was resolved."""
+
+    UPHELD = "成立"
+    NOT_UPHELD = "不成立"
+
+
 class SuddenHardship(StrEnum):
     """Sudden risks that open the green channel (因灾因疫等)."""
 

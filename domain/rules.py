@@ -19,6 +19,7 @@ from domain.codes import (
     LabourCapacity,
     MeasureStatus,
     MeasureType,
+    ObjectionOutcome,
     Problem,
     RiskType,
     SuddenHardship,
@@ -126,13 +127,17 @@ def simplified_approval_blockers(case: Case) -> list[tuple[str, str]]:
     """Why the county may not skip comparing deposits, real estate and vehicles (notice §三).
 
     The simplified approval needs all three: the risk is clear, the village notice drew no
-    objection, and the township found no circumstance that rules the household out.
+    objection that stands, and the township found no circumstance that rules the household out.
+    An objection found not upheld (不成立) does not stand; one upheld (成立) does, and so does one
+    recorded before outcomes were (nobody can say now whether it was upheld).
     """
     blockers = []
     if not case.risk_clear:
         blockers.append(("SIMPLIFIED_RISK_NOT_CLEAR", "返贫致贫风险不明确"))
-    if case.objections:
-        blockers.append(("SIMPLIFIED_NOTICE_OBJECTED", "村级评议公示有异议"))
+    standing = [o for o in case.objections if o.outcome is not ObjectionOutcome.NOT_UPHELD]
+    if standing:
+        named = "；".join(f"“{o.content}”{o.outcome or '（未记录处理结果）'}" for o in standing)
+        blockers.append(("SIMPLIFIED_NOTICE_OBJECTED", f"村级评议公示有异议：{named}"))
     if case.disqualifying_found:
         blockers.append(("SIMPLIFIED_TOWNSHIP_DISQUALIFYING", "乡级核查存在不予认定情形"))
     return blockers

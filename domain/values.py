@@ -28,6 +28,7 @@ from domain.codes import (
     LeaveReason,
     MeasureStatus,
     MeasureType,
+    ObjectionOutcome,
     Problem,
     Relation,
     RiskType,
@@ -118,6 +119,17 @@ class Alert:
     recorded_at: datetime | None = None  # when the system received it (push timeliness)
 
 
+@dataclass(frozen=True)
+class Objection:
+    """An objection to a village notice (村级评议公示) and how it was resolved: upheld 成立 or not
+    upheld 不成立, and why. ``outcome`` is None only on objections recorded before outcomes were
+    (their text alone): nobody can say now whether they were upheld."""
+
+    content: str
+    outcome: ObjectionOutcome | None
+    reason: str = ""
+
+
 @dataclass
 class Step:
     """One step of a four-step procedure (identification or risk elimination)."""
@@ -193,7 +205,7 @@ class Case:
     re_entry: bool = False
     identification: Procedure = field(default_factory=Procedure)
     risk_clear: bool = False  # 风险明确, found at the household visit
-    objections: tuple[str, ...] = ()
+    objections: tuple[Objection, ...] = ()  # to the identification's village notice
     disqualifying_found: bool = False
     green_channel: GreenChannel | None = None
     category: Category | None = None

@@ -24,6 +24,7 @@ from application.demo import generate_county
 from application.store.mapper import AggregateCodec, MsgspecMapper
 from domain.codes import RiskType, Role
 from domain.household import Household, household_event_classes
+from domain.values import Objection
 
 HOUSEHOLDS = 200
 SEED = 2025
@@ -252,6 +253,24 @@ def test_an_event_stored_before_its_fields_were_added_loads_with_them_not_record
     assert vars(again) == vars(old)
 
 
+def test_a_notice_stored_before_objections_had_outcomes_loads_them_without_one(
+    events: list[Household.Event], mapper: MsgspecMapper
+) -> None:
+    """A village notice of an old log holds its objections as texts: each loads as an objection
+    with no outcome and no reason (nobody can say now whether it was upheld)."""
+    event = next(e for e in events
+                 if isinstance(e, Household.VillageDeliberationConcluded) and e.objections)
+    state = msgspec.json.decode(mapper.to_stored_event(event).state)
+    assert state.pop("class_version") == 2
+    state["objections"] = [objection["content"] for objection in state["objections"]]
+    stored = dataclasses.replace(mapper.to_stored_event(event), state=msgspec.json.encode(state))
+    old = mapper.to_domain_event(stored)
+    assert old.objections == tuple(Objection(o.content, None, "") for o in event.objections)
+    assert {k: v for k, v in vars(old).items() if k != "objections"} == {
+        k: v for k, v in vars(event).items() if k != "objections"}
+    assert mapper.to_domain_event(mapper.to_stored_event(old)) == old
+
+
 # ------------------------------------------------------------------ snapshots
 
 def test_snapshots_round_trip_to_equal_households(
@@ -270,6 +289,27 @@ def test_snapshots_round_trip_to_equal_households(
         assert type(restored) is Household
         assert restored == original
         assert list(type_differences(_state_of(original), _state_of(restored), "household")) == []
+
+
+def test_a_snapshot_taken_before_objections_had_outcomes_loads_them_without_one(
+    households: list[Household], mapper: MsgspecMapper
+) -> None:
+    """A household snapshot of version 1 holds each case's objections as texts: it loads as the
+    household its old events replay to (objections with no outcome), not as a stale one."""
+    household = next(h for h in households if any(case.objections for case in h.cases))
+    stored = mapper.to_stored_event(Household.Snapshot.take(household))
+    envelope = msgspec.msgpack.decode(stored.state)
+    assert envelope["state"].pop("class_version") == 2
+    for case in envelope["state"]["cases"]:
+        case["objections"] = [objection["content"] for objection in case["objections"]]
+    old = dataclasses.replace(stored, state=msgspec.msgpack.encode(envelope))
+    restored = mapper.to_domain_event(old).mutate(None)
+    expected = [tuple(Objection(o.content, None, "") for o in case.objections)
+                for case in household.cases]
+    assert [case.objections for case in restored.cases] == expected
+    for case in restored.cases:
+        case.objections = household.cases[case.number - 1].objections
+    assert restored == household
 
 
 # ------------------------------------------------------------------ AggregateCodec

@@ -37,6 +37,7 @@ from application.commands.households import (
 )
 from application.commands.identification import (
     CountyDecision,
+    ObjectionIn,
     OpenGreenChannel,
     TownshipReview,
     VerifyAtHome,
@@ -91,6 +92,7 @@ __all__ = [
     "LeaveMember",
     "MemberChanges",
     "MemberIn",
+    "ObjectionIn",
     "OpenGreenChannel",
     "PayReliefInsurance",
     "PutMeasureInPlace",

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
-
-from msgspec import Meta
 
 from application.commands.base import COUNTY, COUNTY_AND_TOWNSHIP, LOCAL, HouseholdCommand, Recording
-from application.commands.fields import MAX_LIST, Body, Happened, Text
+from application.commands.fields import Body, Happened, Text
+from application.commands.identification import Objections, objections_of
 from domain.codes import Decision, EliminationMode
 from domain.household import Household
 
@@ -41,14 +39,14 @@ class EliminationNotice(HouseholdCommand, kw_only=True):
     decision: Decision
     notice_from: date
     notice_to: date
-    objections: Annotated[list[Text], Meta(max_length=MAX_LIST)] = []  # noqa: RUF012
+    objections: Objections = []  # noqa: RUF012
     reason: Text = ""
     occurred_on: Happened
 
     def run(self, household: Household, on: Recording) -> None:
         household.conclude_elimination_notice(
             self.decision, notice_from=self.notice_from, notice_to=self.notice_to,
-            objections=self.objections, reason=self.reason, occurred_on=self.occurred_on,
+            objections=objections_of(self.objections), reason=self.reason, occurred_on=self.occurred_on,
             by=on.by, at=on.at, command_id=on.command_id,
         )
 

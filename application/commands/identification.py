@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated
 
 from msgspec import Meta
 
 from application.commands.base import COUNTY, COUNTY_AND_TOWNSHIP, LOCAL, HouseholdCommand, Recording
-from application.commands.fields import MAX_LIST, CaseNumber, Happened, Text
-from domain.codes import Category, Decision, Finding, RiskType, SuddenHardship
+from application.commands.fields import MAX_LIST, Body, CaseNumber, Happened, Text
+from domain.codes import Category, Decision, Finding, ObjectionOutcome, RiskType, SuddenHardship
 from domain.household import Household
+from domain.values import Objection
 
 
 class VerifyAtHome(HouseholdCommand, kw_only=True):
@@ -31,6 +33,28 @@ class VerifyAtHome(HouseholdCommand, kw_only=True):
                                  command_id=on.command_id)
 
 
+class ObjectionIn(Body, kw_only=True):
+    """An objection to the village notice (村级评议公示) and how it was resolved."""
+
+    content: Annotated[Text, Meta(description="异议内容")]
+    outcome: Annotated[ObjectionOutcome | None, Meta(description="处理结果：成立 / 不成立（必填）")] = None
+    reason: Annotated[Text, Meta(description="认定成立或不成立的理由（必填）")] = ""
+
+    def objection(self) -> Objection:
+        return Objection(self.content, self.outcome, self.reason)
+
+
+#: A notice's objections. A bare text (how they were sent before outcomes were recorded) is
+#: still read, and refused for want of an outcome: every objection recorded now has one.
+Objections = Annotated[list[Text | ObjectionIn], Meta(
+    max_length=MAX_LIST, description="公示期间收到的异议，各写明处理结果（成立 / 不成立）和理由")]
+
+
+def objections_of(sent: Sequence[str | ObjectionIn]) -> list[Objection]:
+    """The objections as the household takes them (a bare text has no outcome)."""
+    return [o.objection() if isinstance(o, ObjectionIn) else Objection(o, None) for o in sent]
+
+
 class VillageDeliberation(HouseholdCommand, kw_only=True):
     """Identification step 2: 村级评议公示."""
 
@@ -41,14 +65,14 @@ class VillageDeliberation(HouseholdCommand, kw_only=True):
     decision: Decision
     notice_from: date
     notice_to: date
-    objections: Annotated[list[Text], Meta(max_length=MAX_LIST)] = []  # noqa: RUF012
+    objections: Objections = []  # noqa: RUF012
     reason: Text = ""
     occurred_on: Happened
 
     def run(self, household: Household, on: Recording) -> None:
         household.conclude_village_deliberation(
             self.case_number, self.decision, notice_from=self.notice_from, notice_to=self.notice_to,
-            objections=self.objections, reason=self.reason, occurred_on=self.occurred_on,
+            objections=objections_of(self.objections), reason=self.reason, occurred_on=self.occurred_on,
             by=on.by, at=on.at, command_id=on.command_id,
         )
 

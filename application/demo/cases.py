@@ -10,6 +10,7 @@ from typing import Any
 from application.commands import (
     CountyDecision,
     MemberChanges,
+    ObjectionIn,
     OpenGreenChannel,
     RaiseAlert,
     TownshipReview,
@@ -23,6 +24,7 @@ from application.demo.tables import (
     DISEASES,
     INCLUDE,
     NO_RISK,
+    OBJECTIONS,
     P_ALERT,
     P_ELIMINATE,
     P_HELP,
@@ -45,6 +47,7 @@ from domain.codes import (
     Health,
     HouseholdType,
     MeasureStatus,
+    ObjectionOutcome,
     Problem,
     RiskType,
     SuddenHardship,
@@ -280,13 +283,18 @@ class Cases(YearAgenda):
         if case is None or case.identification.rejected or case.identification.home_visit is None:
             return
         rejected = self.scripts[number].fate == REJECT_VILLAGE
-        objections: tuple[str, ...] = ()
-        if rejected or self.rng.random() < 0.05:
-            objections = (self.rng.choice(("村民反映该户子女在城区务工，收入稳定",
-                                           "村民反映该户有经营性货车")),)
+        objections: list[str | ObjectionIn] = []
+        if rejected or self.rng.random() < 0.12:
+            # mostly found not upheld; an upheld one rejects the case or, passed, rules out the
+            # county's simplified approval
+            content, why_upheld, why_not = self.rng.choice(OBJECTIONS)
+            upheld = rejected or self.rng.random() < 0.2
+            objections.append(ObjectionIn(
+                content=content, reason=why_upheld if upheld else why_not,
+                outcome=ObjectionOutcome.UPHELD if upheld else ObjectionOutcome.NOT_UPHELD))
         self.do(self.village.liaison, VillageDeliberation(
             case_number=number, decision=Decision.REJECTED if rejected else Decision.PASSED,
-            notice_from=notice_from, notice_to=notice_to, objections=list(objections),
+            notice_from=notice_from, notice_to=notice_to, objections=objections,
             reason="群众评议认为该户家庭收入较高，不符合纳入条件" if rejected else "", occurred_on=day))
         if rejected:
             self.closed(day, number)

@@ -160,6 +160,15 @@ SUBSIDY = {  # 医保参保资助 per person, yuan (resident premium 400)
 }
 DISEASES = ("脑梗死", "冠心病", "肺癌", "胃癌", "尿毒症", "乳腺癌", "股骨骨折", "白血病",
              "肝硬化", "慢性阻塞性肺疾病", "糖尿病并发症", "脑出血")
+#: Objections to a village notice: what villagers said, why it was found upheld (成立), why not.
+OBJECTIONS = (
+    ("村民反映该户子女在城区务工，收入稳定", "经核实该户子女在城区稳定务工，月收入四千元以上",
+     "经核实该户子女务工不稳定，年内两次失业，收入不足以支撑家庭"),
+    ("村民反映该户有经营性货车", "经核实该户名下有经营性货车并在营运",
+     "经核实该货车已于去年转让他人，车辆登记不在该户名下"),
+    ("村民反映该户在县城购有住房", "经核实该户在县城有商品房一套",
+     "经核实县城住房为其已分户子女所有，与该户无关"),
+)
 FAILED_CHECK_WEIGHTS = (
     (Check.HOUSING_SAFETY, 40), (Check.WATER_SAFETY, 25), (Check.BASIC_MEDICAL, 20),
     (Check.FOOD, 5), (Check.CLOTHING, 5), (Check.COMPULSORY_EDUCATION, 5),

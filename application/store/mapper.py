@@ -43,6 +43,14 @@ class _SnapshotEnvelope(msgspec.Struct):
 _SNAPSHOT_ENVELOPE = msgspec.msgpack.Decoder(_SnapshotEnvelope)
 
 
+class _ClassVersion(msgspec.Struct):
+    class_version: int = 1
+
+
+#: The class version a snapshot's state was taken at, the rest of it skipped unread.
+_CLASS_VERSION = msgspec.msgpack.Decoder(_ClassVersion)
+
+
 class _RecordedAt(msgspec.Struct):
     timestamp: datetime
 
@@ -221,6 +229,10 @@ class MsgspecMapper(Mapper[UUID]):
         class_version = getattr(aggregate_cls, "class_version", 1)
         if class_version == 1:
             state = _snapshot_state_decoder(envelope.topic).decode(envelope.state)
+        elif _CLASS_VERSION.decode(envelope.state).class_version == class_version:
+            # taken at the class's version: typed straight from the bytes, nothing to upcast
+            state = _snapshot_state_decoder(envelope.topic).decode(envelope.state)
+            state["class_version"] = class_version
         else:
             # Upcast the stored state as plain data first, then type it as the class is now;
             # the version is kept so that the snapshot does not upcast it a second time.

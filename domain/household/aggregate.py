@@ -12,6 +12,8 @@ aggregate's events from its own class dictionary, and every stored topic stays a
 
 from __future__ import annotations
 
+from typing import Any
+
 from eventsourcing.domain import Aggregate
 
 from domain.household import (
@@ -50,6 +52,8 @@ class Household(
     """A registered rural household and its whole case file (户档案)."""
 
     TOPIC = "fangpin:Household"
+    #: The shape of the state a snapshot holds. 2: a case's objections carry their outcomes.
+    class_version = 2
 
     Event = state.Event
 
@@ -87,6 +91,12 @@ class Household(
 
     def __init__(self) -> None:
         """State is set by `Registered.apply_to`; use `Household.register`."""
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A snapshot taken before objections had outcomes holds each case's as their texts."""
+        for case in state.get("cases", ()):
+            case["objections"] = steps.objections_from_v1(case.get("objections", []))
 
 
 def household_event_classes() -> list[type[Household.Event]]:

@@ -12,7 +12,7 @@ from domain.codes import Decision, EliminationMode
 from domain.errors import InvalidValue, RuleViolation
 from domain.household.state import Event, HouseholdState, check_recorded_date, require_text
 from domain.household.steps import FourSteps
-from domain.values import Actor, Case, Procedure, Step
+from domain.values import Actor, Case, Objection, Procedure, Step
 
 
 class EliminationVerified(Event):
@@ -98,7 +98,7 @@ class EliminationChapter(FourSteps):
 
     def conclude_elimination_notice(
         self, decision: Decision, *, notice_from: date, notice_to: date,
-        objections: Sequence[str] = (), reason: str = "",
+        objections: Sequence[Objection] = (), reason: str = "",
         occurred_on: date, by: Actor, at: datetime, command_id: str = "",
     ) -> None:
         """Elimination step 2: village deliberation and public notice."""

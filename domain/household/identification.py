@@ -14,7 +14,7 @@ from domain.codes import Category, Decision, Finding, RiskType
 from domain.errors import InvalidValue, RuleViolation
 from domain.household.state import Event, HouseholdState, require_text
 from domain.household.steps import FourSteps
-from domain.values import Actor, Step
+from domain.values import Actor, Objection, Step
 
 
 class HouseholdVerified(Event):
@@ -94,10 +94,12 @@ class IdentificationChapter(FourSteps):
 
     def conclude_village_deliberation(
         self, case_number: int, decision: Decision, *, notice_from: date, notice_to: date,
-        objections: Sequence[str] = (), reason: str = "",
+        objections: Sequence[Objection] = (), reason: str = "",
         occurred_on: date, by: Actor, at: datetime, command_id: str = "",
     ) -> None:
-        """Step 2 of identification: village deliberation and public notice (≥ 5 days)."""
+        """Step 2 of identification: village deliberation and public notice (≥ 5 days). Each
+        objection states its outcome (成立 / 不成立) and why; an upheld one rules out the
+        county's simplified approval."""
         case = self._case_in_identification(case_number)
         self._village_step(
             case, "identification", decision, notice_from, notice_to, objections, reason,

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from domain import rules
 from domain.codes import Decision
 from domain.errors import InvalidValue, RuleViolation
 from domain.household.state import Event, HouseholdState, require_text
-from domain.values import Actor, Case, Procedure, Step
+from domain.values import Actor, Case, Objection, Procedure, Step
 
 #: Procedure step names, in order, with their Chinese names for messages.
 STEP_NAMES = {
@@ -26,16 +27,23 @@ STEP_NAMES = {
 
 
 class VillageDeliberationConcluded(Event):
-    """Step 2, 村级评议公示: deliberation and public notice, with any objections."""
+    """Step 2, 村级评议公示: deliberation and public notice, with any objections; since version
+    2, each objection with its outcome (成立 / 不成立) and why (those recorded before keep their
+    text, with no outcome)."""
 
     TOPIC = "fangpin:Household.VillageDeliberationConcluded"
+    class_version = 2
     case_number: int
     procedure: str
     decision: Decision
     notice_from: date
     notice_to: date
-    objections: tuple[str, ...]
+    objections: tuple[Objection, ...]
     reason: str
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["objections"] = objections_from_v1(state["objections"])
 
     def subject(self) -> str:
         return f"step:{self.case_number}:{self.procedure}:village_notice"
@@ -108,7 +116,7 @@ class FourSteps(HouseholdState):
 
     def _village_step(
         self, case: Case, procedure_name: str, decision: Decision, notice_from: date,
-        notice_to: date, objections: Sequence[str], reason: str,
+        notice_to: date, objections: Sequence[Objection], reason: str,
         occurred_on: date, by: Actor, at: datetime, command_id: str,
     ) -> None:
         procedure = procedure_of(case, procedure_name)
@@ -129,7 +137,7 @@ class FourSteps(HouseholdState):
             VillageDeliberationConcluded, occurred_on, by, at, command_id,
             case_number=case.number, procedure=procedure_name, decision=decision,
             notice_from=notice_from, notice_to=notice_to,
-            objections=tuple(o.strip() for o in objections if o.strip()), reason=reason,
+            objections=resolved_objections(objections), reason=reason,
         )
 
     def _township_step(
@@ -145,6 +153,33 @@ class FourSteps(HouseholdState):
             case_number=case.number, procedure=procedure_name, decision=decision,
             disqualifying_found=disqualifying_found, reason=reason,
         )
+
+
+def resolved_objections(objections: Sequence[Objection]) -> tuple[Objection, ...]:
+    """The objections a notice records: each with its content, its outcome (成立 / 不成立) and
+    why; a blank entry (nothing typed) is left out. The fields are named as the request sends
+    them, ``objections[i].outcome``."""
+    kept = []
+    for index, objection in enumerate(objections):
+        content, reason = objection.content.strip(), objection.reason.strip()
+        if not content and not reason and objection.outcome is None:
+            continue
+        field = f"objections[{index}]"
+        content = require_text(content, f"{field}.content", "异议内容")
+        if objection.outcome is None:
+            raise InvalidValue(
+                "OBJECTION_OUTCOME_REQUIRED", f"异议“{content}”须写明处理结果：成立或不成立",
+                f"{field}.outcome",
+            )
+        reason = require_text(reason, f"{field}.reason", f"异议“{content}”{objection.outcome}的理由")
+        kept.append(Objection(content, objection.outcome, reason))
+    return tuple(kept)
+
+
+def objections_from_v1(texts: list[str]) -> list[dict[str, Any]]:
+    """Objections as stored before they had outcomes (their text alone), as stored since: with
+    no outcome and no reason (nobody can say now whether they were upheld)."""
+    return [{"content": text, "outcome": None, "reason": ""} for text in texts]
 
 
 def procedure_of(case: Case, name: str) -> Procedure:

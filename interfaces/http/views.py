@@ -218,6 +218,8 @@ def _case_out(case: Case, mask: Masker) -> s.CaseOut:
         identification=_steps(case.identification, mask),
         elimination=_steps(case.elimination, mask),
         elimination_mode=case.elimination_mode,
+        objections=[s.ObjectionOut(content=mask.text(o.content), outcome=o.outcome,
+                                   reason=mask.text(o.reason)) for o in case.objections],
     )
 
 

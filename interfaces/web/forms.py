@@ -27,7 +27,8 @@ LABELS: dict[str, str] = {
     "tier": "推送层级", "batch_id": "批次号", "disaster_kind": "灾害类型", "problems": "问题",
     "occurred_on": "发生日期", "case_number": "案件编号", "finding": "核实结论",
     "risk_clear": "风险清楚", "notes": "备注", "decision": "结论", "notice_from": "公示开始",
-    "notice_to": "公示结束", "objections": "异议（每行一条）", "reason": "理由",
+    "notice_to": "公示结束", "objections": "公示期间的异议（各写明处理结果和理由）", "reason": "理由",
+    "content": "异议内容", "outcome": "处理结果",
     "disqualifying_found": "发现不得纳入情形", "category": "监测对象类别",
     "causes": "致贫返贫风险原因", "labour_capacity": "劳动能力", "needs": "帮扶需求",
     "measure_id": "措施编号", "measure_type": "措施类型", "responsible_person": "责任人",
@@ -55,7 +56,7 @@ class Field:
 
     name: str
     label: str
-    kind: str  # text | textarea | number | date | checkbox | select | choices | checks | json
+    kind: str  # text | textarea | number | date | checkbox | select | choices | checks | json | rows
     required: bool
     options: list[str] = field(default_factory=list)
     value: Any = None
@@ -63,6 +64,26 @@ class Field:
     hint: str = ""
     #: A list of texts, typed one per line.
     many: bool = False
+    #: A list of records (kind ``rows``): the inputs of each row, typed in a table.
+    columns: list[Field] = field(default_factory=list)
+    #: The field a refusal named inside a list of records (``objections[0].outcome``).
+    error_at: str = ""
+
+    @property
+    def shown_rows(self) -> int:
+        """Rows shown for a list of records: those typed and a blank one, at least `ROWS`."""
+        return max(ROWS, len(self.value or ()) + 1)
+
+    @property
+    def error_in_row(self) -> bool:
+        """Whether the refusal names one input of a row (marked alone, not the whole table)."""
+        return self.error_at.startswith(f"{self.name}[")
+
+
+#: Rows a form offers for a list of records at first (more follow once they are filled).
+ROWS = 3
+#: The most rows a list of records is read from.
+MAX_ROWS = 100
 
 
 def _bare(t: mi.Type) -> mi.Type:
@@ -88,6 +109,15 @@ def _enum_values(t: mi.Type) -> list[str] | None:
     return None
 
 
+def _record(t: mi.Type) -> mi.StructType | None:
+    """The record a list holds (a bare text beside it, the older form of an item, aside)."""
+    t = _bare(t)
+    if isinstance(t, mi.UnionType):
+        records = [x for x in map(_bare, t.types) if isinstance(x, mi.StructType)]
+        return records[0] if len(records) == 1 else None
+    return t if isinstance(t, mi.StructType) else None
+
+
 def form_fields(body: type[msgspec.Struct], extra: tuple[str, ...] = ()) -> list[Field]:
     """The inputs of a body's form (``extra``: path parameters asked as text first)."""
     info = mi.type_info(body)
@@ -96,7 +126,7 @@ def form_fields(body: type[msgspec.Struct], extra: tuple[str, ...] = ()) -> list
     for f in info.fields:
         t, optional = _strip_optional(f.type)
         required = f.required and not optional
-        kind, options, many = "text", [], False
+        kind, options, many, columns = "text", [], False, []
         if isinstance(t, mi.DateType):
             kind = "date"
         elif isinstance(t, mi.BoolType):
@@ -105,6 +135,8 @@ def form_fields(body: type[msgspec.Struct], extra: tuple[str, ...] = ()) -> list
             kind, options = "select", values
         elif isinstance(t, mi.ListType) and (values := _enum_values(t.item_type)) is not None:
             kind, options = "choices", values
+        elif isinstance(t, mi.ListType) and (record := _record(t.item_type)) is not None:
+            kind, columns = "rows", form_fields(record.cls)
         elif isinstance(t, mi.ListType):
             kind, many = "textarea", True
         elif isinstance(t, mi.DictType) and (values := _enum_values(t.key_type)) is not None:
@@ -118,7 +150,8 @@ def form_fields(body: type[msgspec.Struct], extra: tuple[str, ...] = ()) -> list
         value = None if f.default is msgspec.NODEFAULT else f.default
         hint = _json_hint(t) if kind == "json" else ""
         fields.append(Field(f.name, LABELS.get(f.name, f.name), kind, required, options,
-                            value=value if value not in ((), []) else None, hint=hint, many=many))
+                            value=value if value not in ((), []) else None, hint=hint, many=many,
+                            columns=columns))
     return fields
 
 
@@ -150,6 +183,8 @@ def read_form(fields: list[Field], form: Any) -> dict[str, Any]:
         elif f.kind == "checks":
             values[f.name] = {option: form.get(f"{f.name}.{option}", "pass") == "pass"
                               for option in f.options}
+        elif f.kind == "rows":
+            values[f.name] = _read_rows(f, form)
         elif f.many:
             values[f.name] = [line.strip() for line in str(form.get(f.name, "")).splitlines()
                               if line.strip()]
@@ -166,6 +201,22 @@ def read_form(fields: list[Field], form: Any) -> dict[str, Any]:
                 values[f.name] = text
         f.value = values.get(f.name)
     return values
+
+
+def _read_rows(f: Field, form: Any) -> list[dict[str, str]]:
+    """The records typed in the rows of ``f`` (inputs named ``objections-0-content``…), rows
+    left blank left out. A text goes as typed, even empty (the rule that wants it says so);
+    an empty choice is left out."""
+    rows = []
+    for n in range(MAX_ROWS):
+        names = {c.name: f"{f.name}-{n}-{c.name}" for c in f.columns}
+        if all(form.get(name) is None for name in names.values()):
+            break
+        typed = {column: str(form.get(name, "")).strip() for column, name in names.items()}
+        if any(typed.values()):
+            rows.append({c.name: typed[c.name] for c in f.columns
+                         if typed[c.name] or c.kind in ("text", "textarea")})
+    return rows
 
 
 class FormError(Exception):

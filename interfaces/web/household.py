@@ -96,14 +96,20 @@ def _details(details: dict[str, Any]) -> str:
     """An event's details in a line: Chinese names where the forms have them, JSON for the rest."""
     from interfaces.web.forms import LABELS
 
+    def label(key: str) -> str:
+        return LABELS.get(key, key).split("（")[0]
+
     parts = []
     for key, value in details.items():
         if value in (None, "", [], {}, ()):
             continue
-        if isinstance(value, dict | list | tuple):
+        if isinstance(value, list | tuple) and all(
+                isinstance(item, dict) and item.keys() <= LABELS.keys() for item in value):
+            value = "".join("〔" + "，".join(f"{label(k)}：{v}" for k, v in item.items()
+                                             if v not in (None, "")) + "〕" for item in value)
+        elif isinstance(value, dict | list | tuple):
             value = json.dumps(value, ensure_ascii=False, default=str)
-        label = LABELS.get(key, key).split("（")[0]
-        parts.append(f"{label}：{value}")
+        parts.append(f"{label(key)}：{value}")
     return "；".join(parts)
 
 
@@ -179,8 +185,9 @@ async def run(request: Request, code: FromPath[str], command: FromPath[str]) -> 
                                 "已换成新表单，请核对后再提交一次"}
     if error is not None:
         for f in fields:
-            if f.name == error["field"]:
-                f.error = error["message"]
+            named = error["field"] or ""
+            if f.name == named or (f.kind == "rows" and named.startswith(f"{f.name}[")):
+                f.error, f.error_at = error["message"], named
         household = await anyio.to_thread.run_sync(request.app.state.case_files.household, code)
         return render(request, "command.html", user, code=code, command=command, title=form.title,
                       fields=fields, error=error, form_id=secrets.token_hex(8), household=household)

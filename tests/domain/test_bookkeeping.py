@@ -33,12 +33,14 @@ from domain.codes import (
     LabourCapacity,
     LeaveReason,
     MeasureType,
+    ObjectionOutcome,
     Relation,
     RiskType,
     SuddenHardship,
 )
 from domain.errors import DomainError
 from domain.household import Household, household_event_classes
+from domain.values import Objection
 
 D = date(2023, 3, 1)
 
@@ -114,7 +116,7 @@ def full_lifecycle() -> Household:
         Decision.PASSED,
         notice_from=D + timedelta(2),
         notice_to=D + timedelta(6),
-        objections=["有异议"],
+        objections=[Objection("有异议", ObjectionOutcome.UPHELD, "经核实属实")],
         **when(D + timedelta(7)),
     )
     household.decide_at_county(

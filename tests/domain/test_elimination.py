@@ -31,8 +31,10 @@ from domain.codes import (
     EliminationMode,
     LabourCapacity,
     MeasureType,
+    ObjectionOutcome,
 )
 from domain.household import Household
+from domain.values import Objection
 
 D = date(2023, 3, 1)
 INCLUDED = D + timedelta(8)
@@ -392,6 +394,21 @@ class TestFourStepProcedure:
                 Decision.PASSED, line_in_force=LINE, **when(ready + timedelta(1))
             )
         assert "村级评议公示" in info.value.message and "乡镇核查初审" in info.value.message
+
+    def test_the_notice_records_each_objection_with_its_outcome_and_reason(self):
+        """Given an elimination notice, when an objection has no outcome, then it is refused
+        naming it; with its outcome and reason it is recorded as resolved."""
+        household, ready = ready_household()
+        propose(household, ready)
+        notice = {"notice_from": ready + timedelta(1), "notice_to": ready + timedelta(5),
+                  **when(ready + timedelta(6))}
+        with refused(household, "OBJECTION_OUTCOME_REQUIRED", "objections[0].outcome"):
+            household.conclude_elimination_notice(
+                Decision.PASSED, objections=[Objection("村民反映该户收入不稳定", None)], **notice)
+        resolved = Objection("村民反映该户收入不稳定", ObjectionOutcome.NOT_UPHELD,
+                             "经核实该户连续六个月收入高于监测标准")
+        household.conclude_elimination_notice(Decision.PASSED, objections=[resolved], **notice)
+        assert household.pending_events[-1].objections == (resolved,)
 
     def test_given_a_short_notice_then_NOTICE_TOO_SHORT(self):
         household, ready = ready_household()

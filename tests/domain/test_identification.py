@@ -29,11 +29,16 @@ from domain.codes import (
     EliminationMode,
     Finding,
     HouseholdType,
+    ObjectionOutcome,
     RiskType,
 )
 from domain.household import Household
+from domain.values import Objection
 
 D = date(2023, 3, 1)  # discovery
+UPHELD = Objection("村民反映该户有经营性货车", ObjectionOutcome.UPHELD, "经核实该户名下货车在营运")
+NOT_UPHELD = Objection("村民反映该户子女收入稳定", ObjectionOutcome.NOT_UPHELD,
+                       "经核实子女务工不稳定，年内两次失业")
 
 
 def d(n: int) -> date:
@@ -213,10 +218,14 @@ class TestStepsTwoAndThreeInEitherOrder:
         with refused(household, "DATE_ORDER", "occurred_on"):
             review(household, on=2)
 
-    def test_the_objections_are_kept_without_blank_entries(self):
+    def test_the_objections_are_kept_with_their_outcomes_without_blank_entries(self):
         household = visited()
-        notice(household, objections=[" 邻居反映有车辆 ", "  "])
-        assert household.cases[0].objections == ("邻居反映有车辆",)
+        notice(household, objections=[
+            Objection(" 邻居反映有车辆 ", ObjectionOutcome.NOT_UPHELD, " 车辆已转让 "),
+            Objection("  ", None, " "),
+        ])
+        assert household.cases[0].objections == (
+            Objection("邻居反映有车辆", ObjectionOutcome.NOT_UPHELD, "车辆已转让"),)
 
 
 class TestVillageNotice:
@@ -250,6 +259,54 @@ class TestVillageNotice:
         household = visited()
         with refused(household, "REQUIRED", "reason"):
             notice(household, Decision.REJECTED)
+
+
+class TestNoticeObjections:
+    """Each objection to the notice is recorded with how it was resolved: upheld 成立 or not
+    upheld 不成立, and why (domain.md §6 step 2). Only one that stands rules out the county's
+    simplified approval."""
+
+    def test_given_an_upheld_objection_when_the_county_approves_simplified_then_refused_naming_it(self):
+        household = reviewed(objections=[NOT_UPHELD, UPHELD])
+        with refused(household, "SIMPLIFIED_NOTICE_OBJECTED", "simplified") as info:
+            county(household, simplified=True)
+        assert "“村民反映该户有经营性货车”成立" in info.value.message
+        assert "子女收入稳定" not in info.value.message
+        county(household, simplified=False, asset_comparison="比对存款、房产、车辆：有营运货车一辆")
+        assert household.cases[0].included and not household.cases[0].simplified_approval
+
+    def test_given_only_objections_not_upheld_when_the_county_approves_simplified_then_included(self):
+        household = reviewed(objections=[NOT_UPHELD])
+        county(household, simplified=True)
+        case = household.cases[0]
+        assert case.included and case.simplified_approval
+        assert case.objections == (NOT_UPHELD,)
+
+    def test_given_an_objection_from_before_outcomes_were_recorded_then_it_still_blocks(self):
+        """An old log's objection has its text alone: nobody can say it was not upheld."""
+        household = reviewed()
+        household.cases[0].objections = (Objection("有人反映有存款", None),)
+        blockers = rules.simplified_approval_blockers(household.cases[0])
+        assert [code for code, _ in blockers] == ["SIMPLIFIED_NOTICE_OBJECTED"]
+        assert "“有人反映有存款”（未记录处理结果）" in blockers[0][1]
+
+    def test_given_an_objection_without_outcome_then_OBJECTION_OUTCOME_REQUIRED_naming_it(self):
+        household = visited()
+        with refused(household, "OBJECTION_OUTCOME_REQUIRED", "objections[1].outcome") as info:
+            notice(household, objections=[NOT_UPHELD, Objection("村民反映有存款", None, "")])
+        assert "村民反映有存款" in info.value.message and "成立或不成立" in info.value.message
+
+    @pytest.mark.parametrize("outcome", list(ObjectionOutcome))
+    def test_given_an_outcome_without_its_reason_then_REQUIRED(self, outcome):
+        household = visited()
+        with refused(household, "REQUIRED", "objections[0].reason") as info:
+            notice(household, objections=[Objection("村民反映有存款", outcome, "  ")])
+        assert outcome in info.value.message
+
+    def test_given_an_outcome_without_the_objection_then_REQUIRED(self):
+        household = visited()
+        with refused(household, "REQUIRED", "objections[0].content"):
+            notice(household, objections=[Objection(" ", ObjectionOutcome.UPHELD, "属实")])
 
 
 class TestRejectionAtAnyStep:
@@ -345,7 +402,7 @@ class TestCountyDecision:
         ("condition", "code"),
         [
             ({"risk_clear": False}, "SIMPLIFIED_RISK_NOT_CLEAR"),
-            ({"objections": ["有人反映有存款"]}, "SIMPLIFIED_NOTICE_OBJECTED"),
+            ({"objections": [UPHELD]}, "SIMPLIFIED_NOTICE_OBJECTED"),
             ({"disqualifying": True}, "SIMPLIFIED_TOWNSHIP_DISQUALIFYING"),
         ],
     )
@@ -356,7 +413,7 @@ class TestCountyDecision:
         assert "简化审定" in info.value.message
 
     def test_given_all_simplified_conditions_unmet_then_the_first_code_and_all_reasons(self):
-        household = reviewed(risk_clear=False, objections=["异议"], disqualifying=True)
+        household = reviewed(risk_clear=False, objections=[UPHELD], disqualifying=True)
         with refused(household, "SIMPLIFIED_RISK_NOT_CLEAR") as info:
             county(household, simplified=True)
         for reason in ("风险不明确", "有异议", "不予认定情形"):
@@ -368,7 +425,7 @@ class TestCountyDecision:
             county(household, simplified=False, asset_comparison="  ")
 
     def test_given_a_full_approval_with_comparison_then_included_even_if_not_simple(self):
-        household = reviewed(risk_clear=False, objections=["异议"], disqualifying=True)
+        household = reviewed(risk_clear=False, objections=[UPHELD], disqualifying=True)
         county(household, simplified=False, asset_comparison="无存款、无商品房、无车辆")
         case = household.cases[0]
         assert case.included and not case.simplified_approval

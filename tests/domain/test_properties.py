@@ -38,6 +38,7 @@ from domain.codes import (
     LabourCapacity,
     LeaveReason,
     MeasureType,
+    ObjectionOutcome,
     Relation,
     RiskType,
     SuddenHardship,
@@ -45,9 +46,10 @@ from domain.codes import (
 )
 from domain.errors import DomainError
 from domain.household import Household
-from domain.values import Case, Procedure
+from domain.values import Case, Objection, Procedure
 
 START = date(2023, 1, 2)
+UPHELD = Objection("有异议", ObjectionOutcome.UPHELD, "经核实属实")
 
 days = st.integers(min_value=0, max_value=12)
 dice = st.integers(min_value=0, max_value=99)
@@ -235,7 +237,7 @@ class HouseholdMachine(RuleBasedStateMachine):
                 decision,
                 notice_from=self.today - timedelta(5),
                 notice_to=self.today - timedelta(1),
-                objections=["有异议"] if d % 7 == 0 else [],
+                objections=[UPHELD] if d % 7 == 0 else [],
                 reason="评议不通过",
                 **self.when(),
             )
@@ -419,7 +421,7 @@ class HouseholdMachine(RuleBasedStateMachine):
         notice = {
             "notice_from": self.today - timedelta(length),
             "notice_to": self.today - timedelta(1),
-            "objections": ["有异议"] if flag else [],
+            "objections": [UPHELD] if flag else [],
             "reason": "不通过",
         }
         if procedure == "identification":

@@ -83,6 +83,17 @@ RECORDED = [
      "307e77a2e6ac7e32"),
     ("analyse_risk", {"causes": ["因病"], "labour_capacity": "普通劳动力", "needs": ["健康帮扶"],
                       "occurred_on": "2025-03-01"}, {}, "a76d2a603f52d6fb"),
+    # sent before objections carried their outcomes: without any, and with one as its text
+    ("conclude_village_deliberation", {"case_number": 1, "decision": "通过",
+                                       "notice_from": "2025-03-02", "notice_to": "2025-03-06",
+                                       "occurred_on": "2025-03-07"}, {}, "99f05a260d6f9448"),
+    ("conclude_village_deliberation", {"case_number": 1, "decision": "通过",
+                                       "notice_from": "2025-03-02", "notice_to": "2025-03-06",
+                                       "objections": ["村民反映该户有经营性货车"],
+                                       "occurred_on": "2025-03-07"}, {}, "c459dd56f7b83d55"),
+    ("conclude_elimination_notice", {"decision": "通过", "notice_from": "2025-03-02",
+                                     "notice_to": "2025-03-06", "occurred_on": "2025-03-07"}, {},
+     "7ef76775f28ae495"),
 ]
 
 

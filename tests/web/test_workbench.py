@@ -436,3 +436,55 @@ def test_the_annual_assessment_is_a_page_and_a_workbook_for_the_county(workbench
     finally:
         county.close()
         township.close()
+
+
+def test_the_village_notice_form_takes_each_objection_with_its_outcome_and_reason(
+        workbench: dict[str, Any]) -> None:
+    """村级评议公示: a row per objection (content, 成立/不成立 chosen from an empty first option,
+    reason); one without its outcome is refused beside the rows with what was typed kept."""
+    from application.commands import RaiseAlert, VerifyAtHome
+    from application.demo import DEMO_TOKENS
+    from domain.codes import Channel, Finding, RiskType
+    from domain.values import Actor
+
+    case_files = workbench["app"].state.case_files
+    code = next(code for code in _codes(workbench, Area())
+                if case_files.household(code).active_case is None)
+    by = Actor(COUNTY.name, Role.COUNTY_CENTRE)
+    head = case_files.household(code).head.id_number
+    alert = RaiseAlert(alert_id="A-OBJECTIONS", channel=Channel.SELF_DECLARATION,
+                       person_id_number=head, risk_types=[RiskType.ILLNESS],
+                       occurred_on=date(2025, 7, 1))
+    number = case_files.execute(code, alert, by=by).outcome.case_number
+    case_files.execute(code, VerifyAtHome(case_number=number, finding=Finding.RISK_CONFIRMED,
+                                          occurred_on=date(2025, 7, 2)), by=by)
+    client = _signed_in_client(workbench, COUNTY.name, DEMO_TOKENS[Role.COUNTY_CENTRE])
+    try:
+        path = f"/web/households/{code}/do/conclude_village_deliberation"
+        form = client.get(path).text
+        assert 'name="objections-2-content"' in form
+        assert re.search(r'<select name="objections-0-outcome"[^>]*><option value=""></option>'
+                         r'<option >成立</option><option >不成立</option></select>', form)
+        fields = {"_csrf_token": _hidden(form, "_csrf_token"), "form_id": _hidden(form, "form_id"),
+                  "case_number": str(number), "decision": "通过", "notice_from": "2025-07-03",
+                  "notice_to": "2025-07-07", "occurred_on": "2025-07-08",
+                  "objections-0-content": "", "objections-0-outcome": "", "objections-0-reason": "",
+                  "objections-1-content": "村民反映该户有经营性货车", "objections-1-outcome": "",
+                  "objections-1-reason": "经核实货车已转让", "objections-2-content": "",
+                  "objections-2-outcome": "", "objections-2-reason": ""}
+        refused = client.post(path, data=fields).text
+        assert 'data-code="OBJECTION_OUTCOME_REQUIRED"' in refused
+        assert 'value="村民反映该户有经营性货车"' in refused and 'value="经核实货车已转让"' in refused
+        assert re.search(r'<td class="has-error">\s*<select name="objections-0-outcome"', refused)
+        assert refused.count('class="has-error"') == 1  # that choice alone, not the whole table
+        done = client.post(path, data={
+            **fields, "objections-1-outcome": "不成立", "_csrf_token": _hidden(refused, "_csrf_token"),
+            "form_id": _hidden(refused, "form_id")})
+        assert done.status_code in (302, 303), done.text
+        shown = client.get(done.headers["location"]).text
+        assert "〔异议内容：村民反映该户有经营性货车，处理结果：不成立，理由：经核实货车已转让〕" in shown
+        recorded = case_files.household(code).cases[number - 1].objections
+        assert [(o.content, o.outcome, o.reason) for o in recorded] == [
+            ("村民反映该户有经营性货车", "不成立", "经核实货车已转让")]
+    finally:
+        client.close()

@@ -31,7 +31,7 @@ from domain.codes import (
     Role,
     Sex,
 )
-from domain.values import Alert
+from domain.values import Alert, Objection
 from interfaces.http.schemas.commands import AssessmentOut
 
 
@@ -65,6 +65,11 @@ class AlertOut(fields_of(Alert)):  # type: ignore[misc]
     """An alert as its household's case file holds it (`domain.values.Alert`)."""
 
 
+class ObjectionOut(fields_of(Objection)):  # type: ignore[misc]
+    """An objection to a village notice and how it was resolved (`domain.values.Objection`):
+    ``outcome`` 成立 / 不成立, null on objections recorded before outcomes were."""
+
+
 class StepOut(Struct):
     step: str
     occurred_on: date
@@ -90,6 +95,8 @@ class CaseOut(Struct):
     identification: list[StepOut]
     elimination: list[StepOut]
     elimination_mode: EliminationMode | None
+    objections: Annotated[list[ObjectionOut], Meta(
+        description="认定时村级评议公示收到的异议及处理结果（成立的异议不得简化审定）")] = []
 
 
 class MeasureOut(Struct):
