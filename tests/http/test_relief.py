@@ -18,7 +18,6 @@ from tests.http.kit import (
     set_relief_bands,
 )
 
-
 #: Refusals where the case or the county's policy refuses (409); the others are values breaking a
 #: rule (422), as the README's table of statuses says.
 STATE_REFUSALS = {"RELIEF_BANDS_MISSING", "RELIEF_CAUSE_NOT_IDENTIFIED", "RELIEF_CAP_EXCEEDED",
