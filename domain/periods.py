@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 from calendar import monthrange
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import TypeVar
 
 from domain.errors import InvalidValue
+
+T = TypeVar("T")
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
@@ -85,3 +89,13 @@ def parse_period(text: str, field: str = "period") -> Period:
             field,
         )
     return period
+
+
+def in_force(dated: Iterable[tuple[date, T]], day: date) -> T | None:
+    """Of values each taking effect on a day, the one in force on ``day``: the latest whose
+    effective date is not after it (None before the first)."""
+    found: tuple[date, T] | None = None
+    for effective_from, value in dated:
+        if effective_from <= day and (found is None or effective_from >= found[0]):
+            found = (effective_from, value)
+    return found[1] if found else None

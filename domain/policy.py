@@ -19,6 +19,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidValue
 from domain.governance.recorded import RecordedEvent
+from domain.periods import in_force
 from domain.rules import is_amount, local_date
 from domain.values import Actor
 
@@ -170,7 +171,4 @@ class IncomeLinePolicy(Aggregate):
 
 
 def _in_force(lines: dict[int, IncomeLine], day: date) -> Decimal | None:
-    in_force = [line for line in lines.values() if line.effective_from <= day]
-    if not in_force:
-        return None
-    return max(in_force, key=lambda line: line.effective_from).yuan_per_capita
+    return in_force(((line.effective_from, line.yuan_per_capita) for line in lines.values()), day)

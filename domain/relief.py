@@ -20,6 +20,7 @@ from eventsourcing.domain import Aggregate
 from domain.codes import RiskType
 from domain.errors import InvalidValue
 from domain.governance.recorded import RecordedEvent
+from domain.periods import in_force
 from domain.rules import RELIEF_CAUSES, is_amount, local_date
 from domain.values import Actor
 
@@ -169,5 +170,4 @@ class ReliefBandsPolicy(Aggregate):
 
     def bands_on(self, day: date) -> ReliefBands | None:
         """The schedule in force on ``day``: the latest whose effective date is not after it."""
-        in_force = [day_from for day_from in self.schedules if day_from <= day]
-        return self.schedules[max(in_force)] if in_force else None
+        return in_force(self.schedules.items(), day)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from domain.codes import Channel, HouseholdType
 from domain.deadlines import measure_deadline
 from domain.indicators.facts import CaseFacts, HouseholdFacts
-from domain.periods import Period
+from domain.periods import Period, in_force
 from domain.rules import add_months
 
 STABILITY_MONTHS = 12
@@ -34,11 +34,7 @@ class Evaluation:
 
     def poverty_line_on(self, day: date) -> Decimal | None:
         """The poverty line in force on ``day`` (as `IncomeLinePolicy.poverty_line_on`)."""
-        line = None
-        for effective_from, yuan in self.poverty_lines:
-            if effective_from <= day:
-                line = yuan
-        return line
+        return in_force(self.poverty_lines, day)
 
 
 @dataclass(frozen=True)
