@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from random import Random
 from typing import Any
 
@@ -17,6 +18,7 @@ from application.demo.county import (
     DEPARTMENT_ACTORS,
     DEPARTMENT_USERS,
     RELIEF_BANDS,
+    TOWNSHIPS,
     income_line,
     poverty_line,
 )
@@ -187,22 +189,61 @@ def _demo_meetings(rng: Random, year: int, seed: int) -> Governance:
     ]
     meetings += [(date(year, 3 * quarter + 1, rng.randint(8, 15)), f"{year}-Q{quarter}")
                  for quarter in (1, 2, 3)]
+    actions: list[Action] = []  # applied in time order
     for held_on, quarter in sorted(meetings):
         at = datetime(held_on.year, held_on.month, held_on.day, 16, tzinfo=CHINA_TIME).astimezone(UTC)
         present = [Department.RURAL_REVITALISATION, *rng.sample(departments, rng.randint(5, 9))]
         common = {"departments_present": present, "occurred_on": held_on, "by": COUNTY_ACTORS[0],
                   "at": at}
         if quarter is None:
-            governance.hold_consultation(
+            actions.append((at, len(actions), partial(
+                governance.hold_consultation,
                 meeting_id=f"HS-{held_on:%Y-%m}", topics=["本月预警核实与识别认定进展", "帮扶措施落实研判"],
                 decisions=["审定本月识别认定结果", "逾期案件督促办结"], **common,
-                command_id=f"demo-{year}-{seed}-consultation-{held_on:%m}")
+                command_id=f"demo-{year}-{seed}-consultation-{held_on:%m}")))
         else:
-            governance.hold_dispatch_meeting(
+            actions.append((at, len(actions), partial(
+                governance.hold_dispatch_meeting,
                 meeting_id=f"DD-{quarter}", quarter=quarter, topics=["季度工作调度", "问题整改"],
                 decisions=["通报推送迟报漏报部门", "限期整改"], **common,
-                command_id=f"demo-{year}-{seed}-dispatch-{quarter}")
+                command_id=f"demo-{year}-{seed}-dispatch-{quarter}")))
+            actions += _rectifications(rng, governance, f"DD-{quarter}", at, year, seed, departments)
+    for _, _, act in sorted(actions, key=lambda a: (a[0], a[1])):
+        act()
     return governance
+
+
+#: A governance command at its time (with a tie-breaker), applied in time order: an aggregate's
+#: events are recorded in the order they happened.
+Action = tuple[datetime, int, Callable[[], None]]
+
+
+def _rectifications(rng: Random, governance: Governance, meeting_id: str, at: datetime, year: int,
+                    seed: int, departments: list[Department]) -> list[Action]:
+    """限期整改 named at a dispatch meeting: a department's late pushes, a township's overdue
+    cases; most put right in time, some late, some still open at the year's end."""
+    actions: list[Action] = []
+    ordered = at + timedelta(hours=1)
+    for n, (unit, problem, days) in enumerate((
+            ({"department": rng.choice(departments)}, "定期推送迟报漏报，限期补报并说明原因", 30),
+            ({"township": rng.choice(TOWNSHIPS)}, "识别认定超过15日的案件限期办结，逐户说明原因", 20))):
+        item_id = f"{meeting_id}-ZG{n + 1}"
+        deadline = local_date(ordered) + timedelta(days=days)
+        actions.append((ordered, n, partial(
+            governance.order_rectification, item_id=item_id, source=meeting_id, problem=problem,
+            deadline=deadline, occurred_on=local_date(ordered), by=COUNTY_ACTORS[0], at=ordered,
+            command_id=f"demo-{year}-{seed}-{item_id}", **unit)))
+        roll = rng.random()
+        done_on = deadline - timedelta(days=rng.randint(1, days - 1)) if roll < 0.7 \
+            else deadline + timedelta(days=rng.randint(3, 25))
+        if roll > 0.85 or done_on > date(year, 12, 31):
+            continue  # still open: overdue on the lists
+        done_at = datetime(done_on.year, done_on.month, done_on.day, 11, tzinfo=CHINA_TIME).astimezone(UTC)
+        actions.append((done_at, n, partial(
+            governance.complete_rectification, item_id=item_id, what_was_done="已整改并报县防贫中心备案",
+            occurred_on=done_on, by=COUNTY_ACTORS[0], at=done_at,
+            command_id=f"demo-{year}-{seed}-{item_id}-done")))
+    return actions
 
 
 def _registered(app: CaseFiles, household: Household) -> bool:
