@@ -130,7 +130,7 @@ class _MonthLists:
             self.green_owed.append([*where, c.green_channel_on, (cutoff - c.green_channel_on).days])
         limit = c.measure_deadline
         if c.monitored_on(cutoff) and limit is not None:
-            placed = c.first_in_place_on and c.first_in_place_on <= cutoff
+            placed = c.needs_met_on and c.needs_met_on <= cutoff  # every analysed need answered
             if not placed and limit < cutoff:
                 self.no_measure.append([*where, c.included_on, limit, days_overdue(limit, cutoff)])
 

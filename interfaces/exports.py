@@ -39,7 +39,7 @@ EXPORTS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
     "measures-missing": (f"认定{MEASURE_WITHIN_DAYS}天未落实帮扶措施", (
         ("code", "户编号"), ("township", "乡镇"), ("village", "行政村"), ("head_name", "户主"),
         ("category", "监测对象类别"), ("included_on", "纳入日期"),
-        ("first_in_place_on", "首个措施落实日期"))),
+        ("first_in_place_on", "首个措施落实日期"), ("needs_met_on", "需求全部落实日期"))),
     "households": ("农户目录", (
         ("code", "户编号"), ("township", "乡镇"), ("village", "行政村"), ("address", "住址"),
         ("household_type", "户类型"), ("head_name", "户主"), ("head_id_masked", "户主身份证号码"),

@@ -139,12 +139,13 @@ class ReadModels:
         self, area: Area = COUNTY, *, today: date | None = None, after: str | None = None,
         limit: int = 50,
     ) -> Page:
-        """Monitoring objects with no measure in place 30 days after identification."""
+        """Monitoring objects whose analysed needs did not all have a measure in place 30 days
+        after identification (缺什么补什么: the rule of 帮扶措施落实率)."""
         today = today or self.today()
         where = self._where(area, household_table=True)
         # past its measure deadline (deadlines.measure_deadline: included_on + MEASURE_WITHIN_DAYS)
         where.add("included_on < ?", today - timedelta(days=MEASURE_WITHIN_DAYS))
-        where.add("(first_in_place_days IS NULL OR first_in_place_days > ?)", MEASURE_WITHIN_DAYS)
+        where.add("(needs_met_days IS NULL OR needs_met_days > ?)", MEASURE_WITHIN_DAYS)
         return self._page("rm_monitoring", where, "included_on", ("included_on",),
                           ("household_id",), after, limit)
 

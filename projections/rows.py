@@ -81,6 +81,7 @@ def monitoring_rows(household: Household) -> Rows:
     if case is not None and case.included_on is not None:
         measures = [m for m in household.measures.values() if m.case_number == case.number]
         first_in_place = min((m.in_place_on for m in measures if m.in_place_on), default=None)
+        _, needs_met_on = household.needs_met(case)
         rows.append(MonitoredRow(
             household_id=household.id, code=household.code, township=household.township,
             village=household.village, head_name=head.name,
@@ -94,6 +95,8 @@ def monitoring_rows(household: Household) -> Rows:
             first_in_place_on=first_in_place,
             first_in_place_days=(first_in_place - case.included_on).days if first_in_place
             else None,
+            needs_met_on=needs_met_on,
+            needs_met_days=(needs_met_on - case.included_on).days if needs_met_on else None,
             last_visit_on=max((v.occurred_on for v in household.visits), default=None),
             eliminating=case.eliminating,
         ))

@@ -71,6 +71,10 @@ class MonitoredRow(Struct, gc=False):
     measures_planned: int
     first_in_place_on: date | None
     first_in_place_days: int | None
+    #: 缺什么补什么: the day every analysed need had a measure in place, and its days since
+    #: inclusion (None: not yet; `Household.needs_met`)
+    needs_met_on: date | None
+    needs_met_days: int | None
     last_visit_on: date | None
     eliminating: bool
 
@@ -234,7 +238,7 @@ READ_MODELS: dict[str, tuple[Table, ...]] = {
 #: Bump a read model's version when its tables change: stores holding an older version drop
 #: and rebuild it from the log when opened.
 SCHEMA_VERSIONS: dict[str, int] = {
-    "directory": 2, "monitoring": 1, "cases": 2, "push_ledger": 1,
+    "directory": 2, "monitoring": 2, "cases": 2, "push_ledger": 1,
     "indicator_facts": INDICATORS_VERSION,
 }
 

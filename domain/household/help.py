@@ -17,6 +17,7 @@ from domain.codes import (
     MeasureType,
     RiskType,
 )
+from domain.deadlines import measure_deadline
 from domain.errors import InvalidValue, NotFound, RuleViolation
 from domain.household.state import Event, HouseholdState, require_amount, require_text
 from domain.relief import ReliefBands
@@ -249,6 +250,25 @@ class HelpChapter(HouseholdState):
                 "有劳动能力的应以开发式帮扶为主",
                 "reason",
             )
+
+    def needs_met(self, case: Case) -> tuple[tuple[MeasureType, ...], date | None]:
+        """缺什么补什么 for an included case: the needs of its analysis in force on its measure
+        deadline, and the day by which each had a measure of its type in place (None: one has
+        none yet, or there was no analysis by then)."""
+        if case.included_on is None:
+            return (), None
+        analysis = self.latest_analysis(case.number, measure_deadline(case.included_on))
+        if analysis is None:
+            return (), None
+        met = []
+        for need in analysis.needs:
+            days = [m.in_place_on for m in self.measures.values()
+                    if m.case_number == case.number and m.measure_type is need and m.in_place_on
+                    and m.status in (MeasureStatus.IN_PLACE, MeasureStatus.ENDED)]
+            if not days:
+                return analysis.needs, None
+            met.append(min(days))
+        return analysis.needs, max(met)
 
     def latest_analysis(self, case_number: int, on: date) -> RiskAnalysis | None:
         """The case's analysis latest in date up to ``on`` (of several that day, the last

@@ -182,7 +182,7 @@ def _case_facts(household: Household, case: Case) -> CaseFacts:
                 if m.case_number == case.number and m.in_place_on is not None
                 and m.status in (MeasureStatus.IN_PLACE, MeasureStatus.ENDED)]
     elimination = case.elimination
-    needs, needs_met_on = _needs_met(household, case)
+    needs, needs_met_on = household.needs_met(case)
     return CaseFacts(
         number=case.number, opened_on=case.opened_on, channel=first.channel.value,
         department=first.department.value if first.department else None,
@@ -195,31 +195,11 @@ def _case_facts(household: Household, case: Case) -> CaseFacts:
         category=case.category.value if case.category and case.included else None,
         closed_on=case.closed_on, closed_how=_closed_how(steps),
         first_in_place_on=min(in_place, default=None),
-        needs=needs, needs_met_on=needs_met_on,
+        needs=tuple(n.value for n in needs), needs_met_on=needs_met_on,
         elimination_started_on=_day(elimination.home_visit) if elimination else None,
         elimination_refused_on=_day(elimination.rejected_step) if elimination else None,
         eliminated_on=case.eliminated_on,
     )
-
-
-def _needs_met(household: Household, case: Case) -> tuple[tuple[str, ...], date | None]:
-    """The needs analysed by the case's measure deadline and the day each had a measure in
-    place, the latest of them (None when one has none, or there was no analysis)."""
-    if case.included_on is None:
-        return (), None
-    analysis = household.latest_analysis(case.number, measure_deadline(case.included_on))
-    if analysis is None:
-        return (), None
-    met: list[date] = []
-    for need in analysis.needs:
-        days = [m.in_place_on for m in household.measures.values()
-                if m.case_number == case.number and m.measure_type is need
-                and m.in_place_on is not None
-                and m.status in (MeasureStatus.IN_PLACE, MeasureStatus.ENDED)]
-        if not days:
-            return tuple(n.value for n in analysis.needs), None
-        met.append(min(days))
-    return tuple(n.value for n in analysis.needs), max(met)
 
 
 def _day(step: object) -> date | None:

@@ -158,6 +158,12 @@ class TestAScriptedCaseHistory:
         assert read.measures_missing(today=date(2025, 3, 20)).total == 1
 
         app.execute(CODE, PutMeasureInPlace(measure_id="M1", occurred_on=date(2025, 3, 1)), by=TOWNSHIP)
+        result = app.execute(CODE, RecordVisit(visit_id="V2", visitor="网格员", checks=ALL_PASSED,
+                                               occurred_on=date(2025, 3, 2)), by=VILLAGE)
+        projections.wait_for(result.position)
+        # 缺什么补什么: the employment need has no measure in place yet, so it is still missing
+        assert read.measures_missing(today=date(2025, 3, 20)).total == 1
+        app.execute(CODE, PutMeasureInPlace(measure_id="M2", occurred_on=date(2025, 3, 5)), by=TOWNSHIP)
         for month in range(3, 10):
             app.execute(CODE, RecordVisit(visit_id=f"V{month}", visitor="网格员", checks=ALL_PASSED,
                                           per_capita_income=Decimal(13000),
@@ -170,7 +176,8 @@ class TestAScriptedCaseHistory:
                                                      occurred_on=date(2025, 9, 1)), by=VILLAGE)
         projections.wait_for(result.position)
         row = read.monitoring_list(today=date(2025, 9, 20)).rows[0]
-        assert (row["measures_in_place"], row["measures_planned"], row["eliminating"]) == (1, 1, True)
+        assert (row["measures_in_place"], row["measures_planned"], row["eliminating"]) == (2, 0, True)
+        assert (row["needs_met_on"], row["needs_met_days"]) == (date(2025, 3, 5), 21)
         assert row["visited_this_month"] and row["last_visit_on"] == date(2025, 9, 15)
         assert read.measures_missing(today=date(2025, 9, 20)).total == 0
 
