@@ -488,3 +488,31 @@ def test_the_village_notice_form_takes_each_objection_with_its_outcome_and_reaso
             ("村民反映该户有经营性货车", "不成立", "经核实货车已转让")]
     finally:
         client.close()
+
+
+def test_the_dashboards_trend_is_each_months_figure(workbench: dict[str, Any]) -> None:
+    """The identification trend (tallied from one pass over the facts) shows, month by month,
+    what the indicators page computes for each month on its own."""
+    import json
+    import re
+
+    from application.demo import DEMO_TOKENS
+    from application.indicators import Scope
+
+    county = _signed_in_client(workbench, COUNTY.name, DEMO_TOKENS[Role.COUNTY_CENTRE])
+    try:
+        page = county.get("/web/").text
+    finally:
+        county.close()
+    found = re.search(r'id="chart-trend-option">(.*?)</script>', page, re.S)
+    assert found is not None
+    option = json.loads(found.group(1))
+    indicators = workbench["app"].state.indicators
+    expected = []
+    for month in option["xAxis"]["data"]:
+        result = indicators.compute(month, scope=Scope())
+        rate = next((f.rate for f in result.figures if f.indicator.code == "timely_identification"
+                     and f.area.level == "county"), None)
+        expected.append(None if rate is None else round(rate * 100, 1))
+    assert option["series"][0]["data"] == expected
+    assert any(value is not None for value in expected), "the demo has cases in these months"
