@@ -192,7 +192,7 @@ def quarterly(
        read="rankings", also_answers=[XLSX_TYPE])
 def annual(
     request: Request, year: Annotated[str, QueryParameter(
-        min_length=4, max_length=4, schema_extra={"pattern": r"^\d{4}$"}, description="年度 2025")],
+        min_length=4, max_length=4, schema_extra={"pattern": r"^(20\d\d|2100)$"}, description="年度 2025")],
     as_of: AsOf = None, format: Format = "json",
 ) -> Response[Any]:
     report = annual_report(_indicators(request), year, as_of=_moment(as_of))
