@@ -369,7 +369,7 @@ def _meta(result: IndicatorResult, area: str) -> list[tuple[str, str]]:
     return [
         ("统计期", result.period.label),
         ("区域", area),
-        ("数据截至（登记时间）", result.as_of.isoformat(timespec="seconds")),
+        ("数据截至（登记时间，北京时间）", f"{result.as_of.astimezone(CHINA_TIME):%Y-%m-%d %H:%M:%S}"),
         ("评价日", result.evaluated_on.isoformat()),
         ("日志位置", str(result.position)),
         ("输入摘要", result.digest),

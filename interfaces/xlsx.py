@@ -1,12 +1,16 @@
 """Reports as Excel workbooks (openpyxl, write-only): one sheet per table, Chinese headers in a
-frozen, bold first row, the report's metadata on a first sheet, dates as dates."""
+frozen, bold first row, the report's metadata on a first sheet, dates as dates, rates as
+percentages and amounts as yuan (numbers a spreadsheet can still sum and sort)."""
 
 from __future__ import annotations
 
 import io
 import re
+from decimal import Decimal
+from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -15,6 +19,10 @@ from application.workbooks import cell, header
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORBIDDEN = re.compile(r"[\\/*?:\[\]]")  # not allowed in a sheet name
+#: How a report's numbers show: its floats are rates (0.9487 → 94.9%), its decimals yuan.
+PERCENT_FORMAT = "0.0%"
+YUAN_FORMAT = '"¥"#,##0.00'
+
 
 
 def report_workbook(report: Report) -> bytes:
@@ -41,7 +49,16 @@ def _write_table(sheet: Worksheet, table: Table) -> None:
         sheet.column_dimensions[_letter(index)].width = min(max(width + 2, 8), 60)
     sheet.append([header(sheet, column) for column in table.columns])
     for row in table.rows:
-        sheet.append([cell(sheet, value) for value in row])
+        sheet.append([_number(sheet, value) for value in row])
+
+
+def _number(sheet: Worksheet, value: Any) -> Any:
+    """A report's cell: a rate as a percentage, an amount as yuan, the rest as `cell` writes it."""
+    if isinstance(value, float | Decimal):
+        number = WriteOnlyCell(sheet, value=value)
+        number.number_format = PERCENT_FORMAT if isinstance(value, float) else YUAN_FORMAT
+        return number
+    return cell(sheet, value)
 
 
 def _width(value: object) -> int:

@@ -266,3 +266,17 @@ def test_the_annual_assessment_ranks_units_and_verifies_later(api: Api) -> None:
     assert checked.status_code == 200 and checked.json()["matches"] is True, checked.text
     problem(api.get("/api/reports/annual", "township", year="2025"), 403, "ROLE_FORBIDDEN")
     problem(api.get("/api/reports/annual", "county", year="2025-Q1"), 400, "INVALID_REQUEST", "year")
+
+
+def test_a_report_workbook_shows_rates_as_percentages_and_times_in_beijing(api: Api) -> None:
+    county(api)
+    response = api.get("/api/reports/annual", "assessment", year="2025", format="xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    sheet = book["考核指标"]
+    headers = [c.value for c in sheet[1]]
+    rate = next(row[headers.index("比率")] for row in sheet.iter_rows(min_row=2)
+                if row[headers.index("比率")].value is not None)
+    assert isinstance(rate.value, float) and rate.number_format == "0.0%"
+    about = {row[0].value: row[1].value for row in book["说明"].iter_rows(min_row=2)}
+    as_of = about["数据截至（登记时间，北京时间）"]
+    assert "T" not in as_of and "+00:00" not in as_of
