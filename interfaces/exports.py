@@ -113,8 +113,16 @@ def workbook(which: str, rows: Iterator[dict[str, Any]], subtitle: str = "") -> 
 
 
 def _value(sheet: Any, value: Any) -> Any:
+    if isinstance(value, bool | list):
+        return text_value(value)
+    return cell(sheet, value)
+
+
+def text_value(value: Any) -> str:
+    """A list's cell as text (the command line's tables and CSV): 是/否, steps by their names,
+    dates as YYYY-MM-DD, nothing as empty."""
     if isinstance(value, bool):
         return "是" if value else "否"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "、".join(STEP_NAMES.get(v, v) for v in value)
-    return cell(sheet, value)
+    return "" if value is None else str(value)

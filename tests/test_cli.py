@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 
 from interfaces.cli import main
@@ -221,6 +223,15 @@ def test_imports_exports_and_unmatched_alerts_on_the_command_line(cli_env, capsy
     assert main(["export", "cases", "--output", str(tmp_path / "cases.xlsx")]) == 0
     cases = openpyxl.load_workbook(tmp_path / "cases.xlsx").active
     assert sorted(r[0] for r in cases.iter_rows(min_row=2, values_only=True)) == ["H1", "H2"]
+    # the same list on the command line: under the workbook's headers, or as CSV for a script
+    capsys.readouterr()
+    assert main(["list", "cases"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split()[:3] == ["户编号", "乡镇", "行政村"]
+    assert sorted(line.split()[0] for line in lines[2:]) == ["H1", "H2"]
+    assert main(["list", "cases", "--format", "csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0][:2] == ["户编号", "乡镇"] and sorted(r[0] for r in rows[1:]) == ["H1", "H2"]
     assert main(["template", "households", "--output", str(tmp_path / "t.xlsx")]) == 0
 
 

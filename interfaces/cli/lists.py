@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import sys
+import unicodedata
 from datetime import date
 from typing import Any
 
+import msgspec
+
 from application.app import CaseFiles
 from domain.deadlines import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS
-from domain.household import STEP_NAMES
 from domain.identity import mask_id_number
-from interfaces.cli.common import plain
+from interfaces.exports import EXPORTS, text_value
 from interfaces.overdue import overdue_unmatched
 from projections.queries import COUNTY, ReadModels
 from projections.runner import Projections
@@ -25,6 +29,10 @@ LISTS = {
     "ledger": "部门推送台账",
     "households": "农户目录",
 }
+#: The push ledger's columns on the command line (its rows: `ReadModels.push_ledger`).
+LEDGER_COLUMNS = (("department", "部门"), ("batch_id", "批次号"), ("tier", "层级"), ("period", "期次"),
+                  ("received", "条数"), ("new_cases", "新案件"), ("joined_cases", "并入案件"),
+                  ("duplicates", "重复"), ("rejected", "拒收"))
 EXPORT_NAMES = ("monitoring", "cases", "overdue", "green-channel", "visits-due", "measures-missing",
                 "households")
 
@@ -39,6 +47,8 @@ def add_list(commands: Any) -> None:
     lists.add_argument("--today", type=date.fromisoformat, help="the day to count deadlines from")
     lists.add_argument("--limit", type=int, default=20)
     lists.add_argument("--after", help="cursor of the previous page")
+    lists.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                       help="table (aligned, with headers), csv or json (for scripts)")
     lists.set_defaults(run=_list)
 
 
@@ -60,10 +70,11 @@ def _list(app: CaseFiles, args: argparse.Namespace) -> int:
         filters = {"township": args.township, "village": args.village}
         if args.which == "ledger":
             rows = views.push_ledger()
+            if args.format != "table":
+                _print_rows(rows, LEDGER_COLUMNS, args.format)
+                return 0
             print(f"{LISTS['ledger']}：{len(rows)} 批")
-            for row in rows:
-                print(f"  {row['department']} {row['batch_id']} 收到 {row['received']} "
-                      f"新案件 {row['new_cases']} 并入 {row['joined_cases']} 重复 {row['duplicates']}")
+            print(table(rows, LEDGER_COLUMNS))
             return 0
         page_args = {"limit": args.limit, "after": args.after}
         if args.which == "monitoring":
@@ -79,9 +90,11 @@ def _list(app: CaseFiles, args: argparse.Namespace) -> int:
             page = views.measures_missing(today=day, **page_args)
         else:
             page = views.directory(**filters, **page_args)
+    if args.format != "table":
+        _print_rows(page.rows, EXPORTS[args.which][1], args.format)
+        return 0
     print(f"{LISTS[args.which]}：共 {page.total} 条")
-    for row in page.rows:
-        print("  " + "  ".join(_cell(row, column) for column in _LIST_COLUMNS if column in row))
+    print(table(page.rows, EXPORTS[args.which][1]))
     if page.after:
         print(f"下一页：--after {page.after}")
     if args.which == "overdue" and not args.after:
@@ -97,32 +110,36 @@ def _list(app: CaseFiles, args: argparse.Namespace) -> int:
     return 0
 
 
-_LIST_COLUMNS = (
-    "code", "township", "village", "head_name", "category", "risk_types", "stage",
-    "included_on", "from_on", "to_on", "days_in_monitoring", "visited_this_month",
-    "discovered_on", "deadline_on", "days_left", "days_overdue", "pending_steps", "owed_steps",
-    "last_visit_on",
-    "household_type",
-)
+def table(rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...]) -> str:
+    """Rows under their Chinese headers, aligned however wide their characters (a CJK character
+    takes two columns of a terminal); only the columns the rows have, empty ones left out."""
+    shown = [(key, title) for key, title in columns
+             if any(row.get(key) not in (None, "", [], ()) for row in rows)] or list(columns)
+    cells = [[title for _, title in shown]] + [[text_value(row.get(key)) for key, _ in shown]
+                                              for row in rows]
+    widths = [max(_width(line[i]) for line in cells) for i in range(len(shown))]
+    return "\n".join("  " + "  ".join(value + " " * (widths[i] - _width(value))
+                                       for i, value in enumerate(line)).rstrip()
+                      for line in cells)
 
 
-def _cell(row: dict, column: str) -> str:
-    value = row[column]
-    if isinstance(value, bool):
-        return {"visited_this_month": "本月已走访" if value else "本月未走访"}.get(column, str(value))
-    if column == "days_overdue":
-        return f"超期{value}天" if value else ""
-    if column == "days_left":
-        return f"剩余{value}天" if value else ""
-    if column == "owed_steps":
-        return "绿色通道待补办：" + "、".join(STEP_NAMES[step] for step in value) if value else ""
-    if column == "pending_steps":
-        return "待完成：" + "、".join(STEP_NAMES[step] for step in value) if value else ""
-    return plain(value) if value not in (None, "", []) else "—"
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _print_rows(rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...], form: str) -> None:
+    """Rows for a script: CSV under the Chinese headers, or JSON objects by field name."""
+    if form == "json":
+        print(msgspec.json.encode(rows).decode())
+        return
+    out = csv.writer(sys.stdout)
+    out.writerow([title for _, title in columns])
+    for row in rows:
+        out.writerow([text_value(row.get(key)) for key, _ in columns])
 
 
 def _export(app: CaseFiles, args: argparse.Namespace) -> int:
-    from interfaces.exports import EXPORTS, pages, workbook
+    from interfaces.exports import pages, workbook
 
     with Projections(app) as projections:
         projections.catch_up()
