@@ -14,10 +14,11 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import swagger_ui
 from litestar import HttpMethod, Litestar, Request, Response, Router, get, route
-from litestar.datastructures import State
+from litestar.datastructures import MutableScopeHeaders, State
 from litestar.handlers import HTTPRouteHandler
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -194,6 +195,18 @@ class Services:
         self.case_files = self.projections = None
 
 
+#: What a browser may keep: the static assets; nothing else (see `no_store`).
+CACHEABLE_PATHS = ("/web/static/", "/static/swagger/")
+
+
+def no_store(message: Any, scope: Any) -> None:
+    """Every answer but the static assets carries, or may carry, personal data (a household's
+    file, ID numbers, lists, exports): no browser or proxy keeps a copy, so Back after 退出登录
+    on a shared township PC shows nothing."""
+    if message["type"] == "http.response.start" and not scope["path"].startswith(CACHEABLE_PATHS):
+        MutableScopeHeaders.from_message(message)["Cache-Control"] = "no-store"
+
+
 def create_app(
     settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None,
     follow: bool = True, debug: bool = False,
@@ -255,6 +268,7 @@ def create_app(
             services.settings.backend, "csrf_secret")),
         guards=[role_guard],
         before_request=check_request,  # every request's text, once (interfaces.http.edge)
+        before_send=[no_store],
         middleware=[DefineMiddleware(TokenAuthentication, exclude=PUBLIC_PATHS)],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,

@@ -516,3 +516,22 @@ def test_the_dashboards_trend_is_each_months_figure(workbench: dict[str, Any]) -
         expected.append(None if rate is None else round(rate * 100, 1))
     assert option["series"][0]["data"] == expected
     assert any(value is not None for value in expected), "the demo has cases in these months"
+
+
+def test_nothing_personal_is_kept_by_the_browser_but_the_assets_are(workbench: dict[str, Any]) -> None:
+    """Pages, answers and exports say Cache-Control: no-store (Back after 退出登录 on a shared
+    PC shows nothing); the stylesheet and scripts may be cached."""
+    from application.demo import DEMO_TOKENS
+
+    code = _codes(workbench, Area("county", "全县"))[0]
+    county = _signed_in_client(workbench, COUNTY.name, DEMO_TOKENS[Role.COUNTY_CENTRE])
+    try:
+        for path in (f"/web/households/{code}", "/web/monitoring", "/web/reports/annual?format=xlsx"):
+            assert county.get(path).headers.get("cache-control") == "no-store", path
+        assert "no-store" not in county.get("/web/static/app.css").headers.get("cache-control", "")
+    finally:
+        county.close()
+    with httpx.Client(base_url=workbench["url"]) as api:
+        answer = api.get(f"/api/households/{code}",
+                         headers={"Authorization": f"Bearer {DEMO_TOKENS[Role.COUNTY_CENTRE]}"})
+        assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
