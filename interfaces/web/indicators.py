@@ -3,6 +3,7 @@ annual assessment (年考核评估) as a page and a workbook."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from litestar import Request, Response, get
@@ -14,6 +15,9 @@ from application.reports import annual_report
 from domain.errors import DomainError
 from interfaces.http.indicators import monthly_report_for, report_response, scope_for
 from interfaces.web.session import county_today, render, signed_in
+
+#: A month period as the indicators page takes it (2025-03).
+MONTH = re.compile(r"\d{4}-\d{2}")
 
 
 @get("/web/reports/monthly", sync_to_thread=True)
@@ -43,7 +47,7 @@ def annual(request: Request, year: FromQuery[str] = "", format: FromQuery[str] =
 
 @get("/web/indicators", sync_to_thread=True)
 def indicators(request: Request, period: FromQuery[str] = "", indicator: FromQuery[str] = "",
-               area: FromQuery[str] = "") -> Template:
+               area: FromQuery[str] = "", level: FromQuery[str] = "") -> Template:
     from domain.indicators import Area as IndicatorArea
 
     user = signed_in(request)
@@ -56,7 +60,8 @@ def indicators(request: Request, period: FromQuery[str] = "", indicator: FromQue
         if area and area != scope.name:
             if scope.level != "county":
                 raise AccessDenied("OUTSIDE_AREA", f"只能查看{scope.name}的指标明细", "area")
-            detail = (indicator, IndicatorArea("township", area))
+            # a row of the county's table is a township's or a department's
+            detail = (indicator, IndicatorArea("department" if level == "department" else "township", area))
         else:
             detail = (indicator, IndicatorArea(scope.level, scope.name))
     try:
@@ -64,5 +69,9 @@ def indicators(request: Request, period: FromQuery[str] = "", indicator: FromQue
         error = None
     except DomainError as refused:
         result, error = None, refused.message
+    # the monthly report of the month shown (this month while a year or quarter is shown); a
+    # department has none (`monthly_report_for`)
+    month = period if MONTH.fullmatch(period) else f"{today:%Y-%m}"
     return render(request, "indicators.html", user, result=result, period=period, error=error,
-                  indicator=indicator, area=area or scope.name, month=f"{today:%Y-%m}")
+                  indicator=indicator, area=area or scope.name, level=level, month=month,
+                  monthly=scope.level != "department")

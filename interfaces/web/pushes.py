@@ -17,6 +17,7 @@ from domain.errors import DomainError, NotFound
 from interfaces.http.auth import area_of
 from interfaces.http.intake import AlertUpload, record_push_file, template_response
 from interfaces.http.problems import in_chinese
+from interfaces.http.queries import caught_up
 from interfaces.web.forms import FormError
 from interfaces.web.session import render, signed_in
 
@@ -58,8 +59,14 @@ async def import_push(request: Request) -> Template:
         error = {"field": refused.field, "message": refused.message, "code": "INVALID_VALUE"}
     except DomainError as refused:
         error = {"field": refused.field, "message": refused.message, "code": refused.code}
-    rows = await anyio.to_thread.run_sync(lambda: with_receipts(
-        request.app.state.case_files, request.app.state.read_models.push_ledger(area_of(user))))
+
+    def ledger() -> list[dict[str, Any]]:
+        if answer is not None:  # the batch just uploaded is on the ledger shown with it
+            caught_up(request, answer.position)
+        return with_receipts(request.app.state.case_files,
+                             request.app.state.read_models.push_ledger(area_of(user)))
+
+    rows = await anyio.to_thread.run_sync(ledger)
     return render(request, "pushes.html", user, rows=rows, department="",
                   departments=[d.value for d in Department], answer=answer, error=error,
                   tiers=[t.value for t in Tier])

@@ -535,3 +535,48 @@ def test_nothing_personal_is_kept_by_the_browser_but_the_assets_are(workbench: d
         answer = api.get(f"/api/households/{code}",
                          headers={"Authorization": f"Bearer {DEMO_TOKENS[Role.COUNTY_CENTRE]}"})
         assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
+
+
+def test_the_indicators_page_drills_into_department_rows_and_offers_only_what_opens(
+        workbench: dict[str, Any]) -> None:
+    """The county's drill-down of a department's row lists that department's alerts (it showed
+    无: the department was taken for a township); the monthly report offered is the month shown;
+    a department, which has no monthly report, is not offered one."""
+    from application.demo import DEMO_TOKENS
+
+    county = _signed_in_client(workbench, COUNTY.name, DEMO_TOKENS[Role.COUNTY_CENTRE])
+    department = _signed_in_client(workbench, USERS[Role.DEPARTMENT].name, DEMO_TOKENS[Role.DEPARTMENT])
+    try:
+        page = county.get("/web/indicators", params={"period": "2025"}).text
+        link = re.search(r'href="(/web/indicators\?[^"]*indicator=预警核实率[^"]*level=department)"', page)
+        assert link is not None, "a department row links its drill-down with its level"
+        drill = county.get(link.group(1).replace("&amp;", "&")).text.split('id="drill-down"')[1]
+        assert 'class="muted">无' not in drill and "/web/households/" in drill
+        march = county.get("/web/indicators", params={"period": "2025-03"}).text
+        assert 'href="/web/reports/monthly?month=2025-03"' in march
+        assert 'id="monthly-report"' not in department.get("/web/indicators").text
+    finally:
+        county.close()
+        department.close()
+
+
+def test_an_uploaded_push_is_on_the_ledger_shown_with_its_answer(workbench: dict[str, Any]) -> None:
+    """The department uploads a batch and sees it on the ledger at once (it was left out until a
+    reload: the ledger was read before the read models had the new alerts)."""
+    from application.demo import DEMO_TOKENS
+
+    state = workbench["app"].state
+    code = _codes(workbench, Area())[0]
+    person = state.case_files.household(code).head.id_number
+    department = _signed_in_client(workbench, USERS[Role.DEPARTMENT].name, DEMO_TOKENS[Role.DEPARTMENT])
+    try:
+        page = department.get("/web/pushes").text
+        csv_text = f"身份证号码,风险类型,发现日期\n{person},因病,2025-07-15\n"
+        answer = department.post("/web/pushes/import", data={
+            "_csrf_token": _hidden(page, "_csrf_token"), "tier": "省级推送", "period": "2025-07",
+            "batch_id": "YB-WEB-UPLOAD-1"}, files={"file": ("push.csv", csv_text.encode(), "text/csv")})
+        assert answer.status_code == 200, answer.text[:500]
+        ledger = answer.text.split('id="push-table"')[1]
+        assert "YB-WEB-UPLOAD-1" in ledger
+    finally:
+        department.close()
