@@ -175,14 +175,19 @@ def _max_length(t: mi.Type) -> int | None:
 def read_form(fields: list[Field], form: Any) -> dict[str, Any]:
     """The body the form stands for: empty optional inputs left out, values typed by kind."""
     values: dict[str, Any] = {}
+    refused: FormError | None = None
     for f in fields:
         if f.kind == "checkbox":
             values[f.name] = form.get(f.name) == "true"
         elif f.kind == "choices":
             values[f.name] = list(form.getall(f.name, []))
-        elif f.kind == "checks":
-            values[f.name] = {option: form.get(f"{f.name}.{option}", "pass") == "pass"
-                              for option in f.options}
+        elif f.kind == "checks":  # each one found, never passed by default
+            chosen = {option: form.get(f"{f.name}.{option}") == "pass" for option in f.options
+                      if form.get(f"{f.name}.{option}") in ("pass", "fail")}
+            values[f.name] = chosen
+            unchosen = [option for option in f.options if option not in chosen]
+            if unchosen and refused is None:  # said once every field has kept what was typed
+                refused = FormError(f.name, f"请为“{'、'.join(unchosen)}”选择通过或未通过")
         elif f.kind == "rows":
             values[f.name] = _read_rows(f, form)
         elif f.many:
@@ -200,6 +205,8 @@ def read_form(fields: list[Field], form: Any) -> dict[str, Any]:
             else:
                 values[f.name] = text
         f.value = values.get(f.name)
+    if refused is not None:
+        raise refused
     return values
 
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from application.demo import demo_users
-from domain.codes import Role
+from domain.codes import Check, Role
 from domain.policy import Line
 from projections.queries import Area
 from tests.web.conftest import login, screenshot
@@ -125,7 +125,9 @@ def test_a_visit_with_a_failed_check_puts_a_new_alert_in_the_queue(
     code = next(c for c in _codes(workbench, area) if c not in queued)
     page.goto(f"/web/households/{code}/do/record_visit")
     page.fill("#f-visitor", "网格员 张三")
-    page.check("input[name='checks.住房安全'][value=fail]")
+    for check in Check:  # each of the six is chosen: none passes by default
+        found = "fail" if check is Check.HOUSING_SAFETY else "pass"
+        page.check(f"input[name='checks.{check.value}'][value={found}]")
     screenshot(page, "07-visit-form")
     page.click("#command-form button[type=submit]")
     page.wait_for_selector("#done")
@@ -154,10 +156,13 @@ def test_a_refused_form_shows_the_error_beside_its_field(new_page: Any,
     page.click("#command-form button[type=submit]")
     page.wait_for_selector(".field-error")
     field = page.locator(".field.has-error").first
-    assert field.get_attribute("data-field") in ("visitor", "occurred_on")
+    # none of the six checks was chosen: refused too, none is passed by default
+    assert field.get_attribute("data-field") in ("checks", "visitor", "occurred_on")
     assert field.locator(".field-error").text_content()
     screenshot(page, "09-form-error")
     page.fill("#f-visitor", "乡镇干部 李四")
+    for check in Check:
+        page.check(f"input[name='checks.{check.value}'][value=pass]")
     page.click("#command-form button[type=submit]")
     page.wait_for_selector("#form-error")
     assert page.locator("[data-field=occurred_on] .field-error").count() == 1
@@ -580,3 +585,27 @@ def test_an_uploaded_push_is_on_the_ledger_shown_with_its_answer(workbench: dict
         assert "YB-WEB-UPLOAD-1" in ledger
     finally:
         department.close()
+
+
+def test_no_choice_is_made_by_default(workbench: dict[str, Any]) -> None:
+    """A required choice starts at 请选择 and none of a visit's six checks starts as passed; a
+    visit sent without them is refused beside them, keeping what was typed, and records nothing."""
+    from application.demo import DEMO_TOKENS
+
+    code = _codes(workbench, Area("township", township=TOWNSHIP.township))[0]
+    case_files = workbench["app"].state.case_files
+    township = _signed_in_client(workbench, TOWNSHIP.name, DEMO_TOKENS[Role.TOWNSHIP_WORKSTATION])
+    try:
+        alert_form = township.get(f"/web/households/{code}/do/raise_alert").text
+        assert '<option value="" selected disabled>请选择</option>' in alert_form
+        visit_form = township.get(f"/web/households/{code}/do/record_visit").text
+        assert 'value="pass" checked' not in visit_form and 'value="fail" checked' not in visit_form
+        before = case_files.household(code).version
+        refused = township.post(f"/web/households/{code}/do/record_visit", data={
+            "_csrf_token": _hidden(visit_form, "_csrf_token"), "visitor": "乡镇干部 李四",
+            "occurred_on": "2025-07-10", "checks.不愁吃": "fail"})
+        assert 'data-field="checks"' in refused.text and "不愁穿" in refused.text
+        assert 'value="乡镇干部 李四"' in refused.text and 'value="fail" checked' in refused.text
+        assert case_files.household(code).version == before
+    finally:
+        township.close()
