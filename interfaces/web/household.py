@@ -215,14 +215,16 @@ def _readable(request: Request, user: User, household: Household) -> Household:
 
 
 def _defaults(fields: list[Field], household: Any, request: Request) -> None:
-    """Sensible first values: today for dates, the open case's number, the head's ID number."""
+    """First values only where they are true, never a finding someone must state: today for
+    dates, the household's active case (it has one at most), the signed-in user as the one
+    visiting."""
     today = county_today(request)
-    open_cases = [c.number for c in household.cases if c.stage not in ("已纳入", "未纳入")]
+    active = household.active_case
+    user = request.user
     for f in fields:
         if f.kind == "date":
             f.value = today.isoformat()
-        elif f.name == "case_number" and household.cases:
-            f.value = (open_cases or [household.cases[-1].number])[-1]
-        elif f.name in ("person_id_number", "id_number") and household.members:
-            head = next(iter(household.members.values()))
-            f.value = head.id_number if request.user.sees_id_numbers else ""
+        elif f.name == "case_number" and active is not None:
+            f.value = active.number
+        elif f.name == "visitor":
+            f.value = user.display_name or user.name

@@ -598,8 +598,12 @@ def test_no_choice_is_made_by_default(workbench: dict[str, Any]) -> None:
     try:
         alert_form = township.get(f"/web/households/{code}/do/raise_alert").text
         assert '<option value="" selected disabled>请选择</option>' in alert_form
+        person = case_files.household(code).head.id_number
+        assert person not in alert_form, "whom an alert is about is stated, not the head by default"
         visit_form = township.get(f"/web/households/{code}/do/record_visit").text
         assert 'value="pass" checked' not in visit_form and 'value="fail" checked' not in visit_form
+        # the one visiting is the signed-in user: true, so filled in
+        assert f'value="{TOWNSHIP.display_name or TOWNSHIP.name}"' in visit_form
         before = case_files.household(code).version
         refused = township.post(f"/web/households/{code}/do/record_visit", data={
             "_csrf_token": _hidden(visit_form, "_csrf_token"), "visitor": "乡镇干部 李四",
