@@ -195,10 +195,11 @@ class ReadModels:
 
     def directory(
         self, area: Area = COUNTY, *, code: str | None = None, head_name: str | None = None,
-        id_number: str | None = None, township: str | None = None, village: str | None = None,
-        sort: str = "code", after: str | None = None, limit: int = 50,
+        id_number: str | None = None, member_name: str | None = None, township: str | None = None,
+        village: str | None = None, sort: str = "code", after: str | None = None, limit: int = 50,
     ) -> Page:
-        """Households by code (prefix), head's name, a member's full ID number, or place."""
+        """Households by code (prefix), head's name, a member's full ID number or name (present
+        or past member), or place."""
         where = self._where(area, household_table=True)
         self._filters(where, township=township, village=village)
         if code:
@@ -210,6 +211,10 @@ class ReadModels:
             members = self.store.qualified("rm_members")
             where.add(f"household_id IN (SELECT household_id FROM {members} WHERE id_number = ?)",
                       id_number.strip().upper())
+        if member_name:
+            members = self.store.qualified("rm_members")
+            where.add(f"household_id IN (SELECT household_id FROM {members} WHERE name = ?)",
+                      member_name.strip())
         return self._page("rm_households", where, sort, ("code", "head_name"), ("household_id",),
                           after, limit)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from litestar import Request, Response, get
@@ -61,6 +63,44 @@ def cases(request: Request, overdue: FromQuery[bool] = False, township: FromQuer
                   next_url=(f"/web/cases?{urlencode({**query, 'after': page.after})}"
                            if page.after else None),
                   export_url=f"/web/exports/{'overdue' if overdue else 'cases'}?{urlencode(query)}")
+
+
+#: What the search box reads as an ID number, and as a household code (its first digits).
+_ID_NUMBER = re.compile(r"\d{17}[\dXx]")
+_CODE = re.compile(r"\d{1,20}")
+
+
+@get("/web/search", sync_to_thread=True)
+def search(request: Request, q: FromQuery[str] = "") -> Template:
+    """Find a household in the user's area by 户编号 (or its first digits), a member's ID number,
+    or a member's name (the head's or anyone's who is or was in it)."""
+    user = signed_in(request)
+    user.require_read("households")
+    text = q.strip()
+    rows: list[dict[str, Any]] = []
+    if text:
+        if _ID_NUMBER.fullmatch(text):
+            found = {"id_number": text}
+        elif _CODE.fullmatch(text):
+            found = {"code": text}
+        else:
+            found = {"member_name": text}
+        rows = request.app.state.read_models.directory(area_of(user), **found, limit=50).rows
+    return render(request, "search.html", user, q=text, rows=rows)
+
+
+@get("/web/visits-due", sync_to_thread=True)
+def visits_due(request: Request, after: FromQuery[str] = "") -> Template:
+    """本月待走访: the households of the user's area owed this month's visit, each opening the
+    visit form."""
+    user = signed_in(request)
+    user.require_read("households")
+    today = county_today(request)
+    page = request.app.state.read_models.visits_due(area_of(user), month=today, after=after or None,
+                                                    limit=50)
+    return render(request, "visits_due.html", user, rows=page.rows, page=page, today=today,
+                  may_visit=user.may("record_visit"),
+                  next_url=f"/web/visits-due?{urlencode({'after': page.after})}" if page.after else None)
 
 
 @get("/web/exports/{which:str}", sync_to_thread=True)

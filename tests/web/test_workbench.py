@@ -613,3 +613,48 @@ def test_no_choice_is_made_by_default(workbench: dict[str, Any]) -> None:
         assert case_files.household(code).version == before
     finally:
         township.close()
+
+
+def test_a_household_is_found_from_the_header_and_a_visit_reached_from_the_dashboard(
+        workbench: dict[str, Any]) -> None:
+    """A village worker finds a household by 户编号, a member's ID number or a member's name
+    (only in the village), and reaches this month's visits from the dashboard's tile, each row
+    opening the visit form: no typed URL."""
+    from application.demo import DEMO_TOKENS
+
+    state = workbench["app"].state
+    area = Area("village", township=VILLAGE.township, village=VILLAGE.village)
+    code = _codes(workbench, area)[0]
+    household = state.case_files.household(code)
+    member = list(household.members.values())[-1]
+    elsewhere = next(c for c in _codes(workbench, Area()) if c not in _codes(workbench, area))
+    village = _signed_in_client(workbench, VILLAGE.name, DEMO_TOKENS[Role.VILLAGE_LIAISON])
+    try:
+        home = village.get("/web/").text
+        assert 'action="/web/search"' in home and 'href="/web/visits-due"' in home
+        for q in (code, code[:-2], member.id_number, member.name):
+            found = village.get("/web/search", params={"q": q}).text
+            assert f'href="/web/households/{code}"' in found, q
+        assert f'/web/households/{elsewhere}"' not in village.get("/web/search", params={"q": elsewhere}).text
+        due = village.get("/web/visits-due").text
+        expected = state.read_models.visits_due(area, month=date(2025, 7, 20), limit=50)
+        assert f"共 {expected.total} 户" in due
+        assert all(f'href="/web/households/{row["code"]}/do/record_visit"' in due for row in expected.rows)
+    finally:
+        village.close()
+    # the county centre reads the county's list in a month with visits missed (the demo's log
+    # holds the whole year)
+    month = next(date(2025, m, 28) for m in range(12, 0, -1)
+                 if state.read_models.visits_due(Area(), month=date(2025, m, 28), limit=1).total)
+    clock = state.case_files.clock
+    before = clock.now
+    clock.now = datetime(month.year, month.month, month.day, 2, 0, tzinfo=UTC)
+    county = _signed_in_client(workbench, COUNTY.name, DEMO_TOKENS[Role.COUNTY_CENTRE])
+    try:
+        expected = state.read_models.visits_due(Area(), month=month, limit=50)
+        due = county.get("/web/visits-due").text
+        assert f"共 {expected.total} 户" in due
+        assert f'href="/web/households/{expected.rows[0]["code"]}"' in due
+    finally:
+        clock.now = before
+        county.close()
