@@ -46,7 +46,11 @@ LABELS: dict[str, str] = {
     "code": "户编号", "township": "乡镇", "village": "村", "address": "住址",
     "household_type": "户类型", "members": "成员", "member": "成员", "lifted_out_year": "脱贫年度",
     "opens_case": "立案", "duplicate_of": "重复于", "failed_checks": "未通过的核实项",
-    "included_on": "纳入日",
+    "included_on": "纳入日", "approved_on": "县乡审批日期", "studied_on": "村两委研究日期",
+    "hardship": "突发困难类型", "asset_comparison": "存款、房产、车辆比对结果",
+    "simplified": "简易审定（不比对存款、房产、车辆）", "cause": "赔付原因", "payout_id": "赔付编号（可空）",
+    "mode": "消除方式", "new_head_id_number": "新户主身份证号（户主离开时）",
+    "target_group": "对象类别（部门推送按频次表要求时）",
 }
 
 
@@ -250,7 +254,10 @@ def to_body(body: type[msgspec.Struct], values: dict[str, Any]) -> Any:
         missing = re.search(r"missing required field `([^`]+)`", message)
         if missing:
             name = missing.group(1)
-        return _raise(name, in_chinese(_PATH.sub("", message)))
+        text = in_chinese(_PATH.sub("", message))
+        if name in LABELS:  # the field by its label, never its identifier
+            text = re.sub(rf"(?<![A-Za-z_]){re.escape(name)}(?![A-Za-z_])", LABELS[name].split("（")[0], text)
+        return _raise(name, text)
 
 
 def _raise(name: str | None, message: str) -> Any:
