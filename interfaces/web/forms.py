@@ -206,6 +206,10 @@ def read_form(fields: list[Field], form: Any) -> dict[str, Any]:
                     values[f.name] = json.loads(text)
                 except ValueError:
                     raise FormError(f.name, "应为 JSON，如 {\"address\": \"东村十二号\"}") from None
+            elif f.kind == "number":  # as people write amounts: ¥20,000 / 20，000元
+                values[f.name] = _MONEY_MARKS.sub("", text)
+            elif f.name == "period" and (month := _CHINESE_MONTH.fullmatch(text)):
+                values[f.name] = f"{month.group(1)}-{int(month.group(2)):02d}"  # 2026年12月
             else:
                 values[f.name] = text
         f.value = values.get(f.name)
@@ -230,6 +234,11 @@ def _read_rows(f: Field, form: Any) -> list[dict[str, str]]:
     return rows
 
 
+#: What an amount may carry that is not its number; a month as written in Chinese.
+_MONEY_MARKS = re.compile(r"[¥￥,，\s]|元$")
+_CHINESE_MONTH = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月")
+
+
 class FormError(Exception):
     def __init__(self, field: str | None, message: str) -> None:
         super().__init__(message)
@@ -237,7 +246,7 @@ class FormError(Exception):
         self.message = message
 
 
-_PATH = re.compile(r" - at `\$\.?([^`.\[]*)")
+_PATH = re.compile(r" - at `\$\.?([^`.\[]*)[^`]*`")
 
 
 def to_body(body: type[msgspec.Struct], values: dict[str, Any]) -> Any:
