@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 from msgspec import Struct
 
-from domain.codes import HouseholdType, MeasureStatus
+from domain.codes import MeasureStatus
 from domain.household import DUPLICATE, JOINED_CASE, NEW_CASE, Household
 from domain.identity import mask_id_number
 from domain.indicators import household_facts
@@ -53,7 +53,7 @@ def directory_rows(household: Household) -> Rows:
             head_id_masked=mask_id_number(head.id_number),
             members=len(household.current_members()), monitored=household.is_monitoring_object,
             category=household.category.value if household.category else None,
-            visit_due=_visited_monthly(household), last_visit_on=last_visit,
+            visit_due=household.visited_monthly, last_visit_on=last_visit,
             version=household.version,
         )],
         "rm_members": [
@@ -62,16 +62,6 @@ def directory_rows(household: Household) -> Rows:
             for m in household.members.values()
         ],
     }
-
-
-def _visited_monthly(household: Household) -> bool:
-    """Visited every month (domain.md §8–9): monitoring objects, 脱贫户, and households whose
-    risk was eliminated (still visited after elimination)."""
-    return (
-        household.is_monitoring_object
-        or household.household_type is HouseholdType.LIFTED_OUT
-        or any(case.eliminated for case in household.cases)
-    )
 
 
 def monitoring_rows(household: Household) -> Rows:

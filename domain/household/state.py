@@ -137,6 +137,13 @@ class HouseholdState(_AggregateMethods):
         return self.monitored_case is not None
 
     @property
+    def visited_monthly(self) -> bool:
+        """Visited every month (domain.md §8–9): monitoring objects, 脱贫户, and households whose
+        risk was eliminated (still visited after elimination)."""
+        return (self.is_monitoring_object or self.household_type is HouseholdType.LIFTED_OUT
+                or any(case.eliminated for case in self.cases))
+
+    @property
     def category(self) -> Category | None:
         case = self.monitored_case
         return case.category if case else None

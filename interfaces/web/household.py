@@ -24,6 +24,7 @@ from application.indicators import end_of_day
 from application.unit_of_work import CommandResult
 from domain.errors import DomainError, NotFound
 from domain.household import AlertOutcome, Household
+from domain.household.next_steps import steps_for
 from domain.text import check_texts
 from interfaces.http.commands import COMMAND_HANDLERS
 from interfaces.http.household_commands import household_command
@@ -60,9 +61,16 @@ def household(request: Request, code: FromPath[str], as_of: FromQuery[str] = "",
                if moment is None or e.recorded_at <= moment]
     for entry in entries:
         entry["details_text"] = _details(entry.get("details") or {})
-    actions = [(name, form.title) for name, form in COMMAND_FORMS.items() if user.may(name)]
+    steps = steps_for(current, county_today(request))
+    actions = [(name, COMMAND_FORMS[name].title) for name in steps.next
+               if name in COMMAND_FORMS and user.may(name)]
+    groups = [(title, [(name, form.title) for name, form in COMMAND_FORMS.items()
+                       if _chapter(form) == chapter and name in steps.possible
+                       and name not in steps.next and user.may(name)])
+              for chapter, title in CHAPTERS.items()]
     return render(request, "household.html", user, file=file, entries=entries, code=code,
                   as_of=as_of, as_of_error=as_of_error, actions=actions,
+                  groups=[(title, forms) for title, forms in groups if forms],
                   done=_done_notice(current, done, alert), today=county_today(request))
 
 
@@ -140,6 +148,14 @@ def _command_forms() -> dict[str, CommandForm]:
 
 
 COMMAND_FORMS = _command_forms()
+#: The household's other commands, grouped by the chapter of the case file they belong to
+#: (the module of `application.commands` each is defined in).
+CHAPTERS = {"alerts": "预警", "identification": "识别认定", "help": "帮扶", "visits": "走访与收入",
+            "elimination": "风险消除", "households": "家庭成员", "corrections": "更正"}
+
+
+def _chapter(form: CommandForm) -> str:
+    return form.command.__module__.rsplit(".", 1)[-1]
 
 
 def _form_for(user: User, command: str) -> CommandForm:

@@ -658,3 +658,26 @@ def test_a_household_is_found_from_the_header_and_a_visit_reached_from_the_dashb
     finally:
         clock.now = before
         county.close()
+
+
+def test_a_household_page_offers_its_next_step_first_and_hides_what_cannot_apply(
+        workbench: dict[str, Any]) -> None:
+    from application.demo import DEMO_TOKENS
+
+    read_models = workbench["app"].state.read_models
+    queued = read_models.case_queue(Area(), limit=500).rows
+    awaiting = next(r["code"] for r in queued if r["stage"] == "待入户核查")
+    quiet = next(c for c in _codes(workbench, Area()) if c not in {r["code"] for r in queued}
+                 and not workbench["app"].state.case_files.household(c).cases)
+    county = _signed_in_client(workbench, COUNTY.name, DEMO_TOKENS[Role.COUNTY_CENTRE])
+    try:
+        page = county.get(f"/web/households/{awaiting}").text
+        first = page.split('id="next-steps"')[1].split("</div>")[0]
+        assert 'data-command="verify_at_home"' in first
+        assert 'data-command="decide_at_county"' not in page  # steps 2 and 3 come first
+        plain = county.get(f"/web/households/{quiet}").text
+        assert 'data-command="raise_alert"' in plain
+        assert 'data-command="verify_at_home"' not in plain
+        assert 'data-command="pay_relief_insurance"' not in plain
+    finally:
+        county.close()
