@@ -116,8 +116,9 @@ def export(request: Request, which: FromPath[str], township: FromQuery[str] = ""
                  village=village or None, category=category or None, today=county_today(request),
                  held=request.app.state.case_files.unmatched_alerts())
     where = f"{user.township or ''}{user.village or ''}" or "全县"
-    data = workbook(which, rows, f"导出范围：{where}；导出人：{user.name}")
-    name = f"fangpin-{which}-{county_today(request):%Y%m%d}.xlsx"
+    who = f"{user.display_name}（{user.name}）" if user.display_name else user.name
+    data = workbook(which, rows, f"导出范围：{where}；导出人：{who}")
+    name = f"{EXPORTS[which][0]}-{where}-{county_today(request):%Y%m%d}.xlsx"  # as people file it
     return Response(data, media_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})

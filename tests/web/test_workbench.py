@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
 
 from application.demo import demo_users
@@ -681,3 +683,21 @@ def test_a_household_page_offers_its_next_step_first_and_hides_what_cannot_apply
         assert 'data-command="pay_relief_insurance"' not in plain
     finally:
         county.close()
+
+
+def test_an_export_is_named_as_people_file_it_and_says_who_exported_it(workbench: dict[str, Any]) -> None:
+    from urllib.parse import unquote
+
+    from application.demo import DEMO_TOKENS
+
+    township = _signed_in_client(workbench, TOWNSHIP.name, DEMO_TOKENS[Role.TOWNSHIP_WORKSTATION])
+    try:
+        answer = township.get("/web/exports/cases")
+        name = unquote(answer.headers["content-disposition"].split("''", 1)[1])
+        assert name == f"案件队列-{TOWNSHIP.township}-20250720.xlsx"
+        book = openpyxl.load_workbook(io.BytesIO(answer.content))
+        about = [c.value for row in book["说明"].iter_rows() for c in row]
+        who = f"{TOWNSHIP.display_name}（{TOWNSHIP.name}）" if TOWNSHIP.display_name else TOWNSHIP.name
+        assert any(f"导出人：{who}" in (text or "") for text in about)
+    finally:
+        township.close()
