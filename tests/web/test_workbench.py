@@ -701,3 +701,20 @@ def test_an_export_is_named_as_people_file_it_and_says_who_exported_it(workbench
         assert any(f"导出人：{who}" in (text or "") for text in about)
     finally:
         township.close()
+
+
+@pytest.mark.parametrize("path", ["/web/cases", "/web/monitoring"])
+def test_lists_are_cards_on_a_phone_with_nothing_off_screen(new_page: Any, path: str) -> None:
+    """At 360 px the case queue and the monitoring list show one card per row: no table scrolls
+    sideways, and a row's 户主 (and 阶段) are on screen."""
+    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    login(page, COUNTY.name, PASSWORDS[Role.COUNTY_CENTRE])
+    page.goto(path)
+    table = "#case-table" if path == "/web/cases" else "#monitoring-table"
+    assert page.evaluate(f"document.querySelector('{table}').scrollWidth") <= 362
+    cells = [f"{table} tbody tr:first-child td[data-label='户主']"]
+    if path == "/web/cases":
+        cells.append(f"{table} tbody tr:first-child td[data-label='阶段']")
+    for cell in cells:
+        box = page.locator(cell).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 362, cell
