@@ -23,8 +23,8 @@ from application.commands import HOUSEHOLD_COMMANDS, HouseholdCommand, command_f
 from application.indicators import end_of_day
 from application.unit_of_work import CommandResult
 from domain.errors import DomainError, NotFound
-from domain.household import AlertOutcome, Household
-from domain.household.next_steps import steps_for
+from domain.household import STEP_NAMES, AlertOutcome, Household
+from domain.household.next_steps import ELIMINATION_STEPS, IDENTIFICATION_STEPS, steps_for
 from domain.text import check_texts
 from interfaces.http.commands import COMMAND_HANDLERS
 from interfaces.http.household_commands import household_command
@@ -174,7 +174,35 @@ def command_page(request: Request, code: FromPath[str], command: FromPath[str]) 
     fields = form_fields(form.body, form.extra)
     _defaults(fields, household, request)
     return render(request, "command.html", user, code=code, command=command, title=form.title,
-                  fields=fields, error=None, form_id=secrets.token_hex(8), household=household)
+                  fields=fields, error=None, form_id=secrets.token_hex(8), household=household,
+                  earlier=_earlier_steps(household, command))
+
+
+def _earlier_steps(household: Any, command: str) -> list[tuple[str, str]]:
+    """What the steps before this one found, for the one deciding now (the township's review
+    shows the village's visit and notice): (step, what it recorded)."""
+    case = household.active_case
+    if case is None:
+        return []
+    if command in IDENTIFICATION_STEPS.values():
+        procedure, names = case.identification, IDENTIFICATION_STEPS
+    elif command in ELIMINATION_STEPS.values():
+        procedure, names = case.elimination, ELIMINATION_STEPS
+    else:
+        return []
+    found = []
+    for step, name in names.items():
+        taken = getattr(procedure, step, None) if procedure is not None else None
+        if name == command:
+            break
+        if taken is not None:
+            said = f"{taken.occurred_on}，{taken.decision}" + (f"：{taken.reason}" if taken.reason else "")
+            found.append((STEP_NAMES[step], said))
+    if procedure is case.identification and case.objections:
+        found.append(("公示期间的异议", "；".join(
+            f"{o.content}（{o.outcome or '未载明处理结果'}{'：' + o.reason if o.reason else ''}）"
+            for o in case.objections)))
+    return found
 
 
 @post("/web/households/{code:str}/do/{command:str}", opt={"checks_own_text": True})

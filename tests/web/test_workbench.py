@@ -718,3 +718,31 @@ def test_lists_are_cards_on_a_phone_with_nothing_off_screen(new_page: Any, path:
     for cell in cells:
         box = page.locator(cell).bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 362, cell
+
+
+def test_a_steps_form_shows_what_the_steps_before_it_found(workbench: dict[str, Any]) -> None:
+    """The township's review shows the village's household visit (and, once taken, its notice):
+    the one deciding sees the findings they decide on."""
+    from application.commands import RaiseAlert, VerifyAtHome
+    from application.demo import DEMO_TOKENS
+    from domain.codes import Channel, Finding, RiskType
+    from domain.values import Actor
+
+    case_files = workbench["app"].state.case_files
+    code = next(code for code in reversed(_codes(workbench, Area()))
+                if case_files.household(code).active_case is None)
+    by = Actor(COUNTY.name, Role.COUNTY_CENTRE)
+    head = case_files.household(code).head.id_number
+    number = case_files.execute(code, RaiseAlert(
+        alert_id="A-EARLIER", channel=Channel.SELF_DECLARATION, person_id_number=head,
+        risk_types=[RiskType.ILLNESS], occurred_on=date(2025, 7, 3)), by=by).outcome.case_number
+    case_files.execute(code, VerifyAtHome(case_number=number, finding=Finding.RISK_CONFIRMED,
+                                          notes="住院自付两万余元", occurred_on=date(2025, 7, 4)), by=by)
+    county = _signed_in_client(workbench, COUNTY.name, DEMO_TOKENS[Role.COUNTY_CENTRE])
+    try:
+        review = county.get(f"/web/households/{code}/do/complete_township_review").text
+        earlier = review.split('id="earlier-steps"')[1].split("</section>")[0]
+        assert "入户核查核实" in earlier and "2025-07-04" in earlier and "住院自付两万余元" in earlier
+        assert 'id="earlier-steps"' not in county.get(f"/web/households/{code}/do/record_visit").text
+    finally:
+        county.close()
