@@ -103,37 +103,39 @@ class IncomeLinePolicy(Aggregate):
         reason: str = "", occurred_on: date, by: Actor, at: datetime, command_id: str = "",
     ) -> None:
         """Set the monitoring line for ``year`` (yuan per capita per year), effective from
-        1 January unless another day is given. Setting a year that has a line needs a reason."""
-        effective_from = self._check_line(
-            "收入监测标准", self.lines, year, yuan_per_capita, effective_from, reason, occurred_on, at)
-        poverty = self.poverty_lines.get(year)
-        if poverty is not None and yuan_per_capita <= poverty.yuan_per_capita:
-            raise InvalidValue(
-                "LINE_ORDER", f"收入监测标准须高于{year}年度扶贫标准 {poverty.yuan_per_capita} 元",
-                "yuan_per_capita")
-        self.trigger_event(
-            self.IncomeLineSet, timestamp=at, occurred_on=occurred_on, recorded_by=by,
-            command_id=command_id, year=year, yuan_per_capita=yuan_per_capita,
-            effective_from=effective_from, reason=reason.strip(),
-        )
+        1 January unless another day is given. Setting a year that has a line needs a reason;
+        the line stays above the poverty line of its year."""
+        self._set(Line.MONITORING, year, yuan_per_capita, effective_from, reason, occurred_on, by,
+                  at, command_id)
 
     def set_poverty_line(
         self, *, year: int, yuan_per_capita: Decimal, effective_from: date | None = None,
         reason: str = "", occurred_on: date, by: Actor, at: datetime, command_id: str = "",
     ) -> None:
-        """Set the poverty line (扶贫标准) for ``year``, as `set_line`; it must stay below the
-        monitoring line of the same year where that is set (domain.md §12)."""
+        """Set the poverty line (扶贫标准) for ``year``, as `set_line`; it stays below the
+        monitoring line of its year where that is set (domain.md §12)."""
+        self._set(Line.POVERTY, year, yuan_per_capita, effective_from, reason, occurred_on, by, at,
+                  command_id)
+
+    def _set(
+        self, line: Line, year: int, yuan_per_capita: Decimal, effective_from: date | None,
+        reason: str, occurred_on: date, by: Actor, at: datetime, command_id: str,
+    ) -> None:
+        monitoring = line is Line.MONITORING
+        own, other = (self.lines, self.poverty_lines) if monitoring else (self.poverty_lines, self.lines)
         effective_from = self._check_line(
-            "扶贫标准", self.poverty_lines, year, yuan_per_capita, effective_from, reason, occurred_on, at)
-        monitoring = self.lines.get(year)
-        if monitoring is not None and yuan_per_capita >= monitoring.yuan_per_capita:
+            line.value, own, year, yuan_per_capita, effective_from, reason, occurred_on, at)
+        paired = other.get(year)
+        if paired is not None and (yuan_per_capita <= paired.yuan_per_capita if monitoring
+                                   else yuan_per_capita >= paired.yuan_per_capita):
+            other_name = Line.POVERTY.value if monitoring else Line.MONITORING.value
             raise InvalidValue(
-                "LINE_ORDER", f"扶贫标准须低于{year}年度收入监测标准 {monitoring.yuan_per_capita} 元",
-                "yuan_per_capita")
+                "LINE_ORDER", f"{line.value}须{'高于' if monitoring else '低于'}{year}年度{other_name} "
+                f"{paired.yuan_per_capita} 元", "yuan_per_capita")
         self.trigger_event(
-            self.PovertyLineSet, timestamp=at, occurred_on=occurred_on, recorded_by=by,
-            command_id=command_id, year=year, yuan_per_capita=yuan_per_capita,
-            effective_from=effective_from, reason=reason.strip(),
+            self.IncomeLineSet if monitoring else self.PovertyLineSet, timestamp=at,
+            occurred_on=occurred_on, recorded_by=by, command_id=command_id, year=year,
+            yuan_per_capita=yuan_per_capita, effective_from=effective_from, reason=reason.strip(),
         )
 
     @staticmethod
