@@ -36,7 +36,7 @@ def _demo(app: CaseFiles, args: argparse.Namespace) -> int:
         else:
             projections.catch_up(progress)
     _summary(app, args)
-    print("演示用户（令牌即工作台密码，只用于演示县；工作台 http://127.0.0.1:8000/web/）：")
+    print("演示用户（令牌即工作台密码，只用于演示县；工作台的地址见 fangpin serve 启动时所示）：")
     for user, token in ensure_demo_users(users(app)):
         print(f"  {user.role}{area(user)}：用户 {user.name}  令牌 {token}")
     return 0

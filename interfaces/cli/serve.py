@@ -21,7 +21,8 @@ def add_serve(commands: Any) -> None:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from interfaces.serve import serve
 
-    print(f"防贫监测帮扶 API：http://{args.host}:{args.port}/ （接口文档 /schema/swagger）"
+    base = f"http://{args.host}:{args.port}"
+    print(f"防贫监测帮扶工作台：{base}/web/ ；API：{base}/ （接口文档 {base}/schema/swagger）"
           f"，存储：{settings.describe()}", flush=True)
     serve(settings, host=args.host, port=args.port, workers=args.workers,
           access_log=args.access_log)

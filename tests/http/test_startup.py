@@ -187,3 +187,23 @@ def _projection_processes(marker: str) -> list[int]:
     """The projection processes of the `serve` marked so (spawned by multiprocessing)."""
     return [pid for pid in _marked(marker)
             if Path(f"/proc/{pid}/comm").read_text().strip() == PROJECTION_PROCESS_NAME]
+
+
+def test_serve_says_the_address_it_actually_serves(tmp_path: Path) -> None:
+    """The first line names the workbench and the API at the port given (make run's banner
+    once named port 8000 whatever was served)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "FANGPIN_DATABASE_URL": f"sqlite:///{tmp_path / 'county.db'}",
+           "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "interfaces.cli", "serve", "--port", str(port)], env=env, cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert f"http://127.0.0.1:{port}/web/" in first and f"http://127.0.0.1:{port}/schema" in first
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
