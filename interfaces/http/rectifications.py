@@ -121,9 +121,7 @@ def rectifications_for(user: User, app: CaseFiles, township: str | None = None,
     mine = items_on(every, on, **unit)
     return s.RectificationsOut(
         on=on, items=[_item_out(i, on) for i in mine if status is None or i.status_on(on) is status],
-        counts=[s.UnitCountOut(level=c.level, unit=c.unit, items=c.items, done=c.done,
-                               done_late=c.done_late, overdue=c.overdue, pending=c.pending)
-                for c in count_by_unit(mine, on)])
+        counts=[s.UnitCountOut(**vars(c)) for c in count_by_unit(mine, on)])
 
 
 def _item_out(item: RectificationItem, on: date) -> s.RectificationOut:

@@ -8,8 +8,9 @@ from typing import Annotated
 from msgspec import Meta, Struct
 
 from domain.codes import Department
-from domain.governance import RectificationStatus
+from domain.governance import RectificationStatus, UnitCount
 from interfaces.http.schemas.common import Body, Id, Name
+from interfaces.http.schemas.views import fields_of
 
 Problem = Annotated[str, Meta(min_length=1, max_length=2000)]
 
@@ -71,14 +72,9 @@ class RectificationOut(Struct):
     extensions: list[ExtensionOut]
 
 
-class UnitCountOut(Struct):
-    level: Annotated[str, Meta(description="township（乡镇）或 department（部门）")]
-    unit: str
-    items: int
-    done: int
-    done_late: int
-    overdue: int
-    pending: int
+class UnitCountOut(fields_of(UnitCount)):  # type: ignore[misc]
+    """A responsible unit's items by status (`domain.governance.UnitCount`); ``level`` is
+    township（乡镇）or department（部门）."""
 
 
 class RectificationsOut(Struct):
