@@ -46,7 +46,6 @@ class RiskType(StrEnum):
     FAILED_INDUSTRY = "因产业项目失败"
     UNSTABLE_EMPLOYMENT = "因务工就业不稳"
     LACK_OF_LABOUR = "缺劳动力"
-    EPIDEMIC = "因疫"
     OTHER = "其他"
 
 

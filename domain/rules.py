@@ -56,15 +56,14 @@ def is_amount(value: object) -> bool:
 GREEN_CHANNEL_RISKS: dict[SuddenHardship, frozenset[RiskType]] = {
     SuddenHardship.NATURAL_DISASTER: frozenset({RiskType.NATURAL_DISASTER}),
     SuddenHardship.ACCIDENT: frozenset({RiskType.ACCIDENT}),
-    SuddenHardship.EPIDEMIC: frozenset({RiskType.EPIDEMIC, RiskType.ILLNESS, RiskType.OTHER}),
+    SuddenHardship.EPIDEMIC: frozenset({RiskType.ILLNESS, RiskType.OTHER}),
 }
 
 #: Labour capacities an analysis may find for 综合保障 (兜底) without another documented reason.
 PROTECTION_CAPACITIES = NO_WORKING_CAPACITY | {LabourCapacity.WEAK}
 
 #: 防贫保 pays only for sudden hardships: disaster, illness (incl. epidemic), accident.
-RELIEF_CAUSES = frozenset({RiskType.ILLNESS, RiskType.EPIDEMIC, RiskType.NATURAL_DISASTER,
-                           RiskType.ACCIDENT})
+RELIEF_CAUSES = frozenset({RiskType.ILLNESS, RiskType.NATURAL_DISASTER, RiskType.ACCIDENT})
 
 #: A failed visit check is a channel-2 risk signal: the risk type and problem flag it raises.
 FAILED_CHECK_SIGNALS: dict[Check, tuple[RiskType, Problem | None]] = {

@@ -55,7 +55,6 @@ RELIEF_BANDS = ReliefBands(
     bands=(
         ReliefBand(RiskType.ILLNESS, Decimal(5000), Decimal(20000), Decimal("0.5")),
         ReliefBand(RiskType.ILLNESS, Decimal(20000), None, Decimal("0.7")),
-        ReliefBand(RiskType.EPIDEMIC, Decimal(5000), None, Decimal("0.5")),
         ReliefBand(RiskType.NATURAL_DISASTER, Decimal(3000), None, Decimal("0.6")),
         ReliefBand(RiskType.ACCIDENT, Decimal(5000), None, Decimal("0.6")),
     ),

@@ -362,7 +362,7 @@ def test_rows_of_a_duty_with_criteria_carry_its_target_group_and_amount(api: Api
     pushed = alerts[health["rows"][0]["alert_id"]]
     assert (pushed["target_group"], pushed["amount"]) in (("未参保", "23500.50"), ("未参保", 23500.5))
 
-    # an epidemic alert pushed urgently by 卫健局 (① covers 因疫): no group needed
-    urgent = send(api, batch("WJ-急-1", [row(two.head, "因疫")], urgent=True, department="卫健局"),
+    # an alert pushed urgently by 卫健局, outside its cadence: no group needed
+    urgent = send(api, batch("WJ-急-1", [row(two.head, "因病")], urgent=True, department="卫健局"),
                   who="county")
     assert urgent["rows"][0]["result"] == "新案件"
