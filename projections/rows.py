@@ -71,7 +71,7 @@ def monitoring_rows(household: Household) -> Rows:
     if case is not None and case.included_on is not None:
         measures = [m for m in household.measures.values() if m.case_number == case.number]
         first_in_place = min((m.in_place_on for m in measures if m.in_place_on), default=None)
-        _, needs_met_on = household.needs_met(case)
+        _, needs_met_on = household.needs_met(case, by_deadline=False)
         rows.append(MonitoredRow(
             household_id=household.id, code=household.code, township=household.township,
             village=household.village, head_name=head.name,

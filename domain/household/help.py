@@ -251,13 +251,20 @@ class HelpChapter(HouseholdState):
                 "reason",
             )
 
-    def needs_met(self, case: Case) -> tuple[tuple[MeasureType, ...], date | None]:
+    def needs_met(self, case: Case, *, by_deadline: bool = True,
+                  ) -> tuple[tuple[MeasureType, ...], date | None]:
         """缺什么补什么 for an included case: the needs of its analysis in force on its measure
-        deadline, and the day by which each had a measure of its type in place (None: one has
-        none yet, or there was no analysis by then)."""
-        if case.included_on is None:
+        deadline (``by_deadline``, as 帮扶措施落实率 judges; else its latest analysis, as the
+        lists and the next step read it; a case first analysed late is judged by that late
+        analysis), and the day by which each had a measure of its type in place (None: one has
+        none yet, or there is no analysis)."""
+        latest = self.latest_analysis(case.number, date.max)
+        if not by_deadline:
+            analysis = latest  # also a green-channel case helped before its inclusion
+        elif case.included_on is None:
             return (), None
-        analysis = self.latest_analysis(case.number, measure_deadline(case.included_on))
+        else:
+            analysis = self.latest_analysis(case.number, measure_deadline(case.included_on)) or latest
         if analysis is None:
             return (), None
         met = []

@@ -54,7 +54,7 @@ def steps_for(household: Household, today: date) -> Steps:
     if case is not None and case.helpable:
         mine = [m for m in measures if m.case_number == case.number]
         analysed = any(a.case_number == case.number for a in household.analyses)
-        met = household.needs_met(case)[1] if case.included else None
+        met = household.needs_met(case, by_deadline=False)[1]
         if not analysed:
             next_steps.append("analyse_risk")
         elif met is None:

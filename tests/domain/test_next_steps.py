@@ -47,3 +47,21 @@ def test_a_monitoring_object_is_analysed_then_helped_need_by_need_and_visited_mo
 def test_a_lifted_out_household_may_have_follow_up_help_and_is_visited_monthly() -> None:
     steps = steps_for(registered(HouseholdType.LIFTED_OUT), TODAY)
     assert steps.next == ("record_visit",) and "assign_measure" in steps.possible
+
+
+def test_a_case_analysed_late_leaves_the_lists_once_its_needs_are_answered() -> None:
+    """Given a monitoring object first analysed after its 30 days, when its one need has a
+    measure in place, then no measure is the next step any more (the indicator still counts
+    it late: the facts judge by the deadline, falling back to that late analysis)."""
+    household = registered()
+    include(household, date(2025, 1, 2))
+    analyse(household, date(2025, 4, 1), needs=(MeasureType.HEALTH,))
+    household.assign_measure(measure_id="M1", measure_type=MeasureType.HEALTH,
+                             department=Department.HEALTH, responsible_person="王医生",
+                             **when(date(2025, 4, 2), TOWNSHIP))
+    household.put_measure_in_place("M1", **when(date(2025, 4, 3), TOWNSHIP))
+    case = household.active_case
+    assert household.needs_met(case, by_deadline=False)[1] == date(2025, 4, 3)
+    assert household.needs_met(case)[1] == date(2025, 4, 3)  # met, but after the deadline
+    steps = steps_for(household, TODAY)
+    assert "assign_measure" not in steps.next and "put_measure_in_place" not in steps.next
