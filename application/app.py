@@ -125,7 +125,7 @@ class CaseFiles(UnitOfWork):
                    reason=reason, occurred_on=occurred_on, by=by, at=self.clock(),
                    command_id=command_id)
 
-        return self._command(INCOME_LINE_POLICY_ID, "收入监测标准", command_id, set_line,
+        return self._command(INCOME_LINE_POLICY_ID, line.value, command_id, set_line,
                              create=create, then_act=True)
 
     def income_line_policy(self, as_of: datetime | None = None) -> IncomeLinePolicy | None:

@@ -14,7 +14,7 @@ import msgspec
 from application.app import CaseFiles
 from domain.deadlines import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS
 from domain.identity import mask_id_number
-from interfaces.exports import EXPORTS, text_value
+from interfaces.exports import EXPORTS, pages, text_value
 from interfaces.overdue import overdue_unmatched
 from projections.queries import COUNTY, ReadModels
 from projections.runner import Projections
@@ -76,6 +76,11 @@ def _list(app: CaseFiles, args: argparse.Namespace) -> int:
             print(f"{LISTS['ledger']}：{len(rows)} 批")
             print(table(rows, LEDGER_COLUMNS))
             return 0
+        if args.format != "table":  # a script gets every row of the list, not a page
+            rows = list(pages(views, args.which, township=args.township, village=args.village,
+                              category=args.category, today=day, held=app.unmatched_alerts()))
+            _print_rows(rows, EXPORTS[args.which][1], args.format)
+            return 0
         page_args = {"limit": args.limit, "after": args.after}
         if args.which == "monitoring":
             page = views.monitoring_list(category=args.category, as_of=args.as_of,
@@ -90,9 +95,6 @@ def _list(app: CaseFiles, args: argparse.Namespace) -> int:
             page = views.measures_missing(today=day, **page_args)
         else:
             page = views.directory(**filters, **page_args)
-    if args.format != "table":
-        _print_rows(page.rows, EXPORTS[args.which][1], args.format)
-        return 0
     print(f"{LISTS[args.which]}：共 {page.total} 条")
     print(table(page.rows, EXPORTS[args.which][1]))
     if page.after:
@@ -139,7 +141,7 @@ def _print_rows(rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...]
 
 
 def _export(app: CaseFiles, args: argparse.Namespace) -> int:
-    from interfaces.exports import pages, workbook
+    from interfaces.exports import workbook
 
     with Projections(app) as projections:
         projections.catch_up()
