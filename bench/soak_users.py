@@ -30,11 +30,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from application.demo.tables import MEASURE_DEPARTMENT
 from application.indicators import Cadences
 from application.intake import ALERT_COLUMNS, HOUSEHOLD_COLUMNS
 from bench.common import Client
 from domain.cadences import duty_for_period, windows
-from domain.codes import CaseStage, Category, Check, Department, RiskType, Role
+from domain.codes import CaseStage, Category, Check, Department, MeasureType, RiskType, Role
 from domain.identity import check_digit
 from domain.periods import month_period
 
@@ -473,10 +474,16 @@ class SimulatedUser:
             measure = planned[0]["measure_id"]
             await self.command(code, f"measures/{measure}/in-place", {"occurred_on": today},
                                route="measures/{id}/in-place")
-        else:
-            await self.command(code, "measures", {"measure_type": "健康帮扶", "department": "卫健局",
-                                                  "responsible_person": self.who.name, "amount": "800",
-                                                  "occurred_on": today})
+        else:  # 缺什么补什么: a measure for a need of the case's latest analysis not yet answered
+            analysis = max((a for a in file["risk_analyses"] if a["case_number"] == number),
+                           key=lambda a: a["occurred_on"])
+            answered = {m["measure_type"] for m in measures}
+            need = next((n for n in analysis["needs"] if n not in answered), analysis["needs"][0])
+            body = {"measure_type": need, "department": MEASURE_DEPARTMENT[MeasureType(need)].value,
+                    "responsible_person": self.who.name, "amount": "800", "occurred_on": today}
+            if need == MeasureType.SOCIAL_SECURITY:  # 兜底 for a household able to work says why
+                body["reason"] = "家庭成员患大病、刚性支出大，经民政部门审核纳入临时救助"
+            await self.command(code, "measures", body)
         return None
 
     # --- department pushes and uploads
