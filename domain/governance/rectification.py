@@ -162,18 +162,9 @@ def check_order(
 def check_completion(item: RectificationItem, *, what_was_done: str, occurred_on: date,
                      today: date) -> str:
     """What was done, checked: an item is completed once, on or after the day it was ordered."""
-    if item.completed_on is not None:
-        raise RuleViolation("RECTIFICATION_COMPLETED",
-                            f"整改事项 {item.item_id} 已于 {item.completed_on} 完成", "item_id")
-    what_was_done = (what_was_done or "").strip()
-    if not what_was_done:
-        raise InvalidValue("WHAT_WAS_DONE_REQUIRED", "须写明整改情况", "what_was_done")
-    if len(what_was_done) > MAX_PROBLEM:
-        raise InvalidValue("TEXT_TOO_LONG", f"整改情况最多{MAX_PROBLEM}字", "what_was_done")
-    _not_in_future(occurred_on, today, "完成日期")
-    if occurred_on < item.ordered_on:
-        raise InvalidValue("COMPLETED_BEFORE_ORDER",
-                           f"完成日期 {occurred_on} 早于下达日期 {item.ordered_on}", "occurred_on")
+    what_was_done = _open_and_stated(item, what_was_done, "WHAT_WAS_DONE_REQUIRED",
+                                     "what_was_done", "整改情况")
+    _after_order(item, occurred_on, today, "COMPLETED_BEFORE_ORDER", "完成日期")
     return what_was_done
 
 
@@ -181,18 +172,8 @@ def check_extension(item: RectificationItem, *, deadline: date, reason: str, occ
                     today: date) -> str:
     """A later deadline for an open item, granted before the deadline in force has passed (an
     overdue item stays overdue), for a stated reason."""
-    if item.completed_on is not None:
-        raise RuleViolation("RECTIFICATION_COMPLETED",
-                            f"整改事项 {item.item_id} 已于 {item.completed_on} 完成", "item_id")
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidValue("REASON_REQUIRED", "延期须写明理由", "reason")
-    if len(reason) > MAX_PROBLEM:
-        raise InvalidValue("TEXT_TOO_LONG", f"延期理由最多{MAX_PROBLEM}字", "reason")
-    _not_in_future(occurred_on, today, "批准延期日期")
-    if occurred_on < item.ordered_on:
-        raise InvalidValue("EXTENDED_BEFORE_ORDER",
-                           f"批准延期日期 {occurred_on} 早于下达日期 {item.ordered_on}", "occurred_on")
+    reason = _open_and_stated(item, reason, "REASON_REQUIRED", "reason", "延期理由")
+    _after_order(item, occurred_on, today, "EXTENDED_BEFORE_ORDER", "批准延期日期")
     if occurred_on > item.deadline:
         raise RuleViolation("RECTIFICATION_OVERDUE",
                             f"整改时限 {item.deadline} 已过，逾期事项不能再延期", "occurred_on")
@@ -200,6 +181,25 @@ def check_extension(item: RectificationItem, *, deadline: date, reason: str, occ
         raise InvalidValue("DEADLINE_NOT_LATER",
                            f"新的整改时限须晚于现时限 {item.deadline}", "deadline")
     return reason
+
+
+def _open_and_stated(item: RectificationItem, text: str, code: str, field: str, label: str) -> str:
+    """The text a command on an item still open must state, trimmed."""
+    if item.completed_on is not None:
+        raise RuleViolation("RECTIFICATION_COMPLETED",
+                            f"整改事项 {item.item_id} 已于 {item.completed_on} 完成", "item_id")
+    text = (text or "").strip()
+    if not text:
+        raise InvalidValue(code, f"须写明{label}", field)
+    if len(text) > MAX_PROBLEM:
+        raise InvalidValue("TEXT_TOO_LONG", f"{label}最多{MAX_PROBLEM}字", field)
+    return text
+
+
+def _after_order(item: RectificationItem, day: date, today: date, code: str, label: str) -> None:
+    _not_in_future(day, today, label)
+    if day < item.ordered_on:
+        raise InvalidValue(code, f"{label} {day} 早于下达日期 {item.ordered_on}", "occurred_on")
 
 
 def item_named(items: dict[str, RectificationItem], item_id: str) -> RectificationItem:
