@@ -10,7 +10,7 @@ from litestar import Request, get
 from litestar.response import Template
 
 from application.accounts.access import User
-from application.indicators import COUNTY, Scope
+from application.indicators import Scope
 from domain.codes import Category, Channel, Role
 from domain.deadlines import days_until
 from domain.household import STEP_NAMES
@@ -79,7 +79,7 @@ def _identification_trend(request: Request, user: User, today: date) -> dict[str
     # One pass over the households' facts: the latest month computed, the five before it
     # tallied from the same facts (six passes made the page take seconds under load).
     yesterday = today - timedelta(days=1)
-    earlier = {first: Tally(parse_period(f"{first:%Y-%m}"), today, COUNTY, ended=yesterday)
+    earlier = {first: Tally(parse_period(f"{first:%Y-%m}"), today, indicators.county, ended=yesterday)
                for first in months[1:]}
     latest = indicators.compute(f"{months[0]:%Y-%m}", scope=scope,
                                 also=[tally.add_household for tally in earlier.values()])
