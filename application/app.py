@@ -340,6 +340,7 @@ class CaseFiles(UnitOfWork):
                 description=alert.description, period=alert.period, department=alert.department,
                 tier=alert.tier, batch_id=alert.batch_id, disaster_kind=alert.disaster_kind,
                 problems=alert.problems, target_group=alert.target_group, amount=alert.amount,
+                sudden_hardship=alert.sudden_hardship,
                 occurred_on=alert.discovered_on, by=by, at=at, command_id=command_id)
             recordings = self._save_together(household_code, held, household)
         return CommandResult(household.id, household.version, recordings[-1].notification.id,

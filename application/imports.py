@@ -206,7 +206,8 @@ def _record_alert(recording: PushRecording, summary: ImportSummary, row: Checked
             discovered_on=values["occurred_on"], description=values.get("description", ""),
             disaster_kind=values.get("disaster_kind"), problems=values.get("problems", ()),
             township=values.get("township"), village=values.get("village"),
-            target_group=values.get("target_group"), amount=values.get("amount")))
+            target_group=values.get("target_group"), amount=values.get("amount"),
+            sudden_hardship=values.get("sudden_hardship")))
     except DomainError as error:
         row.problems.append((_header_of(error.field, ALERT_COLUMNS), error.message))
         return

@@ -18,13 +18,12 @@ import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from application.cells import read_amount, read_code, read_date, read_id_number, text_of
 from domain.codes import (
     DisasterKind,
     Health,
@@ -33,22 +32,15 @@ from domain.codes import (
     Problem,
     Relation,
     RiskType,
+    SuddenHardship,
     TargetGroup,
 )
 from domain.errors import DomainError, InvalidValue
-from domain.identity import check_digit, validate_id_number
-from domain.rules import is_amount
 from domain.text import CODE as TEXT_CODE
 from domain.text import reason, refused_character
 
 #: Several values in one cell (risk types, problems) are separated by any of these.
 _SEPARATORS = re.compile(r"[、,，;；/\s]+")
-_DATE_FORMATS = (
-    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
-    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
-)
-_EXCEL_EPOCH = date(1899, 12, 30)
 _YES = {"是", "有", "Y", "y", "yes", "1", "√", "TRUE", "true"}
 _NO = {"否", "无", "N", "n", "no", "0", "×", "FALSE", "false"}
 
@@ -78,6 +70,8 @@ ALERT_COLUMNS: tuple[Column, ...] = (
            help="发现风险之日（15日时限自此起算），如 2025-03-05、2025/3/5 或 2025年3月5日"),
     Column("description", "情况说明", "text", help="发生了什么"),
     Column("disaster_kind", "灾害类型", "code", codes=DisasterKind, help="风险类型含“因自然灾害”时必填"),
+    Column("sudden_hardship", "突发困难类型", "code", codes=SuddenHardship,
+           help="因灾、因疫、意外等突发风险时填写：自然灾害、疫情、意外事故（① 7日内推送）"),
     Column("problems", "问题标识", "codes", codes=Problem, help="可多项，用顿号分隔"),
     Column("target_group", "对象类别", "code", codes=TargetGroup, help="推送频次表对本期次要求时必填"),
     Column("amount", "金额（元）", "amount", help="推送频次表对本期次要求时必填（如 ⑥ 累计医疗支出）"),
@@ -376,7 +370,7 @@ def read_cell(column: Column, raw: Any) -> Any:
             raise InvalidValue(
                 "CELL_NUMBER", "户编号被存成了数字，开头的0可能已丢失：请将该列设为文本后按原编号填写",
                 column.key)
-        return _text(raw)
+        return text_of(raw)
     if kind == "date":
         return read_date(raw)
     if kind == "code":
@@ -385,116 +379,20 @@ def read_cell(column: Column, raw: Any) -> Any:
         return read_amount(raw, column.key)
     if kind == "codes":
         return tuple(dict.fromkeys(read_code(column.codes, part)  # type: ignore[arg-type]
-                                   for part in _SEPARATORS.split(_text(raw)) if part))
+                                   for part in _SEPARATORS.split(text_of(raw)) if part))
     if kind == "year":
         year = raw if isinstance(raw, int) else int(raw) if isinstance(raw, float) and raw.is_integer() \
-            else int(_text(raw)) if _text(raw).isdigit() else None
+            else int(text_of(raw)) if text_of(raw).isdigit() else None
         if year is None or not 1980 <= year <= 2100:
             raise InvalidValue("CELL_YEAR", f"“{raw}”不是年度（如 2016）", column.key)
         return year
     if kind == "flag":
         if isinstance(raw, bool):
             return raw
-        text = _text(raw)
+        text = text_of(raw)
         if text in _YES:
             return True
         if text in _NO:
             return False
         raise InvalidValue("CELL_FLAG", f"“{raw}”应为“是”或“否”", column.key)
-    return _text(raw)
-
-
-def _text(raw: Any) -> str:
-    if isinstance(raw, float) and raw.is_integer():
-        return str(int(raw))
-    return str(raw).strip()
-
-
-def read_id_number(raw: Any) -> str:
-    """An ID number as typed; one Excel has damaged is named as such, never repaired."""
-    if isinstance(raw, int | float) and not isinstance(raw, bool):
-        shown = f"{raw:.5E}" if isinstance(raw, float) else str(raw)
-        raise InvalidValue(
-            "ID_NUMBER_DAMAGED",
-            f"身份证号码被 Excel 存成了数字（{shown}），后几位或末位 X 已丢失，无法还原："
-            "请将该列设为文本后重新录入",
-            "id_number")
-    text = re.sub(r"\s+", "", str(raw)).upper()
-    if re.fullmatch(r"\d(\.\d+)?E\+\d+", text):
-        raise InvalidValue(
-            "ID_NUMBER_DAMAGED",
-            f"身份证号码已被 Excel 变成科学计数法（{text}），后几位已丢失：请按原件重新录入", "id_number")
-    if re.fullmatch(r"\d{17}", text):
-        expected = check_digit(text)
-        hint = "末位的 X 很可能被 Excel 丢掉了" if expected == "X" else "少了一位"
-        raise InvalidValue(
-            "ID_NUMBER_SHORT", f"身份证号码只有17位（{text}）：{hint}，请核对原件后填写完整", "id_number")
-    if re.fullmatch(r"\d{15,16}", text):
-        raise InvalidValue("ID_NUMBER_SHORT",
-                           f"身份证号码只有{len(text)}位（{text}）：可能是开头的数字或末尾几位丢失，请核对原件",
-                           "id_number")
-    if re.fullmatch(r"\d{18}", text) and text.endswith("000") and check_digit(text[:17]) != text[17]:
-        raise InvalidValue(
-            "ID_NUMBER_DAMAGED",
-            f"身份证号码以000结尾且校验码不符（{text}）：很可能被 Excel 按数字截断，请按原件重新录入",
-            "id_number")
-    return validate_id_number(text, "id_number")
-
-
-def read_date(raw: Any) -> date:
-    """An Excel date, an Excel serial number, or 2025-03-05 / 2025/3/5 / 2025年3月5日."""
-    if isinstance(raw, datetime):
-        day = raw.date()
-    elif isinstance(raw, date):
-        day = raw
-    elif isinstance(raw, int | float) and not isinstance(raw, bool):
-        if not 32874 <= raw <= 73415:  # 1990-01-01 … 2100-12-31 as Excel serials
-            raise InvalidValue("CELL_DATE", f"“{raw}”不是日期", "date")
-        day = _EXCEL_EPOCH + timedelta(days=int(raw))
-    elif str(raw).strip().isdigit() and len(str(raw).strip()) == 5:  # a serial as text (CSV)
-        return read_date(int(str(raw).strip()))
-    else:
-        text = str(raw).strip()
-        day = None
-        for pattern in _DATE_FORMATS:
-            found = pattern.match(text)
-            if found:
-                try:
-                    day = date(int(found[1]), int(found[2]), int(found[3]))
-                except ValueError:
-                    raise InvalidValue("CELL_DATE", f"“{text}”不是有效日期", "date") from None
-                break
-        if day is None:
-            raise InvalidValue(
-                "CELL_DATE", f"“{text}”不是可识别的日期：请写作 2025-03-05、2025/3/5 或 2025年3月5日", "date")
-    if not 1990 <= day.year <= 2100:
-        raise InvalidValue("CELL_DATE", f"日期须在1990年至2100年之间：{day}", "date")
-    return day
-
-
-def read_amount(raw: Any, field: str = "amount") -> Decimal:
-    """An amount in yuan (a number, or text like 23500 or 23,500.50), not negative, to the fen."""
-    text = str(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else _text(raw)
-    try:
-        amount = Decimal(text.replace(",", "").replace("，", ""))
-    except InvalidOperation:
-        amount = Decimal(-1)
-    if not is_amount(amount) or amount < 0:
-        raise InvalidValue("AMOUNT_INVALID", f"“{raw}”不是金额：应为不小于0、至多两位小数的元数，如 23500",
-                           field)
-    return amount
-
-
-def read_code(codes: type[StrEnum], raw: Any, field: str = "code") -> Any:
-    """A value of a code table, by its Chinese term; an unknown one is refused (naming
-    ``field``) with the nearest terms — for cells, push rows and request bodies alike."""
-    text = _text(raw)
-    try:
-        return codes(text)
-    except ValueError:
-        terms = [c.value for c in codes]
-        near = difflib.get_close_matches(text, terms, n=2, cutoff=0.3)
-        near += [t for t in terms if t not in near and (t in text or text in t)][:2]
-        hint = f"是否为“{'”或“'.join(near[:2])}”？" if near else ""
-        raise InvalidValue("CODE_UNKNOWN", f"“{text}”不是码表中的值；{hint}可选：{'、'.join(terms)}",
-                           field) from None
+    return text_of(raw)

@@ -24,7 +24,16 @@ from application.app import CaseFiles
 from application.commands import RaiseAlert
 from application.unit_of_work import CommandResult, retrying
 from domain.cadences import Duty, duty_for_period, push_period_forms
-from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, TargetGroup, Tier
+from domain.codes import (
+    Channel,
+    Department,
+    DisasterKind,
+    Problem,
+    RiskType,
+    SuddenHardship,
+    TargetGroup,
+    Tier,
+)
 from domain.errors import InvalidValue, RuleViolation
 from domain.governance import PushLedger, month_of_push_period
 from domain.household import DUPLICATE, JOINED_CASE, NEW_CASE
@@ -75,6 +84,7 @@ class PushedAlert:
     village: str | None = None
     target_group: TargetGroup | None = None
     amount: Decimal | None = None
+    sudden_hardship: SuddenHardship | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +203,7 @@ class PushRecording:
             "department": batch.department, "tier": batch.tier, "batch_id": batch.batch_id,
             "disaster_kind": row.disaster_kind, "problems": row.problems,
             "target_group": row.target_group, "amount": row.amount,
+            "sudden_hardship": row.sudden_hardship,
         }
 
     def receive(self, *, rows: int, rejected: int) -> CommandResult:

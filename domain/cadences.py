@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from domain.codes import Department, Problem, RiskType, TargetGroup, Tier
+from domain.codes import Department, Problem, RiskType, SuddenHardship, TargetGroup, Tier
 from domain.errors import InvalidValue
 from domain.governance import PushReceipt
 from domain.periods import Period, month_period
@@ -54,6 +54,7 @@ class Duty:
     months: tuple[int, ...] = ()  # only in these months (⑤: September–October); () = all
     risk_types: tuple[RiskType, ...] = ()  # event duties: the alerts they cover
     problems: tuple[Problem, ...] = ()
+    sudden_hardships: tuple[SuddenHardship, ...] = ()  # ①: an epidemic alert, whatever its risk type
     reading: str = ""
     #: What each row of this department's push must carry (③ a 民政局 row is about 低保, 特困
     #: or 临时救助; ⑥ a 卫健局 row is about the uninsured, with spending above 20,000 yuan).
@@ -85,11 +86,13 @@ class Duty:
                                f"{duty}须为{self.amount_means}超过{self.amount_above}元的人员{found}",
                                "amount")
 
-    def covers(self, risk_types: Iterable[str], problems: Iterable[str], discovered_on: date) -> bool:
+    def covers(self, risk_types: Iterable[str], problems: Iterable[str], discovered_on: date,
+               sudden_hardship: str | None = None) -> bool:
         """Whether an alert is one this event duty requires within its days."""
         if self.months and discovered_on.month not in self.months:
             return False
-        return bool(set(risk_types) & set(self.risk_types) or set(problems) & set(self.problems))
+        return bool(set(risk_types) & set(self.risk_types) or set(problems) & set(self.problems)
+                    or sudden_hardship in self.sudden_hardships)
 
 
 @dataclass(frozen=True)
@@ -138,19 +141,21 @@ def parse_duties(table: Mapping[str, Any]) -> tuple[Duty, ...]:
             departments = [Department(d) for d in row["departments"]]
             risk_types = tuple(RiskType(r) for r in row.get("risk_types", ()))
             problems = tuple(Problem(p) for p in row.get("problems", ()))
+            hardships = tuple(SuddenHardship(h) for h in row.get("sudden_hardships", ()))
             groups = {Department(d): tuple(TargetGroup(g) for g in names)
                       for d, names in row.get("target_groups", {}).items()}
             amount_above = Decimal(str(row["amount_above"])) if "amount_above" in row else None
         except (KeyError, ValueError, ArithmeticError) as error:
             raise InvalidValue("CADENCE_INVALID", f"{where}: {error}", "departments") from None
-        if rule in EVENT_RULES and not (risk_types or problems):
-            raise InvalidValue("CADENCE_INVALID", f"{where}: 事件类推送须列出风险类型或问题", "risk_types")
+        if rule in EVENT_RULES and not (risk_types or problems or hardships):
+            raise InvalidValue("CADENCE_INVALID", f"{where}: 事件类推送须列出风险类型、问题或突发困难类型",
+                               "risk_types")
         for department in departments:
             duties.append(Duty(
                 number=str(row.get("number", "")), department=department,
                 what=str(row.get("what", "")), rule=rule, days=days,
                 months=tuple(int(m) for m in row.get("months", ())), risk_types=risk_types,
-                problems=problems, reading=str(row.get("reading", "")),
+                problems=problems, sudden_hardships=hardships, reading=str(row.get("reading", "")),
                 target_groups=groups.get(department, ()), amount_above=amount_above,
                 amount_means=str(row.get("amount_means", "")),
             ))
@@ -249,6 +254,7 @@ class AlertPush:
     received_on: date
     batch_id: str | None
     tier: str | None = None
+    sudden_hardship: str | None = None
 
 
 def event_pushes(
@@ -266,7 +272,8 @@ def event_pushes(
         if alert.tier == Tier.PROVINCIAL:
             continue  # the province's finding: the department still owes its own
         for duty in by_department.get(alert.department, ()):
-            if not duty.covers(alert.risk_types, alert.problems, alert.discovered_on):
+            if not duty.covers(alert.risk_types, alert.problems, alert.discovered_on,
+                               alert.sudden_hardship):
                 continue
             due = alert.discovered_on + timedelta(days=duty.days)
             if due in period and (due <= (ended or today) or alert.received_on <= today):

@@ -76,9 +76,12 @@ FAILED_CHECK_SIGNALS: dict[Check, tuple[RiskType, Problem | None]] = {
 }
 
 
-def checked_risk_types(risk_types: Any, disaster_kind: Any) -> tuple[RiskType, ...]:
+def checked_risk_types(
+    risk_types: Any, disaster_kind: Any, sudden_hardship: SuddenHardship | None = None,
+) -> tuple[RiskType, ...]:
     """An alert's risk types, each once: one to five, with a disaster kind exactly when one of
-    them is 因自然灾害 (the rules every alert meets, held unmatched or on a household)."""
+    them is 因自然灾害, and one showing the sudden hardship (突发困难类型) when one is named (the
+    rules every alert meets, held unmatched or on a household)."""
     kinds = tuple(dict.fromkeys(risk_types))
     if not kinds:
         raise InvalidValue("RISK_TYPES_REQUIRED", "至少填写一种返贫致贫风险类型", "risk_types")
@@ -88,6 +91,15 @@ def checked_risk_types(risk_types: Any, disaster_kind: Any) -> tuple[RiskType, .
         raise InvalidValue("DISASTER_KIND_REQUIRED", "因自然灾害须填写灾害类型", "disaster_kind")
     if disaster_kind is not None and RiskType.NATURAL_DISASTER not in kinds:
         raise InvalidValue("DISASTER_KIND_UNEXPECTED", "只有因自然灾害才填写灾害类型", "disaster_kind")
+    if sudden_hardship is not None:
+        if not isinstance(sudden_hardship, SuddenHardship):
+            raise InvalidValue("CODE_UNKNOWN", f"突发困难类型不在代码表中：{sudden_hardship}",
+                               "sudden_hardship")
+        shown_by = GREEN_CHANNEL_RISKS[sudden_hardship]
+        if not shown_by & set(kinds):
+            names = "或".join(r for r in RiskType if r in shown_by)
+            raise InvalidValue("SUDDEN_HARDSHIP_WITHOUT_RISK",
+                               f"突发困难类型“{sudden_hardship}”须有风险类型{names}", "sudden_hardship")
     return kinds
 
 

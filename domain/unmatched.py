@@ -14,7 +14,17 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain import deadlines
-from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, Role, TargetGroup, Tier
+from domain.codes import (
+    Channel,
+    Department,
+    DisasterKind,
+    Problem,
+    RiskType,
+    Role,
+    SuddenHardship,
+    TargetGroup,
+    Tier,
+)
 from domain.errors import InvalidValue, NotFound, RuleViolation
 from domain.governance import RecordedEvent
 from domain.rules import checked_risk_types, local_date
@@ -48,6 +58,7 @@ class HeldAlert:
     household_code: str | None = None
     target_group: TargetGroup | None = None
     amount: Decimal | None = None
+    sudden_hardship: SuddenHardship | None = None
 
     @property
     def pending(self) -> bool:
@@ -90,10 +101,10 @@ class UnmatchedAlerts(Aggregate):
 
     class AlertHeld(Event):
         """An alert named a person in no registered household; its occurred_on is discovery.
-        Since version 2, with the row's target group and amount (None before)."""
+        Since version 2, with the row's target group and amount; since 3, the sudden hardship."""
 
         TOPIC = "fangpin:UnmatchedAlerts.AlertHeld"
-        class_version = 2
+        class_version = 3
         alert_id: str
         channel: Channel
         person_id_number: str
@@ -109,10 +120,15 @@ class UnmatchedAlerts(Aggregate):
         village: str | None
         target_group: TargetGroup | None
         amount: Decimal | None
+        sudden_hardship: SuddenHardship | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state.update(target_group=None, amount=None)
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state.update(sudden_hardship=None)
 
         def apply_to(self, held: UnmatchedAlerts) -> None:
             held.alerts[self.alert_id] = HeldAlert(
@@ -120,6 +136,7 @@ class UnmatchedAlerts(Aggregate):
                 self.occurred_on, self.description, self.period, self.department, self.tier,
                 self.batch_id, self.disaster_kind, self.problems, self.township, self.village,
                 self.timestamp, target_group=self.target_group, amount=self.amount,
+                sudden_hardship=self.sudden_hardship,
             )
 
     class AlertAttached(Event):
@@ -157,9 +174,10 @@ class UnmatchedAlerts(Aggregate):
         if discovered_on > local_date(at):
             raise InvalidValue("DATE_IN_FUTURE", f"发现日期 {discovered_on} 晚于登记日期", "occurred_on")
         # the rules the alert will meet on its household, so that it can always be attached
-        fields["risk_types"] = checked_risk_types(fields.get("risk_types", ()), fields.get("disaster_kind"))
-        fields.setdefault("target_group", None)
-        fields.setdefault("amount", None)
+        fields["risk_types"] = checked_risk_types(fields.get("risk_types", ()), fields.get("disaster_kind"),
+                                                  fields.get("sudden_hardship"))
+        for optional in ("target_group", "amount", "sudden_hardship"):
+            fields.setdefault(optional, None)
         self.trigger_event(self.AlertHeld, timestamp=at, occurred_on=discovered_on, recorded_by=by,
                            command_id=command_id, alert_id=alert_id, **fields)
 

@@ -115,6 +115,7 @@ class Alert:
     case_number: int | None = None  # the case it opened or joined; None for a duplicate
     target_group: TargetGroup | None = None  # a push row's group, where its cadence names one
     amount: Decimal | None = None  # a push row's amount (⑥: the year's medical spending)
+    sudden_hardship: SuddenHardship | None = None  # 突发困难类型: ① covers 疫情 this way
     duplicate_of: str | None = None
     recorded_at: datetime | None = None  # when the system received it (push timeliness)
 

@@ -9,7 +9,16 @@ from msgspec import Meta
 
 from application.commands.base import LOCAL, HouseholdCommand, Recording
 from application.commands.fields import MAX_LIST, Id, IdNumber, Money, Text
-from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, TargetGroup, Tier
+from domain.codes import (
+    Channel,
+    Department,
+    DisasterKind,
+    Problem,
+    RiskType,
+    SuddenHardship,
+    TargetGroup,
+    Tier,
+)
 from domain.household import AlertOutcome, Household
 
 
@@ -19,7 +28,7 @@ class RaiseAlert(HouseholdCommand, kw_only=True):
     name = "raise_alert"
     roles = LOCAL
     new_record = ("alert_id", "A")
-    added_fields = ("target_group", "amount")
+    added_fields = ("target_group", "amount", "sudden_hardship")
 
     alert_id: Id | None = None
     channel: Channel
@@ -34,6 +43,8 @@ class RaiseAlert(HouseholdCommand, kw_only=True):
     problems: Annotated[list[Problem], Meta(max_length=MAX_LIST)] = []  # noqa: RUF012
     target_group: TargetGroup | None = None
     amount: Money | None = None
+    sudden_hardship: Annotated[
+        SuddenHardship | None, Meta(description="突发困难类型（疫情、自然灾害、意外事故）")] = None
     occurred_on: Annotated[date, Meta(description="发现之日（15 天时限自此起算）")]
 
     def run(self, household: Household, on: Recording) -> AlertOutcome:
@@ -42,6 +53,7 @@ class RaiseAlert(HouseholdCommand, kw_only=True):
             risk_types=self.risk_types, description=self.description, period=self.period,
             department=self.department, tier=self.tier, batch_id=self.batch_id,
             disaster_kind=self.disaster_kind, problems=self.problems,
-            target_group=self.target_group, amount=self.amount, occurred_on=self.occurred_on,
+            target_group=self.target_group, amount=self.amount,
+            sudden_hardship=self.sudden_hardship, occurred_on=self.occurred_on,
             by=on.by, at=on.at, command_id=on.command_id,
         )

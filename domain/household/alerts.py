@@ -13,7 +13,16 @@ from decimal import Decimal
 from typing import Any
 
 from domain import rules
-from domain.codes import Channel, Department, DisasterKind, Problem, RiskType, TargetGroup, Tier
+from domain.codes import (
+    Channel,
+    Department,
+    DisasterKind,
+    Problem,
+    RiskType,
+    SuddenHardship,
+    TargetGroup,
+    Tier,
+)
 from domain.errors import InvalidValue, NotFound, RuleViolation
 from domain.household.state import Event, HouseholdState, check_recorded_date, require_text
 from domain.identity import validate_id_number
@@ -44,10 +53,10 @@ class AlertOutcome:
 class AlertRaised(Event):
     """A risk signal was received; it opened a case, joined the active one, or duplicated one.
     Since version 2, a pushed row's target group and amount (None before, and where the
-    cadence names none)."""
+    cadence names none); since version 3, the sudden hardship it reports (None before)."""
 
     TOPIC = "fangpin:Household.AlertRaised"
-    class_version = 2
+    class_version = 3
     alert_id: str
     channel: Channel
     person_id_number: str
@@ -63,10 +72,15 @@ class AlertRaised(Event):
     opens_case: bool
     target_group: TargetGroup | None
     amount: Decimal | None
+    sudden_hardship: SuddenHardship | None
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         state.update(target_group=None, amount=None)
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state.update(sudden_hardship=None)
 
     def subject(self) -> str:
         return f"alert:{self.alert_id}"
@@ -89,6 +103,7 @@ class AlertRaised(Event):
             recorded_at=self.timestamp,
             target_group=self.target_group,
             amount=self.amount,
+            sudden_hardship=self.sudden_hardship,
         )
         household.alerts[alert.alert_id] = alert
         if self.duplicate_of is not None:
@@ -131,6 +146,7 @@ class AlertsChapter(HouseholdState):
         problems: Sequence[Problem] = (),
         target_group: TargetGroup | None = None,
         amount: Decimal | None = None,
+        sudden_hardship: SuddenHardship | None = None,
         occurred_on: date,
         by: Actor,
         at: datetime,
@@ -147,7 +163,7 @@ class AlertsChapter(HouseholdState):
             risk_types=risk_types, description=description, period=period,
             department=department, tier=tier, batch_id=batch_id,
             disaster_kind=disaster_kind, problems=problems, occurred_on=occurred_on,
-            target_group=target_group, amount=amount,
+            target_group=target_group, amount=amount, sudden_hardship=sudden_hardship,
         )
         check_recorded_date(occurred_on, at)
         self._record(AlertRaised, occurred_on, by, at, command_id, **fields)
@@ -166,6 +182,7 @@ def checked_alert(
     department: Department | None, tier: Tier | None, batch_id: str | None,
     disaster_kind: DisasterKind | None, problems: Sequence[Problem], occurred_on: date,
     target_group: TargetGroup | None = None, amount: Decimal | None = None,
+    sudden_hardship: SuddenHardship | None = None,
 ) -> dict[str, Any]:
     """The fields of an `AlertRaised` on ``household``, checked, with what the duplicate rule
     and the active case make of it (also used by a visit whose checks failed)."""
@@ -176,7 +193,7 @@ def checked_alert(
     member = household.members.get(person)
     if member is None or not member.is_member_on(occurred_on):
         raise NotFound("PERSON_NOT_MEMBER", f"身份证号码 {person} 不是本户成员", "person_id_number")
-    kinds = rules.checked_risk_types(risk_types, disaster_kind)
+    kinds = rules.checked_risk_types(risk_types, disaster_kind, sudden_hardship)
     if channel is Channel.DEPARTMENT_ALERT:
         if department is None:
             raise InvalidValue("DEPARTMENT_REQUIRED", "部门筛查预警须注明推送部门", "department")
@@ -214,6 +231,7 @@ def checked_alert(
         "opens_case": duplicate_of is None and active is None,
         "target_group": target_group,
         "amount": amount,
+        "sudden_hardship": sudden_hardship,
     }
 
 

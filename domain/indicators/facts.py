@@ -15,7 +15,7 @@ from domain.rules import local_date
 from domain.values import Case, Procedure
 
 #: Bump when a definition or the facts change: published results name the version they used.
-INDICATORS_VERSION = 3
+INDICATORS_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,7 @@ class AlertFacts:
     case_number: int | None
     risk_types: tuple[str, ...]
     problems: tuple[str, ...]
+    sudden_hardship: str | None = None  # 突发困难类型 (① covers 疫情)
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ def household_facts(household: Household) -> HouseholdFacts:
             duplicate_of=a.duplicate_of, case_number=a.case_number,
             risk_types=tuple(r.value for r in a.risk_types),
             problems=tuple(p.value for p in a.problems),
+            sudden_hardship=a.sudden_hardship.value if a.sudden_hardship else None,
         )
         for a in household.alerts.values()
     )

@@ -84,6 +84,7 @@ class Tally:
                 self._event_alerts.append(AlertPush(
                     a.alert_id, Department(a.department), facts.township, a.risk_types,
                     a.problems, a.discovered_on, a.received_on, a.batch_id, a.tier,
+                    a.sudden_hardship,
                 ))
 
     def add_pushes(self, receipts: Iterable[PushReceipt]) -> list[ExpectedPush]:

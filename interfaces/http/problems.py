@@ -16,8 +16,8 @@ from litestar.openapi import ResponseSpec
 from msgspec import inspect as mi
 
 from application.accounts.access import AccessDenied
+from application.cells import read_code
 from application.errors import ConcurrentChange
-from application.intake import read_code
 from domain.errors import DomainError, InvalidValue, NotFound
 from interfaces.http.schemas.common import ProblemDetails
 
@@ -159,7 +159,7 @@ _ENUM_MISS = re.compile(r"Invalid enum value '(.*)'(?: - at `\$\.?([^`]*)`)?")
 
 def _code_table_miss(request: Request, error: ValidationException) -> InvalidValue | None:
     """A value not in a code table is a value breaking a rule (422, with the nearest terms, as
-    an import's cell gets: `application.intake.read_code`), not a malformed request."""
+    an import's cell gets: `application.cells.read_code`), not a malformed request."""
     first = error.extra[0] if isinstance(error.extra, list) and error.extra else None
     if not isinstance(first, dict):
         return None

@@ -22,7 +22,7 @@ from litestar.params import JSONBody
 
 from application.accounts.access import AccessDenied, User
 from application.app import CaseFiles
-from application.intake import read_amount, read_code
+from application.cells import read_amount, read_code
 from application.pushes import (
     UNMATCHED,
     PushBatch,
@@ -31,7 +31,7 @@ from application.pushes import (
     RowOutcome,
     check_batch,
 )
-from domain.codes import Department, DisasterKind, Problem, RiskType, Role, TargetGroup
+from domain.codes import Department, DisasterKind, Problem, RiskType, Role, SuddenHardship, TargetGroup
 from domain.errors import DomainError, InvalidValue
 from domain.household import DUPLICATE, JOINED_CASE, NEW_CASE
 from domain.identity import validate_id_number
@@ -96,6 +96,8 @@ def _pushed_alert(row: s.PushRow) -> PushedAlert:
         risk_types=_codes(RiskType, row.risk_types, "risk_types"), description=row.description,
         disaster_kind=_code(DisasterKind, row.disaster_kind, "disaster_kind")
         if row.disaster_kind else None,
+        sudden_hardship=_code(SuddenHardship, row.sudden_hardship, "sudden_hardship")
+        if row.sudden_hardship else None,
         problems=_codes(Problem, row.problems, "problems"),
         discovered_on=_date(row.occurred_on, "occurred_on"),
         township=row.township, village=row.village,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from household_kit import (
     COUNTY,
     DEPARTMENT,
@@ -39,6 +40,7 @@ from domain.codes import (
     SuddenHardship,
     Tier,
 )
+from domain.errors import InvalidValue
 from domain.governance import Meeting, PushReceipt
 from domain.household import Household
 from domain.indicators import Area, Tally, household_facts
@@ -487,3 +489,40 @@ def test_a_deadline_day_still_running_is_not_yet_missed() -> None:
                     ended=date(2025, 4, 4))
     morning.add_pushes([receipt(Department.PUBLIC_SECURITY, "2025-03", date(2025, 4, 5))])
     assert figure(morning, "push_timeliness", "department", "公安局") == (1, 1)
+
+
+def test_an_epidemic_alert_is_due_within_seven_days_under_duty_one() -> None:
+    """① covers 因灾 and 因疫 (domain.md §5): 卫健局's alert about an epidemic is an event push
+    owed within 7 days of discovery, whatever risk type the epidemic brought; the same illness
+    without the epidemic is ③'s half-monthly business, not ①'s."""
+    duties = parse_duties({"duty": [
+        {"number": "①", "departments": ["卫健局"], "rule": "within_days_of_event", "days": 7,
+         "risk_types": ["因自然灾害"], "sudden_hardships": ["疫情"]},
+    ]})
+    # Given 卫健局 pushed an epidemic alert 9 days after discovery, another 7 days after, and an
+    # ordinary illness
+    late, prompt, ill = registered(), registered(), registered()
+    for household, hardship, received in ((late, SuddenHardship.EPIDEMIC, date(2025, 4, 10)),
+                                          (prompt, SuddenHardship.EPIDEMIC, date(2025, 4, 8)),
+                                          (ill, None, date(2025, 4, 10))):
+        household.raise_alert(
+            alert_id=f"WJ-1-{household.code}", channel=Channel.DEPARTMENT_ALERT,
+            person_id_number=household.head.id_number, risk_types=(RiskType.ILLNESS,),
+            department=Department.HEALTH, tier=Tier.COUNTY, batch_id="WJ-1",
+            sudden_hardship=hardship, occurred_on=date(2025, 4, 1), by=DEPARTMENT,
+            at=at(received), command_id=household.code)
+    # When April's pushes are judged
+    t = tally([late, prompt, ill], "2025-04", date(2025, 4, 30), receipts=[], duties=duties)
+    # Then the two epidemic alerts were owed under ①, one of them on time
+    assert figure(t, "push_timeliness", "department", "卫健局") == (1, 2)
+
+
+def test_an_alert_naming_a_sudden_hardship_carries_a_risk_type_that_shows_it() -> None:
+    household = registered()
+    with pytest.raises(InvalidValue) as refused:
+        household.raise_alert(
+            alert_id="A-1", channel=Channel.CADRE_SCREENING, person_id_number=household.head.id_number,
+            risk_types=(RiskType.DISABILITY,), sudden_hardship=SuddenHardship.EPIDEMIC,
+            occurred_on=date(2025, 4, 1), by=DEPARTMENT, at=at(date(2025, 4, 2)))
+    assert (refused.value.code, refused.value.field) == ("SUDDEN_HARDSHIP_WITHOUT_RISK", "sudden_hardship")
+    assert "因病或其他" in refused.value.message and not household.alerts

@@ -366,3 +366,27 @@ def test_rows_of_a_duty_with_criteria_carry_its_target_group_and_amount(api: Api
     urgent = send(api, batch("WJ-急-1", [row(two.head, "因病")], urgent=True, department="卫健局"),
                   who="county")
     assert urgent["rows"][0]["result"] == "新案件"
+
+
+def test_an_epidemic_alert_is_owed_within_seven_days_under_duty_one(api: Api) -> None:
+    """① covers 因疫: a row naming the sudden hardship 疫情 is an event push due 7 days after
+    discovery; the hardship must be one the row's risk types show."""
+    one, two = register(api, 1), register(api, 2)
+    answer = send(api, batch("WJ-疫-1", [
+        row(one.head, "因病", day="2025-11-20", sudden_hardship="疫情"),   # 1: 11 days: late
+        row(two.head, "因病", day="2025-11-28", sudden_hardship="疫情"),   # 2: on time
+        row(two.spouse, "因残", day="2025-11-28", sudden_hardship="疫情"),  # 3: not shown by 因残
+        row(two.child, "因病", day="2025-11-28", sudden_hardship="瘟疫"),   # 4: not in the code table
+    ], urgent=True, department="卫健局"), who="county")
+    assert [r["result"] for r in answer["rows"]] == ["新案件", "新案件", "拒收", "拒收"]
+    assert [(r["code"], r["field"]) for r in answer["rows"][2:]] == [
+        ("SUDDEN_HARDSHIP_WITHOUT_RISK", "rows[2].sudden_hardship"), ("CODE_UNKNOWN", "rows[3].sudden_hardship")]
+    assert one.file()["alerts"][0]["sudden_hardship"] == "疫情"
+    api.catch_up()
+
+    def owed(period: str) -> list[tuple[str, str]]:
+        pushes = api.get("/api/push-compliance", who="county", period=period, department="卫健局").json()
+        return [(p["due_on"], p["status"]) for p in pushes["pushes"] if p["duty"] == "①"]
+
+    assert owed("2025-11") == [("2025-11-27", "迟报4天")]
+    assert owed("2025-12") == [("2025-12-05", "按时")]

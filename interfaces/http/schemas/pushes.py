@@ -21,6 +21,9 @@ class PushRow(Body, kw_only=True):
     occurred_on: Annotated[str, Meta(max_length=40, description="发现之日 YYYY-MM-DD")]
     description: Text = ""
     disaster_kind: Annotated[str, Meta(max_length=40)] | None = None
+    sudden_hardship: Annotated[str, Meta(
+        max_length=40, description="突发困难类型（自然灾害、疫情、意外事故）：因灾因疫等突发风险时填写"
+    )] | None = None
     problems: Annotated[list[Annotated[str, Meta(max_length=40)]], Meta(max_length=MAX_LIST)] = []  # noqa: RUF012
     target_group: Annotated[str, Meta(
         max_length=40, description="对象类别（码表“对象类别”）：推送频次表对本期次要求时必填")] | None = None
