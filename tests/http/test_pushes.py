@@ -380,7 +380,8 @@ def test_an_epidemic_alert_is_owed_within_seven_days_under_duty_one(api: Api) ->
     ], urgent=True, department="卫健局"), who="county")
     assert [r["result"] for r in answer["rows"]] == ["新案件", "新案件", "拒收", "拒收"]
     assert [(r["code"], r["field"]) for r in answer["rows"][2:]] == [
-        ("SUDDEN_HARDSHIP_WITHOUT_RISK", "rows[2].sudden_hardship"), ("CODE_UNKNOWN", "rows[3].sudden_hardship")]
+        ("SUDDEN_HARDSHIP_WITHOUT_RISK", "rows[2].sudden_hardship"),
+        ("CODE_UNKNOWN", "rows[3].sudden_hardship")]
     assert one.file()["alerts"][0]["sudden_hardship"] == "疫情"
     api.catch_up()
 
