@@ -20,8 +20,9 @@ from eventsourcing.application import AggregateNotFoundError
 from application.audit import LogTables
 from application.commands import HouseholdCommand, Recording, RegisterHousehold
 from application.errors import HouseholdAlreadyRegistered, HouseholdNotFound
+from application.self_reports import SelfReportDesk
 from application.settings import APP_NAME, Settings
-from application.unit_of_work import CommandResult, UnitOfWork
+from application.unit_of_work import CommandResult
 from domain.codes import Department, Role
 from domain.errors import NotFound
 from domain.governance import (
@@ -64,7 +65,7 @@ _HISTORY_SKIP = frozenset({
 })
 
 
-class CaseFiles(UnitOfWork):
+class CaseFiles(SelfReportDesk):
     """The county's households' case files and the income-line policy, in one event log."""
 
     name = APP_NAME

@@ -59,6 +59,7 @@ COUNTY = Area()
 
 #: What `ReadModels.counts` may group by (and filter on by date).
 _COUNTABLE = {
+    "rm_households": ("township",),
     "rm_monitoring": ("category", "township", "included_on"),
     "rm_alerts": ("channel", "department", "township", "discovered_on"),
     "rm_case_queue": ("stage", "township", "deadline_on"),

@@ -40,6 +40,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "push_alerts": frozenset({COUNTY, DEPARTMENT}),
     "import_households": frozenset({COUNTY}),
     "attach_unmatched_alert": COUNTY_AND_TOWNSHIP,
+    "answer_self_report": COUNTY_AND_TOWNSHIP,
     "hold_consultation": frozenset({COUNTY}),
     "hold_dispatch_meeting": frozenset({COUNTY}),
     # 限期整改: the county orders and extends; the unit responsible (or the county) completes
@@ -62,6 +63,8 @@ READ_ROLES: dict[str, frozenset[Role]] = {
     "rectifications": frozenset({COUNTY, TOWNSHIP, DEPARTMENT, AUDITOR, ASSESSMENT}),
     # the quarterly dispatch report ranks every township and department
     "rankings": frozenset({COUNTY, AUDITOR, ASSESSMENT}),
+    # self-reports (农户自主申报) waiting for the township, and how each was answered
+    "self_reports": frozenset({COUNTY, TOWNSHIP, AUDITOR}),
     # who read which household's file (auditors only)
     "access_log": frozenset({AUDITOR}),
 }

@@ -32,6 +32,7 @@ from application.accounts.logins import Logins
 from application.accounts.users import Users
 from application.app import CaseFiles
 from application.indicators import Cadences, Indicators
+from application.self_reports import ReportLimits
 from application.settings import Settings
 from application.store.encryption import store_secret
 from domain.identity import mask_id_number
@@ -45,6 +46,7 @@ from interfaces.http.problems import EXCEPTION_HANDLERS, status_table
 from interfaces.http.pushes import push_alerts
 from interfaces.http.queries import QUERY_HANDLERS
 from interfaces.http.rectifications import HANDLERS as RECTIFICATION_HANDLERS
+from interfaces.http.self_reports import HANDLERS as SELF_REPORT_HANDLERS
 from projections.queries import ReadModels
 from projections.runner import Projections
 from projections.stops import ReadModelStatus, Stop
@@ -172,6 +174,7 @@ class Services:
             users = Users(datastore, backend=self.settings.backend)
             access_log = AccessLog(datastore, backend=self.settings.backend, clock=self.clock)
             logins = Logins(users, clock=self.clock)
+            report_limits = ReportLimits(datastore, self.settings.backend, clock=self.clock)
             case_files.log_tables()
         if self.follow:
             projections.catch_up()
@@ -185,6 +188,7 @@ class Services:
         state.update({"settings": self.settings, "case_files": case_files, "logins": logins,
                       "projections": projections, "read_models": read_models,
                       "users": users, "indicators": indicators, "access_log": access_log,
+                      "report_limits": report_limits,
                       "stall_watch": StallWatch()})
 
     def close(self) -> None:
@@ -254,7 +258,7 @@ def create_app(
                 _options("/api/pushes", "GET, OPTIONS, POST"),
                 _options("/api/rectifications", "GET, OPTIONS, POST"),
                 *COMMAND_HANDLERS, push_alerts, *QUERY_HANDLERS, *INDICATOR_HANDLERS,
-                *INTAKE_HANDLERS, *RECTIFICATION_HANDLERS, health, index,
+                *INTAKE_HANDLERS, *RECTIFICATION_HANDLERS, *SELF_REPORT_HANDLERS, health, index,
             ]),
             create_static_files_router("/static/swagger", directories=[SWAGGER_ASSETS],
                                        name="swagger-assets"),

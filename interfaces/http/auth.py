@@ -25,7 +25,7 @@ from projections.queries import COUNTY, Area
 
 #: Paths served without a token: the API's own documentation, the liveness check, and the web
 #: workbench (its pages sign in with a session cookie instead).
-PUBLIC_PATHS = ["^/schema", "^/static", "^/health$", "^/$", "^/favicon.ico$", "^/web"]
+PUBLIC_PATHS = ["^/schema", "^/static", "^/health$", "^/$", "^/favicon.ico$", "^/web", "^/api/public/"]
 
 
 class TokenAuthentication(AbstractAuthenticationMiddleware):

@@ -18,6 +18,7 @@ from msgspec import inspect as mi
 from application.accounts.access import AccessDenied
 from application.cells import read_code
 from application.errors import ConcurrentChange
+from application.self_reports import TooMany
 from domain.errors import DomainError, InvalidValue, NotFound
 from interfaces.http.schemas.common import ProblemDetails
 
@@ -58,6 +59,8 @@ STATUSES: dict[int, tuple[str, tuple[str, ...]]] = {
     422: ("某个值违反规则（校验位、日期先后、公示天数、控制字符…）或不在码表中（附最接近的词）",
           ("ID_NUMBER_CHECK_DIGIT", "DATE_ORDER", "NOTICE_TOO_SHORT", "CODE_UNKNOWN",
            "TEXT_CONTROL_CHARACTER")),
+    429: ("提交过于频繁（农户自主申报：每个来源地址每小时、每个身份证号码每天有上限）",
+          ("TOO_MANY_REPORTS",)),
     503: ("暂时无法答复（读模型停在某事件或尚未追上 `after`），带 `Retry-After` 时可稍后重试",
           ("READ_MODELS_BEHIND", "UNAVAILABLE")),
 }
@@ -111,6 +114,8 @@ def domain_status(error: DomainError) -> int:
         return 400
     if isinstance(error, Unavailable):
         return 503
+    if isinstance(error, TooMany):
+        return 429
     if isinstance(error, AccessDenied):
         return 403
     if isinstance(error, NotFound):
@@ -267,7 +272,7 @@ def in_chinese(message: str) -> str:
 PROBLEMS: dict[int, ResponseSpec] = {
     status: ResponseSpec(data_container=ProblemDetails, description=TITLES[status],
                          media_type=PROBLEM_JSON, generate_examples=False)
-    for status in (400, 401, 403, 404, 409, 413, 422, 503)
+    for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)
 }
 
 

@@ -54,6 +54,8 @@ def render(request: Request, template: str, user: User | None, **context: Any) -
             nav.append(("/web/indicators", "考核指标"))
         if user.may_read("policy"):
             nav.append(("/web/policy", "政策标准"))
+        if user.may_read("self_reports"):
+            nav.append(("/web/self-reports", "自主申报"))
     return Template(template_name=template, context={
         "user": user, "role_name": ROLE_NAMES.get(user.role, "") if user else "", "nav": nav,
         "path": request.url.path, **context})

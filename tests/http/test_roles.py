@@ -131,13 +131,19 @@ ALLOWED: dict[str, set[str]] = {
     "GET /api/templates/{kind}": {"county", "township", "village", "department", "auditor", "assessment"},
     "GET /api/unmatched-alerts": {"county", "township", "village", "auditor", "assessment"},
     "POST /api/unmatched-alerts/{alert_id}/attach": {"county", "township"},
+    # self-reports: anyone reports (no sign-in needed); the township answers
+    "POST /api/public/self-reports": {"county", "township", "village", "department", "auditor",
+                                      "assessment"},
+    "GET /api/self-reports": {"county", "township", "auditor"},
+    "POST /api/self-reports/{report_id}/answer": {"county", "township"},
     "GET /api/exports/{which}": {"county", "township", "village", "auditor", "assessment"},
     "GET /api/access-log": {"auditor"},
 }
 
 #: Routes that act on or read one household: refused outside the caller's area.
 ONE_HOUSEHOLD = {route for route in ALLOWED if "{code}" in route} | {
-    "POST /api/households", "POST /api/unmatched-alerts/{alert_id}/attach"}
+    "POST /api/households", "POST /api/unmatched-alerts/{alert_id}/attach",
+    "POST /api/self-reports/{report_id}/answer"}
 
 #: Routes on one rectification item: refused to a township or department not answering for it.
 ONE_ITEM = {"POST /api/rectifications/{item_id}/completed"}
@@ -271,6 +277,23 @@ def _unmatched(api: Api, n: int, who: str) -> Request:
     return f"/api/unmatched-alerts/医保局:UM{n}:1/attach", {"household_code": code_of(n)}
 
 
+def _self_report(answer: bool) -> Prepare:
+    """A self-report about the head of household ``n`` (and, to answer, the answer)."""
+
+    def prepare(api: Api, n: int, who: str) -> Request:
+        register(api, n)
+        api.catch_up()
+        body = {"name": "王建国", "person_id_number": head_of(n), "phone": "13812345678",
+                "township": "银坊镇", "village": "东村", "story": "住院自付三万元"}
+        if not answer:
+            return "/api/public/self-reports", body
+        taken = api.client.post("/api/public/self-reports", json=body).json()["report_id"]
+        return f"/api/self-reports/{taken}/answer", {
+            "answer": "属实，转为预警", "household_code": code_of(n), "risk_types": ["因病"]}
+
+    return prepare
+
+
 def _green_channel_ready(home: Any) -> None:
     home.alerted(risk_types=("因意外事故",))
     home.do("/identification/home-visit", HOME_VISIT)
@@ -358,12 +381,16 @@ PREPARE: dict[str, Prepare] = {
     "GET /api/templates/{kind}": _read("/api/templates/alerts"),
     "GET /api/unmatched-alerts": _read("/api/unmatched-alerts"),
     "POST /api/unmatched-alerts/{alert_id}/attach": _unmatched,
+    "POST /api/public/self-reports": _self_report(answer=False),
+    "GET /api/self-reports": _read("/api/self-reports"),
+    "POST /api/self-reports/{report_id}/answer": _self_report(answer=True),
     "GET /api/exports/{which}": _read("/api/exports/monitoring"),
     "GET /api/access-log": _read("/api/access-log"),
 }
 
 def _intake(route: str) -> bool:
-    return any(part in route for part in ("/imports/", "/templates/", "/unmatched-alerts", "/exports/"))
+    return any(part in route for part in ("/imports/", "/templates/", "/unmatched-alerts", "/exports/",
+                                          "self-reports"))
 
 
 def _assessment(route: str) -> bool:
