@@ -190,6 +190,14 @@ class Decision(StrEnum):
     REJECTED = "不通过"
 
 
+class AppealSubject(StrEnum):
+    """What a household appeals against (异议与申诉, domain.md §14)."""
+
+    REFUSAL = "不予认定"
+    CATEGORY = "监测对象类别"
+    ELIMINATION = "风险消除"
+
+
 class ObjectionOutcome(StrEnum):
     """How an objection to a village notice (村级评议公示) was resolved."""
 

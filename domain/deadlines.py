@@ -12,6 +12,8 @@ from datetime import date, timedelta
 IDENTIFICATION_DAYS = 15
 #: A measure should be in place within 30 days of identification (national practice).
 MEASURE_WITHIN_DAYS = 30
+#: An appeal (申诉) is answered within 15 days of being lodged (national practice).
+APPEAL_DAYS = 15
 
 
 def identification_deadline(discovered_on: date) -> date:
@@ -23,6 +25,11 @@ def identification_deadline(discovered_on: date) -> date:
 def measure_deadline(included_on: date) -> date:
     """The day a help measure should be in place by: 30 days after inclusion."""
     return included_on + timedelta(days=MEASURE_WITHIN_DAYS)
+
+
+def appeal_deadline(lodged_on: date) -> date:
+    """The last day to answer an appeal: 15 days after it was lodged."""
+    return lodged_on + timedelta(days=APPEAL_DAYS)
 
 
 def days_until(deadline: date, today: date) -> int:

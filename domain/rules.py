@@ -28,7 +28,8 @@ from domain.deadlines import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS  # the tim
 from domain.errors import InvalidValue, RuleViolation
 
 if TYPE_CHECKING:
-    from domain.values import Case, IncomeEvidence, Measure, Visit
+    from domain.income import IncomeEvidence, Visit
+    from domain.values import Case, Measure
 
 #: China Standard Time: the county's calendar, used to date a recording time.
 CHINA_TIME = timezone(timedelta(hours=8), "CST")

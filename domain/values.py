@@ -13,10 +13,10 @@ from decimal import Decimal
 
 from domain import deadlines
 from domain.codes import (
+    AppealSubject,
     CaseStage,
     Category,
     Channel,
-    Check,
     Decision,
     Department,
     DisasterKind,
@@ -132,6 +132,32 @@ class Objection:
 
 
 @dataclass
+class Appeal:
+    """An appeal (异议、申诉) against a decision on a case, answered by the unit that decided
+    within `deadlines.APPEAL_DAYS` (domain.md §14)."""
+
+    appeal_id: str
+    against: AppealSubject
+    lodged_on: date
+    appellant: str  # who appeals: the household member, by name
+    by_household: bool  # lodged by the household itself, or by a cadre for it
+    content: str
+    deciding_role: Role  # the unit that decided, which answers
+    answered_on: date | None = None
+    outcome: ObjectionOutcome | None = None
+    reason: str = ""
+    new_category: Category | None = None  # an upheld appeal against the category: the new one
+
+    @property
+    def due_on(self) -> date:
+        return deadlines.appeal_deadline(self.lodged_on)
+
+    @property
+    def pending(self) -> bool:
+        return self.answered_on is None
+
+
+@dataclass
 class Step:
     """One step of a four-step procedure (identification or risk elimination)."""
 
@@ -213,6 +239,11 @@ class Case:
     simplified_approval: bool = False
     elimination: Procedure | None = None
     elimination_mode: EliminationMode | None = None
+    appeals: list[Appeal] = field(default_factory=list)
+
+    @property
+    def open_appeal(self) -> Appeal | None:
+        return next((a for a in self.appeals if a.pending), None)
 
     @property
     def included_on(self) -> date | None:
@@ -365,72 +396,6 @@ class Measure:
 
 
 @dataclass
-class Visit:
-    """A monthly household visit (入户走访) with the six checks."""
-
-    visit_id: str
-    occurred_on: date
-    visitor: str
-    failed_checks: tuple[Check, ...]  # every one of the six checks not listed here passed
-    income_change: Decimal = Decimal(0)
-    spending_change: Decimal = Decimal(0)
-    notes: str = ""
-    #: The per-capita net income (元/人·年) the visit found, and the line in force that day:
-    #: income evidence for risk elimination (None: the visit recorded no income figure).
-    per_capita_income: Decimal | None = None
-    line_in_force: Decimal | None = None
-
-    @property
-    def checks(self) -> dict[Check, bool]:
-        """The six checks and whether each passed."""
-        return {check: check not in self.failed_checks for check in Check}
-
-
-@dataclass
-class IncomeAssessment:
-    """Per-capita net income (domain.md §4) as assessed, with the line in force that day."""
-
-    assessment_id: str
-    occurred_on: date
-    year: int
-    wages: Decimal
-    business: Decimal
-    property: Decimal
-    transfers: Decimal
-    production_costs: Decimal
-    household_size: int
-    line_in_force: Decimal
-
-    @property
-    def net_income(self) -> Decimal:
-        gross = self.wages + self.business + self.property + self.transfers
-        return gross - self.production_costs
-
-    @property
-    def per_capita(self) -> Decimal:
-        return (self.net_income / self.household_size).quantize(Decimal("0.01"))
-
-    @property
-    def below_line(self) -> bool:
-        return self.per_capita < self.line_in_force
-
-
-@dataclass(frozen=True)
-class IncomeEvidence:
-    """One piece of income evidence for risk elimination (domain.md §9): an income assessment
-    or a visit's recorded income, with the line in force on its day."""
-
-    occurred_on: date
-    per_capita: Decimal
-    line_in_force: Decimal
-    source: str  # e.g. "收入核算 I-1", "走访 V-3"
-
-    @property
-    def below_line(self) -> bool:
-        return self.per_capita < self.line_in_force
-
-
-@dataclass
 class ReliefPayout:
     """A 防贫保 payout."""
 
@@ -466,8 +431,6 @@ __all__ = [
     "Correction",
     "Finding",
     "GreenChannel",
-    "IncomeAssessment",
-    "IncomeEvidence",
     "Measure",
     "Member",
     "MemberDetails",
@@ -475,5 +438,4 @@ __all__ = [
     "ReliefPayout",
     "RiskAnalysis",
     "Step",
-    "Visit",
 ]

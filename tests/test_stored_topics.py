@@ -11,6 +11,7 @@ from domain.governance import Governance, ImportLedger, PushLedger
 from domain.household import Household
 from domain.policy import IncomeLinePolicy
 from domain.relief import ReliefBandsPolicy
+from domain.self_reports import SelfReports
 from domain.unmatched import UnmatchedAlerts
 
 #: Every topic in a log written by fangpin, by aggregate. Add to it; never edit or remove.
@@ -22,6 +23,7 @@ STORED = {
         "RiskAnalysed", "MeasureAssigned", "MeasurePutInPlace", "MeasureEnded",
         "MedicalInsuranceSubsidised", "ReliefInsurancePaid", "VisitRecorded", "IncomeAssessed",
         "EliminationVerified", "RiskEliminated", "EliminationRejected", "FactCorrected",
+        "AppealLodged", "AppealAnswered",
     ),
     "fangpin:IncomeLinePolicy": ("Started", "IncomeLineSet", "PovertyLineSet"),
     "fangpin:ReliefBandsPolicy": ("Started", "ReliefBandsSet"),
@@ -31,10 +33,11 @@ STORED = {
                            "RectificationDeadlineExtended"),
     "fangpin:ImportLedger": ("Started", "FileImported"),
     "fangpin:UnmatchedAlerts": ("Started", "AlertHeld", "AlertAttached"),
+    "fangpin:SelfReports": ("Started", "Reported", "Answered"),
 }
 AGGREGATES: tuple[type[Aggregate], ...] = (
     Household, IncomeLinePolicy, ReliefBandsPolicy, PushLedger, Governance, ImportLedger,
-    UnmatchedAlerts)
+    UnmatchedAlerts, SelfReports)
 
 
 @pytest.mark.parametrize("aggregate", AGGREGATES, ids=lambda cls: cls.__name__)

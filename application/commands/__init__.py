@@ -10,6 +10,7 @@ Struct in its chapter's module and a line here (and its route).
 from __future__ import annotations
 
 from application.commands.alerts import RaiseAlert
+from application.commands.appeals import AnswerAppeal, LodgeAppeal
 from application.commands.base import HouseholdCommand, Recording, command_from, request_body
 from application.commands.corrections import Correct
 from application.commands.elimination import (
@@ -69,6 +70,8 @@ HOUSEHOLD_COMMANDS: tuple[type[HouseholdCommand], ...] = (
     EliminationTownshipReview,
     EliminationCountyDecision,
     Correct,
+    LodgeAppeal,
+    AnswerAppeal,
 )
 
 #: The commands on a household by their stable name.
@@ -78,6 +81,7 @@ __all__ = [
     "BY_NAME",
     "HOUSEHOLD_COMMANDS",
     "AnalyseRisk",
+    "AnswerAppeal",
     "AssessIncome",
     "AssignMeasure",
     "Correct",
@@ -90,6 +94,7 @@ __all__ = [
     "HouseholdCommand",
     "JoinMember",
     "LeaveMember",
+    "LodgeAppeal",
     "MemberChanges",
     "MemberIn",
     "ObjectionIn",

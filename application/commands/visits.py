@@ -12,7 +12,7 @@ from application.commands.fields import Happened, Id, Money, MoneyChange, Name, 
 from domain.codes import Check
 from domain.errors import RuleViolation
 from domain.household import AlertOutcome, Household
-from domain.values import IncomeAssessment
+from domain.income import IncomeAssessment
 
 
 class RecordVisit(HouseholdCommand, kw_only=True):

@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.household import (
     alerts,
+    appeals,
     corrections,
     elimination,
     green_channel,
@@ -29,6 +30,7 @@ from domain.household import (
     visits,
 )
 from domain.household.alerts import AlertsChapter
+from domain.household.appeals import AppealsChapter
 from domain.household.corrections import CorrectionsChapter
 from domain.household.elimination import EliminationChapter
 from domain.household.green_channel import GreenChannelChapter
@@ -47,6 +49,7 @@ class Household(
     VisitsChapter,
     EliminationChapter,
     CorrectionsChapter,
+    AppealsChapter,
     Aggregate,
 ):
     """A registered rural household and its whole case file (户档案)."""
@@ -88,6 +91,9 @@ class Household(
     EliminationRejected = elimination.EliminationRejected
     # corrections
     FactCorrected = corrections.FactCorrected
+    # objections and appeals
+    AppealLodged = appeals.AppealLodged
+    AppealAnswered = appeals.AppealAnswered
 
     def __init__(self) -> None:
         """State is set by `Registered.apply_to`; use `Household.register`."""

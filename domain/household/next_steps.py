@@ -73,6 +73,12 @@ def steps_for(household: Household, today: date) -> Steps:
         possible |= {"assign_measure", "put_measure_in_place", "end_measure"}
     if any(m.status in (MeasureStatus.PLANNED, MeasureStatus.IN_PLACE) for m in measures):
         possible.add("end_measure")
+    last = household.cases[-1] if household.cases else None
+    if last is not None and last.open_appeal is not None:  # 申诉: answered within 15 days
+        next_steps.append("answer_appeal")
+        possible.add("answer_appeal")
+    elif last is not None and (last.closed or last.monitored or last.eliminated):
+        possible.add("lodge_appeal")
     visited = any(v.occurred_on.year == today.year and v.occurred_on.month == today.month
                   for v in household.visits)
     if household.visited_monthly and not visited:

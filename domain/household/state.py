@@ -22,19 +22,8 @@ from domain.codes import NO_WORKING_CAPACITY, Category, HouseholdType, Relation
 from domain.corrections import CORRECTABLE, to_json_native
 from domain.errors import InvalidValue, NotFound, RuleViolation
 from domain.identity import validate_id_number
-from domain.values import (
-    Actor,
-    Alert,
-    Case,
-    Correction,
-    IncomeAssessment,
-    IncomeEvidence,
-    Measure,
-    Member,
-    ReliefPayout,
-    RiskAnalysis,
-    Visit,
-)
+from domain.income import IncomeAssessment, IncomeEvidence, Visit
+from domain.values import Actor, Alert, Case, Correction, Measure, Member, ReliefPayout, RiskAnalysis
 
 HOUSEHOLD_NAMESPACE = uuid5(NAMESPACE_URL, "https://fangpin.example/household")
 

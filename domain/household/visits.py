@@ -20,7 +20,8 @@ from domain.household.state import (
     require_amount,
     require_text,
 )
-from domain.values import Actor, IncomeAssessment, Visit
+from domain.income import IncomeAssessment, Visit
+from domain.values import Actor
 
 #: The six checks of a monthly visit, in the notice's order.
 SIX_CHECKS = tuple(Check)

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from domain.codes import Channel, HouseholdType
-from domain.deadlines import measure_deadline
+from domain.deadlines import appeal_deadline, measure_deadline
 from domain.indicators.facts import CaseFacts, HouseholdFacts
 from domain.periods import Period, in_force
 from domain.rules import add_months
@@ -203,6 +203,21 @@ def elimination_stability(h: HouseholdFacts, period: Period, on: Evaluation) -> 
         yield _item(h, f"{h.code}#{c.number}", int(not again), 1, note)
 
 
+def appeals_on_time(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
+    """申诉按期办结率 = 答复期限（提出之日起15日）在统计期内的申诉中，期限内答复的件数 ÷ 这些申诉
+    件数。期限未过、也尚未答复的申诉暂不计入；期限过后才答复的计为逾期。"""
+    for c in h.cases:
+        for appeal_id, lodged_on, answered_on in c.appeals:
+            due = appeal_deadline(lodged_on)
+            answered = answered_on if answered_on is not None and answered_on <= on.today else None
+            if due not in period or lodged_on > on.today or (answered is None and due > on.ended):
+                continue
+            on_time = answered is not None and answered <= due
+            note = f"提出{lodged_on}，期限{due}，" + (f"{answered}答复" if answered else "尚未答复") + (
+                "" if on_time else "（逾期）")
+            yield _item(h, f"{h.code}#{appeal_id}", int(on_time), 1, note)
+
+
 def _fell_below(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[tuple[str, Item]]:
     """The household's first income evidence in the period below the poverty line in force that
     day, as ("返贫" for a 脱贫户 | "致贫", item with the persons of the household that day)."""
@@ -297,6 +312,8 @@ INDICATORS: tuple[Indicator, ...] = (
               green_channel_completion, "已补办完成的案件", "绿色通道案件"),
     Indicator("风险消除稳定率", "elimination_stability", "rate", ("county", "township"),
               elimination_stability, "12个月内未再发生风险", "消除满12个月的案件"),
+    Indicator("申诉按期办结率", "appeals_on_time", "rate", ("county", "township"), appeals_on_time,
+              "期限内答复的申诉", "到期的申诉"),
     Indicator("返贫致贫人数", "fell_into_poverty", "count", ("county", "township"),
               fell_into_poverty, "人数", ""),
     Indicator("返贫人数", "fell_back", "count", ("county", "township"), fell_back, "人数", ""),

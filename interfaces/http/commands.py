@@ -23,9 +23,9 @@ from application.app import CaseFiles
 from application.commands import HouseholdCommand, RegisterHousehold, command_from
 from application.unit_of_work import CommandResult, retrying
 from domain.household import AlertOutcome
+from domain.income import IncomeAssessment
 from domain.policy import Line
 from domain.relief import ReliefBand
-from domain.values import IncomeAssessment
 from interfaces.http.household_commands import (
     body_fields,
     command_id,
@@ -45,6 +45,7 @@ IdempotencyKey = Annotated[
 HouseholdCode = Annotated[str, PathParameter(min_length=1, max_length=40, description="户编号")]
 MemberIdNumber = Annotated[str, PathParameter(min_length=1, max_length=32, description="成员身份证号码")]
 MeasureId = Annotated[str, PathParameter(min_length=1, max_length=100, description="措施编号")]
+AppealId = Annotated[str, PathParameter(min_length=1, max_length=100, description="申诉编号")]
 
 
 def _case_files(request: Request) -> CaseFiles:
@@ -255,6 +256,22 @@ def correct(request: Request, code: HouseholdCode, data: JSONBody[s.Correct],
     return _run(request, code, data, idempotency_key)
 
 
+# ---------------------------------------------------------------------- appeals
+
+
+@_handler("/api/households/{code:str}/appeals", c.LodgeAppeal, "提出申诉（不予认定、监测对象类别、风险消除）")
+def lodge_appeal(request: Request, code: HouseholdCode, data: JSONBody[s.LodgeAppeal],
+                 idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return _run(request, code, data, idempotency_key)
+
+
+@_handler("/api/households/{code:str}/appeals/{appeal_id:str}/answer", c.AnswerAppeal,
+          "答复申诉（作出决定的单位，15日内）")
+def answer_appeal(request: Request, code: HouseholdCode, appeal_id: AppealId, data: JSONBody[s.AnswerAppeal],
+                  idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return _run(request, code, data, idempotency_key, appeal_id=appeal_id)
+
+
 @put("/api/income-lines/{year:int}", opt={"command": "set_income_line"}, summary="设定收入监测标准",
      sync_to_thread=True, responses=PROBLEMS, status_code=201, tags=["命令"])
 def set_income_line(request: Request, year: Annotated[int, PathParameter(ge=2000, le=2100)],
@@ -317,5 +334,6 @@ COMMAND_HANDLERS = [
     village_notice, township_review, county_decision, green_channel, analyse_risk,
     assign_measure, measure_in_place, end_measure, medical_subsidy, relief_payout, record_visit,
     assess_income, elimination_home_visit, elimination_notice, elimination_review,
-    elimination_decision, correct, set_income_line, set_poverty_line, set_relief_bands,
+    elimination_decision, correct, lodge_appeal, answer_appeal, set_income_line, set_poverty_line,
+    set_relief_bands,
 ]

@@ -144,7 +144,8 @@ class StatedDocument(JsonRenderPlugin):
 
 def state_document(app: Litestar, document: dict[str, Any]) -> None:
     """State the edge's rules on every parameter and request body of ``document``, the bounds
-    litestar leaves out of a parameter, and the other formats a route answers in."""
+    litestar leaves out of a parameter, the other formats a route answers in, and the routes
+    that need no token."""
     components = document.get("components", {}).get("schemas", {})
     seen: set[str] = set()
     for route in app.routes:
@@ -162,6 +163,8 @@ def state_document(app: Litestar, document: dict[str, Any]) -> None:
             for content in operation.get("requestBody", {}).get("content", {}).values():
                 _state_text(content.get("schema", {}), components, seen)
             _state_other_formats(operation, handler.opt.get("also_answers", ()))
+            if handler.opt.get("public"):  # served without a token (`auth.PUBLIC_PATHS`)
+                operation["security"] = []
 
 
 def _state_other_formats(operation: dict[str, Any], media_types: Any) -> None:

@@ -61,8 +61,9 @@ def take_self_report(state: State, source: str, stated: s.SelfReportIn) -> str:
         village=stated.village, story=stated.story).outcome
 
 
-@post("/api/public/self-reports", summary="农户自主申报（无需登录）：乡镇工作站核实后才转为预警",
-      sync_to_thread=True, responses=PROBLEMS, tags=["自主申报"], status_code=201)
+@post("/api/public/self-reports", opt={"public": True},
+      summary="农户自主申报（无需登录）：乡镇工作站核实后才转为预警", sync_to_thread=True,
+      responses=PROBLEMS, tags=["自主申报"], status_code=201)
 def report_hardship(request: Request, data: JSONBody[s.SelfReportIn]) -> s.SelfReportReceipt:
     report_id = take_self_report(request.app.state, source_of(request), data)
     return s.SelfReportReceipt(report_id=report_id, message=RECEIVED.format(report_id))

@@ -12,8 +12,9 @@ from application.accounts.access import User
 from application.app import HistoryEntry
 from domain.household import STEP_NAMES, AlertOutcome, Household
 from domain.identity import mask_id_number
+from domain.income import IncomeAssessment
 from domain.relief import ReliefBands
-from domain.values import Alert, Case, IncomeAssessment, Procedure
+from domain.values import Alert, Case, Procedure
 from interfaces.http.schemas import views as s
 from interfaces.http.schemas.commands import AlertOutcomeOut, AssessmentOut, ReliefBandOut
 
@@ -42,6 +43,8 @@ EVENT_NAMES: dict[str, str] = {
     "RiskEliminated": "县级审定：风险消除",
     "EliminationRejected": "风险消除不通过",
     "FactCorrected": "更正已记录的事实",
+    "AppealLodged": "提出申诉",
+    "AppealAnswered": "答复申诉",
     "Started": "收入监测标准启用",
     "IncomeLineSet": "设定收入监测标准",
     "PovertyLineSet": "设定扶贫标准",
@@ -220,6 +223,11 @@ def _case_out(case: Case, mask: Masker) -> s.CaseOut:
         elimination_mode=case.elimination_mode,
         objections=[s.ObjectionOut(content=mask.text(o.content), outcome=o.outcome,
                                    reason=mask.text(o.reason)) for o in case.objections],
+        appeals=[s.AppealOut(
+            appeal_id=a.appeal_id, against=a.against, lodged_on=a.lodged_on, appellant=a.appellant,
+            by_household=a.by_household, content=mask.text(a.content), deciding_role=a.deciding_role,
+            due_on=a.due_on, answered_on=a.answered_on, outcome=a.outcome, reason=mask.text(a.reason),
+            new_category=a.new_category) for a in case.appeals],
     )
 
 

@@ -52,6 +52,8 @@ LABELS: dict[str, str] = {
     "mode": "消除方式", "new_head_id_number": "新户主身份证号（户主离开时）",
     "target_group": "对象类别（部门推送按频次表要求时）",
     "sudden_hardship": "突发困难类型（因灾因疫等突发风险时）",
+    "against": "申诉事项", "appellant": "申诉人", "by_household": "农户本人提出（否则为干部代为提出）",
+    "new_category": "调整后的监测对象类别（对类别的申诉成立时）", "appeal_id": "申诉编号（可空）",
 }
 
 

@@ -23,6 +23,7 @@ from household_kit import (
 )
 
 from domain.codes import (
+    AppealSubject,
     Category,
     Channel,
     Check,
@@ -138,6 +139,10 @@ def full_lifecycle() -> Household:
     ready = help_until_eliminable(household, included)
     household.correct(2, {"name": "张二妞"}, "录错", **when(ready - timedelta(1), COUNTY))
     eliminate(household, ready)
+    household.lodge_appeal(1, AppealSubject.ELIMINATION, appeal_id="SS-1", appellant="张三",
+                           content="收入还不稳定", by_household=True, **when(ready + timedelta(10)))
+    household.answer_appeal(1, "SS-1", ObjectionOutcome.NOT_UPHELD, reason="连续六个月收入高于标准",
+                            **when(ready + timedelta(12), COUNTY))
     household.leave_member(baby, LeaveReason.MOVED_OUT, **when(ready + timedelta(30)))
     raise_alert(household, ready + timedelta(40), risk_types=(RiskType.ILLNESS,))
     return household

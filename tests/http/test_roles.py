@@ -92,6 +92,9 @@ ALLOWED: dict[str, set[str]] = {
     "POST /api/households/{code}/elimination/county-decision": {"county"},
     # corrections, policy and department pushes
     "POST /api/households/{code}/corrections": {"county", "township"},
+    # appeals: a cadre lodges one for the household; the unit that decided answers
+    "POST /api/households/{code}/appeals": {"county", "township", "village"},
+    "POST /api/households/{code}/appeals/{appeal_id}/answer": {"county", "township"},
     "PUT /api/income-lines/{year}": {"county"},
     "PUT /api/poverty-lines/{year}": {"county"},
     "PUT /api/relief-bands/{effective_from}": {"county"},
@@ -294,6 +297,22 @@ def _self_report(answer: bool) -> Prepare:
     return prepare
 
 
+#: An appeal against the township's finding that there was no risk, and the township's answer.
+APPEAL = {"case_number": 1, "appeal_id": "SS-1", "against": "不予认定", "appellant": "王建国",
+          "by_household": True, "content": "丈夫住院属实", "occurred_on": "2025-03-05"}
+ANSWER = {"case_number": 1, "outcome": "成立", "reason": "补充了住院证明", "occurred_on": "2025-03-06"}
+
+
+def _no_risk(home: Any) -> None:
+    home.alerted()
+    home.do("/identification/home-visit", {**HOME_VISIT, "finding": "无风险"})
+
+
+def _appealed(home: Any) -> None:
+    _no_risk(home)
+    home.do("/appeals", APPEAL, who="village")
+
+
 def _green_channel_ready(home: Any) -> None:
     home.alerted(risk_types=("因意外事故",))
     home.do("/identification/home-visit", HOME_VISIT)
@@ -346,6 +365,9 @@ PREPARE: dict[str, Prepare] = {
     "POST /api/households/{code}/elimination/county-decision":
         _on("/elimination/county-decision", ELIMINATION_DECISION, lambda home: home.eliminating(3)),
     "POST /api/households/{code}/corrections": _on("/corrections", CORRECTION),
+    "POST /api/households/{code}/appeals": _on("/appeals", APPEAL, _no_risk),
+    "POST /api/households/{code}/appeals/{appeal_id}/answer": _on("/appeals/SS-1/answer", ANSWER,
+                                                                  _appealed),
     "PUT /api/income-lines/{year}": _income_line,
     "PUT /api/poverty-lines/{year}": _poverty_line,
     "PUT /api/relief-bands/{effective_from}": _relief_bands,
@@ -408,6 +430,8 @@ GROUPS: dict[str, list[str]] = {
     "visits, income and elimination": [r for r in ALLOWED if r.startswith("POST ") and any(
         part in r for part in ("/visits", "/income-assessments", "/elimination/"))],
     "corrections, policy and pushes": ["POST /api/households/{code}/corrections",
+                                       "POST /api/households/{code}/appeals",
+                                       "POST /api/households/{code}/appeals/{appeal_id}/answer",
                                        "PUT /api/income-lines/{year}", "PUT /api/poverty-lines/{year}",
                                        "PUT /api/relief-bands/{effective_from}", "POST /api/pushes"],
     "reads": [r for r in ALLOWED if r.startswith("GET ") and not _assessment(r) and not _intake(r)],

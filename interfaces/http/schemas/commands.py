@@ -23,6 +23,7 @@ from application.commands import (  # noqa: F401  the bodies of the commands wit
     EliminationDecision,
     EliminationNotice,
     JoinMember,
+    LodgeAppeal,
     MemberChanges,
     MemberIn,
     OpenGreenChannel,
@@ -45,6 +46,7 @@ LeaveMember = request_body(c.LeaveMember)
 UpdateMember = request_body(c.UpdateMember)
 PutMeasureInPlace = request_body(c.PutMeasureInPlace)
 EndMeasure = request_body(c.EndMeasure)
+AnswerAppeal = request_body(c.AnswerAppeal)
 
 
 # ---------------------------------------------------------------------- policy

@@ -13,6 +13,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from domain.codes import (
+    AppealSubject,
     CaseStage,
     Category,
     Check,
@@ -26,6 +27,7 @@ from domain.codes import (
     LeaveReason,
     MeasureStatus,
     MeasureType,
+    ObjectionOutcome,
     Relation,
     RiskType,
     Role,
@@ -70,6 +72,23 @@ class ObjectionOut(fields_of(Objection)):  # type: ignore[misc]
     ``outcome`` 成立 / 不成立, null on objections recorded before outcomes were."""
 
 
+class AppealOut(Struct):
+    """An appeal against a decision on the case (异议与申诉) and its answer."""
+
+    appeal_id: str
+    against: AppealSubject
+    lodged_on: date
+    appellant: str
+    by_household: Annotated[bool, Meta(description="农户本人提出（是）或干部代为提出（否）")]
+    content: str
+    deciding_role: Annotated[Role, Meta(description="作出决定、负责答复的单位")]
+    due_on: Annotated[date, Meta(description="答复期限：提出之日起15日")]
+    answered_on: date | None
+    outcome: ObjectionOutcome | None
+    reason: str
+    new_category: Category | None
+
+
 class StepOut(Struct):
     step: str
     occurred_on: date
@@ -97,6 +116,7 @@ class CaseOut(Struct):
     elimination_mode: EliminationMode | None
     objections: Annotated[list[ObjectionOut], Meta(
         description="认定时村级评议公示收到的异议及处理结果（成立的异议不得简化审定）")] = []
+    appeals: Annotated[list[AppealOut], Meta(description="对本案决定的申诉及答复")] = []
 
 
 class MeasureOut(Struct):
