@@ -178,6 +178,19 @@ class Help(YearAgenda):
                 id_number=member.id_number, year=day.year, amount=SUBSIDY[case.category],
                 occurred_on=day))
 
+    def renew_subsidies(self, day: date) -> None:
+        """January: 医保局 pays the new year's subsidy for the members of a household still
+        monitored — most at once, a few forgotten (应保尽保 not quite kept)."""
+        case = self.h.monitored_case
+        if case is None or case.category is None:
+            return
+        for member in self.current(day):
+            if f"{member.id_number}:{day.year}" in self.h.subsidies or self.rng.random() < 0.06:
+                continue
+            self.do(DEPARTMENT_ACTORS[Department.MEDICAL_INSURANCE], SubsidiseMedicalInsurance(
+                id_number=member.id_number, year=day.year, amount=SUBSIDY[case.category],
+                occurred_on=day))
+
     def relief(self, day: date, number: int, cause: RiskType) -> None:
         """A 防贫保 payout for the case's sudden hardship: what the county's bands give for the
         out-of-pocket cost, within the year's cap (a green-channel case may be paid while its

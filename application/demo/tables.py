@@ -36,12 +36,15 @@ class Plan:
     eliminate: bool = False  # an early case whose risk is eliminated
     reentry: bool = False  # … and that falls back into risk afterwards
     correction: bool = False
+    month: int = 0  # which of the year's last twelve calendar months the episode begins in
 
 
 def block_plans(seed: int, block: int) -> list[Plan]:
     """The deck of one block of households: 22–28 脱贫户, 7–9 risk episodes (more among 脱贫户),
     of which one finds no risk, two are rejected at a step and the rest are included; one green
-    channel case; one early case eliminated (every eighth block: it re-enters); one correction."""
+    channel case; one early case eliminated (every eighth block: it re-enters); one correction.
+    The episodes other than the early one are spread over the months, four months further each
+    block, so that every month of the year has alerts in a county of 300 households."""
     rng = Random(f"{seed}/block/{block}")
     slots = list(range(BLOCK_SIZE))
     lifted = set(rng.sample(slots, rng.randint(22, 28)))
@@ -58,6 +61,8 @@ def block_plans(seed: int, block: int) -> list[Plan]:
     green_slot = rng.choice([s for s in chosen if fate_of[s] != NO_RISK])
     eliminate_slot = rng.choice([s for s in included if s != green_slot] or included)
     correction_slot = rng.choice(slots)
+    spread = [s for s in sorted(chosen) if s != eliminate_slot or s == green_slot]
+    month_of = {slot: (4 * block + n) % 12 for n, slot in enumerate(spread)}
     plans = []
     for slot in slots:
         green = slot == green_slot
@@ -70,6 +75,7 @@ def block_plans(seed: int, block: int) -> list[Plan]:
             eliminate=eliminate,
             reentry=eliminate and block % 8 == 1,
             correction=slot == correction_slot,
+            month=month_of.get(slot, 0),
         ))
     return plans
 
