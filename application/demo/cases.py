@@ -131,7 +131,7 @@ class Cases(YearAgenda):
             problems.append(Problem.UNINSURED_MEMBER)
         roll = rng.random()
         dept_share = 0.6 if risk in (RiskType.NATURAL_DISASTER, RiskType.ILLNESS) else 0.35
-        if roll < dept_share:
+        if roll < dept_share or script.pending:
             channel = Channel.DEPARTMENT_ALERT
         elif roll < dept_share + (1 - dept_share) * 0.45:
             channel = Channel.SELF_DECLARATION
@@ -205,6 +205,8 @@ class Cases(YearAgenda):
     # ---------------------------------------------------------------- identification
 
     def schedule_identification(self, number: int, discovered: date, script: Script) -> None:
+        if script.pending:
+            return  # the liaison has not been to the household yet
         first = self.days(discovered, 1, 3)
         if script.late:
             first = self.days(first, 5, 11)

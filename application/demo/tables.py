@@ -37,6 +37,7 @@ class Plan:
     reentry: bool = False  # … and that falls back into risk afterwards
     correction: bool = False
     month: int = 0  # which of the year's last twelve calendar months the episode begins in
+    pending: bool = False  # a department's alert of the last month, not yet verified at home
 
 
 def block_plans(seed: int, block: int) -> list[Plan]:
@@ -44,7 +45,8 @@ def block_plans(seed: int, block: int) -> list[Plan]:
     of which one finds no risk, two are rejected at a step and the rest are included; one green
     channel case; one early case eliminated (every eighth block: it re-enters); one correction.
     The episodes other than the early one are spread over the months, four months further each
-    block, so that every month of the year has alerts in a county of 300 households."""
+    block, so that every month of the year has alerts in a county of 300 households; the one
+    that falls in the last month is a department's alert still waiting for its home visit."""
     rng = Random(f"{seed}/block/{block}")
     slots = list(range(BLOCK_SIZE))
     lifted = set(rng.sample(slots, rng.randint(22, 28)))
@@ -76,6 +78,7 @@ def block_plans(seed: int, block: int) -> list[Plan]:
             reentry=eliminate and block % 8 == 1,
             correction=slot == correction_slot,
             month=month_of.get(slot, 0),
+            pending=month_of.get(slot) == 11 and not green and not eliminate,
         ))
     return plans
 
@@ -209,5 +212,6 @@ class Script:
     eliminate: bool = False
     reentry: bool = False
     late: bool = False
+    pending: bool = False  # not verified at home by the demo's last day
     person: str = ""
     eliminate_attempts: int = 0
