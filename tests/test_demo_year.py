@@ -89,17 +89,17 @@ def test_the_same_seed_and_day_give_the_same_county_another_seed_another() -> No
     assert stream(one) != stream(list(generate_county(40, seed=SEED, until=date(2026, 5, 31))))
 
 
-def test_loaded_twice_the_log_digests_alike_and_another_seed_differs(tmp_path) -> None:
-    now = NEXT_MORNING.astimezone(UTC)
+def test_loaded_twice_the_log_digests_alike_and_another_seed_differs(make_app, clock,
+                                                                      tmp_path) -> None:
+    """The same demo on this back end and on a SQLite file gives the same indicators' digest
+    (the digest covers every household's facts); another seed, another digest."""
+    now = clock.now = NEXT_MORNING.astimezone(UTC)
     digests = []
-    for name, seed in (("a", SEED), ("b", SEED), ("c", SEED + 1)):
-        app = CaseFiles(Settings(sqlite_path=tmp_path / f"{name}.sqlite3",
-                                 cipher_key=TEST_CIPHER_KEY), clock=lambda: now)
-        try:
-            load_demo(app, 60, seed=seed, until=UNTIL, now=now)
-            digests.append(Indicators(app).compute("2026", as_of=now).digest)
-        finally:
-            app.close()
+    for app, seed in ((make_app(), SEED), (make_app(sqlite_path=tmp_path / "b.sqlite3",
+                                                   database_url=None), SEED),
+                      (make_app(sqlite_path=tmp_path / "c.sqlite3", database_url=None), SEED + 1)):
+        load_demo(app, 60, seed=seed, until=UNTIL, now=now)
+        digests.append(Indicators(app).compute("2026", as_of=now).digest)
     assert digests[0] == digests[1] != digests[2]
 
 
@@ -140,20 +140,19 @@ def test_objections_rectifications_and_the_green_channel_have_something_true(cou
     assert statuses[RectificationStatus.DONE] >= 1
 
 
-def test_a_day_after_today_is_refused_and_another_day_keeps_the_county(county, capsys,
-                                                                        monkeypatch) -> None:
-    monkeypatch.setenv("FANGPIN_SQLITE_PATH", str(county.settings.sqlite_file))
-    monkeypatch.delenv("FANGPIN_DATABASE_URL", raising=False)
-    if TEST_CIPHER_KEY:
-        monkeypatch.setenv("FANGPIN_CIPHER_KEY", TEST_CIPHER_KEY)
-    position = county.max_position()
+def test_a_day_after_today_is_refused_and_another_day_keeps_the_county(cli_env, make_app,
+                                                                        capsys) -> None:
     clock = FakeClock(NEXT_MORNING.astimezone(UTC))
-    assert main(["demo", "--households", "300", "--seed", str(SEED), "--until", "2026-07-02"],
+    assert main(["demo", "--households", "20", "--seed", str(SEED), "--until", "2026-07-02"],
                 clock=clock) == 2
     assert "晚于今天" in capsys.readouterr().err
-    assert main(["demo", "--households", "300", "--seed", str(SEED)], clock=clock) == 0
+    assert main(["demo", "--households", "20", "--seed", str(SEED), "--until", str(UNTIL)],
+                clock=clock) == 0
+    assert "截至 2026-06-30 的十二个月" in capsys.readouterr().out
+    position = make_app().max_position()
+    assert main(["demo", "--households", "20", "--seed", str(SEED)], clock=clock) == 0
     assert f"已有截至 {UNTIL} 的演示县，保留不变" in capsys.readouterr().out
-    assert county.max_position() == position
+    assert make_app().max_position() == position
 
 
 def test_a_window_is_the_twelve_months_that_end_on_its_day() -> None:
