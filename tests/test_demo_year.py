@@ -62,6 +62,18 @@ def test_the_latest_facts_are_of_the_last_week_and_none_is_later(year) -> None:
     assert add_months(UNTIL, -13) <= registered  # registered the month before the year
 
 
+def test_nothing_in_the_loaded_log_is_dated_after_the_last_day_or_recorded_after_now(county):
+    """Households, push receipts, meetings, rectification and policies alike."""
+    notifications = county.recorder.select_notifications(1, 10**6)
+    events = [county.mapper.to_domain_event(n) for n in notifications]
+    assert len(events) == county.max_position()
+    assert max(e.timestamp for e in events) <= NEXT_MORNING
+    dated = [e.occurred_on for e in events if getattr(e, "occurred_on", None)]
+    assert max(dated) <= UNTIL
+    kinds = {n.topic.removeprefix("fangpin:").split(".")[0] for n in notifications}
+    assert {"Household", "PushLedger", "Governance", "IncomeLinePolicy"} <= kinds
+
+
 def test_each_of_the_twelve_months_has_visits_and_alerts(year) -> None:
     visits = Counter((v.occurred_on.year, v.occurred_on.month) for h in year for v in h.visits)
     alerts = Counter((a.discovered_on.year, a.discovered_on.month)
