@@ -131,7 +131,7 @@ class Cases(YearAgenda):
             problems.append(Problem.UNINSURED_MEMBER)
         roll = rng.random()
         dept_share = 0.6 if risk in (RiskType.NATURAL_DISASTER, RiskType.ILLNESS) else 0.35
-        if roll < dept_share or script.pending:
+        if roll < dept_share or script.pushed:
             channel = Channel.DEPARTMENT_ALERT
         elif roll < dept_share + (1 - dept_share) * 0.45:
             channel = Channel.SELF_DECLARATION

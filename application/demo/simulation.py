@@ -114,9 +114,7 @@ class Simulation(Members, Cases, Help, Elimination):
             first = max(month, start + timedelta(days=2))
             last = min(add_months(month, 1) - timedelta(days=1), self.end)
             day = first + timedelta(days=rng.randint(0, max(0, (last - first).days)))
-            if plan.pending:  # waiting for its home visit past the 15 days
-                day = self.end - timedelta(days=rng.randint(16, 25))
-            elif plan.green_owed:  # the steps are owed, as they are a week or two in
+            if plan.green_owed:  # the steps are owed, as they are a week or two in
                 day = self.end - timedelta(days=rng.randint(8, 16))
             if risk is None:
                 risk = weighted(rng, RISKS)
@@ -129,7 +127,7 @@ class Simulation(Members, Cases, Help, Elimination):
         script = Script(
             fate=plan.fate or INCLUDE, green=plan.green or (sudden and rng.random() < 0.35),
             green_owed=plan.green_owed, eliminate=plan.eliminate, reentry=plan.reentry,
-            late=rng.random() < 0.08, pending=plan.pending,
+            late=rng.random() < 0.08 or plan.late, pending=plan.pending, pushed=plan.pushed,
         )
         self.schedule(day, P_ALERT, self.episode, script, risk)
 

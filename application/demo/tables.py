@@ -37,7 +37,9 @@ class Plan:
     reentry: bool = False  # … and that falls back into risk afterwards
     correction: bool = False
     month: int = 0  # which of the year's last twelve calendar months the episode begins in
-    pending: bool = False  # a department's alert of the last month, not yet verified at home
+    pending: bool = False  # a department's alert of the last weeks, not yet verified at home
+    pushed: bool = False  # found through a department's push (this month's alerts by department)
+    late: bool = False  # identified past its 15 days
 
 
 def block_plans(seed: int, block: int) -> list[Plan]:
@@ -45,8 +47,10 @@ def block_plans(seed: int, block: int) -> list[Plan]:
     of which one finds no risk, two are rejected at a step and the rest are included; one green
     channel case; one early case eliminated (every eighth block: it re-enters); one correction.
     The episodes other than the early one are spread over the months, four months further each
-    block, so that every month of the year has alerts in a county of 300 households; the one
-    that falls in the last month is a department's alert still waiting for its home visit."""
+    block, so that every month of the year has alerts in a county of 300 households; the one of
+    the month before this is a department's alert still waiting for its home visit, the one of
+    this month a department's alert as well, and (every other block) the latest included one
+    of the months before is identified late, besides the cases late by chance."""
     rng = Random(f"{seed}/block/{block}")
     slots = list(range(BLOCK_SIZE))
     lifted = set(rng.sample(slots, rng.randint(22, 28)))
@@ -65,6 +69,8 @@ def block_plans(seed: int, block: int) -> list[Plan]:
     correction_slot = rng.choice(slots)
     spread = [s for s in sorted(chosen) if s != eliminate_slot or s == green_slot]
     month_of = {slot: (4 * block + n) % 12 for n, slot in enumerate(spread)}
+    late_slot = max((s for s in spread if fate_of[s] == INCLUDE and s != green_slot
+                     and month_of[s] <= 9 and block % 2 == 1), key=month_of.__getitem__, default=None)
     plans = []
     for slot in slots:
         green = slot == green_slot
@@ -78,7 +84,9 @@ def block_plans(seed: int, block: int) -> list[Plan]:
             reentry=eliminate and block % 8 == 1,
             correction=slot == correction_slot,
             month=month_of.get(slot, 0),
-            pending=month_of.get(slot) == 11 and not green and not eliminate,
+            pending=month_of.get(slot) == 10 and not green and not eliminate,
+            pushed=month_of.get(slot) in (10, 11),
+            late=slot == late_slot,
         ))
     return plans
 
@@ -213,5 +221,6 @@ class Script:
     reentry: bool = False
     late: bool = False
     pending: bool = False  # not verified at home by the demo's last day
+    pushed: bool = False  # found through a department's push
     person: str = ""
     eliminate_attempts: int = 0
