@@ -284,9 +284,10 @@ class Cases(YearAgenda):
         case = self.identifying(number)
         if case is None or case.identification.rejected or case.identification.home_visit is None:
             return
-        rejected = self.scripts[number].fate == REJECT_VILLAGE
+        script = self.scripts[number]
+        rejected = script.fate == REJECT_VILLAGE
         objections: list[str | ObjectionIn] = []
-        if rejected or self.rng.random() < 0.12:
+        if rejected or script.objection or self.rng.random() < 0.12:
             # mostly found not upheld; an upheld one rejects the case or, passed, rules out the
             # county's simplified approval
             content, why_upheld, why_not = self.rng.choice(OBJECTIONS)

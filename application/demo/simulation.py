@@ -128,6 +128,7 @@ class Simulation(Members, Cases, Help, Elimination):
             fate=plan.fate or INCLUDE, green=plan.green or (sudden and rng.random() < 0.35),
             green_owed=plan.green_owed, eliminate=plan.eliminate, reentry=plan.reentry,
             late=rng.random() < 0.08 or plan.late, pending=plan.pending, pushed=plan.pushed,
+            objection=plan.objection,
         )
         self.schedule(day, P_ALERT, self.episode, script, risk)
 

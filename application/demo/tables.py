@@ -40,6 +40,8 @@ class Plan:
     pending: bool = False  # a department's alert of the last weeks, not yet verified at home
     pushed: bool = False  # found through a department's push (this month's alerts by department)
     late: bool = False  # identified past its 15 days
+    unsubsidised: bool = False  # its youngest member is left out of 医保参保资助 (应保未保)
+    objection: bool = False  # its village notice draws an objection (异议)
 
 
 def block_plans(seed: int, block: int) -> list[Plan]:
@@ -50,7 +52,9 @@ def block_plans(seed: int, block: int) -> list[Plan]:
     block, so that every month of the year has alerts in a county of 300 households; the one of
     the month before this is a department's alert still waiting for its home visit, the one of
     this month a department's alert as well, and (every other block) the latest included one
-    of the months before is identified late, besides the cases late by chance."""
+    of the months before is identified late, besides the cases late by chance; the earliest
+    included one leaves its youngest member without the medical insurance subsidy, and the
+    latest other one's village notice draws an objection."""
     rng = Random(f"{seed}/block/{block}")
     slots = list(range(BLOCK_SIZE))
     lifted = set(rng.sample(slots, rng.randint(22, 28)))
@@ -69,8 +73,12 @@ def block_plans(seed: int, block: int) -> list[Plan]:
     correction_slot = rng.choice(slots)
     spread = [s for s in sorted(chosen) if s != eliminate_slot or s == green_slot]
     month_of = {slot: (4 * block + n) % 12 for n, slot in enumerate(spread)}
+    unsubsidised_slot = min((s for s in spread if fate_of[s] == INCLUDE and s != green_slot),
+                            key=month_of.__getitem__, default=None)
     late_slot = max((s for s in spread if fate_of[s] == INCLUDE and s != green_slot
                      and month_of[s] <= 9 and block % 2 == 1), key=month_of.__getitem__, default=None)
+    objection_slot = max((s for s in spread if fate_of[s] == INCLUDE and month_of[s] <= 9
+                          and s not in (green_slot, late_slot)), key=month_of.__getitem__, default=None)
     plans = []
     for slot in slots:
         green = slot == green_slot
@@ -87,6 +95,8 @@ def block_plans(seed: int, block: int) -> list[Plan]:
             pending=month_of.get(slot) == 10 and not green and not eliminate,
             pushed=month_of.get(slot) in (10, 11),
             late=slot == late_slot,
+            unsubsidised=slot == unsubsidised_slot,
+            objection=slot == objection_slot,
         ))
     return plans
 
@@ -222,5 +232,6 @@ class Script:
     late: bool = False
     pending: bool = False  # not verified at home by the demo's last day
     pushed: bool = False  # found through a department's push
+    objection: bool = False  # the village notice draws an objection
     person: str = ""
     eliminate_attempts: int = 0
