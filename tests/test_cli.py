@@ -21,7 +21,7 @@ def test_demo_loads_a_county_and_summarises_it_and_loading_again_adds_nothing(cl
 
 
 def test_a_household_file_its_history_and_its_past(cli_env, capsys):
-    main(["demo", "--households", "30"])
+    main(["demo", "--households", "30", "--until", "2025-12-31"])
     capsys.readouterr()
     from application.demo import generate_county
 
@@ -97,7 +97,7 @@ def test_indicators_published_then_verified_and_reports_written(cli_env, capsys,
 
     import openpyxl
 
-    main(["demo", "--households", "40"])
+    main(["demo", "--households", "40", "--until", "2025-12-31"])
     capsys.readouterr()
     assert main(["indicators", "2025"]) == 0
     table = capsys.readouterr().out
@@ -241,7 +241,7 @@ def test_checkpoints_verify_and_moving_the_log_from_the_command_line(
 
     monkeypatch.setenv("FANGPIN_SIGNING_KEY", str(tmp_path / "signing.pem"))
     monkeypatch.setenv("FANGPIN_CHECKPOINT_DIR", str(tmp_path / "checkpoints"))
-    assert main(["demo", "--households", "20"]) == 0
+    assert main(["demo", "--households", "20", "--until", "2025-12-31"]) == 0
     assert main(["audit", "checkpoint"]) == 1  # no key yet: says how to make one
     assert "fangpin audit keygen" in capsys.readouterr().err
     assert main(["audit", "keygen"]) == 0
@@ -287,7 +287,7 @@ def test_rebuilding_the_read_models_shows_progress_to_the_end_and_status_says_wh
     from application.app import CaseFiles
     from projections.runner import Projections
 
-    assert main(["demo", "--households", "40"]) == 0
+    assert main(["demo", "--households", "40", "--until", "2025-12-31"]) == 0
     capsys.readouterr()
     assert main(["projections", "rebuild"]) == 0
     rebuilt = capsys.readouterr().out

@@ -1,4 +1,6 @@
-"""A synthetic demo county (涞源县-like): households and a year of case-file events.
+"""A synthetic demo county (涞源县-like): households and a year of case-file events — the twelve
+months up to a last day (`fangpin demo`: the county's today), so that every screen shows this
+month.
 
 `generate_county` streams `Household` aggregates, one at a time, each carrying the pending (not
 yet saved) events of its registration and of a year of the notice's processes: alerts from the
@@ -10,8 +12,9 @@ and leaving. Every fact goes through the aggregate's public methods, so every ru
 is respected; the generator asks the case file (and `domain.rules`) what is allowed before it acts,
 as a careful county worker would. A `DomainError` raised here is a bug of the generator.
 
-Everything is derived from ``random.Random`` instances seeded from the seed: no global random
-state and no clock. Household ``i`` is the same whatever the number of households asked for, so a
+Everything is derived from ``random.Random`` instances seeded from the seed and the last day: no
+global random state and no clock (the caller gives the last day, and the moment nothing may be
+recorded after). Household ``i`` is the same whatever the number of households asked for, so a
 bigger demo extends a smaller one. Rare processes are spread by a deck per block of 100
 households (how many 脱贫户, how many risk episodes and how they end), so that even a small demo
 shows every process at plausible rates.
@@ -24,7 +27,8 @@ The package, by chapter: `county` (villages, names, workers, ID numbers, income 
 (who lives in a household), `tables` (the deck, case scripts and risk and help tables), `year`
 (a household's agenda and how its actions are recorded), `members`, `cases` (alerts and
 identification), `help` (help, visits and income), `elimination` (risk elimination and
-corrections), `simulation` (`generate_county`), `load` (`load_demo`) and `users` (demo users).
+corrections), `simulation` (`generate_county`), `window` (the demo's year), `load` (`load_demo`),
+`governance` (push receipts, meetings, rectification) and `users` (demo users).
 """
 
 from __future__ import annotations
@@ -37,16 +41,26 @@ from application.demo.county import (
     income_line,
     income_line_on,
 )
-from application.demo.load import DemoConflict, DemoSummary, load_demo, registration_command_id
+from application.demo.load import (
+    DemoAlreadyLoaded,
+    DemoConflict,
+    DemoSummary,
+    load_demo,
+    registration_command_id,
+)
 from application.demo.simulation import generate_county
 from application.demo.users import DEMO_TOKENS, demo_users, ensure_demo_users
+from application.demo.window import DEMO_UNTIL, DemoWindow
 
 __all__ = [
     "COUNTY_AREA_CODE",
     "COUNTY_NAME",
     "DEMO_TOKENS",
+    "DEMO_UNTIL",
+    "DemoAlreadyLoaded",
     "DemoConflict",
     "DemoSummary",
+    "DemoWindow",
     "Village",
     "county",
     "demo_users",

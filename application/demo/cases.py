@@ -131,7 +131,7 @@ class Cases(YearAgenda):
             problems.append(Problem.UNINSURED_MEMBER)
         roll = rng.random()
         dept_share = 0.6 if risk in (RiskType.NATURAL_DISASTER, RiskType.ILLNESS) else 0.35
-        if roll < dept_share:
+        if roll < dept_share or script.pushed:
             channel = Channel.DEPARTMENT_ALERT
         elif roll < dept_share + (1 - dept_share) * 0.45:
             channel = Channel.SELF_DECLARATION
@@ -205,6 +205,8 @@ class Cases(YearAgenda):
     # ---------------------------------------------------------------- identification
 
     def schedule_identification(self, number: int, discovered: date, script: Script) -> None:
+        if script.pending:
+            return  # the liaison has not been to the household yet
         first = self.days(discovered, 1, 3)
         if script.late:
             first = self.days(first, 5, 11)
@@ -282,9 +284,10 @@ class Cases(YearAgenda):
         case = self.identifying(number)
         if case is None or case.identification.rejected or case.identification.home_visit is None:
             return
-        rejected = self.scripts[number].fate == REJECT_VILLAGE
+        script = self.scripts[number]
+        rejected = script.fate == REJECT_VILLAGE
         objections: list[str | ObjectionIn] = []
-        if rejected or self.rng.random() < 0.12:
+        if rejected or script.objection or self.rng.random() < 0.12:
             # mostly found not upheld; an upheld one rejects the case or, passed, rules out the
             # county's simplified approval
             content, why_upheld, why_not = self.rng.choice(OBJECTIONS)

@@ -56,7 +56,7 @@ from domain.codes import (
     Sex,
 )
 from domain.rules import PROTECTION_CAPACITIES
-from domain.values import Case
+from domain.values import Case, Member
 
 
 class Help(YearAgenda):
@@ -171,8 +171,29 @@ class Help(YearAgenda):
         case = self.h.monitored_case
         if case is None or case.number != number or case.category is None:
             return
-        for member in self.current(day):
+        for member in self.subsidy_members(day):
             if f"{member.id_number}:{day.year}" in self.h.subsidies or self.rng.random() < 0.03:
+                continue
+            self.do(DEPARTMENT_ACTORS[Department.MEDICAL_INSURANCE], SubsidiseMedicalInsurance(
+                id_number=member.id_number, year=day.year, amount=SUBSIDY[case.category],
+                occurred_on=day))
+
+    def subsidy_members(self, day: date) -> list[Member]:
+        """The members 医保局 subsidises: all, but for the household whose youngest it missed."""
+        members = self.current(day)
+        if self.plan.unsubsidised and len(members) > 1:
+            youngest = max(members, key=lambda m: m.birth_date)
+            members = [m for m in members if m is not youngest]
+        return members
+
+    def renew_subsidies(self, day: date) -> None:
+        """January: 医保局 pays the new year's subsidy for the members of a household still
+        monitored — most at once, a few forgotten (应保尽保 not quite kept)."""
+        case = self.h.monitored_case
+        if case is None or case.category is None:
+            return
+        for member in self.subsidy_members(day):
+            if f"{member.id_number}:{day.year}" in self.h.subsidies or self.rng.random() < 0.06:
                 continue
             self.do(DEPARTMENT_ACTORS[Department.MEDICAL_INSURANCE], SubsidiseMedicalInsurance(
                 id_number=member.id_number, year=day.year, amount=SUBSIDY[case.category],

@@ -25,7 +25,7 @@ class Members(YearAgenda):
     """Births, marriages in and out, deaths and moves of a household's members."""
 
     def plan_member_changes(self) -> None:
-        rng, start = self.rng, date(self.year, 1, 1)
+        rng, start = self.rng, self.start
         changes: list[tuple[date, Callable[..., None], tuple[Any, ...]]] = []
 
         def some_day() -> date:

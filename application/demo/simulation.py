@@ -18,6 +18,7 @@ from application.demo.tables import (
     BLOCK_SIZE,
     INCLUDE,
     P_ALERT,
+    P_HELP,
     P_INCOME,
     P_LATE,
     RISKS,
@@ -26,18 +27,20 @@ from application.demo.tables import (
     block_plans,
     weighted,
 )
+from application.demo.window import DEMO_UNTIL, DemoWindow
 from domain.codes import HouseholdType, Relation, RiskType, Sex
 from domain.household import Household
+from domain.rules import add_months
 
 
 class Simulation(Members, Cases, Help, Elimination):
-    """One household's year: registered in December of the year before, then its agenda."""
+    """One household's year: registered in the month before the window, then its agenda."""
 
     # ---------------------------------------------------------------- registration
 
     def register(self) -> None:
         rng, plan = self.rng, self.plan
-        registered_on = date(self.year - 1, 12, 1) + timedelta(days=rng.randint(0, 19))
+        registered_on = self.start - timedelta(days=31) + timedelta(days=rng.randint(0, 19))
         weights = (18, 30, 18, 17, 11, 6) if plan.lifted_out else (10, 26, 22, 22, 13, 7)
         size = rng.choices((1, 2, 3, 4, 5, 6), weights)[0]
         people = family(rng, size)
@@ -77,40 +80,55 @@ class Simulation(Members, Cases, Help, Elimination):
         self.plan_year(registered_on)
 
     def plan_year(self, registered_on: date) -> None:
-        rng, plan, year = self.rng, self.plan, self.year
+        rng, plan = self.rng, self.plan
         if plan.lifted_out:
-            # The year-end income check of the year before, against that year's line.
-            self.schedule(self.days(registered_on, 1, 10), P_INCOME, self.assess,
-                          year - 1, rng.uniform(1.25, 3.0))
+            # The last year-end income check (of the year before, unless registered in
+            # December), against the line in force on its day.
+            checked = self.days(registered_on, 1, 10)
+            self.schedule(checked, P_INCOME, self.assess,
+                          checked.year if checked.month == 12 else checked.year - 1,
+                          rng.uniform(1.25, 3.0))
             self.start_visits(self.days(registered_on, 1, 3))
-        self.schedule(date(year, 11, 15) + timedelta(days=rng.randint(0, 30)), P_INCOME,
+        self.schedule(self.next_on(11, 15) + timedelta(days=rng.randint(0, 30)), P_INCOME,
                       self.year_end_assessment)
+        new_year = date(self.end.year, 1, 1)
+        if new_year > self.start:  # the window spans two years: subsidies are renewed in January
+            self.schedule(self.days(new_year, 1, 24), P_HELP, self.renew_subsidies)
         if plan.fate is not None:
             self.plan_episode(plan)
         self.plan_member_changes()
         if plan.correction or (plan.fate is not None and rng.random() < 0.03):
-            self.schedule(date(year, rng.randint(9, 12), rng.randint(1, 20)), P_LATE, self.correct)
+            self.schedule(self.start + timedelta(days=rng.randint(243, 353)), P_LATE, self.correct)
 
     def plan_episode(self, plan: Plan) -> None:
-        rng, year = self.rng, self.year
+        rng, start = self.rng, self.start
         risk: RiskType | None = None
         if plan.green:
             risk = RiskType.NATURAL_DISASTER if rng.random() < 0.6 else RiskType.ACCIDENT
         if plan.eliminate:
-            day = date(year, 1, 5) + timedelta(days=rng.randint(0, 75))
+            day = start + timedelta(days=rng.randint(4, 79))
             while risk in (None, RiskType.NATURAL_DISASTER):
                 risk = weighted(rng, RISKS)
         else:
-            day = date(year, 1, 3) + timedelta(days=rng.randint(0, 355))
+            month = list(self.window.months())[-12:][plan.month]
+            first = max(month, start + timedelta(days=2))
+            last = min(add_months(month, 1) - timedelta(days=1), self.end)
+            day = first + timedelta(days=rng.randint(0, max(0, (last - first).days)))
+            if plan.green_owed:  # the steps are owed, as they are a week or two in
+                day = self.end - timedelta(days=rng.randint(8, 16))
+            if risk is None:
+                risk = weighted(rng, RISKS)
+            if risk is RiskType.NATURAL_DISASTER and not 7 <= day.month <= 9:
+                # disasters come with the summer floods: out of season, another sudden risk
+                risk = RiskType.ACCIDENT if plan.green else RiskType.ILLNESS
         if risk is None:
             risk = weighted(rng, RISKS)
-        if risk is RiskType.NATURAL_DISASTER and not plan.eliminate:
-            day = date(year, 7, 10) + timedelta(days=rng.randint(0, 60))  # the summer floods
         sudden = risk in (RiskType.NATURAL_DISASTER, RiskType.ACCIDENT)
         script = Script(
             fate=plan.fate or INCLUDE, green=plan.green or (sudden and rng.random() < 0.35),
             green_owed=plan.green_owed, eliminate=plan.eliminate, reentry=plan.reentry,
-            late=rng.random() < 0.08,
+            late=rng.random() < 0.08 or plan.late, pending=plan.pending, pushed=plan.pushed,
+            objection=plan.objection,
         )
         self.schedule(day, P_ALERT, self.episode, script, risk)
 
@@ -118,18 +136,21 @@ class Simulation(Members, Cases, Help, Elimination):
 
 # ---------------------------------------------------------------------------------- generation
 
-def generate_county(households: int, seed: int = 2025, year: int = 2025) -> Iterator[Household]:
+def generate_county(households: int, seed: int = 2025, until: date | DemoWindow = DEMO_UNTIL,
+                    ) -> Iterator[Household]:
     """Stream ``households`` Household aggregates with their pending (unsaved) events.
 
-    Deterministic in (seed, index): the same seed gives the same events, and household ``i`` does
-    not depend on how many are asked for. Households are registered in December of the year before
-    and live through ``year``. Memory stays flat: one household is built at a time, and the only
-    state carried across households is per village and per birth date.
+    Deterministic in (until, seed, index): the same seed gives the same events, and household
+    ``i`` does not depend on how many are asked for. Households are registered in the month
+    before the window and live through the twelve months that end on ``until`` (a day, or a
+    `DemoWindow` that also caps recording times). Memory stays flat: one household is built at a
+    time, and the only state carried across households is per village and per birth date.
     """
     if households < 0:
         raise ValueError("households must not be negative")
+    window = until if isinstance(until, DemoWindow) else DemoWindow.ending(until)
     assigner = VillageAssigner()
-    ids = IdNumbers(date(year + 1, 12, 31))
+    ids = IdNumbers(date(window.until.year + 1, 12, 31))
     plans: list[Plan] = []
     for index in range(households):
         block, slot = divmod(index, BLOCK_SIZE)
@@ -137,7 +158,7 @@ def generate_county(households: int, seed: int = 2025, year: int = 2025) -> Iter
             plans = block_plans(seed, block)
         village, serial = assigner.next()
         simulation = Simulation(
-            rng=Random(f"{seed}/household/{index}"), seed=seed, year=year, plan=plans[slot],
+            rng=Random(f"{seed}/household/{index}"), seed=seed, window=window, plan=plans[slot],
             village=village, serial=serial, ids=ids,
         )
         yield simulation.run()

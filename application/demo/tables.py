@@ -36,12 +36,25 @@ class Plan:
     eliminate: bool = False  # an early case whose risk is eliminated
     reentry: bool = False  # … and that falls back into risk afterwards
     correction: bool = False
+    month: int = 0  # which of the year's last twelve calendar months the episode begins in
+    pending: bool = False  # a department's alert of the last weeks, not yet verified at home
+    pushed: bool = False  # found through a department's push (this month's alerts by department)
+    late: bool = False  # identified past its 15 days
+    unsubsidised: bool = False  # its youngest member is left out of 医保参保资助 (应保未保)
+    objection: bool = False  # its village notice draws an objection (异议)
 
 
 def block_plans(seed: int, block: int) -> list[Plan]:
     """The deck of one block of households: 22–28 脱贫户, 7–9 risk episodes (more among 脱贫户),
     of which one finds no risk, two are rejected at a step and the rest are included; one green
-    channel case; one early case eliminated (every eighth block: it re-enters); one correction."""
+    channel case; one early case eliminated (every eighth block: it re-enters); one correction.
+    The episodes other than the early one are spread over the months, four months further each
+    block, so that every month of the year has alerts in a county of 300 households; the one of
+    the month before this is a department's alert still waiting for its home visit, the one of
+    this month a department's alert as well, and (every other block) the latest included one
+    of the months before is identified late, besides the cases late by chance; the earliest
+    included one leaves its youngest member without the medical insurance subsidy, and the
+    latest other one's village notice draws an objection."""
     rng = Random(f"{seed}/block/{block}")
     slots = list(range(BLOCK_SIZE))
     lifted = set(rng.sample(slots, rng.randint(22, 28)))
@@ -58,6 +71,14 @@ def block_plans(seed: int, block: int) -> list[Plan]:
     green_slot = rng.choice([s for s in chosen if fate_of[s] != NO_RISK])
     eliminate_slot = rng.choice([s for s in included if s != green_slot] or included)
     correction_slot = rng.choice(slots)
+    spread = [s for s in sorted(chosen) if s != eliminate_slot or s == green_slot]
+    month_of = {slot: (4 * block + n) % 12 for n, slot in enumerate(spread)}
+    unsubsidised_slot = min((s for s in spread if fate_of[s] == INCLUDE and s != green_slot),
+                            key=month_of.__getitem__, default=None)
+    late_slot = max((s for s in spread if fate_of[s] == INCLUDE and s != green_slot
+                     and month_of[s] <= 9 and block % 2 == 1), key=month_of.__getitem__, default=None)
+    objection_slot = max((s for s in spread if fate_of[s] == INCLUDE and month_of[s] <= 9
+                          and s not in (green_slot, late_slot)), key=month_of.__getitem__, default=None)
     plans = []
     for slot in slots:
         green = slot == green_slot
@@ -70,6 +91,12 @@ def block_plans(seed: int, block: int) -> list[Plan]:
             eliminate=eliminate,
             reentry=eliminate and block % 8 == 1,
             correction=slot == correction_slot,
+            month=month_of.get(slot, 0),
+            pending=month_of.get(slot) == 10 and not green and not eliminate,
+            pushed=month_of.get(slot) in (10, 11),
+            late=slot == late_slot,
+            unsubsidised=slot == unsubsidised_slot,
+            objection=slot == objection_slot,
         ))
     return plans
 
@@ -203,5 +230,8 @@ class Script:
     eliminate: bool = False
     reentry: bool = False
     late: bool = False
+    pending: bool = False  # not verified at home by the demo's last day
+    pushed: bool = False  # found through a department's push
+    objection: bool = False  # the village notice draws an objection
     person: str = ""
     eliminate_attempts: int = 0

@@ -1,4 +1,5 @@
-"""One demo household's year as an agenda of dated actions, and how each action is recorded."""
+"""One demo household's year — the twelve months up to the demo's last day — as an agenda of
+dated actions, and how each action is recorded."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from application.demo.tables import (
     Plan,
     Script,
 )
+from application.demo.window import DemoWindow
 from domain.household import Household
 from domain.rules import CHINA_TIME
 from domain.values import Actor, Member
@@ -28,21 +30,24 @@ from domain.values import Actor, Member
 class YearAgenda:
     """One household's year, run as an agenda of dated actions in date order.
 
-    Each action looks at the case file as it stands, decides what a worker would do, and runs
-    that command (`application.commands`) on the aggregate. Recording times follow the dates
-    with a delay of 0–3 days and never go backwards.
+    The year is the demo's window: the twelve months that end on its last day (``window.until``);
+    nothing happens after that day. Each action looks at the case file as it stands, decides what
+    a worker would do, and runs that command (`application.commands`) on the aggregate.
+    Recording times follow the dates with a delay of 0–3 days, never go backwards, and are not
+    later than ``window.recorded_by`` (what is done on the last day is recorded that day).
     """
 
-    def __init__(self, *, rng: Random, seed: int, year: int, plan: Plan, village: Village,
-                 serial: int, ids: IdNumbers) -> None:
+    def __init__(self, *, rng: Random, seed: int, window: DemoWindow, plan: Plan,
+                 village: Village, serial: int, ids: IdNumbers) -> None:
         self.rng = rng
         self.seed = seed
-        self.year = year
+        self.window = window
+        self.start = window.start
         self.plan = plan
         self.village = village
         self.ids = ids
         self.code = f"{village.prefix}{serial:04d}"
-        self.end = date(year, 12, 31)
+        self.end = window.until
         self.agenda: list[tuple[int, int, int, Callable[..., None], tuple[Any, ...]]] = []
         self.sequence = 0
         self.commands = 0
@@ -78,14 +83,17 @@ class YearAgenda:
         minutes = self.rng.randint(8 * 60 + 30, 17 * 60 + 30)
         local = datetime(day.year, day.month, day.day, tzinfo=CHINA_TIME)
         moment = (local + timedelta(days=delay, minutes=minutes)).astimezone(UTC)
+        cap = self.window.recorded_by
+        moment = max(min(moment, cap), local.astimezone(UTC))
         if self.last_at is not None and moment <= self.last_at:
-            moment = self.last_at + timedelta(minutes=self.rng.randint(1, 5))
+            step = timedelta(minutes=self.rng.randint(1, 5))
+            moment = self.last_at + (step if self.last_at + step <= cap else timedelta(seconds=1))
         self.last_at = moment
         return moment
 
     def command_id(self) -> str:
         self.commands += 1
-        return f"demo-{self.year}-{self.seed}-{self.code}-{self.commands:03d}"
+        return f"demo-{self.window.tag}-{self.seed}-{self.code}-{self.commands:03d}"
 
     def next_id(self, kind: str) -> str:
         self.counters[kind] += 1
@@ -104,6 +112,11 @@ class YearAgenda:
 
     def days(self, day: date, low: int, high: int) -> date:
         return day + timedelta(days=self.rng.randint(low, high))
+
+    def next_on(self, month: int, day: int) -> date:
+        """The first ``month``-``day`` on or after the window's first day."""
+        candidate = date(self.start.year, month, day)
+        return candidate if candidate >= self.start else date(self.start.year + 1, month, day)
 
     def random_script(self) -> Script:
         roll = self.rng.random()

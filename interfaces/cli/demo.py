@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from datetime import date
 from typing import Any
 
 from application.app import CaseFiles
@@ -15,6 +17,9 @@ def add_demo(commands: Any) -> None:
     demo = commands.add_parser("demo", help="load a synthetic demo county and summarise it")
     demo.add_argument("--households", type=int, default=300)
     demo.add_argument("--seed", type=int, default=2025)
+    demo.add_argument("--until", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                      help="the demo's last day: it lives through the twelve months up to it "
+                           "(default: today)")
     demo.set_defaults(run=_demo)
 
 
@@ -24,11 +29,19 @@ def add_summary(commands: Any) -> None:
 
 
 def _demo(app: CaseFiles, args: argparse.Namespace) -> int:
-    from application.demo import ensure_demo_users, load_demo
+    from application.demo import DemoAlreadyLoaded, DemoConflict, ensure_demo_users, load_demo
 
-    print(f"载入演示县（{args.households} 户，种子 {args.seed}）到 {app.settings.describe()} …")
-
-    load_demo(app, households=args.households, seed=args.seed, progress=progress)
+    until = args.until or app.today()
+    print(f"载入演示县（{args.households} 户，种子 {args.seed}，截至 {until} 的十二个月）"
+          f"到 {app.settings.describe()} …")
+    try:
+        load_demo(app, households=args.households, seed=args.seed, progress=progress,
+                  until=until, now=app.clock())
+    except DemoAlreadyLoaded as kept:
+        print(f"日志中已有截至 {kept.until} 的演示县，保留不变（要演示到今天，请换一个空的数据库）")
+    except DemoConflict as conflict:
+        print(f"错误：{conflict}", file=sys.stderr)
+        return 1
     print("更新查询名单（读模型）…")
     with Projections(app) as projections:
         if projections.position() == 0:  # new read models: household by household is faster

@@ -1,0 +1,163 @@
+"""The county's side of the demo year: the departments' push receipts (on time, late, missing,
+and not yet due), the monthly consultations and quarterly dispatch meetings, and the
+rectification items (限期整改) those meetings order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from random import Random
+from typing import Any
+
+from application.app import SYSTEM, CaseFiles
+from application.demo.county import COUNTY_ACTORS, DEPARTMENT_ACTORS, DEPARTMENT_USERS, TOWNSHIPS
+from application.demo.window import DemoWindow
+from application.indicators import Cadences
+from domain.cadences import windows
+from domain.codes import Department, Tier
+from domain.governance import Governance, PushLedger
+from domain.periods import month_period
+from domain.rules import CHINA_TIME, add_months, local_date
+
+
+def ensure_governance(app: CaseFiles, window: DemoWindow, seed: int) -> int:
+    """The departments' push receipts and the county's meetings for the demo year, unless
+    recorded already; returns the events recorded.
+
+    Each scheduled push due in the year is received on time (most), late by one to six days
+    (about one in ten) or not at all (about one in twenty); pushes due after the last day, or
+    late and not arrived by then, are not there (yet). A consultation is held every month but
+    one (this month's only once its day has come), a dispatch meeting after each quarter that
+    ended in the year. Recorded at the simulated receipt and meeting times.
+    """
+    rng = Random(f"{seed}-{window.tag}-governance")
+    start, last_day = window.start, window.until
+    saved: list[Any] = []
+    receipts: dict[Department, list[tuple[datetime, str, Any]]] = {}
+    months = list(window.months())
+    for duty in Cadences.load().duties:
+        if not duty.scheduled:
+            continue
+        # the month before the year's first: its pushes due by the 5th belong to the year
+        for first in [add_months(months[0], -1), *months]:
+            for push_period, due in windows(duty, month_period(first.year, first.month)):
+                if not start <= due <= last_day:
+                    continue
+                roll = rng.random()
+                if roll < 0.05:
+                    continue  # 漏报
+                received = (due + timedelta(days=rng.randint(1, 6)) if roll < 0.15
+                            else due - timedelta(days=rng.randint(0, 2)))
+                moment = datetime(received.year, received.month, received.day, 9, tzinfo=CHINA_TIME)
+                moment = (moment + timedelta(minutes=rng.randint(0, 480))).astimezone(UTC)
+                if received > last_day or moment > window.recorded_by:
+                    continue  # late, and not arrived yet
+                receipts.setdefault(duty.department, []).append(
+                    (moment, push_period, rng.randint(0, 12)))
+    for department, pushes in receipts.items():
+        if app.push_ledger(department) is not None:
+            continue  # loaded before
+        pushes.sort()
+        first_at = pushes[0][0]
+        ledger = PushLedger.start(department, occurred_on=local_date(first_at), by=SYSTEM, at=first_at)
+        slug = DEPARTMENT_USERS[department].upper()
+        for moment, push_period, rows in pushes:
+            ledger.receive(batch_id=f"{slug}-C-{push_period}", tier=Tier.COUNTY, period=push_period,
+                           rows=rows, by=DEPARTMENT_ACTORS[department], at=moment,
+                           command_id=f"demo-{window.tag}-{seed}-push-{slug}-{push_period}")
+        saved.append(ledger)
+    if app.governance() is None:
+        saved.append(_demo_meetings(rng, window, seed))
+    events = sum(len(aggregate.pending_events) for aggregate in saved)
+    if saved:
+        app.save(*saved)
+    return events
+
+
+def _at(day: date, hour: int, window: DemoWindow) -> datetime:
+    """``hour`` o'clock in the county on ``day``, or the latest the demo may record at."""
+    moment = datetime(day.year, day.month, day.day, hour, tzinfo=CHINA_TIME).astimezone(UTC)
+    return min(moment, window.recorded_by)
+
+
+def _demo_meetings(rng: Random, window: DemoWindow, seed: int) -> Governance:
+    start, until, tag = window.start, window.until, window.tag
+    months = list(window.months())
+    skipped = months[rng.randint(1, len(months) - 3)]  # one past month without a consultation
+    opened = _at(start, 9, window)
+    governance = Governance.start(occurred_on=start, by=SYSTEM, at=opened)
+    cadences = Cadences.load()  # in force from the start of the demo year
+    governance.adopt_cadence_table(digest=cadences.digest, text=cadences.text, by=SYSTEM, at=opened,
+                                   command_id=f"cadences:{cadences.digest}")
+    departments = [d for d in Department if d is not Department.RURAL_REVITALISATION]
+    meetings: list[tuple[date, str | None]] = [
+        (month.replace(day=rng.randint(20, 28)), None) for month in months if month != skipped
+    ]
+    for month in months:  # after each quarter that ended in the year
+        if month.month in (1, 4, 7, 10) and month > start:
+            ended = add_months(month, -1)
+            label = f"{ended.year}-Q{(ended.month - 1) // 3 + 1}"
+            meetings.append((month.replace(day=rng.randint(8, 15)), label))
+    meetings = [(day, quarter) for day, quarter in meetings if start <= day <= until]
+    actions: list[Action] = []  # applied in time order
+    first_dispatch = True
+    for held_on, quarter in sorted(meetings):
+        at = _at(held_on, 16, window)
+        present = [Department.RURAL_REVITALISATION, *rng.sample(departments, rng.randint(5, 9))]
+        common = {"departments_present": present, "occurred_on": held_on, "by": COUNTY_ACTORS[0],
+                  "at": at}
+        if quarter is None:
+            actions.append((at, len(actions), partial(
+                governance.hold_consultation,
+                meeting_id=f"HS-{held_on:%Y-%m}", topics=["本月预警核实与识别认定进展", "帮扶措施落实研判"],
+                decisions=["审定本月识别认定结果", "逾期案件督促办结"], **common,
+                command_id=f"demo-{tag}-{seed}-consultation-{held_on:%Y-%m}")))
+        else:
+            base = len(actions)
+            actions.append((at, base, partial(
+                governance.hold_dispatch_meeting,
+                meeting_id=f"DD-{quarter}", quarter=quarter, topics=["季度工作调度", "问题整改"],
+                decisions=["通报推送迟报漏报部门", "限期整改"], **common,
+                command_id=f"demo-{tag}-{seed}-dispatch-{quarter}")))
+            actions += _rectifications(rng, governance, f"DD-{quarter}", at, window, seed,
+                                       departments, base, first=first_dispatch)
+            first_dispatch = False
+    for _, _, act in sorted(actions, key=lambda a: (a[0], a[1])):
+        act()
+    return governance
+
+
+#: A governance command at its time (with a tie-breaker), applied in time order: an aggregate's
+#: events are recorded in the order they happened.
+Action = tuple[datetime, int, Callable[[], None]]
+
+
+def _rectifications(rng: Random, governance: Governance, meeting_id: str, at: datetime,
+                    window: DemoWindow, seed: int, departments: list[Department], base: int,
+                    *, first: bool) -> list[Action]:
+    """限期整改 named at a dispatch meeting: a department's late pushes, a township's overdue
+    cases; most put right in time, some late, some still open at the end — the first item of
+    the year's first meeting among them, so the overdue list has something true to show."""
+    actions: list[Action] = []
+    ordered = min(at + timedelta(hours=1), window.recorded_by)
+    for n, (unit, problem, days) in enumerate((
+            ({"department": rng.choice(departments)}, "定期推送迟报漏报，限期补报并说明原因", 30),
+            ({"township": rng.choice(TOWNSHIPS)}, "识别认定超过15日的案件限期办结，逐户说明原因", 20))):
+        item_id = f"{meeting_id}-ZG{n + 1}"
+        deadline = local_date(ordered) + timedelta(days=days)
+        actions.append((ordered, base + 1 + n, partial(
+            governance.order_rectification, item_id=item_id, source=meeting_id, problem=problem,
+            deadline=deadline, occurred_on=local_date(ordered), by=COUNTY_ACTORS[0], at=ordered,
+            command_id=f"demo-{window.tag}-{seed}-{item_id}", **unit)))
+        roll = rng.random()
+        done_on = deadline - timedelta(days=rng.randint(1, days - 1)) if roll < 0.7 \
+            else deadline + timedelta(days=rng.randint(3, 25))
+        if roll > 0.85 or (first and n == 0) or done_on > window.until:
+            continue  # still open: overdue on the lists once its deadline has passed
+        done_at = _at(done_on, 11, window)
+        actions.append((done_at, base + 1 + n, partial(
+            governance.complete_rectification, item_id=item_id, what_was_done="已整改并报县防贫中心备案",
+            occurred_on=done_on, by=COUNTY_ACTORS[0], at=done_at,
+            command_id=f"demo-{window.tag}-{seed}-{item_id}-done")))
+    return actions

@@ -1,0 +1,177 @@
+"""The demo county lives through the twelve months up to its last day (today, or ``--until``):
+the latest facts are of that week, every month has visits and alerts, and every indicator has
+a gap to show — deterministically for a given (until, seed, households)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from application.app import CaseFiles
+from application.demo import DemoWindow, generate_county, load_demo
+from application.indicators import Indicators
+from application.settings import Settings
+from domain.codes import Channel
+from domain.governance.rectification import RectificationStatus
+from domain.household import Household
+from domain.rules import CHINA_TIME, add_months
+from interfaces.cli import main
+from tests.conftest import TEST_CIPHER_KEY, FakeClock
+
+UNTIL = date(2026, 6, 30)
+SEED = 7
+#: The morning after the demo's last day, in the county.
+NEXT_MORNING = datetime.combine(UNTIL + timedelta(days=1), time(9), tzinfo=CHINA_TIME)
+
+
+def stream(households: list[Household]) -> list[tuple[str, dict[str, object]]]:
+    return [(type(e).__name__, vars(e)) for h in households for e in h.pending_events]
+
+
+@pytest.fixture(scope="module")
+def year() -> list[Household]:
+    return list(generate_county(300, seed=SEED, until=UNTIL))
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory):
+    """The 300-household demo as `fangpin demo --until 2026-06-30 --seed 7` loads it."""
+    path = tmp_path_factory.mktemp("demo-year") / "demo.sqlite3"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("FANGPIN_SQLITE_PATH", str(path))
+        env.delenv("FANGPIN_DATABASE_URL", raising=False)
+        if TEST_CIPHER_KEY:
+            env.setenv("FANGPIN_CIPHER_KEY", TEST_CIPHER_KEY)
+        assert main(["demo", "--households", "300", "--until", str(UNTIL), "--seed", str(SEED)],
+                    clock=FakeClock(NEXT_MORNING.astimezone(UTC))) == 0
+    app = CaseFiles(Settings(sqlite_path=path, cipher_key=TEST_CIPHER_KEY),
+                    clock=lambda: NEXT_MORNING.astimezone(UTC))
+    yield app
+    app.close()
+
+
+def test_the_latest_facts_are_of_the_last_week_and_none_is_later(year) -> None:
+    events = [e for h in year for e in h.pending_events]
+    latest = max(e.occurred_on for e in events)
+    assert UNTIL - timedelta(days=7) <= latest <= UNTIL
+    end_of_day = datetime.combine(UNTIL, time(23, 59), tzinfo=CHINA_TIME)
+    assert max(e.timestamp for e in events) <= end_of_day
+    registered = min(e.occurred_on for e in events)
+    assert add_months(UNTIL, -13) <= registered  # registered the month before the year
+
+
+def test_nothing_in_the_loaded_log_is_dated_after_the_last_day_or_recorded_after_now(county):
+    """Households, push receipts, meetings, rectification and policies alike."""
+    notifications = county.recorder.select_notifications(1, 10**6)
+    events = [county.mapper.to_domain_event(n) for n in notifications]
+    assert len(events) == county.max_position()
+    assert max(e.timestamp for e in events) <= NEXT_MORNING
+    dated = [e.occurred_on for e in events if getattr(e, "occurred_on", None)]
+    assert max(dated) <= UNTIL
+    kinds = {n.topic.removeprefix("fangpin:").split(".")[0] for n in notifications}
+    assert {"Household", "PushLedger", "Governance", "IncomeLinePolicy"} <= kinds
+
+
+def test_each_of_the_twelve_months_has_visits_and_alerts(year) -> None:
+    visits = Counter((v.occurred_on.year, v.occurred_on.month) for h in year for v in h.visits)
+    alerts = Counter((a.discovered_on.year, a.discovered_on.month)
+                     for h in year for a in h.alerts.values())
+    for back in range(12):
+        month = add_months(UNTIL, -back)
+        assert visits[month.year, month.month] > 50, month
+        assert alerts[month.year, month.month] > 0, month
+
+
+def test_the_current_month_is_partly_done() -> None:
+    """Mid-month, visits due later in the month are not recorded yet."""
+    middle = date(2026, 6, 15)
+    households = list(generate_county(300, seed=SEED, until=middle))
+    visits = Counter((v.occurred_on.year, v.occurred_on.month)
+                     for h in households for v in h.visits)
+    assert 0 < visits[2026, 6] < 0.8 * visits[2026, 5]
+    assert max(e.occurred_on for h in households for e in h.pending_events) <= middle
+
+
+def test_the_same_seed_and_day_give_the_same_county_another_seed_another() -> None:
+    one = list(generate_county(40, seed=SEED, until=UNTIL))
+    assert stream(one) == stream(list(generate_county(40, seed=SEED, until=UNTIL)))
+    assert stream(one) != stream(list(generate_county(40, seed=SEED + 1, until=UNTIL)))
+    assert stream(one) != stream(list(generate_county(40, seed=SEED, until=date(2026, 5, 31))))
+
+
+def test_loaded_twice_the_log_digests_alike_and_another_seed_differs(make_app, clock,
+                                                                      tmp_path) -> None:
+    """The same demo on this back end and on a SQLite file gives the same indicators' digest
+    (the digest covers every household's facts); another seed, another digest."""
+    now = clock.now = NEXT_MORNING.astimezone(UTC)
+    digests = []
+    for app, seed in ((make_app(), SEED), (make_app(sqlite_path=tmp_path / "b.sqlite3",
+                                                   database_url=None), SEED),
+                      (make_app(sqlite_path=tmp_path / "c.sqlite3", database_url=None), SEED + 1)):
+        load_demo(app, 60, seed=seed, until=UNTIL, now=now)
+        digests.append(Indicators(app).compute("2026", as_of=now).digest)
+    assert digests[0] == digests[1] != digests[2]
+
+
+@pytest.mark.parametrize("code", [
+    "timely_identification",  # most cases on time, some late
+    "alert_verification",  # some departments' alerts not yet verified at home
+    "visit_coverage",  # most visits done, some missed
+    "medical_subsidy",  # some members not subsidised
+    "green_channel_completion",  # a green-channel case with its steps owed
+    "push_timeliness",  # late and missing pushes
+])
+def test_every_indicator_has_a_gap_to_show(county, code) -> None:
+    figure = Indicators(county).compute("2026").figure(code)
+    assert figure is not None and 0 < figure.numerator < figure.denominator, code
+
+
+def test_visits_were_missed_this_month_and_last(county) -> None:
+    figure = Indicators(county).compute("2026-05").figure("visit_coverage")
+    assert 0 < figure.numerator < figure.denominator
+    households = [county.household(i) for i in county.iter_households()]
+    lifted = [h for h in households if h.household_type.value == "脱贫户"]
+    june = [h for h in lifted if any(v.occurred_on.month == 6 and v.occurred_on.year == 2026
+                                     for v in h.visits)]
+    assert 0 < len(june) < len(lifted)
+
+
+def test_objections_rectifications_and_the_green_channel_have_something_true(county) -> None:
+    households = [county.household(i) for i in county.iter_households()]
+    cases = [c for h in households for c in h.cases]
+    assert any(c.objections for c in cases)
+    assert any(c.green_channel and c.identification.owed_steps and not c.closed for c in cases)
+    department = [a for h in households for a in h.alerts.values()
+                  if a.channel is Channel.DEPARTMENT_ALERT]
+    assert department
+    statuses = Counter(item.status_on(UNTIL)
+                       for item in county.governance().rectifications.values())
+    assert statuses[RectificationStatus.OVERDUE] >= 1
+    assert statuses[RectificationStatus.DONE] >= 1
+
+
+def test_a_day_after_today_is_refused_and_another_day_keeps_the_county(cli_env, make_app,
+                                                                        capsys) -> None:
+    clock = FakeClock(NEXT_MORNING.astimezone(UTC))
+    assert main(["demo", "--households", "20", "--seed", str(SEED), "--until", "2026-07-02"],
+                clock=clock) == 2
+    assert "晚于今天" in capsys.readouterr().err
+    assert main(["demo", "--households", "20", "--seed", str(SEED), "--until", str(UNTIL)],
+                clock=clock) == 0
+    assert "截至 2026-06-30 的十二个月" in capsys.readouterr().out
+    position = make_app().max_position()
+    assert main(["demo", "--households", "20", "--seed", str(SEED)], clock=clock) == 0
+    assert f"已有截至 {UNTIL} 的演示县，保留不变" in capsys.readouterr().out
+    assert make_app().max_position() == position
+
+
+def test_a_window_is_the_twelve_months_that_end_on_its_day() -> None:
+    window = DemoWindow.ending(date(2026, 12, 7))
+    assert window.start == date(2025, 12, 8)
+    assert [m.month for m in window.months()] == [12, *range(1, 13)]
+    now = datetime(2026, 12, 7, 1, 30, tzinfo=UTC)  # 09:30 in the county
+    assert DemoWindow.ending(date(2026, 12, 7), now).recorded_by == now
+    with pytest.raises(ValueError):
+        DemoWindow.ending(date(2026, 12, 8), now)
