@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 #: China Standard Time: the county's calendar, used to date a recording time.
 CHINA_TIME = timezone(timedelta(hours=8), "CST")
 
-#: Village public notice lasts at least 5 days (national practice).
+#: Village public notice lasts at least 5 days, counted inclusive (national practice): the
+#: one definition the step's dates and the notice the system produces are both held to.
 MIN_NOTICE_DAYS = 5
 #: No risk elimination within 6 months of identification (national practice).
 ELIMINATION_MIN_MONTHS = 6
@@ -89,6 +90,20 @@ def checked_risk_types(risk_types: Any, disaster_kind: Any) -> tuple[RiskType, .
     if disaster_kind is not None and RiskType.NATURAL_DISASTER not in kinds:
         raise InvalidValue("DISASTER_KIND_UNEXPECTED", "只有因自然灾害才填写灾害类型", "disaster_kind")
     return kinds
+
+
+def require_notice_period(notice_from: date, notice_to: date) -> None:
+    """A public notice (公示) is posted for at least `MIN_NOTICE_DAYS` days, both ends counted."""
+    days = (notice_to - notice_from).days + 1
+    if days < MIN_NOTICE_DAYS:
+        raise InvalidValue(
+            "NOTICE_TOO_SHORT", f"公示期不少于{MIN_NOTICE_DAYS}天（本次{days}天）", "notice_to"
+        )
+
+
+def shortest_notice_end(notice_from: date) -> date:
+    """The earliest last day of a notice posted from ``notice_from`` (`MIN_NOTICE_DAYS`)."""
+    return notice_from + timedelta(days=MIN_NOTICE_DAYS - 1)
 
 
 def local_date(moment: datetime) -> date:
@@ -254,6 +269,8 @@ __all__ = [
     "elimination_blockers",
     "is_amount",
     "local_date",
+    "require_notice_period",
+    "shortest_notice_end",
     "simplified_approval_blockers",
     "stability_months",
 ]

@@ -22,6 +22,7 @@ STORED = {
         "RiskAnalysed", "MeasureAssigned", "MeasurePutInPlace", "MeasureEnded",
         "MedicalInsuranceSubsidised", "ReliefInsurancePaid", "VisitRecorded", "IncomeAssessed",
         "EliminationVerified", "RiskEliminated", "EliminationRejected", "FactCorrected",
+        "NoticePublished",
     ),
     "fangpin:IncomeLinePolicy": ("Started", "IncomeLineSet", "PovertyLineSet"),
     "fangpin:ReliefBandsPolicy": ("Started", "ReliefBandsSet"),
