@@ -25,7 +25,17 @@ from litestar.template.config import TemplateConfig
 
 from domain.errors import DomainError
 from domain.rules import CHINA_TIME
-from interfaces.web import dashboard, errors, household, indicators, lists, policy, pushes, session
+from interfaces.web import (
+    dashboard,
+    errors,
+    household,
+    indicators,
+    lists,
+    notices,
+    policy,
+    pushes,
+    session,
+)
 
 HERE = Path(__file__).resolve().parent
 #: Our files first, then ECharts as npm installed it.
@@ -37,7 +47,8 @@ WEB_HANDLERS = [
     household.command_page, household.run,
     pushes.pushes, pushes.import_push, indicators.monthly_report, pushes.import_template,
     indicators.indicators, indicators.annual, policy.policy, policy.set_relief_bands, policy.set_income_line,
-    policy.set_poverty_line,
+    policy.set_poverty_line, notices.notices, notices.print_notice, notices.notice_xlsx,
+    notices.publish_notice,
 ]
 
 
