@@ -14,6 +14,7 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from application.accounts.access import User
+from domain.codes import Role
 from domain.errors import DomainError, InvalidValue
 from domain.notices import Notice, NoticeKind
 from interfaces.http.notices import publish_for
@@ -61,7 +62,8 @@ def _query(notice: Notice) -> str:
 def _page(request: Request, user: User, params: dict[str, str], *, done: str = "",
           error: dict[str, Any] | None = None) -> Template:
     notice = None
-    if error is None:
+    chosen = params.get("village") or user.role is Role.VILLAGE_LIAISON
+    if error is None and chosen:  # a township or the county first chooses the village
         try:
             notice = _notice(request, user, params, "web-notice")
         except DomainError as refused:
