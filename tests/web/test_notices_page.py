@@ -18,6 +18,7 @@ from application.demo import DEMO_TOKENS, demo_users
 from domain.codes import Channel, Finding, RiskType, Role
 from domain.values import Actor
 from projections.queries import Area
+from tests.web.conftest import login, screenshot
 
 USERS = {user.role: user for user in demo_users()}
 VILLAGE, TOWNSHIP = USERS[Role.VILLAGE_LIAISON], USERS[Role.TOWNSHIP_WORKSTATION]
@@ -97,3 +98,20 @@ def test_the_village_prints_and_publishes_its_notice_from_the_workbench(
         assert head.name in page and 'id="published"' in page
     finally:
         township.close()
+
+
+def test_the_notices_page_fits_a_phone_and_the_notice_prints_on_a4(new_page: Any) -> None:
+    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    login(page, VILLAGE.name, DEMO_TOKENS[Role.VILLAGE_LIAISON])
+    page.goto("/web/notices")
+    assert page.locator("#notice-preview h2").text_content().endswith("监测对象识别村级评议公示")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 362, f"/web/notices is {width} px wide on a 360 px screen"
+    screenshot(page, "20-phone-notices")
+    page.goto(page.locator("#print-link").get_attribute("href"))
+    page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+    screenshot(page, "21-notice-print")
+    page.emulate_media(media="print")
+    assert page.locator("h1").text_content() == "监测对象识别村级评议公示"
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") >= 1
