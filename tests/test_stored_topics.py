@@ -24,6 +24,7 @@ STORED = {
         "MedicalInsuranceSubsidised", "ReliefInsurancePaid", "VisitRecorded", "IncomeAssessed",
         "EliminationVerified", "RiskEliminated", "EliminationRejected", "FactCorrected",
         "AppealLodged", "AppealAnswered",
+        "NoticePublished",
     ),
     "fangpin:IncomeLinePolicy": ("Started", "IncomeLineSet", "PovertyLineSet"),
     "fangpin:ReliefBandsPolicy": ("Started", "ReliefBandsSet"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.commands import HOUSEHOLD_COMMANDS, RegisterHousehold
-from application.commands.base import COUNTY_AND_TOWNSHIP
+from application.commands.base import COUNTY_AND_TOWNSHIP, LOCAL
 from domain.codes import Department, Role
 from domain.errors import DomainError, InvalidValue
 from domain.values import Actor
@@ -47,6 +47,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "order_rectification": frozenset({COUNTY}),
     "extend_rectification_deadline": frozenset({COUNTY}),
     "complete_rectification": frozenset({COUNTY, TOWNSHIP, DEPARTMENT}),
+    # 公示 (domain.md §13): who records step 2 publishes the notice the system produced
+    "publish_notice": LOCAL,
 }
 
 #: The roles that may use each kind of read.

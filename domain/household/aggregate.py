@@ -71,6 +71,7 @@ class Household(
     HouseholdVerified = identification.HouseholdVerified
     VillageDeliberationConcluded = steps.VillageDeliberationConcluded
     TownshipReviewCompleted = steps.TownshipReviewCompleted
+    NoticePublished = steps.NoticePublished
     MonitoringObjectIncluded = identification.MonitoringObjectIncluded
     IdentificationRejected = identification.IdentificationRejected
     # green channel

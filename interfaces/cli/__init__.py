@@ -30,6 +30,8 @@
     fangpin report monthly 2025-03 [--township T] | report quarterly 2025-Q1 | report annual 2025
                        [--as-of T] [--format json|xlsx] [--output FILE]
     fangpin rectifications list [--overdue] [--township T | --department D]   限期整改 items today
+    fangpin notices show KIND --township T --village V [--from D] [--to D] [--format text|json|html|xlsx]
+    fangpin notices publish KIND --township T --village V --from D --to D --digest SHA256   公示
 
 Settings come from ``FANGPIN_*`` environment variables (see `application.settings.Settings`);
 by default the log is the SQLite file ``var/fangpin.sqlite3``.
@@ -55,6 +57,7 @@ from interfaces.cli.income_line import add_income_line
 from interfaces.cli.indicators import add_indicators, add_verify
 from interfaces.cli.lists import add_export, add_list
 from interfaces.cli.log import add_log
+from interfaces.cli.notices import add_notices
 from interfaces.cli.people import add_people
 from interfaces.cli.projections import add_projections
 from interfaces.cli.rectifications import add_rectifications
@@ -68,7 +71,7 @@ COMMAND_GROUPS = (
     add_demo, add_summary, add_household, add_people, add_projections, add_list, add_serve,
     add_users, add_income_line, add_relief_bands, add_indicators, add_verify, add_cadences,
     add_import, add_export,
-    add_unmatched, add_audit, add_log, add_template, add_report, add_rectifications,
+    add_unmatched, add_audit, add_log, add_template, add_report, add_rectifications, add_notices,
 )
 
 

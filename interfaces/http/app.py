@@ -32,6 +32,7 @@ from application.accounts.logins import Logins
 from application.accounts.users import Users
 from application.app import CaseFiles
 from application.indicators import Cadences, Indicators
+from application.notices import load_notice_terms
 from application.self_reports import ReportLimits
 from application.settings import Settings
 from application.store.encryption import store_secret
@@ -41,6 +42,7 @@ from interfaces.http.commands import COMMAND_HANDLERS
 from interfaces.http.edge import check_request
 from interfaces.http.indicators import HANDLERS as INDICATOR_HANDLERS
 from interfaces.http.intake import HANDLERS as INTAKE_HANDLERS
+from interfaces.http.notices import HANDLERS as NOTICE_HANDLERS
 from interfaces.http.openapi import StatedDocument, StatedStructs
 from interfaces.http.problems import EXCEPTION_HANDLERS, status_table
 from interfaces.http.pushes import push_alerts
@@ -189,7 +191,8 @@ class Services:
                       "projections": projections, "read_models": read_models,
                       "users": users, "indicators": indicators, "access_log": access_log,
                       "report_limits": report_limits,
-                      "stall_watch": StallWatch()})
+                      "stall_watch": StallWatch(),
+                      "notice_terms": load_notice_terms(self.settings.notices_path)})
 
     def close(self) -> None:
         if self.projections is not None:
@@ -258,7 +261,8 @@ def create_app(
                 _options("/api/pushes", "GET, OPTIONS, POST"),
                 _options("/api/rectifications", "GET, OPTIONS, POST"),
                 *COMMAND_HANDLERS, push_alerts, *QUERY_HANDLERS, *INDICATOR_HANDLERS,
-                *INTAKE_HANDLERS, *RECTIFICATION_HANDLERS, *SELF_REPORT_HANDLERS, health, index,
+                *INTAKE_HANDLERS, *RECTIFICATION_HANDLERS, *SELF_REPORT_HANDLERS, *NOTICE_HANDLERS,
+                health, index,
             ]),
             create_static_files_router("/static/swagger", directories=[SWAGGER_ASSETS],
                                        name="swagger-assets"),

@@ -28,6 +28,7 @@ EVENT_NAMES: dict[str, str] = {
     "HouseholdVerified": "入户核查核实",
     "VillageDeliberationConcluded": "村级评议公示",
     "TownshipReviewCompleted": "乡镇核查初审",
+    "NoticePublished": "发布公示（公示期及所张贴页面的 SHA-256）",
     "MonitoringObjectIncluded": "县级比对审定：纳入监测对象",
     "IdentificationRejected": "认定不通过",
     "GreenChannelOpened": "开通绿色通道",

@@ -31,6 +31,7 @@ from interfaces.web import (
     household,
     indicators,
     lists,
+    notices,
     policy,
     pushes,
     self_reports,
@@ -48,7 +49,8 @@ WEB_HANDLERS = [
     pushes.pushes, pushes.import_push, indicators.monthly_report, pushes.import_template,
     indicators.indicators, indicators.annual, policy.policy, policy.set_relief_bands, policy.set_income_line,
     policy.set_poverty_line, self_reports.self_report_page, self_reports.self_report,
-    self_reports.self_reports, self_reports.answer,
+    self_reports.self_reports, self_reports.answer, notices.notices, notices.print_notice,
+    notices.notice_xlsx, notices.publish_notice,
 ]
 
 

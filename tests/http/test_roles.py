@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -141,12 +142,20 @@ ALLOWED: dict[str, set[str]] = {
     "POST /api/self-reports/{report_id}/answer": {"county", "township"},
     "GET /api/exports/{which}": {"county", "township", "village", "auditor", "assessment"},
     "GET /api/access-log": {"auditor"},
+    # public notices (公示): who records step 2, for their own village (domain.md §13)
+    "GET /api/notices/{kind}": {"county", "township", "village"},
+    "GET /api/notices/{kind}/print": {"county", "township", "village"},
+    "GET /api/notices/{kind}/xlsx": {"county", "township", "village"},
+    "POST /api/notices/{kind}/publish": {"county", "township", "village"},
 }
 
 #: Routes that act on or read one household: refused outside the caller's area.
 ONE_HOUSEHOLD = {route for route in ALLOWED if "{code}" in route} | {
     "POST /api/households", "POST /api/unmatched-alerts/{alert_id}/attach",
     "POST /api/self-reports/{report_id}/answer"}
+
+#: Routes on one village's notice: refused to a township or village user of another area.
+ONE_VILLAGE = {route for route in ALLOWED if "/api/notices/" in route}
 
 #: Routes on one rectification item: refused to a township or department not answering for it.
 ONE_ITEM = {"POST /api/rectifications/{item_id}/completed"}
@@ -313,6 +322,24 @@ def _appealed(home: Any) -> None:
     home.do("/appeals", APPEAL, who="village")
 
 
+#: The fixture's village, as a notice names it.
+NOTICE_PLACE = "township=银坊镇&village=东村&notice_from=2025-03-03&notice_to=2025-03-08"
+
+
+def _publish_notice(api: Api, n: int, who: str) -> Request:
+    """A case awaiting the village notice (household ``n``), and the notice of a period of its
+    own printed by the county: publishing it is possible."""
+    register(api, n).visited()
+    api.catch_up()
+    start = date(2025, 4, 1) + timedelta(days=n % 200)
+    period = {"notice_from": start.isoformat(), "notice_to": (start + timedelta(days=4)).isoformat()}
+    printed = api.get("/api/notices/identification", "county", township="银坊镇", village="东村",
+                      **period)
+    assert printed.status_code == 200, printed.text
+    return "/api/notices/identification/publish", {
+        "township": "银坊镇", "village": "东村", **period, "digest": printed.json()["digest"]}
+
+
 def _green_channel_ready(home: Any) -> None:
     home.alerted(risk_types=("因意外事故",))
     home.do("/identification/home-visit", HOME_VISIT)
@@ -408,6 +435,10 @@ PREPARE: dict[str, Prepare] = {
     "POST /api/self-reports/{report_id}/answer": _self_report(answer=True),
     "GET /api/exports/{which}": _read("/api/exports/monitoring"),
     "GET /api/access-log": _read("/api/access-log"),
+    "GET /api/notices/{kind}": _read(f"/api/notices/identification?{NOTICE_PLACE}"),
+    "GET /api/notices/{kind}/print": _read(f"/api/notices/identification/print?{NOTICE_PLACE}"),
+    "GET /api/notices/{kind}/xlsx": _read(f"/api/notices/elimination/xlsx?{NOTICE_PLACE}"),
+    "POST /api/notices/{kind}/publish": _publish_notice,
 }
 
 def _intake(route: str) -> bool:
@@ -437,6 +468,7 @@ GROUPS: dict[str, list[str]] = {
     "reads": [r for r in ALLOWED if r.startswith("GET ") and not _assessment(r) and not _intake(r)],
     "indicators, reports, meetings and rectifications": [r for r in ALLOWED if _assessment(r)],
     "uploads and unmatched alerts": [r for r in ALLOWED if _intake(r)],
+    "notices": ["POST /api/notices/{kind}/publish"],
 }
 
 
@@ -444,7 +476,7 @@ def expected(route: str, who: str) -> tuple[int, str | None]:
     """The status (and problem code) ``who`` should get from ``route``."""
     if ROLE_OF[who] not in ALLOWED[route]:
         return 403, "ROLE_FORBIDDEN"
-    if route in ONE_HOUSEHOLD and who in ("other_township", "other_village"):
+    if route in ONE_HOUSEHOLD | ONE_VILLAGE and who in ("other_township", "other_village"):
         return 403, "OUTSIDE_AREA"
     if route in ONE_ITEM and who in ("other_township", "other_department"):
         return 403, "OUTSIDE_AREA" if who == "other_township" else "OTHER_DEPARTMENT"
