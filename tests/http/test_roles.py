@@ -79,8 +79,10 @@ ALLOWED: dict[str, set[str]] = {
     # help
     "POST /api/households/{code}/risk-analyses": {"county", "township"},
     "POST /api/households/{code}/measures": {"county", "township"},
-    "POST /api/households/{code}/measures/{measure_id}/in-place": {"county", "township"},
-    "POST /api/households/{code}/measures/{measure_id}/end": {"county", "township"},
+    # (a department: only the measures assigned to it — MEASURE is 卫健局's, neither test
+    # department's)
+    "POST /api/households/{code}/measures/{measure_id}/in-place": {"county", "township", "department"},
+    "POST /api/households/{code}/measures/{measure_id}/end": {"county", "township", "department"},
     "POST /api/households/{code}/medical-subsidies": {"county", "township"},
     "POST /api/households/{code}/relief-payouts": {"county"},
     # visits, income and risk elimination
@@ -138,12 +140,20 @@ ALLOWED: dict[str, set[str]] = {
     "POST /api/self-reports/{report_id}/answer": {"county", "township"},
     "GET /api/exports/{which}": {"county", "township", "village", "auditor", "assessment"},
     "GET /api/access-log": {"auditor"},
+    # a department's desk
+    "GET /api/departments/me/roster": {"department"},
+    "GET /api/departments/me/measures": {"department"},
+    "GET /api/departments/me/calendar": {"department"},
 }
 
 #: Routes that act on or read one household: refused outside the caller's area.
 ONE_HOUSEHOLD = {route for route in ALLOWED if "{code}" in route} | {
     "POST /api/households", "POST /api/unmatched-alerts/{alert_id}/attach",
     "POST /api/self-reports/{report_id}/answer"}
+
+#: Routes on one measure: refused to a department it is not assigned to.
+ONE_MEASURE = {"POST /api/households/{code}/measures/{measure_id}/in-place",
+               "POST /api/households/{code}/measures/{measure_id}/end"}
 
 #: Routes on one rectification item: refused to a township or department not answering for it.
 ONE_ITEM = {"POST /api/rectifications/{item_id}/completed"}
@@ -386,6 +396,9 @@ PREPARE: dict[str, Prepare] = {
     "POST /api/self-reports/{report_id}/answer": _self_report(answer=True),
     "GET /api/exports/{which}": _read("/api/exports/monitoring"),
     "GET /api/access-log": _read("/api/access-log"),
+    "GET /api/departments/me/roster": _read("/api/departments/me/roster"),
+    "GET /api/departments/me/measures": _read("/api/departments/me/measures"),
+    "GET /api/departments/me/calendar": _read("/api/departments/me/calendar"),
 }
 
 def _intake(route: str) -> bool:
@@ -422,6 +435,8 @@ def expected(route: str, who: str) -> tuple[int, str | None]:
         return 403, "ROLE_FORBIDDEN"
     if route in ONE_HOUSEHOLD and who in ("other_township", "other_village"):
         return 403, "OUTSIDE_AREA"
+    if route in ONE_MEASURE and ROLE_OF[who] == "department":
+        return 403, "OTHER_DEPARTMENT"
     if route in ONE_ITEM and who in ("other_township", "other_department"):
         return 403, "OUTSIDE_AREA" if who == "other_township" else "OTHER_DEPARTMENT"
     if route.startswith("GET ") or route in ("POST /api/pushes", "POST /api/indicators/verify",
