@@ -30,6 +30,8 @@
     fangpin report monthly 2025-03 [--township T] | report quarterly 2025-Q1 | report annual 2025
                        [--as-of T] [--format json|xlsx] [--output FILE]
     fangpin rectifications list [--overdue] [--township T | --department D]   限期整改 items today
+    fangpin department roster|measures|calendar --department 医保局 [--township T] [--format …]
+                                                a department's desk (roster reads access-logged)
 
 Settings come from ``FANGPIN_*`` environment variables (see `application.settings.Settings`);
 by default the log is the SQLite file ``var/fangpin.sqlite3``.
@@ -49,6 +51,7 @@ from domain.errors import DomainError
 from interfaces.cli.audit import add_audit
 from interfaces.cli.cadences import add_cadences
 from interfaces.cli.demo import add_demo, add_summary
+from interfaces.cli.departments import add_department
 from interfaces.cli.households import add_household
 from interfaces.cli.imports import add_import, add_template, add_unmatched
 from interfaces.cli.income_line import add_income_line
@@ -69,6 +72,7 @@ COMMAND_GROUPS = (
     add_users, add_income_line, add_relief_bands, add_indicators, add_verify, add_cadences,
     add_import, add_export,
     add_unmatched, add_audit, add_log, add_template, add_report, add_rectifications,
+    add_department,
 )
 
 
