@@ -47,7 +47,7 @@ def _department(request: Request) -> Department:
 @_desk("/api/departments/me/roster", "本部门职责所需名册（只含职责所需字段；每次查阅记入查阅日志）",
        also_answers=[XLSX_TYPE])
 def roster(request: Request, township: Text = None, village: Text = None, cursor: Cursor = None,
-           limit: Limit = 50, after: After = None, format: Format = "json") -> Response[Any]:
+           limit: Limit = 50, after: After = None, format: Format = "json") -> Response[s.RosterPage]:
     state = request.app.state
     duty = state.rosters.of(_department(request))
     position = caught_up(request, after)
@@ -77,7 +77,7 @@ def measures(request: Request, status: FromQuery[MeasureStatus | None] = None, t
     page = request.app.state.read_models.measures(
         area_of(request.user), status=status.value if status else None, township=township,
         village=village, today=county_today(request), sort=sort, after=cursor, limit=limit)
-    return s.MeasurePage(rows=msgspec.convert(page.rows, list[s.MeasureOut]), total=page.total,
+    return s.MeasurePage(rows=msgspec.convert(page.rows, list[s.AssignedMeasure]), total=page.total,
                          next_cursor=page.after, position=position)
 
 

@@ -51,14 +51,14 @@ class RosterPage(Struct):
     position: int
 
 
-class MeasureOut(MeasureRow):
+class AssignedMeasure(MeasureRow):
     """A measure assigned to the department, and whether a planned one is past its day."""
 
     overdue: bool
 
 
 class MeasurePage(Struct):
-    rows: list[MeasureOut]
+    rows: list[AssignedMeasure]
     total: int
     next_cursor: str | None
     position: int
