@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.indicators import IndicatorResult, Indicators, Scope
+from application.indicators import IndicatorResult, Indicators
 from domain.cadences import Duty, ExpectedPush, next_due
 from domain.codes import Department
 
@@ -36,10 +36,9 @@ class DutyCalendar:
 def push_calendar(indicators: Indicators, department: Department,
                   ) -> tuple[IndicatorResult, list[DutyCalendar]]:
     """The department's duties under the cadence table, each with its next push due and this
-    year's pushes so far: the year's push compliance (`Indicators.compute`, the department's
-    scope) split by duty."""
-    year = indicators.app.today().year
-    result = indicators.compute(str(year), scope=Scope("department", department.value))
+    year's pushes so far: the year's push compliance (`Indicators.department_pushes`) split by
+    duty."""
+    result = indicators.department_pushes(str(indicators.app.today().year), department)
     ledger = indicators.app.push_ledger(department)
     receipts = list(ledger.receipts.values()) if ledger else []
     calendar = []

@@ -19,8 +19,9 @@ from litestar.params import JSONBody, QueryParameter
 
 from application.accounts.access import AccessDenied, User
 from application.app import CaseFiles
-from application.indicators import IndicatorResult, Indicators, Scope, result_json
+from application.indicators import IndicatorResult, Indicators, Scope
 from application.reports import Report, annual_report, monthly_report, quarterly_report
+from application.results import result_json
 from domain.cadences import ExpectedPush
 from domain.codes import Department, Role, Tier
 from domain.errors import InvalidValue

@@ -23,6 +23,7 @@ from tests.http.kit import (
     Home,
     call,
     code_of,
+    head_of,
     problem,
     register,
     set_income_line,
@@ -175,6 +176,7 @@ def test_the_calendar_shows_pushes_on_time_late_and_missing_and_the_next_one_due
     position = _push(api, "2025-11中旬", december)  # due the 20th: 11 days late
     calendar = api.get(CALENDAR, "department", after=position).json()
     assert calendar["department"] == "医保局" and calendar["today"] == "2025-12-01"
+    assert calendar["digest"] == "", "judged on the push ledgers alone, no household read"
     ten_days, monthly = calendar["duties"]
     assert (ten_days["number"], ten_days["rule"]) == ("②", "every_ten_days")
     pushes = {p["period"]: p for p in ten_days["pushes"]}
@@ -188,7 +190,49 @@ def test_the_calendar_shows_pushes_on_time_late_and_missing_and_the_next_one_due
     assert monthly["rule"] == "monthly" and monthly["next_period"] == "2025-12"
     assert monthly["next_due_on"] == "2025-12-31" and monthly["missing"] == 11
     assert [b["batch_id"] for b in calendar["batches"]] == ["YB-2025-11上旬", "YB-2025-11中旬"]
+    # the same judgement as the year's push compliance, push for push
+    compliance = api.get("/api/push-compliance", "department", period="2025").json()["pushes"]
+    listed = [p for d in calendar["duties"] for p in d["pushes"]]
+    assert sorted(compliance, key=lambda p: (p["due_on"], p["period"])) == sorted(
+        listed, key=lambda p: (p["due_on"], p["period"]))
     # 民政局's calendar is its own duty's
     civil = api.get(CALENDAR, "other_department").json()
     assert [(d["number"], d["rule"]) for d in civil["duties"]] == [("③", "half_monthly")]
     assert civil["batches"] == []
+
+
+def test_an_event_duty_is_judged_on_each_alert_the_department_pushed(api: Api) -> None:
+    """卫健局 owes ① within 7 days of each disaster or accident it finds: its calendar judges
+    each such alert (here found 11-20, pushed 12-01: 4 days late) and names no next period."""
+    register(api, 5)
+    token = api.app.state.users.add(User("dept-wjj", Role.DEPARTMENT, department=Department.HEALTH))
+    headers = {"Authorization": f"Bearer {token}"}
+    pushed = api.client.post("/api/pushes", headers=headers, json={
+        "batch_id": "WJ-1", "tier": "县级筛查", "period": "2025-11", "urgent": True,
+        "rows": [{"person_id_number": head_of(5), "risk_types": ["因意外事故"],
+                  "occurred_on": "2025-11-20"}]})
+    assert pushed.status_code == 200, pushed.text
+    calendar = api.client.get(CALENDAR, headers=headers,
+                              params={"after": pushed.json()["position"]}).json()
+    duties = {d["number"]: d for d in calendar["duties"]}
+    assert set(duties) == {"①", "③", "⑥"}
+    event = duties["①"]
+    assert (event["next_period"], event["next_due_on"]) == (None, None)
+    assert [(p["due_on"], p["received_on"], p["status"]) for p in event["pushes"]] == [
+        ("2025-11-27", "2025-12-01", "迟报4天")]
+    assert (event["on_time"], event["late"], event["missing"]) == (0, 1, 0)
+    assert calendar["digest"].startswith("sha256:"), "judged by the whole computation"
+
+
+def test_bad_input_to_the_desk_is_refused_naming_the_field(api: Api) -> None:
+    county(api)
+    before = len(api.get("/api/access-log", "auditor", user="dept-ybj").json())
+    problem(api.get(ROSTER, "department", limit=0), 400, "INVALID_REQUEST", field="limit")
+    problem(api.get(ROSTER, "department", format="pdf"), 400, "INVALID_REQUEST", field="format")
+    problem(api.get(ROSTER, "department", cursor="garbage"), 422, "CURSOR_INVALID", field="cursor")
+    problem(api.get(ROSTER, "department", colour="red"), 400, "INVALID_REQUEST")
+    problem(api.get(MEASURES, "department", status="done"), 422, "CODE_UNKNOWN", field="status")
+    problem(api.get(MEASURES, "department", sort="-head_name"), 422, "SORT_UNKNOWN", field="sort")
+    problem(api.get(CALENDAR, "department", after=10**9), 422, "POSITION_UNKNOWN", field="after")
+    after = len(api.get("/api/access-log", "auditor", user="dept-ybj").json())
+    assert after == before, "a refused read shows nobody and logs nobody"

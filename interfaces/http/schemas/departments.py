@@ -86,6 +86,7 @@ class CalendarOut(Struct):
     today: date
     as_of: datetime
     position: int
-    digest: str
+    digest: Annotated[str, Meta(description=(
+        "输入摘要；只有定期推送的部门仅按推送台账判定，不读农户，摘要为空"))]
     duties: list[DutyOut]
     batches: Annotated[list[BatchOut], Meta(description="本年收到的本部门全部批次")]
