@@ -783,3 +783,14 @@ def test_a_department_reaches_its_desk_from_its_first_page_and_puts_its_measure_
     page.wait_for_selector("#desk-done")
     assert "YB-WEB-1 已落实" in page.text_content("#desk-done")
     assert "已落实" in page.locator("#measure-table tr[data-measure='YB-WEB-1']").text_content()
+
+
+def test_the_department_desk_fits_a_360_px_phone(new_page: Any) -> None:
+    from application.demo import DEMO_TOKENS
+
+    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    login(page, USERS[Role.DEPARTMENT].name, DEMO_TOKENS[Role.DEPARTMENT])
+    page.goto("/web/department")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 362, f"the desk is {width} px wide on a 360 px screen"
+    screenshot(page, "31-phone-department-desk")
