@@ -5,7 +5,7 @@ write-only mode so a county-wide directory never sits in memory at once."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
@@ -95,6 +95,14 @@ def pages(views: ReadModels, which: str, area: Area = COUNTY, *, township: str |
 def workbook(which: str, rows: Iterator[dict[str, Any]], subtitle: str = "") -> bytes:
     """A list as an .xlsx file (one sheet, frozen Chinese headers)."""
     name, columns = EXPORTS[which]
+    return table_workbook(name, columns, rows, subtitle)
+
+
+def table_workbook(name: str, columns: Iterable[tuple[str, str]], rows: Iterator[dict[str, Any]],
+                   subtitle: str = "") -> bytes:
+    """Rows as an .xlsx file: one sheet called ``name``, ``columns`` (key, Chinese header)
+    under frozen headers, and ``subtitle`` on a second sheet."""
+    columns = tuple(columns)
     book = Workbook(write_only=True)
     sheet = book.create_sheet(name[:31])
     sheet.freeze_panes = "A2"

@@ -16,10 +16,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from domain.codes import Department
+from domain.codes import Department, MeasureStatus
 from domain.deadlines import MEASURE_WITHIN_DAYS, days_left, days_overdue
 from domain.errors import InvalidValue
 from domain.household import DUPLICATE, JOINED_CASE, NEW_CASE
+from domain.rosters import LIFTED_OUT, MONITORED, RosterDuty
 from domain.rules import local_date
 from projections.store import ReadModelStore, column_type
 from projections.tables import join_texts
@@ -218,6 +219,54 @@ class ReadModels:
                       member_name.strip())
         return self._page("rm_households", where, sort, ("code", "head_name"), ("household_id",),
                           after, limit)
+
+    # ------------------------------------------------------------------ department desks
+
+    def roster(
+        self, duty: RosterDuty, *, township: str | None = None, village: str | None = None,
+        today: date | None = None, after: str | None = None, limit: int = 50,
+    ) -> Page:
+        """The current members a department's roster is about (domain.rosters): of 脱贫户
+        and/or monitoring objects, within its ages, health and labour capacities, by household
+        code. Rows are the read model's; `RosterDuty.row` keeps only the duty's fields."""
+        today = today or self.today()
+        where = _Where(self.store.placeholder)
+        where.add("current = ?", True)
+        whose, params = [], []
+        if LIFTED_OUT in duty.households:
+            whose.append("household_type = ?")
+            params.append(LIFTED_OUT)
+        if MONITORED in duty.households:
+            whose.append("monitored = ?")
+            params.append(True)
+        where.add(f"({' OR '.join(whose)})", *params)
+        born = duty.born_between(today)
+        if born is not None:
+            where.add("birth_date >= ? AND birth_date <= ?", *born)
+        for column, values in (("health", duty.health), ("labour_capacity", duty.labour_capacity)):
+            if values:
+                where.add(f"{column} IN ({', '.join('?' for _ in values)})", *map(str, values))
+        self._filters(where, township=township, village=village)
+        return self._page("rm_members", where, "code", ("code",), ("household_id", "id_number"),
+                          after, limit)
+
+    def measures(
+        self, area: Area = COUNTY, *, status: str | None = None, township: str | None = None,
+        village: str | None = None, today: date | None = None, sort: str = "code",
+        after: str | None = None, limit: int = 50,
+    ) -> Page:
+        """Help measures in the area — for a department, those it is responsible for — with
+        whether a planned one is past the day it should be in place by."""
+        today = today or self.today()
+        where = self._where(area, household_table=False)
+        self._filters(where, status=status, township=township, village=village)
+        page = self._page("rm_measures", where, sort, ("code", "started_on"),
+                          ("household_id", "measure_id"), after, limit)
+        for row in page.rows:
+            deadline = row["deadline_on"]
+            row["overdue"] = bool(deadline and row["status"] == MeasureStatus.PLANNED.value
+                                  and deadline < today)
+        return page
 
     # ------------------------------------------------------------------ department pushes
 

@@ -32,6 +32,8 @@
     fangpin rectifications list [--overdue] [--township T | --department D]   限期整改 items today
     fangpin notices show KIND --township T --village V [--from D] [--to D] [--format text|json|html|xlsx]
     fangpin notices publish KIND --township T --village V --from D --to D --digest SHA256   公示
+    fangpin department roster|measures|calendar --department 医保局 [--township T] [--format …]
+                                                a department's desk (roster reads access-logged)
 
 Settings come from ``FANGPIN_*`` environment variables (see `application.settings.Settings`);
 by default the log is the SQLite file ``var/fangpin.sqlite3``.
@@ -51,6 +53,7 @@ from domain.errors import DomainError
 from interfaces.cli.audit import add_audit
 from interfaces.cli.cadences import add_cadences
 from interfaces.cli.demo import add_demo, add_summary
+from interfaces.cli.departments import add_department
 from interfaces.cli.households import add_household
 from interfaces.cli.imports import add_import, add_template, add_unmatched
 from interfaces.cli.income_line import add_income_line
@@ -72,6 +75,7 @@ COMMAND_GROUPS = (
     add_users, add_income_line, add_relief_bands, add_indicators, add_verify, add_cadences,
     add_import, add_export,
     add_unmatched, add_audit, add_log, add_template, add_report, add_rectifications, add_notices,
+    add_department,
 )
 
 

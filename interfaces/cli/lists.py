@@ -71,7 +71,7 @@ def _list(app: CaseFiles, args: argparse.Namespace) -> int:
         if args.which == "ledger":
             rows = views.push_ledger()
             if args.format != "table":
-                _print_rows(rows, LEDGER_COLUMNS, args.format)
+                print_rows(rows, LEDGER_COLUMNS, args.format)
                 return 0
             print(f"{LISTS['ledger']}：{len(rows)} 批")
             print(table(rows, LEDGER_COLUMNS))
@@ -79,7 +79,7 @@ def _list(app: CaseFiles, args: argparse.Namespace) -> int:
         if args.format != "table":  # a script gets every row of the list, not a page
             rows = list(pages(views, args.which, township=args.township, village=args.village,
                               category=args.category, today=day, held=app.unmatched_alerts()))
-            _print_rows(rows, EXPORTS[args.which][1], args.format)
+            print_rows(rows, EXPORTS[args.which][1], args.format)
             return 0
         page_args = {"limit": args.limit, "after": args.after}
         if args.which == "monitoring":
@@ -129,7 +129,7 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _print_rows(rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...], form: str) -> None:
+def print_rows(rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...], form: str) -> None:
     """Rows for a script: CSV under the Chinese headers, or JSON objects by field name."""
     if form == "json":
         print(msgspec.json.encode(rows).decode())

@@ -33,12 +33,14 @@ from application.accounts.users import Users
 from application.app import CaseFiles
 from application.indicators import Cadences, Indicators
 from application.notices import load_notice_terms
+from application.rosters import Rosters
 from application.self_reports import ReportLimits
 from application.settings import Settings
 from application.store.encryption import store_secret
 from domain.identity import mask_id_number
 from interfaces.http.auth import PUBLIC_PATHS, TokenAuthentication, role_guard
 from interfaces.http.commands import COMMAND_HANDLERS
+from interfaces.http.departments import HANDLERS as DEPARTMENT_HANDLERS
 from interfaces.http.edge import check_request
 from interfaces.http.indicators import HANDLERS as INDICATOR_HANDLERS
 from interfaces.http.intake import HANDLERS as INTAKE_HANDLERS
@@ -191,6 +193,7 @@ class Services:
                       "projections": projections, "read_models": read_models,
                       "users": users, "indicators": indicators, "access_log": access_log,
                       "report_limits": report_limits,
+                      "rosters": Rosters.load(self.settings.rosters_path),
                       "stall_watch": StallWatch(),
                       "notice_terms": load_notice_terms(self.settings.notices_path)})
 
@@ -249,7 +252,8 @@ def create_app(
                                      description="`fangpin users add` 发放的令牌"),
         }),
         security=[{"bearer": []}],
-        tags=[Tag(name="命令"), Tag(name="部门推送"), Tag(name="查询"), Tag(name="考核")],
+        tags=[Tag(name="命令"), Tag(name="部门推送"), Tag(name="查询"), Tag(name="考核"),
+              Tag(name="部门工作台")],
         use_handler_docstrings=False,
     )
     return Litestar(
@@ -262,7 +266,7 @@ def create_app(
                 _options("/api/rectifications", "GET, OPTIONS, POST"),
                 *COMMAND_HANDLERS, push_alerts, *QUERY_HANDLERS, *INDICATOR_HANDLERS,
                 *INTAKE_HANDLERS, *RECTIFICATION_HANDLERS, *SELF_REPORT_HANDLERS, *NOTICE_HANDLERS,
-                health, index,
+                *DEPARTMENT_HANDLERS, health, index,
             ]),
             create_static_files_router("/static/swagger", directories=[SWAGGER_ASSETS],
                                        name="swagger-assets"),

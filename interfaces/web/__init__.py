@@ -6,7 +6,8 @@ file and its history for a household, and — for every form — the same comman
 with the body the form stands for, so the rules, the area check and the access log are the same
 whichever way a county worker comes in. One module per part of the workbench: `session`
 (signing in, the page frame), `dashboard`, `lists`, `household` (the case file and its command
-forms), `pushes`, `indicators`, `policy` (the income line and the 防贫保 payout bands), `errors`.
+forms), `pushes`, `department` (a department's desk), `indicators`, `policy` (the income line
+and the 防贫保 payout bands), `errors`.
 
 Assets are served by the app itself: our CSS and script, and Apache ECharts installed from the
 npm registry (`interfaces/web/package.json`, `make` runs ``npm ci``) — nothing from a CDN.
@@ -27,6 +28,7 @@ from domain.errors import DomainError
 from domain.rules import CHINA_TIME
 from interfaces.web import (
     dashboard,
+    department,
     errors,
     household,
     indicators,
@@ -50,7 +52,7 @@ WEB_HANDLERS = [
     indicators.indicators, indicators.annual, policy.policy, policy.set_relief_bands, policy.set_income_line,
     policy.set_poverty_line, self_reports.self_report_page, self_reports.self_report,
     self_reports.self_reports, self_reports.answer, notices.notices, notices.print_notice,
-    notices.notice_xlsx, notices.publish_notice,
+    notices.notice_xlsx, notices.publish_notice, *department.HANDLERS,
 ]
 
 

@@ -80,8 +80,10 @@ ALLOWED: dict[str, set[str]] = {
     # help
     "POST /api/households/{code}/risk-analyses": {"county", "township"},
     "POST /api/households/{code}/measures": {"county", "township"},
-    "POST /api/households/{code}/measures/{measure_id}/in-place": {"county", "township"},
-    "POST /api/households/{code}/measures/{measure_id}/end": {"county", "township"},
+    # (a department: only the measures assigned to it — MEASURE is 卫健局's, neither test
+    # department's)
+    "POST /api/households/{code}/measures/{measure_id}/in-place": {"county", "township", "department"},
+    "POST /api/households/{code}/measures/{measure_id}/end": {"county", "township", "department"},
     "POST /api/households/{code}/medical-subsidies": {"county", "township"},
     "POST /api/households/{code}/relief-payouts": {"county"},
     # visits, income and risk elimination
@@ -147,6 +149,10 @@ ALLOWED: dict[str, set[str]] = {
     "GET /api/notices/{kind}/print": {"county", "township", "village"},
     "GET /api/notices/{kind}/xlsx": {"county", "township", "village"},
     "POST /api/notices/{kind}/publish": {"county", "township", "village"},
+    # a department's desk
+    "GET /api/departments/me/roster": {"department"},
+    "GET /api/departments/me/measures": {"department"},
+    "GET /api/departments/me/calendar": {"department"},
 }
 
 #: Routes that act on or read one household: refused outside the caller's area.
@@ -156,6 +162,10 @@ ONE_HOUSEHOLD = {route for route in ALLOWED if "{code}" in route} | {
 
 #: Routes on one village's notice: refused to a township or village user of another area.
 ONE_VILLAGE = {route for route in ALLOWED if "/api/notices/" in route}
+
+#: Routes on one measure: refused to a department it is not assigned to.
+ONE_MEASURE = {"POST /api/households/{code}/measures/{measure_id}/in-place",
+               "POST /api/households/{code}/measures/{measure_id}/end"}
 
 #: Routes on one rectification item: refused to a township or department not answering for it.
 ONE_ITEM = {"POST /api/rectifications/{item_id}/completed"}
@@ -439,6 +449,9 @@ PREPARE: dict[str, Prepare] = {
     "GET /api/notices/{kind}/print": _read(f"/api/notices/identification/print?{NOTICE_PLACE}"),
     "GET /api/notices/{kind}/xlsx": _read(f"/api/notices/elimination/xlsx?{NOTICE_PLACE}"),
     "POST /api/notices/{kind}/publish": _publish_notice,
+    "GET /api/departments/me/roster": _read("/api/departments/me/roster"),
+    "GET /api/departments/me/measures": _read("/api/departments/me/measures"),
+    "GET /api/departments/me/calendar": _read("/api/departments/me/calendar"),
 }
 
 def _intake(route: str) -> bool:
@@ -478,6 +491,8 @@ def expected(route: str, who: str) -> tuple[int, str | None]:
         return 403, "ROLE_FORBIDDEN"
     if route in ONE_HOUSEHOLD | ONE_VILLAGE and who in ("other_township", "other_village"):
         return 403, "OUTSIDE_AREA"
+    if route in ONE_MEASURE and ROLE_OF[who] == "department":
+        return 403, "OTHER_DEPARTMENT"
     if route in ONE_ITEM and who in ("other_township", "other_department"):
         return 403, "OUTSIDE_AREA" if who == "other_township" else "OTHER_DEPARTMENT"
     if route.startswith("GET ") or route in ("POST /api/pushes", "POST /api/indicators/verify",
