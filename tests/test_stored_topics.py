@@ -22,6 +22,8 @@ STORED = {
         "RiskAnalysed", "MeasureAssigned", "MeasurePutInPlace", "MeasureEnded",
         "MedicalInsuranceSubsidised", "ReliefInsurancePaid", "VisitRecorded", "IncomeAssessed",
         "EliminationVerified", "RiskEliminated", "EliminationRejected", "FactCorrected",
+        "GridWorkerAssigned", "GridWorkerChanged", "GridWorkerEnded", "HelperAssigned",
+        "HelperChanged", "HelperEnded",
     ),
     "fangpin:IncomeLinePolicy": ("Started", "IncomeLineSet", "PovertyLineSet"),
     "fangpin:ReliefBandsPolicy": ("Started", "ReliefBandsSet"),

@@ -5,6 +5,7 @@
 - `steps`: the four steps both procedures follow; `identification` and `green_channel`;
 - `help`: risk analysis, measures, 医保 subsidy, 防贫保; `visits`: visits and income;
 - `elimination`: risk elimination; `corrections`: correcting recorded facts;
+- `staff`: the household's 网格员 and 帮扶责任人 (§七);
 - `aggregate`: `Household`, assembled from the chapters.
 """
 

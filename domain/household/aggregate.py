@@ -24,6 +24,7 @@ from domain.household import (
     help,
     identification,
     registration,
+    staff,
     state,
     steps,
     visits,
@@ -35,6 +36,7 @@ from domain.household.green_channel import GreenChannelChapter
 from domain.household.help import HelpChapter
 from domain.household.identification import IdentificationChapter
 from domain.household.registration import RegistrationChapter
+from domain.household.staff import StaffChapter
 from domain.household.visits import VisitsChapter
 
 
@@ -47,13 +49,15 @@ class Household(
     VisitsChapter,
     EliminationChapter,
     CorrectionsChapter,
+    StaffChapter,
     Aggregate,
 ):
     """A registered rural household and its whole case file (户档案)."""
 
     TOPIC = "fangpin:Household"
-    #: The shape of the state a snapshot holds. 2: a case's objections carry their outcomes.
-    class_version = 2
+    #: The shape of the state a snapshot holds. 2: a case's objections carry their outcomes;
+    #: 3: the household keeps its 网格员 and 帮扶责任人.
+    class_version = 3
 
     Event = state.Event
 
@@ -88,6 +92,13 @@ class Household(
     EliminationRejected = elimination.EliminationRejected
     # corrections
     FactCorrected = corrections.FactCorrected
+    # people on the household (§七): 网格员 and 帮扶责任人
+    GridWorkerAssigned = staff.GridWorkerAssigned
+    GridWorkerChanged = staff.GridWorkerChanged
+    GridWorkerEnded = staff.GridWorkerEnded
+    HelperAssigned = staff.HelperAssigned
+    HelperChanged = staff.HelperChanged
+    HelperEnded = staff.HelperEnded
 
     def __init__(self) -> None:
         """State is set by `Registered.apply_to`; use `Household.register`."""
@@ -97,6 +108,12 @@ class Household(
         """A snapshot taken before objections had outcomes holds each case's as their texts."""
         for case in state.get("cases", ()):
             case["objections"] = steps.objections_from_v1(case.get("objections", []))
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """A snapshot taken before households had staff: nobody was assigned then."""
+        state.setdefault("grid_workers", [])
+        state.setdefault("helpers", [])
 
 
 def household_event_classes() -> list[type[Household.Event]]:

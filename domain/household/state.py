@@ -25,6 +25,7 @@ from domain.identity import validate_id_number
 from domain.values import (
     Actor,
     Alert,
+    Assignment,
     Case,
     Correction,
     IncomeAssessment,
@@ -100,6 +101,9 @@ class HouseholdState(_AggregateMethods):
     subsidies: dict[str, Decimal]
     payouts: dict[str, ReliefPayout]
     corrections: list[Correction]
+    #: 网格员 and 帮扶责任人, each in the order they were assigned (`domain.household.staff`).
+    grid_workers: list[Assignment]
+    helpers: list[Assignment]
     subjects: dict[int, str]
     command_ids: dict[str, int]
 
