@@ -43,6 +43,14 @@ from application.commands.identification import (
     VerifyAtHome,
     VillageDeliberation,
 )
+from application.commands.staff import (
+    AssignGridWorker,
+    AssignHelper,
+    ChangeGridWorker,
+    ChangeHelper,
+    EndGridWorker,
+    EndHelper,
+)
 from application.commands.visits import AssessIncome, RecordVisit
 
 #: Every command on a registered household, in the order of the notice.
@@ -68,6 +76,12 @@ HOUSEHOLD_COMMANDS: tuple[type[HouseholdCommand], ...] = (
     EliminationNotice,
     EliminationTownshipReview,
     EliminationCountyDecision,
+    AssignGridWorker,
+    ChangeGridWorker,
+    EndGridWorker,
+    AssignHelper,
+    ChangeHelper,
+    EndHelper,
     Correct,
 )
 
@@ -79,13 +93,19 @@ __all__ = [
     "HOUSEHOLD_COMMANDS",
     "AnalyseRisk",
     "AssessIncome",
+    "AssignGridWorker",
+    "AssignHelper",
     "AssignMeasure",
+    "ChangeGridWorker",
+    "ChangeHelper",
     "Correct",
     "CountyDecision",
     "EliminationCountyDecision",
     "EliminationDecision",
     "EliminationNotice",
     "EliminationTownshipReview",
+    "EndGridWorker",
+    "EndHelper",
     "EndMeasure",
     "HouseholdCommand",
     "JoinMember",

@@ -29,6 +29,8 @@ _LANDLINE = re.compile(r"0[1-9][0-9]{1,2}-?[1-9][0-9]{6,7}(-[0-9]{1,6})?")
 
 GRID_WORKER = "网格员"
 HELPER = "帮扶责任人"
+#: The fields a refusal of a person's name names (as the commands' bodies call them).
+WORKER_NAME, HELPER_NAME = "worker_name", "helper_name"
 
 
 def validate_phone(value: str, field: str) -> str:
@@ -161,19 +163,19 @@ class StaffChapter(HouseholdState):
     def assign_grid_worker(self, *, name: str, phone: str, occurred_on: date, by: Actor,
                            at: datetime, command_id: str = "") -> None:
         """Name the household's 网格员; it must have none (a new one is a change)."""
-        name, phone = _person(name, phone)
-        _vacant(self.grid_worker, GRID_WORKER, "GRID_WORKER_ASSIGNED")
+        name, phone = _person(name, phone, WORKER_NAME)
+        _vacant(self.grid_worker, GRID_WORKER, "GRID_WORKER_ASSIGNED", WORKER_NAME)
         self._record(GridWorkerAssigned, occurred_on, by, at, command_id, name=name, phone=phone)
 
     def change_grid_worker(self, *, name: str, phone: str, reason: str, occurred_on: date,
                            by: Actor, at: datetime, command_id: str = "") -> None:
         """Hand the household to another 网格员 from ``occurred_on``, for ``reason``."""
-        name, phone = _person(name, phone)
+        name, phone = _person(name, phone, WORKER_NAME)
         reason = require_text(reason, "reason", "更换原因")
         current = _held(self.grid_worker, GRID_WORKER, "GRID_WORKER_NOT_ASSIGNED")
         _after(current, occurred_on, GRID_WORKER)
         if (current.name, current.phone) == (name, phone):
-            raise RuleViolation("STAFF_UNCHANGED", f"新{GRID_WORKER}与现任相同，无需更换", "name")
+            raise RuleViolation("STAFF_UNCHANGED", f"新{GRID_WORKER}与现任相同，无需更换", WORKER_NAME)
         self._record(GridWorkerChanged, occurred_on, by, at, command_id, name=name, phone=phone,
                      reason=reason)
 
@@ -189,24 +191,24 @@ class StaffChapter(HouseholdState):
     def assign_helper(self, *, name: str, unit: str, phone: str, occurred_on: date, by: Actor,
                       at: datetime, command_id: str = "") -> None:
         """Name the household's 帮扶责任人; it must have none and may have one (see the module)."""
-        name, phone = _person(name, phone)
+        name, phone = _person(name, phone, HELPER_NAME)
         unit = require_text(unit, "unit", "帮扶责任人工作单位")
         self._require_helpable()
-        _vacant(self.helper, HELPER, "HELPER_ASSIGNED")
+        _vacant(self.helper, HELPER, "HELPER_ASSIGNED", HELPER_NAME)
         self._record(HelperAssigned, occurred_on, by, at, command_id, name=name, unit=unit,
                      phone=phone)
 
     def change_helper(self, *, name: str, unit: str, phone: str, reason: str, occurred_on: date,
                       by: Actor, at: datetime, command_id: str = "") -> None:
         """Hand the household to another 帮扶责任人 from ``occurred_on``, for ``reason``."""
-        name, phone = _person(name, phone)
+        name, phone = _person(name, phone, HELPER_NAME)
         unit = require_text(unit, "unit", "帮扶责任人工作单位")
         reason = require_text(reason, "reason", "更换原因")
         current = _held(self.helper, HELPER, "HELPER_NOT_ASSIGNED")
         self._require_helpable()
         _after(current, occurred_on, HELPER)
         if (current.name, current.unit, current.phone) == (name, unit, phone):
-            raise RuleViolation("STAFF_UNCHANGED", f"新{HELPER}与现任相同，无需更换", "name")
+            raise RuleViolation("STAFF_UNCHANGED", f"新{HELPER}与现任相同，无需更换", HELPER_NAME)
         self._record(HelperChanged, occurred_on, by, at, command_id, name=name, unit=unit,
                      phone=phone, reason=reason)
 
@@ -231,14 +233,14 @@ def _current(assignments: list[Assignment]) -> Assignment | None:
     return last if last is not None and last.ended_on is None else None
 
 
-def _person(name: str, phone: str) -> tuple[str, str]:
-    return require_text(name, "name", "姓名"), validate_phone(phone, "phone")
+def _person(name: str, phone: str, field: str) -> tuple[str, str]:
+    return require_text(name, field, "姓名"), validate_phone(phone, "phone")
 
 
-def _vacant(current: Assignment | None, duty: str, code: str) -> None:
+def _vacant(current: Assignment | None, duty: str, code: str, field: str) -> None:
     if current is not None:
         raise RuleViolation(
-            code, f"本户已有{duty}（{current.name}，{current.assigned_on} 起）：请用“更换{duty}”", "name")
+            code, f"本户已有{duty}（{current.name}，{current.assigned_on} 起）：请用“更换{duty}”", field)
 
 
 def _held(current: Assignment | None, duty: str, code: str) -> Assignment:

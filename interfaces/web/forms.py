@@ -51,6 +51,8 @@ LABELS: dict[str, str] = {
     "simplified": "简易审定（不比对存款、房产、车辆）", "cause": "赔付原因", "payout_id": "赔付编号（可空）",
     "mode": "消除方式", "new_head_id_number": "新户主身份证号（户主离开时）",
     "target_group": "对象类别（部门推送按频次表要求时）",
+    "worker_name": "网格员姓名", "helper_name": "帮扶责任人姓名", "phone": "联系电话",
+    "unit": "工作单位", "name": "姓名",
 }
 
 

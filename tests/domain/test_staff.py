@@ -54,7 +54,7 @@ class TestGridWorker:
     def test_a_second_assignment_is_refused_it_is_a_change(self) -> None:
         household = registered()
         household.assign_grid_worker(name="李网格", phone="13812345678", **when(D))
-        with refused(household, "GRID_WORKER_ASSIGNED", "name"):
+        with refused(household, "GRID_WORKER_ASSIGNED", "worker_name"):
             household.assign_grid_worker(name="赵网格", phone="13912345678", **when(D))
 
     def test_ending_or_changing_when_nobody_is_assigned_is_refused(self) -> None:
@@ -69,14 +69,14 @@ class TestGridWorker:
         household.assign_grid_worker(name="李网格", phone="13812345678", **when(D))
         with refused(household, "REQUIRED", "reason"):
             household.change_grid_worker(name="赵网格", phone="13912345678", reason=" ", **when(D))
-        with refused(household, "STAFF_UNCHANGED", "name"):
+        with refused(household, "STAFF_UNCHANGED", "worker_name"):
             household.change_grid_worker(name="李网格", phone="13812345678", reason="调任", **when(D))
         with refused(household, "DATE_ORDER", "occurred_on"):
             household.change_grid_worker(name="赵网格", phone="13912345678", reason="调任",
                                          **when(date(2023, 5, 1)))
 
     @pytest.mark.parametrize(("name", "phone", "code", "field"), [
-        ("", "13812345678", "REQUIRED", "name"),
+        ("", "13812345678", "REQUIRED", "worker_name"),
         ("李网格", "", "REQUIRED", "phone"),
         ("李网格", "1381234567", "PHONE_INVALID", "phone"),
         ("李网格", "12812345678", "PHONE_INVALID", "phone"),
@@ -116,7 +116,7 @@ class TestHelper:
 
     @pytest.mark.parametrize(("changes", "code", "field"), [
         ({"unit": ""}, "REQUIRED", "unit"),
-        ({"name": "  "}, "REQUIRED", "name"),
+        ({"name": "  "}, "REQUIRED", "helper_name"),
         ({"phone": "0312-123"}, "PHONE_INVALID", "phone"),
     ])
     def test_unit_name_and_phone_are_checked(self, changes: dict, code: str, field: str) -> None:

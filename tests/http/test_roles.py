@@ -30,6 +30,10 @@ from tests.http.kit import (
     ELIMINATION_VISIT,
     END_MEASURE,
     GREEN_CHANNEL,
+    GRID_WORKER,
+    GRID_WORKER_CHANGE,
+    HELPER,
+    HELPER_CHANGE,
     HOME_VISIT,
     IN_PLACE,
     INCOME,
@@ -38,6 +42,7 @@ from tests.http.kit import (
     RELIEF,
     RELIEF_BANDS,
     RISK_ANALYSIS,
+    STAFF_END,
     TOWNSHIP_REVIEW,
     UPDATE,
     VILLAGE_NOTICE,
@@ -90,6 +95,13 @@ ALLOWED: dict[str, set[str]] = {
     "POST /api/households/{code}/elimination/village-notice": {"county", "township", "village"},
     "POST /api/households/{code}/elimination/township-review": {"county", "township"},
     "POST /api/households/{code}/elimination/county-decision": {"county"},
+    # people on the household: the village names its 网格员, the township its 帮扶责任人
+    "POST /api/households/{code}/grid-worker": {"county", "township", "village"},
+    "POST /api/households/{code}/grid-worker/change": {"county", "township", "village"},
+    "POST /api/households/{code}/grid-worker/end": {"county", "township", "village"},
+    "POST /api/households/{code}/helper": {"county", "township"},
+    "POST /api/households/{code}/helper/change": {"county", "township"},
+    "POST /api/households/{code}/helper/end": {"county", "township"},
     # corrections, policy and department pushes
     "POST /api/households/{code}/corrections": {"county", "township"},
     "PUT /api/income-lines/{year}": {"county"},
@@ -322,6 +334,16 @@ PREPARE: dict[str, Prepare] = {
         _on("/elimination/township-review", ELIMINATION_REVIEW, lambda home: home.eliminating(1)),
     "POST /api/households/{code}/elimination/county-decision":
         _on("/elimination/county-decision", ELIMINATION_DECISION, lambda home: home.eliminating(3)),
+    "POST /api/households/{code}/grid-worker": _on("/grid-worker", GRID_WORKER),
+    "POST /api/households/{code}/grid-worker/change":
+        _on("/grid-worker/change", GRID_WORKER_CHANGE, lambda home: home.do("/grid-worker", GRID_WORKER)),
+    "POST /api/households/{code}/grid-worker/end":
+        _on("/grid-worker/end", STAFF_END, lambda home: home.do("/grid-worker", GRID_WORKER)),
+    "POST /api/households/{code}/helper": _on("/helper", HELPER, lambda home: home.included()),
+    "POST /api/households/{code}/helper/change":
+        _on("/helper/change", HELPER_CHANGE, lambda home: home.included().do("/helper", HELPER)),
+    "POST /api/households/{code}/helper/end":
+        _on("/helper/end", STAFF_END, lambda home: home.included().do("/helper", HELPER)),
     "POST /api/households/{code}/corrections": _on("/corrections", CORRECTION),
     "PUT /api/income-lines/{year}": _income_line,
     "PUT /api/poverty-lines/{year}": _poverty_line,
@@ -380,6 +402,7 @@ GROUPS: dict[str, list[str]] = {
         "/risk-analyses", "/measures", "/medical-subsidies", "/relief-payouts"))],
     "visits, income and elimination": [r for r in ALLOWED if r.startswith("POST ") and any(
         part in r for part in ("/visits", "/income-assessments", "/elimination/"))],
+    "people on households": [r for r in ALLOWED if "/grid-worker" in r or "/helper" in r],
     "corrections, policy and pushes": ["POST /api/households/{code}/corrections",
                                        "PUT /api/income-lines/{year}", "PUT /api/poverty-lines/{year}",
                                        "PUT /api/relief-bands/{effective_from}", "POST /api/pushes"],
