@@ -140,6 +140,7 @@ ALLOWED: dict[str, set[str]] = {
     # uploads, templates and unmatched alerts
     "POST /api/imports/alerts": {"county", "department"},
     "POST /api/imports/households": {"county"},
+    "POST /api/imports/staff": {"county", "township"},
     "GET /api/templates/{kind}": {"county", "township", "village", "department", "auditor", "assessment"},
     "GET /api/unmatched-alerts": {"county", "township", "village", "auditor", "assessment"},
     "POST /api/unmatched-alerts/{alert_id}/attach": {"county", "township"},
@@ -262,6 +263,10 @@ def _upload(kind: str) -> Prepare:
             form = {"tier": "省级推送", "period": "2025-03", "batch_id": f"UP{n}"}
             if who == "county":
                 form["department"] = "医保局"
+        elif kind == "staff":  # another township's user gets its row refused, not the upload
+            register(api, n)
+            text = f"户编号,网格员姓名,网格员电话\r\n{code_of(n)},李网格,13812345678\r\n"
+            form = {}
         else:
             text = ("户编号,乡镇,行政村,住址,户类型,姓名,身份证号码,与户主关系\r\n"
                     f"{code_of(n)},银坊镇,东村,东村{n}号,一般农户,王建国,{head_of(n)},本人\r\n")
@@ -377,6 +382,7 @@ PREPARE: dict[str, Prepare] = {
     "GET /api/rectifications": _read("/api/rectifications"),
     "POST /api/imports/alerts": _upload("alerts"),
     "POST /api/imports/households": _upload("households"),
+    "POST /api/imports/staff": _upload("staff"),
     "GET /api/templates/{kind}": _read("/api/templates/alerts"),
     "GET /api/unmatched-alerts": _read("/api/unmatched-alerts"),
     "POST /api/unmatched-alerts/{alert_id}/attach": _unmatched,
@@ -421,7 +427,8 @@ def expected(route: str, who: str) -> tuple[int, str | None]:
     if route in ONE_ITEM and who in ("other_township", "other_department"):
         return 403, "OUTSIDE_AREA" if who == "other_township" else "OTHER_DEPARTMENT"
     if route.startswith("GET ") or route in ("POST /api/pushes", "POST /api/indicators/verify",
-                                              "POST /api/imports/alerts", "POST /api/imports/households"):
+                                              "POST /api/imports/alerts", "POST /api/imports/households",
+                                              "POST /api/imports/staff"):
         return 200, None
     return 201, None
 
