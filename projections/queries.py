@@ -113,7 +113,8 @@ class ReadModels:
         sort: str = "code", after: str | None = None, limit: int = 50,
     ) -> Page:
         """Current monitoring objects, or those monitored on ``as_of`` (from the periods);
-        ``grid_worker`` / ``helper`` keep those a person answers for now (current list only)."""
+        ``grid_worker`` / ``helper`` keep those a person answers for now (on a past day's list
+        too: the households of that day that are theirs now)."""
         today = today or self.today()
         table = "rm_monitoring_periods" if as_of else "rm_monitoring"
         where = self._where(area, household_table=True)
@@ -124,8 +125,8 @@ class ReadModels:
             where.add("risk_types LIKE ?", f"%{risk_type}%")
         if eliminating is not None and not as_of:
             where.add("eliminating = ?", eliminating)
-        if not as_of:
-            self._staff_filters(where, grid_worker, helper)
+        self._staff_filters(where, grid_worker, helper,
+                            via=self.store.qualified("rm_households") if as_of else None)
         key = ("household_id", "case_number") if as_of else ("household_id",)
         sortable = ("code", "township", "head_name", "from_on" if as_of else "included_on")
         page = self._page(table, where, sort, sortable, key, after, limit)
@@ -302,11 +303,17 @@ class ReadModels:
         return where
 
     @staticmethod
-    def _staff_filters(where: _Where, grid_worker: str | None, helper: str | None) -> None:
-        """"My households": those whose 网格员 (or 帮扶责任人) now is the person of this name."""
+    def _staff_filters(where: _Where, grid_worker: str | None, helper: str | None,
+                       via: str | None = None) -> None:
+        """"My households": those whose 网格员 (or 帮扶责任人) now is the person of this name
+        (read ``via`` the directory's table for a table that does not name them)."""
         for column, name in (("grid_worker", grid_worker), ("helper", helper)):
             if name and name.strip():
-                where.add(f"{column} = ?", name.strip())
+                if via is None:
+                    where.add(f"{column} = ?", name.strip())
+                else:
+                    where.add(f"household_id IN (SELECT household_id FROM {via} WHERE {column} = ?)",
+                              name.strip())
 
     @staticmethod
     def _filters(where: _Where, **filters: Any) -> None:

@@ -54,9 +54,9 @@ Today = Annotated[date | None, QueryParameter(
 Text = Annotated[str | None, QueryParameter(required=False, max_length=100)]
 #: "My households": those the named 网格员 / 帮扶责任人 answers for now.
 GridWorker = Annotated[str | None, QueryParameter(
-    required=False, max_length=100, description="网格员姓名（现任）：只列其负责的农户")]
+    required=False, max_length=100, description="网格员姓名（现任）：只列其现在负责的农户")]
 Helper = Annotated[str | None, QueryParameter(
-    required=False, max_length=100, description="帮扶责任人姓名（现任）：只列其负责的农户")]
+    required=False, max_length=100, description="帮扶责任人姓名（现任）：只列其现在负责的农户")]
 AsOf = Annotated[str | None, QueryParameter(
     required=False, max_length=40, schema_extra={"pattern": AS_OF_PATTERN},
     description="记录时点：ISO 时间（无时区按北京时间），或日期（该日 24 时前记录的）",
@@ -138,10 +138,6 @@ def monitoring_list(
 ) -> s.MonitoringPage:
     check_day(as_of, "as_of")
     check_day(today, "today")
-    if as_of and (grid_worker or helper):
-        raise InvalidValue("STAFF_FILTER_AS_OF",
-                           "按网格员或帮扶责任人筛选只适用于当前名单，不能与 as_of 同用",
-                           "grid_worker" if grid_worker else "helper")
     position = caught_up(request, after)
     page = _services(request)[2].monitoring_list(
         area_of(request.user), township=township, village=village, category=category,
