@@ -364,27 +364,6 @@ class Measure:
 
 
 @dataclass
-class Assignment:
-    """A person answering for a household in one duty — its 网格员 (grid worker) or its
-    帮扶责任人 (responsible helper) — from the day assigned to the day ended (None: still).
-
-    ``reason`` says why this person replaced the one before (empty for a first assignment);
-    ``end_reason`` why the assignment ended (a change ends it with the change's reason)."""
-
-    name: str
-    phone: str
-    unit: str
-    assigned_on: date
-    reason: str = ""
-    ended_on: date | None = None
-    end_reason: str = ""
-
-    def covers(self, day: date) -> bool:
-        """Whether this person answered for the household on ``day``."""
-        return self.assigned_on <= day and (self.ended_on is None or day < self.ended_on)
-
-
-@dataclass
 class Visit:
     """A monthly household visit (入户走访) with the six checks."""
 

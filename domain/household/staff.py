@@ -16,10 +16,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from domain.assignments import Assignment
 from domain.codes import HouseholdType
 from domain.errors import InvalidValue, RuleViolation
 from domain.household.state import Event, HouseholdState, require_text
-from domain.values import Actor, Assignment
+from domain.values import Actor
 
 #: A Chinese mobile number (11 digits, 1[3-9]…), or a landline: a trunk prefix 0 and an area
 #: code of 2–3 more digits, a local number of 7–8 digits, an optional extension; a hyphen or a

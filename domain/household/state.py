@@ -18,6 +18,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain import rules
+from domain.assignments import Assignment
 from domain.codes import NO_WORKING_CAPACITY, Category, HouseholdType, Relation
 from domain.corrections import CORRECTABLE, to_json_native
 from domain.errors import InvalidValue, NotFound, RuleViolation
@@ -25,7 +26,6 @@ from domain.identity import validate_id_number
 from domain.values import (
     Actor,
     Alert,
-    Assignment,
     Case,
     Correction,
     IncomeAssessment,

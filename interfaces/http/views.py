@@ -10,10 +10,11 @@ import msgspec
 
 from application.accounts.access import User
 from application.app import HistoryEntry
+from domain.assignments import Assignment
 from domain.household import STEP_NAMES, AlertOutcome, Household
 from domain.identity import mask_id_number
 from domain.relief import ReliefBands
-from domain.values import Alert, Assignment, Case, IncomeAssessment, Procedure
+from domain.values import Alert, Case, IncomeAssessment, Procedure
 from interfaces.http.schemas import views as s
 from interfaces.http.schemas.commands import AlertOutcomeOut, AssessmentOut, ReliefBandOut
 
