@@ -108,9 +108,15 @@ def upload_staff(
     """Each row names a household's 网格员 and/or 帮扶责任人: assigned where nobody is, changed
     (with its 更换原因) where another person is; a household outside the caller's area is
     refused by its row."""
-    user: User = request.user
-    app: CaseFiles = request.app.state.case_files
-    path, content = _read(data.file)
+    return record_staff_file(request.app.state, request.user, data)
+
+
+def record_staff_file(state: State, user: User, upload: RegistryUpload) -> s.ImportAnswer:
+    """Record a workbook of households' 网格员 and 帮扶责任人 as ``user``, each household within
+    the user's area. The API's upload and the workbench's form both come here."""
+    user.require("import_staff")
+    app: CaseFiles = state.case_files
+    path, content = _read(upload.file)
 
     def allowed(household: Household) -> None:
         user.require_area(household.township, household.village, household.code)

@@ -6,7 +6,8 @@ file and its history for a household, and — for every form — the same comman
 with the body the form stands for, so the rules, the area check and the access log are the same
 whichever way a county worker comes in. One module per part of the workbench: `session`
 (signing in, the page frame), `dashboard`, `lists`, `household` (the case file and its command
-forms), `pushes`, `indicators`, `policy` (the income line and the 防贫保 payout bands), `errors`.
+forms), `pushes`, `staff` (a workbook of 网格员 and 帮扶责任人), `indicators`, `policy` (the
+income line and the 防贫保 payout bands), `errors`.
 
 Assets are served by the app itself: our CSS and script, and Apache ECharts installed from the
 npm registry (`interfaces/web/package.json`, `make` runs ``npm ci``) — nothing from a CDN.
@@ -25,7 +26,17 @@ from litestar.template.config import TemplateConfig
 
 from domain.errors import DomainError
 from domain.rules import CHINA_TIME
-from interfaces.web import dashboard, errors, household, indicators, lists, policy, pushes, session
+from interfaces.web import (
+    dashboard,
+    errors,
+    household,
+    indicators,
+    lists,
+    policy,
+    pushes,
+    session,
+    staff,
+)
 
 HERE = Path(__file__).resolve().parent
 #: Our files first, then ECharts as npm installed it.
@@ -37,7 +48,7 @@ WEB_HANDLERS = [
     household.command_page, household.run,
     pushes.pushes, pushes.import_push, indicators.monthly_report, pushes.import_template,
     indicators.indicators, indicators.annual, policy.policy, policy.set_relief_bands, policy.set_income_line,
-    policy.set_poverty_line,
+    policy.set_poverty_line, staff.staff, staff.import_staff_file,
 ]
 
 

@@ -83,3 +83,33 @@ def test_an_included_case_without_a_helper_puts_naming_one_among_its_next_steps(
         assert 'data-command="assign_helper"' not in after
     finally:
         township.close()
+
+
+def test_a_township_uploads_a_staff_workbook_and_sees_the_row_it_refused(
+        workbench: dict[str, Any]) -> None:
+    from application.demo import DEMO_TOKENS
+
+    state = workbench["app"].state
+    area = Area("township", township=TOWNSHIP.township)
+    state.projections.catch_up()
+    first, second = [row["code"] for row in state.read_models.directory(area, limit=50).rows
+                     if row["grid_worker"] is None][:2]
+    text = (f"户编号,网格员姓名,网格员电话\r\n{first},网格员 吴九,13812345678\r\n"
+            f"{second},网格员 吴九,0312\r\n")
+    township = _signed_in_client(workbench, TOWNSHIP.name, DEMO_TOKENS[Role.TOWNSHIP_WORKSTATION])
+    village = _signed_in_client(workbench, VILLAGE.name, DEMO_TOKENS[Role.VILLAGE_LIAISON])
+    try:
+        assert 'href="/web/staff"' in township.get("/web/monitoring").text
+        assert 'href="/web/staff"' not in village.get("/web/monitoring").text
+        assert village.get("/web/staff").status_code == 403
+        page = township.get("/web/staff").text
+        answer = township.post("/web/staff/import", data={"_csrf_token": _hidden(page, "_csrf_token")},
+                               files={"file": ("人员.csv", text.encode("utf-8"))}).text
+        problems = answer.split('id="upload-problems"')[1]
+        assert "<td>3</td>" in problems and "【网格员电话】" in problems
+        assert 'id="error-workbook"' in answer
+        assert state.case_files.household(first).grid_worker.name == "网格员 吴九"
+        assert state.case_files.household(second).grid_worker is None
+    finally:
+        township.close()
+        village.close()
