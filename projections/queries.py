@@ -110,10 +110,13 @@ class ReadModels:
     def monitoring_list(
         self, area: Area = COUNTY, *, township: str | None = None, village: str | None = None,
         category: str | None = None, risk_type: str | None = None, eliminating: bool | None = None,
+        grid_worker: str | None = None, helper: str | None = None,
         as_of: date | None = None, today: date | None = None,
         sort: str = "code", after: str | None = None, limit: int = 50,
     ) -> Page:
-        """Current monitoring objects, or those monitored on ``as_of`` (from the periods)."""
+        """Current monitoring objects, or those monitored on ``as_of`` (from the periods);
+        ``grid_worker`` / ``helper`` keep those a person answers for now (on a past day's list
+        too: the households of that day that are theirs now)."""
         today = today or self.today()
         table = "rm_monitoring_periods" if as_of else "rm_monitoring"
         where = self._where(area, household_table=True)
@@ -124,6 +127,8 @@ class ReadModels:
             where.add("risk_types LIKE ?", f"%{risk_type}%")
         if eliminating is not None and not as_of:
             where.add("eliminating = ?", eliminating)
+        self._staff_filters(where, grid_worker, helper,
+                            via=self.store.qualified("rm_households") if as_of else None)
         key = ("household_id", "case_number") if as_of else ("household_id",)
         sortable = ("code", "township", "head_name", "from_on" if as_of else "included_on")
         page = self._page(table, where, sort, sortable, key, after, limit)
@@ -180,8 +185,8 @@ class ReadModels:
     # ------------------------------------------------------------------ households
 
     def visits_due(
-        self, area: Area = COUNTY, *, month: date | None = None, after: str | None = None,
-        limit: int = 50,
+        self, area: Area = COUNTY, *, month: date | None = None, grid_worker: str | None = None,
+        helper: str | None = None, after: str | None = None, limit: int = 50,
     ) -> Page:
         """Households visited every month — monitoring objects, 脱贫户, and those whose risk
         was eliminated — not yet visited in ``month`` (default: this month).
@@ -192,18 +197,21 @@ class ReadModels:
         where = self._where(area, household_table=True)
         where.add("visit_due = ?", True)
         where.add("(last_visit_on IS NULL OR last_visit_on < ?)", first)
+        self._staff_filters(where, grid_worker, helper)
         return self._page("rm_households", where, "code", ("code",), ("household_id",),
                           after, limit)
 
     def directory(
         self, area: Area = COUNTY, *, code: str | None = None, head_name: str | None = None,
         id_number: str | None = None, member_name: str | None = None, township: str | None = None,
-        village: str | None = None, sort: str = "code", after: str | None = None, limit: int = 50,
+        village: str | None = None, grid_worker: str | None = None, helper: str | None = None,
+        sort: str = "code", after: str | None = None, limit: int = 50,
     ) -> Page:
         """Households by code (prefix), head's name, a member's full ID number or name (present
-        or past member), or place."""
+        or past member), place, or the 网格员 / 帮扶责任人 answering for them now."""
         where = self._where(area, household_table=True)
         self._filters(where, township=township, village=village)
+        self._staff_filters(where, grid_worker, helper)
         if code:
             escaped = code.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             where.add("code LIKE ? ESCAPE '\\'", f"{escaped}%")
@@ -343,6 +351,19 @@ class ReadModels:
             else:
                 where.add("department = ?", str(area.department))
         return where
+
+    @staticmethod
+    def _staff_filters(where: _Where, grid_worker: str | None, helper: str | None,
+                       via: str | None = None) -> None:
+        """"My households": those whose 网格员 (or 帮扶责任人) now is the person of this name
+        (read ``via`` the directory's table for a table that does not name them)."""
+        for column, name in (("grid_worker", grid_worker), ("helper", helper)):
+            if name and name.strip():
+                if via is None:
+                    where.add(f"{column} = ?", name.strip())
+                else:
+                    where.add(f"household_id IN (SELECT household_id FROM {via} WHERE {column} = ?)",
+                              name.strip())
 
     @staticmethod
     def _filters(where: _Where, **filters: Any) -> None:

@@ -44,6 +44,18 @@ def _joined(values: Any) -> str:
     return "、".join(values)
 
 
+def _staff(household: Household) -> dict[str, str | None]:
+    """The columns naming who answers for the household now (§七)."""
+    worker, helper = household.grid_worker, household.helper
+    return {
+        "grid_worker": worker.name if worker else None,
+        "grid_worker_phone": worker.phone if worker else None,
+        "helper": helper.name if helper else None,
+        "helper_unit": helper.unit if helper else None,
+        "helper_phone": helper.phone if helper else None,
+    }
+
+
 def directory_rows(household: Household) -> Rows:
     head = household.head
     category = household.category.value if household.category else None
@@ -57,7 +69,7 @@ def directory_rows(household: Household) -> Rows:
             members=len(household.current_members()), monitored=household.is_monitoring_object,
             category=category,
             visit_due=household.visited_monthly, last_visit_on=last_visit,
-            version=household.version,
+            version=household.version, **_staff(household),
         )],
         "rm_members": [
             MemberRow(household_id=household.id, id_number=m.id_number, name=m.name,
@@ -116,7 +128,7 @@ def monitoring_rows(household: Household) -> Rows:
             needs_met_on=needs_met_on,
             needs_met_days=(needs_met_on - case.included_on).days if needs_met_on else None,
             last_visit_on=max((v.occurred_on for v in household.visits), default=None),
-            eliminating=case.eliminating,
+            eliminating=case.eliminating, **_staff(household),
         ))
     periods: list[Row] = [
         MonitoringPeriodRow(

@@ -41,6 +41,12 @@ class HouseholdRow(Struct, gc=False):
     visit_due: bool  # visited every month (domain.md §8–9)
     last_visit_on: date | None
     version: int
+    #: Who answers for the household now (§七; None: nobody): its 网格员 and 帮扶责任人.
+    grid_worker: str | None
+    grid_worker_phone: str | None
+    helper: str | None
+    helper_unit: str | None
+    helper_phone: str | None
 
 
 class MemberRow(Struct, gc=False):
@@ -90,6 +96,12 @@ class MonitoredRow(Struct, gc=False):
     needs_met_days: int | None
     last_visit_on: date | None
     eliminating: bool
+    #: Who answers for the household now (§七; None: nobody): its 网格员 and 帮扶责任人.
+    grid_worker: str | None
+    grid_worker_phone: str | None
+    helper: str | None
+    helper_unit: str | None
+    helper_phone: str | None
 
 
 class MonitoringPeriodRow(Struct, gc=False):
@@ -248,14 +260,14 @@ READ_MODELS: dict[str, tuple[Table, ...]] = {
     "directory": (
         Table("rm_households", HouseholdRow, ("household_id",), (
             ("code",), ("township", "village", "code"), ("head_name",),
-            ("visit_due", "last_visit_on"))),
+            ("visit_due", "last_visit_on"), ("grid_worker",), ("helper",))),
         Table("rm_members", MemberRow, ("household_id", "id_number"), (
             ("id_number",), ("name",), ("township", "village", "code"), ("code",))),
     ),
     "monitoring": (
         Table("rm_monitoring", MonitoredRow, ("household_id",), (
             ("township", "category", "code"), ("township", "village", "code"),
-            ("category", "code"), ("code",), ("included_on",))),
+            ("category", "code"), ("code",), ("included_on",), ("grid_worker",), ("helper",))),
         Table("rm_monitoring_periods", MonitoringPeriodRow, ("household_id", "case_number"), (
             ("from_on", "to_on"), ("township", "from_on"), ("code",))),
     ),
@@ -278,9 +290,10 @@ READ_MODELS: dict[str, tuple[Table, ...]] = {
 }
 
 #: Bump a read model's version when its tables change: stores holding an older version drop
-#: and rebuild it from the log when opened.
+#: and rebuild it from the log when opened. 3: directory and monitoring name each household's
+#: 网格员 and 帮扶责任人.
 SCHEMA_VERSIONS: dict[str, int] = {
-    "directory": 3, "monitoring": 2, "cases": 2, "push_ledger": 1, "measures": 1,
+    "directory": 4, "monitoring": 3, "cases": 2, "push_ledger": 1, "measures": 1,
     "indicator_facts": INDICATORS_VERSION,
 }
 

@@ -25,6 +25,8 @@ STORED = {
         "EliminationVerified", "RiskEliminated", "EliminationRejected", "FactCorrected",
         "AppealLodged", "AppealAnswered",
         "NoticePublished",
+        "GridWorkerAssigned", "GridWorkerChanged", "GridWorkerEnded", "HelperAssigned",
+        "HelperChanged", "HelperEnded",
     ),
     "fangpin:IncomeLinePolicy": ("Started", "IncomeLineSet", "PovertyLineSet"),
     "fangpin:ReliefBandsPolicy": ("Started", "ReliefBandsSet"),

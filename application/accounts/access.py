@@ -40,6 +40,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "set_relief_bands": frozenset({COUNTY}),
     "push_alerts": frozenset({COUNTY, DEPARTMENT}),
     "import_households": frozenset({COUNTY}),
+    # a workbook naming households' 网格员 and 帮扶责任人: the county, or a township for its own
+    "import_staff": COUNTY_AND_TOWNSHIP,
     "attach_unmatched_alert": COUNTY_AND_TOWNSHIP,
     "answer_self_report": COUNTY_AND_TOWNSHIP,
     "hold_consultation": frozenset({COUNTY}),

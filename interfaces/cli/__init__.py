@@ -20,7 +20,10 @@
     fangpin cadences adopt | show              the push cadence table in force (recorded at start-up too)
     fangpin import households FILE              the registry (.xlsx/.csv), one row per member
     fangpin import alerts FILE --department 医保局 --tier county --period 2025-03
-    fangpin template alerts|households          a workbook to fill in
+    fangpin import staff FILE                   households' 网格员 and 帮扶责任人, one row per household
+    fangpin template alerts|households|staff    a workbook to fill in
+    fangpin staff grid-worker|helper assign|change|end CODE [--name N --phone P [--unit U]]
+                       [--reason R] [--on D]   a household's 网格员 / 帮扶责任人
     fangpin audit access-log [--household CODE] [--user NAME]   who read which household's file
     fangpin audit history CODE [--as-of T]      a household's timeline as recorded by a time
     fangpin audit keygen | checkpoint | verify [--from-checkpoint FILE]   the log's tamper evidence
@@ -67,6 +70,7 @@ from interfaces.cli.rectifications import add_rectifications
 from interfaces.cli.relief_bands import add_relief_bands
 from interfaces.cli.reports import add_report
 from interfaces.cli.serve import add_serve
+from interfaces.cli.staff import add_staff
 from interfaces.cli.users import add_users
 
 #: The command groups, in the order ``fangpin --help`` lists them.
@@ -75,7 +79,7 @@ COMMAND_GROUPS = (
     add_users, add_income_line, add_relief_bands, add_indicators, add_verify, add_cadences,
     add_import, add_export,
     add_unmatched, add_audit, add_log, add_template, add_report, add_rectifications, add_notices,
-    add_department,
+    add_department, add_staff,
 )
 
 

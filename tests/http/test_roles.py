@@ -31,6 +31,10 @@ from tests.http.kit import (
     ELIMINATION_VISIT,
     END_MEASURE,
     GREEN_CHANNEL,
+    GRID_WORKER,
+    GRID_WORKER_CHANGE,
+    HELPER,
+    HELPER_CHANGE,
     HOME_VISIT,
     IN_PLACE,
     INCOME,
@@ -39,6 +43,7 @@ from tests.http.kit import (
     RELIEF,
     RELIEF_BANDS,
     RISK_ANALYSIS,
+    STAFF_END,
     TOWNSHIP_REVIEW,
     UPDATE,
     VILLAGE_NOTICE,
@@ -93,6 +98,13 @@ ALLOWED: dict[str, set[str]] = {
     "POST /api/households/{code}/elimination/village-notice": {"county", "township", "village"},
     "POST /api/households/{code}/elimination/township-review": {"county", "township"},
     "POST /api/households/{code}/elimination/county-decision": {"county"},
+    # people on the household: the village names its 网格员, the township its 帮扶责任人
+    "POST /api/households/{code}/grid-worker": {"county", "township", "village"},
+    "POST /api/households/{code}/grid-worker/change": {"county", "township", "village"},
+    "POST /api/households/{code}/grid-worker/end": {"county", "township", "village"},
+    "POST /api/households/{code}/helper": {"county", "township"},
+    "POST /api/households/{code}/helper/change": {"county", "township"},
+    "POST /api/households/{code}/helper/end": {"county", "township"},
     # corrections, policy and department pushes
     "POST /api/households/{code}/corrections": {"county", "township"},
     # appeals: a cadre lodges one for the household; the unit that decided answers
@@ -134,6 +146,7 @@ ALLOWED: dict[str, set[str]] = {
     # uploads, templates and unmatched alerts
     "POST /api/imports/alerts": {"county", "department"},
     "POST /api/imports/households": {"county"},
+    "POST /api/imports/staff": {"county", "township"},
     "GET /api/templates/{kind}": {"county", "township", "village", "department", "auditor", "assessment"},
     "GET /api/unmatched-alerts": {"county", "township", "village", "auditor", "assessment"},
     "POST /api/unmatched-alerts/{alert_id}/attach": {"county", "township"},
@@ -278,6 +291,10 @@ def _upload(kind: str) -> Prepare:
             form = {"tier": "省级推送", "period": "2025-03", "batch_id": f"UP{n}"}
             if who == "county":
                 form["department"] = "医保局"
+        elif kind == "staff":  # another township's user gets its row refused, not the upload
+            register(api, n)
+            text = f"户编号,网格员姓名,网格员电话\r\n{code_of(n)},李网格,13812345678\r\n"
+            form = {}
         else:
             text = ("户编号,乡镇,行政村,住址,户类型,姓名,身份证号码,与户主关系\r\n"
                     f"{code_of(n)},银坊镇,东村,东村{n}号,一般农户,王建国,{head_of(n)},本人\r\n")
@@ -401,6 +418,16 @@ PREPARE: dict[str, Prepare] = {
         _on("/elimination/township-review", ELIMINATION_REVIEW, lambda home: home.eliminating(1)),
     "POST /api/households/{code}/elimination/county-decision":
         _on("/elimination/county-decision", ELIMINATION_DECISION, lambda home: home.eliminating(3)),
+    "POST /api/households/{code}/grid-worker": _on("/grid-worker", GRID_WORKER),
+    "POST /api/households/{code}/grid-worker/change":
+        _on("/grid-worker/change", GRID_WORKER_CHANGE, lambda home: home.do("/grid-worker", GRID_WORKER)),
+    "POST /api/households/{code}/grid-worker/end":
+        _on("/grid-worker/end", STAFF_END, lambda home: home.do("/grid-worker", GRID_WORKER)),
+    "POST /api/households/{code}/helper": _on("/helper", HELPER, lambda home: home.included()),
+    "POST /api/households/{code}/helper/change":
+        _on("/helper/change", HELPER_CHANGE, lambda home: home.included().do("/helper", HELPER)),
+    "POST /api/households/{code}/helper/end":
+        _on("/helper/end", STAFF_END, lambda home: home.included().do("/helper", HELPER)),
     "POST /api/households/{code}/corrections": _on("/corrections", CORRECTION),
     "POST /api/households/{code}/appeals": _on("/appeals", APPEAL, _no_risk),
     "POST /api/households/{code}/appeals/{appeal_id}/answer": _on("/appeals/SS-1/answer", ANSWER,
@@ -437,6 +464,7 @@ PREPARE: dict[str, Prepare] = {
     "GET /api/rectifications": _read("/api/rectifications"),
     "POST /api/imports/alerts": _upload("alerts"),
     "POST /api/imports/households": _upload("households"),
+    "POST /api/imports/staff": _upload("staff"),
     "GET /api/templates/{kind}": _read("/api/templates/alerts"),
     "GET /api/unmatched-alerts": _read("/api/unmatched-alerts"),
     "POST /api/unmatched-alerts/{alert_id}/attach": _unmatched,
@@ -473,6 +501,7 @@ GROUPS: dict[str, list[str]] = {
         "/risk-analyses", "/measures", "/medical-subsidies", "/relief-payouts"))],
     "visits, income and elimination": [r for r in ALLOWED if r.startswith("POST ") and any(
         part in r for part in ("/visits", "/income-assessments", "/elimination/"))],
+    "people on households": [r for r in ALLOWED if "/grid-worker" in r or "/helper" in r],
     "corrections, policy and pushes": ["POST /api/households/{code}/corrections",
                                        "POST /api/households/{code}/appeals",
                                        "POST /api/households/{code}/appeals/{appeal_id}/answer",
@@ -496,7 +525,8 @@ def expected(route: str, who: str) -> tuple[int, str | None]:
     if route in ONE_ITEM and who in ("other_township", "other_department"):
         return 403, "OUTSIDE_AREA" if who == "other_township" else "OTHER_DEPARTMENT"
     if route.startswith("GET ") or route in ("POST /api/pushes", "POST /api/indicators/verify",
-                                              "POST /api/imports/alerts", "POST /api/imports/households"):
+                                              "POST /api/imports/alerts", "POST /api/imports/households",
+                                              "POST /api/imports/staff"):
         return 200, None
     return 201, None
 
