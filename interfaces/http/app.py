@@ -217,6 +217,19 @@ def no_store(message: Any, scope: Any) -> None:
         MutableScopeHeaders.from_message(message)["Cache-Control"] = "no-store"
 
 
+#: Threads that run the blocking handlers (anyio's default is 40). Each thread keeps its own
+#: caches and malloc arena; two cores gain nothing from more than a few waiting on the
+#: database, and the soak's workers grew with every thread that had ever run (docs/soak.md).
+HANDLER_THREADS = 12
+
+
+def _limit_threads(app: Litestar) -> None:
+    """Cap the handler thread pool of the process serving ``app`` (runs on its event loop)."""
+    import anyio.to_thread
+
+    anyio.to_thread.current_default_thread_limiter().total_tokens = HANDLER_THREADS
+
+
 def create_app(
     settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None,
     follow: bool = True, debug: bool = False,
@@ -286,7 +299,7 @@ def create_app(
         openapi_config=openapi,
         plugins=[StatedStructs()],  # what request bodies declare (`interfaces.http.openapi`)
         state=state,
-        on_startup=[lambda app: services.open(app.state)],
+        on_startup=[lambda app: services.open(app.state), _limit_threads],
         on_shutdown=[lambda app: services.close()],
         request_max_body_size=MAX_BODY_BYTES,
         debug=debug,
