@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from application.indicators import COUNTY, IndicatorResult, Indicators, Scope, result_json
+from application.matrix import BAND_READING, LEVEL_NAMES, RANKING_METHOD, hover, indicator_matrix
 from domain.codes import CaseStage, HouseholdType
 from domain.deadlines import days_overdue
 from domain.errors import InvalidValue
@@ -42,6 +43,10 @@ class Table:
     name: str
     columns: list[str]
     rows: list[list[Cell]] = field(default_factory=list)
+    #: Rates coloured by band in a workbook (`application.matrix.BANDS`).
+    banded: bool = False
+    #: Per cell, what it says on hover (a workbook's comment), row by row; None: nothing.
+    notes: list[list[str | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -186,6 +191,7 @@ def monthly_report(
     stage_order = [s.value for s in CaseStage]
     tables = [
         _indicator_table(result),
+        _matrix_table(result, "township"),
         Table("新增预警", ["监测方式", "推送部门", "新增预警", "重复推送"], channel_rows),
         Table("案件阶段", ["阶段", "案件数"],
               [[stage, lists.stages.get(stage, 0)] for stage in stage_order]),
@@ -210,8 +216,9 @@ def monthly_report(
         _readings_table(indicators),
     ]
     if township is None:
-        tables.insert(1, _push_table(result))
-        tables.insert(2, _batch_table(result))
+        tables.insert(2, _matrix_table(result, "department"))
+        tables.insert(3, _push_table(result))
+        tables.insert(4, _batch_table(result))
     return Report(f"{area}防止返贫监测 {period.label} 月分析会商报告", _meta(result, area), tables)
 
 
@@ -228,6 +235,8 @@ def quarterly_report(indicators: Indicators, quarter: str, *, as_of: datetime | 
     tables = [
         _ranking(result, "township", "乡镇排名"),
         _ranking(result, "department", "部门排名"),
+        _matrix_table(result, "township"),
+        _matrix_table(result, "department"),
         _indicator_table(result),
         _push_table(result),
         _batch_table(result),
@@ -278,29 +287,38 @@ def indicator_report(result: IndicatorResult) -> Report:
                   _meta(result, result.scope.name), tables)
 
 
-#: How a ranking scores a unit (domain.md §10: no reward for tiny denominators), printed with it.
-RANKING_METHOD = ("综合得分 = 该单位各项比率指标的分子之和 ÷ 分母之和（即按分母加权的平均比率）："
-                  "分母大的指标权重大，1件中错1件与100件中错1件不再同样计分；没有分母的指标不计入，"
-                  "全部指标都没有分母的单位不排名。得分相同按名称排序。")
-
-
 def _ranking(result: IndicatorResult, level: str, name: str) -> Table:
     """Areas ranked by their denominator-weighted rate (`RANKING_METHOD`)."""
-    rated = [i for i in INDICATORS if i.kind == "rate" and level in i.levels]
-    by_area: dict[str, dict[str, Figure]] = {}
-    for f in result.figures:
-        if f.area.level == level:
-            by_area.setdefault(f.area.name, {})[f.indicator.code] = f
-    rows = []
-    for area, figures in by_area.items():
-        counted = [figures[i.code] for i in rated if i.code in figures and figures[i.code].denominator]
-        denominator = sum(f.denominator for f in counted)
-        score = round(sum(f.numerator for f in counted) / denominator, 4) if denominator else None
-        rows.append([area, *[_rate_text(figures.get(i.code)) for i in rated], denominator, score])
-    rows.sort(key=lambda r: (r[-1] is None, -(r[-1] or 0), r[0]))
-    ranked = [[n if row[-1] is not None else None, *row] for n, row in enumerate(rows, start=1)]
+    matrix = indicator_matrix(result, level)
+    rated = [i for i in matrix.indicators if i.kind == "rate"]
     return Table(name, ["名次", "乡镇" if level == "township" else "部门",
-                        *[i.name for i in rated], "分母合计", "综合得分（按分母加权）"], ranked)
+                        *[i.name for i in rated], "分母合计", "综合得分（按分母加权）"],
+                 [[row.rank, row.area.name, *[_rate_text(f) for f in row.cells(rated)],
+                   row.denominator, row.score] for row in matrix.rows])
+
+
+def _matrix_table(result: IndicatorResult, level: str) -> Table:
+    """The matrix of the workbench's indicators page as a sheet: a unit per row (the county's
+    first), an indicator per column, each rate coloured by its band (`BANDS`) with its
+    numerator and denominator in the cell's comment; ranked where the county's units are."""
+    matrix = indicator_matrix(result, level)
+    rows = ([matrix.county] if matrix.county else []) + matrix.rows
+    ranked = matrix.county is not None
+    table = Table(matrix.title, [*(["名次"] if ranked else []), LEVEL_NAMES[level],
+                                 *[i.name for i in matrix.indicators],
+                                 *(["综合得分（按分母加权）"] if ranked else [])], banded=True)
+    for row in rows:
+        cells = row.cells(matrix.indicators)
+        values = [f.rate if f and f.indicator.kind == "rate" else (f.numerator if f else None)
+                  for f in cells]
+        name = row.area.name if row.area.level != "county" else f"{row.area.name}（合计）"
+        if ranked:
+            table.rows.append([row.rank, name, *values, row.score if row.area.level != "county" else None])
+            table.notes.append([None, None, *[hover(f) for f in cells], None])
+        else:
+            table.rows.append([name, *values])
+            table.notes.append([None, *[hover(f) for f in cells]])
+    return table
 
 
 def _rate_text(figure: Figure | None) -> str | None:
@@ -356,6 +374,7 @@ def _rectification_table(name: str, items: list[RectificationItem], day: date) -
 def _readings_table(indicators: Indicators) -> Table:
     rows: list[list[Cell]] = [[i.name, i.formula] for i in INDICATORS]
     rows.append(["排名方法", RANKING_METHOD])
+    rows.append(["颜色分档", BAND_READING])
     rows.append(["限期整改", RECTIFICATION_READING])
     seen = set()
     for duty in indicators.cadences.duties:
