@@ -12,6 +12,7 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from application.accounts.access import AccessDenied
+from application.indicators import IndicatorResult, Scope
 from application.matrix import (
     BAND_READING,
     BANDS,
@@ -76,9 +77,7 @@ def indicators(request: Request, period: FromQuery[str] = "", indicator: FromQue
         else:
             detail = (indicator, IndicatorArea(scope.level, scope.name))
     try:
-        parsed = parse_period(period)
-        result = request.app.state.indicators.compute(parsed, scope=scope, detail=detail,
-                                                      months=trend_months(parsed, today))
+        result = _computed(request, parse_period(period), scope, detail, today)
         error = None
     except DomainError as refused:
         result, error = None, refused.message
@@ -99,6 +98,23 @@ def indicators(request: Request, period: FromQuery[str] = "", indicator: FromQue
                   bands=BANDS, band_reading=BAND_READING, ranking_method=RANKING_METHOD,
                   ranked=scope.level == "county" and user.may_read("rankings"),
                   band_of=band_of, hover=hover)
+
+
+def _computed(request: Request, period: Period, scope: Scope, detail: Any, today: date) -> IndicatorResult:
+    """The period's figures and each of its months' (one pass over the facts: a year's twelve
+    months cost about as much again as the year), kept until the read models move on."""
+    key = (period.label, scope, detail, today, request.app.state.projections.position())
+    result = _RESULTS.get(key)
+    if result is None:
+        result = request.app.state.indicators.compute(period, scope=scope, detail=detail,
+                                                      months=trend_months(period, today))
+        if len(_RESULTS) > 32:
+            _RESULTS.clear()
+        _RESULTS[key] = result
+    return result
+
+
+_RESULTS: dict[tuple[Any, ...], IndicatorResult] = {}
 
 
 def trend_months(period: Period, today: date) -> list[Period]:
