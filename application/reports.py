@@ -17,6 +17,7 @@ from typing import Any
 
 from application.indicators import COUNTY, IndicatorResult, Indicators, Scope, result_json
 from application.matrix import BAND_READING, LEVEL_NAMES, RANKING_METHOD, hover, indicator_matrix
+from application.push_book import push_book
 from domain.codes import CaseStage, HouseholdType
 from domain.deadlines import days_overdue
 from domain.errors import InvalidValue
@@ -218,7 +219,6 @@ def monthly_report(
     if township is None:
         tables.insert(2, _matrix_table(result, "department"))
         tables.insert(3, _push_table(result))
-        tables.insert(4, _batch_table(result))
     return Report(f"{area}防止返贫监测 {period.label} 月分析会商报告", _meta(result, area), tables)
 
 
@@ -239,7 +239,6 @@ def quarterly_report(indicators: Indicators, quarter: str, *, as_of: datetime | 
         _matrix_table(result, "department"),
         _indicator_table(result),
         _push_table(result),
-        _batch_table(result),
         Table("会商调度会议", ["类型", "编号", "日期", "参会部门", "议题", "决定事项"],
               [["月分析会商" if m.kind == "consultation" else "季督导调度", m.meeting_id, m.held_on,
                 "、".join(m.departments_present), "；".join(m.topics), "；".join(m.decisions)]
@@ -337,21 +336,23 @@ def _indicator_table(result: IndicatorResult) -> Table:
 
 
 def _push_table(result: IndicatorResult) -> Table:
-    return Table("部门推送", ["部门", "频次表", "期次", "应推送日期", "接收日期", "层级", "批次号", "情况"], [
-        [p.duty.department.value, p.duty.number, p.period, p.due_on, p.received_on, p.tier,
-         p.batch_id, p.status]
-        for p in sorted(result.pushes, key=lambda p: (p.duty.department.value, p.due_on, p.period))
-    ])
+    """推送台账 (`application.push_book`): per department and push period what was due and
+    whether the county-tier push met it, then each batch that arrived for it — county and
+    province apart — with its rows by outcome and the time its receipt was recorded."""
+    rows: list[list[Cell]] = []
+    for line in push_book(result):
+        said = [line.department, line.period, line.duty, line.due_on, line.status]
+        for batch in line.batches or [None]:
+            rows.append([*said, *([batch.tier.value if batch.tier else None, batch.batch_id,
+                                   _beijing(batch.received_at), batch.rows, batch.new_cases,
+                                   batch.joined, batch.duplicates, batch.rejected]
+                                  if batch else [None] * 8)])
+    return Table("部门推送", ["部门", "期次", "推送要求", "应推送截止", "情况", "层级", "批次号",
+                          "接收时间（北京时间）", "条数", "新案件", "并入案件", "重复", "拒收"], rows)
 
 
-def _batch_table(result: IndicatorResult) -> Table:
-    return Table("推送批次", ["部门", "批次号", "层级", "期次", "紧急", "接收时间", "条数", "新案件",
-                          "并入案件", "重复", "拒收"], [
-        [r.department.value, r.batch_id, r.tier.value if r.tier else None, r.period,
-         "是" if r.urgent else "否", r.received_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M"),
-         r.rows, r.new_cases, r.joined, r.duplicates, r.rejected]
-        for r in result.batches
-    ])
+def _beijing(moment: datetime) -> str:
+    return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
 
 
 def _rectifications(governance: Governance | None) -> list[RectificationItem]:
