@@ -187,3 +187,13 @@ def test_a_department_reads_its_own_lines_with_the_provinces_push_apart(
     county = line.split('class="county"')[1].split('class="province"')[0]
     assert "SJ-BOOK-1" in province and "SJ-BOOK-1" not in county
     assert re.search(r"SJ-BOOK-1 · 2026-01-12 10:00 接收 · 1条：新案件\d、并入\d、重复\d、拒收0", province)
+
+
+def test_the_push_ledger_is_one_card_per_line_on_a_phone(new_page: Any) -> None:
+    page = new_page(**PHONE)
+    login(page, COUNTY.name, DEMO_TOKENS[Role.COUNTY_CENTRE])
+    page.goto("/web/pushes?period=2025-06")
+    assert page.locator("#push-book tbody tr[data-department]").count() > 0
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 362, f"the pushes page is {width} px wide on a 360 px screen"
+    screenshot(page, "24-push-book-phone")
