@@ -68,7 +68,7 @@ class Said:
                  timeline: Timeline) -> None:
         self.entry, self.d, self.raw, self._timeline = entry, details, raw, timeline
         role = entry.recorded_by.role if entry.recorded_by else Role.SYSTEM
-        self.role = Role(role)
+        self.role = role if isinstance(role, Role) else Role.SYSTEM
         self.who = ACTORS.get(self.role, str(role))
 
     def person(self, field: str) -> str:
