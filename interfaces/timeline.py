@@ -179,7 +179,7 @@ def _alert_raised(s: Said) -> str:
         result = "并入在办案件"
     return (f"{source}：{s.person('person_id_number')}，{_list(d.get('risk_types'))}"
             + _then(d.get("sudden_hardship") and f"（{d['sudden_hardship']}）", "")
-            + _then(d.get("description"), "，") + _then(_list(d.get("problems")) if d.get("problems") else "")
+            + _then(d.get("description"), "：") + _then(_list(d.get("problems")) if d.get("problems") else "")
             + _then(d.get("target_group") and f"对象类别{d['target_group']}")
             + _then(d.get("amount") and f"金额{_yuan(d['amount'])}") + f"；{result}")
 
@@ -210,9 +210,9 @@ def _township_review(s: Said) -> str:
 def _included(s: Said) -> str:
     d = s.d
     how = ("简化审定" if d.get("simplified")
-           else f"比对存款、房产、车辆：{d.get('asset_comparison') or '未载明'}")
+           else f"比对结果：{d.get('asset_comparison') or '未载明'}")
     return (f"{s.who}审定：纳入监测，{d.get('category')}（{how}），"
-            f"风险{_list(d.get('risk_types'))}（{s.case()}）")
+            f"风险：{_list(d.get('risk_types'))}（{s.case()}）")
 
 
 def _identification_rejected(s: Said) -> str:
@@ -227,8 +227,8 @@ def _green_channel(s: Said) -> str:
 
 def _risk_analysed(s: Said) -> str:
     d = s.d
-    return (f"{s.who}风险研判（{s.case()}）：风险原因{_list(d.get('causes'))}，{d.get('labour_capacity')}，"
-            f"帮扶需求{_list(d.get('needs'))}" + _then(d.get("notes"), "；")
+    return (f"{s.who}风险研判（{s.case()}）：风险原因：{_list(d.get('causes'))}；劳动能力："
+            f"{d.get('labour_capacity')}；帮扶需求：{_list(d.get('needs'))}" + _then(d.get("notes"), "；")
             + _then(d.get("reason") and f"需求变化的理由：{d['reason']}", "；"))
 
 

@@ -329,7 +329,7 @@ def test_each_history_entry_says_what_happened_in_a_sentence(api: Api) -> None:
     home.do("/visits", VISIT, who="village")
     said = [e["sentence"] for e in home.history()]
     assert said[0] == "2025-01-01 乡镇工作站登记农户：银坊镇东村，一般农户，3口人，户主王建国"
-    assert said[1] == "2025-03-01 村联络站登记预警（农户自主申报）：王建国，因病，住院花费大；新立案"
+    assert said[1] == "2025-03-01 村联络站登记预警（农户自主申报）：王建国，因病：住院花费大；新立案"
     assert said[2] == "2025-09-15 网格员小李入户走访：六项核实全部通过，收入增加200元"
     assert [e["sentence"] for e in home.history("village")] == said
     assert home.history()[2]["details"]["visitor"] == "网格员小李"
