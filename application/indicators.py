@@ -134,6 +134,8 @@ class IndicatorResult:
     urgent: list[PushReceipt] = field(default_factory=list)
     batches: list[PushReceipt] = field(default_factory=list)  # every batch received in the period
     meetings: list[Meeting] = field(default_factory=list)  # held in the period
+    #: Figures of other months (by label, e.g. 2025-03) tallied in the same pass: a trend.
+    trend: dict[str, list[Figure]] = field(default_factory=dict)
     version: int = INDICATORS_VERSION
 
     def figure(self, code: str, level: str = "county", name: str = COUNTY) -> Figure | None:
@@ -193,12 +195,14 @@ class Indicators:
         self, period: Period | str, *, scope: Scope | None = None, as_of: datetime | None = None,
         position: int | None = None, detail: tuple[str, Area] | None = None,
         from_log: bool = False, also: Iterable[Callable[[HouseholdFacts], None]] = (),
+        months: Iterable[Period] = (),
     ) -> IndicatorResult:
         """The figures for ``period``: current (``as_of`` None: the read models, as of now) or
         as the log stood at ``as_of`` (and ``position``, default the last event recorded at or
         before ``as_of``: the same result, digest included, however much is recorded later).
         ``detail``: (indicator, area) whose cases to list; ``also``: more readers of each
-        household's facts (a report's lists), fed in the same pass."""
+        household's facts (a report's lists), fed in the same pass; ``months``: months whose
+        figures to tally in the same pass as well (`IndicatorResult.trend`)."""
         period = parse_period(period) if isinstance(period, str) else period
         scope = scope or Scope()
         if as_of is not None and not 1990 <= as_of.year <= 2100:
@@ -226,7 +230,8 @@ class Indicators:
             stream = self._facts_from_log(position, moment)
             source = "log"
         try:
-            return self._tally(period, scope, moment, position, source, stream, detail, list(also))
+            return self._tally(period, scope, moment, position, source, stream, detail, list(also),
+                               list(months))
         finally:
             stream.close()  # ends the read model's snapshot transaction even if a reader failed
 
@@ -247,7 +252,7 @@ class Indicators:
     def _tally(
         self, period: Period, scope: Scope, moment: datetime, position: int, source: str,
         stream: Iterator[Any], detail: tuple[str, Area] | None,
-        also: list[Callable[[HouseholdFacts], None]],
+        also: list[Callable[[HouseholdFacts], None]], months: list[Period],
     ) -> IndicatorResult:
         today = local_date(moment)
         ended = today if end_of_day(today) <= moment else today - timedelta(days=1)
@@ -255,6 +260,9 @@ class Indicators:
         cadences = self._table(table)
         tally = Tally(period, today, self.county, cadences.duties, detail, ended,
                       poverty_lines=poverty_lines)
+        trend = {m.label: Tally(m, today, self.county, cadences.duties, None, ended,
+                                poverty_lines=poverty_lines) for m in months}
+        also = [*also, *(t.add_household for t in trend.values())]
         digest = hashlib.sha256()
         header = {"version": INDICATORS_VERSION, "period": period.label, "as_of": moment.isoformat(),
                   "position": position, "cadences": cadences.digest,
@@ -269,6 +277,9 @@ class Indicators:
         digest.update(_FACTS_ENCODER.encode(sorted(meetings, key=lambda m: m.meeting_id)) + b"\n")
         pushes = tally.add_pushes(receipts)
         tally.add_meetings(meetings)
+        for other in trend.values():
+            other.add_pushes(receipts)
+            other.add_meetings(meetings)
         figures = [f for f in tally.table() if scope.shows(f.area)]
         batches = [r for r in receipts if r.received_on in period and r.received_on <= today]
         if scope.level == "department":
@@ -286,6 +297,7 @@ class Indicators:
             urgent=urgent, batches=batches,
             meetings=sorted((m for m in meetings if m.held_on in period and m.held_on <= today),
                             key=lambda m: m.held_on),
+            trend={label: [f for f in t.table() if scope.shows(f.area)] for label, t in trend.items()},
         )
 
     # ------------------------------------------------------------------ verifying

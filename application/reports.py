@@ -16,6 +16,8 @@ from datetime import date, datetime
 from typing import Any
 
 from application.indicators import COUNTY, IndicatorResult, Indicators, Scope
+from application.matrix import BAND_READING, LEVEL_NAMES, RANKING_METHOD, hover, indicator_matrix
+from application.push_book import push_book
 from application.results import result_json
 from domain.codes import CaseStage, HouseholdType
 from domain.deadlines import days_overdue
@@ -43,6 +45,10 @@ class Table:
     name: str
     columns: list[str]
     rows: list[list[Cell]] = field(default_factory=list)
+    #: Rates coloured by band in a workbook (`application.matrix.BANDS`).
+    banded: bool = False
+    #: Per cell, what it says on hover (a workbook's comment), row by row; None: nothing.
+    notes: list[list[str | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -187,6 +193,7 @@ def monthly_report(
     stage_order = [s.value for s in CaseStage]
     tables = [
         _indicator_table(result),
+        _matrix_table(result, "township"),
         Table("新增预警", ["监测方式", "推送部门", "新增预警", "重复推送"], channel_rows),
         Table("案件阶段", ["阶段", "案件数"],
               [[stage, lists.stages.get(stage, 0)] for stage in stage_order]),
@@ -211,8 +218,8 @@ def monthly_report(
         _readings_table(indicators),
     ]
     if township is None:
-        tables.insert(1, _push_table(result))
-        tables.insert(2, _batch_table(result))
+        tables.insert(2, _matrix_table(result, "department"))
+        tables.insert(3, _push_table(result))
     return Report(f"{area}防止返贫监测 {period.label} 月分析会商报告", _meta(result, area), tables)
 
 
@@ -229,9 +236,10 @@ def quarterly_report(indicators: Indicators, quarter: str, *, as_of: datetime | 
     tables = [
         _ranking(result, "township", "乡镇排名"),
         _ranking(result, "department", "部门排名"),
+        _matrix_table(result, "township"),
+        _matrix_table(result, "department"),
         _indicator_table(result),
         _push_table(result),
-        _batch_table(result),
         Table("会商调度会议", ["类型", "编号", "日期", "参会部门", "议题", "决定事项"],
               [["月分析会商" if m.kind == "consultation" else "季督导调度", m.meeting_id, m.held_on,
                 "、".join(m.departments_present), "；".join(m.topics), "；".join(m.decisions)]
@@ -279,29 +287,38 @@ def indicator_report(result: IndicatorResult) -> Report:
                   _meta(result, result.scope.name), tables)
 
 
-#: How a ranking scores a unit (domain.md §10: no reward for tiny denominators), printed with it.
-RANKING_METHOD = ("综合得分 = 该单位各项比率指标的分子之和 ÷ 分母之和（即按分母加权的平均比率）："
-                  "分母大的指标权重大，1件中错1件与100件中错1件不再同样计分；没有分母的指标不计入，"
-                  "全部指标都没有分母的单位不排名。得分相同按名称排序。")
-
-
 def _ranking(result: IndicatorResult, level: str, name: str) -> Table:
     """Areas ranked by their denominator-weighted rate (`RANKING_METHOD`)."""
-    rated = [i for i in INDICATORS if i.kind == "rate" and level in i.levels]
-    by_area: dict[str, dict[str, Figure]] = {}
-    for f in result.figures:
-        if f.area.level == level:
-            by_area.setdefault(f.area.name, {})[f.indicator.code] = f
-    rows = []
-    for area, figures in by_area.items():
-        counted = [figures[i.code] for i in rated if i.code in figures and figures[i.code].denominator]
-        denominator = sum(f.denominator for f in counted)
-        score = round(sum(f.numerator for f in counted) / denominator, 4) if denominator else None
-        rows.append([area, *[_rate_text(figures.get(i.code)) for i in rated], denominator, score])
-    rows.sort(key=lambda r: (r[-1] is None, -(r[-1] or 0), r[0]))
-    ranked = [[n if row[-1] is not None else None, *row] for n, row in enumerate(rows, start=1)]
+    matrix = indicator_matrix(result, level)
+    rated = [i for i in matrix.indicators if i.kind == "rate"]
     return Table(name, ["名次", "乡镇" if level == "township" else "部门",
-                        *[i.name for i in rated], "分母合计", "综合得分（按分母加权）"], ranked)
+                        *[i.name for i in rated], "分母合计", "综合得分（按分母加权）"],
+                 [[row.rank, row.area.name, *[_rate_text(f) for f in row.cells(rated)],
+                   row.denominator, row.score] for row in matrix.rows])
+
+
+def _matrix_table(result: IndicatorResult, level: str) -> Table:
+    """The matrix of the workbench's indicators page as a sheet: a unit per row (the county's
+    first), an indicator per column, each rate coloured by its band (`BANDS`) with its
+    numerator and denominator in the cell's comment; ranked where the county's units are."""
+    matrix = indicator_matrix(result, level)
+    rows = ([matrix.county] if matrix.county else []) + matrix.rows
+    ranked = matrix.county is not None
+    table = Table(matrix.title, [*(["名次"] if ranked else []), LEVEL_NAMES[level],
+                                 *[i.name for i in matrix.indicators],
+                                 *(["综合得分（按分母加权）"] if ranked else [])], banded=True)
+    for row in rows:
+        cells = row.cells(matrix.indicators)
+        values = [f.rate if f and f.indicator.kind == "rate" else (f.numerator if f else None)
+                  for f in cells]
+        name = row.area.name if row.area.level != "county" else f"{row.area.name}（合计）"
+        if ranked:
+            table.rows.append([row.rank, name, *values, row.score if row.area.level != "county" else None])
+            table.notes.append([None, None, *[hover(f) for f in cells], None])
+        else:
+            table.rows.append([name, *values])
+            table.notes.append([None, *[hover(f) for f in cells]])
+    return table
 
 
 def _rate_text(figure: Figure | None) -> str | None:
@@ -320,21 +337,23 @@ def _indicator_table(result: IndicatorResult) -> Table:
 
 
 def _push_table(result: IndicatorResult) -> Table:
-    return Table("部门推送", ["部门", "频次表", "期次", "应推送日期", "接收日期", "层级", "批次号", "情况"], [
-        [p.duty.department.value, p.duty.number, p.period, p.due_on, p.received_on, p.tier,
-         p.batch_id, p.status]
-        for p in sorted(result.pushes, key=lambda p: (p.duty.department.value, p.due_on, p.period))
-    ])
+    """推送台账 (`application.push_book`): per department and push period what was due and
+    whether the county-tier push met it, then each batch that arrived for it — county and
+    province apart — with its rows by outcome and the time its receipt was recorded."""
+    rows: list[list[Cell]] = []
+    for line in push_book(result):
+        said = [line.department, line.period, line.duty, line.due_on, line.status]
+        for batch in line.batches or [None]:
+            rows.append([*said, *([batch.tier.value if batch.tier else None, batch.batch_id,
+                                   _beijing(batch.received_at), batch.rows, batch.new_cases,
+                                   batch.joined, batch.duplicates, batch.rejected]
+                                  if batch else [None] * 8)])
+    return Table("部门推送", ["部门", "期次", "推送要求", "应推送截止", "情况", "层级", "批次号",
+                          "接收时间（北京时间）", "条数", "新案件", "并入案件", "重复", "拒收"], rows)
 
 
-def _batch_table(result: IndicatorResult) -> Table:
-    return Table("推送批次", ["部门", "批次号", "层级", "期次", "紧急", "接收时间", "条数", "新案件",
-                          "并入案件", "重复", "拒收"], [
-        [r.department.value, r.batch_id, r.tier.value if r.tier else None, r.period,
-         "是" if r.urgent else "否", r.received_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M"),
-         r.rows, r.new_cases, r.joined, r.duplicates, r.rejected]
-        for r in result.batches
-    ])
+def _beijing(moment: datetime) -> str:
+    return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
 
 
 def _rectifications(governance: Governance | None) -> list[RectificationItem]:
@@ -357,6 +376,7 @@ def _rectification_table(name: str, items: list[RectificationItem], day: date) -
 def _readings_table(indicators: Indicators) -> Table:
     rows: list[list[Cell]] = [[i.name, i.formula] for i in INDICATORS]
     rows.append(["排名方法", RANKING_METHOD])
+    rows.append(["颜色分档", BAND_READING])
     rows.append(["限期整改", RECTIFICATION_READING])
     seen = set()
     for duty in indicators.cadences.duties:

@@ -11,9 +11,13 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from application.matrix import band_of
 from application.reports import Report, Table
 from application.workbooks import cell, header
 
@@ -48,8 +52,27 @@ def _write_table(sheet: Worksheet, table: Table) -> None:
         width = max([_width(column), *(_width(row[index]) for row in table.rows[:200])])
         sheet.column_dimensions[_letter(index)].width = min(max(width + 2, 8), 60)
     sheet.append([header(sheet, column) for column in table.columns])
-    for row in table.rows:
-        sheet.append([_number(sheet, value) for value in row])
+    for index, row in enumerate(table.rows):
+        cells = [_number(sheet, value) for value in row]
+        if table.banded or table.notes:
+            notes = table.notes[index] if index < len(table.notes) else []
+            cells = [_marked(sheet, c, notes[n] if n < len(notes) else None, table.banded)
+                     for n, c in enumerate(cells)]
+        sheet.append(cells)
+
+
+def _marked(sheet: Worksheet, value: Any, note: str | None, banded: bool) -> Any:
+    """A matrix's cell: a rate filled with its band's colour (`application.matrix.BANDS`), and
+    its numerator and denominator as the cell's comment."""
+    if not note and not (banded and isinstance(value, Cell)):
+        return value
+    marked = value if isinstance(value, Cell) else WriteOnlyCell(sheet, value=value)
+    band = band_of(marked.value) if banded and isinstance(marked.value, float) else None
+    if band is not None:
+        marked.fill = PatternFill("solid", start_color=band.fill, end_color=band.fill)
+    if note:
+        marked.comment = Comment(note, "fangpin", width=240, height=60)
+    return marked
 
 
 def _number(sheet: Worksheet, value: Any) -> Any:

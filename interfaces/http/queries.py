@@ -34,7 +34,7 @@ from interfaces.http.limits import AS_OF_PATTERN, check_day
 from interfaces.http.problems import PROBLEMS, Unavailable
 from interfaces.http.schemas import queries as s
 from interfaces.http.schemas.views import CaseFile, ChainProof, History
-from interfaces.http.views import Masker, case_file, history_entry, relief_bands_out
+from interfaces.http.views import Masker, case_file, history_entries, relief_bands_out
 from interfaces.overdue import overdue_unmatched
 from projections.queries import MAX_PAGE, Page, ReadModels
 from projections.runner import Projections
@@ -323,7 +323,7 @@ def household_history(
     shown = {e.version for e in entries}
     proof["links"] = [link for link in proof["links"] if link["version"] in shown]
     return History(household_id=household.id, code=household.code,
-                   entries=[history_entry(e, mask) for e in entries],
+                   entries=history_entries(entries, mask),
                    chain=msgspec.convert(proof, ChainProof))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from domain.relief import ReliefBands
 from domain.values import Alert, Case, Procedure
 from interfaces.http.schemas import views as s
 from interfaces.http.schemas.commands import AlertOutcomeOut, AssessmentOut, ReliefBandOut
+from interfaces.timeline import Timeline
 
 #: What each event means, in the words of the notice.
 EVENT_NAMES: dict[str, str] = {
@@ -247,10 +249,18 @@ def _case_out(case: Case, mask: Masker) -> s.CaseOut:
     )
 
 
-def history_entry(entry: HistoryEntry, mask: Masker) -> s.HistoryEntryOut:
+def history_entries(entries: Iterable[HistoryEntry], mask: Masker) -> list[s.HistoryEntryOut]:
+    """A household's history as the API shows it, each entry with its sentence (read in order:
+    a sentence names people by the names recorded before it)."""
+    timeline = Timeline(mask)
+    return [history_entry(entry, mask, timeline) for entry in entries]
+
+
+def history_entry(entry: HistoryEntry, mask: Masker, timeline: Timeline | None = None) -> s.HistoryEntryOut:
     details = mask.details(msgspec.to_builtins(entry.details))
     by = entry.recorded_by
     return s.HistoryEntryOut(
+        sentence=(timeline or Timeline(mask)).sentence(entry, details),
         version=entry.version,
         event=entry.event,
         what=EVENT_NAMES.get(entry.event, entry.event),

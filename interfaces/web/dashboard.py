@@ -15,7 +15,6 @@ from domain.codes import Category, Channel, Role
 from domain.deadlines import days_until
 from domain.household import STEP_NAMES
 from domain.indicators import Area as IndicatorArea
-from domain.indicators import Tally
 from domain.periods import parse_period
 from interfaces.http.auth import area_of
 from interfaces.http.indicators import scope_for
@@ -78,19 +77,17 @@ def _identification_trend(request: Request, user: User, today: date) -> dict[str
         month = (month - timedelta(days=1)).replace(day=1)
     # One pass over the households' facts: the latest month computed, the five before it
     # tallied from the same facts (six passes made the page take seconds under load).
-    yesterday = today - timedelta(days=1)
-    earlier = {first: Tally(parse_period(f"{first:%Y-%m}"), today, indicators.county, ended=yesterday)
-               for first in months[1:]}
     latest = indicators.compute(f"{months[0]:%Y-%m}", scope=scope,
-                                also=[tally.add_household for tally in earlier.values()])
-    figures = {months[0]: {(f.indicator.code, f.area): f for f in latest.figures}}
-    figures.update({first: tally.figures for first, tally in earlier.items()})
+                                months=[parse_period(f"{first:%Y-%m}") for first in months[1:]])
     area = IndicatorArea(scope.level, scope.name)
     trend: dict[str, float | None] = {}
     for first in reversed(months):
-        found = figures[first].get(("timely_identification", area))
+        label = f"{first:%Y-%m}"
+        figures = latest.figures if first == months[0] else latest.trend[label]
+        found = next((f for f in figures if f.indicator.code == "timely_identification"
+                      and f.area == area), None)
         rate = found.rate if found is not None else None
-        trend[f"{first:%Y-%m}"] = None if rate is None else round(rate * 100, 1)
+        trend[label] = None if rate is None else round(rate * 100, 1)
     if len(_TREND_CACHE) > 64:
         _TREND_CACHE.clear()
     _TREND_CACHE[key] = trend  # until the read models move on

@@ -29,7 +29,7 @@ from domain.text import check_texts
 from interfaces.http.commands import COMMAND_HANDLERS
 from interfaces.http.household_commands import household_command
 from interfaces.http.queries import readable_household
-from interfaces.http.views import Masker, case_file, history_entry
+from interfaces.http.views import Masker, case_file, history_entries
 from interfaces.web.forms import Field, FormError, form_fields, read_form, to_body
 from interfaces.web.session import county_today, render, signed_in
 
@@ -57,10 +57,11 @@ def household(request: Request, code: FromPath[str], as_of: FromQuery[str] = "",
                 shown, moment = current, None
     mask = Masker(user)
     file = msgspec.to_builtins(case_file(shown, user, as_of=moment))
-    entries = [msgspec.to_builtins(history_entry(e, mask)) for e in app.history(code)
-               if moment is None or e.recorded_at <= moment]
+    entries = [msgspec.to_builtins(e) for e in history_entries(
+        [e for e in app.history(code) if moment is None or e.recorded_at <= moment], mask)]
     for entry in entries:
-        entry["details_text"] = _details(entry.get("details") or {})
+        entry["raw"] = json.dumps(entry.get("details") or {}, ensure_ascii=False, indent=1,
+                                  default=str)
     steps = steps_for(current, county_today(request))
     actions = [(name, COMMAND_FORMS[name].title) for name in steps.next
                if name in COMMAND_FORMS and user.may(name)]
@@ -98,27 +99,6 @@ def _day(text: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         return None
-
-
-def _details(details: dict[str, Any]) -> str:
-    """An event's details in a line: Chinese names where the forms have them, JSON for the rest."""
-    from interfaces.web.forms import LABELS
-
-    def label(key: str) -> str:
-        return LABELS.get(key, key).split("（")[0]
-
-    parts = []
-    for key, value in details.items():
-        if value in (None, "", [], {}, ()):
-            continue
-        if isinstance(value, list | tuple) and all(
-                isinstance(item, dict) and item.keys() <= LABELS.keys() for item in value):
-            value = "".join("〔" + "，".join(f"{label(k)}：{v}" for k, v in item.items()
-                                             if v not in (None, "")) + "〕" for item in value)
-        elif isinstance(value, dict | list | tuple):
-            value = json.dumps(value, ensure_ascii=False, default=str)
-        parts.append(f"{label(key)}：{value}")
-    return "；".join(parts)
 
 
 # ---------------------------------------------------------------------------------- forms

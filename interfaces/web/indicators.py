@@ -4,6 +4,7 @@ annual assessment (年考核评估) as a page and a workbook."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from typing import Any
 
 from litestar import Request, Response, get
@@ -11,8 +12,21 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from application.accounts.access import AccessDenied
+from application.indicators import IndicatorResult, Scope
+from application.matrix import (
+    BAND_READING,
+    BANDS,
+    RANKING_METHOD,
+    band_of,
+    hover,
+    indicator_matrix,
+    trend_of,
+)
 from application.reports import annual_report
 from domain.errors import DomainError
+from domain.indicators import INDICATOR_BY_CODE
+from domain.indicators import Area as IndicatorArea
+from domain.periods import Period, parse_period
 from interfaces.http.indicators import monthly_report_for, report_response, scope_for
 from interfaces.web.session import county_today, render, signed_in
 
@@ -48,8 +62,6 @@ def annual(request: Request, year: FromQuery[str] = "", format: FromQuery[str] =
 @get("/web/indicators", sync_to_thread=True)
 def indicators(request: Request, period: FromQuery[str] = "", indicator: FromQuery[str] = "",
                area: FromQuery[str] = "", level: FromQuery[str] = "") -> Template:
-    from domain.indicators import Area as IndicatorArea
-
     user = signed_in(request)
     user.require_read("indicators")
     today = county_today(request)
@@ -65,13 +77,53 @@ def indicators(request: Request, period: FromQuery[str] = "", indicator: FromQue
         else:
             detail = (indicator, IndicatorArea(scope.level, scope.name))
     try:
-        result = request.app.state.indicators.compute(period, scope=scope, detail=detail)
+        result = _computed(request, parse_period(period), scope, detail, today)
         error = None
     except DomainError as refused:
         result, error = None, refused.message
     # the monthly report of the month shown (this month while a year or quarter is shown); a
     # department has none (`monthly_report_for`)
     month = period if MONTH.fullmatch(period) else f"{today:%Y-%m}"
+    matrices, months, trend, county_only = [], [], {}, []
+    if result is not None:
+        levels = ["township", "department"] if scope.level == "county" else [scope.level]
+        matrices = [indicator_matrix(result, level) for level in levels]
+        months, trend = trend_of(result, IndicatorArea(scope.level, scope.name))
+        county_only = [f for f in result.figures if f.area.level == "county"
+                       and f.indicator.levels == ("county",)]
     return render(request, "indicators.html", user, result=result, period=period, error=error,
                   indicator=indicator, area=area or scope.name, level=level, month=month,
-                  monthly=scope.level != "department")
+                  monthly=scope.level != "department", matrices=matrices, months=months,
+                  trend=trend, county_only=county_only, indicators=INDICATOR_BY_CODE,
+                  bands=BANDS, band_reading=BAND_READING, ranking_method=RANKING_METHOD,
+                  ranked=scope.level == "county" and user.may_read("rankings"),
+                  band_of=band_of, hover=hover)
+
+
+def _computed(request: Request, period: Period, scope: Scope, detail: Any, today: date) -> IndicatorResult:
+    """The period's figures and each of its months' (one pass over the facts: a year's twelve
+    months cost about as much again as the year), kept until the read models move on."""
+    key = (period.label, scope, detail, today, request.app.state.projections.position())
+    result = _RESULTS.get(key)
+    if result is None:
+        result = request.app.state.indicators.compute(period, scope=scope, detail=detail,
+                                                      months=trend_months(period, today))
+        if len(_RESULTS) > 32:
+            _RESULTS.clear()
+        _RESULTS[key] = result
+    return result
+
+
+_RESULTS: dict[tuple[Any, ...], IndicatorResult] = {}
+
+
+def trend_months(period: Period, today: date) -> list[Period]:
+    """The months of a year's or a quarter's trend (those begun by ``today``); for a month,
+    the five before it (the month itself is the result)."""
+    if period.kind != "month":
+        return [m for m in period.months() if m.start <= today]
+    months, first = [], period.start
+    for _ in range(5):
+        first = (first - timedelta(days=1)).replace(day=1)
+        months.append(parse_period(f"{first:%Y-%m}"))
+    return months[::-1]

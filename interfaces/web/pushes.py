@@ -11,26 +11,45 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from application.accounts.access import User
+from application.push_book import push_book
 from application.pushes import with_receipts
-from domain.codes import Department, Tier
+from domain.codes import Department, Role, Tier
 from domain.errors import DomainError, NotFound
 from interfaces.http.auth import area_of
+from interfaces.http.indicators import scope_for
 from interfaces.http.intake import AlertUpload, record_push_file, template_response
 from interfaces.http.problems import in_chinese
 from interfaces.http.queries import caught_up
 from interfaces.web.forms import FormError
-from interfaces.web.session import render, signed_in
+from interfaces.web.session import county_today, render, signed_in
 
 
 @get("/web/pushes", sync_to_thread=True)
-def pushes(request: Request, department: FromQuery[str] = "") -> Template:
+def pushes(request: Request, department: FromQuery[str] = "", period: FromQuery[str] = "") -> Template:
     user = signed_in(request)
     user.require_read("pushes")
     rows = with_receipts(request.app.state.case_files, request.app.state.read_models.push_ledger(
         area_of(user), department=department or None))
     return render(request, "pushes.html", user, rows=rows, department=department,
                   departments=[d.value for d in Department], answer=None, error=None,
-                  tiers=[t.value for t in Tier])
+                  tiers=[t.value for t in Tier], **_book(request, user, period, department))
+
+
+def _book(request: Request, user: User, period: str, department: str) -> dict[str, Any]:
+    """推送台账 of a period (default this month) for those who read the departments' duty: the
+    county centre, auditors, the assessment team, and a department its own."""
+    period = period or f"{county_today(request):%Y-%m}"
+    if not user.may_read("indicators") or user.role is Role.TOWNSHIP_WORKSTATION:
+        return {"book": None, "book_period": period, "book_error": ""}
+    try:
+        chosen = Department(department) if department and user.role is not Role.DEPARTMENT else None
+        result = request.app.state.indicators.compute(
+            period, scope=scope_for(user, None, chosen))
+    except (DomainError, ValueError) as refused:
+        return {"book": None, "book_period": period,
+                "book_error": getattr(refused, "message", f"没有名为 {department} 的部门")}
+    return {"book": push_book(result), "book_period": result.period.label, "book_error": ""}
 
 
 @post("/web/pushes/import", request_max_body_size=64 * 1024 * 1024)
@@ -67,9 +86,10 @@ async def import_push(request: Request) -> Template:
                              request.app.state.read_models.push_ledger(area_of(user)))
 
     rows = await anyio.to_thread.run_sync(ledger)
+    book = await anyio.to_thread.run_sync(_book, request, user, "", "")
     return render(request, "pushes.html", user, rows=rows, department="",
                   departments=[d.value for d in Department], answer=answer, error=error,
-                  tiers=[t.value for t in Tier])
+                  tiers=[t.value for t in Tier], **book)
 
 
 class _UploadFields(msgspec.Struct):

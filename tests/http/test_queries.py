@@ -321,6 +321,20 @@ def test_a_case_file_history_with_when_and_by_whom(api: Api) -> None:
     assert village[1]["details"]["person_id_number"] == masked(home.head)
 
 
+def test_each_history_entry_says_what_happened_in_a_sentence(api: Api) -> None:
+    """The history's `sentence`: the day, who and what, people named as their household
+    recorded them; the raw fields stay in `details`."""
+    home = register(api, 1, who="township")
+    home.do("/alerts", alert_body(1), who="village")
+    home.do("/visits", VISIT, who="village")
+    said = [e["sentence"] for e in home.history()]
+    assert said[0] == "2025-01-01 乡镇工作站登记农户：银坊镇东村，一般农户，3口人，户主王建国"
+    assert said[1] == "2025-03-01 村联络站登记预警（农户自主申报）：王建国，因病：住院花费大；新立案"
+    assert said[2] == "2025-09-15 网格员小李入户走访：六项核实全部通过，收入增加200元"
+    assert [e["sentence"] for e in home.history("village")] == said
+    assert home.history()[2]["details"]["visitor"] == "网格员小李"
+
+
 def test_the_history_carries_the_household_chain_proof(api: Api) -> None:
     home = register(api, 1)
     home.do("/alerts", alert_body(1), who="village")

@@ -27,7 +27,12 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from litestar import Litestar
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.specs.openapi.checks import (
+    _non_body_negative_values_match_schema,
+    negative_data_rejection,
+    positive_data_acceptance,
+)
 
 from application.accounts.access import User
 from application.commands import MemberIn, RegisterHousehold
@@ -160,8 +165,31 @@ def _call_and_validate(case: schemathesis.Case) -> None:
         case.path_parameters["code"] = CODES[pick % len(CODES)]
     response = case.call(headers=HEADERS)
     excluded = [positive_data_acceptance] if _rule_no_schema_states(case, response) else []
+    if _valid_as_sent(case, response):
+        excluded.append(negative_data_rejection)
     case.validate_response(response, headers=HEADERS, excluded_checks=excluded,
                            transport_kwargs={"headers": HEADERS})
+
+
+def _valid_as_sent(case: schemathesis.Case, response: Any) -> bool:
+    """Whether a negative case reached the server valid after all: its one fault in the query
+    is a one-item array, sent as that item, and the token it dropped is sent by this harness
+    whatever the case says (schemathesis' own guard, told of the headers really sent)."""
+    return _non_body_negative_values_match_schema(response, _AsSent(case))  # type: ignore[arg-type]
+
+
+class _AsSent:
+    """A case with the headers this harness really sends."""
+
+    def __init__(self, case: schemathesis.Case) -> None:
+        self._case = case
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._case, name)
+
+    def get_container(self, location: ParameterLocation) -> Any:
+        value = self._case.get_container(location)
+        return {**(value or {}), **HEADERS} if location == ParameterLocation.HEADER else value
 
 
 def _rule_no_schema_states(case: schemathesis.Case, response: Any) -> bool:

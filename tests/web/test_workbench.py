@@ -6,6 +6,7 @@ import io
 import re
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import openpyxl
@@ -224,7 +225,7 @@ def test_the_indicators_drill_down_to_households_and_the_monthly_report(new_page
     page = new_page()
     login(page, COUNTY.name, PASSWORDS[Role.COUNTY_CENTRE])
     page.goto("/web/indicators?period=2025")
-    page.click("#indicator-table tr:has-text('识别认定时限达标率'):has-text('全县') a")
+    page.click("#matrix-township tr.total td[data-indicator='识别认定时限达标率'] a")
     page.wait_for_selector("#drill-down")
     first = page.locator("#drill-down tbody a").first
     assert first.count() == 1
@@ -283,9 +284,9 @@ def test_indicators_stay_in_the_users_area(workbench: dict[str, Any]) -> None:
             "period": "2025", "indicator": "走访覆盖率", "area": other})
         assert refused.status_code == 403 and "OUTSIDE_AREA" in refused.text
         own = township.get("/web/indicators", params={"period": "2025"})
-        assert own.status_code == 200 and "全县" not in own.text.split('id="indicator-table"')[1]
+        assert own.status_code == 200 and "全县" not in own.text.split('id="matrix-township"')[1]
         mine = department.get("/web/indicators", params={"period": "2025"})
-        table = mine.text.split('id="indicator-table"')[1]
+        table = mine.text.split('id="matrix-department"')[1]
         assert mine.status_code == 200 and str(department_user.department) in table
         assert "全县" not in table
     finally:
@@ -489,7 +490,7 @@ def test_the_village_notice_form_takes_each_objection_with_its_outcome_and_reaso
             "form_id": _hidden(refused, "form_id")})
         assert done.status_code in (302, 303), done.text
         shown = client.get(done.headers["location"]).text
-        assert "〔异议内容：村民反映该户有经营性货车，处理结果：不成立，理由：经核实货车已转让〕" in shown
+        assert "异议1条：村民反映该户有经营性货车（不成立：经核实货车已转让）" in shown
         recorded = case_files.household(code).cases[number - 1].objections
         assert [(o.content, o.outcome, o.reason) for o in recorded] == [
             ("村民反映该户有经营性货车", "不成立", "经核实货车已转让")]
@@ -555,7 +556,8 @@ def test_the_indicators_page_drills_into_department_rows_and_offers_only_what_op
     department = _signed_in_client(workbench, USERS[Role.DEPARTMENT].name, DEMO_TOKENS[Role.DEPARTMENT])
     try:
         page = county.get("/web/indicators", params={"period": "2025"}).text
-        link = re.search(r'href="(/web/indicators\?[^"]*indicator=预警核实率[^"]*level=department)"', page)
+        link = re.search(r'href="(/web/indicators\?[^"]*indicator=' + quote("预警核实率")
+                         + r'[^"]*level=department)"', page)
         assert link is not None, "a department row links its drill-down with its level"
         drill = county.get(link.group(1).replace("&amp;", "&")).text.split('id="drill-down"')[1]
         assert 'class="muted">无' not in drill and "/web/households/" in drill

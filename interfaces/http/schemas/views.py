@@ -230,6 +230,9 @@ class HistoryEntryOut(Struct):
     version: int
     event: Annotated[str, Meta(description="事件（英文名）")]
     what: Annotated[str, Meta(description="发生了什么（中文）")]
+    sentence: Annotated[str, Meta(description=(
+        "这条记录的一句话：日期、谁、做了什么（如“2025-03-19 网格员王立新入户走访：六项核实全部通过，"
+        "收入增加119元”）；身份证号按读者角色遮蔽，原始字段见 details"))]
     occurred_on: date | None
     recorded_at: datetime
     recorded_by: RecordedBy | None
