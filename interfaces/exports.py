@@ -5,7 +5,7 @@ write-only mode so a county-wide directory never sits in memory at once."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
@@ -95,14 +95,22 @@ def pages(views: ReadModels, which: str, area: Area = COUNTY, *, township: str |
 def workbook(which: str, rows: Iterator[dict[str, Any]], subtitle: str = "") -> bytes:
     """A list as an .xlsx file (one sheet, frozen Chinese headers)."""
     name, columns = EXPORTS[which]
+    return sheet_workbook(name, [title for _, title in columns],
+                          ([_plain(row.get(key)) for key, _ in columns] for row in rows), subtitle)
+
+
+def sheet_workbook(name: str, headers: list[str], rows: Iterable[list[Any]],
+                   subtitle: str = "") -> bytes:
+    """One sheet of ``rows`` under bold, frozen ``headers``, each value written by `cell` (text
+    that looks like a formula stays text); ``subtitle`` on a second sheet 说明."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(name[:31])
     sheet.freeze_panes = "A2"
-    for index, (_, title) in enumerate(columns, start=1):
+    for index, title in enumerate(headers, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(10, len(title) * 2 + 4)
-    sheet.append([header(sheet, title) for _, title in columns])
-    for row in rows:
-        sheet.append([_value(sheet, row.get(key)) for key, _ in columns])
+    sheet.append([header(sheet, title) for title in headers])
+    for values in rows:
+        sheet.append([cell(sheet, value) for value in values])
     if subtitle:
         about = book.create_sheet("说明")
         about.append([name])
@@ -112,10 +120,8 @@ def workbook(which: str, rows: Iterator[dict[str, Any]], subtitle: str = "") -> 
     return out.getvalue()
 
 
-def _value(sheet: Any, value: Any) -> Any:
-    if isinstance(value, bool | list):
-        return text_value(value)
-    return cell(sheet, value)
+def _plain(value: Any) -> Any:
+    return text_value(value) if isinstance(value, bool | list) else value
 
 
 def text_value(value: Any) -> str:

@@ -65,6 +65,8 @@ READ_ROLES: dict[str, frozenset[Role]] = {
     "rankings": frozenset({COUNTY, AUDITOR, ASSESSMENT}),
     # self-reports (农户自主申报) waiting for the township, and how each was answered
     "self_reports": frozenset({COUNTY, TOWNSHIP, AUDITOR}),
+    # the change feed: each role the events it may see (`application.feed`)
+    "feed": frozenset({COUNTY, TOWNSHIP, VILLAGE, DEPARTMENT, AUDITOR, ASSESSMENT}),
     # who read which household's file (auditors only)
     "access_log": frozenset({AUDITOR}),
 }

@@ -39,6 +39,7 @@ from domain.identity import mask_id_number
 from interfaces.http.auth import PUBLIC_PATHS, TokenAuthentication, role_guard
 from interfaces.http.commands import COMMAND_HANDLERS
 from interfaces.http.edge import check_request
+from interfaces.http.exchange import HANDLERS as EXCHANGE_HANDLERS
 from interfaces.http.indicators import HANDLERS as INDICATOR_HANDLERS
 from interfaces.http.intake import HANDLERS as INTAKE_HANDLERS
 from interfaces.http.openapi import StatedDocument, StatedStructs
@@ -246,7 +247,8 @@ def create_app(
                                      description="`fangpin users add` 发放的令牌"),
         }),
         security=[{"bearer": []}],
-        tags=[Tag(name="命令"), Tag(name="部门推送"), Tag(name="查询"), Tag(name="考核")],
+        tags=[Tag(name="命令"), Tag(name="部门推送"), Tag(name="查询"), Tag(name="考核"),
+              Tag(name="数据共享")],
         use_handler_docstrings=False,
     )
     return Litestar(
@@ -258,7 +260,8 @@ def create_app(
                 _options("/api/pushes", "GET, OPTIONS, POST"),
                 _options("/api/rectifications", "GET, OPTIONS, POST"),
                 *COMMAND_HANDLERS, push_alerts, *QUERY_HANDLERS, *INDICATOR_HANDLERS,
-                *INTAKE_HANDLERS, *RECTIFICATION_HANDLERS, *SELF_REPORT_HANDLERS, health, index,
+                *INTAKE_HANDLERS, *RECTIFICATION_HANDLERS, *SELF_REPORT_HANDLERS, *EXCHANGE_HANDLERS,
+                health, index,
             ]),
             create_static_files_router("/static/swagger", directories=[SWAGGER_ASSETS],
                                        name="swagger-assets"),
