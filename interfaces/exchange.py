@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,7 +25,6 @@ from application.app import CaseFiles
 from domain.codes import Relation
 from interfaces.exchange_mapping import HEAD_ID_NUMBER, KINDS, Mapping, Sheet, cell_value
 from interfaces.exports import pages, sheet_workbook
-from interfaces.http.views import Masker, case_file
 from projections.queries import Area, ReadModels
 
 FORMATS = ("xlsx", "csv")
@@ -50,6 +49,8 @@ class Exchange:
 def rows(exchange: Exchange, sheet: Sheet, today: date) -> Iterator[dict[str, Any]]:
     """The rows of ``sheet``'s kind in the caller's area, by field name; each household they
     come from is written to the access log (in batches, before its rows go out)."""
+    from interfaces.http.views import Masker  # (the HTTP package imports this module)
+
     kind = sheet.kind
     which = "monitoring" if kind == "monitoring" else "households"
     needs_file = kind != "monitoring" or any(c.field == HEAD_ID_NUMBER for c in sheet.columns)
@@ -70,7 +71,7 @@ def _logged(exchange: Exchange, batch: list[tuple[dict[str, Any], list[dict[str,
         yield from out
 
 
-def _details(exchange: Exchange, kind: str, row: dict[str, Any], mask: Masker,
+def _details(exchange: Exchange, kind: str, row: dict[str, Any], mask: Callable[[str], str],
              ) -> list[dict[str, Any]]:
     """A list row with what its case file adds: the head's ID number (monitoring), one row per
     current member (households) or per measure (measures)."""
@@ -79,6 +80,8 @@ def _details(exchange: Exchange, kind: str, row: dict[str, Any], mask: Masker,
         head = next((m for m in household.members.values()
                      if m.relation is Relation.HEAD and m.left_on is None), None)
         return [{**row, HEAD_ID_NUMBER: mask(head.id_number) if head else None}]
+    from interfaces.http.views import case_file
+
     shown = case_file(household, exchange.user)
     if kind == "households":
         return [{**row, **{f"member.{k}": getattr(m, k) for k in m.__struct_fields__}}

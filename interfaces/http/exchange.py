@@ -11,6 +11,8 @@ from litestar import Request, Response, get
 from litestar.params import PathParameter, QueryParameter
 
 from application.accounts.access import User
+from application.accounts.access_log import AccessLog
+from application.app import CaseFiles
 from application.feed import read_feed
 from domain.errors import InvalidValue
 from domain.rules import local_date
@@ -58,11 +60,18 @@ def feed(
                                          description=f"每页最多事件数（1–{MAX_FEED_PAGE}）")] = 100,
 ) -> FeedPageOut:
     state = request.app.state
-    user: User = request.user
-    if after > state.case_files.max_position():
+    return feed_answer(state.case_files, state.access_log, request.user, after, limit,
+                       request.url.path)
+
+
+def feed_answer(app: CaseFiles, log: AccessLog, user: User, after: int, limit: int,
+                route: str) -> FeedPageOut:
+    """A page of the feed as ``user`` may see it, its details masked as the history masks
+    them; the households on it are written to the access log under ``route``."""
+    if after > app.max_position():
         raise InvalidValue("POSITION_UNKNOWN", f"日志中还没有位置 {after}", "after")
-    page = read_feed(state.case_files, user, after, limit)
-    state.access_log.record_many(user, (e.household_code for e in page.events), request.url.path)
+    page = read_feed(app, user, after, limit)
+    log.record_many(user, (e.household_code for e in page.events), route)
     mask = Masker(user)
     return FeedPageOut(
         events=[FeedEventOut(position=e.position, household_code=e.household_code,
