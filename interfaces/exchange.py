@@ -28,7 +28,6 @@ from interfaces.exports import pages, sheet_workbook
 from projections.queries import Area, ReadModels
 
 FORMATS = ("xlsx", "csv")
-CSV_TYPE = "text/csv; charset=utf-8"
 #: Households read per access-log write (the lists' page size).
 _LOG_EVERY = 500
 

@@ -16,7 +16,7 @@ from application.app import CaseFiles
 from application.feed import read_feed
 from domain.errors import InvalidValue
 from domain.rules import local_date
-from interfaces.exchange import CSV_TYPE, Exchange, export, file_name
+from interfaces.exchange import Exchange, export, file_name
 from interfaces.exchange_mapping import KINDS, load_mapping
 from interfaces.http.auth import area_of
 from interfaces.http.problems import PROBLEMS
@@ -28,7 +28,8 @@ from interfaces.xlsx import XLSX_TYPE
 MAX_FEED_PAGE = 500
 
 
-@get("/api/exchange/{kind:str}", opt={"read": "households"}, media_type=XLSX_TYPE,
+@get("/api/exchange/{kind:str}", opt={"read": "households", "also_answers": ["text/csv"]},
+     media_type=XLSX_TYPE,
      summary="数据共享导出（monitoring / households / measures）：列、列名和代码按映射文件，"
              "xlsx 或 CSV，只含本人辖区", sync_to_thread=True, responses=PROBLEMS, tags=["数据共享"])
 def exchange_export(
@@ -47,7 +48,8 @@ def exchange_export(
     exchange = Exchange(state.read_models, state.case_files, user, area_of(user), state.access_log,
                         request.url.path)
     content = export(exchange, mapping, kind, format, local_date(state.case_files.clock()))
-    return Response(content, media_type=CSV_TYPE if format == "csv" else XLSX_TYPE, headers={
+    # (litestar adds "; charset=utf-8" to a text type itself)
+    return Response(content, media_type="text/csv" if format == "csv" else XLSX_TYPE, headers={
         "Content-Disposition": f'attachment; filename="{file_name(kind, format)}"'})
 
 
