@@ -170,6 +170,7 @@ class MappingError(InvalidValue):
         super().__init__("EXCHANGE_MAPPING_INVALID", f"导出映射有误（{key}）：{message}", key)
 
 
+_NOT_IN_SHEET_NAME = re.compile(r"[\\/*?:\[\]]")
 _DATE_FORMAT = re.compile(r"(?:%[Ymd]|[^%])+")
 _COLUMN_KEYS = {"header", "field", "value", "codes", "other", "separator", "date_format"}
 
@@ -207,8 +208,8 @@ def _sheet(kind: str, table: Any) -> Sheet:
         key = sorted(unknown)[0]
         raise MappingError(f"未知的键“{key}”；可用：sheet、columns", f"{kind}.{key}")
     name = table.get("sheet", KINDS[kind][0])
-    if not isinstance(name, str) or not name.strip() or len(name) > 31:
-        raise MappingError("工作表名须为 1 至 31 个字符", f"{kind}.sheet")
+    if not isinstance(name, str) or not name.strip() or len(name) > 31 or _NOT_IN_SHEET_NAME.search(name):
+        raise MappingError("工作表名须为 1 至 31 个字符，且不含 \\ / * ? : [ ]", f"{kind}.sheet")
     raw = table.get("columns")
     if not isinstance(raw, list) or not raw:
         raise MappingError("至少要有一列（[[类别.columns]]）", f"{kind}.columns")
@@ -238,6 +239,8 @@ def _column(kind: str, entry: Any, key: str) -> Column:
     header = entry.get("header", "").strip()
     if not header:
         raise MappingError("每列须有 header（导出的列名）", f"{key}.header")
+    if header[0] in "=+-@":
+        raise MappingError("列名不能以 = + - @ 开头（表格软件会当作公式）", f"{key}.header")
     if ("field" in entry) == ("value" in entry):
         raise MappingError("每列须有 field（我们的字段）或 value（固定值），二者只能有一个", f"{key}.field")
     if "value" in entry:

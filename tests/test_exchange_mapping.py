@@ -58,6 +58,8 @@ def test_a_code_map_must_cover_the_table_or_say_what_the_rest_become():
     ("[monitoring]\ncolumns = [", "mapping"),
     ("[people]\n", "people"),
     ('[monitoring]\nsheets = "x"\n', "monitoring.sheets"),
+    ('[monitoring]\nsheet = "监测[2025]"\n' + COLUMN.format(header="户号", field="code"), "monitoring.sheet"),
+    (COLUMN.format(header="=HYPERLINK(1)", field="code"), "monitoring.columns[1].header"),
     ("[monitoring]\n", "monitoring.columns"),
     (COLUMN.format(header="户号", field="code") + 'colour = "red"\n', "monitoring.columns[1].colour"),
     ('[[monitoring.columns]]\nheader = "县"\n', "monitoring.columns[1].field"),
