@@ -74,7 +74,7 @@ def _details(exchange: Exchange, kind: str, row: dict[str, Any], mask: Callable[
              ) -> list[dict[str, Any]]:
     """A list row with what its case file adds: the head's ID number (monitoring), one row per
     current member (households) or per measure (measures)."""
-    household = exchange.app.household(row["household_id"])
+    household = exchange.app.household(row["code"])
     if kind == "monitoring":
         head = next((m for m in household.members.values()
                      if m.relation is Relation.HEAD and m.left_on is None), None)
