@@ -35,6 +35,7 @@ from domain.governance import (
     push_ledger_id,
 )
 from domain.household import Household
+from domain.notices import Notice
 from domain.policy import INCOME_LINE_POLICY_ID, IncomeLinePolicy, Line
 from domain.relief import RELIEF_BANDS_POLICY_ID, ReliefBand, ReliefBands, ReliefBandsPolicy
 from domain.replay import replay
@@ -106,6 +107,29 @@ class CaseFiles(SelfReportDesk):
         bands = self.relief_bands_on(command.occurred_on) if command.weighs_relief else None
         return self._on_household(household_code, command, by=by, command_id=command_id,
                                   allowed=allowed, line_in_force=line, relief_bands=bands)
+
+    def publish_notice(self, notice: Notice, digest: str, *, by: Actor) -> CommandResult | None:
+        """Record on every case a notice lists that it was posted, with the notice's period and
+        ``digest`` (the SHA-256 of the page posted): all its households in one transaction, or
+        none. None when every case already holds this publication (published before)."""
+        ids = [self._household_id(case.household_code) for case in notice.cases]
+        content = notice.content
+        with self._holding(*ids):
+            households: list[Household] = []
+            for case, aggregate_id in zip(notice.cases, ids, strict=True):
+                try:
+                    household: Household = self._load(aggregate_id)
+                except AggregateNotFoundError:
+                    raise HouseholdNotFound(case.household_code) from None
+                if household.publish_notice(
+                        content.kind.value, case.case_number, notice_from=content.notice_from,
+                        notice_to=content.notice_to, digest=digest, by=by, at=self.clock()):
+                    households.append(household)
+            if not households:
+                return None
+            recordings = self._save_together(content.title, *households)
+        last = households[-1]
+        return CommandResult(last.id, last.version, recordings[-1].notification.id)
 
     # ------------------------------------------------------------------ income line policy
 

@@ -45,6 +45,7 @@ from application.pushes import (
     PushRecording,
     check_batch,
 )
+from application.staff_columns import STAFF_COLUMNS
 from application.unit_of_work import retrying
 from application.workbooks import cell, header
 from domain.cadences import Duty
@@ -78,6 +79,9 @@ class ImportSummary:
     households_registered: int = 0
     members_registered: int = 0
     repeated: int = 0  # rows already recorded by an earlier run of the same import
+    staff_assigned: int = 0  # 网格员 / 帮扶责任人 named where nobody was (`application.staff_import`)
+    staff_changed: int = 0  # … handed over from another person
+    staff_unchanged: int = 0  # rows naming the people already answering for the household
     batch_id: str | None = None
     already_imported_at: datetime | None = None
     errors: bytes | None = None  # the error workbook, when a row was rejected
@@ -94,6 +98,9 @@ class ImportSummary:
             lines.append(f"新案件 {self.new_cases}，并入已有案件 {self.joined}，重复推送 {self.duplicates}"
                          f"（省级已推送的不再立案），未匹配到农户 {self.unmatched}（已列入未匹配名单，"
                          f"待乡镇认领）；批次 {self.batch_id}")
+        elif self.kind == "staff":
+            lines.append(f"新指定 {self.staff_assigned} 人次，更换 {self.staff_changed} 人次，"
+                         f"{self.staff_unchanged} 户人员未变")
         else:
             lines.append(f"登记农户 {self.households_registered} 户、成员 {self.members_registered} 人")
         if self.repeated:
@@ -385,7 +392,8 @@ def _header_of(field: str | None, columns: tuple[Column, ...]) -> str:
 # ---------------------------------------------------------------------- templates
 
 
-TEMPLATES = {"alerts": ("预警信息", ALERT_COLUMNS), "households": ("农户名单", HOUSEHOLD_COLUMNS)}
+TEMPLATES = {"alerts": ("预警信息", ALERT_COLUMNS), "households": ("农户名单", HOUSEHOLD_COLUMNS),
+             "staff": ("网格员与帮扶责任人", STAFF_COLUMNS)}
 
 
 def template(kind: str) -> bytes:

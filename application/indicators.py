@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import groupby, takewhile
@@ -229,6 +229,20 @@ class Indicators:
             return self._tally(period, scope, moment, position, source, stream, detail, list(also))
         finally:
             stream.close()  # ends the read model's snapshot transaction even if a reader failed
+
+    def department_pushes(self, period: Period | str, department: Department) -> IndicatorResult:
+        """A department's pushes due in ``period`` now (``pushes``, ``batches``), judged as
+        `compute` judges them. A department whose every duty is scheduled is judged on the
+        push ledgers alone, without reading the county's households (a desk reads this often):
+        that result has no figures and no digest (``source`` "push_ledgers"); one with a duty
+        due within days of each alert it pushes gets the whole computation."""
+        period = parse_period(period) if isinstance(period, str) else period
+        scope = Scope("department", department.value)
+        if any(d.department is department and not d.scheduled for d in self.cadences.duties):
+            return self.compute(period, scope=scope)
+        result = self._tally(period, scope, self.app.clock(), self.app.max_position(),
+                             "push_ledgers", iter(()), None, [])
+        return replace(result, figures=[], digest="")
 
     def _tally(
         self, period: Period, scope: Scope, moment: datetime, position: int, source: str,
@@ -448,9 +462,6 @@ _END_OF_TIME = datetime.max.replace(tzinfo=UTC)
 _LABELS = {"numerator": "分子", "denominator": "分母", "rate": "比率"}
 
 
-# ---------------------------------------------------------------------- plain data
-
-
 def figure_rows(figures: Iterable[Figure]) -> list[dict[str, Any]]:
     """Figures as plain rows (the published form)."""
     return [
@@ -462,26 +473,3 @@ def figure_rows(figures: Iterable[Figure]) -> list[dict[str, Any]]:
         }
         for f in figures
     ]
-
-
-def result_json(result: IndicatorResult) -> dict[str, Any]:
-    """The published form of a result: everything `Indicators.verify` needs to check it."""
-    data: dict[str, Any] = {
-        "period": result.period.label,
-        "scope": {"level": result.scope.level, "name": result.scope.name},
-        "as_of": result.as_of.isoformat(),
-        "position": result.position,
-        "evaluated_on": result.evaluated_on.isoformat(),
-        "source": result.source,
-        "version": result.version,
-        "cadences_digest": result.cadences_digest,
-        "digest": result.digest,
-        "figures": figure_rows(result.figures),
-    }
-    if result.detail is not None:
-        data["detail"] = {
-            "indicator": result.detail[0], "level": result.detail[1].level,
-            "area": result.detail[1].name,
-            "items": [msgspec.to_builtins(item) for item in result.items],
-        }
-    return data

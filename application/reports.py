@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from application.indicators import COUNTY, IndicatorResult, Indicators, Scope, result_json
+from application.indicators import COUNTY, IndicatorResult, Indicators, Scope
+from application.results import result_json
 from domain.codes import CaseStage, HouseholdType
 from domain.deadlines import days_overdue
 from domain.errors import InvalidValue

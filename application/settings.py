@@ -35,6 +35,10 @@ class Settings:
     postgres_pool_size: int = 5
     #: The department push cadence table (None: the one shipped, application/cadences.toml).
     cadences_path: Path | None = None
+    #: The county's public-notice terms: header and where to object (None: application/notices.toml).
+    notices_path: Path | None = None
+    #: The department roster table (None: the one shipped, application/rosters.toml).
+    rosters_path: Path | None = None
     #: The exchange exports' mapping of columns and codes (None: the one shipped,
     #: interfaces/exchange.toml).
     exchange_mapping_path: Path | None = None
@@ -52,8 +56,9 @@ class Settings:
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
         """Settings from ``FANGPIN_*`` variables (``FANGPIN_DATABASE_URL``, ``FANGPIN_SQLITE_PATH``,
         ``FANGPIN_POSTGRES_SCHEMA``, ``FANGPIN_SNAPSHOT_INTERVAL``, ``FANGPIN_CACHE_SIZE``,
-        ``FANGPIN_CADENCES``, ``FANGPIN_EXCHANGE_MAPPING``, ``FANGPIN_SIGNING_KEY``,
-        ``FANGPIN_AUDIT_PUBLIC_KEY``, ``FANGPIN_CHECKPOINT_DIR``, ``FANGPIN_CIPHER_KEY``)."""
+        ``FANGPIN_CADENCES``, ``FANGPIN_NOTICES``, ``FANGPIN_ROSTERS``, ``FANGPIN_EXCHANGE_MAPPING``,
+        ``FANGPIN_SIGNING_KEY``, ``FANGPIN_AUDIT_PUBLIC_KEY``, ``FANGPIN_CHECKPOINT_DIR``,
+        ``FANGPIN_CIPHER_KEY``)."""
         settings = cls(database_url=environ.get("FANGPIN_DATABASE_URL") or None)
         if environ.get("FANGPIN_SQLITE_PATH"):
             settings = replace(settings, sqlite_path=Path(environ["FANGPIN_SQLITE_PATH"]))
@@ -63,6 +68,10 @@ class Settings:
             settings = replace(settings, snapshot_interval=int(environ["FANGPIN_SNAPSHOT_INTERVAL"]))
         if environ.get("FANGPIN_CADENCES"):
             settings = replace(settings, cadences_path=Path(environ["FANGPIN_CADENCES"]))
+        if environ.get("FANGPIN_NOTICES"):
+            settings = replace(settings, notices_path=Path(environ["FANGPIN_NOTICES"]))
+        if environ.get("FANGPIN_ROSTERS"):
+            settings = replace(settings, rosters_path=Path(environ["FANGPIN_ROSTERS"]))
         if environ.get("FANGPIN_EXCHANGE_MAPPING"):
             settings = replace(settings,
                                exchange_mapping_path=Path(environ["FANGPIN_EXCHANGE_MAPPING"]))

@@ -281,3 +281,13 @@ def event_pushes(
                                           alert.batch_id, alert.township, tier=alert.tier))
             break
     return found
+
+
+def next_due(duty: Duty, receipts: Iterable[PushReceipt], today: date) -> ExpectedPush | None:
+    """The first push of a scheduled duty due on or after ``today``, met or not as
+    `expected_pushes` judges it (None for an event duty: it is due when an event is found)."""
+    if not duty.scheduled:
+        return None
+    ahead = Period(today, add_months(today, 13), "ahead")
+    upcoming = expected_pushes([duty], receipts, ahead, today, ended=ahead.end)
+    return min(upcoming, key=lambda push: push.due_on, default=None)

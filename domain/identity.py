@@ -1,4 +1,5 @@
-"""Resident identity numbers (居民身份证号码, GB 11643-1999)."""
+"""Resident identity numbers (居民身份证号码, GB 11643-1999), and the phone numbers people are
+reached by."""
 
 from __future__ import annotations
 
@@ -55,3 +56,27 @@ def sex_of(id_number: str) -> Sex:
 def mask_id_number(id_number: str) -> str:
     """Masked form for roles that do not need the full number, e.g. ``1306**********123X``."""
     return id_number[:4] + "*" * 10 + id_number[-4:]
+
+
+#: A Chinese mobile number (11 digits, 1[3-9]…), or a landline: a trunk prefix 0 and an area
+#: code of 2–3 more digits, a local number of 7–8 digits, an optional extension; a hyphen or a
+#: space may separate the parts. "+86" / "86" before a mobile number is accepted and dropped.
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_LANDLINE = re.compile(r"0[1-9][0-9]{1,2}-?[1-9][0-9]{6,7}(-[0-9]{1,6})?")
+
+
+def validate_phone(value: str, field: str) -> str:
+    """A phone number as stored (spaces dropped, "+86" dropped from a mobile), or
+    `InvalidValue` ``PHONE_INVALID`` naming ``field``."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValue("REQUIRED", "联系电话不能为空", field)
+    text = re.sub(r"[\s\u3000]+", "", value)
+    text = re.sub(r"^(\+86|0086)-?", "", text)
+    if _MOBILE.fullmatch(text) or _LANDLINE.fullmatch(text):
+        return text
+    raise InvalidValue(
+        "PHONE_INVALID",
+        f"联系电话“{value.strip()[:40]}”格式不正确：应为11位手机号（如 13812345678）"
+        "或带区号的固定电话（如 0312-1234567）",
+        field,
+    )

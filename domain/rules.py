@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 #: China Standard Time: the county's calendar, used to date a recording time.
 CHINA_TIME = timezone(timedelta(hours=8), "CST")
 
-#: Village public notice lasts at least 5 days (national practice).
+#: Village public notice lasts at least 5 days, counted inclusive (national practice): the
+#: one definition the step's dates and the notice the system produces are both held to.
 MIN_NOTICE_DAYS = 5
 #: No risk elimination within 6 months of identification (national practice).
 ELIMINATION_MIN_MONTHS = 6
@@ -102,6 +103,20 @@ def checked_risk_types(
             raise InvalidValue("SUDDEN_HARDSHIP_WITHOUT_RISK",
                                f"突发困难类型“{sudden_hardship}”须有风险类型{names}", "sudden_hardship")
     return kinds
+
+
+def require_notice_period(notice_from: date, notice_to: date) -> None:
+    """A public notice (公示) is posted for at least `MIN_NOTICE_DAYS` days, both ends counted."""
+    days = (notice_to - notice_from).days + 1
+    if days < MIN_NOTICE_DAYS:
+        raise InvalidValue(
+            "NOTICE_TOO_SHORT", f"公示期不少于{MIN_NOTICE_DAYS}天（本次{days}天）", "notice_to"
+        )
+
+
+def shortest_notice_end(notice_from: date) -> date:
+    """The earliest last day of a notice posted from ``notice_from`` (`MIN_NOTICE_DAYS`)."""
+    return notice_from + timedelta(days=MIN_NOTICE_DAYS - 1)
 
 
 def local_date(moment: datetime) -> date:
@@ -267,6 +282,8 @@ __all__ = [
     "elimination_blockers",
     "is_amount",
     "local_date",
+    "require_notice_period",
+    "shortest_notice_end",
     "simplified_approval_blockers",
     "stability_months",
 ]

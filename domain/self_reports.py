@@ -9,7 +9,6 @@ from it); otherwise the township says why not. Either way the report is answered
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -19,15 +18,13 @@ from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidValue, NotFound, RuleViolation
 from domain.governance import RecordedEvent
-from domain.identity import validate_id_number
+from domain.identity import validate_id_number, validate_phone
 from domain.rules import local_date
 from domain.text import check_text
 from domain.values import Actor
 
 #: What a person may type on the public page, at most.
 MAX_NAME, MAX_PLACE, MAX_STORY = 30, 40, 500
-#: A mainland mobile number, or a landline with its area code (0312-1234567, 03121234567).
-_PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}")
 
 
 class Answer(StrEnum):
@@ -42,14 +39,6 @@ class Answer(StrEnum):
 def self_reports_id(township: str) -> UUID:
     """The aggregate holding a township's self-reports."""
     return uuid5(NAMESPACE_URL, f"https://fangpin.example/self-reports/{township}")
-
-
-def checked_phone(value: str, field: str = "phone") -> str:
-    """A phone number as typed, spaces removed: a mobile or a landline with its area code."""
-    phone = re.sub(r"[\s]", "", value or "")
-    if not _PHONE.fullmatch(phone):
-        raise InvalidValue("PHONE_INVALID", "电话应为11位手机号或带区号的固定电话（如 0312-1234567）", field)
-    return phone
 
 
 def _stated(value: str, field: str, label: str, limit: int) -> str:
@@ -156,7 +145,7 @@ class SelfReports(Aggregate):
         fields = {
             "name": _stated(name, "name", "姓名", MAX_NAME),
             "person_id_number": validate_id_number(person_id_number, "person_id_number"),
-            "phone": checked_phone(phone),
+            "phone": validate_phone(phone, "phone"),
             "village": _stated(village, "village", "所在村", MAX_PLACE),
             "story": _stated(story, "story", "遇到的困难", MAX_STORY),
         }

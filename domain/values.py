@@ -131,6 +131,16 @@ class Objection:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class PublishedNotice:
+    """A public notice (公示) the system produced and the village posted, as recorded on a case:
+    its period and the SHA-256 of exactly the page posted (`domain.notices`)."""
+
+    notice_from: date
+    notice_to: date
+    digest: str
+
+
 @dataclass
 class Appeal:
     """An appeal (异议、申诉) against a decision on a case, answered by the unit that decided
@@ -178,6 +188,8 @@ class Procedure:
     village_notice: Step | None = None
     township_review: Step | None = None
     county_decision: Step | None = None
+    #: The notice published for step 2, if the system produced it (`NoticePublished`).
+    notice: PublishedNotice | None = None
 
     @property
     def steps(self) -> tuple[Step | None, Step | None, Step | None, Step | None]:

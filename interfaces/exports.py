@@ -27,7 +27,8 @@ EXPORTS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
         ("risk_types", "风险类型"), ("included_on", "纳入日期"), ("days_in_monitoring", "监测天数"),
         ("measures_in_place", "已落实措施"), ("measures_planned", "计划措施"),
         ("last_visit_on", "最近走访"), ("visited_this_month", "本月已走访"),
-        ("eliminating", "风险消除程序中"))),
+        ("eliminating", "风险消除程序中"), ("grid_worker", "网格员"), ("grid_worker_phone", "网格员电话"),
+        ("helper", "帮扶责任人"), ("helper_unit", "帮扶责任人单位"), ("helper_phone", "帮扶责任人电话"))),
     "cases": ("案件队列", (
         ("code", "户编号"), ("township", "乡镇"), ("village", "行政村"), ("head_name", "户主"),
         ("stage", "阶段"), ("discovered_on", "发现日期"), ("deadline_on", "应认定日期"),
@@ -35,7 +36,8 @@ EXPORTS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
         ("pending_steps", "待完成程序"), ("owed_steps", "绿色通道待补办"), ("re_entry", "消除后再次纳入"))),
     "visits-due": ("本月未走访", (
         ("code", "户编号"), ("township", "乡镇"), ("village", "行政村"), ("head_name", "户主"),
-        ("household_type", "户类型"), ("category", "监测对象类别"), ("last_visit_on", "最近走访"))),
+        ("household_type", "户类型"), ("category", "监测对象类别"), ("last_visit_on", "最近走访"),
+        ("grid_worker", "网格员"), ("grid_worker_phone", "网格员电话"), ("helper", "帮扶责任人"))),
     "measures-missing": (f"认定{MEASURE_WITHIN_DAYS}天未落实帮扶措施", (
         ("code", "户编号"), ("township", "乡镇"), ("village", "行政村"), ("head_name", "户主"),
         ("category", "监测对象类别"), ("included_on", "纳入日期"),
@@ -44,7 +46,7 @@ EXPORTS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
         ("code", "户编号"), ("township", "乡镇"), ("village", "行政村"), ("address", "住址"),
         ("household_type", "户类型"), ("head_name", "户主"), ("head_id_masked", "户主身份证号码"),
         ("members", "人口"), ("monitored", "监测对象"), ("category", "监测对象类别"),
-        ("last_visit_on", "最近走访"))),
+        ("last_visit_on", "最近走访"), ("grid_worker", "网格员"), ("helper", "帮扶责任人"))),
 }
 # the overdue list holds the alerts still unmatched past their deadline too (interfaces.overdue)
 EXPORTS["overdue"] = (f"超过{IDENTIFICATION_DAYS}天未认定的案件", EXPORTS["cases"][1] + (
@@ -54,25 +56,29 @@ EXPORTS["green-channel"] = ("绿色通道待补办程序", EXPORTS["cases"][1])
 
 def pages(views: ReadModels, which: str, area: Area = COUNTY, *, township: str | None = None,
           village: str | None = None, category: str | None = None,
-          today: date | None = None, held: UnmatchedAlerts | None = None,
+          grid_worker: str | None = None, today: date | None = None,
+          held: UnmatchedAlerts | None = None,
           ) -> Iterator[dict[str, Any]]:
     """Every row of a list in the caller's area, a page of 500 at a time; the overdue list
-    ends with the alerts of ``held`` (the county's unmatched alerts) past their deadline."""
+    ends with the alerts of ``held`` (the county's unmatched alerts) past their deadline.
+    ``grid_worker`` keeps a 网格员's own households (monitoring, visits due, households)."""
     fetch: Callable[..., Page]
     filters = {"township": township, "village": village}
     if which == "monitoring":
         fetch = lambda **page: views.monitoring_list(area, category=category, today=today,  # noqa: E731
-                                                     **filters, **page)
+                                                     grid_worker=grid_worker, **filters, **page)
     elif which in ("cases", "overdue", "green-channel"):
         fetch = lambda **page: views.case_queue(  # noqa: E731
             area, overdue=which == "overdue", green_channel_owed=which == "green-channel",
             today=today, **filters, **page)
     elif which == "visits-due":
-        fetch = lambda **page: views.visits_due(area, month=today, **page)  # noqa: E731
+        fetch = lambda **page: views.visits_due(area, month=today,  # noqa: E731
+                                                grid_worker=grid_worker, **page)
     elif which == "measures-missing":
         fetch = lambda **page: views.measures_missing(area, today=today, **page)  # noqa: E731
     else:
-        fetch = lambda **page: views.directory(area, **filters, **page)  # noqa: E731
+        fetch = lambda **page: views.directory(area, grid_worker=grid_worker,  # noqa: E731
+                                               **filters, **page)
     # These two lists take no place filter of their own: rows outside it are left out here.
     unfiltered = which in ("visits-due", "measures-missing")
     after = None
@@ -95,6 +101,14 @@ def pages(views: ReadModels, which: str, area: Area = COUNTY, *, township: str |
 def workbook(which: str, rows: Iterator[dict[str, Any]], subtitle: str = "") -> bytes:
     """A list as an .xlsx file (one sheet, frozen Chinese headers)."""
     name, columns = EXPORTS[which]
+    return table_workbook(name, columns, rows, subtitle)
+
+
+def table_workbook(name: str, columns: Iterable[tuple[str, str]], rows: Iterator[dict[str, Any]],
+                   subtitle: str = "") -> bytes:
+    """Rows as an .xlsx file: one sheet called ``name``, ``columns`` (key, Chinese header)
+    under frozen headers, and ``subtitle`` on a second sheet."""
+    columns = tuple(columns)
     return sheet_workbook(name, [title for _, title in columns],
                           ([_plain(row.get(key)) for key, _ in columns] for row in rows), subtitle)
 

@@ -149,8 +149,10 @@ def prepare(settings: Settings) -> None:
 
 
 def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
-          access_log: bool = False) -> None:
-    """Serve the API until interrupted."""
+          access_log: bool = False, max_requests: int = 0) -> None:
+    """Serve the API until interrupted. With several workers, ``max_requests`` (0: never)
+    recycles a worker after about that many requests — uvicorn starts a fresh one while the
+    others serve — so a slow growth of a long-lived process's heap never adds up."""
     gc.set_threshold(*GC_THRESHOLD)
     if settings.backend == "sqlite" and workers != 1:
         raise ValueError("SQLite 默认存储只能以 1 个进程提供服务；多进程请使用 PostgreSQL")
@@ -168,8 +170,12 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, work
             uvicorn.run(create_app(settings, follow=follower is None), host=host, port=port,
                         access_log=access_log, log_level="info")
         else:
+            # a wide jitter, so that two workers are seldom renewed together (connections then
+            # wait in the listening socket's backlog, held by this process, not refused)
+            recycle = {"limit_max_requests": max_requests,
+                       "limit_max_requests_jitter": max_requests // 2} if max_requests else {}
             uvicorn.run("interfaces.serve:app_from_environ", factory=True, host=host, port=port,
-                        workers=workers, access_log=access_log, log_level="info")
+                        workers=workers, access_log=access_log, log_level="info", **recycle)
     finally:
         if follower is not None:
             follower.stop()

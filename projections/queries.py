@@ -16,10 +16,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from domain.codes import Department
+from domain.codes import Department, MeasureStatus
 from domain.deadlines import MEASURE_WITHIN_DAYS, days_left, days_overdue
 from domain.errors import InvalidValue
 from domain.household import DUPLICATE, JOINED_CASE, NEW_CASE
+from domain.rosters import LIFTED_OUT, MONITORED, RosterDuty
 from domain.rules import local_date
 from projections.store import ReadModelStore, column_type
 from projections.tables import join_texts
@@ -109,10 +110,13 @@ class ReadModels:
     def monitoring_list(
         self, area: Area = COUNTY, *, township: str | None = None, village: str | None = None,
         category: str | None = None, risk_type: str | None = None, eliminating: bool | None = None,
+        grid_worker: str | None = None, helper: str | None = None,
         as_of: date | None = None, today: date | None = None,
         sort: str = "code", after: str | None = None, limit: int = 50,
     ) -> Page:
-        """Current monitoring objects, or those monitored on ``as_of`` (from the periods)."""
+        """Current monitoring objects, or those monitored on ``as_of`` (from the periods);
+        ``grid_worker`` / ``helper`` keep those a person answers for now (on a past day's list
+        too: the households of that day that are theirs now)."""
         today = today or self.today()
         table = "rm_monitoring_periods" if as_of else "rm_monitoring"
         where = self._where(area, household_table=True)
@@ -123,6 +127,8 @@ class ReadModels:
             where.add("risk_types LIKE ?", f"%{risk_type}%")
         if eliminating is not None and not as_of:
             where.add("eliminating = ?", eliminating)
+        self._staff_filters(where, grid_worker, helper,
+                            via=self.store.qualified("rm_households") if as_of else None)
         key = ("household_id", "case_number") if as_of else ("household_id",)
         sortable = ("code", "township", "head_name", "from_on" if as_of else "included_on")
         page = self._page(table, where, sort, sortable, key, after, limit)
@@ -179,8 +185,8 @@ class ReadModels:
     # ------------------------------------------------------------------ households
 
     def visits_due(
-        self, area: Area = COUNTY, *, month: date | None = None, after: str | None = None,
-        limit: int = 50,
+        self, area: Area = COUNTY, *, month: date | None = None, grid_worker: str | None = None,
+        helper: str | None = None, after: str | None = None, limit: int = 50,
     ) -> Page:
         """Households visited every month — monitoring objects, 脱贫户, and those whose risk
         was eliminated — not yet visited in ``month`` (default: this month).
@@ -191,18 +197,21 @@ class ReadModels:
         where = self._where(area, household_table=True)
         where.add("visit_due = ?", True)
         where.add("(last_visit_on IS NULL OR last_visit_on < ?)", first)
+        self._staff_filters(where, grid_worker, helper)
         return self._page("rm_households", where, "code", ("code",), ("household_id",),
                           after, limit)
 
     def directory(
         self, area: Area = COUNTY, *, code: str | None = None, head_name: str | None = None,
         id_number: str | None = None, member_name: str | None = None, township: str | None = None,
-        village: str | None = None, sort: str = "code", after: str | None = None, limit: int = 50,
+        village: str | None = None, grid_worker: str | None = None, helper: str | None = None,
+        sort: str = "code", after: str | None = None, limit: int = 50,
     ) -> Page:
         """Households by code (prefix), head's name, a member's full ID number or name (present
-        or past member), or place."""
+        or past member), place, or the 网格员 / 帮扶责任人 answering for them now."""
         where = self._where(area, household_table=True)
         self._filters(where, township=township, village=village)
+        self._staff_filters(where, grid_worker, helper)
         if code:
             escaped = code.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             where.add("code LIKE ? ESCAPE '\\'", f"{escaped}%")
@@ -218,6 +227,54 @@ class ReadModels:
                       member_name.strip())
         return self._page("rm_households", where, sort, ("code", "head_name"), ("household_id",),
                           after, limit)
+
+    # ------------------------------------------------------------------ department desks
+
+    def roster(
+        self, duty: RosterDuty, *, township: str | None = None, village: str | None = None,
+        today: date | None = None, after: str | None = None, limit: int = 50,
+    ) -> Page:
+        """The current members a department's roster is about (domain.rosters): of 脱贫户
+        and/or monitoring objects, within its ages, health and labour capacities, by household
+        code. Rows are the read model's; `RosterDuty.row` keeps only the duty's fields."""
+        today = today or self.today()
+        where = _Where(self.store.placeholder)
+        where.add("current = ?", True)
+        whose, params = [], []
+        if LIFTED_OUT in duty.households:
+            whose.append("household_type = ?")
+            params.append(LIFTED_OUT)
+        if MONITORED in duty.households:
+            whose.append("monitored = ?")
+            params.append(True)
+        where.add(f"({' OR '.join(whose)})", *params)
+        born = duty.born_between(today)
+        if born is not None:
+            where.add("birth_date >= ? AND birth_date <= ?", *born)
+        for column, values in (("health", duty.health), ("labour_capacity", duty.labour_capacity)):
+            if values:
+                where.add(f"{column} IN ({', '.join('?' for _ in values)})", *map(str, values))
+        self._filters(where, township=township, village=village)
+        return self._page("rm_members", where, "code", ("code",), ("household_id", "id_number"),
+                          after, limit)
+
+    def measures(
+        self, area: Area = COUNTY, *, status: str | None = None, township: str | None = None,
+        village: str | None = None, today: date | None = None, sort: str = "code",
+        after: str | None = None, limit: int = 50,
+    ) -> Page:
+        """Help measures in the area — for a department, those it is responsible for — with
+        whether a planned one is past the day it should be in place by."""
+        today = today or self.today()
+        where = self._where(area, household_table=False)
+        self._filters(where, status=status, township=township, village=village)
+        page = self._page("rm_measures", where, sort, ("code", "started_on"),
+                          ("household_id", "measure_id"), after, limit)
+        for row in page.rows:
+            deadline = row["deadline_on"]
+            row["overdue"] = bool(deadline and row["status"] == MeasureStatus.PLANNED.value
+                                  and deadline < today)
+        return page
 
     # ------------------------------------------------------------------ department pushes
 
@@ -294,6 +351,19 @@ class ReadModels:
             else:
                 where.add("department = ?", str(area.department))
         return where
+
+    @staticmethod
+    def _staff_filters(where: _Where, grid_worker: str | None, helper: str | None,
+                       via: str | None = None) -> None:
+        """"My households": those whose 网格员 (or 帮扶责任人) now is the person of this name
+        (read ``via`` the directory's table for a table that does not name them)."""
+        for column, name in (("grid_worker", grid_worker), ("helper", helper)):
+            if name and name.strip():
+                if via is None:
+                    where.add(f"{column} = ?", name.strip())
+                else:
+                    where.add(f"household_id IN (SELECT household_id FROM {via} WHERE {column} = ?)",
+                              name.strip())
 
     @staticmethod
     def _filters(where: _Where, **filters: Any) -> None:

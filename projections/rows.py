@@ -18,6 +18,7 @@ import msgspec
 from msgspec import Struct
 
 from domain.codes import MeasureStatus
+from domain.deadlines import measure_deadline
 from domain.household import DUPLICATE, JOINED_CASE, NEW_CASE, Household
 from domain.identity import mask_id_number
 from domain.indicators import household_facts
@@ -27,6 +28,7 @@ from projections.tables import (
     CaseQueueRow,
     HouseholdRow,
     IndicatorFactsRow,
+    MeasureRow,
     MemberRow,
     MonitoredRow,
     MonitoringPeriodRow,
@@ -42,8 +44,21 @@ def _joined(values: Any) -> str:
     return "、".join(values)
 
 
+def _staff(household: Household) -> dict[str, str | None]:
+    """The columns naming who answers for the household now (§七)."""
+    worker, helper = household.grid_worker, household.helper
+    return {
+        "grid_worker": worker.name if worker else None,
+        "grid_worker_phone": worker.phone if worker else None,
+        "helper": helper.name if helper else None,
+        "helper_unit": helper.unit if helper else None,
+        "helper_phone": helper.phone if helper else None,
+    }
+
+
 def directory_rows(household: Household) -> Rows:
     head = household.head
+    category = household.category.value if household.category else None
     last_visit = max((v.occurred_on for v in household.visits), default=None)
     return {
         "rm_households": [HouseholdRow(
@@ -52,16 +67,41 @@ def directory_rows(household: Household) -> Rows:
             household_type=household.household_type.value, head_name=head.name,
             head_id_masked=mask_id_number(head.id_number),
             members=len(household.current_members()), monitored=household.is_monitoring_object,
-            category=household.category.value if household.category else None,
+            category=category,
             visit_due=household.visited_monthly, last_visit_on=last_visit,
-            version=household.version,
+            version=household.version, **_staff(household),
         )],
         "rm_members": [
             MemberRow(household_id=household.id, id_number=m.id_number, name=m.name,
-                      relation=m.relation.value, current=m.left_on is None)
+                      relation=m.relation.value, current=m.left_on is None, code=household.code,
+                      township=household.township, village=household.village,
+                      household_type=household.household_type.value,
+                      monitored=household.is_monitoring_object, category=category,
+                      sex=m.sex.value, birth_date=m.birth_date, health=m.health.value,
+                      labour_capacity=m.labour_capacity.value, in_school=m.in_school,
+                      insured=m.insured)
             for m in household.members.values()
         ],
     }
+
+
+def measure_rows(household: Household) -> Rows:
+    """Every help measure of the household, with the day it should be in place by."""
+    rows: list[Row] = []
+    for m in household.measures.values():
+        case = household.cases[m.case_number - 1] if m.case_number else None
+        included = case.included_on if case is not None else None
+        rows.append(MeasureRow(
+            household_id=household.id, measure_id=m.measure_id, code=household.code,
+            township=household.township, village=household.village,
+            head_name=household.head.name, case_number=m.case_number,
+            measure_type=m.measure_type.value, department=m.department.value,
+            responsible_person=m.responsible_person, started_on=m.started_on,
+            status=m.status.value, amount=str(m.amount) if m.amount is not None else None,
+            in_place_on=m.in_place_on, ended_on=m.ended_on,
+            deadline_on=measure_deadline(included) if included else None,
+        ))
+    return {"rm_measures": rows}
 
 
 def monitoring_rows(household: Household) -> Rows:
@@ -88,7 +128,7 @@ def monitoring_rows(household: Household) -> Rows:
             needs_met_on=needs_met_on,
             needs_met_days=(needs_met_on - case.included_on).days if needs_met_on else None,
             last_visit_on=max((v.occurred_on for v in household.visits), default=None),
-            eliminating=case.eliminating,
+            eliminating=case.eliminating, **_staff(household),
         ))
     periods: list[Row] = [
         MonitoringPeriodRow(
@@ -162,5 +202,6 @@ ROW_BUILDERS: dict[str, Callable[[Household], Rows]] = {
     "monitoring": monitoring_rows,
     "cases": case_rows,
     "push_ledger": push_ledger_rows,
+    "measures": measure_rows,
     "indicator_facts": indicator_fact_rows,
 }

@@ -41,16 +41,35 @@ class HouseholdRow(Struct, gc=False):
     visit_due: bool  # visited every month (domain.md §8–9)
     last_visit_on: date | None
     version: int
+    #: Who answers for the household now (§七; None: nobody): its 网格员 and 帮扶责任人.
+    grid_worker: str | None
+    grid_worker_phone: str | None
+    helper: str | None
+    helper_unit: str | None
+    helper_phone: str | None
 
 
 class MemberRow(Struct, gc=False):
-    """rm_members: every person of every household, current or former."""
+    """rm_members: every person of every household, current or former, with what a
+    department's roster may show of them (domain.rosters) and where their household is."""
 
     household_id: UUID
     id_number: str
     name: str
     relation: str
     current: bool
+    code: str
+    township: str
+    village: str
+    household_type: str
+    monitored: bool  # the household is a monitoring object now
+    category: str | None  # its monitoring category while monitored
+    sex: str
+    birth_date: date
+    health: str
+    labour_capacity: str
+    in_school: bool
+    insured: bool
 
 
 class MonitoredRow(Struct, gc=False):
@@ -77,6 +96,12 @@ class MonitoredRow(Struct, gc=False):
     needs_met_days: int | None
     last_visit_on: date | None
     eliminating: bool
+    #: Who answers for the household now (§七; None: nobody): its 网格员 and 帮扶责任人.
+    grid_worker: str | None
+    grid_worker_phone: str | None
+    helper: str | None
+    helper_unit: str | None
+    helper_phone: str | None
 
 
 class MonitoringPeriodRow(Struct, gc=False):
@@ -133,6 +158,29 @@ class AlertRow(Struct, gc=False):
     duplicate_of: str | None
     case_number: int | None
     case_stage: str | None
+
+
+class MeasureRow(Struct, gc=False):
+    """rm_measures: every help measure (帮扶措施) with its household and responsible department."""
+
+    household_id: UUID
+    measure_id: str
+    code: str
+    township: str
+    village: str
+    head_name: str
+    case_number: int | None  # None: a 脱贫户's follow-up measure (四个不摘)
+    measure_type: str
+    department: str
+    responsible_person: str
+    started_on: date
+    status: str
+    amount: str | None  # yuan, as recorded
+    in_place_on: date | None
+    ended_on: date | None
+    #: The day it should be in place by (`deadlines.measure_deadline` of its case's inclusion;
+    #: None for a follow-up measure or a case not yet included).
+    deadline_on: date | None
 
 
 class IndicatorFactsRow(Struct, gc=False):
@@ -212,13 +260,14 @@ READ_MODELS: dict[str, tuple[Table, ...]] = {
     "directory": (
         Table("rm_households", HouseholdRow, ("household_id",), (
             ("code",), ("township", "village", "code"), ("head_name",),
-            ("visit_due", "last_visit_on"))),
-        Table("rm_members", MemberRow, ("household_id", "id_number"), (("id_number",), ("name",))),
+            ("visit_due", "last_visit_on"), ("grid_worker",), ("helper",))),
+        Table("rm_members", MemberRow, ("household_id", "id_number"), (
+            ("id_number",), ("name",), ("township", "village", "code"), ("code",))),
     ),
     "monitoring": (
         Table("rm_monitoring", MonitoredRow, ("household_id",), (
             ("township", "category", "code"), ("township", "village", "code"),
-            ("category", "code"), ("code",), ("included_on",))),
+            ("category", "code"), ("code",), ("included_on",), ("grid_worker",), ("helper",))),
         Table("rm_monitoring_periods", MonitoringPeriodRow, ("household_id", "case_number"), (
             ("from_on", "to_on"), ("township", "from_on"), ("code",))),
     ),
@@ -230,15 +279,21 @@ READ_MODELS: dict[str, tuple[Table, ...]] = {
         Table("rm_alerts", AlertRow, ("household_id", "alert_id"), (
             ("department", "batch_id"), ("township", "department"), ("code",))),
     ),
+    "measures": (
+        Table("rm_measures", MeasureRow, ("household_id", "measure_id"), (
+            ("department", "code"), ("department", "started_on"), ("township", "code"),
+            ("code",))),
+    ),
     "indicator_facts": (
         Table("rm_indicator_facts", IndicatorFactsRow, ("household_id",), (("township",),)),
     ),
 }
 
 #: Bump a read model's version when its tables change: stores holding an older version drop
-#: and rebuild it from the log when opened.
+#: and rebuild it from the log when opened. 3: directory and monitoring name each household's
+#: 网格员 and 帮扶责任人.
 SCHEMA_VERSIONS: dict[str, int] = {
-    "directory": 2, "monitoring": 2, "cases": 2, "push_ledger": 1,
+    "directory": 4, "monitoring": 3, "cases": 2, "push_ledger": 1, "measures": 1,
     "indicator_facts": INDICATORS_VERSION,
 }
 

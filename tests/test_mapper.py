@@ -299,7 +299,7 @@ def test_a_snapshot_taken_before_objections_had_outcomes_loads_them_without_one(
     household = next(h for h in households if any(case.objections for case in h.cases))
     stored = mapper.to_stored_event(Household.Snapshot.take(household))
     envelope = msgspec.msgpack.decode(stored.state)
-    assert envelope["state"].pop("class_version") == 2
+    assert envelope["state"].pop("class_version") == 3
     for case in envelope["state"]["cases"]:
         case["objections"] = [objection["content"] for objection in case["objections"]]
     old = dataclasses.replace(stored, state=msgspec.msgpack.encode(envelope))
@@ -310,6 +310,21 @@ def test_a_snapshot_taken_before_objections_had_outcomes_loads_them_without_one(
     for case in restored.cases:
         case.objections = household.cases[case.number - 1].objections
     assert restored == household
+
+
+def test_a_snapshot_taken_before_households_had_staff_loads_with_nobody_assigned(
+    households: list[Household], mapper: MsgspecMapper
+) -> None:
+    """A household snapshot of version 2 has no 网格员 or 帮扶责任人 lists: nobody was assigned
+    then, so it loads with none (not as a snapshot the mapper cannot read)."""
+    household = households[0]
+    assert household.grid_workers == [] and household.helpers == []
+    stored = mapper.to_stored_event(Household.Snapshot.take(household))
+    envelope = msgspec.msgpack.decode(stored.state)
+    envelope["state"]["class_version"] = 2
+    del envelope["state"]["grid_workers"], envelope["state"]["helpers"]
+    old = dataclasses.replace(stored, state=msgspec.msgpack.encode(envelope))
+    assert mapper.to_domain_event(old).mutate(None) == household
 
 
 # ------------------------------------------------------------------ AggregateCodec

@@ -9,9 +9,10 @@ is recorded on each event from the user, never from a request body.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from application.commands import HOUSEHOLD_COMMANDS, RegisterHousehold
-from application.commands.base import COUNTY_AND_TOWNSHIP
+from application.commands import HOUSEHOLD_COMMANDS, HouseholdCommand, RegisterHousehold
+from application.commands.base import COUNTY_AND_TOWNSHIP, LOCAL
 from domain.codes import Department, Role
 from domain.errors import DomainError, InvalidValue
 from domain.values import Actor
@@ -39,6 +40,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "set_relief_bands": frozenset({COUNTY}),
     "push_alerts": frozenset({COUNTY, DEPARTMENT}),
     "import_households": frozenset({COUNTY}),
+    # a workbook naming households' 网格员 and 帮扶责任人: the county, or a township for its own
+    "import_staff": COUNTY_AND_TOWNSHIP,
     "attach_unmatched_alert": COUNTY_AND_TOWNSHIP,
     "answer_self_report": COUNTY_AND_TOWNSHIP,
     "hold_consultation": frozenset({COUNTY}),
@@ -47,6 +50,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "order_rectification": frozenset({COUNTY}),
     "extend_rectification_deadline": frozenset({COUNTY}),
     "complete_rectification": frozenset({COUNTY, TOWNSHIP, DEPARTMENT}),
+    # 公示 (domain.md §13): who records step 2 publishes the notice the system produced
+    "publish_notice": LOCAL,
 }
 
 #: The roles that may use each kind of read.
@@ -65,6 +70,8 @@ READ_ROLES: dict[str, frozenset[Role]] = {
     "rankings": frozenset({COUNTY, AUDITOR, ASSESSMENT}),
     # self-reports (农户自主申报) waiting for the township, and how each was answered
     "self_reports": frozenset({COUNTY, TOWNSHIP, AUDITOR}),
+    # a department's desk: the roster its duty needs, its measures, its push calendar
+    "department_desk": frozenset({DEPARTMENT}),
     # the change feed: each role the events it may see (`application.feed`)
     "feed": frozenset({COUNTY, TOWNSHIP, VILLAGE, DEPARTMENT, AUDITOR, ASSESSMENT}),
     # who read which household's file (auditors only)
@@ -172,6 +179,20 @@ class User:
         if self.role is VILLAGE:
             return (township, village) == (self.township, self.village)
         return self.role in {COUNTY, AUDITOR, ASSESSMENT}
+
+    def require_household(self, household: Any, command: HouseholdCommand) -> None:
+        """Refuse a command on a household outside this user's area; a department reaches a
+        household only through a measure assigned to it, with a command a department may send
+        on it (`HouseholdCommand.on_assigned_measure`), and no other department's."""
+        if self.role is DEPARTMENT and command.on_assigned_measure:
+            measure_id = command.measure_id  # type: ignore[attr-defined]
+            measure = household.measures.get(measure_id)
+            if measure is None or measure.department != self.department:
+                raise AccessDenied("OTHER_DEPARTMENT",
+                                   f"措施 {measure_id} 不是安排给本部门（{self.department}）的措施",
+                                   "measure_id")
+            return
+        self.require_area(household.township, household.village, household.code)
 
     def require_area(self, township: str, village: str, code: str = "") -> None:
         """Refuse a household outside this user's area."""

@@ -2,7 +2,8 @@
 
 Reads are not facts of a case, so they are kept outside the event log, in a table beside it
 (``fangpin_access_log``, in the same SQLite file or PostgreSQL schema): one row per read of a
-case file or its history — including reads by auditors, and attempts refused for the area.
+case file or its history — including reads by auditors, and attempts refused for the area —
+and one per household whose people a department's roster showed.
 Auditors query it; nobody changes it through the application.
 """
 
@@ -60,18 +61,19 @@ class AccessLog:
                 (at, user.name, user.role.value, household_code, route, outcome))
 
     def record_many(self, user: User, household_codes: Iterable[str], route: str) -> None:
-        """Append one read per household of ``household_codes`` in one transaction: an export
-        or a page of the change feed reads many households' data at once."""
+        """Append a read of each household's people a list showed (a department's roster, an
+        exchange export, a page of the change feed): one row per household, all in one
+        transaction."""
+        codes = list(dict.fromkeys(household_codes))
+        if not codes:
+            return
         p = self._p
         at = self.clock().astimezone(UTC).isoformat()
-        rows = [(at, user.name, user.role.value, code, route, "read")
-                for code in dict.fromkeys(household_codes)]
-        if not rows:
-            return
         with self.datastore.transaction(commit=True) as cursor:
             cursor.executemany(
                 f"INSERT INTO {self.table} (at, user_name, role, household_code, route, outcome) "
-                f"VALUES ({p}, {p}, {p}, {p}, {p}, {p})", rows)
+                f"VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
+                [(at, user.name, user.role.value, code, route, "read") for code in codes])
 
     def query(
         self, *, household_code: str | None = None, user_name: str | None = None,

@@ -44,6 +44,14 @@ from application.commands.identification import (
     VerifyAtHome,
     VillageDeliberation,
 )
+from application.commands.staff import (
+    AssignGridWorker,
+    AssignHelper,
+    ChangeGridWorker,
+    ChangeHelper,
+    EndGridWorker,
+    EndHelper,
+)
 from application.commands.visits import AssessIncome, RecordVisit
 
 #: Every command on a registered household, in the order of the notice.
@@ -69,6 +77,12 @@ HOUSEHOLD_COMMANDS: tuple[type[HouseholdCommand], ...] = (
     EliminationNotice,
     EliminationTownshipReview,
     EliminationCountyDecision,
+    AssignGridWorker,
+    ChangeGridWorker,
+    EndGridWorker,
+    AssignHelper,
+    ChangeHelper,
+    EndHelper,
     Correct,
     LodgeAppeal,
     AnswerAppeal,
@@ -83,13 +97,19 @@ __all__ = [
     "AnalyseRisk",
     "AnswerAppeal",
     "AssessIncome",
+    "AssignGridWorker",
+    "AssignHelper",
     "AssignMeasure",
+    "ChangeGridWorker",
+    "ChangeHelper",
     "Correct",
     "CountyDecision",
     "EliminationCountyDecision",
     "EliminationDecision",
     "EliminationNotice",
     "EliminationTownshipReview",
+    "EndGridWorker",
+    "EndHelper",
     "EndMeasure",
     "HouseholdCommand",
     "JoinMember",

@@ -27,6 +27,8 @@ from domain.values import Actor
 COUNTY = frozenset({Role.COUNTY_CENTRE})
 COUNTY_AND_TOWNSHIP = frozenset({Role.COUNTY_CENTRE, Role.TOWNSHIP_WORKSTATION})
 LOCAL = frozenset({Role.COUNTY_CENTRE, Role.TOWNSHIP_WORKSTATION, Role.VILLAGE_LIAISON})
+#: A measure's own commands: also the department the measure is assigned to (domain.md §2).
+MEASURE_HOLDERS = COUNTY_AND_TOWNSHIP | {Role.DEPARTMENT}
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,9 @@ class HouseholdCommand(Body, kw_only=True):
     weighs_income: ClassVar[bool] = False
     #: Whether it needs the 防贫保 payout bands in force on its day (`Recording.relief_bands`).
     weighs_relief: ClassVar[bool] = False
+    #: A command on one measure (its ``measure_id``) that a department may send for the
+    #: measures assigned to it, and for no other (`User.require_household`).
+    on_assigned_measure: ClassVar[bool] = False
     #: The body it shares with another command, if any (steps 3 and 4 of elimination).
     shared_body: ClassVar[type[Body] | None] = None
 

@@ -7,7 +7,13 @@ from typing import Annotated
 
 from msgspec import Meta
 
-from application.commands.base import COUNTY, COUNTY_AND_TOWNSHIP, HouseholdCommand, Recording
+from application.commands.base import (
+    COUNTY,
+    COUNTY_AND_TOWNSHIP,
+    MEASURE_HOLDERS,
+    HouseholdCommand,
+    Recording,
+)
 from application.commands.fields import MAX_LIST, Happened, Id, IdNumber, Money, Name, Text, Year
 from domain.codes import Department, LabourCapacity, MeasureType, RiskType
 from domain.household import Household
@@ -62,10 +68,12 @@ class AssignMeasure(HouseholdCommand, kw_only=True):
 
 
 class PutMeasureInPlace(HouseholdCommand, kw_only=True):
-    """A planned measure is in place (落实)."""
+    """A planned measure is in place (落实): by the county, the township, or the department
+    the measure is assigned to."""
 
     name = "put_measure_in_place"
-    roles = COUNTY_AND_TOWNSHIP
+    roles = MEASURE_HOLDERS
+    on_assigned_measure = True
     path_fields = ("measure_id",)
 
     measure_id: Id
@@ -77,10 +85,12 @@ class PutMeasureInPlace(HouseholdCommand, kw_only=True):
 
 
 class EndMeasure(HouseholdCommand, kw_only=True):
-    """A measure ends, for a reason."""
+    """A measure ends, for a reason: by the county, the township, or the department the
+    measure is assigned to."""
 
     name = "end_measure"
-    roles = COUNTY_AND_TOWNSHIP
+    roles = MEASURE_HOLDERS
+    on_assigned_measure = True
     path_fields = ("measure_id",)
 
     measure_id: Id

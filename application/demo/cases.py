@@ -8,7 +8,9 @@ from datetime import date
 from typing import Any
 
 from application.commands import (
+    AnswerAppeal,
     CountyDecision,
+    LodgeAppeal,
     MemberChanges,
     ObjectionIn,
     OpenGreenChannel,
@@ -38,6 +40,7 @@ from application.demo.tables import (
 from application.demo.year import YearAgenda
 from domain.codes import (
     NO_WORKING_CAPACITY,
+    AppealSubject,
     Category,
     Channel,
     Decision,
@@ -154,8 +157,14 @@ class Cases(YearAgenda):
         if channel is Channel.DEPARTMENT_ALERT:
             department = rng.choice(DEPARTMENTS_FOR[risks[0]])
             tier = Tier.PROVINCIAL if rng.random() < 0.6 else Tier.COUNTY
+            # ① 因疫: some of 卫健局's illness alerts come from an epidemic (due within 7 days)
+            epidemic = (department is Department.HEALTH and RiskType.ILLNESS in risks
+                        and rng.random() < 0.2)
+            if epidemic:
+                description = "感染传染病住院隔离治疗，" + description
             outcome = self.department_alert(day, department, tier, person.id_number, risks,
-                                            disaster, problems, description, None)
+                                            disaster, problems, description, None,
+                                            SuddenHardship.EPIDEMIC if epidemic else None)
             if tier is Tier.PROVINCIAL and rng.random() < 0.2:
                 # The county tier pushes the same (person, risk, department, period) again.
                 self.schedule(self.days(day, 2, 8), P_ALERT, self.county_repush, department,
@@ -170,13 +179,15 @@ class Cases(YearAgenda):
 
     def department_alert(self, day: date, department: Department, tier: Tier, person_id: str,
                          risks: tuple[RiskType, ...], disaster: DisasterKind | None,
-                         problems: list[Problem], description: str, period: str | None) -> Any:
+                         problems: list[Problem], description: str, period: str | None,
+                         sudden_hardship: SuddenHardship | None = None) -> Any:
         slug = DEPARTMENT_USERS[department].upper()
         batch = f"{slug}-{'P' if tier is Tier.PROVINCIAL else 'C'}-{day:%Y%m}{'A' if day.day <= 15 else 'B'}"
         return self.do(DEPARTMENT_ACTORS[department], RaiseAlert(
             alert_id=self.next_id("A"), channel=Channel.DEPARTMENT_ALERT, person_id_number=person_id,
             risk_types=list(risks), description=description, period=period, department=department,
-            tier=tier, batch_id=batch, disaster_kind=disaster, problems=problems, occurred_on=day,
+            tier=tier, batch_id=batch, disaster_kind=disaster, problems=problems,
+            sudden_hardship=sudden_hardship, occurred_on=day,
         ))
 
     def county_repush(self, day: date, department: Department, person_id: str,
@@ -332,6 +343,8 @@ class Cases(YearAgenda):
                                         "比对发现家庭在县城有商品房")),
                 occurred_on=day))
             self.closed(day, number)
+            if self.rng.random() < 0.5:  # 申诉: the household contests the refusal
+                self.schedule(self.days(day, 2, 10), P_STEP, self.appeal, number)
             return
         simplified = not simplified_approval_blockers(case) and self.rng.random() < 0.6
         self.do(by, CountyDecision(
@@ -341,6 +354,30 @@ class Cases(YearAgenda):
             occurred_on=day,
         ))
         self.included(day, number)
+
+    def appeal(self, day: date, number: int) -> None:
+        """The household appeals against the county's refusal; the county answers in 5 to 20
+        days (after 15 it is late), mostly upholding its refusal."""
+        case = self.h.cases[number - 1]
+        if case is not self.h.cases[-1] or not case.closed or case.open_appeal is not None:
+            return
+        self.do(self.village.liaison, LodgeAppeal(
+            case_number=number, appeal_id=self.next_id("SS"), against=AppealSubject.REFUSAL,
+            appellant=self.h.head.name, by_household=self.rng.random() < 0.7,
+            content=self.rng.choice(("家中车辆为借款购买的二手营运车，请求复核",
+                                     "存款为亲属代管的治病借款，请求复核")),
+            occurred_on=day))
+        self.schedule(self.days(day, 5, 20), P_STEP, self.answer_appeal, number,
+                      case.appeals[-1].appeal_id)
+
+    def answer_appeal(self, day: date, number: int, appeal_id: str) -> None:
+        case = self.h.cases[number - 1]
+        appeal = next(a for a in case.appeals if a.appeal_id == appeal_id)
+        if not appeal.pending:
+            return
+        self.do(self.county_actor(), AnswerAppeal(
+            case_number=number, appeal_id=appeal_id, outcome=ObjectionOutcome.NOT_UPHELD,
+            reason="复核比对结果无误，维持不予认定", occurred_on=day))
 
     def category_for(self, case: Case) -> Category:
         sudden = bool(set(case.risk_types) & {RiskType.NATURAL_DISASTER, RiskType.ACCIDENT})

@@ -6,6 +6,7 @@
 - `help`: risk analysis, measures, 医保 subsidy, 防贫保; `visits`: visits and income;
 - `elimination`: risk elimination; `corrections`: correcting recorded facts;
 - `appeals`: objections and appeals against a case's decisions;
+- `staff`: the household's 网格员 and 帮扶责任人 (§七);
 - `aggregate`: `Household`, assembled from the chapters.
 """
 

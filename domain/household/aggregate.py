@@ -25,6 +25,7 @@ from domain.household import (
     help,
     identification,
     registration,
+    staff,
     state,
     steps,
     visits,
@@ -37,6 +38,7 @@ from domain.household.green_channel import GreenChannelChapter
 from domain.household.help import HelpChapter
 from domain.household.identification import IdentificationChapter
 from domain.household.registration import RegistrationChapter
+from domain.household.staff import StaffChapter
 from domain.household.visits import VisitsChapter
 
 
@@ -50,13 +52,15 @@ class Household(
     EliminationChapter,
     CorrectionsChapter,
     AppealsChapter,
+    StaffChapter,
     Aggregate,
 ):
     """A registered rural household and its whole case file (户档案)."""
 
     TOPIC = "fangpin:Household"
-    #: The shape of the state a snapshot holds. 2: a case's objections carry their outcomes.
-    class_version = 2
+    #: The shape of the state a snapshot holds. 2: a case's objections carry their outcomes;
+    #: 3: the household keeps its 网格员 and 帮扶责任人.
+    class_version = 3
 
     Event = state.Event
 
@@ -71,6 +75,7 @@ class Household(
     HouseholdVerified = identification.HouseholdVerified
     VillageDeliberationConcluded = steps.VillageDeliberationConcluded
     TownshipReviewCompleted = steps.TownshipReviewCompleted
+    NoticePublished = steps.NoticePublished
     MonitoringObjectIncluded = identification.MonitoringObjectIncluded
     IdentificationRejected = identification.IdentificationRejected
     # green channel
@@ -94,6 +99,13 @@ class Household(
     # objections and appeals
     AppealLodged = appeals.AppealLodged
     AppealAnswered = appeals.AppealAnswered
+    # people on the household (§七): 网格员 and 帮扶责任人
+    GridWorkerAssigned = staff.GridWorkerAssigned
+    GridWorkerChanged = staff.GridWorkerChanged
+    GridWorkerEnded = staff.GridWorkerEnded
+    HelperAssigned = staff.HelperAssigned
+    HelperChanged = staff.HelperChanged
+    HelperEnded = staff.HelperEnded
 
     def __init__(self) -> None:
         """State is set by `Registered.apply_to`; use `Household.register`."""
@@ -103,6 +115,12 @@ class Household(
         """A snapshot taken before objections had outcomes holds each case's as their texts."""
         for case in state.get("cases", ()):
             case["objections"] = steps.objections_from_v1(case.get("objections", []))
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """A snapshot taken before households had staff: nobody was assigned then."""
+        state.setdefault("grid_workers", [])
+        state.setdefault("helpers", [])
 
 
 def household_event_classes() -> list[type[Household.Event]]:

@@ -28,6 +28,10 @@ ELIMINATION_STEPS = {
 #: Always possible on a registered household (the rules of each still apply when sent).
 ALWAYS = ("raise_alert", "record_visit", "assess_income", "join_member", "leave_member",
           "update_member", "correct")
+#: The people on a household (§七): assigning one while nobody holds the duty, else changing
+#: or ending the one who does.
+GRID_WORKER = ("assign_grid_worker", "change_grid_worker", "end_grid_worker")
+HELPER = ("assign_helper", "change_helper", "end_helper")
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ def steps_for(household: Household, today: date) -> Steps:
             next_steps.append("put_measure_in_place")
         possible |= {"analyse_risk", "assign_measure", "put_measure_in_place", "end_measure",
                      "subsidise_medical_insurance", "pay_relief_insurance"}
+        if household.helper is None:  # an included case without its 帮扶责任人
+            next_steps.append("assign_helper")
     if case is not None and case.monitored:
         steps = _due(case.elimination, ELIMINATION_STEPS) if case.eliminating else (
             ["verify_elimination_at_home"])
@@ -79,11 +85,19 @@ def steps_for(household: Household, today: date) -> Steps:
         possible.add("answer_appeal")
     elif last is not None and (last.closed or last.monitored or last.eliminated):
         possible.add("lodge_appeal")
+    possible |= _staff(household.grid_worker is not None, GRID_WORKER)
+    if household.may_have_helper or household.helper is not None:
+        possible |= _staff(household.helper is not None, HELPER)
     visited = any(v.occurred_on.year == today.year and v.occurred_on.month == today.month
                   for v in household.visits)
     if household.visited_monthly and not visited:
         next_steps.append("record_visit")
     return Steps(tuple(dict.fromkeys(next_steps)), frozenset(possible))
+
+
+def _staff(held: bool, names: tuple[str, str, str]) -> set[str]:
+    """Change or end the person holding a duty; assign one while nobody does."""
+    return set(names[1:]) if held else {names[0]}
 
 
 def _due(procedure: Procedure | None, names: dict[str, str]) -> list[str]:

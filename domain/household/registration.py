@@ -55,6 +55,8 @@ class Registered(Event, Aggregate.Created):
         household.subsidies = {}
         household.payouts = {}
         household.corrections = []
+        household.grid_workers = []
+        household.helpers = []
         household.subjects = {}
         household.command_ids = {}
         for details in self.members:

@@ -18,6 +18,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain import rules
+from domain.assignments import Assignment
 from domain.codes import NO_WORKING_CAPACITY, Category, HouseholdType, Relation
 from domain.corrections import CORRECTABLE, to_json_native
 from domain.errors import InvalidValue, NotFound, RuleViolation
@@ -89,6 +90,9 @@ class HouseholdState(_AggregateMethods):
     subsidies: dict[str, Decimal]
     payouts: dict[str, ReliefPayout]
     corrections: list[Correction]
+    #: 网格员 and 帮扶责任人, each in the order they were assigned (`domain.household.staff`).
+    grid_workers: list[Assignment]
+    helpers: list[Assignment]
     subjects: dict[int, str]
     command_ids: dict[str, int]
 

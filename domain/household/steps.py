@@ -7,6 +7,7 @@ this module holds them and the rules of order every step meets.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -15,7 +16,7 @@ from domain import rules
 from domain.codes import Decision
 from domain.errors import InvalidValue, RuleViolation
 from domain.household.state import Event, HouseholdState, require_text
-from domain.values import Actor, Case, Objection, Procedure, Step
+from domain.values import Actor, Case, Objection, Procedure, PublishedNotice, Step
 
 #: Procedure step names, in order, with their Chinese names for messages.
 STEP_NAMES = {
@@ -55,6 +56,25 @@ class VillageDeliberationConcluded(Event):
         )
         if self.procedure == "identification":
             case.objections = self.objections
+
+
+class NoticePublished(Event):
+    """Step 2's public notice (村级评议公示, or the elimination notice) was produced by the system
+    and posted: its period and the SHA-256 of exactly the page posted (`domain.notices`), so a
+    photo of the village board can be matched to the record."""
+
+    TOPIC = "fangpin:Household.NoticePublished"
+    case_number: int
+    procedure: str
+    notice_from: date
+    notice_to: date
+    digest: str
+
+    def apply_to(self, household: HouseholdState) -> None:
+        case = household.cases[self.case_number - 1]
+        procedure_of(case, self.procedure).notice = PublishedNotice(
+            self.notice_from, self.notice_to, self.digest
+        )
 
 
 class TownshipReviewCompleted(Event):
@@ -124,10 +144,14 @@ class FourSteps(HouseholdState):
         assert procedure.home_visit is not None
         if notice_from < procedure.home_visit.occurred_on:
             raise InvalidValue("DATE_ORDER", "公示开始日期不能早于入户核查日期", "notice_from")
-        days = (notice_to - notice_from).days + 1
-        if days < rules.MIN_NOTICE_DAYS:
+        rules.require_notice_period(notice_from, notice_to)
+        published = procedure.notice
+        if published is not None and (notice_from, notice_to) != (
+                published.notice_from, published.notice_to):
             raise InvalidValue(
-                "NOTICE_TOO_SHORT", f"公示期不少于{rules.MIN_NOTICE_DAYS}天（本次{days}天）", "notice_to"
+                "NOTICE_DATES_DIFFER",
+                f"本案已发布公示（{published.notice_from}至{published.notice_to}），"
+                "评议公示的日期须与所发布的公示一致", "notice_from",
             )
         if notice_to > occurred_on:
             raise InvalidValue("DATE_ORDER", "公示期结束后才能得出评议公示结果", "notice_to")
@@ -139,6 +163,48 @@ class FourSteps(HouseholdState):
             notice_from=notice_from, notice_to=notice_to,
             objections=resolved_objections(objections), reason=reason,
         )
+
+    def publish_notice(
+        self, procedure_name: str, case_number: int, *, notice_from: date, notice_to: date,
+        digest: str, by: Actor, at: datetime, command_id: str = "",
+    ) -> bool:
+        """Record that the case was posted on a public notice from ``notice_from`` to
+        ``notice_to`` whose page has the SHA-256 ``digest``; the notice's first day is the day
+        it happened. The same notice published again records nothing (False); a case already
+        posted on another notice, or no longer awaiting step 2, is refused."""
+        what = NOTICE_STEP_NAMES[procedure_name]
+        case = awaiting_notice(self, procedure_name)
+        if case is None or case.number != case_number:
+            raise RuleViolation(
+                "NOTICE_CASE_MOVED_ON",
+                f"农户 {self.code} 第 {case_number} 号案件已不在待{what}环节（已评议、已终止或已办结）",
+                "cases",
+            )
+        procedure = procedure_of(case, procedure_name)
+        asked = PublishedNotice(notice_from, notice_to, digest)
+        if procedure.notice == asked:
+            return False
+        if procedure.notice is not None:
+            raise RuleViolation(
+                "NOTICE_ALREADY_PUBLISHED",
+                f"农户 {self.code} 已在 {procedure.notice.notice_from}至{procedure.notice.notice_to}"
+                f" 的{what}中发布，不能再列入另一份公示", "cases",
+            )
+        if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+            raise InvalidValue("DIGEST_INVALID", "公示摘要须为 64 位十六进制的 SHA-256", "digest")
+        rules.require_notice_period(notice_from, notice_to)
+        assert procedure.home_visit is not None
+        if notice_from < procedure.home_visit.occurred_on:
+            raise InvalidValue("DATE_ORDER", "公示开始日期不能早于入户核查日期", "notice_from")
+        if notice_from > rules.local_date(at):
+            raise InvalidValue(
+                "DATE_IN_FUTURE", f"公示自 {notice_from} 起张贴，张贴后才能发布", "notice_from"
+            )
+        self._record(
+            NoticePublished, notice_from, by, at, command_id, case_number=case.number,
+            procedure=procedure_name, notice_from=notice_from, notice_to=notice_to, digest=digest,
+        )
+        return True
 
     def _township_step(
         self, case: Case, procedure_name: str, decision: Decision, disqualifying_found: bool,
@@ -180,6 +246,28 @@ def objections_from_v1(texts: list[str]) -> list[dict[str, Any]]:
     """Objections as stored before they had outcomes (their text alone), as stored since: with
     no outcome and no reason (nobody can say now whether they were upheld)."""
     return [{"content": text, "outcome": None, "reason": ""} for text in texts]
+
+
+#: The public notice of each procedure's step 2, by the procedure's name.
+NOTICE_STEP_NAMES = {"identification": "村级评议公示", "elimination": "风险消除公示"}
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def awaiting_notice(household: HouseholdState, procedure_name: str) -> Case | None:
+    """The household's case awaiting step 2 of the procedure — its household visit passed, its
+    deliberation not yet concluded — if any: what a public notice lists (domain.md §13)."""
+    case = household.active_case
+    if case is None:
+        return None
+    if procedure_name == "identification":
+        if case.included:
+            return None
+        procedure: Procedure | None = case.identification
+    else:
+        procedure = case.elimination if case.eliminating else None
+    if procedure is None or procedure.rejected or procedure.home_visit is None:
+        return None
+    return case if procedure.village_notice is None else None
 
 
 def procedure_of(case: Case, name: str) -> Procedure:

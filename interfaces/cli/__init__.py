@@ -20,7 +20,10 @@
     fangpin cadences adopt | show              the push cadence table in force (recorded at start-up too)
     fangpin import households FILE              the registry (.xlsx/.csv), one row per member
     fangpin import alerts FILE --department 医保局 --tier county --period 2025-03
-    fangpin template alerts|households          a workbook to fill in
+    fangpin import staff FILE                   households' 网格员 and 帮扶责任人, one row per household
+    fangpin template alerts|households|staff    a workbook to fill in
+    fangpin staff grid-worker|helper assign|change|end CODE [--name N --phone P [--unit U]]
+                       [--reason R] [--on D]   a household's 网格员 / 帮扶责任人
     fangpin audit access-log [--household CODE] [--user NAME]   who read which household's file
     fangpin audit history CODE [--as-of T]      a household's timeline as recorded by a time
     fangpin audit keygen | checkpoint | verify [--from-checkpoint FILE]   the log's tamper evidence
@@ -33,6 +36,10 @@
     fangpin report monthly 2025-03 [--township T] | report quarterly 2025-Q1 | report annual 2025
                        [--as-of T] [--format json|xlsx] [--output FILE]
     fangpin rectifications list [--overdue] [--township T | --department D]   限期整改 items today
+    fangpin notices show KIND --township T --village V [--from D] [--to D] [--format text|json|html|xlsx]
+    fangpin notices publish KIND --township T --village V --from D --to D --digest SHA256   公示
+    fangpin department roster|measures|calendar --department 医保局 [--township T] [--format …]
+                                                a department's desk (roster reads access-logged)
 
 Settings come from ``FANGPIN_*`` environment variables (see `application.settings.Settings`);
 by default the log is the SQLite file ``var/fangpin.sqlite3``.
@@ -52,6 +59,7 @@ from domain.errors import DomainError
 from interfaces.cli.audit import add_audit
 from interfaces.cli.cadences import add_cadences
 from interfaces.cli.demo import add_demo, add_summary
+from interfaces.cli.departments import add_department
 from interfaces.cli.exchange import add_feed
 from interfaces.cli.households import add_household
 from interfaces.cli.imports import add_import, add_template, add_unmatched
@@ -59,12 +67,14 @@ from interfaces.cli.income_line import add_income_line
 from interfaces.cli.indicators import add_indicators, add_verify
 from interfaces.cli.lists import add_export, add_list
 from interfaces.cli.log import add_log
+from interfaces.cli.notices import add_notices
 from interfaces.cli.people import add_people
 from interfaces.cli.projections import add_projections
 from interfaces.cli.rectifications import add_rectifications
 from interfaces.cli.relief_bands import add_relief_bands
 from interfaces.cli.reports import add_report
 from interfaces.cli.serve import add_serve
+from interfaces.cli.staff import add_staff
 from interfaces.cli.users import add_users
 
 #: The command groups, in the order ``fangpin --help`` lists them.
@@ -72,7 +82,8 @@ COMMAND_GROUPS = (
     add_demo, add_summary, add_household, add_people, add_projections, add_list, add_serve,
     add_users, add_income_line, add_relief_bands, add_indicators, add_verify, add_cadences,
     add_import, add_export,
-    add_unmatched, add_audit, add_log, add_template, add_report, add_rectifications, add_feed,
+    add_unmatched, add_audit, add_log, add_template, add_report, add_rectifications, add_notices,
+    add_department, add_staff, add_feed,
 )
 
 

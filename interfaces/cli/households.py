@@ -49,6 +49,11 @@ def _show_household(app: CaseFiles, args: argparse.Namespace) -> int:
         follow_up = "（脱贫户持续跟踪）" if measure.follow_up else ""
         print(f"  措施 {measure.measure_id}{follow_up}：{measure.measure_type} {measure.status} "
               f"{measure.department} {measure.responsible_person}")
+    for title, people in (("网格员", household.grid_workers), ("帮扶责任人", household.helpers)):
+        for a in people:
+            until = f"至 {a.ended_on}" if a.ended_on else "至今"
+            unit = f"{a.unit}，" if a.unit else ""
+            print(f"  {title} {a.name}（{unit}{a.phone}）{a.assigned_on} {until}")
     print(f"  走访 {len(household.visits)} 次，收入核算 {len(household.assessments)} 次")
     return 0
 

@@ -1,6 +1,6 @@
-"""Department data coming in: ``fangpin import alerts|households`` (a push or the registry from a
-workbook), ``fangpin template`` (a workbook to fill in) and ``fangpin unmatched list|attach``
-(alerts about people in no registered household)."""
+"""Department data coming in: ``fangpin import alerts|households|staff`` (a push, the registry or
+the households' 网格员 and 帮扶责任人 from a workbook), ``fangpin template`` (a workbook to fill
+in) and ``fangpin unmatched list|attach`` (alerts about people in no registered household)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,12 @@ def add_import(commands: Any) -> None:
     households.add_argument("file")
     households.add_argument("--errors", help="where to write the error workbook (default: FILE.errors.xlsx)")
     households.set_defaults(run=_import, kind="households")
+    staff = import_commands.add_parser(
+        "staff", help="网格员 and 帮扶责任人 of many households (户编号, 网格员姓名, 网格员电话, "
+                      "帮扶责任人姓名, 帮扶责任人单位, 帮扶责任人电话)")
+    staff.add_argument("file")
+    staff.add_argument("--errors", help="where to write the error workbook (default: FILE.errors.xlsx)")
+    staff.set_defaults(run=_import, kind="staff")
 
 
 def add_unmatched(commands: Any) -> None:
@@ -49,7 +55,7 @@ def add_unmatched(commands: Any) -> None:
 
 def add_template(commands: Any) -> None:
     template = commands.add_parser("template", help="write a workbook to fill in (Chinese headers, lists)")
-    template.add_argument("kind", choices=("alerts", "households"))
+    template.add_argument("kind", choices=("alerts", "households", "staff"))
     template.add_argument("--output", help="default: fangpin-template-<kind>.xlsx")
     template.set_defaults(run=_template, without_app=True)
 
@@ -58,6 +64,7 @@ def _import(app: CaseFiles, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from application.imports import import_alerts, import_households
+    from application.staff_import import import_staff
 
     path = Path(args.file)
     if not path.is_file():
@@ -71,6 +78,9 @@ def _import(app: CaseFiles, args: argparse.Namespace) -> int:
                 app, path, department=args.department, tier=args.tier, period=args.period,
                 batch_id=args.batch, urgent=args.urgent, by=CLI_USER, find_household=app.household_code_on,
                 duties=Cadences.load(app.settings.cadences_path).duties, progress=_rows_progress)
+        elif args.kind == "staff":  # the command line acts for the county: every household
+            summary = import_staff(app, path, by=CLI_USER, allowed=lambda _: None,
+                                   progress=_rows_progress)
         else:
             summary = import_households(app, path, by=CLI_USER, progress=_rows_progress)
         projections.catch_up()

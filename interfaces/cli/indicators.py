@@ -8,7 +8,8 @@ import sys
 from typing import Any
 
 from application.app import CaseFiles
-from application.indicators import Cadences, Indicators, Scope, result_json
+from application.indicators import Cadences, Indicators, Scope
+from application.results import result_json
 from domain.rules import CHINA_TIME
 from interfaces.cli.common import as_of, clear_progress, department, write
 from projections.runner import Projections

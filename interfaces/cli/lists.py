@@ -44,6 +44,8 @@ def add_list(commands: Any) -> None:
     lists.add_argument("--township")
     lists.add_argument("--village")
     lists.add_argument("--category")
+    lists.add_argument("--grid-worker", help="网格员姓名：只列其现在负责的农户（monitoring, "
+                       "visits-due, households）")
     lists.add_argument("--as-of", type=date.fromisoformat, help="monitoring list on a past day")
     lists.add_argument("--today", type=date.fromisoformat, help="the day to count deadlines from")
     lists.add_argument("--limit", type=int, default=20)
@@ -60,6 +62,7 @@ def add_export(commands: Any) -> None:
     export.add_argument("--township")
     export.add_argument("--village")
     export.add_argument("--category")
+    export.add_argument("--grid-worker", help="网格员姓名：只导出其现在负责的农户")
     export.add_argument("--output", help="default: fangpin-<list>.xlsx")
     add_exchange_options(export)
     export.set_defaults(run=_export)
@@ -74,30 +77,32 @@ def _list(app: CaseFiles, args: argparse.Namespace) -> int:
         if args.which == "ledger":
             rows = views.push_ledger()
             if args.format != "table":
-                _print_rows(rows, LEDGER_COLUMNS, args.format)
+                print_rows(rows, LEDGER_COLUMNS, args.format)
                 return 0
             print(f"{LISTS['ledger']}：{len(rows)} 批")
             print(table(rows, LEDGER_COLUMNS))
             return 0
         if args.format != "table":  # a script gets every row of the list, not a page
             rows = list(pages(views, args.which, township=args.township, village=args.village,
-                              category=args.category, today=day, held=app.unmatched_alerts()))
-            _print_rows(rows, EXPORTS[args.which][1], args.format)
+                              category=args.category, grid_worker=args.grid_worker, today=day,
+                              held=app.unmatched_alerts()))
+            print_rows(rows, EXPORTS[args.which][1], args.format)
             return 0
         page_args = {"limit": args.limit, "after": args.after}
         if args.which == "monitoring":
             page = views.monitoring_list(category=args.category, as_of=args.as_of,
-                                         today=day, **filters, **page_args)
+                                         grid_worker=args.grid_worker, today=day, **filters,
+                                         **page_args)
         elif args.which in ("cases", "overdue", "green-channel"):
             page = views.case_queue(overdue=args.which == "overdue",
                                     green_channel_owed=args.which == "green-channel",
                                     today=day, **filters, **page_args)
         elif args.which == "visits-due":
-            page = views.visits_due(month=day, **page_args)
+            page = views.visits_due(month=day, grid_worker=args.grid_worker, **page_args)
         elif args.which == "measures-missing":
             page = views.measures_missing(today=day, **page_args)
         else:
-            page = views.directory(**filters, **page_args)
+            page = views.directory(grid_worker=args.grid_worker, **filters, **page_args)
     print(f"{LISTS[args.which]}：共 {page.total} 条")
     print(table(page.rows, EXPORTS[args.which][1]))
     if page.after:
@@ -132,7 +137,7 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _print_rows(rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...], form: str) -> None:
+def print_rows(rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...], form: str) -> None:
     """Rows for a script: CSV under the Chinese headers, or JSON objects by field name."""
     if form == "json":
         print(msgspec.json.encode(rows).decode())
@@ -152,8 +157,8 @@ def _export(app: CaseFiles, args: argparse.Namespace) -> int:
     with Projections(app) as projections:
         projections.catch_up()
         rows = pages(ReadModels(projections.store, app.clock), args.which, township=args.township,
-                     village=args.village, category=args.category, today=app.today(),
-                     held=app.unmatched_alerts())
+                     village=args.village, category=args.category,
+                     grid_worker=args.grid_worker, today=app.today(), held=app.unmatched_alerts())
         content = workbook(args.which, rows)
     path = args.output or f"fangpin-{args.which}.xlsx"
     with open(path, "wb") as out:

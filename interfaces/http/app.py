@@ -32,16 +32,20 @@ from application.accounts.logins import Logins
 from application.accounts.users import Users
 from application.app import CaseFiles
 from application.indicators import Cadences, Indicators
+from application.notices import load_notice_terms
+from application.rosters import Rosters
 from application.self_reports import ReportLimits
 from application.settings import Settings
 from application.store.encryption import store_secret
 from domain.identity import mask_id_number
 from interfaces.http.auth import PUBLIC_PATHS, TokenAuthentication, role_guard
 from interfaces.http.commands import COMMAND_HANDLERS
+from interfaces.http.departments import HANDLERS as DEPARTMENT_HANDLERS
 from interfaces.http.edge import check_request
 from interfaces.http.exchange import HANDLERS as EXCHANGE_HANDLERS
 from interfaces.http.indicators import HANDLERS as INDICATOR_HANDLERS
 from interfaces.http.intake import HANDLERS as INTAKE_HANDLERS
+from interfaces.http.notices import HANDLERS as NOTICE_HANDLERS
 from interfaces.http.openapi import StatedDocument, StatedStructs
 from interfaces.http.problems import EXCEPTION_HANDLERS, status_table
 from interfaces.http.pushes import push_alerts
@@ -190,7 +194,9 @@ class Services:
                       "projections": projections, "read_models": read_models,
                       "users": users, "indicators": indicators, "access_log": access_log,
                       "report_limits": report_limits,
-                      "stall_watch": StallWatch()})
+                      "rosters": Rosters.load(self.settings.rosters_path),
+                      "stall_watch": StallWatch(),
+                      "notice_terms": load_notice_terms(self.settings.notices_path)})
 
     def close(self) -> None:
         if self.projections is not None:
@@ -210,6 +216,19 @@ def no_store(message: Any, scope: Any) -> None:
     on a shared township PC shows nothing."""
     if message["type"] == "http.response.start" and not scope["path"].startswith(CACHEABLE_PATHS):
         MutableScopeHeaders.from_message(message)["Cache-Control"] = "no-store"
+
+
+#: Threads that run the blocking handlers (anyio's default is 40). Each thread keeps its own
+#: caches and malloc arena; two cores gain nothing from more than a few waiting on the
+#: database, and the soak's workers grew with every thread that had ever run (docs/soak.md).
+HANDLER_THREADS = 12
+
+
+def _limit_threads(app: Litestar) -> None:
+    """Cap the handler thread pool of the process serving ``app`` (runs on its event loop)."""
+    import anyio.to_thread
+
+    anyio.to_thread.current_default_thread_limiter().total_tokens = HANDLER_THREADS
 
 
 def create_app(
@@ -248,7 +267,7 @@ def create_app(
         }),
         security=[{"bearer": []}],
         tags=[Tag(name="命令"), Tag(name="部门推送"), Tag(name="查询"), Tag(name="考核"),
-              Tag(name="数据共享")],
+              Tag(name="部门工作台"), Tag(name="数据共享")],
         use_handler_docstrings=False,
     )
     return Litestar(
@@ -260,8 +279,8 @@ def create_app(
                 _options("/api/pushes", "GET, OPTIONS, POST"),
                 _options("/api/rectifications", "GET, OPTIONS, POST"),
                 *COMMAND_HANDLERS, push_alerts, *QUERY_HANDLERS, *INDICATOR_HANDLERS,
-                *INTAKE_HANDLERS, *RECTIFICATION_HANDLERS, *SELF_REPORT_HANDLERS, *EXCHANGE_HANDLERS,
-                health, index,
+                *INTAKE_HANDLERS, *RECTIFICATION_HANDLERS, *SELF_REPORT_HANDLERS, *NOTICE_HANDLERS,
+                *DEPARTMENT_HANDLERS, *EXCHANGE_HANDLERS, health, index,
             ]),
             create_static_files_router("/static/swagger", directories=[SWAGGER_ASSETS],
                                        name="swagger-assets"),
@@ -281,7 +300,7 @@ def create_app(
         openapi_config=openapi,
         plugins=[StatedStructs()],  # what request bodies declare (`interfaces.http.openapi`)
         state=state,
-        on_startup=[lambda app: services.open(app.state)],
+        on_startup=[lambda app: services.open(app.state), _limit_threads],
         on_shutdown=[lambda app: services.close()],
         request_max_body_size=MAX_BODY_BYTES,
         debug=debug,

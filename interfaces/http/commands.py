@@ -247,6 +247,45 @@ def elimination_decision(request: Request, code: HouseholdCode, data: JSONBody[s
     return _run(request, code, data, idempotency_key)
 
 
+# ---------------------------------------------------------------------- people on the household (§七)
+
+
+@_handler("/api/households/{code:str}/grid-worker", c.AssignGridWorker, "指定网格员")
+def assign_grid_worker(request: Request, code: HouseholdCode, data: JSONBody[s.AssignGridWorker],
+                       idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return _run(request, code, data, idempotency_key)
+
+
+@_handler("/api/households/{code:str}/grid-worker/change", c.ChangeGridWorker, "更换网格员")
+def change_grid_worker(request: Request, code: HouseholdCode, data: JSONBody[s.ChangeGridWorker],
+                       idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return _run(request, code, data, idempotency_key)
+
+
+@_handler("/api/households/{code:str}/grid-worker/end", c.EndGridWorker, "结束网格员负责")
+def end_grid_worker(request: Request, code: HouseholdCode, data: JSONBody[s.EndGridWorker],
+                    idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return _run(request, code, data, idempotency_key)
+
+
+@_handler("/api/households/{code:str}/helper", c.AssignHelper, "指定帮扶责任人")
+def assign_helper(request: Request, code: HouseholdCode, data: JSONBody[s.AssignHelper],
+                  idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return _run(request, code, data, idempotency_key)
+
+
+@_handler("/api/households/{code:str}/helper/change", c.ChangeHelper, "更换帮扶责任人")
+def change_helper(request: Request, code: HouseholdCode, data: JSONBody[s.ChangeHelper],
+                  idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return _run(request, code, data, idempotency_key)
+
+
+@_handler("/api/households/{code:str}/helper/end", c.EndHelper, "结束帮扶责任人负责")
+def end_helper(request: Request, code: HouseholdCode, data: JSONBody[s.EndHelper],
+               idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return _run(request, code, data, idempotency_key)
+
+
 # ---------------------------------------------------------------------- corrections and policy
 
 
@@ -334,6 +373,7 @@ COMMAND_HANDLERS = [
     village_notice, township_review, county_decision, green_channel, analyse_risk,
     assign_measure, measure_in_place, end_measure, medical_subsidy, relief_payout, record_visit,
     assess_income, elimination_home_visit, elimination_notice, elimination_review,
-    elimination_decision, correct, lodge_appeal, answer_appeal, set_income_line, set_poverty_line,
-    set_relief_bands,
+    elimination_decision, assign_grid_worker, change_grid_worker, end_grid_worker,
+    assign_helper, change_helper, end_helper, correct, lodge_appeal, answer_appeal, set_income_line,
+    set_poverty_line, set_relief_bands,
 ]

@@ -112,7 +112,7 @@ def household_command(
     cid = command_id(user, key, command.name, {"household": code, **fields})
 
     def allowed(household: Household) -> None:
-        user.require_area(household.township, household.village, code)
+        user.require_household(household, command)
         if cid:
             refuse_reused_key(household, cid)
 

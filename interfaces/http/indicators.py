@@ -19,10 +19,13 @@ from litestar.params import JSONBody, QueryParameter
 
 from application.accounts.access import AccessDenied, User
 from application.app import CaseFiles
-from application.indicators import IndicatorResult, Indicators, Scope, result_json
+from application.indicators import IndicatorResult, Indicators, Scope
 from application.reports import Report, annual_report, monthly_report, quarterly_report
+from application.results import result_json
+from domain.cadences import ExpectedPush
 from domain.codes import Department, Role, Tier
 from domain.errors import InvalidValue
+from domain.governance import PushReceipt
 from domain.indicators import INDICATOR_BY_CODE, INDICATOR_BY_NAME, Area
 from interfaces.http.limits import MONTH_PATTERN, PERIOD_PATTERN, QUARTER_PATTERN
 from interfaces.http.problems import PROBLEMS
@@ -140,19 +143,29 @@ def push_compliance(
     return s.PushComplianceOut(
         period=result.period.label, as_of=result.as_of, position=result.position,
         digest=result.digest,
-        pushes=[s.ExpectedPushOut(
-            department=p.duty.department, duty=p.duty.number, what=p.duty.what, period=p.period,
-            due_on=p.due_on, received_on=p.received_on, received_at=p.received_at,
-            tier=Tier(p.tier) if p.tier else None, batch_id=p.batch_id, status=p.status,
-            days_late=p.days_late, on_time=p.on_time, reading=p.duty.reading,
-        ) for p in sorted(result.pushes, key=lambda p: (p.duty.department.value, p.due_on, p.period))],
+        pushes=[expected_push_out(p) for p in sorted(
+            result.pushes, key=lambda p: (p.duty.department.value, p.due_on, p.period))],
         urgent=[s.UrgentPushOut(department=r.department, batch_id=r.batch_id, period=r.period,
                                 received_on=r.received_on, rows=r.rows) for r in result.urgent],
-        batches=[s.BatchOut(department=r.department, batch_id=r.batch_id, tier=r.tier, period=r.period,
-                            urgent=r.urgent, received_at=r.received_at, rows=r.rows,
-                            new_cases=r.new_cases, joined=r.joined, duplicates=r.duplicates,
-                            rejected=r.rejected) for r in result.batches],
+        batches=[batch_out(r) for r in result.batches],
     )
+
+
+def expected_push_out(p: ExpectedPush) -> s.ExpectedPushOut:
+    """A push a department owed and what it did (push compliance, a department's calendar)."""
+    return s.ExpectedPushOut(
+        department=p.duty.department, duty=p.duty.number, what=p.duty.what, period=p.period,
+        due_on=p.due_on, received_on=p.received_on, received_at=p.received_at,
+        tier=Tier(p.tier) if p.tier else None, batch_id=p.batch_id, status=p.status,
+        days_late=p.days_late, on_time=p.on_time, reading=p.duty.reading,
+    )
+
+
+def batch_out(r: PushReceipt) -> s.BatchOut:
+    return s.BatchOut(department=r.department, batch_id=r.batch_id, tier=r.tier, period=r.period,
+                      urgent=r.urgent, received_at=r.received_at, rows=r.rows,
+                      new_cases=r.new_cases, joined=r.joined, duplicates=r.duplicates,
+                      rejected=r.rejected)
 
 
 @_read("/api/reports/monthly", "月分析会商报告（JSON 或 xlsx）", also_answers=[XLSX_TYPE])

@@ -18,6 +18,7 @@ from application.accounts.access import AccessDenied, User
 from application.app import CaseFiles
 from application.imports import ImportSummary, import_alerts, import_households, template
 from application.intake import FileRefused
+from application.staff_import import import_staff
 from domain.codes import Category, Department, Tier
 from domain.deadlines import days_until
 from domain.errors import InvalidValue
@@ -98,6 +99,33 @@ def upload_households(
     return _answer(summary, app.max_position())
 
 
+@post("/api/imports/staff", opt={"command": "import_staff"},
+      summary="上传网格员与帮扶责任人名单（.xlsx 或 .csv，每户一行）", sync_to_thread=True,
+      responses=PROBLEMS, status_code=200, tags=["命令"], request_max_body_size=MAX_UPLOAD_BYTES)
+def upload_staff(
+    request: Request, data: Annotated[RegistryUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> s.ImportAnswer:
+    """Each row names a household's 网格员 and/or 帮扶责任人: assigned where nobody is, changed
+    (with its 更换原因) where another person is; a household outside the caller's area is
+    refused by its row."""
+    return record_staff_file(request.app.state, request.user, data)
+
+
+def record_staff_file(state: State, user: User, upload: RegistryUpload) -> s.ImportAnswer:
+    """Record a workbook of households' 网格员 and 帮扶责任人 as ``user``, each household within
+    the user's area. The API's upload and the workbench's form both come here."""
+    user.require("import_staff")
+    app: CaseFiles = state.case_files
+    path, content = _read(upload.file)
+
+    def allowed(household: Household) -> None:
+        user.require_area(household.township, household.village, household.code)
+
+    summary = _refused_as_invalid(lambda: import_staff(app, path, by=user.actor, allowed=allowed,
+                                                       data=content))
+    return _answer(summary, app.max_position())
+
+
 def _refused_as_invalid(run: Any) -> ImportSummary:
     try:
         return run()
@@ -114,6 +142,8 @@ def _answer(summary: ImportSummary, position: int) -> s.ImportAnswer:
         households_registered=summary.households_registered,
         members_registered=summary.members_registered, repeated=summary.repeated,
         batch_id=summary.batch_id, already_imported_at=summary.already_imported_at,
+        staff_assigned=summary.staff_assigned, staff_changed=summary.staff_changed,
+        staff_unchanged=summary.staff_unchanged,
         summary=summary.lines(),
         problems=[s.ImportProblem(row=row, reason=reason) for row, reason in summary.problems],
         errors_xlsx_base64=base64.b64encode(summary.errors).decode() if summary.errors else None,
@@ -121,10 +151,12 @@ def _answer(summary: ImportSummary, position: int) -> s.ImportAnswer:
     )
 
 
-@get("/api/templates/{kind:str}", summary="下载导入模板（预警信息 alerts / 农户名单 households）",
+@get("/api/templates/{kind:str}",
+     summary="下载导入模板（预警信息 alerts / 农户名单 households / 网格员与帮扶责任人 staff）",
      sync_to_thread=True, responses=PROBLEMS, tags=["部门推送"], media_type=XLSX_TYPE)
 def download_template(
-    kind: Annotated[str, PathParameter(pattern="^(alerts|households)$", description="alerts 或 households")],
+    kind: Annotated[str, PathParameter(pattern="^(alerts|households|staff)$",
+                                       description="alerts、households 或 staff")],
 ) -> Response[bytes]:
     return template_response(kind)
 
@@ -207,12 +239,14 @@ def export_list(
     township: Annotated[str | None, QueryParameter(required=False, max_length=100)] = None,
     village: Annotated[str | None, QueryParameter(required=False, max_length=100)] = None,
     category: Annotated[Category | None, QueryParameter(required=False)] = None,
+    grid_worker: Annotated[str | None, QueryParameter(
+        required=False, max_length=100, description="网格员姓名（现任）：只导出其负责的农户")] = None,
 ) -> Response[bytes]:
     user: User = request.user
     views: ReadModels = request.app.state.read_models
     request.app.state.projections.wait_for(request.app.state.case_files.max_position(), timeout=5)
     rows = pages(views, which, area_of(user), township=township, village=village,
-                 category=category.value if category else None,
+                 category=category.value if category else None, grid_worker=grid_worker,
                  today=local_date(request.app.state.case_files.clock()),
                  held=request.app.state.case_files.unmatched_alerts())
     where = f"{user.township or ''}{user.village or ''}" or "全县"
@@ -221,5 +255,5 @@ def export_list(
         "Content-Disposition": f'attachment; filename="fangpin-{which}.xlsx"'})
 
 
-HANDLERS = [upload_alerts, upload_households, download_template, unmatched_alerts, attach_unmatched,
-            export_list]
+HANDLERS = [upload_alerts, upload_households, upload_staff, download_template, unmatched_alerts,
+            attach_unmatched, export_list]

@@ -52,6 +52,11 @@ Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description=f"每页条
 Today = Annotated[date | None, QueryParameter(
     required=False, description="计算期限所用的“今天”（默认县里今天）")]
 Text = Annotated[str | None, QueryParameter(required=False, max_length=100)]
+#: "My households": those the named 网格员 / 帮扶责任人 answers for now.
+GridWorker = Annotated[str | None, QueryParameter(
+    required=False, max_length=100, description="网格员姓名（现任）：只列其现在负责的农户")]
+Helper = Annotated[str | None, QueryParameter(
+    required=False, max_length=100, description="帮扶责任人姓名（现任）：只列其现在负责的农户")]
 AsOf = Annotated[str | None, QueryParameter(
     required=False, max_length=40, schema_extra={"pattern": AS_OF_PATTERN},
     description="记录时点：ISO 时间（无时区按北京时间），或日期（该日 24 时前记录的）",
@@ -126,6 +131,7 @@ def monitoring_list(
     request: Request, township: Text = None, village: Text = None,
     category: FromQuery[Category | None] = None,
     risk_type: FromQuery[RiskType | None] = None, eliminating: FromQuery[bool | None] = None,
+    grid_worker: GridWorker = None, helper: Helper = None,
     as_of: Annotated[date | None, QueryParameter(required=False, description="该日在监测的名单")] = None,
     today: Today = None, sort: MonitoringSort = "code", cursor: Cursor = None, limit: Limit = 50,
     after: After = None,
@@ -135,8 +141,8 @@ def monitoring_list(
     position = caught_up(request, after)
     page = _services(request)[2].monitoring_list(
         area_of(request.user), township=township, village=village, category=category,
-        risk_type=risk_type, eliminating=eliminating, as_of=as_of,
-        today=today or county_today(request), sort=sort,
+        risk_type=risk_type, eliminating=eliminating, grid_worker=grid_worker, helper=helper,
+        as_of=as_of, today=today or county_today(request), sort=sort,
         after=cursor, limit=limit,
     )
     return _page(page, s.MonitoringRow, s.MonitoringPage, position)
@@ -181,12 +187,14 @@ def case_queue(
 def visits_due(
     request: Request,
     month: Annotated[date | None, QueryParameter(required=False, description="所在月任一日")] = None,
+    grid_worker: GridWorker = None, helper: Helper = None,
     cursor: Cursor = None, limit: Limit = 50, after: After = None,
 ) -> s.HouseholdPage:
     check_day(month, "month")
     position = caught_up(request, after)
     page = _services(request)[2].visits_due(area_of(request.user),
-                                            month=month or county_today(request), after=cursor,
+                                            month=month or county_today(request),
+                                            grid_worker=grid_worker, helper=helper, after=cursor,
                                             limit=limit)
     return _page(page, s.HouseholdRow, s.HouseholdPage, position)
 
@@ -195,13 +203,15 @@ def visits_due(
 def directory(
     request: Request, code: Text = None, head_name: Text = None,
     id_number: Annotated[str | None, QueryParameter(required=False, max_length=32)] = None,
-    township: Text = None, village: Text = None, sort: DirectorySort = "code", cursor: Cursor = None,
+    township: Text = None, village: Text = None, grid_worker: GridWorker = None,
+    helper: Helper = None, sort: DirectorySort = "code", cursor: Cursor = None,
     limit: Limit = 50, after: After = None,
 ) -> s.HouseholdPage:
     position = caught_up(request, after)
     page = _services(request)[2].directory(
         area_of(request.user), code=code, head_name=head_name, id_number=id_number,
-        township=township, village=village, sort=sort, after=cursor, limit=limit,
+        township=township, village=village, grid_worker=grid_worker, helper=helper, sort=sort,
+        after=cursor, limit=limit,
     )
     return _page(page, s.HouseholdRow, s.HouseholdPage, position)
 

@@ -10,6 +10,7 @@ import msgspec
 
 from application.accounts.access import User
 from application.app import HistoryEntry
+from domain.assignments import Assignment
 from domain.household import STEP_NAMES, AlertOutcome, Household
 from domain.identity import mask_id_number
 from domain.income import IncomeAssessment
@@ -28,6 +29,7 @@ EVENT_NAMES: dict[str, str] = {
     "HouseholdVerified": "入户核查核实",
     "VillageDeliberationConcluded": "村级评议公示",
     "TownshipReviewCompleted": "乡镇核查初审",
+    "NoticePublished": "发布公示（公示期及所张贴页面的 SHA-256）",
     "MonitoringObjectIncluded": "县级比对审定：纳入监测对象",
     "IdentificationRejected": "认定不通过",
     "GreenChannelOpened": "开通绿色通道",
@@ -45,6 +47,12 @@ EVENT_NAMES: dict[str, str] = {
     "FactCorrected": "更正已记录的事实",
     "AppealLodged": "提出申诉",
     "AppealAnswered": "答复申诉",
+    "GridWorkerAssigned": "指定网格员",
+    "GridWorkerChanged": "更换网格员",
+    "GridWorkerEnded": "结束网格员负责",
+    "HelperAssigned": "指定帮扶责任人",
+    "HelperChanged": "更换帮扶责任人",
+    "HelperEnded": "结束帮扶责任人负责",
     "Started": "收入监测标准启用",
     "IncomeLineSet": "设定收入监测标准",
     "PovertyLineSet": "设定扶贫标准",
@@ -186,8 +194,16 @@ def case_file(household: Household, user: User, as_of: datetime | None = None) -
                         bands_from=p.bands_from, ceiling=p.ceiling)
             for p in household.payouts.values()
         ],
+        grid_workers=[_assignment_out(a) for a in household.grid_workers],
+        helpers=[_assignment_out(a) for a in household.helpers],
         as_of=as_of,
     )
+
+
+def _assignment_out(a: Assignment) -> s.AssignmentOut:
+    return s.AssignmentOut(name=a.name, phone=a.phone, unit=a.unit, assigned_on=a.assigned_on,
+                           reason=a.reason, ended_on=a.ended_on, end_reason=a.end_reason,
+                           current=a.ended_on is None)
 
 
 def _alert_out(alert: Alert, mask: Masker) -> s.AlertOut:

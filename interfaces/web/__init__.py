@@ -6,7 +6,8 @@ file and its history for a household, and — for every form — the same comman
 with the body the form stands for, so the rules, the area check and the access log are the same
 whichever way a county worker comes in. One module per part of the workbench: `session`
 (signing in, the page frame), `dashboard`, `lists`, `household` (the case file and its command
-forms), `pushes`, `indicators`, `policy` (the income line and the 防贫保 payout bands), `errors`.
+forms), `pushes`, `department` (a department's desk), `staff` (a workbook of 网格员 and
+帮扶责任人), `indicators`, `policy` (the income line and the 防贫保 payout bands), `errors`.
 
 Assets are served by the app itself: our CSS and script, and Apache ECharts installed from the
 npm registry (`interfaces/web/package.json`, `make` runs ``npm ci``) — nothing from a CDN.
@@ -27,14 +28,17 @@ from domain.errors import DomainError
 from domain.rules import CHINA_TIME
 from interfaces.web import (
     dashboard,
+    department,
     errors,
     household,
     indicators,
     lists,
+    notices,
     policy,
     pushes,
     self_reports,
     session,
+    staff,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -48,7 +52,9 @@ WEB_HANDLERS = [
     pushes.pushes, pushes.import_push, indicators.monthly_report, pushes.import_template,
     indicators.indicators, indicators.annual, policy.policy, policy.set_relief_bands, policy.set_income_line,
     policy.set_poverty_line, self_reports.self_report_page, self_reports.self_report,
-    self_reports.self_reports, self_reports.answer,
+    self_reports.self_reports, self_reports.answer, notices.notices, notices.print_notice,
+    notices.notice_xlsx, notices.publish_notice, *department.HANDLERS, staff.staff,
+    staff.import_staff_file,
 ]
 
 

@@ -54,6 +54,8 @@ LABELS: dict[str, str] = {
     "sudden_hardship": "突发困难类型（因灾因疫等突发风险时）",
     "against": "申诉事项", "appellant": "申诉人", "by_household": "农户本人提出（否则为干部代为提出）",
     "new_category": "调整后的监测对象类别（对类别的申诉成立时）", "appeal_id": "申诉编号（可空）",
+    "worker_name": "网格员姓名", "helper_name": "帮扶责任人姓名", "phone": "联系电话",
+    "unit": "工作单位", "name": "姓名",
 }
 
 

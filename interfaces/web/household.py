@@ -151,7 +151,8 @@ COMMAND_FORMS = _command_forms()
 #: The household's other commands, grouped by the chapter of the case file they belong to
 #: (the module of `application.commands` each is defined in).
 CHAPTERS = {"alerts": "预警", "identification": "识别认定", "help": "帮扶", "visits": "走访与收入",
-            "elimination": "风险消除", "households": "家庭成员", "corrections": "更正"}
+            "elimination": "风险消除", "households": "家庭成员", "staff": "网格员与帮扶责任人",
+            "corrections": "更正"}
 
 
 def _chapter(form: CommandForm) -> str:

@@ -20,12 +20,12 @@ from interfaces.web.session import county_today, render, signed_in
 
 @get("/web/monitoring", sync_to_thread=True)
 def monitoring(request: Request, township: FromQuery[str] = "", village: FromQuery[str] = "",
-               category: FromQuery[str] = "", sort: FromQuery[str] = "code",
-               after: FromQuery[str] = "") -> Template:
+               category: FromQuery[str] = "", grid_worker: FromQuery[str] = "",
+               sort: FromQuery[str] = "code", after: FromQuery[str] = "") -> Template:
     user = signed_in(request)
     user.require_read("households")
     filters = {"township": township or None, "village": village or None,
-               "category": category or None}
+               "category": category or None, "grid_worker": grid_worker or None}
     try:
         page = request.app.state.read_models.monitoring_list(
             area_of(user), **filters, today=county_today(request), sort=sort, after=after or None,
@@ -35,10 +35,10 @@ def monitoring(request: Request, township: FromQuery[str] = "", village: FromQue
         page, error = None, refused.message
     rows = page.rows if page else []
     query = {k: v for k, v in {"township": township, "village": village, "category": category,
-                                 "sort": sort}.items() if v}
+                                 "grid_worker": grid_worker, "sort": sort}.items() if v}
     return render(request, "monitoring.html", user, rows=rows, page=page, error=error,
                   filters={"township": township, "village": village, "category": category,
-                          "sort": sort},
+                          "grid_worker": grid_worker, "sort": sort},
                   categories=[c.value for c in Category],
                   next_url=(f"/web/monitoring?{urlencode({**query, 'after': page.after})}"
                            if page and page.after else None),
@@ -90,22 +90,27 @@ def search(request: Request, q: FromQuery[str] = "") -> Template:
 
 
 @get("/web/visits-due", sync_to_thread=True)
-def visits_due(request: Request, after: FromQuery[str] = "") -> Template:
+def visits_due(request: Request, grid_worker: FromQuery[str] = "",
+               after: FromQuery[str] = "") -> Template:
     """本月待走访: the households of the user's area owed this month's visit, each opening the
-    visit form."""
+    visit form; ``grid_worker`` keeps those the named 网格员 answers for ("my households")."""
     user = signed_in(request)
     user.require_read("households")
     today = county_today(request)
-    page = request.app.state.read_models.visits_due(area_of(user), month=today, after=after or None,
-                                                    limit=50)
+    page = request.app.state.read_models.visits_due(area_of(user), month=today,
+                                                    grid_worker=grid_worker or None,
+                                                    after=after or None, limit=50)
+    query = {"grid_worker": grid_worker} if grid_worker else {}
     return render(request, "visits_due.html", user, rows=page.rows, page=page, today=today,
-                  may_visit=user.may("record_visit"),
-                  next_url=f"/web/visits-due?{urlencode({'after': page.after})}" if page.after else None)
+                  may_visit=user.may("record_visit"), grid_worker=grid_worker,
+                  next_url=(f"/web/visits-due?{urlencode({**query, 'after': page.after})}"
+                            if page.after else None))
 
 
 @get("/web/exports/{which:str}", sync_to_thread=True)
 def export(request: Request, which: FromPath[str], township: FromQuery[str] = "",
-           village: FromQuery[str] = "", category: FromQuery[str] = "") -> Response[bytes]:
+           village: FromQuery[str] = "", category: FromQuery[str] = "",
+           grid_worker: FromQuery[str] = "") -> Response[bytes]:
     from interfaces.exports import EXPORTS, pages, workbook
 
     user = signed_in(request)
@@ -113,7 +118,8 @@ def export(request: Request, which: FromPath[str], township: FromQuery[str] = ""
     if which not in EXPORTS:
         raise NotFound("EXPORT_UNKNOWN", f"没有名为 {which} 的导出", "which")
     rows = pages(request.app.state.read_models, which, area_of(user), township=township or None,
-                 village=village or None, category=category or None, today=county_today(request),
+                 village=village or None, category=category or None,
+                 grid_worker=grid_worker or None, today=county_today(request),
                  held=request.app.state.case_files.unmatched_alerts())
     where = f"{user.township or ''}{user.village or ''}" or "全县"
     who = f"{user.display_name}（{user.name}）" if user.display_name else user.name

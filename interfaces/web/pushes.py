@@ -83,6 +83,6 @@ class _UploadFields(msgspec.Struct):
 @get("/web/templates/{kind:str}", sync_to_thread=True)
 def import_template(request: Request, kind: FromPath[str]) -> Response[Any]:
     signed_in(request)
-    if kind not in ("alerts", "households"):
+    if kind not in ("alerts", "households", "staff"):
         raise NotFound("TEMPLATE_UNKNOWN", f"没有名为 {kind} 的模板", "kind")
     return template_response(kind)

@@ -46,8 +46,12 @@ def render(request: Request, template: str, user: User | None, **context: Any) -
     nav = []
     if user is not None:
         nav = [("/web/", "工作台")]
+        if user.may_read("department_desk"):
+            nav.append(("/web/department", "部门工作台"))
         if user.may_read("households"):
             nav += [("/web/monitoring", "监测对象名单"), ("/web/cases", "案件队列")]
+        if user.may("publish_notice"):  # the village, its township, the county centre
+            nav.append(("/web/notices", "公示"))
         if user.may_read("pushes"):
             nav.append(("/web/pushes", "部门推送"))
         if user.may_read("indicators"):

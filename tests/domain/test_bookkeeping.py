@@ -96,6 +96,7 @@ def full_lifecycle() -> Household:
     baby = make_id(date(2023, 2, 1), male=False)
     household.join_member(member("张妞", baby, Relation.DAUGHTER), JoinReason.BIRTH, **when(date(2023, 2, 2)))
     household.update_member(baby, {"health": "患有大病"}, **when(date(2023, 2, 20)))
+    household.assign_grid_worker(name="李网格", phone="13812345678", **when(date(2023, 2, 21)))
     raise_alert(household, D, risk_types=(RiskType.NATURAL_DISASTER,), disaster_kind=DisasterKind.FLOOD)
     household.verify_at_home(1, Finding.RISK_CONFIRMED, **when(D + timedelta(1)))
     household.open_green_channel(
@@ -128,6 +129,12 @@ def full_lifecycle() -> Household:
         **when(D + timedelta(8), COUNTY),
     )
     included = D + timedelta(8)
+    household.assign_helper(name="王帮扶", unit="县乡村振兴局", phone="13912345678",
+                            **when(included, TOWNSHIP))
+    household.change_helper(name="陈帮扶", unit="县医保局", phone="0312-7654321", reason="调任",
+                            **when(included + timedelta(2), TOWNSHIP))
+    household.change_grid_worker(name="赵网格", phone="13712345678", reason="调任",
+                                 **when(included + timedelta(2)))
     household.subsidise_medical_insurance(baby, 2023, Decimal("380"), **when(included))
     household.pay_relief_insurance(
         payout_id="P-1",
@@ -139,6 +146,8 @@ def full_lifecycle() -> Household:
     ready = help_until_eliminable(household, included)
     household.correct(2, {"name": "张二妞"}, "录错", **when(ready - timedelta(1), COUNTY))
     eliminate(household, ready)
+    household.end_helper(reason="风险已消除", **when(ready + timedelta(8), TOWNSHIP))
+    household.end_grid_worker(reason="网格调整", **when(ready + timedelta(9)))
     household.lodge_appeal(1, AppealSubject.ELIMINATION, appeal_id="SS-1", appellant="张三",
                            content="收入还不稳定", by_household=True, **when(ready + timedelta(10)))
     household.answer_appeal(1, "SS-1", ObjectionOutcome.NOT_UPHELD, reason="连续六个月收入高于标准",
@@ -169,9 +178,11 @@ class TestReplay:
         events = list(full_lifecycle().collect_events())
         seen = {type(e).__name__ for e in events}
         every = {cls.__name__ for cls in household_event_classes()}
-        # not exercised here: a measure ending, the two county refusals, and the library's
-        # generated ``Created`` class (households are created by ``Registered``)
-        assert every - seen <= {"MeasureEnded", "IdentificationRejected", "EliminationRejected", "Created"}
+        # not exercised here: a measure ending, the two county refusals, a published notice
+        # (test_notices), and the library's generated ``Created`` class (households are
+        # created by ``Registered``)
+        assert every - seen <= {"MeasureEnded", "IdentificationRejected", "EliminationRejected",
+                                "NoticePublished", "Created"}
 
     def test_replay_to_an_earlier_version_gives_the_household_as_it_was(self):
         household = registered()

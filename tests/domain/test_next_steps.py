@@ -31,10 +31,11 @@ def test_an_alert_calls_for_the_home_visit_then_steps_two_and_three_then_the_cou
 
 def test_a_monitoring_object_is_analysed_then_helped_need_by_need_and_visited_monthly() -> None:
     """Given a household just included, when nothing is done yet, then its risk analysis comes
-    first (and this month's visit); once analysed, a measure for its unmet needs."""
+    first (then its 帮扶责任人 and this month's visit); once analysed, a measure for its unmet
+    needs."""
     household = registered()
     include(household, date(2025, 4, 1))
-    assert steps_for(household, TODAY).next == ("analyse_risk", "record_visit")
+    assert steps_for(household, TODAY).next == ("analyse_risk", "assign_helper", "record_visit")
     analyse(household, date(2025, 5, 1), needs=(MeasureType.HEALTH,))
     assert steps_for(household, TODAY).next[0] == "assign_measure"
     household.assign_measure(measure_id="M1", measure_type=MeasureType.HEALTH,

@@ -154,6 +154,15 @@ def join_body(n: int) -> dict[str, Any]:
 LEAVE = {"reason": "迁出", "occurred_on": "2025-02-01"}
 UPDATE = {"changes": {"health": "患有大病", "labour_capacity": "弱劳动力或半劳动力"},
           "occurred_on": "2025-02-15"}
+#: The household's 网格员 and (once included) 帮扶责任人: named 04-01, replaced 06-01.
+GRID_WORKER = {"worker_name": "李网格", "phone": "13812345678", "occurred_on": "2025-04-01"}
+GRID_WORKER_CHANGE = {"worker_name": "赵网格", "phone": "0312-7654321", "reason": "李网格调任",
+                      "occurred_on": "2025-06-01"}
+HELPER = {"helper_name": "王帮扶", "unit": "县乡村振兴局", "phone": "13912345678",
+          "occurred_on": "2025-04-01"}
+HELPER_CHANGE = {"helper_name": "陈帮扶", "unit": "县医保局", "phone": "13712345678",
+                 "reason": "王帮扶退休", "occurred_on": "2025-06-01"}
+STAFF_END = {"reason": "不再负责", "occurred_on": "2025-08-01"}
 CORRECTION = {"corrects_version": 1, "changes": {"address": "东村十二号"}, "reason": "门牌号录错",
               "occurred_on": "2025-02-20"}
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -30,6 +31,10 @@ from tests.http.kit import (
     ELIMINATION_VISIT,
     END_MEASURE,
     GREEN_CHANNEL,
+    GRID_WORKER,
+    GRID_WORKER_CHANGE,
+    HELPER,
+    HELPER_CHANGE,
     HOME_VISIT,
     IN_PLACE,
     INCOME,
@@ -38,6 +43,7 @@ from tests.http.kit import (
     RELIEF,
     RELIEF_BANDS,
     RISK_ANALYSIS,
+    STAFF_END,
     TOWNSHIP_REVIEW,
     UPDATE,
     VILLAGE_NOTICE,
@@ -79,8 +85,10 @@ ALLOWED: dict[str, set[str]] = {
     # help
     "POST /api/households/{code}/risk-analyses": {"county", "township"},
     "POST /api/households/{code}/measures": {"county", "township"},
-    "POST /api/households/{code}/measures/{measure_id}/in-place": {"county", "township"},
-    "POST /api/households/{code}/measures/{measure_id}/end": {"county", "township"},
+    # (a department: only the measures assigned to it — MEASURE is 卫健局's, neither test
+    # department's)
+    "POST /api/households/{code}/measures/{measure_id}/in-place": {"county", "township", "department"},
+    "POST /api/households/{code}/measures/{measure_id}/end": {"county", "township", "department"},
     "POST /api/households/{code}/medical-subsidies": {"county", "township"},
     "POST /api/households/{code}/relief-payouts": {"county"},
     # visits, income and risk elimination
@@ -90,6 +98,13 @@ ALLOWED: dict[str, set[str]] = {
     "POST /api/households/{code}/elimination/village-notice": {"county", "township", "village"},
     "POST /api/households/{code}/elimination/township-review": {"county", "township"},
     "POST /api/households/{code}/elimination/county-decision": {"county"},
+    # people on the household: the village names its 网格员, the township its 帮扶责任人
+    "POST /api/households/{code}/grid-worker": {"county", "township", "village"},
+    "POST /api/households/{code}/grid-worker/change": {"county", "township", "village"},
+    "POST /api/households/{code}/grid-worker/end": {"county", "township", "village"},
+    "POST /api/households/{code}/helper": {"county", "township"},
+    "POST /api/households/{code}/helper/change": {"county", "township"},
+    "POST /api/households/{code}/helper/end": {"county", "township"},
     # corrections, policy and department pushes
     "POST /api/households/{code}/corrections": {"county", "township"},
     # appeals: a cadre lodges one for the household; the unit that decided answers
@@ -131,6 +146,7 @@ ALLOWED: dict[str, set[str]] = {
     # uploads, templates and unmatched alerts
     "POST /api/imports/alerts": {"county", "department"},
     "POST /api/imports/households": {"county"},
+    "POST /api/imports/staff": {"county", "township"},
     "GET /api/templates/{kind}": {"county", "township", "village", "department", "auditor", "assessment"},
     "GET /api/unmatched-alerts": {"county", "township", "village", "auditor", "assessment"},
     "POST /api/unmatched-alerts/{alert_id}/attach": {"county", "township"},
@@ -144,12 +160,28 @@ ALLOWED: dict[str, set[str]] = {
     "GET /api/exchange/{kind}": {"county", "township", "village", "auditor", "assessment"},
     "GET /api/feed": {"county", "township", "village", "department", "auditor", "assessment"},
     "GET /api/access-log": {"auditor"},
+    # public notices (公示): who records step 2, for their own village (domain.md §13)
+    "GET /api/notices/{kind}": {"county", "township", "village"},
+    "GET /api/notices/{kind}/print": {"county", "township", "village"},
+    "GET /api/notices/{kind}/xlsx": {"county", "township", "village"},
+    "POST /api/notices/{kind}/publish": {"county", "township", "village"},
+    # a department's desk
+    "GET /api/departments/me/roster": {"department"},
+    "GET /api/departments/me/measures": {"department"},
+    "GET /api/departments/me/calendar": {"department"},
 }
 
 #: Routes that act on or read one household: refused outside the caller's area.
 ONE_HOUSEHOLD = {route for route in ALLOWED if "{code}" in route} | {
     "POST /api/households", "POST /api/unmatched-alerts/{alert_id}/attach",
     "POST /api/self-reports/{report_id}/answer"}
+
+#: Routes on one village's notice: refused to a township or village user of another area.
+ONE_VILLAGE = {route for route in ALLOWED if "/api/notices/" in route}
+
+#: Routes on one measure: refused to a department it is not assigned to.
+ONE_MEASURE = {"POST /api/households/{code}/measures/{measure_id}/in-place",
+               "POST /api/households/{code}/measures/{measure_id}/end"}
 
 #: Routes on one rectification item: refused to a township or department not answering for it.
 ONE_ITEM = {"POST /api/rectifications/{item_id}/completed"}
@@ -262,6 +294,10 @@ def _upload(kind: str) -> Prepare:
             form = {"tier": "省级推送", "period": "2025-03", "batch_id": f"UP{n}"}
             if who == "county":
                 form["department"] = "医保局"
+        elif kind == "staff":  # another township's user gets its row refused, not the upload
+            register(api, n)
+            text = f"户编号,网格员姓名,网格员电话\r\n{code_of(n)},李网格,13812345678\r\n"
+            form = {}
         else:
             text = ("户编号,乡镇,行政村,住址,户类型,姓名,身份证号码,与户主关系\r\n"
                     f"{code_of(n)},银坊镇,东村,东村{n}号,一般农户,王建国,{head_of(n)},本人\r\n")
@@ -316,6 +352,24 @@ def _appealed(home: Any) -> None:
     home.do("/appeals", APPEAL, who="village")
 
 
+#: The fixture's village, as a notice names it.
+NOTICE_PLACE = "township=银坊镇&village=东村&notice_from=2025-03-03&notice_to=2025-03-08"
+
+
+def _publish_notice(api: Api, n: int, who: str) -> Request:
+    """A case awaiting the village notice (household ``n``), and the notice of a period of its
+    own printed by the county: publishing it is possible."""
+    register(api, n).visited()
+    api.catch_up()
+    start = date(2025, 4, 1) + timedelta(days=n % 200)
+    period = {"notice_from": start.isoformat(), "notice_to": (start + timedelta(days=4)).isoformat()}
+    printed = api.get("/api/notices/identification", "county", township="银坊镇", village="东村",
+                      **period)
+    assert printed.status_code == 200, printed.text
+    return "/api/notices/identification/publish", {
+        "township": "银坊镇", "village": "东村", **period, "digest": printed.json()["digest"]}
+
+
 def _green_channel_ready(home: Any) -> None:
     home.alerted(risk_types=("因意外事故",))
     home.do("/identification/home-visit", HOME_VISIT)
@@ -367,6 +421,16 @@ PREPARE: dict[str, Prepare] = {
         _on("/elimination/township-review", ELIMINATION_REVIEW, lambda home: home.eliminating(1)),
     "POST /api/households/{code}/elimination/county-decision":
         _on("/elimination/county-decision", ELIMINATION_DECISION, lambda home: home.eliminating(3)),
+    "POST /api/households/{code}/grid-worker": _on("/grid-worker", GRID_WORKER),
+    "POST /api/households/{code}/grid-worker/change":
+        _on("/grid-worker/change", GRID_WORKER_CHANGE, lambda home: home.do("/grid-worker", GRID_WORKER)),
+    "POST /api/households/{code}/grid-worker/end":
+        _on("/grid-worker/end", STAFF_END, lambda home: home.do("/grid-worker", GRID_WORKER)),
+    "POST /api/households/{code}/helper": _on("/helper", HELPER, lambda home: home.included()),
+    "POST /api/households/{code}/helper/change":
+        _on("/helper/change", HELPER_CHANGE, lambda home: home.included().do("/helper", HELPER)),
+    "POST /api/households/{code}/helper/end":
+        _on("/helper/end", STAFF_END, lambda home: home.included().do("/helper", HELPER)),
     "POST /api/households/{code}/corrections": _on("/corrections", CORRECTION),
     "POST /api/households/{code}/appeals": _on("/appeals", APPEAL, _no_risk),
     "POST /api/households/{code}/appeals/{appeal_id}/answer": _on("/appeals/SS-1/answer", ANSWER,
@@ -403,6 +467,7 @@ PREPARE: dict[str, Prepare] = {
     "GET /api/rectifications": _read("/api/rectifications"),
     "POST /api/imports/alerts": _upload("alerts"),
     "POST /api/imports/households": _upload("households"),
+    "POST /api/imports/staff": _upload("staff"),
     "GET /api/templates/{kind}": _read("/api/templates/alerts"),
     "GET /api/unmatched-alerts": _read("/api/unmatched-alerts"),
     "POST /api/unmatched-alerts/{alert_id}/attach": _unmatched,
@@ -413,6 +478,13 @@ PREPARE: dict[str, Prepare] = {
     "GET /api/exchange/{kind}": _read("/api/exchange/monitoring"),
     "GET /api/feed": _read("/api/feed"),
     "GET /api/access-log": _read("/api/access-log"),
+    "GET /api/notices/{kind}": _read(f"/api/notices/identification?{NOTICE_PLACE}"),
+    "GET /api/notices/{kind}/print": _read(f"/api/notices/identification/print?{NOTICE_PLACE}"),
+    "GET /api/notices/{kind}/xlsx": _read(f"/api/notices/elimination/xlsx?{NOTICE_PLACE}"),
+    "POST /api/notices/{kind}/publish": _publish_notice,
+    "GET /api/departments/me/roster": _read("/api/departments/me/roster"),
+    "GET /api/departments/me/measures": _read("/api/departments/me/measures"),
+    "GET /api/departments/me/calendar": _read("/api/departments/me/calendar"),
 }
 
 def _intake(route: str) -> bool:
@@ -434,6 +506,7 @@ GROUPS: dict[str, list[str]] = {
         "/risk-analyses", "/measures", "/medical-subsidies", "/relief-payouts"))],
     "visits, income and elimination": [r for r in ALLOWED if r.startswith("POST ") and any(
         part in r for part in ("/visits", "/income-assessments", "/elimination/"))],
+    "people on households": [r for r in ALLOWED if "/grid-worker" in r or "/helper" in r],
     "corrections, policy and pushes": ["POST /api/households/{code}/corrections",
                                        "POST /api/households/{code}/appeals",
                                        "POST /api/households/{code}/appeals/{appeal_id}/answer",
@@ -442,6 +515,7 @@ GROUPS: dict[str, list[str]] = {
     "reads": [r for r in ALLOWED if r.startswith("GET ") and not _assessment(r) and not _intake(r)],
     "indicators, reports, meetings and rectifications": [r for r in ALLOWED if _assessment(r)],
     "uploads and unmatched alerts": [r for r in ALLOWED if _intake(r)],
+    "notices": ["POST /api/notices/{kind}/publish"],
 }
 
 
@@ -449,12 +523,15 @@ def expected(route: str, who: str) -> tuple[int, str | None]:
     """The status (and problem code) ``who`` should get from ``route``."""
     if ROLE_OF[who] not in ALLOWED[route]:
         return 403, "ROLE_FORBIDDEN"
-    if route in ONE_HOUSEHOLD and who in ("other_township", "other_village"):
+    if route in ONE_HOUSEHOLD | ONE_VILLAGE and who in ("other_township", "other_village"):
         return 403, "OUTSIDE_AREA"
+    if route in ONE_MEASURE and ROLE_OF[who] == "department":
+        return 403, "OTHER_DEPARTMENT"
     if route in ONE_ITEM and who in ("other_township", "other_department"):
         return 403, "OUTSIDE_AREA" if who == "other_township" else "OTHER_DEPARTMENT"
     if route.startswith("GET ") or route in ("POST /api/pushes", "POST /api/indicators/verify",
-                                              "POST /api/imports/alerts", "POST /api/imports/households"):
+                                              "POST /api/imports/alerts", "POST /api/imports/households",
+                                              "POST /api/imports/staff"):
         return 200, None
     return 201, None
 

@@ -109,7 +109,8 @@ def _marked(marker: str) -> dict[int, str]:
 
 
 @contextlib.contextmanager
-def _serving(schema: str, workers: int, processes: int) -> Iterator[tuple[subprocess.Popen, str]]:
+def _serving(schema: str, workers: int, processes: int, *options: str,
+             ) -> Iterator[tuple[subprocess.Popen, str]]:
     """`fangpin serve` on ``schema``, up once its ``processes`` (itself included) run; yields
     it and the marker in its processes' environment, and kills what is left of them after."""
     with socket.socket() as s:
@@ -123,7 +124,7 @@ def _serving(schema: str, workers: int, processes: int) -> Iterator[tuple[subpro
         env["FANGPIN_CIPHER_KEY"] = TEST_CIPHER_KEY
     process = subprocess.Popen(
         [sys.executable, "-m", "interfaces.cli", "serve", "--port", str(port), "--workers",
-         str(workers)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+         str(workers), *options], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
     try:
         deadline = time.monotonic() + 60
@@ -137,6 +138,7 @@ def _serving(schema: str, workers: int, processes: int) -> Iterator[tuple[subpro
                 pass
             assert process.poll() is None and time.monotonic() < deadline, "serve did not start"
             time.sleep(0.2)
+        process.port = port  # type: ignore[attr-defined]
         yield process, marker
     finally:
         for pid in _marked(marker):
@@ -180,6 +182,29 @@ def test_serve_starts_its_projection_process_again_when_it_dies(postgres_schema:
             while projections.position() < app.max_position():
                 assert time.monotonic() < deadline, "the new projection process does not follow"
                 time.sleep(0.2)
+        assert process.poll() is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_are_renewed_after_so_many_requests_and_nothing_goes_unanswered(
+        postgres_schema: str) -> None:
+    """`--max-requests`: a worker that has served about that many requests makes way for a
+    fresh one (a long-lived heap never adds up), while the other serves."""
+    with _serving(postgres_schema, 2, 5, "--max-requests", "20") as (process, marker):
+        first = set(_marked(marker))
+        answered = 0
+        for _ in range(120):
+            for _attempt in range(50):  # a renewed worker may still be starting: the call waits
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{process.port}/health",
+                                                timeout=10) as response:
+                        answered += response.status == 200
+                    break
+                except OSError:
+                    time.sleep(0.2)
+        renewed = set(_marked(marker)) - first
+        assert answered == 120
+        assert len(renewed) >= 2, f"no worker renewed: {first} → {set(_marked(marker))}"
         assert process.poll() is None
 
 

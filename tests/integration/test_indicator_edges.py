@@ -27,8 +27,9 @@ from application.commands import (
     VerifyElimination,
     VillageDeliberation,
 )
-from application.indicators import Indicators, end_of_day, result_json
+from application.indicators import Indicators, end_of_day
 from application.reports import monthly_report
+from application.results import result_json
 from domain.codes import (
     Category,
     Channel,

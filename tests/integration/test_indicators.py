@@ -18,7 +18,8 @@ from application.commands import (
     VerifyAtHome,
     VillageDeliberation,
 )
-from application.indicators import Cadences, Indicators, Scope, end_of_day, result_json
+from application.indicators import Cadences, Indicators, Scope, end_of_day
+from application.results import result_json
 from application.store.encryption import new_key
 from domain.codes import (
     Category,

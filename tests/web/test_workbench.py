@@ -746,3 +746,51 @@ def test_a_steps_form_shows_what_the_steps_before_it_found(workbench: dict[str, 
         assert 'id="earlier-steps"' not in county.get(f"/web/households/{code}/do/record_visit").text
     finally:
         county.close()
+
+
+def test_a_department_reaches_its_desk_from_its_first_page_and_puts_its_measure_in_place(
+        new_page: Any, workbench: dict[str, Any]) -> None:
+    """医保局 signs in, goes from its first page to its desk, sees its roster with its fields
+    and the calendar of its pushes, and puts a measure assigned to it in place."""
+    from application.commands import AssignMeasure
+    from application.demo import DEMO_TOKENS
+    from domain.codes import Department, MeasureType
+    from domain.values import Actor
+
+    app = workbench["app"]
+    lifted = next(row for row in app.state.read_models.directory(limit=500).rows
+                  if row["household_type"] == "脱贫户" and not row["monitored"])
+    app.state.case_files.execute(lifted["code"], AssignMeasure(
+        measure_id="YB-WEB-1", measure_type=MeasureType.HEALTH, department=Department.MEDICAL_INSURANCE,
+        responsible_person="医保局李科长", occurred_on=date(2025, 7, 1)),
+        by=Actor("county-test", Role.COUNTY_CENTRE))
+    app.state.projections.catch_up()
+
+    page = new_page()
+    login(page, USERS[Role.DEPARTMENT].name, DEMO_TOKENS[Role.DEPARTMENT])
+    page.click("#desk-tile")
+    assert page.text_content("h1").startswith("部门工作台")
+    headings = page.locator("#roster-table thead th").all_text_contents()
+    assert headings[:2] == ["户编号", "乡镇"] and "参加城乡居民基本医疗保险" in headings
+    assert "劳动能力" not in headings and "健康状况" not in headings
+    assert page.locator("#roster-table tbody tr").count() > 0
+    assert "脱贫人口和监测对象医疗费用负担较重" in page.text_content("#calendar-table")
+    row = page.locator("#measure-table tr[data-measure='YB-WEB-1']")
+    assert "计划" in row.text_content()
+    screenshot(page, "30-department-desk")
+    row.locator("input[name=occurred_on]").fill("2025-07-15")
+    row.locator("button[type=submit]").click()
+    page.wait_for_selector("#desk-done")
+    assert "YB-WEB-1 已落实" in page.text_content("#desk-done")
+    assert "已落实" in page.locator("#measure-table tr[data-measure='YB-WEB-1']").text_content()
+
+
+def test_the_department_desk_fits_a_360_px_phone(new_page: Any) -> None:
+    from application.demo import DEMO_TOKENS
+
+    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    login(page, USERS[Role.DEPARTMENT].name, DEMO_TOKENS[Role.DEPARTMENT])
+    page.goto("/web/department")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 362, f"the desk is {width} px wide on a 360 px screen"
+    screenshot(page, "31-phone-department-desk")

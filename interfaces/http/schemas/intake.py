@@ -40,6 +40,9 @@ class ImportAnswer(Struct):
     errors_xlsx_base64: Annotated[str | None, Meta(
         description="拒收行的工作簿（原行加“错误原因”列），base64 编码；无拒收时为空")]
     position: int
+    staff_assigned: Annotated[int, Meta(description="新指定的网格员、帮扶责任人（人次）")] = 0
+    staff_changed: Annotated[int, Meta(description="更换的网格员、帮扶责任人（人次）")] = 0
+    staff_unchanged: Annotated[int, Meta(description="人员与现任相同、未作变动的户数")] = 0
 
 
 class UnmatchedAlertOut(Struct):

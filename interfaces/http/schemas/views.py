@@ -181,6 +181,19 @@ class PayoutOut(Struct):
     ceiling: Annotated[Decimal | None, Meta(description="按该标准此笔最多可赔金额")] = None
 
 
+class AssignmentOut(Struct):
+    """A 网格员 or 帮扶责任人 of the household, from the day assigned to the day ended."""
+
+    name: str
+    phone: str
+    unit: Annotated[str, Meta(description="工作单位（帮扶责任人）；网格员为空")]
+    assigned_on: date
+    reason: Annotated[str, Meta(description="接替前任的原因；首次指定为空")]
+    ended_on: date | None
+    end_reason: str
+    current: bool
+
+
 class CaseFile(Struct):
     """A household's case file as it stands (or stood, for an as-of read)."""
 
@@ -203,6 +216,8 @@ class CaseFile(Struct):
     risk_analyses: list[RiskAnalysisOut]
     medical_subsidies: list[SubsidyOut]
     relief_payouts: list[PayoutOut]
+    grid_workers: Annotated[list[AssignmentOut], Meta(description="网格员，按指定先后")]
+    helpers: Annotated[list[AssignmentOut], Meta(description="帮扶责任人，按指定先后")]
     as_of: datetime | None = None
 
 

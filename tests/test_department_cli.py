@@ -1,0 +1,57 @@
+"""``fangpin department roster|measures|calendar`` on a demo county, on both back ends."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from domain.codes import Department
+from interfaces.cli import main
+
+YBJ_FIELDS = ["household_code", "township", "village", "household_type", "category", "name",
+              "id_number", "sex", "age", "insured"]
+
+
+def test_a_department_desk_on_the_command_line(cli_env, capsys, tmp_path):
+    assert main(["demo", "--households", "40", "--until", "2025-12-31"]) == 0
+    capsys.readouterr()
+
+    assert main(["department", "roster", "--department", "医保局", "--format", "json"]) == 0
+    people = json.loads(capsys.readouterr().out)
+    assert people and all(list(p) == YBJ_FIELDS for p in people)
+    assert all(len(p["id_number"]) == 18 and "*" not in p["id_number"] for p in people)
+    assert {p["household_type"] for p in people if p["category"] is None} == {"脱贫户"}
+
+    assert main(["department", "roster", "--department", "民政局", "--format", "csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0] == ["户编号", "乡镇", "行政村", "监测对象类别", "姓名", "身份证号码", "与户主关系",
+                       "年龄", "健康状况", "劳动能力"]
+    assert len(rows) > 1 and all("**********" in row[5] and row[3] for row in rows[1:])
+
+    assert main(["audit", "access-log"]) == 0
+    reads = capsys.readouterr().out
+    assert "cli:department roster" in reads
+    assert reads.count("cli:department roster") == len({p["household_code"] for p in people}) + len(
+        {row[0] for row in rows[1:]})
+
+    workbook = tmp_path / "roster.xlsx"
+    assert main(["department", "roster", "--department", "医保局", "--output", str(workbook)]) == 0
+    assert workbook.read_bytes()[:2] == b"PK"
+    capsys.readouterr()
+
+    assert main(["department", "roster", "--department", "公安局"]) == 1
+    assert "ROSTER_NOT_DEFINED" in capsys.readouterr().err
+
+    listed = 0
+    for department in Department:  # each sees the measures assigned to it, and only those
+        assert main(["department", "measures", "--department", department, "--format", "json"]) == 0
+        measures = json.loads(capsys.readouterr().out)
+        assert {m["department"] for m in measures} <= {department.value}
+        listed += len(measures)
+    assert listed > 0, "the demo assigns measures"
+
+    assert main(["department", "calendar", "--department", "医保局"]) == 0
+    calendar = capsys.readouterr().out
+    assert "② 脱贫人口和监测对象医疗费用负担较重：下一期" in calendar
+    assert "本年至今：按时" in calendar and "漏报" in calendar
