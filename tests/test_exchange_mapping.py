@@ -26,6 +26,12 @@ def test_the_shipped_mapping_loads_and_names_only_known_fields():
         assert all(c.field in catalogue()[kind] for c in sheet.columns if c.field)
 
 
+def test_the_shipped_mapping_documents_every_field_there_is():
+    comments = "\n".join(line for line in DEFAULT_MAPPING.read_text(encoding="utf-8").splitlines()
+                         if line.startswith("#"))
+    assert [f for fields in catalogue().values() for f in fields if f"{f} " not in comments] == []
+
+
 def test_an_unknown_field_is_named_with_the_fields_there_are():
     error = refused(COLUMN.format(header="户号", field="code") + COLUMN.format(header="类别", field="类别"))
     assert error.field == "monitoring.columns[2].field"

@@ -15,7 +15,7 @@ from litestar.testing import TestClient
 
 from interfaces.http import create_app
 from tests.http.conftest import OTHER_TOWNSHIP, OTHER_VILLAGE, USERS, Api
-from tests.http.kit import MEASURE, problem, register
+from tests.http.kit import HELPER, MEASURE, problem, register
 
 
 def sheet_rows(content: bytes) -> list[tuple]:
@@ -42,6 +42,7 @@ def county(api: Api) -> Api:
     home = register(api, 1).helped()
     home.do("/measures", {**MEASURE, "measure_id": "M2", "responsible_person": "=1+2",
                           "department": "医保局"})
+    home.do("/helper", HELPER, "township")
     register(api, 2)
     register(api, 3, township=OTHER_TOWNSHIP, village=OTHER_VILLAGE)
     api.catch_up()
@@ -51,12 +52,14 @@ def county(api: Api) -> Api:
 def test_monitoring_objects_go_out_with_the_provincial_columns_and_codes(county: Api) -> None:
     rows = exported(county, "monitoring")
     assert list(rows[0]) == ["县", "乡（镇）", "行政村", "户编号", "户主姓名", "户主证件号码", "监测对象类别",
-                             "主要风险类型", "识别监测时间", "是否风险消除程序中"]
+                             "主要风险类型", "识别监测时间", "帮扶责任人", "帮扶责任人联系电话",
+                             "是否风险消除程序中"]
     [row] = rows
     assert row["户编号"] == "130630000001" and row["县"] == "涞源县"
     assert row["监测对象类别"] == "2"  # 边缘易致贫户 in the provincial code table
     assert row["主要风险类型"] == "01"  # 因病
     assert row["识别监测时间"] == "2025-03-10" and row["是否风险消除程序中"] == "0"
+    assert (row["帮扶责任人"], row["帮扶责任人联系电话"]) == ("王帮扶", "13912345678")
     assert "*" not in row["户主证件号码"], "the county centre exports full ID numbers"
     village = exported(county, "monitoring", "village", format="csv")
     assert [r["户编号"] for r in village] == ["130630000001"]
