@@ -24,12 +24,10 @@ from application.accounts.access_log import AccessLog
 from application.app import CaseFiles
 from domain.codes import Relation
 from interfaces.exchange_mapping import HEAD_ID_NUMBER, KINDS, Mapping, Sheet, cell_value
-from interfaces.exports import pages, sheet_workbook
+from interfaces.exports import logged, pages, sheet_workbook
 from projections.queries import Area, ReadModels
 
 FORMATS = ("xlsx", "csv")
-#: Households read per access-log write (the lists' page size).
-_LOG_EVERY = 500
 
 
 @dataclass(frozen=True)
@@ -54,20 +52,9 @@ def rows(exchange: Exchange, sheet: Sheet, today: date) -> Iterator[dict[str, An
     which = "monitoring" if kind == "monitoring" else "households"
     needs_file = kind != "monitoring" or any(c.field == HEAD_ID_NUMBER for c in sheet.columns)
     mask = Masker(exchange.user)
-    batch: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
-    for row in pages(exchange.views, which, exchange.area, today=today):
-        batch.append((row, _details(exchange, kind, row, mask) if needs_file else [row]))
-        if len(batch) >= _LOG_EVERY:
-            yield from _logged(exchange, batch)
-            batch = []
-    yield from _logged(exchange, batch)
-
-
-def _logged(exchange: Exchange, batch: list[tuple[dict[str, Any], list[dict[str, Any]]]],
-            ) -> Iterator[dict[str, Any]]:
-    exchange.log.record_many(exchange.user, (row["code"] for row, _ in batch), exchange.route)
-    for _, out in batch:
-        yield from out
+    listed = pages(exchange.views, which, exchange.area, today=today)
+    for row in logged(listed, exchange.log, exchange.user, exchange.route):
+        yield from _details(exchange, kind, row, mask) if needs_file else [row]
 
 
 def _details(exchange: Exchange, kind: str, row: dict[str, Any], mask: Callable[[str], str],

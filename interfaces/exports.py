@@ -12,6 +12,8 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from application.accounts.access import User
+from application.accounts.access_log import AccessLog
 from application.workbooks import cell, header
 from domain.deadlines import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS
 from domain.household import STEP_NAMES
@@ -96,6 +98,22 @@ def pages(views: ReadModels, which: str, area: Area = COUNTY, *, township: str |
         day = today or views.today()
         yield from overdue_rows(overdue_unmatched(held, area, day, township=township,
                                                   village=village), day)
+
+
+def logged(rows: Iterable[dict[str, Any]], log: AccessLog, user: User, route: str,
+           every: int = 500) -> Iterator[dict[str, Any]]:
+    """``rows`` as they come, each household among them written to the access log under
+    ``route`` — a batch of ``every`` rows at a time, before the batch goes on: whatever an
+    export sends out has been logged (rows of no household, e.g. an unmatched alert, are not)."""
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= every:
+            log.record_many(user, (r["code"] for r in batch if r.get("code")), route)
+            yield from batch
+            batch = []
+    log.record_many(user, (r["code"] for r in batch if r.get("code")), route)
+    yield from batch
 
 
 def workbook(which: str, rows: Iterator[dict[str, Any]], subtitle: str = "") -> bytes:

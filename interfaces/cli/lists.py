@@ -14,6 +14,7 @@ import msgspec
 from application.app import CaseFiles
 from domain.deadlines import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS
 from domain.identity import mask_id_number
+from interfaces.cli.common import cli_reader
 from interfaces.cli.exchange import add_exchange_options, export_exchange
 from interfaces.exports import EXPORTS, pages, text_value
 from interfaces.overdue import overdue_unmatched
@@ -149,17 +150,19 @@ def print_rows(rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...],
 
 
 def _export(app: CaseFiles, args: argparse.Namespace) -> int:
-    from interfaces.exports import workbook
+    from application.accounts.access_log import AccessLog
+    from interfaces.exports import logged, workbook
 
     if args.which == "exchange":
         return export_exchange(app, args)
 
+    log = AccessLog(app.factory.datastore, backend=app.settings.backend)  # type: ignore[attr-defined]
     with Projections(app) as projections:
         projections.catch_up()
         rows = pages(ReadModels(projections.store, app.clock), args.which, township=args.township,
                      village=args.village, category=args.category,
                      grid_worker=args.grid_worker, today=app.today(), held=app.unmatched_alerts())
-        content = workbook(args.which, rows)
+        content = workbook(args.which, logged(rows, log, cli_reader(), f"cli:export {args.which}"))
     path = args.output or f"fangpin-{args.which}.xlsx"
     with open(path, "wb") as out:
         out.write(content)

@@ -111,7 +111,7 @@ def visits_due(request: Request, grid_worker: FromQuery[str] = "",
 def export(request: Request, which: FromPath[str], township: FromQuery[str] = "",
            village: FromQuery[str] = "", category: FromQuery[str] = "",
            grid_worker: FromQuery[str] = "") -> Response[bytes]:
-    from interfaces.exports import EXPORTS, pages, workbook
+    from interfaces.exports import EXPORTS, logged, pages, workbook
 
     user = signed_in(request)
     user.require_read("households")
@@ -121,6 +121,7 @@ def export(request: Request, which: FromPath[str], township: FromQuery[str] = ""
                  village=village or None, category=category or None,
                  grid_worker=grid_worker or None, today=county_today(request),
                  held=request.app.state.case_files.unmatched_alerts())
+    rows = logged(rows, request.app.state.access_log, user, request.url.path)
     where = f"{user.township or ''}{user.village or ''}" or "全县"
     who = f"{user.display_name}（{user.name}）" if user.display_name else user.name
     data = workbook(which, rows, f"导出范围：{where}；导出人：{who}")

@@ -125,3 +125,11 @@ def test_a_countys_own_mapping_changes_the_columns_without_code(settings, clock,
                            encoding="utf-8")
         problem(api.get("/api/exchange/monitoring"), 422, "EXCHANGE_MAPPING_INVALID",
                 field="monitoring.columns[1].field")
+
+
+def test_a_list_export_too_puts_every_household_it_sends_in_the_access_log(county: Api) -> None:
+    response = county.get("/api/exports/households", "other_township")
+    assert response.status_code == 200, response.text
+    log = county.get("/api/access-log", "auditor", user=USERS["other_township"].name).json()
+    assert [(r["household_code"], r["route"]) for r in log] == [
+        ("130630000003", "/api/exports/households")]
