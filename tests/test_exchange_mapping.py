@@ -99,3 +99,8 @@ def test_values_come_out_as_the_column_says():
     row = {"risk_types": "因病、因残、其他", "included_on": date(2025, 3, 10), "eliminating": False}
     assert [cell_value(c, row) for c in sheet.columns] == ["01,02,99", "20250310", "否", "河北省"]
     assert [cell_value(c, {}) for c in sheet.columns] == [None, None, None, "河北省"]
+
+
+def test_the_readme_names_every_field_too():
+    readme = (DEFAULT_MAPPING.parents[1] / "README.md").read_text(encoding="utf-8")
+    assert [f for fields in catalogue().values() for f in fields if f"`{f}`" not in readme] == []
