@@ -417,7 +417,7 @@ class CaseFiles(SelfReportDesk):
     def history(self, code_or_id: str | UUID) -> list[HistoryEntry]:
         """Every recorded fact of the case file in order, for auditors."""
         aggregate_id = self._household_id(code_or_id)
-        entries = [_history_entry(event) for event in self.events.get(aggregate_id)]
+        entries = [history_entry(event) for event in self.events.get(aggregate_id)]
         if not entries:
             raise HouseholdNotFound(str(code_or_id))
         return entries
@@ -439,7 +439,7 @@ class CaseFiles(SelfReportDesk):
         return self._log_tables
 
 
-def _history_entry(event: Any) -> HistoryEntry:
+def history_entry(event: Any) -> HistoryEntry:
     state = vars(event)
     return HistoryEntry(
         version=event.originator_version,

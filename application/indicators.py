@@ -246,7 +246,7 @@ class Indicators:
         if any(d.department is department and not d.scheduled for d in self.cadences.duties):
             return self.compute(period, scope=scope)
         result = self._tally(period, scope, self.app.clock(), self.app.max_position(),
-                             "push_ledgers", iter(()), None, [])
+                             "push_ledgers", iter(()), None, [], [])
         return replace(result, figures=[], digest="")
 
     def _tally(

@@ -39,6 +39,9 @@ class Settings:
     notices_path: Path | None = None
     #: The department roster table (None: the one shipped, application/rosters.toml).
     rosters_path: Path | None = None
+    #: The exchange exports' mapping of columns and codes (None: the one shipped,
+    #: interfaces/exchange.toml).
+    exchange_mapping_path: Path | None = None
     #: The Ed25519 private key that signs log checkpoints (`fangpin audit keygen` writes one).
     signing_key_path: Path = DEFAULT_SIGNING_KEY
     #: The public key checkpoints must be signed with (hex or a PEM file); None: the signing
@@ -53,9 +56,9 @@ class Settings:
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
         """Settings from ``FANGPIN_*`` variables (``FANGPIN_DATABASE_URL``, ``FANGPIN_SQLITE_PATH``,
         ``FANGPIN_POSTGRES_SCHEMA``, ``FANGPIN_SNAPSHOT_INTERVAL``, ``FANGPIN_CACHE_SIZE``,
-        ``FANGPIN_CADENCES``, ``FANGPIN_NOTICES``, ``FANGPIN_ROSTERS``, ``FANGPIN_SIGNING_KEY``,
-        ``FANGPIN_AUDIT_PUBLIC_KEY``,
-        ``FANGPIN_CHECKPOINT_DIR``, ``FANGPIN_CIPHER_KEY``)."""
+        ``FANGPIN_CADENCES``, ``FANGPIN_NOTICES``, ``FANGPIN_ROSTERS``, ``FANGPIN_EXCHANGE_MAPPING``,
+        ``FANGPIN_SIGNING_KEY``, ``FANGPIN_AUDIT_PUBLIC_KEY``, ``FANGPIN_CHECKPOINT_DIR``,
+        ``FANGPIN_CIPHER_KEY``)."""
         settings = cls(database_url=environ.get("FANGPIN_DATABASE_URL") or None)
         if environ.get("FANGPIN_SQLITE_PATH"):
             settings = replace(settings, sqlite_path=Path(environ["FANGPIN_SQLITE_PATH"]))
@@ -69,6 +72,9 @@ class Settings:
             settings = replace(settings, notices_path=Path(environ["FANGPIN_NOTICES"]))
         if environ.get("FANGPIN_ROSTERS"):
             settings = replace(settings, rosters_path=Path(environ["FANGPIN_ROSTERS"]))
+        if environ.get("FANGPIN_EXCHANGE_MAPPING"):
+            settings = replace(settings,
+                               exchange_mapping_path=Path(environ["FANGPIN_EXCHANGE_MAPPING"]))
         if environ.get("FANGPIN_SIGNING_KEY"):
             settings = replace(settings, signing_key_path=Path(environ["FANGPIN_SIGNING_KEY"]))
         if environ.get("FANGPIN_AUDIT_PUBLIC_KEY"):

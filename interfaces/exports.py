@@ -12,6 +12,8 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from application.accounts.access import User
+from application.accounts.access_log import AccessLog
 from application.workbooks import cell, header
 from domain.deadlines import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS
 from domain.household import STEP_NAMES
@@ -98,6 +100,22 @@ def pages(views: ReadModels, which: str, area: Area = COUNTY, *, township: str |
                                                   village=village), day)
 
 
+def logged(rows: Iterable[dict[str, Any]], log: AccessLog, user: User, route: str,
+           every: int = 500) -> Iterator[dict[str, Any]]:
+    """``rows`` as they come, each household among them written to the access log under
+    ``route`` — a batch of ``every`` rows at a time, before the batch goes on: whatever an
+    export sends out has been logged (rows of no household, e.g. an unmatched alert, are not)."""
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= every:
+            log.record_many(user, (r["code"] for r in batch if r.get("code")), route)
+            yield from batch
+            batch = []
+    log.record_many(user, (r["code"] for r in batch if r.get("code")), route)
+    yield from batch
+
+
 def workbook(which: str, rows: Iterator[dict[str, Any]], subtitle: str = "") -> bytes:
     """A list as an .xlsx file (one sheet, frozen Chinese headers)."""
     name, columns = EXPORTS[which]
@@ -109,14 +127,22 @@ def table_workbook(name: str, columns: Iterable[tuple[str, str]], rows: Iterator
     """Rows as an .xlsx file: one sheet called ``name``, ``columns`` (key, Chinese header)
     under frozen headers, and ``subtitle`` on a second sheet."""
     columns = tuple(columns)
+    return sheet_workbook(name, [title for _, title in columns],
+                          ([_plain(row.get(key)) for key, _ in columns] for row in rows), subtitle)
+
+
+def sheet_workbook(name: str, headers: list[str], rows: Iterable[list[Any]],
+                   subtitle: str = "") -> bytes:
+    """One sheet of ``rows`` under bold, frozen ``headers``, each value written by `cell` (text
+    that looks like a formula stays text); ``subtitle`` on a second sheet 说明."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(name[:31])
     sheet.freeze_panes = "A2"
-    for index, (_, title) in enumerate(columns, start=1):
+    for index, title in enumerate(headers, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(10, len(title) * 2 + 4)
-    sheet.append([header(sheet, title) for _, title in columns])
-    for row in rows:
-        sheet.append([_value(sheet, row.get(key)) for key, _ in columns])
+    sheet.append([header(sheet, title) for title in headers])
+    for values in rows:
+        sheet.append([cell(sheet, value) for value in values])
     if subtitle:
         about = book.create_sheet("说明")
         about.append([name])
@@ -126,10 +152,8 @@ def table_workbook(name: str, columns: Iterable[tuple[str, str]], rows: Iterator
     return out.getvalue()
 
 
-def _value(sheet: Any, value: Any) -> Any:
-    if isinstance(value, bool | list):
-        return text_value(value)
-    return cell(sheet, value)
+def _plain(value: Any) -> Any:
+    return text_value(value) if isinstance(value, bool | list) else value
 
 
 def text_value(value: Any) -> str:

@@ -392,6 +392,14 @@ class Timeline:
         self.names: dict[str, str] = {}  # ID number → the name recorded with it
         self.measures: dict[str, str] = {}  # measure id → its type
 
+    def knowing(self, members: Iterable[tuple[str, str]], measures: Iterable[tuple[str, str]],
+                ) -> Timeline:
+        """This timeline, told the names (ID number, name) and measure types (id, type) a
+        household holds, for saying entries read out of their history's order (a feed page)."""
+        self.names.update(members)
+        self.measures.update(measures)
+        return self
+
     def sentence(self, entry: HistoryEntry, masked: dict[str, Any] | None = None) -> str:
         """The entry as a sentence: its day, who, and what was recorded (ID numbers as the
         reader's role sees them). ``masked``: its details already masked by the caller."""

@@ -9,7 +9,7 @@ Auditors query it; nobody changes it through the application.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -60,9 +60,10 @@ class AccessLog:
                 f"VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
                 (at, user.name, user.role.value, household_code, route, outcome))
 
-    def record_many(self, user: User, household_codes: list[str], route: str) -> None:
-        """Append a read of each household's people a list showed (a department's roster):
-        one row per household, all in one transaction."""
+    def record_many(self, user: User, household_codes: Iterable[str], route: str) -> None:
+        """Append a read of each household's people a list showed (a department's roster, an
+        exchange export, a page of the change feed): one row per household, all in one
+        transaction."""
         codes = list(dict.fromkeys(household_codes))
         if not codes:
             return

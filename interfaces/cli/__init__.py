@@ -30,6 +30,9 @@
     fangpin log export FILE | import FILE | keygen   backup, restore, move; encryption key
     fangpin unmatched list | attach ALERT_ID CODE   alerts about people in no registered household
     fangpin export monitoring|cases|overdue|… [--township T] [--output F]   a list as .xlsx
+    fangpin export exchange [--mapping FILE] [--kind monitoring|households|measures]
+                       [--format xlsx|csv] [--output F]   the provincial system's columns and codes
+    fangpin feed --as USER [--after N] [--limit N]   a page of the change feed (JSON)
     fangpin report monthly 2025-03 [--township T] | report quarterly 2025-Q1 | report annual 2025
                        [--as-of T] [--format json|xlsx] [--output FILE]
     fangpin rectifications list [--overdue] [--township T | --department D]   限期整改 items today
@@ -57,6 +60,7 @@ from interfaces.cli.audit import add_audit
 from interfaces.cli.cadences import add_cadences
 from interfaces.cli.demo import add_demo, add_summary
 from interfaces.cli.departments import add_department
+from interfaces.cli.exchange import add_feed
 from interfaces.cli.households import add_household
 from interfaces.cli.imports import add_import, add_template, add_unmatched
 from interfaces.cli.income_line import add_income_line
@@ -79,7 +83,7 @@ COMMAND_GROUPS = (
     add_users, add_income_line, add_relief_bands, add_indicators, add_verify, add_cadences,
     add_import, add_export,
     add_unmatched, add_audit, add_log, add_template, add_report, add_rectifications, add_notices,
-    add_department, add_staff,
+    add_department, add_staff, add_feed,
 )
 
 

@@ -14,6 +14,8 @@ import msgspec
 from application.app import CaseFiles
 from domain.deadlines import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS
 from domain.identity import mask_id_number
+from interfaces.cli.common import cli_reader
+from interfaces.cli.exchange import add_exchange_options, export_exchange
 from interfaces.exports import EXPORTS, pages, text_value
 from interfaces.overdue import overdue_unmatched
 from projections.queries import COUNTY, ReadModels
@@ -34,7 +36,7 @@ LEDGER_COLUMNS = (("department", "部门"), ("batch_id", "批次号"), ("tier", 
                   ("received", "条数"), ("new_cases", "新案件"), ("joined_cases", "并入案件"),
                   ("duplicates", "重复"), ("rejected", "拒收"))
 EXPORT_NAMES = ("monitoring", "cases", "overdue", "green-channel", "visits-due", "measures-missing",
-                "households")
+                "households", "exchange")
 
 
 def add_list(commands: Any) -> None:
@@ -55,13 +57,15 @@ def add_list(commands: Any) -> None:
 
 
 def add_export(commands: Any) -> None:
-    export = commands.add_parser("export", help="a list as an .xlsx workbook (Chinese headers)")
+    export = commands.add_parser("export", help="a list as an .xlsx workbook (Chinese headers), or "
+                                                "an exchange export as a mapping file says")
     export.add_argument("which", choices=sorted(EXPORT_NAMES))
     export.add_argument("--township")
     export.add_argument("--village")
     export.add_argument("--category")
     export.add_argument("--grid-worker", help="网格员姓名：只导出其现在负责的农户")
     export.add_argument("--output", help="default: fangpin-<list>.xlsx")
+    add_exchange_options(export)
     export.set_defaults(run=_export)
 
 
@@ -146,14 +150,19 @@ def print_rows(rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...],
 
 
 def _export(app: CaseFiles, args: argparse.Namespace) -> int:
-    from interfaces.exports import workbook
+    from application.accounts.access_log import AccessLog
+    from interfaces.exports import logged, workbook
 
+    if args.which == "exchange":
+        return export_exchange(app, args)
+
+    log = AccessLog(app.factory.datastore, backend=app.settings.backend)  # type: ignore[attr-defined]
     with Projections(app) as projections:
         projections.catch_up()
         rows = pages(ReadModels(projections.store, app.clock), args.which, township=args.township,
                      village=args.village, category=args.category,
                      grid_worker=args.grid_worker, today=app.today(), held=app.unmatched_alerts())
-        content = workbook(args.which, rows)
+        content = workbook(args.which, logged(rows, log, cli_reader(), f"cli:export {args.which}"))
     path = args.output or f"fangpin-{args.which}.xlsx"
     with open(path, "wb") as out:
         out.write(content)

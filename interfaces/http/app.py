@@ -42,6 +42,7 @@ from interfaces.http.auth import PUBLIC_PATHS, TokenAuthentication, role_guard
 from interfaces.http.commands import COMMAND_HANDLERS
 from interfaces.http.departments import HANDLERS as DEPARTMENT_HANDLERS
 from interfaces.http.edge import check_request
+from interfaces.http.exchange import HANDLERS as EXCHANGE_HANDLERS
 from interfaces.http.indicators import HANDLERS as INDICATOR_HANDLERS
 from interfaces.http.intake import HANDLERS as INTAKE_HANDLERS
 from interfaces.http.notices import HANDLERS as NOTICE_HANDLERS
@@ -266,7 +267,7 @@ def create_app(
         }),
         security=[{"bearer": []}],
         tags=[Tag(name="命令"), Tag(name="部门推送"), Tag(name="查询"), Tag(name="考核"),
-              Tag(name="部门工作台")],
+              Tag(name="部门工作台"), Tag(name="数据共享")],
         use_handler_docstrings=False,
     )
     return Litestar(
@@ -279,7 +280,7 @@ def create_app(
                 _options("/api/rectifications", "GET, OPTIONS, POST"),
                 *COMMAND_HANDLERS, push_alerts, *QUERY_HANDLERS, *INDICATOR_HANDLERS,
                 *INTAKE_HANDLERS, *RECTIFICATION_HANDLERS, *SELF_REPORT_HANDLERS, *NOTICE_HANDLERS,
-                *DEPARTMENT_HANDLERS, health, index,
+                *DEPARTMENT_HANDLERS, *EXCHANGE_HANDLERS, health, index,
             ]),
             create_static_files_router("/static/swagger", directories=[SWAGGER_ASSETS],
                                        name="swagger-assets"),

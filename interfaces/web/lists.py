@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from domain.codes import Category
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, InvalidValue, NotFound
 from interfaces.http.auth import area_of
 from interfaces.overdue import overdue_rows, overdue_unmatched
 from interfaces.web.dashboard import countdown
@@ -111,7 +111,7 @@ def visits_due(request: Request, grid_worker: FromQuery[str] = "",
 def export(request: Request, which: FromPath[str], township: FromQuery[str] = "",
            village: FromQuery[str] = "", category: FromQuery[str] = "",
            grid_worker: FromQuery[str] = "") -> Response[bytes]:
-    from interfaces.exports import EXPORTS, pages, workbook
+    from interfaces.exports import EXPORTS, logged, pages, workbook
 
     user = signed_in(request)
     user.require_read("households")
@@ -121,6 +121,7 @@ def export(request: Request, which: FromPath[str], township: FromQuery[str] = ""
                  village=village or None, category=category or None,
                  grid_worker=grid_worker or None, today=county_today(request),
                  held=request.app.state.case_files.unmatched_alerts())
+    rows = logged(rows, request.app.state.access_log, user, request.url.path)
     where = f"{user.township or ''}{user.village or ''}" or "全县"
     who = f"{user.display_name}（{user.name}）" if user.display_name else user.name
     data = workbook(which, rows, f"导出范围：{where}；导出人：{who}")
@@ -128,3 +129,29 @@ def export(request: Request, which: FromPath[str], township: FromQuery[str] = ""
     return Response(data, media_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+
+
+@get("/web/exchange/{kind:str}", sync_to_thread=True)
+def exchange(request: Request, kind: FromPath[str], format: FromQuery[str] = "xlsx") -> Response[bytes]:
+    """An exchange export for the provincial system (数据共享), as the API's
+    ``GET /api/exchange/{kind}``: the mapping's columns and codes, the user's area, logged."""
+    from interfaces.exchange import FORMATS, Exchange, export
+    from interfaces.exchange_mapping import KINDS, load_mapping
+
+    user = signed_in(request)
+    user.require_read("households")
+    if kind not in KINDS:
+        raise NotFound("EXPORT_UNKNOWN", f"没有名为 {kind} 的导出；可选：{'、'.join(KINDS)}", "kind")
+    if format not in FORMATS:
+        raise InvalidValue("FORMAT_UNKNOWN", f"格式须为 {' 或 '.join(FORMATS)}", "format")
+    state = request.app.state
+    mapping = load_mapping(state.settings.exchange_mapping_path)
+    reading = Exchange(state.read_models, state.case_files, user, area_of(user), state.access_log,
+                       request.url.path)
+    data = export(reading, mapping, kind, format, county_today(request))
+    where = f"{user.township or ''}{user.village or ''}" or "全县"
+    name = f"{KINDS[kind][0]}-省系统格式-{where}-{county_today(request):%Y%m%d}.{format}"
+    media = "text/csv" if format == "csv" else (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return Response(data, media_type=media,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})

@@ -156,6 +156,9 @@ ALLOWED: dict[str, set[str]] = {
     "GET /api/self-reports": {"county", "township", "auditor"},
     "POST /api/self-reports/{report_id}/answer": {"county", "township"},
     "GET /api/exports/{which}": {"county", "township", "village", "auditor", "assessment"},
+    # data going out: exchange exports like the lists; the feed for every role (application.feed)
+    "GET /api/exchange/{kind}": {"county", "township", "village", "auditor", "assessment"},
+    "GET /api/feed": {"county", "township", "village", "department", "auditor", "assessment"},
     "GET /api/access-log": {"auditor"},
     # public notices (公示): who records step 2, for their own village (domain.md §13)
     "GET /api/notices/{kind}": {"county", "township", "village"},
@@ -472,6 +475,8 @@ PREPARE: dict[str, Prepare] = {
     "GET /api/self-reports": _read("/api/self-reports"),
     "POST /api/self-reports/{report_id}/answer": _self_report(answer=True),
     "GET /api/exports/{which}": _read("/api/exports/monitoring"),
+    "GET /api/exchange/{kind}": _read("/api/exchange/monitoring"),
+    "GET /api/feed": _read("/api/feed"),
     "GET /api/access-log": _read("/api/access-log"),
     "GET /api/notices/{kind}": _read(f"/api/notices/identification?{NOTICE_PLACE}"),
     "GET /api/notices/{kind}/print": _read(f"/api/notices/identification/print?{NOTICE_PLACE}"),
@@ -484,7 +489,7 @@ PREPARE: dict[str, Prepare] = {
 
 def _intake(route: str) -> bool:
     return any(part in route for part in ("/imports/", "/templates/", "/unmatched-alerts", "/exports/",
-                                          "self-reports"))
+                                          "self-reports", "/exchange/"))
 
 
 def _assessment(route: str) -> bool:

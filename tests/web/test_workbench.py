@@ -705,6 +705,26 @@ def test_an_export_is_named_as_people_file_it_and_says_who_exported_it(workbench
         township.close()
 
 
+def test_the_provincial_format_is_a_link_away_and_holds_only_the_users_area(
+        workbench: dict[str, Any]) -> None:
+    import csv
+
+    from application.demo import DEMO_TOKENS
+
+    township = _signed_in_client(workbench, TOWNSHIP.name, DEMO_TOKENS[Role.TOWNSHIP_WORKSTATION])
+    try:
+        assert 'href="/web/exchange/households"' in township.get("/web/monitoring").text
+        answer = township.get("/web/exchange/households", params={"format": "csv"})
+        assert answer.status_code == 200, answer.text
+        assert answer.content.startswith(b"\xef\xbb\xbf")
+        rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
+        assert rows and {r["乡（镇）"] for r in rows} == {TOWNSHIP.township}
+        assert 400 <= township.get("/web/exchange/people").status_code < 500
+        assert 400 <= township.get("/web/exchange/households", params={"format": "pdf"}).status_code < 500
+    finally:
+        township.close()
+
+
 @pytest.mark.parametrize("path", ["/web/cases", "/web/monitoring"])
 def test_lists_are_cards_on_a_phone_with_nothing_off_screen(new_page: Any, path: str) -> None:
     """At 360 px the case queue and the monitoring list show one card per row: no table scrolls

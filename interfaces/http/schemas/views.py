@@ -276,3 +276,18 @@ class History(Struct):
     code: str
     entries: list[HistoryEntryOut]
     chain: ChainProof
+
+
+class FeedEventOut(HistoryEntryOut, kw_only=True):
+    """An event of the change feed: the history's entry (details masked as the history masks
+    them), with its log position and its household."""
+
+    position: Annotated[int, Meta(description="日志位置（全县唯一、递增）")]
+    household_code: str
+
+
+class FeedPageOut(Struct):
+    events: list[FeedEventOut]
+    next_after: Annotated[int, Meta(description="下一页的 after（本页读到的日志位置）")]
+    end: Annotated[int, Meta(description="读取时日志的最后位置")]
+    at_end: Annotated[bool, Meta(description="已读到日志末尾：稍后再以 next_after 读新事件")]
