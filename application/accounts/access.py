@@ -72,6 +72,8 @@ READ_ROLES: dict[str, frozenset[Role]] = {
     "self_reports": frozenset({COUNTY, TOWNSHIP, AUDITOR}),
     # a department's desk: the roster its duty needs, its measures, its push calendar
     "department_desk": frozenset({DEPARTMENT}),
+    # my work: the tasks and notifications of the signed-in person (none for some roles)
+    "my_work": frozenset({COUNTY, TOWNSHIP, VILLAGE, DEPARTMENT, AUDITOR, ASSESSMENT}),
     # who read which household's file (auditors only)
     "access_log": frozenset({AUDITOR}),
 }
