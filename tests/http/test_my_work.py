@@ -9,11 +9,13 @@ discovered 11-01 is past its 15 days (11-16), one of 11-17 is due tomorrow (12-0
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from litestar.testing import TestClient
 
 from interfaces.http import create_app
+from tests.builders import id_number
 from tests.http.conftest import OTHER_TOWNSHIP, TOWNSHIP, Api
 from tests.http.kit import (
     GRID_WORKER,
@@ -198,3 +200,39 @@ def test_auditors_have_no_tasks_and_a_user_is_linked_only_as_a_village_user(api:
     else:
         raise AssertionError("a township user was linked to a grid worker")
     assert code_of(1) and TOWNSHIP
+
+
+def test_the_unit_that_decided_answers_the_appeal_and_the_township_verifies_self_reports(
+        api: Api) -> None:
+    by_township = register(api, 1).visited()
+    by_township.do("/identification/village-notice", {
+        "case_number": 1, "decision": "通过", "notice_from": "2025-03-03", "notice_to": "2025-03-08",
+        "occurred_on": "2025-03-09"})
+    by_township.do("/identification/township-review", {
+        "case_number": 1, "decision": "不通过", "reason": "收入高于标准", "occurred_on": "2025-03-10"})
+    by_county = register(api, 2).deliberated()
+    by_county.do("/identification/county-decision", {
+        "case_number": 1, "decision": "不通过", "reason": "存款超过标准", "occurred_on": "2025-03-10",
+        "asset_comparison": "存款超标"})
+    for home in (by_township, by_county):
+        home.do("/appeals", {"case_number": 1, "against": "不予认定", "appellant": "王建国",
+                             "by_household": True, "content": "收入算错了", "occurred_on": "2025-11-28"},
+                who="village")
+    api.catch_up()  # the townships a self-report may name are those of the registry
+    reported = api.client.post("/api/public/self-reports", json={
+        "name": "张三", "person_id_number": id_number(date(1980, 1, 1), 7), "phone": "13812345678",
+        "township": TOWNSHIP, "village": "东村", "story": "房子漏雨"})
+    township = tasks(api, "township")["tasks"]
+    appeal = next(t for t in township if t["kind"] == "申诉答复")
+    assert appeal["subject"] == by_township.code and appeal["deadline"] == "2025-12-13"
+    assert appeal["path"].startswith(f"/api/households/{by_township.code}/appeals/")
+    assert [t["subject"] for t in township if t["kind"] == "申诉答复"] == [by_township.code]
+    county = tasks(api, "county")["tasks"]
+    assert [t["subject"] for t in county if t["kind"] == "申诉答复"] == [by_county.code]
+    assert reported.status_code in (200, 201, 202), reported.text
+    held = [t for t in township if t["kind"] == "自主申报"]
+    assert [t["path"] for t in held] == [f"/api/self-reports/{reported.json()['report_id']}/answer"]
+    assert held[0]["deadline"] == "2025-12-16"  # the 15 days from the day reported
+    assert not [t for t in tasks(api, "other_township")["tasks"] if t["kind"] == "自主申报"]
+    texts = [n["text"] for n in notifications(api, "township")["notifications"]]
+    assert any(text.startswith(f"新的申诉：{by_township.code}") for text in texts)
