@@ -4,7 +4,7 @@ each with its deadline, and what has just landed on their desk.
 One `Task` is one thing to do: what, on which household or item, by when, and where to do it
 (the API path and the workbench page). One function per source reads it through the source's
 own query — the read models (`projections.queries.ReadModels`: visits due, the case queue, the
-measures, the appeals), the department's calendar (`application.desk.push_calendar`), the
+measures, the appeals), the department's calendar (`application.desk.next_pushes`), the
 rectification items (`domain.governance.items_on`) and the held self-reports
 (`application.self_reports.held_reports`) — so a task is counted as its list counts it.
 
@@ -25,7 +25,7 @@ from typing import Any
 
 from application.accounts.access import User
 from application.accounts.desk_marks import DeskMarks
-from application.desk import push_calendar
+from application.desk import next_pushes
 from application.self_reports import held_reports
 from domain.codes import MeasureStatus, Role
 from domain.deadlines import days_until, identification_deadline, measure_deadline
@@ -177,15 +177,16 @@ def department_measures(desk: Desk, area: Any, today: date) -> list[Task]:
                       today=today, sort="started_on")]
 
 
-def pushes_due(desk: Desk, user: User) -> list[Task]:
-    """My department's next push of each scheduled duty not yet received (the desk's calendar)."""
+def pushes_due(desk: Desk, user: User, today: date) -> list[Task]:
+    """My department's next push of each scheduled duty not yet received (the desk's calendar,
+    its next-push column)."""
     assert user.department is not None
-    _, duties = push_calendar(desk.indicators, user.department)
     return [Task(
-        key=f"push:{d.duty.number}:{d.next_push.period}", kind=TaskKind.PUSH,
-        what=f"报送{d.duty.what}（{d.next_push.period}，零报告亦须报送）", subject=d.duty.number,
-        name=d.duty.what, deadline=d.next_push.due_on, path="/api/pushes", link="/web/pushes",
-    ) for d in duties if d.next_push is not None and d.next_push.received_on is None]
+        key=f"push:{duty.number}:{push.period}", kind=TaskKind.PUSH,
+        what=f"报送{duty.what}（{push.period}，零报告亦须报送）", subject=duty.number,
+        name=duty.what, deadline=push.due_on, path="/api/pushes", link="/web/pushes",
+    ) for duty, push in next_pushes(desk.indicators, user.department, today)
+        if push is not None and push.received_on is None]
 
 
 def rectifications(desk: Desk, user: User, today: date) -> list[Task]:
@@ -218,7 +219,7 @@ def self_reports(desk: Desk, townships: list[str]) -> list[Task]:
     """Self-reports held for my township(s), due as the 15 days from the day reported."""
     return [Task(
         key=f"self-report:{r.report_id}", kind=TaskKind.SELF_REPORT,
-        what=f"核实农户自主申报 {r.report_id}", subject=r.report_id, name=r.name,
+        what="核实农户自主申报", subject=r.report_id, name=r.name,
         deadline=identification_deadline(r.reported_on),
         path=f"/api/self-reports/{r.report_id}/answer", link="/web/self-reports",
         landed_on=r.reported_on, township=r.township, village=r.village,
@@ -240,7 +241,7 @@ def my_tasks(desk: Desk, user: User, area: Any, grid_worker: str | None, today: 
         tasks += township_measures(desk, area, today)
     if role is Role.DEPARTMENT:
         tasks += department_measures(desk, area, today)
-        tasks += pushes_due(desk, user)
+        tasks += pushes_due(desk, user, today)
     if role in (Role.TOWNSHIP_WORKSTATION, Role.DEPARTMENT):
         tasks += rectifications(desk, user, today)
     if role in (Role.TOWNSHIP_WORKSTATION, Role.COUNTY_CENTRE):
