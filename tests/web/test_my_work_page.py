@@ -49,6 +49,8 @@ def test_the_first_page_leads_with_my_work_on_a_360_px_phone(new_page: Any,
     after = page.text_content("#unread-count")
     assert after == f"通知 {unread - 1}" if unread > 1 else after == "通知"
     assert page.locator("#notification-list li.read").count() >= 1
-    # only the overdue ones, when their count is chosen
+    # only the overdue ones, when their count is chosen; an unknown choice is refused in words
     page.click("#count-overdue")
     assert page.locator("#task-list li.task").count() == min(overdue, 50)
+    refused = page.goto("/web/?urgency=someday")
+    assert refused.status == 422 and "“someday”不是期限分类" in page.content()
