@@ -75,17 +75,22 @@ class _FrameWriter:
 
 def _ensure_side_tables(tables: LogTables) -> None:
     from application.accounts.access_log import AccessLog
+    from application.accounts.desk_marks import DeskMarks
     from application.accounts.logins import Logins
     from application.accounts.users import Users
 
-    Logins(Users(tables.datastore, backend=tables.backend))
+    users = Users(tables.datastore, backend=tables.backend)
+    Logins(users)
+    DeskMarks(users)
     AccessLog(tables.datastore, backend=tables.backend)
 
 
 def _side_tables(tables: LogTables) -> dict[str, str]:
-    """The tables kept beside the log that a move must carry: users and the access log."""
+    """The tables kept beside the log that a move must carry: users (with the 网格员 each
+    village user is) and the access log. (Which notifications were read is not carried.)"""
     return {name: beside_log(tables.datastore, tables.backend, name)
-            for name in ("fangpin_users", "fangpin_passwords", "fangpin_access_log")}
+            for name in ("fangpin_users", "fangpin_passwords", "fangpin_user_grid_workers",
+                         "fangpin_access_log")}
 
 
 def export_log(
@@ -146,9 +151,11 @@ _SIDE_COLUMNS = {
                       "token_hash", "created_at", "token_issued_at", "disabled_at"},
     "fangpin_access_log": {"id", "at", "user_name", "role", "household_code", "route", "outcome"},
     "fangpin_passwords": {"name", "password_hash", "failures", "locked_until", "changed_at"},
+    "fangpin_user_grid_workers": {"name", "grid_worker", "linked_at"},
 }
 #: The key of each table beside the log, to page through it in order.
-_SIDE_KEYS = {"fangpin_users": "name", "fangpin_passwords": "name", "fangpin_access_log": "id"}
+_SIDE_KEYS = {"fangpin_users": "name", "fangpin_passwords": "name",
+              "fangpin_user_grid_workers": "name", "fangpin_access_log": "id"}
 
 
 def _table_pages(tables: LogTables, name: str, table: str,
@@ -238,7 +245,7 @@ def _load(tables: LogTables, source: BinaryIO, encryption: str, progress: Progre
     digest.update(raw)
     writer = _Writer(tables)
     side_columns: dict[str, list[str]] = {}
-    counts = {"e": 0, "k": 0, "fangpin_users": 0, "fangpin_passwords": 0, "fangpin_access_log": 0}
+    counts = {"e": 0, "k": 0, **dict.fromkeys(_SIDE_COLUMNS, 0)}
     end = header["position"]
     for frame, raw in frames:
         kind = frame[0]

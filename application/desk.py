@@ -6,6 +6,7 @@ its next push due and this year's pushes so far, judged by the indicators' own r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from application.indicators import IndicatorResult, Indicators
 from domain.cadences import Duty, ExpectedPush, next_due
@@ -39,13 +40,20 @@ def push_calendar(indicators: Indicators, department: Department,
     year's pushes so far: the year's push compliance (`Indicators.department_pushes`) split by
     duty."""
     result = indicators.department_pushes(str(indicators.app.today().year), department)
-    ledger = indicators.app.push_ledger(department)
-    receipts = list(ledger.receipts.values()) if ledger else []
     calendar = []
-    for duty in indicators.cadences.duties:
-        if duty.department is not department:
-            continue
+    for duty, next_push in next_pushes(indicators, department, result.evaluated_on):
         pushes = sorted((p for p in result.pushes if p.duty == duty),
                         key=lambda p: (p.due_on, p.period))
-        calendar.append(DutyCalendar(duty, next_due(duty, receipts, result.evaluated_on), pushes))
+        calendar.append(DutyCalendar(duty, next_push, pushes))
     return result, calendar
+
+
+def next_pushes(indicators: Indicators, department: Department, today: date,
+                ) -> list[tuple[Duty, ExpectedPush | None]]:
+    """Each duty of the department under the cadence table with its next push due on or after
+    ``today`` (None for a duty owed within days of each event, not on a schedule) — the
+    calendar's first column, read from the push ledger alone (no indicator computation)."""
+    ledger = indicators.app.push_ledger(department)
+    receipts = list(ledger.receipts.values()) if ledger else []
+    return [(duty, next_due(duty, receipts, today)) for duty in indicators.cadences.duties
+            if duty.department is department]

@@ -182,6 +182,18 @@ class ReadModels:
             row["days_overdue"] = days_overdue(row["deadline_on"], today)
         return page
 
+    def open_appeals(
+        self, area: Area = COUNTY, *, deciding_role: str | None = None, sort: str = "deadline_on",
+        after: str | None = None, limit: int = 50,
+    ) -> Page:
+        """Appeals not yet answered on the area's households (``deciding_role``: those the unit
+        of that role decided and so answers), by the day they are due."""
+        where = self._where(area, household_table=True)
+        where.add("answered_on IS NULL")
+        self._filters(where, deciding_role=deciding_role)
+        return self._page("rm_appeals", where, sort, ("deadline_on", "lodged_on", "code"),
+                          ("household_id", "appeal_id"), after, limit)
+
     # ------------------------------------------------------------------ households
 
     def visits_due(

@@ -25,6 +25,7 @@ from domain.indicators import household_facts
 from domain.values import Case
 from projections.tables import (
     AlertRow,
+    AppealRow,
     CaseQueueRow,
     HouseholdRow,
     IndicatorFactsRow,
@@ -145,10 +146,17 @@ def monitoring_rows(household: Household) -> Rows:
 
 def case_rows(household: Household) -> Rows:
     head = household.head
-    return {"rm_case_queue": [
-        _case_row(household, head.name, case)
-        for case in household.cases if case.active and not case.included
-    ]}
+    return {
+        "rm_case_queue": [_case_row(household, head.name, case)
+                          for case in household.cases if case.active and not case.included],
+        "rm_appeals": [
+            AppealRow(household_id=household.id, appeal_id=a.appeal_id, case_number=case.number,
+                      code=household.code, township=household.township,
+                      village=household.village, head_name=head.name, against=a.against.value,
+                      lodged_on=a.lodged_on, deadline_on=a.due_on,
+                      deciding_role=a.deciding_role.value, answered_on=a.answered_on)
+            for case in household.cases for a in case.appeals],
+    }
 
 
 def _case_row(household: Household, head_name: str, case: Case) -> Row:

@@ -139,6 +139,24 @@ class CaseQueueRow(Struct, gc=False):
     re_entry: bool
 
 
+class AppealRow(Struct, gc=False):
+    """rm_appeals: every appeal (异议、申诉) on a case, with the unit that answers it and the day
+    it is due (`deadlines.appeal_deadline`); ``answered_on`` once answered."""
+
+    household_id: UUID
+    appeal_id: str
+    case_number: int
+    code: str
+    township: str
+    village: str
+    head_name: str
+    against: str
+    lodged_on: date
+    deadline_on: date
+    deciding_role: str
+    answered_on: date | None
+
+
 class AlertRow(Struct, gc=False):
     """rm_alerts: every alert and what became of it (new case, joined, duplicate)."""
 
@@ -274,6 +292,8 @@ READ_MODELS: dict[str, tuple[Table, ...]] = {
     "cases": (
         Table("rm_case_queue", CaseQueueRow, ("household_id", "case_number"), (
             ("deadline_on",), ("township", "deadline_on"), ("code",))),
+        Table("rm_appeals", AppealRow, ("household_id", "appeal_id"), (
+            ("deciding_role", "answered_on", "deadline_on"), ("township", "deadline_on"))),
     ),
     "push_ledger": (
         Table("rm_alerts", AlertRow, ("household_id", "alert_id"), (
@@ -291,9 +311,9 @@ READ_MODELS: dict[str, tuple[Table, ...]] = {
 
 #: Bump a read model's version when its tables change: stores holding an older version drop
 #: and rebuild it from the log when opened. 3: directory and monitoring name each household's
-#: 网格员 and 帮扶责任人.
+#: 网格员 and 帮扶责任人; cases 3: the appeals of each case (rm_appeals).
 SCHEMA_VERSIONS: dict[str, int] = {
-    "directory": 4, "monitoring": 3, "cases": 2, "push_ledger": 1, "measures": 1,
+    "directory": 4, "monitoring": 3, "cases": 3, "push_ledger": 1, "measures": 1,
     "indicator_facts": INDICATORS_VERSION,
 }
 

@@ -74,6 +74,8 @@ READ_ROLES: dict[str, frozenset[Role]] = {
     "department_desk": frozenset({DEPARTMENT}),
     # the change feed: each role the events it may see (`application.feed`)
     "feed": frozenset({COUNTY, TOWNSHIP, VILLAGE, DEPARTMENT, AUDITOR, ASSESSMENT}),
+    # my work: the tasks and notifications of the signed-in person (none for some roles)
+    "my_work": frozenset({COUNTY, TOWNSHIP, VILLAGE, DEPARTMENT, AUDITOR, ASSESSMENT}),
     # who read which household's file (auditors only)
     "access_log": frozenset({AUDITOR}),
 }

@@ -13,6 +13,7 @@
     fangpin relief-bands show [--on D] [--as-of T]   the 防贫保 payout bands in force
     fangpin users add NAME --role township --township 银坊镇   (prints the bearer token once)
     fangpin users list | token NAME | password NAME | disable NAME
+    fangpin users link NAME --grid-worker-name N | --unlink   the 网格员 a village user is
     fangpin serve [--host H] [--port P] [--workers N]          the HTTP API
     fangpin indicators 2025 [--township T | --department D] [--as-of T [--position P]]
                        [--indicator NAME] [--format table|json|xlsx] [--output FILE]
@@ -21,6 +22,7 @@
     fangpin import households FILE              the registry (.xlsx/.csv), one row per member
     fangpin import alerts FILE --department 医保局 --tier county --period 2025-03
     fangpin import staff FILE                   households' 网格员 and 帮扶责任人, one row per household
+    fangpin tasks --as USER                     a person's work by deadline, and unread notifications
     fangpin template alerts|households|staff    a workbook to fill in
     fangpin staff grid-worker|helper assign|change|end CODE [--name N --phone P [--unit U]]
                        [--reason R] [--on D]   a household's 网格员 / 帮扶责任人
@@ -75,6 +77,7 @@ from interfaces.cli.relief_bands import add_relief_bands
 from interfaces.cli.reports import add_report
 from interfaces.cli.serve import add_serve
 from interfaces.cli.staff import add_staff
+from interfaces.cli.tasks import add_tasks
 from interfaces.cli.users import add_users
 
 #: The command groups, in the order ``fangpin --help`` lists them.
@@ -83,7 +86,7 @@ COMMAND_GROUPS = (
     add_users, add_income_line, add_relief_bands, add_indicators, add_verify, add_cadences,
     add_import, add_export,
     add_unmatched, add_audit, add_log, add_template, add_report, add_rectifications, add_notices,
-    add_department, add_staff, add_feed,
+    add_department, add_staff, add_feed, add_tasks,
 )
 
 

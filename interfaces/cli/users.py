@@ -34,6 +34,13 @@ def add_users(commands: Any) -> None:
     disable = user_commands.add_parser("disable", help="the user's token stops working")
     disable.add_argument("name")
     disable.set_defaults(run=_disable_user)
+    link = user_commands.add_parser(
+        "link", help="say which 网格员 (as households name them) a village user is: their visits due")
+    link.add_argument("name")
+    which = link.add_mutually_exclusive_group(required=True)
+    which.add_argument("--grid-worker-name", help="the 网格员's name on the households")
+    which.add_argument("--unlink", action="store_true", help="no longer linked (the village's visits)")
+    link.set_defaults(run=_link_user)
     listing = user_commands.add_parser("list", help="every user with role and area")
     listing.set_defaults(run=_list_users)
 
@@ -67,6 +74,15 @@ def _set_password(app: CaseFiles, args: argparse.Namespace) -> int:
         password = sys.stdin.readline().rstrip("\n")
     Logins(users(app)).set_password(args.name, password)
     print(f"用户 {args.name} 的工作台密码已设置")
+    return 0
+
+
+def _link_user(app: CaseFiles, args: argparse.Namespace) -> int:
+    from application.accounts.desk_marks import DeskMarks
+
+    DeskMarks(users(app)).link_grid_worker(args.name, None if args.unlink else args.grid_worker_name)
+    print(f"用户 {args.name} 已取消关联网格员" if args.unlink else
+          f"用户 {args.name} 已关联网格员 {args.grid_worker_name.strip()}：待办列出此人负责农户的走访")
     return 0
 
 

@@ -28,6 +28,7 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from application.accounts.access_log import AccessLog
+from application.accounts.desk_marks import DeskMarks
 from application.accounts.logins import Logins
 from application.accounts.users import Users
 from application.app import CaseFiles
@@ -37,6 +38,7 @@ from application.rosters import Rosters
 from application.self_reports import ReportLimits
 from application.settings import Settings
 from application.store.encryption import store_secret
+from application.tasks import Desk, MyWork
 from domain.identity import mask_id_number
 from interfaces.http.auth import PUBLIC_PATHS, TokenAuthentication, role_guard
 from interfaces.http.commands import COMMAND_HANDLERS
@@ -45,6 +47,7 @@ from interfaces.http.edge import check_request
 from interfaces.http.exchange import HANDLERS as EXCHANGE_HANDLERS
 from interfaces.http.indicators import HANDLERS as INDICATOR_HANDLERS
 from interfaces.http.intake import HANDLERS as INTAKE_HANDLERS
+from interfaces.http.me import HANDLERS as ME_HANDLERS
 from interfaces.http.notices import HANDLERS as NOTICE_HANDLERS
 from interfaces.http.openapi import StatedDocument, StatedStructs
 from interfaces.http.problems import EXCEPTION_HANDLERS, status_table
@@ -180,6 +183,7 @@ class Services:
             access_log = AccessLog(datastore, backend=self.settings.backend, clock=self.clock)
             logins = Logins(users, clock=self.clock)
             report_limits = ReportLimits(datastore, self.settings.backend, clock=self.clock)
+            marks = DeskMarks(users, clock=self.clock)
             case_files.log_tables()
         if self.follow:
             projections.catch_up()
@@ -194,6 +198,8 @@ class Services:
                       "projections": projections, "read_models": read_models,
                       "users": users, "indicators": indicators, "access_log": access_log,
                       "report_limits": report_limits,
+                      "my_work": MyWork(Desk(read_models, case_files, indicators), marks,
+                                        lambda: (case_files.max_position(), projections.position())),
                       "rosters": Rosters.load(self.settings.rosters_path),
                       "stall_watch": StallWatch(),
                       "notice_terms": load_notice_terms(self.settings.notices_path)})
@@ -267,7 +273,7 @@ def create_app(
         }),
         security=[{"bearer": []}],
         tags=[Tag(name="命令"), Tag(name="部门推送"), Tag(name="查询"), Tag(name="考核"),
-              Tag(name="部门工作台"), Tag(name="数据共享")],
+              Tag(name="部门工作台"), Tag(name="数据共享"), Tag(name="我的待办")],
         use_handler_docstrings=False,
     )
     return Litestar(
@@ -280,7 +286,7 @@ def create_app(
                 _options("/api/rectifications", "GET, OPTIONS, POST"),
                 *COMMAND_HANDLERS, push_alerts, *QUERY_HANDLERS, *INDICATOR_HANDLERS,
                 *INTAKE_HANDLERS, *RECTIFICATION_HANDLERS, *SELF_REPORT_HANDLERS, *NOTICE_HANDLERS,
-                *DEPARTMENT_HANDLERS, *EXCHANGE_HANDLERS, health, index,
+                *DEPARTMENT_HANDLERS, *EXCHANGE_HANDLERS, *ME_HANDLERS, health, index,
             ]),
             create_static_files_router("/static/swagger", directories=[SWAGGER_ASSETS],
                                        name="swagger-assets"),

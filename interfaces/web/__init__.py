@@ -5,7 +5,8 @@ A page is a thin view over what the API already does: the read models for the li
 file and its history for a household, and — for every form — the same command the API runs,
 with the body the form stands for, so the rules, the area check and the access log are the same
 whichever way a county worker comes in. One module per part of the workbench: `session`
-(signing in, the page frame), `dashboard`, `lists`, `household` (the case file and its command
+(signing in, the page frame), `dashboard` (led by `my_work`: the person's tasks and
+notifications), `lists`, `household` (the case file and its command
 forms), `pushes`, `department` (a department's desk), `staff` (a workbook of 网格员 and
 帮扶责任人), `indicators`, `policy` (the income line and the 防贫保 payout bands), `errors`.
 
@@ -33,6 +34,7 @@ from interfaces.web import (
     household,
     indicators,
     lists,
+    my_work,
     notices,
     policy,
     pushes,
@@ -54,7 +56,7 @@ WEB_HANDLERS = [
     policy.set_poverty_line, self_reports.self_report_page, self_reports.self_report,
     self_reports.self_reports, self_reports.answer, notices.notices, notices.print_notice,
     notices.notice_xlsx, notices.publish_notice, *department.HANDLERS, staff.staff,
-    staff.import_staff_file,
+    staff.import_staff_file, *my_work.HANDLERS,
 ]
 
 

@@ -1,4 +1,5 @@
-"""The workbench's first page: the area's monitoring objects, new alerts, the cases nearest their
+"""The workbench's first page: the signed-in person's work and notifications first
+(`interfaces.web.my_work`), then the area's monitoring objects, new alerts, the cases nearest their
 deadline and the identification trend, as charts."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from litestar import Request, get
+from litestar.params import FromQuery
 from litestar.response import Template
 
 from application.accounts.access import User
@@ -18,12 +20,14 @@ from domain.indicators import Area as IndicatorArea
 from domain.periods import parse_period
 from interfaces.http.auth import area_of
 from interfaces.http.indicators import scope_for
+from interfaces.web.my_work import my_work
 from interfaces.web.session import county_today, render, signed_in
 
 
 @get("/web/", sync_to_thread=True)
-def dashboard(request: Request) -> Template:
+def dashboard(request: Request, urgency: FromQuery[str] = "") -> Template:
     user = signed_in(request)
+    work = my_work(request, user, urgency)
     state = request.app.state
     read_models = state.read_models
     area = area_of(user)
@@ -54,7 +58,7 @@ def dashboard(request: Request) -> Template:
     trend = _identification_trend(request, user, today)
     if trend:
         charts["trend"] = _line("识别认定时限达标率（按月）", trend)
-    return render(request, "dashboard.html", user, charts=charts, near=near, visits_due=visits,
+    return render(request, "dashboard.html", user, work=work, charts=charts, near=near, visits_due=visits,
                   monitored=sum(by_category.values()), open_cases=open_cases, households=households,
                   overdue=sum(1 for row in near if row["days_until"] < 0), today=today,
                   new_alerts=sum(alerts_by_channel.values()))

@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 
 from application.accounts.access import ROLE_NAMES, User
 from application.accounts.logins import LoginRefused, Logins
+from interfaces.http.auth import area_of
 
 SESSION_COOKIE = "fangpin_session"
 
@@ -44,7 +45,9 @@ def county_today(request: Request) -> date:
 
 def render(request: Request, template: str, user: User | None, **context: Any) -> Template:
     nav = []
+    unread = 0
     if user is not None:
+        unread = request.app.state.my_work.unread(user, area_of(user))
         nav = [("/web/", "工作台")]
         if user.may_read("department_desk"):
             nav.append(("/web/department", "部门工作台"))
@@ -62,7 +65,7 @@ def render(request: Request, template: str, user: User | None, **context: Any) -
             nav.append(("/web/self-reports", "自主申报"))
     return Template(template_name=template, context={
         "user": user, "role_name": ROLE_NAMES.get(user.role, "") if user else "", "nav": nav,
-        "path": request.url.path, **context})
+        "path": request.url.path, "unread": unread, **context})
 
 
 @get("/web/login", sync_to_thread=False, name="web-login")

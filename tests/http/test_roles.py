@@ -169,6 +169,12 @@ ALLOWED: dict[str, set[str]] = {
     "GET /api/departments/me/roster": {"department"},
     "GET /api/departments/me/measures": {"department"},
     "GET /api/departments/me/calendar": {"department"},
+    # my work: every signed-in person's tasks and notifications (none for some roles)
+    "GET /api/me/tasks": {"county", "township", "village", "department", "auditor", "assessment"},
+    "GET /api/me/notifications": {"county", "township", "village", "department", "auditor",
+                                  "assessment"},
+    "POST /api/me/notifications/read": {"county", "township", "village", "department", "auditor",
+                                        "assessment"},
 }
 
 #: Routes that act on or read one household: refused outside the caller's area.
@@ -485,6 +491,10 @@ PREPARE: dict[str, Prepare] = {
     "GET /api/departments/me/roster": _read("/api/departments/me/roster"),
     "GET /api/departments/me/measures": _read("/api/departments/me/measures"),
     "GET /api/departments/me/calendar": _read("/api/departments/me/calendar"),
+    "GET /api/me/tasks": _read("/api/me/tasks"),
+    "GET /api/me/notifications": _read("/api/me/notifications"),
+    "POST /api/me/notifications/read": lambda api, n, who: ("/api/me/notifications/read",
+                                                            {"all": True}),
 }
 
 def _intake(route: str) -> bool:
@@ -516,6 +526,7 @@ GROUPS: dict[str, list[str]] = {
     "indicators, reports, meetings and rectifications": [r for r in ALLOWED if _assessment(r)],
     "uploads and unmatched alerts": [r for r in ALLOWED if _intake(r)],
     "notices": ["POST /api/notices/{kind}/publish"],
+    "my work": ["POST /api/me/notifications/read"],
 }
 
 
@@ -531,7 +542,8 @@ def expected(route: str, who: str) -> tuple[int, str | None]:
         return 403, "OUTSIDE_AREA" if who == "other_township" else "OTHER_DEPARTMENT"
     if route.startswith("GET ") or route in ("POST /api/pushes", "POST /api/indicators/verify",
                                               "POST /api/imports/alerts", "POST /api/imports/households",
-                                              "POST /api/imports/staff"):
+                                              "POST /api/imports/staff",
+                                              "POST /api/me/notifications/read"):
         return 200, None
     return 201, None
 

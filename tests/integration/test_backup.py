@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from application.accounts.access import User
 from application.accounts.access_log import AccessLog
+from application.accounts.desk_marks import DeskMarks
 from application.accounts.users import Users
 from application.app import CaseFiles
 from application.audit import sign_checkpoint
@@ -95,12 +96,15 @@ def source(make_app) -> CaseFiles:
 @pytest.mark.parametrize("target", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_export_then_import_gives_an_identical_county(source: CaseFiles, target: str,
                                                        tmp_path: Path) -> None:
+    users = Users(source.factory.datastore, backend=source.settings.backend)  # type: ignore[attr-defined]
+    users.add(User("grid-01", Role.VILLAGE_LIAISON, township="银坊镇", village="银坊村"))
+    DeskMarks(users).link_grid_worker("grid-01", "李网格")  # the 网格员 this user is moves too
     exported = tmp_path / "county.log.gz"
     summary = export_log(source.log_tables(), exported,
                          encryption=fingerprint(source.settings.cipher_key),
                          source=source.settings.describe(), now=NOW)
     assert summary.events == source.max_position() and summary.checkpoints == 1
-    assert (summary.users, summary.access_records) == (1, 1)
+    assert (summary.users, summary.access_records) == (2, 1)
     cadences = Cadences.load(None)
     with fresh_store(target, tmp_path, source.settings.cipher_key) as settings, \
             CaseFiles(settings, clock=source.clock) as copy:
@@ -119,7 +123,8 @@ def test_export_then_import_gives_an_identical_county(source: CaseFiles, target:
         again_here = sign_checkpoint(source.log_tables(), KEY, now=NOW)
         assert again_there == again_here  # the same log: the same segments, hash and signature
         copy_users = Users(copy.factory.datastore, backend=settings.backend)  # type: ignore[attr-defined]
-        assert [u.name for u, _ in copy_users.all()] == ["county-01"]
+        assert [u.name for u, _ in copy_users.all()] == ["county-01", "grid-01"]
+        assert DeskMarks(copy_users).grid_worker_of("grid-01") == "李网格"
         household = source.household(next(iter(source.iter_households())))
         assert copy.household(household.code) == household
         # the imported log goes on: the next event takes the next position on either back end

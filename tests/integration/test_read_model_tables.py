@@ -11,9 +11,9 @@ from uuid import UUID
 import msgspec
 import pytest
 
-from application.commands import OpenGreenChannel, RaiseAlert, VerifyAtHome
+from application.commands import LodgeAppeal, OpenGreenChannel, RaiseAlert, VerifyAtHome
 from application.demo import load_demo
-from domain.codes import Channel, DisasterKind, Finding, RiskType, SuddenHardship
+from domain.codes import AppealSubject, Channel, DisasterKind, Finding, RiskType, SuddenHardship
 from projections.rows import ROW_BUILDERS
 from projections.runner import Projections
 from projections.tables import READ_MODELS, TABLE, MonitoredRow, MonitoringListRow, MonitoringPeriodRow
@@ -72,6 +72,7 @@ def test_the_store_gives_back_the_rows_the_builders_made(projections):
     app, followed = projections
     load_demo(app, households=40)
     open_green_channel_case(app)
+    appeal_a_category(app)
     followed.catch_up()
     households = [app.household(household_id) for household_id in app.iter_households()]
 
@@ -106,6 +107,20 @@ def open_green_channel_case(app: Any) -> None:
     app.execute(CODE, OpenGreenChannel(
         case_number=1, hardship=SuddenHardship.NATURAL_DISASTER, studied_on=date(2025, 7, 31),
         approved_on=date(2025, 8, 1), occurred_on=date(2025, 8, 1)), by=COUNTY)
+
+
+def appeal_a_category(app: Any) -> None:
+    """A monitoring object appeals against its category (an appeal open on rm_appeals)."""
+    for household_id in app.iter_households():
+        household = app.household(household_id)
+        case = household.monitored_case
+        if case is not None and case is household.cases[-1] and case.open_appeal is None:
+            app.execute(household.code, LodgeAppeal(
+                case_number=case.number, appeal_id="SS-T1", against=AppealSubject.CATEGORY,
+                appellant=household.head.name, by_household=True, content="类别认定有误",
+                occurred_on=case.included_on), by=COUNTY)
+            return
+    raise AssertionError("the demo county has no monitoring object")
 
 
 def test_the_monitoring_list_row_has_every_field_of_both_of_its_tables():
