@@ -116,6 +116,14 @@ def _none(report_id: str) -> Callable[[], Any]:
     return refuse
 
 
+def sent_before(desk: SelfReportDesk, township: str, command_id: str) -> str | None:
+    """The receipt number of a report this command recorded already (a form or request sent
+    again), else None."""
+    held = desk.self_reports(township) if command_id else None
+    report_id = _report_id(township, command_id) if held else None
+    return report_id if held and report_id in held.reports else None
+
+
 def _report_id(township: str, command_id: str) -> str:
     """A report's number: random, or — for a request sent again with the same key — the same."""
     if command_id:

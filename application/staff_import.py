@@ -8,9 +8,11 @@ them changed (the row's 更换原因 is then required), one with the same person
 (`application.commands.staff`), with the same rules: a phone of the wrong shape, a 帮扶责任人
 for a household that may not have one, a household outside the importer's area.
 
-A row is recorded whole or not at all: its commands are first tried on a private copy of the
-household, and only when every one passes are they recorded. A refused row goes, with the
-column to blame, to the error workbook (the machinery of `application.imports`).
+A row's commands are first tried on a private copy of the household, and only when every one
+passes are they recorded, one after the other. Should someone change the household between the
+two (a race of seconds), the part already recorded stays and the row is reported refused with
+the reason, so importing the file again completes it. A refused row goes, with the column to
+blame, to the error workbook (the machinery of `application.imports`).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from typing import Any
 
 from application.accounts.access import User
 from application.accounts.desk_marks import DeskMarks
+from application.commands import BY_NAME
 from application.desk import next_pushes
 from application.self_reports import held_reports
 from domain.codes import MeasureStatus, Role
@@ -135,11 +136,34 @@ _STEP_ROUTES = {"home_visit": ("home-visit", "verify_at_home"),
                 "county_decision": ("county-decision", "decide_at_county")}
 
 
-def case_steps(desk: Desk, area: Any, today: date) -> list[Task]:
-    """The steps owed on the area's cases being identified, by their 15-day deadline."""
+#: From the most local unit up: a step is the work of the most local role its command allows
+#: (the visit and the notice the village's, the review the township's, the decision the
+#: county's), though a unit above may record it too.
+_LOCAL_FIRST = (Role.VILLAGE_LIAISON, Role.TOWNSHIP_WORKSTATION, Role.COUNTY_CENTRE)
+
+
+def step_owner(step: str) -> Role:
+    """The unit whose work an identification step is."""
+    roles = BY_NAME[_STEP_ROUTES[step][1]].roles
+    return next(role for role in _LOCAL_FIRST if role in roles)
+
+
+def _takeable(pending: list[str]) -> list[str]:
+    """Of a case's pending steps, those that can be taken now: the visit first, then the notice
+    and the review (either order), then the decision."""
+    if not pending or "home_visit" in pending:
+        return ["home_visit"]  # nothing past the visit yet
+    return [s for s in pending if s != "county_decision"] or ["county_decision"]
+
+
+def case_steps(desk: Desk, area: Any, today: date, role: Role) -> list[Task]:
+    """The steps owed on the area's cases being identified that are ``role``'s work, by their
+    15-day deadline."""
     tasks = []
     for row in _all(desk.read_models.case_queue, area, today=today, sort="deadline_on"):
-        steps = list(row["pending_steps"]) or ["home_visit"]  # nothing past the visit yet
+        steps = [s for s in _takeable(list(row["pending_steps"])) if step_owner(s) is role]
+        if not steps:
+            continue
         route, form = _STEP_ROUTES[steps[0]]
         tasks.append(Task(
             key=f"case:{row['code']}:{row['case_number']}", kind=TaskKind.CASE_STEP,
@@ -236,7 +260,7 @@ def my_tasks(desk: Desk, user: User, area: Any, grid_worker: str | None, today: 
     if role is Role.VILLAGE_LIAISON:
         tasks += visits_due(desk, area, grid_worker, today)
     if role in (Role.VILLAGE_LIAISON, Role.TOWNSHIP_WORKSTATION, Role.COUNTY_CENTRE):
-        tasks += case_steps(desk, area, today)
+        tasks += case_steps(desk, area, today, role)
     if role is Role.TOWNSHIP_WORKSTATION:
         tasks += township_measures(desk, area, today)
     if role is Role.DEPARTMENT:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from msgspec import Meta
 
-from application.commands.base import COUNTY_AND_TOWNSHIP, LOCAL, HouseholdCommand, Recording
+from application.commands.base import LOCAL, HouseholdCommand, Recording
 from application.commands.fields import CaseNumber, Happened, Id, Name, Text
 from domain.codes import AppealSubject, Category, ObjectionOutcome
 from domain.household import Household
@@ -41,7 +41,7 @@ class AnswerAppeal(HouseholdCommand, kw_only=True):
     (an upheld appeal against the category gives the new one), not upheld says why."""
 
     name = "answer_appeal"
-    roles = COUNTY_AND_TOWNSHIP
+    roles = LOCAL  # the unit that decided: a village answers for its deliberation
     path_fields = ("appeal_id",)
 
     case_number: CaseNumber

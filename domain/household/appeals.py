@@ -132,6 +132,7 @@ class AppealsChapter(HouseholdState):
             if case is not self.cases[-1]:
                 raise RuleViolation("APPEAL_SUPERSEDED",
                                     f"第 {case.number} 号案件之后已有新的案件，不能再重开此决定", "outcome")
+            _decision(case, appeal.against)  # the decision still stands to be reopened
             if appeal.against is AppealSubject.CATEGORY:
                 if new_category is None:
                     raise InvalidValue("CATEGORY_REQUIRED", "申诉成立须给出调整后的监测对象类别",
@@ -155,8 +156,11 @@ def _decision(case: Case, against: AppealSubject) -> tuple[date, Role]:
         step = case.identification.rejected_step
         if step is None:
             raise RuleViolation("NOTHING_TO_APPEAL", f"第 {case.number} 号案件未被拒绝认定", "against")
-        county = step is case.identification.county_decision
-        return step.occurred_on, Role.COUNTY_CENTRE if county else Role.TOWNSHIP_WORKSTATION
+        if step is case.identification.county_decision:
+            return step.occurred_on, Role.COUNTY_CENTRE
+        if step is case.identification.village_notice:  # 村级评议: the village decided
+            return step.occurred_on, Role.VILLAGE_LIAISON
+        return step.occurred_on, Role.TOWNSHIP_WORKSTATION  # the visit's finding, the review
     if against is AppealSubject.CATEGORY:
         if not case.monitored or case.included_on is None:
             raise RuleViolation("NOTHING_TO_APPEAL", f"第 {case.number} 号案件不是在监测的监测对象",

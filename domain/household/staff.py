@@ -143,6 +143,7 @@ class StaffChapter(HouseholdState):
         """Name the household's 网格员; it must have none (a new one is a change)."""
         name, phone = _person(name, phone, WORKER_NAME)
         _vacant(self.grid_worker, GRID_WORKER, "GRID_WORKER_ASSIGNED", WORKER_NAME)
+        _after_last(self.grid_workers, occurred_on, GRID_WORKER)
         self._record(GridWorkerAssigned, occurred_on, by, at, command_id, name=name, phone=phone)
 
     def change_grid_worker(self, *, name: str, phone: str, reason: str, occurred_on: date,
@@ -173,6 +174,7 @@ class StaffChapter(HouseholdState):
         unit = require_text(unit, "unit", "帮扶责任人工作单位")
         self._require_helpable()
         _vacant(self.helper, HELPER, "HELPER_ASSIGNED", HELPER_NAME)
+        _after_last(self.helpers, occurred_on, HELPER)
         self._record(HelperAssigned, occurred_on, by, at, command_id, name=name, unit=unit,
                      phone=phone)
 
@@ -225,6 +227,16 @@ def _held(current: Assignment | None, duty: str, code: str) -> Assignment:
     if current is None:
         raise RuleViolation(code, f"本户现在没有{duty}，无可更换或结束", "household_code")
     return current
+
+
+def _after_last(assignments: list[Assignment], occurred_on: date, duty: str) -> None:
+    """A new assignment starts once the last one ended: who answered when never overlaps."""
+    last = assignments[-1] if assignments else None
+    if last is not None and last.ended_on is not None and isinstance(occurred_on, date) \
+            and occurred_on < last.ended_on:
+        raise InvalidValue(
+            "DATE_ORDER", f"日期不能早于上一任{duty}（{last.name}）的结束日 {last.ended_on}",
+            "occurred_on")
 
 
 def _after(current: Assignment, occurred_on: date, duty: str) -> None:

@@ -8,21 +8,24 @@ source address and per ID number (`application.self_reports.ReportLimits`), 429 
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from application.accounts.access import AccessDenied, User
 from application.app import CaseFiles
-from application.self_reports import ReportLimits, held_reports
+from application.self_reports import ReportLimits, held_reports, sent_before
 from application.unit_of_work import CommandResult
 from domain.errors import InvalidValue, NotFound
 from domain.household import Household
 from domain.identity import mask_id_number, validate_id_number
 from domain.self_reports import SelfReport
 from interfaces.http.auth import area_of
+from interfaces.http.commands import IdempotencyKey
 from interfaces.http.problems import PROBLEMS
 from interfaces.http.schemas import self_reports as s
 from interfaces.http.views import outcome_name
@@ -46,26 +49,38 @@ def check_township(read_models: ReadModels, township: str) -> str:
     return township
 
 
-def take_self_report(state: State, source: str, stated: s.SelfReportIn) -> str:
+def take_self_report(state: State, source: str, stated: s.SelfReportIn, key: str | None = None) -> str:
     """Hold a self-report from ``source`` (the caller's address); its receipt number. The API's
-    endpoint and the workbench's public page both take reports this way."""
+    endpoint and the workbench's public page both take reports this way. ``key`` (an
+    Idempotency-Key, or the public form's own id): the same report sent again with it is
+    recorded once and answered with the same receipt, without counting against the limits."""
+    app: CaseFiles = state.case_files
+    township = check_township(state.read_models, stated.township)
+    command_id = ""
+    if key:
+        if not key.isprintable() or len(key) > 200:
+            raise InvalidValue("IDEMPOTENCY_KEY", "Idempotency-Key 须为不超过200个可见字符",
+                               "Idempotency-Key")
+        sent = hashlib.sha256(msgspec.json.encode(stated)).hexdigest()[:16]
+        command_id = f"public:{key}#{sent}"  # the same key with another report is another report
+        if (done := sent_before(app, township, command_id)) is not None:
+            return done
     limits: ReportLimits = state.report_limits
     limits.admit_source(source)
-    township = check_township(state.read_models, stated.township)
     # checked before it is counted: a typing slip does not use up the person's reports
     person = validate_id_number(stated.person_id_number, "person_id_number")
     limits.admit_person(person)
-    app: CaseFiles = state.case_files
     return app.report_hardship(
-        township, name=stated.name, person_id_number=person, phone=stated.phone,
-        village=stated.village, story=stated.story).outcome
+        township, command_id=command_id, name=stated.name, person_id_number=person,
+        phone=stated.phone, village=stated.village, story=stated.story).outcome
 
 
 @post("/api/public/self-reports", opt={"public": True},
       summary="农户自主申报（无需登录）：乡镇工作站核实后才转为预警", sync_to_thread=True,
       responses=PROBLEMS, tags=["自主申报"], status_code=201)
-def report_hardship(request: Request, data: JSONBody[s.SelfReportIn]) -> s.SelfReportReceipt:
-    report_id = take_self_report(request.app.state, source_of(request), data)
+def report_hardship(request: Request, data: JSONBody[s.SelfReportIn],
+                    idempotency_key: IdempotencyKey = None) -> s.SelfReportReceipt:
+    report_id = take_self_report(request.app.state, source_of(request), data, idempotency_key)
     return s.SelfReportReceipt(report_id=report_id, message=RECEIVED.format(report_id))
 
 

@@ -151,3 +151,31 @@ def test_appeals_answered_within_fifteen_days_are_counted_on_time() -> None:
     # due 2023-03-26: on the 25th only the one already answered counts
     assert on(date(2023, 3, 25)) == (1, 1)
     assert on(date(2023, 4, 30)) == (1, 3)
+
+
+def test_the_village_answers_an_appeal_against_its_deliberation_and_a_category_appeal_needs_a_monitored_case(
+        ) -> None:
+    household = registered()
+    number = raise_alert(household, D).case_number
+    household.verify_at_home(number, Finding.RISK_CONFIRMED, **when(D + timedelta(1)))
+    household.conclude_village_deliberation(number, Decision.REJECTED, notice_from=D + timedelta(2),
+                                            notice_to=D + timedelta(6), reason="评议认为收入较高",
+                                            **when(D + timedelta(7)))
+    lodge(household, number, AppealSubject.REFUSAL, D + timedelta(8))
+    assert household.cases[0].appeals[0].deciding_role.value == "村联络站"
+    with refused(household, "APPEAL_NOT_DECIDING_UNIT", "appeal_id"):
+        household.answer_appeal(number, "SS-1", ObjectionOutcome.UPHELD, **when(D + timedelta(9), TOWNSHIP))
+    household.answer_appeal(number, "SS-1", ObjectionOutcome.UPHELD, reason="收入系一次性补偿",
+                            **when(D + timedelta(9), VILLAGE))
+    assert household.cases[0].identification.village_notice is None and household.active_case
+
+    # a category appeal still open when the risk was eliminated cannot rewrite the category
+    other = registered()
+    case = include(other, D)
+    lodge(other, case, AppealSubject.CATEGORY, D + timedelta(9))
+    start = help_until_eliminable(other, D + timedelta(8))
+    eliminate(other, start)
+    with refused(other, "NOTHING_TO_APPEAL", "against"):
+        other.answer_appeal(case, "SS-1", ObjectionOutcome.UPHELD,
+                            new_category=Category.SUDDEN_SEVERE_HARDSHIP,
+                            **when(start + timedelta(9), COUNTY))

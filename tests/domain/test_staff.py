@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from household_kit import COUNTY, TOWNSHIP, include, refused, registered, replay, when
+from household_kit import COUNTY, TOWNSHIP, at, include, refused, registered, replay, when
 
 from domain.codes import HouseholdType
 from domain.household import Household
@@ -56,6 +56,17 @@ class TestGridWorker:
         household.assign_grid_worker(name="李网格", phone="13812345678", **when(D))
         with refused(household, "GRID_WORKER_ASSIGNED", "worker_name"):
             household.assign_grid_worker(name="赵网格", phone="13912345678", **when(D))
+
+    def test_a_new_grid_worker_cannot_start_before_the_last_one_ended(self) -> None:
+        """Who answered for the household when never overlaps."""
+        household = registered()
+        household.assign_grid_worker(name="李网格", phone="13812345678", **when(date(2023, 3, 1)))
+        household.end_grid_worker(reason="网格调整", **when(date(2023, 5, 1)))
+        with refused(household, "DATE_ORDER", "occurred_on"):
+            household.assign_grid_worker(name="赵网格", phone="13912345678",
+                                         **{**when(date(2023, 1, 1)), "at": at(date(2023, 5, 2))})
+        household.assign_grid_worker(name="赵网格", phone="13912345678", **when(date(2023, 5, 1)))
+        assert household.grid_worker_on(date(2023, 4, 1)).name == "李网格"
 
     def test_ending_or_changing_when_nobody_is_assigned_is_refused(self) -> None:
         household = registered()

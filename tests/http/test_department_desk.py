@@ -236,3 +236,12 @@ def test_bad_input_to_the_desk_is_refused_naming_the_field(api: Api) -> None:
     problem(api.get(CALENDAR, "department", after=10**9), 422, "POSITION_UNKNOWN", field="after")
     after = len(api.get("/api/access-log", "auditor", user="dept-ybj").json())
     assert after == before, "a refused read shows nobody and logs nobody"
+
+
+def test_the_roster_schema_states_exactly_the_fields_a_roster_may_show() -> None:
+    """A field added to ROSTER_FIELDS (and so to a roster file) must be stated in the schema
+    the answer is converted to, or every roster naming it would answer 500."""
+    from domain.rosters import ROSTER_FIELDS
+    from interfaces.http.schemas.departments import RosterPerson
+
+    assert list(RosterPerson.__struct_fields__) == list(ROSTER_FIELDS)

@@ -75,7 +75,9 @@ def test_a_grid_worker_sees_exactly_the_visits_due_on_their_households(api: Api)
         mine[1].code, theirs.code, unassigned.code}
 
 
-def test_a_township_sees_the_steps_owed_on_its_cases_by_deadline_with_counts(api: Api) -> None:
+def test_each_unit_sees_the_steps_owed_that_are_its_work_by_deadline_with_counts(api: Api) -> None:
+    """The visit and the village notice are the village's work, the review the township's, the
+    decision the county's (the most local unit each step's command allows)."""
     late, tomorrow, fresh = register(api, 1), register(api, 2), register(api, 3)
     elsewhere = register(api, 4, township=OTHER_TOWNSHIP, village="西村")
     late.alerted(day="2025-11-01")
@@ -85,21 +87,26 @@ def test_a_township_sees_the_steps_owed_on_its_cases_by_deadline_with_counts(api
                                                "occurred_on": "2025-11-18"})
     elsewhere.alerted(day="2025-11-02")
 
-    answer = tasks(api, "township")
+    answer = tasks(api, "village")
     steps = answer["tasks"]
-    assert [(t["subject"], t["deadline"]) for t in steps] == [
+    assert [(t["subject"], t["deadline"]) for t in steps if t["kind"] != "走访"] == [
         (late.code, "2025-11-16"), (tomorrow.code, "2025-12-02"), (fresh.code, "2025-12-13")]
-    assert answer["counts"] == {"overdue": 1, "soon": 1, "later": 1} and answer["total"] == 3
+    steps = [t for t in steps if t["kind"] != "走访"]
     assert [t["urgency"] for t in steps] == ["overdue", "soon", "later"]
     assert [t["days_left"] for t in steps] == [-15, 1, 12]
     assert steps[0]["what"] == "第1号案件待办：入户核查核实"
     assert steps[0]["path"] == f"/api/households/{late.code}/identification/home-visit"
-    assert steps[1]["what"] == "第1号案件待办：村级评议公示、乡镇核查初审、县级比对审定"
+    assert steps[1]["what"] == "第1号案件待办：村级评议公示"
     assert steps[1]["path"] == f"/api/households/{tomorrow.code}/identification/village-notice"
-    only = tasks(api, "township", urgency="overdue")
-    assert [t["subject"] for t in only["tasks"]] == [late.code] and only["total"] == 3
-    # the other township sees its own case only
-    assert [t["subject"] for t in tasks(api, "other_township")["tasks"]] == [elsewhere.code]
+
+    township = tasks(api, "township")
+    assert [(t["subject"], t["what"]) for t in township["tasks"]] == [
+        (tomorrow.code, "第1号案件待办：乡镇核查初审")]
+    assert township["counts"] == {"overdue": 0, "soon": 1, "later": 0} and township["total"] == 1
+    assert tasks(api, "township", urgency="overdue")["tasks"] == []
+    # the county owes no decision yet; the other township sees nothing of these
+    assert [t for t in tasks(api, "county")["tasks"] if t["kind"] == "认定步骤"] == []
+    assert tasks(api, "other_township")["tasks"] == []
 
 
 def test_a_department_sees_its_measures_to_put_in_place_and_its_pushes_due(api: Api) -> None:
@@ -132,7 +139,9 @@ def test_a_department_sees_its_measures_to_put_in_place_and_its_pushes_due(api: 
 def test_a_notification_is_marked_read_and_stays_read_after_a_restart(api: Api, settings: Any,
                                                                      clock: Any) -> None:
     home = register(api, 1)
-    home.alerted(day="2025-11-28")
+    home.alerted(day="2025-11-28")  # visited: the notice is the village's, the review the township's
+    home.do("/identification/home-visit", {"case_number": 1, "finding": "风险属实",
+                                           "occurred_on": "2025-11-29"})
     api.catch_up()
     recorded = api.app.state.case_files.max_position()
     found = notifications(api, "township")
@@ -159,17 +168,19 @@ def test_a_notification_is_marked_read_and_stays_read_after_a_restart(api: Api, 
 
 def test_a_deadline_tomorrow_is_a_notification_computed_each_day(api: Api) -> None:
     home = register(api, 1)
-    home.alerted(day="2025-11-17")  # due 12-02
+    home.alerted(day="2025-11-17")  # due 12-02; the visit is the village's work
     api.catch_up()
-    keys = [n["key"] for n in notifications(api, "township")["notifications"]]
+    keys = [n["key"] for n in notifications(api, "village")["notifications"]]
     assert keys == [f"due:case:{home.code}:1:2025-12-02"]
     api.clock.now = api.clock.now.replace(day=2)
-    assert notifications(api, "township")["notifications"] == []
+    assert notifications(api, "village")["notifications"] == []
 
 
 def test_bad_input_is_refused_naming_the_field(api: Api) -> None:
     home = register(api, 1)
     home.alerted(day="2025-11-28")
+    home.do("/identification/home-visit", {"case_number": 1, "finding": "风险属实",
+                                           "occurred_on": "2025-11-29"})  # the review: the township's
     api.catch_up()
     problem(api.get(TASKS, "township", kind="散步"), 422, "CODE_UNKNOWN", field="kind")
     problem(api.get(TASKS, "township", urgency="someday"), 422, "CODE_UNKNOWN", field="urgency")

@@ -109,7 +109,7 @@ ALLOWED: dict[str, set[str]] = {
     "POST /api/households/{code}/corrections": {"county", "township"},
     # appeals: a cadre lodges one for the household; the unit that decided answers
     "POST /api/households/{code}/appeals": {"county", "township", "village"},
-    "POST /api/households/{code}/appeals/{appeal_id}/answer": {"county", "township"},
+    "POST /api/households/{code}/appeals/{appeal_id}/answer": {"county", "township", "village"},
     "PUT /api/income-lines/{year}": {"county"},
     "PUT /api/poverty-lines/{year}": {"county"},
     "PUT /api/relief-bands/{effective_from}": {"county"},
@@ -353,9 +353,19 @@ def _no_risk(home: Any) -> None:
     home.do("/identification/home-visit", {**HOME_VISIT, "finding": "无风险"})
 
 
-def _appealed(home: Any) -> None:
-    _no_risk(home)
-    home.do("/appeals", APPEAL, who="village")
+def _answering_appeal(api: Api, n: int, who: str) -> Request:
+    """An appeal answered by the unit that decided: the village's deliberation for a village
+    user, the township's finding of no risk for the others (the county answers either)."""
+    home = register(api, n)
+    if who.endswith("village"):
+        home.visited()
+        home.do("/identification/village-notice", {**VILLAGE_NOTICE, "decision": "不通过",
+                                                   "reason": "村民代表评议认为家庭收入较高"})
+        home.do("/appeals", {**APPEAL, "occurred_on": "2025-03-10"}, who="village")
+    else:
+        _no_risk(home)
+        home.do("/appeals", APPEAL, who="village")
+    return home.path + "/appeals/SS-1/answer", {**ANSWER, "occurred_on": "2025-03-11"}
 
 
 #: The fixture's village, as a notice names it.
@@ -439,8 +449,7 @@ PREPARE: dict[str, Prepare] = {
         _on("/helper/end", STAFF_END, lambda home: home.included().do("/helper", HELPER)),
     "POST /api/households/{code}/corrections": _on("/corrections", CORRECTION),
     "POST /api/households/{code}/appeals": _on("/appeals", APPEAL, _no_risk),
-    "POST /api/households/{code}/appeals/{appeal_id}/answer": _on("/appeals/SS-1/answer", ANSWER,
-                                                                  _appealed),
+    "POST /api/households/{code}/appeals/{appeal_id}/answer": _answering_appeal,
     "PUT /api/income-lines/{year}": _income_line,
     "PUT /api/poverty-lines/{year}": _poverty_line,
     "PUT /api/relief-bands/{effective_from}": _relief_bands,

@@ -104,3 +104,21 @@ def test_self_reports_are_limited_per_person_and_per_address(api: Api) -> None:
         assert public_post(api, report(id_number(date(1970, 1, 1), n + 10))).status_code == 201
     too_many = public_post(api, report(id_number(date(1971, 1, 1), 1)))
     assert (too_many.status_code, too_many.json()["field"]) == (429, "source")
+
+
+def test_a_report_sent_again_with_its_key_is_recorded_once(api: Api) -> None:
+    register(api, 1)
+    api.catch_up()
+    body = report(NOBODY)
+    first = api.client.post("/api/public/self-reports", json=body, headers={"Idempotency-Key": "phone-1"})
+    again = api.client.post("/api/public/self-reports", json=body, headers={"Idempotency-Key": "phone-1"})
+    other = api.client.post("/api/public/self-reports", json={**body, "story": "另一件事"},
+                            headers={"Idempotency-Key": "phone-1"})
+    assert first.status_code == again.status_code == other.status_code == 201
+    assert first.json()["report_id"] == again.json()["report_id"] != other.json()["report_id"]
+    held = api.get("/api/self-reports", who="township").json()
+    assert len(held) == 2
+    # the repeat did not count against the person's reports a day
+    for _ in range(PER_PERSON_A_DAY - 2):
+        assert public_post(api, report(NOBODY)).status_code == 201
+    assert public_post(api, report(NOBODY)).status_code == 429

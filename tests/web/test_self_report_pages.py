@@ -68,10 +68,15 @@ def test_the_township_answers_a_report_and_no_conclusion_is_chosen_for_it(workbe
     public = httpx.Client(base_url=workbench["url"])
     form = public.get("/web/self-report").text
     token = re.search(r'name="_csrf_token" value="([^"]+)"', form).group(1)
-    taken = public.post("/web/self-report", data={
-        "_csrf_token": token, "name": "钱小花", "person_id_number": id_number(date(1962, 3, 3), 5),
-        "phone": "0312-1234567", "township": TOWNSHIP.township, "village": "东村", "story": "丈夫车祸住院"})
+    form_id = re.search(r'name="form_id" value="([^"]+)"', form).group(1)
+    sent = {"_csrf_token": token, "form_id": form_id, "name": "钱小花",
+            "person_id_number": id_number(date(1962, 3, 3), 5), "phone": "0312-1234567",
+            "township": TOWNSHIP.township, "village": "东村", "story": "丈夫车祸住院"}
+    taken = public.post("/web/self-report", data=sent)
     report_id = re.search(r'data-report="([^"]+)"', taken.text).group(1)
+    # a double tap sends the same form twice: one report, one receipt
+    twice = public.post("/web/self-report", data=sent)
+    assert re.search(r'data-report="([^"]+)"', twice.text).group(1) == report_id
 
     township = httpx.Client(base_url=workbench["url"])
     login = township.get("/web/login").text
@@ -82,6 +87,7 @@ def test_the_township_answers_a_report_and_no_conclusion_is_chosen_for_it(workbe
         desk = township.get("/web/self-reports")
         assert desk.status_code == 200 and f'id="report-{report_id}"' in desk.text
         assert 'href="/web/self-reports"' in desk.text and '<option value="">请选择</option>' in desk.text
+        assert desk.text.count(f'id="report-{report_id}"') == 1
         csrf = re.search(r'name="_csrf_token" value="([^"]+)"', desk.text).group(1)
         unchosen = township.post(f"/web/self-reports/{report_id}/answer",
                                  data={"_csrf_token": csrf, "answer": "", "reason": "查无此事"})
