@@ -25,7 +25,7 @@ VILLAGE, TOWNSHIP = USERS[Role.VILLAGE_LIAISON], USERS[Role.TOWNSHIP_WORKSTATION
 
 
 def _client(workbench: dict[str, Any], role: Role) -> httpx.Client:
-    client = httpx.Client(base_url=workbench["url"])
+    client = httpx.Client(base_url=workbench["url"], timeout=30)
     token = re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/web/login").text).group(1)
     client.post("/web/login", data={"_csrf_token": token, "name": USERS[role].name,
                                     "password": DEMO_TOKENS[role], "next": "/web/"})

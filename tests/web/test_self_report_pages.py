@@ -65,7 +65,7 @@ def test_a_person_reports_on_a_phone_and_the_answer_never_tells_who_is_registere
 
 
 def test_the_township_answers_a_report_and_no_conclusion_is_chosen_for_it(workbench: dict[str, Any]) -> None:
-    public = httpx.Client(base_url=workbench["url"])
+    public = httpx.Client(base_url=workbench["url"], timeout=30)
     form = public.get("/web/self-report").text
     token = re.search(r'name="_csrf_token" value="([^"]+)"', form).group(1)
     form_id = re.search(r'name="form_id" value="([^"]+)"', form).group(1)
@@ -78,7 +78,7 @@ def test_the_township_answers_a_report_and_no_conclusion_is_chosen_for_it(workbe
     twice = public.post("/web/self-report", data=sent)
     assert re.search(r'data-report="([^"]+)"', twice.text).group(1) == report_id
 
-    township = httpx.Client(base_url=workbench["url"])
+    township = httpx.Client(base_url=workbench["url"], timeout=30)
     login = township.get("/web/login").text
     township.post("/web/login", data={
         "_csrf_token": re.search(r'name="_csrf_token" value="([^"]+)"', login).group(1),

@@ -60,7 +60,7 @@ def test_login_lock_out_and_logout(new_page: Any, workbench: dict[str, Any]) -> 
 
 
 def test_a_form_without_its_csrf_token_is_refused(workbench: dict[str, Any]) -> None:
-    with httpx.Client(base_url=workbench["url"]) as client:
+    with httpx.Client(base_url=workbench["url"], timeout=30) as client:
         refused = client.post("/web/login", data={"name": COUNTY.name,
                                                   "password": PASSWORDS[Role.COUNTY_CENTRE]})
         assert refused.status_code == 403
@@ -238,7 +238,7 @@ def test_the_indicators_drill_down_to_households_and_the_monthly_report(new_page
 
 
 def _signed_in_client(workbench: dict[str, Any], name: str, password: str) -> httpx.Client:
-    client = httpx.Client(base_url=workbench["url"])
+    client = httpx.Client(base_url=workbench["url"], timeout=30)
     form = client.get("/web/login").text
     token = re.search(r'name="_csrf_token" value="([^"]+)"', form).group(1)
     answer = client.post("/web/login", data={"_csrf_token": token, "name": name,
@@ -540,7 +540,7 @@ def test_nothing_personal_is_kept_by_the_browser_but_the_assets_are(workbench: d
         assert "no-store" not in county.get("/web/static/app.css").headers.get("cache-control", "")
     finally:
         county.close()
-    with httpx.Client(base_url=workbench["url"]) as api:
+    with httpx.Client(base_url=workbench["url"], timeout=30) as api:
         answer = api.get(f"/api/households/{code}",
                          headers={"Authorization": f"Bearer {DEMO_TOKENS[Role.COUNTY_CENTRE]}"})
         assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
