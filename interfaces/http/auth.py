@@ -61,6 +61,10 @@ async def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: Ba
         raise ValidationException(
             f"未知的查询参数：{'、'.join(sorted(unknown))}；"
             f"可用：{'、'.join(sorted(_parameter_names(handler) - _RESERVED)) or '无'}")
+    names = [name for name, _ in connection.query_params.multi_items()]
+    if len(names) != len(set(names)):  # one of two values would be dropped silently
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        raise ValidationException(f"查询参数重复：{'、'.join(repeated)}；每个参数只能给一个值")
 
 
 _RESERVED = frozenset({"request", "data", "state", "scope", "headers", "cookies", "query", "socket"})

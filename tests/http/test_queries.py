@@ -583,6 +583,9 @@ def test_a_misspelt_query_parameter_is_refused_not_ignored(api: Api) -> None:
     answer = problem(api.get("/api/monitoring", "county", categroy="边缘易致贫户"), 400, "INVALID_REQUEST")
     assert "未知的查询参数：categroy" in answer["detail"] and "category" in answer["detail"]
     assert api.get("/api/monitoring", "county", category="边缘易致贫户").status_code == 200
+    # a filter given twice would have one of its values dropped silently
+    twice = api.client.get("/api/households?township=银坊镇&township=水堡镇", headers=api.headers("county"))
+    assert "查询参数重复：township" in problem(twice, 400, "INVALID_REQUEST")["detail"]
 
 
 def test_every_read_of_a_household_file_is_in_the_access_log_for_auditors(api: Api) -> None:
