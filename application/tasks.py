@@ -33,6 +33,7 @@ from domain.deadlines import days_until, identification_deadline, measure_deadli
 from domain.errors import InvalidValue, NotFound
 from domain.governance import items_on
 from domain.household import STEP_NAMES
+from domain.periods import month_period
 
 #: A task due within this many days (today included) is "soon" (临近).
 SOON_DAYS = 3
@@ -119,7 +120,7 @@ def _all(query: Callable[..., Any], *args: Any, **filters: Any) -> Iterator[dict
 def visits_due(desk: Desk, area: Any, grid_worker: str | None, today: date) -> list[Task]:
     """This month's visits due on my households: those whose 网格员 I am (a linked village
     user), else — a village user not linked — the village's."""
-    end = (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    end = month_period(today.year, today.month).end
     return [Task(
         key=f"visit:{row['code']}:{today:%Y-%m}", kind=TaskKind.VISIT,
         what=f"{today.month}月走访（六查）", subject=row["code"], name=row["head_name"],
