@@ -19,6 +19,9 @@ county's staff at work, and what it did to the server written to ``docs/soak.md`
    events in the log against read-model rows (households registered / directory rows, alerts
    raised / alert rows, inclusions / monitoring periods), ``fangpin audit verify``.
 
+``SOAK_SERVER_ENV`` passes settings to the server, e.g. ``FANGPIN_CACHE_SIZE=0`` to tell the
+aggregate cache filling from a leak (other ``FANGPIN_`` variables are not passed on).
+
 The report goes to ``SOAK_REPORT`` (default ``docs/soak.md``), the server's log beside the
 run's other files in ``var/soak/<database>/``. The database is dropped at the end unless
 ``SOAK_KEEP=1``. Exit status 1 if any request had a 5xx or a connection failure outside a
@@ -194,6 +197,7 @@ class ServeProcess:
 def fangpin_env(database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FANGPIN_")}
     env["FANGPIN_DATABASE_URL"] = database_url
+    env.update(pair.split("=", 1) for pair in os.environ.get("SOAK_SERVER_ENV", "").split())
     env["PYTHONPATH"] = str(ROOT)
     return env
 
