@@ -39,9 +39,9 @@ from domain.codes import CaseStage, Category, Check, Department, MeasureType, Ri
 from domain.identity import check_digit
 from domain.periods import month_period
 
-#: uvicorn closes a keep-alive connection idle for 5 s; a client idle longer opens a new one
-#: rather than race the server's close.
-IDLE_RECONNECT_SECONDS = 4.0
+#: uvicorn closes a keep-alive connection idle for 5 s; a client idle for 2.5 s opens a new one
+#: rather than race the server's close (on a loaded machine the two clocks drift apart).
+IDLE_RECONNECT_SECONDS = 2.5
 REQUEST_TIMEOUT_SECONDS = 120.0
 STEP_HOME_VISIT, STEP_NOTICE = "入户核查核实", "村级评议公示"
 STEP_TOWNSHIP, STEP_COUNTY = "乡镇核查初审", "县级比对审定"

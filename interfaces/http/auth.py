@@ -8,7 +8,6 @@ since only they know the household.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -70,10 +69,17 @@ async def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: Ba
 _RESERVED = frozenset({"request", "data", "state", "scope", "headers", "cookies", "query", "socket"})
 
 
-@cache
 def _parameter_names(handler: BaseRouteHandler) -> frozenset[str]:
     """The names a route's handler takes (its query parameters among them)."""
-    return frozenset(handler.parsed_fn_signature.parameters)
+    # Keyed by the function: litestar hands the guard a fresh copy of the handler per
+    # request, and a cache keyed by those copies kept every one of them alive.
+    names = _PARAMETER_NAMES.get(handler.fn)
+    if names is None:
+        names = _PARAMETER_NAMES[handler.fn] = frozenset(handler.parsed_fn_signature.parameters)
+    return names
+
+
+_PARAMETER_NAMES: dict[Any, frozenset[str]] = {}
 
 
 def area_of(user: User) -> Area:
