@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 
 from domain.errors import NotFound
+from projections.queries import Area
 from tests.builders import CHILD_ID, HEAD_ID, id_number
 from tests.http.conftest import TOWNSHIP, VILLAGE, Api, alert
-from tests.http.conftest import api as api  # noqa: F401 - the API's fixture, on both back ends
+from tests.http.conftest import api as api  # the API's fixture, on both back ends
 
 CODE = "130630101001"
 NEW_CODE = "130630101077"
@@ -254,3 +255,41 @@ def _key(name: str) -> str:
     from tests.http.conftest import USERS
 
     return next(key for key, user in USERS.items() if user.name == name)
+
+
+def test_with_its_script_a_row_is_added_and_removed_in_place_and_an_id_number_checked_as_typed(
+        new_page: Any, workbench: dict[str, Any]) -> None:
+    """In Chromium: 增加一行 and 删除 change the rows without a round trip (renumbered, so the
+    server reads them all); an ID number's check digit is checked as it is typed; picking a
+    fact to correct shows its fields at once — and none of it records anything."""
+    from application.demo import demo_users
+    from domain.codes import Role
+    from tests.web.conftest import login, screenshot
+
+    county = next(user for user in demo_users() if user.role is Role.COUNTY_CENTRE)
+    page = new_page()
+    login(page, county.name, "demo-county")
+    page.goto("/web/register")
+    rows = page.locator("#f-members tbody tr")
+    assert rows.count() == 3
+    page.click("button[data-more='f-members']")
+    assert rows.count() == 4 and page.url.endswith("/web/register")
+    rows.nth(0).locator("button.remove").click()
+    assert rows.count() == 3
+    assert [rows.nth(n).locator("input").first.get_attribute("name") for n in range(3)] == [
+        "members-0-name", "members-1-name", "members-2-name"]
+    number = rows.nth(1).locator("input[data-id-number]")
+    number.fill(BAD)
+    hint = rows.nth(1).locator(".id-hint")
+    assert f"第18位应为 {GOOD[1][17]}" in hint.inner_text()
+    number.fill(GOOD[1])
+    assert hint.inner_text() == "校验码正确"
+    screenshot(page, "register-rows")
+    case_files = workbench["app"].state.case_files
+    code = workbench["app"].state.read_models.directory(Area(), limit=1).rows[0]["code"]
+    version = case_files.household(code).version
+    page.goto(f"/web/households/{code}/do/correct")
+    page.select_option("#f-corrects_version", index=1)
+    page.wait_for_selector("table.changes td.was")
+    assert "JSON" not in page.inner_text("#command-form")
+    assert case_files.household(code).version == version
