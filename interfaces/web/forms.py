@@ -21,6 +21,8 @@ from typing import Any
 import msgspec
 from msgspec import inspect as mi
 
+from domain.errors import DomainError
+
 LABELS: dict[str, str] = {
     "alert_id": "预警编号（可空，自动生成）", "channel": "监测方式", "person_id_number": "当事人身份证号",
     "risk_types": "风险类型", "description": "情况说明", "period": "所属期", "department": "部门",
@@ -277,6 +279,14 @@ def _numbers(form: Any, name: str) -> list[int]:
     found = re.compile(rf"{re.escape(name)}-(\d+)(?:-|$)")
     numbers = {int(m.group(1)) for key in form if (m := found.match(key))}
     return sorted(n for n in numbers if n < MAX_ROWS)
+
+
+def refusal(refused: FormError | DomainError) -> dict[str, Any]:
+    """A refusal as the form shows it: the field it names, its message in words, its code."""
+    if isinstance(refused, FormError):
+        return {"field": refused.field, "message": refused.message, "code": "INVALID_VALUE"}
+    return {"field": refused.field, "message": in_words(refused.message, refused.field),
+            "code": refused.code}
 
 
 def show_again(fields: list[Field], named: str | None, message: str, more: str = "") -> None:

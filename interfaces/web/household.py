@@ -41,8 +41,8 @@ from interfaces.web.forms import (
     Field,
     FormError,
     form_fields,
-    in_words,
     read_form,
+    refusal,
     show_again,
     to_body,
 )
@@ -250,12 +250,9 @@ async def run(request: Request, code: FromPath[str], command: FromPath[str]) -> 
                              str(submitted.get("form_id", "")))
     except _Redraw:
         pass
-    except FormError as refused:
-        error = {"field": refused.field, "message": refused.message, "code": "INVALID_VALUE"}
-    except DomainError as refused:
-        error = {"field": refused.field, "message": in_words(refused.message, refused.field),
-                 "code": refused.code}
-        if refused.code == "IDEMPOTENCY_KEY_REUSED":  # the same form sent again with new content
+    except (FormError, DomainError) as refused:
+        error = refusal(refused)
+        if error["code"] == "IDEMPOTENCY_KEY_REUSED":  # the same form sent again with new content
             error = {"field": None, "code": "FORM_ALREADY_SENT",
                      "message": "这张表单已经提交过（例如用浏览器“后退”回来再改）；"
                                 "已换成新表单，请核对后再提交一次"}

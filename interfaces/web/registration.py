@@ -18,7 +18,7 @@ from application.commands import RegisterHousehold
 from domain.errors import DomainError
 from domain.text import check_texts
 from interfaces.http.household_commands import register_household
-from interfaces.web.forms import Field, FormError, form_fields, in_words, read_form, show_again, to_body
+from interfaces.web.forms import Field, FormError, form_fields, read_form, refusal, show_again, to_body
 from interfaces.web.session import county_today, render, signed_in
 
 TITLE = "农户登记"
@@ -57,11 +57,8 @@ async def register(request: Request) -> Response[Any]:
                 lambda: register_household(user, request.app.state.case_files, body, key=key))
             return Redirect(f"/web/households/{quote(body.code)}?"
                             f"{urlencode({'done': RegisterHousehold.name})}")
-    except FormError as refused:
-        error = {"field": refused.field, "message": refused.message, "code": "INVALID_VALUE"}
-    except DomainError as refused:
-        error = {"field": refused.field, "message": in_words(refused.message, refused.field),
-                 "code": refused.code}
+    except (FormError, DomainError) as refused:
+        error = refusal(refused)
     show_again(fields, (error or {}).get("field"), (error or {}).get("message", ""), more)
     return _page(request, user, fields, error)
 
