@@ -8,6 +8,7 @@ lists); the converters here turn them into the types the case file holds and ref
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -75,28 +76,33 @@ def flag(value: Any, field: str) -> bool:
     return value
 
 
-def one_of(enum: type[StrEnum]) -> Converter:
-    def convert(value: Any, field: str) -> StrEnum:
+@dataclass(frozen=True)
+class OneOf:
+    """A converter to one code of ``codes`` (a form offers them as a drop-down)."""
+
+    codes: type[StrEnum]
+
+    def __call__(self, value: Any, field: str) -> StrEnum:
         try:
-            return enum(value)
+            return self.codes(value)
         except ValueError:
-            allowed = "、".join(enum)
+            allowed = "、".join(self.codes)
             raise InvalidValue(
                 "CORRECTION_VALUE", f"“{field}”须为以下之一：{allowed}", field
             ) from None
 
-    return convert
 
+@dataclass(frozen=True)
+class ManyOf:
+    """A converter to a non-empty list of codes of ``codes`` (a form offers a tick box each)."""
 
-def many_of(enum: type[StrEnum]) -> Converter:
-    single = one_of(enum)
+    codes: type[StrEnum]
 
-    def convert(value: Any, field: str) -> tuple[StrEnum, ...]:
+    def __call__(self, value: Any, field: str) -> tuple[StrEnum, ...]:
         if not isinstance(value, list | tuple) or not value:
             raise InvalidValue("CORRECTION_VALUE", f"“{field}”须为非空列表", field)
+        single = OneOf(self.codes)
         return tuple(dict.fromkeys(single(v, field) for v in value))
-
-    return convert
 
 
 #: Correctable fields per kind of fact. The kind is the prefix of the fact's subject key.
@@ -104,23 +110,23 @@ CORRECTABLE: dict[str, dict[str, Converter]] = {
     "household": {"address": text, "township": text, "village": text},
     "member": {
         "name": text,
-        "relation": one_of(Relation),
-        "health": one_of(Health),
-        "labour_capacity": one_of(LabourCapacity),
+        "relation": OneOf(Relation),
+        "health": OneOf(Health),
+        "labour_capacity": OneOf(LabourCapacity),
         "in_school": flag,
         "insured": flag,
     },
     "alert": {
         "discovered_on": day,
-        "risk_types": many_of(RiskType),
+        "risk_types": ManyOf(RiskType),
         "description": free_text,
-        "disaster_kind": one_of(DisasterKind),
-        "problems": many_of(Problem),
+        "disaster_kind": OneOf(DisasterKind),
+        "problems": ManyOf(Problem),
     },
     "step": {"occurred_on": day, "reason": free_text},
-    "case": {"category": one_of(Category), "occurred_on": day},  # occurred_on: inclusion date
+    "case": {"category": OneOf(Category), "occurred_on": day},  # occurred_on: inclusion date
     "measure": {
-        "department": one_of(Department),
+        "department": OneOf(Department),
         "responsible_person": text,
         "started_on": day,
         "in_place_on": day,

@@ -26,12 +26,8 @@ from domain.household import AlertOutcome
 from domain.income import IncomeAssessment
 from domain.policy import Line
 from domain.relief import ReliefBand
-from interfaces.http.household_commands import (
-    body_fields,
-    command_id,
-    household_command,
-    naming_other_households,
-)
+from interfaces.http import household_commands
+from interfaces.http.household_commands import body_fields, command_id, household_command
 from interfaces.http.limits import check_values
 from interfaces.http.problems import PROBLEMS
 from interfaces.http.schemas import commands as s
@@ -88,13 +84,8 @@ def _handler(path: str, command: type[HouseholdCommand] | type[RegisterHousehold
 @_handler("/api/households", c.RegisterHousehold, "农户登记")
 def register_household(request: Request, data: JSONBody[s.RegisterHousehold],
                        idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
-    user: User = request.user
-    user.require_area(data.township, data.village, data.code)
-    check_values(body_fields(data))
-    with naming_other_households(user):
-        result = _case_files(request).register_household(
-            data, by=user.actor, command_id=command_id(user, idempotency_key, data.name),
-        )
+    result = household_commands.register_household(request.user, _case_files(request), data,
+                                                   key=idempotency_key)
     return answer(result, data.code)
 
 

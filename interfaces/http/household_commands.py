@@ -1,5 +1,6 @@
 """How a command on one household runs, whoever sends it: the API's handlers and the
-workbench's forms both call `household_command` with the command (`application.commands`).
+workbench's forms both call `household_command` with the command (`application.commands`),
+and `register_household` to register one.
 
 What only the edge decides is decided here (who may raise which alert, the ids of new records,
 the command id from the Idempotency-Key); the application runs the command (`CaseFiles.execute`),
@@ -19,7 +20,7 @@ import msgspec
 
 from application.accounts.access import AccessDenied, User
 from application.app import CaseFiles
-from application.commands import HouseholdCommand, RaiseAlert
+from application.commands import HouseholdCommand, RaiseAlert, RegisterHousehold
 from application.unit_of_work import CommandResult, retrying
 from domain.codes import Channel, Role
 from domain.errors import InvalidValue, RuleViolation
@@ -119,3 +120,15 @@ def household_command(
     with naming_other_households(user):
         return retrying(lambda: app.execute(code, command, by=user.actor, command_id=cid,
                                             allowed=allowed))
+
+
+def register_household(user: User, app: CaseFiles, data: RegisterHousehold, *,
+                       key: str | None) -> CommandResult:
+    """Register a household as ``user``: in their area, with members in no other household
+    (the other named only to a user whose area covers it). The API's route and the
+    workbench's form both come here."""
+    user.require_area(data.township, data.village, data.code)
+    check_values(body_fields(data))
+    with naming_other_households(user):
+        return app.register_household(data, by=user.actor,
+                                      command_id=command_id(user, key, data.name))

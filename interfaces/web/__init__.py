@@ -7,8 +7,9 @@ with the body the form stands for, so the rules, the area check and the access l
 whichever way a county worker comes in. One module per part of the workbench: `session`
 (signing in, the page frame), `dashboard` (led by `my_work`: the person's tasks and
 notifications), `lists`, `household` (the case file and its command
-forms), `pushes`, `department` (a department's desk), `staff` (a workbook of 网格员 and
-帮扶责任人), `indicators`, `policy` (the income line and the 防贫保 payout bands), `errors`.
+forms), `registration` (农户登记), `pushes`, `department` (a department's desk), `staff` (a
+workbook of 网格员 and 帮扶责任人), `indicators`, `policy` (the income line and the 防贫保
+payout bands), `errors`.
 
 Assets are served by the app itself: our CSS and script, and Apache ECharts installed from the
 npm registry (`interfaces/web/package.json`, `make` runs ``npm ci``) — nothing from a CDN.
@@ -38,6 +39,7 @@ from interfaces.web import (
     notices,
     policy,
     pushes,
+    registration,
     self_reports,
     session,
     staff,
@@ -50,7 +52,7 @@ WEB_ASSETS = [HERE / "static", HERE / "node_modules" / "echarts" / "dist"]
 WEB_HANDLERS = [
     session.login_page, session.login, session.logout, dashboard.dashboard, lists.monitoring,
     lists.cases, lists.search, lists.visits_due, lists.export, lists.exchange, household.household,
-    household.command_page, household.run,
+    household.command_page, household.run, registration.register_page, registration.register,
     pushes.pushes, pushes.import_push, indicators.monthly_report, pushes.import_template,
     indicators.indicators, indicators.annual, policy.policy, policy.set_relief_bands, policy.set_income_line,
     policy.set_poverty_line, self_reports.self_report_page, self_reports.self_report,

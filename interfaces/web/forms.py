@@ -2,8 +2,9 @@
 
 Every command on a household becomes a form: its fields, their Chinese labels, the right input
 for their type (a date picker, a drop-down of the code table, a tick box per risk type,
-pass/fail for each of the six visit checks…). What the browser sends back is turned into the
-same command and run as the API runs it (`interfaces.http.household_commands`), so the web and
+pass/fail for each of the six visit checks, a row per member or objection, the inputs of a
+nested record side by side…) — never JSON typed by hand. What the browser sends back is turned
+into the same command and run as the API runs it (`interfaces.http.household_commands`), so the web and
 the API hold one set of rules; a refusal comes back as (field, Chinese message) to show beside
 the field.
 """
@@ -11,7 +12,6 @@ the field.
 from __future__ import annotations
 
 import enum
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +20,8 @@ from typing import Any
 
 import msgspec
 from msgspec import inspect as mi
+
+from domain.errors import DomainError
 
 LABELS: dict[str, str] = {
     "alert_id": "预警编号（可空，自动生成）", "channel": "监测方式", "person_id_number": "当事人身份证号",
@@ -36,8 +38,8 @@ LABELS: dict[str, str] = {
     "visitor": "走访人", "checks": "六项核实", "income_change": "收入变化（元）",
     "spending_change": "支出变化（元）", "assessment_id": "核算编号（可空）", "wages": "工资性收入",
     "business": "经营净收入", "property": "财产净收入", "transfers": "转移净收入",
-    "production_costs": "生产经营性支出", "corrects_version": "被更正事件的版本号",
-    "changes": "新值（JSON：字段名 → 值）", "member_id_number": "成员身份证号（更正成员时）",
+    "production_costs": "生产经营性支出", "corrects_version": "被更正的记录",
+    "changes": "新值（只填要改的项，其余不变）", "member_id_number": "成员身份证号（更正成员时）",
     "sudden_cause": "突发原因", "steps_owed": "待补办的步骤", "plan": "帮扶计划",
     "stable": "收入稳定", "payout": "赔付金额", "insurer": "经办机构",
     "out_of_pocket": "自付费用或损失（元）", "basic_living_in_difficulty": "核实：基本生活存在困难",
@@ -55,8 +57,15 @@ LABELS: dict[str, str] = {
     "against": "申诉事项", "appellant": "申诉人", "by_household": "农户本人提出（否则为干部代为提出）",
     "new_category": "调整后的监测对象类别（对类别的申诉成立时）", "appeal_id": "申诉编号（可空）",
     "worker_name": "网格员姓名", "helper_name": "帮扶责任人姓名", "phone": "联系电话",
-    "unit": "工作单位", "name": "姓名",
+    "unit": "工作单位", "name": "姓名", "relation": "与户主关系", "health": "健康状况",
+    "in_school": "在校生", "insured": "参加城乡居民基本医疗保险", "discovered_on": "发现日期",
+    "started_on": "开始日期", "in_place_on": "落实日期",
 }
+
+
+def label(name: str) -> str:
+    """A field's short label, as a refusal names it (姓名, not id_number or its hint)."""
+    return LABELS.get(name, name).split("（")[0]
 
 
 @dataclass
@@ -65,33 +74,49 @@ class Field:
 
     name: str
     label: str
-    kind: str  # text | textarea | number | date | checkbox | select | choices | checks | json | rows
+    #: text | textarea | number | date | checkbox | yesno | select | choices | checks | lines
+    #: (a list of texts, a row each) | rows (a list of records, a row each) | group (one nested
+    #: record, its inputs side by side) | changes (new values of a correction) | fact (the
+    #: recorded fact a correction corrects)
+    kind: str
     required: bool
     options: list[str] = field(default_factory=list)
     value: Any = None
     error: str = ""
     hint: str = ""
-    #: A list of texts, typed one per line.
-    many: bool = False
-    #: A list of records (kind ``rows``): the inputs of each row, typed in a table.
+    #: The inputs of each row (``rows``), of the record (``group``), or of the fact's fields
+    #: (``changes``).
     columns: list[Field] = field(default_factory=list)
-    #: The field a refusal named inside a list of records (``objections[0].outcome``).
+    #: The input a refusal named inside a record (``members[1].id_number``, ``member.name``).
     error_at: str = ""
+    #: What an empty choice says: not filled in, or (new values) not changed.
+    blank: str = "（不填）"
+    #: The value recorded now, shown beside a correction's new value.
+    was: str = ""
+    #: Choices sent as one thing and read as another: (value sent, what it says).
+    labelled: list[tuple[str, str]] = field(default_factory=list)
+    #: Rows asked for beyond those typed and a blank one ("增加一行" without the script).
+    more: int = 0
 
     @property
     def shown_rows(self) -> int:
-        """Rows shown for a list of records: those typed and a blank one, at least `ROWS`."""
-        return max(ROWS, len(self.value or ()) + 1)
+        """Rows shown for a list: those typed and a blank one, at least `ROWS`."""
+        return max(ROWS, len(self.value or ()) + 1) + self.more
 
     @property
-    def error_in_row(self) -> bool:
-        """Whether the refusal names one input of a row (marked alone, not the whole table)."""
-        return self.error_at.startswith(f"{self.name}[")
+    def error_inside(self) -> bool:
+        """Whether the refusal names one input inside the field (marked alone, beside it)."""
+        return self.error_at.startswith((f"{self.name}[", f"{self.name}."))
+
+    @property
+    def is_id_number(self) -> bool:
+        """An ID number: the page checks its check digit as it is typed (the server judges)."""
+        return self.name.endswith("id_number")
 
 
-#: Rows a form offers for a list of records at first (more follow once they are filled).
+#: Rows a form offers for a list at first; "增加一行" (or the page's script) adds more.
 ROWS = 3
-#: The most rows a list of records is read from.
+#: The most rows a list is read from.
 MAX_ROWS = 100
 
 
@@ -131,45 +156,46 @@ def form_fields(body: type[msgspec.Struct], extra: tuple[str, ...] = ()) -> list
     """The inputs of a body's form (``extra``: path parameters asked as text first)."""
     info = mi.type_info(body)
     assert isinstance(info, mi.StructType)
-    fields = [Field(name, LABELS.get(name, name), "text", True) for name in extra]
-    for f in info.fields:
-        t, optional = _strip_optional(f.type)
-        required = f.required and not optional
-        kind, options, many, columns = "text", [], False, []
-        if isinstance(t, mi.DateType):
-            kind = "date"
-        elif isinstance(t, mi.BoolType):
-            kind = "checkbox"
-        elif (values := _enum_values(t)) is not None:
-            kind, options = "select", values
-        elif isinstance(t, mi.ListType) and (values := _enum_values(t.item_type)) is not None:
-            kind, options = "choices", values
-        elif isinstance(t, mi.ListType) and (record := _record(t.item_type)) is not None:
-            kind, columns = "rows", form_fields(record.cls)
-        elif isinstance(t, mi.ListType):
-            kind, many = "textarea", True
-        elif isinstance(t, mi.DictType) and (values := _enum_values(t.key_type)) is not None:
-            kind, options = "checks", values
-        elif isinstance(t, mi.DictType | mi.StructType):  # free-form, or a nested body: as JSON
-            kind = "json"
-        elif isinstance(t, mi.IntType | mi.FloatType | mi.DecimalType):
-            kind = "number"
-        elif isinstance(t, mi.StrType) and (_max_length(f.type) or 0) > 200:
-            kind = "textarea"
-        value = None if f.default is msgspec.NODEFAULT else f.default
-        hint = _json_hint(t) if kind == "json" else ""
-        fields.append(Field(f.name, LABELS.get(f.name, f.name), kind, required, options,
-                            value=value if value not in ((), []) else None, hint=hint, many=many,
-                            columns=columns))
-    return fields
+    return [Field(name, LABELS.get(name, name), "text", True) for name in extra] + [
+        _field(f) for f in info.fields]
 
 
-def _json_hint(t: mi.Type) -> str:
-    """What a JSON box expects: the nested body's fields, required ones first."""
-    if not isinstance(t, mi.StructType):
-        return "如 {\"address\": \"东村十二号\"}"
-    names = [f.name + ("" if f.required else "?") for f in t.fields]
-    return "JSON 对象，字段：" + "、".join(names)
+def _field(f: mi.Field) -> Field:
+    """The input of one field of a body, by its type."""
+    t, optional = _strip_optional(f.type)
+    required = f.required and not optional
+    value = None if f.default is msgspec.NODEFAULT else f.default
+    kind, options, columns = "text", [], []
+    if isinstance(t, mi.DateType):
+        kind = "date"
+    elif isinstance(t, mi.BoolType):  # "not said" is a third answer where nothing is assumed
+        kind, options = ("checkbox", []) if value is not None else ("yesno", ["是", "否"])
+    elif (values := _enum_values(t)) is not None:
+        kind, options = "select", values
+    elif isinstance(t, mi.ListType) and (values := _enum_values(t.item_type)) is not None:
+        kind, options = "choices", values
+    elif isinstance(t, mi.ListType) and (record := _record(t.item_type)) is not None:
+        kind, columns = "rows", [_field(c) for c in record.fields]
+        for column in columns:  # a choice each row makes, even where the type lets it be left out
+            if column.kind == "select" and column.value is None:
+                column.blank = "请选择"
+    elif isinstance(t, mi.ListType):
+        kind = "lines"
+    elif isinstance(t, mi.StructType):
+        kind, columns = "group", [_field(c) for c in t.fields]
+        if not any(c.required for c in columns):  # new values: a field left out did not change
+            for column in columns:
+                column.blank = "（不变）"
+    elif isinstance(t, mi.DictType) and (values := _enum_values(t.key_type)) is not None:
+        kind, options = "checks", values
+    elif isinstance(t, mi.DictType):  # new values by field: offered per fact (`web.corrections`)
+        kind = "changes"
+    elif isinstance(t, mi.IntType | mi.FloatType | mi.DecimalType):
+        kind = "number"
+    elif isinstance(t, mi.StrType) and (_max_length(f.type) or 0) > 200:
+        kind = "textarea"
+    return Field(f.name, LABELS.get(f.name, f.name), kind, required, options,
+                 value=value if value not in ((), []) else None, columns=columns)
 
 
 def _max_length(t: mi.Type) -> int | None:
@@ -181,16 +207,16 @@ def _max_length(t: mi.Type) -> int | None:
     return getattr(t, "max_length", None)
 
 
+#: What a yes/no choice sends, as the body reads it.
+YES_NO = {"是": True, "否": False}
+
+
 def read_form(fields: list[Field], form: Any) -> dict[str, Any]:
     """The body the form stands for: empty optional inputs left out, values typed by kind."""
     values: dict[str, Any] = {}
     refused: FormError | None = None
     for f in fields:
-        if f.kind == "checkbox":
-            values[f.name] = form.get(f.name) == "true"
-        elif f.kind == "choices":
-            values[f.name] = list(form.getall(f.name, []))
-        elif f.kind == "checks":  # each one found, never passed by default
+        if f.kind == "checks":  # each one found, never passed by default
             chosen = {option: form.get(f"{f.name}.{option}") == "pass" for option in f.options
                       if form.get(f"{f.name}.{option}") in ("pass", "fail")}
             values[f.name] = chosen
@@ -198,45 +224,79 @@ def read_form(fields: list[Field], form: Any) -> dict[str, Any]:
             if unchosen and refused is None:  # said once every field has kept what was typed
                 refused = FormError(f.name, f"请为“{'、'.join(unchosen)}”选择通过或未通过")
         elif f.kind == "rows":
-            values[f.name] = _read_rows(f, form)
-        elif f.many:
-            values[f.name] = [line.strip() for line in str(form.get(f.name, "")).splitlines()
-                              if line.strip()]
-        else:
-            text = str(form.get(f.name, "")).strip()
-            if text == "":
-                continue
-            if f.kind == "json":
-                try:
-                    values[f.name] = json.loads(text)
-                except ValueError:
-                    raise FormError(f.name, "应为 JSON，如 {\"address\": \"东村十二号\"}") from None
-            elif f.kind == "number":  # as people write amounts: ¥20,000 / 20，000元
-                values[f.name] = _MONEY_MARKS.sub("", text)
-            elif f.name == "period" and (month := _CHINESE_MONTH.fullmatch(text)):
-                values[f.name] = f"{month.group(1)}-{int(month.group(2)):02d}"  # 2026年12月
-            else:
-                values[f.name] = text
+            values[f.name] = [row for n in _numbers(form, f.name)
+                              if (row := _read_record(f.columns, f"{f.name}-{n}-", form))]
+        elif f.kind == "lines":
+            typed = (str(form.get(f"{f.name}-{n}", "")).strip() for n in _numbers(form, f.name))
+            values[f.name] = [line for line in typed if line]
+        elif f.kind == "group":
+            values[f.name] = _read_record(f.columns, f"{f.name}.", form, keep_blank=True)
+        elif f.kind == "changes":
+            values[f.name] = {c.name: given for c in f.columns  # nothing given: unchanged
+                              if (given := _given(c, f"{f.name}.{c.name}", form)) not in (None, [])}
+        elif (given := _given(f, f.name, form)) is not None:
+            values[f.name] = given
         f.value = values.get(f.name)
     if refused is not None:
         raise refused
     return values
 
 
-def _read_rows(f: Field, form: Any) -> list[dict[str, str]]:
-    """The records typed in the rows of ``f`` (inputs named ``objections-0-content``…), rows
-    left blank left out. A text goes as typed, even empty (the rule that wants it says so);
-    an empty choice is left out."""
-    rows = []
-    for n in range(MAX_ROWS):
-        names = {c.name: f"{f.name}-{n}-{c.name}" for c in f.columns}
-        if all(form.get(name) is None for name in names.values()):
-            break
-        typed = {column: str(form.get(name, "")).strip() for column, name in names.items()}
-        if any(typed.values()):
-            rows.append({c.name: typed[c.name] for c in f.columns
-                         if typed[c.name] or c.kind in ("text", "textarea")})
-    return rows
+def _given(f: Field, name: str, form: Any) -> Any:
+    """What one input holds, typed by its kind; None when nothing was given."""
+    if f.kind == "checkbox":
+        return form.get(name) == "true"
+    if f.kind == "choices":
+        return list(form.getall(name, []))
+    if f.kind == "yesno":
+        return YES_NO.get(str(form.get(name, "")))
+    text = str(form.get(name, "")).strip()
+    if text == "":
+        return None
+    if f.kind == "number":  # as people write amounts: ¥20,000 / 20，000元
+        return _MONEY_MARKS.sub("", text)
+    if f.name == "period" and (month := _CHINESE_MONTH.fullmatch(text)):
+        return f"{month.group(1)}-{int(month.group(2)):02d}"  # 2026年12月
+    return text
+
+
+def _read_record(columns: list[Field], prefix: str, form: Any,
+                 keep_blank: bool = False) -> dict[str, Any]:
+    """The record typed in the inputs named ``prefix`` + column; {} for a row left blank (its
+    tick boxes aside). A text goes as typed, even empty (the rule that wants it says so); an
+    empty choice is left out."""
+    kinds = {c.name: c.kind for c in columns}
+    record = {c.name: _given(c, prefix + c.name, form) for c in columns}
+    if not keep_blank and not any(given for name, given in record.items() if kinds[name] != "checkbox"):
+        return {}
+    return {name: "" if given is None else given for name, given in record.items()
+            if given is not None or kinds[name] in ("text", "textarea")}
+
+
+def _numbers(form: Any, name: str) -> list[int]:
+    """The row numbers the browser sent for a list (``members-0-name``, ``needs-2``…), in
+    order: a row its script removed leaves a gap, never an end."""
+    found = re.compile(rf"{re.escape(name)}-(\d+)(?:-|$)")
+    numbers = {int(m.group(1)) for key in form if (m := found.match(key))}
+    return sorted(n for n in numbers if n < MAX_ROWS)
+
+
+def refusal(refused: FormError | DomainError) -> dict[str, Any]:
+    """A refusal as the form shows it: the field it names, its message in words, its code."""
+    if isinstance(refused, FormError):
+        return {"field": refused.field, "message": refused.message, "code": "INVALID_VALUE"}
+    return {"field": refused.field, "message": in_words(refused.message, refused.field),
+            "code": refused.code}
+
+
+def show_again(fields: list[Field], named: str | None, message: str, more: str = "") -> None:
+    """Put a refusal beside the field it names (or the one input inside it: a row's ID number),
+    and give the list ``more`` names the row asked for."""
+    named = named or ""
+    for f in fields:
+        if message and (f.name == named or named.startswith((f"{f.name}[", f"{f.name}."))):
+            f.error, f.error_at = message, named
+        f.more = int(bool(more) and f.name == more)
 
 
 #: What an amount may carry that is not its number; a month as written in Chinese.
@@ -251,11 +311,12 @@ class FormError(Exception):
         self.message = message
 
 
-_PATH = re.compile(r" - at `\$\.?([^`.\[]*)[^`]*`")
+_PATH = re.compile(r" - at `\$\.?([^`]*)`")
 
 
 def to_body(body: type[msgspec.Struct], values: dict[str, Any]) -> Any:
-    """Convert form values into the API body, or raise `FormError` naming the field."""
+    """Convert form values into the API body, or raise `FormError` naming the field (inside a
+    record: ``members[1].id_number``) by its label."""
     from interfaces.http.problems import in_chinese
 
     try:
@@ -264,14 +325,28 @@ def to_body(body: type[msgspec.Struct], values: dict[str, Any]) -> Any:
     except msgspec.ValidationError as error:
         message = str(error)
         found = _PATH.search(message)
-        name = found.group(1) if found else None
+        path = found.group(1) if found else ""
         missing = re.search(r"missing required field `([^`]+)`", message)
         if missing:
-            name = missing.group(1)
+            path = f"{path}.{missing.group(1)}" if path else missing.group(1)
         text = in_chinese(_PATH.sub("", message))
-        if name in LABELS:  # the field by its label, never its identifier
-            text = re.sub(rf"(?<![A-Za-z_]){re.escape(name)}(?![A-Za-z_])", LABELS[name].split("（")[0], text)
-        return _raise(name, text)
+        return _raise(path or None, in_words(text, path))
+
+
+def in_words(message: str, path: str | None = None) -> str:
+    """A refusal as a county worker reads it: the field it names (``path``), and any field it
+    quotes (“changes.amount”), said by their labels — never an identifier."""
+    message = _QUOTED.sub(lambda m: f"“{label(m.group(1))}”" if m.group(1) in LABELS else m.group(0),
+                          message)
+    name = re.split(r"[.\[\]]", path or "")
+    last = next((part for part in reversed(name) if part and not part.isdigit()), "")
+    if last in LABELS:
+        message = re.sub(rf"(?<![A-Za-z_.]){re.escape(last)}(?![A-Za-z_])", label(last), message)
+    return message
+
+
+#: A field quoted in a refusal, possibly inside its record (“changes.amount”).
+_QUOTED = re.compile(r"“(?:[A-Za-z_]+\.)*([A-Za-z_]+)”")
 
 
 def _raise(name: str | None, message: str) -> Any:

@@ -19,7 +19,13 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from application.accounts.access import User
-from application.commands import HOUSEHOLD_COMMANDS, HouseholdCommand, command_from, request_body
+from application.commands import (
+    HOUSEHOLD_COMMANDS,
+    HouseholdCommand,
+    RegisterHousehold,
+    command_from,
+    request_body,
+)
 from application.indicators import end_of_day
 from application.unit_of_work import CommandResult
 from domain.errors import DomainError, NotFound
@@ -30,7 +36,16 @@ from interfaces.http.commands import COMMAND_HANDLERS
 from interfaces.http.household_commands import household_command
 from interfaces.http.queries import readable_household
 from interfaces.http.views import Masker, case_file, history_entries
-from interfaces.web.forms import Field, FormError, form_fields, read_form, to_body
+from interfaces.web import corrections
+from interfaces.web.forms import (
+    Field,
+    FormError,
+    form_fields,
+    read_form,
+    refusal,
+    show_again,
+    to_body,
+)
 from interfaces.web.session import county_today, render, signed_in
 
 
@@ -78,6 +93,8 @@ def household(request: Request, code: FromPath[str], as_of: FromQuery[str] = "",
 def _done_notice(household: Any, command: str, alert_id: str) -> str:
     """What a recorded form did, said from the command's name and the household's own alert:
     the link carries codes, never the text, so a crafted link can show only what is on file."""
+    if command == RegisterHousehold.name:
+        return "已登记农户"
     form = COMMAND_FORMS.get(command)
     if form is None:
         return ""
@@ -148,15 +165,33 @@ def _form_for(user: User, command: str) -> CommandForm:
 
 
 @get("/web/households/{code:str}/do/{command:str}", sync_to_thread=True)
-def command_page(request: Request, code: FromPath[str], command: FromPath[str]) -> Template:
+def command_page(request: Request, code: FromPath[str], command: FromPath[str],
+                 fact: FromQuery[str] = "") -> Template:
+    """A command's form (``fact``: for a correction, the recorded fact picked)."""
     user = signed_in(request)
     form = _form_for(user, command)
     household = _readable(request, user, request.app.state.case_files.household(code))
-    fields = form_fields(form.body, form.extra)
+    fields = _fields(request, user, form, household, fact)
     _defaults(fields, household, request)
     return render(request, "command.html", user, code=code, command=command, title=form.title,
                   fields=fields, error=None, form_id=secrets.token_hex(8), household=household,
                   earlier=_earlier_steps(household, command))
+
+
+def _fields(request: Request, user: User, form: CommandForm, household: Household,
+            pick: str) -> list[Field]:
+    """The inputs of a command's form; a correction's, for the fact picked."""
+    fields = form_fields(form.body, form.extra)
+    if form.command.name == corrections.COMMAND:
+        fields = corrections.correction_fields(fields, household, _facts(request, user, household),
+                                               pick)
+    return fields
+
+
+def _facts(request: Request, user: User, household: Household) -> list[corrections.Fact]:
+    """The facts a correction may name, each said as the history says it to this reader."""
+    entries = history_entries(request.app.state.case_files.history(household.code), Masker(user))
+    return corrections.correctable_facts(household, {e.version: e.sentence for e in entries})
 
 
 def _earlier_steps(household: Any, command: str) -> list[tuple[str, str]]:
@@ -188,38 +223,58 @@ def _earlier_steps(household: Any, command: str) -> list[tuple[str, str]]:
 
 @post("/web/households/{code:str}/do/{command:str}", opt={"checks_own_text": True})
 async def run(request: Request, code: FromPath[str], command: FromPath[str]) -> Response[Any]:
+    """Record what the form says, or show it again: refused beside the field named, or redrawn
+    (another row asked for, a correction's fact picked) with nothing recorded."""
     user = await anyio.to_thread.run_sync(signed_in, request)
     form = _form_for(user, command)
     submitted = await request.form()
+    correcting = form.command.name == corrections.COMMAND
+    household = await anyio.to_thread.run_sync(_loaded, request, user, code, correcting)
+    facts = await anyio.to_thread.run_sync(_facts, request, user, household) if correcting else []
     fields = form_fields(form.body, form.extra)
+    if correcting:
+        fields = corrections.correction_fields(fields, household, facts,
+                                               str(submitted.get("corrects_version", "")))
+    more = str(submitted.get("_more", ""))
     error = None
     try:
         check_texts(submitted.multi_items())  # refused beside the field, not on a page of its own
         values = read_form(fields, submitted)
+        if more or "_redraw" in submitted:
+            raise _Redraw
+        if correcting:
+            values = corrections.as_command_values(values, facts)
         extra = {name: values.pop(name, "") for name in form.extra}
         body = to_body(form.body, values)
         result = await _call(request, user, form, code, body, extra,
                              str(submitted.get("form_id", "")))
-    except FormError as refused:
-        error = {"field": refused.field, "message": refused.message, "code": "INVALID_VALUE"}
-    except DomainError as refused:
-        error = {"field": refused.field, "message": refused.message, "code": refused.code}
-        if refused.code == "IDEMPOTENCY_KEY_REUSED":  # the same form sent again with new content
+    except _Redraw:
+        pass
+    except (FormError, DomainError) as refused:
+        error = refusal(refused)
+        if error["code"] == "IDEMPOTENCY_KEY_REUSED":  # the same form sent again with new content
             error = {"field": None, "code": "FORM_ALREADY_SENT",
                      "message": "这张表单已经提交过（例如用浏览器“后退”回来再改）；"
                                 "已换成新表单，请核对后再提交一次"}
-    if error is not None:
-        for f in fields:
-            named = error["field"] or ""
-            if f.name == named or (f.kind == "rows" and named.startswith(f"{f.name}[")):
-                f.error, f.error_at = error["message"], named
-        household = await anyio.to_thread.run_sync(request.app.state.case_files.household, code)
-        return render(request, "command.html", user, code=code, command=command, title=form.title,
-                      fields=fields, error=error, form_id=secrets.token_hex(8), household=household)
-    done = {"done": command}
-    if isinstance(result.outcome, AlertOutcome):
-        done["alert"] = result.outcome.alert_id
-    return Redirect(f"/web/households/{quote(code)}?{urlencode(done)}")
+    else:
+        done = {"done": command}
+        if isinstance(result.outcome, AlertOutcome):
+            done["alert"] = result.outcome.alert_id
+        return Redirect(f"/web/households/{quote(code)}?{urlencode(done)}")
+    show_again(fields, (error or {}).get("field"), (error or {}).get("message", ""), more)
+    return render(request, "command.html", user, code=code, command=command, title=form.title,
+                  fields=fields, error=error, form_id=secrets.token_hex(8), household=household)
+
+
+class _Redraw(Exception):
+    """The form asked to be shown again, not recorded."""
+
+
+def _loaded(request: Request, user: User, code: str, shown: bool) -> Household:
+    """The household a form is sent for; read as shown (area checked, access logged) when its
+    page shows its history: the command itself checks the user's area."""
+    household = request.app.state.case_files.household(code)
+    return _readable(request, user, household) if shown else household
 
 
 async def _call(request: Request, user: User, form: CommandForm, code: str, body: Any,

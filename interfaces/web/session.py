@@ -53,6 +53,8 @@ def render(request: Request, template: str, user: User | None, **context: Any) -
             nav.append(("/web/department", "部门工作台"))
         if user.may_read("households"):
             nav += [("/web/monitoring", "监测对象名单"), ("/web/cases", "案件队列")]
+        if user.may("register_household"):
+            nav.append(("/web/register", "农户登记"))
         if user.may("publish_notice"):  # the village, its township, the county centre
             nav.append(("/web/notices", "公示"))
         if user.may_read("pushes"):

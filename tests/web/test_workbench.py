@@ -339,7 +339,7 @@ def test_forms_start_from_the_apis_defaults_and_a_resent_form_gets_a_fresh_one(
                              params={"done": "已核实，可发放补助", "alert": "nope"}).text
         assert 'id="done"' not in crafted and "可发放补助" not in crafted
         join = client.get(f"/web/households/{codes[1]}/do/join_member").text
-        assert "JSON 对象，字段：" in join and "name" in join
+        assert 'name="member.name"' in join and 'name="member.id_number"' in join
     finally:
         client.close()
 
@@ -472,7 +472,7 @@ def test_the_village_notice_form_takes_each_objection_with_its_outcome_and_reaso
         path = f"/web/households/{code}/do/conclude_village_deliberation"
         form = client.get(path).text
         assert 'name="objections-2-content"' in form
-        assert re.search(r'<select name="objections-0-outcome"[^>]*><option value=""></option>'
+        assert re.search(r'<select name="objections-0-outcome"[^>]*><option value="">请选择</option>'
                          r'<option >成立</option><option >不成立</option></select>', form)
         fields = {"_csrf_token": _hidden(form, "_csrf_token"), "form_id": _hidden(form, "form_id"),
                   "case_number": str(number), "decision": "通过", "notice_from": "2025-07-03",
