@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 
 from interfaces.cli import main
@@ -302,7 +303,8 @@ def test_rebuilding_the_read_models_reaches_the_end_and_status_says_who_is_behin
     status = capsys.readouterr().out
     # The live read model serves on, at its position, while the rebuild fills its next tables
     others = len(TABLES) - 1  # every read model but the one being rebuilt
-    assert status.count(f"/{end}\n") == others and f"cases: {end}/{end}（重建中，0 秒前更新）" in status
+    assert status.count(f"/{end}\n") == others
+    assert re.search(rf"cases: {end}/{end}（重建中，\d+ 秒前更新）", status)  # however slow the machine
 
 
 def test_rectification_items_are_listed_with_the_overdue_ones_counted(cli_env, settings, capsys):
