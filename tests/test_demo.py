@@ -366,6 +366,17 @@ def test_a_smaller_demo_loaded_whole_is_not_extended(app) -> None:
     assert load_demo(app, 20).saved_events == 0
 
 
+def test_a_demo_loads_where_the_server_adopted_the_cadence_table_first(app) -> None:
+    """`fangpin serve` (and the workbench's tests) record the cadence table before any demo:
+    that is not a demo loaded whole, and the demo's pushes are still sent."""
+    from application.indicators import Indicators
+
+    assert Indicators(app).adopt_cadences()
+    load_demo(app, 20)
+    ledger = app.push_ledger(Department.MEDICAL_INSURANCE)
+    assert ledger is not None and ledger.receipts
+
+
 def test_loading_another_seed_over_a_demo_is_refused(app) -> None:
     load_demo(app, 20, seed=1)
     with pytest.raises(DemoConflict):

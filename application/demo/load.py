@@ -111,7 +111,7 @@ def load_demo(
     summary.saved_events += _ensure_relief_bands(app)
     pending: list[Household] = []
     batches = DemoBatches(window, seed)
-    completed = app.governance() is not None  # a whole demo was loaded: its pushes were sent
+    completed = batches.sent(app)  # a whole demo was loaded: its pushes were sent
     for household in generate_county(households, seed, window):
         summary.add(household)
         batches.add(household)

@@ -150,6 +150,16 @@ class DemoBatches:
                     batch = PushBatch(push.duty.department, push.batch_id, Tier.COUNTY, push.period)
                     self.batches[batch.department, batch.batch_id] = DemoBatch(batch, push.received_at)
 
+    def sent(self, app: CaseFiles) -> bool:
+        """Whether this demo's pushes were sent to ``app`` before (its first scheduled push is
+        on its department's ledger): the demo was loaded whole."""
+        first = min((b for b in self.batches.values() if b.received_at is not None),
+                    key=lambda b: b.received_at or datetime.max.replace(tzinfo=UTC), default=None)
+        if first is None:
+            return False
+        ledger = app.push_ledger(first.batch.department)
+        return ledger is not None and first.batch.batch_id in ledger.receipts
+
     def add(self, household: Household) -> None:
         """The household's rows of department batches (alerts the demo raised from a push)."""
         for event in household.pending_events:
