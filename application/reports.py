@@ -17,6 +17,7 @@ from typing import Any
 
 from application.indicators import COUNTY, IndicatorResult, Indicators, Scope
 from application.matrix import BAND_READING, LEVEL_NAMES, RANKING_METHOD, hover, indicator_matrix
+from application.notices import load_notice_terms
 from application.push_book import push_book
 from application.results import result_json
 from domain.codes import CaseStage, HouseholdType
@@ -51,6 +52,16 @@ class Table:
     notes: list[list[str | None]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Headline:
+    """One figure of a report's summary: a rate (a float), a count, or a sentence, and how
+    it was made (a rate's numerator/denominator)."""
+
+    name: str
+    value: Cell
+    note: str | None = None
+
+
 @dataclass
 class Report:
     title: str
@@ -59,6 +70,10 @@ class Report:
     #: The indicator result behind a published report, as `result_json` gives it: sent back to
     #: `Indicators.verify` (``fangpin verify``) it is recomputed from the log.
     result: dict[str, Any] | None = None
+    #: The figures a leader reads first (the printable summary of a workbook).
+    headline: list[Headline] = field(default_factory=list)
+    #: The county's name (as its notices are headed), said on the summary.
+    county: str = ""
 
     def as_json(self) -> dict[str, Any]:
         answer = {
@@ -67,6 +82,9 @@ class Report:
             "tables": [{"name": t.name, "columns": t.columns,
                         "rows": [[_json_cell(c) for c in row] for row in t.rows]} for t in self.tables],
         }
+        if self.headline:
+            answer["headline"] = [{"name": h.name, "value": _json_cell(h.value), "note": h.note}
+                                  for h in self.headline]
         if self.result is not None:
             answer["result"] = self.result
         return answer
@@ -220,7 +238,9 @@ def monthly_report(
     if township is None:
         tables.insert(2, _matrix_table(result, "department"))
         tables.insert(3, _push_table(result))
-    return Report(f"{area}防止返贫监测 {period.label} 月分析会商报告", _meta(result, area), tables)
+    return Report(f"{area}防止返贫监测 {period.label} 月分析会商报告", _meta(result, area), tables,
+                  headline=headline(result, "township" if township else "county", area),
+                  county=county_name(indicators))
 
 
 def quarterly_report(indicators: Indicators, quarter: str, *, as_of: datetime | None = None) -> Report:
@@ -250,7 +270,8 @@ def quarterly_report(indicators: Indicators, quarter: str, *, as_of: datetime | 
                 c.overdue, c.pending] for c in count_by_unit(items, cutoff)]),
         _readings_table(indicators),
     ]
-    return Report(f"{COUNTY}防止返贫监测 {period.label} 督导调度报告", _meta(result, COUNTY), tables)
+    return Report(f"{COUNTY}防止返贫监测 {period.label} 督导调度报告", _meta(result, COUNTY), tables,
+                  headline=headline(result), county=county_name(indicators))
 
 
 def annual_report(indicators: Indicators, year: str, *, as_of: datetime | None = None) -> Report:
@@ -269,11 +290,13 @@ def annual_report(indicators: Indicators, year: str, *, as_of: datetime | None =
         _readings_table(indicators),
     ]
     return Report(f"{COUNTY}防止返贫监测帮扶 {period.label} 年度考核评估", _meta(result, COUNTY), tables,
-                  result=result_json(result))
+                  result=result_json(result), headline=headline(result),
+                  county=county_name(indicators))
 
 
-def indicator_report(result: IndicatorResult) -> Report:
-    """An indicator result as a report (its table, its drill-down, its readings)."""
+def indicator_report(result: IndicatorResult, county: str = "") -> Report:
+    """An indicator result as a report (its table, its drill-down, its readings); ``county``:
+    the county's name for its summary."""
     tables = [_indicator_table(result)]
     if result.detail is not None:
         tables.append(Table("明细", ["案件/户/推送", "乡镇", "行政村", "部门", "分子", "分母", "说明"],
@@ -284,7 +307,27 @@ def indicator_report(result: IndicatorResult) -> Report:
     tables.append(Table("口径说明", ["项目", "口径"],
                         [[i.name, i.formula] for i in INDICATORS]))
     return Report(f"{result.scope.name}防止返贫考核指标 {result.period.label}",
-                  _meta(result, result.scope.name), tables)
+                  _meta(result, result.scope.name), tables,
+                  headline=headline(result, result.scope.level, result.scope.name), county=county)
+
+
+def county_name(indicators: Indicators) -> str:
+    """The county's name, as its notices are headed (`application.notices`)."""
+    return load_notice_terms(indicators.app.settings.notices_path).county
+
+
+def headline(result: IndicatorResult, level: str = "county", name: str = COUNTY) -> list[Headline]:
+    """The figures of a report's summary: each indicator of the report's own area (a rate with
+    its numerator and denominator, a count as a number), then the scheduled pushes by status."""
+    said = [Headline(f.indicator.name, f.numerator, None) if f.indicator.kind != "rate"
+            else Headline(f.indicator.name, f.rate, f"{f.numerator}/{f.denominator}")
+            if f.rate is not None else Headline(f.indicator.name, "—", "本期无应统计的对象")
+            for f in result.figures if (f.area.level, f.area.name) == (level, name)]
+    if result.pushes and level == "county":
+        statuses = Counter(push.status[:2] for push in result.pushes)
+        said.append(Headline("部门定期推送", len(result.pushes), "、".join(
+            f"{status} {statuses[status]}" for status in ("按时", "迟报", "漏报"))))
+    return said
 
 
 def _ranking(result: IndicatorResult, level: str, name: str) -> Table:

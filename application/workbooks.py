@@ -3,6 +3,8 @@ templates), in openpyxl's write-only mode: text stays text, dates look like date
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -36,3 +38,20 @@ def header(sheet: Any, text: str) -> WriteOnlyCell:
     heading = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("?", str(text)))
     heading.font = _BOLD
     return heading
+
+
+#: How many of a sheet's first rows its column widths are fitted to (a long export streams on).
+WIDTH_SAMPLE = 200
+
+
+def display_width(value: object) -> int:
+    """How many columns a value takes on a terminal or in a spreadsheet: a Chinese (wide or
+    full-width) character two, any other one."""
+    text = "" if value is None else str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def fitted_width(values: Iterable[object], least: int = 8, most: int = 60) -> int:
+    """A column's width that fits its widest value (Chinese text counted double), with a
+    little room, between ``least`` and ``most``."""
+    return min(max(max((display_width(v) for v in values), default=0) + 2, least), most)

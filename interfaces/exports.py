@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from itertools import chain, islice
 from typing import Any
 
 from openpyxl import Workbook
@@ -14,7 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from application.accounts.access import User
 from application.accounts.access_log import AccessLog
-from application.workbooks import cell, header
+from application.workbooks import WIDTH_SAMPLE, cell, fitted_width, header
 from domain.deadlines import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS
 from domain.household import STEP_NAMES
 from domain.unmatched import UnmatchedAlerts
@@ -134,14 +135,18 @@ def table_workbook(name: str, columns: Iterable[tuple[str, str]], rows: Iterator
 def sheet_workbook(name: str, headers: list[str], rows: Iterable[list[Any]],
                    subtitle: str = "") -> bytes:
     """One sheet of ``rows`` under bold, frozen ``headers``, each value written by `cell` (text
-    that looks like a formula stays text); ``subtitle`` on a second sheet 说明."""
+    that looks like a formula stays text), each column as wide as its header and its first
+    rows' Chinese text; ``subtitle`` on a second sheet 说明."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(name[:31])
     sheet.freeze_panes = "A2"
-    for index, title in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(10, len(title) * 2 + 4)
+    rows = iter(rows)
+    first = list(islice(rows, WIDTH_SAMPLE))  # the rest stream by, written as they come
+    for index, title in enumerate(headers):
+        sheet.column_dimensions[get_column_letter(index + 1)].width = fitted_width(
+            [title, *(values[index] for values in first if index < len(values))], least=10)
     sheet.append([header(sheet, title) for title in headers])
-    for values in rows:
+    for values in chain(first, rows):
         sheet.append([cell(sheet, value) for value in values])
     if subtitle:
         about = book.create_sheet("说明")

@@ -1,6 +1,8 @@
-"""Reports as Excel workbooks (openpyxl, write-only): one sheet per table, Chinese headers in a
-frozen, bold first row, the report's metadata on a first sheet, dates as dates, rates as
-percentages and amounts as yuan (numbers a spreadsheet can still sum and sort)."""
+"""Reports as Excel workbooks (openpyxl, write-only): first a one-page summary a leader can print
+(title, county, period, as of when in Beijing time, the headline figures; fitted to one A4
+page), then one sheet per table, Chinese headers in a frozen, bold first row, columns as wide as
+their Chinese text, dates as dates, rates as percentages and amounts as yuan (numbers a
+spreadsheet can still sum and sort)."""
 
 from __future__ import annotations
 
@@ -13,13 +15,13 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
-from openpyxl.styles import PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from application.matrix import band_of
 from application.reports import Report, Table
-from application.workbooks import cell, header
+from application.workbooks import WIDTH_SAMPLE, cell, display_width, fitted_width, header
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORBIDDEN = re.compile(r"[\\/*?:\[\]]")  # not allowed in a sheet name
@@ -29,28 +31,76 @@ YUAN_FORMAT = '"¥"#,##0.00'
 
 
 
+#: The summary sheet's name: the first sheet of every report workbook.
+SUMMARY = "摘要"
+#: Widest a summary column grows; a longer value (a digest) wraps within it.
+_SUMMARY_MOST = 40
+_TITLE = Font(bold=True, size=16)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
 def report_workbook(report: Report) -> bytes:
-    """The report as the bytes of an .xlsx file."""
+    """The report as the bytes of an .xlsx file: its summary first (`SUMMARY`), then its
+    tables."""
     book = Workbook(write_only=True)
-    about = book.create_sheet("说明")
-    about.column_dimensions["A"].width = 24
-    about.column_dimensions["B"].width = 80
-    about.append([header(about, report.title)])
-    for name, value in report.meta:
-        about.append([name, value])
-    used: set[str] = {"说明"}
-    for table in report.tables:
-        _write_table(book.create_sheet(_sheet_name(table.name, used)), table)
+    used: set[str] = {SUMMARY}
+    names = [_sheet_name(table.name, used) for table in report.tables]
+    _write_summary(book.create_sheet(SUMMARY), report, names)
+    for name, table in zip(names, report.tables, strict=True):
+        _write_table(book.create_sheet(name), table)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
+def _write_summary(sheet: Worksheet, report: Report, names: list[str]) -> None:
+    """One printable page: the title, the county and the report's metadata (period, area, as of
+    when in Beijing time, what it can be verified by), the headline figures, and what the
+    other sheets hold — portrait, scaled to fit one A4 page."""
+    lines: list[list[Any]] = [["县", report.county]] if report.county else []
+    lines += [[name, value] for name, value in report.meta]
+    figures = [[h.name, h.value, h.note] for h in report.headline]
+    contents = [["其余各表", "、".join(names)]] if names else []
+    rows = [*lines, ["主要指标", "数值", "说明"], *figures, *contents]
+    widths = [fitted_width((row[i] if i < len(row) and not isinstance(row[i], float) else "100.0%"
+                            for row in rows), least=10, most=_SUMMARY_MOST) for i in range(3)]
+    for index, width in enumerate(widths):
+        sheet.column_dimensions[_letter(index)].width = width
+    setup = sheet.page_setup
+    setup.paperSize, setup.orientation = Worksheet.PAPERSIZE_A4, "portrait"
+    setup.fitToWidth = setup.fitToHeight = 1
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    title = WriteOnlyCell(sheet, value=report.title)
+    title.font = _TITLE
+    sheet.append([title])
+    sheet.append([])
+    for line in lines:
+        sheet.append([header(sheet, line[0]), _summary_value(sheet, line[1])])
+    if figures:
+        sheet.append([])
+        sheet.append([header(sheet, text) for text in rows[len(lines)]])
+        for name, value, note in figures:
+            sheet.append([name, _number(sheet, value), note])
+    for name, value in contents:
+        sheet.append([])
+        sheet.append([header(sheet, name), _summary_value(sheet, value)])
+
+
+def _summary_value(sheet: Worksheet, value: Any) -> Any:
+    """A summary's value: wrapped within its column when wider than it (a digest)."""
+    if display_width(value) <= _SUMMARY_MOST:
+        return cell(sheet, value)
+    wrapped = WriteOnlyCell(sheet, value=str(value))
+    wrapped.alignment = _WRAP
+    return wrapped
+
+
 def _write_table(sheet: Worksheet, table: Table) -> None:
     sheet.freeze_panes = "A2"
     for index, column in enumerate(table.columns):
-        width = max([_width(column), *(_width(row[index]) for row in table.rows[:200])])
-        sheet.column_dimensions[_letter(index)].width = min(max(width + 2, 8), 60)
+        sheet.column_dimensions[_letter(index)].width = fitted_width(
+            [column, *(row[index] for row in table.rows[:WIDTH_SAMPLE])])
     sheet.append([header(sheet, column) for column in table.columns])
     for index, row in enumerate(table.rows):
         cells = [_number(sheet, value) for value in row]
@@ -82,11 +132,6 @@ def _number(sheet: Worksheet, value: Any) -> Any:
         number.number_format = PERCENT_FORMAT if isinstance(value, float) else YUAN_FORMAT
         return number
     return cell(sheet, value)
-
-
-def _width(value: object) -> int:
-    text = "" if value is None else str(value)
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)  # CJK characters are two wide
 
 
 def _letter(index: int) -> str:

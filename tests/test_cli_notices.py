@@ -46,4 +46,6 @@ def test_a_notice_is_printed_then_published_once(cli_env, make_app, clock, capsy
     assert main(["notices", "show", "identification", *PLACE, *PERIOD], clock=clock) == 0
     assert "（已发布）" in capsys.readouterr().out
     assert main(["household", "history", code]) == 0
+    assert f"张贴内容摘要 {digest[:16]}…" in capsys.readouterr().out
+    assert main(["household", "history", code, "--raw"]) == 0
     assert digest in capsys.readouterr().out

@@ -42,4 +42,6 @@ def test_a_grid_worker_assigned_changed_and_imported_from_the_command_line(cli_e
     assert main(["household", "show", first]) == 0
     assert "网格员 李网格（13812345678）" in capsys.readouterr().out
     assert main(["household", "history", first]) == 0
+    assert "指定网格员李网格（13812345678）" in capsys.readouterr().out
+    assert main(["household", "history", first, "--raw"]) == 0
     assert "GridWorkerAssigned" in capsys.readouterr().out

@@ -24,6 +24,7 @@ from domain.codes import (
     Category,
     Channel,
     Decision,
+    Department,
     HouseholdType,
     LabourCapacity,
     Relation,
@@ -331,10 +332,20 @@ def test_loading_again_records_nothing(app) -> None:
     assert again.households == 300
 
 
+class Interrupted(Exception):
+    pass
+
+
 def test_an_interrupted_load_resumes(app, tmp_path) -> None:
-    load_demo(app, 130, batch=50)
+    def stop_after_two_batches(done: int, total: int) -> None:
+        if done >= 100:
+            raise Interrupted  # as a crash or Ctrl-C would, between two batches
+
+    with pytest.raises(Interrupted):
+        load_demo(app, 300, batch=50, progress=stop_after_two_batches)
+    assert app.push_ledger(Department.HEALTH) is None  # pushes are sent once all households are in
     more = load_demo(app, 300, batch=200)
-    assert more.saved_households == 170
+    assert more.saved_households == 200
     whole = CaseFiles(Settings(sqlite_path=tmp_path / "whole.sqlite3", cipher_key=TEST_CIPHER_KEY))
     try:
         load_demo(whole, 300)
@@ -342,6 +353,28 @@ def test_an_interrupted_load_resumes(app, tmp_path) -> None:
         assert app.max_position() == whole.max_position()
     finally:
         whole.close()
+
+
+def test_a_smaller_demo_loaded_whole_is_not_extended(app) -> None:
+    """Its pushes were received with its own rows: more households would add rows no receipt
+    counts."""
+    load_demo(app, 20)
+    position = app.max_position()
+    with pytest.raises(DemoConflict, match="户数较少"):
+        load_demo(app, 60)
+    assert app.max_position() == position
+    assert load_demo(app, 20).saved_events == 0
+
+
+def test_a_demo_loads_where_the_server_adopted_the_cadence_table_first(app) -> None:
+    """`fangpin serve` (and the workbench's tests) record the cadence table before any demo:
+    that is not a demo loaded whole, and the demo's pushes are still sent."""
+    from application.indicators import Indicators
+
+    assert Indicators(app).adopt_cadences()
+    load_demo(app, 20)
+    ledger = app.push_ledger(Department.MEDICAL_INSURANCE)
+    assert ledger is not None and ledger.receipts
 
 
 def test_loading_another_seed_over_a_demo_is_refused(app) -> None:

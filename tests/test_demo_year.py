@@ -13,7 +13,7 @@ from application.app import CaseFiles
 from application.demo import DemoWindow, generate_county, load_demo
 from application.indicators import Indicators
 from application.settings import Settings
-from domain.codes import Channel
+from domain.codes import Channel, Department
 from domain.governance.rectification import RectificationStatus
 from domain.household import Household
 from domain.rules import CHINA_TIME, add_months
@@ -150,6 +150,58 @@ def test_objections_rectifications_and_the_green_channel_have_something_true(cou
                        for item in county.governance().rectifications.values())
     assert statuses[RectificationStatus.OVERDUE] >= 1
     assert statuses[RectificationStatus.DONE] >= 1
+
+
+def batches_and_receipts(app: CaseFiles) -> tuple[dict[tuple[str, str], Counter[str]],
+                                                  dict[tuple[str, str], Counter[str]]]:
+    """What the alerts of each department batch became on the households, and what each
+    batch's receipt on its department's push ledger says, by (department, batch id)."""
+    behind: dict[tuple[str, str], Counter[str]] = {}
+    for household in app.iter_households():
+        for entry in app.history(household):
+            d = entry.details
+            if entry.event != "AlertRaised" or not d.get("batch_id"):
+                continue
+            said = behind.setdefault((str(d["department"]), d["batch_id"]), Counter())
+            said["rows"] += 1
+            said["duplicates" if d["duplicate_of"] else "new_cases" if d["opens_case"]
+                 else "joined"] += 1
+    receipts = {
+        (str(department), r.batch_id): Counter(rows=r.rows, new_cases=r.new_cases,
+                                               joined=r.joined, duplicates=r.duplicates,
+                                               rejected=r.rejected)
+        for department in Department for ledger in [app.push_ledger(department)] if ledger
+        for r in ledger.receipts.values()}
+    return behind, receipts
+
+
+def assert_receipts_backed_by_rows(app: CaseFiles) -> dict[tuple[str, str], Counter[str]]:
+    behind, receipts = batches_and_receipts(app)
+    assert set(behind) <= set(receipts), "a batch with rows and no receipt reads as cut short"
+    for batch, said in receipts.items():
+        assert said == behind.get(batch, Counter()), batch  # zero reports: no rows, no alerts
+    return behind
+
+
+def test_every_demo_receipt_counts_the_alerts_recorded_from_its_batch(make_app, clock) -> None:
+    # Given a small demo year loaded on this back end
+    app = make_app()
+    clock.now = NEXT_MORNING.astimezone(UTC)
+    load_demo(app, 120, seed=SEED, until=UNTIL, now=clock.now)
+    # Then each receipt on a push ledger counts exactly the alerts of its batch, by outcome
+    behind = assert_receipts_backed_by_rows(app)
+    tiers = {batch_id.split("-")[1] for _, batch_id in behind}
+    assert tiers == {"C", "P"}  # county screening and the province's pushes both have rows
+    # and sending the demo again finds every row and receipt: nothing recorded twice
+    position = app.max_position()
+    load_demo(app, 120, seed=SEED, until=UNTIL, now=clock.now)
+    assert app.max_position() == position
+
+
+def test_the_county_ledger_has_rows_of_every_outcome_behind_its_receipts(county) -> None:
+    behind = assert_receipts_backed_by_rows(county)
+    outcomes = sum(behind.values(), Counter())
+    assert outcomes["new_cases"] and outcomes["joined"] and outcomes["duplicates"]
 
 
 def test_a_day_after_today_is_refused_and_another_day_keeps_the_county(cli_env, make_app,

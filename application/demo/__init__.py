@@ -21,14 +21,16 @@ shows every process at plausible rates.
 
 `load_demo` sets the income lines and saves the households in batches, idempotently: households
 already in the log (recognised by their registration command id) are skipped, so loading the same
-demo again records nothing, and an interrupted load resumes.
+demo again records nothing, and an interrupted load resumes. Last it sends the departments'
+batches through the API's push path, so every receipt counts the alerts its rows became.
 
 The package, by chapter: `county` (villages, names, workers, ID numbers, income line), `families`
 (who lives in a household), `tables` (the deck, case scripts and risk and help tables), `year`
 (a household's agenda and how its actions are recorded), `members`, `cases` (alerts and
 identification), `help` (help, visits and income), `elimination` (risk elimination and
 corrections), `simulation` (`generate_county`), `window` (the demo's year), `load` (`load_demo`),
-`governance` (push receipts, meetings, rectification) and `users` (demo users).
+`pushes` (the year's push schedule, each department alert a row of its batch, the batches sent),
+`governance` (meetings, rectification) and `users` (demo users).
 """
 
 from __future__ import annotations

@@ -20,7 +20,8 @@ from application.commands import (
     VerifyAtHome,
     VillageDeliberation,
 )
-from application.demo.county import DEPARTMENT_ACTORS, DEPARTMENT_USERS
+from application.demo.county import DEPARTMENT_ACTORS
+from application.demo.pushes import batch_for, period_of
 from application.demo.tables import (
     DEPARTMENTS_FOR,
     DISEASES,
@@ -163,13 +164,12 @@ class Cases(YearAgenda):
             if epidemic:
                 description = "感染传染病住院隔离治疗，" + description
             outcome = self.department_alert(day, department, tier, person.id_number, risks,
-                                            disaster, problems, description, None,
+                                            disaster, problems, description,
                                             SuddenHardship.EPIDEMIC if epidemic else None)
             if tier is Tier.PROVINCIAL and rng.random() < 0.2:
-                # The county tier pushes the same (person, risk, department, period) again.
+                # The county tier pushes the same (person, risk, department) again.
                 self.schedule(self.days(day, 2, 8), P_ALERT, self.county_repush, department,
-                              person.id_number, risks, disaster, description,
-                              day.strftime("%Y-%m"))
+                              person.id_number, risks, disaster, description)
             return outcome
         by = self.village.liaison
         return self.do(by, RaiseAlert(alert_id=self.next_id("A"), channel=channel,
@@ -179,26 +179,29 @@ class Cases(YearAgenda):
 
     def department_alert(self, day: date, department: Department, tier: Tier, person_id: str,
                          risks: tuple[RiskType, ...], disaster: DisasterKind | None,
-                         problems: list[Problem], description: str, period: str | None,
+                         problems: list[Problem], description: str,
                          sudden_hardship: SuddenHardship | None = None) -> Any:
-        slug = DEPARTMENT_USERS[department].upper()
-        batch = f"{slug}-{'P' if tier is Tier.PROVINCIAL else 'C'}-{day:%Y%m}{'A' if day.day <= 15 else 'B'}"
+        """A row of a department's push (`application.demo.pushes`): recorded with the alert id
+        and command id the push of its batch gives it, so that sending the batch later finds it."""
+        batch, group = batch_for(self.window, self.seed, department, tier, day, self.h)
+        row_id = self.next_id("A")
         return self.do(DEPARTMENT_ACTORS[department], RaiseAlert(
-            alert_id=self.next_id("A"), channel=Channel.DEPARTMENT_ALERT, person_id_number=person_id,
-            risk_types=list(risks), description=description, period=period, department=department,
-            tier=tier, batch_id=batch, disaster_kind=disaster, problems=problems,
-            sudden_hardship=sudden_hardship, occurred_on=day,
-        ))
+            alert_id=batch.alert_id(row_id), channel=Channel.DEPARTMENT_ALERT,
+            person_id_number=person_id, risk_types=list(risks), description=description,
+            period=period_of(batch), department=department, tier=batch.tier,
+            batch_id=batch.batch_id, disaster_kind=disaster, problems=problems,
+            target_group=group, sudden_hardship=sudden_hardship, occurred_on=day,
+        ), command_id=batch.command_id(row_id))
 
     def county_repush(self, day: date, department: Department, person_id: str,
                       risks: tuple[RiskType, ...], disaster: DisasterKind | None,
-                      description: str, period: str) -> None:
+                      description: str) -> None:
         """The county tier pushes what the province already pushed: recorded as a duplicate."""
         member = self.h.members.get(person_id)
         if member is None or not member.is_member_on(day):
             return
         self.department_alert(day, department, Tier.COUNTY, person_id, risks, disaster, [],
-                              description, period)
+                              description)
 
     def joining_alert(self, day: date, case_number: int, person_id: str, risk: RiskType) -> None:
         case = self.h.active_case
@@ -211,7 +214,7 @@ class Cases(YearAgenda):
         if risk is RiskType.NATURAL_DISASTER:
             disaster = self.h.alerts[case.alert_ids[0]].disaster_kind or DisasterKind.OTHER
         self.department_alert(day, department, Tier.COUNTY, person_id, (risk,), disaster, [],
-                              f"{department}排查发现{member.name}存在返贫致贫风险", None)
+                              f"{department}排查发现{member.name}存在返贫致贫风险")
 
     # ---------------------------------------------------------------- identification
 

@@ -1,6 +1,6 @@
-"""The county's side of the demo year: the departments' push receipts (on time, late, missing,
-and not yet due), the monthly consultations and quarterly dispatch meetings, and the
-rectification items (限期整改) those meetings order."""
+"""The county's side of the demo year: the monthly consultations and quarterly dispatch
+meetings, and the rectification items (限期整改) those meetings order (the departments' pushes
+are `application.demo.pushes`)."""
 
 from __future__ import annotations
 
@@ -8,70 +8,27 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from random import Random
-from typing import Any
 
 from application.app import SYSTEM, CaseFiles
-from application.demo.county import COUNTY_ACTORS, DEPARTMENT_ACTORS, DEPARTMENT_USERS, TOWNSHIPS
+from application.demo.county import COUNTY_ACTORS, TOWNSHIPS
 from application.demo.window import DemoWindow
 from application.indicators import Cadences
-from domain.cadences import windows
-from domain.codes import Department, Tier
-from domain.governance import Governance, PushLedger
-from domain.periods import month_period
+from domain.codes import Department
+from domain.governance import Governance
 from domain.rules import CHINA_TIME, add_months, local_date
 
 
 def ensure_governance(app: CaseFiles, window: DemoWindow, seed: int) -> int:
-    """The departments' push receipts and the county's meetings for the demo year, unless
-    recorded already; returns the events recorded.
-
-    Each scheduled push due in the year is received on time (most), late by one to six days
-    (about one in ten) or not at all (about one in twenty); pushes due after the last day, or
-    late and not arrived by then, are not there (yet). A consultation is held every month but
-    one (this month's only once its day has come), a dispatch meeting after each quarter that
-    ended in the year. Recorded at the simulated receipt and meeting times.
-    """
-    rng = Random(f"{seed}-{window.tag}-governance")
-    start, last_day = window.start, window.until
-    saved: list[Any] = []
-    receipts: dict[Department, list[tuple[datetime, str, Any]]] = {}
-    months = list(window.months())
-    for duty in Cadences.load().duties:
-        if not duty.scheduled:
-            continue
-        # the month before the year's first: its pushes due by the 5th belong to the year
-        for first in [add_months(months[0], -1), *months]:
-            for push_period, due in windows(duty, month_period(first.year, first.month)):
-                if not start <= due <= last_day:
-                    continue
-                roll = rng.random()
-                if roll < 0.05:
-                    continue  # 漏报
-                received = (due + timedelta(days=rng.randint(1, 6)) if roll < 0.15
-                            else due - timedelta(days=rng.randint(0, 2)))
-                moment = datetime(received.year, received.month, received.day, 9, tzinfo=CHINA_TIME)
-                moment = (moment + timedelta(minutes=rng.randint(0, 480))).astimezone(UTC)
-                if received > last_day or moment > window.recorded_by:
-                    continue  # late, and not arrived yet
-                receipts.setdefault(duty.department, []).append(
-                    (moment, push_period, rng.randint(0, 12)))
-    for department, pushes in receipts.items():
-        if app.push_ledger(department) is not None:
-            continue  # loaded before
-        pushes.sort()
-        first_at = pushes[0][0]
-        ledger = PushLedger.start(department, occurred_on=local_date(first_at), by=SYSTEM, at=first_at)
-        slug = DEPARTMENT_USERS[department].upper()
-        for moment, push_period, rows in pushes:
-            ledger.receive(batch_id=f"{slug}-C-{push_period}", tier=Tier.COUNTY, period=push_period,
-                           rows=rows, by=DEPARTMENT_ACTORS[department], at=moment,
-                           command_id=f"demo-{window.tag}-{seed}-push-{slug}-{push_period}")
-        saved.append(ledger)
-    if app.governance() is None:
-        saved.append(_demo_meetings(rng, window, seed))
-    events = sum(len(aggregate.pending_events) for aggregate in saved)
-    if saved:
-        app.save(*saved)
+    """The county's meetings of the demo year (and the rectification items they order), unless
+    recorded already; returns the events recorded. A consultation is held every month but one
+    (this month's only once its day has come), a dispatch meeting after each quarter that ended
+    in the year; recorded at the simulated meeting times. (The departments' pushes:
+    `application.demo.pushes`.)"""
+    if app.governance() is not None:
+        return 0
+    governance = _demo_meetings(Random(f"{seed}-{window.tag}-governance"), window, seed)
+    events = len(governance.pending_events)
+    app.save(governance)
     return events
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from application.app import SYSTEM, CaseFiles
 from application.demo.county import COUNTY_ACTORS, RELIEF_BANDS, income_line, poverty_line
 from application.demo.governance import ensure_governance
+from application.demo.pushes import DemoBatches, send_pushes
 from application.demo.simulation import generate_county
 from application.demo.window import DEMO_UNTIL, DemoWindow
 from domain.codes import Category
@@ -55,7 +56,7 @@ class DemoSummary:
     re_entries: int = 0
     saved_households: int = 0
     saved_events: int = 0
-    governance_events: int = 0  # push receipts and meetings recorded by this load
+    governance_events: int = 0  # pushes (arrivals and receipts) and meetings recorded by this load
     events_by_type: dict[str, int] = field(default_factory=dict)
 
     def add(self, household: Household) -> None:
@@ -95,9 +96,11 @@ def load_demo(
     The demo lives through the twelve months that end on ``until``; given ``now`` (the
     application's clock), nothing is recorded later than it (``until`` must not be after its
     day). Idempotent: households already registered by this demo (same seed and last day) are
-    skipped, so loading again records nothing and an interrupted load resumes. A demo of another
-    last day in the log raises `DemoAlreadyLoaded` before anything is recorded; a household code
-    registered otherwise, `DemoConflict`.
+    skipped, so loading again records nothing and an interrupted load resumes; a smaller demo
+    loaded whole is not extended (`DemoConflict`: its push receipts count its own rows). A demo
+    of another last day in the log raises `DemoAlreadyLoaded` before anything is recorded; a
+    household code registered otherwise, `DemoConflict`. The departments' pushes are sent last,
+    through the push path the API takes (`application.demo.pushes`).
     """
     if batch < 1:
         raise ValueError("batch must be at least 1")
@@ -107,19 +110,22 @@ def load_demo(
     summary.saved_events += _ensure_income_lines(app, window)
     summary.saved_events += _ensure_relief_bands(app)
     pending: list[Household] = []
+    batches = DemoBatches(window, seed)
+    completed = batches.sent(app)  # a whole demo was loaded: its pushes were sent
     for household in generate_county(households, seed, window):
         summary.add(household)
+        batches.add(household)
         pending.append(household)
         if len(pending) == batch:
-            _save_batch(app, pending, summary)
+            _save_batch(app, pending, summary, completed)
             pending = []
             if progress is not None:
                 progress(summary.households, households)
     if pending:
-        _save_batch(app, pending, summary)
+        _save_batch(app, pending, summary, completed)
         if progress is not None:
             progress(summary.households, households)
-    summary.governance_events = ensure_governance(app, window, seed)
+    summary.governance_events = send_pushes(app, batches) + ensure_governance(app, window, seed)
     summary.saved_events += summary.governance_events
     return summary
 
@@ -158,13 +164,20 @@ def _registered(app: CaseFiles, household: Household) -> bool:
     return True
 
 
-def _save_batch(app: CaseFiles, batch: list[Household], summary: DemoSummary) -> None:
-    # Earlier loads saved a prefix of the same stream, each batch in one transaction.
+def _save_batch(app: CaseFiles, batch: list[Household], summary: DemoSummary,
+                completed: bool) -> None:
+    """Save the households of ``batch`` not saved before. Earlier loads saved a prefix of the
+    same stream, each batch in one transaction; one that ``completed`` (its pushes sent, its
+    receipts counting its rows) is not extended: new rows would be missing from receipts."""
     if _registered(app, batch[-1]):
         return
     new = batch
     if _registered(app, batch[0]):
         new = [h for h in batch if not _registered(app, h)]
+    if new and completed:
+        raise DemoConflict(
+            "日志中已有户数较少的同一演示县（其部门推送已接收）；再加户会使推送回执的条数与预警不符："
+            "请载入原来的户数，或使用空的数据库")
     events = sum(len(h.pending_events) for h in new)
     if new:
         app.save(*new)

@@ -99,12 +99,14 @@ class YearAgenda:
         self.counters[kind] += 1
         return f"{self.code}-{kind}{self.counters[kind]:02d}"
 
-    def do(self, by: Actor, command: HouseholdCommand) -> Any:
-        """Record ``command`` as ``by``: recorded a little after its day, under the next id."""
+    def do(self, by: Actor, command: HouseholdCommand, command_id: str = "") -> Any:
+        """Record ``command`` as ``by``: recorded a little after its day, under the next id
+        (or ``command_id``: a push row's, `application.pushes.PushBatch.command_id`)."""
         day = command.occurred_on
         line = income_line_on(day) if command.weighs_income else None
         bands = relief_bands_on(day) if command.weighs_relief else None
-        return command.run(self.h, Recording(by=by, at=self.at(day), command_id=self.command_id(),
+        return command.run(self.h, Recording(by=by, at=self.at(day),
+                                             command_id=command_id or self.command_id(),
                                              line_in_force=line, relief_bands=bands))
 
     def county_actor(self) -> Actor:

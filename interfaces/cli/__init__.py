@@ -3,7 +3,7 @@
     fangpin demo [--households N] [--seed S]   load a synthetic county and summarise it
     fangpin summary                             households, monitoring objects, open cases
     fangpin household show CODE [--as-of T | --version N]
-    fangpin household history CODE
+    fangpin household history CODE [--raw | --format json]   in sentences, or the raw fields
     fangpin people duplicates | rebuild         people in two households at once (recorded before
                                                 the rule); the person index rebuilt from the log
     fangpin income-line set YEAR YUAN [--effective-from D] [--reason R]
@@ -27,7 +27,7 @@
     fangpin staff grid-worker|helper assign|change|end CODE [--name N --phone P [--unit U]]
                        [--reason R] [--on D]   a household's 网格员 / 帮扶责任人
     fangpin audit access-log [--household CODE] [--user NAME]   who read which household's file
-    fangpin audit history CODE [--as-of T]      a household's timeline as recorded by a time
+    fangpin audit history CODE [--as-of T] [--raw | --format json]   as recorded by a time
     fangpin audit keygen | checkpoint | verify [--from-checkpoint FILE]   the log's tamper evidence
     fangpin log export FILE | import FILE | keygen   backup, restore, move; encryption key
     fangpin unmatched list | attach ALERT_ID CODE   alerts about people in no registered household
@@ -42,6 +42,9 @@
     fangpin notices publish KIND --township T --village V --from D --to D --digest SHA256   公示
     fangpin department roster|measures|calendar --department 医保局 [--township T] [--format …]
                                                 a department's desk (roster reads access-logged)
+
+The long commands draw a progress bar on standard error when it is a terminal (``--quiet``: never;
+`interfaces.cli.progress`).
 
 Settings come from ``FANGPIN_*`` environment variables (see `application.settings.Settings`);
 by default the log is the SQLite file ``var/fangpin.sqlite3``.

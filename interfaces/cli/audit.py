@@ -35,8 +35,9 @@ from application.audit import (
 )
 from application.settings import Settings
 from domain.rules import CHINA_TIME
-from interfaces.cli.common import as_of, progress_on_terminal
-from interfaces.cli.households import history
+from interfaces.cli.common import as_of
+from interfaces.cli.households import add_history_format, history
+from interfaces.cli.progress import Tick, add_quiet, progress_bar
 
 
 def add_audit(commands: Any) -> None:
@@ -50,6 +51,7 @@ def add_audit(commands: Any) -> None:
     keygen.set_defaults(run=_keygen, without_app=True)
     checkpoint = audit_commands.add_parser(
         "checkpoint", help="verify the whole log, then sign a checkpoint and write it to a file")
+    add_quiet(checkpoint)
     checkpoint.set_defaults(run=_checkpoint, without_app=True)
     check = audit_commands.add_parser(
         "verify", help="re-read the log; name every event altered, deleted, reordered or inserted")
@@ -57,11 +59,13 @@ def add_audit(commands: Any) -> None:
                        metavar="FILE", help="a checkpoint file kept outside the database "
                        "(may be given more than once)")
     check.add_argument("--format", choices=("text", "json"), default="text")
+    add_quiet(check)
     check.set_defaults(run=_verify, without_app=True)
     replay = audit_commands.add_parser(
         "history", help="a household's timeline: happened / recorded / by whom / what changed")
     replay.add_argument("code")
     replay.add_argument("--as-of", type=as_of, help="only what was recorded by this time (or date)")
+    add_history_format(replay)
     replay.set_defaults(run=history, route="cli: audit history")
     reads = audit_commands.add_parser("access-log", help="reads of household files, newest first")
     reads.add_argument("--household", help="one household code")
@@ -98,9 +102,9 @@ def _keygen(settings: Settings, args: argparse.Namespace) -> int:
 def _checkpoint(settings: Settings, args: argparse.Namespace) -> int:
     try:
         key = load_signing_key(settings.signing_key_path)
-        with open_log_tables(settings) as tables:
+        with open_log_tables(settings) as tables, progress_bar(args, "核验事件日志") as tick:
             checkpoint = sign_checkpoint(tables, key, now=datetime.now(UTC),
-                                         directory=settings.checkpoint_dir, progress=progress_on_terminal)
+                                         directory=settings.checkpoint_dir, progress=tick)
     except AuditError as error:
         print(f"错误 {error.code}：{error.message}", file=sys.stderr)
         return 1
@@ -122,14 +126,14 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     try:
         trusted = trusted_public_key(settings)
-        with open_log_tables(settings) as tables:
+        with open_log_tables(settings) as tables, progress_bar(args, "核验事件日志") as tick:
             stored = tables.stored_checkpoints()
             known = {c.sequence: c for c in stored}
             # A file kept outside is what is trusted: it replaces the stored copy it names.
             checkpoints = [c for c in stored if c.sequence not in {f.sequence for f in files}]
             checkpoints += files
             report = verify(tables, sorted(checkpoints, key=lambda c: c.position),
-                            trusted_key=trusted, progress=progress_on_terminal)
+                            trusted_key=trusted, progress=tick)
     except AuditError as error:
         print(f"错误 {error.code}：{error.message}", file=sys.stderr)
         return 2
@@ -138,7 +142,8 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
             report.findings.append(Finding(
                 "checkpoint", f"库中的第 {f.sequence} 号检查点与所给文件不符（库中副本被改动）",
                 position=f.position))
-    _check_snapshots(settings, report)
+    with progress_bar(args, "核对快照") as tick:
+        _check_snapshots(settings, report, tick)
     codes = _household_codes(settings, {f.household_id for f in report.findings if f.household_id})
     if args.format == "json":
         print(json.dumps(_report_json(report, codes, trusted is not None), ensure_ascii=False,
@@ -148,14 +153,14 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if report.clean else 1
 
 
-def _check_snapshots(settings: Settings, report: VerifyReport) -> None:
+def _check_snapshots(settings: Settings, report: VerifyReport, tick: Tick) -> None:
     """Compare every snapshot with its household's events (when the log decodes here)."""
     try:
         app = CaseFiles(settings)
     except Exception:  # no key or the wrong one: the chain was still checked without it
         return
     with app:
-        for household, version in app.stale_snapshots(progress_on_terminal):
+        for household, version in app.stale_snapshots(tick):
             report.findings.append(Finding(
                 "snapshot", "快照与事件重放的结果不符（快照在库中被改动）；快照只是缓存，"
                 "删除它不丢任何事实，读取时从事件重放", household, version))

@@ -1,5 +1,6 @@
 """What the command groups share: who the command line is, argument types and output
-helpers (progress bars, plain text of values, writing a file or standard output)."""
+helpers (plain text of values, writing a file or standard output; progress bars are in
+`interfaces.cli.progress`)."""
 
 from __future__ import annotations
 
@@ -100,26 +101,6 @@ def tier(text: str) -> Tier:
 
 
 # ---------------------------------------------------------------------- output
-
-
-def progress(done: int, total: int) -> None:
-    """A progress bar on standard output."""
-    width = 30
-    filled = width * done // max(total, 1)
-    end = "\n" if done >= total else ""
-    print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end, flush=True)
-
-
-def progress_on_terminal(done: int, total: int) -> None:
-    """A progress bar on standard error, only when it is a terminal (the audit and log
-    commands keep standard output for their report)."""
-    if not sys.stderr.isatty():
-        return
-    width = 30
-    filled = width * done // max(total, 1)
-    end = "\n" if done >= total else ""
-    print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end, flush=True,
-          file=sys.stderr)
 
 
 def clear_progress() -> None:

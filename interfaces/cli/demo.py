@@ -9,7 +9,8 @@ from typing import Any
 
 from application.app import CaseFiles
 from domain.codes import Category
-from interfaces.cli.common import area, progress, users
+from interfaces.cli.common import area, users
+from interfaces.cli.progress import add_quiet, progress_bar
 from projections.runner import Projections
 
 
@@ -20,6 +21,7 @@ def add_demo(commands: Any) -> None:
     demo.add_argument("--until", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
                       help="the demo's last day: it lives through the twelve months up to it "
                            "(default: today)")
+    add_quiet(demo)
     demo.set_defaults(run=_demo)
 
 
@@ -35,19 +37,20 @@ def _demo(app: CaseFiles, args: argparse.Namespace) -> int:
     print(f"载入演示县（{args.households} 户，种子 {args.seed}，截至 {until} 的十二个月）"
           f"到 {app.settings.describe()} …")
     try:
-        load_demo(app, households=args.households, seed=args.seed, progress=progress,
-                  until=until, now=app.clock())
+        with progress_bar(args, "载入农户") as tick:
+            load_demo(app, households=args.households, seed=args.seed, progress=tick,
+                      until=until, now=app.clock())
     except DemoAlreadyLoaded as kept:
         print(f"日志中已有截至 {kept.until} 的演示县，保留不变（要演示到今天，请换一个空的数据库）")
     except DemoConflict as conflict:
         print(f"错误：{conflict}", file=sys.stderr)
         return 1
     print("更新查询名单（读模型）…")
-    with Projections(app) as projections:
+    with Projections(app) as projections, progress_bar(args, "更新读模型") as tick:
         if projections.position() == 0:  # new read models: household by household is faster
-            projections.rebuild(progress=progress)
+            projections.rebuild(progress=tick)
         else:
-            projections.catch_up(progress)
+            projections.catch_up(tick)
     _summary(app, args)
     print("演示用户（令牌即工作台密码，只用于演示县；工作台的地址见 fangpin serve 启动时所示）：")
     for user, token in ensure_demo_users(users(app)):

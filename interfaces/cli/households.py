@@ -6,9 +6,12 @@ import argparse
 from datetime import UTC
 from typing import Any
 
+import msgspec
+
 from application.app import CaseFiles
 from domain.identity import mask_id_number
-from interfaces.cli.common import log_read, moment, plain
+from domain.rules import CHINA_TIME
+from interfaces.cli.common import cli_reader, log_read, moment, plain
 
 
 def add_household(commands: Any) -> None:
@@ -22,6 +25,7 @@ def add_household(commands: Any) -> None:
     show.set_defaults(run=_show_household)
     history_ = household_commands.add_parser("history", help="every recorded fact in order")
     history_.add_argument("code")
+    add_history_format(history_)
     history_.set_defaults(run=history, route="cli: household history")
 
 
@@ -58,18 +62,44 @@ def _show_household(app: CaseFiles, args: argparse.Namespace) -> int:
     return 0
 
 
+def add_history_format(parser: argparse.ArgumentParser) -> None:
+    """How a history prints: sentences (the web timeline's), or the raw fields for auditors."""
+    parser.add_argument("--format", choices=("text", "raw", "json"), default="text",
+                        help="text: 每条一句话（与工作台时间线相同）；raw: 原始字段，每条一行；"
+                             "json: 原始字段与句子，供脚本与审计")
+    parser.add_argument("--raw", dest="format", action="store_const", const="raw",
+                        help="同 --format raw")
+
+
 def history(app: CaseFiles, args: argparse.Namespace) -> int:
     """A household's recorded facts in order (``fangpin household history`` and, up to a
-    recorded time, ``fangpin audit history``)."""
+    recorded time, ``fangpin audit history``): each as the sentence the workbench's timeline
+    says, with when it was recorded and by whom; ``--raw`` / ``--format json`` keep the
+    recorded fields. ID numbers show as the command line's reader (the county centre) sees them."""
     as_of = getattr(args, "as_of", None)
     log_read(app, args.code, args.route)
-    for entry in app.history(args.code):
-        if as_of is not None and entry.recorded_at > as_of:
-            break  # recorded after the time asked for
-        who = f"{entry.recorded_by.role}/{entry.recorded_by.user_id}" if entry.recorded_by else ""
-        details = "，".join(
-            f"{k}={plain(v)}" for k, v in entry.details.items() if v not in (None, "", ())
-        )
-        print(f"{entry.version:>4} 发生 {entry.occurred_on} 记录 "
-              f"{entry.recorded_at.astimezone(UTC):%Y-%m-%d %H:%M} {who} {entry.event} {details}")
+    entries = [entry for entry in app.history(args.code)
+               if as_of is None or entry.recorded_at <= as_of]  # not recorded after the time asked
+    form = getattr(args, "format", "text")
+    if form == "raw":
+        for entry in entries:
+            who = f"{entry.recorded_by.role}/{entry.recorded_by.user_id}" if entry.recorded_by else ""
+            details = "，".join(
+                f"{k}={plain(v)}" for k, v in entry.details.items() if v not in (None, "", ())
+            )
+            print(f"{entry.version:>4} 发生 {entry.occurred_on} 记录 "
+                  f"{entry.recorded_at.astimezone(UTC):%Y-%m-%d %H:%M} {who} {entry.event} {details}")
+        return 0
+    from interfaces.http.views import Masker, history_entries  # the web timeline's sentences
+
+    said = history_entries(entries, Masker(cli_reader()))
+    if form == "json":
+        print(msgspec.json.encode(said).decode())
+        return 0
+    for entry in said:
+        recorded = f"{entry.recorded_at.astimezone(CHINA_TIME):%Y-%m-%d %H:%M}"
+        by = f"，{entry.recorded_by.user}" if entry.recorded_by else ""
+        print(f"{entry.version:>4}  {entry.sentence}（记录于 {recorded}{by}）")
+    if said:
+        print("（记录时间为北京时间；原始字段见 --raw 或 --format json）")
     return 0

@@ -12,7 +12,8 @@ from application.app import CaseFiles
 from application.indicators import Cadences
 from application.settings import Settings
 from domain.identity import mask_id_number
-from interfaces.cli.common import CLI_USER, department, progress, tier
+from interfaces.cli.common import CLI_USER, department, tier
+from interfaces.cli.progress import add_quiet, progress_bar
 from projections.runner import Projections
 
 
@@ -28,16 +29,19 @@ def add_import(commands: Any) -> None:
     alerts.add_argument("--batch", help="batch id (default: from the file's content digest)")
     alerts.add_argument("--urgent", action="store_true", help="an urgent push outside the cadence")
     alerts.add_argument("--errors", help="where to write the error workbook (default: FILE.errors.xlsx)")
+    add_quiet(alerts)
     alerts.set_defaults(run=_import, kind="alerts")
     households = import_commands.add_parser("households", help="the household registry")
     households.add_argument("file")
     households.add_argument("--errors", help="where to write the error workbook (default: FILE.errors.xlsx)")
+    add_quiet(households)
     households.set_defaults(run=_import, kind="households")
     staff = import_commands.add_parser(
         "staff", help="网格员 and 帮扶责任人 of many households (户编号, 网格员姓名, 网格员电话, "
                       "帮扶责任人姓名, 帮扶责任人单位, 帮扶责任人电话)")
     staff.add_argument("file")
     staff.add_argument("--errors", help="where to write the error workbook (default: FILE.errors.xlsx)")
+    add_quiet(staff)
     staff.set_defaults(run=_import, kind="staff")
 
 
@@ -72,18 +76,19 @@ def _import(app: CaseFiles, args: argparse.Namespace) -> int:
         return 2
     print(f"导入 {path.name} 到 {app.settings.describe()} …")
     # A small household cache: the catch-up after a big import touches most of the county.
-    with Projections(app, cache_size=2000) as projections:
+    with Projections(app, cache_size=2000) as projections, \
+            progress_bar(args, f"导入 {path.name}") as tick:
         if args.kind == "alerts":
             summary = import_alerts(
                 app, path, department=args.department, tier=args.tier, period=args.period,
                 batch_id=args.batch, urgent=args.urgent, by=CLI_USER, find_household=app.household_code_on,
-                duties=Cadences.load(app.settings.cadences_path).duties, progress=_rows_progress)
+                duties=Cadences.load(app.settings.cadences_path).duties, progress=tick)
         elif args.kind == "staff":  # the command line acts for the county: every household
             summary = import_staff(app, path, by=CLI_USER, allowed=lambda _: None,
-                                   progress=_rows_progress)
+                                   progress=tick)
         else:
-            summary = import_households(app, path, by=CLI_USER, progress=_rows_progress)
-        projections.catch_up()
+            summary = import_households(app, path, by=CLI_USER, progress=tick)
+        projections.catch_up(tick)
     for line in summary.lines():
         print(line)
     if summary.errors:
@@ -95,13 +100,6 @@ def _import(app: CaseFiles, args: argparse.Namespace) -> int:
         if summary.rejected > 10:
             print(f"  …… 共 {summary.rejected} 行")
     return 0
-
-
-def _rows_progress(done: int, total: int | None) -> None:
-    if total:
-        progress(min(done, total), total)
-    else:
-        print(f"\r已处理 {done} 行", end="", flush=True)
 
 
 def _unmatched_list(app: CaseFiles, args: argparse.Namespace) -> int:

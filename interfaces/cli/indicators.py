@@ -69,12 +69,14 @@ def _indicators(app: CaseFiles, args: argparse.Namespace) -> int:
         write(json.dumps(result_json(result), ensure_ascii=False, indent=2) + "\n", args.output)
         return 0
     if args.format == "xlsx":
+        from application.notices import load_notice_terms
         from application.reports import indicator_report
         from interfaces.xlsx import report_workbook
 
+        county = load_notice_terms(app.settings.notices_path).county
         path = args.output or f"fangpin-indicators-{result.period.label}.xlsx"
         with open(path, "wb") as out:
-            out.write(report_workbook(indicator_report(result)))
+            out.write(report_workbook(indicator_report(result, county)))
         print(f"已写入 {path}")
         return 0
     print(f"{result.period.label} 考核指标（{scope.name}）  "

@@ -5,17 +5,18 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-import unicodedata
 from datetime import date
 from typing import Any
 
 import msgspec
 
 from application.app import CaseFiles
+from application.workbooks import display_width
 from domain.deadlines import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS
 from domain.identity import mask_id_number
 from interfaces.cli.common import cli_reader
 from interfaces.cli.exchange import add_exchange_options, export_exchange
+from interfaces.cli.progress import add_quiet, counted, progress_bar
 from interfaces.exports import EXPORTS, pages, text_value
 from interfaces.overdue import overdue_unmatched
 from projections.queries import COUNTY, ReadModels
@@ -66,6 +67,7 @@ def add_export(commands: Any) -> None:
     export.add_argument("--grid-worker", help="网格员姓名：只导出其现在负责的农户")
     export.add_argument("--output", help="default: fangpin-<list>.xlsx")
     add_exchange_options(export)
+    add_quiet(export)
     export.set_defaults(run=_export)
 
 
@@ -128,14 +130,10 @@ def table(rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...]) -> s
              if any(row.get(key) not in (None, "", [], ()) for row in rows)] or list(columns)
     cells = [[title for _, title in shown]] + [[text_value(row.get(key)) for key, _ in shown]
                                               for row in rows]
-    widths = [max(_width(line[i]) for line in cells) for i in range(len(shown))]
-    return "\n".join("  " + "  ".join(value + " " * (widths[i] - _width(value))
+    widths = [max(display_width(line[i]) for line in cells) for i in range(len(shown))]
+    return "\n".join("  " + "  ".join(value + " " * (widths[i] - display_width(value))
                                        for i, value in enumerate(line)).rstrip()
                       for line in cells)
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def print_rows(rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...], form: str) -> None:
@@ -157,12 +155,13 @@ def _export(app: CaseFiles, args: argparse.Namespace) -> int:
         return export_exchange(app, args)
 
     log = AccessLog(app.factory.datastore, backend=app.settings.backend)  # type: ignore[attr-defined]
-    with Projections(app) as projections:
+    with Projections(app) as projections, progress_bar(args, f"导出{EXPORTS[args.which][0]}") as tick:
         projections.catch_up()
         rows = pages(ReadModels(projections.store, app.clock), args.which, township=args.township,
                      village=args.village, category=args.category,
                      grid_worker=args.grid_worker, today=app.today(), held=app.unmatched_alerts())
-        content = workbook(args.which, logged(rows, log, cli_reader(), f"cli:export {args.which}"))
+        content = workbook(args.which, counted(
+            logged(rows, log, cli_reader(), f"cli:export {args.which}"), tick))
     path = args.output or f"fangpin-{args.which}.xlsx"
     with open(path, "wb") as out:
         out.write(content)

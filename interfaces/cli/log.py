@@ -20,7 +20,7 @@ from typing import Any
 from application.app import CaseFiles
 from application.audit import AuditError, load_signing_key, open_log_tables, trusted_public_key
 from application.settings import Settings
-from interfaces.cli.common import progress_on_terminal
+from interfaces.cli.progress import add_quiet, progress_bar
 from projections.runner import Projections
 
 
@@ -32,10 +32,12 @@ def add_log(commands: Any) -> None:
     cipher.set_defaults(run=_cipher_keygen, without_app=True)
     export = log_commands.add_parser("export", help="stream the whole log to a compressed file")
     export.add_argument("file", type=Path)
+    add_quiet(export)
     export.set_defaults(run=_export, without_app=True)
     restore = log_commands.add_parser(
         "import", help="load an export into an empty store, verifying it; rebuild the read models")
     restore.add_argument("file", type=Path)
+    add_quiet(restore)
     restore.set_defaults(run=_import, without_app=True)
 
 
@@ -60,11 +62,11 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     try:
         key = (load_signing_key(settings.signing_key_path)
                if settings.signing_key_path.is_file() else None)
-        with open_log_tables(settings) as tables:
+        with open_log_tables(settings) as tables, progress_bar(args, "导出事件日志") as tick:
             encryption = recorded_encryption(tables.datastore, tables.backend)
             summary = export_log(tables, args.file, encryption=encryption,
                                  source=settings.describe(), now=datetime.now(UTC),
-                                 progress=progress_on_terminal, signing_key=key)
+                                 progress=tick, signing_key=key)
     except OSError as error:
         print(f"错误：无法写入 {args.file}：{error}", file=sys.stderr)
         return 1
@@ -85,9 +87,10 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     try:
         trusted = trusted_public_key(settings)
         with CaseFiles(settings) as app:  # checks (and, for a new store, records) the key
-            summary = import_log(app.log_tables(), args.file,
-                                 encryption=fingerprint(settings.cipher_key),
-                                 progress=progress_on_terminal, trusted_key=trusted)
+            with progress_bar(args, "导入事件日志") as tick:
+                summary = import_log(app.log_tables(), args.file,
+                                     encryption=fingerprint(settings.cipher_key),
+                                     progress=tick, trusted_key=trusted)
             print(f"已导入 {summary.events} 条事件（到位置 {summary.position}）、"
                   f"{summary.checkpoints} 个检查点、{summary.users} 个用户、"
                   f"{summary.access_records} 条查阅记录；哈希链与检查点核验无误")
@@ -101,8 +104,8 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
                   + (f"，其中 {rebuilt.duplicates} 条为同时属于两户（见 fangpin people duplicates）"
                      if rebuilt.duplicates else ""))
             print("重建读模型…")
-            with Projections(app) as projections:
-                projections.rebuild(progress=progress_on_terminal)
+            with Projections(app) as projections, progress_bar(args, "重建读模型") as tick:
+                projections.rebuild(progress=tick)
     except AuditError as error:
         print(f"错误 {error.code}：{error.message}", file=sys.stderr)
         return 1

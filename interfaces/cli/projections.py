@@ -8,7 +8,7 @@ from typing import Any
 
 from application.app import CaseFiles
 from domain.rules import CHINA_TIME
-from interfaces.cli.common import progress
+from interfaces.cli.progress import add_quiet, progress_bar
 from projections.runner import Projections
 from projections.stops import ReadModelStatus
 from projections.tables import TABLES as READ_MODELS
@@ -20,6 +20,7 @@ def add_projections(commands: Any) -> None:
     rebuild = projection_commands.add_parser(
         "rebuild", help="rebuild from the log beside the live tables, then swap them in")
     rebuild.add_argument("name", nargs="?", choices=sorted(READ_MODELS), help="one read model")
+    add_quiet(rebuild)
     rebuild.set_defaults(run=_rebuild)
     status = projection_commands.add_parser("status", help="each read model's log position")
     status.set_defaults(run=_status)
@@ -35,7 +36,8 @@ def _rebuild(app: CaseFiles, args: argparse.Namespace) -> int:
     models = [args.name] if args.name else None
     print(f"重建读模型：{args.name or '全部'}（{app.max_position()} 条事件）")
     with Projections(app) as projections:
-        projections.rebuild(models, progress=progress)
+        with progress_bar(args, "重建读模型") as tick:
+            projections.rebuild(models, progress=tick)
         return _report({model: status for model, status in projections.status().items()
                         if models is None or model in models}, app.max_position())
 

@@ -4,12 +4,12 @@ reports, and the annual assessment (年考核评估)."""
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from application.app import CaseFiles
-from interfaces.cli.common import as_of, clear_progress, progress, write
+from interfaces.cli.common import as_of, clear_progress, write
 from interfaces.cli.indicators import indicator_service
+from interfaces.cli.progress import add_quiet, progress_bar
 from projections.runner import Projections
 
 
@@ -25,6 +25,7 @@ def add_report(commands: Any) -> None:
         one.add_argument("--as-of", type=as_of)
         one.add_argument("--format", choices=("json", "xlsx"), default="xlsx")
         one.add_argument("--output", help="file to write; default fangpin-<report>-<period>.<format>")
+        add_quiet(one)
         one.set_defaults(run=_report, report=name)
 
 
@@ -36,7 +37,8 @@ def _report(app: CaseFiles, args: argparse.Namespace) -> int:
 
     with Projections(app) as projections:
         if args.as_of is None:
-            projections.catch_up(progress if sys.stdout.isatty() else None)
+            with progress_bar(args, "更新读模型") as tick:
+                projections.catch_up(tick)
         service = indicator_service(app, projections)
         if args.report == "monthly":
             report = monthly_report(service, args.period, township=args.township,

@@ -151,7 +151,7 @@ def test_monthly_and_quarterly_reports_as_json_and_workbooks(api: Api) -> None:
     assert workbook.headers["content-type"].startswith(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     book = openpyxl.load_workbook(io.BytesIO(workbook.content))
-    assert book.sheetnames[0] == "说明" and "本月纳入" in book.sheetnames
+    assert book.sheetnames[0] == "摘要" and "本月纳入" in book.sheetnames
     sheet = book["本月纳入"]
     assert sheet.freeze_panes == "A2"
     assert [c.value for c in sheet[1]][:3] == ["户编号", "乡镇", "行政村"]
@@ -335,6 +335,6 @@ def test_a_report_workbook_shows_rates_as_percentages_and_times_in_beijing(api: 
     rate = next(row[headers.index("比率")] for row in sheet.iter_rows(min_row=2)
                 if row[headers.index("比率")].value is not None)
     assert isinstance(rate.value, float) and rate.number_format == "0.0%"
-    about = {row[0].value: row[1].value for row in book["说明"].iter_rows(min_row=2)}
+    about = {row[0].value: row[1].value for row in book["摘要"].iter_rows(min_row=2)}
     as_of = about["数据截至（登记时间，北京时间）"]
     assert "T" not in as_of and "+00:00" not in as_of
