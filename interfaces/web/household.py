@@ -132,7 +132,7 @@ COMMAND_FORMS = _command_forms()
 #: (the module of `application.commands` each is defined in).
 CHAPTERS = {"alerts": "预警", "identification": "识别认定", "help": "帮扶", "visits": "走访与收入",
             "elimination": "风险消除", "households": "家庭成员", "staff": "网格员与帮扶责任人",
-            "corrections": "更正"}
+            "corrections": "更正", "evidence": "证据附件"}
 
 
 def _chapter(form: CommandForm) -> str:
