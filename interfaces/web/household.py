@@ -56,7 +56,8 @@ def household(request: Request, code: FromPath[str], as_of: FromQuery[str] = "",
                 as_of_error = f"{as_of} 时该户尚未登记"
                 shown, moment = current, None
     mask = Masker(user)
-    file = msgspec.to_builtins(case_file(shown, user, as_of=moment))
+    files = app.attachments().describe(d for e in shown.evidence for d in e.attachments)
+    file = msgspec.to_builtins(case_file(shown, user, as_of=moment, files=files))
     entries = [msgspec.to_builtins(e) for e in history_entries(
         [e for e in app.history(code) if moment is None or e.recorded_at <= moment], mask)]
     for entry in entries:
@@ -72,7 +73,8 @@ def household(request: Request, code: FromPath[str], as_of: FromQuery[str] = "",
     return render(request, "household.html", user, file=file, entries=entries, code=code,
                   as_of=as_of, as_of_error=as_of_error, actions=actions,
                   groups=[(title, forms) for title, forms in groups if forms],
-                  done=_done_notice(current, done, alert), today=county_today(request))
+                  done=_done_notice(current, done, alert), today=county_today(request),
+                  thumbnailed={digest for digest, kept in files.items() if kept.has_thumbnail})
 
 
 def _done_notice(household: Any, command: str, alert_id: str) -> str:
