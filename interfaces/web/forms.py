@@ -56,6 +56,8 @@ LABELS: dict[str, str] = {
     "new_category": "调整后的监测对象类别（对类别的申诉成立时）", "appeal_id": "申诉编号（可空）",
     "worker_name": "网格员姓名", "helper_name": "帮扶责任人姓名", "phone": "联系电话",
     "unit": "工作单位", "name": "姓名",
+    "fact": "所属记录（visit:走访编号、alert:预警编号、measure:措施编号…）",
+    "attachments": "附件的 SHA-256（先上传，每行一个）", "note": "附件说明",
 }
 
 
