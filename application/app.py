@@ -20,6 +20,7 @@ from eventsourcing.application import AggregateNotFoundError
 from application.audit import LogTables
 from application.commands import HouseholdCommand, Recording, RegisterHousehold
 from application.errors import HouseholdAlreadyRegistered, HouseholdNotFound
+from application.evidence import AttachmentStore
 from application.self_reports import SelfReportDesk
 from application.settings import APP_NAME, Settings
 from application.unit_of_work import CommandResult
@@ -77,6 +78,7 @@ class CaseFiles(SelfReportDesk):
     ) -> None:
         super().__init__(settings, clock=clock or (lambda: datetime.now(UTC)))
         self._log_tables: LogTables | None = None
+        self._attachments: AttachmentStore | None = None
 
     # ------------------------------------------------------------------ households
 
@@ -103,6 +105,8 @@ class CaseFiles(SelfReportDesk):
         (raising a `DomainError`, e.g. the caller's area) made under its lock before anything
         is recorded. A command that weighs income gets the line in force on its day; a 防贫保
         payout, the payout bands in force on its day."""
+        if command.attachment_digests():
+            self.attachments().require_kept(command.attachment_digests())
         line = self.income_line_on(command.occurred_on) if command.weighs_income else None
         bands = self.relief_bands_on(command.occurred_on) if command.weighs_relief else None
         return self._on_household(household_code, command, by=by, command_id=command_id,
@@ -437,6 +441,14 @@ class CaseFiles(SelfReportDesk):
         if self._log_tables is None:
             self._log_tables = LogTables(self.recorder, self.settings.backend)
         return self._log_tables
+
+    def attachments(self) -> AttachmentStore:
+        """The evidence files kept beside the log (`application.evidence`)."""
+        if self._attachments is None:
+            self._attachments = AttachmentStore(
+                self.recorder.datastore, self.settings.backend,  # type: ignore[attr-defined]
+                keep_metadata=self.settings.keep_photo_metadata, clock=self.clock)
+        return self._attachments
 
 
 def history_entry(event: Any) -> HistoryEntry:

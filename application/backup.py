@@ -6,7 +6,8 @@ preceded by its length, 4 bytes big-endian):
 - a header: format, time, source, the store's encryption fingerprint, last position, event count;
 - every event in log order with its chain row: position, aggregate id, version, topic, the state
   bytes exactly as stored (still encrypted if the log is), previous link and link;
-- every signed checkpoint, the users (token hashes only) and the access log;
+- every signed checkpoint, the users (token hashes only), the access log and the evidence files
+  (their bytes as kept: `fangpin audit verify` checks each against the digest its event names);
 - a trailer: the number of events and a SHA-256 over every frame before it.
 
 ``fangpin log import FILE`` loads that into an empty store, on either back end, keeping every
@@ -35,6 +36,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from application.audit import AuditError, Checkpoint, LogTables, public_hex, verify
+from application.evidence import AttachmentStore
+from application.evidence.store import TABLE as ATTACHMENTS
 from application.store.beside import beside_log
 from application.store.chain import GENESIS, content_hash, link, values
 
@@ -56,6 +59,7 @@ class BackupSummary:
     checkpoints: int
     users: int
     access_records: int
+    attachments: int = 0
 
 
 class _FrameWriter:
@@ -83,14 +87,16 @@ def _ensure_side_tables(tables: LogTables) -> None:
     Logins(users)
     DeskMarks(users)
     AccessLog(tables.datastore, backend=tables.backend)
+    AttachmentStore(tables.datastore, tables.backend)
 
 
 def _side_tables(tables: LogTables) -> dict[str, str]:
     """The tables kept beside the log that a move must carry: users (with the 网格员 each
-    village user is) and the access log. (Which notifications were read is not carried.)"""
+    village user is), the access log and the evidence files. (Which notifications were read is
+    not carried.)"""
     return {name: beside_log(tables.datastore, tables.backend, name)
             for name in ("fangpin_users", "fangpin_passwords", "fangpin_user_grid_workers",
-                         "fangpin_access_log")}
+                         "fangpin_access_log", ATTACHMENTS)}
 
 
 def export_log(
@@ -142,7 +148,7 @@ def export_log(
         frames.write(("end", written, digest, signer, signature))
     tmp.replace(path)
     return BackupSummary(written, end, len(checkpoints), side["fangpin_users"],
-                         side["fangpin_access_log"])
+                         side["fangpin_access_log"], side[ATTACHMENTS])
 
 
 #: The columns each table beside the log may have (names from a file go into SQL).
@@ -152,10 +158,13 @@ _SIDE_COLUMNS = {
     "fangpin_access_log": {"id", "at", "user_name", "role", "household_code", "route", "outcome"},
     "fangpin_passwords": {"name", "password_hash", "failures", "locked_until", "changed_at"},
     "fangpin_user_grid_workers": {"name", "grid_worker", "linked_at"},
+    ATTACHMENTS: {"sha256", "media_type", "size", "content", "thumbnail", "stored_at", "stored_by"},
 }
 #: The key of each table beside the log, to page through it in order.
 _SIDE_KEYS = {"fangpin_users": "name", "fangpin_passwords": "name",
-              "fangpin_user_grid_workers": "name", "fangpin_access_log": "id"}
+              "fangpin_user_grid_workers": "name", "fangpin_access_log": "id", ATTACHMENTS: "sha256"}
+#: Rows read or written at a time, where a row may be large (an evidence file: up to 20 MB).
+_SIDE_BATCH = {ATTACHMENTS: 16}
 
 
 def _table_pages(tables: LogTables, name: str, table: str,
@@ -166,7 +175,8 @@ def _table_pages(tables: LogTables, name: str, table: str,
     while True:
         where = f"WHERE {key} > {tables.p} " if last is not None else ""
         with tables.datastore.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT * FROM {table} {where}ORDER BY {key} LIMIT {BATCH}",
+            cursor.execute(f"SELECT * FROM {table} {where}ORDER BY {key} "
+                           f"LIMIT {_SIDE_BATCH.get(name, BATCH)}",
                            (last,) if last is not None else ())
             fetched = cursor.fetchall()
         if not fetched:
@@ -204,7 +214,7 @@ def import_log(
         raise BackupError("TARGET_NOT_EMPTY", "目标库已有事件：只能导入到空库")
     for name, table in _side_tables(tables).items():
         if tables._rows(f"SELECT 1 FROM {table} LIMIT 1"):
-            what = "查阅记录" if name == "fangpin_access_log" else "用户"
+            what = {"fangpin_access_log": "查阅记录", ATTACHMENTS: "附件"}.get(name, "用户")
             raise BackupError("TARGET_NOT_EMPTY", f"目标库已有{what}：只能导入到空库")
     # From here on the store held nothing: whatever goes wrong, emptying it again undoes
     # exactly what this import wrote.
@@ -256,7 +266,7 @@ def _load(tables: LogTables, source: BinaryIO, encryption: str, progress: Progre
             writer.flush()
             writer.finish()
             return BackupSummary(counts["e"], end, counts["k"], counts["fangpin_users"],
-                                 counts["fangpin_access_log"])
+                                 counts["fangpin_access_log"], counts[ATTACHMENTS])
         digest.update(raw)
         if kind == "e":
             _, position, household_bytes, version, topic, state, previous, event_hash = frame
@@ -348,7 +358,7 @@ class _Writer:
             raise BackupError("BACKUP_FORMAT", f"导出文件中 {name} 的列不对：{sorted(unknown)}")
         pending = self.pending_side.setdefault(name, (columns, []))[1]
         pending.append(row)
-        if len(pending) >= BATCH:
+        if len(pending) >= _SIDE_BATCH.get(name, BATCH):
             self.flush()
 
     def finish(self) -> None:

@@ -51,6 +51,9 @@ class Settings:
     checkpoint_dir: Path = DEFAULT_CHECKPOINT_DIR
     #: AES key (base64 of 16, 24 or 32 bytes) encrypting event state at rest; None: no encryption.
     cipher_key: str | None = field(default=None, repr=False)
+    #: Keep a photo's EXIF (location, device) as sent; by default it is stripped before the
+    #: photo is kept and its digest taken (`application.evidence.content`).
+    keep_photo_metadata: bool = False
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -58,7 +61,7 @@ class Settings:
         ``FANGPIN_POSTGRES_SCHEMA``, ``FANGPIN_SNAPSHOT_INTERVAL``, ``FANGPIN_CACHE_SIZE``,
         ``FANGPIN_CADENCES``, ``FANGPIN_NOTICES``, ``FANGPIN_ROSTERS``, ``FANGPIN_EXCHANGE_MAPPING``,
         ``FANGPIN_SIGNING_KEY``, ``FANGPIN_AUDIT_PUBLIC_KEY``, ``FANGPIN_CHECKPOINT_DIR``,
-        ``FANGPIN_CIPHER_KEY``)."""
+        ``FANGPIN_CIPHER_KEY``, ``FANGPIN_KEEP_PHOTO_METADATA``)."""
         settings = cls(database_url=environ.get("FANGPIN_DATABASE_URL") or None)
         if environ.get("FANGPIN_SQLITE_PATH"):
             settings = replace(settings, sqlite_path=Path(environ["FANGPIN_SQLITE_PATH"]))
@@ -83,6 +86,8 @@ class Settings:
             settings = replace(settings, checkpoint_dir=Path(environ["FANGPIN_CHECKPOINT_DIR"]))
         if environ.get("FANGPIN_CIPHER_KEY"):
             settings = replace(settings, cipher_key=environ["FANGPIN_CIPHER_KEY"])
+        if environ.get("FANGPIN_KEEP_PHOTO_METADATA", "").strip().lower() in ("1", "true", "yes"):
+            settings = replace(settings, keep_photo_metadata=True)
         if environ.get("FANGPIN_CACHE_SIZE"):
             settings = replace(settings, aggregate_cache_size=int(environ["FANGPIN_CACHE_SIZE"]))
         return settings

@@ -66,7 +66,8 @@ from application.accounts.users import Users
 from application.app import CaseFiles
 from application.commands import RecordVisit
 from application.demo import DEMO_TOKENS, demo_users, ensure_demo_users, load_demo
-from application.demo.load import _ensure_governance
+from application.demo.governance import ensure_governance
+from application.demo.window import DEMO_UNTIL, DemoWindow
 from application.settings import Settings
 from bench.common import ALL_PASSED, POSTGRES_URL, Client, Request, Result, postgres_database_url
 from domain.codes import Role
@@ -246,7 +247,7 @@ def _freshen(settings: Settings) -> tuple[int, int]:
     read model caught up (a read model whose tables' version changed is emptied when its store
     opens, and filled again). Returns the events in the log and the notifications read."""
     with CaseFiles(settings) as app:
-        _ensure_governance(app, 2025, SEED)
+        ensure_governance(app, DemoWindow.ending(DEMO_UNTIL), SEED)
         with Projections(app) as projections:
             read = projections.catch_up()
         return app.max_position(), read

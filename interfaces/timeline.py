@@ -42,7 +42,8 @@ FIELD_NAMES = {
 }
 #: What a correction's subject (`domain.household.corrections.subject_record`) is, in words.
 SUBJECTS = {"household": "农户登记信息", "member": "成员", "alert": "预警", "measure": "帮扶措施",
-            "payout": "防贫保赔付", "visit": "走访", "assessment": "收入核算", "case": "案件"}
+            "payout": "防贫保赔付", "visit": "走访", "assessment": "收入核算", "case": "案件",
+            "appeal": "申诉"}
 
 #: Who recorded a fact, as the sentence names them (by role: the user id means nothing to a
 #: reader; the 走访人 of a visit is named by the visit itself).
@@ -121,11 +122,12 @@ def _field_name(key: str) -> str:
     return FIELD_NAMES.get(key, key)
 
 
-def _subject(s: Said) -> str:
-    """What a correction corrects: 成员张二妞, 预警A1, 案件1的村级评议公示…"""
-    kind, _, key = str(s.d.get("corrects_subject", "")).partition(":")
+def _subject(s: Said, field: str = "corrects_subject") -> str:
+    """The record a key names (what a correction corrects, what evidence is of): 成员张二妞,
+    预警A1, 案件1的村级评议公示…"""
+    kind, _, key = str(s.d.get(field, "")).partition(":")
     if kind == "member":
-        return "成员" + s.person_named(str(s.raw.get("corrects_subject", "")).partition(":")[2], key)
+        return "成员" + s.person_named(str(s.raw.get(field, "")).partition(":")[2], key)
     if kind == "step":
         number, _procedure_name, step = key.split(":")
         return f"案件{number}的{STEP_NAMES.get(step, step)}"
@@ -358,6 +360,13 @@ def _notice_published(s: Said) -> str:
             f"张贴内容摘要 {str(d.get('digest', ''))[:16]}…")
 
 
+def _evidence_attached(s: Said) -> str:
+    files = s.d.get("attachments") or ()
+    return (f"{s.who}为{_subject(s, 'fact')}附上证据 {len(files)} 个文件"
+            + _then(s.d.get("note"), "：") + "（SHA-256 "
+            + "、".join(f"{str(digest)[:12]}…" for digest in files) + "）")
+
+
 def _created(s: Said) -> str:
     return f"{s.who}建立农户档案"
 
@@ -380,7 +389,7 @@ SENTENCES: dict[str, Callable[[Said], str]] = {
     "GridWorkerAssigned": _grid_worker("指定"), "GridWorkerChanged": _grid_worker("更换为"),
     "GridWorkerEnded": _staff_ended("网格员"), "HelperAssigned": _helper("指定"),
     "HelperChanged": _helper("更换为"), "HelperEnded": _staff_ended("帮扶责任人"),
-    "NoticePublished": _notice_published,
+    "NoticePublished": _notice_published, "EvidenceAttached": _evidence_attached,
 }
 
 

@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ("domain", "application", "projections", "interfaces")
 #: Sub-packages of `application` that are rooms of their own.
-APPLICATION_ROOMS = ("store", "accounts", "audit", "demo", "commands")
+APPLICATION_ROOMS = ("store", "accounts", "audit", "demo", "commands", "evidence")
 #: Settings and errors are read by every room of the application (they import nothing of ours
 #: but the domain), so they count as part of each.
 SHARED = {"application.settings", "application.errors"}
@@ -26,14 +26,18 @@ ALLOWED: dict[str, set[str]] = {
     "application.commands": {"domain"},
     # who may run a command is declared with the command (`HouseholdCommand.roles`)
     "application.accounts": {"domain", "application.store", "application.commands"},
-    "application.audit": {"domain", "application.store"},
+    # evidence files: checked, stripped and kept beside the log by their digest
+    "application.evidence": {"domain", "application.store"},
+    # verify checks each evidence file against its digest
+    "application.audit": {"domain", "application.store", "application.evidence"},
     "application": {"domain", "application.store", "application.accounts", "application.audit",
-                    "application.commands"},
+                    "application.commands", "application.evidence"},
     "application.demo": {"domain", "application", "application.store", "application.accounts",
                          "application.commands"},
     "projections": {"domain", "application.store"},
     "interfaces": {"domain", "application", "application.store", "application.accounts",
-                   "application.audit", "application.demo", "application.commands", "projections"},
+                   "application.audit", "application.demo", "application.commands",
+                   "application.evidence", "projections"},
 }
 MAX_LINES = 500
 

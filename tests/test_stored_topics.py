@@ -27,6 +27,7 @@ STORED = {
         "NoticePublished",
         "GridWorkerAssigned", "GridWorkerChanged", "GridWorkerEnded", "HelperAssigned",
         "HelperChanged", "HelperEnded",
+        "EvidenceAttached",
     ),
     "fangpin:IncomeLinePolicy": ("Started", "IncomeLineSet", "PovertyLineSet"),
     "fangpin:ReliefBandsPolicy": ("Started", "ReliefBandsSet"),

@@ -58,6 +58,8 @@ BY_HAND = [
     _made(Household.HelperEnded, reason="风险已消除"),
     _made(Household.NoticePublished, case_number=1, procedure="identification",
           notice_from=date(2025, 6, 2), notice_to=date(2025, 6, 7), digest="ab" * 32),
+    _made(Household.EvidenceAttached, fact="step:1:identification:home_visit",
+          attachments=("ab" * 32, "cd" * 32), note="入户照片与住院发票"),
 ]
 
 

@@ -64,6 +64,21 @@ class LogTables:
             (first, last))
         return [(r[0], self._uuid(r[1]), r[2], as_bytes(r[3]), as_bytes(r[4])) for r in rows]
 
+    def events_of_topic(self, topic: str) -> Iterator[tuple[int, UUID, int, bytes]]:
+        """(position, aggregate, version, state as stored) of every event of ``topic``, in log
+        order, a page at a time."""
+        p, after = self.p, 0
+        while True:
+            rows = self._rows(
+                f"SELECT {self.pos}, originator_id, originator_version, state FROM {self.events} "
+                f"WHERE topic = {p} AND {self.pos} > {p} ORDER BY {self.pos} LIMIT {PAGE}",
+                (topic, after))
+            if not rows:
+                return
+            for r in rows:
+                yield r[0], self._uuid(r[1]), r[2], as_bytes(r[3])
+            after = rows[-1][0]
+
     def household_rows(self) -> Iterator[tuple[UUID, int, int, bytes | None, bytes | None]]:
         """(household, version, position, previous link, link) of every event, by household and
         version, streamed."""

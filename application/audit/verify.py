@@ -26,14 +26,17 @@ from application.audit.checkpoints import (
     write_checkpoint_file,
 )
 from application.audit.tables import PAGE, LogTables
+from application.evidence import AttachmentStore
 from application.store.chain import GENESIS, content_hash, link
+from domain.household import Household
 
 
 @dataclass(frozen=True)
 class Finding:
     """One thing the log shows was done behind the application's back."""
 
-    kind: str  # altered | deleted | inserted | reordered | checkpoint | signature | snapshot
+    # altered | deleted | inserted | reordered | checkpoint | signature | snapshot | attachment
+    kind: str
     detail: str
     household_id: UUID | None = None
     version: int | None = None
@@ -47,6 +50,7 @@ class Finding:
 KIND_NAMES = {
     "altered": "被改动", "deleted": "被删除", "inserted": "被插入", "reordered": "被重排",
     "checkpoint": "与检查点不符", "signature": "检查点签名无效", "snapshot": "快照与事件不符",
+    "attachment": "附件与摘要不符",
 }
 
 
@@ -61,6 +65,11 @@ class VerifyReport:
     segments: list[str] = field(default_factory=list)
     #: Whether the snapshots were compared with the events (it needs the log decoded).
     snapshots_checked: bool = False
+    #: Evidence files checked against their digests.
+    attachments: int = 0
+    #: Whether every digest the log names was looked for among the files (it needs the
+    #: events' state readable: not with encryption at rest).
+    attachments_named_checked: bool = False
 
     @property
     def clean(self) -> bool:
@@ -133,6 +142,7 @@ def verify(
     segments = _Segments(c.position for c in checkpoints if c.position <= end)
     _verify_positions(tables, end, segments, report, progress)
     _verify_households(tables, end, report)
+    _verify_attachments(tables, end, report)
     segments.finish(end)
     report.segments = list(segments.digests_at(end)) if end else []
     for checkpoint in checkpoints:
@@ -211,6 +221,35 @@ def _verify_households(tables: LogTables, end: int, report: VerifyReport) -> Non
                 "altered", f"第 {version - 1} 件事件的哈希与第 {version} 件记录的前链不符"
                 "（事件与其链值都被改写）", household, version - 1))
         expected_version, last_position, head = version + 1, position, event_hash
+
+
+def _verify_attachments(tables: LogTables, end: int, report: VerifyReport) -> None:
+    """Each evidence file against its digest (one altered in the database is named), and each
+    digest the log's `EvidenceAttached` events name against the files kept (one deleted)."""
+    store = AttachmentStore(tables.datastore, tables.backend)
+    kept = store.digests()
+    report.attachments = len(kept)
+    for digest in store.altered():
+        report.findings.append(Finding(
+            "attachment", f"附件 {digest} 的内容与其 SHA-256 不符（文件在库中被改动）"))
+    report.attachments_named_checked = True
+    for position, aggregate, version, state in tables.events_of_topic(Household.EvidenceAttached.TOPIC):
+        if position > end:
+            break
+        try:
+            named = msgspec.json.decode(state, type=_NamedFiles).attachments
+        except msgspec.DecodeError:  # encrypted at rest: only the files themselves are checked
+            report.attachments_named_checked = False
+            return
+        for digest in named:
+            if digest not in kept:
+                report.findings.append(Finding(
+                    "attachment", f"事件所附的附件 {digest} 不在库中（被删除）",
+                    aggregate, version, position))
+
+
+class _NamedFiles(msgspec.Struct):
+    attachments: list[str]
 
 
 def _compare_checkpoint(

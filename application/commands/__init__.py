@@ -20,6 +20,7 @@ from application.commands.elimination import (
     EliminationTownshipReview,
     VerifyElimination,
 )
+from application.commands.evidence import AttachEvidence
 from application.commands.help import (
     AnalyseRisk,
     AssignMeasure,
@@ -86,6 +87,7 @@ HOUSEHOLD_COMMANDS: tuple[type[HouseholdCommand], ...] = (
     Correct,
     LodgeAppeal,
     AnswerAppeal,
+    AttachEvidence,
 )
 
 #: The commands on a household by their stable name.
@@ -100,6 +102,7 @@ __all__ = [
     "AssignGridWorker",
     "AssignHelper",
     "AssignMeasure",
+    "AttachEvidence",
     "ChangeGridWorker",
     "ChangeHelper",
     "Correct",

@@ -75,6 +75,10 @@ class HouseholdCommand(Body, kw_only=True):
         """Ask the household to do it; what it answers (an alert's outcome, an assessment…)."""
         raise NotImplementedError
 
+    def attachment_digests(self) -> list[str]:
+        """The evidence files it names (field ``attachments``): each must have been uploaded."""
+        return []
+
     #: Optional fields added to the command later: left out of an Idempotency-Key's digest
     #: while they hold their default, so a request sent before they existed still replays.
     added_fields: ClassVar[tuple[str, ...]] = ()

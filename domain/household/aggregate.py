@@ -21,6 +21,7 @@ from domain.household import (
     appeals,
     corrections,
     elimination,
+    evidence,
     green_channel,
     help,
     identification,
@@ -34,6 +35,7 @@ from domain.household.alerts import AlertsChapter
 from domain.household.appeals import AppealsChapter
 from domain.household.corrections import CorrectionsChapter
 from domain.household.elimination import EliminationChapter
+from domain.household.evidence import EvidenceChapter
 from domain.household.green_channel import GreenChannelChapter
 from domain.household.help import HelpChapter
 from domain.household.identification import IdentificationChapter
@@ -53,14 +55,15 @@ class Household(
     CorrectionsChapter,
     AppealsChapter,
     StaffChapter,
+    EvidenceChapter,
     Aggregate,
 ):
     """A registered rural household and its whole case file (户档案)."""
 
     TOPIC = "fangpin:Household"
     #: The shape of the state a snapshot holds. 2: a case's objections carry their outcomes;
-    #: 3: the household keeps its 网格员 and 帮扶责任人.
-    class_version = 3
+    #: 3: the household keeps its 网格员 and 帮扶责任人; 4: the evidence attached to its facts.
+    class_version = 4
 
     Event = state.Event
 
@@ -106,6 +109,8 @@ class Household(
     HelperAssigned = staff.HelperAssigned
     HelperChanged = staff.HelperChanged
     HelperEnded = staff.HelperEnded
+    # evidence (证据附件) attached to recorded facts
+    EvidenceAttached = evidence.EvidenceAttached
 
     def __init__(self) -> None:
         """State is set by `Registered.apply_to`; use `Household.register`."""
@@ -121,6 +126,11 @@ class Household(
         """A snapshot taken before households had staff: nobody was assigned then."""
         state.setdefault("grid_workers", [])
         state.setdefault("helpers", [])
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        """A snapshot taken before evidence could be attached: none was."""
+        state.setdefault("evidence", [])
 
 
 def household_event_classes() -> list[type[Household.Event]]:

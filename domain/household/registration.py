@@ -57,6 +57,7 @@ class Registered(Event, Aggregate.Created):
         household.corrections = []
         household.grid_workers = []
         household.helpers = []
+        household.evidence = []
         household.subjects = {}
         household.command_ids = {}
         for details in self.members:

@@ -22,6 +22,7 @@ from domain.assignments import Assignment
 from domain.codes import NO_WORKING_CAPACITY, Category, HouseholdType, Relation
 from domain.corrections import CORRECTABLE, to_json_native
 from domain.errors import InvalidValue, NotFound, RuleViolation
+from domain.evidence import Evidence
 from domain.identity import validate_id_number
 from domain.income import IncomeAssessment, IncomeEvidence, Visit
 from domain.values import Actor, Alert, Case, Correction, Measure, Member, ReliefPayout, RiskAnalysis
@@ -93,6 +94,8 @@ class HouseholdState(_AggregateMethods):
     #: 网格员 and 帮扶责任人, each in the order they were assigned (`domain.household.staff`).
     grid_workers: list[Assignment]
     helpers: list[Assignment]
+    #: Files attached as evidence of recorded facts (`domain.household.evidence`).
+    evidence: list[Evidence]
     subjects: dict[int, str]
     command_ids: dict[str, int]
 

@@ -7,7 +7,6 @@ this module holds them and the rules of order every step meets.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from domain import rules
 from domain.codes import Decision
 from domain.errors import InvalidValue, RuleViolation
+from domain.evidence import is_sha256
 from domain.household.state import Event, HouseholdState, require_text
 from domain.values import Actor, Case, Objection, Procedure, PublishedNotice, Step
 
@@ -190,7 +190,7 @@ class FourSteps(HouseholdState):
                 f"农户 {self.code} 已在 {procedure.notice.notice_from}至{procedure.notice.notice_to}"
                 f" 的{what}中发布，不能再列入另一份公示", "cases",
             )
-        if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+        if not is_sha256(digest):
             raise InvalidValue("DIGEST_INVALID", "公示摘要须为 64 位十六进制的 SHA-256", "digest")
         rules.require_notice_period(notice_from, notice_to)
         assert procedure.home_visit is not None
@@ -250,7 +250,6 @@ def objections_from_v1(texts: list[str]) -> list[dict[str, Any]]:
 
 #: The public notice of each procedure's step 2, by the procedure's name.
 NOTICE_STEP_NAMES = {"identification": "村级评议公示", "elimination": "风险消除公示"}
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def awaiting_notice(household: HouseholdState, procedure_name: str) -> Case | None:

@@ -212,7 +212,7 @@ def _who(finding: Finding, codes: dict[UUID, str]) -> str:
 def _print_report(report: VerifyReport, codes: dict[UUID, str], trusted: bool,
                   files: list[Checkpoint]) -> None:
     print(f"核验事件日志：{report.events} 条事件，{report.households} 个聚合（农户与台账），"
-          f"到位置 {report.position}")
+          f"到位置 {report.position}；{report.attachments} 个附件逐一对照其 SHA-256")
     if report.checkpoints:
         print(f"对照检查点：{'、'.join(f'第 {n} 号' for n in report.checkpoints)}"
               f"{'（含所给文件）' if files else ''}")
@@ -222,6 +222,8 @@ def _print_report(report: VerifyReport, codes: dict[UUID, str], trusted: bool,
         print("注意：未配置审计公钥（FANGPIN_AUDIT_PUBLIC_KEY），只核对签名与内容自洽")
     if not report.snapshots_checked:
         print("注意：日志在此无法解密（未设置或设错 FANGPIN_CIPHER_KEY），未核对快照")
+    if not report.attachments_named_checked:
+        print("注意：事件内容已加密，未核对事件所附的附件是否都在库中（附件本身已逐一对照摘要）")
     if report.clean:
         print("结果：未发现问题：哈希链完整，检查点一致")
         return
@@ -236,6 +238,8 @@ def _report_json(report: VerifyReport, codes: dict[UUID, str], trusted: bool) ->
         "clean": report.clean, "events": report.events, "households": report.households,
         "position": report.position, "checkpoints": report.checkpoints,
         "trusted_key_configured": trusted, "snapshots_checked": report.snapshots_checked,
+        "attachments": report.attachments,
+        "attachments_named_checked": report.attachments_named_checked,
         "findings": [{
             "kind": f.kind, "kind_name": f.kind_name, "household_id": str(f.household_id)
             if f.household_id else None, "version": f.version, "position": f.position,

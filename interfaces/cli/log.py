@@ -72,7 +72,8 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     size = args.file.stat().st_size
     print(f"已导出 {summary.events} 条事件（到位置 {summary.position}）、{summary.checkpoints} 个检查点、"
-          f"{summary.users} 个用户、{summary.access_records} 条查阅记录到 {args.file}"
+          f"{summary.users} 个用户、{summary.access_records} 条查阅记录、{summary.attachments} 个附件"
+          f"到 {args.file}"
           f"（{size / 1e6:.1f} MB）")
     return 0
 
@@ -93,7 +94,8 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
                                      progress=tick, trusted_key=trusted)
             print(f"已导入 {summary.events} 条事件（到位置 {summary.position}）、"
                   f"{summary.checkpoints} 个检查点、{summary.users} 个用户、"
-                  f"{summary.access_records} 条查阅记录；哈希链与检查点核验无误")
+                  f"{summary.access_records} 条查阅记录、{summary.attachments} 个附件；"
+                  "哈希链、检查点与附件摘要核验无误")
             if trusted is None:
                 signers = sorted({c.public_key for c in app.log_tables().stored_checkpoints()})
                 print("注意：未配置审计公钥（FANGPIN_AUDIT_PUBLIC_KEY），检查点与导出文件的签名只核对了"

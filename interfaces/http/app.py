@@ -44,6 +44,7 @@ from interfaces.http.auth import PUBLIC_PATHS, TokenAuthentication, role_guard
 from interfaces.http.commands import COMMAND_HANDLERS
 from interfaces.http.departments import HANDLERS as DEPARTMENT_HANDLERS
 from interfaces.http.edge import check_request
+from interfaces.http.evidence import HANDLERS as EVIDENCE_HANDLERS
 from interfaces.http.exchange import HANDLERS as EXCHANGE_HANDLERS
 from interfaces.http.indicators import HANDLERS as INDICATOR_HANDLERS
 from interfaces.http.intake import HANDLERS as INTAKE_HANDLERS
@@ -185,6 +186,7 @@ class Services:
             report_limits = ReportLimits(datastore, self.settings.backend, clock=self.clock)
             marks = DeskMarks(users, clock=self.clock)
             case_files.log_tables()
+            case_files.attachments()
         if self.follow:
             projections.catch_up()
             projections.follow()
@@ -286,7 +288,8 @@ def create_app(
                 _options("/api/rectifications", "GET, OPTIONS, POST"),
                 *COMMAND_HANDLERS, push_alerts, *QUERY_HANDLERS, *INDICATOR_HANDLERS,
                 *INTAKE_HANDLERS, *RECTIFICATION_HANDLERS, *SELF_REPORT_HANDLERS, *NOTICE_HANDLERS,
-                *DEPARTMENT_HANDLERS, *EXCHANGE_HANDLERS, *ME_HANDLERS, health, index,
+                *DEPARTMENT_HANDLERS, *EXCHANGE_HANDLERS, *ME_HANDLERS, *EVIDENCE_HANDLERS, health,
+                index,
             ]),
             create_static_files_router("/static/swagger", directories=[SWAGGER_ASSETS],
                                        name="swagger-assets"),

@@ -302,6 +302,13 @@ def answer_appeal(request: Request, code: HouseholdCode, appeal_id: AppealId, da
     return _run(request, code, data, idempotency_key, appeal_id=appeal_id)
 
 
+@_handler("/api/households/{code:str}/evidence", c.AttachEvidence,
+          "附上证据（已上传文件的 SHA-256，附于走访、预警、认定或消除环节、措施、赔付、申诉）")
+def attach_evidence(request: Request, code: HouseholdCode, data: JSONBody[s.AttachEvidence],
+                    idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return _run(request, code, data, idempotency_key)
+
+
 @put("/api/income-lines/{year:int}", opt={"command": "set_income_line"}, summary="设定收入监测标准",
      sync_to_thread=True, responses=PROBLEMS, status_code=201, tags=["命令"])
 def set_income_line(request: Request, year: Annotated[int, PathParameter(ge=2000, le=2100)],
@@ -365,6 +372,6 @@ COMMAND_HANDLERS = [
     assign_measure, measure_in_place, end_measure, medical_subsidy, relief_payout, record_visit,
     assess_income, elimination_home_visit, elimination_notice, elimination_review,
     elimination_decision, assign_grid_worker, change_grid_worker, end_grid_worker,
-    assign_helper, change_helper, end_helper, correct, lodge_appeal, answer_appeal, set_income_line,
-    set_poverty_line, set_relief_bands,
+    assign_helper, change_helper, end_helper, correct, lodge_appeal, answer_appeal,
+    attach_evidence, set_income_line, set_poverty_line, set_relief_bands,
 ]

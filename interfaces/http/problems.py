@@ -18,6 +18,7 @@ from msgspec import inspect as mi
 from application.accounts.access import AccessDenied
 from application.cells import read_code
 from application.errors import ConcurrentChange
+from application.evidence import FileTooLarge, KindNotAccepted
 from application.self_reports import TooMany
 from domain.errors import DomainError, InvalidValue, NotFound
 from interfaces.http.schemas.common import ProblemDetails
@@ -55,10 +56,14 @@ STATUSES: dict[int, tuple[str, tuple[str, ...]]] = {
           "`CONCURRENT_CHANGE` 是并发修改，未记录任何内容，可带同一 `Idempotency-Key` 重试",
           ("STEP_DONE", "STEP_OUT_OF_ORDER", "CASE_CLOSED", "ALERT_ID_TAKEN",
            "PERSON_IN_ANOTHER_HOUSEHOLD", "CONCURRENT_CHANGE")),
-    413: ("请求内容过大", ("REQUEST_TOO_LARGE",)),
-    422: ("某个值违反规则（校验位、日期先后、公示天数、控制字符…）或不在码表中（附最接近的词）",
+    413: ("请求内容过大（证据文件超过其类型的上限，见 `application/evidence/kinds.py`）",
+          ("REQUEST_TOO_LARGE", "ATTACHMENT_TOO_LARGE")),
+    415: ("证据文件的内容不是 JPEG、PNG 或 PDF，或与声明的类型不符",
+          ("ATTACHMENT_TYPE", "ATTACHMENT_TYPE_MISMATCH")),
+    422: ("某个值违反规则（校验位、日期先后、公示天数、控制字符…）或不在码表中（附最接近的词）；"
+          "文件无法完整解码；附件摘要未上传",
           ("ID_NUMBER_CHECK_DIGIT", "DATE_ORDER", "NOTICE_TOO_SHORT", "CODE_UNKNOWN",
-           "TEXT_CONTROL_CHARACTER")),
+           "TEXT_CONTROL_CHARACTER", "ATTACHMENT_UNREADABLE", "ATTACHMENT_UNKNOWN")),
     429: ("提交过于频繁（农户自主申报：每个来源地址每小时、每个身份证号码每天有上限）",
           ("TOO_MANY_REPORTS",)),
     503: ("暂时无法答复（读模型停在某事件或尚未追上 `after`），带 `Retry-After` 时可稍后重试",
@@ -116,6 +121,10 @@ def domain_status(error: DomainError) -> int:
         return 503
     if isinstance(error, TooMany):
         return 429
+    if isinstance(error, FileTooLarge):
+        return 413
+    if isinstance(error, KindNotAccepted):
+        return 415
     if isinstance(error, AccessDenied):
         return 403
     if isinstance(error, NotFound):
@@ -272,7 +281,7 @@ def in_chinese(message: str) -> str:
 PROBLEMS: dict[int, ResponseSpec] = {
     status: ResponseSpec(data_container=ProblemDetails, description=TITLES[status],
                          media_type=PROBLEM_JSON, generate_examples=False)
-    for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)
+    for status in (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)
 }
 
 

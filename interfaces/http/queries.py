@@ -302,7 +302,8 @@ def household_file(
         if version > household.version:
             raise InvalidValue("VERSION_UNKNOWN", f"档案只有 {household.version} 个版本", "version")
         household = app.household_at_version(code, version)
-    return case_file(household, request.user, as_of=moment)
+    files = app.attachments().describe(d for e in household.evidence for d in e.attachments)
+    return case_file(household, request.user, as_of=moment, files=files)
 
 
 @get("/api/households/{code:str}/history", opt={"read": "households"},

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import msgspec
 
 from application.accounts.access import User
 from application.app import HistoryEntry
+from application.evidence import StoredFile
 from domain.assignments import Assignment
 from domain.household import STEP_NAMES, AlertOutcome, Household
 from domain.identity import mask_id_number
@@ -19,6 +21,7 @@ from domain.relief import ReliefBands
 from domain.values import Alert, Case, Procedure
 from interfaces.http.schemas import views as s
 from interfaces.http.schemas.commands import AlertOutcomeOut, AssessmentOut, ReliefBandOut
+from interfaces.http.schemas.evidence import AttachedBy, EvidenceFileOut, EvidenceOut
 from interfaces.timeline import Timeline
 
 #: What each event means, in the words of the notice.
@@ -55,6 +58,7 @@ EVENT_NAMES: dict[str, str] = {
     "HelperAssigned": "指定帮扶责任人",
     "HelperChanged": "更换帮扶责任人",
     "HelperEnded": "结束帮扶责任人负责",
+    "EvidenceAttached": "附上证据（照片、扫描件、PDF）",
     "Started": "收入监测标准启用",
     "IncomeLineSet": "设定收入监测标准",
     "PovertyLineSet": "设定扶贫标准",
@@ -128,7 +132,10 @@ class Masker:
 _ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9Xx])")
 
 
-def case_file(household: Household, user: User, as_of: datetime | None = None) -> s.CaseFile:
+def case_file(household: Household, user: User, as_of: datetime | None = None,
+              files: Mapping[str, StoredFile] | None = None) -> s.CaseFile:
+    """The case file as ``user`` may see it; ``files``: what is kept of its evidence files
+    (`CaseFiles.attachments().describe`), for their types and sizes."""
     mask = Masker(user)
     return s.CaseFile(
         household_id=household.id,
@@ -198,8 +205,30 @@ def case_file(household: Household, user: User, as_of: datetime | None = None) -
         ],
         grid_workers=[_assignment_out(a) for a in household.grid_workers],
         helpers=[_assignment_out(a) for a in household.helpers],
+        evidence=evidence_out(household, files or {}, mask),
         as_of=as_of,
     )
+
+
+def evidence_out(household: Household, files: Mapping[str, StoredFile],
+                 mask: Masker) -> list[EvidenceOut]:
+    """The evidence of the case file, each file with the API's address to read it."""
+    base = f"/api/households/{quote(household.code)}/attachments"
+    out = []
+    for evidence in household.evidence:
+        shown = []
+        for digest in evidence.attachments:
+            kept = files.get(digest)
+            shown.append(EvidenceFileOut(
+                sha256=digest, media_type=kept.media_type if kept else None,
+                size=kept.size if kept else None, url=f"{base}/{digest}",
+                thumbnail_url=f"{base}/{digest}/thumbnail" if kept and kept.has_thumbnail else None))
+        out.append(EvidenceOut(
+            fact=mask.text(evidence.fact), fact_label=mask.text(evidence.fact_label),
+            note=mask.text(evidence.note), occurred_on=evidence.occurred_on,
+            attached_by=AttachedBy(user=evidence.attached_by.user_id, role=evidence.attached_by.role),
+            files=shown))
+    return out
 
 
 def _assignment_out(a: Assignment) -> s.AssignmentOut:

@@ -32,6 +32,7 @@ from interfaces.web import (
     dashboard,
     department,
     errors,
+    evidence,
     household,
     indicators,
     lists,
@@ -58,7 +59,7 @@ WEB_HANDLERS = [
     policy.set_poverty_line, self_reports.self_report_page, self_reports.self_report,
     self_reports.self_reports, self_reports.answer, notices.notices, notices.print_notice,
     notices.notice_xlsx, notices.publish_notice, *department.HANDLERS, staff.staff,
-    staff.import_staff_file, *my_work.HANDLERS,
+    staff.import_staff_file, *my_work.HANDLERS, *evidence.HANDLERS,
 ]
 
 

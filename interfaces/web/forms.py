@@ -60,6 +60,8 @@ LABELS: dict[str, str] = {
     "unit": "工作单位", "name": "姓名", "relation": "与户主关系", "health": "健康状况",
     "in_school": "在校生", "insured": "参加城乡居民基本医疗保险", "discovered_on": "发现日期",
     "started_on": "开始日期", "in_place_on": "落实日期",
+    "fact": "所属记录（visit:走访编号、alert:预警编号、measure:措施编号…）",
+    "attachments": "附件的 SHA-256（先上传，每行一个）", "note": "附件说明",
 }
 
 

@@ -71,7 +71,8 @@ def household(request: Request, code: FromPath[str], as_of: FromQuery[str] = "",
                 as_of_error = f"{as_of} 时该户尚未登记"
                 shown, moment = current, None
     mask = Masker(user)
-    file = msgspec.to_builtins(case_file(shown, user, as_of=moment))
+    files = app.attachments().describe(d for e in shown.evidence for d in e.attachments)
+    file = msgspec.to_builtins(case_file(shown, user, as_of=moment, files=files))
     entries = [msgspec.to_builtins(e) for e in history_entries(
         [e for e in app.history(code) if moment is None or e.recorded_at <= moment], mask)]
     for entry in entries:
@@ -87,7 +88,8 @@ def household(request: Request, code: FromPath[str], as_of: FromQuery[str] = "",
     return render(request, "household.html", user, file=file, entries=entries, code=code,
                   as_of=as_of, as_of_error=as_of_error, actions=actions,
                   groups=[(title, forms) for title, forms in groups if forms],
-                  done=_done_notice(current, done, alert), today=county_today(request))
+                  done=_done_notice(current, done, alert), today=county_today(request),
+                  thumbnailed={digest for digest, kept in files.items() if kept.has_thumbnail})
 
 
 def _done_notice(household: Any, command: str, alert_id: str) -> str:
@@ -149,7 +151,7 @@ COMMAND_FORMS = _command_forms()
 #: (the module of `application.commands` each is defined in).
 CHAPTERS = {"alerts": "预警", "identification": "识别认定", "help": "帮扶", "visits": "走访与收入",
             "elimination": "风险消除", "households": "家庭成员", "staff": "网格员与帮扶责任人",
-            "corrections": "更正"}
+            "corrections": "更正", "evidence": "证据附件"}
 
 
 def _chapter(form: CommandForm) -> str:

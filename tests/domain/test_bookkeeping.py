@@ -179,10 +179,10 @@ class TestReplay:
         seen = {type(e).__name__ for e in events}
         every = {cls.__name__ for cls in household_event_classes()}
         # not exercised here: a measure ending, the two county refusals, a published notice
-        # (test_notices), and the library's generated ``Created`` class (households are
-        # created by ``Registered``)
+        # (test_notices), evidence attached (test_evidence), and the library's generated
+        # ``Created`` class (households are created by ``Registered``)
         assert every - seen <= {"MeasureEnded", "IdentificationRejected", "EliminationRejected",
-                                "NoticePublished", "Created"}
+                                "NoticePublished", "EvidenceAttached", "Created"}
 
     def test_replay_to_an_earlier_version_gives_the_household_as_it_was(self):
         household = registered()

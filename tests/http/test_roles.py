@@ -14,6 +14,7 @@ Every refused attempt must leave the event log as it was.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -21,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from tests.evidence_files import phone_photo, scanned_pdf
 from tests.http.conftest import USERS, Api
 from tests.http.kit import (
     CORRECTION,
@@ -122,6 +124,13 @@ ALLOWED: dict[str, set[str]] = {
     "GET /api/households": {"county", "township", "village", "auditor", "assessment"},
     "GET /api/households/{code}": {"county", "township", "village", "auditor", "assessment"},
     "GET /api/households/{code}/history": {"county", "township", "village", "auditor", "assessment"},
+    # evidence: uploaded and attached by those who record the facts, read as the case file is
+    "POST /api/attachments": {"county", "township", "village"},
+    "POST /api/households/{code}/evidence": {"county", "township", "village"},
+    "GET /api/households/{code}/attachments/{sha256}": {"county", "township", "village", "auditor",
+                                                        "assessment"},
+    "GET /api/households/{code}/attachments/{sha256}/thumbnail": {"county", "township", "village",
+                                                                  "auditor", "assessment"},
     "GET /api/pushes": {"county", "township", "village", "department", "auditor", "assessment"},
     "GET /api/alerts": {"county", "township", "village", "department", "auditor", "assessment"},
     "GET /api/income-lines": {"county", "township", "village", "auditor", "assessment"},
@@ -401,6 +410,32 @@ def _analysed(home: Any) -> None:
     home.do("/risk-analyses", RISK_ANALYSIS)
 
 
+SCAN = scanned_pdf()
+PHOTO = phone_photo()
+
+
+def _uploaded(api: Api, data: bytes) -> str:
+    response = call(api, "POST", "/api/attachments", "county", {"__files__": {"file": ("f", data)}})
+    assert response.status_code == 201, response.text
+    return response.json()["sha256"]
+
+
+def _evidence(home: Any) -> None:
+    home.do("/visits", {**VISIT, "visit_id": "V-1"})
+    _uploaded(home.api, SCAN)
+
+
+def _attached(suffix: str) -> Prepare:
+    """A read of a photo attached to a visit of household ``n``."""
+    def prepare(api: Api, n: int, who: str) -> Request:
+        home = register(api, n)
+        home.do("/visits", {**VISIT, "visit_id": "V-1"})
+        digest = _uploaded(api, PHOTO)
+        home.do("/evidence", {"fact": "visit:V-1", "attachments": [digest], "occurred_on": "2025-09-15"})
+        return f"{home.path}/attachments/{digest}{suffix}", None
+    return prepare
+
+
 PREPARE: dict[str, Prepare] = {
     "POST /api/households": _registration,
     "POST /api/households/{code}/members": _on("/members", join_body),
@@ -461,6 +496,13 @@ PREPARE: dict[str, Prepare] = {
     "GET /api/households": _read("/api/households"),
     "GET /api/households/{code}": _read("/api/households/{code}"),
     "GET /api/households/{code}/history": _read("/api/households/{code}/history"),
+    "POST /api/attachments": lambda api, n, who: ("/api/attachments", {
+        "__files__": {"file": (f"scan-{n}.pdf", SCAN, "application/pdf")}}),
+    "POST /api/households/{code}/evidence": _on("/evidence", {
+        "fact": "visit:V-1", "attachments": [hashlib.sha256(SCAN).hexdigest()],
+        "occurred_on": "2025-09-15"}, _evidence),
+    "GET /api/households/{code}/attachments/{sha256}": _attached(""),
+    "GET /api/households/{code}/attachments/{sha256}/thumbnail": _attached("/thumbnail"),
     "GET /api/pushes": _read("/api/pushes"),
     "GET /api/alerts": _read("/api/alerts"),
     "GET /api/income-lines": _read("/api/income-lines"),
@@ -535,6 +577,7 @@ GROUPS: dict[str, list[str]] = {
     "indicators, reports, meetings and rectifications": [r for r in ALLOWED if _assessment(r)],
     "uploads and unmatched alerts": [r for r in ALLOWED if _intake(r)],
     "notices": ["POST /api/notices/{kind}/publish"],
+    "evidence": ["POST /api/attachments", "POST /api/households/{code}/evidence"],
     "my work": ["POST /api/me/notifications/read"],
 }
 

@@ -20,6 +20,7 @@ from application.commands import (  # noqa: F401  the bodies of the commands wit
     AssignGridWorker,
     AssignHelper,
     AssignMeasure,
+    AttachEvidence,
     ChangeGridWorker,
     ChangeHelper,
     Correct,

@@ -35,6 +35,7 @@ from domain.codes import (
 )
 from domain.values import Alert, Objection
 from interfaces.http.schemas.commands import AssessmentOut
+from interfaces.http.schemas.evidence import EvidenceOut
 
 
 class MemberOut(Struct):
@@ -218,6 +219,7 @@ class CaseFile(Struct):
     relief_payouts: list[PayoutOut]
     grid_workers: Annotated[list[AssignmentOut], Meta(description="网格员，按指定先后")]
     helpers: Annotated[list[AssignmentOut], Meta(description="帮扶责任人，按指定先后")]
+    evidence: Annotated[list[EvidenceOut], Meta(description="证据附件：照片、扫描件、PDF，按附上先后")] = []
     as_of: datetime | None = None
 
 
