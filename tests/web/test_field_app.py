@@ -121,10 +121,19 @@ def _kept_in_caches(page: Any) -> set[str]:
     return set(page.evaluate("""async () => {
         const kept = [];
         for (const name of await caches.keys()) {
-            for (const request of await (await caches.open(name)).keys()) kept.push(new URL(request.url).pathname);
+            const cache = await caches.open(name);
+            for (const request of await cache.keys()) kept.push(new URL(request.url).pathname);
         }
         return kept;
     }"""))
+
+
+def _left_on_phone(page: Any) -> list[int]:
+    """How many households and queued commands the phone's database holds."""
+    return page.evaluate("""async () => {
+        const store = await import('/app/store.js');
+        return [(await store.all('households')).length, (await store.all('outbox')).length];
+    }""")
 
 
 def _in_the_field(page: Any, county: dict[str, Any]) -> None:
@@ -165,13 +174,18 @@ def test_three_visits_recorded_offline_are_recorded_once_when_the_signal_returns
     page.fill("#f-occurred_on", IN_THE_FIELD)
     page.fill("#f-income_change", "-150")
     page.uncheck("[name=passed][value=饮水安全]")
+    page.wait_for_function(f"""async () => {{  // each keystroke is written as it is typed
+        const draft = await (await import('/app/store.js')).get('drafts', '{CODES[2]}/visit');
+        return draft?.typed.some(([name, value, on]) => value === '饮水安全' && !on);
+    }}""")
     page.reload()
     assert page.input_value("#f-income_change") == "-150"
     assert not page.is_checked("[name=passed][value=饮水安全]")
     page.click("#command button[type=submit]")
-    page.reload()
+    page.wait_for_function("document.querySelectorAll('.item.queued').length === 3")
+    page.reload()  # still no signal: the app opens from the phone, its queue from IndexedDB
     page.goto("/app/#/outbox")
-    assert page.locator(".item.queued").count() == 3
+    page.wait_for_function("document.querySelectorAll('.item.queued').length === 3")
     assert page.text_content("#queued") == "3"
     screenshot(page, "field-app-offline-queue")
 
@@ -228,11 +242,7 @@ def test_signing_out_wipes_the_phones_copy(phone: Any) -> None:
     page.click("#sign-out")
     page.wait_for_selector("#login")
     assert "本机保存的资料已清除" in page.text_content("#notice")
-    left = page.evaluate("""async () => {
-        const store = await import('/app/store.js');
-        return [(await store.all('households')).length, (await store.all('outbox')).length];
-    }""")
-    assert left == [0, 0]
+    assert _left_on_phone(page) == [0, 0]
     assert _kept_in_caches(page) <= APP_FILES
 
 
@@ -244,16 +254,17 @@ def test_a_revoked_session_wipes_the_phones_copy(phone: Any, county: dict[str, A
         page.click("#sync")
         page.wait_for_selector("#login")
         assert "登录已失效" in page.text_content("#notice")
-        assert page.evaluate("""async () => (await (await import('/app/store.js')).all('households')).length""") == 0
+        assert _left_on_phone(page) == [0, 0]
         assert _kept_in_caches(page) <= APP_FILES
     finally:
         logins.set_password(name, DEMO_TOKENS[Role.VILLAGE_LIAISON])
 
 
-def test_an_alert_from_a_failed_check_and_a_self_report_taken_at_the_door(
+def test_an_alert_from_a_failed_check_and_a_self_report_taken_at_the_door_offline(
         phone: Any, county: dict[str, Any]) -> None:
     page = phone
     code, head = CODES[1], id_number(date(1960, 1, 2), 12)
+    _in_the_field(page, county)  # both written against the same file, sent one after the other
     page.click(f".household[data-code='{code}']")
     page.click("#do-alert")
     page.fill("#f-occurred_on", IN_THE_FIELD)
@@ -266,7 +277,7 @@ def test_an_alert_from_a_failed_check_and_a_self_report_taken_at_the_door(
     page.fill("#f-description", "房屋墙体开裂")
     screenshot(page, "field-app-alert-form")
     page.click("#command button[type=submit]")
-    page.wait_for_selector(".item.recorded")
+    page.wait_for_selector(".item.queued")
     page.goto("/app/#/")
     page.click(f".household[data-code='{code}']")
     page.click("#do-self_report")
@@ -275,6 +286,8 @@ def test_an_alert_from_a_failed_check_and_a_self_report_taken_at_the_door(
     page.check("[name=risk_types][value=因病]")
     page.fill("#f-description", "老伴住院，花费大")
     page.click("#command button[type=submit]")
+    _back_in_signal(page, county)
+    # the second was written before the first was recorded: our own alert is no conflict
     page.wait_for_function("document.querySelectorAll('.item.recorded').length === 2")
     alerts = county["app"].state.case_files.household(code).alerts.values()
     found = {(a.channel.value, tuple(p.value for p in a.problems), a.description) for a in alerts}

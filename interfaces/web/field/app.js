@@ -7,12 +7,14 @@ import * as store from './store.js';
 import * as outbox from './outbox.js';
 import * as forms from './forms.js';
 
+const { esc } = forms;
+
 const $ = (selector) => document.querySelector(selector);
-const esc = (text) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const local = (iso) => (iso ? new Date(iso).toLocaleString('zh-CN', { hour12: false }) : '无');
 const PAGE = 500; // the API's largest page
 let tables = null;
 let syncing = false;
+let syncAgain = false;
 
 // ------------------------------------------------------------------ the server
 
@@ -73,8 +75,10 @@ async function download() {
 
 /** Send the queue, then download what the server now holds. */
 async function sync() {
-  if (syncing || !(await store.meta('session'))) return;
+  if (syncing) return void (syncAgain = true); // an item saved meanwhile goes right after
+  if (!(await store.meta('session'))) return;
   syncing = true;
+  syncAgain = false;
   try {
     setNet('正在同步…');
     const recorded = await outbox.sendAll(call);
@@ -88,6 +92,7 @@ async function sync() {
     syncing = false;
     await render();
   }
+  if (syncAgain) await sync();
 }
 
 async function wipe(message) {

@@ -3,7 +3,8 @@
 // failed check and a self-report taken down at the door (both RaiseAlert, by channel).
 // The code tables come from the server (/app/forms.json), so no term is written twice.
 
-const esc = (text) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Text made safe to put into HTML. */
+export const esc = (text) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const today = () => new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
 const amount = (text) => String(text ?? '').trim() || '0';
 

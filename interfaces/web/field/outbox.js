@@ -40,7 +40,7 @@ export async function enqueue(kind, household, body) {
 
 /** Send every queued item in order; `call(path, options)` is the app's API call. */
 export async function sendAll(call) {
-  const queue = await items();
+  const queue = await items(); // the recorded ones too: `against` reads them
   const waiting = new Set(queue.filter((i) => i.status === 'conflict').map((i) => i.code));
   let recorded = 0;
   for (const item of queue) {
@@ -52,22 +52,28 @@ export async function sendAll(call) {
   return recorded;
 }
 
+/** The version an item is sent against: the one its form saw, moved past our own items since
+ * recorded on top of it (the household changed by us is no change by others). */
+function against(item, queue) {
+  let version = item.based_on;
+  for (const done of queue) {
+    if (done.code === item.code && done.status === 'recorded' && done.sent_on === version) {
+      version = done.answer.version;
+    }
+  }
+  return version;
+}
+
 async function send(item, queue, call) {
+  item.sent_on = against(item, queue);
   const headers = { 'Content-Type': 'application/json', 'Idempotency-Key': item.id };
-  if (!item.force && item.based_on) headers['Household-Version'] = String(item.based_on);
+  if (!item.force && item.sent_on) headers['Household-Version'] = String(item.sent_on);
   const response = await call(KINDS[item.kind].path(item.code),
     { method: 'POST', headers, body: JSON.stringify(item.body) });
   const answer = await response.json().catch(() => ({}));
   if (response.status === 201) {
     item.status = 'recorded';
     item.answer = { ...answer, replayed: response.headers.get('Idempotent-Replayed') === 'true' };
-    for (const later of queue) { // the household moved on by our own item: not a change by others
-      if (later !== item && later.code === item.code && later.status === 'queued'
-          && later.based_on === item.based_on) {
-        later.based_on = answer.version;
-        await store.put('outbox', later);
-      }
-    }
   } else if (answer.code === 'CONCURRENT_CHANGE') {
     throw new Unreachable('服务器正忙，稍后重试');
   } else if (answer.code === 'HOUSEHOLD_CHANGED') {
@@ -85,7 +91,7 @@ async function send(item, queue, call) {
 async function changesSince(item, call) {
   const response = await call(`/api/households/${encodeURIComponent(item.code)}/history`);
   const history = await response.json();
-  return history.entries.filter((e) => e.version > item.based_on).map((e) => e.sentence);
+  return history.entries.filter((e) => e.version > item.sent_on).map((e) => e.sentence);
 }
 
 /** The worker saw what changed and still wants it recorded: send it without the version. */
