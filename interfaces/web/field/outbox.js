@@ -4,9 +4,11 @@
 // changed meanwhile the server records nothing and says so). Items go in the order recorded;
 // one waiting for the worker's decision holds back the later items of its household.
 //
-// Attachments (hook): `files` stays empty for now. A photo will be uploaded first
-// (POST /api/attachments, answering its sha256) and the digests put into the body before the
-// command is sent; `send` is the one place to do it.
+// Photos (hook, not built yet): `files` stays empty. To carry them, keep each resized photo
+// in the item, upload it in `send` before the command (POST /api/attachments answers its
+// sha256), and once the command is recorded queue an `attach_evidence` item naming the fact
+// (`visit:<visit_id>` / `alert:<alert_id>` — give the id in the body, e.g. from the item's id,
+// so it is known before the answer) and the digests. Each step keeps its own Idempotency-Key.
 
 import * as store from './store.js';
 
