@@ -36,6 +36,12 @@ from domain.rules import CHINA_TIME as _CHINA
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 SESSION_HOURS = 8
+#: A phone's session (the grid worker's offline app): long enough to walk the villages for weeks
+#: without a signal; ended by signing out, a new password or disabling the user.
+DEVICE_SESSION_DAYS = 30
+#: What a device session's id begins with: the API takes it as a bearer token (a browser
+#: session of the workbench never is one).
+DEVICE_PREFIX = "fpd_"
 MIN_PASSWORD = 8
 FORGET_FAILURES = timedelta(days=1)  # a count untouched this long is dropped (the table stays small)
 
@@ -172,9 +178,11 @@ class Logins:
 
     # ------------------------------------------------------------------ sessions
 
-    def open_session(self, user: User) -> str:
-        """A new session for ``user``; returns the id to give the browser (shown only once)."""
-        session_id = secrets.token_urlsafe(32)
+    def open_session(self, user: User, *, device: bool = False) -> str:
+        """A new session for ``user``; returns the id to give the browser (shown only once).
+        ``device``: a phone's session (`DEVICE_SESSION_DAYS`), its id a bearer token of the API."""
+        session_id = (DEVICE_PREFIX if device else "") + secrets.token_urlsafe(32)
+        lasts = timedelta(days=DEVICE_SESSION_DAYS) if device else timedelta(hours=SESSION_HOURS)
         now = self.clock()
         p = self._p
         with self.datastore.transaction(commit=True) as cursor:
@@ -182,9 +190,20 @@ class Logins:
             cursor.execute(
                 f"INSERT INTO {self.sessions} (id_hash, name, created_at, expires_at) "
                 f"VALUES ({p}, {p}, {p}, {p})",
-                (_hash(session_id), user.name, now.isoformat(),
-                 (now + timedelta(hours=SESSION_HOURS)).isoformat()))
+                (_hash(session_id), user.name, now.isoformat(), (now + lasts).isoformat()))
         return session_id
+
+    def session_expires(self, session_id: str) -> datetime | None:
+        """When a live session ends (None: no such session)."""
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT expires_at FROM {self.sessions} WHERE id_hash = {self._p}",
+                           (_hash(session_id),))
+            row = cursor.fetchone()
+        return datetime.fromisoformat(_values(row)[0]) if row is not None else None
+
+    def device_user(self, token: str) -> User | None:
+        """The enabled user of a live device session given as a bearer token, or None."""
+        return self.session_user(token) if token.startswith(DEVICE_PREFIX) else None
 
     def session_user(self, session_id: str) -> User | None:
         """The enabled user of a live session, or None."""

@@ -78,7 +78,9 @@ FAVICON = ("<link rel='icon' href='data:image/svg+xml,<svg xmlns=%22http://www.w
 DESCRIPTION = """防贫监测帮扶系统的 HTTP 接口（CQRS）。
 
 * **命令**（POST/PUT/PATCH）记录一件已发生的事；答复给出农户、档案版本和日志位置 `position`。
-  带 `Idempotency-Key` 头重发同一命令只记录一次，并返回首次的答复。
+  带 `Idempotency-Key` 头重发同一命令只记录一次，并返回首次的答复。农户的命令可带
+  `Household-Version` 头（填写时所依据的档案版本，如离线填写的走访）：
+  此后该户又有记录则不记录，答复 409 `HOUSEHOLD_CHANGED`。
 * **查询**（GET）读名单、队列和档案；带 `after=<position>` 时等读模型追上该位置再答复。
 * **错误**一律为 `application/problem+json`：`code` 稳定，`title`/`detail` 为中文，`field` 指出字段。
 * **身份**：`Authorization: Bearer <令牌>`（`fangpin users add` 发放）；记录人取自令牌，不取自请求体。
@@ -252,6 +254,7 @@ def create_app(
     scripts and tests may use them before the first request.
     """
     from interfaces.web import WEB_ASSETS, csrf_config, template_config, web_router
+    from interfaces.web.field import field_routers
 
     services = Services(settings or Settings(), clock, follow)
     state = State()
@@ -296,6 +299,7 @@ def create_app(
             web_router(),
             create_static_files_router("/web/static", directories=WEB_ASSETS, name="web-assets",
                                        opt={"web": True}),
+            *field_routers(),
         ],
         template_config=template_config(),
         csrf_config=csrf_config(store_secret(

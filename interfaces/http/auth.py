@@ -22,13 +22,16 @@ from application.accounts.access import User
 from domain.codes import Role
 from projections.queries import COUNTY, Area
 
-#: Paths served without a token: the API's own documentation, the liveness check, and the web
-#: workbench (its pages sign in with a session cookie instead).
-PUBLIC_PATHS = ["^/schema", "^/static", "^/health$", "^/$", "^/favicon.ico$", "^/web", "^/api/public/"]
+#: Paths served without a token: the API's own documentation, the liveness check, the web
+#: workbench (its pages sign in with a session cookie instead) and the grid worker's offline app
+#: (its shell; it signs in for a device session and then calls the API with it).
+PUBLIC_PATHS = ["^/schema", "^/static", "^/health$", "^/$", "^/favicon.ico$", "^/web", "^/api/public/",
+                "^/app"]
 
 
 class TokenAuthentication(AbstractAuthenticationMiddleware):
-    """Reads ``Authorization: Bearer <token>`` and finds the enabled user it belongs to."""
+    """Reads ``Authorization: Bearer <token>`` and finds the enabled user it belongs to: an API
+    token's, or a phone's device session's (`Logins.device_user`)."""
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any],
                                    ) -> AuthenticationResult:
@@ -36,7 +39,10 @@ class TokenAuthentication(AbstractAuthenticationMiddleware):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthorizedException("缺少 Bearer 令牌")
-        user = connection.app.state.users.authenticate(token.strip())
+        token = token.strip()
+        state = connection.app.state
+        # an API token, or a phone's session (the grid worker's offline app, `interfaces.web.field`)
+        user = state.users.authenticate(token) or state.logins.device_user(token)
         if user is None:
             raise NotAuthorizedException("令牌无效或已停用")
         return AuthenticationResult(user=user, auth=token)

@@ -4,7 +4,9 @@
 Every command answers with the household, its new version and the log position reached. The
 caller's token says who recorded it; the household must lie in the caller's area (checked on
 the live household, under its lock, before anything is recorded). An ``Idempotency-Key`` header
-makes a repeat answer as the first time and record nothing.
+makes a repeat answer as the first time and record nothing. A ``Household-Version`` header
+(the case-file version the command was written against, e.g. offline on a phone) refuses it
+with ``HOUSEHOLD_CHANGED`` (409) if anything was recorded on the household since.
 """
 
 from __future__ import annotations
@@ -22,12 +24,18 @@ from application.accounts.access import User
 from application.app import CaseFiles
 from application.commands import HouseholdCommand, RegisterHousehold, command_from
 from application.unit_of_work import CommandResult, retrying
+from domain.errors import InvalidValue
 from domain.household import AlertOutcome
 from domain.income import IncomeAssessment
 from domain.policy import Line
 from domain.relief import ReliefBand
 from interfaces.http import household_commands
-from interfaces.http.household_commands import body_fields, command_id, household_command
+from interfaces.http.household_commands import (
+    HOUSEHOLD_VERSION,
+    body_fields,
+    command_id,
+    household_command,
+)
 from interfaces.http.limits import check_values
 from interfaces.http.problems import PROBLEMS
 from interfaces.http.schemas import commands as s
@@ -66,8 +74,20 @@ def _run(request: Request, code: str, data: msgspec.Struct, key: str | None,
     run as the caller and answered with what it recorded."""
     command = command_from(request.route_handler.opt["type"], data, **path)
     result = household_command(request.user, _case_files(request), code, command, key=key,
-                               path=request.url.path)
+                               path=request.url.path, based_on=based_on(request))
     return answer(result, code)
+
+
+def based_on(request: Request) -> int | None:
+    """The case-file version a household's command was written against (the optional
+    ``Household-Version`` header), or None."""
+    sent = request.headers.get(HOUSEHOLD_VERSION)
+    if sent is None:
+        return None
+    if not sent.strip().isdigit() or not 1 <= int(sent) <= 2**31:
+        raise InvalidValue("HOUSEHOLD_VERSION", f"{HOUSEHOLD_VERSION} 须为档案版本号（正整数）",
+                           HOUSEHOLD_VERSION)
+    return int(sent)
 
 
 def _handler(path: str, command: type[HouseholdCommand] | type[RegisterHousehold], summary: str,

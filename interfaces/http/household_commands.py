@@ -98,14 +98,33 @@ def naming_other_households(user: User) -> Iterator[None]:
         raise refused.naming(user.covers(refused.township, refused.village)) from None
 
 
+#: The request header naming the case-file version a command was written against.
+HOUSEHOLD_VERSION = "Household-Version"
+
+
+def refuse_changed(household: Household, based_on: int | None) -> None:
+    """A command written against version ``based_on`` of the case file (a phone that recorded
+    it offline) is refused if anything was recorded on the household since: the person decides
+    again, seeing what changed (`HOUSEHOLD_CHANGED`, 409)."""
+    if based_on is not None and household.version != based_on:
+        raise RuleViolation(
+            "HOUSEHOLD_CHANGED",
+            f"农户 {household.code} 的档案在您依据的第 {based_on} 版之后又有 "
+            f"{household.version - based_on} 项记录（现为第 {household.version} 版），本次未记录；"
+            "请查看变动后决定是否仍要提交", HOUSEHOLD_VERSION)
+
+
 def household_command(
     user: User, app: CaseFiles, code: str, command: HouseholdCommand, *, key: str | None, path: str,
+    based_on: int | None = None,
 ) -> CommandResult:
     """Run ``command`` on household ``code`` as ``user``, within their area, retrying lost
     races. The API's handlers and the workbench's forms both come here.
 
     ``key``: the Idempotency-Key, if any; ``path``: the request's path, which seeds ids derived
-    from the key.
+    from the key; ``based_on``: the case-file version the command was written against, if the
+    caller asks that nothing was recorded since (`refuse_changed`). A repeat of a recorded key
+    answers as the first time, whatever was recorded since.
     """
     command = as_sent(user, command, lambda prefix: new_id(prefix, user, path, key))
     fields = command.digest_fields()
@@ -116,6 +135,7 @@ def household_command(
         user.require_household(household, command)
         if cid:
             refuse_reused_key(household, cid)
+        refuse_changed(household, based_on)
 
     with naming_other_households(user):
         return retrying(lambda: app.execute(code, command, by=user.actor, command_id=cid,

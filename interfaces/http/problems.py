@@ -53,9 +53,10 @@ STATUSES: dict[int, tuple[str, tuple[str, ...]]] = {
     404: ("农户、成员、案件、措施或地址不存在",
           ("HOUSEHOLD_NOT_FOUND", "MEMBER_NOT_FOUND", "CASE_NOT_FOUND", "NOT_FOUND")),
     409: ("档案现状不允许此命令（环节已完成、次序不对、案件已关闭、编号已用、此人已是另一户成员）；"
-          "`CONCURRENT_CHANGE` 是并发修改，未记录任何内容，可带同一 `Idempotency-Key` 重试",
+          "`CONCURRENT_CHANGE` 是并发修改，未记录任何内容，可带同一 `Idempotency-Key` 重试；"
+          "`HOUSEHOLD_CHANGED` 是命令所依据的档案版本（`Household-Version`）之后该户又有记录",
           ("STEP_DONE", "STEP_OUT_OF_ORDER", "CASE_CLOSED", "ALERT_ID_TAKEN",
-           "PERSON_IN_ANOTHER_HOUSEHOLD", "CONCURRENT_CHANGE")),
+           "PERSON_IN_ANOTHER_HOUSEHOLD", "CONCURRENT_CHANGE", "HOUSEHOLD_CHANGED")),
     413: ("请求内容过大（证据文件超过其类型的上限，见 `application/evidence/kinds.py`）",
           ("REQUEST_TOO_LARGE", "ATTACHMENT_TOO_LARGE")),
     415: ("证据文件的内容不是 JPEG、PNG 或 PDF，或与声明的类型不符",

@@ -9,7 +9,8 @@ whichever way a county worker comes in. One module per part of the workbench: `s
 notifications), `lists`, `household` (the case file and its command
 forms), `registration` (农户登记), `pushes`, `department` (a department's desk), `staff` (a
 workbook of 网格员 and 帮扶责任人), `indicators`, `policy` (the income line and the 防贫保
-payout bands), `errors`.
+payout bands), `errors` — and, apart from the workbench, `field`: the grid worker's
+offline app under ``/app/``.
 
 Assets are served by the app itself: our CSS and script, and Apache ECharts installed from the
 npm registry (`interfaces/web/package.json`, `make` runs ``npm ci``) — nothing from a CDN.
@@ -91,8 +92,8 @@ def local_time(value: object) -> str:
 
 
 def csrf_config(secret: str) -> CSRFConfig:
-    """Every form of the workbench carries a token tied to a cookie; the API (bearer tokens, no
-    cookies) and static files are outside it."""
+    """Every form of the workbench carries a token tied to a cookie; the API and the grid
+    worker's app (bearer tokens, no cookies) and static files are outside it."""
     return CSRFConfig(secret=secret, cookie_name="fangpin_csrf", cookie_path="/web",
                       cookie_samesite="strict", cookie_httponly=True,
-                      exclude=["^/api", "^/schema", "^/health", "^/static", "^/web/static", "^/$"])
+                      exclude=["^/api", "^/schema", "^/health", "^/static", "^/web/static", "^/$", "^/app"])
