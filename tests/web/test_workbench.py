@@ -190,18 +190,6 @@ def test_a_village_user_cannot_open_another_villages_household(new_page: Any,
     assert other not in page.text_content("#monitoring-table")
 
 
-@pytest.mark.parametrize("path", ["/web/", "/web/monitoring", "/web/cases", "/web/policy"])
-def test_pages_fit_a_360_px_phone(new_page: Any, workbench: dict[str, Any], path: str) -> None:
-    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
-    login(page, VILLAGE.name, PASSWORDS[Role.VILLAGE_LIAISON])
-    page.goto(path)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 362, f"{path} is {width} px wide on a 360 px screen"
-    name = {"/web/": "dashboard", "/web/monitoring": "monitoring", "/web/cases": "cases",
-            "/web/policy": "policy"}[path]
-    screenshot(page, f"10-phone-{name}")
-
-
 def test_uploading_a_push_shows_what_was_refused_and_why(new_page: Any) -> None:
     from pathlib import Path
 
@@ -806,14 +794,3 @@ def test_a_department_reaches_its_desk_from_its_first_page_and_puts_its_measure_
     page.wait_for_selector("#desk-done")
     assert "YB-WEB-1 已落实" in page.text_content("#desk-done")
     assert "已落实" in page.locator("#measure-table tr[data-measure='YB-WEB-1']").text_content()
-
-
-def test_the_department_desk_fits_a_360_px_phone(new_page: Any) -> None:
-    from application.demo import DEMO_TOKENS
-
-    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
-    login(page, USERS[Role.DEPARTMENT].name, DEMO_TOKENS[Role.DEPARTMENT])
-    page.goto("/web/department")
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 362, f"the desk is {width} px wide on a 360 px screen"
-    screenshot(page, "31-phone-department-desk")
