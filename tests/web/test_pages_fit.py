@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 
-from application.demo import DEMO_TOKENS, demo_users
+from application.demo import demo_users
 from domain.codes import Role
 from interfaces.http.auth import area_of
 from interfaces.web.household import COMMAND_FORMS
-from tests.web.conftest import DESKTOP, PHONE, login
+from interfaces.web.session import SESSION_COOKIE
+from tests.web.conftest import DESKTOP, PHONE
 
 USERS = {user.role: user for user in demo_users()}
 COUNTY, TOWNSHIP, VILLAGE = Role.COUNTY_CENTRE, Role.TOWNSHIP_WORKSTATION, Role.VILLAGE_LIAISON
@@ -51,17 +52,18 @@ def _name(role: Role | None) -> str:
 
 @pytest.fixture(scope="module")
 def tabs(browser: Any, workbench: dict[str, Any]) -> Iterator[Any]:
-    """A tab per (role, screen), signed in once and kept for the module."""
+    """A tab per (role, screen), signed in and kept for the module."""
     opened: dict[tuple[Role | None, str], Any] = {}
 
     def tab(role: Role | None, screen: str) -> Any:
         if (role, screen) not in opened:
             context = browser.new_context(base_url=workbench["url"], locale="zh-CN", **SCREENS[screen])
+            if role is not None:  # signed in as the login form does, without its argon2 work
+                session = workbench["app"].state.logins.open_session(USERS[role])
+                context.add_cookies([{"name": SESSION_COOKIE, "value": session, "domain": "127.0.0.1",
+                                      "path": "/web", "httpOnly": True}])
             page = context.new_page()
             page.set_default_timeout(15_000)
-            if role is not None:
-                login(page, USERS[role].name, DEMO_TOKENS[role])
-                page.wait_for_url("**/web/")
             opened[role, screen] = page
         return opened[role, screen]
 

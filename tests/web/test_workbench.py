@@ -30,7 +30,7 @@ def _codes(workbench: dict[str, Any], area: Area) -> list[str]:
     return [row["code"] for row in page.rows]
 
 
-def test_login_lock_out_and_logout(new_page: Any, workbench: dict[str, Any]) -> None:
+def test_login_lock_out_and_logout(new_page: Any, workbench: dict[str, Any], fits: Any) -> None:
     from application.accounts.access import User
 
     auditor = User("auditor-lockout", Role.AUDITOR)  # locked below: not a user other tests need
@@ -47,6 +47,7 @@ def test_login_lock_out_and_logout(new_page: Any, workbench: dict[str, Any]) -> 
     assert "已锁定" in page.text_content("#password-error")
     login(page, auditor.name, PASSWORDS[Role.AUDITOR])  # the right password: still locked
     assert page.get_attribute("#password-error", "data-code") == "ACCOUNT_LOCKED"
+    fits(page, "login-locked")
     screenshot(page, "02-login-locked")
 
     login(page, COUNTY.name, PASSWORDS[Role.COUNTY_CENTRE])
@@ -101,7 +102,8 @@ def test_filtering_the_monitoring_list(new_page: Any) -> None:
     assert download.value.suggested_filename.endswith(".xlsx")
 
 
-def test_a_household_file_as_it_stood_on_a_date(new_page: Any, workbench: dict[str, Any]) -> None:
+def test_a_household_file_as_it_stood_on_a_date(new_page: Any, workbench: dict[str, Any],
+                                                fits: Any) -> None:
     page = new_page()
     login(page, COUNTY.name, PASSWORDS[Role.COUNTY_CENTRE])
     page.goto("/web/monitoring")
@@ -115,6 +117,7 @@ def test_a_household_file_as_it_stood_on_a_date(new_page: Any, workbench: dict[s
     assert "2025-01-01" in page.text_content("#as-of-note")
     assert page.locator("#timeline tbody tr").count() < now_rows
     assert page.text_content("#monitoring-state") == "非监测对象"
+    fits(page, "household-as-of")
     screenshot(page, "06-household-as-of")
 
 
@@ -147,8 +150,8 @@ def test_a_visit_with_a_failed_check_puts_a_new_alert_in_the_queue(
     screenshot(page, "08-case-queue")
 
 
-def test_a_refused_form_shows_the_error_beside_its_field(new_page: Any,
-                                                         workbench: dict[str, Any]) -> None:
+def test_a_refused_form_shows_the_error_beside_its_field(new_page: Any, workbench: dict[str, Any],
+                                                         fits: Any) -> None:
     page = new_page()
     login(page, TOWNSHIP.name, PASSWORDS[Role.TOWNSHIP_WORKSTATION])
     code = _codes(workbench, Area("township", township=TOWNSHIP.township))[0]
@@ -162,6 +165,7 @@ def test_a_refused_form_shows_the_error_beside_its_field(new_page: Any,
     # none of the six checks was chosen: refused too, none is passed by default
     assert field.get_attribute("data-field") in ("checks", "visitor", "occurred_on")
     assert field.locator(".field-error").text_content()
+    fits(page, "form-error")
     screenshot(page, "09-form-error")
     page.fill("#f-visitor", "乡镇干部 李四")
     for check in Check:
@@ -190,7 +194,7 @@ def test_a_village_user_cannot_open_another_villages_household(new_page: Any,
     assert other not in page.text_content("#monitoring-table")
 
 
-def test_uploading_a_push_shows_what_was_refused_and_why(new_page: Any) -> None:
+def test_uploading_a_push_shows_what_was_refused_and_why(new_page: Any, fits: Any) -> None:
     from pathlib import Path
 
     page = new_page()
@@ -206,6 +210,7 @@ def test_uploading_a_push_shows_what_was_refused_and_why(new_page: Any) -> None:
     assert "读取" in page.text_content("#upload-summary")
     assert page.locator("#upload-problems tbody tr").count() > 0
     assert page.get_attribute("#error-workbook", "href").startswith("data:application/vnd.openxml")
+    fits(page, "push-upload")
     screenshot(page, "11-push-upload")
 
 
