@@ -8,6 +8,7 @@ with a screenshot in the test's tmp dir. One signed-in tab per role and width se
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -107,3 +108,26 @@ def test_the_command_form_fits_the_screen(tabs: Any, fits: Any, workbench: dict[
     page = tabs(COUNTY, screen)
     page.goto(_filled(f"/web/households/{{code}}/do/{command}", COUNTY, workbench))
     fits(page, f"{command}-{screen}")
+
+
+def test_the_check_names_what_spills_and_leaves_what_scrolls_on_purpose(browser: Any, fits: Any) -> None:
+    """Given a phone page with text wider than its box, a box that must scroll and a matrix that
+    scrolls on purpose, the check fails naming the first two and its screenshot, not the third
+    nor what a closed <details> hides."""
+    page = browser.new_page(**PHONE)
+    try:
+        page.set_content("""<meta name="viewport" content="width=device-width">
+            <p id="spilt" style="width: 100px; white-space: nowrap">监测对象识别认定第二步村级评议公示</p>
+            <div id="forced" style="overflow-x: auto"><div style="width: 600px">推送台账</div></div>
+            <div class="matrix-box" style="overflow-x: auto"><div style="width: 900px">考核指标</div></div>
+            <details><summary>更多</summary><p id="hidden" style="width: 10px; white-space: nowrap">
+                帮扶措施落实率</p></details>""")
+        with pytest.raises(AssertionError) as refused:
+            fits(page, "spilling")
+    finally:
+        page.close()
+    said = str(refused.value)
+    assert "p#spilt 文字溢出" in said and "div#forced 横向滚动" in said, said
+    assert "matrix-box" not in said and "hidden" not in said, said
+    shot = said.split("截图 ")[1].split("）")[0]
+    assert shot.endswith("spilling.png") and Path(shot).exists()
