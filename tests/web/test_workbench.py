@@ -16,7 +16,7 @@ from application.demo import demo_users
 from domain.codes import Check, Role
 from domain.policy import Line
 from projections.queries import Area
-from tests.web.conftest import login, screenshot
+from tests.web.conftest import PHONE, login, screenshot
 
 USERS = {user.role: user for user in demo_users()}
 COUNTY, TOWNSHIP, VILLAGE = (USERS[r] for r in (Role.COUNTY_CENTRE, Role.TOWNSHIP_WORKSTATION,
@@ -723,7 +723,7 @@ def test_the_provincial_format_is_a_link_away_and_holds_only_the_users_area(
 def test_lists_are_cards_on_a_phone_with_nothing_off_screen(new_page: Any, path: str) -> None:
     """At 360 px the case queue and the monitoring list show one card per row: no table scrolls
     sideways, and a row's 户主 (and 阶段) are on screen."""
-    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    page = new_page(**PHONE)
     login(page, COUNTY.name, PASSWORDS[Role.COUNTY_CENTRE])
     page.goto(path)
     table = "#case-table" if path == "/web/cases" else "#monitoring-table"
