@@ -164,10 +164,16 @@ def fits(tmp_path: Path) -> Callable[[Any, str], Path]:
     dir: the screen as shown, or the whole page when something spills (named in the failure)."""
 
     def check(page: Any, name: str) -> Path:
+        from playwright.sync_api import Error as PlaywrightError
+
         width = page.viewport_size["width"]
         spills = page.evaluate(SPILLS, [width, SCROLLS_ON_PURPOSE])
         shot = tmp_path / f"{name}.png"
-        page.screenshot(path=str(shot), full_page=bool(spills))
+        try:
+            page.screenshot(path=str(shot), full_page=bool(spills))
+        except PlaywrightError:  # Chromium now and then refuses one capture, then takes it again
+            page.wait_for_timeout(250)
+            page.screenshot(path=str(shot), full_page=bool(spills))
         assert not spills, f"{page.url} 在 {width} px 宽的屏上放不下（截图 {shot}）：\n" + "\n".join(spills)
         return shot
 
