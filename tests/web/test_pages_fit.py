@@ -34,9 +34,9 @@ PAGES: dict[Role | None, list[str]] = {
     None: ["/web/login", "/web/login?next=%2Fweb%2Fmonitoring", "/web/self-report", "/web/no-such-page"],
     COUNTY: ["/web/", *HOUSEHOLDS, "/web/notices", "/web/pushes", "/web/indicators",
              "/web/indicators?period=2025&indicator=走访覆盖率&area=全县", "/web/policy",
-             "/web/self-reports", "/web/staff", "/web/reports/annual", "/web/reports/annual?year=2025-Q1",
-             "/web/households/0"],
-    TOWNSHIP: ["/web/", *HOUSEHOLDS, "/web/indicators", "/web/self-reports"],
+             "/web/self-reports", "/web/staff", "/web/register", "/web/reports/annual",
+             "/web/reports/annual?year=2025-Q1", "/web/households/0"],
+    TOWNSHIP: ["/web/", *HOUSEHOLDS, "/web/indicators", "/web/self-reports", "/web/register"],
     VILLAGE: ["/web/", *HOUSEHOLDS, "/web/notices", "/web/pushes", "/web/policy",
               "/web/households/{elsewhere}"],
     DEPARTMENT: ["/web/", "/web/department", "/web/pushes", "/web/indicators", "/web/monitoring"],
@@ -107,6 +107,10 @@ def test_the_command_form_fits_the_screen(tabs: Any, fits: Any, workbench: dict[
                                           screen: str) -> None:
     page = tabs(COUNTY, screen)
     page.goto(_filled(f"/web/households/{{code}}/do/{command}", COUNTY, workbench))
+    if command == "correct":  # a correction's old and new values show once its fact is picked
+        with page.expect_navigation():
+            page.select_option("select[name=corrects_version]", index=1)
+        assert page.locator("table.changes").count() == 1
     fits(page, f"{command}-{screen}")
 
 
