@@ -2,8 +2,9 @@
 for each role that sees it, the page does not scroll sideways and no box's text spills over.
 
 The pages the other browser tests drive (my work, notices, self-report, the readable pages)
-check themselves with the same `fits`; here is every page for every role that reads it, each
-with a screenshot in the test's tmp dir. One signed-in tab per role and width serves them all."""
+check themselves with the same `fits`; here is every page and command form, for the roles that
+see it differently, each with a screenshot in the test's tmp dir. One signed-in tab per role
+and width serves them all."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from application.accounts.access import ROLE_ALIASES
 from application.demo import demo_users
 from domain.codes import Role
 from interfaces.http.auth import area_of
@@ -46,9 +48,7 @@ PAGES: dict[Role | None, list[str]] = {
 
 
 def _name(role: Role | None) -> str:
-    return "anonymous" if role is None else next(k for k, v in {
-        "county": COUNTY, "township": TOWNSHIP, "village": VILLAGE, "department": DEPARTMENT,
-        "auditor": AUDITOR, "assessment": ASSESSMENT}.items() if v is role)
+    return "anonymous" if role is None else next(k for k, v in ROLE_ALIASES.items() if v is role)
 
 
 @pytest.fixture(scope="module")
