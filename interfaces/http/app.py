@@ -253,7 +253,10 @@ def create_app(
     open as soon as the app is made (``app.state.case_files``, ``app.state.users``…), so
     scripts and tests may use them before the first request.
     """
+    from litestar.exceptions import NotFoundException
+
     from interfaces.web import WEB_ASSETS, csrf_config, template_config, web_router
+    from interfaces.web.errors import on_no_such_address
     from interfaces.web.field import field_routers
 
     services = Services(settings or Settings(), clock, follow)
@@ -309,7 +312,7 @@ def create_app(
         before_request=check_request,  # every request's text, once (interfaces.http.edge)
         before_send=[no_store],
         middleware=[DefineMiddleware(TokenAuthentication, exclude=PUBLIC_PATHS)],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, NotFoundException: on_no_such_address},
         openapi_config=openapi,
         plugins=[StatedStructs()],  # what request bodies declare (`interfaces.http.openapi`)
         state=state,

@@ -6,18 +6,26 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.response import Redirect
 
 from application.accounts.access import AccessDenied, User
 from domain.errors import DomainError, NotFound
-from interfaces.http.problems import in_chinese
+from interfaces.http.problems import in_chinese, on_http_error
 from interfaces.web.session import LoginNeeded, render
 
 
 def on_login_needed(request: Request, _: LoginNeeded) -> Response[Any]:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return Redirect(f"/web/login?{urlencode({'next': target})}")
+
+
+def on_no_such_address(request: Request, error: NotFoundException) -> Response[Any]:
+    """An address no route answers: under /web/ the workbench's own page in Chinese (it was the
+    API's JSON problem), elsewhere the API's problem."""
+    if request.url.path.startswith("/web/"):
+        return on_web_error(request, error)
+    return on_http_error(request, error)
 
 
 def on_web_error(request: Request, error: Exception) -> Response[Any]:

@@ -45,8 +45,9 @@ def monthly_report(request: Request, month: FromQuery[str] = "") -> Response[Any
 
 
 @get("/web/reports/annual", sync_to_thread=True)
-def annual(request: Request, year: FromQuery[str] = "", format: FromQuery[str] = "") -> Any:
-    """年考核评估: townships and departments scored and ranked on the year (xlsx: the workbook)."""
+def annual(request: Request, year: FromQuery[str] = "", format: FromQuery[str] = "") -> Response[Any]:
+    """年考核评估: townships and departments scored and ranked on the year (xlsx: the workbook).
+    Typed as a response so the page goes out as HTML (with ``Any`` litestar sent it as JSON)."""
     user = signed_in(request)
     user.require_read("rankings")
     year = year or f"{county_today(request):%Y}"

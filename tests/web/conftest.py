@@ -12,7 +12,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,41 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 #: The chromium flags that keep it from reaching for the internet (notes-tooling.md).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+#: How the workbench is read: on a desk, and on a 360 px phone (issue 20).
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
+#: The boxes that scroll sideways on purpose: a matrix is read across, it cannot be cards.
+SCROLLS_ON_PURPOSE = ".matrix-box"
+#: What spills over on a screen ``width`` px wide, as the browser measures it: a page that is not
+#: HTML, the document scrolling sideways, any other box that must scroll sideways, and every box
+#: holding text (a block, cell or button, not an inline run) whose text is wider than the box.
+SPILLS = """([width, onPurpose]) => {
+  const said = [];
+  if (document.contentType !== 'text/html') said.push(`不是网页，是 ${document.contentType}`);
+  const doc = document.documentElement;
+  if (doc.scrollWidth > width) said.push(`页面横向滚动：宽 ${doc.scrollWidth} px，屏宽 ${width} px`);
+  const scrolls = box => ['auto', 'scroll'].includes(getComputedStyle(box).overflowX);
+  const boxes = new Set([...document.body.querySelectorAll('*')].filter(scrolls));
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    if (!text.textContent.trim() || text.parentElement.closest('select, script, style, template'))
+      continue;
+    let box = text.parentElement;
+    while (box && ['inline', 'contents'].includes(getComputedStyle(box).display))
+      box = box.parentElement;
+    if (box) boxes.add(box);
+  }
+  for (const box of boxes) {
+    if (!box.checkVisibility() || box.matches(onPurpose) || box.scrollWidth <= box.clientWidth + 1)
+      continue;  // not shown (a closed <details>), scrolling on purpose, or fitting
+    const name = box.tagName.toLowerCase() + (box.id ? '#' + box.id : '')
+      + [...box.classList].map(c => '.' + c).join('');
+    const what = scrolls(box) ? '横向滚动' : '文字溢出';
+    said.push(`${name} ${what}：${box.scrollWidth} > ${box.clientWidth} px，`
+      + `“${box.textContent.trim().replace(/\\s+/g, ' ').slice(0, 40)}”`);
+  }
+  return said;
+}"""
 #: The workbench's "now": mid-July of the demo year, when its cases are open and its visits due.
 NOW = datetime(2025, 7, 20, 2, 0, tzinfo=UTC)
 
@@ -121,3 +156,25 @@ def screenshot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture
+def fits(tmp_path: Path) -> Callable[[Any, str], Path]:
+    """Check that the page shown fits its screen, and save its screenshot under the test's tmp
+    dir: the screen as shown, or the whole page when something spills (named in the failure)."""
+
+    def check(page: Any, name: str) -> Path:
+        from playwright.sync_api import Error as PlaywrightError
+
+        width = page.viewport_size["width"]
+        spills = page.evaluate(SPILLS, [width, SCROLLS_ON_PURPOSE])
+        shot = tmp_path / f"{name}.png"
+        try:
+            page.screenshot(path=str(shot), full_page=bool(spills))
+        except PlaywrightError:  # Chromium now and then refuses one capture, then takes it again
+            page.wait_for_timeout(250)
+            page.screenshot(path=str(shot), full_page=bool(spills))
+        assert not spills, f"{page.url} 在 {width} px 宽的屏上放不下（截图 {shot}）：\n" + "\n".join(spills)
+        return shot
+
+    return check

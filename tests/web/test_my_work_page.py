@@ -13,13 +13,13 @@ from application.demo import DEMO_TOKENS, demo_users
 from domain.codes import Role
 from interfaces.http.auth import area_of
 from tests.builders import id_number
-from tests.web.conftest import login, screenshot
+from tests.web.conftest import PHONE, login, screenshot
 
 TOWNSHIP = next(user for user in demo_users() if user.role is Role.TOWNSHIP_WORKSTATION)
 
 
-def test_the_first_page_leads_with_my_work_on_a_360_px_phone(new_page: Any,
-                                                              workbench: dict[str, Any]) -> None:
+def test_the_first_page_leads_with_my_work_on_a_360_px_phone(new_page: Any, workbench: dict[str, Any],
+                                                              fits: Any) -> None:
     # Given a self-report held for the township today (it lands on its desk)
     reported = httpx.post(workbench["url"] + "/api/public/self-reports", json={
         "name": "孙秀兰", "person_id_number": id_number(date(1958, 4, 9), 8), "phone": "13912345678",
@@ -27,7 +27,7 @@ def test_the_first_page_leads_with_my_work_on_a_360_px_phone(new_page: Any,
     assert reported.status_code == 201, reported.text
     work = workbench["app"].state.my_work
     tasks = work.tasks(TOWNSHIP, area_of(TOWNSHIP))
-    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    page = new_page(**PHONE)
     login(page, TOWNSHIP.name, DEMO_TOKENS[Role.TOWNSHIP_WORKSTATION])
     page.goto("/web/")
     assert page.locator("#my-work").is_visible()
@@ -37,8 +37,7 @@ def test_the_first_page_leads_with_my_work_on_a_360_px_phone(new_page: Any,
     assert shown.first.locator("a").get_attribute("href") == tasks[0].link
     overdue = sum(1 for t in tasks if t.urgency(work.today()).value == "overdue")
     assert page.text_content("#count-overdue b") == str(overdue)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 362, f"the first page is {width} px wide on a 360 px screen"
+    fits(page, "my-work-phone")
     screenshot(page, "40-phone-my-work")
 
     unread = work.unread(TOWNSHIP, area_of(TOWNSHIP))

@@ -9,12 +9,11 @@ from typing import Any
 
 from application.demo import DEMO_TOKENS, demo_users
 from domain.codes import Role
-from tests.web.conftest import login, screenshot
+from tests.web.conftest import DESKTOP, PHONE, login, screenshot
 from tests.web.test_workbench import _signed_in_client
 
 USERS = {user.role: user for user in demo_users()}
 COUNTY, VILLAGE = USERS[Role.COUNTY_CENTRE], USERS[Role.VILLAGE_LIAISON]
-PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
 FULL_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9Xx])")
 
 
@@ -23,7 +22,7 @@ def _monitored_code(workbench: dict[str, Any]) -> str:
 
 
 def test_the_timeline_reads_as_sentences_with_the_raw_fields_a_click_away(
-        new_page: Any, workbench: dict[str, Any]) -> None:
+        new_page: Any, workbench: dict[str, Any], fits: Any) -> None:
     page = new_page(**PHONE)
     login(page, COUNTY.name, DEMO_TOKENS[Role.COUNTY_CENTRE])
     page.goto(f"/web/households/{_monitored_code(workbench)}")
@@ -36,8 +35,7 @@ def test_the_timeline_reads_as_sentences_with_the_raw_fields_a_click_away(
     raw.locator("summary").click()
     assert raw.locator("pre").is_visible()
     assert '"members"' in raw.locator("pre").text_content()
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 362, f"the household page is {width} px wide on a 360 px screen"
+    fits(page, "timeline-phone")  # the raw fields open, too
     screenshot(page, "20-timeline-sentences-phone")
 
 
@@ -64,13 +62,14 @@ def _cells(page: Any, selector: str) -> list[dict[str, str]]:
 
 
 def test_the_indicators_are_a_matrix_of_townships_ranked_and_coloured(
-        new_page: Any, workbench: dict[str, Any]) -> None:
+        new_page: Any, workbench: dict[str, Any], fits: Any) -> None:
     from application.indicators import Scope
     from application.matrix import band_of
 
-    page = new_page(viewport={"width": 1280, "height": 900})
+    page = new_page(**DESKTOP)
     login(page, COUNTY.name, DEMO_TOKENS[Role.COUNTY_CENTRE])
     page.goto("/web/indicators?period=2025")
+    fits(page, "matrix-desk")
     townships = page.locator("#matrix-township tbody tr:not(.total)")
     assert townships.count() >= 5
     assert page.locator("#matrix-township tbody tr").first.get_attribute("data-area") == "全县"
@@ -115,12 +114,11 @@ def test_the_indicators_are_a_matrix_of_townships_ranked_and_coloured(
     assert page.locator("#drill-down tbody a").count() > 0
 
 
-def test_the_matrix_scrolls_in_its_box_on_a_phone(new_page: Any) -> None:
+def test_the_matrix_scrolls_in_its_box_on_a_phone(new_page: Any, fits: Any) -> None:
     page = new_page(**PHONE)
     login(page, COUNTY.name, DEMO_TOKENS[Role.COUNTY_CENTRE])
     page.goto("/web/indicators?period=2025")
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 362, f"the indicators page is {width} px wide on a 360 px screen"
+    fits(page, "matrix-phone")
     box = page.evaluate("""() => { const b = document.querySelector('#matrix-township').parentElement;
                                    return [b.scrollWidth, b.clientWidth]; }""")
     assert box[0] > box[1] and box[1] <= 360  # the matrix scrolls inside its own box
@@ -128,12 +126,13 @@ def test_the_matrix_scrolls_in_its_box_on_a_phone(new_page: Any) -> None:
 
 
 def test_one_push_ledger_says_per_department_and_period_what_was_due_and_what_arrived(
-        new_page: Any, workbench: dict[str, Any]) -> None:
+        new_page: Any, workbench: dict[str, Any], fits: Any) -> None:
     from application.indicators import Scope
 
-    page = new_page(viewport={"width": 1280, "height": 900})
+    page = new_page(**DESKTOP)
     login(page, COUNTY.name, DEMO_TOKENS[Role.COUNTY_CENTRE])
     page.goto("/web/pushes?period=2025-Q2")
+    fits(page, "push-book-desk")
     lines = page.eval_on_selector_all("#push-book tbody tr[data-department]", """rows => rows.map(r => ({
         department: r.dataset.department, period: r.dataset.period,
         status: r.querySelector('td.status').textContent.trim(),
@@ -189,11 +188,10 @@ def test_a_department_reads_its_own_lines_with_the_provinces_push_apart(
     assert re.search(r"SJ-BOOK-1 · 2026-01-12 10:00 接收 · 1条：新案件\d、并入\d、重复\d、拒收0", province)
 
 
-def test_the_push_ledger_is_one_card_per_line_on_a_phone(new_page: Any) -> None:
+def test_the_push_ledger_is_one_card_per_line_on_a_phone(new_page: Any, fits: Any) -> None:
     page = new_page(**PHONE)
     login(page, COUNTY.name, DEMO_TOKENS[Role.COUNTY_CENTRE])
     page.goto("/web/pushes?period=2025-06")
     assert page.locator("#push-book tbody tr[data-department]").count() > 0
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 362, f"the pushes page is {width} px wide on a 360 px screen"
+    fits(page, "push-book-phone")
     screenshot(page, "24-push-book-phone")

@@ -13,7 +13,7 @@ from application.demo import DEMO_TOKENS, demo_users
 from domain.codes import Role
 from projections.queries import Area
 from tests.builders import id_number
-from tests.web.conftest import screenshot
+from tests.web.conftest import PHONE, screenshot
 
 TOWNSHIP = next(u for u in demo_users() if u.role is Role.TOWNSHIP_WORKSTATION)
 NOBODY = id_number(date(1961, 6, 1), 3)  # valid, in no household
@@ -25,8 +25,8 @@ def _a_head_of_the_township(workbench: dict[str, Any]) -> str:
     return workbench["app"].state.case_files.household(rows[0]["code"]).head.id_number
 
 
-def _report_on_a_phone(new_page: Any, person: str) -> str:
-    page = new_page(viewport={"width": 360, "height": 740})
+def _report_on_a_phone(new_page: Any, fits: Any, person: str) -> str:
+    page = new_page(**PHONE)
     page.goto("/web/login")
     page.click("#self-report-link")
     page.fill("#name", "赵大山")
@@ -37,15 +37,15 @@ def _report_on_a_phone(new_page: Any, person: str) -> str:
     page.fill("#story", "家里房子被雨冲坏了一面墙")
     page.click("#self-report-form button[type=submit]")
     done = page.locator("#done")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    fits(page, f"self-report-done-{person[-4:]}")
     screenshot(page, "self-report-phone")
     return done.inner_text()
 
 
 def test_a_person_reports_on_a_phone_and_the_answer_never_tells_who_is_registered(
-        new_page: Any, workbench: dict[str, Any]) -> None:
-    known = _report_on_a_phone(new_page, _a_head_of_the_township(workbench))
-    unknown = _report_on_a_phone(new_page, NOBODY)
+        new_page: Any, workbench: dict[str, Any], fits: Any) -> None:
+    known = _report_on_a_phone(new_page, fits, _a_head_of_the_township(workbench))
+    unknown = _report_on_a_phone(new_page, fits, NOBODY)
     receipt = re.compile(r"ZB-[0-9A-F]{12}")
     assert receipt.search(known) and receipt.sub("", known) == receipt.sub("", unknown)
     assert "乡镇工作站将尽快核实" in known

@@ -16,7 +16,7 @@ from application.demo import demo_users
 from domain.codes import Check, Role
 from domain.policy import Line
 from projections.queries import Area
-from tests.web.conftest import login, screenshot
+from tests.web.conftest import PHONE, login, screenshot
 
 USERS = {user.role: user for user in demo_users()}
 COUNTY, TOWNSHIP, VILLAGE = (USERS[r] for r in (Role.COUNTY_CENTRE, Role.TOWNSHIP_WORKSTATION,
@@ -30,7 +30,7 @@ def _codes(workbench: dict[str, Any], area: Area) -> list[str]:
     return [row["code"] for row in page.rows]
 
 
-def test_login_lock_out_and_logout(new_page: Any, workbench: dict[str, Any]) -> None:
+def test_login_lock_out_and_logout(new_page: Any, workbench: dict[str, Any], fits: Any) -> None:
     from application.accounts.access import User
 
     auditor = User("auditor-lockout", Role.AUDITOR)  # locked below: not a user other tests need
@@ -47,6 +47,7 @@ def test_login_lock_out_and_logout(new_page: Any, workbench: dict[str, Any]) -> 
     assert "已锁定" in page.text_content("#password-error")
     login(page, auditor.name, PASSWORDS[Role.AUDITOR])  # the right password: still locked
     assert page.get_attribute("#password-error", "data-code") == "ACCOUNT_LOCKED"
+    fits(page, "login-locked")
     screenshot(page, "02-login-locked")
 
     login(page, COUNTY.name, PASSWORDS[Role.COUNTY_CENTRE])
@@ -101,7 +102,8 @@ def test_filtering_the_monitoring_list(new_page: Any) -> None:
     assert download.value.suggested_filename.endswith(".xlsx")
 
 
-def test_a_household_file_as_it_stood_on_a_date(new_page: Any, workbench: dict[str, Any]) -> None:
+def test_a_household_file_as_it_stood_on_a_date(new_page: Any, workbench: dict[str, Any],
+                                                fits: Any) -> None:
     page = new_page()
     login(page, COUNTY.name, PASSWORDS[Role.COUNTY_CENTRE])
     page.goto("/web/monitoring")
@@ -115,6 +117,7 @@ def test_a_household_file_as_it_stood_on_a_date(new_page: Any, workbench: dict[s
     assert "2025-01-01" in page.text_content("#as-of-note")
     assert page.locator("#timeline tbody tr").count() < now_rows
     assert page.text_content("#monitoring-state") == "非监测对象"
+    fits(page, "household-as-of")
     screenshot(page, "06-household-as-of")
 
 
@@ -147,8 +150,8 @@ def test_a_visit_with_a_failed_check_puts_a_new_alert_in_the_queue(
     screenshot(page, "08-case-queue")
 
 
-def test_a_refused_form_shows_the_error_beside_its_field(new_page: Any,
-                                                         workbench: dict[str, Any]) -> None:
+def test_a_refused_form_shows_the_error_beside_its_field(new_page: Any, workbench: dict[str, Any],
+                                                         fits: Any) -> None:
     page = new_page()
     login(page, TOWNSHIP.name, PASSWORDS[Role.TOWNSHIP_WORKSTATION])
     code = _codes(workbench, Area("township", township=TOWNSHIP.township))[0]
@@ -162,6 +165,7 @@ def test_a_refused_form_shows_the_error_beside_its_field(new_page: Any,
     # none of the six checks was chosen: refused too, none is passed by default
     assert field.get_attribute("data-field") in ("checks", "visitor", "occurred_on")
     assert field.locator(".field-error").text_content()
+    fits(page, "form-error")
     screenshot(page, "09-form-error")
     page.fill("#f-visitor", "乡镇干部 李四")
     for check in Check:
@@ -190,19 +194,7 @@ def test_a_village_user_cannot_open_another_villages_household(new_page: Any,
     assert other not in page.text_content("#monitoring-table")
 
 
-@pytest.mark.parametrize("path", ["/web/", "/web/monitoring", "/web/cases", "/web/policy"])
-def test_pages_fit_a_360_px_phone(new_page: Any, workbench: dict[str, Any], path: str) -> None:
-    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
-    login(page, VILLAGE.name, PASSWORDS[Role.VILLAGE_LIAISON])
-    page.goto(path)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 362, f"{path} is {width} px wide on a 360 px screen"
-    name = {"/web/": "dashboard", "/web/monitoring": "monitoring", "/web/cases": "cases",
-            "/web/policy": "policy"}[path]
-    screenshot(page, f"10-phone-{name}")
-
-
-def test_uploading_a_push_shows_what_was_refused_and_why(new_page: Any) -> None:
+def test_uploading_a_push_shows_what_was_refused_and_why(new_page: Any, fits: Any) -> None:
     from pathlib import Path
 
     page = new_page()
@@ -218,6 +210,7 @@ def test_uploading_a_push_shows_what_was_refused_and_why(new_page: Any) -> None:
     assert "读取" in page.text_content("#upload-summary")
     assert page.locator("#upload-problems tbody tr").count() > 0
     assert page.get_attribute("#error-workbook", "href").startswith("data:application/vnd.openxml")
+    fits(page, "push-upload")
     screenshot(page, "11-push-upload")
 
 
@@ -730,7 +723,7 @@ def test_the_provincial_format_is_a_link_away_and_holds_only_the_users_area(
 def test_lists_are_cards_on_a_phone_with_nothing_off_screen(new_page: Any, path: str) -> None:
     """At 360 px the case queue and the monitoring list show one card per row: no table scrolls
     sideways, and a row's 户主 (and 阶段) are on screen."""
-    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    page = new_page(**PHONE)
     login(page, COUNTY.name, PASSWORDS[Role.COUNTY_CENTRE])
     page.goto(path)
     table = "#case-table" if path == "/web/cases" else "#monitoring-table"
@@ -806,14 +799,3 @@ def test_a_department_reaches_its_desk_from_its_first_page_and_puts_its_measure_
     page.wait_for_selector("#desk-done")
     assert "YB-WEB-1 已落实" in page.text_content("#desk-done")
     assert "已落实" in page.locator("#measure-table tr[data-measure='YB-WEB-1']").text_content()
-
-
-def test_the_department_desk_fits_a_360_px_phone(new_page: Any) -> None:
-    from application.demo import DEMO_TOKENS
-
-    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
-    login(page, USERS[Role.DEPARTMENT].name, DEMO_TOKENS[Role.DEPARTMENT])
-    page.goto("/web/department")
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 362, f"the desk is {width} px wide on a 360 px screen"
-    screenshot(page, "31-phone-department-desk")
