@@ -22,24 +22,8 @@ from domain.codes import Role
 from domain.household import STEP_NAMES
 from domain.income import IncomeAssessment
 from domain.rules import local_date
+from interfaces.field_names import label
 
-#: Field names in words, for the changes a sentence lists (a member's new health, a correction's
-#: new values); a field not named here shows as stored.
-FIELD_NAMES = {
-    "name": "姓名", "relation": "与户主关系", "health": "健康状况", "labour_capacity": "劳动能力",
-    "in_school": "在校生", "insured": "参加基本医疗保险", "address": "住址", "township": "乡镇",
-    "village": "村", "household_type": "户类型", "lifted_out_year": "脱贫年度", "id_number": "身份证号",
-    "risk_types": "风险类型", "description": "情况说明", "category": "监测对象类别",
-    "notes": "备注", "reason": "理由", "amount": "金额", "visitor": "走访人", "decision": "结论",
-    "finding": "核实结论", "measure_type": "措施类型", "department": "部门",
-    "responsible_person": "责任人", "per_capita_income": "家庭人均纯收入", "occurred_on": "发生日期",
-    "income_change": "收入变化", "spending_change": "支出变化", "causes": "风险原因",
-    "needs": "帮扶需求", "wages": "工资性收入", "business": "经营净收入", "property": "财产净收入",
-    "transfers": "转移净收入", "production_costs": "生产经营性支出", "household_size": "家庭人口",
-    "channel": "监测方式", "checks": "六项核实", "insurer": "经办机构", "cause": "赔付原因",
-    "out_of_pocket": "自付费用或损失", "mode": "消除方式", "notice_from": "公示开始",
-    "notice_to": "公示结束", "objections": "异议", "asset_comparison": "存款、房产、车辆比对结果",
-}
 #: What a correction's subject (`domain.household.corrections.subject_record`) is, in words.
 SUBJECTS = {"household": "农户登记信息", "member": "成员", "alert": "预警", "measure": "帮扶措施",
             "payout": "防贫保赔付", "visit": "走访", "assessment": "收入核算", "case": "案件",
@@ -119,7 +103,7 @@ def _changes(changes: dict[str, Any] | None) -> str:
 
 
 def _field_name(key: str) -> str:
-    return FIELD_NAMES.get(key, key)
+    return label(key)
 
 
 def _subject(s: Said, field: str = "corrects_subject") -> str:
