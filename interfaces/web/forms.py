@@ -61,7 +61,7 @@ LABELS: dict[str, str] = {
     "in_school": "在校生", "insured": "参加城乡居民基本医疗保险", "discovered_on": "发现日期",
     "started_on": "开始日期", "in_place_on": "落实日期",
     "fact": "所属记录（visit:走访编号、alert:预警编号、measure:措施编号…）",
-    "attachments": "附件的 SHA-256（先上传，每行一个）", "note": "附件说明",
+    "attachments": "附件（照片、扫描件或 PDF，可多选）", "note": "附件说明",
 }
 
 
@@ -77,9 +77,9 @@ class Field:
     name: str
     label: str
     #: text | textarea | number | date | checkbox | yesno | select | choices | checks | lines
-    #: (a list of texts, a row each) | rows (a list of records, a row each) | group (one nested
-    #: record, its inputs side by side) | changes (new values of a correction) | fact (the
-    #: recorded fact a correction corrects)
+    #: (a list of texts, a row each) | files (the digests of files picked on the page) | rows
+    #: (a list of records, a row each) | group (one nested record, its inputs side by side) |
+    #: changes (new values of a correction) | fact (the recorded fact a correction corrects)
     kind: str
     required: bool
     options: list[str] = field(default_factory=list)
@@ -228,7 +228,7 @@ def read_form(fields: list[Field], form: Any) -> dict[str, Any]:
         elif f.kind == "rows":
             values[f.name] = [row for n in _numbers(form, f.name)
                               if (row := _read_record(f.columns, f"{f.name}-{n}-", form))]
-        elif f.kind == "lines":
+        elif f.kind in ("lines", "files"):  # files: their digests, once kept
             typed = (str(form.get(f"{f.name}-{n}", "")).strip() for n in _numbers(form, f.name))
             values[f.name] = [line for line in typed if line]
         elif f.kind == "group":
