@@ -44,7 +44,7 @@ LABELS: dict[str, str] = {
     "in_school": "在校生", "insured": "参加城乡居民基本医疗保险", "discovered_on": "发现日期",
     "started_on": "开始日期", "in_place_on": "落实日期",
     "fact": "所属记录（visit:走访编号、alert:预警编号、measure:措施编号…）",
-    "attachments": "附件的 SHA-256（先上传，每行一个）", "note": "附件说明", "household_size": "家庭人口",
+    "attachments": "附件（照片、扫描件或 PDF，可多选）", "note": "附件说明", "household_size": "家庭人口",
 }
 
 

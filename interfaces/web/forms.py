@@ -32,9 +32,9 @@ class Field:
     name: str
     label: str
     #: text | textarea | number | date | checkbox | yesno | select | choices | checks | lines
-    #: (a list of texts, a row each) | rows (a list of records, a row each) | group (one nested
-    #: record, its inputs side by side) | changes (new values of a correction) | fact (the
-    #: recorded fact a correction corrects)
+    #: (a list of texts, a row each) | files (the digests of files picked on the page) | rows
+    #: (a list of records, a row each) | group (one nested record, its inputs side by side) |
+    #: changes (new values of a correction) | fact (the recorded fact a correction corrects)
     kind: str
     required: bool
     options: list[str] = field(default_factory=list)
@@ -183,7 +183,7 @@ def read_form(fields: list[Field], form: Any) -> dict[str, Any]:
         elif f.kind == "rows":
             values[f.name] = [row for n in _numbers(form, f.name)
                               if (row := _read_record(f.columns, f"{f.name}-{n}-", form))]
-        elif f.kind == "lines":
+        elif f.kind in ("lines", "files"):  # files: their digests, once kept
             typed = (str(form.get(f"{f.name}-{n}", "")).strip() for n in _numbers(form, f.name))
             values[f.name] = [line for line in typed if line]
         elif f.kind == "group":

@@ -36,7 +36,7 @@ from interfaces.http.commands import COMMAND_HANDLERS
 from interfaces.http.household_commands import household_command
 from interfaces.http.queries import readable_household
 from interfaces.http.views import Masker, case_file, history_entries
-from interfaces.web import corrections
+from interfaces.web import corrections, evidence
 from interfaces.web.forms import (
     Field,
     FormError,
@@ -183,7 +183,7 @@ def command_page(request: Request, code: FromPath[str], command: FromPath[str],
 def _fields(request: Request, user: User, form: CommandForm, household: Household,
             pick: str) -> list[Field]:
     """The inputs of a command's form; a correction's, for the fact picked."""
-    fields = form_fields(form.body, form.extra)
+    fields = evidence.file_picker(form_fields(form.body, form.extra))
     if form.command.name == corrections.COMMAND:
         fields = corrections.correction_fields(fields, household, _facts(request, user, household),
                                                pick)
@@ -223,7 +223,8 @@ def _earlier_steps(household: Any, command: str) -> list[tuple[str, str]]:
     return found
 
 
-@post("/web/households/{code:str}/do/{command:str}", opt={"checks_own_text": True})
+@post("/web/households/{code:str}/do/{command:str}", opt={"checks_own_text": True},
+      request_max_body_size=evidence.FORM_MAX_BYTES)
 async def run(request: Request, code: FromPath[str], command: FromPath[str]) -> Response[Any]:
     """Record what the form says, or show it again: refused beside the field named, or redrawn
     (another row asked for, a correction's fact picked) with nothing recorded."""
@@ -233,7 +234,7 @@ async def run(request: Request, code: FromPath[str], command: FromPath[str]) -> 
     correcting = form.command.name == corrections.COMMAND
     household = await anyio.to_thread.run_sync(_loaded, request, user, code, correcting)
     facts = await anyio.to_thread.run_sync(_facts, request, user, household) if correcting else []
-    fields = form_fields(form.body, form.extra)
+    fields = evidence.file_picker(form_fields(form.body, form.extra))
     if correcting:
         fields = corrections.correction_fields(fields, household, facts,
                                                str(submitted.get("corrects_version", "")))
@@ -242,6 +243,7 @@ async def run(request: Request, code: FromPath[str], command: FromPath[str]) -> 
     try:
         check_texts(submitted.multi_items())  # refused beside the field, not on a page of its own
         values = read_form(fields, submitted)
+        await evidence.keep_picked(request, user, submitted, fields, values)
         if more or "_redraw" in submitted:
             raise _Redraw
         if correcting:

@@ -27,10 +27,12 @@ from domain.values import Actor
 from interfaces.http import create_app
 from tests.builders import id_number
 from tests.conftest import TEST_CIPHER_KEY
+from tests.evidence_files import fake_png, phone_photo
 from tests.web.conftest import Clock, _free_port, screenshot
 
 CODES = [f"13063001001900{n}" for n in range(1, 5)]
 IN_THE_FIELD = "2025-07-18"  # the day of the visits: before the server's "today" (Clock)
+WITH_A_CAMERA = "2025-07-19"  # the day of the visits with photos
 
 
 class Server:
@@ -112,7 +114,7 @@ def phone(browser: Any, county: dict[str, Any]) -> Iterator[Any]:
 
 
 #: What the service worker may keep: the app's own files, never an answer of the API.
-APP_FILES = {"/app/", "/app/app.js", "/app/store.js", "/app/outbox.js", "/app/forms.js",
+APP_FILES = {"/app/", "/app/app.js", "/app/store.js", "/app/outbox.js", "/app/forms.js", "/app/photos.js",
              "/app/app.css", "/app/forms.json", "/app/manifest.webmanifest", "/app/icon.svg",
              "/app/icon-192.png", "/app/icon-512.png"}
 
@@ -146,18 +148,29 @@ def _back_in_signal(page: Any, county: dict[str, Any]) -> None:
     page.context.set_offline(False)  # the page hears "online" and sends its queue
 
 
-def _visit(page: Any, code: str, *, day: str = IN_THE_FIELD, income: str = "300") -> None:
+def _visit(page: Any, code: str, *, day: str = IN_THE_FIELD, income: str = "300",
+           photos: tuple[bytes, ...] = ()) -> None:
     page.click(f".household[data-code='{code}']")
     page.click("#do-visit")
     page.fill("#f-occurred_on", day)
     page.fill("#f-income_change", income)
+    if photos:
+        _take_photos(page, photos)
     page.click("#command button[type=submit]")
     page.wait_for_selector(".item")
 
 
-def _visits(county: dict[str, Any], code: str) -> list[Any]:
+def _take_photos(page: Any, photos: tuple[bytes, ...]) -> None:
+    """Photos taken with the form's camera, shown once the phone has made them small."""
+    page.set_input_files("#f-photos", files=[
+        {"name": f"IMG_{n}.jpg", "mimeType": "image/jpeg", "buffer": photo}
+        for n, photo in enumerate(photos)])
+    page.wait_for_function(f"document.querySelectorAll('#photo-list img').length === {len(photos)}")
+
+
+def _visits(county: dict[str, Any], code: str, day: str = IN_THE_FIELD) -> list[Any]:
     return [v for v in county["app"].state.case_files.household(code).visits
-            if v.occurred_on == date.fromisoformat(IN_THE_FIELD)]
+            if v.occurred_on == date.fromisoformat(day)]
 
 
 def test_three_visits_recorded_offline_are_recorded_once_when_the_signal_returns(
@@ -293,3 +306,96 @@ def test_an_alert_from_a_failed_check_and_a_self_report_taken_at_the_door_offlin
     found = {(a.channel.value, tuple(p.value for p in a.problems), a.description) for a in alerts}
     assert ("乡村干部排查", ("住房安全问题",), "房屋墙体开裂") in found
     assert ("农户自主申报", (), "老伴住院，花费大") in found
+
+
+def _outbox_photos(page: Any) -> list[dict[str, Any]]:
+    """The photos of the phone's queue as it keeps them: their item's fact, status, digest, kind."""
+    return page.evaluate("""async () => {
+        const store = await import('/app/store.js');
+        return (await store.all('outbox')).flatMap((item) => item.files.map((f) => ({
+            fact: item.fact, status: f.status, sha256: f.sha256, type: f.blob.type, size: f.blob.size})));
+    }""")
+
+
+def test_a_photo_taken_offline_is_attached_once_to_its_visit_when_the_signal_returns(
+        phone: Any, county: dict[str, Any]) -> None:
+    page = phone
+    code = CODES[0]
+    _in_the_field(page, county)
+    # a photo taken, the page reloaded before saving: the photo stays with the form
+    page.click(f".household[data-code='{code}']")
+    page.click("#do-visit")
+    page.fill("#f-occurred_on", WITH_A_CAMERA)
+    _take_photos(page, (phone_photo(colour="olive"),))
+    page.reload()
+    page.wait_for_function("document.querySelectorAll('#photo-list img').length === 1")
+    page.click("#command button[type=submit]")
+    page.wait_for_selector(".item")
+    for other in CODES[1:3]:
+        page.goto("/app/#/")
+        _visit(page, other, day=WITH_A_CAMERA, income="120")
+    page.wait_for_function("document.querySelectorAll('.item.queued').length === 3")
+    [kept] = _outbox_photos(page)
+    assert kept["type"] == "image/jpeg" and kept["status"] == "queued"
+    page.reload()  # no signal still: the photo waits in IndexedDB with its visit
+    page.goto("/app/#/outbox")
+    page.wait_for_selector(".item.queued .photo.queued:has-text('照片 1：待上传')")
+    screenshot(page, "field-app-photo-queued")
+
+    _back_in_signal(page, county)
+    page.wait_for_function("document.querySelectorAll('.item.recorded').length === 3")
+    page.wait_for_selector(".photo.attached")
+    [sent] = _outbox_photos(page)
+    household = county["app"].state.case_files.household(code)
+    [visit] = _visits(county, code, WITH_A_CAMERA)
+    assert sent["fact"] == f"visit:{visit.visit_id}"
+    assert [(e.fact, e.attachments) for e in household.evidence] == [(sent["fact"], (sent["sha256"],))]
+    assert [len(_visits(county, c, WITH_A_CAMERA)) for c in CODES[:3]] == [1, 1, 1]
+    shown = page.text_content(f".item:has-text('{code}') .photos")
+    assert f"照片 1：已附上（{sent['fact']}）" in shown
+    screenshot(page, "field-app-photo-attached")
+
+    # the answers to the upload and the attachment were lost: sent again, nothing is kept twice
+    page.evaluate("""async () => {
+        const store = await import('/app/store.js');
+        for (const item of await store.all('outbox')) {
+            if (!item.files.length) continue;
+            item.files.forEach((f) => { f.status = 'queued'; f.sha256 = null; });
+            await store.put('outbox', item);
+        }
+    }""")
+    page.goto("/app/#/")
+    page.goto("/app/#/outbox")
+    page.wait_for_selector(".item.recorded .photo.queued")
+    page.click("#sync")
+    page.wait_for_selector(".item.recorded .photo.attached")
+    household = county["app"].state.case_files.household(code)
+    assert [(e.fact, e.attachments) for e in household.evidence] == [(sent["fact"], (sent["sha256"],))]
+    assert _outbox_photos(page)[0]["sha256"] == sent["sha256"]
+
+
+def test_a_fake_photo_is_refused_with_its_reason_and_the_alert_still_recorded(
+        phone: Any, county: dict[str, Any]) -> None:
+    page = phone
+    code, head = CODES[3], id_number(date(1960, 1, 4), 14)
+    page.click(f".household[data-code='{code}']")
+    page.click("#do-alert")
+    page.fill("#f-occurred_on", IN_THE_FIELD)
+    page.fill("#f-person_id_number", head)
+    page.check("[name=risk_types][value=因病]")
+    page.fill("#f-description", "照片打不开")
+    page.set_input_files("#f-photos", files=[
+        {"name": "IMG_1.png", "mimeType": "image/png", "buffer": fake_png()},
+        {"name": "IMG_2.jpg", "mimeType": "image/jpeg", "buffer": phone_photo(colour="navy")}])
+    page.wait_for_function("document.querySelectorAll('#photo-list img').length === 2")
+    page.click("#command button[type=submit]")
+    page.wait_for_selector(".item.recorded .photo.attached")
+    refused = page.text_content(".item.recorded .photo.refused")
+    assert "照片 1：被拒绝" in refused and "无法完整解码（已损坏或伪造）" in refused
+    screenshot(page, "field-app-photo-refused")
+    [fake, real] = _outbox_photos(page)
+    assert fake["sha256"] is None and fake["type"] == "image/png", "not redrawn: sent as taken"
+    alert = next(a for a in county["app"].state.case_files.household(code).alerts.values()
+                 if a.description == "照片打不开")
+    evidence = county["app"].state.case_files.household(code).evidence
+    assert [(e.fact, e.attachments) for e in evidence] == [(f"alert:{alert.alert_id}", (real["sha256"],))]

@@ -6,6 +6,7 @@
 import * as store from './store.js';
 import * as outbox from './outbox.js';
 import * as forms from './forms.js';
+import * as photos from './photos.js';
 
 const { esc } = forms;
 
@@ -189,6 +190,15 @@ async function formView(code, kind) {
   const form = $('#command');
   const draft = await store.get('drafts', key);
   if (draft) forms.restore(form, draft.typed);
+  const taken = draft?.photos ?? []; // kept with the draft: a reload loses no photo
+  const save = () => store.put('drafts', { key, typed: forms.typed(form), photos: taken });
+  const showPhotos = () => {
+    if (!$('#photo-list')) return;
+    $('#photo-list').innerHTML = taken.map((blob, n) => `<figure class="photo">
+      <img src="${URL.createObjectURL(blob)}" alt="照片 ${n + 1}" height="64">
+      <figcaption>照片 ${n + 1}（${Math.ceil(blob.size / 1024)} KB） <button type="button" data-unphoto="${n}">删除</button></figcaption></figure>`).join('');
+  };
+  showPhotos();
   const checkPerson = () => {
     const input = form.elements.person_id_number;
     if (!input) return;
@@ -198,11 +208,25 @@ async function formView(code, kind) {
   form.addEventListener('input', async (event) => {
     if (event.target.name === 'failed' && event.target.checked) forms.onFailedCheck(form, tables, event.target.value);
     checkPerson();
-    await store.put('drafts', { key, typed: forms.typed(form) });
+    await save();
+  });
+  form.addEventListener('change', async (event) => {
+    if (event.target.id !== 'f-photos') return;
+    for (const file of event.target.files) taken.push(await photos.shrink(file));
+    event.target.value = '';
+    await save();
+    showPhotos();
+  });
+  form.addEventListener('click', async (event) => {
+    const { unphoto } = event.target.dataset;
+    if (unphoto === undefined) return;
+    taken.splice(Number(unphoto), 1);
+    await save();
+    showPhotos();
   });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    await outbox.enqueue(kind, h, forms.body(kind, form, tables));
+    await outbox.enqueue(kind, h, forms.body(kind, form, tables), taken);
     await store.remove('drafts', key);
     location.hash = '#/outbox';
     sync();
@@ -231,7 +255,7 @@ async function outboxView() {
   const card = (item) => `<div class="card item ${item.status}" data-id="${item.id}">
     <strong>${outbox.KINDS[item.kind].name}</strong> ${esc(item.head_name)} <span class="muted">${esc(item.code)}</span>
     <br><span class="status">${outbox.STATUS[item.status]}</span> <span class="muted">填写于 ${esc(local(item.written_at))}</span>
-    <div class="answer">${answer(item)}</div>
+    <div class="answer">${answer(item)}</div>${photoStates(item)}
     ${item.status === 'refused' || item.status === 'recorded' ? `<button type="button" data-drop="${item.id}">移除</button>` : ''}</div>`;
   $('#main').innerHTML = `<h1>待发送与发送结果</h1><p class="muted">按填写先后发送；每项带自己的编号，重发不会重复记录。</p>
     ${all.map(card).join('') || '<p>没有待发送的记录。</p>'}`;
@@ -241,6 +265,14 @@ async function outboxView() {
     if (drop) await outbox.drop(drop);
     if (anyway || drop) await (anyway ? sync() : render());
   };
+}
+
+/** Each photo of an item and where it stands; a refused one with the server's reason. */
+function photoStates(item) {
+  if (!item.files?.length) return '';
+  const state = (f, n) => `<li class="photo ${f.status}">照片 ${n + 1}：${photos.STATUS[f.status]}`
+    + `${f.status === 'attached' ? `（${esc(item.fact)}）` : ''}${f.problem ? `，原因：${esc(f.problem)}` : ''}</li>`;
+  return `<ul class="photos">${item.files.map(state).join('')}</ul>`;
 }
 
 async function signOut() {

@@ -32,6 +32,11 @@ function person(household) {
     + `<p class="muted">本户成员：${known}</p><p class="warn" id="person-check"></p>`;
 }
 
+/** The camera (or the phone's pictures): no name, so what it holds is never typed text. */
+const camera = () => `<div class="field" data-field="photos"><label for="f-photos">照片（可拍多张，本机压缩后随记录发送）</label>
+  <input id="f-photos" type="file" accept="image/*" capture="environment" multiple>
+  <div id="photo-list" class="photos"></div></div>`;
+
 /** The form's fields, in the order a worker fills them at the door. */
 export function fields(kind, household, tables, worker) {
   if (kind === 'visit') {
@@ -40,7 +45,7 @@ export function fields(kind, household, tables, worker) {
       + text('income_change', '收入变化（元，可为负）', '0', 'inputmode="decimal"')
       + text('spending_change', '支出变化（元，可为负）', '0', 'inputmode="decimal"')
       + text('per_capita_income', '家庭人均纯收入（元/人·年，可不填）', '', 'inputmode="decimal"')
-      + area('notes', '备注');
+      + area('notes', '备注') + camera();
   }
   const failed = kind === 'alert'
     ? choices('failed', '未保障的项目（勾选后自动带出风险类型）', tables.checks) : '';
@@ -48,7 +53,8 @@ export function fields(kind, household, tables, worker) {
     + choices('risk_types', '风险类型', tables.risk_types)
     + select('disaster_kind', '自然灾害类型（因自然灾害时填写）', tables.disaster_kinds)
     + (kind === 'self_report' ? select('sudden_hardship', '突发困难类型', tables.sudden_hardships) : '')
-    + area('description', kind === 'alert' ? '发现的情况' : '农户所述困难');
+    + area('description', kind === 'alert' ? '发现的情况' : '农户所述困难')
+    + (kind === 'alert' ? camera() : '');
 }
 
 /** The command body the API takes, from what the form holds. */

@@ -4,17 +4,17 @@
 // changed meanwhile the server records nothing and says so). Items go in the order recorded;
 // one waiting for the worker's decision holds back the later items of its household.
 //
-// Photos (hook, not built yet): `files` stays empty. To carry them, keep each resized photo
-// in the item, upload it in `send` before the command (POST /api/attachments answers its
-// sha256), and once the command is recorded queue an `attach_evidence` item naming the fact
-// (`visit:<visit_id>` / `alert:<alert_id>` — give the id in the body, e.g. from the item's id,
-// so it is known before the answer) and the digests. Each step keeps its own Idempotency-Key.
+// Photos go with a visit or an alert (photos.js): the app names the record itself (`visit_id`
+// from the item's id), so it knows the fact to attach them to before the server answers.
 
 import * as store from './store.js';
+import * as photos from './photos.js';
 
 export const KINDS = {
-  visit: { name: '入户走访', path: (code) => `/api/households/${encodeURIComponent(code)}/visits` },
-  alert: { name: '预警（走访发现问题）', path: (code) => `/api/households/${encodeURIComponent(code)}/alerts` },
+  visit: { name: '入户走访', path: (code) => `/api/households/${encodeURIComponent(code)}/visits`,
+    record: { fact: 'visit', field: 'visit_id', prefix: 'V' } },
+  alert: { name: '预警（走访发现问题）', path: (code) => `/api/households/${encodeURIComponent(code)}/alerts`,
+    record: { fact: 'alert', field: 'alert_id', prefix: 'A' } },
   self_report: { name: '代录自主申报', path: (code) => `/api/households/${encodeURIComponent(code)}/alerts` },
 };
 
@@ -27,12 +27,18 @@ export async function items() {
   return (await store.all('outbox')).sort((a, b) => a.seq - b.seq);
 }
 
-/** Queue a command on a household as its case file stood when the form was filled. */
-export async function enqueue(kind, household, body) {
+/** Queue a command on a household as its case file stood when the form was filled, with the
+ * photos taken (Blobs, already made small); a visit or alert gets its id here. */
+export async function enqueue(kind, household, body, blobs = []) {
   const last = (await items()).at(-1);
+  const id = crypto.randomUUID();
+  const record = KINDS[kind].record;
+  if (record) body = { ...body, [record.field]: `${record.prefix}-${id.slice(0, 8).toUpperCase()}` };
   const item = {
-    id: crypto.randomUUID(), seq: (last?.seq ?? 0) + 1, kind, code: household.code,
-    head_name: household.head_name, body, based_on: household.version, files: [],
+    id, seq: (last?.seq ?? 0) + 1, kind, code: household.code,
+    head_name: household.head_name, body, based_on: household.version,
+    fact: record ? `${record.fact}:${body[record.field]}` : null,
+    files: blobs.map((blob) => ({ blob, status: 'queued', sha256: null, problem: null })),
     status: 'queued', written_at: new Date().toISOString(), answer: null, problem: null,
     changes: null, force: false,
   };
@@ -46,21 +52,25 @@ export async function sendAll(call) {
   const waiting = new Set(queue.filter((i) => i.status === 'conflict').map((i) => i.code));
   let recorded = 0;
   for (const item of queue) {
-    if (item.status !== 'queued' || waiting.has(item.code)) continue;
-    await send(item, queue, call);
-    if (item.status === 'conflict') waiting.add(item.code);
-    if (item.status === 'recorded') recorded += 1;
+    if (item.status === 'queued' && !waiting.has(item.code)) {
+      await send(item, queue, call);
+      if (item.status === 'conflict') waiting.add(item.code);
+      if (item.status === 'recorded') recorded += 1;
+    }
+    if (photos.pending(item)) await photos.send(item, call); // the fact is recorded: no conflict
   }
   return recorded;
 }
 
 /** The version an item is sent against: the one its form saw, moved past our own items since
- * recorded on top of it (the household changed by us is no change by others). */
+ * recorded on top of it, and their photos attached right after (the household changed by us is
+ * no change by others). */
 function against(item, queue) {
   let version = item.based_on;
   for (const done of queue) {
     if (done.code === item.code && done.status === 'recorded' && done.sent_on === version) {
       version = done.answer.version;
+      if (done.evidence?.version === version + 1) version = done.evidence.version;
     }
   }
   return version;

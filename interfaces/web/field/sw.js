@@ -1,8 +1,8 @@
 // The app's own files, kept on the phone so that it opens with no signal. No household data
 // is ever kept here (it lives in IndexedDB), and the API is never answered from a cache.
 
-const CACHE = 'fangpin-field-v1';
-const FILES = ['/app/', '/app/app.js', '/app/store.js', '/app/outbox.js', '/app/forms.js',
+const CACHE = 'fangpin-field-v2';
+const FILES = ['/app/', '/app/app.js', '/app/store.js', '/app/outbox.js', '/app/forms.js', '/app/photos.js',
   '/app/app.css', '/app/forms.json', '/app/manifest.webmanifest', '/app/icon.svg',
   '/app/icon-192.png'];
 const PATIENCE_MS = 4000; // a weak signal: fall back to the kept copy after this long
