@@ -95,9 +95,9 @@ def _decoded(data: bytes, kind: Kind, field: str) -> Image.Image:
     except FileTooLarge:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error,
-            Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise InvalidValue("ATTACHMENT_UNREADABLE",
-                           f"文件开头像{kind.label}，但无法完整解码（已损坏或伪造）：{error}",
+            Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow's own words are English and name its internals: the reader gets the rule only
+        raise InvalidValue("ATTACHMENT_UNREADABLE", f"文件开头像{kind.label}，但无法完整解码（已损坏或伪造）",
                            field) from None
     return image
 

@@ -6,6 +6,7 @@ their reason."""
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 
@@ -106,6 +107,8 @@ def test_a_file_refused_says_why_in_chinese(api: Api, data: bytes, content_type:
     assert response.status_code == status, response.text
     problem = response.json()
     assert problem["code"] == code and any("\u4e00" <= ch <= "\u9fff" for ch in problem["detail"])
+    if code == "ATTACHMENT_UNREADABLE":  # not the image library's English ("cannot identify…")
+        assert not re.search(r"[a-z]{4,}", problem["detail"]), problem["detail"]
 
 
 class TestWhoMayRead:

@@ -550,8 +550,9 @@ def test_the_indicators_page_drills_into_department_rows_and_offers_only_what_op
     department = _signed_in_client(workbench, USERS[Role.DEPARTMENT].name, DEMO_TOKENS[Role.DEPARTMENT])
     try:
         page = county.get("/web/indicators", params={"period": "2025"}).text
+        # a department row with alerts to verify (a rate, not —: one with none drills into 无)
         link = re.search(r'href="(/web/indicators\?[^"]*indicator=' + quote("预警核实率")
-                         + r'[^"]*level=department)"', page)
+                         + r'[^"]*level=department)">\d+\.\d%</a>', page)
         assert link is not None, "a department row links its drill-down with its level"
         drill = county.get(link.group(1).replace("&amp;", "&")).text.split('id="drill-down"')[1]
         assert 'class="muted">无' not in drill and "/web/households/" in drill
