@@ -1,4 +1,6 @@
-"""The monitoring list and the case queue, page by page, and either as a workbook."""
+"""The monitoring list, the case queue and the visits due, page by page — filtered by a place
+or a name typed in part or picked from the user's area, sorted by a click on a column header —
+the household search, and the lists as workbooks."""
 
 from __future__ import annotations
 

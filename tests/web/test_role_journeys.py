@@ -163,7 +163,7 @@ def test_the_village_finds_a_household_records_a_failed_check_and_sees_the_new_c
     fits(page, screen)
     done = submit(page)
     # Then an alert opened a new case, on the household and in the village's case queue
-    assert "新案件" in done
+    assert "生成预警" in done and "新案件" in done
     assert "待入户核查" in page.text_content("main")
     go(page, "案件队列")
     for _ in range(20):  # the read models follow the log in a moment
