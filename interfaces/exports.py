@@ -58,7 +58,7 @@ EXPORTS["green-channel"] = ("绿色通道待补办程序", EXPORTS["cases"][1])
 
 
 def pages(views: ReadModels, which: str, area: Area = COUNTY, *, township: str | None = None,
-          village: str | None = None, category: str | None = None,
+          village: str | None = None, head_name: str | None = None, category: str | None = None,
           grid_worker: str | None = None, today: date | None = None,
           held: UnmatchedAlerts | None = None,
           ) -> Iterator[dict[str, Any]]:
@@ -66,7 +66,7 @@ def pages(views: ReadModels, which: str, area: Area = COUNTY, *, township: str |
     ends with the alerts of ``held`` (the county's unmatched alerts) past their deadline.
     ``grid_worker`` keeps a 网格员's own households (monitoring, visits due, households)."""
     fetch: Callable[..., Page]
-    filters = {"township": township, "village": village}
+    filters = {"township": township, "village": village, "head_name": head_name}
     if which == "monitoring":
         fetch = lambda **page: views.monitoring_list(area, category=category, today=today,  # noqa: E731
                                                      grid_worker=grid_worker, **filters, **page)
@@ -76,29 +76,25 @@ def pages(views: ReadModels, which: str, area: Area = COUNTY, *, township: str |
             today=today, **filters, **page)
     elif which == "visits-due":
         fetch = lambda **page: views.visits_due(area, month=today,  # noqa: E731
-                                                grid_worker=grid_worker, **page)
+                                                grid_worker=grid_worker, **filters, **page)
     elif which == "measures-missing":
-        fetch = lambda **page: views.measures_missing(area, today=today, **page)  # noqa: E731
+        fetch = lambda **page: views.measures_missing(  # noqa: E731
+            area, today=today, township=township, village=village, **page)
     else:
         fetch = lambda **page: views.directory(area, grid_worker=grid_worker,  # noqa: E731
                                                **filters, **page)
-    # These two lists take no place filter of their own: rows outside it are left out here.
-    unfiltered = which in ("visits-due", "measures-missing")
     after = None
     while True:
         page = fetch(after=after, limit=500)
-        for row in page.rows:
-            if unfiltered and ((township and row.get("township") != township)
-                               or (village and row.get("village") != village)):
-                continue
-            yield row
+        yield from page.rows
         if not page.after:
             break
         after = page.after
-    if which == "overdue":
+    if which == "overdue" and not head_name:  # a held alert has no household, no head
         day = today or views.today()
-        yield from overdue_rows(overdue_unmatched(held, area, day, township=township,
-                                                  village=village), day)
+        yield from overdue_rows(overdue_unmatched(
+            held, area, day, township=views.name_match(area, "township", township),
+            village=views.name_match(area, "village", village)), day)
 
 
 def logged(rows: Iterable[dict[str, Any]], log: AccessLog, user: User, route: str,

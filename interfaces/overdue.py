@@ -14,6 +14,7 @@ from typing import Any
 
 from domain.identity import mask_id_number
 from domain.unmatched import HELD_STAGE, HeldAlert, UnmatchedAlerts
+from projections.filters import NameMatch
 from projections.queries import Area
 
 
@@ -31,15 +32,17 @@ def in_area(area: Area, alert: HeldAlert) -> bool:
 
 
 def overdue_unmatched(
-    held: UnmatchedAlerts | None, area: Area, today: date, *, township: str | None = None,
-    village: str | None = None,
+    held: UnmatchedAlerts | None, area: Area, today: date, *, township: NameMatch | None = None,
+    village: NameMatch | None = None,
 ) -> list[HeldAlert]:
-    """The alerts still held past their deadline on ``today`` in ``area`` (and, when given, the
-    township or village filtered for), the longest overdue first."""
+    """The alerts still held past their deadline on ``today`` in ``area`` (and, when given, in
+    the township or village filtered for, matched as the case queue matches them), the longest
+    overdue first."""
     if held is None:
         return []
     return [a for a in held.overdue(today) if in_area(area, a)
-            and (not township or a.township == township) and (not village or a.village == village)]
+            and (not township or township.matches(a.township))
+            and (not village or village.matches(a.village))]
 
 
 def overdue_rows(alerts: list[HeldAlert], today: date) -> list[dict[str, Any]]:

@@ -8,13 +8,10 @@ in monitoring, deadlines, this month's visits) is the county's date on the calle
 
 from __future__ import annotations
 
-import base64
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 from domain.codes import Department, MeasureStatus
 from domain.deadlines import MEASURE_WITHIN_DAYS, days_left, days_overdue
@@ -22,7 +19,9 @@ from domain.errors import InvalidValue
 from domain.household import DUPLICATE, JOINED_CASE, NEW_CASE
 from domain.rosters import LIFTED_OUT, MONITORED, RosterDuty
 from domain.rules import local_date
-from projections.store import ReadModelStore, column_type
+from projections.cursors import decode_cursor, encode_cursor
+from projections.filters import LIKE_ESCAPE, SORT_KEYS, NameMatch, escaped
+from projections.store import ReadModelStore
 from projections.tables import join_texts
 
 MAX_PAGE = 500
@@ -56,6 +55,11 @@ class Area:
 
 
 COUNTY = Area()
+
+#: The columns a typed name may filter (`ReadModels.name_match`), per table whose names count.
+_NAMED = {"rm_households": ("township", "village", "head_name"), "rm_members": ("name",)}
+#: The columns offered as pick-lists (`ReadModels.choices`).
+_CHOICES = ("township", "village", "grid_worker", "helper")
 
 
 #: What `ReadModels.counts` may group by (and filter on by date).
@@ -110,19 +114,21 @@ class ReadModels:
     def monitoring_list(
         self, area: Area = COUNTY, *, township: str | None = None, village: str | None = None,
         category: str | None = None, risk_type: str | None = None, eliminating: bool | None = None,
-        grid_worker: str | None = None, helper: str | None = None,
+        grid_worker: str | None = None, helper: str | None = None, head_name: str | None = None,
         as_of: date | None = None, today: date | None = None,
         sort: str = "code", after: str | None = None, limit: int = 50,
     ) -> Page:
         """Current monitoring objects, or those monitored on ``as_of`` (from the periods);
         ``grid_worker`` / ``helper`` keep those a person answers for now (on a past day's list
-        too: the households of that day that are theirs now)."""
+        too: the households of that day that are theirs now). Place and head's name match by
+        part of the name (`name_match`)."""
         today = today or self.today()
         table = "rm_monitoring_periods" if as_of else "rm_monitoring"
         where = self._where(area, household_table=True)
         if as_of:
             where.add("from_on <= ? AND (to_on IS NULL OR to_on > ?)", as_of, as_of)
-        self._filters(where, township=township, village=village, category=category)
+        self._names(where, area, township=township, village=village, head_name=head_name)
+        self._filters(where, category=category)
         if risk_type:
             where.add("risk_types LIKE ?", f"%{risk_type}%")
         if eliminating is not None and not as_of:
@@ -130,7 +136,7 @@ class ReadModels:
         self._staff_filters(where, grid_worker, helper,
                             via=self.store.qualified("rm_households") if as_of else None)
         key = ("household_id", "case_number") if as_of else ("household_id",)
-        sortable = ("code", "township", "head_name", "from_on" if as_of else "included_on")
+        sortable = SORT_KEYS["monitoring_as_of" if as_of else "monitoring"]
         page = self._page(table, where, sort, sortable, key, after, limit)
         first_of_month = today.replace(day=1)
         for row in page.rows:
@@ -143,13 +149,14 @@ class ReadModels:
         return page
 
     def measures_missing(
-        self, area: Area = COUNTY, *, today: date | None = None, after: str | None = None,
-        limit: int = 50,
+        self, area: Area = COUNTY, *, township: str | None = None, village: str | None = None,
+        today: date | None = None, after: str | None = None, limit: int = 50,
     ) -> Page:
         """Monitoring objects whose analysed needs did not all have a measure in place 30 days
         after identification (缺什么补什么: the rule of 帮扶措施落实率)."""
         today = today or self.today()
         where = self._where(area, household_table=True)
+        self._names(where, area, township=township, village=village)
         # past its measure deadline (deadlines.measure_deadline: included_on + MEASURE_WITHIN_DAYS)
         where.add("included_on < ?", today - timedelta(days=MEASURE_WITHIN_DAYS))
         where.add("(needs_met_days IS NULL OR needs_met_days > ?)", MEASURE_WITHIN_DAYS)
@@ -160,22 +167,22 @@ class ReadModels:
 
     def case_queue(
         self, area: Area = COUNTY, *, stage: str | None = None, township: str | None = None,
-        village: str | None = None, overdue: bool = False, green_channel_owed: bool = False,
-        today: date | None = None, sort: str = "deadline_on", after: str | None = None,
-        limit: int = 50,
+        village: str | None = None, head_name: str | None = None, overdue: bool = False,
+        green_channel_owed: bool = False, today: date | None = None, sort: str = "deadline_on",
+        after: str | None = None, limit: int = 50,
     ) -> Page:
         """Open cases with their stage and 15-day deadline; ``overdue`` keeps those past it,
         ``green_channel_owed`` the green-channel cases still owing steps 2–4."""
         today = today or self.today()
         where = self._where(area, household_table=True)
-        self._filters(where, township=township, village=village)
+        self._names(where, area, township=township, village=village, head_name=head_name)
         if stage:
             where.add("stage = ?", stage)
         if overdue:
             where.add("deadline_on < ?", today)
         if green_channel_owed:  # an empty list is stored as empty text
             where.add("green_channel = ? AND owed_steps <> ?", True, join_texts(()))
-        page = self._page("rm_case_queue", where, sort, ("deadline_on", "discovered_on", "code"),
+        page = self._page("rm_case_queue", where, sort, SORT_KEYS["cases"],
                           ("household_id", "case_number"), after, limit)
         for row in page.rows:
             row["days_left"] = days_left(row["deadline_on"], today)
@@ -198,7 +205,9 @@ class ReadModels:
 
     def visits_due(
         self, area: Area = COUNTY, *, month: date | None = None, grid_worker: str | None = None,
-        helper: str | None = None, after: str | None = None, limit: int = 50,
+        helper: str | None = None, township: str | None = None, village: str | None = None,
+        head_name: str | None = None, sort: str = "code", after: str | None = None,
+        limit: int = 50,
     ) -> Page:
         """Households visited every month — monitoring objects, 脱贫户, and those whose risk
         was eliminated — not yet visited in ``month`` (default: this month).
@@ -210,7 +219,8 @@ class ReadModels:
         where.add("visit_due = ?", True)
         where.add("(last_visit_on IS NULL OR last_visit_on < ?)", first)
         self._staff_filters(where, grid_worker, helper)
-        return self._page("rm_households", where, "code", ("code",), ("household_id",),
+        self._names(where, area, township=township, village=village, head_name=head_name)
+        return self._page("rm_households", where, sort, SORT_KEYS["visits_due"], ("household_id",),
                           after, limit)
 
     def directory(
@@ -220,24 +230,23 @@ class ReadModels:
         sort: str = "code", after: str | None = None, limit: int = 50,
     ) -> Page:
         """Households by code (prefix), head's name, a member's full ID number or name (present
-        or past member), place, or the 网格员 / 帮扶责任人 answering for them now."""
+        or past member), place, or the 网格员 / 帮扶责任人 answering for them now; names and
+        places match by part of the name (`name_match`)."""
         where = self._where(area, household_table=True)
-        self._filters(where, township=township, village=village)
+        self._names(where, area, township=township, village=village, head_name=head_name)
         self._staff_filters(where, grid_worker, helper)
         if code:
-            escaped = code.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            where.add("code LIKE ? ESCAPE '\\'", f"{escaped}%")
-        if head_name:
-            where.add("head_name = ?", head_name)
+            where.add(f"code LIKE ? ESCAPE '{LIKE_ESCAPE}'", f"{escaped(code)}%")
         if id_number:
             members = self.store.qualified("rm_members")
             where.add(f"household_id IN (SELECT household_id FROM {members} WHERE id_number = ?)",
                       id_number.strip().upper())
-        if member_name:
+        member = self.name_match(area, "name", member_name, table="rm_members")
+        if member:
+            clause, param = member.sql()
             members = self.store.qualified("rm_members")
-            where.add(f"household_id IN (SELECT household_id FROM {members} WHERE name = ?)",
-                      member_name.strip())
-        return self._page("rm_households", where, sort, ("code", "head_name"), ("household_id",),
+            where.add(f"household_id IN (SELECT household_id FROM {members} WHERE {clause})", param)
+        return self._page("rm_households", where, sort, SORT_KEYS["directory"], ("household_id",),
                           after, limit)
 
     # ------------------------------------------------------------------ department desks
@@ -328,8 +337,21 @@ class ReadModels:
             where.add("batch_id = ?", batch_id)
         if outcome:
             where.add("outcome = ?", outcome)
-        return self._page("rm_alerts", where, sort, ("code", "discovered_on"),
+        return self._page("rm_alerts", where, sort, SORT_KEYS["alerts"],
                           ("household_id", "alert_id"), after, limit)
+
+    def alert_households(self, alert_ids: Collection[str]) -> dict[str, str]:
+        """The code of the household each alert (by its id) is about; an id on none is left
+        out."""
+        found: dict[str, str] = {}
+        ids = sorted(set(alert_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ", ".join([self.store.placeholder] * len(chunk))
+            for row in self.store.fetch(f"SELECT alert_id, code FROM {self.store.qualified('rm_alerts')} "
+                                        f"WHERE alert_id IN ({marks})", chunk):
+                found[row["alert_id"]] = row["code"]
+        return found
 
     def counts(
         self, table: str, column: str, area: Area = COUNTY, *, since: tuple[str, date] | None = None,
@@ -346,6 +368,44 @@ class ReadModels:
             f"SELECT {column} AS k, COUNT(*) AS n FROM {self.store.qualified(table)}{where.sql()} "
             f"GROUP BY {column} ORDER BY {column}", where.params)
         return {str(row["k"]) if row["k"] is not None else "": row["n"] for row in rows}
+
+    # ------------------------------------------------------------------ filters
+
+    def name_match(self, area: Area, column: str, text: str | None, *,
+                   table: str = "rm_households") -> NameMatch | None:
+        """How ``text`` filters ``column`` (None: blank, no filter): a full name of the area's
+        ``table`` picks exactly that name; part of a name, every name containing it."""
+        if column not in _NAMED.get(table, ()):
+            raise InvalidValue("FILTER_UNKNOWN", f"不能按 {column} 查找", column)
+        text = (text or "").strip()
+        if not text:
+            return None
+        where = self._where(area, household_table=True)
+        where.add(f"{column} = ?", text)
+        whole = bool(self.store.fetch(
+            f"SELECT 1 AS found FROM {self.store.qualified(table)}{where.sql()} LIMIT 1",
+            where.params))
+        return NameMatch(column, text, whole)
+
+    def choices(self, area: Area, column: str, *, township: str | None = None) -> list[str]:
+        """The names ``column`` takes in the area's households (a pick-list): its townships,
+        villages (of ``township`` when given), 网格员 or 帮扶责任人."""
+        if column not in _CHOICES:
+            raise InvalidValue("FILTER_UNKNOWN", f"不能按 {column} 列出", column)
+        where = self._where(area, household_table=True)
+        where.add(f"{column} IS NOT NULL")
+        if township:
+            where.add("township = ?", township)
+        rows = self.store.fetch(f"SELECT DISTINCT {column} AS name FROM "
+                                f"{self.store.qualified('rm_households')}{where.sql()} "
+                                f"ORDER BY {column}", where.params)
+        return [row["name"] for row in rows]
+
+    def _names(self, where: _Where, area: Area, **texts: str | None) -> None:
+        for column, text in texts.items():
+            match = self.name_match(area, column, text)
+            if match:
+                where.add(*match.sql())
 
     # ------------------------------------------------------------------ helpers
 
@@ -400,7 +460,7 @@ class ReadModels:
         page_where = _Where(where.placeholder)
         page_where.clauses, page_where.params = list(where.clauses), list(where.params)
         if after:
-            values = _decode_cursor(after, order)
+            values = decode_cursor(after, order)
             marks = ", ".join(["?"] * len(order))
             page_where.add(f"({', '.join(order)}) {'<' if descending else '>'} ({marks})", *values)
         direction = " DESC" if descending else ""
@@ -411,37 +471,5 @@ class ReadModels:
         rows = self.store.fetch(statement, page_where.params)
         more = len(rows) > limit
         rows = rows[:limit]
-        cursor = _encode_cursor([rows[-1][c] for c in order]) if more and rows else None
+        cursor = encode_cursor([rows[-1][c] for c in order]) if more and rows else None
         return Page(rows=rows, total=int(total), after=cursor)
-
-
-def _encode_cursor(values: list[Any]) -> str:
-    plain = [v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, UUID) else v
-             for v in values]
-    return base64.urlsafe_b64encode(json.dumps(plain, ensure_ascii=False).encode()).decode()
-
-
-def _decode_cursor(cursor: str, columns: tuple[str, ...]) -> list[Any]:
-    try:
-        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if len(values) != len(columns):
-            raise ValueError
-        return [_typed(column, value) for column, value in zip(columns, values, strict=True)]
-    except Exception:  # anything not made by _encode_cursor
-        raise InvalidValue("CURSOR_INVALID", "分页游标无效，请从第一页重新查询", "cursor") from None
-
-
-def _typed(column: str, value: Any) -> Any:
-    kind = column_type(column)
-    if value is None:
-        raise ValueError
-    if kind == "date":
-        return date.fromisoformat(value)
-    if kind == "id":
-        return UUID(value)
-    if kind == "int":
-        number = int(value)
-        if not -(2**63) <= number < 2**63:
-            raise ValueError
-        return number
-    return str(value)

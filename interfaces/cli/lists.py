@@ -101,9 +101,10 @@ def _list(app: CaseFiles, args: argparse.Namespace) -> int:
                                     green_channel_owed=args.which == "green-channel",
                                     today=day, **filters, **page_args)
         elif args.which == "visits-due":
-            page = views.visits_due(month=day, grid_worker=args.grid_worker, **page_args)
+            page = views.visits_due(month=day, grid_worker=args.grid_worker, **filters,
+                                    **page_args)
         elif args.which == "measures-missing":
-            page = views.measures_missing(today=day, **page_args)
+            page = views.measures_missing(today=day, **filters, **page_args)
         else:
             page = views.directory(grid_worker=args.grid_worker, **filters, **page_args)
     print(f"{LISTS[args.which]}：共 {page.total} 条")
@@ -111,8 +112,9 @@ def _list(app: CaseFiles, args: argparse.Namespace) -> int:
     if page.after:
         print(f"下一页：--after {page.after}")
     if args.which == "overdue" and not args.after:
-        held = overdue_unmatched(app.unmatched_alerts(), COUNTY, day, township=args.township,
-                                 village=args.village)
+        held = overdue_unmatched(app.unmatched_alerts(), COUNTY, day,
+                                 township=views.name_match(COUNTY, "township", args.township),
+                                 village=views.name_match(COUNTY, "village", args.village))
         if held:
             print(f"另有未匹配预警超过{IDENTIFICATION_DAYS}天未认领：{len(held)} 条"
                   "（fangpin unmatched attach 认领）")

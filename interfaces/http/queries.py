@@ -36,6 +36,7 @@ from interfaces.http.schemas import queries as s
 from interfaces.http.schemas.views import CaseFile, ChainProof, History
 from interfaces.http.views import Masker, case_file, history_entries, relief_bands_out
 from interfaces.overdue import overdue_unmatched
+from projections.filters import SORT_KEYS
 from projections.queries import MAX_PAGE, Page, ReadModels
 from projections.runner import Projections
 
@@ -52,6 +53,11 @@ Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description=f"每页条
 Today = Annotated[date | None, QueryParameter(
     required=False, description="计算期限所用的“今天”（默认县里今天）")]
 Text = Annotated[str | None, QueryParameter(required=False, max_length=100)]
+#: A place or person filed under a name, found by part of the name (`projections.filters`).
+Name = Annotated[str | None, QueryParameter(
+    required=False, max_length=100,
+    description="名称：完整名称只匹配该名称；名称的一部分匹配所有包含它的（如“东营”可找到东营村，"
+                "“建国”可找到王建国）")]
 #: "My households": those the named 网格员 / 帮扶责任人 answers for now.
 GridWorker = Annotated[str | None, QueryParameter(
     required=False, max_length=100, description="网格员姓名（现任）：只列其现在负责的农户")]
@@ -74,10 +80,11 @@ def _sort(*keys: str) -> Any:
 
 
 #: The monitoring list sorts by ``from_on`` on a past day (``as_of``), by ``included_on`` now.
-MonitoringSort = _sort("code", "township", "head_name", "included_on", "from_on")
-CaseSort = _sort("deadline_on", "discovered_on", "code")
-DirectorySort = _sort("code", "head_name")
-AlertSort = _sort("code", "discovered_on")
+MonitoringSort = _sort(*SORT_KEYS["monitoring"], "from_on")
+CaseSort = _sort(*SORT_KEYS["cases"])
+VisitsDueSort = _sort(*SORT_KEYS["visits_due"])
+DirectorySort = _sort(*SORT_KEYS["directory"])
+AlertSort = _sort(*SORT_KEYS["alerts"])
 
 
 class ReadModelsBehind(Unavailable):
@@ -128,7 +135,7 @@ def _list(path: str, summary: str, read: str = "households") -> Any:
 
 @_list("/api/monitoring", "监测对象名单（当前，或某日在监测的）")
 def monitoring_list(
-    request: Request, township: Text = None, village: Text = None,
+    request: Request, township: Name = None, village: Name = None, head_name: Name = None,
     category: FromQuery[Category | None] = None,
     risk_type: FromQuery[RiskType | None] = None, eliminating: FromQuery[bool | None] = None,
     grid_worker: GridWorker = None, helper: Helper = None,
@@ -140,9 +147,9 @@ def monitoring_list(
     check_day(today, "today")
     position = caught_up(request, after)
     page = _services(request)[2].monitoring_list(
-        area_of(request.user), township=township, village=village, category=category,
-        risk_type=risk_type, eliminating=eliminating, grid_worker=grid_worker, helper=helper,
-        as_of=as_of, today=today or county_today(request), sort=sort,
+        area_of(request.user), township=township, village=village, head_name=head_name,
+        category=category, risk_type=risk_type, eliminating=eliminating, grid_worker=grid_worker,
+        helper=helper, as_of=as_of, today=today or county_today(request), sort=sort,
         after=cursor, limit=limit,
     )
     return _page(page, s.MonitoringRow, s.MonitoringPage, position)
@@ -160,8 +167,9 @@ def measures_missing(request: Request, today: Today = None, cursor: Cursor = Non
 
 @_list("/api/cases", "案件队列（15 天时限、超时、绿色通道待补程序）")
 def case_queue(
-    request: Request, stage: FromQuery[CaseStage | None] = None, township: Text = None, village: Text = None,
-    overdue: FromQuery[bool] = False, green_channel_owed: FromQuery[bool] = False, today: Today = None,
+    request: Request, stage: FromQuery[CaseStage | None] = None, township: Name = None,
+    village: Name = None, head_name: Name = None, overdue: FromQuery[bool] = False,
+    green_channel_owed: FromQuery[bool] = False, today: Today = None,
     sort: CaseSort = "deadline_on", cursor: Cursor = None, limit: Limit = 50, after: After = None,
 ) -> s.CasePage:
     check_day(today, "today")
@@ -169,7 +177,7 @@ def case_queue(
     app, _, read_models = _services(request)
     area, day = area_of(request.user), today or county_today(request)
     page = read_models.case_queue(
-        area, stage=stage, township=township, village=village, overdue=overdue,
+        area, stage=stage, township=township, village=village, head_name=head_name, overdue=overdue,
         green_channel_owed=green_channel_owed, today=day, sort=sort, after=cursor, limit=limit,
     )
     for row in page.rows:  # step keys as the notice names them
@@ -177,8 +185,9 @@ def case_queue(
         row["pending_steps"] = [STEP_NAMES[step] for step in row["pending_steps"]]
     answer = _page(page, s.CaseRow, s.CasePage, position)
     if overdue and stage is None and not green_channel_owed and cursor is None:
-        held = overdue_unmatched(app.unmatched_alerts(), area, day, township=township,
-                                 village=village)
+        held = overdue_unmatched(app.unmatched_alerts(), area, day,
+                                 township=read_models.name_match(area, "township", township),
+                                 village=read_models.name_match(area, "village", village))
         answer.unmatched = [unmatched_out(request.user, alert, day) for alert in held]
     return answer
 
@@ -187,31 +196,32 @@ def case_queue(
 def visits_due(
     request: Request,
     month: Annotated[date | None, QueryParameter(required=False, description="所在月任一日")] = None,
-    grid_worker: GridWorker = None, helper: Helper = None,
+    grid_worker: GridWorker = None, helper: Helper = None, township: Name = None,
+    village: Name = None, head_name: Name = None, sort: VisitsDueSort = "code",
     cursor: Cursor = None, limit: Limit = 50, after: After = None,
 ) -> s.HouseholdPage:
     check_day(month, "month")
     position = caught_up(request, after)
-    page = _services(request)[2].visits_due(area_of(request.user),
-                                            month=month or county_today(request),
-                                            grid_worker=grid_worker, helper=helper, after=cursor,
-                                            limit=limit)
+    page = _services(request)[2].visits_due(
+        area_of(request.user), month=month or county_today(request), grid_worker=grid_worker,
+        helper=helper, township=township, village=village, head_name=head_name, sort=sort,
+        after=cursor, limit=limit)
     return _page(page, s.HouseholdRow, s.HouseholdPage, position)
 
 
-@_list("/api/households", "农户名录（按户编号前缀、户主姓名、成员身份证号、地点）")
+@_list("/api/households", "农户名录（按户编号前缀、户主或成员姓名、成员身份证号、地点）")
 def directory(
-    request: Request, code: Text = None, head_name: Text = None,
+    request: Request, code: Text = None, head_name: Name = None, member_name: Name = None,
     id_number: Annotated[str | None, QueryParameter(required=False, max_length=32)] = None,
-    township: Text = None, village: Text = None, grid_worker: GridWorker = None,
+    township: Name = None, village: Name = None, grid_worker: GridWorker = None,
     helper: Helper = None, sort: DirectorySort = "code", cursor: Cursor = None,
     limit: Limit = 50, after: After = None,
 ) -> s.HouseholdPage:
     position = caught_up(request, after)
     page = _services(request)[2].directory(
-        area_of(request.user), code=code, head_name=head_name, id_number=id_number,
-        township=township, village=village, grid_worker=grid_worker, helper=helper, sort=sort,
-        after=cursor, limit=limit,
+        area_of(request.user), code=code, head_name=head_name, member_name=member_name,
+        id_number=id_number, township=township, village=village, grid_worker=grid_worker,
+        helper=helper, sort=sort, after=cursor, limit=limit,
     )
     return _page(page, s.HouseholdRow, s.HouseholdPage, position)
 

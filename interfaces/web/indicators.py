@@ -93,12 +93,29 @@ def indicators(request: Request, period: FromQuery[str] = "", indicator: FromQue
         county_only = [f for f in result.figures if f.area.level == "county"
                        and f.indicator.levels == ("county",)]
     return render(request, "indicators.html", user, result=result, period=period, error=error,
+                  households=household_links(request, result) if detail else {},
                   indicator=indicator, area=area or scope.name, level=level, month=month,
                   monthly=scope.level != "department", matrices=matrices, months=months,
                   trend=trend, county_only=county_only, indicators=INDICATOR_BY_CODE,
                   bands=BANDS, band_reading=BAND_READING, ranking_method=RANKING_METHOD,
                   ranked=scope.level == "county" and user.may_read("rankings"),
                   band_of=band_of, hover=hover)
+
+
+def household_links(request: Request, result: IndicatorResult | None) -> dict[str, str]:
+    """The household each drill-down item is about, by the item's key: a case's or an appeal's
+    (``户编号#n``), a household's (its code) or an alert's (its id, looked up in the push
+    ledger); a month or a push is about none."""
+    if result is None:
+        return {}
+    links, alerts = {}, []
+    for item in result.items:
+        code = item.key.split("#")[0]
+        if code.isdigit():
+            links[item.key] = code
+        else:
+            alerts.append(item.key)
+    return {**links, **request.app.state.read_models.alert_households(alerts)}
 
 
 def _computed(request: Request, period: Period, scope: Scope, detail: Any, today: date) -> IndicatorResult:

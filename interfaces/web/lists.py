@@ -1,4 +1,6 @@
-"""The monitoring list and the case queue, page by page, and either as a workbook."""
+"""The monitoring list, the case queue and the visits due, page by page — filtered by a place
+or a name typed in part or picked from the user's area, sorted by a click on a column header —
+the household search, and the lists as workbooks."""
 
 from __future__ import annotations
 
@@ -10,59 +12,113 @@ from litestar import Request, Response, get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from application.accounts.access import User
 from domain.codes import Category
 from domain.errors import DomainError, InvalidValue, NotFound
 from interfaces.http.auth import area_of
 from interfaces.overdue import overdue_rows, overdue_unmatched
 from interfaces.web.dashboard import countdown
 from interfaces.web.session import county_today, render, signed_in
+from projections.queries import Page
+
+#: Each list's sortable columns as its header names them; the keys are the read model's
+#: (`projections.filters.SORT_KEYS`), which refuses any other.
+MONITORING_SORTS = {"code": "户编号", "head_name": "户主", "township": "乡镇", "village": "村",
+                    "included_on": "纳入日"}
+CASE_SORTS = {"code": "户编号", "deadline_on": "15天倒计时", "head_name": "户主",
+              "township": "乡镇", "village": "村", "discovered_on": "发现日"}
+VISITS_DUE_SORTS = {"code": "户编号", "head_name": "户主", "township": "乡镇", "village": "行政村"}
+
+
+def sort_links(path: str, query: dict[str, str], sort: str,
+               columns: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Per sortable column: the link its header opens (by it ascending, or descending when
+    it is the ascending sort now; back to the first page) and how the list is sorted by it now
+    (``ascending``, ``descending`` or None)."""
+    current, descending = sort.lstrip("-"), sort.startswith("-")
+    links = {}
+    for key, label in columns.items():
+        state = ("descending" if descending else "ascending") if key == current else None
+        target = f"-{key}" if state == "ascending" else key
+        links[key] = {"label": label, "state": state,
+                      "href": f"{path}?{urlencode({**query, 'sort': target})}"}
+    return links
+
+
+def _pick_lists(request: Request, user: User, township: str) -> dict[str, list[str]]:
+    """The names the filters offer (the user's area): townships, villages (of the township
+    chosen, when one is), 网格员. A filter the user's area already fixes offers none."""
+    read_models, area = request.app.state.read_models, area_of(user)
+    townships = [] if user.township else read_models.choices(area, "township")
+    chosen = township if township in townships or township == user.township else None
+    return {"townships": townships,
+            "villages": [] if user.village else read_models.choices(area, "village",
+                                                                    township=chosen),
+            "grid_workers": read_models.choices(area, "grid_worker")}
+
+
+def _list_page(request: Request, user: User, template: str, path: str, page: Page | None,
+               query: dict[str, str], sort: str, columns: dict[str, str],
+               **context: Any) -> Template:
+    """A list page: its rows, filters (as typed, with their pick-lists), sortable headers and
+    the next page's link, which keeps both."""
+    kept = {k: v for k, v in query.items() if v}
+    return render(request, template, user, rows=page.rows if page else [], page=page,
+                  filters={**query, "sort": sort},
+                  sorts=sort_links(path, kept, sort, columns),
+                  sort_choices=[(key, label, sort) for key, label in columns.items()],
+                  choices=_pick_lists(request, user, query.get("township", "")),
+                  next_url=(f"{path}?{urlencode({**kept, 'sort': sort, 'after': page.after})}"
+                            if page and page.after else None),
+                  **context)
 
 
 @get("/web/monitoring", sync_to_thread=True)
 def monitoring(request: Request, township: FromQuery[str] = "", village: FromQuery[str] = "",
-               category: FromQuery[str] = "", grid_worker: FromQuery[str] = "",
-               sort: FromQuery[str] = "code", after: FromQuery[str] = "") -> Template:
+               head_name: FromQuery[str] = "", category: FromQuery[str] = "",
+               grid_worker: FromQuery[str] = "", sort: FromQuery[str] = "code",
+               after: FromQuery[str] = "") -> Template:
     user = signed_in(request)
     user.require_read("households")
-    filters = {"township": township or None, "village": village or None,
-               "category": category or None, "grid_worker": grid_worker or None}
+    query = {"township": township, "village": village, "head_name": head_name,
+             "category": category, "grid_worker": grid_worker}
     try:
         page = request.app.state.read_models.monitoring_list(
-            area_of(user), **filters, today=county_today(request), sort=sort, after=after or None,
-            limit=50)
+            area_of(user), **{k: v or None for k, v in query.items()},
+            today=county_today(request), sort=sort, after=after or None, limit=50)
         error = None
     except DomainError as refused:
         page, error = None, refused.message
-    rows = page.rows if page else []
-    query = {k: v for k, v in {"township": township, "village": village, "category": category,
-                                 "grid_worker": grid_worker, "sort": sort}.items() if v}
-    return render(request, "monitoring.html", user, rows=rows, page=page, error=error,
-                  filters={"township": township, "village": village, "category": category,
-                          "grid_worker": grid_worker, "sort": sort},
-                  categories=[c.value for c in Category],
-                  next_url=(f"/web/monitoring?{urlencode({**query, 'after': page.after})}"
-                           if page and page.after else None),
-                  export_url=f"/web/exports/monitoring?{urlencode(query)}")
+    kept = {k: v for k, v in query.items() if v}
+    return _list_page(request, user, "monitoring.html", "/web/monitoring", page, query, sort,
+                      MONITORING_SORTS, error=error, categories=[c.value for c in Category],
+                      export_url=f"/web/exports/monitoring?{urlencode(kept)}")
 
 
 @get("/web/cases", sync_to_thread=True)
 def cases(request: Request, overdue: FromQuery[bool] = False, township: FromQuery[str] = "",
-          after: FromQuery[str] = "") -> Template:
+          village: FromQuery[str] = "", head_name: FromQuery[str] = "",
+          sort: FromQuery[str] = "deadline_on", after: FromQuery[str] = "") -> Template:
     user = signed_in(request)
     user.require_read("households")
     today = county_today(request)
-    page = request.app.state.read_models.case_queue(
-        area_of(user), overdue=overdue, township=township or None, today=today,
-        sort="deadline_on", after=after or None, limit=50)
-    rows = [countdown(row, today) for row in page.rows]
-    held = overdue_unmatched(request.app.state.case_files.unmatched_alerts(), area_of(user), today,
-                             township=township or None) if overdue and not after else []
-    query = {k: v for k, v in {"overdue": "true" if overdue else "", "township": township}.items() if v}
-    return render(request, "cases.html", user, rows=rows, page=page, overdue=overdue,
-                  township=township, today=today, unmatched=overdue_rows(held, today),
-                  next_url=(f"/web/cases?{urlencode({**query, 'after': page.after})}"
-                           if page.after else None),
-                  export_url=f"/web/exports/{'overdue' if overdue else 'cases'}?{urlencode(query)}")
+    read_models, area = request.app.state.read_models, area_of(user)
+    places = {"township": township, "village": village, "head_name": head_name}
+    page = read_models.case_queue(area, overdue=overdue, today=today, sort=sort,
+                                  after=after or None, limit=50,
+                                  **{k: v or None for k, v in places.items()})
+    page = Page([countdown(row, today) for row in page.rows], page.total, page.after)
+    held = overdue_unmatched(
+        request.app.state.case_files.unmatched_alerts(), area, today,
+        township=read_models.name_match(area, "township", township),
+        village=read_models.name_match(area, "village", village),
+    ) if overdue and not after and not head_name else []
+    query = {"overdue": "true" if overdue else "", **places}
+    kept = {k: v for k, v in query.items() if v}
+    return _list_page(request, user, "cases.html", "/web/cases", page, query, sort, CASE_SORTS,
+                      overdue=overdue, today=today, unmatched=overdue_rows(held, today),
+                      export_url=f"/web/exports/{'overdue' if overdue else 'cases'}?"
+                                 f"{urlencode(kept)}")
 
 
 #: What the search box reads as an ID number, and as a household code (its first digits).
@@ -90,27 +146,27 @@ def search(request: Request, q: FromQuery[str] = "") -> Template:
 
 
 @get("/web/visits-due", sync_to_thread=True)
-def visits_due(request: Request, grid_worker: FromQuery[str] = "",
-               after: FromQuery[str] = "") -> Template:
+def visits_due(request: Request, grid_worker: FromQuery[str] = "", township: FromQuery[str] = "",
+               village: FromQuery[str] = "", head_name: FromQuery[str] = "",
+               sort: FromQuery[str] = "code", after: FromQuery[str] = "") -> Template:
     """本月待走访: the households of the user's area owed this month's visit, each opening the
     visit form; ``grid_worker`` keeps those the named 网格员 answers for ("my households")."""
     user = signed_in(request)
     user.require_read("households")
     today = county_today(request)
-    page = request.app.state.read_models.visits_due(area_of(user), month=today,
-                                                    grid_worker=grid_worker or None,
-                                                    after=after or None, limit=50)
-    query = {"grid_worker": grid_worker} if grid_worker else {}
-    return render(request, "visits_due.html", user, rows=page.rows, page=page, today=today,
-                  may_visit=user.may("record_visit"), grid_worker=grid_worker,
-                  next_url=(f"/web/visits-due?{urlencode({**query, 'after': page.after})}"
-                            if page.after else None))
+    query = {"grid_worker": grid_worker, "township": township, "village": village,
+             "head_name": head_name}
+    page = request.app.state.read_models.visits_due(
+        area_of(user), month=today, **{k: v or None for k, v in query.items()}, sort=sort,
+        after=after or None, limit=50)
+    return _list_page(request, user, "visits_due.html", "/web/visits-due", page, query, sort,
+                      VISITS_DUE_SORTS, today=today, may_visit=user.may("record_visit"))
 
 
 @get("/web/exports/{which:str}", sync_to_thread=True)
 def export(request: Request, which: FromPath[str], township: FromQuery[str] = "",
-           village: FromQuery[str] = "", category: FromQuery[str] = "",
-           grid_worker: FromQuery[str] = "") -> Response[bytes]:
+           village: FromQuery[str] = "", head_name: FromQuery[str] = "",
+           category: FromQuery[str] = "", grid_worker: FromQuery[str] = "") -> Response[bytes]:
     from interfaces.exports import EXPORTS, logged, pages, workbook
 
     user = signed_in(request)
@@ -118,7 +174,7 @@ def export(request: Request, which: FromPath[str], township: FromQuery[str] = ""
     if which not in EXPORTS:
         raise NotFound("EXPORT_UNKNOWN", f"没有名为 {which} 的导出", "which")
     rows = pages(request.app.state.read_models, which, area_of(user), township=township or None,
-                 village=village or None, category=category or None,
+                 village=village or None, head_name=head_name or None, category=category or None,
                  grid_worker=grid_worker or None, today=county_today(request),
                  held=request.app.state.case_files.unmatched_alerts())
     rows = logged(rows, request.app.state.access_log, user, request.url.path)

@@ -121,35 +121,6 @@ def test_a_household_file_as_it_stood_on_a_date(new_page: Any, workbench: dict[s
     screenshot(page, "06-household-as-of")
 
 
-def test_a_visit_with_a_failed_check_puts_a_new_alert_in_the_queue(
-        new_page: Any, workbench: dict[str, Any]) -> None:
-    page = new_page()
-    login(page, VILLAGE.name, PASSWORDS[Role.VILLAGE_LIAISON])
-    area = Area("village", township=VILLAGE.township, village=VILLAGE.village)
-    queued = {row["code"] for row in workbench["app"].state.read_models.case_queue(
-        area, limit=500).rows}
-    code = next(c for c in _codes(workbench, area) if c not in queued)
-    page.goto(f"/web/households/{code}/do/record_visit")
-    page.fill("#f-visitor", "网格员 张三")
-    for check in Check:  # each of the six is chosen: none passes by default
-        found = "fail" if check is Check.HOUSING_SAFETY else "pass"
-        page.check(f"input[name='checks.{check.value}'][value={found}]")
-    screenshot(page, "07-visit-form")
-    page.click("#command-form button[type=submit]")
-    page.wait_for_selector("#done")
-    assert "生成预警" in page.text_content("#done") and "新案件" in page.text_content("#done")
-    page.goto("/web/cases")
-    for _ in range(20):  # the read models follow the log in a moment
-        if page.locator(f"#case-table a:text-is('{code}')").count():
-            break
-        page.wait_for_timeout(250)
-        page.reload()
-    row = page.locator("#case-table tbody tr", has=page.locator(f"a:text-is('{code}')"))
-    assert row.count() == 1
-    assert "剩" in row.locator("td.countdown").text_content()
-    screenshot(page, "08-case-queue")
-
-
 def test_a_refused_form_shows_the_error_beside_its_field(new_page: Any, workbench: dict[str, Any],
                                                          fits: Any) -> None:
     page = new_page()
