@@ -197,8 +197,8 @@ class ServeProcess:
 def fangpin_env(database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FANGPIN_")}
     env["FANGPIN_DATABASE_URL"] = database_url
-    env.update(pair.split("=", 1) for pair in os.environ.get("SOAK_SERVER_ENV", "").split())
     env["PYTHONPATH"] = str(ROOT)
+    env.update(pair.split("=", 1) for pair in os.environ.get("SOAK_SERVER_ENV", "").split())
     return env
 
 
