@@ -192,8 +192,11 @@ def test_workers_are_renewed_after_so_many_requests_and_nothing_goes_unanswered(
     fresh one (a long-lived heap never adds up), while the other serves."""
     with _serving(postgres_schema, 2, 5, "--max-requests", "20") as (process, marker):
         first = set(_marked(marker))
-        answered = 0
-        for _ in range(120):
+        answered, sent, renewed = 0, 0, set()
+        # Which worker accepts a connection is the kernel's choice: on a busy machine one may
+        # take most of them, so requests go on (up to 600) until two workers were renewed.
+        deadline = time.monotonic() + 120
+        while len(renewed) < 2 and sent < 600 and time.monotonic() < deadline:
             for _attempt in range(50):  # a renewed worker may still be starting: the call waits
                 try:
                     with urllib.request.urlopen(f"http://127.0.0.1:{process.port}/health",
@@ -202,10 +205,10 @@ def test_workers_are_renewed_after_so_many_requests_and_nothing_goes_unanswered(
                     break
                 except OSError:
                     time.sleep(0.2)
-        assert answered == 120
-        deadline = time.monotonic() + 60  # a worker past its count finishes what it serves first
-        while len(renewed := set(_marked(marker)) - first) < 2 and time.monotonic() < deadline:
-            time.sleep(0.5)
+            sent += 1
+            if sent % 20 == 0:
+                renewed = set(_marked(marker)) - first
+        assert answered == sent, f"{sent - answered} of {sent} requests went unanswered"
         assert len(renewed) >= 2, f"no worker renewed: {first} → {set(_marked(marker))}"
         assert process.poll() is None
 

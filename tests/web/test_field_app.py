@@ -187,7 +187,7 @@ def test_three_visits_recorded_offline_are_recorded_once_when_the_signal_returns
     page.fill("#f-occurred_on", IN_THE_FIELD)
     page.fill("#f-income_change", "-150")
     page.uncheck("[name=passed][value=饮水安全]")
-    page.wait_for_function(f"""async () => {{  // each keystroke is written as it is typed
+    _until(page, f"""async () => {{  // each keystroke is written as it is typed
         const draft = await (await import('/app/store.js')).get('drafts', '{CODES[2]}/visit');
         return draft?.typed.some(([name, value, on]) => value === '饮水安全' && !on);
     }}""")
@@ -399,3 +399,12 @@ def test_a_fake_photo_is_refused_with_its_reason_and_the_alert_still_recorded(
                  if a.description == "照片打不开")
     evidence = county["app"].state.case_files.household(code).evidence
     assert [(e.fact, e.attachments) for e in evidence] == [(f"alert:{alert.alert_id}", (real["sha256"],))]
+
+
+def _until(page: Any, check: str, seconds: float = 15) -> None:
+    """Wait until the asynchronous ``check`` answers true. (`wait_for_function` takes the
+    promise an async function returns for true at once, so it would not wait at all.)"""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(check):
+        assert time.monotonic() < deadline, f"not true after {seconds} s: {check}"
+        page.wait_for_timeout(100)
