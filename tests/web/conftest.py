@@ -167,6 +167,7 @@ def fits(tmp_path: Path) -> Callable[[Any, str], Path]:
         from playwright.sync_api import Error as PlaywrightError
 
         width = page.viewport_size["width"]
+        page.wait_for_load_state()  # a page still on its way has no document to measure
         spills = page.evaluate(SPILLS, [width, SCROLLS_ON_PURPOSE])
         shot = tmp_path / f"{name}.png"
         try:

@@ -192,7 +192,8 @@ def test_three_visits_recorded_offline_are_recorded_once_when_the_signal_returns
         return draft?.typed.some(([name, value, on]) => value === '饮水安全' && !on);
     }}""")
     page.reload()
-    assert page.input_value("#f-income_change") == "-150"
+    # the draft is put back into the form as the page opens (from IndexedDB, a moment later)
+    _until(page, "() => document.querySelector('#f-income_change')?.value === '-150'")
     assert not page.is_checked("[name=passed][value=饮水安全]")
     page.click("#command button[type=submit]")
     page.wait_for_function("document.querySelectorAll('.item.queued').length === 3")

@@ -37,6 +37,7 @@ def _report_on_a_phone(new_page: Any, fits: Any, person: str) -> str:
     page.fill("#story", "家里房子被雨冲坏了一面墙")
     page.click("#self-report-form button[type=submit]")
     done = page.locator("#done")
+    done.wait_for()  # the answer's page, not the form still navigating away
     fits(page, f"self-report-done-{person[-4:]}")
     screenshot(page, "self-report-phone")
     return done.inner_text()
