@@ -105,8 +105,13 @@ class CaseFiles(SelfReportDesk):
         (raising a `DomainError`, e.g. the caller's area) made under its lock before anything
         is recorded. A command that weighs income gets the line in force on its day; a 防贫保
         payout, the payout bands in force on its day."""
-        if command.attachment_digests():
-            self.attachments().require_kept(command.attachment_digests())
+        if digests := command.attachment_digests():
+            store, area_check = self.attachments(), allowed
+
+            def allowed(household: Household) -> None:  # the area first: no answer to outsiders
+                if area_check is not None:
+                    area_check(household)
+                store.require_usable(digests, by=by.user_id, attached=household.attached)
         line = self.income_line_on(command.occurred_on) if command.weighs_income else None
         bands = self.relief_bands_on(command.occurred_on) if command.weighs_relief else None
         return self._on_household(household_code, command, by=by, command_id=command_id,

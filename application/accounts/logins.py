@@ -111,6 +111,13 @@ class Logins:
             # A new password signs the user out everywhere (a stolen session ends with it).
             cursor.execute(f"DELETE FROM {self.sessions} WHERE name = {p}", (name,))
 
+    def disable_user(self, name: str) -> None:
+        """Disable the user and end every session of theirs, on desks and phones alike (a
+        session only hidden while disabled came back when the user was enabled again)."""
+        self.users.disable(name)
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(f"DELETE FROM {self.sessions} WHERE name = {self._p}", (name,))
+
     def login(self, name: str, password: str) -> User:
         """The user, if the password is right and the account neither locked nor disabled.
 
@@ -203,10 +210,16 @@ class Logins:
 
     def device_user(self, token: str) -> User | None:
         """The enabled user of a live device session given as a bearer token, or None."""
-        return self.session_user(token) if token.startswith(DEVICE_PREFIX) else None
+        return self._live_session_user(token) if token.startswith(DEVICE_PREFIX) else None
 
     def session_user(self, session_id: str) -> User | None:
-        """The enabled user of a live session, or None."""
+        """The enabled user of a live workbench session, or None (a phone's device session is
+        a bearer token for the API only: set as the workbench's cookie it opens nothing)."""
+        if session_id.startswith(DEVICE_PREFIX):
+            return None
+        return self._live_session_user(session_id)
+
+    def _live_session_user(self, session_id: str) -> User | None:
         if not session_id:
             return None
         p = self._p

@@ -37,8 +37,9 @@ KINDS: dict[str, Kind] = {kind.media_type: kind for kind in (
     Kind("image/png", "PNG 图片", 10 * MIB, True),
     Kind("application/pdf", "PDF 文件", 20 * MIB, False),
 )}
-#: The largest image accepted, in pixels (a larger one is a decompression bomb, or a mistake).
-MAX_PIXELS = 50_000_000
+#: The largest image accepted, in pixels (a larger one is a decompression bomb, or a mistake):
+#: a 50 MP RGBA decode took ~700 MB, so a larger scan or photo is resized before it is sent.
+MAX_PIXELS = 24_000_000
 #: The longer edge of a thumbnail, in pixels.
 THUMBNAIL_EDGE = 320
 #: The thumbnails' own kind.

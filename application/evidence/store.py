@@ -64,7 +64,9 @@ class AttachmentStore:
             cursor.execute(
                 f"INSERT INTO {self.table} (sha256, media_type, size, content, thumbnail, "
                 f"stored_at, stored_by) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}) "
-                "ON CONFLICT (sha256) DO NOTHING",
+                # the same bytes again keep nothing new but who sent them last: sending a file
+                # is what shows one holds it (see `require_usable`)
+                "ON CONFLICT (sha256) DO UPDATE SET stored_by = excluded.stored_by",
                 (file.sha256, file.media_type, len(file.content), file.content, file.thumbnail,
                  self.clock().astimezone(UTC).isoformat(), by))
         return StoredFile(file.sha256, len(file.content), file.media_type, file.thumbnail is not None)
@@ -82,12 +84,21 @@ class AttachmentStore:
                 found[sha256] = StoredFile(sha256, int(size), media_type, bool(thumbnailed))
         return found
 
-    def require_kept(self, digests: Iterable[str], field: str = "attachments") -> None:
-        """Refuse digests naming no kept file (422, naming ``field[i]``): upload them first."""
+    def require_usable(self, digests: Iterable[str], *, by: str,
+                       attached: Callable[[str], bool] = lambda digest: False,
+                       field: str = "attachments") -> None:
+        """Refuse digests ``by`` may not attach (422, naming ``field[i]``): a kept file is
+        attached by whoever sent it last, or again where it is evidence already. Knowing a
+        digest is not holding the file: otherwise anyone told one could attach it to a household
+        they cover and read it there. An unusable digest is answered as an unknown one."""
         listed = list(digests)
         kept = self.describe(listed)
+        senders = dict(self._fetch(
+            f"SELECT sha256, stored_by FROM {self.table} WHERE sha256 IN "
+            f"({', '.join([self._p] * len(kept))})", list(kept))) if kept else {}
         for index, digest in enumerate(listed):
-            if digest not in kept:
+            usable = digest in kept and (senders.get(digest) == by or attached(digest))
+            if not usable:
                 raise InvalidValue(
                     "ATTACHMENT_UNKNOWN",
                     f"没有摘要为 {digest[:12]}… 的已上传文件：请先上传（POST /api/attachments）",

@@ -87,7 +87,9 @@ def _link_user(app: CaseFiles, args: argparse.Namespace) -> int:
 
 
 def _disable_user(app: CaseFiles, args: argparse.Namespace) -> int:
-    users(app).disable(args.name)
+    from application.accounts.logins import Logins
+
+    Logins(users(app)).disable_user(args.name)
     print(f"用户 {args.name} 已停用")
     return 0
 

@@ -112,6 +112,27 @@ def test_a_file_refused_says_why_in_chinese(api: Api, data: bytes, content_type:
 
 
 class TestWhoMayRead:
+    def test_knowing_a_digest_is_not_holding_the_file(self, visited: Api) -> None:
+        """A file another village's worker sent cannot be attached by one only told its digest
+        (and so read through a household they cover): answered as an unknown digest. Sending
+        the file itself shows one holds it."""
+        api = visited
+        theirs = upload(api, phone_photo(), who="other_village")
+        body = {"fact": "visit:V-1", "attachments": [theirs["sha256"]], "occurred_on": "2025-11-30"}
+        refused = api.post(EVIDENCE, body, who="village")
+        assert (refused.status_code, refused.json()["code"]) == (422, "ATTACHMENT_UNKNOWN")
+        upload(api, phone_photo())
+        api.ok(EVIDENCE, body, who="village")
+
+    def test_an_outsider_learns_nothing_of_a_digest(self, visited: Api) -> None:
+        """Outside one's area every digest, kept or not, gets the same refusal."""
+        api = visited
+        kept = upload(api, phone_photo())
+        for digest in (kept["sha256"], "0" * 64):
+            answer = api.post(EVIDENCE, {"fact": "visit:V-1", "attachments": [digest],
+                                         "occurred_on": "2025-11-30"}, who="other_village")
+            assert (answer.status_code, answer.json()["code"]) == (403, "OUTSIDE_AREA")
+
     def test_only_those_who_may_read_the_household_read_its_files_and_each_read_is_logged(
             self, visited: Api) -> None:
         api = visited

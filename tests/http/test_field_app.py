@@ -65,6 +65,17 @@ class TestSigningInOnAPhone:
         api.app.state.users.disable("grid-01")
         assert api.client.get("/api/me", headers=headers).status_code == 401
 
+    def test_a_user_disabled_then_enabled_again_is_not_back_on_the_old_phone(self, api: Api) -> None:
+        headers = _device(api)
+        api.app.state.logins.disable_user("grid-01")
+        api.app.state.users.issue_token("grid-01")  # enabled again, with a new API token
+        assert api.client.get("/api/me", headers=headers).status_code == 401
+
+    def test_a_device_session_opens_no_workbench_page(self, api: Api) -> None:
+        token = _device(api)["Authorization"].removeprefix("Bearer ")
+        page = api.client.get("/web/", cookies={"fangpin_session": token}, follow_redirects=False)
+        assert page.status_code in (302, 303) and "/web/login" in page.headers["location"]
+
 
 def test_the_forms_offer_the_code_tables_and_the_failed_check_rule(api: Api) -> None:
     tables = api.client.get("/app/forms.json").json()  # no token: nothing personal
