@@ -84,13 +84,13 @@ class AttachmentStore:
                 found[sha256] = StoredFile(sha256, int(size), media_type, bool(thumbnailed))
         return found
 
-    def require_usable(self, digests: Iterable[str], *, by: str,
-                       attached: Callable[[str], bool] = lambda digest: False,
+    def require_usable(self, digests: Iterable[str], *, by: str, attached: Callable[[str], bool],
                        field: str = "attachments") -> None:
         """Refuse digests ``by`` may not attach (422, naming ``field[i]``): a kept file is
         attached by whoever sent it last, or again where it is evidence already. Knowing a
         digest is not holding the file: otherwise anyone told one could attach it to a household
-        they cover and read it there. An unusable digest is answered as an unknown one."""
+        they cover and read it there. An unusable digest is answered as an unknown one. (Two
+        people sending the same bytes: the later one attaches them; the earlier sends again.)"""
         listed = list(digests)
         kept = self.describe(listed)
         senders = dict(self._fetch(
