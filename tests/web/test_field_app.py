@@ -365,14 +365,20 @@ def test_a_photo_taken_offline_is_attached_once_to_its_visit_when_the_signal_ret
             await store.put('outbox', item);
         }
     }""")
-    page.goto("/app/#/")
+    # The app sends on every load and on 同步, so the queued state may be gone before a
+    # selector could see it: the digest coming back (it was wiped) is the proof it was re-sent.
     page.goto("/app/#/outbox")
-    page.wait_for_selector(".item.recorded .photo.queued")
     page.click("#sync")
+    _until(page, """async () => {
+        const store = await import('/app/store.js');
+        const files = (await store.all('outbox')).flatMap((item) => item.files);
+        return files.length === 1 && files[0].status === 'attached' && !!files[0].sha256;
+    }""")
+    [resent] = _outbox_photos(page)
+    assert resent["sha256"] == sent["sha256"] and resent["fact"] == sent["fact"]
     page.wait_for_selector(".item.recorded .photo.attached")
     household = county["app"].state.case_files.household(code)
     assert [(e.fact, e.attachments) for e in household.evidence] == [(sent["fact"], (sent["sha256"],))]
-    assert _outbox_photos(page)[0]["sha256"] == sent["sha256"]
 
 
 def test_a_fake_photo_is_refused_with_its_reason_and_the_alert_still_recorded(
