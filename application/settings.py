@@ -5,6 +5,7 @@ Nothing else reads the environment: `Settings.from_environ` is the one place tha
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,6 +16,8 @@ APP_NAME = "fangpin"
 DEFAULT_SQLITE_PATH = Path("var/fangpin.sqlite3")
 DEFAULT_SIGNING_KEY = Path("var/fangpin-signing-key.pem")
 DEFAULT_CHECKPOINT_DIR = Path("var/checkpoints")
+#: A county's 行政区划代码: six digits (e.g. 130630 涞源县).
+COUNTY_CODE = re.compile(r"\d{6}")
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ class Settings:
         ``FANGPIN_POSTGRES_SCHEMA``, ``FANGPIN_SNAPSHOT_INTERVAL``, ``FANGPIN_CACHE_SIZE``,
         ``FANGPIN_CADENCES``, ``FANGPIN_NOTICES``, ``FANGPIN_ROSTERS``, ``FANGPIN_EXCHANGE_MAPPING``,
         ``FANGPIN_SIGNING_KEY``, ``FANGPIN_AUDIT_PUBLIC_KEY``, ``FANGPIN_CHECKPOINT_DIR``,
-        ``FANGPIN_CIPHER_KEY``, ``FANGPIN_KEEP_PHOTO_METADATA``)."""
+        ``FANGPIN_CIPHER_KEY``, ``FANGPIN_KEEP_PHOTO_METADATA``, ``FANGPIN_COUNTY``)."""
         settings = cls(database_url=environ.get("FANGPIN_DATABASE_URL") or None)
         if environ.get("FANGPIN_SQLITE_PATH"):
             settings = replace(settings, sqlite_path=Path(environ["FANGPIN_SQLITE_PATH"]))
@@ -90,6 +93,8 @@ class Settings:
             settings = replace(settings, keep_photo_metadata=True)
         if environ.get("FANGPIN_CACHE_SIZE"):
             settings = replace(settings, aggregate_cache_size=int(environ["FANGPIN_CACHE_SIZE"]))
+        if environ.get("FANGPIN_COUNTY"):  # one county's store of a many-county deployment
+            settings = settings.county_store(environ["FANGPIN_COUNTY"])
         return settings
 
     def __post_init__(self) -> None:
@@ -105,6 +110,34 @@ class Settings:
             problem = key_problem(self.cipher_key)
             if problem:
                 raise ValueError(problem)
+
+    def county_store(self, code: str) -> Settings:
+        """The store of county ``code`` (its 6-digit 行政区划代码) in the deployment these settings
+        are the root of: PostgreSQL schema ``fangpin_county_<code>`` in the same database, or the SQLite
+        file ``counties/<code>.sqlite3`` beside the root file; its own signing key and checkpoints."""
+        if not COUNTY_CODE.fullmatch(code):
+            raise ValueError(f"县代码应为6位行政区划代码，不是 {code!r}")
+        return replace(self, **self._store_places(f"county_{code}", f"counties/{code}"))
+
+    def province_store(self) -> Settings:
+        """The province's own store in this deployment: its users, its held rows, the counties
+        registered and the provincial read models (schema ``fangpin_province``, or the file
+        ``province.sqlite3`` beside the root file)."""
+        return replace(self, **self._store_places("province", "province"))
+
+    def _store_places(self, schema: str, name: str) -> dict[str, object]:
+        """Where a store of the deployment lives: its schema named after the root's (so that
+        two deployments in one database never meet), or its file beside the root file."""
+        root = self.sqlite_file.parent
+        places: dict[str, object] = {
+            "signing_key_path": self.signing_key_path.parent / f"{name}-signing-key.pem",
+            "checkpoint_dir": self.checkpoint_dir / name,
+        }
+        if self.backend == "postgres":
+            places["postgres_schema"] = f"{self.postgres_schema or 'fangpin'}_{schema}"
+        else:
+            places.update(database_url=None, sqlite_path=root / f"{name}.sqlite3")
+        return places
 
     @property
     def backend(self) -> str:
@@ -142,7 +175,7 @@ class Settings:
                 PERSISTENCE_MODULE="application.store.recorders:FangpinSQLiteFactory",
                 SQLITE_DBNAME=str(self.sqlite_file),
             )
-            return env
+            return _named(env)
         url = urlparse(self.database_url or "")
         env.update(
             PERSISTENCE_MODULE="application.store.recorders:FangpinPostgresFactory",
@@ -155,4 +188,12 @@ class Settings:
         )
         if self.postgres_schema:
             env["POSTGRES_SCHEMA"] = self.postgres_schema
-        return env
+        return _named(env)
+
+
+def _named(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with each key also under the application's name: the library looks for
+    ``FANGPIN_POSTGRES_SCHEMA`` before ``POSTGRES_SCHEMA``, in the process environment too, so a
+    ``FANGPIN_POSTGRES_SCHEMA`` set for the root store would otherwise place every other store
+    of the deployment (a county's, the province's) in the root's schema."""
+    return {**env, **{f"{APP_NAME.upper()}_{key}": value for key, value in env.items()}}

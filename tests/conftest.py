@@ -60,7 +60,11 @@ def fresh_postgres_schema() -> Iterator[str]:
         yield schema
     finally:
         with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+            # and the county and province stores of a deployment rooted there (schema_…)
+            beside = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
+                                  (f"{schema}\\_%",)).fetchall()
+            for (name,) in [(schema,), *beside]:
+                conn.execute(f'DROP SCHEMA "{name}" CASCADE')
 
 
 @pytest.fixture

@@ -40,6 +40,8 @@
     fangpin rectifications list [--overdue] [--township T | --department D]   限期整改 items today
     fangpin notices show KIND --township T --village V [--from D] [--to D] [--format text|json|html|xlsx]
     fangpin notices publish KIND --township T --village V --from D --to D --digest SHA256   公示
+    fangpin county add 130630 涞源县 | county list   counties with stores of their own;
+                                                ``fangpin --county 130630 …`` acts on one
     fangpin department roster|measures|calendar --department 医保局 [--township T] [--format …]
                                                 a department's desk (roster reads access-logged)
 
@@ -63,6 +65,7 @@ from application.settings import Settings
 from domain.errors import DomainError
 from interfaces.cli.audit import add_audit
 from interfaces.cli.cadences import add_cadences
+from interfaces.cli.counties import add_county
 from interfaces.cli.demo import add_demo, add_summary
 from interfaces.cli.departments import add_department
 from interfaces.cli.exchange import add_feed
@@ -89,7 +92,7 @@ COMMAND_GROUPS = (
     add_users, add_income_line, add_relief_bands, add_indicators, add_verify, add_cadences,
     add_import, add_export,
     add_unmatched, add_audit, add_log, add_template, add_report, add_rectifications, add_notices,
-    add_department, add_staff, add_feed, add_tasks,
+    add_department, add_staff, add_feed, add_tasks, add_county,
 )
 
 
@@ -104,6 +107,11 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], datetime] | N
         return 2
     try:
         settings = Settings.from_environ(os.environ)
+        if args.county:
+            settings = _county(settings, args.county)
+    except DomainError as error:
+        print(f"错误 {error.code}：{error.message}（字段：{error.field}）", file=sys.stderr)
+        return 1
     except ValueError as error:
         print(f"设置错误：{error}", file=sys.stderr)
         return 2
@@ -124,9 +132,19 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], datetime] | N
         return 0
 
 
+def _county(settings: Settings, code: str) -> Settings:
+    """The store of a county of the deployment (refused when it has no such county)."""
+    from application.province import Deployment
+
+    with Deployment(settings) as deployment:
+        return deployment.county_settings(code)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``fangpin`` parser: each command group adds its subcommands."""
     parser = argparse.ArgumentParser(prog="fangpin", description="防贫监测帮扶 — county case files")
+    parser.add_argument("--county", metavar="CODE",
+                        help="run the command on this county's store (fangpin county list)")
     commands = parser.add_subparsers(title="commands")
     for add in COMMAND_GROUPS:
         add(commands)

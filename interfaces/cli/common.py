@@ -118,6 +118,11 @@ def write(text: str, path: str | None) -> None:
         sys.stdout.write(text)
 
 
+def beijing(moment: datetime) -> str:
+    """A recording time as county people read it: Beijing time to the minute."""
+    return f"{moment.astimezone(CHINA_TIME):%Y-%m-%d %H:%M}"
+
+
 def plain(value: object) -> str:
     """A value as plain text: lists joined with 、, records by their filled-in fields."""
     if isinstance(value, tuple | list):
