@@ -32,13 +32,13 @@ import threading
 import time
 
 import uvicorn
-from litestar import Litestar
 from litestar.datastructures import State
 
 from application.app import CaseFiles
+from application.province import Deployment
 from application.settings import Settings
-from interfaces.http import create_app
 from interfaces.http.app import Services
+from interfaces.http.mounts import DeploymentApp, deployment_app
 from projections.runner import Projections
 
 #: Set in server processes when a separate process follows the read models.
@@ -117,13 +117,13 @@ def _watch_parent_from_environ() -> None:
         watch_parent(int(os.environ[PARENT_ENV]))
 
 
-def app_from_environ() -> Litestar:
+def app_from_environ() -> DeploymentApp:
     """The app for a uvicorn worker process (settings from ``FANGPIN_*``)."""
     _watch_parent_from_environ()
     gc.set_threshold(*GC_THRESHOLD)
     keep_heap_small()
     settings = Settings.from_environ(os.environ)
-    return create_app(settings, follow=os.environ.get(PROJECTION_WORKER_ENV) != "1")
+    return deployment_app(settings, follow=os.environ.get(PROJECTION_WORKER_ENV) != "1")
 
 
 def _follow_log(settings: Settings, parent: int) -> None:
@@ -137,6 +137,14 @@ def _follow_log(settings: Settings, parent: int) -> None:
     with CaseFiles(settings) as app, Projections(app) as projections, \
             contextlib.suppress(KeyboardInterrupt, SystemExit):
         projections.run_worker()
+
+
+def counties_of(settings: Settings) -> list[Settings]:
+    """The stores of the counties of the deployment rooted at ``settings`` (served under
+    ``/c/{county}/``; a county added while the server runs is served from its first request,
+    its read models followed from the next start)."""
+    with Deployment(settings) as deployment:
+        return [deployment.county_settings(county.code) for county in deployment.counties()]
 
 
 def prepare(settings: Settings) -> None:
@@ -158,16 +166,20 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, work
         raise ValueError("SQLite 默认存储只能以 1 个进程提供服务；多进程请使用 PostgreSQL")
     if workers == 1:
         keep_heap_small()
-    follower = None
+    followers: list[ProjectionProcess] = []
     if settings.backend == "postgres":
-        prepare(settings)
+        # the root store and every county's: one projection process each
+        stores = [settings, *counties_of(settings)]
+        for store in stores:
+            prepare(store)
         os.environ[PARENT_ENV] = str(os.getpid())
-        follower = ProjectionProcess(settings)
-        follower.start()
+        followers = [ProjectionProcess(store) for store in stores]
+        for follower in followers:
+            follower.start()
         os.environ[PROJECTION_WORKER_ENV] = "1"
     try:
         if workers == 1:
-            uvicorn.run(create_app(settings, follow=follower is None), host=host, port=port,
+            uvicorn.run(deployment_app(settings, follow=not followers), host=host, port=port,
                         access_log=access_log, log_level="info")
         else:
             # a wide jitter, so that two workers are seldom renewed together (connections then
@@ -177,7 +189,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, work
             uvicorn.run("interfaces.serve:app_from_environ", factory=True, host=host, port=port,
                         workers=workers, access_log=access_log, log_level="info", **recycle)
     finally:
-        if follower is not None:
+        for follower in followers:
             follower.stop()
 
 

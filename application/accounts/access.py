@@ -52,6 +52,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "complete_rectification": frozenset({COUNTY, TOWNSHIP, DEPARTMENT}),
     # 公示 (domain.md §13): who records step 2 publishes the notice the system produced
     "publish_notice": LOCAL,
+    # a provincial department's batch (省级推送), routed by the province to each county
+    "push_provincial": frozenset({DEPARTMENT}),
 }
 
 #: The roles that may use each kind of read.
@@ -78,6 +80,9 @@ READ_ROLES: dict[str, frozenset[Role]] = {
     "my_work": frozenset({COUNTY, TOWNSHIP, VILLAGE, DEPARTMENT, AUDITOR, ASSESSMENT}),
     # who read which household's file (auditors only)
     "access_log": frozenset({AUDITOR}),
+    # the province's view of its counties: each county's figures as the county computed them
+    # (read-only: a provincial user acts on no household)
+    "province": frozenset({COUNTY, AUDITOR, ASSESSMENT}),
 }
 
 #: Roles that see identity numbers in full; the others see them masked (domain.md §2).

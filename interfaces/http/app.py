@@ -34,6 +34,7 @@ from application.accounts.users import Users
 from application.app import CaseFiles
 from application.indicators import Cadences, Indicators
 from application.notices import load_notice_terms
+from application.province import Deployment
 from application.rosters import Rosters
 from application.self_reports import ReportLimits
 from application.settings import Settings
@@ -52,6 +53,8 @@ from interfaces.http.me import HANDLERS as ME_HANDLERS
 from interfaces.http.notices import HANDLERS as NOTICE_HANDLERS
 from interfaces.http.openapi import StatedDocument, StatedStructs
 from interfaces.http.problems import EXCEPTION_HANDLERS, status_table
+from interfaces.http.province import HANDLERS as PROVINCE_HANDLERS
+from interfaces.http.province import WEB_HANDLERS as PROVINCE_WEB_HANDLERS
 from interfaces.http.pushes import push_alerts
 from interfaces.http.queries import QUERY_HANDLERS
 from interfaces.http.rectifications import HANDLERS as RECTIFICATION_HANDLERS
@@ -243,7 +246,7 @@ def _limit_threads(app: Litestar) -> None:
 
 def create_app(
     settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None,
-    follow: bool = True, debug: bool = False,
+    follow: bool = True, debug: bool = False, province: Deployment | None = None,
 ) -> Litestar:
     """The HTTP API over the county's case files.
 
@@ -252,6 +255,10 @@ def create_app(
     Queries asked to wait with ``after`` catch up themselves either way. The services are
     open as soon as the app is made (``app.state.case_files``, ``app.state.users``…), so
     scripts and tests may use them before the first request.
+
+    ``province``: the deployment whose province this app serves (``settings`` is then the
+    province's store): its users sign in as anywhere, but the routes are the province's
+    (`interfaces.http.province`), not a county's.
     """
     from litestar.exceptions import NotFoundException
 
@@ -262,6 +269,8 @@ def create_app(
     services = Services(settings or Settings(), clock, follow)
     state = State()
     services.open(state)
+    if province is not None:
+        state.update({"deployment": province})
 
     openapi = OpenAPIConfig(
         title="防贫监测帮扶 API",
@@ -284,10 +293,10 @@ def create_app(
               Tag(name="部门工作台"), Tag(name="数据共享"), Tag(name="我的待办")],
         use_handler_docstrings=False,
     )
-    return Litestar(
+    if province is None:
         # One router copies the handlers: litestar 2.25 registering two synchronous handlers
         # on one path (GET and POST /api/households) straight on the app breaks the first.
-        route_handlers=[
+        served = [
             Router("/", route_handlers=[
                 _options("/api/households", "GET, OPTIONS, POST"),
                 _options("/api/pushes", "GET, OPTIONS, POST"),
@@ -297,12 +306,19 @@ def create_app(
                 *DEPARTMENT_HANDLERS, *EXCHANGE_HANDLERS, *ME_HANDLERS, *EVIDENCE_HANDLERS, health,
                 index,
             ]),
+            web_router(),
+            *field_routers(),
+        ]
+    else:
+        served = [Router("/", route_handlers=[*PROVINCE_HANDLERS, health, index]),
+                  web_router(PROVINCE_WEB_HANDLERS)]
+    return Litestar(
+        route_handlers=[
+            *served,
             create_static_files_router("/static/swagger", directories=[SWAGGER_ASSETS],
                                        name="swagger-assets"),
-            web_router(),
             create_static_files_router("/web/static", directories=WEB_ASSETS, name="web-assets",
                                        opt={"web": True}),
-            *field_routers(),
         ],
         template_config=template_config(),
         csrf_config=csrf_config(store_secret(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from litestar import Router
 from litestar.config.csrf import CSRFConfig
@@ -64,8 +65,10 @@ WEB_HANDLERS = [
 ]
 
 
-def web_router() -> Router:
-    return Router("/", route_handlers=WEB_HANDLERS, opt={"web": True}, include_in_schema=False,
+def web_router(handlers: list[Any] | None = None) -> Router:
+    """The workbench's pages (``handlers``: another set, e.g. the province's)."""
+    return Router("/", route_handlers=WEB_HANDLERS if handlers is None else handlers,
+                  opt={"web": True}, include_in_schema=False,
                   exception_handlers={session.LoginNeeded: errors.on_login_needed,
                                       DomainError: errors.on_web_error,
                                       HTTPException: errors.on_web_error,

@@ -1,0 +1,109 @@
+"""One server, many counties: ``/c/{county}/…`` is that county's own app and store, the
+province's app answers under ``/api/province/…``, the root store stays where it was."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from application.accounts.access import User
+from application.accounts.users import Users
+from application.app import CaseFiles
+from application.province import Deployment
+from application.settings import Settings
+from domain.codes import Role
+from interfaces.http.mounts import DeploymentApp, deployment_app
+from tests.conftest import FakeClock
+from tests.http.conftest import registration
+
+COUNTIES = {"130630": "涞源县", "130633": "易县"}
+
+
+@dataclass
+class Served:
+    client: TestClient[Any]
+    app: DeploymentApp
+    tokens: dict[str, str]
+
+    def get(self, path: str, who: str, **params: Any) -> Any:
+        return self.client.get(path, params=params,
+                               headers={"Authorization": f"Bearer {self.tokens[who]}"})
+
+
+def _user(settings: Settings, user: User) -> str:
+    with CaseFiles(settings) as store:
+        return Users(store.factory.datastore, backend=settings.backend).add(user)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def served(settings: Settings, clock: FakeClock) -> Iterator[Served]:
+    clock.now = datetime(2025, 12, 1, 2, 0, tzinfo=UTC)
+    with Deployment(settings, clock=clock) as deployment:
+        for code, name in COUNTIES.items():
+            deployment.add(code, name)
+    tokens = {code: _user(settings.county_store(code), User(f"county-{code}", Role.COUNTY_CENTRE))
+              for code in COUNTIES}
+    tokens["root"] = _user(settings, User("county-root", Role.COUNTY_CENTRE))
+    tokens["province"] = _user(settings.province_store(), User("province-1", Role.AUDITOR))
+    app = deployment_app(settings, clock=clock, follow=False)
+    with TestClient(app) as client:  # type: ignore[arg-type]
+        yield Served(client, app, tokens)
+
+
+def test_each_county_is_served_from_its_own_store(served: Served) -> None:
+    client = served.client
+    answer = client.post("/c/130630/api/households", json=registration("130630101001"),
+                         headers={"Authorization": f"Bearer {served.tokens['130630']}"})
+    assert answer.status_code == 201, answer.text
+    position = answer.json()["position"]
+    found = served.get("/c/130630/api/households/130630101001", "130630")
+    assert found.status_code == 200 and found.json()["code"] == "130630101001"
+    for elsewhere, who in (("/c/130633", "130633"), ("", "root")):
+        assert served.get(f"{elsewhere}/api/households/130630101001", who).status_code == 404
+    listed = served.get("/c/130630/api/households", "130630", after=position)
+    assert [h["code"] for h in listed.json()["rows"]] == ["130630101001"]
+    assert served.get("/c/130633/api/households", "130633").json()["rows"] == []
+
+
+def test_a_county_user_is_nobody_in_another_county(served: Served) -> None:
+    assert served.get("/c/130630/api/households", "130630").status_code == 200
+    for path in ("/c/130633/api/households", "/api/households"):
+        refused = served.get(path, "130630")
+        assert refused.status_code == 401, path
+    assert served.get("/c/130630/api/households", "province").status_code == 401
+
+
+def test_an_unknown_county_is_a_4xx_naming_it(served: Served) -> None:
+    for path, status, code in (("/c/999999/api/households", 404, "COUNTY_NOT_FOUND"),
+                               ("/c/13063x/web/", 400, "INVALID_COUNTY_CODE"),
+                               ("/c//api/households", 400, "INVALID_COUNTY_CODE")):
+        answer = served.get(path, "130630")
+        assert answer.status_code == status, path
+        assert answer.json()["code"] == code and answer.json()["field"] == "county"
+
+
+def test_a_county_workbench_keeps_its_prefix_on_links_redirects_and_cookies(served: Served) -> None:
+    client = served.client
+    first = client.get("/c/130633/web/", follow_redirects=False)
+    assert first.status_code in (302, 303, 307)
+    assert first.headers["location"].startswith("/c/130633/web/login")
+    page = client.get(first.headers["location"])
+    assert 'action="/c/130633/web/login"' in page.text
+    assert 'href="/c/130633/web/static/app.css"' in page.text
+    assert 'action="/web/' not in page.text and 'href="/web/' not in page.text
+    assert all("Path=/c/130633/web" in cookie for cookie in page.headers.get_list("set-cookie"))
+    assert client.get("/c/130633/web/static/app.css").status_code == 200
+
+
+def test_the_province_lists_its_counties_to_its_own_users(served: Served) -> None:
+    answer = served.get("/api/province/counties", "province")
+    assert answer.status_code == 200, answer.text
+    assert [(c["code"], c["name"], c["web"]) for c in answer.json()] == [
+        (code, name, f"/c/{code}/web/") for code, name in COUNTIES.items()]
+    assert served.get("/api/province/counties", "130630").status_code == 401
+    assert served.get("/health", "root").status_code == 200
