@@ -41,7 +41,8 @@
     fangpin notices show KIND --township T --village V [--from D] [--to D] [--format text|json|html|xlsx]
     fangpin notices publish KIND --township T --village V --from D --to D --digest SHA256   公示
     fangpin county add 130630 涞源县 | county list   counties with stores of their own;
-                                                ``fangpin --county 130630 …`` acts on one
+                                                ``fangpin --county 130630 …`` acts on one,
+                                                ``fangpin --province users …`` on provincial users
     fangpin department roster|measures|calendar --department 医保局 [--township T] [--format …]
                                                 a department's desk (roster reads access-logged)
 
@@ -107,8 +108,13 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], datetime] | N
         return 2
     try:
         settings = Settings.from_environ(os.environ)
+        if args.county and args.province:
+            print("--county 与 --province 只能给一个", file=sys.stderr)
+            return 2
         if args.county:
             settings = _county(settings, args.county)
+        elif args.province:
+            settings = settings.province_store()
     except DomainError as error:
         print(f"错误 {error.code}：{error.message}（字段：{error.field}）", file=sys.stderr)
         return 1
@@ -145,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fangpin", description="防贫监测帮扶 — county case files")
     parser.add_argument("--county", metavar="CODE",
                         help="run the command on this county's store (fangpin county list)")
+    parser.add_argument("--province", action="store_true",
+                        help="run the command on the province's store (its users: "
+                             "fangpin --province users add NAME --role auditor)")
     commands = parser.add_subparsers(title="commands")
     for add in COMMAND_GROUPS:
         add(commands)
