@@ -28,7 +28,7 @@ from litestar import Litestar
 from application.province import Deployment
 from application.settings import Settings
 from domain.errors import DomainError
-from interfaces.http.problems import PROBLEM_JSON, TITLES
+from interfaces.http.problems import PROBLEM_JSON, TITLES, domain_status
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -73,7 +73,7 @@ class DeploymentApp:
         try:
             app = self._counties.get(code) or await anyio.to_thread.run_sync(self._open, code)
         except DomainError as refused:
-            await _problem(scope, send, 404 if refused.code == "COUNTY_NOT_FOUND" else 400, refused)
+            await _problem(scope, send, domain_status(refused), refused)
             return
         await _send_to(app, f"/c/{code}", rest, scope, receive, send)
 
