@@ -91,8 +91,9 @@ def test_the_app_is_served_by_the_app_itself(api: Api) -> None:
     worker = api.client.get("/app/sw.js")
     assert worker.headers["content-type"].startswith("text/javascript")
     manifest = api.client.get("/app/manifest.webmanifest").json()
-    assert (manifest["start_url"], manifest["display"]) == ("/app/", "standalone")
-    assert all(api.client.get(icon["src"]).status_code == 200 for icon in manifest["icons"])
+    # relative to the manifest: the same file serves a county's app under /c/{county}/app/
+    assert (manifest["start_url"], manifest["scope"], manifest["display"]) == ("./", "./", "standalone")
+    assert all(api.client.get(f"/app/{icon['src']}").status_code == 200 for icon in manifest["icons"])
 
 
 class TestAVisitWrittenAgainstAVersion:

@@ -107,3 +107,13 @@ def test_the_province_lists_its_counties_to_its_own_users(served: Served) -> Non
         (code, name, f"/c/{code}/web/") for code, name in COUNTIES.items()]
     assert served.get("/api/province/counties", "130630").status_code == 401
     assert served.get("/health", "root").status_code == 200
+
+
+def test_a_county_grid_workers_app_calls_its_own_county(served: Served) -> None:
+    page = served.client.get("/c/130630/app/").text
+    assert 'src="/c/130630/app/app.js"' in page and 'href="/c/130630/app/manifest.webmanifest"' in page
+    for script in ("app.js", "sw.js", "store.js"):  # each finds its base from where it is served
+        code = served.client.get(f"/c/130630/app/{script}").text
+        assert "lastIndexOf('/app/')" in code, script
+    session = served.client.post("/c/130630/app/session", json={"name": "nobody", "password": "x"})
+    assert session.status_code in (401, 422), session.text

@@ -11,6 +11,8 @@ import * as photos from './photos.js';
 const { esc } = forms;
 
 const $ = (selector) => document.querySelector(selector);
+/** Where the app is served: '' at /app/, '/c/130630' for a county of a many-county server. */
+const BASE = location.pathname.slice(0, location.pathname.lastIndexOf('/app/'));
 const local = (iso) => (iso ? new Date(iso).toLocaleString('zh-CN', { hour12: false }) : '无');
 const PAGE = 500; // the API's largest page
 let tables = null;
@@ -27,7 +29,7 @@ async function call(path, options = {}) {
   if (!session) throw new SignedOut();
   let response;
   try {
-    response = await fetch(path, { ...options, headers: { ...options.headers, Authorization: `Bearer ${session.token}` } });
+    response = await fetch(BASE + path, { ...options, headers: { ...options.headers, Authorization: `Bearer ${session.token}` } });
   } catch {
     throw new outbox.Unreachable('无法连接服务器');
   }
@@ -135,7 +137,7 @@ function loginView() {
     event.preventDefault();
     const form = event.target;
     try {
-      const response = await fetch('/app/session', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      const response = await fetch(`${BASE}/app/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ name: form.name.value, password: form.password.value }) });
       const answer = await response.json();
       if (response.status !== 201) return void ($('#login-error').textContent = answer.detail);
@@ -180,7 +182,7 @@ async function formView(code, kind) {
   const h = await store.get('households', code);
   const session = await store.meta('session');
   if (!h || !outbox.KINDS[kind]) return void ($('#main').innerHTML = '<p>本机没有这户的资料。</p>');
-  tables ??= await (await fetch('/app/forms.json')).json();
+  tables ??= await (await fetch(`${BASE}/app/forms.json`)).json();
   const worker = (await store.meta('tasks'))?.grid_worker || session.user.display_name;
   const key = `${code}/${kind}`;
   $('#main').innerHTML = `<h1>${outbox.KINDS[kind].name} <span class="muted">${esc(h.head_name)} ${esc(code)}</span></h1>
@@ -291,7 +293,7 @@ window.addEventListener('online', sync);
 window.addEventListener('offline', () => setNet('离线'));
 $('#sync').addEventListener('click', sync);
 $('#sign-out').addEventListener('click', signOut);
-if ('serviceWorker' in navigator) navigator.serviceWorker.register('/app/sw.js', { scope: '/app/' });
+if ('serviceWorker' in navigator) navigator.serviceWorker.register(`${BASE}/app/sw.js`, { scope: `${BASE}/app/` });
 navigator.storage?.persist?.();
 setInterval(() => { if (navigator.onLine) sync(); }, 60_000);
 render().then(sync);

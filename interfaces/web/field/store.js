@@ -2,7 +2,8 @@
 // the forms being typed. Written durably, so it survives a reload, a browser crash or a dead
 // battery; `wipe` removes all of it (signing out, or a token the server no longer accepts).
 
-const NAME = 'fangpin-field';
+// one copy per place the app is served from: two counties' workers on one phone never mix
+const NAME = 'fangpin-field' + location.pathname.slice(0, location.pathname.lastIndexOf('/app/'));
 const STORES = { meta: 'key', households: 'code', outbox: 'id', drafts: 'key' };
 let opening = null;
 

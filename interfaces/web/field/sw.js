@@ -1,10 +1,11 @@
 // The app's own files, kept on the phone so that it opens with no signal. No household data
 // is ever kept here (it lives in IndexedDB), and the API is never answered from a cache.
 
-const CACHE = 'fangpin-field-v2';
-const FILES = ['/app/', '/app/app.js', '/app/store.js', '/app/outbox.js', '/app/forms.js', '/app/photos.js',
-  '/app/app.css', '/app/forms.json', '/app/manifest.webmanifest', '/app/icon.svg',
-  '/app/icon-192.png'];
+const CACHE = 'fangpin-field-v3';
+// '' at /app/, '/c/130630' for a county of a many-county server
+const BASE = self.location.pathname.slice(0, self.location.pathname.lastIndexOf('/app/'));
+const FILES = ['', 'app.js', 'store.js', 'outbox.js', 'forms.js', 'photos.js', 'app.css', 'forms.json',
+  'manifest.webmanifest', 'icon.svg', 'icon-192.png'].map((file) => `${BASE}/app/${file}`);
 const PATIENCE_MS = 4000; // a weak signal: fall back to the kept copy after this long
 
 self.addEventListener('install', (event) => {
@@ -19,8 +20,8 @@ self.addEventListener('activate', (event) => {
 
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
-  const own = url.origin === self.location.origin && url.pathname.startsWith('/app/');
-  if (event.request.method === 'GET' && own && !url.pathname.startsWith('/app/session')) {
+  const own = url.origin === self.location.origin && url.pathname.startsWith(`${BASE}/app/`);
+  if (event.request.method === 'GET' && own && !url.pathname.startsWith(`${BASE}/app/session`)) {
     event.respondWith(networkElseKept(event.request));
   }
 });
@@ -28,7 +29,7 @@ self.addEventListener('fetch', (event) => {
 /** The newest file from the server when it answers; the kept copy when it does not. */
 async function networkElseKept(request) {
   const cache = await caches.open(CACHE);
-  const key = request.mode === 'navigate' ? '/app/' : request;
+  const key = request.mode === 'navigate' ? `${BASE}/app/` : request;
   const fetched = fetch(request).then(async (response) => {
     if (response.ok) await cache.put(key, response.clone());
     return response;
