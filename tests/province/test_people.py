@@ -4,44 +4,17 @@ an interrupted catch-up leaves them agreeing and the next one applies each event
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
 import application.province.people as people_module
-from application.app import CaseFiles
 from application.commands import JoinMember, LeaveMember, MemberIn
 from application.province import Deployment
 from application.province.people import Placement, ProvincialPeople
-from application.settings import Settings
 from domain.codes import JoinReason, LeaveReason, Relation
-from tests.builders import COUNTY, VILLAGE, family, registering
-from tests.conftest import FakeClock
-
-LAIYUAN, YIXIAN = "130630", "130633"
-
-
-@pytest.fixture
-def deployment(settings: Settings) -> Deployment:
-    clock = FakeClock(datetime(2025, 6, 1, 2, tzinfo=UTC))
-    with Deployment(settings, clock=clock) as opened:
-        opened.add(LAIYUAN, "涞源县")
-        opened.add(YIXIAN, "易县")
-        yield opened
-
-
-def county_app(deployment: Deployment, code: str) -> CaseFiles:
-    return CaseFiles(deployment.county_settings(code), clock=deployment.clock)
-
-
-def register(deployment: Deployment, code: str, households: dict[str, int]) -> None:
-    with county_app(deployment, code) as app:
-        for household, other in households.items():
-            app.register_household(registering(household, members=family(other)), by=COUNTY)
-
-
-def ids(other: int) -> list[str]:
-    return [member.id_number for member in family(other)]
+from tests.builders import VILLAGE
+from tests.province.counties import LAIYUAN, YIXIAN, county_app, ids, register
 
 
 def test_the_index_follows_every_county_and_moves_with_members_joining_and_leaving(
