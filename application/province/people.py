@@ -105,8 +105,8 @@ class ProvincialPeople:
             reached = found[-1].id if len(found) == batch else end
             try:
                 self._apply(code, app, found, position, reached)
-            except _Moved:
-                continue  # another catch-up applied it: go on from where it reached
+            except _Moved:  # another catch-up applied it (or a rebuild emptied the index)
+                self._track(code)
 
     def catch_up_all(self) -> dict[str, int]:
         """Catch up with every county of the deployment; the position reached in each."""

@@ -79,3 +79,36 @@ def test_a_catch_up_cut_short_leaves_position_and_rows_agreeing(
         assert people.catch_up(laiyuan, app, batch=2) == app.max_position()
     found = people.placements([i for n in range(1, 6) for i in ids(n)])
     assert all(len(where) == 1 for where in found.values())
+
+
+def test_two_catch_ups_racing_apply_each_event_once(deployment: Deployment) -> None:
+    """Two processes following one county: each batch moves the position from where it was
+    read, so only one of them applies it."""
+    import threading
+
+    register(deployment, LAIYUAN, {f"13063010100{n}": n for n in range(1, 7)})
+    laiyuan = deployment.county(LAIYUAN)
+    barrier = threading.Barrier(2, timeout=10)
+    errors: list[BaseException] = []
+
+    def follow() -> None:
+        try:
+            with Deployment(deployment.settings, clock=deployment.clock) as other, \
+                    county_app(other, LAIYUAN) as app:
+                people = ProvincialPeople(other)
+                barrier.wait()
+                people.catch_up(laiyuan, app, batch=1)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=follow) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors
+    people = ProvincialPeople(deployment)
+    found = people.placements([i for n in range(1, 7) for i in ids(n)])
+    assert all(len(where) == 1 for where in found.values()) and len(found) == 18
+    with county_app(deployment, LAIYUAN) as app:
+        assert people.position(LAIYUAN) == app.max_position()
