@@ -171,7 +171,7 @@ def import_alerts(
     summary = ImportSummary("alerts", path.name, digest)
     if _already(app, summary):
         return summary
-    batch = PushBatch(department, (batch_id or f"导入-{digest[:12]}").strip(), tier,
+    batch = PushBatch(department, (batch_id or file_batch_id(digest)).strip(), tier,
                       check_push_period(period), urgent)
     summary.batch_id = batch.batch_id
     try:
@@ -190,9 +190,7 @@ def import_alerts(
             if first is not None:
                 checked.problems.append(("", f"与第 {first} 行完全相同（文件内重复）"))
         if checked.ok:
-            # Its row id names the file (a digest prefix: an edited file's rows are new rows)
-            # and the row.
-            _record_alert(recording, summary, checked, f"{digest[:8]}:{checked.number}")
+            _record_alert(recording, summary, checked, file_row_id(digest, checked.number))
         if not checked.ok:
             _reject(summary, errors, checked)
         if progress is not None and summary.rows_read % 500 == 0:
@@ -203,18 +201,33 @@ def import_alerts(
                    total=sheet.approximate_rows)
 
 
+def file_batch_id(digest: str) -> str:
+    """The batch id of a push read from a file whose sender named none: from its content."""
+    return f"导入-{digest[:12]}"
+
+
+def file_row_id(digest: str, number: int) -> str:
+    """A file row's id in its batch: the file (a digest prefix: an edited file's rows are new
+    rows) and the row's number in the sheet."""
+    return f"{digest[:8]}:{number}"
+
+
+def pushed_alert_of(values: dict[str, Any]) -> PushedAlert:
+    """The alert a checked row of an alert file (`ALERT_COLUMNS`) pushes."""
+    return PushedAlert(
+        person_id_number=values["person_id_number"], risk_types=values["risk_types"],
+        discovered_on=values["occurred_on"], description=values.get("description", ""),
+        disaster_kind=values.get("disaster_kind"), problems=values.get("problems", ()),
+        township=values.get("township"), village=values.get("village"),
+        target_group=values.get("target_group"), amount=values.get("amount"),
+        sudden_hardship=values.get("sudden_hardship"))
+
+
 def _record_alert(recording: PushRecording, summary: ImportSummary, row: CheckedRow,
                   row_id: str) -> None:
     """Record one checked row, counting what became of it (or noting the rule it breaks)."""
-    values = row.values
     try:
-        outcome = recording.record(row_id, PushedAlert(
-            person_id_number=values["person_id_number"], risk_types=values["risk_types"],
-            discovered_on=values["occurred_on"], description=values.get("description", ""),
-            disaster_kind=values.get("disaster_kind"), problems=values.get("problems", ()),
-            township=values.get("township"), village=values.get("village"),
-            target_group=values.get("target_group"), amount=values.get("amount"),
-            sudden_hardship=values.get("sudden_hardship")))
+        outcome = recording.record(row_id, pushed_alert_of(row.values))
     except DomainError as error:
         row.problems.append((_header_of(error.field, ALERT_COLUMNS), error.message))
         return

@@ -54,7 +54,7 @@ def push_alerts(request: Request, data: JSONBody[s.DepartmentPush]) -> s.PushAns
     answers = []
     for number, row in enumerate(data.rows, start=1):
         try:
-            answers.append(_answer(number, recording.record(str(number), _pushed_alert(row))))
+            answers.append(_answer(number, recording.record(str(number), pushed_alert(row))))
         except DomainError as error:
             answers.append(s.PushRowAnswer(
                 row=number, result="拒收", code=error.code, message=error.message,
@@ -89,8 +89,9 @@ def push_department(user: User, given: Department | None) -> Department:
     return given
 
 
-def _pushed_alert(row: s.PushRow) -> PushedAlert:
-    """A row's values checked one by one (a bad one refuses the row, with its field)."""
+def pushed_alert(row: s.PushRow) -> PushedAlert:
+    """A row's values checked one by one (a bad one refuses the row, with its field; in a
+    provincial batch, `application.province.pushes`, the whole batch)."""
     return PushedAlert(
         person_id_number=validate_id_number(row.person_id_number, "person_id_number"),
         risk_types=_codes(RiskType, row.risk_types, "risk_types"), description=row.description,
