@@ -42,6 +42,8 @@
     fangpin notices publish KIND --township T --village V --from D --to D --digest SHA256   公示
     fangpin county add 130630 涞源县 | county list   counties with stores of their own;
                                                 ``fangpin --county 130630 …`` acts on one
+    fangpin province indicators 2025 [--format table|json] [--refresh]   every county's
+                                                indicators, each with its log position and digest
     fangpin department roster|measures|calendar --department 医保局 [--township T] [--format …]
                                                 a department's desk (roster reads access-logged)
 
@@ -78,6 +80,7 @@ from interfaces.cli.log import add_log
 from interfaces.cli.notices import add_notices
 from interfaces.cli.people import add_people
 from interfaces.cli.projections import add_projections
+from interfaces.cli.province import add_province
 from interfaces.cli.rectifications import add_rectifications
 from interfaces.cli.relief_bands import add_relief_bands
 from interfaces.cli.reports import add_report
@@ -92,7 +95,7 @@ COMMAND_GROUPS = (
     add_users, add_income_line, add_relief_bands, add_indicators, add_verify, add_cadences,
     add_import, add_export,
     add_unmatched, add_audit, add_log, add_template, add_report, add_rectifications, add_notices,
-    add_department, add_staff, add_feed, add_tasks, add_county,
+    add_department, add_staff, add_feed, add_tasks, add_county, add_province,
 )
 
 

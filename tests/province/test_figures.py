@@ -4,9 +4,11 @@ more is caught up alone; a refresh killed half-way leaves the figures it had."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +26,7 @@ from domain.errors import InvalidValue
 from domain.periods import month_period, year_period
 from domain.rules import CHINA_TIME
 from domain.values import Actor
+from interfaces.cli import main
 from tests.conftest import FakeClock
 
 UNTIL = date(2025, 6, 30)
@@ -169,3 +172,43 @@ def test_a_named_year_is_refreshed_and_a_wrong_year_refused(province: Province) 
     with pytest.raises(InvalidValue) as refused:
         province.figures.figures(1899)
     assert refused.value.field == "year"
+
+
+def test_the_command_line_prints_counties_by_indicators_with_positions_and_digests(
+        province: Province, settings: Settings, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    for name, value in {"FANGPIN_DATABASE_URL": settings.database_url or "",
+                        "FANGPIN_SQLITE_PATH": str(settings.sqlite_path),
+                        "FANGPIN_POSTGRES_SCHEMA": settings.postgres_schema or "",
+                        "FANGPIN_CIPHER_KEY": settings.cipher_key or ""}.items():
+        monkeypatch.setenv(name, value)
+    assert main(["province", "indicators", "2025"]) == 0
+    assert "尚无 2025 年的数据" in capsys.readouterr().out
+    catch_up_all(province.deployment, province.figures)
+    assert main(["province", "indicators", "2025"]) == 0
+    out = capsys.readouterr().out
+    held = {c.code: c for c in province.figures.figures(2025)}
+    for code, county in held.items():
+        assert f"{code} {county.name}" in out and county.digest in out
+        assert f"日志位置 {county.position}" in out
+    visits = held["130630"].figure("visit_coverage")
+    line = next(line for line in out.splitlines() if "走访覆盖率" in line)
+    assert visits is not None and visits.rate is not None
+    assert f"{visits.numerator}/{visits.denominator}" in line and f"{visits.rate:.1%}" in line
+    # the JSON carries each county's result, which the county verifies on its own store
+    assert main(["province", "indicators", "2025", "--format", "json"]) == 0
+    published = json.loads(capsys.readouterr().out)
+    assert [c["county"] for c in published["counties"]] == ["130630", "130633"]
+    result = tmp_path / "result.json"
+    result.write_text(json.dumps(published["counties"][1]["result"]), encoding="utf-8")
+    assert main(["--county", "130633", "verify", str(result)]) == 0
+    assert "一致" in capsys.readouterr().out
+    # --refresh catches every county up for the year of today's clock
+    this_year = datetime.now(CHINA_TIME).year
+    assert main(["province", "indicators", str(this_year), "--refresh", "--format", "json"]) == 0
+    now = json.loads(capsys.readouterr().out)["counties"]
+    assert [c["position"] for c in now] == [app.max_position() for _c, app in
+                                            province.counties.values()]
+    assert main(["province", "indicators", "1899"]) == 1
+    assert "INVALID_YEAR" in capsys.readouterr().err
