@@ -149,6 +149,9 @@ class ProvincialFigures:
         extra = json.dumps({"monitoring_objects": dict(sorted(counts.categories.items())),
                             "overdue_cases": counts.overdue}, ensure_ascii=False)
         with self.datastore.transaction(commit=True) as cursor:
+            if self.backend == "postgres":  # two refreshes of one county: one after the other
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s), hashtext(%s))",
+                               (RESULTS_TABLE, f"{county.code}:{year}"))
             cursor.execute(f"SELECT position FROM {self.results_table} "
                            f"WHERE county = {p} AND year = {p}", (county.code, year))
             found = cursor.fetchone()
