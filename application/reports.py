@@ -145,12 +145,10 @@ class _MonthLists:
             self.closed.append([*where, c.opened_on, c.closed_on, c.closed_how])
         if c.eliminated_on and c.eliminated_on in period and c.eliminated_on <= cutoff:
             self.eliminated.append([*where, c.category, c.included_on, c.eliminated_on])
-        stage = c.stage_on(cutoff)
-        deadline = c.identification_deadline
-        if stage in (CaseStage.AWAITING_VISIT, CaseStage.IDENTIFYING, CaseStage.AWAITING_COUNTY) \
-                and deadline < cutoff:
-            self.overdue.append([*where, stage, c.opened_on, deadline, days_overdue(deadline, cutoff),
-                                 None])
+        if c.identification_overdue_on(cutoff):
+            deadline = c.identification_deadline
+            self.overdue.append([*where, c.stage_on(cutoff), c.opened_on, deadline,
+                                 days_overdue(deadline, cutoff), None])
         if c.green_channel_on and c.owes_steps_on(cutoff):
             self.green_owed.append([*where, c.green_channel_on, (cutoff - c.green_channel_on).days])
         limit = c.measure_deadline

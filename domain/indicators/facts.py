@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from domain.codes import MeasureStatus
+from domain.codes import CaseStage, MeasureStatus
 from domain.deadlines import identification_deadline, measure_deadline
 from domain.household import Household
 from domain.rules import local_date
 from domain.values import Case, Procedure
+
+#: The stages of a case still being identified (`CaseFacts.stage_on`).
+_IDENTIFYING = (CaseStage.AWAITING_VISIT, CaseStage.IDENTIFYING, CaseStage.AWAITING_COUNTY)
 
 #: Bump when a definition or the facts change: published results name the version they used.
 INDICATORS_VERSION = 5
@@ -85,6 +88,11 @@ class CaseFacts:
     def measure_deadline(self) -> date | None:
         """The day a help measure should be in place by (`Case.measure_deadline`)."""
         return measure_deadline(self.included_on) if self.included_on else None
+
+    def identification_overdue_on(self, day: date) -> bool:
+        """Still being identified at the end of ``day``, past its 15-day deadline (an overdue
+        case of the overdue lists, §5, §11)."""
+        return self.stage_on(day) in _IDENTIFYING and self.identification_deadline < day
 
     def owes_steps_on(self, day: date) -> bool:
         """A green-channel case still owing steps 2–4 at the end of ``day``

@@ -46,6 +46,8 @@
     fangpin province people catch-up | rebuild   the provincial person index, from every county's log
     fangpin province import alerts FILE --department 医保局 --period 2025-03   a provincial push,
                                                 each row to the county of its person (省级推送)
+    fangpin province indicators 2025 [--format table|json] [--refresh]   every county's
+                                                indicators, each with its log position and digest
     fangpin department roster|measures|calendar --department 医保局 [--township T] [--format …]
                                                 a department's desk (roster reads access-logged)
 

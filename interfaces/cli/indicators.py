@@ -10,6 +10,7 @@ from typing import Any
 from application.app import CaseFiles
 from application.indicators import Cadences, Indicators, Scope
 from application.results import result_json
+from domain.indicators import Figure
 from domain.rules import CHINA_TIME
 from interfaces.cli.common import as_of, clear_progress, department, write
 from projections.runner import Projections
@@ -84,14 +85,22 @@ def _indicators(app: CaseFiles, args: argparse.Namespace) -> int:
           f"  日志位置 {result.position}  评价日 {result.evaluated_on}")
     print(f"输入摘要 {result.digest}")
     for f in result.figures:
-        rate = f"{f.rate:.1%}" if f.rate is not None else "—"
-        shown = f"{f.numerator}/{f.denominator}" if f.indicator.kind == "rate" else str(f.numerator)
+        shown, rate = figure_text(f)
         print(f"  {f.area.name:<8} {f.indicator.name:<12} {shown:>12}  {rate:>7}")
     if detail is not None:
         print(f"{args.indicator}（{scope.name}）的明细：")
         for item in result.items:
             print(f"  {item.key}  {item.numerator}/{item.denominator}  {item.note}")
     return 0
+
+
+def figure_text(figure: Figure) -> tuple[str, str]:
+    """A figure as printed: numerator/denominator (a count: the number) and the rate as a
+    percentage (— when there is none)."""
+    rate = f"{figure.rate:.1%}" if figure.rate is not None else "—"
+    if figure.indicator.kind == "rate":
+        return f"{figure.numerator}/{figure.denominator}", rate
+    return str(figure.numerator), rate
 
 
 def _verify(app: CaseFiles, args: argparse.Namespace) -> int:
