@@ -36,6 +36,9 @@ from litestar.datastructures import State
 
 from application.app import CaseFiles
 from application.province import Deployment
+from application.province.figures import ProvincialFigures
+from application.province.follower import ProvinceFollower
+from application.province.people import ProvincialPeople
 from application.settings import Settings
 from interfaces.http.app import Services
 from interfaces.http.mounts import DeploymentApp, deployment_app
@@ -147,6 +150,19 @@ def counties_of(settings: Settings) -> list[Settings]:
         return [deployment.county_settings(county.code) for county in deployment.counties()]
 
 
+def follow_province(settings: Settings) -> ProvinceFollower | None:
+    """The province's read models following every county's log, in a thread of this process
+    (None for a deployment without counties)."""
+    deployment = Deployment(settings)
+    if not deployment.counties():
+        deployment.close()
+        return None
+    follower = ProvinceFollower(deployment, [ProvincialPeople(deployment),
+                                             ProvincialFigures(deployment.province())])
+    follower.follow()
+    return follower
+
+
 def prepare(settings: Settings) -> None:
     """Make every table a server process uses, once, before the server processes start."""
     services = Services(settings, None, follow=False)
@@ -177,6 +193,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, work
         for follower in followers:
             follower.start()
         os.environ[PROJECTION_WORKER_ENV] = "1"
+    province = follow_province(settings)
     try:
         if workers == 1:
             uvicorn.run(deployment_app(settings, follow=not followers), host=host, port=port,
@@ -191,6 +208,9 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, work
     finally:
         for follower in followers:
             follower.stop()
+        if province is not None:
+            province.close()
+            province.deployment.close()
 
 
 class ProjectionProcess:

@@ -22,8 +22,9 @@ from application.province.deployment import County, Deployment
 
 logger = logging.getLogger(__name__)
 
-#: How often the background follower looks at the counties' logs.
-POLL_SECONDS = 5.0
+#: How often the background follower looks at the counties' logs (a county whose log moved has
+#: its year's figures recomputed from its log: seconds for a large county, so not too often).
+POLL_SECONDS = 30.0
 
 
 class ProvincialModel(Protocol):

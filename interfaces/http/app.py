@@ -55,6 +55,7 @@ from interfaces.http.openapi import StatedDocument, StatedStructs
 from interfaces.http.problems import EXCEPTION_HANDLERS, status_table
 from interfaces.http.province import HANDLERS as PROVINCE_HANDLERS
 from interfaces.http.province import WEB_HANDLERS as PROVINCE_WEB_HANDLERS
+from interfaces.http.province import province_state
 from interfaces.http.pushes import push_alerts
 from interfaces.http.queries import QUERY_HANDLERS
 from interfaces.http.rectifications import HANDLERS as RECTIFICATION_HANDLERS
@@ -270,7 +271,7 @@ def create_app(
     state = State()
     services.open(state)
     if province is not None:
-        state.update({"deployment": province})
+        state.update(province_state(province))
 
     openapi = OpenAPIConfig(
         title="防贫监测帮扶 API",

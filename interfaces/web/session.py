@@ -46,7 +46,10 @@ def county_today(request: Request) -> date:
 def render(request: Request, template: str, user: User | None, **context: Any) -> Template:
     nav = []
     unread = 0
-    if user is not None:
+    province = "deployment" in request.app.state  # the province's app: its own pages only
+    if user is not None and province:
+        nav = [("/web/province", "各县考核指标")]
+    elif user is not None:
         unread = request.app.state.my_work.unread(user, area_of(user))
         nav = [("/web/", "工作台")]
         if user.may_read("department_desk"):
@@ -67,6 +70,7 @@ def render(request: Request, template: str, user: User | None, **context: Any) -
             nav.append(("/web/self-reports", "自主申报"))
     return Template(template_name=template, context={
         "user": user, "role_name": ROLE_NAMES.get(user.role, "") if user else "", "nav": nav,
+        "province": province,
         "path": request.url.path, "unread": unread, **context})
 
 
