@@ -37,8 +37,9 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _COUNTY_PATH = re.compile(r"^/c/([^/]*)(/.*)?$")
-#: A path inside a page: an attribute naming a path of the server (not ``//host``).
-_PAGE_PATH = re.compile(rb'((?:href|src|action|formaction)=")/(?!/)')
+#: A path inside a page: an attribute naming a path of the server (not ``//host``, and not a
+#: county's ``/c/…``: the province's pages link to the counties' workbenches as they are).
+_PAGE_PATH = re.compile(rb'((?:href|src|action|formaction)=")/(?!/|c/)')
 _COOKIE_PATH = re.compile(rb"(?i)(;\s*path=)/")
 
 
@@ -158,7 +159,7 @@ class _Prefixing:
 
     def _header(self, name: bytes, value: bytes) -> bytes:
         lowered = name.lower()
-        if lowered == b"location" and value.startswith(b"/") and not value.startswith(b"//"):
+        if lowered == b"location" and value.startswith(b"/") and not value.startswith((b"//", b"/c/")):
             return self.prefix + value
         if lowered == b"set-cookie":
             return _COOKIE_PATH.sub(rb"\1" + self.prefix + b"/", value)
