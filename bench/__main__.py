@@ -6,7 +6,9 @@
     python -m bench --all            # the per-topic benchmarks too -> docs/performance-county.md
     python -m bench --quick --all    # fewer repeats
     python -m bench --only mapper    # or --only case_file, --only rebuild, --only http, --only indicators,
-                                     # --only imports, --only audit, --only scale
+                                     # --only imports, --only audit, --only scale, --only province
+    python -m bench --only province --counties 10 --households 20000
+                                     # a province on one PostgreSQL cluster -> docs/performance-province.md
 
 The rebuild benchmark loads a demo county of ``FANGPIN_BENCH_HOUSEHOLDS`` households (default
 175,000, about a million events) on each back end: it takes several minutes. The HTTP benchmark
@@ -16,7 +18,11 @@ indicators benchmark computes the county's indicators, current and as of a past 
 copy of the same county. The imports benchmark imports a 200,000-row alert workbook about that
 county's people (``--quick``: 10,000 rows) on a copy of it, in a child process whose peak memory
 it reports. The audit benchmark verifies, exports and imports the whole log of that county
-beside a raw read of its rows.
+beside a raw read of its rows. The province benchmark (`bench.province`) builds and keeps a
+province of ``--counties`` demo counties of ``--households`` households each (default 10 ×
+20,000; ``--quick``: 3 × 2,000), one PostgreSQL schema per county, and measures the provincial
+read models' catch-up and indicators, commands in many counties at once, and (given
+``FANGPIN_BENCH_STANDBY_URL``) a hot standby's lag.
 
 Repeats per measure come from ``FANGPIN_BENCH_REPEATS`` (default 5); PostgreSQL from
 ``FANGPIN_BENCH_POSTGRES_URL``.
@@ -39,6 +45,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "performance.md"
 COUNTY_OUTPUT = ROOT / "docs" / "performance-county.md"
+PROVINCE_OUTPUT = ROOT / "docs" / "performance-province.md"
 QUICK_REPEATS = 3
 HEADER = ("| measure | back end | ours | raw baseline | ratio | target |\n"
           "|---|---|--:|--:|--:|---|")
@@ -50,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"{QUICK_REPEATS} repeats per measure instead of FANGPIN_BENCH_REPEATS (5), "
                              "and a small county for the HTTP benchmark")
     parser.add_argument("--only", choices=("scale", "mapper", "case_file", "rebuild", "http", "indicators",
-                                 "imports", "audit"),
+                                 "imports", "audit", "province"),
                         help="run one benchmark only")
     parser.add_argument("--output", type=Path, help="where to write the report (default: "
                         "docs/performance.md for the size table, docs/performance-county.md for --all)")
@@ -60,10 +67,17 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"add the {250_000:,}-household county to the size table (about an hour)")
     parser.add_argument("--all", action="store_true",
                         help="the per-topic benchmarks at FANGPIN_BENCH_HOUSEHOLDS too (mapper, case "
-                             "file, rebuild, HTTP, indicators, imports, audit; an hour or more)")
+                             "file, rebuild, HTTP, indicators, imports, audit; an hour or more) "
+                             "and the province (docs/performance-province.md)")
+    parser.add_argument("--counties", type=int, help="the province benchmark's counties (default 10; "
+                        "--quick: 3)")
+    parser.add_argument("--households", type=int, help="the province benchmark's households per "
+                        "county (default 20,000; --quick: 2,000)")
     args = parser.parse_args(argv)
     if args.only == "scale" or (args.only is None and not args.all):
         return _scale_main(args)
+    if args.only == "province":
+        return _province_main(args)
     args.output = args.output or COUNTY_OUTPUT
     if args.quick:
         # Before bench.common is imported: its REPEATS is the default of `paired`.
@@ -159,6 +173,10 @@ def main(argv: list[str] | None = None) -> int:
         notes.extend(audit.NOTES)
         problems.extend(audit.PROBLEMS)
     elapsed = time.perf_counter() - started
+    if args.only is None:  # --all: the province too, in its own file
+        province = _province_main(argparse.Namespace(**{**vars(args), "output": None}))
+        if province:
+            problems.append("the province benchmark failed (see docs/performance-province.md)")
 
     table = "\n".join([HEADER, *rows])
     print(table)
@@ -240,6 +258,70 @@ def _scale_main(args: argparse.Namespace) -> int:
     output.write_text(report, encoding="utf-8")
     _progress(f"wrote {output} ({elapsed:.0f} s in all)")
     return 1 if verdicts else 0
+
+
+def _province_main(args: argparse.Namespace) -> int:
+    """The province benchmark: its table and notes in docs/performance-province.md."""
+    if args.quick:
+        os.environ["FANGPIN_BENCH_REPEATS"] = str(QUICK_REPEATS)
+    import bench.common as common
+    from bench import province
+
+    counties = args.counties or (province.QUICK_COUNTIES if args.quick else province.COUNTIES)
+    households = args.households or (province.QUICK_HOUSEHOLDS if args.quick else province.HOUSEHOLDS)
+    repeats = 2 if args.quick else 3
+    output = args.output or PROVINCE_OUTPUT
+    if not common.postgres_available():
+        _progress(f"PostgreSQL did not answer at {_safe_url(common.POSTGRES_URL)}: no province.")
+        return 1
+    started = time.perf_counter()
+    rows: list[str] = []
+    problems = province.PROBLEMS
+    _progress(f"province of {counties} × {households:,} households on PostgreSQL …")
+    try:
+        for result in province.run(counties, households, quick=args.quick, repeats=repeats):
+            rows.append(result.row())
+            _progress(f"  {result.row()}")
+    except Exception as error:
+        traceback.print_exc()
+        problems.append(f"the province benchmark failed: {type(error).__name__}: {error}")
+    elapsed = time.perf_counter() - started
+    table = "\n".join([HEADER, *rows])
+    print(table)
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    standby = _safe_url(province.STANDBY_URL) if province.STANDBY_URL else "none given"
+    doc = (province.__doc__ or "").split("\n\n", 1)[1]
+    lines = [
+        "# Performance: a province on one PostgreSQL cluster",
+        "",
+        f"Measured {now} with `python -m bench --only province --counties {counties} --households "
+        f"{households}` ({elapsed:.0f} s). Regenerate with the same command; this file is overwritten.",
+        "",
+        *_machine(common.POSTGRES_URL),
+        f"- hot standby: {standby}",
+        f"- repeats per measure: {repeats} (commands: one timed phase each)",
+        "",
+        "## Results",
+        "",
+        table,
+        "",
+        "Ours and raw as in `docs/performance-county.md`: rates are medians (ratio ours ÷ raw, below",
+        "100% slower), times are medians (ratio ours ÷ raw, above 100% slower). Command rows are",
+        "the sum of the workers' rates over one timed phase of each.",
+        "",
+        "## What is measured",
+        "",
+        doc.strip(),
+        "",
+    ]
+    if province.NOTES:
+        lines += ["## What the benchmark found", "", *(f"- {n}" for n in province.NOTES), ""]
+    if problems:
+        lines += ["## Problems in this run", "", *(f"- {p}" for p in problems), ""]
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text("\n".join(lines).rstrip("\n") + "\n", encoding="utf-8")
+    _progress(f"wrote {output} ({elapsed:.0f} s in all)")
+    return 1 if problems else 0
 
 
 def _report(table: str, notes: list[str], problems: list[str], repeats: int, elapsed: float,
