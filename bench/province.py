@@ -92,7 +92,7 @@ def run(counties: int, households: int, *, quick: bool, repeats: int) -> list[An
         results: list[Any] = []
         results += _catch_up(url, repeats)
         results += _figures(url, repeats)
-        results += _commands(url, counties, seconds=4.0 if quick else 10.0)
+        results += _commands(url, counties, seconds=4.0 if quick else 10.0, rounds=repeats)
     return results
 
 
@@ -343,30 +343,39 @@ def _catch_up_unchanged(deployment: Any, figures: Any) -> None:
 # ---------------------------------------------------------------------------------- commands
 
 
-def _commands(url: str, counties: int, seconds: float) -> list[Any]:
+def _commands(url: str, counties: int, seconds: float, rounds: int) -> list[Any]:
     codes = county_codes(counties)
-    results: list[Any] = []
     lag: list[Row] = []
     phases = [("one worker on one county", codes[:1]),
               (f"{counties} workers on {counties} counties at once", codes),
               (f"{counties} workers on one county", codes[:1] * counties)]
-    rates = {}
-    for label, targets in phases:
-        sampling = STANDBY_URL is not None and len(set(targets)) > 1
-        ours, samples = _phase(url, targets, seconds, raw=False, sample=sampling)
-        plain, _ = _phase(url, targets, seconds, raw=True, sample=False)
-        rates[label] = ours
-        results.append(Result(f"commands (visit, one event): {label}", "postgres", ours, plain,
-                              unit=" cmd/s"))
-        if sampling:
-            lag = _lag_rows(samples, counties)
-    one, many, shared = rates.values()
+    ours: dict[str, list[float]] = {label: [] for label, _ in phases}
+    plain: dict[str, list[float]] = {label: [] for label, _ in phases}
+    samples: list[tuple[float, int]] = []
+    for _ in range(rounds):  # the phases in turn, each round: all see the same machine noise
+        for label, targets in phases:
+            sampling = STANDBY_URL is not None and len(set(targets)) > 1
+            rate, sampled = _phase(url, targets, seconds, raw=False, sample=sampling)
+            ours[label].append(rate)
+            samples += sampled
+            plain[label].append(_phase(url, targets, seconds, raw=True, sample=False)[0])
+    results: list[Any] = [
+        Result(f"commands (visit, one event): {label}", "postgres", statistics.median(ours[label]),
+               statistics.median(plain[label]), unit=" cmd/s",
+               paired_ratio=statistics.median(o / r for o, r in zip(ours[label], plain[label],
+                                                                     strict=True)))
+        for label, _ in phases]
+    one, many, shared = (statistics.median(ours[label]) for label, _ in phases)
+    spread = ", ".join(f"{label}: " + " / ".join(f"{r:,.0f}" for r in ours[label]) for label, _ in phases)
     NOTES.append(f"commands: {counties} worker processes on {counties} counties recorded "
                  f"{many:,.0f} visits/s, on one county {shared:,.0f}/s ({many / shared:.0%} of it), "
-                 f"one worker alone {one:,.0f}/s; each phase {seconds:.0f} s, each worker visiting "
-                 f"households of its own (up to {WORKER_HOUSEHOLDS}, loaded before the clock started). "
-                 f"{os.cpu_count()} CPUs serve the workers and the database alike.")
-    if STANDBY_URL is None:
+                 f"one worker alone {one:,.0f}/s (medians of {rounds} rounds of {seconds:.0f} s "
+                 f"phases; each round: {spread}). Each worker visits households of its own (up to "
+                 f"{WORKER_HOUSEHOLDS}, loaded before the clock starts); {os.cpu_count()} CPUs serve "
+                 "the workers and the database alike.")
+    if samples:
+        lag = _lag_rows(samples, counties)
+    else:
         lag = [Row(f"replica lag p50 / p99 under {counties} counties' command load",
                    "not measured: no standby given (`FANGPIN_BENCH_STANDBY_URL`)")]
     return results + lag
