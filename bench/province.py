@@ -33,6 +33,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -373,6 +374,10 @@ def _commands(url: str, counties: int, seconds: float, rounds: int) -> list[Any]
                  f"phases; each round: {spread}). Each worker visits households of its own (up to "
                  f"{WORKER_HOUSEHOLDS}, loaded before the clock starts); {os.cpu_count()} CPUs serve "
                  "the workers and the database alike.")
+    waits = "; ".join(f"{workers} worker{'s' * (workers > 1)} on {where}: "
+                      f"{statistics.median(shares):.0%}" for (workers, where), shares in LOCK_WAITS.items())
+    NOTES.append("commands: share of samples (every 20 ms, `pg_locks`) in which some writer was "
+                 f"waiting for a county store's advisory lock — {waits}.")
     if samples:
         lag = _lag_rows(samples, counties)
     else:
@@ -404,13 +409,45 @@ def _phase(url: str, targets: list[str], seconds: float, *, raw: bool,
     for worker in workers:
         worker.start()
     barrier.wait(timeout=600)
+    waits = _LockWaits(url) if not raw else None
     samples = _sample_lag(url, sorted(set(targets)), seconds) if sample else []
     done = [out.get(timeout=600 + seconds) for _ in workers]
+    if waits is not None:
+        key = "one county" if len(set(targets)) == 1 else "their own counties"
+        LOCK_WAITS.setdefault((len(targets), key), []).append(waits.stop())
     for worker in workers:
         worker.join()
     if any(d[2] for d in done):
         PROBLEMS.append(f"{sum(d[2] for d in done)} commands were refused in a command phase")
     return sum(count / elapsed for count, elapsed, _ in done), samples
+
+
+#: (workers, where) → the share of samples in which a writer waited for a store's advisory lock.
+LOCK_WAITS: dict[tuple[int, str], list[float]] = {}
+
+
+class _LockWaits:
+    """Samples ``pg_locks`` every 20 ms in a thread: how often some writer of the database is
+    waiting for an advisory lock (a county store's writers' lock) instead of working."""
+
+    def __init__(self, url: str) -> None:
+        self.url, self.seen, self.waiting = url, 0, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self._stop.wait(0.02):
+                found = conn.execute("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                     "AND NOT granted").fetchone()
+                self.seen += 1
+                self.waiting += bool(found and found[0])
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.waiting / max(self.seen, 1)
 
 
 def _worker(url: str, code: str, part: int, parts: int, seconds: float, raw: bool, barrier: Any,
