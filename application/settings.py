@@ -16,6 +16,11 @@ APP_NAME = "fangpin"
 DEFAULT_SQLITE_PATH = Path("var/fangpin.sqlite3")
 DEFAULT_SIGNING_KEY = Path("var/fangpin-signing-key.pem")
 DEFAULT_CHECKPOINT_DIR = Path("var/checkpoints")
+#: Connections a county's (or the province's) store keeps open in each process: the library
+#: opens its whole pool at once and grows it by demand (up to ten more), and a server process
+#: holds every county it has served, so five each would exhaust PostgreSQL's 100 connections
+#: at a handful of counties.
+DEPLOYMENT_STORE_POOL = 1
 #: A county's 行政区划代码: six digits (e.g. 130630 涞源县).
 COUNTY_CODE = re.compile(r"\d{6}")
 
@@ -132,6 +137,7 @@ class Settings:
         places: dict[str, object] = {
             "signing_key_path": self.signing_key_path.parent / f"{name}-signing-key.pem",
             "checkpoint_dir": self.checkpoint_dir / name,
+            "postgres_pool_size": min(self.postgres_pool_size, DEPLOYMENT_STORE_POOL),
         }
         if self.backend == "postgres":
             places["postgres_schema"] = f"{self.postgres_schema or 'fangpin'}_{schema}"
