@@ -106,8 +106,9 @@ def county_today(request: Request) -> date:
 
 
 def caught_up(request: Request, after: int | None) -> int:
-    """Wait for the read models to reach ``after``; returns the position they have reached."""
-    app, projections, _ = _services(request)
+    """Wait for the read models to reach ``after``; returns the position they have reached
+    (on a hot standby, those it has replayed: `projections.standby`)."""
+    app, projections = request.app.state.case_files, request.app.state.read_side
     if after is not None and after > 0:
         if after > app.max_position():
             raise InvalidValue("POSITION_UNKNOWN", f"日志中还没有位置 {after}", "after")
@@ -297,7 +298,7 @@ def household_file(
     request: Request, code: Annotated[str, PathParameter(min_length=1, max_length=40)],
     as_of: AsOf = None, version: Annotated[int | None, QueryParameter(ge=1, le=2**31, required=False)] = None,
 ) -> CaseFile:
-    app = _services(request)[0]
+    app = request.app.state.reader  # the standby's case files, when there is one
     if as_of is not None and version is not None:
         raise InvalidValue("AS_OF_AND_VERSION", "as_of 与 version 只能给一个", "version")
     moment = recorded_time(as_of)
@@ -323,7 +324,7 @@ def household_history(
     request: Request, code: Annotated[str, PathParameter(min_length=1, max_length=40)],
     as_of: AsOf = None,
 ) -> History:
-    app = _services(request)[0]
+    app = request.app.state.reader
     household = _readable(request, app.household(code))
     moment = recorded_time(as_of)
     entries = app.history(code)

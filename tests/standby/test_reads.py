@@ -1,0 +1,82 @@
+"""Reads served by a hot standby (`FANGPIN_READ_DATABASE_URL`): commands on the primary, lists
+and case files from the standby, ``after=`` waiting for the standby to replay a position."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from application.settings import Settings
+from interfaces.http import queries
+from tests.http.conftest import Api
+from tests.standby.conftest import Pair
+from tests.standby.kit import VISIT, serving
+
+pytestmark = pytest.mark.standby
+
+
+@pytest.fixture
+def api(pair: Pair) -> Iterator[Api]:
+    schema = pair.new_schema()
+    with serving(Settings(database_url=pair.primary_url, read_database_url=pair.standby_url,
+                          postgres_schema=schema)) as api:
+        yield api
+
+
+@pytest.fixture
+def replay_paused(pair: Pair) -> Iterator[None]:
+    """The standby stops replaying what it receives (as if it fell far behind), until the end
+    of the test."""
+    pair.sql(pair.standby_url, "select pg_wal_replay_pause()")
+    try:
+        yield
+    finally:
+        pair.sql(pair.standby_url, "select pg_wal_replay_resume()")
+
+
+def test_a_household_registered_on_the_primary_is_listed_by_the_standby_after_its_position(
+        api: Api) -> None:
+    registered = api.register()
+    listed = api.get("/api/households", after=registered["position"])
+    assert listed.status_code == 200, listed.text
+    assert [row["code"] for row in listed.json()["rows"]] == ["130630101001"]
+    assert listed.json()["position"] >= registered["position"]
+    assert api.app.state.read_side.position() >= registered["position"]  # the standby's own
+
+
+def test_a_list_after_a_position_the_standby_has_not_replayed_is_503_with_retry_after(
+        api: Api, replay_paused: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(queries, "CATCH_UP_WAIT", 0.5)
+    registered = api.register()
+    behind = api.get("/api/households", after=registered["position"])
+    assert behind.status_code == 503, behind.text
+    assert behind.headers["Retry-After"] == "1"
+    assert (behind.json()["code"], behind.json()["field"]) == ("READ_MODELS_BEHIND", "after")
+    # The primary's own read models did get there: only the standby is behind.
+    assert api.app.state.projections.position() >= registered["position"]
+
+
+def test_case_files_are_read_on_the_standby_and_each_read_is_logged_on_the_primary(
+        pair: Pair, api: Api) -> None:
+    registered = api.register()
+    pair.replayed()
+    code = "130630101001"
+    pair.sql(pair.standby_url, "select pg_wal_replay_pause()")
+    try:
+        visited = api.post(f"/api/households/{code}/visits", VISIT, "village")
+        assert visited.status_code == 201, visited.text
+        # What the standby has replayed: the household without the visit just recorded
+        stale = api.get(f"/api/households/{code}")
+        assert stale.status_code == 200, stale.text
+        assert stale.json()["version"] == registered["version"]
+        assert stale.json()["visits"] == []
+    finally:
+        pair.sql(pair.standby_url, "select pg_wal_replay_resume()")
+    pair.replayed()
+    fresh = api.get(f"/api/households/{code}").json()
+    assert fresh["version"] == visited.json()["version"]
+    assert [v["visitor"] for v in fresh["visits"]] == ["网格员小李"]
+    # Reading wrote to the access log: on the primary (the standby refuses every write)
+    log = api.get("/api/access-log", "auditor", household_code=code).json()
+    assert [(r["user"], r["route"]) for r in log] == [("county-01", f"/api/households/{code}")] * 2
