@@ -33,6 +33,9 @@ class Settings:
     #: Households kept in memory between commands (0: none).
     aggregate_cache_size: int = 5000
     postgres_pool_size: int = 5
+    #: Seconds a PostgreSQL connection may take to get, before the request fails (the library
+    #: tries again a few times): short, so that a failover is met by errors, not by hangs.
+    postgres_connect_timeout: int = 30
     #: The department push cadence table (None: the one shipped, application/cadences.toml).
     cadences_path: Path | None = None
     #: The county's public-notice terms: header and where to object (None: application/notices.toml).
@@ -66,7 +69,8 @@ class Settings:
         ``FANGPIN_POSTGRES_SCHEMA``, ``FANGPIN_SNAPSHOT_INTERVAL``, ``FANGPIN_CACHE_SIZE``,
         ``FANGPIN_CADENCES``, ``FANGPIN_NOTICES``, ``FANGPIN_ROSTERS``, ``FANGPIN_EXCHANGE_MAPPING``,
         ``FANGPIN_SIGNING_KEY``, ``FANGPIN_AUDIT_PUBLIC_KEY``, ``FANGPIN_CHECKPOINT_DIR``,
-        ``FANGPIN_CIPHER_KEY``, ``FANGPIN_KEEP_PHOTO_METADATA``, ``FANGPIN_READ_DATABASE_URL``)."""
+        ``FANGPIN_CIPHER_KEY``, ``FANGPIN_KEEP_PHOTO_METADATA``, ``FANGPIN_READ_DATABASE_URL``,
+        ``FANGPIN_POSTGRES_CONNECT_TIMEOUT``)."""
         settings = cls(database_url=environ.get("FANGPIN_DATABASE_URL") or None)
         if environ.get("FANGPIN_SQLITE_PATH"):
             settings = replace(settings, sqlite_path=Path(environ["FANGPIN_SQLITE_PATH"]))
@@ -95,6 +99,9 @@ class Settings:
             settings = replace(settings, keep_photo_metadata=True)
         if environ.get("FANGPIN_READ_DATABASE_URL"):
             settings = replace(settings, read_database_url=environ["FANGPIN_READ_DATABASE_URL"])
+        if environ.get("FANGPIN_POSTGRES_CONNECT_TIMEOUT"):
+            settings = replace(settings, postgres_connect_timeout=int(
+                environ["FANGPIN_POSTGRES_CONNECT_TIMEOUT"]))
         if environ.get("FANGPIN_CACHE_SIZE"):
             settings = replace(settings, aggregate_cache_size=int(environ["FANGPIN_CACHE_SIZE"]))
         return settings
@@ -173,6 +180,7 @@ class Settings:
             POSTGRES_USER=unquote(url.username or "postgres"),
             POSTGRES_PASSWORD=unquote(url.password or ""),
             POSTGRES_POOL_SIZE=str(self.postgres_pool_size),
+            POSTGRES_CONNECT_TIMEOUT=str(self.postgres_connect_timeout),
         )
         if self.postgres_schema:
             env["POSTGRES_SCHEMA"] = self.postgres_schema

@@ -8,6 +8,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -101,11 +102,19 @@ def make_pair(*args: str) -> Iterator[Pair]:
         pytest.skip(problem)
     # Under /tmp, not pytest's tmp_path: the server runs as postgres, which must reach it.
     pair = Pair(Path(tempfile.mkdtemp(prefix="fangpin-pg-pair-")), _free_port(), _free_port())
+    # A run ended by SIGTERM (a CI timeout) unwinds like Ctrl-C, so the pair is still destroyed.
+    previous = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         pair.run("start", *args)
         yield pair
     finally:
         pair.run("destroy")
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 @pytest.fixture(scope="session")

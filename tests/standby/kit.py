@@ -20,12 +20,12 @@ VISIT = {"visitor": "网格员小李", "income_change": "200", "occurred_on": "2
 
 
 @contextmanager
-def serving(settings: Settings) -> Iterator[Api]:
+def serving(settings: Settings, tokens: dict[str, str] | None = None) -> Iterator[Api]:
     """The HTTP API on ``settings`` (read models not followed: queries pass ``after``), with a
-    token per user of `tests.http.conftest.USERS`."""
+    token per user of `tests.http.conftest.USERS` (``tokens``: theirs already in the store)."""
     clock = FakeClock(datetime(2025, 12, 1, 2, 0, tzinfo=UTC))
     app = create_app(settings, clock=clock, follow=False)
     with TestClient(app) as client:
-        users = app.state.users
-        yield Api(client=client, app=app, clock=clock,
-                  tokens={who: users.add(user) for who, user in USERS.items()})
+        if tokens is None:
+            tokens = {who: app.state.users.add(user) for who, user in USERS.items()}
+        yield Api(client=client, app=app, clock=clock, tokens=tokens)
