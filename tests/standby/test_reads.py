@@ -58,25 +58,30 @@ def test_a_list_after_a_position_the_standby_has_not_replayed_is_503_with_retry_
 
 
 def test_case_files_are_read_on_the_standby_and_each_read_is_logged_on_the_primary(
-        pair: Pair, api: Api) -> None:
-    registered = api.register()
+        pair: Pair, api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(queries, "CATCH_UP_WAIT", 0.5)
+    code, path = "130630101001", "/api/households/130630101001"
+    registered = api.register(code)
     pair.replayed()
-    code = "130630101001"
     pair.sql(pair.standby_url, "select pg_wal_replay_pause()")
     try:
-        visited = api.post(f"/api/households/{code}/visits", VISIT, "village")
+        visited = api.post(f"{path}/visits", VISIT, "village")
         assert visited.status_code == 201, visited.text
-        # What the standby has replayed: the household without the visit just recorded
-        stale = api.get(f"/api/households/{code}")
+        # What the standby has replayed: the household without the visit just recorded …
+        stale = api.get(path)
         assert stale.status_code == 200, stale.text
-        assert stale.json()["version"] == registered["version"]
-        assert stale.json()["visits"] == []
+        assert (stale.json()["version"], stale.json()["visits"]) == (registered["version"], [])
+        # … and asked to read its own write, the reader is told to come back
+        behind = api.get(path, after=visited.json()["position"])
+        assert (behind.status_code, behind.headers["Retry-After"]) == (503, "1"), behind.text
+        assert api.get(f"{path}/history", after=visited.json()["position"]).status_code == 503
     finally:
         pair.sql(pair.standby_url, "select pg_wal_replay_resume()")
-    pair.replayed()
-    fresh = api.get(f"/api/households/{code}").json()
-    assert fresh["version"] == visited.json()["version"]
-    assert [v["visitor"] for v in fresh["visits"]] == ["网格员小李"]
-    # Reading wrote to the access log: on the primary (the standby refuses every write)
+    fresh = api.get(path, after=visited.json()["position"])
+    assert fresh.status_code == 200, fresh.text
+    assert fresh.json()["version"] == visited.json()["version"]
+    assert [v["visitor"] for v in fresh.json()["visits"]] == ["网格员小李"]
+    # Each file read went to the access log, which is on the primary (the standby refuses
+    # writes); those told to come back read nothing
     log = api.get("/api/access-log", "auditor", household_code=code).json()
-    assert [(r["user"], r["route"]) for r in log] == [("county-01", f"/api/households/{code}")] * 2
+    assert [(r["user"], r["route"]) for r in log] == [("county-01", path)] * 2
