@@ -214,7 +214,7 @@ class Services:
                       "users": users, "indicators": indicators, "access_log": access_log,
                       "report_limits": report_limits,
                       "my_work": MyWork(Desk(read_models, case_files, indicators), marks,
-                                        lambda: (case_files.max_position(), projections.position())),
+                                        lambda: (case_files.max_position(), read_side.position())),
                       "rosters": Rosters.load(self.settings.rosters_path),
                       "stall_watch": StallWatch(),
                       "notice_terms": load_notice_terms(self.settings.notices_path)})

@@ -122,7 +122,7 @@ def log_caught_up(request: Request, after: int | None) -> None:
     """Wait for the log the case files are read from to reach ``after``: at once on the
     primary; on a hot standby, until it has replayed that far (503 after `CATCH_UP_WAIT`)."""
     state = request.app.state
-    if after is None or after <= 0 or state.reader is state.case_files:
+    if after is None or after <= 0:
         return
     if after > state.case_files.max_position():
         raise InvalidValue("POSITION_UNKNOWN", f"日志中还没有位置 {after}", "after")
