@@ -4,12 +4,14 @@ and case files from the standby, ``after=`` waiting for the standby to replay a 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from application.settings import Settings
 from interfaces.http import queries
 from tests.http.conftest import Api
+from tests.http.kit import code_of, register
 from tests.standby.conftest import Pair
 from tests.standby.kit import VISIT, serving
 
@@ -85,3 +87,20 @@ def test_case_files_are_read_on_the_standby_and_each_read_is_logged_on_the_prima
     # writes); those told to come back read nothing
     log = api.get("/api/access-log", "auditor", household_code=code).json()
     assert [(r["user"], r["route"]) for r in log] == [("county-01", path)] * 2
+
+
+def test_exports_and_indicators_read_on_the_standby_are_those_the_primary_gives(
+        pair: Pair, api: Api) -> None:
+    register(api, 1).included()
+    register(api, 2)
+    last = api.app.state.case_files.max_position()
+    settings = api.app.state.settings
+    with serving(replace(settings, read_database_url=None), api.tokens) as on_primary:
+        for path, params in [("/api/exchange/monitoring", {"format": "csv"}),
+                             ("/api/exchange/households", {"format": "csv"}),
+                             ("/api/indicators", {"period": "2025-03", "after": last})]:
+            standby, primary = api.get(path, **params), on_primary.get(path, **params)
+            assert (standby.status_code, primary.status_code) == (200, 200), standby.text
+            assert standby.content == primary.content, path
+    households = api.get("/api/exchange/households", format="csv").text
+    assert code_of(1) in households and code_of(2) in households
