@@ -15,7 +15,7 @@ from tests.http.kit import code_of, register
 from tests.standby.conftest import Pair
 from tests.standby.kit import VISIT, serving
 
-pytestmark = pytest.mark.standby
+pytestmark = [pytest.mark.standby, pytest.mark.postgres]
 
 
 @pytest.fixture
