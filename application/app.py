@@ -444,7 +444,8 @@ class CaseFiles(SelfReportDesk):
     def log_tables(self) -> LogTables:
         """The raw event and chain tables, for checking the log (`application.audit`)."""
         if self._log_tables is None:
-            self._log_tables = LogTables(self.recorder, self.settings.backend)
+            self._log_tables = LogTables(self.recorder, self.settings.backend,
+                                         create=not self.settings.read_only)
         return self._log_tables
 
     def attachments(self) -> AttachmentStore:
@@ -452,7 +453,8 @@ class CaseFiles(SelfReportDesk):
         if self._attachments is None:
             self._attachments = AttachmentStore(
                 self.recorder.datastore, self.settings.backend,  # type: ignore[attr-defined]
-                keep_metadata=self.settings.keep_photo_metadata, clock=self.clock)
+                keep_metadata=self.settings.keep_photo_metadata, clock=self.clock,
+                create=not self.settings.read_only)
         return self._attachments
 
 

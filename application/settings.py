@@ -16,6 +16,11 @@ APP_NAME = "fangpin"
 DEFAULT_SQLITE_PATH = Path("var/fangpin.sqlite3")
 DEFAULT_SIGNING_KEY = Path("var/fangpin-signing-key.pem")
 DEFAULT_CHECKPOINT_DIR = Path("var/checkpoints")
+#: Connections a county's (or the province's) store keeps open in each process: the library
+#: opens its whole pool at once and grows it by demand (up to ten more), and a server process
+#: holds every county it has served, so five each would exhaust PostgreSQL's 100 connections
+#: at a handful of counties.
+DEPLOYMENT_STORE_POOL = 1
 #: A county's 行政区划代码: six digits (e.g. 130630 涞源县).
 COUNTY_CODE = re.compile(r"\d{6}")
 
@@ -36,6 +41,9 @@ class Settings:
     #: Households kept in memory between commands (0: none).
     aggregate_cache_size: int = 5000
     postgres_pool_size: int = 5
+    #: Seconds a PostgreSQL connection may take to get, before the request fails (the library
+    #: tries again a few times): short, so that a failover is met by errors, not by hangs.
+    postgres_connect_timeout: int = 30
     #: The department push cadence table (None: the one shipped, application/cadences.toml).
     cadences_path: Path | None = None
     #: The county's public-notice terms: header and where to object (None: application/notices.toml).
@@ -57,6 +65,11 @@ class Settings:
     #: Keep a photo's EXIF (location, device) as sent; by default it is stripped before the
     #: photo is kept and its digest taken (`application.evidence.content`).
     keep_photo_metadata: bool = False
+    #: A hot standby of the PostgreSQL log (`scripts/pg-standby-pair`): lists, read models,
+    #: case-file reads, exports and indicators are read there; commands go to ``database_url``.
+    read_database_url: str | None = None
+    #: These settings open a read-only copy (a hot standby): no table is created, nothing written.
+    read_only: bool = False
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -64,7 +77,8 @@ class Settings:
         ``FANGPIN_POSTGRES_SCHEMA``, ``FANGPIN_SNAPSHOT_INTERVAL``, ``FANGPIN_CACHE_SIZE``,
         ``FANGPIN_CADENCES``, ``FANGPIN_NOTICES``, ``FANGPIN_ROSTERS``, ``FANGPIN_EXCHANGE_MAPPING``,
         ``FANGPIN_SIGNING_KEY``, ``FANGPIN_AUDIT_PUBLIC_KEY``, ``FANGPIN_CHECKPOINT_DIR``,
-        ``FANGPIN_CIPHER_KEY``, ``FANGPIN_KEEP_PHOTO_METADATA``, ``FANGPIN_COUNTY``)."""
+        ``FANGPIN_CIPHER_KEY``, ``FANGPIN_KEEP_PHOTO_METADATA``, ``FANGPIN_READ_DATABASE_URL``,
+        ``FANGPIN_POSTGRES_CONNECT_TIMEOUT``, ``FANGPIN_COUNTY``)."""
         settings = cls(database_url=environ.get("FANGPIN_DATABASE_URL") or None)
         if environ.get("FANGPIN_SQLITE_PATH"):
             settings = replace(settings, sqlite_path=Path(environ["FANGPIN_SQLITE_PATH"]))
@@ -91,6 +105,11 @@ class Settings:
             settings = replace(settings, cipher_key=environ["FANGPIN_CIPHER_KEY"])
         if environ.get("FANGPIN_KEEP_PHOTO_METADATA", "").strip().lower() in ("1", "true", "yes"):
             settings = replace(settings, keep_photo_metadata=True)
+        if environ.get("FANGPIN_READ_DATABASE_URL"):
+            settings = replace(settings, read_database_url=environ["FANGPIN_READ_DATABASE_URL"])
+        if environ.get("FANGPIN_POSTGRES_CONNECT_TIMEOUT"):
+            settings = replace(settings, postgres_connect_timeout=int(
+                environ["FANGPIN_POSTGRES_CONNECT_TIMEOUT"]))
         if environ.get("FANGPIN_CACHE_SIZE"):
             settings = replace(settings, aggregate_cache_size=int(environ["FANGPIN_CACHE_SIZE"]))
         if environ.get("FANGPIN_COUNTY"):  # one county's store of a many-county deployment
@@ -103,6 +122,13 @@ class Settings:
         ):
             raise ValueError(
                 f"FANGPIN_DATABASE_URL must be postgresql://… or sqlite:///…, not {self.database_url!r}"
+            )
+        if self.read_database_url is not None and (
+                self.backend != "postgres"
+                or not self.read_database_url.startswith(("postgresql://", "postgres://"))):
+            raise ValueError(
+                "FANGPIN_READ_DATABASE_URL must be postgresql://… (a hot standby of the PostgreSQL "
+                f"log), and needs FANGPIN_DATABASE_URL on PostgreSQL, not {self.read_database_url!r}"
             )
         if self.cipher_key is not None:
             from application.store.encryption import key_problem
@@ -132,6 +158,7 @@ class Settings:
         places: dict[str, object] = {
             "signing_key_path": self.signing_key_path.parent / f"{name}-signing-key.pem",
             "checkpoint_dir": self.checkpoint_dir / name,
+            "postgres_pool_size": min(self.postgres_pool_size, DEPLOYMENT_STORE_POOL),
         }
         if self.backend == "postgres":
             places["postgres_schema"] = f"{self.postgres_schema or 'fangpin'}_{schema}"
@@ -145,6 +172,13 @@ class Settings:
         if self.database_url and urlparse(self.database_url).scheme.startswith("postgres"):
             return "postgres"
         return "sqlite"
+
+    def standby(self) -> Settings:
+        """The settings that read the hot standby (``read_database_url``), read-only."""
+        if self.read_database_url is None:
+            raise ValueError("no FANGPIN_READ_DATABASE_URL")
+        return replace(self, database_url=self.read_database_url, read_database_url=None,
+                       read_only=True)
 
     @property
     def sqlite_file(self) -> Path:
@@ -185,9 +219,12 @@ class Settings:
             POSTGRES_USER=unquote(url.username or "postgres"),
             POSTGRES_PASSWORD=unquote(url.password or ""),
             POSTGRES_POOL_SIZE=str(self.postgres_pool_size),
+            POSTGRES_CONNECT_TIMEOUT=str(self.postgres_connect_timeout),
         )
         if self.postgres_schema:
             env["POSTGRES_SCHEMA"] = self.postgres_schema
+        if self.read_only:  # a hot standby refuses DDL, even CREATE … IF NOT EXISTS
+            env["CREATE_TABLE"] = "n"
         return _named(env)
 
 

@@ -129,7 +129,10 @@ def app_from_environ() -> DeploymentApp:
     return deployment_app(settings, follow=os.environ.get(PROJECTION_WORKER_ENV) != "1")
 
 
-def _follow_log(settings: Settings, parent: int) -> None:
+def _follow_log(stores: list[Settings], parent: int) -> None:
+    """Follow the logs of ``stores`` for their read models until the parent is gone: one store
+    in this thread, several (a deployment's counties) in a thread each; if one of them ends,
+    the process ends, and the parent starts another."""
     watch_parent(parent)
     keep_heap_small()
     if sys.platform.startswith("linux"):  # tell it from the uvicorn workers in `ps`
@@ -137,9 +140,19 @@ def _follow_log(settings: Settings, parent: int) -> None:
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_NAME, PROJECTION_PROCESS_NAME.encode())
     logging.basicConfig(level=logging.INFO, format="%(asctime)s projections %(message)s")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with CaseFiles(settings) as app, Projections(app) as projections, \
-            contextlib.suppress(KeyboardInterrupt, SystemExit):
-        projections.run_worker()
+    with contextlib.ExitStack() as opened, contextlib.suppress(KeyboardInterrupt, SystemExit):
+        followers = [opened.enter_context(Projections(opened.enter_context(CaseFiles(store))))
+                     for store in stores]
+        if len(followers) == 1:
+            followers[0].run_worker()
+            return
+        threads = [threading.Thread(target=f.run_worker, name=f"fangpin-proj-{n}", daemon=True)
+                   for n, f in enumerate(followers)]
+        for thread in threads:
+            thread.start()
+        while all(thread.is_alive() for thread in threads):
+            time.sleep(RESTART_CHECK_SECONDS)
+        logger.error("a county's projection thread ended: the process ends to be started again")
 
 
 def counties_of(settings: Settings) -> list[Settings]:
@@ -184,12 +197,12 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, work
         keep_heap_small()
     followers: list[ProjectionProcess] = []
     if settings.backend == "postgres":
-        # the root store and every county's: one projection process each
-        stores = [settings, *counties_of(settings)]
-        for store in stores:
+        # the root store's projection process, and one process for every county's
+        counties = counties_of(settings)
+        for store in (settings, *counties):
             prepare(store)
         os.environ[PARENT_ENV] = str(os.getpid())
-        followers = [ProjectionProcess(store) for store in stores]
+        followers = [ProjectionProcess([settings])] + ([ProjectionProcess(counties)] if counties else [])
         for follower in followers:
             follower.start()
         os.environ[PROJECTION_WORKER_ENV] = "1"
@@ -217,8 +230,8 @@ class ProjectionProcess:
     """The process following the log for the read models, started again whenever it dies
     while the server runs (checked every `RESTART_CHECK_SECONDS`)."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, stores: list[Settings]) -> None:
+        self.stores = stores
         self._process: multiprocessing.process.BaseProcess | None = None
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -229,7 +242,7 @@ class ProjectionProcess:
 
     def _spawn(self) -> None:
         self._process = multiprocessing.get_context("spawn").Process(
-            target=_follow_log, args=(self.settings, os.getpid()), name="fangpin-projections",
+            target=_follow_log, args=(self.stores, os.getpid()), name="fangpin-projections",
             daemon=True)
         self._process.start()
 

@@ -134,12 +134,13 @@ class PostgresReadModels(PostgresNextTables, ReadModelStore):
     backend = "postgres"
     placeholder = "%s"
 
-    def __init__(self, datastore: PostgresDatastore) -> None:
+    def __init__(self, datastore: PostgresDatastore, *, read_only: bool = False) -> None:
+        """``read_only``: the read models of a hot standby (no table made, nothing written)."""
         self.datastore = datastore
         self.tracking = PostgresTrackingRecorder(
             datastore, tracking_table_name="fangpin_read_model_tracking"
         )
-        super().__init__()
+        super().__init__(create=not read_only)
 
     def transaction(self, *, commit: bool = True) -> Any:
         return self.datastore.transaction(commit=commit)

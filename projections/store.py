@@ -64,9 +64,12 @@ class ReadModelStore(NextTables):
     tracking: SQLiteTrackingRecorder | PostgresTrackingRecorder
     placeholder: str
 
-    def __init__(self) -> None:
+    def __init__(self, *, create: bool = True) -> None:
+        """``create``: make (or replace) the tables as this release defines them; False on a
+        read-only hot standby, which has the primary's."""
         self._writers: dict[str, list[tuple[int, Any]]] = {}  # per table: (index, writer)
-        self.create_tables()
+        if create:
+            self.create_tables()
 
     # ------------------------------------------------------------------ schema
 

@@ -35,3 +35,33 @@ def test_an_unknown_database_url_is_refused_not_ignored(url, monkeypatch, capsys
     monkeypatch.setenv("FANGPIN_DATABASE_URL", url)
     assert main(["summary"]) == 2
     assert "FANGPIN_DATABASE_URL" in capsys.readouterr().err
+
+
+def test_a_read_database_url_names_the_hot_standby_reads_go_to():
+    settings = Settings.from_environ({
+        "FANGPIN_DATABASE_URL": "postgresql://postgres@127.0.0.1:5440/fangpin",
+        "FANGPIN_READ_DATABASE_URL": "postgresql://postgres@127.0.0.1:5441/fangpin",
+        "FANGPIN_POSTGRES_SCHEMA": "laiyuan", "FANGPIN_POSTGRES_CONNECT_TIMEOUT": "3",
+    })
+    standby = settings.standby()
+    env = standby.eventsourcing_env()
+    assert (env["POSTGRES_PORT"], env["POSTGRES_SCHEMA"], env["POSTGRES_CONNECT_TIMEOUT"]) == (
+        "5441", "laiyuan", "3")
+    assert env["CREATE_TABLE"] == "n"  # a standby refuses DDL
+    assert "CREATE_TABLE" not in settings.eventsourcing_env()
+
+
+@pytest.mark.parametrize("primary, standby", [
+    (None, "postgresql://postgres@127.0.0.1:5441/fangpin"),  # the SQLite file has no standby
+    ("sqlite:///var/a.sqlite3", "postgresql://postgres@127.0.0.1:5441/fangpin"),
+    ("postgresql://postgres@127.0.0.1:5440/fangpin", "sqlite:///var/copy.sqlite3"),
+])
+def test_a_read_database_url_is_refused_unless_both_are_postgresql(primary, standby, monkeypatch,
+                                                                     capsys):
+    with pytest.raises(ValueError):
+        Settings(database_url=primary, read_database_url=standby)
+    if primary:
+        monkeypatch.setenv("FANGPIN_DATABASE_URL", primary)
+    monkeypatch.setenv("FANGPIN_READ_DATABASE_URL", standby)
+    assert main(["summary"]) == 2
+    assert "FANGPIN_READ_DATABASE_URL" in capsys.readouterr().err

@@ -21,7 +21,8 @@ CHECKPOINTS_TABLE = "fangpin_checkpoints"
 class LogTables:
     """Raw reads of the events and chain tables (no decoding, so no key is needed)."""
 
-    def __init__(self, recorder: Any, backend: str) -> None:
+    def __init__(self, recorder: Any, backend: str, *, create: bool = True) -> None:
+        """``create``: make the checkpoints table if missing (not on a read-only standby)."""
         self.backend = backend
         self.datastore = recorder.datastore
         schema = getattr(self.datastore, "schema", None) if backend == "postgres" else None
@@ -30,6 +31,8 @@ class LogTables:
         self.pos = self.chain.position
         self.p = self.chain.p
         self.checkpoints = beside_log(self.datastore, backend, CHECKPOINTS_TABLE)
+        if not create:
+            return
         with schema_lock(self.datastore, backend), \
                 self.datastore.transaction(commit=True) as cursor:
             cursor.execute(

@@ -39,7 +39,8 @@ class AttachmentStore:
     """The evidence files of one store, on either back end."""
 
     def __init__(self, datastore: Any, backend: str, *, keep_metadata: bool = False,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, create: bool = True) -> None:
+        """``create``: make the table if missing (not on a read-only standby)."""
         self.datastore = datastore
         self.backend = backend
         self.keep_metadata = keep_metadata
@@ -47,6 +48,8 @@ class AttachmentStore:
         self._p = placeholder(backend)
         self.table = beside_log(datastore, backend, TABLE)
         blob = "BYTEA" if backend == "postgres" else "BLOB"
+        if not create:
+            return
         with schema_lock(datastore, backend), datastore.transaction(commit=True) as cursor:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.table} (sha256 TEXT PRIMARY KEY, "

@@ -60,6 +60,8 @@ class EventLog(Application[UUID]):
         datastore = self.factory.datastore  # type: ignore[attr-defined]
         #: Who belongs to which household, kept with the log (`application.store.people`).
         self.people: PersonIndex = self.recorder.people  # type: ignore[attr-defined]
+        if self.settings.read_only:  # a hot standby: the primary checked (and writes) all this
+            return
         try:
             with schema_lock(datastore, self.settings.backend):
                 check_store_key(datastore, self.settings.backend, self.settings.cipher_key,

@@ -62,6 +62,7 @@ from interfaces.http.rectifications import HANDLERS as RECTIFICATION_HANDLERS
 from interfaces.http.self_reports import HANDLERS as SELF_REPORT_HANDLERS
 from projections.queries import ReadModels
 from projections.runner import Projections
+from projections.standby import StandbyReadModels
 from projections.stops import ReadModelStatus, Stop
 
 logger = logging.getLogger(__name__)
@@ -176,6 +177,8 @@ class Services:
         self.settings, self.clock, self.follow = settings, clock, follow
         self.case_files: CaseFiles | None = None
         self.projections: Projections | None = None
+        #: The hot standby's read-only case files, when ``settings.read_database_url`` is set.
+        self.standby: CaseFiles | None = None
 
     def open(self, state: State) -> None:
         if self.case_files is not None:
@@ -201,13 +204,21 @@ class Services:
                                 Cadences.load(self.settings.cadences_path))
         # The cadence table given is recorded now, at start-up, so that no read ever writes.
         indicators.adopt_cadences()
-        read_models = ReadModels(projections.store, case_files.clock)  # "today" on the app's clock
+        # Reads go to the hot standby when there is one (README "只读备库与故障切换"): its case
+        # files, read models and indicators; commands and the access log stay on the primary.
+        reader, read_side = case_files, projections
+        if self.settings.read_database_url:
+            reader = self.standby = CaseFiles(self.settings.standby(), clock=self.clock)
+            read_side = StandbyReadModels(reader, projections)
+            indicators = Indicators(reader, read_side.store, indicators.cadences)
+        read_models = ReadModels(read_side.store, case_files.clock)  # "today" on the app's clock
         state.update({"settings": self.settings, "case_files": case_files, "logins": logins,
                       "projections": projections, "read_models": read_models,
+                      "reader": reader, "read_side": read_side,
                       "users": users, "indicators": indicators, "access_log": access_log,
                       "report_limits": report_limits,
                       "my_work": MyWork(Desk(read_models, case_files, indicators), marks,
-                                        lambda: (case_files.max_position(), projections.position())),
+                                        lambda: (case_files.max_position(), read_side.position())),
                       "rosters": Rosters.load(self.settings.rosters_path),
                       "stall_watch": StallWatch(),
                       "notice_terms": load_notice_terms(self.settings.notices_path)})
@@ -217,7 +228,9 @@ class Services:
             self.projections.close()
         if self.case_files is not None:
             self.case_files.close()
-        self.case_files = self.projections = None
+        if self.standby is not None:
+            self.standby.close()
+        self.case_files = self.projections = self.standby = None
 
 
 #: What a browser may keep: the static assets; nothing else (see `no_store`).

@@ -44,9 +44,9 @@ def exchange_export(
     state = request.app.state
     mapping = load_mapping(state.settings.exchange_mapping_path)
     mapping.sheet(kind)  # refused before anything is read when the mapping lacks the kind
-    state.projections.wait_for(state.case_files.max_position(), timeout=5)
+    state.read_side.wait_for(state.case_files.max_position(), timeout=5)
     user: User = request.user
-    exchange = Exchange(state.read_models, state.case_files, user, area_of(user), state.access_log,
+    exchange = Exchange(state.read_models, state.reader, user, area_of(user), state.access_log,
                         request.url.path)
     content = export(exchange, mapping, kind, format, local_date(state.case_files.clock()))
     # (litestar adds "; charset=utf-8" to a text type itself)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import datetime
 from typing import Any
@@ -36,6 +37,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+#: Counties a server process keeps open at once (each holds a few database connections).
+OPEN_COUNTIES = 16
 _COUNTY_PATH = re.compile(r"^/c/([^/]*)(/.*)?$")
 #: A path inside a page: an attribute naming a path of the server (not ``//host``, and not a
 #: county's ``/c/…``: the province's pages link to the counties' workbenches as they are).
@@ -50,7 +53,8 @@ class DeploymentApp:
                  make_province: Callable[[], Litestar]) -> None:
         self.deployment, self.root = deployment, root
         self._make_county, self._make_province = make_county, make_province
-        self._counties: dict[str, Litestar] = {}
+        self._counties: OrderedDict[str, Litestar] = OrderedDict()  # least recently used first
+        self._in_flight: Counter[str] = Counter()
         self._province: Litestar | None = None
         self._lock = threading.Lock()
 
@@ -72,18 +76,49 @@ class DeploymentApp:
     async def _county(self, code: str, rest: str, scope: Scope, receive: Receive,
                       send: Send) -> None:
         try:
-            app = self._counties.get(code) or await anyio.to_thread.run_sync(self._open, code)
+            app = self._using(code) or await anyio.to_thread.run_sync(self._open, code)
         except DomainError as refused:
             await _problem(scope, send, domain_status(refused), refused)
             return
-        await _send_to(app, f"/c/{code}", rest, scope, receive, send)
+        try:
+            await _send_to(app, f"/c/{code}", rest, scope, receive, send)
+        finally:
+            with self._lock:
+                self._in_flight[code] -= 1
+            if len(self._counties) > OPEN_COUNTIES:
+                await anyio.to_thread.run_sync(self._close_idle)
+
+    def _using(self, code: str) -> Litestar | None:
+        """The county's app if it is open, counted as in use."""
+        with self._lock:
+            app = self._counties.get(code)
+            if app is not None:
+                self._counties.move_to_end(code)
+                self._in_flight[code] += 1
+            return app
 
     def _open(self, code: str) -> Litestar:
         with self._lock:
             if code not in self._counties:
                 self.deployment.county(code)  # refused: not a county code, or not one of ours
                 self._counties[code] = self._make_county(code)
+            self._counties.move_to_end(code)
+            self._in_flight[code] += 1
             return self._counties[code]
+
+    def _close_idle(self) -> None:
+        """Close the least recently used counties beyond `OPEN_COUNTIES` that serve nothing now
+        (each open county holds database connections; it opens again on its next request)."""
+        closing = []
+        with self._lock:
+            for code in list(self._counties):
+                if len(self._counties) - len(closing) <= OPEN_COUNTIES:
+                    break
+                if not self._in_flight[code]:
+                    closing.append(self._counties.pop(code))
+                    del self._in_flight[code]
+        for app in closing:
+            _shut(app)
 
     def _open_province(self) -> Litestar:
         with self._lock:
@@ -105,7 +140,7 @@ class DeploymentApp:
     def close(self) -> None:
         """Close every county's app (and the province's) opened by this server."""
         with self._lock:
-            apps, self._counties = list(self._counties.values()), {}
+            apps, self._counties = list(self._counties.values()), OrderedDict()
             if self._province is not None:
                 apps.append(self._province)
                 self._province = None

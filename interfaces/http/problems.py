@@ -10,6 +10,8 @@ import re
 from enum import StrEnum
 from typing import Any
 
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import ResponseSpec
@@ -67,8 +69,9 @@ STATUSES: dict[int, tuple[str, tuple[str, ...]]] = {
            "TEXT_CONTROL_CHARACTER", "ATTACHMENT_UNREADABLE", "ATTACHMENT_UNKNOWN")),
     429: ("提交过于频繁（农户自主申报：每个来源地址每小时、每个身份证号码每天有上限）",
           ("TOO_MANY_REPORTS",)),
-    503: ("暂时无法答复（读模型停在某事件或尚未追上 `after`），带 `Retry-After` 时可稍后重试",
-          ("READ_MODELS_BEHIND", "UNAVAILABLE")),
+    503: ("暂时无法答复（读模型停在某事件或尚未追上 `after`；数据库无法连接，如主库故障切换中），"
+          "带 `Retry-After` 时可稍后重试",
+          ("READ_MODELS_BEHIND", "DATABASE_UNAVAILABLE", "UNAVAILABLE")),
 }
 
 
@@ -249,6 +252,15 @@ def on_unexpected(request: Request, error: Exception) -> Response[ProblemDetails
     return problem(500, "INTERNAL_ERROR", "服务器内部错误，已记录，请联系县防贫中心", request=request)
 
 
+def on_database_unreachable(request: Request, error: Exception) -> Response[ProblemDetails]:
+    """The database did not answer (down, or a failover under way): 503, to be retried; a
+    command cut off here may or may not have been recorded, and its Idempotency-Key makes the
+    retry safe either way."""
+    logger.warning("database unreachable on %s %s: %s", request.method, request.url.path, error)
+    return problem(503, "DATABASE_UNAVAILABLE", "数据库暂时无法连接（可能正在切换主库），请稍后重试",
+                   request=request, headers={"Retry-After": "5"})
+
+
 _TRANSLATIONS = (
     (re.compile(r"Object missing required field `([^`]+)`"), r"缺少必填字段 \1"),
     (re.compile(r"Object contains unknown field `([^`]+)`"), r"不认识的字段 \1"),
@@ -290,5 +302,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: on_domain_error,
     ValidationException: on_validation_error,
     HTTPException: on_http_error,
+    StoreOperationalError: on_database_unreachable,
+    StoreInterfaceError: on_database_unreachable,
     Exception: on_unexpected,
 }

@@ -9,6 +9,7 @@ from the event log, now, as recorded at a past time, or at a version.
 from __future__ import annotations
 
 import re
+import time
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -45,7 +46,7 @@ CATCH_UP_WAIT = 5.0
 
 After = Annotated[int | None, QueryParameter(
     ge=0, le=2**62, required=False,
-    description="命令答复中的 position：等读模型追上该位置后再查询（读到自己刚写的）",
+    description="命令答复中的 position：等读模型（设有只读备库时：备库）追上该位置后再查询（读到自己刚写的）",
 )]
 Cursor = Annotated[str | None, QueryParameter(required=False, max_length=1000,
                                          description="上一页答复中的 next_cursor")]
@@ -106,14 +107,31 @@ def county_today(request: Request) -> date:
 
 
 def caught_up(request: Request, after: int | None) -> int:
-    """Wait for the read models to reach ``after``; returns the position they have reached."""
-    app, projections, _ = _services(request)
+    """Wait for the read models to reach ``after``; returns the position they have reached
+    (on a hot standby, those it has replayed: `projections.standby`)."""
+    app, projections = request.app.state.case_files, request.app.state.read_side
     if after is not None and after > 0:
         if after > app.max_position():
             raise InvalidValue("POSITION_UNKNOWN", f"日志中还没有位置 {after}", "after")
         if not projections.wait_for(after, timeout=CATCH_UP_WAIT):
             raise ReadModelsBehind(after)
     return projections.position()
+
+
+def log_caught_up(request: Request, after: int | None) -> None:
+    """Wait for the log the case files are read from to reach ``after``: at once on the
+    primary; on a hot standby, until it has replayed that far (503 after `CATCH_UP_WAIT`)."""
+    state = request.app.state
+    if after is None or after <= 0:
+        return
+    if after > state.case_files.max_position():
+        raise InvalidValue("POSITION_UNKNOWN", f"日志中还没有位置 {after}", "after")
+    deadline = time.monotonic() + CATCH_UP_WAIT
+    while state.reader.max_position() < after:
+        if time.monotonic() >= deadline:
+            raise Unavailable("READ_MODELS_BEHIND", f"只读备库尚未重放到位置 {after}，请稍后重试",
+                              "after")
+        time.sleep(0.02)
 
 
 def _rows(page_rows: list[dict[str, Any]], row_type: type[T]) -> list[T]:
@@ -296,8 +314,10 @@ def _readable(request: Request, household: Household) -> Household:
 def household_file(
     request: Request, code: Annotated[str, PathParameter(min_length=1, max_length=40)],
     as_of: AsOf = None, version: Annotated[int | None, QueryParameter(ge=1, le=2**31, required=False)] = None,
+    after: After = None,
 ) -> CaseFile:
-    app = _services(request)[0]
+    log_caught_up(request, after)
+    app = request.app.state.reader  # the standby's case files, when there is one
     if as_of is not None and version is not None:
         raise InvalidValue("AS_OF_AND_VERSION", "as_of 与 version 只能给一个", "version")
     moment = recorded_time(as_of)
@@ -321,9 +341,10 @@ def household_file(
      tags=["查询"])
 def household_history(
     request: Request, code: Annotated[str, PathParameter(min_length=1, max_length=40)],
-    as_of: AsOf = None,
+    as_of: AsOf = None, after: After = None,
 ) -> History:
-    app = _services(request)[0]
+    log_caught_up(request, after)
+    app = request.app.state.reader
     household = _readable(request, app.household(code))
     moment = recorded_time(as_of)
     entries = app.history(code)

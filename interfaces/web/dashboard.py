@@ -69,7 +69,7 @@ def _identification_trend(request: Request, user: User, today: date) -> dict[str
     if not user.may_read("indicators") or user.role is Role.VILLAGE_LIAISON:
         return {}
     scope = scope_for(user, None, None)
-    key = (scope, today, request.app.state.projections.position())
+    key = (scope, today, request.app.state.read_side.position())
     cached = _TREND_CACHE.get(key)
     if cached is not None:
         return cached

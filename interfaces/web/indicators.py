@@ -121,7 +121,7 @@ def household_links(request: Request, result: IndicatorResult | None) -> dict[st
 def _computed(request: Request, period: Period, scope: Scope, detail: Any, today: date) -> IndicatorResult:
     """The period's figures and each of its months' (one pass over the facts: a year's twelve
     months cost about as much again as the year), kept until the read models move on."""
-    key = (period.label, scope, detail, today, request.app.state.projections.position())
+    key = (period.label, scope, detail, today, request.app.state.read_side.position())
     result = _RESULTS.get(key)
     if result is None:
         result = request.app.state.indicators.compute(period, scope=scope, detail=detail,

@@ -237,3 +237,33 @@ def test_serve_says_the_address_it_actually_serves(tmp_path: Path) -> None:
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_one_process_follows_every_countys_read_models_and_none_outlives_serve(
+        postgres_schema: str) -> None:
+    from application.province import Deployment
+
+    settings = Settings(database_url=POSTGRES_URL, postgres_schema=postgres_schema,
+                        cipher_key=TEST_CIPHER_KEY)
+    codes = ("130630", "130633")
+    with Deployment(settings) as deployment:
+        for code in codes:
+            deployment.add(code, f"县{code}")
+        stores = [deployment.county_settings(code) for code in codes]
+    # parent, 2 workers, the root's projection process, the counties' one, the tracker
+    with _serving(postgres_schema, workers=2, processes=6) as (process, marker):
+        assert len(_projection_processes(marker)) == 2
+        for n, store in enumerate(stores):
+            with CaseFiles(store) as app, Projections(app) as projections:
+                app.register_household(registering(f"13063{n}101001"), by=COUNTY)
+                deadline = time.monotonic() + 20
+                while projections.position() < app.max_position():
+                    assert time.monotonic() < deadline, f"{store.postgres_schema} is not followed"
+                    time.sleep(0.2)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        deadline = time.monotonic() + 10
+        while _marked(marker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _marked(marker)

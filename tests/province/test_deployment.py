@@ -54,13 +54,7 @@ def test_a_county_is_added_once_and_wrong_codes_and_names_are_refused(settings: 
 
 
 def test_the_command_line_acts_on_the_county_it_is_given(
-        settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-) -> None:
-    for name, value in {"FANGPIN_DATABASE_URL": settings.database_url or "",
-                        "FANGPIN_SQLITE_PATH": str(settings.sqlite_path),
-                        "FANGPIN_POSTGRES_SCHEMA": settings.postgres_schema or "",
-                        "FANGPIN_CIPHER_KEY": settings.cipher_key or ""}.items():
-        monkeypatch.setenv(name, value)
+        cli_env: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["county", "add", "130630", "涞源县"]) == 0
     assert main(["--county", "130630", "users", "add", "zhang", "--role", "county"]) == 0
     capsys.readouterr()

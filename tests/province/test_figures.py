@@ -175,14 +175,9 @@ def test_a_named_year_is_refreshed_and_a_wrong_year_refused(province: Province) 
 
 
 def test_the_command_line_prints_counties_by_indicators_with_positions_and_digests(
-        province: Province, settings: Settings, monkeypatch: pytest.MonkeyPatch,
+        province: Province, settings: Settings, cli_env: None, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str], tmp_path: Path,
 ) -> None:
-    for name, value in {"FANGPIN_DATABASE_URL": settings.database_url or "",
-                        "FANGPIN_SQLITE_PATH": str(settings.sqlite_path),
-                        "FANGPIN_POSTGRES_SCHEMA": settings.postgres_schema or "",
-                        "FANGPIN_CIPHER_KEY": settings.cipher_key or ""}.items():
-        monkeypatch.setenv(name, value)
     assert main(["province", "indicators", "2025"]) == 0
     assert "尚无 2025 年的数据" in capsys.readouterr().out
     catch_up_all(province.deployment, province.figures)

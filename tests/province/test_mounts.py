@@ -117,3 +117,13 @@ def test_a_county_grid_workers_app_calls_its_own_county(served: Served) -> None:
         assert "lastIndexOf('/app/')" in code, script
     session = served.client.post("/c/130630/app/session", json={"name": "nobody", "password": "x"})
     assert session.status_code in (401, 422), session.text
+
+
+def test_a_server_keeps_few_counties_open_and_reopens_one_on_its_next_request(
+        served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    import interfaces.http.mounts as mounts
+
+    monkeypatch.setattr(mounts, "OPEN_COUNTIES", 1)
+    for code in ("130630", "130633", "130630"):
+        assert served.get(f"/c/{code}/api/households", code).status_code == 200
+        assert list(served.app._counties) == [code]  # the other one closed: its connections given back

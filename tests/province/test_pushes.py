@@ -128,14 +128,7 @@ def test_one_bad_row_refuses_the_whole_batch_naming_it_and_nothing_is_recorded(
 
 
 def test_the_command_line_routes_a_file_and_follows_the_counties(
-        counties: Deployment, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-        tmp_path) -> None:
-    settings = counties.settings
-    for name, value in {"FANGPIN_DATABASE_URL": settings.database_url or "",
-                        "FANGPIN_SQLITE_PATH": str(settings.sqlite_path),
-                        "FANGPIN_POSTGRES_SCHEMA": settings.postgres_schema or "",
-                        "FANGPIN_CIPHER_KEY": settings.cipher_key or ""}.items():
-        monkeypatch.setenv(name, value)
+        counties: Deployment, cli_env: None, capsys: pytest.CaptureFixture[str], tmp_path) -> None:
     assert main(["province", "people", "rebuild"]) == 0
     assert f"{LAIYUAN} 涞源县：日志位置" in capsys.readouterr().out
     file = tmp_path / "省医保.csv"

@@ -84,6 +84,38 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+class Server:
+    """The app served on one fixed address, stopped and started again like a real server."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.port = app, _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server: uvicorn.Server | None = None
+        self.thread: threading.Thread | None = None
+        self.running = False
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self.server = uvicorn.Server(uvicorn.Config(
+            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off",
+            timeout_graceful_shutdown=1))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.05)
+        self.running = True
+
+    def stop(self) -> None:
+        assert self.server is not None and self.thread is not None
+        self.server.should_exit = True
+        self.thread.join(10)
+        assert not self.thread.is_alive(), "the server did not stop"
+        self.running = False
+
+
 @pytest.fixture(scope="session")
 def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A served demo county of 300 households; yields its base URL and the app."""
@@ -94,21 +126,12 @@ def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
     load_demo(case_files, 300)
     ensure_demo_users(app.state.users)
     app.state.projections.catch_up()
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the workbench did not start")
-        time.sleep(0.05)
+    server = Server(app)
+    server.start()
     try:
-        yield {"url": f"http://127.0.0.1:{port}", "app": app}
+        yield {"url": server.url, "app": app}
     finally:
-        server.should_exit = True
-        thread.join(10)
+        server.stop()
         app.state.projections.close()
         case_files.close()
 

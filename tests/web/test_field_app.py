@@ -9,7 +9,6 @@ four 脱贫户 of the demo village user's village, each due a visit this month.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -17,7 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from application.commands import AssignGridWorker
 from application.demo import DEMO_TOKENS, ensure_demo_users
@@ -28,43 +26,11 @@ from interfaces.http import create_app
 from tests.builders import id_number
 from tests.conftest import TEST_CIPHER_KEY
 from tests.evidence_files import fake_png, phone_photo
-from tests.web.conftest import Clock, _free_port, screenshot
+from tests.web.conftest import Clock, Server, screenshot
 
 CODES = [f"13063001001900{n}" for n in range(1, 5)]
 IN_THE_FIELD = "2025-07-18"  # the day of the visits: before the server's "today" (Clock)
 WITH_A_CAMERA = "2025-07-19"  # the day of the visits with photos
-
-
-class Server:
-    """The app served on one fixed address, stopped and started again like a real server."""
-
-    def __init__(self, app: Any) -> None:
-        self.app, self.port = app, _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server: uvicorn.Server | None = None
-        self.thread: threading.Thread | None = None
-        self.running = False
-
-    def start(self) -> None:
-        if self.running:
-            return
-        self.server = uvicorn.Server(uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off",
-            timeout_graceful_shutdown=1))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.05)
-        self.running = True
-
-    def stop(self) -> None:
-        assert self.server is not None and self.thread is not None
-        self.server.should_exit = True
-        self.thread.join(10)
-        assert not self.thread.is_alive(), "the server did not stop"
-        self.running = False
 
 
 @pytest.fixture(scope="module")

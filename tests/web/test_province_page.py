@@ -3,14 +3,11 @@ auditor signs in, reads counties × indicators and a county's months, on a desk 
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
-import uvicorn
 
 from application.accounts.access import User
 from application.accounts.logins import Logins
@@ -23,7 +20,7 @@ from application.settings import Settings
 from domain.codes import Role
 from interfaces.http.mounts import deployment_app
 from tests.conftest import TEST_CIPHER_KEY
-from tests.web.conftest import DESKTOP, PHONE, Clock, _free_port
+from tests.web.conftest import DESKTOP, PHONE, Clock, Server
 
 PASSWORD = "省级核对-2025"
 COUNTIES = {"130630": "涞源县", "130633": "易县"}
@@ -45,18 +42,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             users.add(User("sheng-sj", Role.AUDITOR))
             Logins(users, clock=clock).set_password("sheng-sj", PASSWORD)
     app = deployment_app(settings, clock=clock)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    server = Server(app)
+    server.start()
+    yield server.url
+    server.stop()
     app.close()
 
 
