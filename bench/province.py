@@ -18,6 +18,11 @@
   ``FANGPIN_BENCH_POSTGRES_URL``): during the N-counties command load, every 100 ms a county's
   last log position is read on the primary, then the standby is polled until its log has it;
   the time between is the lag (p50/p99), beside the WAL bytes the standby's replay was behind.
+  With `scripts/pg-standby-pair start` (asynchronous streaming; `sync on` would make each commit
+  wait for the standby, which was not measured):
+  ``FANGPIN_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5440/fangpin
+  FANGPIN_BENCH_STANDBY_URL=postgresql://postgres@127.0.0.1:5441/fangpin python -m bench --only
+  province --output docs/performance-province-standby.md``.
 
 The province is built once and kept (database ``fangpin_bench_province_<N>x<H>_s2025``, each
 county its own seed); each run works on a fresh copy of it (``CREATE DATABASE … TEMPLATE``), so
@@ -33,18 +38,25 @@ import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 
 import psycopg
 
 from bench.common import ALL_PASSED, BY, POSTGRES_URL, Result, postgres_database_url
+from bench.province_watch import (
+    LOCK_WAITS,
+    NOTES,
+    STANDBY_URL,
+    LockWaits,
+    Row,
+    events_table,
+    lag_rows,
+    sample_lag,
+)
 
 COUNTIES, HOUSEHOLDS = 10, 20_000
 QUICK_COUNTIES, QUICK_HOUSEHOLDS = 3, 2_000
@@ -52,10 +64,8 @@ SEED = 2025
 YEAR = 2025
 #: The counties' clock: the evening of the demo's last day (18:00 in the counties).
 NOW = datetime(2025, 12, 31, 10, 0, tzinfo=UTC)
-STANDBY_URL = os.environ.get("FANGPIN_BENCH_STANDBY_URL")
 #: Households each command worker visits in turn (loaded before the clock starts).
 WORKER_HOUSEHOLDS = 600
-NOTES: list[str] = []
 PROBLEMS: list[str] = []
 
 
@@ -73,17 +83,6 @@ class Clock:
     def __call__(self) -> datetime:
         self.now += timedelta(milliseconds=1)
         return self.now
-
-
-@dataclass
-class Row:
-    """A table row that is not ours-against-raw (the replica lag)."""
-
-    name: str
-    text: str
-
-    def row(self) -> str:
-        return f"| {self.name} | postgres | {self.text} | | | |"
 
 
 def run(counties: int, households: int, *, quick: bool, repeats: int) -> list[Any]:
@@ -184,14 +183,10 @@ def _load_county(url: str, code: str, households: int, seed: int) -> None:
         load_demo(app, households, seed=seed, until=DEMO_UNTIL, now=NOW)
 
 
-def _events_table(url: str, code: str) -> str:
-    return f'"{_root(url).county_store(code).postgres_schema}".fangpin_events'
-
-
 def _positions(url: str, counties: int) -> dict[str, int]:
     with psycopg.connect(url) as conn:
         return {code: conn.execute(f"SELECT COALESCE(MAX(notification_id), 0) FROM "
-                                   f"{_events_table(url, code)}").fetchone()[0]  # type: ignore[index]
+                                   f"{events_table(url, code)}").fetchone()[0]  # type: ignore[index]
                 for code in county_codes(counties)}
 
 
@@ -241,12 +236,12 @@ def _raw_catch_up(url: str, codes: list[str], rows: dict[str, int], topics: list
                   "(county, household_id, id_number, since_version) DO UPDATE SET left_on = NULL")
         track = ("INSERT INTO raw_people_tracking VALUES (%s, %s) ON CONFLICT (county) "
                  "DO UPDATE SET position = excluded.position")
-        counts = {code: conn.execute(f"SELECT COUNT(*) FROM {_events_table(url, code)} WHERE "
+        counts = {code: conn.execute(f"SELECT COUNT(*) FROM {events_table(url, code)} WHERE "
                                      "topic = ANY(%s)", (topics,)).fetchone()[0]  # type: ignore[index]
                   for code in codes}
         began = time.perf_counter()
         for code in codes:
-            table = _events_table(url, code)
+            table = events_table(url, code)
             end = conn.execute(f"SELECT COALESCE(MAX(notification_id), 0) FROM {table}").fetchone()[0]  # type: ignore[index]
             last, read, written = 0, 0, 0
             while found := conn.execute(
@@ -287,7 +282,7 @@ def _figures(url: str, repeats: int) -> list[Result]:
                     began = time.perf_counter()
                     figures.refresh(county, app, YEAR)
                     ours[county.code].append(time.perf_counter() - began)
-                raw[county.code].append(_raw_read_log(conn, _events_table(url, county.code)))
+                raw[county.code].append(_raw_read_log(conn, events_table(url, county.code)))
         per_county = [statistics.median(ours[c.code]) for c in counties]
         per_county_raw = [statistics.median(raw[c.code]) for c in counties]
         totals = [sum(ours[c.code][n] for c in counties) for n in range(repeats)]
@@ -379,7 +374,7 @@ def _commands(url: str, counties: int, seconds: float, rounds: int) -> list[Any]
     NOTES.append("commands: share of samples (every 20 ms, `pg_locks`) in which some writer was "
                  f"waiting for a county store's advisory lock — {waits}.")
     if samples:
-        lag = _lag_rows(samples, counties)
+        lag = lag_rows(samples, counties)
     else:
         lag = [Row(f"replica lag p50 / p99 under {counties} counties' command load",
                    "not measured: no standby given (`FANGPIN_BENCH_STANDBY_URL`)")]
@@ -409,8 +404,8 @@ def _phase(url: str, targets: list[str], seconds: float, *, raw: bool,
     for worker in workers:
         worker.start()
     barrier.wait(timeout=600)
-    waits = _LockWaits(url) if not raw else None
-    samples = _sample_lag(url, sorted(set(targets)), seconds) if sample else []
+    waits = LockWaits(url) if not raw else None
+    samples = sample_lag(url, sorted(set(targets)), seconds) if sample else []
     done = [out.get(timeout=600 + seconds) for _ in workers]
     if waits is not None:
         key = "one county" if len(set(targets)) == 1 else "their own counties"
@@ -420,34 +415,6 @@ def _phase(url: str, targets: list[str], seconds: float, *, raw: bool,
     if any(d[2] for d in done):
         PROBLEMS.append(f"{sum(d[2] for d in done)} commands were refused in a command phase")
     return sum(count / elapsed for count, elapsed, _ in done), samples
-
-
-#: (workers, where) → the share of samples in which a writer waited for a store's advisory lock.
-LOCK_WAITS: dict[tuple[int, str], list[float]] = {}
-
-
-class _LockWaits:
-    """Samples ``pg_locks`` every 20 ms in a thread: how often some writer of the database is
-    waiting for an advisory lock (a county store's writers' lock) instead of working."""
-
-    def __init__(self, url: str) -> None:
-        self.url, self.seen, self.waiting = url, 0, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            while not self._stop.wait(0.02):
-                found = conn.execute("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' "
-                                     "AND NOT granted").fetchone()
-                self.seen += 1
-                self.waiting += bool(found and found[0])
-
-    def stop(self) -> float:
-        self._stop.set()
-        self._thread.join()
-        return self.waiting / max(self.seen, 1)
 
 
 def _worker(url: str, code: str, part: int, parts: int, seconds: float, raw: bool, barrier: Any,
@@ -484,54 +451,6 @@ def _worker(url: str, code: str, part: int, parts: int, seconds: float, raw: boo
         count += 1
     out.put((count - refused, time.perf_counter() - began, refused))
     app.close()
-
-
-# ---------------------------------------------------------------------------------- replica lag
-
-
-def _standby_url(url: str) -> str:
-    """The standby's URL for the database of ``url`` (the same database, replicated)."""
-    return urlunparse(urlparse(STANDBY_URL or "")._replace(path=urlparse(url).path))
-
-
-def _sample_lag(url: str, codes: list[str], seconds: float) -> list[tuple[float, int]]:
-    """(lag in ms, WAL bytes behind) every 100 ms for ``seconds``: a county's last log position
-    read on the primary, then the standby polled until its copy of the log has it."""
-    samples: list[tuple[float, int]] = []
-    with psycopg.connect(url, autocommit=True) as primary, \
-            psycopg.connect(_standby_url(url), autocommit=True) as standby:
-        began, turn = time.perf_counter(), 0
-        while time.perf_counter() - began < seconds:
-            table = _events_table(url, codes[turn % len(codes)])
-            turn += 1
-            asked = time.perf_counter()
-            position, wal = primary.execute(f"SELECT MAX(notification_id), pg_current_wal_lsn() "
-                                            f"FROM {table}").fetchone()  # type: ignore[misc]
-            replayed = standby.execute("SELECT pg_last_wal_replay_lsn()").fetchone()[0]  # type: ignore[index]
-            behind = primary.execute("SELECT pg_wal_lsn_diff(%s, %s)", (wal, replayed)).fetchone()[0]  # type: ignore[index]
-            while (standby.execute(f"SELECT MAX(notification_id) FROM {table}").fetchone()[0]  # type: ignore[index]
-                   or 0) < (position or 0):
-                if time.perf_counter() - asked > 30:
-                    raise RuntimeError("the standby did not replay the primary's log in 30 s")
-                time.sleep(0.0005)
-            samples.append(((time.perf_counter() - asked) * 1000, max(int(behind), 0)))
-            time.sleep(max(0.0, 0.1 - (time.perf_counter() - asked)))
-    return samples
-
-
-def _lag_rows(samples: list[tuple[float, int]], counties: int) -> list[Row]:
-    lags = sorted(s[0] for s in samples)
-    behind = sorted(s[1] for s in samples)
-
-    def pct(values: list[Any], q: float) -> Any:
-        return values[min(len(values) - 1, int(len(values) * q))]
-
-    NOTES.append(f"replica lag: {len(lags)} samples; the standby's replay was "
-                 f"{pct(behind, 0.5):,} bytes of WAL behind at p50, {pct(behind, 0.99):,} at p99 "
-                 "(an upper bound: the primary's position was read first). A lag includes one "
-                 "primary and at least one standby query (about a millisecond on loopback).")
-    return [Row(f"replica lag p50 / p99 under {counties} counties' command load",
-                f"{pct(lags, 0.5):.1f} ms / {pct(lags, 0.99):.1f} ms")]
 
 
 if __name__ == "__main__":
