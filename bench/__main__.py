@@ -291,15 +291,22 @@ def _province_main(args: argparse.Namespace) -> int:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     standby = _safe_url(province.STANDBY_URL) if province.STANDBY_URL else "none given"
     doc = (province.__doc__ or "").split("\n\n", 1)[1]
+    command = (f"python -m bench --only province{' --quick' if args.quick else ''} --counties "
+               f"{counties} --households {households}"
+               f"{f' --output {args.output}' if args.output else ''}")
+    if province.STANDBY_URL:
+        command = (f"FANGPIN_BENCH_POSTGRES_URL={_safe_url(common.POSTGRES_URL)} "
+                   f"FANGPIN_BENCH_STANDBY_URL={standby} {command}")
     lines = [
         "# Performance: a province on one PostgreSQL cluster",
         "",
-        f"Measured {now} with `python -m bench --only province --counties {counties} --households "
-        f"{households}` ({elapsed:.0f} s). Regenerate with the same command; this file is overwritten.",
+        f"Measured {now} with `{command}` ({elapsed:.0f} s). Regenerate with the same command; this "
+        "file is overwritten.",
         "",
         *_machine(common.POSTGRES_URL),
         f"- hot standby: {standby}",
-        f"- repeats per measure: {repeats} (commands: one timed phase each)",
+        f"- repeats per measure: {repeats} (commands: {repeats} rounds of every phase, "
+        f"{4 if args.quick else 10} s each)",
         "",
         "## Results",
         "",
