@@ -380,6 +380,17 @@ class CaseFiles(SelfReportDesk):
         return CommandResult(household.id, household.version, recordings[-1].notification.id,
                              outcome=outcome)
 
+    def forward_unmatched_alert(self, alert_id: str, county: str, household_code: str, *, by: Actor,
+                                command_id: str = "") -> CommandResult:
+        """Mark an alert held at the province as gone to ``county``'s household
+        ``household_code`` (`application.province.forwarding` records it there first)."""
+
+        def act(held: UnmatchedAlerts) -> None:
+            held.forward(alert_id, county, household_code, by=by, at=self.clock(),
+                         command_id=command_id)
+
+        return self._command(UNMATCHED_ID, "未匹配预警", command_id, act)
+
     def governance(self) -> Governance | None:
         try:
             return self._get(GOVERNANCE_ID)

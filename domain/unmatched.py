@@ -151,6 +151,20 @@ class UnmatchedAlerts(Aggregate):
             alert.resolved_on = self.occurred_on
             alert.household_code = self.household_code
 
+    class AlertForwarded(Event):
+        """An alert held at the province went to the county where its person is now a member,
+        and was recorded there on the household (``county``: its code)."""
+
+        TOPIC = "fangpin:UnmatchedAlerts.AlertForwarded"
+        alert_id: str
+        county: str
+        household_code: str
+
+        def apply_to(self, held: UnmatchedAlerts) -> None:
+            alert = held.alerts[self.alert_id]
+            alert.resolved_on = self.occurred_on
+            alert.household_code = f"{self.county}/{self.household_code}"
+
     def __init__(self) -> None:
         """State is set by `Started.apply_to`; use `UnmatchedAlerts.start`."""
 
@@ -184,6 +198,22 @@ class UnmatchedAlerts(Aggregate):
     def attach(self, alert_id: str, household_code: str, *, by: Actor, at: datetime,
                command_id: str = "") -> HeldAlert:
         """Mark the alert as attached to ``household_code`` (the caller records it there)."""
+        alert = self._pending(alert_id)
+        self.trigger_event(self.AlertAttached, timestamp=at, occurred_on=local_date(at), recorded_by=by,
+                           command_id=command_id, alert_id=alert_id, household_code=household_code)
+        return alert
+
+    def forward(self, alert_id: str, county: str, household_code: str, *, by: Actor, at: datetime,
+                command_id: str = "") -> HeldAlert:
+        """Mark an alert held at the province as gone to ``county``'s household ``household_code``
+        (the caller has recorded it there)."""
+        alert = self._pending(alert_id)
+        self.trigger_event(self.AlertForwarded, timestamp=at, occurred_on=local_date(at),
+                           recorded_by=by, command_id=command_id, alert_id=alert_id, county=county,
+                           household_code=household_code)
+        return alert
+
+    def _pending(self, alert_id: str) -> HeldAlert:
         alert = self.alerts.get(alert_id)
         if alert is None:
             raise NotFound("UNMATCHED_NOT_FOUND", f"没有编号为 {alert_id} 的未匹配预警", "alert_id")
@@ -191,6 +221,4 @@ class UnmatchedAlerts(Aggregate):
             raise RuleViolation(
                 "UNMATCHED_RESOLVED",
                 f"该预警已于 {alert.resolved_on} 认领到农户 {alert.household_code}", "alert_id")
-        self.trigger_event(self.AlertAttached, timestamp=at, occurred_on=local_date(at), recorded_by=by,
-                           command_id=command_id, alert_id=alert_id, household_code=household_code)
         return alert

@@ -38,6 +38,7 @@ from application.app import CaseFiles
 from application.province import Deployment
 from application.province.figures import ProvincialFigures
 from application.province.follower import ProvinceFollower
+from application.province.forwarding import HeldForwarding
 from application.province.people import ProvincialPeople
 from application.settings import Settings
 from interfaces.http.app import Services
@@ -170,7 +171,8 @@ def follow_province(settings: Settings) -> ProvinceFollower | None:
     if not deployment.counties():
         deployment.close()
         return None
-    follower = ProvinceFollower(deployment, [ProvincialPeople(deployment),
+    people = ProvincialPeople(deployment)
+    follower = ProvinceFollower(deployment, [people, HeldForwarding(deployment, people),
                                              ProvincialFigures(deployment.province())])
     follower.follow()
     return follower

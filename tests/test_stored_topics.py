@@ -36,7 +36,7 @@ STORED = {
                            "CadenceTableAdopted", "RectificationOrdered", "RectificationCompleted",
                            "RectificationDeadlineExtended"),
     "fangpin:ImportLedger": ("Started", "FileImported"),
-    "fangpin:UnmatchedAlerts": ("Started", "AlertHeld", "AlertAttached"),
+    "fangpin:UnmatchedAlerts": ("Started", "AlertHeld", "AlertAttached", "AlertForwarded"),
     "fangpin:SelfReports": ("Started", "Reported", "Answered"),
 }
 AGGREGATES: tuple[type[Aggregate], ...] = (

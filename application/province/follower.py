@@ -55,11 +55,13 @@ class ProvinceFollower:
         """Every model (``only``: those of one class) up to every county's log; the
         position each county's log was followed to."""
         reached: dict[str, int] = {}
-        for county in self.deployment.counties():
-            app = self.store(county)
-            for model in self.models:
-                if only is None or isinstance(model, only):
-                    reached[county.code] = model.catch_up(county, app)
+        counties = self.deployment.counties()
+        # model by model, each over every county: a later model (forwarding held rows) sees
+        # an earlier one (the person index) caught up with all the counties, not only its own
+        for model in self.models:
+            if only is None or isinstance(model, only):
+                for county in counties:
+                    reached[county.code] = model.catch_up(county, self.store(county))
         return reached
 
     def follow(self, poll_seconds: float = POLL_SECONDS) -> threading.Thread:

@@ -24,8 +24,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from application.app import CaseFiles
 from application.province import Deployment
 from application.province.figures import CountyFigures, ProvincialFigures, catch_up_all, county_json
+from application.province.forwarding import HeldForwarding
 from application.province.people import ProvincialPeople
 from application.settings import Settings
 from application.workbooks import display_width
@@ -45,7 +47,8 @@ def add_province(commands: Any) -> None:
 def _add_people(groups: Any) -> None:
     people = groups.add_parser("people", help="the provincial person index: catch-up, rebuild")
     people_commands = people.add_subparsers(title="province people")
-    catch_up = people_commands.add_parser("catch-up", help="follow every county's log to its end")
+    catch_up = people_commands.add_parser(
+        "catch-up", help="follow every county's log to its end; forward held rows whose person is now known")
     catch_up.set_defaults(run=_people, without_app=True, rebuild=False)
     rebuild = people_commands.add_parser("rebuild", help="empty the index and follow every log again")
     rebuild.set_defaults(run=_people, without_app=True, rebuild=True)
@@ -78,6 +81,13 @@ def _people(settings: Settings, args: argparse.Namespace) -> int:
         print("省级人员索引已" + ("按各县日志重建" if args.rebuild else "跟上各县日志"))
         for code, position in reached.items():
             print(f"  {code} {counties[code]}：日志位置 {position}")
+        forwarding = HeldForwarding(deployment, people)  # held rows whose person is now known
+        for county in deployment.counties():
+            with CaseFiles(deployment.county_settings(county.code), clock=deployment.clock) as app:
+                forwarding.catch_up(county, app)
+        print(f"省级暂存的预警转至其人员所在县：{len(forwarding.forwarded)} 条")
+        for alert_id, code, household in forwarding.forwarded:
+            print(f"  {alert_id} → {code} {counties[code]} 农户 {household}")
     return 0
 
 
