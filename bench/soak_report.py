@@ -4,6 +4,7 @@ went, whether the read models and the log agree, and the audit at the end."""
 from __future__ import annotations
 
 import json
+import os
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,6 +128,7 @@ def write_report(path: Path, plan: Plan, run: Run, facts: Facts, verdicts: list[
     ok = all(passed for passed, _ in checks)
     total = tally.total("requests")
     elapsed = run.samples[-1].elapsed if run.samples else plan.minutes * 60
+    server_env = os.environ.get("SOAK_SERVER_ENV", "").strip()
     lines = [
         "# Soak test", "",
         "`make soak` (`python -m bench.soak`, not run in CI): the served API on PostgreSQL for a set time, "
@@ -142,7 +144,8 @@ def write_report(path: Path, plan: Plan, run: Run, facts: Facts, verdicts: list[
         f"{facts.events_before:,} events at the start, {facts.events_after:,} at the end "
         f"(+{facts.events_after - facts.events_before:,})",
         f"- Back end: PostgreSQL {facts.postgres} (database `{facts.database}`), `fangpin serve --workers "
-        f"{plan.workers}` (uvicorn workers and one projection process)",
+        f"{plan.workers}` (uvicorn workers and one projection process)"
+        + (f"; server environment `{server_env}` (`SOAK_SERVER_ENV`)" if server_env else ""),
         f"- Machine: {facts.machine}; the simulated users, the server and PostgreSQL share it",
         f"- Requests: {total:,} in {elapsed / 60:.1f} min ({total / max(elapsed, 1):.1f}/s)", "",
         "## Restarts and other events", "",
