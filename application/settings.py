@@ -22,7 +22,7 @@ DEFAULT_CHECKPOINT_DIR = Path("var/checkpoints")
 #: at a handful of counties.
 DEPLOYMENT_STORE_POOL = 1
 #: A county's 行政区划代码: six digits (e.g. 130630 涞源县).
-COUNTY_CODE = re.compile(r"\d{6}")
+COUNTY_CODE = re.compile(r"[0-9]{6}")  # ASCII only: full-width digits would name another store
 
 
 @dataclass(frozen=True)

@@ -43,9 +43,11 @@ from domain.errors import InvalidValue
 from domain.indicators import Area, Figure, HouseholdFacts
 from domain.indicators.definitions import INDICATOR_BY_CODE
 from domain.periods import FIRST_YEAR, LAST_YEAR, Period, year_period
-from domain.rules import local_date
 
 FIGURES_TABLE = "fangpin_province_figures"
+#: The province keeps the year before current too, until the end of this month (the annual
+#: assessment reads it, and late records of it still arrive).
+LAST_YEAR_UNTIL_MONTH = 3
 RESULTS_TABLE = "fangpin_province_results"
 
 
@@ -109,15 +111,23 @@ class ProvincialFigures:
 
     # ------------------------------------------------------------------ following the counties
 
-    def catch_up(self, county: County, app: CaseFiles) -> int:
-        """Bring ``county``'s figures for the current year (the county's clock) up to its log:
-        recomputed when the log has moved past the stored position, or the year has none.
-        Returns the position the stored figures were computed at."""
-        year = local_date(app.clock()).year
-        stored = self.position(county.code, year)
-        end = app.max_position()
-        if stored is not None and stored >= end:
-            return stored
+    def catch_up(self, county: County, app: CaseFiles, year: int | None = None) -> int:
+        """Bring ``county``'s figures for ``year`` (default: the current year on the county's
+        clock, and the year before while the assessment reads it, until `LAST_YEAR_UNTIL_MONTH`)
+        up to its log and its day: recomputed when the log has moved past the stored position,
+        the figures were evaluated on an earlier day (deadlines, overdue counts and the month
+        columns move with the day), or the year has none. Returns the current year's position."""
+        today = app.today()
+        if year is not None:
+            return self._catch_up(county, app, year, today)
+        if today.month <= LAST_YEAR_UNTIL_MONTH:
+            self._catch_up(county, app, today.year - 1, today)
+        return self._catch_up(county, app, today.year, today)
+
+    def _catch_up(self, county: County, app: CaseFiles, year: int, today: date) -> int:
+        stored = self._stored(county.code, year)
+        if stored is not None and stored[0] >= app.max_position() and stored[1] >= today:
+            return stored[0]
         return self.refresh(county, app, year)
 
     def refresh(self, county: County, app: CaseFiles, year: int) -> int:
@@ -176,12 +186,20 @@ class ProvincialFigures:
     def position(self, code: str, year: int) -> int | None:
         """The log position county ``code``'s figures for ``year`` were computed at (None:
         none stored)."""
+        stored = self._stored(code, year)
+        return None if stored is None else stored[0]
+
+    def _stored(self, code: str, year: int) -> tuple[int, date] | None:
+        """The position and the evaluation day of county ``code``'s figures for ``year``."""
         p = self._p
         with self.datastore.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT position FROM {self.results_table} "
+            cursor.execute(f"SELECT position, evaluated_on FROM {self.results_table} "
                            f"WHERE county = {p} AND year = {p}", (code, year))
             found = cursor.fetchone()
-        return None if found is None else int(values(found)[0])
+        if found is None:
+            return None
+        position, evaluated_on = values(found)
+        return int(position), date.fromisoformat(str(evaluated_on))
 
     def figures(self, year: int, level: str = "county") -> list[CountyFigures]:
         """Every county's figures for ``year`` at ``level`` (counties × indicators, by county
@@ -269,13 +287,13 @@ def county_json(county: CountyFigures) -> dict[str, Any]:
 
 
 def catch_up_all(deployment: Deployment, figures: ProvincialFigures,
-                 counties: Iterable[County] | None = None) -> dict[str, int]:
-    """Catch every county of ``deployment`` up (each opened on its own store, then closed);
-    returns each county's position."""
+                 counties: Iterable[County] | None = None, year: int | None = None) -> dict[str, int]:
+    """Catch every county of ``deployment`` up (each opened on its own store, then closed), for
+    ``year`` (default: as `ProvincialFigures.catch_up`); returns each county's position."""
     positions = {}
     for county in counties if counties is not None else deployment.counties():
         with CaseFiles(deployment.county_settings(county.code), clock=deployment.clock) as app:
-            positions[county.code] = figures.catch_up(county, app)
+            positions[county.code] = figures.catch_up(county, app, year)
     return positions
 
 

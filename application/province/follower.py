@@ -6,7 +6,7 @@ province's store, written in the same transaction as the rows it covers: each co
 count once, and a process killed at any moment resumes from what was committed. The follower
 only says when: it opens each county's store once and asks every model to catch up with it —
 after a push is routed, on demand (``fangpin province catch-up``), and in the background of
-`fangpin serve` (a thread on SQLite, a process of its own on PostgreSQL).
+`fangpin serve` (a thread of its parent process, on either back end).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class ProvinceFollower:
         self._stores: dict[str, CaseFiles] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def store(self, county: County) -> CaseFiles:
         """The county's store, opened once."""
@@ -61,7 +62,11 @@ class ProvinceFollower:
         for model in self.models:
             if only is None or isinstance(model, only):
                 for county in counties:
-                    reached[county.code] = model.catch_up(county, self.store(county))
+                    try:
+                        reached[county.code] = model.catch_up(county, self.store(county))
+                    except Exception:  # said, not swallowed; the other counties go on
+                        logger.exception("%s could not catch up with county %s",
+                                         type(model).__name__, county.code)
         return reached
 
     def follow(self, poll_seconds: float = POLL_SECONDS) -> threading.Thread:
@@ -75,12 +80,15 @@ class ProvinceFollower:
                     logger.exception("provincial read models could not catch up")
                 self._stopping.wait(poll_seconds)
 
-        thread = threading.Thread(target=run, name="fangpin-province", daemon=True)
-        thread.start()
-        return thread
+        self._thread = threading.Thread(target=run, name="fangpin-province", daemon=True)
+        self._thread.start()
+        return self._thread
 
     def close(self) -> None:
+        """Stop following (the round under way ends first), and close the counties' stores."""
         self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=120)
         with self._lock:
             stores, self._stores = list(self._stores.values()), {}
         for store in stores:

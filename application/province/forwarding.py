@@ -12,13 +12,20 @@ household only after the discovery day, stays held: a person decides that, not a
 
 from __future__ import annotations
 
+import logging
+from collections import deque
+
 from application.app import CaseFiles
 from application.commands import RaiseAlert
 from application.province.deployment import County, Deployment
 from application.province.people import ProvincialPeople
+from application.unit_of_work import retrying
 from domain.codes import Role
+from domain.errors import DomainError
 from domain.unmatched import HeldAlert
 from domain.values import Actor
+
+logger = logging.getLogger(__name__)
 
 #: Who forwards: the province's system, not a person.
 PROVINCE_SYSTEM = Actor("province", Role.SYSTEM)
@@ -29,8 +36,8 @@ class HeldForwarding:
 
     def __init__(self, deployment: Deployment, people: ProvincialPeople) -> None:
         self.deployment, self.people = deployment, people
-        #: What this model forwarded so far: (alert id, county, household code).
-        self.forwarded: list[tuple[str, str, str]] = []
+        #: What this model forwarded lately: (alert id, county, household code).
+        self.forwarded: deque[tuple[str, str, str]] = deque(maxlen=1000)
 
     def catch_up(self, county: County, app: CaseFiles) -> int:
         """Forward every held alert whose person is a member in ``county`` on the alert's
@@ -43,23 +50,29 @@ class HeldForwarding:
         if pending:
             placed = self.people.placements(alert.person_id_number for alert in pending)
             for alert in pending:
-                counties = {p.county for p in placed.get(alert.person_id_number, [])}
+                if {p.county for p in placed.get(alert.person_id_number, [])} != {county.code}:
+                    continue
                 household = app.household_code_on(alert.person_id_number, alert.discovered_on)
-                if counties == {county.code} and household is not None:
+                if household is None:
+                    continue
+                try:
                     self._forward(province, county, app, alert, household)
+                except DomainError as refused:  # the county's rules refuse it: it stays held
+                    logger.warning("held alert %s not forwarded to %s %s: %s %s", alert.alert_id,
+                                   county.code, household, refused.code, refused.message)
         return app.max_position()
 
     def _forward(self, province: CaseFiles, county: County, app: CaseFiles, alert: HeldAlert,
                  household: str) -> None:
         command_id = f"forward:{alert.alert_id}"
-        app.execute(household, RaiseAlert(
+        raised = RaiseAlert(
             alert_id=alert.alert_id, channel=alert.channel, person_id_number=alert.person_id_number,
             risk_types=list(alert.risk_types), description=alert.description, period=alert.period,
             department=alert.department, tier=alert.tier, batch_id=alert.batch_id,
             disaster_kind=alert.disaster_kind, problems=list(alert.problems),
             target_group=alert.target_group, amount=alert.amount,
-            sudden_hardship=alert.sudden_hardship, occurred_on=alert.discovered_on),
-            by=PROVINCE_SYSTEM, command_id=command_id)
-        province.forward_unmatched_alert(alert.alert_id, county.code, household, by=PROVINCE_SYSTEM,
-                                         command_id=command_id)
+            sudden_hardship=alert.sudden_hardship, occurred_on=alert.discovered_on)
+        retrying(lambda: app.execute(household, raised, by=PROVINCE_SYSTEM, command_id=command_id))
+        retrying(lambda: province.forward_unmatched_alert(
+            alert.alert_id, county.code, household, by=PROVINCE_SYSTEM, command_id=command_id))
         self.forwarded.append((alert.alert_id, county.code, household))

@@ -151,7 +151,7 @@ def _indicators(settings: Settings, args: argparse.Namespace) -> int:
             return 1
         figures = ProvincialFigures(deployment.province())
         if args.refresh:
-            catch_up_all(deployment, figures)
+            catch_up_all(deployment, figures, year=args.year)
         counties = figures.figures(args.year)
         if args.format == "json":
             drilled = [figures.county_result(c.code, args.year) for c in counties]

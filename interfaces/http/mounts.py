@@ -15,6 +15,7 @@ and forms of its HTML pages. An unknown county is a 404 naming it; nothing joins
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections import Counter, OrderedDict
@@ -24,12 +25,14 @@ from typing import Any
 
 import anyio.to_thread
 import msgspec
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from litestar import Litestar
 
 from application.province import Deployment
 from application.settings import Settings
 from domain.errors import DomainError
-from interfaces.http.problems import PROBLEM_JSON, TITLES, domain_status
+from interfaces.http.problems import PROBLEM_JSON, TITLES, Unavailable, domain_status
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -39,6 +42,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 #: Counties a server process keeps open at once (each holds a few database connections).
 OPEN_COUNTIES = 16
+logger = logging.getLogger(__name__)
 _COUNTY_PATH = re.compile(r"^/c/([^/]*)(/.*)?$")
 #: A path inside a page: an attribute naming a path of the server (not ``//host``, and not a
 #: county's ``/c/…``: the province's pages link to the counties' workbenches as they are).
@@ -55,6 +59,7 @@ class DeploymentApp:
         self._make_county, self._make_province = make_county, make_province
         self._counties: OrderedDict[str, Litestar] = OrderedDict()  # least recently used first
         self._in_flight: Counter[str] = Counter()
+        self._opening: dict[str, threading.Lock] = {}  # per county: its app being opened
         self._province: Litestar | None = None
         self._lock = threading.Lock()
 
@@ -66,7 +71,7 @@ class DeploymentApp:
         found = _COUNTY_PATH.match(path)
         if found:
             await self._county(found.group(1), found.group(2) or "/", scope, receive, send)
-        elif path.startswith("/api/province") or path.startswith("/province/"):
+        elif path == "/api/province" or path.startswith(("/api/province/", "/province/")):
             app = self._province or await anyio.to_thread.run_sync(self._open_province)
             prefix = "/province" if path.startswith("/province/") else ""
             await _send_to(app, prefix, path[len(prefix):], scope, receive, send)
@@ -79,6 +84,11 @@ class DeploymentApp:
             app = self._using(code) or await anyio.to_thread.run_sync(self._open, code)
         except DomainError as refused:
             await _problem(scope, send, domain_status(refused), refused)
+            return
+        except (StoreOperationalError, StoreInterfaceError):  # the database is not answering
+            logger.warning("county %s could not be opened: the database is unreachable", code)
+            await _problem(scope, send, 503, Unavailable(
+                "DATABASE_UNAVAILABLE", "数据库暂时无法连接（可能正在切换主库），请稍后重试"))
             return
         try:
             await _send_to(app, f"/c/{code}", rest, scope, receive, send)
@@ -98,13 +108,21 @@ class DeploymentApp:
             return app
 
     def _open(self, code: str) -> Litestar:
+        """Open the county's app (one opening per county at a time; the other counties and the
+        root keep serving meanwhile: only the table of open apps is locked, briefly)."""
         with self._lock:
-            if code not in self._counties:
+            opening = self._opening.setdefault(code, threading.Lock())
+        with opening:
+            with self._lock:
+                app = self._counties.get(code)
+            if app is None:
                 self.deployment.county(code)  # refused: not a county code, or not one of ours
-                self._counties[code] = self._make_county(code)
-            self._counties.move_to_end(code)
-            self._in_flight[code] += 1
-            return self._counties[code]
+                app = self._make_county(code)
+            with self._lock:
+                self._counties[code] = app
+                self._counties.move_to_end(code)
+                self._in_flight[code] += 1
+            return app
 
     def _close_idle(self) -> None:
         """Close the least recently used counties beyond `OPEN_COUNTIES` that serve nothing now
@@ -216,7 +234,8 @@ async def _problem(scope: Scope, send: Send, status: int, refused: DomainError) 
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", PROBLEM_JSON.encode()),
                             (b"content-length", str(len(body)).encode()),
-                            (b"cache-control", b"no-store")]})
+                            (b"cache-control", b"no-store"),
+                            *([(b"retry-after", b"5")] if status == 503 else [])]})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -22,9 +22,10 @@ from application.province.figures import CountyFigures, ProvincialFigures, count
 from application.province.people import ProvincialPeople
 from application.province.pushes import numbered, receive_provincial_batch
 from application.pushes import PushBatch
-from domain.codes import Tier
-from domain.errors import InvalidValue, NotFound
+from application.settings import COUNTY_CODE
+from domain.errors import NotFound
 from domain.indicators.definitions import INDICATORS
+from domain.periods import FIRST_YEAR, LAST_YEAR
 from domain.rules import local_date
 from interfaces.http.intake import unmatched_out
 from interfaces.http.problems import PROBLEMS
@@ -33,9 +34,10 @@ from interfaces.http.schemas import intake as intake_schemas
 from interfaces.http.schemas import pushes as push_schemas
 from interfaces.web import session
 
-Year = Annotated[int | None, QueryParameter(required=False, ge=2000, le=2100,
+Year = Annotated[int | None, QueryParameter(required=False, ge=FIRST_YEAR, le=LAST_YEAR,
                                             description="年度（默认：今年）")]
-CountyCode = Annotated[str, PathParameter(pattern=r"^\d{6}$", description="6位行政区划代码")]
+CountyCode = Annotated[str, PathParameter(pattern=f"^{COUNTY_CODE.pattern}$",
+                                          description="6位行政区划代码")]
 
 
 class CountyOut(msgspec.Struct):
@@ -127,8 +129,6 @@ def unmatched(request: Request) -> list[intake_schemas.UnmatchedAlertOut]:
       sync_to_thread=True, responses=PROBLEMS, tags=["全省"])
 def push(request: Request, data: JSONBody[push_schemas.DepartmentPush]) -> ProvincialPushAnswer:
     user: User = request.user
-    if data.tier is not Tier.PROVINCIAL:
-        raise InvalidValue("TIER_NOT_PROVINCIAL", f"省级推送的层级须为{Tier.PROVINCIAL}", "tier")
     batch = PushBatch(push_department(user, data.department), data.batch_id, data.tier, data.period,
                       data.urgent)
     receipt = receive_provincial_batch(_deployment(request), request.app.state.province_people,
@@ -154,8 +154,7 @@ def province_home() -> Redirect:
 
 
 @get("/web/province", include_in_schema=False, sync_to_thread=True)
-def province_page(request: Request, year: Annotated[int | None, QueryParameter(
-        required=False, ge=2000, le=2100)] = None) -> Template:
+def province_page(request: Request, year: Year = None) -> Template:
     """Counties × indicators, each county's figures as the county computed them."""
     user = session.signed_in(request)
     user.require_read("province")
@@ -167,8 +166,7 @@ def province_page(request: Request, year: Annotated[int | None, QueryParameter(
 
 
 @get("/web/province/{county:str}", include_in_schema=False, sync_to_thread=True)
-def province_county_page(request: Request, county: CountyCode, year: Annotated[int | None, QueryParameter(
-        required=False, ge=2000, le=2100)] = None) -> Template:
+def province_county_page(request: Request, county: CountyCode, year: Year = None) -> Template:
     """One county's figures by month, with what its result can be verified by."""
     user = session.signed_in(request)
     user.require_read("province")

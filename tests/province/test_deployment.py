@@ -42,6 +42,7 @@ def test_a_county_is_added_once_and_wrong_codes_and_names_are_refused(settings: 
             deployment.add("130630", "另一个县")
         assert twice.value.field == "code" and "涞源县" in twice.value.message
         for code, name, field in [("13063", "x县", "county"), ("13063a", "x县", "county"),
+                                  ("１３０６３０", "涞源县", "county"),  # full-width: another store
                                   ("130631", "", "name"), ("130631", "县\x00", "name"),
                                   ("130631", "县" * 31, "name")]:
             with pytest.raises(InvalidValue) as refused:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -135,6 +135,22 @@ def test_a_county_that_records_more_is_caught_up_alone(province: Province) -> No
     own = own_result(app, "2025", moved.as_of, moved.position)
     assert moved.digest == own.digest
     assert moved.figure("consultations").numerator == own.figure("consultations").numerator  # type: ignore[union-attr]
+
+
+def test_a_new_day_or_year_is_caught_up_though_the_log_did_not_move(province: Province) -> None:
+    county, app = province.counties["130630"]
+    position = province.figures.catch_up(county, app)
+    first = province.figures.county_result("130630", 2025)
+    assert first is not None and first.evaluated_on == date(2025, 7, 1)
+    province.clock.now = MORNING + timedelta(days=1)  # the next day: deadlines and counts move
+    assert province.figures.catch_up(county, app) == position == app.max_position()
+    assert province.figures.county_result("130630", 2025).evaluated_on == date(2025, 7, 2)  # type: ignore[union-attr]
+    # February of the next year: the assessment reads last year, and this year begins
+    province.clock.now = datetime(2026, 2, 1, 2, tzinfo=UTC)
+    province.figures.catch_up(county, app)
+    last = province.figures.county_result("130630", 2025)
+    assert last is not None and last.evaluated_on == date(2026, 2, 1)  # judged as of today
+    assert province.figures.position("130630", 2026) == app.max_position()
 
 
 def test_a_refresh_that_fails_half_way_leaves_the_figures_it_had(

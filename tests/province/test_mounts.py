@@ -81,7 +81,9 @@ def test_a_county_user_is_nobody_in_another_county(served: Served) -> None:
 def test_an_unknown_county_is_a_4xx_naming_it(served: Served) -> None:
     for path, status, code in (("/c/999999/api/households", 404, "COUNTY_NOT_FOUND"),
                                ("/c/13063x/web/", 422, "INVALID_COUNTY_CODE"),
-                               ("/c//api/households", 422, "INVALID_COUNTY_CODE")):
+                               ("/c//api/households", 422, "INVALID_COUNTY_CODE"),
+                               ("/c/%EF%BC%91%EF%BC%93%EF%BC%90%EF%BC%96%EF%BC%93%EF%BC%90/api/households",
+                                422, "INVALID_COUNTY_CODE")):
         answer = served.get(path, "130630")
         assert answer.status_code == status, path
         assert answer.json()["code"] == code and answer.json()["field"] == "county"
