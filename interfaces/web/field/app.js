@@ -252,7 +252,7 @@ async function formView(code, kind) {
   });
   form.addEventListener('change', async (event) => {
     if (event.target.id !== 'f-photos') return;
-    for (const file of event.target.files) taken.push(await photos.shrink(file));
+    for (const file of event.target.files) taken.push(await photos.shrink(file, tables.photos));
     event.target.value = '';
     await save();
     showPhotos();
