@@ -72,6 +72,12 @@ class TestAttachEvidence:
 
         assert household.evidence_of("measure:M-1") == [SCAN]
         assert household.evidence_of("payout:P-1") == [PHOTO]
+        # the facts offered to pick from, in words
+        offered = dict(household.evidence_facts())
+        assert offered["measure:M-1"] == f"帮扶措施 M-1（健康帮扶，{D + timedelta(9)}）"
+        assert offered["payout:P-1"] == f"防贫保赔付 P-1（{D + timedelta(10)}）"
+        assert offered["step:1:identification:county_decision"].startswith("第 1 号案件认定·县级比对审定")
+        assert all(household.has_fact(key) for key in offered)
         assert replay(household.collect_events()).evidence == household.evidence
         for fact in ("measure:M-2", "payout:P-2"):
             with refused(household, "FACT_NOT_FOUND", "fact"):
