@@ -18,6 +18,7 @@ from litestar.openapi import ResponseSpec
 from msgspec import inspect as mi
 
 from application.accounts.access import AccessDenied
+from application.accounts.logins import SessionEnd
 from application.cells import read_code
 from application.errors import ConcurrentChange
 from application.evidence import FileTooLarge, KindNotAccepted
@@ -50,7 +51,9 @@ TITLES = {
 STATUSES: dict[int, tuple[str, tuple[str, ...]]] = {
     400: ("请求格式有误：不是接口文档所说的形状（未知或缺少的字段、类型不符、不是 UTF-8、嵌套过深）",
           ("INVALID_REQUEST", "BODY_NOT_UTF8", "BODY_TOO_DEEP")),
-    401: ("未登录或令牌无效", ("NOT_AUTHENTICATED",)),
+    401: ("未登录或令牌无效；手机的设备会话另说明原因：过期（`SESSION_EXPIRED`，重新登录即可）、"
+          "已退出、改了密码、用户停用或被撤销",
+          ("NOT_AUTHENTICATED", *(end.value for end in SessionEnd))),
     403: ("超出角色或辖区", ("ROLE_FORBIDDEN", "OUTSIDE_AREA", "OTHER_DEPARTMENT")),
     404: ("农户、成员、案件、措施或地址不存在",
           ("HOUSEHOLD_NOT_FOUND", "MEMBER_NOT_FOUND", "CASE_NOT_FOUND", "NOT_FOUND")),
@@ -243,8 +246,10 @@ def on_http_error(request: Request, error: HTTPException) -> Response[ProblemDet
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 405 and error.headers:
         headers = dict(error.headers)
-    return problem(status, HTTP_CODES.get(status, f"HTTP_{status}"), detail, request=request,
-                   headers=headers)
+    code = getattr(error, "code", None) or HTTP_CODES.get(status, f"HTTP_{status}")
+    if code != HTTP_CODES.get(status):  # an answer of its own (a phone's session refused)
+        detail = str(error.detail)
+    return problem(status, code, detail, request=request, headers=headers)
 
 
 def on_unexpected(request: Request, error: Exception) -> Response[ProblemDetails]:

@@ -183,7 +183,7 @@ def command_page(request: Request, code: FromPath[str], command: FromPath[str],
 def _fields(request: Request, user: User, form: CommandForm, household: Household,
             pick: str) -> list[Field]:
     """The inputs of a command's form; a correction's, for the fact picked."""
-    fields = evidence.file_picker(form_fields(form.body, form.extra))
+    fields = evidence.file_picker(form_fields(form.body, form.extra), household)
     if form.command.name == corrections.COMMAND:
         fields = corrections.correction_fields(fields, household, _facts(request, user, household),
                                                pick)
@@ -234,7 +234,7 @@ async def run(request: Request, code: FromPath[str], command: FromPath[str]) -> 
     correcting = form.command.name == corrections.COMMAND
     household = await anyio.to_thread.run_sync(_loaded, request, user, code, correcting)
     facts = await anyio.to_thread.run_sync(_facts, request, user, household) if correcting else []
-    fields = evidence.file_picker(form_fields(form.body, form.extra))
+    fields = evidence.file_picker(form_fields(form.body, form.extra), household)
     if correcting:
         fields = corrections.correction_fields(fields, household, facts,
                                                str(submitted.get("corrects_version", "")))
