@@ -151,6 +151,9 @@ class Verification:
     digest: str
     recomputed_digest: str
     differences: list[str]
+    #: The log position and the time the result was computed at, as published.
+    position: int | None = None
+    as_of: datetime | None = None
 
 
 class Indicators:
@@ -322,7 +325,8 @@ class Indicators:
             raise InvalidValue(
                 "RESULT_INVALID", f"不是一份指标结果：缺少或无法读取 {error}", "result") from None
         if position > self.app.max_position():
-            return Verification(False, digest, "", [f"日志位置 {position} 已不在日志中（日志被截短？）"])
+            return Verification(False, digest, "", [f"日志位置 {position} 已不在日志中（日志被截短？）"],
+                                position, as_of)
         again = self.compute(period, scope=scope, as_of=as_of, position=position, from_log=True,
                              detail=detail)
         differences = []
@@ -354,7 +358,7 @@ class Indicators:
                         f"{key[2]} {key[0]} {_LABELS[name]}：发布 {figure.get(name)}，重算 {current[name]}")
         for key in now:
             differences.append(f"{key[2]} {key[0]}：发布结果中没有该项")
-        return Verification(not differences, digest, again.digest, differences)
+        return Verification(not differences, digest, again.digest, differences, position, as_of)
 
     # ------------------------------------------------------------------ reading facts
 
