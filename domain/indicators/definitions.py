@@ -220,29 +220,35 @@ def appeals_on_time(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterat
 
 def _fell_below(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[tuple[str, Item]]:
     """The household's first income evidence in the period below the poverty line in force that
-    day, as ("返贫" for a 脱贫户 | "致贫", item with the persons of the household that day)."""
-    unjudged = []
+    day, as ("返贫" if it was a 脱贫户 that day | "致贫" if a 一般农户, item with the persons of
+    the household that day). A day before a 脱贫户 was lifted out is neither: it was poor then."""
+    unjudged: list[str] = []
     for day, per_capita in h.incomes:
         if day not in period or day > on.today:
             continue
         line = on.poverty_line_on(day)
         if line is None:
-            unjudged.append(day)
+            unjudged.append(f"{day}无扶贫标准，收入未判定")
             continue
-        if per_capita < line:
-            kind = "返贫" if h.household_type == HouseholdType.LIFTED_OUT else "致贫"
-            persons = h.persons_on(day)
-            yield kind, _item(h, h.code, persons, 0,
-                              f"{kind}，{day}人均纯收入{per_capita}元低于扶贫标准{line}元，{persons}人")
-            return
-    if unjudged:  # said, not counted: no line, no finding
-        yield "未判定", _item(h, h.code, 0, 0, f"{unjudged[0]}无扶贫标准，收入未判定")
+        if per_capita >= line:
+            continue
+        household_type = h.type_on(day)
+        if household_type is None:
+            unjudged.append(f"{day}尚未脱贫（{h.lifted_out_year}年脱贫），不计返贫致贫")
+            continue
+        kind = "返贫" if household_type == HouseholdType.LIFTED_OUT else "致贫"
+        persons = h.persons_on(day)
+        yield kind, _item(h, h.code, persons, 0,
+                          f"{kind}，{day}人均纯收入{per_capita}元低于扶贫标准{line}元，{persons}人")
+        return
+    if unjudged:  # said, not counted: no line (or not yet lifted out), no finding
+        yield "未判定", _item(h, h.code, 0, 0, unjudged[0])
 
 
 def fell_into_poverty(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
     """返贫致贫人数 = 期内有收入核算或走访核实的家庭人均纯收入低于当日扶贫标准（不是收入监测标准）的
-    农户的人口数（该日家庭人口），每户每期计一次；脱贫户为返贫，一般农户为致贫。被纳入监测只是有风险，
-    不计入。当日未设定扶贫标准的收入不作判定，在明细中注明。"""
+    农户的人口数（该日家庭人口），每户每期计一次；按该日的户类型，脱贫户为返贫，一般农户为致贫（脱贫年度
+    之前的收入不计）。被纳入监测只是有风险，不计入。当日未设定扶贫标准的收入不作判定，在明细中注明。"""
     for _, item in _fell_below(h, period, on):
         yield item
 

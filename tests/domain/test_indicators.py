@@ -434,6 +434,22 @@ def test_without_a_poverty_line_no_one_is_judged_and_the_detail_says_so() -> Non
     assert [i.note for i in t.items] == ["2025-05-01无扶贫标准，收入未判定"]
 
 
+def test_returned_or_fell_is_judged_by_the_household_type_on_the_day_of_the_income() -> None:
+    """Given a 脱贫户 lifted out in 2025 whose income was below the poverty line on 20 December
+    2024 (poor then, not yet lifted out) and again on 1 June 2025, when 2024 and 2025 are
+    tallied, then 2024 counts no one (the detail says why) and 2025 counts 3 返贫, no 致贫."""
+    lines = ((date(2024, 1, 1), Decimal("4800")),)
+    lifted = registered(HouseholdType.LIFTED_OUT, lifted_out_year=2025, on=date(2025, 3, 1))
+    assessed(lifted, date(2024, 12, 20), "9000")
+    assessed(lifted, date(2025, 6, 1), "9000")
+    earlier = poverty_tally([lifted], "2024", lines=lines)
+    assert [figure(earlier, code) for code in ("fell_into_poverty", "fell_back", "fell_in")] == [
+        (0, 0)] * 3
+    assert [i.note for i in earlier.items] == ["2024-12-20尚未脱贫（2025年脱贫），不计返贫致贫"]
+    later = poverty_tally([lifted], "2025", lines=lines)
+    assert (figure(later, "fell_back"), figure(later, "fell_in")) == ((3, 0), (0, 0))
+
+
 # ------------------------------------------------------------------ 会商召开情况
 
 
