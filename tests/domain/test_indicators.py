@@ -154,6 +154,23 @@ def test_a_provincial_push_is_never_credited_to_the_county_department() -> None:
     assert figure(t, "push_timeliness", "department", "应急管理局") == (0, 0)
 
 
+def test_a_batch_whose_every_row_was_refused_is_still_owed_but_a_zero_report_meets_it() -> None:
+    """Given 医保局's 上旬 batch of 3 rows all refused on the 9th and an accepted one on the 12th,
+    and 公安局's zero report on the 5th, then 医保局 is 2 days late and 公安局 on time."""
+    all_refused = PushReceipt(Department.MEDICAL_INSURANCE, "YB-1", Tier.COUNTY, "2025-04上旬",
+                              date(2025, 4, 9), at(date(2025, 4, 9)), False, 3, 0, 0, 0, 3)
+    zero = PushReceipt(Department.PUBLIC_SECURITY, "GA-0", Tier.COUNTY, "2025-03",
+                       date(2025, 4, 5), at(date(2025, 4, 5)), False, 0, 0, 0, 0, 0)
+    pushes = {(p.duty.department, p.period): p for p in expected_pushes(
+        DUTIES, [all_refused, zero], month_period(2025, 4), date(2025, 4, 30))}
+    assert pushes[(Department.MEDICAL_INSURANCE, "2025-04上旬")].status == "漏报"
+    assert pushes[(Department.PUBLIC_SECURITY, "2025-03")].status == "按时"
+    later = receipt(Department.MEDICAL_INSURANCE, "2025-04上旬", date(2025, 4, 12))
+    pushes = {(p.duty.department, p.period): p for p in expected_pushes(
+        DUTIES, [all_refused, later], month_period(2025, 4), date(2025, 4, 30))}
+    assert pushes[(Department.MEDICAL_INSURANCE, "2025-04上旬")].status == "迟报2天"
+
+
 def test_a_push_due_on_the_5th_arriving_on_the_6th_is_one_day_late() -> None:
     receipts = [
         receipt(Department.PUBLIC_SECURITY, "2025-03", date(2025, 4, 6)),

@@ -329,6 +329,31 @@ def test_a_provincial_batch_is_shown_but_never_credited_to_the_county_department
     assert first["batch_id"] == "YB-2025-11上旬" and first["status"].startswith("迟报")
 
 
+def test_a_batch_whose_every_row_was_refused_does_not_meet_the_cadence(api: Api) -> None:
+    # Given 医保局's December 上旬 batch (due the 10th) arrives on time, every row refused
+    home = register(api, 1)
+    refused = send(api, batch("YB-2025-12上旬-1", [row(BAD_CHECK_DIGIT), row(home.head, "因穷")],
+                              period="2025-12上旬"))
+    assert [r["result"] for r in refused["rows"]] == ["拒收", "拒收"]
+
+    # Then once the 10th is over the push is missing: the batch is listed, not credited
+    api.clock.advance(days=10)
+    api.catch_up()
+
+    def first_ten_days() -> dict[str, Any]:
+        compliance = api.get("/api/push-compliance", who="county", period="2025-12",
+                             department="医保局").json()
+        return next(p for p in compliance["pushes"] if p["period"] == "2025-12上旬")
+
+    assert (first_ten_days()["status"], first_ten_days()["batch_id"]) == ("漏报", None)
+
+    # When the department sends it again with a row that is accepted, that push is judged: late
+    send(api, batch("YB-2025-12上旬-2", [row(home.head, day="2025-12-01")], period="2025-12上旬"))
+    api.catch_up()
+    assert (first_ten_days()["status"], first_ten_days()["batch_id"]) == (
+        "迟报1天", "YB-2025-12上旬-2")
+
+
 def test_rows_of_a_duty_with_criteria_carry_its_target_group_and_amount(api: Api) -> None:
     """③ 民政局's half-monthly push is about 低保/特困/临时救助 people; ⑥ 卫健局's monthly push
     about the uninsured whose medical spending passed 20,000 yuan. A row that does not say so,
