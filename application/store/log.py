@@ -173,6 +173,12 @@ class EventLog(Application[UUID]):
         """The position of the last event in the log (0 when empty)."""
         return self.recorder.max_notification_id() or 0
 
+    def first_recorded_at(self) -> datetime | None:
+        """When the first event of the log was recorded (None while the log is empty): when the
+        county began keeping its case files here."""
+        first = self.recorder.select_notifications(1, 1)
+        return self.mapper.recorded_at(first[0].state) if first else None  # type: ignore[attr-defined]
+
     def position_at(self, moment: datetime, up_to: int | None = None) -> int:
         """The position of the last event recorded at or before ``moment`` (0 when none), in
         the log up to ``up_to`` (default: its end now).

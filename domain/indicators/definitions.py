@@ -31,6 +31,13 @@ class Evaluation:
     today: date
     ended: date
     poverty_lines: tuple[tuple[date, Decimal], ...] = ()  # (effective from, yuan), in date order
+    #: The day the county began recording (its log's first event); None: judge every period.
+    began: date | None = None
+
+    def owed(self, due: date) -> bool:
+        """Whether a push or meeting due on ``due`` was owed: not if it fell due before the
+        county began recording here (nobody could push to, or record in, a log not yet kept)."""
+        return self.began is None or due >= self.began
 
     def poverty_line_on(self, day: date) -> Decimal | None:
         """The poverty line in force on ``day`` (as `IncomeLinePolicy.poverty_line_on`)."""
@@ -298,9 +305,10 @@ _NON_HOUSEHOLD_DOCS = {
     "push_timeliness": """部门推送及时率 = 按时推送数 ÷ 应推送数。应推送数为统计期内到期（且到期日不晚于
     评价日）的定期推送（按推送频次表逐部门、逐期次），加上事件类推送（须在发现后若干日内推送的预警，
     逐条计）。到期日当天收到为按时，次日起为迟报，评价日仍未收到为漏报；紧急推送另计，不计入。省级推送
-    不计入部门；各行均被拒收的批次不算推送（零报告算）。""",
+    不计入部门；各行均被拒收的批次不算推送（零报告算）。到期日早于本县开始记录之日（日志首条记录的
+    登记日）的期次不计入应推送数。""",
     "consultations": """会商召开情况 = 召开了月分析会商的月份数 ÷ 统计期内已结束（或已召开会商）的
-    月份数。仅县级。""",
+    月份数。月末早于本县开始记录之日（日志首条记录的登记日）的月份不计入。仅县级。""",
 }
 
 INDICATORS: tuple[Indicator, ...] = (

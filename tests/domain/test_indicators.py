@@ -485,6 +485,22 @@ def test_months_without_a_consultation_show_up() -> None:
     assert figure(tally([], "2025-Q1", date(2025, 2, 10), meetings=meetings), "consultations") == (1, 1)
 
 
+def test_pushes_and_meetings_due_before_the_county_began_recording_are_not_owed() -> None:
+    """Given a county that began recording on 8 April 2025, when April is tallied on 30 April
+    with no push and no meeting, then March's monthly pushes (due 5 April) are not owed, 医保局's
+    three April pushes are (all 漏报), and March's consultation is not counted but April's is."""
+    t = Tally(month_period(2025, 4), date(2025, 4, 30), COUNTY_NAME, DUTIES, None,
+              began=date(2025, 4, 8))
+    pushes = t.add_pushes([])
+    assert sorted((p.duty.department.value, p.period, p.status) for p in pushes) == [
+        ("医保局", "2025-04上旬", "漏报"), ("医保局", "2025-04下旬", "漏报"),
+        ("医保局", "2025-04中旬", "漏报")]
+    assert figure(t, "push_timeliness") == (0, 3)
+    quarter = Tally(parse_period("2025-Q2"), date(2025, 6, 30), COUNTY_NAME, began=date(2025, 5, 1))
+    quarter.add_meetings([meeting(date(2025, 6, 3))])
+    assert figure(quarter, "consultations") == (1, 2)  # May and June; April ended before
+
+
 def test_periods_parse_and_refuse() -> None:
     assert quarter_period(2025, 2).start == date(2025, 4, 1)
     assert parse_period("2025-Q4").end == date(2025, 12, 31)

@@ -4,14 +4,16 @@ county centre pushing on a department's behalf."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from litestar.testing import TestClient
 
 from application.pushes import PushRecording
+from interfaces.http import create_app
 from tests.builders import id_number
-from tests.http.conftest import Api
+from tests.http.conftest import USERS, Api
 from tests.http.kit import problem, register
 
 NOBODY = id_number(date(1980, 1, 1), 7)  # a valid ID number registered in no household
@@ -352,6 +354,26 @@ def test_a_batch_whose_every_row_was_refused_does_not_meet_the_cadence(api: Api)
     api.catch_up()
     assert (first_ten_days()["status"], first_ten_days()["batch_id"]) == (
         "迟报1天", "YB-2025-12上旬-2")
+
+
+def test_pushes_due_before_the_county_began_recording_are_not_owed(
+        settings: Any, clock: Any) -> None:
+    # Given a county whose log began on 1 December 2025 (the app started that day)
+    clock.now = datetime(2025, 12, 1, 2, 0, tzinfo=UTC)
+    app = create_app(settings, clock=clock, follow=False)
+    with TestClient(app) as client:
+        token = app.state.users.add(USERS["county"])
+        clock.advance(days=10)  # 11 December: 上旬 is over
+
+        def owed(period: str) -> list[tuple[str, str, str]]:
+            answer = client.get("/api/push-compliance", params={"period": period},
+                                headers={"Authorization": f"Bearer {token}"})
+            assert answer.status_code == 200, answer.text
+            return [(p["department"], p["period"], p["status"]) for p in answer.json()["pushes"]]
+
+        # Then nothing due in November is owed, and December's 医保局 上旬 is
+        assert owed("2025-11") == []
+        assert ("医保局", "2025-12上旬", "漏报") in owed("2025-12")
 
 
 def test_rows_of_a_duty_with_criteria_carry_its_target_group_and_amount(api: Api) -> None:
