@@ -28,6 +28,7 @@ from application.errors import ConcurrentChange, HouseholdNotFound
 from application.settings import Settings
 from application.store.cache import AggregateCache
 from application.store.log import EventLog
+from application.store.snapshots import outdated
 from domain.errors import DomainError, InvalidValue
 from domain.household import AlertOutcome, Household, household_id
 from domain.relief import ReliefBands
@@ -104,7 +105,12 @@ class UnitOfWork(EventLog):
             return self.repository.get(aggregate_id, projector_func=replay)
         snapshot, events = select(aggregate_id, self.snapshots.recorder.events_table_name)
         to_event = self.mapper.to_domain_event
-        aggregate = to_event(snapshot).mutate(None) if snapshot is not None else None
+        try:
+            aggregate = to_event(snapshot).mutate(None) if snapshot is not None else None
+        except Exception as error:
+            if not outdated(error):
+                raise
+            return self.repository.get(aggregate_id, projector_func=replay)  # replays past it
         aggregate = replay(aggregate, map(to_event, events))
         if aggregate is None:
             raise AggregateNotFoundError(aggregate_id)

@@ -252,6 +252,8 @@ class Case:
     elimination: Procedure | None = None
     elimination_mode: EliminationMode | None = None
     appeals: list[Appeal] = field(default_factory=list)
+    #: Objections to the elimination's village notice (风险消除公示), with their outcomes.
+    elimination_objections: tuple[Objection, ...] = ()
 
     @property
     def open_appeal(self) -> Appeal | None:

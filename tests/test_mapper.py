@@ -296,10 +296,12 @@ def test_a_snapshot_taken_before_objections_had_outcomes_loads_them_without_one(
 ) -> None:
     """A household snapshot of version 1 holds each case's objections as texts: it loads as the
     household its old events replay to (objections with no outcome), not as a stale one."""
-    household = next(h for h in households if any(case.objections for case in h.cases))
+    household = next(h for h in households if any(case.objections for case in h.cases)
+                     and not any(case.elimination and case.elimination.village_notice
+                                 for case in h.cases))  # (those replay: see below)
     stored = mapper.to_stored_event(Household.Snapshot.take(household))
     envelope = msgspec.msgpack.decode(stored.state)
-    assert envelope["state"].pop("class_version") == 4
+    assert envelope["state"].pop("class_version") == 5
     for case in envelope["state"]["cases"]:
         case["objections"] = [objection["content"] for objection in case["objections"]]
     old = dataclasses.replace(stored, state=msgspec.msgpack.encode(envelope))

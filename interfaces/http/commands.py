@@ -338,7 +338,7 @@ def set_income_line(request: Request, year: Annotated[int, PathParameter(ge=2000
 
 
 @put("/api/poverty-lines/{year:int}", opt={"command": "set_poverty_line"},
-     summary="设定扶贫标准（判定返贫致贫，须低于同年度收入监测标准）", sync_to_thread=True,
+     summary="设定扶贫标准（判定返贫致贫，每天都须低于当天施行的收入监测标准）", sync_to_thread=True,
      responses=PROBLEMS, status_code=201, tags=["命令"])
 def set_poverty_line(request: Request, year: Annotated[int, PathParameter(ge=2000, le=2100)],
                      data: JSONBody[s.SetIncomeLine],

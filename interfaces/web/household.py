@@ -216,10 +216,12 @@ def _earlier_steps(household: Any, command: str) -> list[tuple[str, str]]:
         if taken is not None:
             said = f"{taken.occurred_on}，{taken.decision}" + (f"：{taken.reason}" if taken.reason else "")
             found.append((STEP_NAMES[step], said))
-    if procedure is case.identification and case.objections:
+    objections = (case.objections if procedure is case.identification
+                  else case.elimination_objections)
+    if objections:
         found.append(("公示期间的异议", "；".join(
             f"{o.content}（{o.outcome or '未载明处理结果'}{'：' + o.reason if o.reason else ''}）"
-            for o in case.objections)))
+            for o in objections)))
     return found
 
 

@@ -118,6 +118,8 @@ class CaseOut(Struct):
     objections: Annotated[list[ObjectionOut], Meta(
         description="认定时村级评议公示收到的异议及处理结果（成立的异议不得简化审定）")] = []
     appeals: Annotated[list[AppealOut], Meta(description="对本案决定的申诉及答复")] = []
+    elimination_objections: Annotated[list[ObjectionOut], Meta(
+        description="风险消除时村级评议公示收到的异议及处理结果")] = []
 
 
 class MeasureOut(Struct):
