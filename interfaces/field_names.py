@@ -5,6 +5,8 @@ is called the same everywhere; the identifiers never reach a reader."""
 
 from __future__ import annotations
 
+import re
+
 #: Field identifier → its label; the short name is the part before "（".
 LABELS: dict[str, str] = {
     "alert_id": "预警编号（可空，自动生成）", "channel": "监测方式", "person_id_number": "当事人身份证号",
@@ -51,3 +53,15 @@ LABELS: dict[str, str] = {
 def label(name: str) -> str:
     """A field's short label, as a refusal names it (姓名, not id_number or its hint)."""
     return LABELS.get(name, name).split("（")[0]
+
+
+def where(path: str | None) -> str:
+    """The input a refusal names, in words (``members[1].id_number``: 成员第 2 行的身份证号);
+    "" when no part of it has a label."""
+    words: list[str] = []
+    for name, row in re.findall(r"([A-Za-z_]+)|\[(\d+)\]", path or ""):
+        if name in LABELS:
+            words.append(label(name))
+        elif row and words:
+            words[-1] += f"第 {int(row) + 1} 行"
+    return "的".join(words)
