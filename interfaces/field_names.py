@@ -65,3 +65,20 @@ def where(path: str | None) -> str:
         elif row and words:
             words[-1] += f"第 {int(row) + 1} 行"
     return "的".join(words)
+
+
+def in_words(message: str, path: str | None = None) -> str:
+    """A refusal as a county worker reads it: the field it names (``path``), and any field it
+    quotes (“changes.amount”), said by their labels — never an identifier. The workbench's
+    forms and the API's problem details both say it so."""
+    message = _QUOTED.sub(lambda m: f"“{label(m.group(1))}”" if m.group(1) in LABELS else m.group(0),
+                          message)
+    name = re.split(r"[.\[\]]", path or "")
+    last = next((part for part in reversed(name) if part and not part.isdigit()), "")
+    if last in LABELS:
+        message = re.sub(rf"(?<![A-Za-z_.]){re.escape(last)}(?![A-Za-z_])", label(last), message)
+    return message
+
+
+#: A field quoted in a refusal, possibly inside its record (“changes.amount”).
+_QUOTED = re.compile(r"“(?:[A-Za-z_]+\.)*([A-Za-z_]+)”")

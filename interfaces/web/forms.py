@@ -22,7 +22,7 @@ import msgspec
 from msgspec import inspect as mi
 
 from domain.errors import DomainError
-from interfaces.field_names import LABELS, label
+from interfaces.field_names import LABELS, in_words, label
 
 
 @dataclass
@@ -313,22 +313,6 @@ def to_body(body: type[msgspec.Struct], values: dict[str, Any]) -> Any:
             path = f"{path}.{missing.group(1)}" if path else missing.group(1)
         text = in_chinese(_PATH.sub("", message))
         return _raise(path or None, in_words(text, path))
-
-
-def in_words(message: str, path: str | None = None) -> str:
-    """A refusal as a county worker reads it: the field it names (``path``), and any field it
-    quotes (“changes.amount”), said by their labels — never an identifier."""
-    message = _QUOTED.sub(lambda m: f"“{label(m.group(1))}”" if m.group(1) in LABELS else m.group(0),
-                          message)
-    name = re.split(r"[.\[\]]", path or "")
-    last = next((part for part in reversed(name) if part and not part.isdigit()), "")
-    if last in LABELS:
-        message = re.sub(rf"(?<![A-Za-z_.]){re.escape(last)}(?![A-Za-z_])", label(last), message)
-    return message
-
-
-#: A field quoted in a refusal, possibly inside its record (“changes.amount”).
-_QUOTED = re.compile(r"“(?:[A-Za-z_]+\.)*([A-Za-z_]+)”")
 
 
 def _raise(name: str | None, message: str) -> Any:

@@ -438,3 +438,27 @@ def test_a_township_worker_registers_a_household_leaving_the_spare_rows_untouche
     household = workbench["app"].state.case_files.household("BROWSER-REG-1")
     assert [(m.name, m.health.value, m.insured) for m in household.current_members()] == [
         ("孙大林", "长期慢性病", True)]
+
+
+def test_the_api_and_the_workbench_name_a_missing_field_alike(api: Api) -> None:
+    """A visit without 走访人, sent to the API and from the form: both say 「缺少必填字段 走访人」;
+    the API's ``field`` stays the identifier a program reads, and the form's banner names the
+    field by its label with its code out of sight."""
+    api.register(CODE)
+    checks = {c: True for c in ("不愁吃", "不愁穿", "义务教育", "基本医疗", "住房安全", "饮水安全")}
+    answer = api.post(f"/api/households/{CODE}/visits", {"checks": checks, "occurred_on": "2025-11-02"})
+    problem = answer.json()
+    assert answer.status_code == 400 and problem["field"] == "visitor"
+    assert problem["detail"] == "“走访人”不符合要求：缺少必填字段 走访人"
+    assert problem["errors"][0]["message"] == "缺少必填字段 走访人"
+    client = _sign_in(api)
+    path = f"/web/households/{CODE}/do/record_visit"
+    page = client.get(path).text
+    refused = client.post(path, data={**_tokens(page), "visitor": "", "occurred_on": "2025-11-02",
+                                      **{f"checks.{c}": "pass" for c in checks}}).text
+    beside = re.search(r'id="error-visitor">([^<]*)</p>', refused)
+    assert beside is not None and beside.group(1) == "缺少必填字段 走访人"
+    banner = re.search(r'<p class="error" id="form-error" data-code="([^"]+)" title="错误代码 \1">'
+                       r"([^<]*)</p>", refused)
+    assert banner is not None and banner.group(2) == "未记录（走访人）：缺少必填字段 走访人"
+    assert banner.group(1) not in banner.group(2)
