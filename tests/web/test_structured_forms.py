@@ -462,3 +462,38 @@ def test_the_api_and_the_workbench_name_a_missing_field_alike(api: Api) -> None:
                        r"([^<]*)</p>", refused)
     assert banner is not None and banner.group(2) == "未记录（走访人）：缺少必填字段 走访人"
     assert banner.group(1) not in banner.group(2)
+
+
+def _earlier(page: str) -> str:
+    found = re.search(r'id="earlier-steps">(.*?)</section>', page, re.S)
+    assert found is not None, page[:1500]
+    return html.unescape(found.group(1))
+
+
+def test_each_step_s_form_shows_what_came_before_it(api: Api) -> None:
+    """入户核查 shows the alert's risk types and description; 风险研判 the case's risk types and
+    the household visit's finding; 帮扶措施 the needs the analysis found."""
+    from tests.http.kit import (
+        COUNTY_DECISION,
+        HOME_VISIT,
+        RISK_ANALYSIS,
+        TOWNSHIP_REVIEW,
+        VILLAGE_NOTICE,
+        register,
+    )
+
+    home = register(api, 7)
+    home.alerted(risk_types=("因病", "因残"), description="住院花费大，右腿骨折")
+    client = _sign_in(api)
+    path = f"/web/households/{home.code}/do"
+    alerts = _earlier(client.get(f"{path}/verify_at_home").text)
+    assert "因病、因残" in alerts and "住院花费大，右腿骨折" in alerts
+    home.do("/identification/home-visit", {**HOME_VISIT, "risk_clear": True, "notes": "自付四万元"})
+    visit = _earlier(client.get(f"{path}/analyse_risk").text)
+    assert "因病、因残" in visit and "入户核查核实" in visit and "自付四万元" in visit
+    for step, body in (("village-notice", VILLAGE_NOTICE), ("township-review", TOWNSHIP_REVIEW),
+                       ("county-decision", COUNTY_DECISION)):
+        home.do(f"/identification/{step}", body)
+    home.do("/risk-analyses", {**RISK_ANALYSIS, "needs": ["健康帮扶", "就业帮扶"]})
+    needs = _earlier(client.get(f"{path}/assign_measure").text)
+    assert "帮扶需求：健康帮扶、就业帮扶" in needs
