@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from itertools import chain, islice
 from typing import Any
+from urllib.parse import quote
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
@@ -21,6 +22,28 @@ from domain.household import STEP_NAMES
 from domain.unmatched import UnmatchedAlerts
 from interfaces.overdue import overdue_rows, overdue_unmatched
 from projections.queries import COUNTY, Area, Page, ReadModels
+
+
+def export_area(user: User) -> str:
+    """The area an export holds, as its name and its note say it: the user's township and
+    village, or 全县."""
+    return f"{user.township or ''}{user.village or ''}" or "全县"
+
+
+def exporter(user: User) -> str:
+    """导出人 as every export records them: the display name, with the login it traces to."""
+    return f"{user.display_name}（{user.name}）" if user.display_name else user.name
+
+
+def export_name(title: str, user: User, today: date, suffix: str = "xlsx") -> str:
+    """An export's file name as people file it: what, where, the day (案件队列-银坊镇-20250720.xlsx)."""
+    return f"{title}-{export_area(user)}-{today:%Y%m%d}.{suffix}"
+
+
+def as_attachment(name: str) -> dict[str, str]:
+    """The header that offers a download under its Chinese ``name``."""
+    return {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
+
 
 #: Each export: its title and its columns (read-model field, Chinese header).
 EXPORTS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {

@@ -26,7 +26,7 @@ from domain.household import Household
 from domain.identity import mask_id_number
 from domain.rules import local_date
 from domain.unmatched import HeldAlert
-from interfaces.exports import logged, pages, workbook
+from interfaces.exports import export_area, exporter, logged, pages, workbook
 from interfaces.http.auth import area_of
 from interfaces.http.problems import PROBLEMS
 from interfaces.http.pushes import push_department
@@ -250,8 +250,7 @@ def export_list(
                  today=local_date(request.app.state.case_files.clock()),
                  held=request.app.state.case_files.unmatched_alerts())
     rows = logged(rows, request.app.state.access_log, user, request.url.path)
-    where = f"{user.township or ''}{user.village or ''}" or "全县"
-    content = workbook(which, rows, f"导出范围：{where}；导出人：{user.name}")
+    content = workbook(which, rows, f"导出范围：{export_area(user)}；导出人：{exporter(user)}")
     return Response(content, media_type=XLSX_TYPE, headers={
         "Content-Disposition": f'attachment; filename="fangpin-{which}.xlsx"'})
 

@@ -24,6 +24,7 @@ from application.errors import ConcurrentChange
 from application.evidence import FileTooLarge, KindNotAccepted
 from application.self_reports import TooMany
 from domain.errors import DomainError, InvalidValue, NotFound
+from interfaces.field_names import in_words, where
 from interfaces.http.schemas.common import ProblemDetails
 
 logger = logging.getLogger(__name__)
@@ -163,15 +164,15 @@ def on_validation_error(request: Request, error: ValidationException) -> Respons
         elif named:  # a field unknown or missing in a nested object: members[0].nickname
             key = f"{key}.{named.group(1)}"
         source = item.get("source") if isinstance(item, dict) else None
-        errors.append({"field": key, "source": source, "message": in_chinese(message)})
+        errors.append({"field": key, "source": source, "message": in_words(in_chinese(message), key)})
     if not errors:
         errors.append({"field": None, "source": "body", "message": in_chinese(str(error.detail))})
     miss = _code_table_miss(request, error)
     if miss is not None:
         return on_domain_error(request, miss)
-    first = errors[0]
-    where = f"“{first['field']}”" if first["field"] else "请求"
-    return problem(400, "INVALID_REQUEST", f"{where}不符合要求：{first['message']}",
+    first = errors[0]  # named by its label, as the workbench names it; `field` keeps the identifier
+    named = f"“{where(first['field']) or first['field']}”" if first["field"] else "请求"
+    return problem(400, "INVALID_REQUEST", f"{named}不符合要求：{first['message']}",
                    field=first["field"], request=request, errors=errors)
 
 
@@ -288,7 +289,8 @@ _TRANSLATIONS = (
 
 def in_chinese(message: str) -> str:
     """msgspec's and litestar's English messages in Chinese where the wording is known."""
-    message = _PATH_IN_MESSAGE.sub(lambda m: f"（位置：{m.group(1) or '整体'}）", message)
+    message = _PATH_IN_MESSAGE.sub(
+        lambda m: f"（位置：{where(m.group(1)) or m.group(1) or '整体'}）", message)
     for pattern, replacement in _TRANSLATIONS:
         message = pattern.sub(replacement, message)
     return message

@@ -30,6 +30,7 @@ from litestar.template.config import TemplateConfig
 
 from domain.errors import DomainError
 from domain.rules import CHINA_TIME
+from interfaces.field_names import where
 from interfaces.web import (
     dashboard,
     department,
@@ -78,6 +79,7 @@ def web_router(handlers: list[Any] | None = None) -> Router:
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     def register(engine: JinjaTemplateEngine) -> None:
         engine.engine.filters["local_time"] = local_time
+        engine.engine.filters["field_label"] = where  # a refusal's field, said by its label
 
     return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
                           engine_callback=register)

@@ -46,6 +46,7 @@ from interfaces.web.forms import (
     show_again,
     to_body,
 )
+from interfaces.web.found_before import FOUND_BEFORE
 from interfaces.web.session import county_today, render, signed_in
 
 
@@ -198,10 +199,13 @@ def _facts(request: Request, user: User, household: Household) -> list[correctio
 
 def _earlier_steps(household: Any, command: str) -> list[tuple[str, str]]:
     """What the steps before this one found, for the one deciding now (the township's review
-    shows the village's visit and notice): (step, what it recorded)."""
+    shows the village's visit and notice; 入户核查 the alerts, 风险研判 the risk and the visit,
+    帮扶措施 the needs analysed): (step, what it recorded)."""
     case = household.active_case
     if case is None:
         return []
+    if command in FOUND_BEFORE:
+        return FOUND_BEFORE[command](household, case)
     if command in IDENTIFICATION_STEPS.values():
         procedure, names = case.identification, IDENTIFICATION_STEPS
     elif command in ELIMINATION_STEPS.values():
@@ -269,7 +273,8 @@ async def run(request: Request, code: FromPath[str], command: FromPath[str]) -> 
         return Redirect(f"/web/households/{quote(code)}?{urlencode(done)}")
     show_again(fields, (error or {}).get("field"), (error or {}).get("message", ""), more)
     return render(request, "command.html", user, code=code, command=command, title=form.title,
-                  fields=fields, error=error, form_id=secrets.token_hex(8), household=household)
+                  fields=fields, error=error, form_id=secrets.token_hex(8), household=household,
+                  earlier=_earlier_steps(household, command))
 
 
 class _Redraw(Exception):

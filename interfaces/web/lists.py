@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from litestar import Request, Response, get
 from litestar.params import FromPath, FromQuery
@@ -167,7 +167,16 @@ def visits_due(request: Request, grid_worker: FromQuery[str] = "", township: Fro
 def export(request: Request, which: FromPath[str], township: FromQuery[str] = "",
            village: FromQuery[str] = "", head_name: FromQuery[str] = "",
            category: FromQuery[str] = "", grid_worker: FromQuery[str] = "") -> Response[bytes]:
-    from interfaces.exports import EXPORTS, logged, pages, workbook
+    from interfaces.exports import (
+        EXPORTS,
+        as_attachment,
+        export_area,
+        export_name,
+        exporter,
+        logged,
+        pages,
+        workbook,
+    )
 
     user = signed_in(request)
     user.require_read("households")
@@ -178,13 +187,11 @@ def export(request: Request, which: FromPath[str], township: FromQuery[str] = ""
                  grid_worker=grid_worker or None, today=county_today(request),
                  held=request.app.state.case_files.unmatched_alerts())
     rows = logged(rows, request.app.state.access_log, user, request.url.path)
-    where = f"{user.township or ''}{user.village or ''}" or "全县"
-    who = f"{user.display_name}（{user.name}）" if user.display_name else user.name
-    data = workbook(which, rows, f"导出范围：{where}；导出人：{who}")
-    name = f"{EXPORTS[which][0]}-{where}-{county_today(request):%Y%m%d}.xlsx"  # as people file it
+    data = workbook(which, rows, f"导出范围：{export_area(user)}；导出人：{exporter(user)}")
+    name = export_name(EXPORTS[which][0], user, county_today(request))
     return Response(data, media_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+        headers=as_attachment(name))
 
 
 @get("/web/exchange/{kind:str}", sync_to_thread=True)
@@ -193,6 +200,7 @@ def exchange(request: Request, kind: FromPath[str], format: FromQuery[str] = "xl
     ``GET /api/exchange/{kind}``: the mapping's columns and codes, the user's area, logged."""
     from interfaces.exchange import FORMATS, Exchange, export
     from interfaces.exchange_mapping import KINDS, load_mapping
+    from interfaces.exports import as_attachment, export_name
 
     user = signed_in(request)
     user.require_read("households")
@@ -205,9 +213,7 @@ def exchange(request: Request, kind: FromPath[str], format: FromQuery[str] = "xl
     reading = Exchange(state.read_models, state.case_files, user, area_of(user), state.access_log,
                        request.url.path)
     data = export(reading, mapping, kind, format, county_today(request))
-    where = f"{user.township or ''}{user.village or ''}" or "全县"
-    name = f"{KINDS[kind][0]}-省系统格式-{where}-{county_today(request):%Y%m%d}.{format}"
+    name = export_name(f"{KINDS[kind][0]}-省系统格式", user, county_today(request), format)
     media = "text/csv" if format == "csv" else (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return Response(data, media_type=media,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+    return Response(data, media_type=media, headers=as_attachment(name))
