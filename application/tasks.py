@@ -269,8 +269,9 @@ def my_tasks(desk: Desk, user: User, area: Any, grid_worker: str | None, today: 
         tasks += pushes_due(desk, user, today)
     if role in (Role.TOWNSHIP_WORKSTATION, Role.DEPARTMENT):
         tasks += rectifications(desk, user, today)
-    if role in (Role.TOWNSHIP_WORKSTATION, Role.COUNTY_CENTRE):
+    if role in _LOCAL_FIRST:  # each answers the appeals on its own decisions (村级评议 too)
         tasks += appeals(desk, area, role)
+    if role in (Role.TOWNSHIP_WORKSTATION, Role.COUNTY_CENTRE):
         townships = [user.township] if user.township else sorted(
             desk.read_models.counts("rm_households", "township"))
         tasks += self_reports(desk, townships)

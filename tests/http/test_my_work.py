@@ -247,3 +247,26 @@ def test_the_unit_that_decided_answers_the_appeal_and_the_township_verifies_self
     assert not [t for t in tasks(api, "other_township")["tasks"] if t["kind"] == "自主申报"]
     texts = [n["text"] for n in notifications(api, "township")["notifications"]]
     assert any(text.startswith(f"新的申诉：{by_township.code}") for text in texts)
+
+
+def test_an_appeal_against_the_village_deliberation_is_on_the_village_desk(api: Api) -> None:
+    """Given a case the village deliberation refused (村级评议不通过), when the household appeals,
+    then the 村联络站 — the unit that decided — has it to answer, and neither unit above does."""
+    home = register(api, 1).visited()
+    home.do("/identification/village-notice", {
+        "case_number": 1, "decision": "不通过", "reason": "群众评议认为收入较高",
+        "notice_from": "2025-03-03", "notice_to": "2025-03-08", "occurred_on": "2025-03-09"})
+    home.do("/appeals", {"case_number": 1, "against": "不予认定", "appellant": "王建国",
+                         "by_household": False, "content": "收入算错了", "occurred_on": "2025-11-28"},
+            who="village")
+    village = [t for t in tasks(api, "village")["tasks"] if t["kind"] == "申诉答复"]
+    assert [(t["subject"], t["deadline"]) for t in village] == [(home.code, "2025-12-13")]
+    for unit in ("township", "county"):
+        assert not [t for t in tasks(api, unit)["tasks"] if t["kind"] == "申诉答复"], unit
+    assert any(n["text"].startswith(f"新的申诉：{home.code}")
+               for n in notifications(api, "village")["notifications"])
+    appeal_id = village[0]["path"].split("/")[-2]
+    home.do(f"/appeals/{appeal_id}/answer", {"case_number": 1, "outcome": "不成立",
+                                             "reason": "评议结果有据", "occurred_on": "2025-12-01"},
+            who="village")
+    assert not [t for t in tasks(api, "village")["tasks"] if t["kind"] == "申诉答复"]
