@@ -235,9 +235,9 @@ def appeals(desk: Desk, area: Any, role: Role) -> list[Task]:
         what=f"答复申诉 {row['appeal_id']}（{row['against']}）", subject=row["code"],
         name=row["head_name"], deadline=row["deadline_on"],
         path=f"/api/households/{row['code']}/appeals/{row['appeal_id']}/answer",
-        link=f"/web/households/{row['code']}", landed_on=row["lodged_on"],
+        link=f"/web/households/{row['code']}/do/answer_appeal", landed_on=row["lodged_on"],
         township=row["township"], village=row["village"],
-    ) for row in _all(desk.read_models.open_appeals, area, deciding_role=role.value)]
+    ) for row in _all(desk.read_models.appeals, area, deciding_role=role.value)]
 
 
 def self_reports(desk: Desk, townships: list[str]) -> list[Task]:

@@ -25,6 +25,8 @@ from projections.store import ReadModelStore
 from projections.tables import join_texts
 
 MAX_PAGE = 500
+#: Which appeals a list holds: those not yet answered, or every one.
+APPEAL_STATUSES = ("open", "all")
 
 
 @dataclass(frozen=True)
@@ -189,17 +191,35 @@ class ReadModels:
             row["days_overdue"] = days_overdue(row["deadline_on"], today)
         return page
 
-    def open_appeals(
-        self, area: Area = COUNTY, *, deciding_role: str | None = None, sort: str = "deadline_on",
-        after: str | None = None, limit: int = 50,
+    def appeals(
+        self, area: Area = COUNTY, *, status: str = "open", deciding_role: str | None = None,
+        township: str | None = None, village: str | None = None, overdue: bool = False,
+        today: date | None = None, sort: str = "deadline_on", after: str | None = None,
+        limit: int = 50,
     ) -> Page:
-        """Appeals not yet answered on the area's households (``deciding_role``: those the unit
-        of that role decided and so answers), by the day they are due."""
+        """The appeals (异议、申诉) on the area's households — ``status`` "open" (not yet
+        answered, the default) or "all" — by the day they are due; ``deciding_role`` keeps
+        those the unit of that role decided and so answers, ``overdue`` those open past their
+        deadline. Each row says whether it is ``overdue`` (open, past its deadline) and, once
+        answered, whether it was answered ``on_time`` (申诉按期办结)."""
+        if status not in APPEAL_STATUSES:
+            raise InvalidValue("CODE_UNKNOWN", f"申诉状态须为 {'、'.join(APPEAL_STATUSES)}", "status")
+        today = today or self.today()
         where = self._where(area, household_table=True)
-        where.add("answered_on IS NULL")
+        self._names(where, area, township=township, village=village)
+        if status == "open" or overdue:
+            where.add("answered_on IS NULL")
+        if overdue:
+            where.add("deadline_on < ?", today)
         self._filters(where, deciding_role=deciding_role)
-        return self._page("rm_appeals", where, sort, ("deadline_on", "lodged_on", "code"),
+        page = self._page("rm_appeals", where, sort, SORT_KEYS["appeals"],
                           ("household_id", "appeal_id"), after, limit)
+        for row in page.rows:
+            answered = row["answered_on"]
+            row["overdue"] = answered is None and row["deadline_on"] < today
+            row["days_overdue"] = days_overdue(row["deadline_on"], today) if answered is None else 0
+            row["on_time"] = None if answered is None else answered <= row["deadline_on"]
+        return page
 
     # ------------------------------------------------------------------ households
 

@@ -154,7 +154,8 @@ def case_rows(household: Household) -> Rows:
                       code=household.code, township=household.township,
                       village=household.village, head_name=head.name, against=a.against.value,
                       lodged_on=a.lodged_on, deadline_on=a.due_on,
-                      deciding_role=a.deciding_role.value, answered_on=a.answered_on)
+                      deciding_role=a.deciding_role.value, answered_on=a.answered_on,
+                      outcome=a.outcome.value if a.outcome else None)
             for case in household.cases for a in case.appeals],
     }
 

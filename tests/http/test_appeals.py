@@ -4,7 +4,7 @@ through the same step; the case file shows it and 申诉按期办结率 counts i
 
 from __future__ import annotations
 
-from tests.http.conftest import Api
+from tests.http.conftest import OTHER_TOWNSHIP, OTHER_VILLAGE, Api
 from tests.http.kit import COUNTY_DECISION, call, problem, register
 
 REFUSED = {**COUNTY_DECISION, "decision": "不通过", "reason": "存款超过标准"}
@@ -41,3 +41,55 @@ def test_an_appeal_against_a_refusal_runs_its_course_and_is_counted(api: Api) ->
     county = next(f for f in figures["figures"]
                   if f["code"] == "appeals_on_time" and f["level"] == "county")
     assert (county["numerator"], county["denominator"]) == (1, 1)
+
+
+def _appeals(api: Api, who: str, **params: object) -> dict:
+    api.catch_up()
+    response = api.get("/api/appeals", who, **params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_the_appeals_list_is_open_ones_by_deadline_in_the_callers_area_overdue_marked(
+        api: Api) -> None:
+    """Given an appeal lodged in March (due 03-27, long past on 12-01) in one township and one
+    lodged 11-28 (due 12-13) in another, the county lists both by deadline with the first
+    overdue; each township sees its own; answered, it leaves the open list and shows in all."""
+    late = register(api, 1).deliberated()
+    late.do("/identification/county-decision", REFUSED)
+    late.do("/appeals", APPEAL, who="village")
+    fresh = register(api, 2, township=OTHER_TOWNSHIP, village=OTHER_VILLAGE).deliberated()
+    fresh.do("/identification/county-decision", REFUSED)
+    fresh.do("/appeals", {**APPEAL, "occurred_on": "2025-11-28"})
+
+    county = _appeals(api, "county")
+    assert [(r["code"], r["deadline_on"], r["overdue"]) for r in county["rows"]] == [
+        (late.code, "2025-03-27", True), (fresh.code, "2025-12-13", False)]
+    assert county["total"] == 2 and county["rows"][0]["days_overdue"] == 249
+    assert county["rows"][0]["deciding_role"] == "县防贫中心" and county["rows"][0]["outcome"] is None
+    assert [r["code"] for r in _appeals(api, "township")["rows"]] == [late.code]
+    assert [r["code"] for r in _appeals(api, "other_township")["rows"]] == [fresh.code]
+    assert [r["code"] for r in _appeals(api, "county", overdue="true")["rows"]] == [late.code]
+
+    first = _appeals(api, "county", limit=1)
+    second = _appeals(api, "county", limit=1, cursor=first["next_cursor"])
+    assert [r["code"] for r in first["rows"] + second["rows"]] == [late.code, fresh.code]
+    assert second["next_cursor"] is None
+
+    appeal_id = county["rows"][0]["appeal_id"]
+    late.do(f"/appeals/{appeal_id}/answer", {"case_number": 1, "outcome": "不成立",
+                                            "reason": "存款属实", "occurred_on": "2025-12-01"})
+    assert [r["code"] for r in _appeals(api, "county")["rows"]] == [fresh.code]
+    every = _appeals(api, "county", status="all")["rows"]
+    answered = next(r for r in every if r["code"] == late.code)
+    assert (answered["answered_on"], answered["outcome"], answered["on_time"],
+            answered["overdue"]) == ("2025-12-01", "不成立", False, False)
+    assert next(r for r in every if r["code"] == fresh.code)["on_time"] is None
+
+
+def test_the_appeals_list_refuses_bad_filters_naming_them(api: Api) -> None:
+    problem(call(api, "GET", "/api/appeals", "county", status="closed"), 422, "CODE_UNKNOWN",
+            "status")
+    problem(call(api, "GET", "/api/appeals", "county", sort="appellant"), 422, "SORT_UNKNOWN",
+            "sort")
+    assert call(api, "GET", "/api/appeals", "department").status_code == 403
