@@ -4,6 +4,15 @@ through the same step; the case file shows it and 申诉按期办结率 counts i
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from domain.errors import InvalidValue
+from interfaces.http import create_app
 from tests.http.conftest import OTHER_TOWNSHIP, OTHER_VILLAGE, Api
 from tests.http.kit import COUNTY_DECISION, call, problem, register
 
@@ -93,3 +102,29 @@ def test_the_appeals_list_refuses_bad_filters_naming_them(api: Api) -> None:
     problem(call(api, "GET", "/api/appeals", "county", sort="appellant"), 422, "SORT_UNKNOWN",
             "sort")
     assert call(api, "GET", "/api/appeals", "department").status_code == 403
+
+
+def test_the_county_sets_the_appeal_answer_deadline_and_an_appeal_keeps_the_one_it_was_lodged_under(
+        api: Api, settings: Any, clock: Any, tmp_path: Path) -> None:
+    """Given deadlines.toml says 10 days, an appeal lodged 03-12 is due 03-22 — on the case file,
+    the appeals list and the desk — and stays so when the county goes back to 15."""
+    ten = tmp_path / "deadlines.toml"
+    ten.write_text("appeal_answer_days = 10\n", encoding="utf-8")
+    home = register(api, 1).deliberated()
+    home.do("/identification/county-decision", REFUSED)
+    county = create_app(replace(settings, deadlines_path=ten), clock=clock, follow=False)
+    with TestClient(county) as client:
+        lodged = client.post(home.path + "/appeals", json=APPEAL, headers=api.headers("village"))
+        assert lodged.status_code == 201, lodged.text
+    assert home.file()["cases"][0]["appeals"][0]["due_on"] == "2025-03-22"
+    assert [r["deadline_on"] for r in _appeals(api, "county")["rows"]] == ["2025-03-22"]
+    api.catch_up()
+    desk = api.get("/api/me/tasks", "county").json()["tasks"]
+    assert [t["deadline"] for t in desk if t["kind"] == "申诉答复"] == ["2025-03-22"]
+
+    for bad in ("appeal_answer_days = 0\n", "appeal_answer_days = '15'\n", "answer_days = 15\n",
+                "appeal_answer_days = 15\nother = 1\n"):
+        ten.write_text(bad, encoding="utf-8")
+        with pytest.raises(InvalidValue) as refused:
+            create_app(replace(settings, deadlines_path=ten), clock=clock, follow=False)
+        assert (refused.value.code, refused.value.field) == ("DEADLINES_INVALID", "deadlines")
