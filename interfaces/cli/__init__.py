@@ -51,6 +51,8 @@
                                                 indicators, each with its log position and digest
     fangpin department roster|measures|calendar --department 医保局 [--township T] [--format …]
                                                 a department's desk (roster reads access-logged)
+    fangpin department measures in-place|end CODE MEASURE_ID --department 卫健局 [--reason R]
+                                                its own measure put in place or ended
 
 The long commands draw a progress bar on standard error when it is a terminal (``--quiet``: never;
 `interfaces.cli.progress`).
