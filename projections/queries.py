@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from domain.codes import Department, MeasureStatus
+from domain.codes import Department, MeasureStatus, Relation
 from domain.deadlines import MEASURE_WITHIN_DAYS, days_left, days_overdue
 from domain.errors import InvalidValue
 from domain.household import DUPLICATE, JOINED_CASE, NEW_CASE
@@ -25,6 +25,8 @@ from projections.store import ReadModelStore
 from projections.tables import join_texts
 
 MAX_PAGE = 500
+#: The relation of a household's head (a roster of heads only).
+HEAD = Relation.HEAD.value
 #: Which appeals a list holds: those not yet answered, or every one.
 APPEAL_STATUSES = ("open", "all")
 
@@ -165,6 +167,15 @@ class ReadModels:
         return self._page("rm_monitoring", where, "included_on", ("included_on",),
                           ("household_id",), after, limit)
 
+    def helpers_to_confirm(self, area: Area = COUNTY, *, after: str | None = None,
+                           limit: int = 50) -> Page:
+        """Monitoring objects whose 帮扶责任人 was named before the case was included and is
+        neither confirmed for it nor changed since (§七: to confirm or change)."""
+        where = self._where(area, household_table=True)
+        where.add("helper_to_confirm = ?", True)
+        return self._page("rm_monitoring", where, "included_on", ("included_on",),
+                          ("household_id",), after, limit)
+
     # ------------------------------------------------------------------ cases
 
     def case_queue(
@@ -292,6 +303,8 @@ class ReadModels:
         born = duty.born_between(today)
         if born is not None:
             where.add("birth_date >= ? AND birth_date <= ?", *born)
+        if duty.heads_only:  # a duty on the household: one row each, its head
+            where.add("relation = ?", HEAD)
         for column, values in (("health", duty.health), ("labour_capacity", duty.labour_capacity)):
             if values:
                 where.add(f"{column} IN ({', '.join('?' for _ in values)})", *map(str, values))

@@ -130,6 +130,7 @@ def monitoring_rows(household: Household) -> Rows:
             needs_met_days=(needs_met_on - case.included_on).days if needs_met_on else None,
             last_visit_on=max((v.occurred_on for v in household.visits), default=None),
             eliminating=case.eliminating, **_staff(household),
+            helper_to_confirm=household.helper_to_confirm is not None,
         ))
     periods: list[Row] = [
         MonitoringPeriodRow(
