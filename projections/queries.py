@@ -25,10 +25,8 @@ from projections.store import ReadModelStore
 from projections.tables import join_texts
 
 MAX_PAGE = 500
-#: The relation of a household's head (a roster of heads only).
-HEAD = Relation.HEAD.value
-#: Which appeals a list holds: those not yet answered, or every one.
-APPEAL_STATUSES = ("open", "all")
+HEAD = Relation.HEAD.value  # a roster of heads only
+APPEAL_STATUSES = ("open", "all")  # which appeals a list holds: not yet answered, or every one
 
 
 @dataclass(frozen=True)
@@ -167,10 +165,8 @@ class ReadModels:
         return self._page("rm_monitoring", where, "included_on", ("included_on",),
                           ("household_id",), after, limit)
 
-    def helpers_to_confirm(self, area: Area = COUNTY, *, after: str | None = None,
-                           limit: int = 50) -> Page:
-        """Monitoring objects whose 帮扶责任人 was named before the case was included and is
-        neither confirmed for it nor changed since (§七: to confirm or change)."""
+    def helpers_to_confirm(self, area: Area = COUNTY, *, after: str | None = None, limit: int = 50) -> Page:
+        """Monitoring objects whose 帮扶责任人, named before inclusion, is to confirm (§七)."""
         where = self._where(area, household_table=True)
         where.add("helper_to_confirm = ?", True)
         return self._page("rm_monitoring", where, "included_on", ("included_on",),
@@ -205,31 +201,26 @@ class ReadModels:
     def appeals(
         self, area: Area = COUNTY, *, status: str = "open", deciding_role: str | None = None,
         township: str | None = None, village: str | None = None, overdue: bool = False,
-        today: date | None = None, sort: str = "deadline_on", after: str | None = None,
-        limit: int = 50,
+        today: date | None = None, sort: str = "deadline_on", after: str | None = None, limit: int = 50,
     ) -> Page:
-        """The appeals (异议、申诉) on the area's households — ``status`` "open" (not yet
-        answered, the default) or "all" — by the day they are due; ``deciding_role`` keeps
-        those the unit of that role decided and so answers, ``overdue`` those open past their
-        deadline. Each row says whether it is ``overdue`` (open, past its deadline) and, once
-        answered, whether it was answered ``on_time`` (申诉按期办结)."""
+        """The area's appeals (异议、申诉), ``status`` "open" or "all", by the day due;
+        ``deciding_role``: those that unit answers. Rows say ``overdue`` (open, past the
+        deadline) and, once answered, ``on_time`` (申诉按期办结)."""
         if status not in APPEAL_STATUSES:
             raise InvalidValue("CODE_UNKNOWN", f"申诉状态须为 {'、'.join(APPEAL_STATUSES)}", "status")
         today = today or self.today()
         where = self._where(area, household_table=True)
         self._names(where, area, township=township, village=village)
         if status == "open" or overdue:
-            where.add("answered_on IS NULL")
-        if overdue:
-            where.add("deadline_on < ?", today)
+            where.add("answered_on IS NULL" + (" AND deadline_on < ?" if overdue else ""),
+                      *([today] if overdue else []))
         self._filters(where, deciding_role=deciding_role)
         page = self._page("rm_appeals", where, sort, SORT_KEYS["appeals"],
                           ("household_id", "appeal_id"), after, limit)
         for row in page.rows:
-            answered = row["answered_on"]
-            row["overdue"] = answered is None and row["deadline_on"] < today
-            row["days_overdue"] = days_overdue(row["deadline_on"], today) if answered is None else 0
-            row["on_time"] = None if answered is None else answered <= row["deadline_on"]
+            answered, due = row["answered_on"], row["deadline_on"]
+            row.update(overdue=answered is None and due < today, on_time=None if answered is None
+                       else answered <= due, days_overdue=0 if answered else days_overdue(due, today))
         return page
 
     # ------------------------------------------------------------------ households
