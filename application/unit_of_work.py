@@ -24,6 +24,7 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.persistence import Recording as Saved
 
 from application.commands import HouseholdCommand, Recording
+from application.deadlines import Deadlines
 from application.errors import ConcurrentChange, HouseholdNotFound
 from application.settings import Settings
 from application.store.cache import AggregateCache
@@ -78,6 +79,8 @@ class UnitOfWork(EventLog):
         self.clock = clock
         super().__init__(settings)
         self._cache = AggregateCache(self.settings.aggregate_cache_size)
+        #: The county's time limits, read once (a bad file stops the start, naming it).
+        self.deadlines = Deadlines.load(self.settings.deadlines_path)
 
     # ------------------------------------------------------------------ reading aggregates
 
@@ -139,7 +142,8 @@ class UnitOfWork(EventLog):
             if allowed is not None:
                 allowed(household)  # e.g. the caller's area: refuses before any change
             recording = Recording(by=by, at=self.clock(), command_id=command_id,
-                                  line_in_force=line_in_force, relief_bands=relief_bands)
+                                  line_in_force=line_in_force, relief_bands=relief_bands,
+                                  appeal_answer_days=self.deadlines.appeal_answer_days)
             return command.run(household, recording)
 
         return self._command(self._household_id(code), code, command_id, act)

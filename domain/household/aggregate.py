@@ -111,6 +111,7 @@ class Household(
     HelperAssigned = staff.HelperAssigned
     HelperChanged = staff.HelperChanged
     HelperEnded = staff.HelperEnded
+    HelperConfirmed = staff.HelperConfirmed
     # evidence (证据附件) attached to recorded facts
     EvidenceAttached = evidence.EvidenceAttached
 

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from domain.codes import Channel, HouseholdType
-from domain.deadlines import appeal_deadline, measure_deadline
+from domain.deadlines import measure_deadline
 from domain.indicators.facts import CaseFacts, HouseholdFacts
 from domain.periods import Period, in_force
 from domain.rules import add_months
@@ -211,11 +211,11 @@ def elimination_stability(h: HouseholdFacts, period: Period, on: Evaluation) -> 
 
 
 def appeals_on_time(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
-    """申诉按期办结率 = 答复期限（提出之日起15日）在统计期内的申诉中，期限内答复的件数 ÷ 这些申诉
-    件数。期限未过、也尚未答复的申诉暂不计入；期限过后才答复的计为逾期。"""
+    """申诉按期办结率 = 答复期限（提出时按县定期限记下的答复日，默认提出之日起15日）在统计期内的
+    申诉中，期限内答复的件数 ÷ 这些申诉件数。期限未过、也尚未答复的申诉暂不计入；期限过后才答复的
+    计为逾期。"""
     for c in h.cases:
-        for appeal_id, lodged_on, answered_on in c.appeals:
-            due = appeal_deadline(lodged_on)
+        for appeal_id, lodged_on, due, answered_on in c.appeals:
             answered = answered_on if answered_on is not None and answered_on <= on.today else None
             if due not in period or lodged_on > on.today or (answered is None and due > on.ended):
                 continue

@@ -48,8 +48,8 @@ class CaseFacts:
     elimination_started_on: date | None = None
     elimination_refused_on: date | None = None  # the latest procedure ended without elimination
     eliminated_on: date | None = None
-    #: appeals against the case's decisions: (appeal id, lodged on, answered on or None)
-    appeals: tuple[tuple[str, date, date | None], ...] = ()
+    #: appeals against the case's decisions: (appeal id, lodged on, due on, answered on or None)
+    appeals: tuple[tuple[str, date, date, date | None], ...] = ()
 
     def stage_on(self, day: date) -> str | None:
         """The case's stage at the end of ``day`` (None before it was opened)."""
@@ -223,7 +223,7 @@ def _case_facts(household: Household, case: Case) -> CaseFacts:
         elimination_started_on=_day(elimination.home_visit) if elimination else None,
         elimination_refused_on=_day(elimination.rejected_step) if elimination else None,
         eliminated_on=case.eliminated_on,
-        appeals=tuple((a.appeal_id, a.lodged_on, a.answered_on) for a in case.appeals),
+        appeals=tuple((a.appeal_id, a.lodged_on, a.due_on, a.answered_on) for a in case.appeals),
     )
 
 

@@ -37,7 +37,7 @@ LEDGER_COLUMNS = (("department", "部门"), ("batch_id", "批次号"), ("tier", 
                   ("received", "条数"), ("new_cases", "新案件"), ("joined_cases", "并入案件"),
                   ("duplicates", "重复"), ("rejected", "拒收"))
 EXPORT_NAMES = ("monitoring", "cases", "overdue", "green-channel", "visits-due", "measures-missing",
-                "households", "exchange")
+                "households", "appeals", "exchange")
 
 
 def add_list(commands: Any) -> None:

@@ -230,12 +230,12 @@ def attach_unmatched(
 
 @get("/api/exports/{which:str}", opt={"read": "households"}, media_type=XLSX_TYPE,
      summary="导出名单为 xlsx（monitoring / cases / overdue / green-channel / visits-due / "
-             "measures-missing / households），只含本人辖区", sync_to_thread=True, responses=PROBLEMS,
-     tags=["查询"])
+             "measures-missing / households / appeals），只含本人辖区", sync_to_thread=True,
+     responses=PROBLEMS, tags=["查询"])
 def export_list(
     request: Request,
     which: Annotated[str, PathParameter(
-        pattern="^(monitoring|cases|overdue|green-channel|visits-due|measures-missing|households)$")],
+        pattern="^(monitoring|cases|overdue|green-channel|visits-due|measures-missing|households|appeals)$")],
     township: Annotated[str | None, QueryParameter(required=False, max_length=100)] = None,
     village: Annotated[str | None, QueryParameter(required=False, max_length=100)] = None,
     category: Annotated[Category | None, QueryParameter(required=False)] = None,

@@ -58,6 +58,7 @@ EVENT_NAMES: dict[str, str] = {
     "HelperAssigned": "指定帮扶责任人",
     "HelperChanged": "更换帮扶责任人",
     "HelperEnded": "结束帮扶责任人负责",
+    "HelperConfirmed": "确认帮扶责任人",
     "EvidenceAttached": "附上证据（照片、扫描件、PDF）",
     "Started": "收入监测标准启用",
     "IncomeLineSet": "设定收入监测标准",

@@ -55,7 +55,8 @@ WEB_ASSETS = [HERE / "static", HERE / "node_modules" / "echarts" / "dist"]
 
 WEB_HANDLERS = [
     session.login_page, session.login, session.logout, dashboard.dashboard, lists.monitoring,
-    lists.cases, lists.search, lists.visits_due, lists.export, lists.exchange, household.household,
+    lists.cases, lists.appeals, lists.search, lists.visits_due, lists.export, lists.exchange,
+    household.household,
     household.command_page, household.run, registration.register_page, registration.register,
     pushes.pushes, pushes.import_push, indicators.monthly_report, pushes.import_template,
     indicators.indicators, indicators.annual, policy.policy, policy.set_relief_bands, policy.set_income_line,

@@ -28,6 +28,8 @@ MONITORING_SORTS = {"code": "户编号", "head_name": "户主", "township": "乡
 CASE_SORTS = {"code": "户编号", "deadline_on": "15天倒计时", "head_name": "户主",
               "township": "乡镇", "village": "村", "discovered_on": "发现日"}
 VISITS_DUE_SORTS = {"code": "户编号", "head_name": "户主", "township": "乡镇", "village": "行政村"}
+APPEAL_SORTS = {"deadline_on": "答复期限", "lodged_on": "提出日", "code": "户编号", "township": "乡镇",
+                "village": "村"}
 
 
 def sort_links(path: str, query: dict[str, str], sort: str,
@@ -119,6 +121,26 @@ def cases(request: Request, overdue: FromQuery[bool] = False, township: FromQuer
                       overdue=overdue, today=today, unmatched=overdue_rows(held, today),
                       export_url=f"/web/exports/{'overdue' if overdue else 'cases'}?"
                                  f"{urlencode(kept)}")
+
+
+@get("/web/appeals", sync_to_thread=True)
+def appeals(request: Request, status: FromQuery[str] = "open", township: FromQuery[str] = "",
+            village: FromQuery[str] = "", sort: FromQuery[str] = "deadline_on",
+            after: FromQuery[str] = "") -> Template:
+    """The appeals (异议与申诉) in the user's area by the day the answer is due, overdue ones
+    marked, each linked to the form that answers it; open ones, or all."""
+    user = signed_in(request)
+    user.require_read("households")
+    today = county_today(request)
+    query = {"status": status if status == "all" else "", "township": township, "village": village}
+    page = request.app.state.read_models.appeals(
+        area_of(user), status=status or "open", today=today, sort=sort, after=after or None,
+        limit=50, township=township or None, village=village or None)
+    page = Page([countdown(row, today) for row in page.rows], page.total, page.after)
+    kept = {k: v for k, v in query.items() if v and k != "status"}
+    return _list_page(request, user, "appeals.html", "/web/appeals", page, query, sort,
+                      APPEAL_SORTS, may_answer=user.may("answer_appeal"),
+                      export_url=f"/web/exports/appeals?{urlencode(kept)}")
 
 
 #: What the search box reads as an ID number, and as a household code (its first digits).
