@@ -210,7 +210,7 @@ def test_a_batch_not_in_the_schema_shape_is_refused_whole(api: Api) -> None:
         problem(api.post("/api/pushes", body, "department"), 400, "INVALID_REQUEST", field=field)
     missing_risks = {**good, "rows": [{"person_id_number": home.head, "occurred_on": "2025-03-01"}]}
     answer = problem(api.post("/api/pushes", missing_risks, "department"), 400, "INVALID_REQUEST")
-    assert "risk_types" in answer["detail"]
+    assert "风险类型" in answer["detail"], "the missing field is named as the workbench names it"
     assert len(home.history()) == 1
 
 
