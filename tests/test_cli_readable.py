@@ -4,6 +4,8 @@ bars only on a terminal — never in what a script or a pipe reads."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
 
@@ -102,3 +104,29 @@ class TestNoProgressNoiseOffATerminal:
         assert main(["projections", "rebuild", "--quiet"]) == 0
         quiet = capsys.readouterr()
         assert quiet.err == "" and quiet.out == plain.out
+
+
+class TestPushLists:
+    """The two lists of pushes, each under its own title: 各批次预警去向 (each batch's alerts in
+    the households) and 推送台账 (per department and period, due and arrived)."""
+
+    def test_each_batch_names_its_tier_period_and_rows_refused(self, demo, capsys):
+        assert main(["list", "ledger", "--format", "csv"]) == 0
+        rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+        assert rows and all(r["层级"] in ("县级筛查", "省级推送") and r["期次"] and r["拒收"].isdigit()
+                            for r in rows)
+        assert main(["list", "ledger"]) == 0
+        assert capsys.readouterr().out.startswith("各批次预警去向：")
+
+    def test_the_push_book_of_a_period_as_table_csv_and_json(self, demo, capsys):
+        assert main(["pushes", "book", "--period", "2025-11"]) == 0
+        out = capsys.readouterr().out.splitlines()
+        assert out[0].startswith("推送台账（2025-11）") and out[1].split()[:5] == [
+            "部门", "期次", "推送要求", "应推送截止", "情况"]
+        assert main(["pushes", "book", "--period", "2025-11", "--format", "csv"]) == 0
+        rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+        assert len(rows) == len(out) - 2
+        assert {"按时"} <= {r["情况"] for r in rows}
+        assert main(["pushes", "book", "--period", "2025-11", "--format", "json"]) == 0
+        lines = json.loads(capsys.readouterr().out)
+        assert [line["department"] for line in lines] == [r["部门"] for r in rows]
