@@ -181,7 +181,7 @@ def test_the_default_demo_reads_plausibly(default_county) -> None:
                         for r in rows)
     refused = [r for department in Department for ledger in [default_county.push_ledger(department)]
                if ledger for r in ledger.receipts.values() if r.rejected]
-    assert 2 <= len(refused)
+    assert len(refused) >= 2
     assert_receipts_backed_by_rows(default_county)
 
 
