@@ -137,6 +137,8 @@ class IndicatorResult:
     #: Figures of other months (by label, e.g. 2025-03) tallied in the same pass: a trend.
     trend: dict[str, list[Figure]] = field(default_factory=dict)
     version: int = INDICATORS_VERSION
+    #: The day the county began recording (its log's first event): nothing due before is owed.
+    began_on: date | None = None
 
     def figure(self, code: str, level: str = "county", name: str = COUNTY) -> Figure | None:
         return next((f for f in self.figures if f.indicator.code == code
@@ -151,6 +153,9 @@ class Verification:
     digest: str
     recomputed_digest: str
     differences: list[str]
+    #: The log position and the time the result was computed at, as published.
+    position: int | None = None
+    as_of: datetime | None = None
 
 
 class Indicators:
@@ -258,15 +263,19 @@ class Indicators:
         ended = today if end_of_day(today) <= moment else today - timedelta(days=1)
         receipts, meetings, table, poverty_lines = self._governance(position, moment)
         cadences = self._table(table)
+        # the log's first event, unless the result reads the log up to none of it
+        first = self.app.first_recorded_at() if position or source != "log" else None
+        began = local_date(first) if first is not None else None
         tally = Tally(period, today, self.county, cadences.duties, detail, ended,
-                      poverty_lines=poverty_lines)
+                      poverty_lines=poverty_lines, began=began)
         trend = {m.label: Tally(m, today, self.county, cadences.duties, None, ended,
-                                poverty_lines=poverty_lines) for m in months}
+                                poverty_lines=poverty_lines, began=began) for m in months}
         also = [*also, *(t.add_household for t in trend.values())]
         digest = hashlib.sha256()
         header = {"version": INDICATORS_VERSION, "period": period.label, "as_of": moment.isoformat(),
                   "position": position, "cadences": cadences.digest,
-                  "poverty_lines": [[str(day), str(yuan)] for day, yuan in poverty_lines]}
+                  "poverty_lines": [[str(day), str(yuan)] for day, yuan in poverty_lines],
+                  "began": str(began) if began else None}
         digest.update(_FACTS_ENCODER.encode(header) + b"\n")
         for encoded, facts in stream:
             digest.update(encoded + b"\n")
@@ -298,6 +307,7 @@ class Indicators:
             meetings=sorted((m for m in meetings if m.held_on in period and m.held_on <= today),
                             key=lambda m: m.held_on),
             trend={label: [f for f in t.table() if scope.shows(f.area)] for label, t in trend.items()},
+            began_on=began,
         )
 
     # ------------------------------------------------------------------ verifying
@@ -322,7 +332,8 @@ class Indicators:
             raise InvalidValue(
                 "RESULT_INVALID", f"不是一份指标结果：缺少或无法读取 {error}", "result") from None
         if position > self.app.max_position():
-            return Verification(False, digest, "", [f"日志位置 {position} 已不在日志中（日志被截短？）"])
+            return Verification(False, digest, "", [f"日志位置 {position} 已不在日志中（日志被截短？）"],
+                                position, as_of)
         again = self.compute(period, scope=scope, as_of=as_of, position=position, from_log=True,
                              detail=detail)
         differences = []
@@ -354,7 +365,7 @@ class Indicators:
                         f"{key[2]} {key[0]} {_LABELS[name]}：发布 {figure.get(name)}，重算 {current[name]}")
         for key in now:
             differences.append(f"{key[2]} {key[0]}：发布结果中没有该项")
-        return Verification(not differences, digest, again.digest, differences)
+        return Verification(not differences, digest, again.digest, differences, position, as_of)
 
     # ------------------------------------------------------------------ reading facts
 

@@ -437,6 +437,8 @@ def _meta(result: IndicatorResult, area: str) -> list[tuple[str, str]]:
         ("输入摘要", result.digest),
         ("指标口径版本", str(result.version)),
         ("推送频次表摘要", result.cadences_digest),
+        ("本县开始记录（此前到期的推送与会商不计）",
+         result.began_on.isoformat() if result.began_on else "尚无记录"),
     ]
 
 

@@ -50,6 +50,8 @@ class Settings:
     notices_path: Path | None = None
     #: The department roster table (None: the one shipped, application/rosters.toml).
     rosters_path: Path | None = None
+    #: The county's time limits, e.g. the appeal answer deadline (None: application/deadlines.toml).
+    deadlines_path: Path | None = None
     #: The exchange exports' mapping of columns and codes (None: the one shipped,
     #: interfaces/exchange.toml).
     exchange_mapping_path: Path | None = None
@@ -75,7 +77,8 @@ class Settings:
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
         """Settings from ``FANGPIN_*`` variables (``FANGPIN_DATABASE_URL``, ``FANGPIN_SQLITE_PATH``,
         ``FANGPIN_POSTGRES_SCHEMA``, ``FANGPIN_SNAPSHOT_INTERVAL``, ``FANGPIN_CACHE_SIZE``,
-        ``FANGPIN_CADENCES``, ``FANGPIN_NOTICES``, ``FANGPIN_ROSTERS``, ``FANGPIN_EXCHANGE_MAPPING``,
+        ``FANGPIN_CADENCES``, ``FANGPIN_NOTICES``, ``FANGPIN_ROSTERS``, ``FANGPIN_DEADLINES``,
+        ``FANGPIN_EXCHANGE_MAPPING``,
         ``FANGPIN_SIGNING_KEY``, ``FANGPIN_AUDIT_PUBLIC_KEY``, ``FANGPIN_CHECKPOINT_DIR``,
         ``FANGPIN_CIPHER_KEY``, ``FANGPIN_KEEP_PHOTO_METADATA``, ``FANGPIN_READ_DATABASE_URL``,
         ``FANGPIN_POSTGRES_CONNECT_TIMEOUT``, ``FANGPIN_COUNTY``)."""
@@ -92,6 +95,8 @@ class Settings:
             settings = replace(settings, notices_path=Path(environ["FANGPIN_NOTICES"]))
         if environ.get("FANGPIN_ROSTERS"):
             settings = replace(settings, rosters_path=Path(environ["FANGPIN_ROSTERS"]))
+        if environ.get("FANGPIN_DEADLINES"):
+            settings = replace(settings, deadlines_path=Path(environ["FANGPIN_DEADLINES"]))
         if environ.get("FANGPIN_EXCHANGE_MAPPING"):
             settings = replace(settings,
                                exchange_mapping_path=Path(environ["FANGPIN_EXCHANGE_MAPPING"]))

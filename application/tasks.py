@@ -52,6 +52,7 @@ class TaskKind(StrEnum):
     PUSH = "部门推送"
     RECTIFICATION = "限期整改"
     APPEAL = "申诉答复"
+    HELPER = "确认帮扶责任人"
     SELF_REPORT = "自主申报"
 
 
@@ -189,6 +190,18 @@ def township_measures(desk: Desk, area: Any, today: date) -> list[Task]:
     ) for row in _all(desk.read_models.measures_missing, area, today=today)]
 
 
+def helpers_to_confirm(desk: Desk, area: Any) -> list[Task]:
+    """The area's monitoring objects whose 帮扶责任人 was named before their case was included
+    (a 脱贫户's, under 四个不摘): confirm them for the case or change them (§七)."""
+    return [Task(
+        key=f"helper:{row['code']}:{row['case_number']}", kind=TaskKind.HELPER,
+        what=f"纳入监测：确认或更换帮扶责任人（现为 {row['helper']}）", subject=row["code"],
+        name=row["head_name"], deadline=None, path=f"/api/households/{row['code']}/helper/confirm",
+        link=f"/web/households/{row['code']}", landed_on=row["included_on"],
+        township=row["township"], village=row["village"],
+    ) for row in _all(desk.read_models.helpers_to_confirm, area)]
+
+
 def department_measures(desk: Desk, area: Any, today: date) -> list[Task]:
     """The measures assigned to my department and not yet in place (the desk's query)."""
     return [Task(
@@ -235,9 +248,9 @@ def appeals(desk: Desk, area: Any, role: Role) -> list[Task]:
         what=f"答复申诉 {row['appeal_id']}（{row['against']}）", subject=row["code"],
         name=row["head_name"], deadline=row["deadline_on"],
         path=f"/api/households/{row['code']}/appeals/{row['appeal_id']}/answer",
-        link=f"/web/households/{row['code']}", landed_on=row["lodged_on"],
+        link=f"/web/households/{row['code']}/do/answer_appeal", landed_on=row["lodged_on"],
         township=row["township"], village=row["village"],
-    ) for row in _all(desk.read_models.open_appeals, area, deciding_role=role.value)]
+    ) for row in _all(desk.read_models.appeals, area, deciding_role=role.value)]
 
 
 def self_reports(desk: Desk, townships: list[str]) -> list[Task]:
@@ -264,13 +277,16 @@ def my_tasks(desk: Desk, user: User, area: Any, grid_worker: str | None, today: 
         tasks += case_steps(desk, area, today, role)
     if role is Role.TOWNSHIP_WORKSTATION:
         tasks += township_measures(desk, area, today)
+    if role in (Role.TOWNSHIP_WORKSTATION, Role.COUNTY_CENTRE):  # who names 帮扶责任人
+        tasks += helpers_to_confirm(desk, area)
     if role is Role.DEPARTMENT:
         tasks += department_measures(desk, area, today)
         tasks += pushes_due(desk, user, today)
     if role in (Role.TOWNSHIP_WORKSTATION, Role.DEPARTMENT):
         tasks += rectifications(desk, user, today)
-    if role in (Role.TOWNSHIP_WORKSTATION, Role.COUNTY_CENTRE):
+    if role in _LOCAL_FIRST:  # each answers the appeals on its own decisions (村级评议 too)
         tasks += appeals(desk, area, role)
+    if role in (Role.TOWNSHIP_WORKSTATION, Role.COUNTY_CENTRE):
         townships = [user.township] if user.township else sorted(
             desk.read_models.counts("rm_households", "township"))
         tasks += self_reports(desk, townships)
@@ -288,7 +304,7 @@ def counts(tasks: list[Task], today: date) -> dict[Urgency, int]:
 #: What landing on a desk is called, by the task's kind.
 _LANDED = {TaskKind.CASE_STEP: "新案件", TaskKind.MEASURE: "新安排的帮扶措施",
            TaskKind.SELF_REPORT: "新的农户自主申报", TaskKind.APPEAL: "新的申诉",
-           TaskKind.RECTIFICATION: "新的限期整改事项"}
+           TaskKind.RECTIFICATION: "新的限期整改事项", TaskKind.HELPER: "帮扶责任人待确认"}
 
 
 def notifications(tasks: list[Task], today: date, read: Callable[[list[str]], set[str]],

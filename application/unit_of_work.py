@@ -24,10 +24,12 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.persistence import Recording as Saved
 
 from application.commands import HouseholdCommand, Recording
+from application.deadlines import Deadlines
 from application.errors import ConcurrentChange, HouseholdNotFound
 from application.settings import Settings
 from application.store.cache import AggregateCache
 from application.store.log import EventLog
+from application.store.snapshots import outdated
 from domain.errors import DomainError, InvalidValue
 from domain.household import AlertOutcome, Household, household_id
 from domain.relief import ReliefBands
@@ -77,6 +79,8 @@ class UnitOfWork(EventLog):
         self.clock = clock
         super().__init__(settings)
         self._cache = AggregateCache(self.settings.aggregate_cache_size)
+        #: The county's time limits, read once (a bad file stops the start, naming it).
+        self.deadlines = Deadlines.load(self.settings.deadlines_path)
 
     # ------------------------------------------------------------------ reading aggregates
 
@@ -104,7 +108,12 @@ class UnitOfWork(EventLog):
             return self.repository.get(aggregate_id, projector_func=replay)
         snapshot, events = select(aggregate_id, self.snapshots.recorder.events_table_name)
         to_event = self.mapper.to_domain_event
-        aggregate = to_event(snapshot).mutate(None) if snapshot is not None else None
+        try:
+            aggregate = to_event(snapshot).mutate(None) if snapshot is not None else None
+        except Exception as error:
+            if not outdated(error):
+                raise
+            return self.repository.get(aggregate_id, projector_func=replay)  # replays past it
         aggregate = replay(aggregate, map(to_event, events))
         if aggregate is None:
             raise AggregateNotFoundError(aggregate_id)
@@ -133,7 +142,8 @@ class UnitOfWork(EventLog):
             if allowed is not None:
                 allowed(household)  # e.g. the caller's area: refuses before any change
             recording = Recording(by=by, at=self.clock(), command_id=command_id,
-                                  line_in_force=line_in_force, relief_bands=relief_bands)
+                                  line_in_force=line_in_force, relief_bands=relief_bands,
+                                  appeal_answer_days=self.deadlines.appeal_answer_days)
             return command.run(household, recording)
 
         return self._command(self._household_id(code), code, command_id, act)

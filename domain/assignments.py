@@ -22,6 +22,8 @@ class Assignment:
     reason: str = ""
     ended_on: date | None = None
     end_reason: str = ""
+    #: The last day someone confirmed this person stays on when a case was included (§七).
+    confirmed_on: date | None = None
 
     def covers(self, day: date) -> bool:
         """Whether this person answered for the household on ``day``."""

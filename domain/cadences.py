@@ -209,12 +209,12 @@ def expected_pushes(
     ended: date | None = None,
 ) -> list[ExpectedPush]:
     """Every scheduled push due within ``period`` whose due day is over by ``ended`` (default
-    ``today``) or that was met by ``today``, with the batch that met it (the first non-urgent
-    batch for its push period) or none."""
+    ``today``) or that was met by ``today``, with the batch that met it (the first batch for
+    its push period that `PushReceipt.meets_the_cadence`) or none."""
     ended = ended or today
     first: dict[tuple[Department, str], PushReceipt] = {}
     for receipt in sorted(receipts, key=lambda r: (r.received_at, r.batch_id)):
-        if not receipt.urgent and receipt.tier is not Tier.PROVINCIAL:
+        if receipt.meets_the_cadence:
             first.setdefault((receipt.department, receipt.period), receipt)
     # Windows due in the period may belong to the month before it (a push due by the 5th).
     earlier = add_months(period.start, -1)

@@ -12,7 +12,9 @@ from datetime import date, timedelta
 IDENTIFICATION_DAYS = 15
 #: A measure should be in place within 30 days of identification (national practice).
 MEASURE_WITHIN_DAYS = 30
-#: An appeal (申诉) is answered within 15 days of being lodged (national practice).
+#: An appeal (申诉) is answered within 15 days of being lodged (national practice): the county's
+#: default. The county sets its own in application/deadlines.toml; each appeal records the day
+#: it is due when lodged, and this is the deadline of those lodged before it did.
 APPEAL_DAYS = 15
 
 
@@ -27,9 +29,10 @@ def measure_deadline(included_on: date) -> date:
     return included_on + timedelta(days=MEASURE_WITHIN_DAYS)
 
 
-def appeal_deadline(lodged_on: date) -> date:
-    """The last day to answer an appeal: 15 days after it was lodged."""
-    return lodged_on + timedelta(days=APPEAL_DAYS)
+def appeal_deadline(lodged_on: date, days: int = APPEAL_DAYS) -> date:
+    """The last day to answer an appeal: ``days`` (the county's answer deadline) after it was
+    lodged."""
+    return lodged_on + timedelta(days=days)
 
 
 def days_until(deadline: date, today: date) -> int:

@@ -104,7 +104,7 @@ class IncomeLinePolicy(Aggregate):
     ) -> None:
         """Set the monitoring line for ``year`` (yuan per capita per year), effective from
         1 January unless another day is given. Setting a year that has a line needs a reason;
-        the line stays above the poverty line of its year."""
+        the line stays above the poverty line in force on every day it is in force."""
         self._set(Line.MONITORING, year, yuan_per_capita, effective_from, reason, occurred_on, by,
                   at, command_id)
 
@@ -113,7 +113,7 @@ class IncomeLinePolicy(Aggregate):
         reason: str = "", occurred_on: date, by: Actor, at: datetime, command_id: str = "",
     ) -> None:
         """Set the poverty line (扶贫标准) for ``year``, as `set_line`; it stays below the
-        monitoring line of its year where that is set (domain.md §12)."""
+        monitoring line in force on every day it is in force (domain.md §12)."""
         self._set(Line.POVERTY, year, yuan_per_capita, effective_from, reason, occurred_on, by, at,
                   command_id)
 
@@ -125,13 +125,14 @@ class IncomeLinePolicy(Aggregate):
         own, other = (self.lines, self.poverty_lines) if monitoring else (self.poverty_lines, self.lines)
         effective_from = self._check_line(
             line.value, own, year, yuan_per_capita, effective_from, reason, occurred_on, at)
-        paired = other.get(year)
-        if paired is not None and (yuan_per_capita <= paired.yuan_per_capita if monitoring
-                                   else yuan_per_capita >= paired.yuan_per_capita):
+        replaced = {**own, year: IncomeLine(year, yuan_per_capita, effective_from, reason)}
+        breach = line_order_breach(own, replaced, other, monitoring=monitoring)
+        if breach is not None:
+            day, paired = breach
             other_name = Line.POVERTY.value if monitoring else Line.MONITORING.value
             raise InvalidValue(
-                "LINE_ORDER", f"{line.value}须{'高于' if monitoring else '低于'}{year}年度{other_name} "
-                f"{paired.yuan_per_capita} 元", "yuan_per_capita")
+                "LINE_ORDER", f"{line.value}须{'高于' if monitoring else '低于'}{day} 施行的"
+                f"{other_name} {paired} 元", "yuan_per_capita")
         self.trigger_event(
             self.IncomeLineSet if monitoring else self.PovertyLineSet, timestamp=at,
             occurred_on=occurred_on, recorded_by=by, command_id=command_id, year=year,
@@ -170,6 +171,28 @@ class IncomeLinePolicy(Aggregate):
         to judge any day without the aggregate."""
         return tuple(sorted((line.effective_from, line.yuan_per_capita)
                             for line in self.poverty_lines.values()))
+
+
+def line_order_breach(
+    before: dict[int, IncomeLine], after: dict[int, IncomeLine], other: dict[int, IncomeLine],
+    *, monitoring: bool,
+) -> tuple[date, Decimal] | None:
+    """The first day, and the other line then in force, on which a line changed from ``before``
+    to ``after`` is in the wrong order with the ``other`` line (the monitoring line must stay
+    above the poverty line, domain.md §12); None if it keeps the order on every day it changed.
+
+    Lines change only on effective dates, so each of those days stands for the days up to the
+    next. Days whose line did not change are not judged again (an old pair stays as recorded).
+    """
+    days = sorted({line.effective_from for lines in (before, after, other)
+                   for line in lines.values()})
+    for day in days:
+        mine, theirs = _in_force(after, day), _in_force(other, day)
+        if mine is None or theirs is None or mine == _in_force(before, day):
+            continue
+        if (mine <= theirs) if monitoring else (mine >= theirs):
+            return day, theirs
+    return None
 
 
 def _in_force(lines: dict[int, IncomeLine], day: date) -> Decimal | None:

@@ -12,3 +12,9 @@ def replay(aggregate: Any, events: Iterable[Any]) -> Any:
     for event in events:
         aggregate = event.mutate(aggregate)
     return aggregate
+
+
+class SnapshotOutdated(Exception):
+    """Raised by an upcast that cannot bring a snapshot to its class's version (the snapshot
+    lacks facts its events hold): the snapshot is a cache to skip, and the aggregate is
+    replayed from its events instead."""

@@ -4,7 +4,8 @@ A department gets back the roster its duty is about — e.g. 医保局: the peop
 monitoring objects with their medical-insurance status, to enrol them (分类资助参保) — with only
 the fields that duty needs. The table is data (``application/rosters.toml``, read by the
 application and parsed by `parse_rosters`): per department, which households (脱贫户, 监测对象),
-which of their current members (an age range, a health or a labour capacity), which fields,
+which of their current members (an age range, a health or a labour capacity, or the head
+alone where the duty acts on the household), which fields,
 and whether the duty needs ID numbers in full (otherwise they are masked, domain.md §2).
 `RosterDuty.row` turns a person as the read model holds them into exactly those fields.
 """
@@ -61,6 +62,8 @@ class RosterDuty:
     ages: tuple[int, int] | None = None  # only members aged from–to (on the day read)
     health: tuple[Health, ...] = ()  # only members in one of these health states
     labour_capacity: tuple[LabourCapacity, ...] = ()
+    #: One row per household: its head only (a duty that acts on the household, e.g. housing)
+    heads_only: bool = False
     reading: str = ""  # why these people and fields (shown with the roster)
 
     @property
@@ -109,7 +112,7 @@ def parse_rosters(table: Mapping[str, Any]) -> dict[Department, RosterDuty]:
             return InvalidValue("ROSTER_INVALID", f"{where}: {message}", field)
 
         unknown = set(entry) - {"department", "duty", "households", "fields", "full_id_number",
-                                "ages", "health", "labour_capacity", "reading"}
+                                "ages", "health", "labour_capacity", "heads_only", "reading"}
         if unknown:
             raise refuse(f"未知的键 {'、'.join(sorted(unknown))}", sorted(unknown)[0])
         try:
@@ -139,6 +142,9 @@ def parse_rosters(table: Mapping[str, Any]) -> dict[Department, RosterDuty]:
                     or not all(isinstance(a, int) and 0 <= a <= 150 for a in ages) or ages[0] > ages[1]):
                 raise refuse("ages 须为 [最小年龄, 最大年龄]（0–150）", "ages")
             ages = (ages[0], ages[1])
+        heads_only = entry.get("heads_only", False)
+        if not isinstance(heads_only, bool):
+            raise refuse("heads_only 须为 true/false", "heads_only")
         try:
             health = tuple(Health(h) for h in entry.get("health", ()))
             labour = tuple(LabourCapacity(c) for c in entry.get("labour_capacity", ()))
@@ -147,6 +153,7 @@ def parse_rosters(table: Mapping[str, Any]) -> dict[Department, RosterDuty]:
         rosters[department] = RosterDuty(
             department=department, duty=str(entry.get("duty", "")), households=households,
             fields=tuple(key for key in ROSTER_FIELDS if key in fields), full_id_number=full,
-            ages=ages, health=health, labour_capacity=labour, reading=str(entry.get("reading", "")),
+            ages=ages, health=health, labour_capacity=labour, heads_only=heads_only,
+            reading=str(entry.get("reading", "")),
         )
     return rosters

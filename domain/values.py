@@ -144,7 +144,7 @@ class PublishedNotice:
 @dataclass
 class Appeal:
     """An appeal (异议、申诉) against a decision on a case, answered by the unit that decided
-    within `deadlines.APPEAL_DAYS` (domain.md §14)."""
+    by the day recorded when it was lodged (the county's deadline, domain.md §14)."""
 
     appeal_id: str
     against: AppealSubject
@@ -157,10 +157,13 @@ class Appeal:
     outcome: ObjectionOutcome | None = None
     reason: str = ""
     new_category: Category | None = None  # an upheld appeal against the category: the new one
+    answer_by: date | None = None  # recorded when lodged; None: lodged before it was recorded
 
     @property
     def due_on(self) -> date:
-        return deadlines.appeal_deadline(self.lodged_on)
+        """The last day to answer: as recorded when lodged (the county's deadline then), else
+        the 15 days in force before the deadline was recorded."""
+        return self.answer_by or deadlines.appeal_deadline(self.lodged_on)
 
     @property
     def pending(self) -> bool:
@@ -252,6 +255,8 @@ class Case:
     elimination: Procedure | None = None
     elimination_mode: EliminationMode | None = None
     appeals: list[Appeal] = field(default_factory=list)
+    #: Objections to the elimination's village notice (风险消除公示), with their outcomes.
+    elimination_objections: tuple[Objection, ...] = ()
 
     @property
     def open_appeal(self) -> Appeal | None:

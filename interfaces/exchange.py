@@ -24,7 +24,7 @@ from application.accounts.access_log import AccessLog
 from application.app import CaseFiles
 from domain.codes import Relation
 from interfaces.exchange_mapping import HEAD_ID_NUMBER, KINDS, Mapping, Sheet, cell_value
-from interfaces.exports import logged, pages, sheet_workbook
+from interfaces.exports import export_area, exporter, logged, pages, sheet_workbook
 from projections.queries import Area, ReadModels
 
 FORMATS = ("xlsx", "csv")
@@ -84,10 +84,9 @@ def export(exchange: Exchange, mapping: Mapping, kind: str, form: str, today: da
               for row in rows(exchange, sheet, today))
     if form == "csv":
         return csv_bytes(headers, values)
-    where = "".join(p for p in (exchange.user.township, exchange.user.village) if p) or "全县"
     return sheet_workbook(sheet.name, headers, values,
-                          f"{KINDS[kind][0]}（{KINDS[kind][1]}）；导出范围：{where}；"
-                          f"导出人：{exchange.user.name}；映射：{mapping.source}")
+                          f"{KINDS[kind][0]}（{KINDS[kind][1]}）；导出范围：{export_area(exchange.user)}；"
+                          f"导出人：{exporter(exchange.user)}；映射：{mapping.source}")
 
 
 def csv_bytes(headers: list[str], rows: Iterable[list[Any]]) -> bytes:

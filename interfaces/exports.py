@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from itertools import chain, islice
 from typing import Any
+from urllib.parse import quote
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
@@ -22,6 +23,28 @@ from domain.rules import CHINA_TIME
 from domain.unmatched import UnmatchedAlerts
 from interfaces.overdue import overdue_rows, overdue_unmatched
 from projections.queries import COUNTY, Area, Page, ReadModels
+
+
+def export_area(user: User) -> str:
+    """The area an export holds, as its name and its note say it: the user's township and
+    village, or 全县."""
+    return f"{user.township or ''}{user.village or ''}" or "全县"
+
+
+def exporter(user: User) -> str:
+    """导出人 as every export records them: the display name, with the login it traces to."""
+    return f"{user.display_name}（{user.name}）" if user.display_name else user.name
+
+
+def export_name(title: str, user: User, today: date, suffix: str = "xlsx") -> str:
+    """An export's file name as people file it: what, where, the day (案件队列-银坊镇-20250720.xlsx)."""
+    return f"{title}-{export_area(user)}-{today:%Y%m%d}.{suffix}"
+
+
+def as_attachment(name: str) -> dict[str, str]:
+    """The header that offers a download under its Chinese ``name``."""
+    return {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
+
 
 #: Each export: its title and its columns (read-model field, Chinese header).
 EXPORTS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
@@ -51,6 +74,12 @@ EXPORTS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
         ("household_type", "户类型"), ("head_name", "户主"), ("head_id_masked", "户主身份证号码"),
         ("members", "人口"), ("monitored", "监测对象"), ("category", "监测对象类别"),
         ("last_visit_on", "最近走访"), ("grid_worker", "网格员"), ("helper", "帮扶责任人"))),
+    "appeals": ("异议与申诉", (
+        ("code", "户编号"), ("township", "乡镇"), ("village", "行政村"), ("head_name", "户主"),
+        ("appeal_id", "申诉编号"), ("case_number", "案件"), ("against", "申诉事项"),
+        ("deciding_role", "答复单位"), ("lodged_on", "提出日期"), ("deadline_on", "答复期限"),
+        ("overdue", "已超期"), ("days_overdue", "超期天数"), ("answered_on", "答复日期"),
+        ("outcome", "结论"), ("on_time", "按期答复"))),
 }
 # the overdue list holds the alerts still unmatched past their deadline too (interfaces.overdue)
 EXPORTS["overdue"] = (f"超过{IDENTIFICATION_DAYS}天未认定的案件", EXPORTS["cases"][1] + (
@@ -61,11 +90,12 @@ EXPORTS["green-channel"] = ("绿色通道待补办程序", EXPORTS["cases"][1])
 def pages(views: ReadModels, which: str, area: Area = COUNTY, *, township: str | None = None,
           village: str | None = None, head_name: str | None = None, category: str | None = None,
           grid_worker: str | None = None, today: date | None = None,
-          held: UnmatchedAlerts | None = None,
+          held: UnmatchedAlerts | None = None, status: str = "open",
           ) -> Iterator[dict[str, Any]]:
     """Every row of a list in the caller's area, a page of 500 at a time; the overdue list
     ends with the alerts of ``held`` (the county's unmatched alerts) past their deadline.
-    ``grid_worker`` keeps a 网格员's own households (monitoring, visits due, households)."""
+    ``grid_worker`` keeps a 网格员's own households (monitoring, visits due, households);
+    ``status`` says which appeals ("open" or "all")."""
     fetch: Callable[..., Page]
     filters = {"township": township, "village": village, "head_name": head_name}
     if which == "monitoring":
@@ -81,6 +111,9 @@ def pages(views: ReadModels, which: str, area: Area = COUNTY, *, township: str |
     elif which == "measures-missing":
         fetch = lambda **page: views.measures_missing(  # noqa: E731
             area, today=today, township=township, village=village, **page)
+    elif which == "appeals":
+        fetch = lambda **page: views.appeals(  # noqa: E731
+            area, status=status, today=today, township=township, village=village, **page)
     else:
         fetch = lambda **page: views.directory(area, grid_worker=grid_worker,  # noqa: E731
                                                **filters, **page)

@@ -5,6 +5,8 @@ is called the same everywhere; the identifiers never reach a reader."""
 
 from __future__ import annotations
 
+import re
+
 #: Field identifier → its label; the short name is the part before "（".
 LABELS: dict[str, str] = {
     "alert_id": "预警编号（可空，自动生成）", "channel": "监测方式", "person_id_number": "当事人身份证号",
@@ -51,3 +53,32 @@ LABELS: dict[str, str] = {
 def label(name: str) -> str:
     """A field's short label, as a refusal names it (姓名, not id_number or its hint)."""
     return LABELS.get(name, name).split("（")[0]
+
+
+def where(path: str | None) -> str:
+    """The input a refusal names, in words (``members[1].id_number``: 成员第 2 行的身份证号);
+    "" when no part of it has a label."""
+    words: list[str] = []
+    for name, row in re.findall(r"([A-Za-z_]+)|\[(\d+)\]", path or ""):
+        if name in LABELS:
+            words.append(label(name))
+        elif row and words:
+            words[-1] += f"第 {int(row) + 1} 行"
+    return "的".join(words)
+
+
+def in_words(message: str, path: str | None = None) -> str:
+    """A refusal as a county worker reads it: the field it names (``path``), and any field it
+    quotes (“changes.amount”), said by their labels — never an identifier. The workbench's
+    forms and the API's problem details both say it so."""
+    message = _QUOTED.sub(lambda m: f"“{label(m.group(1))}”" if m.group(1) in LABELS else m.group(0),
+                          message)
+    name = re.split(r"[.\[\]]", path or "")
+    last = next((part for part in reversed(name) if part and not part.isdigit()), "")
+    if last in LABELS:
+        message = re.sub(rf"(?<![A-Za-z_.]){re.escape(last)}(?![A-Za-z_])", label(last), message)
+    return message
+
+
+#: A field quoted in a refusal, possibly inside its record (“changes.amount”).
+_QUOTED = re.compile(r"“(?:[A-Za-z_]+\.)*([A-Za-z_]+)”")

@@ -331,6 +331,10 @@ def _helper(verb: str) -> Callable[[Said], str]:
     return say
 
 
+def _helper_confirmed(s: Said) -> str:
+    return f"{s.who}确认帮扶责任人{s.d.get('name')}继续负责第{s.d.get('case_number')}号案件"
+
+
 def _staff_ended(title: str) -> Callable[[Said], str]:
     def say(s: Said) -> str:
         return f"{s.who}结束{title}负责" + _then(s.d.get("reason"), "，理由：")
@@ -373,6 +377,7 @@ SENTENCES: dict[str, Callable[[Said], str]] = {
     "GridWorkerAssigned": _grid_worker("指定"), "GridWorkerChanged": _grid_worker("更换为"),
     "GridWorkerEnded": _staff_ended("网格员"), "HelperAssigned": _helper("指定"),
     "HelperChanged": _helper("更换为"), "HelperEnded": _staff_ended("帮扶责任人"),
+    "HelperConfirmed": _helper_confirmed,
     "NoticePublished": _notice_published, "EvidenceAttached": _evidence_attached,
 }
 

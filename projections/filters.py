@@ -52,4 +52,5 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     "visits_due": ("code", "township", "village", "head_name"),
     "directory": ("code", "head_name", "township", "village"),
     "alerts": ("code", "discovered_on"),
+    "appeals": ("deadline_on", "lodged_on", "code", "township", "village"),
 }

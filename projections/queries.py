@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from domain.codes import Department, MeasureStatus
+from domain.codes import Department, MeasureStatus, Relation
 from domain.deadlines import MEASURE_WITHIN_DAYS, days_left, days_overdue
 from domain.errors import InvalidValue
 from domain.household import DUPLICATE, JOINED_CASE, NEW_CASE
@@ -25,6 +25,8 @@ from projections.store import ReadModelStore
 from projections.tables import join_texts
 
 MAX_PAGE = 500
+HEAD = Relation.HEAD.value  # a roster of heads only
+APPEAL_STATUSES = ("open", "all")  # which appeals a list holds: not yet answered, or every one
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,13 @@ class ReadModels:
         return self._page("rm_monitoring", where, "included_on", ("included_on",),
                           ("household_id",), after, limit)
 
+    def helpers_to_confirm(self, area: Area = COUNTY, *, after: str | None = None, limit: int = 50) -> Page:
+        """Monitoring objects whose 帮扶责任人, named before inclusion, is to confirm (§七)."""
+        where = self._where(area, household_table=True)
+        where.add("helper_to_confirm = ?", True)
+        return self._page("rm_monitoring", where, "included_on", ("included_on",),
+                          ("household_id",), after, limit)
+
     # ------------------------------------------------------------------ cases
 
     def case_queue(
@@ -189,17 +198,30 @@ class ReadModels:
             row["days_overdue"] = days_overdue(row["deadline_on"], today)
         return page
 
-    def open_appeals(
-        self, area: Area = COUNTY, *, deciding_role: str | None = None, sort: str = "deadline_on",
-        after: str | None = None, limit: int = 50,
+    def appeals(
+        self, area: Area = COUNTY, *, status: str = "open", deciding_role: str | None = None,
+        township: str | None = None, village: str | None = None, overdue: bool = False,
+        today: date | None = None, sort: str = "deadline_on", after: str | None = None, limit: int = 50,
     ) -> Page:
-        """Appeals not yet answered on the area's households (``deciding_role``: those the unit
-        of that role decided and so answers), by the day they are due."""
+        """The area's appeals (异议、申诉), ``status`` "open" or "all", by the day due;
+        ``deciding_role``: those that unit answers. Rows say ``overdue`` (open, past the
+        deadline) and, once answered, ``on_time`` (申诉按期办结)."""
+        if status not in APPEAL_STATUSES:
+            raise InvalidValue("CODE_UNKNOWN", f"申诉状态须为 {'、'.join(APPEAL_STATUSES)}", "status")
+        today = today or self.today()
         where = self._where(area, household_table=True)
-        where.add("answered_on IS NULL")
+        self._names(where, area, township=township, village=village)
+        if status == "open" or overdue:
+            where.add("answered_on IS NULL" + (" AND deadline_on < ?" if overdue else ""),
+                      *([today] if overdue else []))
         self._filters(where, deciding_role=deciding_role)
-        return self._page("rm_appeals", where, sort, ("deadline_on", "lodged_on", "code"),
+        page = self._page("rm_appeals", where, sort, SORT_KEYS["appeals"],
                           ("household_id", "appeal_id"), after, limit)
+        for row in page.rows:
+            answered, due = row["answered_on"], row["deadline_on"]
+            row.update(overdue=answered is None and due < today, on_time=None if answered is None
+                       else answered <= due, days_overdue=0 if answered else days_overdue(due, today))
+        return page
 
     # ------------------------------------------------------------------ households
 
@@ -272,6 +294,8 @@ class ReadModels:
         born = duty.born_between(today)
         if born is not None:
             where.add("birth_date >= ? AND birth_date <= ?", *born)
+        if duty.heads_only:  # a duty on the household: one row each, its head
+            where.add("relation = ?", HEAD)
         for column, values in (("health", duty.health), ("labour_capacity", duty.labour_capacity)):
             if values:
                 where.add(f"{column} IN ({', '.join('?' for _ in values)})", *map(str, values))

@@ -130,6 +130,7 @@ def monitoring_rows(household: Household) -> Rows:
             needs_met_days=(needs_met_on - case.included_on).days if needs_met_on else None,
             last_visit_on=max((v.occurred_on for v in household.visits), default=None),
             eliminating=case.eliminating, **_staff(household),
+            helper_to_confirm=household.helper_to_confirm is not None,
         ))
     periods: list[Row] = [
         MonitoringPeriodRow(
@@ -154,7 +155,8 @@ def case_rows(household: Household) -> Rows:
                       code=household.code, township=household.township,
                       village=household.village, head_name=head.name, against=a.against.value,
                       lodged_on=a.lodged_on, deadline_on=a.due_on,
-                      deciding_role=a.deciding_role.value, answered_on=a.answered_on)
+                      deciding_role=a.deciding_role.value, answered_on=a.answered_on,
+                      outcome=a.outcome.value if a.outcome else None)
             for case in household.cases for a in case.appeals],
     }
 

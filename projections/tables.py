@@ -102,6 +102,8 @@ class MonitoredRow(Struct, gc=False):
     helper: str | None
     helper_unit: str | None
     helper_phone: str | None
+    #: Its 帮扶责任人 was named before the case was included: to confirm or change (§七).
+    helper_to_confirm: bool
 
 
 class MonitoringPeriodRow(Struct, gc=False):
@@ -155,6 +157,7 @@ class AppealRow(Struct, gc=False):
     deadline_on: date
     deciding_role: str
     answered_on: date | None
+    outcome: str | None  # 成立 / 不成立 once answered
 
 
 class AlertRow(Struct, gc=False):
@@ -298,7 +301,8 @@ READ_MODELS: dict[str, tuple[Table, ...]] = {
         Table("rm_case_queue", CaseQueueRow, ("household_id", "case_number"), (
             ("deadline_on",), ("township", "deadline_on"), ("code",))),
         Table("rm_appeals", AppealRow, ("household_id", "appeal_id"), (
-            ("deciding_role", "answered_on", "deadline_on"), ("township", "deadline_on"))),
+            ("deciding_role", "answered_on", "deadline_on"), ("township", "deadline_on"),
+            ("answered_on", "deadline_on"))),
     ),
     "push_ledger": (
         Table("rm_alerts", AlertRow, ("household_id", "alert_id"), (
@@ -316,9 +320,10 @@ READ_MODELS: dict[str, tuple[Table, ...]] = {
 
 #: Bump a read model's version when its tables change: stores holding an older version drop
 #: and rebuild it from the log when opened. 3: directory and monitoring name each household's
-#: 网格员 and 帮扶责任人; cases 3: the appeals of each case (rm_appeals).
+#: 网格员 and 帮扶责任人; cases 3: the appeals of each case (rm_appeals); cases 4: an appeal's outcome;
+#: monitoring 4: whether its 帮扶责任人 is to be confirmed.
 SCHEMA_VERSIONS: dict[str, int] = {
-    "directory": 4, "monitoring": 3, "cases": 3, "push_ledger": 1, "measures": 1,
+    "directory": 4, "monitoring": 4, "cases": 4, "push_ledger": 1, "measures": 1,
     "indicator_facts": INDICATORS_VERSION,
 }
 

@@ -10,9 +10,10 @@ from PIL import Image
 GPS_IFD, MAKE, MODEL, ORIENTATION = 0x8825, 0x010F, 0x0110, 0x0112
 
 
-def phone_photo(orientation: int = 6, colour: str = "green") -> bytes:
+def phone_photo(orientation: int = 6, colour: str = "green", size: tuple[int, int] = (640, 480),
+                ) -> bytes:
     """A JPEG as a phone takes it: camera make and model, GPS position, rotated."""
-    image = Image.new("RGB", (640, 480), colour)
+    image = Image.new("RGB", size, colour)
     exif = Image.Exif()
     exif[MAKE], exif[MODEL], exif[ORIENTATION] = "Xiaomi", "Redmi Note 12", orientation
     exif.get_ifd(GPS_IFD).update({1: "N", 2: (39.0, 20.0, 15.0), 3: "E", 4: (114.0, 41.0, 2.0)})

@@ -133,6 +133,9 @@ def test_indicators_published_then_verified_and_reports_written(cli_env, capsys,
         "乡镇考核排名", "部门考核排名"]
     capsys.readouterr()
     assert main(["verify", str(annual)]) == 0, capsys.readouterr()
+    result = json.loads(annual.read_text(encoding="utf-8"))["result"]
+    said = capsys.readouterr().out
+    assert f"按日志位置 {result['position']}、时点 {result['as_of']} 复算" in said, said
 
     drill = tmp_path / "indicators.xlsx"
     assert main(["indicators", "2025", "--indicator", "走访覆盖率", "--format", "xlsx",

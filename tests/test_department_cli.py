@@ -5,9 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 
-from domain.codes import Department
+import pytest
+
+from application.app import CaseFiles
+from application.commands import AssignMeasure
+from domain.codes import Department, MeasureType
 from interfaces.cli import main
+from tests.builders import COUNTY
 
 YBJ_FIELDS = ["household_code", "township", "village", "household_type", "category", "name",
               "id_number", "sex", "age", "insured"]
@@ -40,8 +46,9 @@ def test_a_department_desk_on_the_command_line(cli_env, capsys, tmp_path):
     assert workbook.read_bytes()[:2] == b"PK"
     capsys.readouterr()
 
-    assert main(["department", "roster", "--department", "公安局"]) == 1
-    assert "ROSTER_NOT_DEFINED" in capsys.readouterr().err
+    assert main(["department", "roster", "--department", "住建局", "--format", "json"]) == 0
+    heads = json.loads(capsys.readouterr().out)  # a duty on the household: one row each
+    assert heads and len({h["household_code"] for h in heads}) == len(heads)
 
     listed = 0
     for department in Department:  # each sees the measures assigned to it, and only those
@@ -55,3 +62,52 @@ def test_a_department_desk_on_the_command_line(cli_env, capsys, tmp_path):
     calendar = capsys.readouterr().out
     assert "② 脱贫人口和监测对象医疗费用负担较重：下一期" in calendar
     assert "本年至今：按时" in calendar and "漏报" in calendar
+
+
+def plan_a_measure(settings) -> tuple[str, str]:
+    """A 人社局 measure planned for the demo's monitoring object: (household code, measure id)."""
+    with CaseFiles(settings) as app:
+        for household_id in app.iter_households():
+            household = app.household(household_id)
+            if household.monitored_case is not None:
+                app.execute(household.code, AssignMeasure(
+                    measure_id="CLI-1", measure_type=MeasureType("就业帮扶"),
+                    department=Department("人社局"), responsible_person="刘科长",
+                    occurred_on=date(2025, 12, 30)), by=COUNTY)
+                return household.code, "CLI-1"
+    raise AssertionError("the demo county has no monitoring object")
+
+
+def test_a_department_puts_its_measure_in_place_and_ends_it_on_the_command_line(
+        cli_env, settings, capsys):
+    """Given a planned measure assigned to a department, another department is refused it
+    (OTHER_DEPARTMENT) and nothing is recorded; the department puts it in place, then ends it."""
+    assert main(["demo", "--households", "40", "--until", "2025-12-31"]) == 0
+    code, measure_id = plan_a_measure(settings)
+    capsys.readouterr()
+    mine = "人社局"
+    other = next(d for d in Department if d != mine)
+
+    assert main(["department", "measures", "in-place", code, measure_id, "--department", other]) == 1
+    assert "OTHER_DEPARTMENT" in capsys.readouterr().err
+    assert main(["department", "measures", "in-place", code, "无此措施", "--department", mine]) == 1
+    assert "OTHER_DEPARTMENT" in capsys.readouterr().err  # a measure not its own, whoever's
+    assert main(["department", "measures", "in-place", code, measure_id, "--department", mine,
+                 "--on", "2025-12-31"]) == 0
+    assert f"措施 {measure_id}" in capsys.readouterr().out
+
+    def status() -> dict:
+        assert main(["department", "measures", "--department", mine, "--format", "json"]) == 0
+        return next(m for m in json.loads(capsys.readouterr().out)
+                    if (m["code"], m["measure_id"]) == (code, measure_id))
+
+    assert (status()["status"], status()["in_place_on"]) == ("已落实", "2025-12-31")
+    with pytest.raises(SystemExit):  # --reason is required
+        main(["department", "measures", "end", code, measure_id, "--department", mine])
+    capsys.readouterr()
+    assert main(["department", "measures", "end", code, measure_id, "--department", mine,
+                 "--reason", "已康复", "--on", "2025-12-31"]) == 0
+    capsys.readouterr()
+    assert status()["status"] == "已结束"
+    assert main(["department", "measures"]) == 1
+    assert "department" in capsys.readouterr().err

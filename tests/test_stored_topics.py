@@ -26,7 +26,7 @@ STORED = {
         "AppealLodged", "AppealAnswered",
         "NoticePublished",
         "GridWorkerAssigned", "GridWorkerChanged", "GridWorkerEnded", "HelperAssigned",
-        "HelperChanged", "HelperEnded",
+        "HelperChanged", "HelperEnded", "HelperConfirmed",
         "EvidenceAttached",
     ),
     "fangpin:IncomeLinePolicy": ("Started", "IncomeLineSet", "PovertyLineSet"),

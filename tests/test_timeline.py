@@ -45,12 +45,14 @@ def _made(cls: type, **fields: Any) -> Any:
 #: Events the demo county may not record, built by hand.
 BY_HAND = [
     _made(Household.AppealLodged, case_number=1, appeal_id="SS-1", against=AppealSubject.ELIMINATION,
-          appellant="张三", by_household=True, content="收入还不稳定", deciding_role=Role.COUNTY_CENTRE),
+          appellant="张三", by_household=True, content="收入还不稳定", deciding_role=Role.COUNTY_CENTRE,
+          answer_by=None),
     _made(Household.AppealAnswered, case_number=1, appeal_id="SS-1", outcome=ObjectionOutcome.UPHELD,
           reason="复核属实", new_category=Category.EDGE_OF_POVERTY),
     _made(Household.EliminationRejected, case_number=1, reason="收入尚不稳定"),
     _made(Household.Created, originator_topic="fangpin:Household"),
     _made(Household.GridWorkerAssigned, name="王立新", phone="13812345678"),
+    _made(Household.HelperConfirmed, case_number=1, name="王帮扶"),
     _made(Household.GridWorkerChanged, name="李红", phone="13912345678", reason="网格调整"),
     _made(Household.GridWorkerEnded, reason="合并网格"),
     _made(Household.HelperAssigned, name="赵强", unit="县医保局", phone="0312-1234567"),

@@ -20,6 +20,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -42,6 +43,33 @@ DEVICE_SESSION_DAYS = 30
 #: What a device session's id begins with: the API takes it as a bearer token (a browser
 #: session of the workbench never is one).
 DEVICE_PREFIX = "fpd_"
+#: How long an expired session is remembered as expired (not unknown): a phone back from weeks
+#: without a signal is told "sign in again", not "revoked", and keeps its unsent queue.
+EXPIRED_KEPT_DAYS = 365
+
+
+class SessionEnd(StrEnum):
+    """Why a device token is no longer taken (the API's 401 ``code``; the phone keeps its unsent
+    queue for `EXPIRED` and wipes its copy for every other)."""
+
+    EXPIRED = "SESSION_EXPIRED"
+    SIGNED_OUT = "SIGNED_OUT"
+    PASSWORD_CHANGED = "PASSWORD_CHANGED"
+    USER_DISABLED = "USER_DISABLED"
+    REVOKED = "SESSION_REVOKED"
+
+    @property
+    def message(self) -> str:
+        return _END_MESSAGES[self]
+
+
+_END_MESSAGES = {
+    SessionEnd.EXPIRED: f"登录已过期（手机登录有效 {DEVICE_SESSION_DAYS} 天），请重新登录",
+    SessionEnd.SIGNED_OUT: "该设备已退出登录",
+    SessionEnd.PASSWORD_CHANGED: "密码已更改，原有登录已失效",
+    SessionEnd.USER_DISABLED: "该用户已停用",
+    SessionEnd.REVOKED: "登录已被撤销或无效",
+}
 MIN_PASSWORD = 8
 FORGET_FAILURES = timedelta(days=1)  # a count untouched this long is dropped (the table stays small)
 
@@ -76,6 +104,7 @@ class Logins:
         self.passwords = beside_log(self.datastore, backend, "fangpin_passwords")
         self.failures = beside_log(self.datastore, backend, "fangpin_login_failures")
         self.sessions = beside_log(self.datastore, backend, "fangpin_web_sessions")
+        self.ended = beside_log(self.datastore, backend, "fangpin_ended_sessions")
         self.hasher = PasswordHasher()
         self._name_key = store_secret(self.datastore, backend, "login_name_key").encode()
         self._forgotten_at: datetime | None = None
@@ -92,6 +121,11 @@ class Logins:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.sessions} (id_hash TEXT PRIMARY KEY, "
                 "name TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL)")
+            # why a session ended before its time (`SessionEnd`), kept as long as it would have
+            # lasted, so the phone is told why its token is refused
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.ended} (id_hash TEXT PRIMARY KEY, "
+                "name TEXT NOT NULL, reason TEXT NOT NULL, expires_at TEXT NOT NULL)")
 
     # ------------------------------------------------------------------ passwords
 
@@ -109,14 +143,25 @@ class Logins:
                            f"changed_at) VALUES ({p}, {p}, 0, {p})", (name, digest, now))
             cursor.execute(f"DELETE FROM {self.failures} WHERE name_key = {p}", (self._key(name),))
             # A new password signs the user out everywhere (a stolen session ends with it).
-            cursor.execute(f"DELETE FROM {self.sessions} WHERE name = {p}", (name,))
+            self._end_all(cursor, name, SessionEnd.PASSWORD_CHANGED)
 
     def disable_user(self, name: str) -> None:
         """Disable the user and end every session of theirs, on desks and phones alike (a
         session only hidden while disabled came back when the user was enabled again)."""
         self.users.disable(name)
         with self.datastore.transaction(commit=True) as cursor:
-            cursor.execute(f"DELETE FROM {self.sessions} WHERE name = {self._p}", (name,))
+            self._end_all(cursor, name, SessionEnd.USER_DISABLED)
+
+    def _end_all(self, cursor: Any, name: str, reason: SessionEnd) -> None:
+        """End every live session of ``name``, remembering why (an expired one stays expired:
+        its phone signs in again, with the new password, and sends its queue)."""
+        p, now = self._p, self.clock().isoformat()
+        cursor.execute(f"INSERT INTO {self.ended} (id_hash, name, reason, expires_at) "
+                       f"SELECT id_hash, name, {p}, expires_at FROM {self.sessions} "
+                       f"WHERE name = {p} AND expires_at > {p} ON CONFLICT (id_hash) DO NOTHING",
+                       (reason.value, name, now))
+        cursor.execute(f"DELETE FROM {self.sessions} WHERE name = {p} AND expires_at > {p}",
+                       (name, now))
 
     def login(self, name: str, password: str) -> User:
         """The user, if the password is right and the account neither locked nor disabled.
@@ -193,12 +238,26 @@ class Logins:
         now = self.clock()
         p = self._p
         with self.datastore.transaction(commit=True) as cursor:
-            cursor.execute(f"DELETE FROM {self.sessions} WHERE expires_at < {p}", (now.isoformat(),))
+            self._forget_expired(cursor, now)
             cursor.execute(
                 f"INSERT INTO {self.sessions} (id_hash, name, created_at, expires_at) "
                 f"VALUES ({p}, {p}, {p}, {p})",
                 (_hash(session_id), user.name, now.isoformat(), (now + lasts).isoformat()))
         return session_id
+
+    def _forget_expired(self, cursor: Any, now: datetime) -> None:
+        """Drop expired workbench sessions, and phones' sessions `EXPIRED_KEPT_DAYS` after
+        they expired (until then a phone is told its session expired, not that it is unknown)."""
+        p = self._p
+        cursor.execute(f"SELECT id_hash, created_at, expires_at FROM {self.sessions} "
+                       f"WHERE expires_at < {p}", (now.isoformat(),))
+        forgotten = now - timedelta(days=EXPIRED_KEPT_DAYS)
+        for id_hash, created_at, expires_at in map(_values, cursor.fetchall()):
+            expires = datetime.fromisoformat(expires_at)
+            if expires - datetime.fromisoformat(created_at) <= timedelta(hours=SESSION_HOURS) \
+                    or expires < forgotten:
+                cursor.execute(f"DELETE FROM {self.sessions} WHERE id_hash = {p}", (id_hash,))
+        cursor.execute(f"DELETE FROM {self.ended} WHERE expires_at < {p}", (now.isoformat(),))
 
     def session_expires(self, session_id: str) -> datetime | None:
         """When a live session ends (None: no such session)."""
@@ -234,9 +293,36 @@ class Logins:
             return None
         return self.users.enabled(name)
 
+    def device_refusal(self, token: str) -> SessionEnd:
+        """Why a device token the API did not take is refused: expired, ended (and how), or
+        unknown (`SessionEnd.REVOKED`)."""
+        p = self._p
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT reason FROM {self.ended} WHERE id_hash = {p}", (_hash(token),))
+            ended = cursor.fetchone()
+            cursor.execute(f"SELECT name, expires_at FROM {self.sessions} WHERE id_hash = {p}",
+                           (_hash(token),))
+            row = cursor.fetchone()
+        if ended is not None:
+            return SessionEnd(_values(ended)[0])
+        if row is None:
+            return SessionEnd.REVOKED
+        name, expires_at = _values(row)
+        if self.users.enabled(name) is None:
+            return SessionEnd.USER_DISABLED
+        if datetime.fromisoformat(expires_at) <= self.clock():
+            return SessionEnd.EXPIRED
+        return SessionEnd.REVOKED
+
     def close_session(self, session_id: str) -> None:
+        """Sign a session out (a phone told so later wipes its copy)."""
+        p = self._p
         with self.datastore.transaction(commit=True) as cursor:
-            cursor.execute(f"DELETE FROM {self.sessions} WHERE id_hash = {self._p}",
+            cursor.execute(f"INSERT INTO {self.ended} (id_hash, name, reason, expires_at) "
+                           f"SELECT id_hash, name, {p}, expires_at FROM {self.sessions} "
+                           f"WHERE id_hash = {p} ON CONFLICT (id_hash) DO NOTHING",
+                           (SessionEnd.SIGNED_OUT.value, _hash(session_id)))
+            cursor.execute(f"DELETE FROM {self.sessions} WHERE id_hash = {p}",
                            (_hash(session_id),))
 
 

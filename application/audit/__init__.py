@@ -32,7 +32,7 @@ from application.audit.checkpoints import (
     public_hex,
     trusted_public_key,
 )
-from application.audit.tables import LogTables, open_log_tables
+from application.audit.tables import LogTables, open_log_tables, state_reader
 from application.audit.verify import Finding, VerifyReport, household_proof, sign_checkpoint, verify
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "open_log_tables",
     "public_hex",
     "sign_checkpoint",
+    "state_reader",
     "trusted_public_key",
     "verify",
 ]

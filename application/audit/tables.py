@@ -3,7 +3,7 @@ copying the log needs no encryption key."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
@@ -169,3 +169,14 @@ def open_log_tables(settings: Settings) -> Iterator[LogTables]:
         yield LogTables(factory.application_recorder(), settings.backend)
     finally:
         factory.close()
+
+
+def state_reader(settings: Settings) -> Callable[[bytes], bytes] | None:
+    """How `verify` reads an event's state encrypted at rest: decrypted with the settings' key
+    (``FANGPIN_CIPHER_KEY``); None without a key (the chain is checked all the same)."""
+    if not settings.cipher_key:
+        return None
+    from eventsourcing.cryptography import AESCipher
+    from eventsourcing.utils import Environment
+
+    return AESCipher(Environment(APP_NAME, {"CIPHER_KEY": settings.cipher_key})).decrypt

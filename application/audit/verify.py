@@ -127,9 +127,12 @@ def verify(
     tables: LogTables, checkpoints: Iterable[Checkpoint] = (), *,
     trusted_key: Ed25519PublicKey | None = None, up_to: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    open_state: Callable[[bytes], bytes] | None = None,
 ) -> VerifyReport:
     """Re-read the log and report every event altered, deleted, reordered or inserted behind the
-    application's back, and every checkpoint the log (or its signature) no longer matches."""
+    application's back, every checkpoint the log (or its signature) no longer matches, and
+    every evidence file altered or missing. ``open_state`` decrypts an event's state encrypted
+    at rest (`state_reader`): only the evidence check needs it."""
     checkpoints = list(checkpoints)
     end = tables.max_position() if up_to is None else up_to
     report = VerifyReport(position=end)
@@ -142,7 +145,7 @@ def verify(
     segments = _Segments(c.position for c in checkpoints if c.position <= end)
     _verify_positions(tables, end, segments, report, progress)
     _verify_households(tables, end, report)
-    _verify_attachments(tables, end, report)
+    _verify_attachments(tables, end, report, open_state)
     segments.finish(end)
     report.segments = list(segments.digests_at(end)) if end else []
     for checkpoint in checkpoints:
@@ -223,32 +226,74 @@ def _verify_households(tables: LogTables, end: int, report: VerifyReport) -> Non
         expected_version, last_position, head = version + 1, position, event_hash
 
 
-def _verify_attachments(tables: LogTables, end: int, report: VerifyReport) -> None:
-    """Each evidence file against its digest (one altered in the database is named), and each
-    digest the log's `EvidenceAttached` events name against the files kept (one deleted)."""
+def _verify_attachments(tables: LogTables, end: int, report: VerifyReport,
+                        open_state: Callable[[bytes], bytes] | None) -> None:
+    """Each evidence file against its digest (one altered in the database is named, with the
+    household and fact it was attached to), and each digest the log's `EvidenceAttached` events
+    name against the files kept (one deleted). Encrypted event state is read with
+    ``open_state`` (the key's decryption); without it only the files themselves are checked."""
     store = AttachmentStore(tables.datastore, tables.backend)
     kept = store.digests()
     report.attachments = len(kept)
+    named = _named_attachments(tables, end, open_state)
+    report.attachments_named_checked = named is not None
     for digest in store.altered():
-        report.findings.append(Finding(
-            "attachment", f"附件 {digest} 的内容与其 SHA-256 不符（文件在库中被改动）"))
-    report.attachments_named_checked = True
+        places = [n for n in named or () if digest in n.attachments]
+        report.findings.extend(Finding(
+            "attachment", f"{n.fact} 所附的附件 {digest} 的内容与其 SHA-256 不符（文件在库中被改动）",
+            n.household, n.version, n.position) for n in places)
+        if not places:
+            report.findings.append(Finding(
+                "attachment", f"附件 {digest} 的内容与其 SHA-256 不符（文件在库中被改动；"
+                f"{'未附于任何事实' if named is not None else '事件内容无法解密，未能查明所附事实'}）"))
+    for n in named or ():
+        for digest in n.attachments:
+            if digest not in kept:
+                report.findings.append(Finding(
+                    "attachment", f"{n.fact} 所附的附件 {digest} 不在库中（被删除）",
+                    n.household, n.version, n.position))
+
+
+@dataclass(frozen=True)
+class _Attached:
+    """One `EvidenceAttached` event as the log holds it."""
+
+    household: UUID
+    version: int
+    position: int
+    fact: str
+    attachments: list[str]
+
+
+def _named_attachments(tables: LogTables, end: int, open_state: Callable[[bytes], bytes] | None,
+                       ) -> list[_Attached] | None:
+    """Every `EvidenceAttached` event up to ``end``; None when their state cannot be read here
+    (encrypted at rest, and no key or the wrong one)."""
+    found = []
     for position, aggregate, version, state in tables.events_of_topic(Household.EvidenceAttached.TOPIC):
         if position > end:
             break
-        try:
-            named = msgspec.json.decode(state, type=_NamedFiles).attachments
-        except msgspec.DecodeError:  # encrypted at rest: only the files themselves are checked
-            report.attachments_named_checked = False
-            return
-        for digest in named:
-            if digest not in kept:
-                report.findings.append(Finding(
-                    "attachment", f"事件所附的附件 {digest} 不在库中（被删除）",
-                    aggregate, version, position))
+        files = _read_named(state, open_state)
+        if files is None:
+            return None
+        found.append(_Attached(aggregate, version, position, files.fact, files.attachments))
+    return found
+
+
+def _read_named(state: bytes, open_state: Callable[[bytes], bytes] | None) -> _NamedFiles | None:
+    try:
+        return msgspec.json.decode(state, type=_NamedFiles)
+    except msgspec.DecodeError:
+        if open_state is None:
+            return None
+    try:
+        return msgspec.json.decode(open_state(state), type=_NamedFiles)
+    except (ValueError, msgspec.DecodeError):  # the wrong key, or damaged beyond reading
+        return None
 
 
 class _NamedFiles(msgspec.Struct):
+    fact: str
     attachments: list[str]
 
 
@@ -288,6 +333,8 @@ def _unique(findings: list[Finding]) -> list[Finding]:
                finding.position if finding.household_id is None else None)
         if finding.household_id is not None and finding.kind in ("deleted", "reordered"):
             key = ("event", finding.household_id, finding.version)
+        if finding.kind == "attachment":  # one event may name several files
+            key = (*key, finding.detail)
         if key in seen:
             continue
         seen.add(key)

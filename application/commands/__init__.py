@@ -50,6 +50,7 @@ from application.commands.staff import (
     AssignHelper,
     ChangeGridWorker,
     ChangeHelper,
+    ConfirmHelper,
     EndGridWorker,
     EndHelper,
 )
@@ -83,6 +84,7 @@ HOUSEHOLD_COMMANDS: tuple[type[HouseholdCommand], ...] = (
     EndGridWorker,
     AssignHelper,
     ChangeHelper,
+    ConfirmHelper,
     EndHelper,
     Correct,
     LodgeAppeal,
@@ -105,6 +107,7 @@ __all__ = [
     "AttachEvidence",
     "ChangeGridWorker",
     "ChangeHelper",
+    "ConfirmHelper",
     "Correct",
     "CountyDecision",
     "EliminationCountyDecision",

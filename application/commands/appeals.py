@@ -33,11 +33,12 @@ class LodgeAppeal(HouseholdCommand, kw_only=True):
         household.lodge_appeal(
             self.case_number, self.against, appeal_id=self.appeal_id or "", appellant=self.appellant,
             content=self.content, by_household=self.by_household, occurred_on=self.occurred_on,
-            by=on.by, at=on.at, command_id=on.command_id)
+            answer_within_days=on.appeal_answer_days, by=on.by, at=on.at,
+            command_id=on.command_id)
 
 
 class AnswerAppeal(HouseholdCommand, kw_only=True):
-    """The unit that decided answers the appeal within 15 days: upheld reopens the decision
+    """The unit that decided answers the appeal by its answer-by day: upheld reopens the decision
     (an upheld appeal against the category gives the new one), not upheld says why."""
 
     name = "answer_appeal"

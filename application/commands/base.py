@@ -19,6 +19,7 @@ import msgspec
 
 from application.commands.fields import Body
 from domain.codes import Role
+from domain.deadlines import APPEAL_DAYS
 from domain.household import Household
 from domain.relief import ReliefBands
 from domain.values import Actor
@@ -43,6 +44,8 @@ class Recording:
     command_id: str = ""
     line_in_force: Decimal | None = None
     relief_bands: ReliefBands | None = None
+    #: The county's appeal answer deadline in days (`application.deadlines`, deadlines.toml).
+    appeal_answer_days: int = APPEAL_DAYS
 
 
 class HouseholdCommand(Body, kw_only=True):

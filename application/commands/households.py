@@ -8,7 +8,7 @@ import msgspec
 from msgspec import Meta
 
 from application.commands.base import COUNTY_AND_TOWNSHIP, LOCAL, HouseholdCommand, Recording
-from application.commands.fields import Body, Happened, IdNumber, Name, Text, Year
+from application.commands.fields import STATED, Body, Happened, IdNumber, Name, Text, Year
 from domain.codes import Health, HouseholdType, JoinReason, LabourCapacity, LeaveReason, Relation, Role
 from domain.household import Household
 from domain.values import MemberDetails
@@ -20,10 +20,10 @@ class MemberIn(Body, kw_only=True):
     name: Name
     id_number: IdNumber
     relation: Relation
-    health: Health = Health.HEALTHY
-    labour_capacity: LabourCapacity = LabourCapacity.ORDINARY
+    health: Annotated[Health, STATED] = Health.HEALTHY
+    labour_capacity: Annotated[LabourCapacity, STATED] = LabourCapacity.ORDINARY
     in_school: bool = False
-    insured: bool = True
+    insured: Annotated[bool, STATED] = True
 
     def details(self) -> MemberDetails:
         return MemberDetails(self.name, self.id_number, self.relation, health=self.health,

@@ -9,7 +9,7 @@ from typing import Annotated
 from msgspec import Meta
 
 from application.commands.base import COUNTY, COUNTY_AND_TOWNSHIP, LOCAL, HouseholdCommand, Recording
-from application.commands.fields import MAX_LIST, Body, CaseNumber, Happened, Text
+from application.commands.fields import MAX_LIST, STATED, Body, CaseNumber, Happened, Text
 from domain.codes import Category, Decision, Finding, ObjectionOutcome, RiskType, SuddenHardship
 from domain.household import Household
 from domain.values import Objection
@@ -23,7 +23,7 @@ class VerifyAtHome(HouseholdCommand, kw_only=True):
 
     case_number: CaseNumber
     finding: Finding
-    risk_clear: bool = True
+    risk_clear: Annotated[bool, STATED] = True  # allows simplified approval: stated, not assumed
     notes: Text = ""
     occurred_on: Happened
 

@@ -101,6 +101,19 @@ class ChangeHelper(HouseholdCommand, kw_only=True):
                                 at=on.at, command_id=on.command_id)
 
 
+class ConfirmHelper(HouseholdCommand, kw_only=True):
+    """The 帮扶责任人 named before the case was included stays on for it (else: change them)."""
+
+    name = "confirm_helper"
+    roles = COUNTY_AND_TOWNSHIP
+
+    occurred_on: Happened
+
+    def run(self, household: Household, on: Recording) -> None:
+        household.confirm_helper(occurred_on=self.occurred_on, by=on.by, at=on.at,
+                                 command_id=on.command_id)
+
+
 class EndHelper(HouseholdCommand, kw_only=True):
     """The household's 帮扶责任人 stops answering for it from ``occurred_on``."""
 

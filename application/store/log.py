@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent, Repository
 from eventsourcing.persistence import Recording
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
@@ -30,7 +30,7 @@ from application.settings import APP_NAME, Settings
 from application.store.ddl import schema_lock
 from application.store.encryption import check_store_key
 from application.store.people import PersonIndex, PersonTaken, Rebuilt
-from application.store.snapshots import SnapshotBatches, stale_snapshots
+from application.store.snapshots import SnapshotBatches, outdated, stale_snapshots
 from domain.people import (
     Membership,
     MembershipChange,
@@ -42,6 +42,24 @@ from domain.people import (
 from domain.replay import replay
 
 logger = logging.getLogger(__name__)
+
+
+class _Repository(Repository[UUID]):
+    """The library's repository, replaying from the events an aggregate whose latest snapshot
+    is outdated (`SnapshotOutdated`: taken before a fact its events hold was kept)."""
+
+    def _reconstruct_aggregate(self, aggregate_id: UUID, version: int | None,
+                               projector_func: Any) -> Any:
+        try:
+            return super()._reconstruct_aggregate(aggregate_id, version, projector_func)
+        except Exception as error:
+            if not outdated(error):
+                raise
+        aggregate = projector_func(None, self.event_store.get(originator_id=aggregate_id,
+                                                              lte=version))
+        if aggregate is None:
+            raise AggregateNotFoundError(f"Aggregate {aggregate_id!r} version {version!r} not found.")
+        return aggregate
 
 
 class EventLog(Application[UUID]):
@@ -169,9 +187,21 @@ class EventLog(Application[UUID]):
             return int(row["notification_id"])
         raise TypeError(f"unsupported recorder {type(recorder).__name__}")
 
+    def construct_repository(self) -> Repository[UUID]:
+        """The library's repository, as its settings say, that replays past outdated snapshots."""
+        repository = super().construct_repository()
+        repository.__class__ = _Repository  # same state; one method differs
+        return repository
+
     def max_position(self) -> int:
         """The position of the last event in the log (0 when empty)."""
         return self.recorder.max_notification_id() or 0
+
+    def first_recorded_at(self) -> datetime | None:
+        """When the first event of the log was recorded (None while the log is empty): when the
+        county began keeping its case files here."""
+        first = self.recorder.select_notifications(1, 1)
+        return self.mapper.recorded_at(first[0].state) if first else None  # type: ignore[attr-defined]
 
     def position_at(self, moment: datetime, up_to: int | None = None) -> int:
         """The position of the last event recorded at or before ``moment`` (0 when none), in

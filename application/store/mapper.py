@@ -12,6 +12,7 @@ It keeps what the default mapper does that we rely on: the optional cipher and c
 
 from __future__ import annotations
 
+import dataclasses
 import typing
 from datetime import datetime
 from functools import cache
@@ -62,6 +63,63 @@ _RECORDED_AT = msgspec.json.Decoder(_RecordedAt)
 @cache
 def _snapshot_state_decoder(aggregate_topic: str) -> msgspec.msgpack.Decoder[Any]:
     return msgspec.msgpack.Decoder(_aggregate_state_type(resolve_topic(aggregate_topic)))
+
+
+@cache
+def _plain_defaults(cls: type) -> tuple[tuple[str, Any], ...]:
+    """A dataclass's fields that have a plain default (not a factory)."""
+    return tuple((f.name, f.default) for f in dataclasses.fields(cls)
+                 if f.default is not dataclasses.MISSING)
+
+
+@cache
+def _may_lack_defaults(hint: Any, seen: frozenset[Any] = frozenset()) -> bool:
+    """Whether a value of type ``hint`` can hold a dataclass with plainly defaulted fields."""
+    if hint in seen:
+        return False
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return bool(_plain_defaults(hint)) or any(
+            _may_lack_defaults(field_hint, seen | {hint})
+            for field_hint in typing.get_type_hints(hint).values())
+    return any(_may_lack_defaults(arg, seen | {hint}) for arg in typing.get_args(hint)
+               if arg is not Ellipsis)
+
+
+@cache
+def _keys_to_complete(state_type: Any) -> tuple[str, ...]:
+    """The keys of a state TypedDict whose values can hold an incomplete dataclass."""
+    return tuple(name for name, hint in typing.get_type_hints(state_type).items()
+                 if _may_lack_defaults(hint))
+
+
+def _complete(value: Any) -> None:
+    """Give each dataclass instance within ``value`` the defaulted fields it was decoded without.
+
+    msgspec leaves a field with a plain default off an instance whose stored form lacks it (the
+    class attribute answers reads). Such instances compare equal to complete ones yet encode
+    without the field, so a snapshot taken before a field was added would re-encode unlike the
+    same state replayed from events. Completed here, an old state reads as a new one.
+    """
+    if isinstance(value, dict):
+        for item in value.values():
+            _complete(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _complete(item)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        attributes = vars(value)
+        for name, default in _plain_defaults(type(value)):
+            attributes.setdefault(name, default)  # frozen instances too: their __dict__ is open
+        for item in attributes.values():
+            _complete(item)
+
+
+def _complete_state(state: dict[str, Any], state_type: Any) -> dict[str, Any]:
+    """``state`` with its dataclass values completed (`_complete`), where its type allows any."""
+    for key in _keys_to_complete(state_type):
+        if key in state:
+            _complete(state[key])
+    return state
 
 
 def _encode_hook(value: Any) -> Any:
@@ -183,9 +241,9 @@ class MsgspecMapper(Mapper[UUID]):
             if issubclass(cls, CanSnapshotAggregate):
                 state = self._decode_snapshot(data)
             elif upcasts:
-                state = self._decode_upcasting(cls, data)
+                state = _complete_state(self._decode_upcasting(cls, data), _state_type(cls))
             else:
-                state = decoder.decode(data)
+                state = _complete_state(decoder.decode(data), _state_type(cls))
         except Exception as error:
             msg = (
                 f"Failed to deserialise state of stored event with topic "
@@ -243,6 +301,7 @@ class MsgspecMapper(Mapper[UUID]):
                 from_version += 1
             state = msgspec.convert(raw, _aggregate_state_type(aggregate_cls), strict=False)
             state["class_version"] = class_version
+        _complete_state(state, _aggregate_state_type(aggregate_cls))
         return {"timestamp": envelope.timestamp, "topic": envelope.topic, "state": state}
 
     @staticmethod

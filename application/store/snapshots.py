@@ -18,9 +18,15 @@ from uuid import UUID
 
 import msgspec
 from eventsourcing.application import ProcessingEvent
-from eventsourcing.persistence import EventStore, IntegrityError, StoredEvent
+from eventsourcing.persistence import (
+    EventStore,
+    IntegrityError,
+    MapperDeserialisationError,
+    StoredEvent,
+)
 
 from application.store.mapper import AggregateCodec
+from domain.replay import SnapshotOutdated
 
 #: Snapshots are written this many at a time (they are a cache: losing some costs only time).
 SNAPSHOT_BATCH = 32
@@ -78,6 +84,13 @@ def _write(store: EventStore[UUID], batch: list[StoredEvent]) -> None:
                 store.recorder.insert_events([snapshot])
 
 
+def outdated(error: BaseException) -> bool:
+    """Whether a snapshot failed to load as outdated (`SnapshotOutdated`): never used, its
+    aggregate is replayed from the events instead."""
+    return isinstance(error, MapperDeserialisationError) and isinstance(
+        error.__cause__, SnapshotOutdated)
+
+
 def stale_snapshots(
     snapshots: EventStore[UUID] | None, backend: str, replayed: Callable[[UUID, int], Any],
     progress: Callable[[int, int], None] | None = None,
@@ -103,8 +116,8 @@ def stale_snapshots(
             from_events = replayed(aggregate_id, version)
             same = (from_events is not None and msgspec.msgpack.decode(codec.encode(from_snapshot))
                     == msgspec.msgpack.decode(codec.encode(from_events)))
-        except Exception:  # a snapshot that does not even decode is as stale as can be
-            same = False
+        except Exception as error:  # one that does not decode is stale, unless never used
+            same = outdated(error)
         if not same:
             yield aggregate_id, version
         if progress and (done % 1000 == 0 or done == total):

@@ -68,6 +68,16 @@ class PushReceipt:
     duplicates: int
     rejected: int
 
+    @property
+    def meets_the_cadence(self) -> bool:
+        """Whether this batch can meet its department's cadence duty (domain.md §5): a county-tier
+        push that is not urgent (urgent pushes are counted apart; the province's push is the
+        province's, not the department's), and either a zero report (零报告, no rows) or one at
+        least one row of which was accepted (recorded as a case, joined, a duplicate or held
+        unmatched). A batch whose every row was refused reported nothing: the push is still owed."""
+        return (not self.urgent and self.tier is not Tier.PROVINCIAL
+                and (self.rows == 0 or self.rejected < self.rows))
+
 
 @dataclass(frozen=True)
 class PushArrival:

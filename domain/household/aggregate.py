@@ -42,6 +42,7 @@ from domain.household.identification import IdentificationChapter
 from domain.household.registration import RegistrationChapter
 from domain.household.staff import StaffChapter
 from domain.household.visits import VisitsChapter
+from domain.replay import SnapshotOutdated
 
 
 class Household(
@@ -62,8 +63,9 @@ class Household(
 
     TOPIC = "fangpin:Household"
     #: The shape of the state a snapshot holds. 2: a case's objections carry their outcomes;
-    #: 3: the household keeps its 网格员 and 帮扶责任人; 4: the evidence attached to its facts.
-    class_version = 4
+    #: 3: the household keeps its 网格员 and 帮扶责任人; 4: the evidence attached to its facts;
+    #: 5: a case keeps the objections to its elimination notice.
+    class_version = 5
 
     Event = state.Event
 
@@ -109,6 +111,7 @@ class Household(
     HelperAssigned = staff.HelperAssigned
     HelperChanged = staff.HelperChanged
     HelperEnded = staff.HelperEnded
+    HelperConfirmed = staff.HelperConfirmed
     # evidence (证据附件) attached to recorded facts
     EvidenceAttached = evidence.EvidenceAttached
 
@@ -131,6 +134,16 @@ class Household(
     def upcast_v3_v4(state: dict[str, Any]) -> None:
         """A snapshot taken before evidence could be attached: none was."""
         state.setdefault("evidence", [])
+
+    @staticmethod
+    def upcast_v4_v5(state: dict[str, Any]) -> None:
+        """A snapshot taken before cases kept their elimination notice's objections: a case
+        whose elimination notice was not concluded had none; one that was cannot say what they
+        were, so the snapshot is not used (`SnapshotOutdated`: its events are replayed)."""
+        for case in state.get("cases", ()):
+            if (case.get("elimination") or {}).get("village_notice") is not None:
+                raise SnapshotOutdated("快照早于风险消除公示异议的记录：从事件重放")
+            case.setdefault("elimination_objections", [])
 
 
 def household_event_classes() -> list[type[Household.Event]]:

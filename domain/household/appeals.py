@@ -1,5 +1,6 @@
 """Objections and appeals (异议与申诉, domain.md §14): a household appeals against a refusal, its
-category or its elimination; the unit that decided answers within `deadlines.APPEAL_DAYS`.
+category or its elimination; the unit that decided answers by the day recorded when it was
+lodged (the county's answer deadline, passed in: `deadlines.APPEAL_DAYS` unless it sets another).
 
 An upheld appeal reopens the decision through the same steps: a refusal's refused step may be
 taken again, an elimination's four steps start over (the household is monitored again
@@ -9,9 +10,11 @@ meanwhile), and a category is replaced by the one the answer gives. Not upheld, 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from domain import rules
 from domain.codes import AppealSubject, Category, ObjectionOutcome, Role
+from domain.deadlines import APPEAL_DAYS, appeal_deadline
 from domain.errors import InvalidValue, NotFound, RuleViolation
 from domain.household.state import Event, HouseholdState, check_recorded_date, require_text
 from domain.household.steps import STEP_NAMES
@@ -22,6 +25,7 @@ class AppealLodged(Event):
     """A household appealed against a decision on its case."""
 
     TOPIC = "fangpin:Household.AppealLodged"
+    class_version = 2
     case_number: int
     appeal_id: str
     against: AppealSubject
@@ -29,11 +33,17 @@ class AppealLodged(Event):
     by_household: bool
     content: str
     deciding_role: Role
+    #: The last day to answer, by the county's deadline when lodged (version 2; None before).
+    answer_by: date | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["answer_by"] = None  # due as `deadlines.APPEAL_DAYS` said then
 
     def apply_to(self, household: HouseholdState) -> None:
         household.cases[self.case_number - 1].appeals.append(Appeal(
             self.appeal_id, self.against, self.occurred_on, self.appellant, self.by_household,
-            self.content, self.deciding_role))
+            self.content, self.deciding_role, answer_by=self.answer_by))
 
 
 class AppealAnswered(Event):
@@ -77,10 +87,11 @@ class AppealsChapter(HouseholdState):
     def lodge_appeal(
         self, case_number: int, against: AppealSubject, *, appeal_id: str, appellant: str,
         content: str, by_household: bool, occurred_on: date, by: Actor, at: datetime,
-        command_id: str = "",
+        answer_within_days: int = APPEAL_DAYS, command_id: str = "",
     ) -> None:
         """Record an appeal against ``against`` on the case: its refusal, its category (while
-        monitored) or its elimination. One appeal at a time, on the household's latest case."""
+        monitored) or its elimination. One appeal at a time, on the household's latest case;
+        it is due ``answer_within_days`` after it was lodged (the county's deadline)."""
         case = self._case(case_number)
         appeal_id = require_text(appeal_id, "appeal_id", "申诉编号")
         if any(a.appeal_id == appeal_id for c in self.cases for a in c.appeals):
@@ -103,6 +114,7 @@ class AppealsChapter(HouseholdState):
             appeal_id=appeal_id, against=against,
             appellant=require_text(appellant, "appellant", "申诉人"), by_household=bool(by_household),
             content=require_text(content, "content", "申诉内容"), deciding_role=deciding_role,
+            answer_by=appeal_deadline(occurred_on, answer_within_days),
         )
 
     def answer_appeal(

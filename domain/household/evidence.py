@@ -51,27 +51,33 @@ class EvidenceChapter(HouseholdState):
 
     def has_fact(self, fact: str) -> bool:
         """Whether the case file holds the fact a key names."""
-        kind, _, rest = fact.partition(":")
-        if kind == "visit":
-            return any(visit.visit_id == rest for visit in self.visits)
-        if kind == "alert":
-            return rest in self.alerts
-        if kind == "measure":
-            return rest in self.measures
-        if kind == "payout":
-            return rest in self.payouts
-        if kind == "appeal":
-            return any(appeal.appeal_id == rest for case in self.cases for appeal in case.appeals)
-        if kind == "step":
-            number, _, rest = rest.partition(":")
-            procedure_name, _, step = rest.partition(":")
-            if not number.isdigit() or not 1 <= int(number) <= len(self.cases) \
-                    or procedure_name not in ("identification", "elimination") \
-                    or step not in STEP_NAMES:
-                return False
-            procedure = getattr(self.cases[int(number) - 1], procedure_name)
-            return procedure is not None and getattr(procedure, step) is not None
-        return False
+        return fact_kind(fact) is not None and any(key == fact for key, _ in self.evidence_facts())
+
+    def evidence_facts(self) -> list[tuple[str, str]]:
+        """Every fact of the case file evidence may be attached to: (key, the fact in words),
+        the steps of each case first, then alerts, measures, payouts, appeals, and the visits
+        latest first."""
+        facts = []
+        for case in self.cases:
+            for procedure_name, said in (("identification", "认定"), ("elimination", "消除")):
+                procedure = getattr(case, procedure_name)
+                facts += [(f"step:{case.number}:{procedure_name}:{step}",
+                           f"第 {case.number} 号案件{said}·{name}（{taken.occurred_on}）")
+                          for step, name in STEP_NAMES.items()
+                          if procedure is not None and (taken := getattr(procedure, step)) is not None]
+        kinds = FACT_KINDS
+        facts += [(f"alert:{a.alert_id}", f"{kinds['alert']} {a.alert_id}（{a.discovered_on}）")
+                  for a in self.alerts.values()]
+        facts += [(f"measure:{m.measure_id}",
+                   f"{kinds['measure']} {m.measure_id}（{m.measure_type}，{m.started_on}）")
+                  for m in self.measures.values()]
+        facts += [(f"payout:{p.payout_id}", f"{kinds['payout']} {p.payout_id}（{p.occurred_on}）")
+                  for p in self.payouts.values()]
+        facts += [(f"appeal:{a.appeal_id}", f"{kinds['appeal']} {a.appeal_id}（{a.lodged_on}）")
+                  for case in self.cases for a in case.appeals]
+        facts += [(f"visit:{v.visit_id}", f"{kinds['visit']} {v.visit_id}（{v.occurred_on}）")
+                  for v in reversed(self.visits)]
+        return facts
 
     def evidence_of(self, fact: str) -> list[str]:
         """The digests attached to a fact, in the order attached."""

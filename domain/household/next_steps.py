@@ -69,6 +69,9 @@ def steps_for(household: Household, today: date) -> Steps:
                      "subsidise_medical_insurance", "pay_relief_insurance"}
         if household.helper is None:  # an included case without its 帮扶责任人
             next_steps.append("assign_helper")
+        elif household.helper_to_confirm is not None:  # named before: keep or change (§七)
+            next_steps += ["confirm_helper", "change_helper"]
+            possible.add("confirm_helper")
     if case is not None and case.monitored:
         steps = _due(case.elimination, ELIMINATION_STEPS) if case.eliminating else (
             ["verify_elimination_at_home"])

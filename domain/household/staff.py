@@ -88,6 +88,17 @@ class HelperChanged(Event):
             self.name, self.phone, self.unit, self.occurred_on, reason=self.reason))
 
 
+class HelperConfirmed(Event):
+    """The 帮扶责任人 the household already had stays on for the case just included."""
+
+    TOPIC = "fangpin:Household.HelperConfirmed"
+    case_number: int
+    name: str
+
+    def apply_to(self, household: HouseholdState) -> None:
+        household.helpers[-1].confirmed_on = self.occurred_on
+
+
 class HelperEnded(Event):
     """The household's 帮扶责任人 no longer answers for it (and nobody does yet)."""
 
@@ -191,6 +202,33 @@ class StaffChapter(HouseholdState):
             raise RuleViolation("STAFF_UNCHANGED", f"新{HELPER}与现任相同，无需更换", HELPER_NAME)
         self._record(HelperChanged, occurred_on, by, at, command_id, name=name, unit=unit,
                      phone=phone, reason=reason)
+
+    @property
+    def helper_to_confirm(self) -> Assignment | None:
+        """The 帮扶责任人 named before the active case was included and neither confirmed for it
+        nor changed since (§七: a change is prompted when a case is included): confirm or change."""
+        case, current = self.active_case, self.helper
+        if case is None or case.included_on is None or not case.monitored or current is None:
+            return None
+        if current.assigned_on >= case.included_on or (
+                current.confirmed_on is not None and current.confirmed_on >= case.included_on):
+            return None
+        return current
+
+    def confirm_helper(self, *, occurred_on: date, by: Actor, at: datetime,
+                       command_id: str = "") -> None:
+        """Keep the household's 帮扶责任人 for the case just included (else change them)."""
+        current = _held(self.helper, HELPER, "HELPER_NOT_ASSIGNED")
+        case = self.active_case
+        if self.helper_to_confirm is None or case is None or case.included_on is None:
+            raise RuleViolation("HELPER_NOTHING_TO_CONFIRM",
+                                f"本户的{HELPER}（{current.name}）无需确认：新纳入的案件之后已指定、更换或确认",
+                                "household_code")
+        if isinstance(occurred_on, date) and occurred_on < case.included_on:
+            raise InvalidValue("DATE_ORDER", f"确认日期不能早于纳入监测之日 {case.included_on}",
+                               "occurred_on")
+        self._record(HelperConfirmed, occurred_on, by, at, command_id, case_number=case.number,
+                     name=current.name)
 
     def end_helper(self, *, reason: str = "", occurred_on: date, by: Actor, at: datetime,
                    command_id: str = "") -> None:

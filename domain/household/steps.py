@@ -56,6 +56,8 @@ class VillageDeliberationConcluded(Event):
         )
         if self.procedure == "identification":
             case.objections = self.objections
+        else:
+            case.elimination_objections = self.objections
 
 
 class NoticePublished(Event):

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from domain.codes import Channel, HouseholdType
-from domain.deadlines import appeal_deadline, measure_deadline
+from domain.deadlines import measure_deadline
 from domain.indicators.facts import CaseFacts, HouseholdFacts
 from domain.periods import Period, in_force
 from domain.rules import add_months
@@ -31,6 +31,13 @@ class Evaluation:
     today: date
     ended: date
     poverty_lines: tuple[tuple[date, Decimal], ...] = ()  # (effective from, yuan), in date order
+    #: The day the county began recording (its log's first event); None: judge every period.
+    began: date | None = None
+
+    def owed(self, due: date) -> bool:
+        """Whether a push or meeting due on ``due`` was owed: not if it fell due before the
+        county began recording here (nobody could push to, or record in, a log not yet kept)."""
+        return self.began is None or due >= self.began
 
     def poverty_line_on(self, day: date) -> Decimal | None:
         """The poverty line in force on ``day`` (as `IncomeLinePolicy.poverty_line_on`)."""
@@ -204,11 +211,11 @@ def elimination_stability(h: HouseholdFacts, period: Period, on: Evaluation) -> 
 
 
 def appeals_on_time(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
-    """申诉按期办结率 = 答复期限（提出之日起15日）在统计期内的申诉中，期限内答复的件数 ÷ 这些申诉
-    件数。期限未过、也尚未答复的申诉暂不计入；期限过后才答复的计为逾期。"""
+    """申诉按期办结率 = 答复期限（提出时按县定期限记下的答复日，默认提出之日起15日）在统计期内的
+    申诉中，期限内答复的件数 ÷ 这些申诉件数。期限未过、也尚未答复的申诉暂不计入；期限过后才答复的
+    计为逾期。"""
     for c in h.cases:
-        for appeal_id, lodged_on, answered_on in c.appeals:
-            due = appeal_deadline(lodged_on)
+        for appeal_id, lodged_on, due, answered_on in c.appeals:
             answered = answered_on if answered_on is not None and answered_on <= on.today else None
             if due not in period or lodged_on > on.today or (answered is None and due > on.ended):
                 continue
@@ -220,29 +227,35 @@ def appeals_on_time(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterat
 
 def _fell_below(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[tuple[str, Item]]:
     """The household's first income evidence in the period below the poverty line in force that
-    day, as ("返贫" for a 脱贫户 | "致贫", item with the persons of the household that day)."""
-    unjudged = []
+    day, as ("返贫" if it was a 脱贫户 that day | "致贫" if a 一般农户, item with the persons of
+    the household that day). A day before a 脱贫户 was lifted out is neither: it was poor then."""
+    unjudged: list[str] = []
     for day, per_capita in h.incomes:
         if day not in period or day > on.today:
             continue
         line = on.poverty_line_on(day)
         if line is None:
-            unjudged.append(day)
+            unjudged.append(f"{day}无扶贫标准，收入未判定")
             continue
-        if per_capita < line:
-            kind = "返贫" if h.household_type == HouseholdType.LIFTED_OUT else "致贫"
-            persons = h.persons_on(day)
-            yield kind, _item(h, h.code, persons, 0,
-                              f"{kind}，{day}人均纯收入{per_capita}元低于扶贫标准{line}元，{persons}人")
-            return
-    if unjudged:  # said, not counted: no line, no finding
-        yield "未判定", _item(h, h.code, 0, 0, f"{unjudged[0]}无扶贫标准，收入未判定")
+        if per_capita >= line:
+            continue
+        household_type = h.type_on(day)
+        if household_type is None:
+            unjudged.append(f"{day}尚未脱贫（{h.lifted_out_year}年脱贫），不计返贫致贫")
+            continue
+        kind = "返贫" if household_type == HouseholdType.LIFTED_OUT else "致贫"
+        persons = h.persons_on(day)
+        yield kind, _item(h, h.code, persons, 0,
+                          f"{kind}，{day}人均纯收入{per_capita}元低于扶贫标准{line}元，{persons}人")
+        return
+    if unjudged:  # said, not counted: no line (or not yet lifted out), no finding
+        yield "未判定", _item(h, h.code, 0, 0, unjudged[0])
 
 
 def fell_into_poverty(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
     """返贫致贫人数 = 期内有收入核算或走访核实的家庭人均纯收入低于当日扶贫标准（不是收入监测标准）的
-    农户的人口数（该日家庭人口），每户每期计一次；脱贫户为返贫，一般农户为致贫。被纳入监测只是有风险，
-    不计入。当日未设定扶贫标准的收入不作判定，在明细中注明。"""
+    农户的人口数（该日家庭人口），每户每期计一次；按该日的户类型，脱贫户为返贫，一般农户为致贫（脱贫年度
+    之前的收入不计）。被纳入监测只是有风险，不计入。当日未设定扶贫标准的收入不作判定，在明细中注明。"""
     for _, item in _fell_below(h, period, on):
         yield item
 
@@ -291,9 +304,11 @@ def re_entries(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[It
 _NON_HOUSEHOLD_DOCS = {
     "push_timeliness": """部门推送及时率 = 按时推送数 ÷ 应推送数。应推送数为统计期内到期（且到期日不晚于
     评价日）的定期推送（按推送频次表逐部门、逐期次），加上事件类推送（须在发现后若干日内推送的预警，
-    逐条计）。到期日当天收到为按时，次日起为迟报，评价日仍未收到为漏报；紧急推送另计，不计入。""",
+    逐条计）。到期日当天收到为按时，次日起为迟报，评价日仍未收到为漏报；紧急推送另计，不计入。省级推送
+    不计入部门；各行均被拒收的批次不算推送（零报告算）。到期日早于本县开始记录之日（日志首条记录的
+    登记日）的期次不计入应推送数。""",
     "consultations": """会商召开情况 = 召开了月分析会商的月份数 ÷ 统计期内已结束（或已召开会商）的
-    月份数。仅县级。""",
+    月份数。月末早于本县开始记录之日（日志首条记录的登记日）的月份不计入。仅县级。""",
 }
 
 INDICATORS: tuple[Indicator, ...] = (

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from domain.codes import CaseStage, MeasureStatus
+from domain.codes import CaseStage, HouseholdType, MeasureStatus
 from domain.deadlines import identification_deadline, measure_deadline
 from domain.household import Household
 from domain.rules import local_date
@@ -18,7 +18,7 @@ from domain.values import Case, Procedure
 _IDENTIFYING = (CaseStage.AWAITING_VISIT, CaseStage.IDENTIFYING, CaseStage.AWAITING_COUNTY)
 
 #: Bump when a definition or the facts change: published results name the version they used.
-INDICATORS_VERSION = 5
+INDICATORS_VERSION = 6
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,8 @@ class CaseFacts:
     elimination_started_on: date | None = None
     elimination_refused_on: date | None = None  # the latest procedure ended without elimination
     eliminated_on: date | None = None
-    #: appeals against the case's decisions: (appeal id, lodged on, answered on or None)
-    appeals: tuple[tuple[str, date, date | None], ...] = ()
+    #: appeals against the case's decisions: (appeal id, lodged on, due on, answered on or None)
+    appeals: tuple[tuple[str, date, date, date | None], ...] = ()
 
     def stage_on(self, day: date) -> str | None:
         """The case's stage at the end of ``day`` (None before it was opened)."""
@@ -141,10 +141,21 @@ class HouseholdFacts:
     visits: tuple[date, ...]
     #: Income evidence (assessments, visits that found a figure): (day, per-capita net income).
     incomes: tuple[tuple[date, Decimal], ...] = ()
+    #: The year a 脱贫户 was lifted out of poverty (None for a 一般农户).
+    lifted_out_year: int | None = None
 
     def persons_on(self, day: date) -> int:
         """Members of the household on ``day``."""
         return sum(1 for m in self.members if m.member_on(day))
+
+    def type_on(self, day: date) -> str | None:
+        """The household's type (户类型) on ``day``: a 脱贫户 is one from 1 January of the year
+        it was lifted out; before that it was a poor household not yet lifted out (None)."""
+        if self.household_type != HouseholdType.LIFTED_OUT:
+            return self.household_type
+        if self.lifted_out_year is not None and day.year < self.lifted_out_year:
+            return None
+        return self.household_type
 
 
 def household_facts(household: Household) -> HouseholdFacts:
@@ -184,6 +195,7 @@ def household_facts(household: Household) -> HouseholdFacts:
         visits=tuple(sorted(v.occurred_on for v in household.visits)),
         incomes=tuple((e.occurred_on, e.per_capita)
                       for e in household.income_evidence(date.min, date.max)),
+        lifted_out_year=household.lifted_out_year,
     )
 
 
@@ -211,7 +223,7 @@ def _case_facts(household: Household, case: Case) -> CaseFacts:
         elimination_started_on=_day(elimination.home_visit) if elimination else None,
         elimination_refused_on=_day(elimination.rejected_step) if elimination else None,
         eliminated_on=case.eliminated_on,
-        appeals=tuple((a.appeal_id, a.lodged_on, a.answered_on) for a in case.appeals),
+        appeals=tuple((a.appeal_id, a.lodged_on, a.due_on, a.answered_on) for a in case.appeals),
     )
 
 

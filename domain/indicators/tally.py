@@ -64,6 +64,7 @@ class Tally:
     detail: tuple[str, Area] | None = None
     ended: date | None = None  # the last day that is over (default: ``today``)
     poverty_lines: tuple[tuple[date, Decimal], ...] = ()  # (effective from, yuan), in date order
+    began: date | None = None  # the day the county began recording: nothing due before is owed
     figures: dict[tuple[str, Area], Figure] = field(default_factory=dict)
     items: list[Item] = field(default_factory=list)
     _event_alerts: list[AlertPush] = field(default_factory=list)
@@ -71,7 +72,7 @@ class Tally:
     _rules: list[tuple[Indicator, HouseholdRule]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.on = Evaluation(self.today, self.ended or self.today, self.poverty_lines)
+        self.on = Evaluation(self.today, self.ended or self.today, self.poverty_lines, self.began)
         self._event_departments = {d.department.value for d in self.duties if not d.scheduled}
         self._rules = [(i, i.rule) for i in INDICATORS if i.rule is not None]
 
@@ -93,6 +94,7 @@ class Tally:
         pushes = expected_pushes(self.duties, receipts, self.period, self.today, self.on.ended)
         pushes += event_pushes(self.duties, self._event_alerts, self.period, self.today,
                                self.on.ended)
+        pushes = [push for push in pushes if self.on.owed(push.due_on)]
         for push in pushes:
             key = f"{push.duty.department}·{push.duty.number}·{push.period}"
             self._add(indicator, Item(key, None, None, push.duty.department.value,
@@ -106,6 +108,8 @@ class Tally:
         for month in self.period.months():
             meeting = held.get(month.label)
             if month.start > self.today or (month.end > self.on.ended and meeting is None):
+                continue
+            if not self.on.owed(month.end):
                 continue
             note = f"{meeting.held_on}召开（{meeting.meeting_id}）" if meeting else "当月未召开会商"
             self._add(indicator, Item(month.label, None, None, None, int(meeting is not None), 1, note))

@@ -23,6 +23,7 @@
     fangpin import alerts FILE --department 医保局 --tier county --period 2025-03
     fangpin import staff FILE                   households' 网格员 and 帮扶责任人, one row per household
     fangpin tasks --as USER                     a person's work by deadline, and unread notifications
+    fangpin appeals list [--all] [--overdue] [--township T]   appeals by the day they are due
     fangpin template alerts|households|staff    a workbook to fill in
     fangpin staff grid-worker|helper assign|change|end CODE [--name N --phone P [--unit U]]
                        [--reason R] [--on D]   a household's 网格员 / 帮扶责任人
@@ -51,6 +52,8 @@
                                                 indicators, each with its log position and digest
     fangpin department roster|measures|calendar --department 医保局 [--township T] [--format …]
                                                 a department's desk (roster reads access-logged)
+    fangpin department measures in-place|end CODE MEASURE_ID --department 卫健局 [--reason R]
+                                                its own measure put in place or ended
 
 The long commands draw a progress bar on standard error when it is a terminal (``--quiet``: never;
 `interfaces.cli.progress`).
@@ -70,6 +73,7 @@ from datetime import datetime
 from application.app import CaseFiles
 from application.settings import Settings
 from domain.errors import DomainError
+from interfaces.cli.appeals import add_appeals
 from interfaces.cli.audit import add_audit
 from interfaces.cli.cadences import add_cadences
 from interfaces.cli.counties import add_county
@@ -101,7 +105,7 @@ COMMAND_GROUPS = (
     add_users, add_income_line, add_relief_bands, add_indicators, add_verify, add_cadences,
     add_import, add_export,
     add_unmatched, add_audit, add_log, add_template, add_report, add_rectifications, add_notices,
-    add_department, add_staff, add_feed, add_tasks, add_county, add_province, add_pushes,
+    add_department, add_staff, add_feed, add_tasks, add_appeals, add_county, add_province, add_pushes,
 )
 
 

@@ -6,7 +6,8 @@
     fangpin audit history CODE [--as-of T]          a household's timeline as recorded by a time
     fangpin audit access-log [--household CODE] [--user NAME]   who read which household's file
 
-Checking the log reads its raw tables, so it needs no encryption key.
+Checking the log reads its raw tables, so it needs no encryption key; with the key
+(``FANGPIN_CIPHER_KEY``) it also checks that every file the events name is still kept.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from application.audit import (
     load_signing_key,
     open_log_tables,
     sign_checkpoint,
+    state_reader,
     trusted_public_key,
     verify,
 )
@@ -138,7 +140,7 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
             checkpoints = [c for c in stored if c.sequence not in {f.sequence for f in files}]
             checkpoints += files
             report = verify(tables, sorted(checkpoints, key=lambda c: c.position),
-                            trusted_key=trusted, progress=tick)
+                            trusted_key=trusted, progress=tick, open_state=state_reader(settings))
     except AuditError as error:
         print(f"错误 {error.code}：{error.message}", file=sys.stderr)
         return 2
@@ -228,7 +230,8 @@ def _print_report(report: VerifyReport, codes: dict[UUID, str], trusted: bool,
     if not report.snapshots_checked:
         print("注意：日志在此无法解密（未设置或设错 FANGPIN_CIPHER_KEY），未核对快照")
     if not report.attachments_named_checked:
-        print("注意：事件内容已加密，未核对事件所附的附件是否都在库中（附件本身已逐一对照摘要）")
+        print("注意：事件内容已加密且此处没有其密钥（FANGPIN_CIPHER_KEY），未核对事件所附的附件"
+              "是否都在库中（附件本身已逐一对照摘要）")
     if report.clean:
         print("结果：未发现问题：哈希链完整，检查点一致")
         return

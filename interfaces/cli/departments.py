@@ -1,17 +1,24 @@
 """``fangpin department roster|measures|calendar --department 医保局``: a department's desk on
 the command line — the roster its duty needs (only the duty's fields, every page's households
-in the access log), the measures assigned to it, and its push calendar."""
+in the access log), the measures assigned to it, and its push calendar; ``fangpin department
+measures in-place|end CODE MEASURE_ID`` puts one of its measures in place or ends it, as the
+department (the API's rule: only a measure assigned to it)."""
 
 from __future__ import annotations
 
 import argparse
+import os
+from datetime import date
 from typing import Any
 
+from application.accounts.access import User
 from application.accounts.access_log import AccessLog
 from application.app import CaseFiles
+from application.commands import EndMeasure, HouseholdCommand, PutMeasureInPlace
 from application.desk import push_calendar
 from application.rosters import Rosters
-from domain.codes import MeasureStatus
+from domain.codes import MeasureStatus, Role
+from domain.errors import InvalidValue
 from interfaces.cli.common import cli_reader, department
 from interfaces.cli.indicators import indicator_service
 from interfaces.cli.lists import print_rows, table
@@ -37,8 +44,8 @@ def add_department(commands: Any) -> None:
     roster = which.add_parser("roster", help="the people the department's duty is about (rosters.toml)")
     measures = which.add_parser("measures", help="the help measures assigned to the department")
     calendar = which.add_parser("calendar", help="its pushes: next due, on time / late / missing")
-    for parser in (roster, measures, calendar):
-        parser.add_argument("--department", type=department, required=True)
+    for parser in (roster, measures, calendar):  # measures' own commands take it after theirs
+        parser.add_argument("--department", type=department, required=parser is not measures)
     for parser in (roster, measures):
         parser.add_argument("--township")
         parser.add_argument("--village")
@@ -48,6 +55,16 @@ def add_department(commands: Any) -> None:
                             help="table (a page), csv or json (every row, for scripts)")
     roster.add_argument("--output", help="write the whole roster as .xlsx to this file")
     measures.add_argument("--status", choices=[s.value for s in MeasureStatus])
+    acts = measures.add_subparsers(title="measure commands")
+    for action, title in (("in-place", "落实"), ("end", "结束")):
+        act = acts.add_parser(action, help=f"{title} a measure assigned to the department")
+        act.add_argument("code", help="户编号")
+        act.add_argument("measure_id", help="措施编号")
+        act.add_argument("--department", type=department, required=True)
+        if action == "end":
+            act.add_argument("--reason", required=True, help="结束原因")
+        act.add_argument("--on", type=date.fromisoformat, help="该日（YYYY-MM-DD；默认今天）")
+        act.set_defaults(run=_act, action=action)
     roster.set_defaults(run=_roster)
     measures.set_defaults(run=_measures)
     calendar.set_defaults(run=_calendar)
@@ -83,6 +100,8 @@ def _roster(app: CaseFiles, args: argparse.Namespace) -> int:
 
 
 def _measures(app: CaseFiles, args: argparse.Namespace) -> int:
+    if args.department is None:
+        raise InvalidValue("REQUIRED", "请指明部门：--department 医保局", "department")
     area = Area("department", department=args.department)
     filters = {"status": args.status, "township": args.township, "village": args.village}
     with Projections(app) as projections:
@@ -102,6 +121,26 @@ def _measures(app: CaseFiles, args: argparse.Namespace) -> int:
     print(table(page.rows, MEASURE_COLUMNS))
     if page.after:
         print(f"下一页：--after {page.after}")
+    return 0
+
+
+def _act(app: CaseFiles, args: argparse.Namespace) -> int:
+    """Put a measure in place, or end it, as the department: the household command of the
+    API's route, refused (OTHER_DEPARTMENT) on a measure not assigned to it."""
+    from interfaces.http.household_commands import household_command
+
+    day = args.on or app.today()
+    command: HouseholdCommand = (
+        PutMeasureInPlace(measure_id=args.measure_id, occurred_on=day) if args.action == "in-place"
+        else EndMeasure(measure_id=args.measure_id, reason=args.reason, occurred_on=day))
+    user = User(f"cli:{os.environ.get('USER', 'unknown')}"[:64], Role.DEPARTMENT,
+                department=args.department)
+    result = household_command(user, app, args.code, command, key=None,
+                               path=f"cli:department measures {args.action}")
+    measure = app.household(args.code).measures[args.measure_id]
+    print(f"已记录：农户 {args.code} 的措施 {args.measure_id}（{measure.measure_type}）"
+          f"{'已落实' if args.action == 'in-place' else '已结束'}，{day}"
+          f"（版本 {result.version}，日志位置 {result.position}）")
     return 0
 
 

@@ -129,7 +129,7 @@ def _verify(app: CaseFiles, args: argparse.Namespace) -> int:
         return 2
     check = indicator_service(app).verify(published)
     if check.matches:
-        print(f"一致：按日志位置 {published.get('position')}、时点 {published.get('as_of')} 复算，"
+        print(f"一致：按日志位置 {check.position}、时点 {check.as_of.isoformat()} 复算，"
               f"摘要 {check.recomputed_digest}")
         return 0
     print("不一致：")

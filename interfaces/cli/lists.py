@@ -40,7 +40,7 @@ LEDGER_COLUMNS = (("department", "部门"), ("batch_id", "批次号"), ("tier", 
                   ("duplicates", "重复"), ("rejected", "拒收"), ("state", "状态"),
                   ("received_at", "接收时间"))
 EXPORT_NAMES = ("monitoring", "cases", "overdue", "green-channel", "visits-due", "measures-missing",
-                "households", "exchange")
+                "households", "appeals", "exchange")
 
 
 def add_list(commands: Any) -> None:

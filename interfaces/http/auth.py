@@ -19,6 +19,7 @@ from litestar.middleware.authentication import (
 )
 
 from application.accounts.access import User
+from application.accounts.logins import DEVICE_PREFIX
 from domain.codes import Role
 from projections.queries import COUNTY, Area
 
@@ -27,6 +28,15 @@ from projections.queries import COUNTY, Area
 #: (its shell; it signs in for a device session and then calls the API with it).
 PUBLIC_PATHS = ["^/schema", "^/static", "^/health$", "^/$", "^/favicon.ico$", "^/web", "^/api/public/",
                 "^/app"]
+
+
+class SessionRefused(NotAuthorizedException):
+    """A phone's device token no longer taken, with why (`SessionEnd`: the phone keeps its
+    unsent queue when the session expired, and wipes its copy otherwise)."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
 
 
 class TokenAuthentication(AbstractAuthenticationMiddleware):
@@ -43,6 +53,9 @@ class TokenAuthentication(AbstractAuthenticationMiddleware):
         state = connection.app.state
         # an API token, or a phone's session (the grid worker's offline app, `interfaces.web.field`)
         user = state.users.authenticate(token) or state.logins.device_user(token)
+        if user is None and token.startswith(DEVICE_PREFIX):
+            ended = state.logins.device_refusal(token)
+            raise SessionRefused(ended.value, ended.message)
         if user is None:
             raise NotAuthorizedException("令牌无效或已停用")
         return AuthenticationResult(user=user, auth=token)

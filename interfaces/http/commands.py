@@ -291,6 +291,13 @@ def change_helper(request: Request, code: HouseholdCode, data: JSONBody[s.Change
     return _run(request, code, data, idempotency_key)
 
 
+@_handler("/api/households/{code:str}/helper/confirm", c.ConfirmHelper,
+          "确认帮扶责任人（纳入监测时沿用原帮扶责任人）")
+def confirm_helper(request: Request, code: HouseholdCode, data: JSONBody[s.ConfirmHelper],
+                   idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
+    return _run(request, code, data, idempotency_key)
+
+
 @_handler("/api/households/{code:str}/helper/end", c.EndHelper, "结束帮扶责任人负责")
 def end_helper(request: Request, code: HouseholdCode, data: JSONBody[s.EndHelper],
                idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
@@ -338,7 +345,7 @@ def set_income_line(request: Request, year: Annotated[int, PathParameter(ge=2000
 
 
 @put("/api/poverty-lines/{year:int}", opt={"command": "set_poverty_line"},
-     summary="设定扶贫标准（判定返贫致贫，须低于同年度收入监测标准）", sync_to_thread=True,
+     summary="设定扶贫标准（判定返贫致贫，每天都须低于当天施行的收入监测标准）", sync_to_thread=True,
      responses=PROBLEMS, status_code=201, tags=["命令"])
 def set_poverty_line(request: Request, year: Annotated[int, PathParameter(ge=2000, le=2100)],
                      data: JSONBody[s.SetIncomeLine],
@@ -392,6 +399,6 @@ COMMAND_HANDLERS = [
     assign_measure, measure_in_place, end_measure, medical_subsidy, relief_payout, record_visit,
     assess_income, elimination_home_visit, elimination_notice, elimination_review,
     elimination_decision, assign_grid_worker, change_grid_worker, end_grid_worker,
-    assign_helper, change_helper, end_helper, correct, lodge_appeal, answer_appeal,
+    assign_helper, change_helper, confirm_helper, end_helper, correct, lodge_appeal, answer_appeal,
     attach_evidence, set_income_line, set_poverty_line, set_relief_bands,
 ]

@@ -21,7 +21,7 @@ from application.accounts.access import User
 from application.desk import push_calendar
 from domain.codes import Department, MeasureStatus
 from interfaces.desk import roster_page, roster_rows
-from interfaces.exports import table_workbook
+from interfaces.exports import exporter, table_workbook
 from interfaces.http.auth import area_of
 from interfaces.http.indicators import batch_out, expected_push_out
 from interfaces.http.problems import PROBLEMS
@@ -56,7 +56,7 @@ def roster(request: Request, township: Text = None, village: Text = None, cursor
     if format == "xlsx":
         rows = roster_rows(state.read_models, state.access_log, request.user, duty, **read)
         content = table_workbook(f"{duty.department}名册", duty.headings.items(), rows,
-                                 f"{duty.duty}；导出人：{request.user.name}；{today}")
+                                 f"{duty.duty}；导出人：{exporter(request.user)}；{today}")
         return Response(content, media_type=XLSX_TYPE, headers={
             "Content-Disposition": f'attachment; filename="fangpin-roster-{today}.xlsx"'})
     page, rows = roster_page(state.read_models, state.access_log, request.user, duty,

@@ -28,6 +28,7 @@ from domain.codes import Department, Role, Tier
 from domain.errors import InvalidValue
 from domain.governance import PushReceipt
 from domain.indicators import INDICATOR_BY_CODE, INDICATOR_BY_NAME, Area
+from interfaces.exports import as_attachment
 from interfaces.http.limits import MONTH_PATTERN, PERIOD_PATTERN, QUARTER_PATTERN
 from interfaces.http.problems import PROBLEMS
 from interfaces.http.queries import After, AsOf, caught_up, county_today, recorded_time
@@ -245,10 +246,13 @@ def annual(
 
 
 def report_response(report: Report, name: str, format: str) -> Response[Any]:
-    """A report as JSON, or as a workbook to download (``format="xlsx"``)."""
+    """A report as JSON, or as a workbook to download (``format="xlsx"``) named ``name``: the
+    API's ``fangpin-monthly-2025-07``, or a file name in Chinese (the workbench's, which ends
+    in ``.xlsx``)."""
     if format == "xlsx":
-        return Response(report_workbook(report), media_type=XLSX_TYPE, headers={
-            "Content-Disposition": f'attachment; filename="fangpin-{name}.xlsx"'})
+        return Response(report_workbook(report), media_type=XLSX_TYPE, headers=as_attachment(name)
+                        if name.endswith(".xlsx") else {
+                            "Content-Disposition": f'attachment; filename="fangpin-{name}.xlsx"'})
     return Response(report.as_json(), media_type="application/json")
 
 

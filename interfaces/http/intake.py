@@ -26,7 +26,7 @@ from domain.household import Household
 from domain.identity import mask_id_number
 from domain.rules import local_date
 from domain.unmatched import HeldAlert
-from interfaces.exports import logged, pages, workbook
+from interfaces.exports import export_area, exporter, logged, pages, workbook
 from interfaces.http.auth import area_of
 from interfaces.http.problems import PROBLEMS
 from interfaces.http.pushes import push_department
@@ -230,12 +230,12 @@ def attach_unmatched(
 
 @get("/api/exports/{which:str}", opt={"read": "households"}, media_type=XLSX_TYPE,
      summary="导出名单为 xlsx（monitoring / cases / overdue / green-channel / visits-due / "
-             "measures-missing / households），只含本人辖区", sync_to_thread=True, responses=PROBLEMS,
-     tags=["查询"])
+             "measures-missing / households / appeals），只含本人辖区", sync_to_thread=True,
+     responses=PROBLEMS, tags=["查询"])
 def export_list(
     request: Request,
     which: Annotated[str, PathParameter(
-        pattern="^(monitoring|cases|overdue|green-channel|visits-due|measures-missing|households)$")],
+        pattern="^(monitoring|cases|overdue|green-channel|visits-due|measures-missing|households|appeals)$")],
     township: Annotated[str | None, QueryParameter(required=False, max_length=100)] = None,
     village: Annotated[str | None, QueryParameter(required=False, max_length=100)] = None,
     category: Annotated[Category | None, QueryParameter(required=False)] = None,
@@ -250,8 +250,7 @@ def export_list(
                  today=local_date(request.app.state.case_files.clock()),
                  held=request.app.state.case_files.unmatched_alerts())
     rows = logged(rows, request.app.state.access_log, user, request.url.path)
-    where = f"{user.township or ''}{user.village or ''}" or "全县"
-    content = workbook(which, rows, f"导出范围：{where}；导出人：{user.name}")
+    content = workbook(which, rows, f"导出范围：{export_area(user)}；导出人：{exporter(user)}")
     return Response(content, media_type=XLSX_TYPE, headers={
         "Content-Disposition": f'attachment; filename="fangpin-{which}.xlsx"'})
 

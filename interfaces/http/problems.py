@@ -18,11 +18,13 @@ from litestar.openapi import ResponseSpec
 from msgspec import inspect as mi
 
 from application.accounts.access import AccessDenied
+from application.accounts.logins import SessionEnd
 from application.cells import read_code
 from application.errors import ConcurrentChange
 from application.evidence import FileTooLarge, KindNotAccepted
 from application.self_reports import TooMany
 from domain.errors import DomainError, InvalidValue, NotFound
+from interfaces.field_names import in_words, where
 from interfaces.http.schemas.common import ProblemDetails
 
 logger = logging.getLogger(__name__)
@@ -50,7 +52,9 @@ TITLES = {
 STATUSES: dict[int, tuple[str, tuple[str, ...]]] = {
     400: ("请求格式有误：不是接口文档所说的形状（未知或缺少的字段、类型不符、不是 UTF-8、嵌套过深）",
           ("INVALID_REQUEST", "BODY_NOT_UTF8", "BODY_TOO_DEEP")),
-    401: ("未登录或令牌无效", ("NOT_AUTHENTICATED",)),
+    401: ("未登录或令牌无效；手机的设备会话另说明原因：过期（`SESSION_EXPIRED`，重新登录即可）、"
+          "已退出、改了密码、用户停用或被撤销",
+          ("NOT_AUTHENTICATED", *(end.value for end in SessionEnd))),
     403: ("超出角色或辖区", ("ROLE_FORBIDDEN", "OUTSIDE_AREA", "OTHER_DEPARTMENT")),
     404: ("农户、成员、案件、措施或地址不存在",
           ("HOUSEHOLD_NOT_FOUND", "MEMBER_NOT_FOUND", "CASE_NOT_FOUND", "NOT_FOUND")),
@@ -160,15 +164,15 @@ def on_validation_error(request: Request, error: ValidationException) -> Respons
         elif named:  # a field unknown or missing in a nested object: members[0].nickname
             key = f"{key}.{named.group(1)}"
         source = item.get("source") if isinstance(item, dict) else None
-        errors.append({"field": key, "source": source, "message": in_chinese(message)})
+        errors.append({"field": key, "source": source, "message": in_words(in_chinese(message), key)})
     if not errors:
         errors.append({"field": None, "source": "body", "message": in_chinese(str(error.detail))})
     miss = _code_table_miss(request, error)
     if miss is not None:
         return on_domain_error(request, miss)
-    first = errors[0]
-    where = f"“{first['field']}”" if first["field"] else "请求"
-    return problem(400, "INVALID_REQUEST", f"{where}不符合要求：{first['message']}",
+    first = errors[0]  # named by its label, as the workbench names it; `field` keeps the identifier
+    named = f"“{where(first['field']) or first['field']}”" if first["field"] else "请求"
+    return problem(400, "INVALID_REQUEST", f"{named}不符合要求：{first['message']}",
                    field=first["field"], request=request, errors=errors)
 
 
@@ -243,8 +247,10 @@ def on_http_error(request: Request, error: HTTPException) -> Response[ProblemDet
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 405 and error.headers:
         headers = dict(error.headers)
-    return problem(status, HTTP_CODES.get(status, f"HTTP_{status}"), detail, request=request,
-                   headers=headers)
+    code = getattr(error, "code", None) or HTTP_CODES.get(status, f"HTTP_{status}")
+    if code != HTTP_CODES.get(status):  # an answer of its own (a phone's session refused)
+        detail = str(error.detail)
+    return problem(status, code, detail, request=request, headers=headers)
 
 
 def on_unexpected(request: Request, error: Exception) -> Response[ProblemDetails]:
@@ -283,7 +289,8 @@ _TRANSLATIONS = (
 
 def in_chinese(message: str) -> str:
     """msgspec's and litestar's English messages in Chinese where the wording is known."""
-    message = _PATH_IN_MESSAGE.sub(lambda m: f"（位置：{m.group(1) or '整体'}）", message)
+    message = _PATH_IN_MESSAGE.sub(
+        lambda m: f"（位置：{where(m.group(1)) or m.group(1) or '整体'}）", message)
     for pattern, replacement in _TRANSLATIONS:
         message = pattern.sub(replacement, message)
     return message

@@ -25,7 +25,7 @@ from application.errors import HouseholdNotFound
 from application.indicators import end_of_day
 from application.push_book import BATCH_LIST_TITLE
 from application.pushes import with_receipts
-from domain.codes import CaseStage, Category, Department, RiskType
+from domain.codes import CaseStage, Category, Department, RiskType, Role
 from domain.errors import DomainError, InvalidValue, NotFound
 from domain.household import STEP_NAMES, Household
 from domain.policy import Line
@@ -39,7 +39,7 @@ from interfaces.http.schemas.views import CaseFile, ChainProof, History
 from interfaces.http.views import Masker, case_file, history_entries, relief_bands_out
 from interfaces.overdue import overdue_unmatched
 from projections.filters import SORT_KEYS
-from projections.queries import MAX_PAGE, Page, ReadModels
+from projections.queries import APPEAL_STATUSES, MAX_PAGE, Page, ReadModels
 from projections.runner import Projections
 
 #: Longest a query waits for the read models to reach the position it asked for.
@@ -87,6 +87,7 @@ CaseSort = _sort(*SORT_KEYS["cases"])
 VisitsDueSort = _sort(*SORT_KEYS["visits_due"])
 DirectorySort = _sort(*SORT_KEYS["directory"])
 AlertSort = _sort(*SORT_KEYS["alerts"])
+AppealSort = _sort(*SORT_KEYS["appeals"])
 
 
 class ReadModelsBehind(Unavailable):
@@ -209,6 +210,26 @@ def case_queue(
                                  village=read_models.name_match(area, "village", village))
         answer.unmatched = [unmatched_out(request.user, alert, day) for alert in held]
     return answer
+
+
+@_list("/api/appeals", "异议与申诉（默认未答复的；按答复期限，超期的标出）")
+def appeals(
+    request: Request,
+    status: Annotated[str, QueryParameter(
+        schema_extra={"enum": list(APPEAL_STATUSES)},
+        description="open：尚未答复的（默认）；all：全部")] = "open",
+    deciding_role: FromQuery[Role | None] = None, township: Name = None, village: Name = None,
+    overdue: FromQuery[bool] = False, today: Today = None, sort: AppealSort = "deadline_on",
+    cursor: Cursor = None, limit: Limit = 50, after: After = None,
+) -> s.AppealPage:
+    check_day(today, "today")
+    position = caught_up(request, after)
+    page = _services(request)[2].appeals(
+        area_of(request.user), status=status, township=township,
+        deciding_role=deciding_role.value if deciding_role else None,
+        village=village, overdue=overdue, today=today or county_today(request), sort=sort, after=cursor,
+        limit=limit)
+    return _page(page, s.AppealListRow, s.AppealPage, position)
 
 
 @_list("/api/visits-due", "本月尚未走访的农户")
@@ -421,6 +442,6 @@ def me(request: Request) -> s.Me:
 
 
 QUERY_HANDLERS = [
-    monitoring_list, measures_missing, case_queue, visits_due, directory, push_ledger, alerts,
+    monitoring_list, measures_missing, case_queue, appeals, visits_due, directory, push_ledger, alerts,
     household_file, household_history, income_line, poverty_line, relief_bands, me, access_log,
 ]

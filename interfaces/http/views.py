@@ -18,7 +18,7 @@ from domain.household import STEP_NAMES, AlertOutcome, Household
 from domain.identity import mask_id_number
 from domain.income import IncomeAssessment
 from domain.relief import ReliefBands
-from domain.values import Alert, Case, Procedure
+from domain.values import Alert, Case, Objection, Procedure
 from interfaces.http.schemas import views as s
 from interfaces.http.schemas.commands import AlertOutcomeOut, AssessmentOut, ReliefBandOut
 from interfaces.http.schemas.evidence import AttachedBy, EvidenceFileOut, EvidenceOut
@@ -58,6 +58,7 @@ EVENT_NAMES: dict[str, str] = {
     "HelperAssigned": "指定帮扶责任人",
     "HelperChanged": "更换帮扶责任人",
     "HelperEnded": "结束帮扶责任人负责",
+    "HelperConfirmed": "确认帮扶责任人",
     "EvidenceAttached": "附上证据（照片、扫描件、PDF）",
     "Started": "收入监测标准启用",
     "IncomeLineSet": "设定收入监测标准",
@@ -256,6 +257,11 @@ def _steps(procedure: Procedure | None, mask: Masker) -> list[s.StepOut]:
     ]
 
 
+def _objections(objections: Iterable[Objection], mask: Masker) -> list[s.ObjectionOut]:
+    return [s.ObjectionOut(content=mask.text(o.content), outcome=o.outcome,
+                           reason=mask.text(o.reason)) for o in objections]
+
+
 def _case_out(case: Case, mask: Masker) -> s.CaseOut:
     return s.CaseOut(
         number=case.number, stage=case.stage, opened_on=case.opened_on,
@@ -268,8 +274,8 @@ def _case_out(case: Case, mask: Masker) -> s.CaseOut:
         identification=_steps(case.identification, mask),
         elimination=_steps(case.elimination, mask),
         elimination_mode=case.elimination_mode,
-        objections=[s.ObjectionOut(content=mask.text(o.content), outcome=o.outcome,
-                                   reason=mask.text(o.reason)) for o in case.objections],
+        objections=_objections(case.objections, mask),
+        elimination_objections=_objections(case.elimination_objections, mask),
         appeals=[s.AppealOut(
             appeal_id=a.appeal_id, against=a.against, lodged_on=a.lodged_on, appellant=a.appellant,
             by_household=a.by_household, content=mask.text(a.content), deciding_role=a.deciding_role,

@@ -30,6 +30,7 @@ from litestar.template.config import TemplateConfig
 
 from domain.errors import DomainError
 from domain.rules import CHINA_TIME
+from interfaces.field_names import where
 from interfaces.web import (
     dashboard,
     department,
@@ -54,7 +55,8 @@ WEB_ASSETS = [HERE / "static", HERE / "node_modules" / "echarts" / "dist"]
 
 WEB_HANDLERS = [
     session.login_page, session.login, session.logout, dashboard.dashboard, lists.monitoring,
-    lists.cases, lists.search, lists.visits_due, lists.export, lists.exchange, household.household,
+    lists.cases, lists.appeals, lists.search, lists.visits_due, lists.export, lists.exchange,
+    household.household,
     household.command_page, household.run, registration.register_page, registration.register,
     pushes.pushes, pushes.import_push, indicators.monthly_report, pushes.import_template,
     indicators.indicators, indicators.annual, policy.policy, policy.set_relief_bands, policy.set_income_line,
@@ -78,6 +80,7 @@ def web_router(handlers: list[Any] | None = None) -> Router:
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     def register(engine: JinjaTemplateEngine) -> None:
         engine.engine.filters["local_time"] = local_time
+        engine.engine.filters["field_label"] = where  # a refusal's field, said by its label
 
     return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
                           engine_callback=register)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import anyio
 import msgspec
@@ -22,7 +22,7 @@ from application.desk import push_calendar
 from domain.codes import MeasureStatus
 from domain.errors import DomainError, InvalidValue
 from interfaces.desk import roster_page, roster_rows
-from interfaces.exports import table_workbook
+from interfaces.exports import as_attachment, export_name, exporter, table_workbook
 from interfaces.http.auth import area_of
 from interfaces.http.household_commands import household_command
 from interfaces.http.problems import in_chinese
@@ -85,10 +85,9 @@ def roster_export(request: Request, township: FromQuery[str] = "",
     rows = roster_rows(state.read_models, state.access_log, user, duty, route=request.url.path,
                        today=today, township=township or None, village=village or None)
     content = table_workbook(f"{duty.department}名册", duty.headings.items(), rows,
-                             f"{duty.duty}；导出人：{user.name}；{today}")
-    name = f"{duty.department}名册-{today}.xlsx"
-    return Response(content, media_type=XLSX_TYPE, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+                             f"{duty.duty}；导出人：{exporter(user)}；{today}")
+    return Response(content, media_type=XLSX_TYPE,
+                    headers=as_attachment(export_name(f"{duty.department}名册", user, today)))
 
 
 @post("/web/department/measures/{code:str}/{measure_id:str}/{action:str}")

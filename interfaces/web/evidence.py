@@ -21,24 +21,31 @@ from litestar.params import FromPath
 from application.accounts.access import User
 from application.evidence.kinds import KINDS, MAX_UPLOAD_BYTES, accepted
 from domain.errors import DomainError
+from domain.household import Household
 from interfaces.http.evidence import evidence_file
 from interfaces.web.forms import Field
 from interfaces.web.session import signed_in
 
 #: The attach form's field of files: the digests a command names, files picked on the page.
 FILES = "attachments"
+#: The attach form's field naming the fact the files show.
+FACT = "fact"
 #: The input the files are picked in.
 PICKED = f"{FILES}-files"
 #: The largest attach form: a few files of the largest kind at once.
 FORM_MAX_BYTES = 4 * MAX_UPLOAD_BYTES
 
 
-def file_picker(fields: list[Field]) -> list[Field]:
-    """The form's list of digests as a file picker (the kinds accepted, from the one table)."""
+def file_picker(fields: list[Field], household: Household | None = None) -> list[Field]:
+    """The form's list of digests as a file picker (the kinds accepted, from the one table),
+    and the fact they are attached to as a choice of the household's facts, in words."""
     for f in fields:
         if f.name == FILES and f.kind == "lines":
             f.kind, f.options = "files", list(KINDS)
             f.hint = f"可上传：{accepted()}。"
+        if f.name == FACT and household is not None:
+            f.kind, f.labelled = "select", household.evidence_facts()
+            f.hint = "证据附于本户档案中已记录的一项事实。"
     return fields
 
 

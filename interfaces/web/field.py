@@ -26,6 +26,7 @@ from msgspec import Meta, Struct
 
 from application.accounts.access import AccessDenied
 from application.accounts.logins import DEVICE_PREFIX, LoginRefused, Logins
+from application.evidence.kinds import KINDS
 from domain.codes import Channel, Check, DisasterKind, Problem, RiskType, Role, SuddenHardship
 from domain.rules import FAILED_CHECK_SIGNALS
 from interfaces.http.problems import problem
@@ -81,10 +82,16 @@ def sign_out(request: Request) -> None:
 
 
 @get("/forms.json", sync_to_thread=False)
-def forms() -> dict[str, Any]:
-    """The code tables the app's forms offer, and which risk and problem each failed check of a
-    visit signals (the rule a visit's own alert follows: `domain.rules.FAILED_CHECK_SIGNALS`)."""
+def forms(request: Request) -> dict[str, Any]:
+    """The code tables the app's forms offer, which risk and problem each failed check of a
+    visit signals (the rule a visit's own alert follows: `domain.rules.FAILED_CHECK_SIGNALS`),
+    and how the phone treats a photo: the county's setting on location and device data
+    (``FANGPIN_KEEP_PHOTO_METADATA``) and the limits the server holds each kind to."""
     return {
+        "photos": {
+            "keep_metadata": request.app.state.settings.keep_photo_metadata,
+            "max_bytes": {kind.media_type: kind.max_bytes for kind in KINDS.values() if kind.image},
+        },
         "checks": [c.value for c in Check],
         "risk_types": [r.value for r in RiskType],
         "problems": [p.value for p in Problem],

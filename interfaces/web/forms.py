@@ -22,7 +22,7 @@ import msgspec
 from msgspec import inspect as mi
 
 from domain.errors import DomainError
-from interfaces.field_names import LABELS, label
+from interfaces.field_names import LABELS, in_words, label
 
 
 @dataclass
@@ -54,6 +54,8 @@ class Field:
     labelled: list[tuple[str, str]] = field(default_factory=list)
     #: Rows asked for beyond those typed and a blank one ("增加一行" without the script).
     more: int = 0
+    #: A finding to state (`application.commands.fields.STATED`): asked, never assumed.
+    stated: bool = False
 
     @property
     def shown_rows(self) -> int:
@@ -117,11 +119,22 @@ def form_fields(body: type[msgspec.Struct], extra: tuple[str, ...] = ()) -> list
         _field(f) for f in info.fields]
 
 
+def _stated(t: mi.Type) -> bool:
+    """Whether a field is a finding to state (`application.commands.fields.STATED`)."""
+    while isinstance(t, mi.Metadata):
+        if (t.extra or {}).get("stated"):
+            return True
+        t = t.type
+    return False
+
+
 def _field(f: mi.Field) -> Field:
-    """The input of one field of a body, by its type."""
+    """The input of one field of a body, by its type; a finding to state starts at 请选择 and
+    is required here, whatever default the API keeps."""
     t, optional = _strip_optional(f.type)
-    required = f.required and not optional
-    value = None if f.default is msgspec.NODEFAULT else f.default
+    stated = _stated(f.type)
+    required = (f.required and not optional) or stated
+    value = None if f.default is msgspec.NODEFAULT or stated else f.default
     kind, options, columns = "text", [], []
     if isinstance(t, mi.DateType):
         kind = "date"
@@ -152,7 +165,7 @@ def _field(f: mi.Field) -> Field:
     elif isinstance(t, mi.StrType) and (_max_length(f.type) or 0) > 200:
         kind = "textarea"
     return Field(f.name, LABELS.get(f.name, f.name), kind, required, options,
-                 value=value if value not in ((), []) else None, columns=columns)
+                 value=value if value not in ((), []) else None, columns=columns, stated=stated)
 
 
 def _max_length(t: mi.Type) -> int | None:
@@ -183,16 +196,21 @@ def read_form(fields: list[Field], form: Any) -> dict[str, Any]:
         elif f.kind == "rows":
             values[f.name] = [row for n in _numbers(form, f.name)
                               if (row := _read_record(f.columns, f"{f.name}-{n}-", form))]
+            for n, row in enumerate(values[f.name]):
+                refused = refused or _unstated(f.columns, row, f"{f.name}[{n}].")
         elif f.kind in ("lines", "files"):  # files: their digests, once kept
             typed = (str(form.get(f"{f.name}-{n}", "")).strip() for n in _numbers(form, f.name))
             values[f.name] = [line for line in typed if line]
         elif f.kind == "group":
             values[f.name] = _read_record(f.columns, f"{f.name}.", form, keep_blank=True)
+            refused = refused or _unstated(f.columns, values[f.name], f"{f.name}.")
         elif f.kind == "changes":
             values[f.name] = {c.name: given for c in f.columns  # nothing given: unchanged
                               if (given := _given(c, f"{f.name}.{c.name}", form)) not in (None, [])}
         elif (given := _given(f, f.name, form)) is not None:
             values[f.name] = given
+        else:
+            refused = refused or _unstated([f], {}, "")
         f.value = values.get(f.name)
     if refused is not None:
         raise refused
@@ -217,14 +235,21 @@ def _given(f: Field, name: str, form: Any) -> Any:
     return text
 
 
+def _unstated(fields: list[Field], given: dict[str, Any], at: str) -> FormError | None:
+    """The refusal of a finding to state left at 请选择 (``at``: the record it is in)."""
+    missing = next((f for f in fields if f.stated and given.get(f.name) is None), None)
+    return None if missing is None else FormError(f"{at}{missing.name}", f"请选择{label(missing.name)}")
+
+
 def _read_record(columns: list[Field], prefix: str, form: Any,
                  keep_blank: bool = False) -> dict[str, Any]:
     """The record typed in the inputs named ``prefix`` + column; {} for a row left blank (its
-    tick boxes aside). A text goes as typed, even empty (the rule that wants it says so); an
-    empty choice is left out."""
+    tick boxes aside: a row nobody touched is skipped). A text goes as typed, even empty (the
+    rule that wants it says so); an empty choice is left out."""
     kinds = {c.name: c.kind for c in columns}
     record = {c.name: _given(c, prefix + c.name, form) for c in columns}
-    if not keep_blank and not any(given for name, given in record.items() if kinds[name] != "checkbox"):
+    if not keep_blank and all(given in (None, "", []) for name, given in record.items()
+                              if kinds[name] != "checkbox"):
         return {}
     return {name: "" if given is None else given for name, given in record.items()
             if given is not None or kinds[name] in ("text", "textarea")}
@@ -288,22 +313,6 @@ def to_body(body: type[msgspec.Struct], values: dict[str, Any]) -> Any:
             path = f"{path}.{missing.group(1)}" if path else missing.group(1)
         text = in_chinese(_PATH.sub("", message))
         return _raise(path or None, in_words(text, path))
-
-
-def in_words(message: str, path: str | None = None) -> str:
-    """A refusal as a county worker reads it: the field it names (``path``), and any field it
-    quotes (“changes.amount”), said by their labels — never an identifier."""
-    message = _QUOTED.sub(lambda m: f"“{label(m.group(1))}”" if m.group(1) in LABELS else m.group(0),
-                          message)
-    name = re.split(r"[.\[\]]", path or "")
-    last = next((part for part in reversed(name) if part and not part.isdigit()), "")
-    if last in LABELS:
-        message = re.sub(rf"(?<![A-Za-z_.]){re.escape(last)}(?![A-Za-z_])", label(last), message)
-    return message
-
-
-#: A field quoted in a refusal, possibly inside its record (“changes.amount”).
-_QUOTED = re.compile(r"“(?:[A-Za-z_]+\.)*([A-Za-z_]+)”")
 
 
 def _raise(name: str | None, message: str) -> Any:

@@ -46,6 +46,7 @@ from interfaces.web.forms import (
     show_again,
     to_body,
 )
+from interfaces.web.found_before import FOUND_BEFORE
 from interfaces.web.session import county_today, render, signed_in
 
 
@@ -183,7 +184,7 @@ def command_page(request: Request, code: FromPath[str], command: FromPath[str],
 def _fields(request: Request, user: User, form: CommandForm, household: Household,
             pick: str) -> list[Field]:
     """The inputs of a command's form; a correction's, for the fact picked."""
-    fields = evidence.file_picker(form_fields(form.body, form.extra))
+    fields = evidence.file_picker(form_fields(form.body, form.extra), household)
     if form.command.name == corrections.COMMAND:
         fields = corrections.correction_fields(fields, household, _facts(request, user, household),
                                                pick)
@@ -198,10 +199,13 @@ def _facts(request: Request, user: User, household: Household) -> list[correctio
 
 def _earlier_steps(household: Any, command: str) -> list[tuple[str, str]]:
     """What the steps before this one found, for the one deciding now (the township's review
-    shows the village's visit and notice): (step, what it recorded)."""
+    shows the village's visit and notice; 入户核查 the alerts, 风险研判 the risk and the visit,
+    帮扶措施 the needs analysed): (step, what it recorded)."""
     case = household.active_case
     if case is None:
         return []
+    if command in FOUND_BEFORE:
+        return FOUND_BEFORE[command](household, case)
     if command in IDENTIFICATION_STEPS.values():
         procedure, names = case.identification, IDENTIFICATION_STEPS
     elif command in ELIMINATION_STEPS.values():
@@ -216,10 +220,12 @@ def _earlier_steps(household: Any, command: str) -> list[tuple[str, str]]:
         if taken is not None:
             said = f"{taken.occurred_on}，{taken.decision}" + (f"：{taken.reason}" if taken.reason else "")
             found.append((STEP_NAMES[step], said))
-    if procedure is case.identification and case.objections:
+    objections = (case.objections if procedure is case.identification
+                  else case.elimination_objections)
+    if objections:
         found.append(("公示期间的异议", "；".join(
             f"{o.content}（{o.outcome or '未载明处理结果'}{'：' + o.reason if o.reason else ''}）"
-            for o in case.objections)))
+            for o in objections)))
     return found
 
 
@@ -234,7 +240,7 @@ async def run(request: Request, code: FromPath[str], command: FromPath[str]) -> 
     correcting = form.command.name == corrections.COMMAND
     household = await anyio.to_thread.run_sync(_loaded, request, user, code, correcting)
     facts = await anyio.to_thread.run_sync(_facts, request, user, household) if correcting else []
-    fields = evidence.file_picker(form_fields(form.body, form.extra))
+    fields = evidence.file_picker(form_fields(form.body, form.extra), household)
     if correcting:
         fields = corrections.correction_fields(fields, household, facts,
                                                str(submitted.get("corrects_version", "")))
@@ -267,7 +273,8 @@ async def run(request: Request, code: FromPath[str], command: FromPath[str]) -> 
         return Redirect(f"/web/households/{quote(code)}?{urlencode(done)}")
     show_again(fields, (error or {}).get("field"), (error or {}).get("message", ""), more)
     return render(request, "command.html", user, code=code, command=command, title=form.title,
-                  fields=fields, error=error, form_id=secrets.token_hex(8), household=household)
+                  fields=fields, error=error, form_id=secrets.token_hex(8), household=household,
+                  earlier=_earlier_steps(household, command))
 
 
 class _Redraw(Exception):

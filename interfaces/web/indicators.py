@@ -27,6 +27,7 @@ from domain.errors import DomainError
 from domain.indicators import INDICATOR_BY_CODE
 from domain.indicators import Area as IndicatorArea
 from domain.periods import Period, parse_period
+from interfaces.exports import export_name
 from interfaces.http.indicators import monthly_report_for, report_response, scope_for
 from interfaces.web.session import county_today, render, signed_in
 
@@ -41,7 +42,8 @@ def monthly_report(request: Request, month: FromQuery[str] = "") -> Response[Any
     user.require_read("indicators")
     month = month or f"{county_today(request):%Y-%m}"
     report = monthly_report_for(user, request.app.state.indicators, month)
-    return report_response(report, f"monthly-{month}", "xlsx")
+    return report_response(report, export_name(f"月分析会商报告{month}", user, county_today(request)),
+                           "xlsx")
 
 
 @get("/web/reports/annual", sync_to_thread=True)
@@ -56,7 +58,8 @@ def annual(request: Request, year: FromQuery[str] = "", format: FromQuery[str] =
     except DomainError as refused:
         return render(request, "report.html", user, report=None, year=year, error=refused.message)
     if format == "xlsx":
-        return report_response(report, f"annual-{year}", "xlsx")
+        return report_response(report, export_name(f"年考核评估{year}", user, county_today(request)),
+                               "xlsx")
     return render(request, "report.html", user, report=report, year=year, error=None)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from litestar import Request, Response, get
 from litestar.params import FromPath, FromQuery
@@ -28,6 +28,8 @@ MONITORING_SORTS = {"code": "户编号", "head_name": "户主", "township": "乡
 CASE_SORTS = {"code": "户编号", "deadline_on": "15天倒计时", "head_name": "户主",
               "township": "乡镇", "village": "村", "discovered_on": "发现日"}
 VISITS_DUE_SORTS = {"code": "户编号", "head_name": "户主", "township": "乡镇", "village": "行政村"}
+APPEAL_SORTS = {"deadline_on": "答复期限", "lodged_on": "提出日", "code": "户编号", "township": "乡镇",
+                "village": "村"}
 
 
 def sort_links(path: str, query: dict[str, str], sort: str,
@@ -121,6 +123,26 @@ def cases(request: Request, overdue: FromQuery[bool] = False, township: FromQuer
                                  f"{urlencode(kept)}")
 
 
+@get("/web/appeals", sync_to_thread=True)
+def appeals(request: Request, status: FromQuery[str] = "open", township: FromQuery[str] = "",
+            village: FromQuery[str] = "", sort: FromQuery[str] = "deadline_on",
+            after: FromQuery[str] = "") -> Template:
+    """The appeals (异议与申诉) in the user's area by the day the answer is due, overdue ones
+    marked, each linked to the form that answers it; open ones, or all."""
+    user = signed_in(request)
+    user.require_read("households")
+    today = county_today(request)
+    query = {"status": status if status == "all" else "", "township": township, "village": village}
+    page = request.app.state.read_models.appeals(
+        area_of(user), status=status or "open", today=today, sort=sort, after=after or None,
+        limit=50, township=township or None, village=village or None)
+    page = Page([countdown(row, today) for row in page.rows], page.total, page.after)
+    kept = {k: v for k, v in query.items() if v and k != "status"}
+    return _list_page(request, user, "appeals.html", "/web/appeals", page, query, sort,
+                      APPEAL_SORTS, may_answer=user.may("answer_appeal"),
+                      export_url=f"/web/exports/appeals?{urlencode(kept)}")
+
+
 #: What the search box reads as an ID number, and as a household code (its first digits).
 _ID_NUMBER = re.compile(r"\d{17}[\dXx]")
 _CODE = re.compile(r"\d{1,20}")
@@ -167,7 +189,16 @@ def visits_due(request: Request, grid_worker: FromQuery[str] = "", township: Fro
 def export(request: Request, which: FromPath[str], township: FromQuery[str] = "",
            village: FromQuery[str] = "", head_name: FromQuery[str] = "",
            category: FromQuery[str] = "", grid_worker: FromQuery[str] = "") -> Response[bytes]:
-    from interfaces.exports import EXPORTS, logged, pages, workbook
+    from interfaces.exports import (
+        EXPORTS,
+        as_attachment,
+        export_area,
+        export_name,
+        exporter,
+        logged,
+        pages,
+        workbook,
+    )
 
     user = signed_in(request)
     user.require_read("households")
@@ -178,13 +209,11 @@ def export(request: Request, which: FromPath[str], township: FromQuery[str] = ""
                  grid_worker=grid_worker or None, today=county_today(request),
                  held=request.app.state.case_files.unmatched_alerts())
     rows = logged(rows, request.app.state.access_log, user, request.url.path)
-    where = f"{user.township or ''}{user.village or ''}" or "全县"
-    who = f"{user.display_name}（{user.name}）" if user.display_name else user.name
-    data = workbook(which, rows, f"导出范围：{where}；导出人：{who}")
-    name = f"{EXPORTS[which][0]}-{where}-{county_today(request):%Y%m%d}.xlsx"  # as people file it
+    data = workbook(which, rows, f"导出范围：{export_area(user)}；导出人：{exporter(user)}")
+    name = export_name(EXPORTS[which][0], user, county_today(request))
     return Response(data, media_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+        headers=as_attachment(name))
 
 
 @get("/web/exchange/{kind:str}", sync_to_thread=True)
@@ -193,6 +222,7 @@ def exchange(request: Request, kind: FromPath[str], format: FromQuery[str] = "xl
     ``GET /api/exchange/{kind}``: the mapping's columns and codes, the user's area, logged."""
     from interfaces.exchange import FORMATS, Exchange, export
     from interfaces.exchange_mapping import KINDS, load_mapping
+    from interfaces.exports import as_attachment, export_name
 
     user = signed_in(request)
     user.require_read("households")
@@ -205,9 +235,7 @@ def exchange(request: Request, kind: FromPath[str], format: FromQuery[str] = "xl
     reading = Exchange(state.read_models, state.case_files, user, area_of(user), state.access_log,
                        request.url.path)
     data = export(reading, mapping, kind, format, county_today(request))
-    where = f"{user.township or ''}{user.village or ''}" or "全县"
-    name = f"{KINDS[kind][0]}-省系统格式-{where}-{county_today(request):%Y%m%d}.{format}"
+    name = export_name(f"{KINDS[kind][0]}-省系统格式", user, county_today(request), format)
     media = "text/csv" if format == "csv" else (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return Response(data, media_type=media,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+    return Response(data, media_type=media, headers=as_attachment(name))

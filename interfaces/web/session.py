@@ -60,6 +60,8 @@ def render(request: Request, template: str, user: User | None, **context: Any) -
             nav.append(("/web/register", "农户登记"))
         if user.may("publish_notice"):  # the village, its township, the county centre
             nav.append(("/web/notices", "公示"))
+        if user.may("answer_appeal") and user.may_read("households"):  # the units that decide
+            nav.append(("/web/appeals", "申诉"))
         if user.may_read("pushes"):
             nav.append(("/web/pushes", "部门推送"))
         if user.may_read("indicators"):

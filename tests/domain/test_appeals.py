@@ -179,3 +179,19 @@ def test_the_village_answers_an_appeal_against_its_deliberation_and_a_category_a
         other.answer_appeal(case, "SS-1", ObjectionOutcome.UPHELD,
                             new_category=Category.SUDDEN_SEVERE_HARDSHIP,
                             **when(start + timedelta(9), COUNTY))
+
+
+def test_an_appeal_is_due_by_the_deadline_it_was_lodged_under() -> None:
+    """Given the county's answer deadline of 10 days, the appeal is due 10 days after it was
+    lodged; one recorded before deadlines were recorded is due after the 15 days of then."""
+    household = registered()
+    number = refused_at_county(household)
+    lodged_on = D + timedelta(10)
+    household.lodge_appeal(number, AppealSubject.REFUSAL, appeal_id="SS-1", appellant="张三",
+                           content="存款是借的", by_household=True, answer_within_days=10,
+                           **when(lodged_on, VILLAGE))
+    appeal = household.cases[0].appeals[0]
+    assert appeal.due_on == lodged_on + timedelta(10) == appeal.answer_by
+    appeal.answer_by = None  # as an appeal lodged before the deadline was recorded
+    assert appeal.due_on == lodged_on + timedelta(15)
+    assert replay(list(household.collect_events())).cases[0].appeals[0].answer_by == lodged_on + timedelta(10)

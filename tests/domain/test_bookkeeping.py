@@ -180,9 +180,10 @@ class TestReplay:
         every = {cls.__name__ for cls in household_event_classes()}
         # not exercised here: a measure ending, the two county refusals, a published notice
         # (test_notices), evidence attached (test_evidence), and the library's generated
-        # ``Created`` class (households are created by ``Registered``)
+        # ``Created`` class (households are created by ``Registered``), a 帮扶责任人 confirmed at
+        # inclusion (test_my_work over HTTP)
         assert every - seen <= {"MeasureEnded", "IdentificationRejected", "EliminationRejected",
-                                "NoticePublished", "EvidenceAttached", "Created"}
+                                "NoticePublished", "EvidenceAttached", "Created", "HelperConfirmed"}
 
     def test_replay_to_an_earlier_version_gives_the_household_as_it_was(self):
         household = registered()

@@ -154,6 +154,23 @@ def test_a_provincial_push_is_never_credited_to_the_county_department() -> None:
     assert figure(t, "push_timeliness", "department", "应急管理局") == (0, 0)
 
 
+def test_a_batch_whose_every_row_was_refused_is_still_owed_but_a_zero_report_meets_it() -> None:
+    """Given 医保局's 上旬 batch of 3 rows all refused on the 9th and an accepted one on the 12th,
+    and 公安局's zero report on the 5th, then 医保局 is 2 days late and 公安局 on time."""
+    all_refused = PushReceipt(Department.MEDICAL_INSURANCE, "YB-1", Tier.COUNTY, "2025-04上旬",
+                              date(2025, 4, 9), at(date(2025, 4, 9)), False, 3, 0, 0, 0, 3)
+    zero = PushReceipt(Department.PUBLIC_SECURITY, "GA-0", Tier.COUNTY, "2025-03",
+                       date(2025, 4, 5), at(date(2025, 4, 5)), False, 0, 0, 0, 0, 0)
+    pushes = {(p.duty.department, p.period): p for p in expected_pushes(
+        DUTIES, [all_refused, zero], month_period(2025, 4), date(2025, 4, 30))}
+    assert pushes[(Department.MEDICAL_INSURANCE, "2025-04上旬")].status == "漏报"
+    assert pushes[(Department.PUBLIC_SECURITY, "2025-03")].status == "按时"
+    later = receipt(Department.MEDICAL_INSURANCE, "2025-04上旬", date(2025, 4, 12))
+    pushes = {(p.duty.department, p.period): p for p in expected_pushes(
+        DUTIES, [all_refused, later], month_period(2025, 4), date(2025, 4, 30))}
+    assert pushes[(Department.MEDICAL_INSURANCE, "2025-04上旬")].status == "迟报2天"
+
+
 def test_a_push_due_on_the_5th_arriving_on_the_6th_is_one_day_late() -> None:
     receipts = [
         receipt(Department.PUBLIC_SECURITY, "2025-03", date(2025, 4, 6)),
@@ -434,6 +451,22 @@ def test_without_a_poverty_line_no_one_is_judged_and_the_detail_says_so() -> Non
     assert [i.note for i in t.items] == ["2025-05-01无扶贫标准，收入未判定"]
 
 
+def test_returned_or_fell_is_judged_by_the_household_type_on_the_day_of_the_income() -> None:
+    """Given a 脱贫户 lifted out in 2025 whose income was below the poverty line on 20 December
+    2024 (poor then, not yet lifted out) and again on 1 June 2025, when 2024 and 2025 are
+    tallied, then 2024 counts no one (the detail says why) and 2025 counts 3 返贫, no 致贫."""
+    lines = ((date(2024, 1, 1), Decimal("4800")),)
+    lifted = registered(HouseholdType.LIFTED_OUT, lifted_out_year=2025, on=date(2025, 3, 1))
+    assessed(lifted, date(2024, 12, 20), "9000")
+    assessed(lifted, date(2025, 6, 1), "9000")
+    earlier = poverty_tally([lifted], "2024", lines=lines)
+    assert [figure(earlier, code) for code in ("fell_into_poverty", "fell_back", "fell_in")] == [
+        (0, 0)] * 3
+    assert [i.note for i in earlier.items] == ["2024-12-20尚未脱贫（2025年脱贫），不计返贫致贫"]
+    later = poverty_tally([lifted], "2025", lines=lines)
+    assert (figure(later, "fell_back"), figure(later, "fell_in")) == ((3, 0), (0, 0))
+
+
 # ------------------------------------------------------------------ 会商召开情况
 
 
@@ -450,6 +483,22 @@ def test_months_without_a_consultation_show_up() -> None:
     assert [i.key for i in t.items if not i.numerator] == ["2025-02"]
     # mid-month without a meeting yet: the month is not counted against the county
     assert figure(tally([], "2025-Q1", date(2025, 2, 10), meetings=meetings), "consultations") == (1, 1)
+
+
+def test_pushes_and_meetings_due_before_the_county_began_recording_are_not_owed() -> None:
+    """Given a county that began recording on 8 April 2025, when April is tallied on 30 April
+    with no push and no meeting, then March's monthly pushes (due 5 April) are not owed, 医保局's
+    three April pushes are (all 漏报), and March's consultation is not counted but April's is."""
+    t = Tally(month_period(2025, 4), date(2025, 4, 30), COUNTY_NAME, DUTIES, None,
+              began=date(2025, 4, 8))
+    pushes = t.add_pushes([])
+    assert sorted((p.duty.department.value, p.period, p.status) for p in pushes) == [
+        ("医保局", "2025-04上旬", "漏报"), ("医保局", "2025-04下旬", "漏报"),
+        ("医保局", "2025-04中旬", "漏报")]
+    assert figure(t, "push_timeliness") == (0, 3)
+    quarter = Tally(parse_period("2025-Q2"), date(2025, 6, 30), COUNTY_NAME, began=date(2025, 5, 1))
+    quarter.add_meetings([meeting(date(2025, 6, 3))])
+    assert figure(quarter, "consultations") == (1, 2)  # May and June; April ended before
 
 
 def test_periods_parse_and_refuse() -> None:

@@ -146,6 +146,42 @@ class TestThePovertyLine:
         refused(p, "LINE_ORDER", "yuan_per_capita", year=2025, yuan="4800")
         assert p.poverty_lines[2025].yuan_per_capita == Decimal("4800") and 2025 not in p.lines
 
+    def test_given_no_monitoring_line_of_its_year_then_the_one_in_force_that_year_bounds_it(self):
+        """Given the 2027 monitoring line 8600 and none set for 2028, when the 2028 poverty line is
+        set to 9000, then it is refused: 8600 is the monitoring line in force all of 2028."""
+        p = policy()
+        set_line(p, 2027, "8600")
+        with pytest.raises(DomainError) as info:
+            p.set_poverty_line(year=2028, yuan_per_capita=Decimal("9000"), **when(date(2024, 1, 1), COUNTY))
+        assert (info.value.code, info.value.field) == ("LINE_ORDER", "yuan_per_capita")
+        assert "8600" in info.value.message and "2028-01-01" in info.value.message
+        assert p.poverty_lines == {}
+        p.set_poverty_line(year=2028, yuan_per_capita=Decimal("5000"), **when(date(2024, 1, 1), COUNTY))
+
+    def test_given_a_poverty_line_in_force_then_a_later_monitoring_line_must_stay_above_it(self):
+        """Given the 2027 poverty line 7000 (none for 2028), when the 2028 monitoring line is set
+        to 6500, then it is refused; so is one that starts mid-year below a line in force then."""
+        p = policy()
+        p.set_poverty_line(year=2027, yuan_per_capita=Decimal("7000"), **when(date(2024, 1, 1), COUNTY))
+        refused(p, "LINE_ORDER", "yuan_per_capita", year=2028, yuan="6500")
+        set_line(p, 2028, "9000")
+        p.set_poverty_line(year=2029, yuan_per_capita=Decimal("8000"),
+                           effective_from=date(2029, 7, 1), **when(date(2024, 1, 1), COUNTY))
+        # in force from 1 January 2029: below the 2029 poverty line from 1 July
+        refused(p, "LINE_ORDER", "yuan_per_capita", year=2029, yuan="7500")
+        set_line(p, 2029, "8500")
+
+    def test_a_poverty_line_that_starts_later_is_judged_against_each_monitoring_line_it_meets(self):
+        """Given monitoring lines 8600 (2027) and 6000 from 1 July 2028, when the 2028 poverty
+        line is set to 6500 from 1 January, then it is refused: it would pass 6000 on 1 July."""
+        p = policy()
+        set_line(p, 2027, "8600")
+        set_line(p, 2028, "6000", effective_from=date(2028, 7, 1))
+        with pytest.raises(DomainError) as info:
+            p.set_poverty_line(year=2028, yuan_per_capita=Decimal("6500"),
+                               effective_from=date(2028, 1, 1), **when(date(2024, 1, 1), COUNTY))
+        assert info.value.code == "LINE_ORDER" and "2028-07-01" in info.value.message
+
     def test_setting_a_year_again_needs_a_reason(self):
         p = policy()
         p.set_poverty_line(year=2024, yuan_per_capita=Decimal("4600"), **when(date(2024, 1, 1), COUNTY))

@@ -9,12 +9,17 @@ for 卫健局, household 3 an ordinary household nobody monitors, household 4 a 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+from litestar.testing import TestClient
 
 from application.accounts.access import User
 from domain.codes import Department, Role
 from domain.identity import mask_id_number
+from interfaces.http import create_app
 from tests.http.conftest import OTHER_TOWNSHIP, TOWNSHIP, Api
 from tests.http.kit import (
     END_MEASURE,
@@ -111,10 +116,36 @@ def test_every_roster_read_is_in_the_access_log(api: Api) -> None:
     assert sorted(r["household_code"] for r in records).count(code_of(4)) == 1
 
 
-def test_a_department_the_table_gives_no_roster_is_told_so(api: Api) -> None:
+def test_every_department_has_its_roster_and_a_duty_on_the_household_lists_its_head(
+        api: Api) -> None:
+    """Every one of the 13 departments gets the roster of its duty; 住建局's (housing, by the
+    household) lists each 脱贫户 and monitoring object once, by its head, with no ID number."""
+    county(api)
+    rows = {}
+    for department in Department:
+        token = api.app.state.users.add(User(f"dept-{department.name.lower()}"[:64],
+                                             Role.DEPARTMENT, department=department))
+        response = api.client.get(ROSTER, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200, (department, response.text)
+        rows[department] = response.json()["rows"]
+    housing = rows[Department.HOUSING]
+    assert [(r["household_code"], r["name"]) for r in housing] == [
+        (code_of(1), "王建国"), (code_of(2), "王建国"), (code_of(4), "王建国")]
+    assert set(housing[0]) == {"household_code", "township", "village", "household_type",
+                               "category", "name"}
+    assert all("*" in r["id_number"] for r in rows[Department.PUBLIC_SECURITY])
+
+
+def test_a_department_the_table_gives_no_roster_is_told_so(api: Api, settings: Any, clock: Any,
+                                                          tmp_path: Path) -> None:
+    only = tmp_path / "rosters.toml"
+    only.write_text('[[roster]]\ndepartment = "医保局"\nhouseholds = ["脱贫户"]\n'
+                    'fields = ["household_code", "name"]\n', encoding="utf-8")
     token = api.app.state.users.add(User("dept-gaj", Role.DEPARTMENT,
                                          department=Department.PUBLIC_SECURITY))
-    response = api.client.get(ROSTER, headers={"Authorization": f"Bearer {token}"})
+    county_app = create_app(replace(settings, rosters_path=only), clock=clock, follow=False)
+    with TestClient(county_app) as client:
+        response = client.get(ROSTER, headers={"Authorization": f"Bearer {token}"})
     problem(response, 404, "ROSTER_NOT_DEFINED", field="department")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,17 @@ from tests.evidence_files import (
     scanned_pdf,
 )
 from tests.http.conftest import ALL_CHECKS_PASS, Api
+from tests.http.kit import (
+    COUNTY_DECISION,
+    MEASURE,
+    RELIEF,
+    RISK_ANALYSIS,
+    Home,
+    call,
+    problem,
+    register,
+    set_relief_bands,
+)
 
 CODE = "130630101001"
 EVIDENCE = f"/api/households/{CODE}/evidence"
@@ -161,3 +173,38 @@ class TestWhoMayRead:
         response = api.client.post("/api/attachments", content=scanned_pdf(),
                                    headers={**api.headers("auditor"), "Content-Type": "application/pdf"})
         assert (response.status_code, response.json()["code"]) == (403, "ROLE_FORBIDDEN")
+
+
+def test_a_measure_a_payout_and_an_appeal_carry_their_papers(api: Api) -> None:
+    """Given a household under help with a measure and a 防贫保 payout, and another whose appeal
+    against a refusal is lodged, when the agreement, the bank slip and the household's proof are
+    attached, then each case file lists them under their fact; a payout never made takes none."""
+    set_relief_bands(api)
+    helped = register(api, 1).included()
+    helped.do("/risk-analyses", RISK_ANALYSIS, who="township")
+    helped.do("/measures", MEASURE, who="township")
+    helped.do("/relief-payouts", RELIEF, who="county")
+    appealing = register(api, 2).deliberated()
+    appealing.do("/identification/county-decision", {**COUNTY_DECISION, "decision": "不通过",
+                                                     "reason": "存款超过标准"})
+    appealing.do("/appeals", {"case_number": 1, "against": "不予认定", "appellant": "王建国",
+                              "by_household": True, "content": "存款是为看病借的",
+                              "occurred_on": "2025-03-12"}, who="village")
+    appeal_id = appealing.file()["cases"][0]["appeals"][0]["appeal_id"]
+    scan = hashlib.sha256(scanned_pdf()).hexdigest()
+
+    def attach(home: Home, fact: str, who: str) -> Any:
+        upload(api, scanned_pdf(), "application/pdf", who=who)  # each attaches what it uploaded
+        return call(api, "POST", home.path + "/evidence", who, {
+            "fact": fact, "attachments": [scan], "note": "纸质材料扫描", "occurred_on": "2025-05-01"})
+
+    for home, fact, who in ((helped, "measure:M1", "township"), (helped, "payout:P1", "county"),
+                            (appealing, f"appeal:{appeal_id}", "village")):
+        answer = attach(home, fact, who)
+        assert answer.status_code == 201, answer.text
+    shown = [(e["fact"], e["fact_label"], [f["sha256"] for f in e["files"]])
+             for e in helped.file()["evidence"]]
+    assert [(fact, files) for fact, _, files in shown] == [("measure:M1", [scan]), ("payout:P1", [scan])]
+    assert all(label for _, label, _ in shown), shown
+    assert [e["fact"] for e in appealing.file()["evidence"]] == [f"appeal:{appeal_id}"]
+    problem(attach(helped, "payout:P9", "county"), 404, "FACT_NOT_FOUND", "fact")

@@ -139,3 +139,43 @@ def test_bad_parameters_are_refused_naming_them(api: Api, county: dict[str, Home
     problem(api.get("/api/feed", "county", since=3), 400, "INVALID_REQUEST")
     last = api.get("/api/feed", "county", after=end).json()
     assert last == {"events": [], "next_after": end, "end": end, "at_end": True}
+
+
+def test_a_department_following_the_feed_from_0_rebuilds_what_its_desk_shows(
+        api: Api, county: dict[str, Home]) -> None:
+    """Given 医保局's pushes, their outcome and its measures (one ended, one still planned), when
+    its system follows the feed from position 0, then what it rebuilds equals its desk: the
+    measures of /api/departments/me/measures and the alerts of /api/alerts. (Its roster is a
+    read model over the registry, not events about its work: the feed does not carry it.)"""
+    county["other"].do("/measures/M1/end", {"reason": "参保完成", "occurred_on": "2025-04-30"})
+    county["other"].do("/measures", {**MEASURE, "measure_id": "M2", "department": "医保局",
+                                     "occurred_on": "2025-05-02"})
+    api.catch_up()
+    measures: dict[tuple[str, str], dict[str, Any]] = {}
+    alerts: dict[str, dict[str, Any]] = {}
+    included: set[tuple[str, int]] = set()
+    for event in follow(api, "department", limit=3):
+        code, what, day = event["household_code"], event["details"], event["occurred_on"]
+        if event["event"] == "MeasureAssigned":
+            measures[code, what["measure_id"]] = {
+                "measure_type": what["measure_type"], "status": "计划", "started_on": day,
+                "in_place_on": None, "ended_on": None}
+        elif event["event"] == "MeasurePutInPlace":
+            measures[code, what["measure_id"]].update(status="已落实", in_place_on=day)
+        elif event["event"] == "MeasureEnded":
+            measures[code, what["measure_id"]].update(status="已结束", ended_on=day)
+        elif event["event"] == "AlertRaised":
+            alerts[what["alert_id"]] = {"code": code, "discovered_on": day}
+        elif event["event"] == "MonitoringObjectIncluded":
+            included.add((code, what["case_number"]))
+
+    desk = api.get("/api/departments/me/measures", "department", limit=500).json()["rows"]
+    assert measures == {(r["code"], r["measure_id"]): {
+        k: r[k] for k in ("measure_type", "status", "started_on", "in_place_on", "ended_on")}
+        for r in desk}
+    assert {(c, m) for c, m in measures} == {(county["other"].code, "M1"), (county["other"].code, "M2")}
+    pushed = api.get("/api/alerts", "department").json()["rows"]
+    assert alerts == {r["alert_id"]: {"code": r["code"], "discovered_on": r["discovered_on"]}
+                      for r in pushed}
+    assert included == {(r["code"], r["case_number"]) for r in pushed
+                        if r["case_stage"] == "监测帮扶中"} == {(county["two"].code, 1)}

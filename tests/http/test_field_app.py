@@ -5,8 +5,10 @@ that changed meanwhile is not recorded, and says so. Both back ends."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from application.accounts.logins import DEVICE_SESSION_DAYS
 from tests.http.conftest import ALL_CHECKS_PASS, Api
 
 PASSWORD = "走访密码-2025"
@@ -64,6 +66,33 @@ class TestSigningInOnAPhone:
         headers = _device(api)
         api.app.state.users.disable("grid-01")
         assert api.client.get("/api/me", headers=headers).status_code == 401
+
+    def test_the_phone_is_told_why_its_session_is_refused(self, api: Api) -> None:
+        """The phone keeps its unsent queue only when its session merely expired: each refusal
+        names its reason with a stable code."""
+        def refused(headers: dict[str, str]) -> tuple[int, str]:
+            answer = api.client.get("/api/me", headers=headers)
+            return answer.status_code, answer.json()["code"]
+
+        headers = _device(api)
+        api.clock.now += timedelta(days=DEVICE_SESSION_DAYS, minutes=1)
+        assert refused(headers) == (401, "SESSION_EXPIRED")
+        assert "重新登录" in api.client.get("/api/me", headers=headers).json()["detail"]
+        _device(api)  # a new password and sign-in: the old phone is still told "expired"
+        assert refused(headers) == (401, "SESSION_EXPIRED")
+
+        headers = _device(api)
+        api.client.post("/app/session/end", headers=headers)
+        assert refused(headers) == (401, "SIGNED_OUT")
+        headers = _device(api)
+        api.app.state.logins.set_password("grid-01", PASSWORD + "-new")
+        assert refused(headers) == (401, "PASSWORD_CHANGED")
+        headers = _device(api)
+        api.app.state.logins.disable_user("grid-01")
+        assert refused(headers) == (401, "USER_DISABLED")
+        api.app.state.users.issue_token("grid-01")
+        assert refused({"Authorization": "Bearer fpd_never-issued"}) == (401, "SESSION_REVOKED")
+        assert refused({"Authorization": "Bearer not-a-token"}) == (401, "NOT_AUTHENTICATED")
 
     def test_a_user_disabled_then_enabled_again_is_not_back_on_the_old_phone(self, api: Api) -> None:
         headers = _device(api)

@@ -18,7 +18,10 @@ from interfaces.http import create_app
 from tests.builders import id_number
 from tests.http.conftest import OTHER_TOWNSHIP, TOWNSHIP, Api
 from tests.http.kit import (
+    COUNTY_DECISION,
     GRID_WORKER,
+    HELPER,
+    HELPER_CHANGE,
     MEASURE,
     RISK_ANALYSIS,
     call,
@@ -247,3 +250,62 @@ def test_the_unit_that_decided_answers_the_appeal_and_the_township_verifies_self
     assert not [t for t in tasks(api, "other_township")["tasks"] if t["kind"] == "自主申报"]
     texts = [n["text"] for n in notifications(api, "township")["notifications"]]
     assert any(text.startswith(f"新的申诉：{by_township.code}") for text in texts)
+
+
+def test_an_appeal_against_the_village_deliberation_is_on_the_village_desk(api: Api) -> None:
+    """Given a case the village deliberation refused (村级评议不通过), when the household appeals,
+    then the 村联络站 — the unit that decided — has it to answer, and neither unit above does."""
+    home = register(api, 1).visited()
+    home.do("/identification/village-notice", {
+        "case_number": 1, "decision": "不通过", "reason": "群众评议认为收入较高",
+        "notice_from": "2025-03-03", "notice_to": "2025-03-08", "occurred_on": "2025-03-09"})
+    home.do("/appeals", {"case_number": 1, "against": "不予认定", "appellant": "王建国",
+                         "by_household": False, "content": "收入算错了", "occurred_on": "2025-11-28"},
+            who="village")
+    village = [t for t in tasks(api, "village")["tasks"] if t["kind"] == "申诉答复"]
+    assert [(t["subject"], t["deadline"]) for t in village] == [(home.code, "2025-12-13")]
+    for unit in ("township", "county"):
+        assert not [t for t in tasks(api, unit)["tasks"] if t["kind"] == "申诉答复"], unit
+    assert any(n["text"].startswith(f"新的申诉：{home.code}")
+               for n in notifications(api, "village")["notifications"])
+    appeal_id = village[0]["path"].split("/")[-2]
+    home.do(f"/appeals/{appeal_id}/answer", {"case_number": 1, "outcome": "不成立",
+                                             "reason": "评议结果有据", "occurred_on": "2025-12-01"},
+            who="village")
+    assert not [t for t in tasks(api, "village")["tasks"] if t["kind"] == "申诉答复"]
+
+
+def test_a_helper_named_before_inclusion_is_to_confirm_or_change_until_done(api: Api) -> None:
+    """Given two 脱贫户 whose 帮扶责任人 was named under 四个不摘 (02-01), when each is included
+    (03-10), then the township and the county have 确认帮扶责任人 on their desks until one is
+    confirmed and the other's helper changed; a household included without one is prompted to
+    assign, not to confirm."""
+    early = {**HELPER, "occurred_on": "2025-02-01"}
+    homes = [register(api, n, household_type="脱贫户") for n in (1, 2)]
+    for home in homes:
+        home.do("/helper", early)
+        home.deliberated()
+        home.do("/identification/county-decision", {**COUNTY_DECISION, "category": "脱贫不稳定户"})
+    register(api, 3).included()  # no helper: the assign prompt is the case file's, not a task here
+
+    def prompted(who: str) -> list[str]:
+        return [t["subject"] for t in tasks(api, who)["tasks"] if t["kind"] == "确认帮扶责任人"]
+
+    assert prompted("township") == prompted("county") == [homes[0].code, homes[1].code]
+    assert prompted("other_township") == [] and prompted("village") == []
+    first = next(t for t in tasks(api, "township")["tasks"] if t["kind"] == "确认帮扶责任人")
+    assert first["path"] == f"/api/households/{homes[0].code}/helper/confirm"
+    assert first["deadline"] is None and "王帮扶" in first["what"]
+
+    confirm = homes[0].path + "/helper/confirm"
+    problem(call(api, "POST", confirm, "township", {"occurred_on": "2025-03-09"}), 422,
+            "DATE_ORDER", "occurred_on")
+    problem(call(api, "POST", confirm, "village", {"occurred_on": "2025-03-11"}), 403,
+            "ROLE_FORBIDDEN")
+    homes[0].do("/helper/confirm", {"occurred_on": "2025-03-11"}, who="township")
+    problem(call(api, "POST", confirm, "township", {"occurred_on": "2025-03-12"}), 409,
+            "HELPER_NOTHING_TO_CONFIRM", "household_code")
+    homes[1].do("/helper/change", {**HELPER_CHANGE, "occurred_on": "2025-03-12"})
+    assert prompted("township") == []
+    history = [e["sentence"] for e in api.get(homes[0].path + "/history").json()["entries"]]
+    assert any("确认帮扶责任人王帮扶继续负责第1号案件" in s for s in history)

@@ -5,7 +5,16 @@ approval, one not upheld does not; the case file and the history show each."""
 from __future__ import annotations
 
 from tests.http.conftest import Api
-from tests.http.kit import COUNTY_DECISION, TOWNSHIP_REVIEW, VILLAGE_NOTICE, call, problem, register
+from tests.http.kit import (
+    COUNTY_DECISION,
+    ELIMINATION_NOTICE,
+    TOWNSHIP_REVIEW,
+    VILLAGE_NOTICE,
+    call,
+    problem,
+    register,
+    set_income_line,
+)
 
 UPHELD = {"content": "村民反映该户有经营性货车", "outcome": "成立", "reason": "经核实该户名下货车在营运"}
 NOT_UPHELD = {"content": "村民反映该户子女收入稳定", "outcome": "不成立",
@@ -53,3 +62,15 @@ def test_objections_not_upheld_leave_the_simplified_approval_open(api: Api) -> N
     home.do("/identification/county-decision", SIMPLIFIED)
     case = home.file()["cases"][0]
     assert (case["included_on"], case["objections"]) == ("2025-03-10", [NOT_UPHELD])
+
+
+def test_the_elimination_notices_objections_are_kept_on_the_case_file(api: Api) -> None:
+    # Given a household whose risk elimination is under way, its home visit done
+    set_income_line(api)
+    home = register(api, 4).eliminating(1)
+    # When its elimination notice records an objection not upheld
+    home.do("/elimination/village-notice", {**ELIMINATION_NOTICE, "objections": [NOT_UPHELD]},
+            who="village")
+    # Then the case file shows it with the elimination, apart from the identification's
+    case = home.file("village")["cases"][0]
+    assert (case["elimination_objections"], case["objections"]) == ([NOT_UPHELD], [])

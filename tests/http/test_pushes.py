@@ -4,14 +4,16 @@ county centre pushing on a department's behalf."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from litestar.testing import TestClient
 
 from application.pushes import PushRecording
+from interfaces.http import create_app
 from tests.builders import id_number
-from tests.http.conftest import Api
+from tests.http.conftest import USERS, Api
 from tests.http.kit import problem, register
 
 NOBODY = id_number(date(1980, 1, 1), 7)  # a valid ID number registered in no household
@@ -327,6 +329,51 @@ def test_a_provincial_batch_is_shown_but_never_credited_to_the_county_department
                          department="医保局").json()
     first = next(p for p in compliance["pushes"] if p["period"] == "2025-11上旬")
     assert first["batch_id"] == "YB-2025-11上旬" and first["status"].startswith("迟报")
+
+
+def test_a_batch_whose_every_row_was_refused_does_not_meet_the_cadence(api: Api) -> None:
+    # Given 医保局's December 上旬 batch (due the 10th) arrives on time, every row refused
+    home = register(api, 1)
+    refused = send(api, batch("YB-2025-12上旬-1", [row(BAD_CHECK_DIGIT), row(home.head, "因穷")],
+                              period="2025-12上旬"))
+    assert [r["result"] for r in refused["rows"]] == ["拒收", "拒收"]
+
+    # Then once the 10th is over the push is missing: the batch is listed, not credited
+    api.clock.advance(days=10)
+    api.catch_up()
+
+    def first_ten_days() -> dict[str, Any]:
+        compliance = api.get("/api/push-compliance", who="county", period="2025-12",
+                             department="医保局").json()
+        return next(p for p in compliance["pushes"] if p["period"] == "2025-12上旬")
+
+    assert (first_ten_days()["status"], first_ten_days()["batch_id"]) == ("漏报", None)
+
+    # When the department sends it again with a row that is accepted, that push is judged: late
+    send(api, batch("YB-2025-12上旬-2", [row(home.head, day="2025-12-01")], period="2025-12上旬"))
+    api.catch_up()
+    assert (first_ten_days()["status"], first_ten_days()["batch_id"]) == (
+        "迟报1天", "YB-2025-12上旬-2")
+
+
+def test_pushes_due_before_the_county_began_recording_are_not_owed(
+        settings: Any, clock: Any) -> None:
+    # Given a county whose log began on 1 December 2025 (the app started that day)
+    clock.now = datetime(2025, 12, 1, 2, 0, tzinfo=UTC)
+    app = create_app(settings, clock=clock, follow=False)
+    with TestClient(app) as client:
+        token = app.state.users.add(USERS["county"])
+        clock.advance(days=10)  # 11 December: 上旬 is over
+
+        def owed(period: str) -> list[tuple[str, str, str]]:
+            answer = client.get("/api/push-compliance", params={"period": period},
+                                headers={"Authorization": f"Bearer {token}"})
+            assert answer.status_code == 200, answer.text
+            return [(p["department"], p["period"], p["status"]) for p in answer.json()["pushes"]]
+
+        # Then nothing due in November is owed, and December's 医保局 上旬 is
+        assert owed("2025-11") == []
+        assert ("医保局", "2025-12上旬", "漏报") in owed("2025-12")
 
 
 def test_rows_of_a_duty_with_criteria_carry_its_target_group_and_amount(api: Api) -> None:

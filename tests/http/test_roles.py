@@ -105,6 +105,7 @@ ALLOWED: dict[str, set[str]] = {
     "POST /api/households/{code}/grid-worker/end": {"county", "township", "village"},
     "POST /api/households/{code}/helper": {"county", "township"},
     "POST /api/households/{code}/helper/change": {"county", "township"},
+    "POST /api/households/{code}/helper/confirm": {"county", "township"},
     "POST /api/households/{code}/helper/end": {"county", "township"},
     # corrections, policy and department pushes
     "POST /api/households/{code}/corrections": {"county", "township"},
@@ -119,6 +120,7 @@ ALLOWED: dict[str, set[str]] = {
     "GET /api/monitoring": {"county", "township", "village", "auditor", "assessment"},
     "GET /api/monitoring/measures-missing": {"county", "township", "village", "auditor", "assessment"},
     "GET /api/cases": {"county", "township", "village", "auditor", "assessment"},
+    "GET /api/appeals": {"county", "township", "village", "auditor", "assessment"},
     "GET /api/visits-due": {"county", "township", "village", "auditor", "assessment"},
     "GET /api/households": {"county", "township", "village", "auditor", "assessment"},
     "GET /api/households/{code}": {"county", "township", "village", "auditor", "assessment"},
@@ -218,6 +220,15 @@ def _on(suffix: str, body: Any, ready: Callable[..., Any] | None = None) -> Prep
         return path, body(n) if callable(body) else body
 
     return prepare
+
+
+def _helper_to_confirm(api: Api, n: int, who: str) -> Request:
+    """A 脱贫户 whose 帮扶责任人 (named under 四个不摘) is to be confirmed once it is included."""
+    home = register(api, n, household_type="脱贫户")
+    home.do("/helper", {**HELPER, "occurred_on": "2025-02-01"})
+    home.deliberated().do("/identification/county-decision",
+                          {**COUNTY_DECISION, "category": "脱贫不稳定户"})
+    return home.path + "/helper/confirm", {"occurred_on": "2025-03-11"}
 
 
 def _registration(api: Api, n: int, who: str) -> Request:
@@ -486,6 +497,7 @@ PREPARE: dict[str, Prepare] = {
     "POST /api/households/{code}/helper": _on("/helper", HELPER, lambda home: home.included()),
     "POST /api/households/{code}/helper/change":
         _on("/helper/change", HELPER_CHANGE, lambda home: home.included().do("/helper", HELPER)),
+    "POST /api/households/{code}/helper/confirm": _helper_to_confirm,
     "POST /api/households/{code}/helper/end":
         _on("/helper/end", STAFF_END, lambda home: home.included().do("/helper", HELPER)),
     "POST /api/households/{code}/corrections": _on("/corrections", CORRECTION),
@@ -497,6 +509,7 @@ PREPARE: dict[str, Prepare] = {
     "POST /api/pushes": _push,
     "GET /api/monitoring": _read("/api/monitoring"),
     "GET /api/monitoring/measures-missing": _read("/api/monitoring/measures-missing"),
+    "GET /api/appeals": _read("/api/appeals"),
     "GET /api/cases": _read("/api/cases"),
     "GET /api/visits-due": _read("/api/visits-due"),
     "GET /api/households": _read("/api/households"),

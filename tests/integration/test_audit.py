@@ -31,6 +31,7 @@ from application.settings import Settings
 from application.store.chain import content_hash, link
 from domain.codes import Channel, RiskType
 from domain.household import household_id
+from domain.replay import replay
 from tests.builders import VILLAGE
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -306,6 +307,66 @@ def test_a_snapshot_changed_behind_the_application_is_found(county) -> None:
              f"AND originator_version = {p}", (_altered(bytes(state)), household, version))
     household = household if isinstance(household, UUID) else UUID(household)
     assert list(app.stale_snapshots()) == [(household, version)]
+
+
+#: Value-object fields that snapshots written before issue 17 lack, by where they sit.
+FIELDS_ADDED_TO_VALUES = {"visits": ("per_capita_income", "line_in_force"),
+                          "analyses": ("reason",), "measures": ("reason",),
+                          "payouts": ("insurer",)}
+
+
+def test_a_snapshot_written_before_values_had_new_fields_verifies_clean(county) -> None:
+    """Snapshots taken by the code before visits kept income, analyses and measures a reason and
+    payouts an insurer are untouched caches, not tampering: the check passes them all. (Such a
+    snapshot lacks each field where its events recorded none.)"""
+    app, _, raw, _ = county
+    app.flush_snapshots()
+    snapshots = "stored_snapshots" if app.settings.backend == "sqlite" else (
+        f'"{app.settings.postgres_schema}".fangpin_snapshots')
+    p, stripped = raw.p, set()
+    for household, version, state in raw._run(
+            f"SELECT originator_id, originator_version, state FROM {snapshots}"):
+        envelope = msgspec.msgpack.decode(bytes(state))
+        for where, fields in FIELDS_ADDED_TO_VALUES.items():
+            held = envelope["state"][where]
+            for value in held.values() if isinstance(held, dict) else held:
+                for name in fields:
+                    if value[name] in (None, ""):
+                        del value[name]
+                        stripped.add(where)
+        raw._run(f"UPDATE {snapshots} SET state = {p} WHERE originator_id = {p} "
+                 f"AND originator_version = {p}",
+                 (msgspec.msgpack.encode(envelope), household, version))
+    assert {"visits", "analyses", "measures"} <= stripped  # the demo's payouts all name one
+    assert list(app.stale_snapshots()) == []
+
+
+def test_a_snapshot_outdated_by_elimination_objections_is_replayed_past_not_flagged(
+        county, make_app) -> None:
+    """Snapshots taken before cases kept their elimination notice's objections (version 4):
+    where a case's elimination notice was concluded they cannot say the objections, so a case
+    file is read from its events instead, and the auditor's check does not call them tampered."""
+    app, _, raw, _ = county
+    app.flush_snapshots()
+    snapshots = "stored_snapshots" if app.settings.backend == "sqlite" else (
+        f'"{app.settings.postgres_schema}".fangpin_snapshots')
+    p, outdated = raw.p, []
+    for household, version, state in raw._run(
+            f"SELECT originator_id, originator_version, state FROM {snapshots}"):
+        envelope = msgspec.msgpack.decode(bytes(state))
+        envelope["state"]["class_version"] = 4
+        for case in envelope["state"]["cases"]:
+            del case["elimination_objections"]
+            if (case.get("elimination") or {}).get("village_notice"):
+                outdated.append(household if isinstance(household, UUID) else UUID(household))
+        raw._run(f"UPDATE {snapshots} SET state = {p} WHERE originator_id = {p} "
+                 f"AND originator_version = {p}",
+                 (msgspec.msgpack.encode(envelope), household, version))
+    assert outdated
+    fresh: CaseFiles = make_app()  # nothing in its memory: every case file read from the store
+    for household in outdated:
+        assert fresh.household(household) == replay(None, fresh.events.get(household))
+    assert list(fresh.stale_snapshots()) == []
 
 
 def test_no_checkpoint_is_signed_over_an_empty_log(make_app) -> None:

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from application.app import CaseFiles
-from application.audit import verify
+from application.audit import state_reader, verify
 from application.backup import export_log, import_log
 from application.commands import AttachEvidence, RecordVisit
 from application.evidence import FileTooLarge, KindNotAccepted
@@ -19,6 +19,7 @@ from application.evidence.store import AttachmentStore
 from application.store.encryption import fingerprint
 from domain.codes import Check
 from domain.errors import InvalidValue
+from interfaces.cli import main
 from tests.builders import COUNTY, VILLAGE, registering
 from tests.conftest import FakeClock
 from tests.evidence_files import (
@@ -114,7 +115,7 @@ def test_a_digest_never_uploaded_is_refused_naming_its_place(make_app) -> None:
     assert app.household(CODE).evidence == []
 
 
-def test_verify_names_a_file_altered_in_the_database(make_app) -> None:
+def test_verify_names_a_file_altered_in_the_database(make_app, settings, cli_env, capsys) -> None:
     app: CaseFiles = make_app()
     visited(app)
     photo = app.attachments().receive(phone_photo(), None, by="grid-01")
@@ -126,9 +127,14 @@ def test_verify_names_a_file_altered_in_the_database(make_app) -> None:
         cursor.execute(f"UPDATE {store.table} SET content = {p} WHERE sha256 = {p}",
                        (scanned_pdf(padding=3), pdf.sha256))
 
-    report = verify(app.log_tables())
+    report = verify(app.log_tables(), open_state=state_reader(settings))
     assert [(f.kind, f.kind_name) for f in report.findings] == [("attachment", "附件与摘要不符")]
     assert pdf.sha256 in report.findings[0].detail and report.attachments == 2
+    # the auditor's command names the household, the event and the fact the file was attached to
+    assert main(["audit", "verify"]) == 1
+    out = capsys.readouterr().out
+    assert f"[附件与摘要不符] 户 {CODE} 第 3 件 位置 " in out, out
+    assert f"visit:V-1 所附的附件 {pdf.sha256} 的内容与其 SHA-256 不符" in out
 
 
 def test_verify_names_a_file_deleted_from_the_database(make_app, settings) -> None:
@@ -140,12 +146,13 @@ def test_verify_names_a_file_deleted_from_the_database(make_app, settings) -> No
     with store.datastore.transaction(commit=True) as cursor:
         cursor.execute(f"DELETE FROM {store.table}")
 
-    report = verify(app.log_tables())
-    if settings.cipher_key:  # the events' state cannot be read without the key
-        assert report.clean and not report.attachments_named_checked
-        return
+    report = verify(app.log_tables(), open_state=state_reader(settings))
+    assert report.attachments_named_checked, "encrypted at rest, the key reads the events"
     assert [f.kind for f in report.findings] == ["attachment"]
     assert photo.sha256 in report.findings[0].detail and report.findings[0].version == 3
+    if settings.cipher_key:  # without the key only the files themselves are checked
+        blind = verify(app.log_tables())
+        assert blind.clean and not blind.attachments_named_checked
 
 
 @pytest.mark.parametrize("target", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

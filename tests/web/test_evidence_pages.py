@@ -75,6 +75,10 @@ def test_files_picked_on_the_attach_form_are_uploaded_and_attached_to_the_visit(
         assert 'type="file" id="f-attachments" name="attachments-files" multiple' in form
         assert 'accept="image/jpeg,image/png,application/pdf"' in form
         assert "SHA-256" not in form, "no digest to type"
+        # the fact is picked from the household's facts, in words, not typed as a key
+        assert '<select id="f-fact" name="fact">' in form
+        assert (f'<option value="visit:{visit.visit_id}" >入户走访 {visit.visit_id}'
+                f'（{visit.occurred_on}）</option>') in form
 
         def send(page: str, files: list[tuple[str, bytes, str]], fact: str) -> Any:
             return village.post(form_url, data={
@@ -88,7 +92,7 @@ def test_files_picked_on_the_attach_form_are_uploaded_and_attached_to_the_visit(
                     f"visit:{visit.visit_id}")
         assert fake.status_code == 200
         assert re.search(r'id="error-attachments">门牌.png：文件开头像PNG 图片，但无法完整解码', fake.text)
-        assert f'value="visit:{visit.visit_id}"' in fake.text, "what was typed is shown again"
+        assert f'value="visit:{visit.visit_id}" selected' in fake.text, "what was picked is shown again"
         assert "已上传 1 个文件" in fake.text, "the photo before the fake one is kept"
 
         wrong = send(fake.text, [("签字表.pdf", scan, "application/pdf")], "visit:V-没有这次走访")

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from application.accounts.access import User
+from application.accounts.logins import DEVICE_SESSION_DAYS
 from application.commands import AssignGridWorker
 from application.demo import DEMO_TOKENS, ensure_demo_users
 from application.settings import Settings
@@ -37,7 +39,8 @@ WITH_A_CAMERA = "2025-07-19"  # the day of the visits with photos
 def county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     settings = Settings(sqlite_path=tmp_path_factory.mktemp("field") / "county.sqlite3",
                         cipher_key=TEST_CIPHER_KEY)
-    app = create_app(settings, clock=Clock())
+    clock = Clock()
+    app = create_app(settings, clock=clock)
     issued = dict((user.role, user) for user, _ in ensure_demo_users(app.state.users))
     village = issued[Role.VILLAGE_LIAISON]
     server = Server(app)
@@ -52,7 +55,7 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             "occurred_on": "2024-01-01"})
         assert registered.status_code == 201, registered.text
     try:
-        yield {"server": server, "app": app, "village": village}
+        yield {"server": server, "app": app, "village": village, "clock": clock}
     finally:
         server.stop()
         app.state.projections.close()
@@ -233,11 +236,70 @@ def test_a_revoked_session_wipes_the_phones_copy(phone: Any, county: dict[str, A
     try:
         page.click("#sync")
         page.wait_for_selector("#login")
-        assert "登录已失效" in page.text_content("#notice")
+        assert "密码已更改，本机保存的资料已清除" in page.text_content("#notice")
         assert _left_on_phone(page) == [0, 0]
         assert _kept_in_caches(page) <= APP_FILES
     finally:
         logins.set_password(name, DEMO_TOKENS[Role.VILLAGE_LIAISON])
+
+
+ON_A_LONG_TRIP = "2025-07-16"  # the day of the visits written before the session expired
+
+
+def _expired_in_the_field(page: Any, county: dict[str, Any], code: str) -> None:
+    """A visit written with no signal; the phone's session runs out before the signal returns."""
+    _in_the_field(page, county)
+    _visit(page, code, day=ON_A_LONG_TRIP)
+    page.wait_for_selector(".item.queued")
+    county["clock"].now += timedelta(days=DEVICE_SESSION_DAYS + 1)
+    _back_in_signal(page, county)
+    page.wait_for_selector("#login #kept-for")
+
+
+def _sign_in(page: Any, name: str, password: str) -> None:
+    page.fill("#name", name)
+    page.fill("#password", password)
+    page.click("#login button[type=submit]")
+
+
+def test_an_expired_session_keeps_the_queue_and_sends_it_once_signed_in_again(
+        phone: Any, county: dict[str, Any]) -> None:
+    page, code, started = phone, CODES[1], county["clock"].now
+    try:
+        _expired_in_the_field(page, county, code)
+        assert "登录已过期" in page.text_content("#notice")
+        assert "未发送的 1 项仍保存着" in page.text_content("#notice")
+        assert _left_on_phone(page) == [len(CODES), 1], "nothing is wiped"
+        assert _visits(county, code, ON_A_LONG_TRIP) == []
+        screenshot(page, "field-app-session-expired")
+        _sign_in(page, county["village"].name, DEMO_TOKENS[Role.VILLAGE_LIAISON])
+        page.wait_for_selector(".item.recorded")
+        assert len(_visits(county, code, ON_A_LONG_TRIP)) == 1
+    finally:
+        county["clock"].now = started
+
+
+def test_another_worker_signing_in_on_an_expired_phone_does_not_send_the_first_ones_queue(
+        phone: Any, county: dict[str, Any]) -> None:
+    page, code, started = phone, CODES[2], county["clock"].now
+    village, state = county["village"], county["app"].state
+    state.users.add(User(name="grid-second", role=Role.VILLAGE_LIAISON, township=village.township,
+                         village=village.village, display_name="孙网格"))
+    state.logins.set_password("grid-second", "孙网格的密码-2025")
+    try:
+        _expired_in_the_field(page, county, code)
+        assert "用其他账号登录将清除这些记录" in page.text_content("#kept-for")
+        _sign_in(page, "grid-second", "孙网格的密码-2025")
+        page.wait_for_selector("#who:has-text('孙网格')")
+        _until(page, "async () => (await (await import('/app/store.js')).all('households'))"
+               f".length === {len(CODES)}")
+        notice = page.text_content("#notice")
+        assert f"{village.name}" in notice and "1 项尚未发送，已一并删除" in notice
+        assert _left_on_phone(page) == [len(CODES), 0]
+        assert _visits(county, code, ON_A_LONG_TRIP) == []
+    finally:
+        county["clock"].now = started
+        state.logins.disable_user("grid-second")
 
 
 def test_an_alert_from_a_failed_check_and_a_self_report_taken_at_the_door_offline(

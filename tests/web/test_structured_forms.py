@@ -54,16 +54,22 @@ def _tokens(page: str) -> dict[str, str]:
     return {"_csrf_token": _hidden(page, "_csrf_token"), "form_id": _hidden(page, "form_id")}
 
 
+#: What a member's row states besides name, ID number and relation (none of it preset).
+STATED = {"health": "健康", "labour_capacity": "普通劳动力", "insured": "是"}
+
+
 def _registration(page: str, rows: list[tuple[str, str, str]]) -> dict[str, str]:
-    """The registration form as typed: the household, then a member per row, blank rows left."""
+    """The registration form as a browser sends it: the household, then a member per row; a
+    row left untouched sends its empty texts and no choice (请选择 is not sent)."""
     fields = {**_tokens(page), "code": NEW_CODE, "township": TOWNSHIP, "village": VILLAGE,
               "address": "东村八号", "household_type": "一般农户", "occurred_on": "2025-11-20"}
     for n in range(3):
         name, number, relation = rows[n] if n < len(rows) else ("", "", "")
-        fields |= {f"members-{n}-name": name, f"members-{n}-id_number": number,
-                   f"members-{n}-health": "健康" if name else "", f"members-{n}-insured": "true"}
+        fields |= {f"members-{n}-name": name, f"members-{n}-id_number": number}
         if relation:
             fields[f"members-{n}-relation"] = relation
+        if name:
+            fields |= {f"members-{n}-{key}": value for key, value in STATED.items()}
     return fields
 
 
@@ -135,7 +141,7 @@ class TestMembersAsRows:
         typed = {**_tokens(page), "member.name": "王小红", "member.id_number": BAD,
                  "member.relation": "女", "member.health": "健康",
                  "member.labour_capacity": "无劳动力", "member.in_school": "true",
-                 "reason": "出生", "occurred_on": "2025-11-01"}
+                 "member.insured": "否", "reason": "出生", "occurred_on": "2025-11-01"}
         refused = client.post(path, data=typed).text
         assert re.search(r'id="error-member.id_number">身份证号码校验码错误', refused), _form(refused)
         version = api.app.state.case_files.household(CODE).version
@@ -146,7 +152,7 @@ class TestMembersAsRows:
         joined = household.members[GOOD[1]]
         assert household.version == version + 1
         assert (joined.name, joined.relation.value, joined.in_school, joined.insured) == (
-            "王小红", "女", True, False)  # the insurance box was left unticked
+            "王小红", "女", True, False)  # stated: not insured
 
     def test_a_members_changes_are_what_was_chosen_and_nothing_else(self, api: Api) -> None:
         api.register(CODE)
@@ -316,7 +322,178 @@ def test_a_list_of_free_texts_is_rows_and_a_gap_left_by_a_removed_row_ends_nothi
         "notes": ["一", "三"]}
     members = next(f for f in form_fields(RegisterHousehold) if f.name == "members")
     sent = MultiDict({"members-0-name": "赵大山", "members-0-relation": "本人",
+                      **{f"members-0-{key}": value for key, value in STATED.items()},
                       "members-2-name": "钱小花", "members-2-relation": "配偶",
-                      "members-2-insured": "true"})
+                      **{f"members-2-{key}": value for key, value in STATED.items()},
+                      "members-2-insured": "否"})
     assert [(m["name"], m["relation"], m["insured"]) for m in read_form([members], sent)["members"]] == [
-        ("赵大山", "本人", False), ("钱小花", "配偶", True)]
+        ("赵大山", "本人", True), ("钱小花", "配偶", False)]
+
+
+#: What a form may hold before anyone types (issue 24 item 2): today's date, the household's
+#: active case, the signed-in user as 走访人 — and, on 农户登记, the user's own township and
+#: village, true of every household that user registers; an amount of 0 (no change, no fee) is
+#: what the API records when the amount is left out, so showing it decides nothing.
+_INPUT = re.compile(r"<input\b([^>]*)>")
+_SELECT = re.compile(r'<select\b[^>]*\bname="([^"]+)"[^>]*>(.*?)</select>', re.S)
+
+
+def _preset(form: str, today: str, case: str, user: Any) -> list[str]:
+    """The inputs of a served form that hold a value nobody chose: a choice preselected, a box
+    ticked, a text filled in — but for `ALLOWED_DEFAULTS`."""
+    said = []
+    for name, options in _SELECT.findall(form):
+        chosen = re.findall(r"<option\b([^>]*)\bselected\b[^>]*>([^<]*)</option>", options)
+        said += [f"{name}={text}" for attrs, text in chosen if 'value=""' not in attrs]
+    for attrs in _INPUT.findall(form):
+        name = (re.search(r'name="([^"]*)"', attrs) or re.search("()", "")).group(1)
+        kind = (re.search(r'type="([^"]*)"', attrs) or re.search("(text)", "text")).group(1)
+        value = html.unescape((re.search(r'value="([^"]*)"', attrs) or re.search("()", "")).group(1))
+        if kind in ("checkbox", "radio"):
+            if re.search(r"\bchecked\b", attrs):
+                said.append(f"{name}（已勾选）")
+        elif kind in ("hidden", "submit", "file") or not value:
+            continue
+        elif not ((kind == "date" and value == today) or (name == "case_number" and value == case)
+                  or (name == "visitor" and value == (user.display_name or user.name))
+                  or (name in ("township", "village") and value == getattr(user, name))
+                  or ('inputmode="decimal"' in attrs and value == "0")):
+            said.append(f"{name}={value}")
+    return said
+
+
+def test_no_form_starts_with_a_choice_made(api: Api) -> None:
+    """Every form the workbench offers, as served to a user who may send it: no choice
+    preselected, no box ticked, no text filled in but the true defaults — and 入户核查's 风险清楚
+    and a member's 健康状况, 劳动能力 and 参保 each start at 请选择."""
+    from application.accounts.access import COMMAND_ROLES
+    from interfaces.web.household import COMMAND_FORMS
+    from tests.http.conftest import USERS
+
+    api.register(CODE)
+    api.ok(f"/api/households/{CODE}/alerts", alert("2025-03-01", HEAD_ID))
+    household = api.app.state.case_files.household(CODE)
+    assert household.active_case is not None
+    pages = {"register_household@county": ("county-01", "/web/register"),
+             "register_household@township": ("township-01", "/web/register")}
+    for command in COMMAND_FORMS:
+        who = next(name for name in FORM_USERS if USERS[_key(name)].role in COMMAND_ROLES[command])
+        pages[command] = (who, f"/web/households/{CODE}/do/{command}")
+    preset, current = {}, ""
+    for command, (who, path) in pages.items():
+        if who != current:  # one client: signed in as each user in turn
+            api.client.cookies.clear()
+            current = who
+            _sign_in(api, who)
+        page = api.client.get(path)
+        assert page.status_code == 200, (command, page.text[:300])
+        today = re.search(r'type="date"[^>]*value="([^"]+)"', page.text)
+        found = _preset(_form(page.text), today.group(1) if today else "",
+                        str(household.active_case.number), USERS[_key(who)])
+        if found:
+            preset[command] = found
+        if command in ("verify_at_home", "register_household@county", "join_member"):
+            names = ("risk_clear",) if command == "verify_at_home" else (
+                [f"members-{n}-{k}" for n in range(3) for k in STATED] if command.startswith("register")
+                else [f"member.{k}" for k in STATED])
+            for name in names:
+                assert re.search(rf'<select [^>]*name="{re.escape(name)}"[^>]*><option value="" '
+                                 r'selected disabled>请选择</option>', page.text), (command, name)
+    assert preset == {}
+
+
+def test_a_township_worker_registers_a_household_leaving_the_spare_rows_untouched(
+        new_page: Any, workbench: dict[str, Any]) -> None:
+    """In Chromium, as a person fills 农户登记: the household, row 1's member (a choice left at
+    请选择 is refused beside it), rows 2–3 untouched — registered with one member (the spare rows
+    were refused as a member without a name: they came with 健康 and 参保 chosen)."""
+    from application.demo import demo_users
+    from domain.codes import Role
+    from tests.web.conftest import login
+
+    township = next(user for user in demo_users() if user.role is Role.TOWNSHIP_WORKSTATION)
+    village = next(user for user in demo_users() if user.role is Role.VILLAGE_LIAISON).village
+    person = id_number(date(1961, 2, 3), 977)
+    page = new_page()
+    login(page, township.name, "demo-township")
+    page.goto("/web/register")
+    page.fill("#f-code", "BROWSER-REG-1")
+    page.fill("#f-village", village)
+    page.select_option("#f-household_type", "一般农户")
+    row = "#f-members tbody tr:first-child"
+    page.fill(f"{row} input[name='members-0-name']", "孙大林")
+    page.fill(f"{row} input[name='members-0-id_number']", person)
+    page.select_option(f"{row} select[name='members-0-relation']", "本人")
+    page.select_option(f"{row} select[name='members-0-labour_capacity']", "普通劳动力")
+    page.select_option(f"{row} select[name='members-0-insured']", "是")
+    page.click("#command-form button.primary")
+    # 健康状况 was left at 请选择: refused beside row 1's, in words, and nothing recorded
+    assert page.text_content("#error-members\\[0\\]\\.health") == "请选择健康状况"
+    assert "INVALID_VALUE" not in page.inner_text("main")
+    assert page.input_value("input[name='members-0-name']") == "孙大林"
+    page.select_option(f"{row} select[name='members-0-health']", "长期慢性病")
+    page.click("#command-form button.primary")
+    page.wait_for_url("**/web/households/BROWSER-REG-1?done=register_household")
+    assert page.text_content("#done") == "已登记农户"
+    household = workbench["app"].state.case_files.household("BROWSER-REG-1")
+    assert [(m.name, m.health.value, m.insured) for m in household.current_members()] == [
+        ("孙大林", "长期慢性病", True)]
+
+
+def test_the_api_and_the_workbench_name_a_missing_field_alike(api: Api) -> None:
+    """A visit without 走访人, sent to the API and from the form: both say 「缺少必填字段 走访人」;
+    the API's ``field`` stays the identifier a program reads, and the form's banner names the
+    field by its label with its code out of sight."""
+    api.register(CODE)
+    checks = {c: True for c in ("不愁吃", "不愁穿", "义务教育", "基本医疗", "住房安全", "饮水安全")}
+    answer = api.post(f"/api/households/{CODE}/visits", {"checks": checks, "occurred_on": "2025-11-02"})
+    problem = answer.json()
+    assert answer.status_code == 400 and problem["field"] == "visitor"
+    assert problem["detail"] == "“走访人”不符合要求：缺少必填字段 走访人"
+    assert problem["errors"][0]["message"] == "缺少必填字段 走访人"
+    client = _sign_in(api)
+    path = f"/web/households/{CODE}/do/record_visit"
+    page = client.get(path).text
+    refused = client.post(path, data={**_tokens(page), "visitor": "", "occurred_on": "2025-11-02",
+                                      **{f"checks.{c}": "pass" for c in checks}}).text
+    beside = re.search(r'id="error-visitor">([^<]*)</p>', refused)
+    assert beside is not None and beside.group(1) == "缺少必填字段 走访人"
+    banner = re.search(r'<p class="error" id="form-error" data-code="([^"]+)" title="错误代码 \1">'
+                       r"([^<]*)</p>", refused)
+    assert banner is not None and banner.group(2) == "未记录（走访人）：缺少必填字段 走访人"
+    assert banner.group(1) not in banner.group(2)
+
+
+def _earlier(page: str) -> str:
+    found = re.search(r'id="earlier-steps">(.*?)</section>', page, re.S)
+    assert found is not None, page[:1500]
+    return html.unescape(found.group(1))
+
+
+def test_each_step_s_form_shows_what_came_before_it(api: Api) -> None:
+    """入户核查 shows the alert's risk types and description; 风险研判 the case's risk types and
+    the household visit's finding; 帮扶措施 the needs the analysis found."""
+    from tests.http.kit import (
+        COUNTY_DECISION,
+        HOME_VISIT,
+        RISK_ANALYSIS,
+        TOWNSHIP_REVIEW,
+        VILLAGE_NOTICE,
+        register,
+    )
+
+    home = register(api, 7)
+    home.alerted(risk_types=("因病", "因残"), description="住院花费大，右腿骨折")
+    client = _sign_in(api)
+    path = f"/web/households/{home.code}/do"
+    alerts = _earlier(client.get(f"{path}/verify_at_home").text)
+    assert "因病、因残" in alerts and "住院花费大，右腿骨折" in alerts
+    home.do("/identification/home-visit", {**HOME_VISIT, "risk_clear": True, "notes": "自付四万元"})
+    visit = _earlier(client.get(f"{path}/analyse_risk").text)
+    assert "因病、因残" in visit and "入户核查核实" in visit and "自付四万元" in visit
+    for step, body in (("village-notice", VILLAGE_NOTICE), ("township-review", TOWNSHIP_REVIEW),
+                       ("county-decision", COUNTY_DECISION)):
+        home.do(f"/identification/{step}", body)
+    home.do("/risk-analyses", {**RISK_ANALYSIS, "needs": ["健康帮扶", "就业帮扶"]})
+    needs = _earlier(client.get(f"{path}/assign_measure").text)
+    assert "帮扶需求：健康帮扶、就业帮扶" in needs

@@ -272,7 +272,7 @@ def test_odd_as_of_dates_are_refused_in_words(workbench: dict[str, Any]) -> None
         client.close()
 
 
-def test_forms_start_from_the_apis_defaults_and_a_resent_form_gets_a_fresh_one(
+def test_forms_start_from_true_defaults_only_and_a_resent_form_gets_a_fresh_one(
         workbench: dict[str, Any]) -> None:
     from application.demo import DEMO_TOKENS
 
@@ -280,7 +280,9 @@ def test_forms_start_from_the_apis_defaults_and_a_resent_form_gets_a_fresh_one(
     try:
         codes = _codes(workbench, Area("township", township=TOWNSHIP.township))
         form = client.get(f"/web/households/{codes[1]}/do/verify_at_home").text
-        assert re.search(r'name="risk_clear" value="true" checked', form)
+        # 风险清楚 allows simplified approval: stated, never assumed
+        assert re.search(r'name="risk_clear"><option value="" selected disabled>请选择</option>'
+                         r'<option >是</option><option >否</option>', form)
         visit = client.get(f"/web/households/{codes[1]}/do/record_visit").text
         fields = {"_csrf_token": _hidden(visit, "_csrf_token"), "form_id": _hidden(visit, "form_id"),
                   "visitor": "乡镇干部 王五", "occurred_on": "2025-07-19",

@@ -23,6 +23,7 @@ from application.commands import (  # noqa: F401  the bodies of the commands wit
     AttachEvidence,
     ChangeGridWorker,
     ChangeHelper,
+    ConfirmHelper,
     Correct,
     CountyDecision,
     EliminationDecision,

@@ -11,7 +11,14 @@ from msgspec import Meta, Struct, field
 from domain.codes import Department, Role
 from interfaces.http.schemas.commands import ReliefBandOut
 from interfaces.http.schemas.intake import UnmatchedAlertOut
-from projections.tables import AlertRow, CaseQueueRow, HouseholdRow, LedgerRow, MonitoringListRow
+from projections.tables import (
+    AlertRow,
+    AppealRow,
+    CaseQueueRow,
+    HouseholdRow,
+    LedgerRow,
+    MonitoringListRow,
+)
 
 
 class MonitoringRow(MonitoringListRow):
@@ -27,6 +34,21 @@ class CaseRow(CaseQueueRow):
 
     days_left: int
     days_overdue: int
+
+
+class AppealListRow(AppealRow):
+    """An appeal on the appeals list, marked by what "today" makes of its deadline."""
+
+    overdue: Annotated[bool, Meta(description="未答复且已过答复期限")]
+    days_overdue: int
+    on_time: Annotated[bool | None, Meta(description="已答复的：是否在期限内答复（申诉按期办结）")]
+
+
+class AppealPage(Struct):
+    rows: list[AppealListRow]
+    total: int
+    next_cursor: str | None
+    position: int
 
 
 class MonitoringPage(Struct):

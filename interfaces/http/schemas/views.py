@@ -83,7 +83,7 @@ class AppealOut(Struct):
     by_household: Annotated[bool, Meta(description="农户本人提出（是）或干部代为提出（否）")]
     content: str
     deciding_role: Annotated[Role, Meta(description="作出决定、负责答复的单位")]
-    due_on: Annotated[date, Meta(description="答复期限：提出之日起15日")]
+    due_on: Annotated[date, Meta(description="答复期限：提出时按县定期限记下的答复日（默认提出之日起15日）")]
     answered_on: date | None
     outcome: ObjectionOutcome | None
     reason: str
@@ -118,6 +118,8 @@ class CaseOut(Struct):
     objections: Annotated[list[ObjectionOut], Meta(
         description="认定时村级评议公示收到的异议及处理结果（成立的异议不得简化审定）")] = []
     appeals: Annotated[list[AppealOut], Meta(description="对本案决定的申诉及答复")] = []
+    elimination_objections: Annotated[list[ObjectionOut], Meta(
+        description="风险消除时村级评议公示收到的异议及处理结果")] = []
 
 
 class MeasureOut(Struct):

@@ -24,9 +24,20 @@ let syncAgain = false;
 /** The token the server no longer takes: the phone's copy is wiped. */
 class SignedOut extends Error {}
 
+/** Why the server no longer takes the phone's session (its 401 code), as the worker is told.
+ * Only an expired session keeps the phone's copy: the same worker signs in again and the queue
+ * goes out; every other reason wipes it. */
+const ENDED = {
+  SESSION_EXPIRED: '登录已过期',
+  SIGNED_OUT: '该手机已退出登录',
+  PASSWORD_CHANGED: '密码已更改',
+  USER_DISABLED: '该用户已停用',
+  SESSION_REVOKED: '登录已被撤销',
+};
+
 async function call(path, options = {}) {
   const session = await store.meta('session');
-  if (!session) throw new SignedOut();
+  if (!session || session.expired) throw new SignedOut();
   let response;
   try {
     response = await fetch(BASE + path, { ...options, headers: { ...options.headers, Authorization: `Bearer ${session.token}` } });
@@ -34,7 +45,15 @@ async function call(path, options = {}) {
     throw new outbox.Unreachable('无法连接服务器');
   }
   if (response.status === 401) {
-    await wipe('登录已失效或已被停用，本机保存的资料已清除，请重新登录。');
+    const { code } = await response.json().catch(() => ({}));
+    if (code === 'SESSION_EXPIRED') {
+      await store.setMeta('session', { ...session, token: null, expired: true });
+      const unsent = await unsentCount();
+      note(`${ENDED[code]}，请重新登录。${unsent ? `本机未发送的 ${unsent} 项仍保存着，登录后自动发送。` : ''}`);
+      await render();
+    } else {
+      await wipe(`${ENDED[code] ?? '登录已失效或已被停用'}，本机保存的资料已清除，请重新登录。`);
+    }
     throw new SignedOut();
   }
   if (response.status >= 500 || response.status === 429) {
@@ -79,7 +98,8 @@ async function download() {
 /** Send the queue, then download what the server now holds. */
 async function sync() {
   if (syncing) return void (syncAgain = true); // an item saved meanwhile goes right after
-  if (!(await store.meta('session'))) return;
+  const session = await store.meta('session');
+  if (!session || session.expired) return; // signed in again, it sends
   syncing = true;
   syncAgain = false;
   try {
@@ -113,13 +133,18 @@ function note(message) {
 }
 const setNet = (text) => { $('#net').textContent = navigator.onLine ? text : '离线（无网络）'; };
 
+async function unsentCount() {
+  return (await outbox.items()).filter((i) => i.status === 'queued' || i.status === 'conflict').length;
+}
+
 async function render() {
   const session = await store.meta('session');
-  $('#nav').hidden = !session;
-  $('#who').textContent = session ? session.user.display_name : '';
+  const live = session && !session.expired;
+  $('#nav').hidden = !live;
+  $('#who').textContent = live ? session.user.display_name : '';
   const queued = (await outbox.items()).filter((i) => i.status === 'queued').length;
   $('#queued').textContent = queued;
-  if (!session) return loginView();
+  if (!live) return loginView(session);
   const [, code, kind] = location.hash.match(/^#\/h\/([^/]+)\/?(\w+)?/) ?? [];
   if (location.hash === '#/outbox') return outboxView();
   if (code && kind) return formView(decodeURIComponent(code), kind);
@@ -127,9 +152,13 @@ async function render() {
   return homeView();
 }
 
-function loginView() {
-  $('#main').innerHTML = `<h1>网格员登录</h1><form id="login" class="card">
-    <div class="field"><label for="name">用户名</label><input id="name" name="name" autocomplete="username" required></div>
+/** Sign in; ``before`` is an expired session whose unsent queue the phone still keeps. */
+async function loginView(before) {
+  const unsent = before ? await unsentCount() : 0;
+  const kept = unsent ? `<p class="warn" id="kept-for">本机有 ${esc(before.user.display_name)}（${esc(before.user.name)}）未发送的 ${unsent} 项：
+    请用该账号重新登录以发送；用其他账号登录将清除这些记录。</p>` : '';
+  $('#main').innerHTML = `<h1>网格员登录</h1><form id="login" class="card">${kept}
+    <div class="field"><label for="name">用户名</label><input id="name" name="name" autocomplete="username" value="${esc(before?.user.name ?? '')}" required></div>
     <div class="field"><label for="password">密码</label><input id="password" name="password" type="password" autocomplete="current-password" required></div>
     <p class="warn" id="login-error"></p><button class="primary" type="submit">登录</button>
     <p class="muted">与工作台的用户名、密码相同。登录后本村农户保存在本机，无信号时也能走访记录。</p></form>`;
@@ -141,8 +170,17 @@ function loginView() {
         body: JSON.stringify({ name: form.name.value, password: form.password.value }) });
       const answer = await response.json();
       if (response.status !== 201) return void ($('#login-error').textContent = answer.detail);
+      const left = await store.meta('session'); // an expired session's copy, kept for its worker
+      let message = '';
+      if (left && left.user.name !== answer.user.name) {
+        // another worker's queue is never sent under this one's name
+        const lost = await unsentCount();
+        await store.wipe();
+        message = `本机原为 ${left.user.display_name}（${left.user.name}）保存的资料已清除`
+          + `${lost ? `，其中 ${lost} 项尚未发送，已一并删除` : ''}。`;
+      }
       await store.setMeta('session', answer);
-      note('');
+      note(message);
       await sync();
     } catch {
       $('#login-error').textContent = '无法连接服务器：登录需要联网一次';
@@ -214,7 +252,7 @@ async function formView(code, kind) {
   });
   form.addEventListener('change', async (event) => {
     if (event.target.id !== 'f-photos') return;
-    for (const file of event.target.files) taken.push(await photos.shrink(file));
+    for (const file of event.target.files) taken.push(await photos.shrink(file, tables.photos));
     event.target.value = '';
     await save();
     showPhotos();
@@ -278,7 +316,7 @@ function photoStates(item) {
 }
 
 async function signOut() {
-  const unsent = (await outbox.items()).filter((i) => i.status === 'queued' || i.status === 'conflict').length;
+  const unsent = await unsentCount();
   if (unsent && !confirm(`还有 ${unsent} 项未发送，退出后将从本机清除。确定退出？`)) return;
   try {
     await call('/app/session/end', { method: 'POST' });

@@ -11,22 +11,72 @@ const QUALITY = 0.85;
 export const STATUS = { queued: '待上传', uploaded: '已上传', attached: '已附上', refused: '被拒绝' };
 
 /** A photo as the phone keeps it: redrawn as a JPEG at most LONGEST_SIDE px on its longer side
- * (the redrawing leaves the camera's location data behind). A file the phone cannot draw is
- * kept as it is: the server says why it refuses it. */
-export async function shrink(file) {
+ * (the redrawing leaves the camera's location and device data behind). Where the county keeps
+ * them (``keep_metadata`` of forms.json's ``photos``), a photo already that small and within its
+ * kind's limit is kept as taken, and a larger one redrawn keeps its EXIF segment (upright: the
+ * redrawing has turned it already). A file the phone cannot draw is kept as it is: the server
+ * says why it refuses it. */
+export async function shrink(file, rules = {}) {
   let picture;
   try {
     picture = await createImageBitmap(file, { imageOrientation: 'from-image' });
   } catch {
     return new Blob([file], { type: file.type });
   }
-  const scale = Math.min(1, LONGEST_SIDE / Math.max(picture.width, picture.height));
+  const longest = Math.max(picture.width, picture.height);
+  const limit = rules.max_bytes?.[file.type];
+  if (rules.keep_metadata && longest <= LONGEST_SIDE && limit && file.size <= limit) {
+    picture.close();
+    return new Blob([file], { type: file.type });
+  }
+  const scale = Math.min(1, LONGEST_SIDE / longest);
   const canvas = document.createElement('canvas');
   canvas.width = Math.round(picture.width * scale);
   canvas.height = Math.round(picture.height * scale);
   canvas.getContext('2d').drawImage(picture, 0, 0, canvas.width, canvas.height);
   picture.close();
-  return new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', QUALITY));
+  const drawn = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', QUALITY));
+  const exif = rules.keep_metadata && file.type === 'image/jpeg'
+    ? exifSegment(new Uint8Array(await file.arrayBuffer())) : null;
+  return exif ? withSegment(new Uint8Array(await drawn.arrayBuffer()), exif) : drawn;
+}
+
+/** A JPEG's EXIF segment (APP1), its orientation set upright; null if it has none. */
+export function exifSegment(bytes) {
+  if (bytes[0] !== 0xFF || bytes[1] !== 0xD8) return null;
+  for (let at = 2; at + 4 <= bytes.length && bytes[at] === 0xFF;) {
+    const [marker, length] = [bytes[at + 1], (bytes[at + 2] << 8) | bytes[at + 3]];
+    if (marker === 0xDA) break; // the picture itself: no segment after it
+    if (marker === 0xE1 && String.fromCharCode(...bytes.slice(at + 4, at + 8)) === 'Exif') {
+      try {
+        return upright(bytes.slice(at, at + 2 + length));
+      } catch {
+        return null; // a damaged segment is left behind with the rest
+      }
+    }
+    at += 2 + length;
+  }
+  return null;
+}
+
+/** Orientation (tag 0x0112 of IFD0) set to 1. */
+function upright(segment) {
+  const view = new DataView(segment.buffer);
+  const tiff = 10; // after the marker, the length and "Exif\0\0"
+  const little = view.getUint16(tiff) === 0x4949;
+  const ifd = tiff + view.getUint32(tiff + 4, little);
+  for (let n = 0; n < view.getUint16(ifd, little); n += 1) {
+    const entry = ifd + 2 + n * 12;
+    if (view.getUint16(entry, little) === 0x0112) view.setUint16(entry + 8, 1, little);
+  }
+  return segment;
+}
+
+/** ``jpeg`` with ``segment`` put after its start (and its JFIF header, if any). */
+function withSegment(jpeg, segment) {
+  let at = 2;
+  if (jpeg[2] === 0xFF && jpeg[3] === 0xE0) at += 2 + ((jpeg[4] << 8) | jpeg[5]);
+  return new Blob([jpeg.slice(0, at), segment, jpeg.slice(at)], { type: 'image/jpeg' });
 }
 
 /** Photos of a recorded item still to upload or attach. */
