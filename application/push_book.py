@@ -11,12 +11,25 @@ households of the reader's area (what became of them); this one is the departmen
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+
+import msgspec
 
 from application.indicators import IndicatorResult
 from domain.cadences import ExpectedPush
 from domain.codes import Tier
 from domain.governance import PushReceipt
+
+#: The two lists of pushes, as every screen and command titles them.
+BOOK_TITLE = "推送台账"
+BATCH_LIST_TITLE = "各批次预警去向"
+
+#: `BookRow`'s fields with their Chinese headers.
+BOOK_COLUMNS = (
+    ("department", "部门"), ("period", "期次"), ("duty", "推送要求"), ("due_on", "应推送截止"),
+    ("status", "情况"), ("county_batches", "县级筛查"), ("province_batches", "省级推送"),
+    ("rows", "条数"), ("new_cases", "新案件"), ("joined", "并入案件"), ("duplicates", "重复"),
+    ("rejected", "拒收"), ("received_at", "接收时间"))
 
 #: How a line of the book reads when nothing was due for it (a batch outside the cadence).
 NOT_DUE = "不在推送频次内"
@@ -75,3 +88,37 @@ def push_book(result: IndicatorResult) -> list[BookLine]:
     return sorted(lines, key=lambda line: (
         line.department, line.due_on or (line.batches[0].received_on if line.batches else date.max),
         line.period, line.urgent))
+
+
+
+class BookRow(msgspec.Struct, kw_only=True):
+    """A line of the book as a flat row (`BOOK_COLUMNS`; the command line, CSV, the API): the
+    batches of each tier by id, their rows by outcome summed, the latest receipt's time."""
+
+    department: str
+    period: str
+    duty: str
+    due_on: date | None
+    status: str
+    county_batches: list[str]
+    province_batches: list[str]
+    rows: int
+    new_cases: int
+    joined: int
+    duplicates: int
+    rejected: int
+    received_at: datetime | None  # None: nothing arrived
+
+
+def book_rows(lines: list[BookLine]) -> list[BookRow]:
+    """The book's lines as flat rows."""
+    return [BookRow(
+        department=line.department, period=line.period, duty=line.duty, due_on=line.due_on,
+        status=line.status, county_batches=[b.batch_id for b in line.county],
+        province_batches=[b.batch_id for b in line.province],
+        rows=sum(b.rows for b in line.batches), new_cases=sum(b.new_cases for b in line.batches),
+        joined=sum(b.joined for b in line.batches),
+        duplicates=sum(b.duplicates for b in line.batches),
+        rejected=sum(b.rejected for b in line.batches),
+        received_at=max((b.received_at for b in line.batches), default=None),
+    ) for line in lines]

@@ -233,4 +233,8 @@ def with_receipts(app: CaseFiles, lines: list[dict[str, Any]]) -> list[dict[str,
         line["state"] = RECEIVED if receipt else CUT_SHORT if batch_id else None
         line["received_at"] = (receipt.received_at if receipt
                                else arrival.arrived_at if arrival else None)
+        said = receipt or arrival
+        line["tier"] = said.tier.value if said and said.tier else None
+        line["period"] = said.period if said else None
+        line["rejected"] = receipt.rejected if receipt else None
     return lines

@@ -31,7 +31,7 @@ from domain.governance import (
     count_by_unit,
     items_on,
 )
-from domain.indicators import INDICATORS, CaseFacts, Figure, HouseholdFacts
+from domain.indicators import INDICATORS, CaseFacts, HouseholdFacts
 from domain.periods import Period, parse_period
 from domain.rules import CHINA_TIME, local_date
 from domain.unmatched import HELD_STAGE, UnmatchedAlerts
@@ -329,13 +329,19 @@ def headline(result: IndicatorResult, level: str = "county", name: str = COUNTY)
 
 
 def _ranking(result: IndicatorResult, level: str, name: str) -> Table:
-    """Areas ranked by their denominator-weighted rate (`RANKING_METHOD`)."""
+    """Areas ranked by their denominator-weighted rate (`RANKING_METHOD`): each rate a number
+    (a percentage in the workbook, coloured by band as the matrix is) with its numerator and
+    denominator in the cell's note."""
     matrix = indicator_matrix(result, level)
     rated = [i for i in matrix.indicators if i.kind == "rate"]
-    return Table(name, ["名次", "乡镇" if level == "township" else "部门",
-                        *[i.name for i in rated], "分母合计", "综合得分（按分母加权）"],
-                 [[row.rank, row.area.name, *[_rate_text(f) for f in row.cells(rated)],
-                   row.denominator, row.score] for row in matrix.rows])
+    table = Table(name, ["名次", "乡镇" if level == "township" else "部门",
+                         *[i.name for i in rated], "分母合计", "综合得分（按分母加权）"], banded=True)
+    for row in matrix.rows:
+        cells = row.cells(rated)
+        table.rows.append([row.rank, row.area.name, *[f.rate if f else None for f in cells],
+                           row.denominator, row.score])
+        table.notes.append([None, None, *[hover(f) if f else None for f in cells], None, None])
+    return table
 
 
 def _matrix_table(result: IndicatorResult, level: str) -> Table:
@@ -360,12 +366,6 @@ def _matrix_table(result: IndicatorResult, level: str) -> Table:
             table.rows.append([name, *values])
             table.notes.append([None, *[hover(f) for f in cells]])
     return table
-
-
-def _rate_text(figure: Figure | None) -> str | None:
-    if figure is None or figure.rate is None:
-        return None
-    return f"{figure.rate:.1%}（{figure.numerator}/{figure.denominator}）"
 
 
 def _indicator_table(result: IndicatorResult) -> Table:

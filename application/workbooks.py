@@ -1,11 +1,13 @@
 """Cells for the workbooks the application writes (reports, exports, error workbooks,
-templates), in openpyxl's write-only mode: text stays text, dates look like dates."""
+templates), in openpyxl's write-only mode: text stays text, dates look like dates, amounts
+(decimals: yuan) as ¥ with two decimals."""
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
@@ -13,12 +15,14 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 _BOLD = Font(bold=True)
+#: How an amount of yuan shows in every workbook (the application's amounts are decimals).
+YUAN_FORMAT = '"¥"#,##0.00'
 
 
 def cell(sheet: Any, value: Any) -> Any:
     """A value for ``sheet.append``: text never becomes a formula (a topic typed as
     “=HYPERLINK(…)” stays as typed), control characters a workbook cannot hold show as "?",
-    dates are formatted as dates."""
+    dates are formatted as dates, amounts (decimals) as yuan."""
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("?", value)
         if value[:1] in "=+-@":
@@ -30,6 +34,10 @@ def cell(sheet: Any, value: Any) -> Any:
         day = WriteOnlyCell(sheet, value=value)
         day.number_format = "yyyy-mm-dd"
         return day
+    if isinstance(value, Decimal):
+        amount = WriteOnlyCell(sheet, value=value)
+        amount.number_format = YUAN_FORMAT
+        return amount
     return value
 
 

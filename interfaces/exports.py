@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date
+from datetime import date, datetime
 from itertools import chain, islice
 from typing import Any
 from urllib.parse import quote
@@ -19,6 +19,7 @@ from application.accounts.access_log import AccessLog
 from application.workbooks import WIDTH_SAMPLE, cell, fitted_width, header
 from domain.deadlines import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS
 from domain.household import STEP_NAMES
+from domain.rules import CHINA_TIME
 from domain.unmatched import UnmatchedAlerts
 from interfaces.overdue import overdue_rows, overdue_unmatched
 from projections.queries import COUNTY, Area, Page, ReadModels
@@ -192,9 +193,11 @@ def _plain(value: Any) -> Any:
 
 def text_value(value: Any) -> str:
     """A list's cell as text (the command line's tables and CSV): 是/否, steps by their names,
-    dates as YYYY-MM-DD, nothing as empty."""
+    dates as YYYY-MM-DD, times in Beijing time to the minute, nothing as empty."""
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, datetime):
+        return f"{value.astimezone(CHINA_TIME):%Y-%m-%d %H:%M}"
     if isinstance(value, list | tuple):
         return "、".join(STEP_NAMES.get(v, v) for v in value)
     return "" if value is None else str(value)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -25,9 +24,9 @@ from application.workbooks import WIDTH_SAMPLE, cell, display_width, fitted_widt
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORBIDDEN = re.compile(r"[\\/*?:\[\]]")  # not allowed in a sheet name
-#: How a report's numbers show: its floats are rates (0.9487 → 94.9%), its decimals yuan.
+#: How a report's rates show (its floats: 0.9487 → 94.9%); its decimals are yuan, as `cell`
+#: writes every workbook's.
 PERCENT_FORMAT = "0.0%"
-YUAN_FORMAT = '"¥"#,##0.00'
 
 
 
@@ -126,10 +125,10 @@ def _marked(sheet: Worksheet, value: Any, note: str | None, banded: bool) -> Any
 
 
 def _number(sheet: Worksheet, value: Any) -> Any:
-    """A report's cell: a rate as a percentage, an amount as yuan, the rest as `cell` writes it."""
-    if isinstance(value, float | Decimal):
+    """A report's cell: a rate as a percentage, the rest (an amount as yuan) as `cell` writes it."""
+    if isinstance(value, float):
         number = WriteOnlyCell(sheet, value=value)
-        number.number_format = PERCENT_FORMAT if isinstance(value, float) else YUAN_FORMAT
+        number.number_format = PERCENT_FORMAT
         return number
     return cell(sheet, value)
 

@@ -229,6 +229,11 @@ class LedgerRow(Struct, gc=False):
     state: str | None = None
     #: When the batch was received: the time it first arrived.
     received_at: datetime | None = None
+    #: As its receipt (or, cut short, its arrival) says: 县级筛查 / 省级推送, the push period, and
+    #: the rows the push path refused (拒收: recorded on no household, so only the receipt has them).
+    tier: str | None = None
+    period: str | None = None
+    rejected: int | None = None
 
 
 def either(name: str, *row_types: type[Struct]) -> type[Struct]:

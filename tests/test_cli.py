@@ -209,7 +209,8 @@ def test_imports_exports_and_unmatched_alerts_on_the_command_line(cli_env, capsy
 
     assert main(["unmatched", "list"]) == 0
     listed = capsys.readouterr().out
-    alert_id = listed.splitlines()[1].split()[0]
+    assert listed.splitlines()[1].split()[:2] == ["预警编号", "身份证号"]
+    alert_id = listed.splitlines()[2].split()[0]
     # found on 2 March and still held: overdue, on the overdue list and in its workbook
     assert main(["list", "overdue"]) == 0
     overdue = capsys.readouterr().out
@@ -332,8 +333,14 @@ def test_rectification_items_are_listed_with_the_overdue_ones_counted(cli_env, s
     assert main(["rectifications", "list"], clock=clock) == 0
     shown = capsys.readouterr().out
     assert shown.startswith("限期整改事项 2 项（2025-12-01），逾期未完成 1 项")
-    assert "ZG-1  银坊镇  逾期未完成 逾期31天  时限 2025-10-31" in shown
-    assert "SJ-1  医保局  未到期" in shown and "  银坊镇  共1项  逾期未完成 1" in shown
+    lines = {line.split()[0]: line.split() for line in shown.splitlines()[1:]}
+    assert lines["编号"][:5] == ["编号", "责任单位", "状态", "逾期天数", "时限"]
+    assert lines["ZG-1"][:5] == ["ZG-1", "银坊镇", "逾期未完成", "31", "2025-10-31"]
+    assert lines["SJ-1"][:3] == ["SJ-1", "医保局", "未到期"]
+    assert "各责任单位：" in shown and lines["银坊镇"][:3] == ["银坊镇", "1", "1"]  # 共1项, 逾期未完成 1
+    assert main(["rectifications", "list", "--format", "csv"], clock=clock) == 0
+    rows = {r["编号"]: r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert (rows["ZG-1"]["状态"], rows["ZG-1"]["逾期天数"]) == ("逾期未完成", "31")
     assert main(["rectifications", "list", "--overdue"], clock=clock) == 0
     overdue = capsys.readouterr().out
     assert "ZG-1" in overdue and "SJ-1  " not in overdue

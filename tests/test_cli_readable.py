@@ -4,6 +4,8 @@ bars only on a terminal — never in what a script or a pipe reads."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
 
@@ -102,3 +104,63 @@ class TestNoProgressNoiseOffATerminal:
         assert main(["projections", "rebuild", "--quiet"]) == 0
         quiet = capsys.readouterr()
         assert quiet.err == "" and quiet.out == plain.out
+
+
+class TestPushLists:
+    """The two lists of pushes, each under its own title: 各批次预警去向 (each batch's alerts in
+    the households) and 推送台账 (per department and period, due and arrived)."""
+
+    def test_each_batch_names_its_tier_period_and_rows_refused(self, demo, capsys):
+        assert main(["list", "ledger", "--format", "csv"]) == 0
+        rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+        assert rows and all(r["层级"] in ("县级筛查", "省级推送") and r["期次"] and r["拒收"].isdigit()
+                            for r in rows)
+        assert main(["list", "ledger"]) == 0
+        assert capsys.readouterr().out.startswith("各批次预警去向：")
+
+    def test_the_push_book_of_a_period_as_table_csv_and_json(self, demo, capsys):
+        assert main(["pushes", "book", "--period", "2025-11"]) == 0
+        out = capsys.readouterr().out.splitlines()
+        assert out[0].startswith("推送台账（2025-11）") and out[1].split()[:5] == [
+            "部门", "期次", "推送要求", "应推送截止", "情况"]
+        assert main(["pushes", "book", "--period", "2025-11", "--format", "csv"]) == 0
+        rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+        assert len(rows) == len(out) - 2
+        assert {"按时"} <= {r["情况"] for r in rows}
+        assert main(["pushes", "book", "--period", "2025-11", "--format", "json"]) == 0
+        lines = json.loads(capsys.readouterr().out)
+        assert [line["department"] for line in lines] == [r["部门"] for r in rows]
+
+
+class TestEveryListHasHeadersAndScriptFormats:
+    """Every command that prints rows prints them under Chinese headers, and as CSV (and JSON)
+    for a script — the same helper as `fangpin list`."""
+
+    @pytest.mark.parametrize(("command", "headers"), [
+        (["indicators", "2025"], ["地区或部门", "指标", "分子/分母或数量", "比率"]),
+        (["rectifications", "list"], ["编号", "责任单位", "状态"]),
+        (["users", "list"], ["用户名", "角色", "辖区或部门", "状态"]),
+        (["unmatched", "list", "--all"], ["预警编号", "身份证号"]),
+        (["audit", "access-log"], ["时间", "角色", "用户", "户编号"]),
+        (["tasks", "--as", "county-centre-01"], ["期限", "剩余天数", "类别", "待办"]),
+    ])
+    def test_headers_in_the_table_and_in_csv(self, demo, capsys, command, headers):
+        assert main(["household", "show", demo]) == 0  # a read, for the access log
+        capsys.readouterr()
+        assert main([*command, "--format", "csv"]) == 0
+        found = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+        assert found[0][:len(headers)] == headers
+        if len(found) > 1:  # a table with rows shows the same headers
+            assert main(command) == 0
+            table = capsys.readouterr().out.splitlines()
+            assert any(line.split()[:len(headers)] == headers for line in table), table[:3]
+        if command[0] != "tasks":
+            assert main([*command, "--format", "json"]) == 0
+            assert isinstance(json.loads(capsys.readouterr().out), list | dict)
+
+    def test_the_indicators_as_csv_carry_the_numbers_apart(self, demo, capsys):
+        assert main(["indicators", "2025", "--format", "csv"]) == 0
+        rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+        visits = next(r for r in rows if r["指标"] == "走访覆盖率" and r["地区或部门"] == "全县")
+        assert visits["分子/分母或数量"] == f"{visits['分子']}/{visits['分母']}"
+        assert visits["比率"].endswith("%")

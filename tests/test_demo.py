@@ -315,9 +315,10 @@ def test_loading_300_households_matches_what_the_app_reads_back(app) -> None:
     assert app.income_line_on(date(2024, 6, 1)) == Decimal(8000)
     assert app.income_line_on(date(2025, 6, 1)) == Decimal(8300)
     assert app.income_line_on(date(2025, 6, 1), line=Line.POVERTY) == Decimal(4800)
-    # policy started + two monitoring and two poverty lines, the 防贫保 bands (started + set),
-    # then the ledgers and meetings
-    assert app.max_position() == summary.events + 5 + 2 + summary.governance_events
+    # policy started + three monitoring and three poverty lines (from two years before the
+    # demo's, for the households with a history), the 防贫保 bands (started + set), then the
+    # ledgers and meetings
+    assert app.max_position() == summary.events + 7 + 2 + summary.governance_events
     bands = app.relief_bands_on(date(2025, 6, 1))
     assert bands is not None and bands.effective_from == date(2024, 1, 1)
     assert app.income_line_on(date(2025, 1, 1), as_of=datetime(2025, 1, 1, tzinfo=UTC)) == 8300

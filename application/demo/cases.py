@@ -135,7 +135,9 @@ class Cases(YearAgenda):
             problems.append(Problem.UNINSURED_MEMBER)
         roll = rng.random()
         dept_share = 0.6 if risk in (RiskType.NATURAL_DISASTER, RiskType.ILLNESS) else 0.35
-        if roll < dept_share or script.pushed:
+        if day < self.start:  # before the year: the village found it (no push of the year)
+            channel = Channel.CADRE_SCREENING
+        elif roll < dept_share or script.pushed:
             channel = Channel.DEPARTMENT_ALERT
         elif roll < dept_share + (1 - dept_share) * 0.45:
             channel = Channel.SELF_DECLARATION
@@ -147,7 +149,7 @@ class Cases(YearAgenda):
             return
         self.scripts[outcome.case_number] = script
         self.schedule_identification(outcome.case_number, day, script)
-        if rng.random() < 0.1:  # another source reports the same trouble a few days later
+        if rng.random() < 0.1 and day >= self.start:  # another source reports it days later
             self.schedule(self.days(day, 1, 6), P_ALERT, self.joining_alert,
                           outcome.case_number, person.id_number, risks[0])
 

@@ -130,7 +130,8 @@ class Elimination(YearAgenda):
             again = Script(INCLUDE) if script.reentry else self.random_script()
             risk = self.rng.choice((RiskType.ILLNESS, RiskType.UNSTABLE_EMPLOYMENT,
                                     RiskType.ACCIDENT, RiskType.FAILED_INDUSTRY))
-            self.schedule(self.days(day, 15, 45), P_ALERT, self.episode, again, risk)
+            later = (60, 200) if self.plan.history else (15, 45)  # a history's falls in the year
+            self.schedule(self.days(day, *later), P_ALERT, self.episode, again, risk)
 
     # ---------------------------------------------------------------- corrections
 

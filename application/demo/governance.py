@@ -58,7 +58,10 @@ def _demo_meetings(rng: Random, window: DemoWindow, seed: int) -> Governance:
             meetings.append((month.replace(day=rng.randint(8, 15)), label))
     meetings = [(day, quarter) for day, quarter in meetings if start <= day <= until]
     actions: list[Action] = []  # applied in time order
-    first_dispatch = True
+    # the latest dispatch meeting whose township item is past its deadline keeps it open: the
+    # overdue list shows an item days or weeks late, not most of a year
+    overdue_from = max((day for day, quarter in meetings if quarter is not None
+                        and day + timedelta(days=TOWNSHIP_DAYS) < until), default=None)
     for held_on, quarter in sorted(meetings):
         at = _at(held_on, 16, window)
         present = [Department.RURAL_REVITALISATION, *rng.sample(departments, rng.randint(5, 9))]
@@ -78,12 +81,16 @@ def _demo_meetings(rng: Random, window: DemoWindow, seed: int) -> Governance:
                 decisions=["通报推送迟报漏报部门", "限期整改"], **common,
                 command_id=f"demo-{tag}-{seed}-dispatch-{quarter}")))
             actions += _rectifications(rng, governance, f"DD-{quarter}", at, window, seed,
-                                       departments, base, first=first_dispatch)
-            first_dispatch = False
+                                       departments, base, keep_open=held_on == overdue_from)
     for _, _, act in sorted(actions, key=lambda a: (a[0], a[1])):
         act()
     return governance
 
+
+#: Days a township has to put right its overdue cases (限期整改).
+TOWNSHIP_DAYS = 20
+#: An item left open by chance is still open at the end only if its deadline is this recent.
+OPEN_AT_MOST = 45
 
 #: A governance command at its time (with a tie-breaker), applied in time order: an aggregate's
 #: events are recorded in the order they happened.
@@ -92,15 +99,17 @@ Action = tuple[datetime, int, Callable[[], None]]
 
 def _rectifications(rng: Random, governance: Governance, meeting_id: str, at: datetime,
                     window: DemoWindow, seed: int, departments: list[Department], base: int,
-                    *, first: bool) -> list[Action]:
+                    *, keep_open: bool) -> list[Action]:
     """限期整改 named at a dispatch meeting: a department's late pushes, a township's overdue
-    cases; most put right in time, some late, some still open at the end — the first item of
-    the year's first meeting among them, so the overdue list has something true to show."""
+    cases; most put right in time, some late, some still open at the end if their deadline is
+    recent (``keep_open``: the township's item of this meeting, so that the overdue list has
+    something true to show); an older one still open by chance is put right late."""
     actions: list[Action] = []
     ordered = min(at + timedelta(hours=1), window.recorded_by)
     for n, (unit, problem, days) in enumerate((
             ({"department": rng.choice(departments)}, "定期推送迟报漏报，限期补报并说明原因", 30),
-            ({"township": rng.choice(TOWNSHIPS)}, "识别认定超过15日的案件限期办结，逐户说明原因", 20))):
+            ({"township": rng.choice(TOWNSHIPS)}, "识别认定超过15日的案件限期办结，逐户说明原因",
+             TOWNSHIP_DAYS))):
         item_id = f"{meeting_id}-ZG{n + 1}"
         deadline = local_date(ordered) + timedelta(days=days)
         actions.append((ordered, base + 1 + n, partial(
@@ -110,7 +119,13 @@ def _rectifications(rng: Random, governance: Governance, meeting_id: str, at: da
         roll = rng.random()
         done_on = deadline - timedelta(days=rng.randint(1, days - 1)) if roll < 0.7 \
             else deadline + timedelta(days=rng.randint(3, 25))
-        if roll > 0.85 or (first and n == 0) or done_on > window.until:
+        if keep_open and n == 1:
+            continue  # still open: overdue on the lists
+        if roll > 0.85:  # left open: still so at the end if its deadline is recent
+            if deadline >= window.until - timedelta(days=OPEN_AT_MOST):
+                continue
+            done_on = deadline + timedelta(days=rng.randint(3, 25))
+        if done_on > window.until:
             continue  # still open: overdue on the lists once its deadline has passed
         done_at = _at(done_on, 11, window)
         actions.append((done_at, base + 1 + n, partial(

@@ -96,9 +96,12 @@ class Help(YearAgenda):
         if case.included:
             # a few fell below the poverty line itself (返贫致贫), most are only at risk
             ratio = rng.uniform(0.45, 0.55) if rng.random() < 0.06 else rng.uniform(0.65, 1.15)
+            if self.plan.poor and case.number == 1:
+                ratio = rng.uniform(0.4, 0.55)  # the poverty line is about 0.58 of the income line
             self.assess(day, day.year, ratio)
+        green = case.green_channel is not None
         for n, need in enumerate(needs):
-            if n and rng.random() < 0.1:
+            if n and rng.random() < 0.1 and not green:
                 continue  # a need left without a measure: 缺什么补什么 not kept
             self.schedule(self.days(day, 0, 2 + 2 * n), P_HELP, self.assign, number, need)
 
@@ -124,7 +127,9 @@ class Help(YearAgenda):
             responsible_person=full_name(rng, Sex.MALE if rng.random() < 0.6 else Sex.FEMALE, 1980),
             amount=amount, reason=reason, occurred_on=day))
         script = self.scripts.get(number)
-        roll = 0.0 if script is not None and script.eliminate else rng.random()
+        roll = rng.random()
+        if (script is not None and script.eliminate) or self.h.cases[number - 1].green_channel:
+            roll = 0.0  # the green channel helps first: in place within days
         if roll < 0.88:
             self.schedule(self.days(day, 2, 18), P_HELP, self.in_place, measure_id)
         elif roll < 0.95:  # late: more than 30 days after identification

@@ -186,15 +186,16 @@ def _save_batch(app: CaseFiles, batch: list[Household], summary: DemoSummary,
 
 
 def _ensure_income_lines(app: CaseFiles, window: DemoWindow) -> int:
-    """Set the monitoring and poverty lines of every year from the one before the demo's to the
-    year of its last day unless set already; returns events recorded.
+    """Set the monitoring and poverty lines of every year from two before the demo's (its
+    households with a history) to the year of its last day unless set already; returns events
+    recorded.
 
     The lines are recorded as set by the county centre on 20 December of the year before they
     take effect, so the log shows them known before the demo's assessments use them.
     """
     policy = app.income_line_policy()
     changed = False
-    for line_year in range(window.start.year - 1, window.until.year + 1):
+    for line_year in range(window.start.year - 2, window.until.year + 1):
         for line, amount, slug in ((Line.MONITORING, income_line(line_year), "income-line"),
                                    (Line.POVERTY, poverty_line(line_year), "poverty-line")):
             command_id = f"demo-{slug}-{line_year}"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from random import Random
@@ -31,6 +31,7 @@ from application.indicators import Cadences
 from application.pushes import PushBatch, PushedAlert, PushRecording
 from domain.cadences import Duty, windows
 from domain.codes import Department, TargetGroup, Tier
+from domain.errors import InvalidValue
 from domain.governance import month_of_push_period
 from domain.household import Household
 from domain.periods import month_period
@@ -198,10 +199,32 @@ def send_pushes(app: CaseFiles, batches: DemoBatches,
                                       find_household=app.household_code_on, duties=duties)
             for row_id, row, _ in demo.rows:
                 recording.record(row_id, row)
-            recording.receive(rows=len(demo.rows), rejected=0)
+            refused = _refused_rows(recording, demo, batches)
+            recording.receive(rows=len(demo.rows) + refused, rejected=refused)
         if progress is not None and (done % 20 == 0 or done == len(waiting)):
             progress(done, len(waiting))
     return app.max_position() - before
+
+
+def _refused_rows(recording: PushRecording, demo: DemoBatch, batches: DemoBatches) -> int:
+    """About one in ten pushes of a duty that names its groups (③) also carries a row sent
+    without the group (对象类别) — about a person of one of the department's rows of the year:
+    the push path refuses it and records nothing of it; the receipt counts it as 拒收. Returns
+    how many rows were refused."""
+    duty, batch = recording.duty, demo.batch
+    if duty is None or not duty.target_groups \
+            or Random(f"{batches.seed}/{batch.batch_id}/refused").random() >= 0.1:
+        return 0
+    rows = demo.rows or [row for other in batches.batches.values()
+                         if other.batch.department is batch.department for row in other.rows]
+    if not rows:
+        return 0
+    row_id, row, _ = rows[0]
+    try:
+        recording.record(f"{row_id}-X", replace(row, target_group=None))
+    except InvalidValue:
+        return 1
+    raise AssertionError(f"{batch.batch_id}: a row without its group was not refused")
 
 
 @contextmanager

@@ -41,6 +41,8 @@ class Simulation(Members, Cases, Help, Elimination):
     def register(self) -> None:
         rng, plan = self.rng, self.plan
         registered_on = self.start - timedelta(days=31) + timedelta(days=rng.randint(0, 19))
+        if plan.history:  # monitored, helped and eliminated before the year
+            registered_on -= timedelta(days=rng.randint(220, 400))
         weights = (18, 30, 18, 17, 11, 6) if plan.lifted_out else (10, 26, 22, 22, 13, 7)
         size = rng.choices((1, 2, 3, 4, 5, 6), weights)[0]
         people = family(rng, size)
@@ -95,18 +97,18 @@ class Simulation(Members, Cases, Help, Elimination):
         if new_year > self.start:  # the window spans two years: subsidies are renewed in January
             self.schedule(self.days(new_year, 1, 24), P_HELP, self.renew_subsidies)
         if plan.fate is not None:
-            self.plan_episode(plan)
+            self.plan_episode(plan, registered_on)
         self.plan_member_changes()
         if plan.correction or (plan.fate is not None and rng.random() < 0.03):
             self.schedule(self.start + timedelta(days=rng.randint(243, 353)), P_LATE, self.correct)
 
-    def plan_episode(self, plan: Plan) -> None:
+    def plan_episode(self, plan: Plan, registered_on: date) -> None:
         rng, start = self.rng, self.start
         risk: RiskType | None = None
         if plan.green:
             risk = RiskType.NATURAL_DISASTER if rng.random() < 0.6 else RiskType.ACCIDENT
         if plan.eliminate:
-            day = start + timedelta(days=rng.randint(4, 79))
+            day = (registered_on if plan.history else start) + timedelta(days=rng.randint(4, 79))
             while risk in (None, RiskType.NATURAL_DISASTER):
                 risk = weighted(rng, RISKS)
         else:

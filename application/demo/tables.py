@@ -42,6 +42,8 @@ class Plan:
     late: bool = False  # identified past its 15 days
     unsubsidised: bool = False  # its youngest member is left out of 医保参保资助 (应保未保)
     objection: bool = False  # its village notice draws an objection (异议)
+    poor: bool = False  # its income at inclusion is below the poverty line (返贫 / 致贫)
+    history: bool = False  # registered a year earlier: its case was eliminated before the year
 
 
 def block_plans(seed: int, block: int) -> list[Plan]:
@@ -54,7 +56,11 @@ def block_plans(seed: int, block: int) -> list[Plan]:
     this month a department's alert as well, and (every other block) the latest included one
     of the months before is identified late, besides the cases late by chance; the earliest
     included one leaves its youngest member without the medical insurance subsidy, and the
-    latest other one's village notice draws an objection."""
+    latest other one's village notice draws an objection. Of the included ones (not green, not
+    eliminated early), the earliest of the 脱贫户 and the earliest of the others find an income
+    below the poverty line at inclusion (返贫, 致贫). Two households with no episode in the year
+    have a history: registered a year or more earlier, their case was eliminated before the
+    year (风险消除稳定率 has cases to judge); one of them falls back into risk (再次纳入)."""
     rng = Random(f"{seed}/block/{block}")
     slots = list(range(BLOCK_SIZE))
     lifted = set(rng.sample(slots, rng.randint(22, 28)))
@@ -79,8 +85,19 @@ def block_plans(seed: int, block: int) -> list[Plan]:
                      and month_of[s] <= 9 and block % 2 == 1), key=month_of.__getitem__, default=None)
     objection_slot = max((s for s in spread if fate_of[s] == INCLUDE and month_of[s] <= 9
                           and s not in (green_slot, late_slot)), key=month_of.__getitem__, default=None)
+    ordinary_risk = [s for s in spread if fate_of[s] == INCLUDE and s != green_slot]
+    poor_slots = {min(group, key=month_of.__getitem__) for group in (
+        [s for s in ordinary_risk if s in lifted], [s for s in ordinary_risk if s not in lifted])
+        if group}
+    # drawn apart, so that the deck above is what it was before households had a history
+    stable, relapsing = Random(f"{seed}/block/{block}/history").sample(
+        [s for s in slots if s not in fate_of and s != correction_slot], 2)
     plans = []
     for slot in slots:
+        if slot in (stable, relapsing):
+            plans.append(Plan(lifted_out=slot in lifted, fate=INCLUDE, eliminate=True,
+                              reentry=slot == relapsing, history=True))
+            continue
         green = slot == green_slot
         eliminate = slot == eliminate_slot and not green
         plans.append(Plan(
@@ -97,6 +114,7 @@ def block_plans(seed: int, block: int) -> list[Plan]:
             late=slot == late_slot,
             unsubsidised=slot == unsubsidised_slot,
             objection=slot == objection_slot,
+            poor=slot in poor_slots,
         ))
     return plans
 

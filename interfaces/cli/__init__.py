@@ -38,6 +38,7 @@
     fangpin feed --as USER [--after N] [--limit N]   a page of the change feed (JSON)
     fangpin report monthly 2025-03 [--township T] | report quarterly 2025-Q1 | report annual 2025
                        [--as-of T] [--format json|xlsx] [--output FILE]
+    fangpin pushes book [--period P] [--format table|csv|json]   推送台账: due and arrived per department
     fangpin rectifications list [--overdue] [--township T | --department D]   限期整改 items today
     fangpin notices show KIND --township T --village V [--from D] [--to D] [--format text|json|html|xlsx]
     fangpin notices publish KIND --township T --village V --from D --to D --digest SHA256   公示
@@ -89,6 +90,7 @@ from interfaces.cli.notices import add_notices
 from interfaces.cli.people import add_people
 from interfaces.cli.projections import add_projections
 from interfaces.cli.province import add_province
+from interfaces.cli.pushes import add_pushes
 from interfaces.cli.rectifications import add_rectifications
 from interfaces.cli.relief_bands import add_relief_bands
 from interfaces.cli.reports import add_report
@@ -103,7 +105,7 @@ COMMAND_GROUPS = (
     add_users, add_income_line, add_relief_bands, add_indicators, add_verify, add_cadences,
     add_import, add_export,
     add_unmatched, add_audit, add_log, add_template, add_report, add_rectifications, add_notices,
-    add_department, add_staff, add_feed, add_tasks, add_appeals, add_county, add_province,
+    add_department, add_staff, add_feed, add_tasks, add_appeals, add_county, add_province, add_pushes,
 )
 
 

@@ -36,9 +36,9 @@ from application.audit import (
     verify,
 )
 from application.settings import Settings
-from domain.rules import CHINA_TIME
 from interfaces.cli.common import as_of
 from interfaces.cli.households import add_history_format, history
+from interfaces.cli.lists import add_format, show_rows
 from interfaces.cli.progress import Tick, add_quiet, progress_bar
 
 
@@ -73,7 +73,13 @@ def add_audit(commands: Any) -> None:
     reads.add_argument("--household", help="one household code")
     reads.add_argument("--user", help="one user name")
     reads.add_argument("--limit", type=int, default=50)
+    add_format(reads)
     reads.set_defaults(run=_access_log)
+
+
+#: The access log's columns.
+ACCESS_COLUMNS = (("at", "时间"), ("role", "角色"), ("user_name", "用户"), ("household_code", "户编号"),
+                  ("route", "途径"), ("outcome", "结果"))
 
 
 def _access_log(app: CaseFiles, args: argparse.Namespace) -> int:
@@ -81,10 +87,9 @@ def _access_log(app: CaseFiles, args: argparse.Namespace) -> int:
 
     log = AccessLog(app.factory.datastore, backend=app.settings.backend)  # type: ignore[attr-defined]
     records = log.query(household_code=args.household, user_name=args.user, limit=args.limit)
-    print(f"档案查阅日志：{len(records)} 条（最新在前）")
-    for r in records:
-        print(f"  {r.at.astimezone(CHINA_TIME):%Y-%m-%d %H:%M:%S}  {r.role}/{r.user_name}  "
-              f"{r.household_code}  {r.route}  {r.outcome}")
+    rows = [{"at": r.at, "role": r.role, "user_name": r.user_name, "household_code": r.household_code,
+             "route": r.route, "outcome": r.outcome} for r in records]
+    show_rows(rows, ACCESS_COLUMNS, args.format, f"档案查阅日志：{len(records)} 条（最新在前，北京时间）")
     return 0
 
 

@@ -13,6 +13,7 @@ from application.indicators import Cadences
 from application.settings import Settings
 from domain.identity import mask_id_number
 from interfaces.cli.common import CLI_USER, department, tier
+from interfaces.cli.lists import add_format, show_rows
 from interfaces.cli.progress import add_quiet, progress_bar
 from projections.runner import Projections
 
@@ -50,6 +51,7 @@ def add_unmatched(commands: Any) -> None:
     unmatched_commands = unmatched.add_subparsers(title="unmatched alerts")
     listing = unmatched_commands.add_parser("list", help="the alerts waiting for a household")
     listing.add_argument("--all", action="store_true", help="attached ones too")
+    add_format(listing)
     listing.set_defaults(run=_unmatched_list)
     attach = unmatched_commands.add_parser("attach", help="record the alert on the person's household")
     attach.add_argument("alert_id")
@@ -106,13 +108,21 @@ def _unmatched_list(app: CaseFiles, args: argparse.Namespace) -> int:
     held = app.unmatched_alerts()
     alerts = sorted(held.alerts.values(), key=lambda a: a.discovered_on) if held else []
     shown = [a for a in alerts if args.all or a.pending]
-    print(f"未匹配预警：{len(shown)} 条" + ("" if args.all else "（待认领）"))
-    for alert in shown:
-        where = f"{alert.township or '未指定乡镇'}{alert.village or ''}"
-        state = f"已认领到 {alert.household_code}" if alert.household_code else "待认领"
-        print(f"  {alert.alert_id}  {mask_id_number(alert.person_id_number)}  {'、'.join(alert.risk_types)}"
-              f"  发现 {alert.discovered_on}  {alert.department or ''}  {where}  {state}")
+    rows = [{"alert_id": alert.alert_id, "person": mask_id_number(alert.person_id_number),
+             "risk_types": list(alert.risk_types), "discovered_on": alert.discovered_on,
+             "department": alert.department,
+             "where": f"{alert.township or '未指定乡镇'}{alert.village or ''}",
+             "state": f"已认领到 {alert.household_code}" if alert.household_code else "待认领"}
+            for alert in shown]
+    show_rows(rows, UNMATCHED_COLUMNS, args.format,
+              f"未匹配预警：{len(shown)} 条" + ("" if args.all else "（待认领）"))
     return 0
+
+
+#: The unmatched list's columns.
+UNMATCHED_COLUMNS = (("alert_id", "预警编号"), ("person", "身份证号"), ("risk_types", "风险类型"),
+                     ("discovered_on", "发现日期"), ("department", "部门"), ("where", "乡镇村"),
+                     ("state", "状态"))
 
 
 def _unmatched_attach(app: CaseFiles, args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from application.results import result_json
 from domain.indicators import Figure
 from domain.rules import CHINA_TIME
 from interfaces.cli.common import as_of, clear_progress, department, write
+from interfaces.cli.lists import add_format, print_rows, show_rows
 from projections.runner import Projections
 
 
@@ -27,7 +28,7 @@ def add_indicators(commands: Any) -> None:
                             help="as the log stood at this recorded time or date (end of day)")
     indicators.add_argument("--position", type=int, help="with --as-of: the log position to stop at")
     indicators.add_argument("--indicator", help="list the cases behind this indicator")
-    indicators.add_argument("--format", choices=("table", "json", "xlsx"), default="table")
+    add_format(indicators, ("table", "csv", "json", "xlsx"))
     indicators.add_argument("--output", help="file to write (json or xlsx); default standard output")
     indicators.set_defaults(run=_indicators)
 
@@ -80,18 +81,29 @@ def _indicators(app: CaseFiles, args: argparse.Namespace) -> int:
             out.write(report_workbook(indicator_report(result, county)))
         print(f"已写入 {path}")
         return 0
+    figures = [{"area": f.area.name, "indicator": f.indicator.name, "figure": figure_text(f)[0],
+                "rate": figure_text(f)[1], "numerator": f.numerator,
+                "denominator": f.denominator if f.indicator.kind == "rate" else None}
+               for f in result.figures]
+    items = [{"key": i.key, "figure": f"{i.numerator}/{i.denominator}", "note": i.note}
+             for i in result.items]
+    if args.format == "csv":  # the cases behind the indicator when one is named, else the figures
+        print_rows(*((items, ITEM_COLUMNS) if detail is not None else (figures, FIGURE_COLUMNS)), "csv")
+        return 0
     print(f"{result.period.label} 考核指标（{scope.name}）  "
           f"数据截至 {result.as_of.astimezone(CHINA_TIME):%Y-%m-%d %H:%M:%S}（北京时间）"
           f"  日志位置 {result.position}  评价日 {result.evaluated_on}")
     print(f"输入摘要 {result.digest}")
-    for f in result.figures:
-        shown, rate = figure_text(f)
-        print(f"  {f.area.name:<8} {f.indicator.name:<12} {shown:>12}  {rate:>7}")
+    show_rows(figures, FIGURE_COLUMNS[:4], "table")
     if detail is not None:
-        print(f"{args.indicator}（{scope.name}）的明细：")
-        for item in result.items:
-            print(f"  {item.key}  {item.numerator}/{item.denominator}  {item.note}")
+        show_rows(items, ITEM_COLUMNS, "table", f"{args.indicator}（{scope.name}）的明细：")
     return 0
+
+
+#: The figures' columns (the table shows the first four; csv adds the numbers apart).
+FIGURE_COLUMNS = (("area", "地区或部门"), ("indicator", "指标"), ("figure", "分子/分母或数量"),
+                  ("rate", "比率"), ("numerator", "分子"), ("denominator", "分母"))
+ITEM_COLUMNS = (("key", "户编号#案件"), ("figure", "计入"), ("note", "说明"))
 
 
 def figure_text(figure: Figure) -> tuple[str, str]:

@@ -11,6 +11,8 @@ from typing import Any
 import msgspec
 
 from application.app import CaseFiles
+from application.push_book import BATCH_LIST_TITLE
+from application.pushes import with_receipts
 from application.workbooks import display_width
 from domain.deadlines import IDENTIFICATION_DAYS, MEASURE_WITHIN_DAYS
 from domain.identity import mask_id_number
@@ -29,13 +31,14 @@ LISTS = {
     "green-channel": "绿色通道待补办程序",
     "visits-due": "本月未走访",
     "measures-missing": f"认定{MEASURE_WITHIN_DAYS}天未落实帮扶措施",
-    "ledger": "部门推送台账",
+    "ledger": BATCH_LIST_TITLE,
     "households": "农户目录",
 }
-#: The push ledger's columns on the command line (its rows: `ReadModels.push_ledger`).
+#: The batch list's columns on the command line (its rows: `projections.tables.LedgerRow`).
 LEDGER_COLUMNS = (("department", "部门"), ("batch_id", "批次号"), ("tier", "层级"), ("period", "期次"),
                   ("received", "条数"), ("new_cases", "新案件"), ("joined_cases", "并入案件"),
-                  ("duplicates", "重复"), ("rejected", "拒收"))
+                  ("duplicates", "重复"), ("rejected", "拒收"), ("state", "状态"),
+                  ("received_at", "接收时间"))
 EXPORT_NAMES = ("monitoring", "cases", "overdue", "green-channel", "visits-due", "measures-missing",
                 "households", "appeals", "exchange")
 
@@ -52,8 +55,7 @@ def add_list(commands: Any) -> None:
     lists.add_argument("--today", type=date.fromisoformat, help="the day to count deadlines from")
     lists.add_argument("--limit", type=int, default=20)
     lists.add_argument("--after", help="cursor of the previous page")
-    lists.add_argument("--format", choices=("table", "csv", "json"), default="table",
-                       help="table (aligned, with headers), csv or json (for scripts)")
+    add_format(lists)
     lists.set_defaults(run=_list)
 
 
@@ -78,12 +80,8 @@ def _list(app: CaseFiles, args: argparse.Namespace) -> int:
         views = ReadModels(projections.store, app.clock)
         filters = {"township": args.township, "village": args.village}
         if args.which == "ledger":
-            rows = views.push_ledger()
-            if args.format != "table":
-                print_rows(rows, LEDGER_COLUMNS, args.format)
-                return 0
-            print(f"{LISTS['ledger']}：{len(rows)} 批")
-            print(table(rows, LEDGER_COLUMNS))
+            rows = with_receipts(app, views.push_ledger())
+            show_rows(rows, LEDGER_COLUMNS, args.format, f"{LISTS['ledger']}：{len(rows)} 批")
             return 0
         if args.format != "table":  # a script gets every row of the list, not a page
             rows = list(pages(views, args.which, township=args.township, village=args.village,
@@ -136,6 +134,27 @@ def table(rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...]) -> s
     return "\n".join("  " + "  ".join(value + " " * (widths[i] - display_width(value))
                                        for i, value in enumerate(line)).rstrip()
                       for line in cells)
+
+
+FORMATS = ("table", "csv", "json")
+
+
+def add_format(parser: argparse.ArgumentParser, choices: tuple[str, ...] = FORMATS) -> None:
+    """The ``--format`` of every command that prints rows."""
+    parser.add_argument("--format", choices=choices, default="table",
+                        help="table (aligned, with headers), csv or json (for scripts)")
+
+
+def show_rows(rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...], form: str,
+              title: str = "") -> None:
+    """Rows as ``--format`` asks: a title and the aligned table, or CSV / JSON for a script."""
+    if form != "table":
+        print_rows(rows, columns, form)
+        return
+    if title:
+        print(title)
+    if rows:
+        print(table(rows, columns))
 
 
 def print_rows(rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...], form: str) -> None:

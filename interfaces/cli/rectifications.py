@@ -9,6 +9,7 @@ from typing import Any
 from application.app import CaseFiles
 from domain.governance import RectificationStatus, count_by_unit, items_on
 from interfaces.cli.common import department
+from interfaces.cli.lists import add_format, show_rows
 
 
 def add_rectifications(commands: Any) -> None:
@@ -19,7 +20,16 @@ def add_rectifications(commands: Any) -> None:
     unit = listing.add_mutually_exclusive_group()
     unit.add_argument("--township", help="one township's items")
     unit.add_argument("--department", type=department, help="one department's items")
+    add_format(listing)
     listing.set_defaults(run=_list)
+
+
+#: The items' columns (csv and json: one row per item; the table adds the count per unit).
+COLUMNS = (("item_id", "编号"), ("unit", "责任单位"), ("status", "状态"), ("days_overdue", "逾期天数"),
+           ("deadline", "时限"), ("extensions", "延期次数"), ("source", "来源"), ("problem", "问题"),
+           ("completed_on", "完成日期"), ("what_was_done", "整改情况"))
+UNIT_COLUMNS = (("unit", "责任单位"), ("items", "共计"), ("overdue", "逾期未完成"),
+                ("done_late", "逾期完成"), ("done", "已完成"), ("pending", "未到期"))
 
 
 def _list(app: CaseFiles, args: argparse.Namespace) -> int:
@@ -29,18 +39,15 @@ def _list(app: CaseFiles, args: argparse.Namespace) -> int:
                      township=args.township, department=args.department)
     shown = [i for i in items if not args.overdue or i.status_on(today) is RectificationStatus.OVERDUE]
     overdue = sum(i.status_on(today) is RectificationStatus.OVERDUE for i in items)
-    print(f"限期整改事项 {len(items)} 项（{today}），逾期未完成 {overdue} 项"
-          + ("；以下只列逾期未完成的" if args.overdue else ""))
-    for i in shown:
-        status = i.status_on(today)
-        late = f" 逾期{i.days_overdue(today)}天" if i.days_overdue(today) else ""
-        done = f" 完成于 {i.completed_on}：{i.what_was_done}" if i.completed_on else ""
-        extended = f"（已延期{len(i.extensions)}次）" if i.extensions else ""
-        print(f"{i.item_id}  {i.unit}  {status}{late}  时限 {i.deadline}{extended}  来源 {i.source}  "
-              f"{i.problem}{done}")
-    if items:
+    rows = [{"item_id": i.item_id, "unit": i.unit, "status": i.status_on(today).value,
+             "days_overdue": i.days_overdue(today) or None, "deadline": i.deadline,
+             "extensions": len(i.extensions) or None, "source": i.source, "problem": i.problem,
+             "completed_on": i.completed_on, "what_was_done": i.what_was_done or None}
+            for i in shown]
+    show_rows(rows, COLUMNS, args.format,
+              f"限期整改事项 {len(items)} 项（{today}），逾期未完成 {overdue} 项"
+              + ("；以下只列逾期未完成的" if args.overdue else ""))
+    if items and args.format == "table":
         print("各责任单位：")
-        for c in count_by_unit(items, today):
-            print(f"  {c.unit}  共{c.items}项  逾期未完成 {c.overdue}  逾期完成 {c.done_late}  "
-                  f"已完成 {c.done}  未到期 {c.pending}")
+        show_rows([vars(c) for c in count_by_unit(items, today)], UNIT_COLUMNS, "table")
     return 0

@@ -14,7 +14,7 @@ from application.app import CaseFiles
 from application.tasks import Desk, MyWork, TaskKind, Urgency, counts
 from interfaces.cli.common import users
 from interfaces.cli.indicators import indicator_service
-from interfaces.cli.lists import table
+from interfaces.cli.lists import add_format, print_rows, table
 from interfaces.http.auth import area_of
 from interfaces.http.me import notification_out, task_out
 from projections.queries import ReadModels
@@ -29,7 +29,7 @@ def add_tasks(commands: Any) -> None:
     tasks = commands.add_parser("tasks", help="a person's work: tasks by deadline, notifications")
     tasks.add_argument("--as", dest="user", required=True, help="the user whose desk to show")
     tasks.add_argument("--kind", choices=[k.value for k in TaskKind])
-    tasks.add_argument("--format", choices=("table", "json"), default="table")
+    add_format(tasks)
     tasks.set_defaults(run=_tasks)
 
 
@@ -47,6 +47,9 @@ def _tasks(app: CaseFiles, args: argparse.Namespace) -> int:
         unread = [n for n in work.notifications(user, area) if n.unread]
     counted = counts(found, today)
     shown = [task_out(t, today) for t in found if args.kind is None or t.kind == args.kind]
+    if args.format == "csv":  # the tasks alone, for a script
+        print_rows([msgspec.structs.asdict(t) for t in shown], COLUMNS, "csv")
+        return 0
     if args.format == "json":
         print(msgspec.json.encode({
             "user": user.name, "today": today, "grid_worker": work.grid_worker(user),

@@ -9,6 +9,7 @@ from typing import Any
 from application.accounts.access import User
 from application.app import CaseFiles
 from interfaces.cli.common import area, department, role, users
+from interfaces.cli.lists import add_format, show_rows
 
 
 def add_users(commands: Any) -> None:
@@ -42,6 +43,7 @@ def add_users(commands: Any) -> None:
     which.add_argument("--unlink", action="store_true", help="no longer linked (the village's visits)")
     link.set_defaults(run=_link_user)
     listing = user_commands.add_parser("list", help="every user with role and area")
+    add_format(listing)
     listing.set_defaults(run=_list_users)
 
 
@@ -94,7 +96,12 @@ def _disable_user(app: CaseFiles, args: argparse.Namespace) -> int:
     return 0
 
 
+#: The user list's columns.
+USER_COLUMNS = (("name", "用户名"), ("role", "角色"), ("area", "辖区或部门"), ("state", "状态"))
+
+
 def _list_users(app: CaseFiles, args: argparse.Namespace) -> int:
-    for user, enabled in users(app).all():
-        print(f"{user.name}\t{user.role}{area(user)}\t{'' if enabled else '已停用'}")
+    rows = [{"name": user.name, "role": user.role.value, "area": area(user).strip("，（）, "),
+             "state": "启用" if enabled else "已停用"} for user, enabled in users(app).all()]
+    show_rows(rows, USER_COLUMNS, args.format, f"用户：{len(rows)} 个")
     return 0

@@ -20,6 +20,7 @@ from litestar.params import JSONBody, QueryParameter
 from application.accounts.access import AccessDenied, User
 from application.app import CaseFiles
 from application.indicators import IndicatorResult, Indicators, Scope
+from application.push_book import BOOK_TITLE, BookLine, book_rows, push_book
 from application.reports import Report, annual_report, monthly_report, quarterly_report
 from application.results import result_json
 from domain.cadences import ExpectedPush
@@ -30,7 +31,7 @@ from domain.indicators import INDICATOR_BY_CODE, INDICATOR_BY_NAME, Area
 from interfaces.exports import as_attachment
 from interfaces.http.limits import MONTH_PATTERN, PERIOD_PATTERN, QUARTER_PATTERN
 from interfaces.http.problems import PROBLEMS
-from interfaces.http.queries import After, AsOf, caught_up, recorded_time
+from interfaces.http.queries import After, AsOf, caught_up, county_today, recorded_time
 from interfaces.http.schemas import indicators as s
 from interfaces.xlsx import XLSX_TYPE, report_workbook
 
@@ -150,6 +151,37 @@ def push_compliance(
                                 received_on=r.received_on, rows=r.rows) for r in result.urgent],
         batches=[batch_out(r) for r in result.batches],
     )
+
+
+def reads_push_book(user: User) -> bool:
+    """Who reads 推送台账, the departments' duty: the county centre, auditors, the assessment
+    team, and a department its own (not a township: the duty is not its)."""
+    return user.may_read("indicators") and user.role is not Role.TOWNSHIP_WORKSTATION
+
+
+def push_book_of(user: User, indicators: Indicators, period: str,
+                 department: Department | None) -> tuple[str, list[BookLine]]:
+    """推送台账 of ``period`` in the user's scope (a department user: its own): the period's
+    label and its lines."""
+    if not reads_push_book(user):
+        raise AccessDenied("ROLE_FORBIDDEN", "推送台账由县防贫中心、审计、考核组和部门查看", None)
+    chosen = department if user.role is not Role.DEPARTMENT else None
+    result = indicators.compute(period, scope=scope_for(user, None, chosen))
+    return result.period.label, push_book(result)
+
+
+@_read("/api/pushes/book", f"{BOOK_TITLE}：按部门、期次的应推送与到达（县级、省级分列）",
+       read="pushes")
+def push_book_route(
+    request: Request, period: Annotated[str | None, QueryParameter(
+        required=False, min_length=1, max_length=20, schema_extra={"pattern": PERIOD_PATTERN},
+        description="统计期：年度、季度或月份（默认本月）")] = None,
+    department: DepartmentParam = None, after: After = None,
+) -> s.PushBookOut:
+    caught_up(request, after)
+    label, lines = push_book_of(request.user, _indicators(request),
+                                period or f"{county_today(request):%Y-%m}", department)
+    return s.PushBookOut(period=label, rows=book_rows(lines))
 
 
 def expected_push_out(p: ExpectedPush) -> s.ExpectedPushOut:
@@ -282,5 +314,5 @@ def _result_out(result: IndicatorResult) -> s.IndicatorResultOut:
     )
 
 
-HANDLERS = [indicators, verify, push_compliance, monthly, quarterly, annual, hold_consultation,
-            hold_dispatch_meeting, meetings]
+HANDLERS = [indicators, verify, push_compliance, push_book_route, monthly, quarterly, annual,
+            hold_consultation, hold_dispatch_meeting, meetings]

@@ -23,6 +23,7 @@ from application.app import CaseFiles
 from application.audit import household_proof
 from application.errors import HouseholdNotFound
 from application.indicators import end_of_day
+from application.push_book import BATCH_LIST_TITLE
 from application.pushes import with_receipts
 from domain.codes import CaseStage, Category, Department, RiskType, Role
 from domain.errors import DomainError, InvalidValue, NotFound
@@ -265,7 +266,7 @@ def directory(
     return _page(page, s.HouseholdRow, s.HouseholdPage, position)
 
 
-@_list("/api/pushes", "部门推送台账（按部门、批次）", read="pushes")
+@_list("/api/pushes", f"{BATCH_LIST_TITLE}（按部门、批次：每批预警在农户中的去向）", read="pushes")
 def push_ledger(request: Request, department: FromQuery[Department | None] = None, batch_id: Text = None,
                 after: After = None) -> s.Ledger:
     position = caught_up(request, after)

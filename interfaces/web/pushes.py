@@ -12,12 +12,12 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from application.accounts.access import User
-from application.push_book import push_book
+from application.push_book import BATCH_LIST_TITLE, BOOK_TITLE
 from application.pushes import with_receipts
-from domain.codes import Department, Role, Tier
+from domain.codes import Department, Tier
 from domain.errors import DomainError, NotFound
 from interfaces.http.auth import area_of
-from interfaces.http.indicators import scope_for
+from interfaces.http.indicators import push_book_of, reads_push_book
 from interfaces.http.intake import AlertUpload, record_push_file, template_response
 from interfaces.http.problems import in_chinese
 from interfaces.http.queries import caught_up
@@ -37,19 +37,18 @@ def pushes(request: Request, department: FromQuery[str] = "", period: FromQuery[
 
 
 def _book(request: Request, user: User, period: str, department: str) -> dict[str, Any]:
-    """推送台账 of a period (default this month) for those who read the departments' duty: the
-    county centre, auditors, the assessment team, and a department its own."""
+    """推送台账 of a period (default this month) for those who read it (`reads_push_book`)."""
     period = period or f"{county_today(request):%Y-%m}"
-    if not user.may_read("indicators") or user.role is Role.TOWNSHIP_WORKSTATION:
-        return {"book": None, "book_period": period, "book_error": ""}
+    titles = {"book_title": BOOK_TITLE, "batch_title": BATCH_LIST_TITLE}
+    if not reads_push_book(user):
+        return {"book": None, "book_period": period, "book_error": "", **titles}
     try:
-        chosen = Department(department) if department and user.role is not Role.DEPARTMENT else None
-        result = request.app.state.indicators.compute(
-            period, scope=scope_for(user, None, chosen))
+        chosen = Department(department) if department else None
+        label, lines = push_book_of(user, request.app.state.indicators, period, chosen)
     except (DomainError, ValueError) as refused:
-        return {"book": None, "book_period": period,
+        return {"book": None, "book_period": period, **titles,
                 "book_error": getattr(refused, "message", f"没有名为 {department} 的部门")}
-    return {"book": push_book(result), "book_period": result.period.label, "book_error": ""}
+    return {"book": lines, "book_period": label, "book_error": "", **titles}
 
 
 @post("/web/pushes/import", request_max_body_size=64 * 1024 * 1024)

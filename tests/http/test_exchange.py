@@ -89,6 +89,18 @@ def test_text_that_looks_like_a_formula_stays_text(county: Api) -> None:
         ("'=1+2", "05", "1", "医保局"), ("王医生", "05", "2", "卫健局")]
 
 
+def test_amounts_go_out_as_yuan_with_two_decimals(county: Api) -> None:
+    """资金（元） is a number a spreadsheet sums, shown as ¥1,500.00; the CSV keeps the figure."""
+    response = county.get("/api/exchange/measures", "county")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    column = [c.value for c in sheet[1]].index("资金（元）")
+    amounts = [row[column] for row in sheet.iter_rows(min_row=2) if row[column].value is not None]
+    assert [c.value for c in amounts] == [1500, 1500]  # M1 and M2
+    assert {c.number_format for c in amounts} == {'"¥"#,##0.00'}
+    assert [r["资金（元）"] for r in exported(county, "measures", "county", format="csv")
+            if r["资金（元）"]] == ["1500.00", "1500.00"]
+
+
 def test_every_household_exported_is_in_the_access_log(county: Api) -> None:
     exported(county, "households", "township", format="csv")
     log = county.get("/api/access-log", "auditor", user=USERS["township"].name).json()

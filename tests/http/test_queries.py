@@ -13,6 +13,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.rules import CHINA_TIME
 from tests.http.conftest import OTHER_TOWNSHIP, OTHER_VILLAGE, TOWNSHIP, USERS, VILLAGE, Api
 from tests.http.kit import (
     CORRECTION,
@@ -249,6 +250,47 @@ def test_the_push_ledger_and_the_alerts_with_their_fate(api: Api) -> None:
     assert [row["code"] for row in rows(api, "/api/alerts", sort="-code", limit=2)] == [three.code, two.code]
     problem(api.get("/api/alerts", sort="alert_id"), 422, "SORT_UNKNOWN", field="sort")
     problem(api.get("/api/pushes", department="县委"), 422, "CODE_UNKNOWN", field="department")
+
+
+def test_each_batch_says_its_tier_period_and_the_rows_refused(api: Api) -> None:
+    """各批次预警去向 names each batch's tier and period, and its rows refused (拒收), which are
+    on no household: only the receipt counts them."""
+    one, two = register(api, 1), register(api, 2)
+    push(api, "YB-1", [one.head, two.head])
+    body = {"batch_id": "MZ-1", "tier": "县级筛查", "period": "2025-03上半月", "department": "民政局",
+            "rows": [{"person_id_number": one.spouse, "risk_types": ["因病"],
+                      "occurred_on": "2025-03-01", "target_group": "临时救助"},
+                     {"person_id_number": two.spouse, "risk_types": ["因病"],
+                      "occurred_on": "2025-03-01"}]}  # no 对象类别: refused
+    assert api.post("/api/pushes", body, "county").status_code == 200
+    api.catch_up()
+    ledger = {row["batch_id"]: row for row in api.get("/api/pushes").json()["rows"]}
+    said = {batch: (row["tier"], row["period"], row["received"], row["rejected"])
+            for batch, row in ledger.items()}
+    assert said == {"YB-1": ("县级筛查", "2025-03", 2, 0), "MZ-1": ("县级筛查", "2025-03上半月", 1, 1)}
+
+
+def test_the_push_book_per_department_and_period(api: Api) -> None:
+    """推送台账 of a period (this month unless asked): what each department owed and what
+    arrived, its rows by outcome — read by those who read /web/pushes' book; a department reads
+    its own lines only."""
+    one, two = register(api, 1), register(api, 2)
+    push(api, "YB-1", [one.head, two.head, one.head])
+    api.catch_up()
+    book = api.get("/api/pushes/book").json()
+    month = f"{api.clock.now.astimezone(CHINA_TIME):%Y-%m}"
+    assert book["period"] == month
+    line = next(row for row in book["rows"] if row["county_batches"] == ["YB-1"])
+    assert (line["department"], line["rows"], line["new_cases"], line["duplicates"],
+            line["rejected"]) == ("医保局", 3, 2, 1, 0)
+    assert line["received_at"] and line["status"]
+    assert api.get("/api/pushes/book", period=month).json() == book
+    own = api.get("/api/pushes/book", "department").json()["rows"]
+    assert own and {row["department"] for row in own} == {"医保局"}
+    for reader in ("auditor", "assessment"):
+        assert api.get("/api/pushes/book", reader).status_code == 200
+    problem(api.get("/api/pushes/book", "township"), 403, "ROLE_FORBIDDEN")
+    problem(api.get("/api/pushes/book", period="2025-13"), 422, "PERIOD_INVALID", field="period")
 
 
 # ---------------------------------------------------------------------- case files and histories

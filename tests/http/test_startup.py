@@ -267,3 +267,20 @@ def test_one_process_follows_every_countys_read_models_and_none_outlives_serve(
         while _marked(marker) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert not _marked(marker)
+
+
+def test_serve_on_a_port_taken_says_so_and_announces_no_address(tmp_path: Path) -> None:
+    """Another server holds the port: `serve` names the port in Chinese and exits 3, and never
+    prints the workbench's address (it once announced it, then failed to bind)."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "FANGPIN_DATABASE_URL": f"sqlite:///{tmp_path / 'county.db'}",
+               "PYTHONPATH": str(ROOT)}
+        done = subprocess.run(
+            [sys.executable, "-m", "interfaces.cli", "serve", "--port", str(port)], env=env,
+            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3
+    assert "http://" not in done.stdout and "工作台：" not in done.stdout
+    assert f"端口 {port} 已被占用" in done.stderr

@@ -3,7 +3,8 @@ for each role that sees it, the page does not scroll sideways and no box's text 
 
 The pages the other browser tests drive (my work, notices, self-report, the readable pages)
 check themselves with the same `fits`; here is every page and command form, for the roles that
-see it differently, each with a screenshot in the test's tmp dir. One signed-in tab per role
+see it differently (the auditor's and the assessment team's among them), and the grid worker's
+field app (/app/), each with a screenshot in the test's tmp dir. One signed-in tab per role
 and width serves them all."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 
 from application.accounts.access import ROLE_ALIASES
-from application.demo import demo_users
+from application.demo import DEMO_TOKENS, demo_users
 from domain.codes import Role
 from interfaces.http.auth import area_of
 from interfaces.web.household import COMMAND_FORMS
@@ -42,8 +43,11 @@ PAGES: dict[Role | None, list[str]] = {
     VILLAGE: ["/web/", *HOUSEHOLDS, "/web/notices", "/web/pushes", "/web/policy",
               "/web/households/{elsewhere}"],
     DEPARTMENT: ["/web/", "/web/department", "/web/pushes", "/web/indicators", "/web/monitoring"],
-    AUDITOR: ["/web/"],
-    ASSESSMENT: ["/web/", "/web/households/{code}"],
+    AUDITOR: ["/web/", "/web/monitoring", "/web/cases", "/web/households/{code}", "/web/pushes",
+              "/web/indicators", "/web/policy", "/web/self-reports", "/web/reports/annual"],
+    ASSESSMENT: ["/web/", "/web/monitoring", "/web/households/{code}", "/web/pushes",
+                 "/web/indicators", "/web/indicators?period=2025&indicator=走访覆盖率&area=全县",
+                 "/web/policy", "/web/reports/annual"],
 }
 
 
@@ -112,6 +116,25 @@ def test_the_command_form_fits_the_screen(tabs: Any, fits: Any, workbench: dict[
             page.select_option("select[name=corrects_version]", index=1)
         assert page.locator("table.changes").count() == 1
     fits(page, f"{command}-{screen}")
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_the_field_app_fits_the_screen(browser: Any, fits: Any, workbench: dict[str, Any],
+                                       screen: str) -> None:
+    """The grid worker's field app (/app/): its sign-in, then its list of households."""
+    context = browser.new_context(base_url=workbench["url"], locale="zh-CN", **SCREENS[screen])
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto("/app/")
+        fits(page, f"app-login-{screen}")
+        page.fill("#name", USERS[VILLAGE].name)
+        page.fill("#password", DEMO_TOKENS[VILLAGE])
+        page.click("#login button[type=submit]")
+        page.wait_for_function("document.querySelectorAll('.household').length > 0")
+        fits(page, f"app-households-{screen}")
+    finally:
+        context.close()
 
 
 def test_the_check_names_what_spills_and_leaves_what_scrolls_on_purpose(browser: Any, fits: Any) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
+from application.push_book import BookRow
 from domain.codes import Department, Tier
 from interfaces.http.limits import PERIOD_PATTERN
 from interfaces.http.schemas.common import MAX_LIST, Body, Id, Text
@@ -133,6 +134,13 @@ class BatchOut(Struct):
     joined: int
     duplicates: int
     rejected: int
+
+
+class PushBookOut(Struct):
+    """推送台账 of a period (`application.push_book`): one row per department and push period."""
+
+    period: str
+    rows: list[BookRow]
 
 
 class PushComplianceOut(Struct):
