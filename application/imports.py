@@ -328,7 +328,8 @@ def _register(app: CaseFiles, summary: ImportSummary, errors: _Errors, group: li
     ordered = [head, *(r for r in group if r is not head)]
     members = [MemberIn(
         name=r.values["name"], id_number=r.values["id_number"], relation=r.values["relation"],
-        **{k: r.values[k] for k in ("health", "labour_capacity", "in_school", "insured") if k in r.values},
+        health=r.values["health"], labour_capacity=r.values["labour_capacity"],
+        in_school=r.values.get("in_school", False), insured=r.values["insured"],
     ) for r in ordered]
     values = head.values
     registration = RegisterHousehold(

@@ -90,10 +90,10 @@ HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
     Column("id_number", "身份证号码", "id_number", True,
            help="18位居民身份证号码；请将该列设为“文本”格式"),
     Column("relation", "与户主关系", "code", True, Relation, help="户主填“本人”，每户一人"),
-    Column("health", "健康状况", "code", codes=Health, help="默认：健康"),
-    Column("labour_capacity", "劳动能力", "code", codes=LabourCapacity, help="默认：普通劳动力"),
+    Column("health", "健康状况", "code", True, Health, help="入户了解后填写，不设默认值"),
+    Column("labour_capacity", "劳动能力", "code", True, LabourCapacity, help="入户了解后填写，不设默认值"),
     Column("in_school", "在校生", "flag", help="是 / 否，默认否"),
-    Column("insured", "参加居民医保", "flag", help="是 / 否，默认是"),
+    Column("insured", "参加居民医保", "flag", True, help="是 / 否，入户了解后填写，不设默认值"),
 )
 
 

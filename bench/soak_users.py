@@ -428,7 +428,7 @@ class SimulatedUser:
         decision = {"decision": "通过"} if passed else {"decision": "不通过", "reason": "核实后不符合条件"}
         if STEP_HOME_VISIT not in done:
             finding = "风险属实" if self.rng.random() < 0.9 else "无风险"
-            return "home-visit", {"case_number": number, "finding": finding,
+            return "home-visit", {"case_number": number, "finding": finding, "risk_clear": True,
                                   "occurred_on": self.day(last + timedelta(days=1))}
         if STEP_NOTICE not in done and role is not Role.COUNTY_CENTRE and last + timedelta(days=6) <= today:
             return "village-notice", {"case_number": number, **decision,
@@ -551,7 +551,8 @@ class SimulatedUser:
             head = _id_number(serial)
             values = {"code": code, "township": township, "village": village,
                       "address": f"{village}{serial}号", "household_type": "一般农户",
-                      "name": f"新户{serial}", "id_number": head, "relation": "本人"}
+                      "name": f"新户{serial}", "id_number": head, "relation": "本人",
+                      "health": "健康", "labour_capacity": "普通劳动力", "insured": "是"}
             writer.writerow([values.get(c.key, "") for c in HOUSEHOLD_COLUMNS])
         await self.upload("/api/imports/households", "households.csv", out.getvalue(), {})
 

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import date
 
 from application.commands import MemberIn, RegisterHousehold
-from domain.codes import HouseholdType, Relation, Role
+from domain.codes import Health, HouseholdType, LabourCapacity, Relation, Role
 from domain.identity import check_digit
 from domain.values import Actor, MemberDetails
 
@@ -39,6 +39,16 @@ def family(other: int = 0) -> list[MemberDetails]:
         MemberDetails("李秀英", spouse, Relation.SPOUSE),
         MemberDetails("王小明", child, Relation.SON, in_school=True),
     ]
+
+
+#: A member's findings as an API body states them (健康状况, 劳动能力, 参保): required, never defaulted.
+STATED_MEMBER = {"health": "健康", "labour_capacity": "普通劳动力", "insured": True}
+
+
+def member_in(name: str, id_number: str, relation: Relation) -> MemberIn:
+    """A member as joining, with the findings a clerk states (healthy, able to work, insured)."""
+    return MemberIn(name=name, id_number=id_number, relation=relation, health=Health.HEALTHY,
+                    labour_capacity=LabourCapacity.ORDINARY, insured=True)
 
 
 def registration(

@@ -192,8 +192,10 @@ def test_imports_exports_and_unmatched_alerts_on_the_command_line(cli_env, capsy
 
     head, newcomer = id_number(date(1970, 5, 4), 11), id_number(date(1981, 2, 3), 21)
     registry = tmp_path / "registry.csv"
-    registry.write_text("户编号,乡镇,行政村,住址,户类型,姓名,身份证号码,与户主关系\n"
-                        f"H1,银坊镇,东村,东村1号,一般农户,王一,{head},本人\n", encoding="utf-8")
+    registry.write_text("户编号,乡镇,行政村,住址,户类型,姓名,身份证号码,与户主关系,"
+                        "健康状况,劳动能力,参加居民医保\n"
+                        f"H1,银坊镇,东村,东村1号,一般农户,王一,{head},本人,健康,普通劳动力,是\n",
+                        encoding="utf-8")
     assert main(["import", "households", str(registry)]) == 0
     assert "登记农户 1 户、成员 1 人" in capsys.readouterr().out
 
@@ -219,8 +221,10 @@ def test_imports_exports_and_unmatched_alerts_on_the_command_line(cli_env, capsy
     rows = list(openpyxl.load_workbook(tmp_path / "overdue.xlsx").active.iter_rows(values_only=True))
     assert rows[0][-2:] == ("未匹配预警编号", "预警对象身份证号码") and rows[-1][-2] == alert_id
     registry2 = tmp_path / "registry2.csv"
-    registry2.write_text("户编号,乡镇,行政村,住址,户类型,姓名,身份证号码,与户主关系\n"
-                         f"H2,银坊镇,东村,东村2号,一般农户,李二,{newcomer},本人\n", encoding="utf-8")
+    registry2.write_text("户编号,乡镇,行政村,住址,户类型,姓名,身份证号码,与户主关系,"
+                         "健康状况,劳动能力,参加居民医保\n"
+                         f"H2,银坊镇,东村,东村2号,一般农户,李二,{newcomer},本人,健康,普通劳动力,是\n",
+                         encoding="utf-8")
     assert main(["import", "households", str(registry2)]) == 0
     assert main(["unmatched", "attach", alert_id, "H2"]) == 0
     assert "新案件" in capsys.readouterr().out

@@ -23,7 +23,7 @@ def test_a_notice_is_printed_then_published_once(cli_env, make_app, clock, capsy
     app.execute(code, RaiseAlert(alert_id="A1", channel=Channel.SELF_DECLARATION,
                                  person_id_number=HEAD_ID, risk_types=[RiskType.ILLNESS],
                                  description="电话13812345678", occurred_on=date(2025, 3, 1)), by=COUNTY)
-    app.execute(code, VerifyAtHome(case_number=1, finding=Finding.RISK_CONFIRMED,
+    app.execute(code, VerifyAtHome(case_number=1, finding=Finding.RISK_CONFIRMED, risk_clear=True,
                                    occurred_on=date(2025, 3, 2)), by=COUNTY)
 
     page = tmp_path / "notice.html"

@@ -39,8 +39,10 @@ Year = Annotated[int, Meta(ge=2000, le=2100)]
 CaseNumber = Annotated[int, Meta(ge=1, le=1_000_000, description="案件序号（户内从 1 起）")]
 Happened = Annotated[date, Meta(description="事情发生之日（不是录入之日）")]
 MAX_LIST = 100
-#: A finding the one recording must state, though the API keeps a default for its callers: the
-#: workbench's form asks it (请选择, 是/否) and refuses it left unstated (`interfaces.web.forms`).
+#: A finding the one recording must state: such a field has no default, so a body without it is
+#: refused (400 naming it) and the schema lists it as required; the workbench's form asks it
+#: (请选择, 是/否) and refuses it left unstated (`interfaces.web.forms`), and an import's column
+#: for it is required (`application.intake`).
 STATED = Meta(extra={"stated": True})
 
 

@@ -20,10 +20,10 @@ class MemberIn(Body, kw_only=True):
     name: Name
     id_number: IdNumber
     relation: Relation
-    health: Annotated[Health, STATED] = Health.HEALTHY
-    labour_capacity: Annotated[LabourCapacity, STATED] = LabourCapacity.ORDINARY
+    health: Annotated[Health, STATED]
+    labour_capacity: Annotated[LabourCapacity, STATED]
     in_school: bool = False
-    insured: Annotated[bool, STATED] = True
+    insured: Annotated[bool, STATED]
 
     def details(self) -> MemberDetails:
         return MemberDetails(self.name, self.id_number, self.relation, health=self.health,

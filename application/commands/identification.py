@@ -23,7 +23,7 @@ class VerifyAtHome(HouseholdCommand, kw_only=True):
 
     case_number: CaseNumber
     finding: Finding
-    risk_clear: Annotated[bool, STATED] = True  # allows simplified approval: stated, not assumed
+    risk_clear: Annotated[bool, STATED]  # allows simplified approval: stated, never assumed
     notes: Text = ""
     occurred_on: Happened
 

@@ -252,7 +252,7 @@ class Cases(YearAgenda):
         liaison = self.village.liaison
         if script.fate == NO_RISK:
             self.do(liaison, VerifyAtHome(
-                case_number=number, finding=Finding.NO_RISK,
+                case_number=number, finding=Finding.NO_RISK, risk_clear=True,
                 notes=self.rng.choice(("经入户核实，医疗费用已由大病保险报销，家庭基本生活无困难",
                                        "经入户核实，家庭收入稳定，无返贫致贫风险",
                                        "经入户核实，损失已由商业保险理赔")),

@@ -18,7 +18,7 @@ from application.demo.county import DEPARTMENT_ACTORS, full_name
 from application.demo.families import age_on, birth_day, child_relation
 from application.demo.tables import P_MEMBERS, SUBSIDY
 from application.demo.year import YearAgenda
-from domain.codes import Department, JoinReason, LabourCapacity, LeaveReason, Relation, Sex
+from domain.codes import Department, Health, JoinReason, LabourCapacity, LeaveReason, Relation, Sex
 
 
 class Members(YearAgenda):
@@ -64,7 +64,7 @@ class Members(YearAgenda):
         child = MemberIn(
             name=full_name(self.rng, sex, day.year, father.name[0]),
             id_number=self.ids.allocate(day, sex), relation=child_relation(sex),
-            labour_capacity=LabourCapacity.NONE, insured=False,
+            health=Health.HEALTHY, labour_capacity=LabourCapacity.NONE, insured=False,
         )
         self.do(self.village.liaison, JoinMember(member=child, reason=JoinReason.BIRTH, occurred_on=day))
         # Enrolled in resident medical insurance a few weeks later.
@@ -89,7 +89,7 @@ class Members(YearAgenda):
         bride = MemberIn(
             name=full_name(self.rng, Sex.FEMALE, born.year), id_number=self.ids.allocate(born, Sex.FEMALE),
             relation=Relation.OTHER,  # 儿媳
-            labour_capacity=LabourCapacity.ORDINARY,
+            health=Health.HEALTHY, labour_capacity=LabourCapacity.ORDINARY, insured=True,
         )
         self.do(self.village.liaison, JoinMember(member=bride, reason=JoinReason.MARRIAGE, occurred_on=day))
 

@@ -130,7 +130,7 @@ def _stated(t: mi.Type) -> bool:
 
 def _field(f: mi.Field) -> Field:
     """The input of one field of a body, by its type; a finding to state starts at 请选择 and
-    is required here, whatever default the API keeps."""
+    is required, as the API requires it."""
     t, optional = _strip_optional(f.type)
     stated = _stated(f.type)
     required = (f.required and not optional) or stated

@@ -19,7 +19,7 @@ from application.accounts.access import User
 from application.settings import Settings
 from domain.codes import Department, Role
 from interfaces.http import create_app
-from tests.builders import CHILD_ID, HEAD_ID, SPOUSE_ID
+from tests.builders import CHILD_ID, HEAD_ID, SPOUSE_ID, STATED_MEMBER
 from tests.conftest import FakeClock
 
 TOWNSHIP, VILLAGE = "银坊镇", "东村"
@@ -85,9 +85,9 @@ def registration(code: str = "130630101001", *, township: str = TOWNSHIP, villag
         "household_type": household_type,
         "lifted_out_year": 2016 if household_type == "脱贫户" else None,
         "members": members or [
-            {"name": "王建国", "id_number": HEAD_ID, "relation": "本人"},
-            {"name": "李秀英", "id_number": SPOUSE_ID, "relation": "配偶"},
-            {"name": "王小明", "id_number": CHILD_ID, "relation": "子", "in_school": True},
+            {"name": "王建国", "id_number": HEAD_ID, "relation": "本人", **STATED_MEMBER},
+            {"name": "李秀英", "id_number": SPOUSE_ID, "relation": "配偶", **STATED_MEMBER},
+            {"name": "王小明", "id_number": CHILD_ID, "relation": "子", "in_school": True, **STATED_MEMBER},
         ],
         "occurred_on": "2025-01-01",
     }

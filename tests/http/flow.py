@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.builders import HEAD_ID
+from tests.builders import HEAD_ID, STATED_MEMBER
 
 Call = Callable[..., tuple[int, Any]]
 
@@ -22,9 +22,9 @@ def members() -> list[dict[str, Any]]:
     from tests.builders import CHILD_ID, SPOUSE_ID
 
     return [
-        {"name": "王建国", "id_number": HEAD_ID, "relation": "本人"},
-        {"name": "李秀英", "id_number": SPOUSE_ID, "relation": "配偶"},
-        {"name": "王小明", "id_number": CHILD_ID, "relation": "子", "in_school": True},
+        {"name": "王建国", "id_number": HEAD_ID, "relation": "本人", **STATED_MEMBER},
+        {"name": "李秀英", "id_number": SPOUSE_ID, "relation": "配偶", **STATED_MEMBER},
+        {"name": "王小明", "id_number": CHILD_ID, "relation": "子", "in_school": True, **STATED_MEMBER},
     ]
 
 
@@ -55,7 +55,8 @@ def whole_case(call: Call, code: str, township: str, village: str) -> dict[str, 
     case = push["rows"][0]["case_number"]
 
     command("POST", f"{home}/identification/home-visit", "village",
-            {"case_number": case, "finding": "风险属实", "occurred_on": "2025-03-02"})
+            {"case_number": case, "finding": "风险属实", "risk_clear": True,
+             "occurred_on": "2025-03-02"})
     command("POST", f"{home}/identification/village-notice", "village", {
         "case_number": case, "decision": "通过", "notice_from": "2025-03-03",
         "notice_to": "2025-03-08", "occurred_on": "2025-03-09"})

@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from domain.household import household_id
-from tests.builders import id_number
+from tests.builders import STATED_MEMBER, id_number
 from tests.http.conftest import TOWNSHIP, VILLAGE, Api
 
 PROBLEM_JSON = "application/problem+json"
@@ -99,9 +99,10 @@ def registration_body(n: int, *, township: str = TOWNSHIP, village: str = VILLAG
         "household_type": household_type,
         "lifted_out_year": 2016 if household_type == "脱贫户" else None,
         "members": [
-            {"name": head_name, "id_number": head_of(n), "relation": "本人"},
-            {"name": "李秀英", "id_number": spouse_of(n), "relation": "配偶"},
-            {"name": "王小明", "id_number": child_of(n), "relation": "子", "in_school": True},
+            {"name": head_name, "id_number": head_of(n), "relation": "本人", **STATED_MEMBER},
+            {"name": "李秀英", "id_number": spouse_of(n), "relation": "配偶", **STATED_MEMBER},
+            {"name": "王小明", "id_number": child_of(n), "relation": "子", "in_school": True,
+             **STATED_MEMBER},
         ],
         "occurred_on": "2025-01-01",
     }
@@ -115,7 +116,7 @@ def alert_body(n: int, day: str = "2025-03-01", risk_types: tuple[str, ...] = ("
             "description": "住院花费大", "occurred_on": day, **fields}
 
 
-HOME_VISIT = {"case_number": 1, "finding": "风险属实", "occurred_on": "2025-03-02"}
+HOME_VISIT = {"case_number": 1, "finding": "风险属实", "risk_clear": True, "occurred_on": "2025-03-02"}
 VILLAGE_NOTICE = {"case_number": 1, "decision": "通过", "notice_from": "2025-03-03",
                   "notice_to": "2025-03-08", "occurred_on": "2025-03-09"}
 TOWNSHIP_REVIEW = {"case_number": 1, "decision": "通过", "occurred_on": "2025-03-04"}
@@ -147,7 +148,7 @@ def subsidy_body(n: int) -> dict[str, Any]:
 
 
 def join_body(n: int) -> dict[str, Any]:
-    return {"member": {"name": "王小花", "id_number": newborn_of(n), "relation": "女"},
+    return {"member": {"name": "王小花", "id_number": newborn_of(n), "relation": "女", **STATED_MEMBER},
             "reason": "出生", "occurred_on": "2025-02-01"}
 
 

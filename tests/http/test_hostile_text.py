@@ -183,10 +183,14 @@ def test_a_control_character_in_a_csv_or_xlsx_cell_refuses_that_row_naming_the_c
     assert found["problems"][0]["row"] == 2 and "【情况说明】" in found["problems"][0]["reason"]
     assert "U+0000" in found["problems"][0]["reason"]
 
-    registry = _xlsx([["户编号", "乡镇", "行政村", "住址", "户类型", "姓名", "身份证号码", "与户主关系"],
-                      [code_of(5), "银坊镇", "东村", "东村5号", "一般农户", "王\x7f五", head_of(5), "本人"],
-                      [code_of(6), "银坊镇", "东村", "东村6号\x85", "一般农户", "王六", head_of(6), "本人"],
-                      [code_of(7), "银坊镇", "东村", "东村7号", "一般农户", "王七", head_of(7), "本人"]])
+    registry = _xlsx([["户编号", "乡镇", "行政村", "住址", "户类型", "姓名", "身份证号码", "与户主关系",
+                       "健康状况", "劳动能力", "参加居民医保"],
+                      [code_of(5), "银坊镇", "东村", "东村5号", "一般农户", "王\x7f五", head_of(5), "本人",
+                       "健康", "普通劳动力", "是"],
+                      [code_of(6), "银坊镇", "东村", "东村6号\x85", "一般农户", "王六", head_of(6), "本人",
+                       "健康", "普通劳动力", "是"],
+                      [code_of(7), "银坊镇", "东村", "东村7号", "一般农户", "王七", head_of(7), "本人",
+                       "健康", "普通劳动力", "是"]])
     answer = _upload(api, "households", "registry.xlsx", registry)
     assert answer.status_code == 200, answer.text
     found = answer.json()

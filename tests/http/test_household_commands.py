@@ -15,6 +15,7 @@ from domain.codes import Role
 from interfaces.http.commands import COMMAND_HANDLERS
 from interfaces.http.household_commands import household_command
 from interfaces.web.household import COMMAND_FORMS
+from tests.builders import STATED_MEMBER
 
 
 def _household_routes() -> dict[str, Any]:
@@ -65,7 +66,8 @@ class _Recorder:
 #: Command ids the API recorded for these requests before commands were typed: a key sent
 #: then and again now must still be answered as a repeat.
 RECORDED = [
-    ("join_member", {"member": {"name": "王小红", "id_number": "130630201001010021", "relation": "女"},
+    ("join_member", {"member": {"name": "王小红", "id_number": "130630201001010021", "relation": "女",
+                                **STATED_MEMBER},
                      "reason": "出生", "occurred_on": "2025-03-01"}, {}, "4e9f8e680ca79103"),
     ("update_member", {"changes": {"health": "患有大病"}, "occurred_on": "2025-03-01"},
      {"id_number": "130630197005040011"}, "72973bf220cfc2c8"),

@@ -68,9 +68,9 @@ def test_a_push_uploaded_with_bad_rows_and_an_unmatched_person_a_township_attach
 
 
 def test_a_registry_upload_and_the_same_file_again(api: Api) -> None:
-    text = ("户编号,乡镇,行政村,住址,户类型,姓名,身份证号码,与户主关系\r\n"
-            f"{code_of(7)},银坊镇,东村,东村7号,一般农户,王七,{head_of(7)},本人\r\n"
-            f"{code_of(7)},银坊镇,东村,东村7号,一般农户,李七,{spouse_of(7)},配偶\r\n")
+    text = ("户编号,乡镇,行政村,住址,户类型,姓名,身份证号码,与户主关系,健康状况,劳动能力,参加居民医保\r\n"
+            f"{code_of(7)},银坊镇,东村,东村7号,一般农户,王七,{head_of(7)},本人,健康,普通劳动力,是\r\n"
+            f"{code_of(7)},银坊镇,东村,东村7号,一般农户,李七,{spouse_of(7)},配偶,健康,普通劳动力,是\r\n")
     first = upload(api, "households", text, name="registry.csv")
     assert (first["households_registered"], first["members_registered"], first["rejected"]) == (1, 2, 0)
     again = upload(api, "households", text, name="registry.csv")

@@ -86,7 +86,7 @@ def test_each_unit_sees_the_steps_owed_that_are_its_work_by_deadline_with_counts
     late.alerted(day="2025-11-01")
     fresh.alerted(day="2025-11-28")
     tomorrow.alerted(day="2025-11-17")
-    tomorrow.do("/identification/home-visit", {"case_number": 1, "finding": "风险属实",
+    tomorrow.do("/identification/home-visit", {"case_number": 1, "finding": "风险属实", "risk_clear": True,
                                                "occurred_on": "2025-11-18"})
     elsewhere.alerted(day="2025-11-02")
 
@@ -143,7 +143,7 @@ def test_a_notification_is_marked_read_and_stays_read_after_a_restart(api: Api, 
                                                                      clock: Any) -> None:
     home = register(api, 1)
     home.alerted(day="2025-11-28")  # visited: the notice is the village's, the review the township's
-    home.do("/identification/home-visit", {"case_number": 1, "finding": "风险属实",
+    home.do("/identification/home-visit", {"case_number": 1, "finding": "风险属实", "risk_clear": True,
                                            "occurred_on": "2025-11-29"})
     api.catch_up()
     recorded = api.app.state.case_files.max_position()
@@ -182,7 +182,7 @@ def test_a_deadline_tomorrow_is_a_notification_computed_each_day(api: Api) -> No
 def test_bad_input_is_refused_naming_the_field(api: Api) -> None:
     home = register(api, 1)
     home.alerted(day="2025-11-28")
-    home.do("/identification/home-visit", {"case_number": 1, "finding": "风险属实",
+    home.do("/identification/home-visit", {"case_number": 1, "finding": "风险属实", "risk_clear": True,
                                            "occurred_on": "2025-11-29"})  # the review: the township's
     api.catch_up()
     problem(api.get(TASKS, "township", kind="散步"), 422, "CODE_UNKNOWN", field="kind")

@@ -47,7 +47,7 @@ def _private_household(api: Api, n: int, head_name: str) -> Home:
             method="PATCH")
     home.do("/income-assessments", {**INCOME, "occurred_on": "2025-02-20"})
     home.alerted(description=f"住院花费大，家属电话{PHONE}，身份证{home.head}")
-    home.do("/identification/home-visit", {"case_number": 1, "finding": "风险属实",
+    home.do("/identification/home-visit", {"case_number": 1, "finding": "风险属实", "risk_clear": True,
                                            "notes": f"人均纯收入12000元，电话{PHONE}",
                                            "occurred_on": "2025-03-02"})
     return home

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.builders import STATED_MEMBER
 from tests.http.conftest import OTHER_TOWNSHIP, OTHER_VILLAGE, TOWNSHIP, Api
 from tests.http.kit import call, code_of, problem, register, registration_body
 from tests.http.test_pushes import batch, row, send
@@ -40,7 +41,8 @@ def test_joining_a_member_of_another_household_is_refused_and_moving_is_leave_th
         api: Api) -> None:
     first, same_village = register(api, 1), register(api, 2)
     other_village = register(api, 3, village=OTHER_VILLAGE)
-    joining = {"member": {"name": "王建国", "id_number": first.head, "relation": "其他"},
+    joining = {"member": {"name": "王建国", "id_number": first.head, "relation": "其他",
+                                       **STATED_MEMBER},
                "reason": "迁入", "occurred_on": "2025-02-01"}
     named = problem(call(api, "POST", f"{same_village.path}/members", "village", joining), 409,
                     "PERSON_IN_ANOTHER_HOUSEHOLD", "member.id_number")
@@ -60,7 +62,8 @@ def test_joining_a_member_of_another_household_is_refused_and_moving_is_leave_th
 def test_a_push_goes_to_the_household_of_the_alerts_day(api: Api) -> None:
     former, present = register(api, 1), register(api, 2)
     former.do(f"/members/{former.child}/leave", {"reason": "迁出", "occurred_on": "2025-02-01"})
-    present.do("/members", {"member": {"name": "王小明", "id_number": former.child, "relation": "其他"},
+    present.do("/members", {"member": {"name": "王小明", "id_number": former.child, "relation": "其他",
+                                       **STATED_MEMBER},
                             "reason": "迁入", "occurred_on": "2025-02-10"})
     present.do(f"/members/{present.spouse}/leave", {"reason": "死亡", "occurred_on": "2025-02-20"})
     answer = send(api, batch("YB-DAYS", [

@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 
 from application.pushes import PushRecording
 from interfaces.http import create_app
-from tests.builders import id_number
+from tests.builders import STATED_MEMBER, id_number
 from tests.http.conftest import USERS, Api
 from tests.http.kit import problem, register
 
@@ -188,7 +188,8 @@ def test_the_county_centre_pushes_on_a_departments_behalf(api: Api) -> None:
 def test_a_push_goes_to_the_household_the_person_lives_in_now(api: Api) -> None:
     former, present = register(api, 1), register(api, 2)
     former.do(f"/members/{former.child}/leave", {"reason": "迁出", "occurred_on": "2025-02-01"})
-    present.do("/members", {"member": {"name": "王小明", "id_number": former.child, "relation": "其他"},
+    present.do("/members", {"member": {"name": "王小明", "id_number": former.child, "relation": "其他",
+                                       **STATED_MEMBER},
                             "reason": "迁入", "occurred_on": "2025-02-01"})
     answer = send(api, batch("YB-9", [row(former.child), row(former.head)]))
     assert [(r["household_code"], r["result"]) for r in answer["rows"]] == [

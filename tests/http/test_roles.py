@@ -325,8 +325,9 @@ def _upload(kind: str) -> Prepare:
             text = f"户编号,网格员姓名,网格员电话\r\n{code_of(n)},李网格,13812345678\r\n"
             form = {}
         else:
-            text = ("户编号,乡镇,行政村,住址,户类型,姓名,身份证号码,与户主关系\r\n"
-                    f"{code_of(n)},银坊镇,东村,东村{n}号,一般农户,王建国,{head_of(n)},本人\r\n")
+            text = ("户编号,乡镇,行政村,住址,户类型,姓名,身份证号码,与户主关系,健康状况,劳动能力,"
+                    "参加居民医保\r\n"
+                    f"{code_of(n)},银坊镇,东村,东村{n}号,一般农户,王建国,{head_of(n)},本人,健康,普通劳动力,是\r\n")
             form = {}
         return f"/api/imports/{kind}", {"__files__": {"file": (f"{kind}-{n}.csv", text.encode())},
                                         "__form__": form}

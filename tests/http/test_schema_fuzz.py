@@ -33,13 +33,13 @@ from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from application.accounts.access import User
-from application.commands import MemberIn, RegisterHousehold
+from application.commands import RegisterHousehold
 from application.settings import Settings
 from domain.codes import HouseholdType, Relation, Role
 from domain.values import Actor
 from interfaces.http import create_app
 from interfaces.http.limits import EARLIEST, LATEST
-from tests.builders import id_number
+from tests.builders import id_number, member_in
 from tests.conftest import POSTGRES_URL, TEST_CIPHER_KEY, fresh_postgres_schema
 from tests.http.conftest import registration
 
@@ -109,7 +109,7 @@ def _county(settings: Settings) -> Litestar:
     app = create_app(settings, follow=False)
     app.state.users.add(User("fuzz-county", Role.COUNTY_CENTRE), TOKEN)
     for n, code in enumerate(CODES):
-        head = MemberIn(name="王建国", id_number=id_number(date(1970, 5, 4), n + 1), relation=Relation.HEAD)
+        head = member_in(name="王建国", id_number=id_number(date(1970, 5, 4), n + 1), relation=Relation.HEAD)
         app.state.case_files.register_household(RegisterHousehold(**{
             **registration(code), "members": [head],
             "household_type": HouseholdType.ORDINARY, "occurred_on": date(2025, 1, 1),

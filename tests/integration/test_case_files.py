@@ -50,7 +50,7 @@ def include(app, clock, code: str = CODE, discovered: date = date(2025, 2, 3)) -
     """Walk a new illness alert through the four identification steps."""
     app.execute(code, RaiseAlert(alert_id="A1", channel=Channel.SELF_DECLARATION, person_id_number=HEAD_ID,
                                  risk_types=[RiskType.ILLNESS], occurred_on=discovered), by=VILLAGE)
-    app.execute(code, VerifyAtHome(case_number=1, finding=Finding.RISK_CONFIRMED,
+    app.execute(code, VerifyAtHome(case_number=1, finding=Finding.RISK_CONFIRMED, risk_clear=True,
                                    occurred_on=date(2025, 2, 4)), by=VILLAGE)
     app.execute(code, VillageDeliberation(case_number=1, decision=Decision.PASSED,
                                           notice_from=date(2025, 2, 5), notice_to=date(2025, 2, 9),

@@ -264,3 +264,20 @@ def test_a_push_file_meets_its_cadence_criteria_row_by_row(county, tmp_path):
     assert "金额（元）" in reason and "超过20000元" in reason
     alert = next(a for a in county.household("H01").alerts.values() if a.person_id_number == HEAD)
     assert (alert.target_group, alert.amount) == ("未参保", Decimal("23500"))
+
+
+@pytest.mark.parametrize("header", ["健康状况", "劳动能力", "参加居民医保"])
+def test_a_registry_without_a_stated_finding_is_refused_naming_its_column(county, tmp_path, header):
+    """健康状况, 劳动能力 and 参保 are findings a person states: never a default."""
+    unstated = member("H01", "张一", HEAD, "本人", **{header: None})
+    blank = workbook(tmp_path / "blank.xlsx", HEADERS, [unstated])
+    summary = import_households(county, blank, by=COUNTY)
+    assert (summary.households_registered, summary.rejected) == (0, 1)
+    assert f"【{header}】必填，不能为空" in dict(summary.problems)[2]
+
+    headers = [h for h in HEADERS if h != header]
+    row = [v for h, v in zip(HEADERS, member("H01", "张一", HEAD, "本人"), strict=True) if h != header]
+    with pytest.raises(FileRefused) as refused:
+        import_households(county, workbook(tmp_path / "column.xlsx", headers, [row]), by=COUNTY)
+    assert refused.value.code == "HEADER_MISSING" and header in refused.value.message
+    assert county.max_position() == 0, "nothing recorded"

@@ -102,7 +102,7 @@ def _included(app, clock, discovered: date, county_on: date) -> None:
     d = discovered
     app.execute(CODE, RaiseAlert(alert_id="A1", channel=Channel.SELF_DECLARATION, person_id_number=HEAD_ID,
                                  risk_types=[RiskType.ILLNESS], occurred_on=d), by=VILLAGE)
-    app.execute(CODE, VerifyAtHome(case_number=1, finding=Finding.RISK_CONFIRMED,
+    app.execute(CODE, VerifyAtHome(case_number=1, finding=Finding.RISK_CONFIRMED, risk_clear=True,
                                    occurred_on=d + timedelta(1)), by=VILLAGE)
     app.execute(CODE, VillageDeliberation(case_number=1, decision=Decision.PASSED,
                                           notice_from=d + timedelta(2), notice_to=d + timedelta(7),
@@ -180,7 +180,7 @@ def test_a_re_entry_after_a_risk_free_alert_and_the_stability_it_leaves(make_app
     # October: an alert the household visit finds risk-free (case 2, closed)
     app.execute(CODE, RaiseAlert(alert_id="A2", channel=Channel.SELF_DECLARATION, person_id_number=HEAD_ID,
                                  risk_types=[RiskType.ILLNESS], occurred_on=date(2025, 10, 3)), by=VILLAGE)
-    app.execute(CODE, VerifyAtHome(case_number=2, finding=Finding.NO_RISK,
+    app.execute(CODE, VerifyAtHome(case_number=2, finding=Finding.NO_RISK, risk_clear=True,
                                    occurred_on=date(2025, 10, 4)), by=VILLAGE)
     indicators = Indicators(app)
     stable = indicators.compute("2026-Q3", from_log=True)
@@ -189,7 +189,7 @@ def test_a_re_entry_after_a_risk_free_alert_and_the_stability_it_leaves(make_app
     # November: a real new risk, included: a re-entry after the elimination
     app.execute(CODE, RaiseAlert(alert_id="A3", channel=Channel.SELF_DECLARATION, person_id_number=HEAD_ID,
                                  risk_types=[RiskType.ILLNESS], occurred_on=date(2025, 11, 3)), by=VILLAGE)
-    app.execute(CODE, VerifyAtHome(case_number=3, finding=Finding.RISK_CONFIRMED,
+    app.execute(CODE, VerifyAtHome(case_number=3, finding=Finding.RISK_CONFIRMED, risk_clear=True,
                                    occurred_on=date(2025, 11, 4)), by=VILLAGE)
     assert app.household(CODE).cases[2].re_entry
     app.execute(CODE, VillageDeliberation(case_number=3, decision=Decision.PASSED,

@@ -57,7 +57,7 @@ def identified(app, clock, code: str, discovered: date, county_on: date, departm
     app.execute(code, RaiseAlert(alert_id=f"{code}-A", channel=channel, person_id_number=head,
                                  risk_types=[RiskType.ILLNESS], occurred_on=discovered, **extra), by=VILLAGE)
     clock.now = moment(county_on)
-    app.execute(code, VerifyAtHome(case_number=1, finding=Finding.RISK_CONFIRMED,
+    app.execute(code, VerifyAtHome(case_number=1, finding=Finding.RISK_CONFIRMED, risk_clear=True,
                                    occurred_on=discovered.replace(day=discovered.day + 1)), by=VILLAGE)
     app.execute(code, VillageDeliberation(case_number=1, decision=Decision.PASSED,
                                           notice_from=discovered.replace(day=discovered.day + 2),

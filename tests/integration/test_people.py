@@ -12,13 +12,13 @@ import pytest
 from eventsourcing.application import Application
 
 from application.app import CaseFiles
-from application.commands import JoinMember, LeaveMember, MemberIn, Recording
+from application.commands import JoinMember, LeaveMember, Recording
 from application.imports import import_households
 from application.store.people import TABLE
 from domain.codes import JoinReason, LeaveReason, Relation
 from domain.people import PersonInAnotherHousehold
 from interfaces.cli import main
-from tests.builders import CHILD_ID, COUNTY, HEAD_ID, VILLAGE, family, id_number, registering
+from tests.builders import CHILD_ID, COUNTY, HEAD_ID, VILLAGE, family, id_number, member_in, registering
 from tests.integration.test_imports import HEADERS, member, workbook
 
 
@@ -47,7 +47,7 @@ def test_a_second_household_for_a_member_is_refused_and_nothing_of_it_recorded(m
     assert app.max_position() == position and people_rows(app) == 3
 
     app.register_household(registering("B", members=family(1)), by=COUNTY)
-    joining = JoinMember(member=MemberIn(name="王建国", id_number=HEAD_ID, relation=Relation.OTHER),
+    joining = JoinMember(member=member_in(name="王建国", id_number=HEAD_ID, relation=Relation.OTHER),
                          reason=JoinReason.MOVED_IN, occurred_on=date(2025, 2, 1))
     with pytest.raises(PersonInAnotherHousehold) as refused:
         app.execute("B", joining, by=VILLAGE)
@@ -56,7 +56,7 @@ def test_a_second_household_for_a_member_is_refused_and_nothing_of_it_recorded(m
     # moving: leave A, then join B — and B's son may not be registered anywhere else either
     app.execute("A", LeaveMember(id_number=CHILD_ID, reason=LeaveReason.MOVED_OUT,
                                  occurred_on=date(2025, 2, 1)), by=VILLAGE)
-    app.execute("B", JoinMember(member=MemberIn(name="王小明", id_number=CHILD_ID,
+    app.execute("B", JoinMember(member=member_in(name="王小明", id_number=CHILD_ID,
                                                 relation=Relation.OTHER),
                                 reason=JoinReason.MOVED_IN, occurred_on=date(2025, 2, 1)),
                 by=VILLAGE)

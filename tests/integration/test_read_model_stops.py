@@ -42,7 +42,7 @@ def alert(app, code: str, alert_id: str, day: date = date(2025, 3, 1)):
 
 
 def verified(app, code: str):
-    return app.execute(code, VerifyAtHome(case_number=1, finding=Finding.RISK_CONFIRMED,
+    return app.execute(code, VerifyAtHome(case_number=1, finding=Finding.RISK_CONFIRMED, risk_clear=True,
                                           occurred_on=date(2025, 3, 2)), by=VILLAGE)
 
 

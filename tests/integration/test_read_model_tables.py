@@ -102,7 +102,7 @@ def open_green_channel_case(app: Any) -> None:
         alert_id="F1", channel=Channel.CADRE_SCREENING, person_id_number=HEAD_ID,
         risk_types=[RiskType.NATURAL_DISASTER], disaster_kind=DisasterKind("洪涝"),
         occurred_on=date(2025, 7, 30)), by=VILLAGE)
-    app.execute(CODE, VerifyAtHome(case_number=1, finding=Finding.RISK_CONFIRMED,
+    app.execute(CODE, VerifyAtHome(case_number=1, finding=Finding.RISK_CONFIRMED, risk_clear=True,
                                    occurred_on=date(2025, 7, 31)), by=VILLAGE)
     app.execute(CODE, OpenGreenChannel(
         case_number=1, hardship=SuddenHardship.NATURAL_DISASTER, studied_on=date(2025, 7, 31),

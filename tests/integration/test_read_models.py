@@ -125,7 +125,7 @@ class TestAScriptedCaseHistory:
         app.set_income_line(year=2025, yuan_per_capita=Decimal(8300), occurred_on=date(2025, 1, 1),
                             by=COUNTY)
         monitored_household(app)
-        app.execute(CODE, VerifyAtHome(case_number=1, finding=Finding.RISK_CONFIRMED,
+        app.execute(CODE, VerifyAtHome(case_number=1, finding=Finding.RISK_CONFIRMED, risk_clear=True,
                                        occurred_on=date(2025, 2, 4)), by=VILLAGE)
         app.execute(CODE, TownshipReview(case_number=1, decision=Decision.PASSED,
                                          occurred_on=date(2025, 2, 5)), by=TOWNSHIP)
@@ -205,7 +205,7 @@ class TestAScriptedCaseHistory:
         app.execute(CODE, RaiseAlert(alert_id="F1", channel=Channel.CADRE_SCREENING, person_id_number=HEAD_ID,
                                      risk_types=[RiskType.NATURAL_DISASTER], disaster_kind="洪涝",
                                      occurred_on=date(2025, 7, 30)), by=VILLAGE)
-        app.execute(CODE, VerifyAtHome(case_number=1, finding=Finding.RISK_CONFIRMED,
+        app.execute(CODE, VerifyAtHome(case_number=1, finding=Finding.RISK_CONFIRMED, risk_clear=True,
                                        occurred_on=date(2025, 7, 31)), by=VILLAGE)
         app.execute(CODE, OpenGreenChannel(case_number=1, hardship=SuddenHardship.NATURAL_DISASTER,
                                            studied_on=date(2025, 7, 31), approved_on=date(2025, 8, 1),

@@ -7,13 +7,13 @@ from datetime import date
 
 import pytest
 
-from application.commands import JoinMember, MemberIn
+from application.commands import JoinMember
 from application.province import Deployment
 from application.province.forwarding import HeldForwarding
 from application.province.people import ProvincialPeople
 from domain.codes import JoinReason, Relation, Tier
 from interfaces.cli import main
-from tests.builders import COUNTY, VILLAGE, family, registering
+from tests.builders import COUNTY, VILLAGE, family, member_in, registering
 from tests.province.counties import LAIYUAN, YIXIAN, county_app, ids, register
 from tests.province.test_pushes import BATCH, STRANGER, positions, push, row
 
@@ -30,7 +30,7 @@ def _forward(deployment: Deployment) -> None:
 def _join(deployment: Deployment, county: str, household: str, person: str, on: date) -> None:
     with county_app(deployment, county) as app:
         app.execute(household, JoinMember(
-            member=MemberIn(name="外来人", id_number=person, relation=Relation.OTHER),
+            member=member_in(name="外来人", id_number=person, relation=Relation.OTHER),
             reason=JoinReason.MOVED_IN, occurred_on=on), by=VILLAGE)
 
 

@@ -9,11 +9,11 @@ from datetime import date
 import pytest
 
 import application.province.people as people_module
-from application.commands import JoinMember, LeaveMember, MemberIn
+from application.commands import JoinMember, LeaveMember
 from application.province import Deployment
 from application.province.people import Placement, ProvincialPeople
 from domain.codes import JoinReason, LeaveReason, Relation
-from tests.builders import VILLAGE
+from tests.builders import VILLAGE, member_in
 from tests.province.counties import LAIYUAN, YIXIAN, county_app, ids, register
 
 
@@ -39,7 +39,7 @@ def test_the_index_follows_every_county_and_moves_with_members_joining_and_leavi
     assert people.placements([child])[child] == []
     with county_app(deployment, YIXIAN) as app:
         app.execute("130633201001", JoinMember(
-            member=MemberIn(name="王小明", id_number=child, relation=Relation.OTHER),
+            member=member_in(name="王小明", id_number=child, relation=Relation.OTHER),
             reason=JoinReason.MOVED_IN, occurred_on=date(2025, 3, 2)), by=VILLAGE)
     people.catch_up_all()
     assert people.placements([child])[child] == [Placement(YIXIAN, "130633201001")]

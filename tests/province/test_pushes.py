@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from application.commands import JoinMember, MemberIn
+from application.commands import JoinMember
 from application.province import Deployment
 from application.province.people import ProvincialPeople
 from application.province.pushes import (
@@ -24,7 +24,7 @@ from domain.household import DUPLICATE, NEW_CASE
 from interfaces.cli import main
 from interfaces.http.pushes import pushed_alert
 from interfaces.http.schemas.pushes import PushRow
-from tests.builders import COUNTY, VILLAGE, family, id_number, registering
+from tests.builders import COUNTY, VILLAGE, family, id_number, member_in, registering
 from tests.province.counties import LAIYUAN, YIXIAN, county_app, ids, register
 
 BATCH = PushBatch(Department.MEDICAL_INSURANCE, "省医保-2025-03", Tier.PROVINCIAL, "2025-03")
@@ -90,7 +90,7 @@ def test_each_row_lands_in_its_persons_county_as_a_provincial_push_and_once(
     register(counties, YIXIAN, {"130633201002": 4})
     with county_app(counties, YIXIAN) as yixian:
         yixian.execute("130633201002", JoinMember(
-            member=MemberIn(name="外来人", id_number=STRANGER, relation=Relation.OTHER),
+            member=member_in(name="外来人", id_number=STRANGER, relation=Relation.OTHER),
             reason=JoinReason.MOVED_IN, occurred_on=date(2025, 3, 1)), by=VILLAGE)
     before = positions(counties)
     again = push(counties, rows)

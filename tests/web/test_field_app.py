@@ -25,7 +25,7 @@ from application.settings import Settings
 from domain.codes import Role
 from domain.values import Actor
 from interfaces.http import create_app
-from tests.builders import id_number
+from tests.builders import STATED_MEMBER, id_number
 from tests.conftest import TEST_CIPHER_KEY
 from tests.evidence_files import fake_png, phone_photo
 from tests.web.conftest import Clock, Server, screenshot
@@ -51,7 +51,7 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             "code": code, "township": village.township, "village": village.village,
             "address": f"{village.village}{n}号", "household_type": "脱贫户", "lifted_out_year": 2016,
             "members": [{"name": f"赵{'一二三四'[n - 1]}山", "relation": "本人",
-                         "id_number": id_number(date(1960, 1, n), 10 + n)}],
+                         "id_number": id_number(date(1960, 1, n), 10 + n), **STATED_MEMBER}],
             "occurred_on": "2024-01-01"})
         assert registered.status_code == 201, registered.text
     try:

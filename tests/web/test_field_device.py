@@ -19,7 +19,7 @@ from application.demo import DEMO_TOKENS, ensure_demo_users
 from application.settings import Settings
 from domain.codes import Role
 from interfaces.http import create_app
-from tests.builders import id_number
+from tests.builders import STATED_MEMBER, id_number
 from tests.conftest import TEST_CIPHER_KEY
 from tests.evidence_files import GPS_IFD, MAKE, ORIENTATION, phone_photo
 from tests.web.conftest import Clock, Server
@@ -44,7 +44,8 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             "code": code, "township": village.township,
             "village": village.village if code in MINE else "另一村", "address": f"{code[-3:]}号",
             "household_type": "脱贫户", "lifted_out_year": 2016,
-            "members": [{"name": "钱老汉", "relation": "本人", "id_number": HEADS[code]}],
+            "members": [{"name": "钱老汉", "relation": "本人", "id_number": HEADS[code],
+                         **STATED_MEMBER}],
             "occurred_on": "2024-01-01"})
         assert registered.status_code == 201, registered.text
     try:

@@ -46,7 +46,7 @@ def _case_awaiting_the_notice(workbench: dict[str, Any]) -> str:
         alert_id="A-NOTICE-PAGE", channel=Channel.SELF_DECLARATION, person_id_number=head,
         risk_types=[RiskType.ILLNESS], description="电话13912345678", occurred_on=date(2025, 7, 10)),
         by=by).outcome.case_number
-    case_files.execute(code, VerifyAtHome(case_number=number, finding=Finding.RISK_CONFIRMED,
+    case_files.execute(code, VerifyAtHome(case_number=number, finding=Finding.RISK_CONFIRMED, risk_clear=True,
                                           occurred_on=date(2025, 7, 11)), by=by)
     return code
 

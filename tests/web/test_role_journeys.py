@@ -119,7 +119,8 @@ def case_reviewed_up_to(workbench: dict[str, Any], last: str) -> str:
     steps = [
         ("alerts", {"channel": "农户自主申报", "person_id_number": head, "risk_types": ["因病"],
                     "description": "住院花费大", "occurred_on": "2025-07-08"}),
-        ("identification/home-visit", {"finding": "风险属实", "occurred_on": "2025-07-09"}),
+        ("identification/home-visit", {"finding": "风险属实", "risk_clear": True,
+                                       "occurred_on": "2025-07-09"}),
         ("identification/village-notice", {"decision": "通过", "notice_from": "2025-07-10",
                                            "notice_to": "2025-07-15", "occurred_on": "2025-07-16"}),
         ("identification/township-review", {"decision": "通过", "occurred_on": "2025-07-17"}),

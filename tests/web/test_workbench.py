@@ -431,7 +431,7 @@ def test_the_village_notice_form_takes_each_objection_with_its_outcome_and_reaso
                        person_id_number=head, risk_types=[RiskType.ILLNESS],
                        occurred_on=date(2025, 7, 1))
     number = case_files.execute(code, alert, by=by).outcome.case_number
-    case_files.execute(code, VerifyAtHome(case_number=number, finding=Finding.RISK_CONFIRMED,
+    case_files.execute(code, VerifyAtHome(case_number=number, finding=Finding.RISK_CONFIRMED, risk_clear=True,
                                           occurred_on=date(2025, 7, 2)), by=by)
     client = _signed_in_client(workbench, COUNTY.name, DEMO_TOKENS[Role.COUNTY_CENTRE])
     try:
@@ -726,7 +726,7 @@ def test_a_steps_form_shows_what_the_steps_before_it_found(workbench: dict[str, 
     number = case_files.execute(code, RaiseAlert(
         alert_id="A-EARLIER", channel=Channel.SELF_DECLARATION, person_id_number=head,
         risk_types=[RiskType.ILLNESS], occurred_on=date(2025, 7, 3)), by=by).outcome.case_number
-    case_files.execute(code, VerifyAtHome(case_number=number, finding=Finding.RISK_CONFIRMED,
+    case_files.execute(code, VerifyAtHome(case_number=number, finding=Finding.RISK_CONFIRMED, risk_clear=True,
                                           notes="住院自付两万余元", occurred_on=date(2025, 7, 4)), by=by)
     county = _signed_in_client(workbench, COUNTY.name, DEMO_TOKENS[Role.COUNTY_CENTRE])
     try:
