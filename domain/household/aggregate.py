@@ -138,8 +138,9 @@ class Household(
     @staticmethod
     def upcast_v4_v5(state: dict[str, Any]) -> None:
         """A snapshot taken before cases kept their elimination notice's objections: a case
-        whose elimination notice was not concluded had none; one that was cannot say what they
-        were, so the snapshot is not used (`SnapshotOutdated`: its events are replayed)."""
+        whose current elimination attempt has no concluded notice has none (a new attempt or an
+        upheld appeal clears an earlier attempt's); one that has cannot say what they were, so
+        the snapshot is not used (`SnapshotOutdated`: its events are replayed)."""
         for case in state.get("cases", ()):
             if (case.get("elimination") or {}).get("village_notice") is not None:
                 raise SnapshotOutdated("快照早于风险消除公示异议的记录：从事件重放")

@@ -72,6 +72,7 @@ class AppealAnswered(Event):
             case.category = self.new_category
         else:
             case.elimination, case.elimination_mode = None, None
+            case.elimination_objections = ()
             _forget(household, f"step:{case.number}:elimination:")
 
 

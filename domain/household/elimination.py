@@ -34,6 +34,7 @@ class EliminationVerified(Event):
                 del household.subjects[version]
         case.elimination = Procedure(home_visit=Step(self.occurred_on, Decision.PASSED, self.notes))
         case.elimination_mode = self.mode
+        case.elimination_objections = ()  # a new attempt's notice has not been held yet
 
 
 class RiskEliminated(Event):
