@@ -158,7 +158,6 @@ def _follow_log(stores: list[Settings], parent: int) -> None:
     in this thread, several (a deployment's counties) in a thread each; if one of them ends,
     the process ends, and the parent starts another."""
     watch_parent(parent)
-    keep_heap_small()
     if sys.platform.startswith("linux"):  # tell it from the uvicorn workers in `ps`
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_NAME, PROJECTION_PROCESS_NAME.encode())
@@ -167,6 +166,7 @@ def _follow_log(stores: list[Settings], parent: int) -> None:
     with contextlib.ExitStack() as opened, contextlib.suppress(KeyboardInterrupt, SystemExit):
         followers = [opened.enter_context(Projections(opened.enter_context(CaseFiles(store))))
                      for store in stores]
+        keep_heap_small()  # once the stores are open, so that what opening them made is frozen
         if len(followers) == 1:
             followers[0].run_worker()
             return
@@ -218,8 +218,6 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, work
     gc.set_threshold(*GC_THRESHOLD)
     if settings.backend == "sqlite" and workers != 1:
         raise ValueError("SQLite 默认存储只能以 1 个进程提供服务；多进程请使用 PostgreSQL")
-    if workers == 1:
-        keep_heap_small()
     followers: list[ProjectionProcess] = []
     if settings.backend == "postgres":
         # the root store's projection process, and one process for every county's
@@ -234,8 +232,9 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, work
     province = follow_province(settings)
     try:
         if workers == 1:
-            uvicorn.run(deployment_app(settings, follow=not followers), host=host, port=port,
-                        access_log=access_log, log_level="info")
+            app = deployment_app(settings, follow=not followers)
+            keep_heap_small()  # after the app is made, so that its objects are frozen too
+            uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info")
         else:
             # a wide jitter, so that two workers are seldom renewed together (connections then
             # wait in the listening socket's backlog, held by this process, not refused)
