@@ -323,7 +323,7 @@ def lodge_appeal(request: Request, code: HouseholdCode, data: JSONBody[s.LodgeAp
 
 
 @_handler("/api/households/{code:str}/appeals/{appeal_id:str}/answer", c.AnswerAppeal,
-          "答复申诉（作出决定的单位，15日内）")
+          "答复申诉（作出决定的单位，在申诉答复时限内）")
 def answer_appeal(request: Request, code: HouseholdCode, appeal_id: AppealId, data: JSONBody[s.AnswerAppeal],
                   idempotency_key: IdempotencyKey = None) -> Response[s.CommandAnswer]:
     return _run(request, code, data, idempotency_key, appeal_id=appeal_id)
