@@ -33,6 +33,7 @@ from domain.codes import Channel, RiskType
 from domain.household import household_id
 from domain.replay import replay
 from tests.builders import VILLAGE
+from tests.conftest import TEST_CIPHER_KEY
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -315,6 +316,8 @@ FIELDS_ADDED_TO_VALUES = {"visits": ("per_capita_income", "line_in_force"),
                           "payouts": ("insurer",)}
 
 
+@pytest.mark.skipif(TEST_CIPHER_KEY is not None, reason="rewrites a snapshot's plaintext bytes, which "
+                    "encrypted state does not expose (the unencrypted pass runs it)")
 def test_a_snapshot_written_before_values_had_new_fields_verifies_clean(county) -> None:
     """Snapshots taken by the code before visits kept income, analyses and measures a reason and
     payouts an insurer are untouched caches, not tampering: the check passes them all. (Such a
@@ -341,6 +344,8 @@ def test_a_snapshot_written_before_values_had_new_fields_verifies_clean(county) 
     assert list(app.stale_snapshots()) == []
 
 
+@pytest.mark.skipif(TEST_CIPHER_KEY is not None, reason="rewrites a snapshot's plaintext bytes, which "
+                    "encrypted state does not expose (the unencrypted pass runs it)")
 def test_a_snapshot_outdated_by_elimination_objections_is_replayed_past_not_flagged(
         county, make_app) -> None:
     """Snapshots taken before cases kept their elimination notice's objections (version 4):
