@@ -8,6 +8,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Apache ECharts for the workbench's charts, from the npm registry (served by the app, no CDN).
 ECHARTS := interfaces/web/node_modules/echarts/dist/echarts.min.js
+# The suite on every core, whole test files to a worker (see tests/conftest.py);
+# `make test PARALLEL=` runs it in one process.
+PARALLEL ?= -n auto --dist loadgroup
+# Encryption changes only what the store holds (the mapper's cipher, state rows, the chain, the
+# audit, log export/import): the store's tests, the CLI, the demo and a served county, again.
+ENCRYPTED_TESTS := tests/integration tests/test_cli.py tests/test_demo.py tests/test_old_snapshots.py \
+	tests/http/test_end_to_end.py tests/http/test_startup.py
 
 .PHONY: run test lint bench soak clean
 
@@ -28,9 +35,9 @@ run: $(STAMP) $(ECHARTS)
 
 test: $(STAMP) $(ECHARTS)
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest $(PARALLEL)
 	FANGPIN_TEST_CIPHER_KEY=$$($(BIN)/fangpin log keygen --quiet) \
-		$(BIN)/pytest tests/integration tests/http tests/test_cli.py tests/test_demo.py
+		$(BIN)/pytest $(PARALLEL) $(ENCRYPTED_TESTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

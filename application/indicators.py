@@ -10,7 +10,9 @@ starts or by ``fangpin cadences adopt`` (`Indicators.adopt_cadences`).
 
 Two ways to the same answer:
 - **current** figures read the households' indicator facts from the ``indicator_facts`` read
-  model (kept by the projections, exactly once) at the position it has reached, with T = now;
+  model (kept by the projections, exactly once) at the position it has reached, with T = now
+  (a year's figures count a household by its settled counts for the year where they serve:
+  `application.indicator_reads`);
 - **as of** a past T, the facts are recomputed from the log: households are read in id order,
   a chunk at a time, each replayed from its events up to P and T — the county is never held in
   memory at once.
@@ -22,6 +24,7 @@ table, the period, T, P and the indicators' version: the inputs of the result.
 from __future__ import annotations
 
 import hashlib
+import threading
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -36,6 +39,7 @@ import msgspec
 
 from application.app import SYSTEM, CaseFiles
 from application.errors import ConcurrentChange
+from application.indicator_reads import Counting, HouseholdRead, read_model_households
 from domain.cadences import Duty, ExpectedPush, parse_duties
 from domain.codes import Department
 from domain.errors import DomainError, InvalidValue
@@ -72,7 +76,11 @@ _CHUNK = 500
 _REGISTERED = Household.Registered.TOPIC
 
 _FACTS_ENCODER = msgspec.json.Encoder()
-_FACTS_DECODER = msgspec.json.Decoder(HouseholdFacts)
+#: Figures are computed one at a time in a process. A computation reads every household in its
+#: scope in Python: under the GIL, two at once take about as long as one after the other, but
+#: hold the memory of both, and each slows every other request of the process as much (a soak's
+#: workers, serving several verifications at once, grew with the computations in flight).
+_ONE_AT_A_TIME = threading.RLock()  # (re-entrant: a computation may ask for another)
 
 
 @dataclass(frozen=True)
@@ -217,28 +225,34 @@ class Indicators:
             if indicator is None:
                 raise InvalidValue("INDICATOR_UNKNOWN", f"没有名为“{detail[0]}”的指标", "indicator")
             detail = (indicator.code, detail[1])
-        if as_of is None and position is None and not from_log and self.read_models is not None:
-            stream = self._facts_from_read_models()
-            position = next(stream)
-            # Now, read after the read model's snapshot: every event in it was recorded before.
-            moment = self.app.clock()
-            source = "read_models"
-        else:
-            # Later than now is now: what the log holds cannot be known ahead of its recording.
-            now = self.app.clock()
-            moment = min(_aware(as_of), now) if as_of is not None else now
-            end = self.app.max_position()
-            if position is None:
-                position = self.app.position_at(moment, end) if as_of is not None else end
-            if not 0 <= position <= end:
-                raise InvalidValue("POSITION_UNKNOWN", f"日志位置 {position} 超出日志末尾 {end}", "position")
-            stream = self._facts_from_log(position, moment)
-            source = "log"
-        try:
-            return self._tally(period, scope, moment, position, source, stream, detail, list(also),
-                               list(months))
-        finally:
-            stream.close()  # ends the read model's snapshot transaction even if a reader failed
+        also, months = list(also), list(months)
+        with _ONE_AT_A_TIME:
+            if as_of is None and position is None and not from_log and self.read_models is not None:
+                # a year's settled counts serve a result that needs nobody's items or facts
+                settled = period.kind == "year" and detail is None and not also and not months
+                stream = read_model_households(self.read_models,
+                                               year=period.start.year if settled else None)
+                position = next(stream)
+                # Now, read after the read model's snapshot: every event in it was recorded before.
+                moment = self.app.clock()
+                source = "read_models"
+            else:
+                # Later than now is now: what the log holds cannot be known ahead of its recording.
+                now = self.app.clock()
+                moment = min(_aware(as_of), now) if as_of is not None else now
+                end = self.app.max_position()
+                if position is None:
+                    position = self.app.position_at(moment, end) if as_of is not None else end
+                if not 0 <= position <= end:
+                    raise InvalidValue("POSITION_UNKNOWN", f"日志位置 {position} 超出日志末尾 {end}",
+                                       "position")
+                stream = self._facts_from_log(position, moment)
+                source = "log"
+            try:
+                return self._tally(period, scope, moment, position, source, stream, detail, also,
+                                   months)
+            finally:
+                stream.close()  # ends the read model's snapshot transaction even if a reader failed
 
     def department_pushes(self, period: Period | str, department: Department) -> IndicatorResult:
         """A department's pushes due in ``period`` now (``pushes``, ``batches``), judged as
@@ -277,11 +291,10 @@ class Indicators:
                   "poverty_lines": [[str(day), str(yuan)] for day, yuan in poverty_lines],
                   "began": str(began) if began else None}
         digest.update(_FACTS_ENCODER.encode(header) + b"\n")
-        for encoded, facts in stream:
-            digest.update(encoded + b"\n")
-            tally.add_household(facts)
-            for reader in also:
-                reader(facts)
+        counting = Counting(tally, also)
+        for household in stream:
+            digest.update(household.encoded + b"\n")
+            counting.count(household)
         digest.update(_FACTS_ENCODER.encode(sorted(receipts, key=_receipt_key)) + b"\n")
         digest.update(_FACTS_ENCODER.encode(sorted(meetings, key=lambda m: m.meeting_id)) + b"\n")
         pushes = tally.add_pushes(receipts)
@@ -369,27 +382,10 @@ class Indicators:
 
     # ------------------------------------------------------------------ reading facts
 
-    def _facts_from_read_models(self) -> Iterator[Any]:
-        """First the read model's position, then (encoded, facts) per household in id order."""
-        store = self.read_models
-        pages = store.stream_with_position(
-            "indicator_facts",
-            f"SELECT facts FROM {store.qualified('rm_indicator_facts')} ORDER BY household_id")
-        first = next(pages, None)
-        if first is None:  # no households yet: the position alone
-            yield store.position("indicator_facts")
-            return
-        yield first[0]
-        for _position, page in _chain_first(first, pages):
-            for row in page:
-                text = row[0] if not isinstance(row, dict) else row["facts"]
-                encoded = text.encode()
-                yield encoded, _FACTS_DECODER.decode(encoded)
-
-    def _facts_from_log(self, position: int, moment: datetime) -> Iterator[tuple[bytes, HouseholdFacts]]:
+    def _facts_from_log(self, position: int, moment: datetime) -> Iterator[HouseholdRead]:
         for household in self.households_as_of(position, moment):
             facts = household_facts(household)
-            yield _FACTS_ENCODER.encode(facts), facts
+            yield HouseholdRead(_FACTS_ENCODER.encode(facts), facts, True)
 
     def households_as_of(self, position: int, moment: datetime) -> Iterator[Household]:
         """Every household as the log stood at ``position`` and recorded time ``moment``, in
@@ -460,11 +456,6 @@ class Indicators:
         if cadences is None:
             cadences = self._tables[table.digest] = Cadences.from_text(table.text, "日志")
         return cadences
-
-
-def _chain_first(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
-    yield first
-    yield from rest
 
 
 def _receipt_key(receipt: PushReceipt) -> tuple[str, str]:

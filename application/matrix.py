@@ -62,6 +62,21 @@ def band_of(rate: float | None) -> Band | None:
     return next(b for b in BANDS if rate >= b.floor)
 
 
+#: A rate over fewer items than this moves by a third or more with each one (one case of two
+#: late: 50%): it is shown apart — a hollow point on a chart, a pale cell in the trend — to be
+#: read with its numerator and denominator, not compared as a rate.
+FEW = 3
+
+
+def is_few(figure: Figure | None) -> bool:
+    """Whether ``figure`` is a rate over fewer than `FEW` items (but some: none is no rate)."""
+    return figure is not None and figure.indicator.kind == "rate" and 0 < figure.denominator < FEW
+
+
+#: How a few-item rate is shown, for the legends.
+FEW_READING = f"分母不足{FEW}的比率（每多一件就变动三成以上）浅色或空心显示，请看分子分母，不宜与其他比率比较"
+
+
 def hover(figure: Figure | None) -> str:
     """What a cell says on hover: the numerator and denominator in words."""
     if figure is None:

@@ -5,6 +5,7 @@ Nothing else reads the environment: `Settings.from_environ` is the one place tha
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,9 @@ DEFAULT_CHECKPOINT_DIR = Path("var/checkpoints")
 DEPLOYMENT_STORE_POOL = 1
 #: A county's 行政区划代码: six digits (e.g. 130630 涞源县).
 COUNTY_CODE = re.compile(r"[0-9]{6}")  # ASCII only: full-width digits would name another store
+RETIRED_CACHE_SIZE = (
+    "FANGPIN_CACHE_SIZE is retired: the aggregate cache is bounded by memory now. Set "
+    "FANGPIN_CACHE_MB instead (default 32; 0 turns the cache off) and unset FANGPIN_CACHE_SIZE.")
 
 
 @dataclass(frozen=True)
@@ -38,8 +42,9 @@ class Settings:
     postgres_schema: str | None = None
     #: Take a snapshot of a household every this many events (0: never).
     snapshot_interval: int = 10
-    #: Households kept in memory between commands (0: none).
-    aggregate_cache_size: int = 5000
+    #: Memory (MB) each process keeps for recently used case files, encoded, in each store it
+    #: has open (0: none): `application.store.cache`.
+    aggregate_cache_mb: float = 32.0
     postgres_pool_size: int = 5
     #: Seconds a PostgreSQL connection may take to get, before the request fails (the library
     #: tries again a few times): short, so that a failover is met by errors, not by hangs.
@@ -72,23 +77,30 @@ class Settings:
     read_database_url: str | None = None
     #: These settings open a read-only copy (a hot standby): no table is created, nothing written.
     read_only: bool = False
+    #: Server processes trace their allocations and write snapshots here, for finding a leak
+    #: (None: off; `interfaces.heap_trace`), every ``heap_trace_minutes``, keeping
+    #: ``heap_trace_frames`` frames a block (0: not traced, the memory figures alone).
+    heap_trace_dir: Path | None = None
+    heap_trace_minutes: float = 2.0
+    heap_trace_frames: int = 16
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
         """Settings from ``FANGPIN_*`` variables (``FANGPIN_DATABASE_URL``, ``FANGPIN_SQLITE_PATH``,
-        ``FANGPIN_POSTGRES_SCHEMA``, ``FANGPIN_SNAPSHOT_INTERVAL``, ``FANGPIN_CACHE_SIZE``,
+        ``FANGPIN_POSTGRES_SCHEMA``, ``FANGPIN_SNAPSHOT_INTERVAL``, ``FANGPIN_CACHE_MB``,
         ``FANGPIN_CADENCES``, ``FANGPIN_NOTICES``, ``FANGPIN_ROSTERS``, ``FANGPIN_DEADLINES``,
         ``FANGPIN_EXCHANGE_MAPPING``,
         ``FANGPIN_SIGNING_KEY``, ``FANGPIN_AUDIT_PUBLIC_KEY``, ``FANGPIN_CHECKPOINT_DIR``,
         ``FANGPIN_CIPHER_KEY``, ``FANGPIN_KEEP_PHOTO_METADATA``, ``FANGPIN_READ_DATABASE_URL``,
-        ``FANGPIN_POSTGRES_CONNECT_TIMEOUT``, ``FANGPIN_COUNTY``)."""
+        ``FANGPIN_POSTGRES_CONNECT_TIMEOUT``, ``FANGPIN_HEAP_TRACE_DIR``,
+        ``FANGPIN_HEAP_TRACE_MINUTES``, ``FANGPIN_HEAP_TRACE_FRAMES``, ``FANGPIN_COUNTY``)."""
         settings = cls(database_url=environ.get("FANGPIN_DATABASE_URL") or None)
         if environ.get("FANGPIN_SQLITE_PATH"):
             settings = replace(settings, sqlite_path=Path(environ["FANGPIN_SQLITE_PATH"]))
         if environ.get("FANGPIN_POSTGRES_SCHEMA"):
             settings = replace(settings, postgres_schema=environ["FANGPIN_POSTGRES_SCHEMA"])
         if environ.get("FANGPIN_SNAPSHOT_INTERVAL"):
-            settings = replace(settings, snapshot_interval=int(environ["FANGPIN_SNAPSHOT_INTERVAL"]))
+            settings = replace(settings, snapshot_interval=_number(environ, "FANGPIN_SNAPSHOT_INTERVAL", int))
         if environ.get("FANGPIN_CADENCES"):
             settings = replace(settings, cadences_path=Path(environ["FANGPIN_CADENCES"]))
         if environ.get("FANGPIN_NOTICES"):
@@ -113,10 +125,21 @@ class Settings:
         if environ.get("FANGPIN_READ_DATABASE_URL"):
             settings = replace(settings, read_database_url=environ["FANGPIN_READ_DATABASE_URL"])
         if environ.get("FANGPIN_POSTGRES_CONNECT_TIMEOUT"):
-            settings = replace(settings, postgres_connect_timeout=int(
-                environ["FANGPIN_POSTGRES_CONNECT_TIMEOUT"]))
+            settings = replace(settings, postgres_connect_timeout=_number(
+                environ, "FANGPIN_POSTGRES_CONNECT_TIMEOUT", int))
+        if environ.get("FANGPIN_HEAP_TRACE_DIR"):
+            settings = replace(settings, heap_trace_dir=Path(environ["FANGPIN_HEAP_TRACE_DIR"]))
+        if environ.get("FANGPIN_HEAP_TRACE_MINUTES"):
+            settings = replace(settings, heap_trace_minutes=_number(
+                environ, "FANGPIN_HEAP_TRACE_MINUTES", float))
+        if environ.get("FANGPIN_HEAP_TRACE_FRAMES"):
+            settings = replace(settings, heap_trace_frames=_number(
+                environ, "FANGPIN_HEAP_TRACE_FRAMES", int))
         if environ.get("FANGPIN_CACHE_SIZE"):
-            settings = replace(settings, aggregate_cache_size=int(environ["FANGPIN_CACHE_SIZE"]))
+            raise ValueError(RETIRED_CACHE_SIZE)
+        if environ.get("FANGPIN_CACHE_MB"):
+            settings = replace(settings, aggregate_cache_mb=_number(
+                environ, "FANGPIN_CACHE_MB", float))
         if environ.get("FANGPIN_COUNTY"):  # one county's store of a many-county deployment
             settings = settings.county_store(environ["FANGPIN_COUNTY"])
         return settings
@@ -135,6 +158,8 @@ class Settings:
                 "FANGPIN_READ_DATABASE_URL must be postgresql://… (a hot standby of the PostgreSQL "
                 f"log), and needs FANGPIN_DATABASE_URL on PostgreSQL, not {self.read_database_url!r}"
             )
+        if not 0 <= self.aggregate_cache_mb < math.inf:  # NaN too
+            raise ValueError(f"FANGPIN_CACHE_MB must be 0 or more, not {self.aggregate_cache_mb!r}")
         if self.cipher_key is not None:
             from application.store.encryption import key_problem
 
@@ -239,3 +264,12 @@ def _named(env: dict[str, str]) -> dict[str, str]:
     ``FANGPIN_POSTGRES_SCHEMA`` set for the root store would otherwise place every other store
     of the deployment (a county's, the province's) in the root's schema."""
     return {**env, **{f"{APP_NAME.upper()}_{key}": value for key, value in env.items()}}
+
+
+def _number(environ: Mapping[str, str], name: str, kind: type[int] | type[float]) -> int | float:
+    """The number a variable holds; `ValueError` naming the variable when it holds none."""
+    try:
+        return kind(environ[name])
+    except ValueError:
+        what = "整数" if kind is int else "数"
+        raise ValueError(f"{name} 须为{what}，而不是 {environ[name]!r}") from None

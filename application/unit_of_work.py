@@ -11,6 +11,7 @@ version number, the loser gets `ConcurrentChange`, nothing of its command is kep
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -27,7 +28,7 @@ from application.commands import HouseholdCommand, Recording
 from application.deadlines import Deadlines
 from application.errors import ConcurrentChange, HouseholdNotFound
 from application.settings import Settings
-from application.store.cache import AggregateCache
+from application.store.cache import MB, AggregateCache, CacheFill
 from application.store.log import EventLog
 from application.store.snapshots import outdated
 from domain.errors import DomainError, InvalidValue
@@ -36,6 +37,8 @@ from domain.relief import ReliefBands
 from domain.replay import replay
 from domain.rules import CHINA_TIME
 from domain.values import Actor
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -78,9 +81,13 @@ class UnitOfWork(EventLog):
     ) -> None:
         self.clock = clock
         super().__init__(settings)
-        self._cache = AggregateCache(self.settings.aggregate_cache_size)
+        self._cache = AggregateCache(round(self.settings.aggregate_cache_mb * MB))
         #: The county's time limits, read once (a bad file stops the start, naming it).
         self.deadlines = Deadlines.load(self.settings.deadlines_path)
+
+    def cache_fill(self) -> CacheFill:
+        """How full this process's cache of recently used aggregates is (for operators)."""
+        return self._cache.fill()
 
     # ------------------------------------------------------------------ reading aggregates
 
@@ -102,19 +109,29 @@ class UnitOfWork(EventLog):
         return replay(aggregate, newer) if newer else aggregate
 
     def _load(self, aggregate_id: UUID) -> Any:
-        """The aggregate from its latest snapshot and the events after it, read together."""
-        select = getattr(self.recorder, "select_from_snapshot", None)
-        if select is None or self.snapshots is None:
+        """The aggregate from its current state (`application.store.states`), else its latest
+        snapshot, and the events after it, all read in one statement."""
+        select = getattr(self.recorder, "select_current", None)
+        if select is None:
             return self.repository.get(aggregate_id, projector_func=replay)
-        snapshot, events = select(aggregate_id, self.snapshots.recorder.events_table_name)
+        snapshots = self.snapshots.recorder.events_table_name if self.snapshots else None
+        current = select(aggregate_id, self.states.shapes if self.states else (), snapshots)
         to_event = self.mapper.to_domain_event
         try:
-            aggregate = to_event(snapshot).mutate(None) if snapshot is not None else None
+            if current.state is not None:
+                aggregate = self.states.decode(current.state)  # type: ignore[union-attr]
+            elif current.snapshot is not None:
+                aggregate = to_event(current.snapshot).mutate(None)
+            else:
+                aggregate = None
         except Exception as error:
-            if not outdated(error):
+            if current.state is not None:  # a cache: the audit names it; the events still say
+                logger.warning("state of %s at version %d does not decode: replayed",
+                               aggregate_id, current.state.originator_version)
+            elif not outdated(error):
                 raise
             return self.repository.get(aggregate_id, projector_func=replay)  # replays past it
-        aggregate = replay(aggregate, map(to_event, events))
+        aggregate = replay(aggregate, map(to_event, current.events))
         if aggregate is None:
             raise AggregateNotFoundError(aggregate_id)
         return aggregate

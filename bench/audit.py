@@ -66,8 +66,9 @@ def run(backend: str, *, quick: bool = False, repeats: int = 5) -> list[Result]:
                                     "on an untouched county")
 
             def export() -> None:
+                # signed: the import below trusts the county's key, and refuses an unsigned file
                 export_log(tables, target, encryption=fingerprint(settings.cipher_key),
-                           source=settings.describe(), now=NOW)
+                           source=settings.describe(), now=NOW, signing_key=key)
 
             for name, ours in (("verify the whole log (chain + checkpoint)", check),
                                ("export the whole log (gzip)", export)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import statistics
 import tempfile
@@ -150,16 +151,23 @@ class Clock:
 ALL_PASSED = dict.fromkeys(Check, True)
 
 
+#: Households made by `fifty_event_household` so far: each gets people of its own (a person is
+#: in one household at a time).
+_HOUSEHOLDS_MADE = itertools.count()
+
+
 def fifty_event_household(code: str, at: datetime, events: int = 50) -> Household:
     """A household whose case file holds 50 (or ``events``) events of the usual kinds:
     registration, an alert, the four identification steps, analysis, measures and monthly
-    visits."""
-    head = person(11)
+    visits; its two members are in no other household this process made."""
+    made = next(_HOUSEHOLDS_MADE)
+    born = date(1950, 1, 1) + timedelta(days=made // 500)
+    head, spouse = person(made % 500 * 2, born), person(made % 500 * 2 + 1, born)
     household = Household.register(
         code=code, township="银坊镇", village="东村", address="东村1号",
         household_type=HouseholdType.ORDINARY,
         members=[MemberDetails("王建国", head, Relation.HEAD),
-                 MemberDetails("李秀英", person(22), Relation.SPOUSE)],
+                 MemberDetails("李秀英", spouse, Relation.SPOUSE)],
         occurred_on=date(2020, 1, 1), by=BY, at=at,
     )
     household.raise_alert(alert_id="A1", channel=Channel.DEPARTMENT_ALERT, person_id_number=head,

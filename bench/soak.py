@@ -19,8 +19,9 @@ county's staff at work, and what it did to the server written to ``docs/soak.md`
    events in the log against read-model rows (households registered / directory rows, alerts
    raised / alert rows, inclusions / monitoring periods), ``fangpin audit verify``.
 
-``SOAK_SERVER_ENV`` passes settings to the server, e.g. ``FANGPIN_CACHE_SIZE=0`` to tell the
-aggregate cache filling from a leak (other ``FANGPIN_`` variables are not passed on).
+``SOAK_SERVER_ENV`` passes settings to the server, e.g. ``FANGPIN_CACHE_MB=0`` to tell the
+aggregate cache filling from a leak (other ``FANGPIN_`` variables are not passed on). Each sample
+also asks ``/health`` how full each worker's aggregate cache is.
 
 The report goes to ``SOAK_REPORT`` (default ``docs/soak.md``), the server's log beside the
 run's other files in ``var/soak/<database>/``. The database is dropped at the end unless
@@ -331,15 +332,32 @@ def restart_server(run: Run, server: ServeProcess) -> None:
     run.note("restart window closed")
 
 
+def cache_fills(port: int, workers: set[int], asks: int = 20) -> dict[int, tuple[int, int, int]]:
+    """pid -> (entries, bytes, bound) of each worker's aggregate cache, from ``/health`` asked on
+    a new connection each time (whichever worker accepts it answers) until every worker has."""
+    fills: dict[int, tuple[int, int, int]] = {}
+    for _ in range(asks):
+        if workers <= fills.keys():
+            break
+        with contextlib.suppress(httpx.HTTPError, KeyError, TypeError, ValueError):
+            cache = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).json()["cache"]
+            fills[int(cache["process"])] = (int(cache["entries"]), int(cache["bytes"]),
+                                            int(cache["bound"]))
+    return fills
+
+
 async def sample_memory(run: Run, server: ServeProcess, deadline: float) -> None:
     while True:
         processes = server.processes() if server.process and server.process.poll() is None else {}
         memory = {(what, pid): rss for pid, what in processes.items() if (rss := rss_mb(pid)) is not None}
         memory[("soak clients", os.getpid())] = rss_mb(os.getpid()) or 0.0
         last, lowest = run.log_position()
+        workers = ({pid for pid, what in processes.items() if what.startswith("worker")}
+                   or {pid for pid, what in processes.items() if what == "serve (parent)"})
+        cache = await asyncio.to_thread(cache_fills, server.port, workers)
         run.samples.append(Sample(time.monotonic() - run.began, memory, run.tally.total("requests"),
                                   run.tally.total("server_errors") + run.tally.total("connection"),
-                                  last - lowest))
+                                  last - lowest, cache))
         if time.monotonic() >= deadline:
             return
         await asyncio.sleep(min(run.plan.sample_seconds, max(0.0, deadline - time.monotonic())))

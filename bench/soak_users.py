@@ -312,7 +312,8 @@ class SimulatedUser:
 
     async def case_file_as_of(self) -> None:
         code = self.rng.choice(self.area_codes())
-        as_of = (self.county.today - timedelta(days=self.rng.randint(30, 500))).isoformat()
+        # within the demo's year: before it the county recorded nothing (NOT_YET_RECORDED)
+        as_of = (self.county.today - timedelta(days=self.rng.randint(30, 360))).isoformat()
         await self.get_json("GET /api/households/{code}?as_of", f"/api/households/{code}", as_of=as_of)
 
     async def access_log(self) -> None:

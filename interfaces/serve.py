@@ -42,6 +42,7 @@ from application.province.follower import ProvinceFollower
 from application.province.forwarding import HeldForwarding
 from application.province.people import ProvincialPeople
 from application.settings import Settings
+from interfaces.heap_trace import start_heap_trace
 from interfaces.http.app import Services
 from interfaces.http.mounts import DeploymentApp, deployment_app
 from projections.runner import Projections
@@ -66,39 +67,58 @@ PROJECTION_PROCESS_NAME = "fangpin-proj"
 #: young generations are collected less often.
 GC_THRESHOLD = (20_000, 50, 100)
 #: glibc malloc arenas per server process; blocks from this size up taken straight from the
-#: system (and given back when freed); how often freed heap is handed back to the system.
+#: system (and given back when freed).
 MALLOC_ARENAS = 2
 MMAP_THRESHOLD_BYTES = 256 * 1024
-TRIM_SECONDS = 30.0
+#: How often freed heap is handed back to the system, and how often a full collection runs
+#: first (every that many hand-backs).
+TRIM_SECONDS = 5.0
+COLLECT_EVERY_TRIMS = 6
 _M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8
 
 
 def keep_heap_small() -> None:
     """Keep a long-running server process's resident memory flat.
 
-    Two causes, both found by the soak. Workbooks (openpyxl) are webs of cycles — cell and sheet,
-    sheet and book — that only the full collection frees, and with the young generations
+    Three causes, all found by the soak. Workbooks (openpyxl) are webs of cycles — cell and
+    sheet, sheet and book — that only the full collection frees, and with the young generations
     collected rarely (`GC_THRESHOLD`) a report's tens of thousands of objects reach the oldest
     generation first: between two full collections (CPython runs one only when that generation
-    has grown by a quarter) dead workbooks piled up. And request threads each took a malloc
-    arena, large short-lived buffers left them fragmented. So: the objects made at start-up are
-    frozen (no collection walks them again), a full collection runs every `TRIM_SECONDS` in its
-    own thread (some 0.1–0.2 s of one core for 2,000 live households), and then, on glibc,
-    two arenas, a fixed mmap threshold and `malloc_trim` give the freed pages back."""
+    has grown by a quarter) dead workbooks piled up. Request threads each took a malloc arena,
+    large short-lived buffers left them fragmented. And the heap itself grows: a request's
+    short-lived blocks and the cache's long-lived ones share it, so its free space grows with
+    it (the heap-trace soak, ``FANGPIN_HEAP_TRACE_DIR``: Python's traced total flat, glibc's
+    free space from 20 to 30 MB in five minutes), and freed pages handed back are taken again
+    within seconds wherever the next blocks land — 9 MB of a worker's heap within 13 s of a
+    hand-back. So: the objects made at start-up are frozen (no collection walks them again), a
+    full collection runs every ``TRIM_SECONDS * COLLECT_EVERY_TRIMS`` in its own thread (some
+    0.1–0.2 s of one core for 2,000 live households), and on glibc two arenas, a fixed mmap
+    threshold and ``malloc_trim`` every `TRIM_SECONDS` (a walk of the free lists, a few
+    milliseconds) give the freed pages back before they pile up."""
     gc.freeze()
     trim = _glibc_trim()
+    threading.Thread(target=maintain_heap, args=(trim, time.sleep), name="fangpin-heap-trim",
+                     daemon=True).start()
 
-    def collect_and_trim() -> None:
-        while True:
-            time.sleep(TRIM_SECONDS)
+
+def maintain_heap(trim: Callable[[], object] | None, sleep: Callable[[float], object],
+                  rounds: int | None = None) -> None:
+    """`keep_heap_small`'s thread: every `TRIM_SECONDS` the heap handed back (``trim``), after
+    a full collection every `COLLECT_EVERY_TRIMS` times; ``rounds``: stop after that many
+    (None: never)."""
+    done = 0
+    while rounds is None or done < rounds:
+        sleep(TRIM_SECONDS)
+        done += 1
+        if done % COLLECT_EVERY_TRIMS == 0:
             collect_and_trim_once(trim)
-
-    threading.Thread(target=collect_and_trim, name="fangpin-heap-trim", daemon=True).start()
+        elif trim is not None:
+            trim()
 
 
 def collect_and_trim_once(trim: Callable[[], object] | None = None) -> int:
-    """One round of `keep_heap_small`: a full collection, then the heap handed back (``trim``);
-    returns the number of unreachable objects found."""
+    """A full collection, then the heap handed back (``trim``); returns the number of
+    unreachable objects found."""
     found = gc.collect()
     if trim is not None:
         trim()
@@ -118,6 +138,13 @@ def _glibc_trim() -> Callable[[], object] | None:
     mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
     mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)  # fixed: no longer raised by glibc
     return lambda: malloc_trim(0)
+
+
+def trace_heap(settings: Settings) -> None:
+    """Trace this server process's allocations when ``settings`` ask (`interfaces.heap_trace`)."""
+    if settings.heap_trace_dir is not None:
+        start_heap_trace(settings.heap_trace_dir, settings.heap_trace_minutes,
+                         settings.heap_trace_frames)
 
 
 def watch_parent(parent: int) -> None:
@@ -148,6 +175,7 @@ def app_from_environ() -> DeploymentApp:
     _watch_parent_from_environ()
     gc.set_threshold(*GC_THRESHOLD)
     settings = Settings.from_environ(os.environ)
+    trace_heap(settings)
     app = deployment_app(settings, follow=os.environ.get(PROJECTION_WORKER_ENV) != "1")
     keep_heap_small()  # after the app is made, so that its objects are frozen too
     return app
@@ -232,6 +260,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, work
     province = follow_province(settings)
     try:
         if workers == 1:
+            trace_heap(settings)
             app = deployment_app(settings, follow=not followers)
             keep_heap_small()  # after the app is made, so that its objects are frozen too
             uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info")

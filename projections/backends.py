@@ -13,6 +13,7 @@ from uuid import UUID
 
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteConnectionPool, SQLiteDatastore, SQLiteTrackingRecorder
+from psycopg.rows import tuple_row
 
 from projections.rebuilds import PostgresNextTables
 from projections.source import LogSource
@@ -166,8 +167,10 @@ class PostgresReadModels(PostgresNextTables, ReadModelStore):
         cursor.execute(f"SET LOCAL idle_in_transaction_session_timeout = '{STREAM_IDLE_SECONDS}s'")
 
     def _pages(self, cursor: Any, statement: str, params: Values, size: int) -> Iterator[list[Any]]:
-        # A server-side cursor: the rows are fetched a page at a time, not all at once.
-        with cursor.connection.cursor(name="fangpin_stream") as named:
+        # A server-side cursor: the rows are fetched a page at a time, not all at once, as
+        # tuples, in binary (text as sent; bytea as the bytes, not escaped).
+        with cursor.connection.cursor(name="fangpin_stream", row_factory=tuple_row,
+                                      binary=True) as named:
             named.execute(statement, params)
             while page := named.fetchmany(size):
                 yield page

@@ -6,7 +6,10 @@ the rules. Replacing a household's rows with these is idempotent: applying a bat
 rebuilding from scratch, gives the same rows.
 
 Dates that depend on "today" (days in monitoring, days overdue, visited this month) are not
-stored; the queries compute them from the stored dates.
+stored; the queries compute them from the stored dates. The one exception to "a function of the
+household" is a household's settled indicator counts (rm_indicator_tallies), found with the
+county's poverty lines as the projection knows them when it writes them, and naming them: a
+result judged by other lines does not use them (`projections.source.KnownPovertyLines`).
 """
 
 from __future__ import annotations
@@ -21,14 +24,16 @@ from domain.codes import MeasureStatus
 from domain.deadlines import measure_deadline
 from domain.household import DUPLICATE, JOINED_CASE, NEW_CASE, Household
 from domain.identity import mask_id_number
-from domain.indicators import household_facts
+from domain.indicators import household_facts, may_count, settled_counts, settled_years
 from domain.values import Case
+from projections.source import poverty_lines_in_use
 from projections.tables import (
     AlertRow,
     AppealRow,
     CaseQueueRow,
     HouseholdRow,
     IndicatorFactsRow,
+    IndicatorTallyRow,
     MeasureRow,
     MemberRow,
     MonitoredRow,
@@ -201,10 +206,24 @@ FACTS_ENCODER = msgspec.json.Encoder()
 
 
 def indicator_fact_rows(household: Household) -> Rows:
-    """The household's indicator facts (domain.indicators), as JSON text."""
-    facts = FACTS_ENCODER.encode(household_facts(household)).decode()
-    return {"rm_indicator_facts": [
-        IndicatorFactsRow(household_id=household.id, township=household.township, facts=facts)]}
+    """The household's indicator facts (domain.indicators), as JSON text, and whether any
+    indicator may count it; if one may, its settled counts for each year it may count in,
+    found with the poverty lines the projection knows (`poverty_lines_in_use`)."""
+    facts = household_facts(household)
+    counted = may_count(facts)
+    tallies = []
+    if counted:
+        lines = poverty_lines_in_use()
+        for year in settled_years(facts):
+            settled = settled_counts(facts, year, lines)
+            tallies.append(IndicatorTallyRow(
+                household_id=household.id, year=year.start.year, settled_on=settled.settled_on,
+                lines=settled.lines, alerts=bool(facts.alerts),
+                counts=FACTS_ENCODER.encode(settled.counts).decode()))
+    return {"rm_indicator_facts": [IndicatorFactsRow(
+        household_id=household.id, township=household.township,
+        facts=FACTS_ENCODER.encode(facts).decode(), counted=counted)],
+        "rm_indicator_tallies": tallies}
 
 
 ROW_BUILDERS: dict[str, Callable[[Household], Rows]] = {

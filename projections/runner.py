@@ -35,7 +35,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from domain.household import Household
 from domain.replay import replay
 from projections.backends import open_read_models
-from projections.source import LogSource
+from projections.source import KnownPovertyLines, LogSource
 from projections.stops import (
     ReadModelStatus,
     Stop,
@@ -76,6 +76,7 @@ class Projections:
         self.batch_size = batch_size
         self.cache_size = cache_size
         self._households: OrderedDict[UUID, Household] = OrderedDict()
+        self._lines = KnownPovertyLines(app)
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -115,7 +116,8 @@ class Projections:
         if not self._lock.acquire(timeout=wait):
             return 0
         try:
-            return self._catch_up(progress)
+            with self._lines.in_use():
+                return self._catch_up(progress)
         finally:
             self._lock.release()
 
@@ -191,7 +193,8 @@ class Projections:
         to_event = self.app.mapper.to_domain_event
         for index, notification in enumerate(notifications):
             if not notification.topic.startswith(HOUSEHOLD_TOPICS):
-                continue  # the income-line policy: no read model of its own yet
+                self._lines.forget()  # the income-line policy's, say: no read model of its own
+                continue
             try:
                 event = to_event(StoredEvent(
                     notification.originator_id, notification.originator_version,
@@ -310,7 +313,7 @@ class Projections:
         rebuild, with a stop naming the event: its live tables stay as they were, and the
         catch-up that ends the rebuild takes them no further than that event."""
         models = list(models or self.models)
-        with self._lock:
+        with self._lock, self._lines.in_use():
             self._households.clear()
             lease = self.store.begin_rebuild(models)
             try:

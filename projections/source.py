@@ -8,14 +8,19 @@ operations of it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
-from datetime import datetime
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import StoredEvent
+
+from domain.policy import INCOME_LINE_POLICY_ID
 
 
 class LogSettings(Protocol):
@@ -79,3 +84,45 @@ class LogSource(Protocol):
     def creating_tables(self) -> AbstractContextManager[None]: ...  # the store's DDL lock
 
     def position_of(self, aggregate_id: UUID, version: int) -> int: ...
+
+
+PovertyLines = tuple[tuple[date, Decimal], ...]
+_POVERTY_LINES: ContextVar[Callable[[], PovertyLines]] = ContextVar(
+    "poverty_lines", default=lambda: ())
+
+
+def poverty_lines_in_use() -> PovertyLines:
+    """The county's poverty lines for the rows being built (`KnownPovertyLines.in_use`;
+    none outside a runner's catch-up or rebuild)."""
+    return _POVERTY_LINES.get()()
+
+
+class KnownPovertyLines:
+    """The county's poverty lines as its log holds them now, for the rows a runner writes: read
+    from the income-line policy when first wanted, and again once the runner has applied an
+    event of anything but a household (the policy's may change them)."""
+
+    def __init__(self, log: LogSource) -> None:
+        self.log = log
+        self._lines: PovertyLines | None = None
+
+    def __call__(self) -> PovertyLines:
+        if self._lines is None:
+            try:
+                policy = self.log.repository.get(INCOME_LINE_POLICY_ID)
+            except AggregateNotFoundError:
+                return ()
+            self._lines = policy.poverty_lines_in_force()
+        return self._lines
+
+    def forget(self) -> None:
+        self._lines = None
+
+    @contextmanager
+    def in_use(self) -> Iterator[None]:
+        """Rows built meanwhile, in this thread, are found with these lines."""
+        token = _POVERTY_LINES.set(self)
+        try:
+            yield
+        finally:
+            _POVERTY_LINES.reset(token)

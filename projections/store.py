@@ -77,9 +77,10 @@ class ReadModelStore(NextTables):
         """Create ``table`` (under the name ``named``, when given: a rebuild's next table)."""
         types = _SQL_TYPES[self.backend]
         columns = ", ".join(f"{c} {types[column_type(c)]}" for c in COLUMNS[table])
+        clustered = " WITHOUT ROWID" if TABLE[table].clustered and self.backend == "sqlite" else ""
         statements = [
             f"CREATE TABLE IF NOT EXISTS {self.qualified(named or table)} "
-            f"({columns}, PRIMARY KEY ({', '.join(TABLE[table].key)}))"
+            f"({columns}, PRIMARY KEY ({', '.join(TABLE[table].key)})){clustered}"
         ]
         return statements + (self.index_ddl(table, named=named) if indexes else [])
 
@@ -300,7 +301,8 @@ class ReadModelStore(NextTables):
         self, model: str, statement: str, params: Sequence[Any] = (), size: int = 2000,
     ) -> Iterator[tuple[int, list[Any]]]:
         """The position ``model`` has reached, then the rows of ``statement`` in pages of
-        ``size``, all read from one snapshot of the database (rows and position agree)."""
+        ``size``, as tuples, all read from one snapshot of the database (rows and position
+        agree)."""
         with self.transaction(commit=False) as cursor:
             self._snapshot_isolation(cursor)
             cursor.execute(

@@ -210,6 +210,23 @@ class IndicatorFactsRow(Struct, gc=False):
     household_id: UUID
     township: str
     facts: str
+    #: Whether any indicator may count the household (`domain.indicators.may_count`): of the
+    #: others, a computation reads only the facts' text, into its digest.
+    counted: bool
+
+
+class IndicatorTallyRow(Struct, gc=False):
+    """rm_indicator_tallies: a household's settled counts for a year, found with the poverty
+    lines ``lines`` (domain.indicators.settled): a current result for the year counts the
+    household by them from ``settled_on`` on, and by its facts before."""
+
+    household_id: UUID
+    year: int
+    settled_on: date
+    lines: str
+    #: Whether the household has alerts (a result reads them from its facts, for the pushes).
+    alerts: bool
+    counts: str  # JSON: [[indicator, township, department, numerator, denominator], …]
 
 
 class LedgerRow(Struct, gc=False):
@@ -275,6 +292,9 @@ class Table:
     row: type[Struct]
     key: tuple[str, ...]
     indexes: tuple[tuple[str, ...], ...] = ()
+    #: Rows kept in key order (SQLite: a WITHOUT ROWID table), for a table read whole in that
+    #: order: the indicators read every household's facts in id order.
+    clustered: bool = False
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -314,17 +334,21 @@ READ_MODELS: dict[str, tuple[Table, ...]] = {
             ("code",))),
     ),
     "indicator_facts": (
-        Table("rm_indicator_facts", IndicatorFactsRow, ("household_id",), (("township",),)),
+        Table("rm_indicator_facts", IndicatorFactsRow, ("household_id",), (("township",),),
+              clustered=True),
+        Table("rm_indicator_tallies", IndicatorTallyRow, ("household_id", "year"), clustered=True),
     ),
 }
 
 #: Bump a read model's version when its tables change: stores holding an older version drop
 #: and rebuild it from the log when opened. 3: directory and monitoring name each household's
 #: 网格员 and 帮扶责任人; cases 3: the appeals of each case (rm_appeals); cases 4: an appeal's outcome;
-#: monitoring 4: whether its 帮扶责任人 is to be confirmed.
+#: monitoring 4: whether its 帮扶责任人 is to be confirmed. indicator_facts: the facts' version (the
+#: indicators', `INDICATORS_VERSION`) × 100 plus the tables' own: 1, whether a household counts,
+#: rows in household order, each year's settled counts (rm_indicator_tallies).
 SCHEMA_VERSIONS: dict[str, int] = {
     "directory": 4, "monitoring": 4, "cases": 4, "push_ledger": 1, "measures": 1,
-    "indicator_facts": INDICATORS_VERSION,
+    "indicator_facts": INDICATORS_VERSION * 100 + 1,
 }
 
 #: Each table by name.

@@ -7,10 +7,13 @@ When no server answers they skip, unless ``FANGPIN_REQUIRE_POSTGRES=1`` makes th
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -99,6 +102,13 @@ class FakeClock:
         return self.now
 
 
+def shut_down(app: Any) -> None:
+    """What a served app's lifespan does at shutdown (test servers and fixtures run without it):
+    the access log is written and stopped before the store it writes to is closed."""
+    for hook in app.on_shutdown:
+        hook(app)
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
@@ -134,3 +144,43 @@ def cli_env(settings, monkeypatch) -> None:
         monkeypatch.setenv("FANGPIN_POSTGRES_SCHEMA", settings.postgres_schema)
     if settings.cipher_key:
         monkeypatch.setenv("FANGPIN_CIPHER_KEY", settings.cipher_key)
+
+
+#: The evening `make run` is tried on in the tests: the demo of the default seed and size (no
+#: --seed, no --until: the twelve months up to the clock's today).
+MAKE_RUN_DAY = datetime(2026, 12, 7, 10, tzinfo=UTC)  # 18:00 Beijing time
+
+
+@pytest.fixture(scope="session")
+def make_run_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The county file `make run` loads on MAKE_RUN_DAY (`fangpin demo --households 300`),
+    built once per test session; `copy_of_county` gives a module its own copy to write to."""
+    from interfaces.cli import main  # the CLI's own path, as `make run` takes it
+
+    path = tmp_path_factory.mktemp("make-run") / "demo.sqlite3"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("FANGPIN_SQLITE_PATH", str(path))
+        env.delenv("FANGPIN_DATABASE_URL", raising=False)
+        if TEST_CIPHER_KEY:
+            env.setenv("FANGPIN_CIPHER_KEY", TEST_CIPHER_KEY)
+        assert main(["demo", "--households", "300", "--quiet"], clock=FakeClock(MAKE_RUN_DAY)) == 0
+    return path
+
+
+def copy_of_county(county_file: Path, folder: Path) -> Path:
+    """A copy of a county's SQLite file (with its write-ahead log, if one is left), for a test
+    module that changes it: modules then never depend on which ran before them, or where."""
+    copy = folder / county_file.name
+    for suffix in ("", "-wal"):
+        source = county_file.with_name(county_file.name + suffix)
+        if source.exists():
+            shutil.copyfile(source, copy.with_name(copy.name + suffix))
+    return copy
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With `make test`'s workers (pytest-xdist, ``--dist loadgroup``): each test file goes to
+    one worker whole, so its module fixtures are made once. (A worker that runs browser tests
+    serves its own county: `tests/web/conftest.py`.)"""
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(str(item.path.relative_to(Path(__file__).parent))))

@@ -213,8 +213,10 @@ def test_rates_are_plausible(demo) -> None:
     for h in demo:
         if h.household_type is HouseholdType.LIFTED_OUT:
             assert 2014 <= h.lifted_out_year <= 2020
+    # About one household in five is alerted in a year: enough that a county of 300 decides a
+    # few cases a month (a monthly rate of one case swings from 0 to 100%); issue 20.
     with_alerts = sum(bool(h.alerts) for h in demo)
-    assert 0.06 < with_alerts / n < 0.11
+    assert 0.15 < with_alerts / n < 0.24
     cases = [c for h in demo for c in h.cases]
     confirmed = [c for c in cases if c.identification.home_visit
                  and c.identification.home_visit.decision is Decision.PASSED]

@@ -21,7 +21,7 @@ from domain.rules import CHINA_TIME, add_months
 from interfaces.cli import main
 from projections.queries import ReadModels
 from projections.runner import Projections
-from tests.conftest import TEST_CIPHER_KEY, FakeClock
+from tests.conftest import MAKE_RUN_DAY, TEST_CIPHER_KEY, FakeClock, copy_of_county
 
 UNTIL = date(2026, 6, 30)
 SEED = 7
@@ -123,22 +123,14 @@ def test_loaded_twice_the_log_digests_alike_and_another_seed_differs(make_app, c
     assert digests[0] == digests[1] != digests[2]
 
 
-#: The day `make run` is tried in the tests: the demo of the default seed and size (no
-#: --seed, no --until: the twelve months up to the clock's today).
-TODAY = datetime(2026, 12, 7, 18, tzinfo=CHINA_TIME)
+TODAY = MAKE_RUN_DAY.astimezone(CHINA_TIME)
 
 
 @pytest.fixture(scope="module")
-def default_county(tmp_path_factory):
+def default_county(make_run_file, tmp_path_factory):
     """The county `make run` loads on TODAY: `fangpin demo --households 300`."""
-    path = tmp_path_factory.mktemp("demo-default") / "demo.sqlite3"
+    path = copy_of_county(make_run_file, tmp_path_factory.mktemp("demo-default"))
     now = TODAY.astimezone(UTC)
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("FANGPIN_SQLITE_PATH", str(path))
-        env.delenv("FANGPIN_DATABASE_URL", raising=False)
-        if TEST_CIPHER_KEY:
-            env.setenv("FANGPIN_CIPHER_KEY", TEST_CIPHER_KEY)
-        assert main(["demo", "--households", "300", "--quiet"], clock=FakeClock(now)) == 0
     app = CaseFiles(Settings(sqlite_path=path, cipher_key=TEST_CIPHER_KEY), clock=lambda: now)
     yield app
     app.close()

@@ -65,13 +65,17 @@ def test_a_department_desk_on_the_command_line(cli_env, capsys, tmp_path):
 
 
 def plan_a_measure(settings) -> tuple[str, str]:
-    """A 人社局 measure planned for the demo's monitoring object: (household code, measure id)."""
+    """A 人社局 measure planned for a monitoring object of the demo whose risk analysis found
+    it needs 就业帮扶 (缺什么补什么): (household code, measure id)."""
+    employment = MeasureType("就业帮扶")
     with CaseFiles(settings) as app:
         for household_id in app.iter_households():
             household = app.household(household_id)
-            if household.monitored_case is not None:
+            case = household.monitored_case
+            analysis = case and household.latest_analysis(case.number, date(2025, 12, 30))
+            if analysis and employment in analysis.needs:
                 app.execute(household.code, AssignMeasure(
-                    measure_id="CLI-1", measure_type=MeasureType("就业帮扶"),
+                    measure_id="CLI-1", measure_type=employment,
                     department=Department("人社局"), responsible_person="刘科长",
                     occurred_on=date(2025, 12, 30)), by=COUNTY)
                 return household.code, "CLI-1"

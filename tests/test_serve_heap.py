@@ -8,7 +8,7 @@ import weakref
 
 from openpyxl import Workbook
 
-from interfaces.serve import collect_and_trim_once
+from interfaces.serve import COLLECT_EVERY_TRIMS, TRIM_SECONDS, collect_and_trim_once, maintain_heap
 
 
 def test_a_dropped_workbook_is_freed_by_the_next_round_and_not_before() -> None:
@@ -28,3 +28,20 @@ def test_a_dropped_workbook_is_freed_by_the_next_round_and_not_before() -> None:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def test_the_heap_is_handed_back_every_round_and_collected_every_few() -> None:
+    calls: list[str] = []
+    slept: list[float] = []
+    rounds = 2 * COLLECT_EVERY_TRIMS
+    real_collect = gc.collect
+    gc.collect = lambda *a: calls.append("collect") or 0  # type: ignore[assignment]
+    try:
+        maintain_heap(lambda: calls.append("trim"), slept.append, rounds=rounds)
+    finally:
+        gc.collect = real_collect  # type: ignore[assignment]
+    assert slept == [TRIM_SECONDS] * rounds
+    assert calls.count("trim") == rounds, "every round hands the freed heap back"
+    assert calls.count("collect") == 2, "a full collection only every few rounds"
+    assert calls[COLLECT_EVERY_TRIMS - 1:COLLECT_EVERY_TRIMS + 1] == ["collect", "trim"]
+    assert TRIM_SECONDS <= 10, "freed pages are taken again within seconds: handed back often"

@@ -65,3 +65,49 @@ def test_a_read_database_url_is_refused_unless_both_are_postgresql(primary, stan
     monkeypatch.setenv("FANGPIN_READ_DATABASE_URL", standby)
     assert main(["summary"]) == 2
     assert "FANGPIN_READ_DATABASE_URL" in capsys.readouterr().err
+
+
+def test_the_aggregate_cache_is_bounded_in_mb():
+    assert Settings.from_environ({}).aggregate_cache_mb == 32
+    assert Settings.from_environ({"FANGPIN_CACHE_MB": "8.5"}).aggregate_cache_mb == 8.5
+    assert Settings.from_environ({"FANGPIN_CACHE_MB": "0"}).aggregate_cache_mb == 0  # off
+
+
+def test_heap_tracing_is_off_unless_a_directory_is_named(tmp_path):
+    assert Settings.from_environ({}).heap_trace_dir is None
+    traced = Settings.from_environ({"FANGPIN_HEAP_TRACE_DIR": str(tmp_path),
+                                    "FANGPIN_HEAP_TRACE_MINUTES": "0.5",
+                                    "FANGPIN_HEAP_TRACE_FRAMES": "0"})
+    assert (traced.heap_trace_dir, traced.heap_trace_minutes, traced.heap_trace_frames) == (
+        tmp_path, 0.5, 0)
+
+
+@pytest.mark.parametrize("environ, named", [
+    ({"FANGPIN_CACHE_SIZE": "5000"}, "FANGPIN_CACHE_MB"),  # retired: says what replaces it
+    ({"FANGPIN_CACHE_SIZE": "0"}, "FANGPIN_CACHE_MB"),
+    ({"FANGPIN_CACHE_MB": "-1"}, "FANGPIN_CACHE_MB"),
+    ({"FANGPIN_CACHE_MB": "lots"}, "FANGPIN_CACHE_MB"),
+    ({"FANGPIN_CACHE_MB": "nan"}, "FANGPIN_CACHE_MB"),
+])
+def test_a_cache_setting_that_cannot_work_stops_the_start_naming_it(environ, named, monkeypatch,
+                                                                      capsys):
+    with pytest.raises(ValueError, match=named):
+        Settings.from_environ(environ)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    assert main(["summary"]) == 2
+    assert named in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name, value", [
+    ("FANGPIN_SNAPSHOT_INTERVAL", "abc"), ("FANGPIN_SNAPSHOT_INTERVAL", "2.5"),
+    ("FANGPIN_POSTGRES_CONNECT_TIMEOUT", "ten"), ("FANGPIN_HEAP_TRACE_MINUTES", "soon"),
+    ("FANGPIN_HEAP_TRACE_FRAMES", "all"),
+])
+def test_a_number_setting_that_is_no_number_stops_the_start_naming_it(name, value, monkeypatch,
+                                                                       capsys):
+    """Where it said only "invalid literal for int() with base 10: 'abc'"."""
+    monkeypatch.setenv(name, value)
+    assert main(["summary"]) == 2
+    what = "数" if name == "FANGPIN_HEAP_TRACE_MINUTES" else "整数"
+    assert capsys.readouterr().err.strip() == f"设置错误：{name} 须为{what}，而不是 {value!r}"

@@ -173,19 +173,26 @@ class Logins:
         p = self._p
         key = self._key(name)
         problem: LoginRefused | None = None
+        # The password is checked before the transaction, not in it: argon2 takes a tenth of a
+        # second (seconds on a loaded machine), and on SQLite a write transaction holds the
+        # whole store, so every login held every command and every other login behind it.
+        digest = self._password_hash(name)
+        right = self._verify(digest, password)
         # The failure count must be committed even when the login is refused: decide inside
         # the transaction, raise after it. The upsert makes the name's row if missing and locks
-        # it while the password is checked, so parallel guesses queue up behind each other and
-        # each one counts (SQLite's write transaction serialises them anyway).
+        # it to the commit, so parallel guesses are counted one after the other, each one; a
+        # guess checked while others locked the account is refused as locked, right or not.
         with self.datastore.transaction(commit=True) as cursor:
             cursor.execute(f"INSERT INTO {self.failures} (name_key, failures, touched_at) "
                            f"VALUES ({p}, 0, {p}) ON CONFLICT (name_key) DO UPDATE SET "
                            "touched_at = excluded.touched_at RETURNING failures, locked_until",
                            (key, now.isoformat()))
             failures, locked_until = _values(cursor.fetchone())
-            cursor.execute(f"SELECT password_hash FROM {self.passwords} WHERE name = {p}", (name,))
-            row = cursor.fetchone()
-            right = self._verify(_values(row)[0] if row is not None else None, password)
+            if right:  # and the password it was checked against is still the user's
+                cursor.execute(f"SELECT password_hash FROM {self.passwords} WHERE name = {p}",
+                               (name,))
+                row = cursor.fetchone()
+                right = row is not None and _values(row)[0] == digest
             until = datetime.fromisoformat(locked_until) if locked_until else None
             if until is not None and until > now:
                 problem = locked(until)  # the password was checked all the same: the same work
@@ -206,6 +213,13 @@ class Logins:
         if user is None:  # only someone who knows the password learns this
             raise LoginRefused("USER_DISABLED", "该用户已停用")
         return user
+
+    def _password_hash(self, name: str) -> str | None:
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT password_hash FROM {self.passwords} WHERE name = {self._p}",
+                           (name,))
+            row = cursor.fetchone()
+        return _values(row)[0] if row is not None else None
 
     def _verify(self, digest: str | None, password: str) -> bool:
         """Whether ``password`` fits ``digest``; with no digest, the same work against a dummy."""

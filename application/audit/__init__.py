@@ -1,6 +1,8 @@
 """Checking the event log against its hash chain and its signed checkpoints.
 
-`verify` re-reads the whole log twice, streaming (memory does not grow with the county):
+`verify` reads the whole log once in log order, a page at a time (memory grows with the
+households, a head of about 0.3 KB each, not with the events), then reads again only the
+households whose events did not run as written:
 
 1. In log order, position by position, each event against the chain row sealed at that position
    when it was written: an event whose content no longer gives its link was **altered**; an
@@ -8,7 +10,10 @@
    row was **inserted** behind the application; a chain row with no event marks one **deleted**.
 2. Household by household, in version order: versions must run 1, 2, 3… (a gap is a deletion),
    positions must grow with versions (else reordered), and each chain row must name the link
-   of the event before it (else that earlier event was altered and its link recomputed).
+   of the event before it (else that earlier event was altered and its link recomputed). The
+   first pass keeps each household's last version and link, so a household whose events came
+   in log order version after version, each naming the link before it, passes all three: only
+   the others are read again, by household.
 
 A **checkpoint** commits to the log as it stood at a position: the log is cut into segments of
 `SEGMENT_SIZE` positions, each segment's digest is a SHA-256 over (position, content hash) of its
@@ -18,7 +23,8 @@ kept elsewhere; verifying against one names every segment whose events were adde
 changed or reordered since it was signed, even if the chain table was rewritten to match.
 
 The package: `tables` (the raw tables), `checkpoints` (checkpoints, signing keys, checkpoint
-files) and `verify` (the two passes, signing a checkpoint, one household's proof).
+files), `findings` (what verify reports), `passes` (the passes over the log) and `verify`
+(verifying, signing a checkpoint, one household's proof).
 """
 
 from __future__ import annotations
@@ -32,8 +38,9 @@ from application.audit.checkpoints import (
     public_hex,
     trusted_public_key,
 )
+from application.audit.findings import Finding, VerifyReport
 from application.audit.tables import LogTables, open_log_tables, state_reader
-from application.audit.verify import Finding, VerifyReport, household_proof, sign_checkpoint, verify
+from application.audit.verify import household_proof, sign_checkpoint, verify
 
 __all__ = [
     "AuditError",

@@ -4,6 +4,7 @@ copying the log needs no encryption key."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
@@ -67,30 +68,104 @@ class LogTables:
             (first, last))
         return [(r[0], self._uuid(r[1]), r[2], as_bytes(r[3]), as_bytes(r[4])) for r in rows]
 
-    def events_of_topic(self, topic: str) -> Iterator[tuple[int, UUID, int, bytes]]:
-        """(position, aggregate, version, state as stored) of every event of ``topic``, in log
-        order, a page at a time."""
-        p, after = self.p, 0
-        while True:
-            rows = self._rows(
-                f"SELECT {self.pos}, originator_id, originator_version, state FROM {self.events} "
-                f"WHERE topic = {p} AND {self.pos} > {p} ORDER BY {self.pos} LIMIT {PAGE}",
-                (topic, after))
-            if not rows:
-                return
-            for r in rows:
-                yield r[0], self._uuid(r[1]), r[2], as_bytes(r[3])
-            after = rows[-1][0]
+    def pages(self, end: int) -> Iterator[tuple[int, list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
+        """(last position, events, chain rows sealed for another event) of each page of `PAGE`
+        positions up to ``end``, as the database gives them. Events: (position, raw id, version,
+        topic, state, sealed, previous link, link), ``sealed`` true when the chain row at its
+        position was sealed for it (then the links are that row's). Chain rows at a position
+        where their event is not: (position, raw id, version). A raw id is what `id_bytes` and
+        `household` read. The next page is read in a thread while the caller checks this one
+        (the drivers let go of the GIL while the database works)."""
+        if end < 1:
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="fangpin-audit-read") as reader:
+            pending = reader.submit(self._page, 1, min(PAGE, end))
+            for first in range(1, end + 1, PAGE):
+                last = min(first + PAGE - 1, end)
+                events, elsewhere = pending.result()
+                if last < end:
+                    pending = reader.submit(self._page, last + 1, min(last + PAGE, end))
+                yield last, events, elsewhere
+
+    def _page(self, first: int, last: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        p, pos, events, chain = self.p, self.pos, self.events, self.chain.table
+        raw_id = "uuid_send({}.originator_id)" if self.backend == "postgres" else "{}.originator_id"
+        same = ("c.originator_id IS NOT DISTINCT FROM e.originator_id "
+                "AND c.originator_version IS NOT DISTINCT FROM e.originator_version")
+        with self._plain_cursor() as cursor:
+            cursor.execute(
+                f"SELECT e.{pos}, {raw_id.format('e')}, e.originator_version, e.topic, e.state, "
+                f"{same}, c.previous_hash, c.event_hash FROM {events} e "
+                f"LEFT JOIN {chain} c ON c.position = e.{pos} AND c.position BETWEEN {p} AND {p} "
+                f"WHERE e.{pos} BETWEEN {p} AND {p} ORDER BY e.{pos}", (first, last) * 2)
+            rows = cursor.fetchall()
+            cursor.execute(f"SELECT COUNT(*) FROM {chain} WHERE position BETWEEN {p} AND {p}",
+                           (first, last))
+            if cursor.fetchone()[0] == sum(1 for row in rows if row[5]):
+                return rows, []
+            cursor.execute(
+                f"SELECT c.position, {raw_id.format('c')}, c.originator_version FROM {chain} c "
+                f"LEFT JOIN {events} e ON e.{pos} = c.position AND e.{pos} BETWEEN {p} AND {p} "
+                f"WHERE c.position BETWEEN {p} AND {p} AND NOT ({same}) ORDER BY c.position",
+                (first, last) * 2)
+            return rows, cursor.fetchall()
+
+    @contextmanager
+    def _plain_cursor(self) -> Iterator[Any]:
+        """A cursor in a read-only transaction whose rows are plain tuples; on PostgreSQL in
+        binary (bytea as it is, not hex) and without JIT compilation (compiling cost more than
+        each page query's whole run)."""
+        if self.backend == "postgres":
+            from psycopg.rows import tuple_row
+
+            with self.datastore.get_connection() as conn, conn.transaction(force_rollback=True):
+                cursor = conn.cursor(row_factory=tuple_row, binary=True)
+                cursor.execute("SET LOCAL jit = off")
+                yield cursor
+            return
+        with self.datastore.transaction(commit=False) as wrapper:
+            cursor = wrapper.sqlite_cursor
+            cursor.row_factory = None
+            yield cursor
+
+    def id_reader(self) -> Callable[[Any], bytes]:
+        """The quickest way from an aggregate id as `pages` gives it to its 16 bytes, for ids as
+        the application writes them (`id_bytes` reads any)."""
+        return bytes if self.backend == "postgres" else bytes.fromhex
+
+    def id_bytes(self, raw: Any) -> bytes:
+        """The 16 bytes of an aggregate id as `pages` gives it."""
+        if self.backend == "postgres":
+            return raw  # type: ignore[no-any-return]
+        try:
+            return bytes.fromhex(raw)
+        except (TypeError, ValueError):  # not as the application writes it: read as a UUID
+            return UUID(raw).bytes
+
+    def household(self, raw: Any) -> UUID:
+        """The aggregate id `pages` gives as ``raw``."""
+        return UUID(bytes=raw) if self.backend == "postgres" else UUID(raw)
+
+    def rows_of_household(self, raw: Any) -> list[tuple[UUID, int, int, bytes | None, bytes | None]]:
+        """`household_rows` of one household (its id as `pages` gives it)."""
+        p = self.p
+        param = UUID(bytes=raw) if self.backend == "postgres" else raw
+        rows = self._rows(self._household_statement() + f"WHERE e.originator_id = {p} "
+                          "ORDER BY e.originator_version", (param,))
+        return [(self._uuid(r[0]), r[1], r[2], _maybe_bytes(r[3]), _maybe_bytes(r[4]))
+                for r in rows]
+
+    def _household_statement(self) -> str:
+        return (f"SELECT e.originator_id, e.originator_version, e.{self.pos}, c.previous_hash, "
+                f"c.event_hash FROM {self.events} e LEFT JOIN {self.chain.table} c "
+                "ON c.originator_id = e.originator_id "
+                "AND c.originator_version = e.originator_version ")
 
     def household_rows(self) -> Iterator[tuple[UUID, int, int, bytes | None, bytes | None]]:
         """(household, version, position, previous link, link) of every event, by household and
         version, streamed."""
-        statement = (
-            f"SELECT e.originator_id, e.originator_version, e.{self.pos}, c.previous_hash, "
-            f"c.event_hash FROM {self.events} e LEFT JOIN {self.chain.table} c "
-            "ON c.originator_id = e.originator_id "
-            "AND c.originator_version = e.originator_version ")
-        for r in self._stream(statement, "ORDER BY e.originator_id, e.originator_version",
+        for r in self._stream(self._household_statement(),
+                              "ORDER BY e.originator_id, e.originator_version",
                               ("e.originator_id", "e.originator_version")):
             yield (self._uuid(r[0]), r[1], r[2], _maybe_bytes(r[3]), _maybe_bytes(r[4]))
 

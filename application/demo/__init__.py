@@ -51,7 +51,7 @@ from application.demo.load import (
     registration_command_id,
 )
 from application.demo.simulation import generate_county
-from application.demo.users import DEMO_TOKENS, demo_users, ensure_demo_users
+from application.demo.users import DEMO_TOKENS, demo_users, ensure_demo_users, link_demo_grid_worker
 from application.demo.window import DEMO_UNTIL, DemoWindow
 
 __all__ = [
@@ -70,6 +70,7 @@ __all__ = [
     "generate_county",
     "income_line",
     "income_line_on",
+    "link_demo_grid_worker",
     "load_demo",
     "registration_command_id",
 ]

@@ -23,6 +23,7 @@ from application.commands import (
 from application.demo.county import DEPARTMENT_ACTORS
 from application.demo.pushes import batch_for, period_of
 from application.demo.tables import (
+    APPEALS,
     DEPARTMENTS_FOR,
     DISEASES,
     INCLUDE,
@@ -36,6 +37,7 @@ from application.demo.tables import (
     REJECT_TOWNSHIP,
     REJECT_VILLAGE,
     SECOND_RISK,
+    STEPS,
     Script,
 )
 from application.demo.year import YearAgenda
@@ -54,6 +56,7 @@ from domain.codes import (
     ObjectionOutcome,
     Problem,
     RiskType,
+    Role,
     SuddenHardship,
     Tier,
 )
@@ -221,7 +224,7 @@ class Cases(YearAgenda):
     # ---------------------------------------------------------------- identification
 
     def schedule_identification(self, number: int, discovered: date, script: Script) -> None:
-        if script.pending:
+        if script.pending or script.holds("home_visit"):
             return  # the liaison has not been to the household yet
         first = self.days(discovered, 1, 3)
         if script.late:
@@ -236,9 +239,12 @@ class Cases(YearAgenda):
         if script.late:
             township_on = self.days(township_on, 6, 14)
         county_on = self.days(max(village_on, township_on), 1, 3)
-        self.schedule(village_on, P_STEP, self.village_step, number, notice_from, notice_to)
-        self.schedule(township_on, P_STEP, self.township_step, number)
-        self.schedule(county_on, P_STEP, self.county_step, number)
+        for step, day, action, args in (
+                ("village_notice", village_on, self.village_step, (notice_from, notice_to)),
+                ("township_review", township_on, self.township_step, ()),
+                ("county_decision", county_on, self.county_step, ())):
+            if not script.holds(step):  # a step held on the last day is not taken by then
+                self.schedule(day, P_STEP, action, number, *args)
 
     def identifying(self, number: int) -> Case | None:
         case = self.h.cases[number - 1]
@@ -317,6 +323,7 @@ class Cases(YearAgenda):
             reason="群众评议认为该户家庭收入较高，不符合纳入条件" if rejected else "", occurred_on=day))
         if rejected:
             self.closed(day, number)
+            self.may_appeal(day, number, 0.3)
 
     def township_step(self, day: date, number: int) -> None:
         case = self.identifying(number)
@@ -332,6 +339,7 @@ class Cases(YearAgenda):
             disqualifying_found=rejected, reason=reason, occurred_on=day))
         if rejected:
             self.closed(day, number)
+            self.may_appeal(day, number, 0.3)
 
     def county_step(self, day: date, number: int) -> None:
         case = self.identifying(number)
@@ -348,8 +356,7 @@ class Cases(YearAgenda):
                                         "比对发现家庭在县城有商品房")),
                 occurred_on=day))
             self.closed(day, number)
-            if self.rng.random() < 0.5:  # 申诉: the household contests the refusal
-                self.schedule(self.days(day, 2, 10), P_STEP, self.appeal, number)
+            self.may_appeal(day, number, 0.5)
             return
         simplified = not simplified_approval_blockers(case) and self.rng.random() < 0.6
         self.do(by, CountyDecision(
@@ -360,29 +367,43 @@ class Cases(YearAgenda):
         ))
         self.included(day, number)
 
+    def may_appeal(self, day: date, number: int, chance: float) -> None:
+        """申诉: the household contests the refusal now and then, a few days after it — or on
+        the day its script says (an appeal still waiting for its answer on the last day)."""
+        script = self.scripts[number]
+        if script.appeal_on is not None:
+            self.schedule(max(script.appeal_on, day), P_STEP, self.appeal, number)
+        elif script.appeal_late or self.rng.random() < chance:
+            self.schedule(self.days(day, 2, 10), P_STEP, self.appeal, number)
+
     def appeal(self, day: date, number: int) -> None:
-        """The household appeals against the county's refusal; the county answers in 5 to 20
+        """The household appeals against the refusal; the unit that refused answers in 5 to 20
         days (after 15 it is late), mostly upholding its refusal."""
         case = self.h.cases[number - 1]
-        if case is not self.h.cases[-1] or not case.closed or case.open_appeal is not None:
+        if case is not self.h.cases[-1] or not case.closed or case.open_appeal is not None \
+                or case.identification.rejected_step is None:
             return
+        said = APPEALS[refused_at(case)]
         self.do(self.village.liaison, LodgeAppeal(
             case_number=number, appeal_id=self.next_id("SS"), against=AppealSubject.REFUSAL,
             appellant=self.h.head.name, by_household=self.rng.random() < 0.7,
-            content=self.rng.choice(("家中车辆为借款购买的二手营运车，请求复核",
-                                     "存款为亲属代管的治病借款，请求复核")),
-            occurred_on=day))
-        self.schedule(self.days(day, 5, 20), P_STEP, self.answer_appeal, number,
-                      case.appeals[-1].appeal_id)
+            content=self.rng.choice(said[0]), occurred_on=day))
+        script = self.scripts[number]
+        if script.appeal_on is None:  # else still waiting on the last day
+            self.schedule(self.days(day, *((16, 22) if script.appeal_late else (5, 20))), P_STEP,
+                          self.answer_appeal, number, case.appeals[-1].appeal_id)
 
     def answer_appeal(self, day: date, number: int, appeal_id: str) -> None:
         case = self.h.cases[number - 1]
         appeal = next(a for a in case.appeals if a.appeal_id == appeal_id)
         if not appeal.pending:
             return
-        self.do(self.county_actor(), AnswerAppeal(
+        by = {Role.VILLAGE_LIAISON: self.village.liaison,
+              Role.TOWNSHIP_WORKSTATION: self.village.township_actor}.get(appeal.deciding_role)
+        reason = APPEALS[refused_at(case)][1]
+        self.do(by or self.county_actor(), AnswerAppeal(
             case_number=number, appeal_id=appeal_id, outcome=ObjectionOutcome.NOT_UPHELD,
-            reason="复核比对结果无误，维持不予认定", occurred_on=day))
+            reason=reason, occurred_on=day))
 
     def category_for(self, case: Case) -> Category:
         sudden = bool(set(case.risk_types) & {RiskType.NATURAL_DISASTER, RiskType.ACCIDENT})
@@ -414,7 +435,15 @@ class Cases(YearAgenda):
         if causes and (script.green or rng.random() < 0.5):
             self.schedule(self.days(day, 5, 40), P_HELP, self.relief, number, causes[0])
         self.start_visits(self.days(day, 1, 5))
+        self.helper_for_case(day, number)
         if script.eliminate:
             self.schedule(self.days(add_months(day, 6), 3, 20), P_ELIMINATE, self.eliminate, number)
         elif rng.random() < 0.6:
             self.schedule(self.days(add_months(day, 6), 3, 40), P_ELIMINATE, self.eliminate, number)
+
+
+def refused_at(case: Case) -> str:
+    """The step (of `STEPS`) whose refusal ended the case's identification."""
+    procedure = case.identification
+    return next(name for name, step in zip(STEPS, procedure.steps, strict=True)
+                if step is not None and step is procedure.rejected_step)

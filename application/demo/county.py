@@ -161,6 +161,24 @@ class Village:
         return f"{COUNTY_AREA_CODE}{self.township_no:02d}{self.village_no:03d}"
 
 
+def mobile(rng: Random) -> str:
+    """A plausible 11-digit mobile number (the demo's people; never a real subscriber's list)."""
+    return f"1{rng.choice('3578')}{rng.randint(0, 999_999_999):09d}"
+
+
+@cache
+def liaison_phone(village: Village) -> str:
+    """The phone of a village's liaison, who is also the 网格员 of its households: fixed, like
+    the layout (it does not depend on the seed)."""
+    return mobile(Random(f"涞源县/网格员电话/{village.prefix}"))
+
+
+#: Where the 帮扶责任人 of a household work: the township's own cadres, or the county's units
+#: and their 驻村工作队 ({township}: the household's township).
+HELPER_UNITS = ("{township}人民政府", "{township}人民政府", "县农业农村局", "县人力资源和社会保障局",
+                "县乡村振兴局驻村工作队", "县教育和体育局", "县卫生健康局", "县民政局", "县自然资源和规划局")
+
+
 def full_name(rng: Random, sex: Sex, born: int, surname: str | None = None) -> str:
     era = "old" if born < 1965 else "mid" if born < 1990 else "young"
     return (surname or rng.choice(SURNAME_POOL)) + rng.choice(_GIVEN_POOLS[era, sex])

@@ -121,6 +121,7 @@ class Elimination(YearAgenda):
             self.retry_elimination(day, number)
             return
         self.do(by, EliminationCountyDecision(decision=Decision.PASSED, occurred_on=day))
+        self.schedule(self.days(day, 0, 10), P_HELP, self.release_helper)
         for measure in list(self.h.measures.values()):
             if measure.case_number == number and measure.status is not MeasureStatus.ENDED \
                     and (measure.status is MeasureStatus.PLANNED or self.rng.random() < 0.5):

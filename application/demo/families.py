@@ -3,10 +3,12 @@ labour capacity and schooling as plausible for their age (脱贫户 carry more i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from random import Random
 
 from domain.codes import Health, LabourCapacity, Relation, Sex
+from domain.values import Member
 
 
 def age_on(born: date, on: date) -> int:
@@ -106,3 +108,35 @@ def condition(rng: Random, age: int, lifted: bool) -> tuple[Health, LabourCapaci
     else:
         labour = LabourCapacity.SKILLED if rng.random() < 0.25 else LabourCapacity.ORDINARY
     return health, labour, in_school
+
+
+@dataclass(frozen=True)
+class Bride:
+    """A daughter who left her household on ``left_on`` to marry."""
+
+    member: Member
+    left_on: date
+    household: str  # the code of the household she left
+
+
+class Weddings:
+    """The daughters of the county who left their household to marry, waiting for a later
+    household's son to marry one of them (so that she moves: she leaves her parents' household
+    and joins her husband's the same day). The only people who move between demo households.
+    At most `WAITING` wait: the others married out of the county."""
+
+    WAITING = 20
+
+    def __init__(self) -> None:
+        self.waiting: list[Bride] = []
+
+    def offer(self, bride: Bride) -> None:
+        self.waiting.append(bride)
+        del self.waiting[:-self.WAITING]
+
+    def take(self, first: date, last: date) -> Bride | None:
+        """The first bride who left between ``first`` and ``last``, no longer waiting."""
+        bride = next((b for b in self.waiting if first <= b.left_on <= last), None)
+        if bride is not None:
+            self.waiting.remove(bride)
+        return bride

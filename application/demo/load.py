@@ -13,6 +13,7 @@ from application.app import SYSTEM, CaseFiles
 from application.demo.county import COUNTY_ACTORS, RELIEF_BANDS, income_line, poverty_line
 from application.demo.governance import ensure_governance
 from application.demo.pushes import DemoBatches, send_pushes
+from application.demo.self_reports import Reporters, ensure_self_reports
 from application.demo.simulation import generate_county
 from application.demo.window import DEMO_UNTIL, DemoWindow
 from domain.codes import Category
@@ -56,7 +57,7 @@ class DemoSummary:
     re_entries: int = 0
     saved_households: int = 0
     saved_events: int = 0
-    governance_events: int = 0  # pushes (arrivals and receipts) and meetings recorded by this load
+    governance_events: int = 0  # pushes, meetings and self-reports recorded by this load
     events_by_type: dict[str, int] = field(default_factory=dict)
 
     def add(self, household: Household) -> None:
@@ -100,7 +101,8 @@ def load_demo(
     loaded whole is not extended (`DemoConflict`: its push receipts count its own rows). A demo
     of another last day in the log raises `DemoAlreadyLoaded` before anything is recorded; a
     household code registered otherwise, `DemoConflict`. The departments' pushes are sent last,
-    through the push path the API takes (`application.demo.pushes`).
+    through the push path the API takes (`application.demo.pushes`), then the county's meetings
+    and the self-reports of the year (`application.demo.self_reports`).
     """
     if batch < 1:
         raise ValueError("batch must be at least 1")
@@ -111,10 +113,12 @@ def load_demo(
     summary.saved_events += _ensure_relief_bands(app)
     pending: list[Household] = []
     batches = DemoBatches(window, seed)
+    reporters = Reporters()
     completed = batches.sent(app)  # a whole demo was loaded: its pushes were sent
     for household in generate_county(households, seed, window):
         summary.add(household)
         batches.add(household)
+        reporters.add(household)
         pending.append(household)
         if len(pending) == batch:
             _save_batch(app, pending, summary, completed)
@@ -125,7 +129,8 @@ def load_demo(
         _save_batch(app, pending, summary, completed)
         if progress is not None:
             progress(summary.households, households)
-    summary.governance_events = send_pushes(app, batches) + ensure_governance(app, window, seed)
+    summary.governance_events = (send_pushes(app, batches) + ensure_governance(app, window, seed)
+                                 + ensure_self_reports(app, window, seed, reporters))
     summary.saved_events += summary.governance_events
     return summary
 

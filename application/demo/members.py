@@ -1,4 +1,5 @@
-"""Members joining and leaving a demo household: births, marriages, deaths, moving out."""
+"""Members joining and leaving a demo household: births, marriages (a daughter of the county
+marrying a later household's son moves to it), deaths, moving out."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from application.commands import (
     UpdateMember,
 )
 from application.demo.county import DEPARTMENT_ACTORS, full_name
-from application.demo.families import age_on, birth_day, child_relation
+from application.demo.families import Bride, age_on, birth_day, child_relation
 from application.demo.tables import P_MEMBERS, SUBSIDY
 from application.demo.year import YearAgenda
 from domain.codes import Department, Health, JoinReason, LabourCapacity, LeaveReason, Relation, Sex
@@ -27,6 +28,7 @@ class Members(YearAgenda):
     def plan_member_changes(self) -> None:
         rng, start = self.rng, self.start
         changes: list[tuple[date, Callable[..., None], tuple[Any, ...]]] = []
+        wedding: list[tuple[date, Callable[..., None], tuple[Any, ...]]] = []
 
         def some_day() -> date:
             return start + timedelta(days=rng.randint(0, 360))
@@ -43,15 +45,19 @@ class Members(YearAgenda):
             if m.relation is Relation.DAUGHTER and 20 <= age <= 32 and not m.in_school:
                 if rng.random() < 0.06:
                     changes.append((some_day(), self.leave, (m.id_number, LeaveReason.MARRIAGE)))
-            elif m.relation is Relation.SON and 24 <= age <= 34 and rng.random() < 0.05:
-                changes.append((some_day(), self.marry_in, (m.id_number,)))
+            elif m.relation is Relation.SON and 24 <= age <= 34 and not m.in_school:
+                bride = None if wedding else self.weddings.take(start, self.end)
+                if bride is not None:  # a daughter of the county who left to marry: she moves
+                    wedding = [(bride.left_on, self.marry_in, (m.id_number, bride))]
+                elif rng.random() < 0.05:
+                    changes.append((some_day(), self.marry_in, (m.id_number,)))
             if age >= 65 and rng.random() < (0.05 if age >= 75 else 0.02):
                 changes.append((some_day(), self.leave, (m.id_number, LeaveReason.DEATH)))
             elif (m.relation in (Relation.SON, Relation.DAUGHTER) and 18 <= age <= 30
                   and not m.in_school and rng.random() < 0.02):
                 changes.append((some_day(), self.leave, (m.id_number, LeaveReason.MOVED_OUT)))
         changes.sort(key=lambda c: c[0])
-        for day, action, args in changes[:2]:
+        for day, action, args in wedding + changes[:2]:
             self.schedule(day, P_MEMBERS, action, *args)
 
     def birth(self, day: date) -> None:
@@ -81,16 +87,25 @@ class Members(YearAgenda):
             self.do(DEPARTMENT_ACTORS[Department.MEDICAL_INSURANCE], SubsidiseMedicalInsurance(
                 id_number=id_number, year=day.year, amount=SUBSIDY[case.category], occurred_on=day))
 
-    def marry_in(self, day: date, son_id: str) -> None:
+    def marry_in(self, day: date, son_id: str, moving: Bride | None = None) -> None:
+        """A son marries: his bride joins the household — a daughter of another household of
+        the county (``moving``, who left hers that day), or one from outside it."""
         son = self.h.members.get(son_id)
         if son is None or son.left_on is not None or len(self.current(day)) >= 6:
             return
-        born = birth_day(self.rng, self.rng.randint(21, 30), day)
-        bride = MemberIn(
-            name=full_name(self.rng, Sex.FEMALE, born.year), id_number=self.ids.allocate(born, Sex.FEMALE),
-            relation=Relation.OTHER,  # 儿媳
-            health=Health.HEALTHY, labour_capacity=LabourCapacity.ORDINARY, insured=True,
-        )
+        if moving is not None:
+            her = moving.member
+            bride = MemberIn(name=her.name, id_number=her.id_number, relation=Relation.OTHER,
+                             health=her.health, labour_capacity=her.labour_capacity,
+                             insured=her.insured)
+        else:
+            born = birth_day(self.rng, self.rng.randint(21, 30), day)
+            bride = MemberIn(
+                name=full_name(self.rng, Sex.FEMALE, born.year),
+                id_number=self.ids.allocate(born, Sex.FEMALE),
+                relation=Relation.OTHER,  # 儿媳
+                health=Health.HEALTHY, labour_capacity=LabourCapacity.ORDINARY, insured=True,
+            )
         self.do(self.village.liaison, JoinMember(member=bride, reason=JoinReason.MARRIAGE, occurred_on=day))
 
     def leave(self, day: date, id_number: str, reason: LeaveReason) -> None:
@@ -107,3 +122,5 @@ class Members(YearAgenda):
             new_head = (spouse or (adults[0] if adults else others[0])).id_number
         self.do(self.village.liaison, LeaveMember(id_number=id_number, reason=reason,
                                                   new_head_id_number=new_head, occurred_on=day))
+        if reason is LeaveReason.MARRIAGE and member.relation is Relation.DAUGHTER:
+            self.weddings.offer(Bride(self.h.members[id_number], day, self.code))

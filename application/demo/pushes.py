@@ -194,7 +194,7 @@ def send_pushes(app: CaseFiles, batches: DemoBatches,
                      key=lambda b: (b.arrival(window), b.batch.batch_id))
     for done, demo in enumerate(waiting, start=1):
         batch = demo.batch
-        with _clock_at(app, demo.arrival(window)):
+        with clock_at(app, demo.arrival(window)):
             recording = PushRecording(app, batch, by=DEPARTMENT_ACTORS[batch.department],
                                       find_household=app.household_code_on, duties=duties)
             for row_id, row, _ in demo.rows:
@@ -228,7 +228,7 @@ def _refused_rows(recording: PushRecording, demo: DemoBatch, batches: DemoBatche
 
 
 @contextmanager
-def _clock_at(app: CaseFiles, moment: datetime) -> Iterator[None]:
+def clock_at(app: CaseFiles, moment: datetime) -> Iterator[None]:
     """The application's clock stopped at ``moment`` (the simulated receipt), then restored."""
     clock = app.clock
     app.clock = lambda: moment

@@ -10,10 +10,12 @@ from random import Random
 from application.commands import MemberIn, Recording, RegisterHousehold
 from application.demo.cases import Cases
 from application.demo.county import COUNTY_NAME, SURNAME_POOL, IdNumbers, VillageAssigner, full_name
+from application.demo.desks import DeskStages
 from application.demo.elimination import Elimination
-from application.demo.families import birth_day, condition, family
+from application.demo.families import Weddings, birth_day, condition, family
 from application.demo.help import Help
 from application.demo.members import Members
+from application.demo.staff import Staff
 from application.demo.tables import (
     BLOCK_SIZE,
     INCLUDE,
@@ -21,6 +23,7 @@ from application.demo.tables import (
     P_HELP,
     P_INCOME,
     P_LATE,
+    P_MEMBERS,
     RISKS,
     Plan,
     Script,
@@ -30,10 +33,9 @@ from application.demo.tables import (
 from application.demo.window import DEMO_UNTIL, DemoWindow
 from domain.codes import HouseholdType, Relation, RiskType, Sex
 from domain.household import Household
-from domain.rules import add_months
 
 
-class Simulation(Members, Cases, Help, Elimination):
+class Simulation(Members, Cases, Help, Elimination, Staff):
     """One household's year: registered in the month before the window, then its agenda."""
 
     # ---------------------------------------------------------------- registration
@@ -83,6 +85,9 @@ class Simulation(Members, Cases, Help, Elimination):
 
     def plan_year(self, registered_on: date) -> None:
         rng, plan = self.rng, self.plan
+        self.schedule(registered_on, P_MEMBERS, self.name_grid_worker)
+        if plan.lifted_out:  # 四个不摘: a 脱贫户 has its 帮扶责任人
+            self.schedule(self.days(registered_on, 0, 2), P_HELP, self.name_helper)
         if plan.lifted_out:
             # The last year-end income check (of the year before, unless registered in
             # December), against the line in force on its day.
@@ -114,10 +119,13 @@ class Simulation(Members, Cases, Help, Elimination):
         else:
             month = list(self.window.months())[-12:][plan.month]
             first = max(month, start + timedelta(days=2))
-            last = min(add_months(month, 1) - timedelta(days=1), self.end)
+            # found in the first weeks of its month, so that most are decided in it
+            last = min(month + timedelta(days=19), self.end)
             day = first + timedelta(days=rng.randint(0, max(0, (last - first).days)))
             if plan.green_owed:  # the steps are owed, as they are a week or two in
                 day = self.end - timedelta(days=rng.randint(8, 16))
+            if plan.stage is not None:  # work left open on the last day
+                day = self.end - timedelta(days=plan.stage.discovered)
             if risk is None:
                 risk = weighted(rng, RISKS)
             if risk is RiskType.NATURAL_DISASTER and not 7 <= day.month <= 9:
@@ -126,11 +134,16 @@ class Simulation(Members, Cases, Help, Elimination):
         if risk is None:
             risk = weighted(rng, RISKS)
         sudden = risk in (RiskType.NATURAL_DISASTER, RiskType.ACCIDENT)
+        green = plan.green or (sudden and rng.random() < 0.35)
+        late = rng.random() < 0.08 or plan.late
+        stage = plan.stage
         script = Script(
-            fate=plan.fate or INCLUDE, green=plan.green or (sudden and rng.random() < 0.35),
+            fate=plan.fate or INCLUDE, green=green and stage is None,
             green_owed=plan.green_owed, eliminate=plan.eliminate, reentry=plan.reentry,
-            late=rng.random() < 0.08 or plan.late, pending=plan.pending, pushed=plan.pushed,
-            objection=plan.objection,
+            late=late and stage is None, pending=plan.pending, pushed=plan.pushed,
+            objection=plan.objection, appeal_late=plan.appealed_late,
+            hold=stage.hold if stage else None,
+            appeal_on=self.end - timedelta(days=stage.appeal) if stage and stage.appeal else None,
         )
         self.schedule(day, P_ALERT, self.episode, script, risk)
 
@@ -146,13 +159,16 @@ def generate_county(households: int, seed: int = 2025, until: date | DemoWindow 
     ``i`` does not depend on how many are asked for. Households are registered in the month
     before the window and live through the twelve months that end on ``until`` (a day, or a
     `DemoWindow` that also caps recording times). Memory stays flat: one household is built at a
-    time, and the only state carried across households is per village and per birth date.
+    time, and the only state carried across households is per village and per birth date, the
+    stages still to hand out in the demo users' area, and a few daughters who left to marry
+    (a later household's son may marry one: she moves, `Weddings`).
     """
     if households < 0:
         raise ValueError("households must not be negative")
     window = until if isinstance(until, DemoWindow) else DemoWindow.ending(until)
     assigner = VillageAssigner()
     ids = IdNumbers(date(window.until.year + 1, 12, 31))
+    desks, weddings = DeskStages(), Weddings()
     plans: list[Plan] = []
     for index in range(households):
         block, slot = divmod(index, BLOCK_SIZE)
@@ -160,7 +176,8 @@ def generate_county(households: int, seed: int = 2025, until: date | DemoWindow 
             plans = block_plans(seed, block)
         village, serial = assigner.next()
         simulation = Simulation(
-            rng=Random(f"{seed}/household/{index}"), seed=seed, window=window, plan=plans[slot],
-            village=village, serial=serial, ids=ids,
+            rng=Random(f"{seed}/household/{index}"), seed=seed, window=window,
+            plan=desks.plan_for(village, plans[slot]), village=village, serial=serial, ids=ids,
+            weddings=weddings,
         )
         yield simulation.run()

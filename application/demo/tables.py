@@ -5,6 +5,7 @@ measures and amounts, with the same-day order of what people do."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from random import Random
 from typing import Any
@@ -23,6 +24,29 @@ REJECT_VILLAGE = "reject_village"
 REJECT_TOWNSHIP = "reject_township"
 REJECT_COUNTY = "reject_county"
 INCLUDE = "include"
+
+
+#: The identification steps in their order: a case caught at one on the last day has taken the
+#: steps before it and none from it on (`Stage.hold`).
+STEPS = ("home_visit", "village_notice", "township_review", "county_decision")
+#: What a case held at "helper" leaves undone: its 脱贫户's 帮扶责任人, named before, not yet
+#: confirmed for it.
+HELPER = "helper"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Work the demo leaves open on its last day (`application.demo.desks`): a case whose risk
+    was found ``discovered`` days before that day, ending as ``fate``, that has not taken
+    ``hold`` (a step of `STEPS`, or `HELPER`) by then — or, refused, whose appeal was lodged
+    ``appeal`` days before that day and is not answered yet."""
+
+    name: str
+    fate: str
+    discovered: int
+    hold: str | None = None
+    appeal: int | None = None
+    lifted_out: bool = False  # a 脱贫户's: its 帮扶责任人 was named before its case
 
 
 @dataclass(frozen=True)
@@ -44,19 +68,30 @@ class Plan:
     objection: bool = False  # its village notice draws an objection (异议)
     poor: bool = False  # its income at inclusion is below the poverty line (返贫 / 致贫)
     history: bool = False  # registered a year earlier: its case was eliminated before the year
+    stage: Stage | None = None  # work left open on the last day, in the demo users' area
+    appealed_late: bool = False  # refused, it appeals and the answer comes past its deadline
+
+    @property
+    def plain(self) -> bool:
+        """Nothing of the deck's rare processes: its household may take a `Stage` instead."""
+        return not (self.history or self.green or self.eliminate or self.pending or self.pushed
+                    or self.late or self.unsubsidised or self.objection or self.poor
+                    or self.appealed_late)
 
 
 def block_plans(seed: int, block: int) -> list[Plan]:
-    """The deck of one block of households: 22–28 脱贫户, 7–9 risk episodes (more among 脱贫户),
-    of which one finds no risk, two are rejected at a step and the rest are included; one green
+    """The deck of one block of households: 22–28 脱贫户, 13–16 risk episodes (more among 脱贫户),
+    of which two find no risk, three are rejected at a step and the rest are included; one green
     channel case; one early case eliminated (every eighth block: it re-enters); one correction.
     The episodes other than the early one are spread over the months, four months further each
-    block, so that every month of the year has alerts in a county of 300 households; the one of
-    the month before this is a department's alert still waiting for its home visit, the one of
-    this month a department's alert as well, and (every other block) the latest included one
+    block, so that every month of the year has several cases in a county of 300 households (a
+    monthly rate of a case or two swings from 0 to 100%); the first of the month before this
+    is a department's alert still waiting for its home visit, those of the last two months
+    department's alerts, and (every other block) the latest included one
     of the months before is identified late, besides the cases late by chance; the earliest
     included one leaves its youngest member without the medical insurance subsidy, and the
-    latest other one's village notice draws an objection. Of the included ones (not green, not
+    latest other one's village notice draws an objection; the earliest refused one appeals and
+    is answered late (申诉按期办结率 has a gap to show). Of the included ones (not green, not
     eliminated early), the earliest of the 脱贫户 and the earliest of the others find an income
     below the poverty line at inclusion (返贫, 致贫). Two households with no episode in the year
     have a history: registered a year or more earlier, their case was eliminated before the
@@ -64,27 +99,36 @@ def block_plans(seed: int, block: int) -> list[Plan]:
     rng = Random(f"{seed}/block/{block}")
     slots = list(range(BLOCK_SIZE))
     lifted = set(rng.sample(slots, rng.randint(22, 28)))
-    episodes = rng.choice((6, 7, 8, 9))
-    from_lifted = round(episodes * 0.4)
+    episodes = rng.choice((15, 16, 17, 18))
+    from_lifted = round(episodes * 0.35)
     chosen = rng.sample(sorted(lifted), from_lifted) + rng.sample(
         [s for s in slots if s not in lifted], episodes - from_lifted
     )
-    rejections = rng.choices((REJECT_VILLAGE, REJECT_TOWNSHIP, REJECT_COUNTY), (3, 3, 4), k=2)
-    fates = [NO_RISK, *rejections] + [INCLUDE] * (episodes - 3)
-    rng.shuffle(fates)
-    fate_of = dict(zip(chosen, fates, strict=True))
+    rejections = rng.choices((REJECT_VILLAGE, REJECT_TOWNSHIP, REJECT_COUNTY), (3, 3, 4), k=3)
+    order = sorted(chosen)
+    month_of = {slot: (4 * block + n) % 12 for n, slot in enumerate(order)}
+    # those not included in months apart from the other blocks' (block b: months b, b + 2, b +
+    # 4, b + 7, b + 9), so that every month has about as many included
+    fate_of = dict.fromkeys(order, INCLUDE)
+    others = [NO_RISK, *rejections, NO_RISK]
+    for k, fate in enumerate(others):
+        month = (12 * k // len(others) + block) % 12
+        fate_of[order[(month - 4 * block) % 12]] = fate
     included = [s for s in chosen if fate_of[s] == INCLUDE]
     green_slot = rng.choice([s for s in chosen if fate_of[s] != NO_RISK])
     eliminate_slot = rng.choice([s for s in included if s != green_slot] or included)
     correction_slot = rng.choice(slots)
-    spread = [s for s in sorted(chosen) if s != eliminate_slot or s == green_slot]
-    month_of = {slot: (4 * block + n) % 12 for n, slot in enumerate(spread)}
+    spread = [s for s in order if s != eliminate_slot or s == green_slot]
+    pending_slot = min((s for s in spread if month_of[s] == 10 and s != green_slot), default=None)
     unsubsidised_slot = min((s for s in spread if fate_of[s] == INCLUDE and s != green_slot),
                             key=month_of.__getitem__, default=None)
     late_slot = max((s for s in spread if fate_of[s] == INCLUDE and s != green_slot
                      and month_of[s] <= 9 and block % 2 == 1), key=month_of.__getitem__, default=None)
     objection_slot = max((s for s in spread if fate_of[s] == INCLUDE and month_of[s] <= 9
                           and s not in (green_slot, late_slot)), key=month_of.__getitem__, default=None)
+    appeal_slot = min((s for s in spread if fate_of[s] in (REJECT_VILLAGE, REJECT_TOWNSHIP,
+                                                           REJECT_COUNTY) and month_of[s] <= 9
+                       and s != green_slot), key=month_of.__getitem__, default=None)
     ordinary_risk = [s for s in spread if fate_of[s] == INCLUDE and s != green_slot]
     poor_slots = {min(group, key=month_of.__getitem__) for group in (
         [s for s in ordinary_risk if s in lifted], [s for s in ordinary_risk if s not in lifted])
@@ -108,13 +152,14 @@ def block_plans(seed: int, block: int) -> list[Plan]:
             eliminate=eliminate,
             reentry=eliminate and block % 8 == 1,
             correction=slot == correction_slot,
-            month=month_of.get(slot, 0),
-            pending=month_of.get(slot) == 10 and not green and not eliminate,
+            month=month_of.get(slot, 0),  # of no use to the early case eliminated
+            pending=slot == pending_slot and not eliminate,
             pushed=month_of.get(slot) in (10, 11),
             late=slot == late_slot,
             unsubsidised=slot == unsubsidised_slot,
             objection=slot == objection_slot,
             poor=slot in poor_slots,
+            appealed_late=slot == appeal_slot,
         ))
     return plans
 
@@ -212,6 +257,21 @@ OBJECTIONS = (
     ("村民反映该户在县城购有住房", "经核实该户在县城有商品房一套",
      "经核实县城住房为其已分户子女所有，与该户无关"),
 )
+#: Appeals against a refusal, by the step that refused: what the household said, and why the
+#: unit that refused (the village for its deliberation, the township for its review) kept it.
+APPEALS = {
+    "village_notice": (("评议时群众对本户情况不了解，家中收入主要靠打零工，请求重新评议",
+                        "本户子女已成家另过，评议按原来人口算收入，请求复核"),
+                       "经重新核实，评议结果反映该户实际情况，维持评议结论"),
+    "township_review": (("家中商品房为子女所购且已分户，请求复核",
+                         "财政供养人员已于去年退休并分户居住，请求复核"),
+                        "经复核，不予认定的情形属实，维持审核意见"),
+    "county_decision": (("家中车辆为借款购买的二手营运车，请求复核",
+                         "存款为亲属代管的治病借款，请求复核"),
+                        "复核比对结果无误，维持不予认定"),
+    "home_visit": (("入户核查时家中主要劳动力外出未见面，请求重新核查",),
+                   "经重新入户核查，家庭基本生活无困难，维持核查结论"),
+}
 FAILED_CHECK_WEIGHTS = (
     (Check.HOUSING_SAFETY, 40), (Check.WATER_SAFETY, 25), (Check.BASIC_MEDICAL, 20),
     (Check.FOOD, 5), (Check.CLOTHING, 5), (Check.COMPULSORY_EDUCATION, 5),
@@ -253,3 +313,12 @@ class Script:
     objection: bool = False  # the village notice draws an objection
     person: str = ""
     eliminate_attempts: int = 0
+    hold: str | None = None  # caught on the last day before this step (`Stage.hold`)
+    appeal_on: date | None = None  # refused: the household appeals on this day (`Stage.appeal`)
+    appeal_late: bool = False  # refused: the household appeals, answered past the deadline
+
+    def holds(self, step: str) -> bool:
+        """Whether the case has not taken ``step`` by the last day (it is held at it or before)."""
+        if self.hold == HELPER:
+            return False
+        return self.hold is not None and STEPS.index(step) >= STEPS.index(self.hold)

@@ -52,3 +52,15 @@ def ensure_demo_users(users: Users) -> list[tuple[User, str]]:
         logins.set_password(user.name, token)
         issued.append((user, token))
     return issued
+
+
+def link_demo_grid_worker(users: Users) -> str:
+    """In the demo county, the village user is its village's liaison — the 网格员 its
+    households name: linked, the visits due on its desk are those of its households (`fangpin
+    users link`). Returns the 网格员's name."""
+    from application.accounts.desk_marks import DeskMarks
+
+    village = next(user for user in demo_users() if user.role is Role.VILLAGE_LIAISON)
+    worker = county()[0].liaison_name
+    DeskMarks(users).link_grid_worker(village.name, worker)
+    return worker

@@ -12,6 +12,7 @@ from typing import Any
 
 from application.commands import HouseholdCommand, Recording
 from application.demo.county import COUNTY_ACTORS, IdNumbers, Village, income_line_on, relief_bands_on
+from application.demo.families import Weddings
 from application.demo.tables import (
     INCLUDE,
     NO_RISK,
@@ -38,7 +39,7 @@ class YearAgenda:
     """
 
     def __init__(self, *, rng: Random, seed: int, window: DemoWindow, plan: Plan,
-                 village: Village, serial: int, ids: IdNumbers) -> None:
+                 village: Village, serial: int, ids: IdNumbers, weddings: Weddings) -> None:
         self.rng = rng
         self.seed = seed
         self.window = window
@@ -46,6 +47,7 @@ class YearAgenda:
         self.plan = plan
         self.village = village
         self.ids = ids
+        self.weddings = weddings
         self.code = f"{village.prefix}{serial:04d}"
         self.end = window.until
         self.agenda: list[tuple[int, int, int, Callable[..., None], tuple[Any, ...]]] = []

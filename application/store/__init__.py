@@ -8,6 +8,7 @@ cached, under the eventsourcing library.
 - `encryption`: the key the log was written under, checked before anything is read;
 - `cache`: live aggregates for commands, under striped locks;
 - `snapshots`: snapshots taken from saved aggregates, written in batches;
+- `states`: each household's current state, written with its events: a load reads one row;
 - `log`: the application over the store — saving, positions, raw reads of the log;
 - `beside`: where the tables kept beside the log are.
 """

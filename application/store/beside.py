@@ -18,3 +18,18 @@ def beside_log(datastore: Any, backend: str, name: str) -> str:
 def placeholder(backend: str) -> str:
     """The parameter mark of the back end's driver."""
     return "%s" if backend == "postgres" else "?"
+
+
+class BesideTable:
+    """The SQL of one table kept beside the log, written with the log's events: where it and
+    the events table are, and the back end's dialect."""
+
+    #: The table's name (unqualified); set by each subclass.
+    name = ""
+
+    def __init__(self, datastore: Any, backend: str, events_table: str) -> None:
+        self.datastore, self.backend = datastore, backend
+        self.postgres = backend == "postgres"
+        self.p = placeholder(backend)
+        self.table = beside_log(datastore, backend, self.name)
+        self.events = beside_log(datastore, backend, events_table)

@@ -32,14 +32,20 @@ _CONTENT_PREFIX = b"fangpin/event/1\x00"
 
 def content_hash(originator_id: UUID, version: int, topic: str, state: bytes) -> bytes:
     """The hash of one stored event's content (its aggregate, version, topic and state)."""
-    topic_bytes = topic.encode()
-    digest = hashlib.sha256(_CONTENT_PREFIX)
-    digest.update(originator_id.bytes)
-    digest.update(version.to_bytes(8, "big"))
-    digest.update(len(topic_bytes).to_bytes(4, "big"))
-    digest.update(topic_bytes)
-    digest.update(state)
-    return digest.digest()
+    return raw_content_hash(originator_id.bytes, version, topic_bytes(topic), state)
+
+
+def topic_bytes(topic: str) -> bytes:
+    """A topic as the content hash takes it: the length of its UTF-8 (4 bytes), then its UTF-8."""
+    encoded = topic.encode()
+    return len(encoded).to_bytes(4, "big") + encoded
+
+
+def raw_content_hash(id_bytes: bytes, version: int, topic: bytes, state: bytes) -> bytes:
+    """`content_hash` from the aggregate id's 16 bytes and the topic's `topic_bytes` (what a loop
+    over the whole log has at hand), hashed in one call."""
+    return hashlib.sha256(b"".join(
+        (_CONTENT_PREFIX, id_bytes, version.to_bytes(8, "big"), topic, state))).digest()
 
 
 def link(previous: bytes, content: bytes) -> bytes:

@@ -31,6 +31,7 @@ from application.store.ddl import schema_lock
 from application.store.encryption import check_store_key
 from application.store.people import PersonIndex, PersonTaken, Rebuilt
 from application.store.snapshots import SnapshotBatches, outdated, stale_snapshots
+from application.store.states import StateCodec, stale_states
 from domain.people import (
     Membership,
     MembershipChange,
@@ -66,7 +67,8 @@ class EventLog(Application[UUID]):
     """One county's event log, as the settings say where it is and how it is kept."""
 
     name = APP_NAME
-    #: Aggregates snapshotted every ``Settings.snapshot_interval`` events.
+    #: Aggregates snapshotted every ``Settings.snapshot_interval`` events, whose current state
+    #: is also kept with their events (`application.store.states`) unless that interval is 0.
     snapshot_kinds: tuple[type, ...] = ()
 
     def __init__(self, settings: Settings | None = None) -> None:
@@ -76,6 +78,10 @@ class EventLog(Application[UUID]):
         self._snapshot_batches = SnapshotBatches(self.settings.snapshot_interval, self.snapshot_kinds)
         super().__init__(env=self.settings.eventsourcing_env())
         datastore = self.factory.datastore  # type: ignore[attr-defined]
+        #: The current states of aggregates of `snapshot_kinds`, kept with their events.
+        self.states: StateCodec | None = (
+            StateCodec(self.snapshot_kinds, self.mapper.cipher)
+            if self.settings.snapshot_interval and self.snapshot_kinds else None)
         #: Who belongs to which household, kept with the log (`application.store.people`).
         self.people: PersonIndex = self.recorder.people  # type: ignore[attr-defined]
         if self.settings.read_only:  # a hot standby: the primary checked (and writes) all this
@@ -101,6 +107,11 @@ class EventLog(Application[UUID]):
             processing.events.extend(aggregate.collect_events())
             processing.aggregates[aggregate.id] = aggregate
         processing.saved_kwargs.update(kwargs)
+        if self.states is not None:  # the states of those that changed, written with the events
+            changed = {event.originator_id for event in processing.events}
+            processing.saved_kwargs["states"] = self.states.rows(
+                aggregate for aggregate_id, aggregate in processing.aggregates.items()
+                if aggregate_id in changed)
         changes = membership_changes(processing.events,
                                      lambda household: processing.aggregates[household].code)
         if changes:
@@ -241,10 +252,14 @@ class EventLog(Application[UUID]):
 
     def stale_snapshots(self, progress: Callable[[int, int], None] | None = None,
                         ) -> Iterator[tuple[UUID, int]]:
-        """(aggregate, version) of every snapshot that differs from replaying the aggregate's
-        events up to its version. Snapshots are a cache outside the hash chain: one changed
-        behind the application would change what a case file shows, so auditors check them."""
-        return stale_snapshots(
-            self.snapshots, self.settings.backend,
-            lambda aggregate_id, version: replay(None, self.events.get(aggregate_id, lte=version)),
-            progress)
+        """(aggregate, version) of every snapshot and current state (`application.store.states`)
+        that differs from replaying the aggregate's events up to its version. Both are a cache
+        outside the hash chain: one changed behind the application would change what a case
+        file shows, so auditors check them."""
+        def replayed(aggregate_id: UUID, version: int) -> Any:
+            return replay(None, self.events.get(aggregate_id, lte=version))
+
+        yield from stale_snapshots(self.snapshots, self.settings.backend, replayed, progress)
+        if self.states is not None:  # the current states are snapshots too
+            yield from stale_states(self.recorder.states,  # type: ignore[attr-defined]
+                                    self.states, replayed, progress)

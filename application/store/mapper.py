@@ -13,7 +13,12 @@ It keeps what the default mapper does that we rely on: the optional cipher and c
 from __future__ import annotations
 
 import dataclasses
+import enum
+import functools
+import hashlib
+import types
 import typing
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from functools import cache
 from typing import Any, TypedDict
@@ -86,20 +91,68 @@ def _may_lack_defaults(hint: Any, seen: frozenset[Any] = frozenset()) -> bool:
 
 
 @cache
-def _keys_to_complete(state_type: Any) -> tuple[str, ...]:
-    """The keys of a state TypedDict whose values can hold an incomplete dataclass."""
-    return tuple(name for name, hint in typing.get_type_hints(state_type).items()
-                 if _may_lack_defaults(hint))
+def _state_completers(state_type: Any) -> tuple[tuple[str, Callable[[Any], None]], ...]:
+    """The keys of a state TypedDict whose values can hold an incomplete dataclass, each with
+    how to complete its value."""
+    found = ((name, _completer(hint)) for name, hint in typing.get_type_hints(state_type).items())
+    return tuple((name, complete) for name, complete in found if complete is not None)
 
 
-def _complete(value: Any) -> None:
-    """Give each dataclass instance within ``value`` the defaulted fields it was decoded without.
+@cache
+def _completer(hint: Any) -> Callable[[Any], None] | None:
+    """How to give each dataclass instance within a value of type ``hint`` the defaulted fields
+    it was decoded without (None: no value of that type can lack one), following the type.
 
     msgspec leaves a field with a plain default off an instance whose stored form lacks it (the
     class attribute answers reads). Such instances compare equal to complete ones yet encode
     without the field, so a snapshot taken before a field was added would re-encode unlike the
     same state replayed from events. Completed here, an old state reads as a new one.
     """
+    if not _may_lack_defaults(hint):
+        return None
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return functools.partial(_complete_instance, hint)
+    origin = typing.get_origin(hint)
+    args = [arg for arg in typing.get_args(hint) if arg is not Ellipsis]
+    if origin is typing.Union or origin is types.UnionType:
+        by_type = {typing.get_origin(arg) or arg: complete for arg in args
+                   if (complete := _completer(arg)) is not None}
+        return lambda value: (by_type[type(value)](value)  # type: ignore[func-returns-value]
+                              if type(value) in by_type else None)
+    if isinstance(origin, type) and issubclass(origin, Mapping):
+        inner = _completer(args[-1])
+        return None if inner is None else lambda value: _each(inner, value.values())
+    if isinstance(origin, type) and issubclass(origin, Iterable) and len(set(args)) == 1:
+        inner = _completer(args[0])
+        return None if inner is None else functools.partial(_each, inner)
+    return _complete  # anything else: every value within it, whatever its type
+
+
+def _each(complete: Callable[[Any], None], values: Iterable[Any]) -> None:
+    for value in values:
+        complete(value)
+
+
+def _complete_instance(cls: type, value: Any) -> None:
+    """Complete a dataclass instance and the values its fields hold (`_completer`)."""
+    attributes = vars(value)
+    for name, default in _plain_defaults(cls):
+        attributes.setdefault(name, default)  # frozen instances too: their __dict__ is open
+    for name, complete in _field_completers(cls):
+        field_value = attributes.get(name)
+        if field_value is not None:
+            complete(field_value)
+
+
+@cache
+def _field_completers(cls: type) -> tuple[tuple[str, Callable[[Any], None]], ...]:
+    found = ((name, _completer(hint)) for name, hint in typing.get_type_hints(cls).items()
+             if name in _dataclass_fields(cls))
+    return tuple((name, complete) for name, complete in found if complete is not None)
+
+
+def _complete(value: Any) -> None:
+    """`_completer`'s walk for a value of a type it does not follow: every dataclass within."""
     if isinstance(value, dict):
         for item in value.values():
             _complete(item)
@@ -109,16 +162,17 @@ def _complete(value: Any) -> None:
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
         attributes = vars(value)
         for name, default in _plain_defaults(type(value)):
-            attributes.setdefault(name, default)  # frozen instances too: their __dict__ is open
+            attributes.setdefault(name, default)
         for item in attributes.values():
             _complete(item)
 
 
 def _complete_state(state: dict[str, Any], state_type: Any) -> dict[str, Any]:
-    """``state`` with its dataclass values completed (`_complete`), where its type allows any."""
-    for key in _keys_to_complete(state_type):
-        if key in state:
-            _complete(state[key])
+    """``state`` with its dataclass values completed (`_completer`), where its type allows any."""
+    for key, complete in _state_completers(state_type):
+        value = state.get(key)
+        if value is not None:
+            complete(value)
     return state
 
 
@@ -153,6 +207,40 @@ def _aggregate_state_type(cls: type, with_identity: bool = False) -> Any:
 
 
 _IDENTITY_FIELDS: dict[str, Any] = {"_id": UUID, "_version": int}
+
+
+@cache
+def state_shape(cls: type) -> str:
+    """A digest of the shape of an aggregate's encoded state: its class, class version and
+    every field's name and type, down through the value objects it holds (and the members of
+    each code table). A state stored under another shape may lack a field or hold a code that
+    no longer exists: it is not decoded as if it had this one."""
+    seen: set[type] = set()
+
+    def describe(hint: Any) -> str:
+        args = typing.get_args(hint)
+        if typing.get_origin(hint) is not None:
+            return f"{typing.get_origin(hint)!r}[{','.join(map(describe, args))}]"
+        if not isinstance(hint, type):
+            return repr(hint)
+        name = f"{hint.__module__}.{hint.__qualname__}"
+        if hint in seen:
+            return name
+        seen.add(hint)
+        if dataclasses.is_dataclass(hint):
+            hints = typing.get_type_hints(hint)
+            return name + "(" + ",".join(f"{f.name}:{describe(hints[f.name])}"
+                                         for f in dataclasses.fields(hint)) + ")"
+        if typing.is_typeddict(hint):
+            return name + "{" + ",".join(f"{key}:{describe(value)}" for key, value
+                                         in typing.get_type_hints(hint).items()) + "}"
+        if issubclass(hint, enum.Enum):
+            return name + "<" + ",".join(repr(member.value) for member in hint) + ">"
+        return name
+
+    described = describe(_aggregate_state_type(cls, with_identity=True))
+    text = f"{get_topic(cls)}/{getattr(cls, 'class_version', 1)}/{described}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _state_annotations(cls: type) -> set[str]:

@@ -27,7 +27,7 @@ from uuid import UUID
 import psycopg
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from application.store.beside import beside_log, placeholder
+from application.store.beside import BesideTable
 from application.store.chain import as_bytes, values
 from domain.people import (
     MEMBERSHIP_TOPICS,
@@ -66,15 +66,13 @@ class Rebuilt:
     duplicates: int  # memberships begun while the person was current in another household
 
 
-class PersonIndex:
+class PersonIndex(BesideTable):
     """The ``fangpin_people`` table of one store."""
 
+    name = TABLE
+
     def __init__(self, datastore: Any, backend: str, events_table: str) -> None:
-        self.datastore, self.backend = datastore, backend
-        self.postgres = backend == "postgres"
-        self.p = placeholder(backend)
-        self.table = beside_log(datastore, backend, TABLE)
-        self.events = beside_log(datastore, backend, events_table)
+        super().__init__(datastore, backend, events_table)
         self.position = "notification_id" if self.postgres else "rowid"
 
     # ------------------------------------------------------------------ writing

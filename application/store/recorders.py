@@ -9,6 +9,9 @@ the library spending more than the database:
 - PostgreSQL writes: what the library's transaction does (serialise writers so notification ids
   follow commit order, NOTIFY listeners, insert, return the ids) as one prepared statement in
   one round trip, instead of an explicit transaction of four statements and two round trips.
+- Loads: an aggregate's current state row and the events after it in one statement (else its
+  latest snapshot and the events after that), instead of a snapshot read and an events read;
+  saves write the saved aggregates' states in the events' transaction (`states`).
 
 Selected by `Settings.eventsourcing_env` through ``PERSISTENCE_MODULE``.
 """
@@ -42,6 +45,7 @@ from psycopg import sql
 from application.store.chain import ChainHeads, ChainRow, ChainSQL, backfill, chain_links
 from application.store.ddl import schema_lock
 from application.store.people import PersonIndex, PersonTaken
+from application.store.states import Current, StatesSQL
 
 
 class _LeanSQLiteSelect:
@@ -98,6 +102,7 @@ class LeanSQLiteApplicationRecorder(_LeanSQLiteSelect, SQLiteApplicationRecorder
         self.chain = ChainSQL("sqlite", events_table=self.events_table_name)
         self.chain_heads = ChainHeads(size=10_000)
         self.people = PersonIndex(self.datastore, "sqlite", self.events_table_name)
+        self.states = StatesSQL(self.datastore, "sqlite", self.events_table_name)
 
     def create_table(self) -> None:
         with self.datastore.transaction(commit=True) as c:
@@ -105,7 +110,8 @@ class LeanSQLiteApplicationRecorder(_LeanSQLiteSelect, SQLiteApplicationRecorder
                       (self.chain.table,))
             chain_existed = c.fetchone() is not None
             self._create_table(c)
-            for statement in [*self.chain.create_statements(), *self.people.create_statements()]:
+            for statement in [*self.chain.create_statements(), *self.people.create_statements(),
+                              *self.states.create_statements()]:
                 c.execute(statement)
             if not chain_existed:  # a log from before the chain: seal what it holds now
                 backfill(c, self.chain)
@@ -129,6 +135,8 @@ class LeanSQLiteApplicationRecorder(_LeanSQLiteSelect, SQLiteApplicationRecorder
             c.executemany(self.chain.insert(), [self.chain.row_params(r) for r in rows])
             if kwargs.get("people"):  # membership changes: in the same transaction
                 self.people.write(c, kwargs["people"])
+            if kwargs.get("states"):  # the saved aggregates' states: in the same transaction
+                c.executemany(self.states.upsert(), map(self.states.params, kwargs["states"]))
         self.chain_heads.put_all(rows)
         return positions
 
@@ -154,22 +162,17 @@ class LeanSQLiteApplicationRecorder(_LeanSQLiteSelect, SQLiteApplicationRecorder
             ))
         return notifications
 
-    def select_from_snapshot(
-        self, originator_id: UUID, snapshots_table: str
-    ) -> tuple[StoredEvent | None, list[StoredEvent]]:
-        """The latest snapshot and the events after it, in one statement."""
-        statement = (
-            f"WITH last AS (SELECT MAX(originator_version) AS v FROM {snapshots_table} "
-            "WHERE originator_id = :id) "
-            f"SELECT 0 AS kind, originator_version, topic, state FROM {snapshots_table} "
-            "WHERE originator_id = :id AND originator_version = (SELECT v FROM last) "
-            f"UNION ALL SELECT 1, originator_version, topic, state FROM {self.events_table_name} "
-            "WHERE originator_id = :id AND originator_version > COALESCE((SELECT v FROM last), 0) "
-            "ORDER BY 1, 2"
-        )
-        rows = _sqlite_rows(self.datastore, statement, {"id": originator_id.hex})
-        return _split_snapshot(originator_id, rows)
-
+    def select_current(self, originator_id: UUID, shapes: Sequence[str],
+                       snapshots_table: str | None) -> Current:
+        """The aggregate's state row, else its latest snapshot, and the events after it, in one
+        statement (`application.store.states`)."""
+        params = self.states.load_params(originator_id, shapes)
+        current = self.states.current(originator_id, _sqlite_rows(
+            self.datastore, self.states.load(len(shapes)), params))
+        if current.state is None:  # none usable: the latest snapshot and the events after it
+            current = self.states.current(originator_id, _sqlite_rows(
+                self.datastore, self.states.load_from_snapshot(snapshots_table), params))
+        return current
 
     def select_events_of(self, originator_ids: Sequence[UUID], up_to: int) -> list[StoredEvent]:
         """Every event of these aggregates at log positions up to ``up_to``, in order of
@@ -248,12 +251,12 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
         table = sql.SQL("{}.{}").format(
             sql.Identifier(self.datastore.schema), sql.Identifier(self.events_table_name)
         )
-        self._from_snapshot_statements: dict[str, str] = {}
         self._lock_timeout = f"{int(self.datastore.lock_timeout or 0)}s"
         self._lock_key = zlib.crc32(f"{self.datastore.schema}.{self.events_table_name}".encode())
         self.chain = ChainSQL("postgres", self.datastore.schema, self.events_table_name)
         self.chain_heads = ChainHeads(size=10_000)
         self.people = PersonIndex(self.datastore, "postgres", self.events_table_name)
+        self.states = StatesSQL(self.datastore, "postgres", self.events_table_name)
         prefix = (
             "WITH timeout AS MATERIALIZED (SELECT set_config('lock_timeout', %s, true)), "
             "locked AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s) FROM timeout), "
@@ -267,7 +270,7 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
             "chained AS (INSERT INTO {chain} "
             "(position, originator_id, originator_version, previous_hash, event_hash) "
         )
-        self._insert_many = sql.SQL(
+        many = sql.SQL(
             prefix + "SELECT e.* FROM notified, "
             "unnest(%s::uuid[], %s::integer[], %s::text[], %s::bytea[]) AS e " + chained +
             "SELECT ins.notification_id, ins.originator_id, ins.originator_version, "
@@ -275,24 +278,27 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
             "unnest(%s::uuid[], %s::bigint[], %s::bytea[], %s::bytea[]) "
             "AS c(originator_id, originator_version, previous_hash, event_hash) "
             "ON c.originator_id = ins.originator_id "
-            "AND c.originator_version = ins.originator_version) "
-            "SELECT notification_id FROM ins ORDER BY notification_id"
+            "AND c.originator_version = ins.originator_version), "
         ).format(events=table, chain=sql.SQL(self.chain.table)).as_string(None)
         # Most commands save one event: plain parameters adapt faster than arrays.
-        self._insert_one = sql.SQL(
-            prefix + "SELECT %s::uuid, %s::integer, %s::text, %s::bytea FROM notified " + chained +
-            "SELECT ins.notification_id, ins.originator_id, ins.originator_version, "
-            "%s::bytea, %s::bytea FROM ins) "
-            "SELECT notification_id FROM ins"
-        ).format(events=table, chain=sql.SQL(self.chain.table)).as_string(None)
-        # A command that registers, joins or removes members writes the person index in the
-        # same statement (its parameters follow the event's).
-        self._insert_one_with_people = sql.SQL(
+        one = sql.SQL(
             prefix + "SELECT %s::uuid, %s::integer, %s::text, %s::bytea FROM notified " + chained +
             "SELECT ins.notification_id, ins.originator_id, ins.originator_version, "
             "%s::bytea, %s::bytea FROM ins), "
-        ).format(events=table, chain=sql.SQL(self.chain.table)).as_string(None) + (
-            self.people.statement_parts() + "SELECT notification_id FROM ins")
+        ).format(events=table, chain=sql.SQL(self.chain.table)).as_string(None)
+        # The saved aggregates' states (`application.store.states`) and a command's membership
+        # changes (a registration, a member joining or leaving) go in the same statement, their
+        # parameters after the events'. Statements by (one event?, states: none, one or
+        # several?, people?).
+        self._statements = {
+            (single, stated, people): ((one if single else many)
+                                       + (self.states.statement_part(many=stated > 1) + ", "
+                                          if stated else "")
+                                       + (self.people.statement_parts() if people else "")
+                                       ).rstrip(", ")
+            + " SELECT notification_id FROM ins ORDER BY notification_id"
+            for single in (True, False) for stated in (0, 1, 2) for people in (True, False)
+        }
         self._select_link = self.chain.select_link()
 
     def create_table(self) -> None:
@@ -301,7 +307,8 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
             chain_existed = curs.fetchone()["found"] is not None
         super().create_table()
         with self.datastore.transaction(commit=True) as curs:
-            for statement in [*self.chain.create_statements(), *self.people.create_statements()]:
+            for statement in [*self.chain.create_statements(), *self.people.create_statements(),
+                              *self.states.create_statements()]:
                 curs.execute(statement)
             if not chain_existed:  # a log from before the chain: seal what it holds now
                 backfill(curs, self.chain)
@@ -328,14 +335,12 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
             links = chain_links(stored_events, previous_link)
             if len(stored_events) == 1:
                 (event,) = stored_events
-                statement = self._insert_one
                 params: tuple[Any, ...] = (
                     self._lock_timeout, self._lock_key, self.channel_name,
                     event.originator_id, event.originator_version, event.topic, event.state,
                     links[0][2], links[0][3],
                 )
             else:
-                statement = self._insert_many
                 params = (
                     self._lock_timeout,
                     self._lock_key,
@@ -349,9 +354,16 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
                     [item[2] for item in links],
                     [item[3] for item in links],
                 )
-            people = kwargs.get("people")
-            if people and statement is self._insert_one and self.people.in_one_statement(people):
-                rows = self._execute_insert(conn, self._insert_one_with_people,
+            states, people = kwargs.get("states") or (), kwargs.get("people")
+            if len(states) == 1:
+                params += self.states.params(states[0])
+            elif states:
+                params += self.states.array_params(states)
+            together = bool(people) and len(stored_events) == 1 and self.people.in_one_statement(
+                people)
+            statement = self._statements[len(stored_events) == 1, min(len(states), 2), together]
+            if together:
+                rows = self._execute_insert(conn, statement,
                                             (*params, *self.people.statement_params(people)))
             elif people:  # after the events, in their transaction, in order (pipelined)
                 rows = self._insert_with_people(conn, statement, params, people)
@@ -387,28 +399,19 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
         return (PersonTaken if self.people.taken(error) else IntegrityError)(str(error))
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def select_from_snapshot(
-        self, originator_id: UUID, snapshots_table: str
-    ) -> tuple[StoredEvent | None, list[StoredEvent]]:
-        """The latest snapshot and the events after it, in one statement (one round trip)."""
-        statement = self._from_snapshot_statements.get(snapshots_table)
-        if statement is None:
-            schema = sql.Identifier(self.datastore.schema)
-            statement = sql.SQL(
-                "WITH last AS (SELECT MAX(originator_version) AS v FROM {schema}.{snapshots} "
-                "WHERE originator_id = %(id)s) "
-                "SELECT 0 AS kind, originator_version, topic, state FROM {schema}.{snapshots} "
-                "WHERE originator_id = %(id)s AND originator_version = (SELECT v FROM last) "
-                "UNION ALL SELECT 1, originator_version, topic, state FROM {schema}.{events} "
-                "WHERE originator_id = %(id)s "
-                "AND originator_version > COALESCE((SELECT v FROM last), 0) ORDER BY 1, 2"
-            ).format(schema=schema, snapshots=sql.Identifier(snapshots_table),
-                     events=sql.Identifier(self.events_table_name)).as_string(None)
-            self._from_snapshot_statements[snapshots_table] = statement
-        with self.datastore.get_connection() as conn:
-            rows = conn.execute(statement, {"id": originator_id}, prepare=True).fetchall()
-        return _split_snapshot(originator_id, rows)
-
+    def select_current(self, originator_id: UUID, shapes: Sequence[str],
+                       snapshots_table: str | None) -> Current:
+        """The aggregate's state row, else its latest snapshot, and the events after it, in one
+        statement (`application.store.states`)."""
+        params = self.states.load_params(originator_id, shapes)
+        with self.datastore.get_connection() as conn:  # (binary: states travel as they are)
+            current = self.states.current(originator_id, conn.execute(
+                self.states.load(len(shapes)), params, prepare=True, binary=True).fetchall())
+            if current.state is None:  # none usable: the latest snapshot and the events after
+                current = self.states.current(originator_id, conn.execute(
+                    self.states.load_from_snapshot(snapshots_table), params,
+                    prepare=True, binary=True).fetchall())
+        return current
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_events_of(self, originator_ids: Sequence[UUID], up_to: int) -> list[StoredEvent]:
@@ -462,18 +465,6 @@ class LeanPostgresApplicationRecorder(PostgresApplicationRecorder):
         ).format(sql.Identifier(self.datastore.schema), sql.Identifier(self.events_table_name))
         with self.datastore.get_connection() as conn:
             return int(conn.execute(statement, (topic, up_to)).fetchone()["n"])
-
-
-def _split_snapshot(
-    originator_id: UUID, rows: Sequence[Any]
-) -> tuple[StoredEvent | None, list[StoredEvent]]:
-    stored = [
-        StoredEvent(originator_id, row["originator_version"], row["topic"], bytes(row["state"]))
-        for row in rows
-    ]
-    if rows and rows[0]["kind"] == 0:
-        return stored[0], stored[1:]
-    return None, stored
 
 
 class FangpinPostgresFactory(PostgresFactory):

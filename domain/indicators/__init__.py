@@ -43,7 +43,14 @@ from domain.indicators.facts import (
     MemberFacts,
     household_facts,
 )
-from domain.indicators.tally import Area, Figure, Tally
+from domain.indicators.settled import (
+    Count,
+    Settled,
+    lines_through,
+    settled_counts,
+    settled_years,
+)
+from domain.indicators.tally import Area, Figure, Tally, may_count
 
 __all__ = [
     "INDICATORS",
@@ -54,6 +61,7 @@ __all__ = [
     "AlertFacts",
     "Area",
     "CaseFacts",
+    "Count",
     "Evaluation",
     "Figure",
     "HouseholdFacts",
@@ -61,6 +69,7 @@ __all__ = [
     "Indicator",
     "Item",
     "MemberFacts",
+    "Settled",
     "Tally",
     "alert_verification",
     "elimination_stability",
@@ -68,9 +77,13 @@ __all__ = [
     "green_channel_completion",
     "household_facts",
     "indicator_named",
+    "lines_through",
+    "may_count",
     "measures_in_place",
     "medical_subsidy",
     "re_entries",
+    "settled_counts",
+    "settled_years",
     "timely_identification",
     "visit_coverage",
 ]

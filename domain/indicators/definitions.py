@@ -26,13 +26,30 @@ STABILITY_MONTHS = 12
 class Evaluation:
     """When figures are judged, and by which poverty line. What happened by ``today`` counts; a
     deadline counts as missed only once its day is over (``ended``: the last day that is over —
-    ``today`` itself when judged at its end, the day before when judged during it)."""
+    ``today`` itself when judged at its end, the day before when judged during it).
+
+    The rules ask it about days (`reached`, `over`, `last_day_of`, `poverty_line_on`) and never
+    compare with ``today`` or ``ended`` themselves: an evaluation that notes what it is asked
+    (`domain.indicators.settled`) then knows from which day on a household's items stay put."""
 
     today: date
     ended: date
     poverty_lines: tuple[tuple[date, Decimal], ...] = ()  # (effective from, yuan), in date order
     #: The day the county began recording (its log's first event); None: judge every period.
     began: date | None = None
+
+    def reached(self, day: date) -> bool:
+        """Whether ``day`` has come by the evaluation day: what happened on it counts."""
+        return day <= self.today
+
+    def over(self, day: date) -> bool:
+        """Whether ``day`` is over: a deadline on it is missed once it is."""
+        return day <= self.ended
+
+    def last_day_of(self, period: Period) -> date:
+        """The period's last day once it has come, else the evaluation day (the period's last
+        day so far)."""
+        return period.end if self.reached(period.end) else self.today
 
     def owed(self, due: date) -> bool:
         """Whether a push or meeting due on ``due`` was owed: not if it fell due before the
@@ -44,7 +61,7 @@ class Evaluation:
         return in_force(self.poverty_lines, day)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     """What one case, household, alert, push or month adds to an indicator, and why."""
 
@@ -71,6 +88,9 @@ class Indicator:
     rule: HouseholdRule | None
     numerator_label: str
     denominator_label: str
+    #: The households the rule can count at all, whatever the period and the day: others are
+    #: not asked (None: every household).
+    applies_to: Callable[[HouseholdFacts], bool] | None = None
 
     @property
     def formula(self) -> str:
@@ -88,7 +108,7 @@ def timely_identification(h: HouseholdFacts, period: Period, on: Evaluation) -> 
     案件数。案件计入县级审定（纳入）日期所在的统计期；发现后第15天纳入为达标，第16天为超时。按部门统计
     时，计入发起该案件的预警所属部门。"""
     for c in h.cases:
-        if c.included_on and c.included_on in period and c.included_on <= on.today:
+        if c.included_on and c.included_on in period and on.reached(c.included_on):
             days = (c.included_on - c.opened_on).days
             on_time = not c.included_late
             yield _item(h, f"{h.code}#{c.number}", int(on_time), 1,
@@ -103,11 +123,11 @@ def alert_verification(h: HouseholdFacts, period: Period, on: Evaluation) -> Ite
     cases = {c.number: c for c in h.cases}
     for a in h.alerts:
         if (a.channel != Channel.DEPARTMENT_ALERT or a.duplicate_of is not None
-                or a.received_on not in period or a.received_on > on.today):
+                or a.received_on not in period or not on.reached(a.received_on)):
             continue
         case = cases.get(a.case_number) if a.case_number else None
         visited_on = case.home_visit_on if case else None
-        verified = visited_on is not None and visited_on <= on.today
+        verified = visited_on is not None and on.reached(visited_on)
         note = f"入户核查{visited_on}" if verified else "尚未入户核查"
         yield _item(h, a.alert_id, int(verified), 1, note, a.department)
 
@@ -120,16 +140,18 @@ def visit_coverage(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterato
     first_included = min((c.included_on for c in h.cases if c.included_on), default=None)
     if not lifted_out and first_included is None:
         return  # never due: neither a 脱贫户 nor ever a monitoring object
+    # due each month that begins once it is registered and, unless a 脱贫户, once first included
+    due_from = h.registered_on if lifted_out or first_included is None else max(
+        h.registered_on, first_included)
     due = visited = 0
     missed = []
     visit_months = {(v.year, v.month) for v in h.visits}
     for month in period.months():
-        if month.end > on.ended or h.registered_on > month.start:
-            continue
-        if not (lifted_out or (first_included is not None and first_included <= month.start)):
+        start = month.start
+        if not on.over(month.end) or start < due_from:
             continue
         due += 1
-        if (month.start.year, month.start.month) in visit_months:
+        if (start.year, start.month) in visit_months:
             visited += 1
         else:
             missed.append(month.label)
@@ -143,11 +165,11 @@ def measures_in_place(h: HouseholdFacts, period: Period, on: Evaluation) -> Iter
     需求都有对应类型措施落实的户数 ÷ 期内纳入、且已满30日或需求已全部落实的监测对象数（缺什么补什么）。
     需求以第30日（含）前最近一次风险研判为准；30日内未研判的计为未落实；未满30日又未全部落实的不计入。"""
     for c in h.cases:
-        if not (c.included_on and c.included_on in period and c.included_on <= on.today):
+        if not (c.included_on and c.included_on in period and on.reached(c.included_on)):
             continue
         limit = measure_deadline(c.included_on)
-        met = c.needs_met_on if c.needs_met_on and c.needs_met_on <= on.today else None
-        if met is None and limit > on.ended:
+        met = c.needs_met_on if c.needs_met_on and on.reached(c.needs_met_on) else None
+        if met is None and not on.over(limit):
             continue  # not yet due
         in_time = met is not None and met <= limit
         needs = "、".join(c.needs)
@@ -163,7 +185,7 @@ def measures_in_place(h: HouseholdFacts, period: Period, on: Evaluation) -> Iter
 def medical_subsidy(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
     """医保参保资助覆盖率 = 统计期内曾为监测对象的家庭中，享受该年度医保参保资助的成员数 ÷ 这些
     家庭的成员数。成员按统计期内最后一个监测日（不晚于评价日）在册计；资助年度为统计期所在年度。"""
-    last_day = min(period.end, on.today)
+    last_day = on.last_day_of(period)
     if last_day < period.start:
         return
     monitored_days = []
@@ -187,9 +209,10 @@ def green_channel_completion(h: HouseholdFacts, period: Period, on: Evaluation) 
     比对审定（或程序已终结）的案件数 ÷ 期内开通绿色通道的案件数。补办在统计期之后完成的，在评价日
     不早于完成日时计为已补办。"""
     for c in h.cases:
-        if not (c.green_channel_on and c.green_channel_on in period and c.green_channel_on <= on.today):
+        if not (c.green_channel_on and c.green_channel_on in period
+                and on.reached(c.green_channel_on)):
             continue
-        done = c.procedure_done_on is not None and c.procedure_done_on <= on.today
+        done = c.procedure_done_on is not None and on.reached(c.procedure_done_on)
         note = f"补办完成{c.procedure_done_on}" if done else "尚未补办完成"
         yield _item(h, f"{h.code}#{c.number}", int(done), 1, note)
 
@@ -201,7 +224,7 @@ def elimination_stability(h: HouseholdFacts, period: Period, on: Evaluation) -> 
         if not c.eliminated_on:
             continue
         anniversary = add_months(c.eliminated_on, STABILITY_MONTHS)
-        if anniversary not in period or anniversary > on.ended:
+        if anniversary not in period or not on.over(anniversary):
             continue
         # a later alert found risk-free at the household visit is no relapse
         again = [later.opened_on for later in h.cases
@@ -216,8 +239,8 @@ def appeals_on_time(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterat
     计为逾期。"""
     for c in h.cases:
         for appeal_id, lodged_on, due, answered_on in c.appeals:
-            answered = answered_on if answered_on is not None and answered_on <= on.today else None
-            if due not in period or lodged_on > on.today or (answered is None and due > on.ended):
+            answered = answered_on if answered_on is not None and on.reached(answered_on) else None
+            if due not in period or not on.reached(lodged_on) or (answered is None and not on.over(due)):
                 continue
             on_time = answered is not None and answered <= due
             note = f"提出{lodged_on}，期限{due}，" + (f"{answered}答复" if answered else "尚未答复") + (
@@ -225,13 +248,28 @@ def appeals_on_time(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterat
             yield _item(h, f"{h.code}#{appeal_id}", int(on_time), 1, note)
 
 
-def _fell_below(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[tuple[str, Item]]:
+def _fell_below(h: HouseholdFacts, period: Period, on: Evaluation) -> tuple[tuple[str, Item], ...]:
     """The household's first income evidence in the period below the poverty line in force that
     day, as ("返贫" if it was a 脱贫户 that day | "致贫" if a 一般农户, item with the persons of
-    the household that day). A day before a 脱贫户 was lifted out is neither: it was poor then."""
+    the household that day). A day before a 脱贫户 was lifted out is neither: it was poor then.
+
+    Three indicators read it in turn for each household: the last answer is kept for the next
+    (with the household, period and evaluation it is for, so it answers those only)."""
+    last = _last_judged[0]
+    if last is not None and last[0] is h and last[1] is period and last[2] is on:
+        return last[3]
+    found = tuple(_first_below(h, period, on))
+    _last_judged[0] = (h, period, on, found)
+    return found
+
+
+_last_judged: list[tuple[HouseholdFacts, Period, Evaluation, tuple[tuple[str, Item], ...]] | None] = [None]
+
+
+def _first_below(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[tuple[str, Item]]:
     unjudged: list[str] = []
     for day, per_capita in h.incomes:
-        if day not in period or day > on.today:
+        if day not in period or not on.reached(day):
             continue
         line = on.poverty_line_on(day)
         if line is None:
@@ -277,7 +315,7 @@ def fell_in(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]
 def _newly_included(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[CaseFacts]:
     for c in h.cases:
         if (not c.re_entry and c.included_on and c.included_on in period
-                and c.included_on <= on.today):
+                and on.reached(c.included_on)):
             yield c
 
 
@@ -297,8 +335,28 @@ def new_people(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[It
 def re_entries(h: HouseholdFacts, period: Period, on: Evaluation) -> Iterator[Item]:
     """消除后再次纳入户数 = 期内纳入监测、且此前曾风险消除的案件数。"""
     for c in h.cases:
-        if c.re_entry and c.included_on and c.included_on in period and c.included_on <= on.today:
+        if c.re_entry and c.included_on and c.included_on in period and on.reached(c.included_on):
             yield _item(h, f"{h.code}#{c.number}", 1, 0, f"再次纳入{c.included_on}")
+
+
+def has_cases(h: HouseholdFacts) -> bool:
+    """The household has had a case (an alert that opened one)."""
+    return bool(h.cases)
+
+
+def has_alerts(h: HouseholdFacts) -> bool:
+    return bool(h.alerts)
+
+
+def has_incomes(h: HouseholdFacts) -> bool:
+    """Some income of the household was found (an assessment, a visit that found a figure)."""
+    return bool(h.incomes)
+
+
+def visited_monthly(h: HouseholdFacts) -> bool:
+    """A 脱贫户, or a household that has had a case (it may have been a monitoring object):
+    the households `visit_coverage` may find due a visit."""
+    return h.household_type == HouseholdType.LIFTED_OUT or bool(h.cases)
 
 
 _NON_HOUSEHOLD_DOCS = {
@@ -314,31 +372,34 @@ _NON_HOUSEHOLD_DOCS = {
 INDICATORS: tuple[Indicator, ...] = (
     Indicator("识别认定时限达标率", "timely_identification", "rate",
               ("county", "township", "department"), timely_identification,
-              "15日内纳入的案件", "纳入的案件"),
+              "15日内纳入的案件", "纳入的案件", applies_to=has_cases),
     Indicator("预警核实率", "alert_verification", "rate", ("county", "township", "department"),
-              alert_verification, "已入户核查的部门预警", "收到的部门预警"),
+              alert_verification, "已入户核查的部门预警", "收到的部门预警", applies_to=has_alerts),
     Indicator("走访覆盖率", "visit_coverage", "rate", ("county", "township"), visit_coverage,
-              "已走访（户·月）", "应走访（户·月）"),
+              "已走访（户·月）", "应走访（户·月）", applies_to=visited_monthly),
     Indicator("帮扶措施落实率", "measures_in_place", "rate", ("county", "township"),
-              measures_in_place, "30日内需求全部落实的监测对象", "纳入满30日的监测对象"),
+              measures_in_place, "30日内需求全部落实的监测对象", "纳入满30日的监测对象",
+              applies_to=has_cases),
     Indicator("医保参保资助覆盖率", "medical_subsidy", "rate", ("county", "township"),
-              medical_subsidy, "已资助成员", "监测户成员"),
+              medical_subsidy, "已资助成员", "监测户成员", applies_to=has_cases),
     Indicator("绿色通道补办率", "green_channel_completion", "rate", ("county", "township"),
-              green_channel_completion, "已补办完成的案件", "绿色通道案件"),
+              green_channel_completion, "已补办完成的案件", "绿色通道案件", applies_to=has_cases),
     Indicator("风险消除稳定率", "elimination_stability", "rate", ("county", "township"),
-              elimination_stability, "12个月内未再发生风险", "消除满12个月的案件"),
+              elimination_stability, "12个月内未再发生风险", "消除满12个月的案件", applies_to=has_cases),
     Indicator("申诉按期办结率", "appeals_on_time", "rate", ("county", "township"), appeals_on_time,
-              "期限内答复的申诉", "到期的申诉"),
+              "期限内答复的申诉", "到期的申诉", applies_to=has_cases),
     Indicator("返贫致贫人数", "fell_into_poverty", "count", ("county", "township"),
-              fell_into_poverty, "人数", ""),
-    Indicator("返贫人数", "fell_back", "count", ("county", "township"), fell_back, "人数", ""),
-    Indicator("致贫人数", "fell_in", "count", ("county", "township"), fell_in, "人数", ""),
+              fell_into_poverty, "人数", "", applies_to=has_incomes),
+    Indicator("返贫人数", "fell_back", "count", ("county", "township"), fell_back, "人数", "",
+              applies_to=has_incomes),
+    Indicator("致贫人数", "fell_in", "count", ("county", "township"), fell_in, "人数", "",
+              applies_to=has_incomes),
     Indicator("新识别监测对象户数", "new_households", "count", ("county", "township"),
-              new_households, "户数", ""),
+              new_households, "户数", "", applies_to=has_cases),
     Indicator("新识别监测对象人数", "new_people", "count", ("county", "township"), new_people,
-              "人数", ""),
+              "人数", "", applies_to=has_cases),
     Indicator("消除后再次纳入户数", "re_entries", "count", ("county", "township"), re_entries,
-              "户数", ""),
+              "户数", "", applies_to=has_cases),
     Indicator("部门推送及时率", "push_timeliness", "rate", ("county", "department"), None,
               "按时推送", "应推送"),
     Indicator("会商召开情况", "consultations", "rate", ("county",), None,

@@ -21,7 +21,7 @@ _IDENTIFYING = (CaseStage.AWAITING_VISIT, CaseStage.IDENTIFYING, CaseStage.AWAIT
 INDICATORS_VERSION = 6
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseFacts:
     """The dated steps of one case."""
 
@@ -101,7 +101,7 @@ class CaseFacts:
                     and not (self.procedure_done_on and self.procedure_done_on <= day))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AlertFacts:
     alert_id: str
     channel: str
@@ -117,7 +117,7 @@ class AlertFacts:
     sudden_hardship: str | None = None  # 突发困难类型 (① covers 疫情)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MemberFacts:
     spans: tuple[tuple[date | None, date | None], ...]  # (joined, left); None: open
     subsidised_years: tuple[int, ...]
@@ -126,7 +126,7 @@ class MemberFacts:
         return any((j is None or j <= day) and (left is None or left > day) for j, left in self.spans)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HouseholdFacts:
     """What the indicators read of one household's case file."""
 

@@ -19,7 +19,8 @@ from domain.indicators.definitions import (
     Indicator,
     Item,
 )
-from domain.indicators.facts import HouseholdFacts
+from domain.indicators.facts import AlertFacts, HouseholdFacts
+from domain.indicators.settled import Count
 from domain.periods import Period
 
 
@@ -50,6 +51,14 @@ class Figure:
         return round(self.numerator / self.denominator, 4)
 
 
+def may_count(facts: HouseholdFacts) -> bool:
+    """Whether any indicator may count the household, in some period on some day: a rule
+    applies to it (`Indicator.applies_to`), or it has alerts (a department's push may be judged
+    by them). A `Tally` adds nothing for any other household."""
+    return bool(facts.alerts) or any(i.applies_to is None or i.applies_to(facts)
+                                     for i in INDICATORS if i.rule is not None)
+
+
 @dataclass
 class Tally:
     """Sums the items of every household, push and meeting into figures per area.
@@ -75,15 +84,49 @@ class Tally:
         self.on = Evaluation(self.today, self.ended or self.today, self.poverty_lines, self.began)
         self._event_departments = {d.department.value for d in self.duties if not d.scheduled}
         self._rules = [(i, i.rule) for i in INDICATORS if i.rule is not None]
+        # Each distinct test of which households a rule applies to, asked once per household;
+        # the rules to ask, by the tests' answers.
+        self._tests = tuple(dict.fromkeys(i.applies_to for i, _ in self._rules if i.applies_to))
+        self._asked: dict[tuple[bool, ...], list[tuple[Indicator, HouseholdRule]]] = {}
+        # The figures an item adds to, by (indicator, township, department), and whether it is
+        # one of the drill-down's.
+        self._targets: dict[tuple[str, str | None, str | None], tuple[tuple[Figure, ...], bool]] = {}
 
     def add_household(self, facts: HouseholdFacts) -> None:
-        for indicator, rule in self._rules:
-            for item in rule(facts, self.period, self.on):
+        """Count one household's items (only the rules that apply to it are asked)."""
+        answers = tuple(test(facts) for test in self._tests)
+        rules = self._asked.get(answers)
+        if rules is None:
+            applies = dict(zip(self._tests, answers, strict=True))
+            rules = self._asked[answers] = [
+                (i, rule) for i, rule in self._rules if i.applies_to is None or applies[i.applies_to]]
+        period, on = self.period, self.on
+        for indicator, rule in rules:
+            for item in rule(facts, period, on):
                 self._add(indicator, item)
-        for a in facts.alerts:
+        self.add_alerts(facts.township, facts.alerts)
+
+    def add_settled(self, counts: Iterable[Count]) -> None:
+        """Count a household by its settled counts for the period (`settled_counts`, found on
+        or before this evaluation with the same poverty lines): its figures without its items,
+        so not for a drill-down. Its alerts go to `add_alerts`."""
+        if self.detail is not None:
+            raise ValueError("a drill-down lists items: count the household's facts instead")
+        for code, township, department, numerator, denominator in counts:
+            figures, _ = self._figures_of(INDICATOR_BY_CODE[code], township, department)
+            for figure in figures:
+                figure.numerator += numerator
+                figure.denominator += denominator
+
+    def add_alerts(self, township: str, alerts: Iterable[AlertFacts]) -> None:
+        """A household's alerts that a department was due to push within days of each (its
+        event duties), for `add_pushes`."""
+        if not self._event_departments:
+            return
+        for a in alerts:
             if a.department in self._event_departments and a.duplicate_of is None:
                 self._event_alerts.append(AlertPush(
-                    a.alert_id, Department(a.department), facts.township, a.risk_types,
+                    a.alert_id, Department(a.department), township, a.risk_types,
                     a.problems, a.discovered_on, a.received_on, a.batch_id, a.tier,
                     a.sudden_hardship,
                 ))
@@ -115,19 +158,39 @@ class Tally:
             self._add(indicator, Item(month.label, None, None, None, int(meeting is not None), 1, note))
 
     def _add(self, indicator: Indicator, item: Item) -> None:
+        figures, kept = self._figures_of(indicator, item.township, item.department)
+        for figure in figures:
+            figure.numerator += item.numerator
+            figure.denominator += item.denominator
+        if kept:
+            self.items.append(item)
+
+    def _figures_of(self, indicator: Indicator, township: str | None, department: str | None
+                    ) -> tuple[tuple[Figure, ...], bool]:
+        """The figures an item of ``indicator`` adds to: the county's, its township's and its
+        department's where the indicator is kept at that level; and whether the drill-down
+        keeps it."""
+        key = (indicator.code, township, department)
+        found = self._targets.get(key)
+        if found is None:
+            found = self._targets[key] = self._areas_of(indicator, township, department)
+        return found
+
+    def _areas_of(self, indicator: Indicator, township: str | None, department: str | None
+                  ) -> tuple[tuple[Figure, ...], bool]:
         areas = [Area("county", self.county)]
-        if "township" in indicator.levels and item.township:
-            areas.append(Area("township", item.township))
-        if "department" in indicator.levels and item.department:
-            areas.append(Area("department", item.department))
+        if "township" in indicator.levels and township:
+            areas.append(Area("township", township))
+        if "department" in indicator.levels and department:
+            areas.append(Area("department", department))
+        figures = []
         for area in areas:
             figure = self.figures.get((indicator.code, area))
             if figure is None:
                 figure = self.figures[(indicator.code, area)] = Figure(indicator, area)
-            figure.numerator += item.numerator
-            figure.denominator += item.denominator
-            if self.detail == (indicator.code, area):
-                self.items.append(item)
+            figures.append(figure)
+        kept = self.detail is not None and any(self.detail == (indicator.code, a) for a in areas)
+        return tuple(figures), kept
 
     def table(self) -> list[Figure]:
         """Every figure: county first, then townships, then departments, each in indicator order."""

@@ -31,7 +31,13 @@ def add_summary(commands: Any) -> None:
 
 
 def _demo(app: CaseFiles, args: argparse.Namespace) -> int:
-    from application.demo import DemoAlreadyLoaded, DemoConflict, ensure_demo_users, load_demo
+    from application.demo import (
+        DemoAlreadyLoaded,
+        DemoConflict,
+        ensure_demo_users,
+        link_demo_grid_worker,
+        load_demo,
+    )
 
     until = args.until or app.today()
     print(f"载入演示县（{args.households} 户，种子 {args.seed}，截至 {until} 的十二个月）"
@@ -53,8 +59,11 @@ def _demo(app: CaseFiles, args: argparse.Namespace) -> int:
             projections.catch_up(tick)
     _summary(app, args)
     print("演示用户（令牌即工作台密码，只用于演示县；工作台的地址见 fangpin serve 启动时所示）：")
-    for user, token in ensure_demo_users(users(app)):
+    accounts = users(app)
+    for user, token in ensure_demo_users(accounts):
         print(f"  {user.role}{area(user)}：用户 {user.name}  令牌 {token}")
+    worker = link_demo_grid_worker(accounts)
+    print(f"  （村联络站用户即本村农户的网格员 {worker}：待办中的走访是其负责的农户）")
     return 0
 
 

@@ -9,6 +9,7 @@ table. Handlers are synchronous and run in litestar's thread pool: the storage d
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from collections.abc import Callable
@@ -109,11 +110,17 @@ def _options(path: str, methods: str) -> HTTPRouteHandler:
 
 @get("/health", summary="存活检查", sync_to_thread=True, include_in_schema=False)
 def health(request: Request) -> Response[dict[str, object]]:
-    """Alive, and where the log is; 503 while a read model is stopped at an event it cannot
+    """Alive, where the log is, and how full this server process's cache of case files is
+    (``cache``: households and other aggregates held, bytes, the bound and the process id, so
+    that each worker can be told apart); 503 while a read model is stopped at an event it cannot
     apply, naming the read model, its position, the event, the household and the error (ID
     numbers in the error masked: this answer needs no token)."""
     state = request.app.state
-    body: dict[str, object] = {"status": "ok", "storage": state.settings.describe()}
+    fill = state.case_files.cache_fill()
+    body: dict[str, object] = {
+        "status": "ok", "storage": state.settings.describe(),
+        "cache": {"entries": fill.entries, "bytes": fill.bytes, "bound": fill.bound,
+                  "process": os.getpid()}}
     projections: Projections = state.projections
     if projections.stops():
         stopped = [_stopped(status, status.stop) for status in projections.status().values()
@@ -179,6 +186,7 @@ class Services:
         self.projections: Projections | None = None
         #: The hot standby's read-only case files, when ``settings.read_database_url`` is set.
         self.standby: CaseFiles | None = None
+        self.access_log: AccessLog | None = None
 
     def open(self, state: State) -> None:
         if self.case_files is not None:
@@ -190,7 +198,9 @@ class Services:
         with case_files.creating_tables():
             projections = Projections(case_files, cache_size=FOLLOWER_CACHE)
             users = Users(datastore, backend=self.settings.backend)
-            access_log = AccessLog(datastore, backend=self.settings.backend, clock=self.clock)
+            # A read's row is written in a batch (`AccessLog`), closed with the services.
+            access_log = self.access_log = AccessLog(datastore, backend=self.settings.backend,
+                                                     clock=self.clock, batched=True)
             logins = Logins(users, clock=self.clock)
             report_limits = ReportLimits(datastore, self.settings.backend, clock=self.clock)
             marks = DeskMarks(users, clock=self.clock)
@@ -224,6 +234,9 @@ class Services:
                       "notice_terms": load_notice_terms(self.settings.notices_path)})
 
     def close(self) -> None:
+        if self.access_log is not None:
+            self.access_log.close()
+            self.access_log = None
         if self.projections is not None:
             self.projections.close()
         if self.case_files is not None:

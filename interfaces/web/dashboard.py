@@ -13,10 +13,12 @@ from litestar.response import Template
 
 from application.accounts.access import User
 from application.indicators import Scope
+from application.matrix import FEW, hover, is_few
 from domain.codes import Category, Channel, Role
 from domain.deadlines import days_until
 from domain.household import STEP_NAMES
 from domain.indicators import Area as IndicatorArea
+from domain.indicators import Figure
 from domain.periods import parse_period
 from interfaces.http.auth import area_of
 from interfaces.http.indicators import scope_for
@@ -57,14 +59,14 @@ def dashboard(request: Request, urgency: FromQuery[str] = "") -> Template:
     charts["department"] = _bar(f"{month_start:%Y年%m月}新增预警（按部门）", alerts_by_department)
     trend = _identification_trend(request, user, today)
     if trend:
-        charts["trend"] = _line("识别认定时限达标率（按月）", trend)
+        charts["trend"] = _rate_line("识别认定时限达标率（按月）", trend)
     return render(request, "dashboard.html", user, work=work, charts=charts, near=near, visits_due=visits,
                   monitored=sum(by_category.values()), open_cases=open_cases, households=households,
                   overdue=sum(1 for row in near if row["days_until"] < 0), today=today,
                   new_alerts=sum(alerts_by_channel.values()))
 
 
-def _identification_trend(request: Request, user: User, today: date) -> dict[str, float | None]:
+def _identification_trend(request: Request, user: User, today: date) -> dict[str, Figure | None]:
     """识别认定时限达标率 for each of the last six months, where the user reads indicators."""
     if not user.may_read("indicators") or user.role is Role.VILLAGE_LIAISON:
         return {}
@@ -84,21 +86,19 @@ def _identification_trend(request: Request, user: User, today: date) -> dict[str
     latest = indicators.compute(f"{months[0]:%Y-%m}", scope=scope,
                                 months=[parse_period(f"{first:%Y-%m}") for first in months[1:]])
     area = IndicatorArea(scope.level, scope.name)
-    trend: dict[str, float | None] = {}
+    trend: dict[str, Figure | None] = {}
     for first in reversed(months):
         label = f"{first:%Y-%m}"
         figures = latest.figures if first == months[0] else latest.trend[label]
-        found = next((f for f in figures if f.indicator.code == "timely_identification"
-                      and f.area == area), None)
-        rate = found.rate if found is not None else None
-        trend[label] = None if rate is None else round(rate * 100, 1)
+        trend[label] = next((f for f in figures if f.indicator.code == "timely_identification"
+                             and f.area == area), None)
     if len(_TREND_CACHE) > 64:
         _TREND_CACHE.clear()
     _TREND_CACHE[key] = trend  # until the read models move on
     return trend
 
 
-_TREND_CACHE: dict[tuple[Scope, date, int], dict[str, float | None]] = {}
+_TREND_CACHE: dict[tuple[Scope, date, int], dict[str, Figure | None]] = {}
 
 
 def _pie(title: str, values: dict[str, int]) -> dict[str, Any]:
@@ -116,12 +116,33 @@ def _bar(title: str, values: dict[str, int]) -> dict[str, Any]:
             "series": [{"type": "bar", "data": list(values.values())}]}
 
 
-def _line(title: str, values: dict[str, float | None]) -> dict[str, Any]:
-    return {"title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
-            "tooltip": {"trigger": "axis"}, "grid": {"containLabel": True},
-            "xAxis": {"type": "category", "data": list(values)},
-            "yAxis": {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}},
-            "series": [{"type": "line", "data": list(values.values())}]}
+def _rate_line(title: str, figures: dict[str, Figure | None]) -> dict[str, Any]:
+    """A rate month by month, as people should read it: each point's tip gives its numerator
+    and denominator; a month of few items (`application.matrix.FEW`) is a hollow point, to be
+    read with care; a month with none is a gap, not 0%. (``tip`` on a point: the workbench's
+    script makes it the tooltip.)"""
+    points: list[dict[str, Any]] = []
+    label = ""
+    for month, figure in figures.items():
+        rate = figure.rate if figure is not None else None
+        if figure is not None:
+            label = figure.indicator.denominator_label
+        if rate is None:
+            points.append({"value": None, "tip": f"{month}：当月没有{label or '可计入的事项'}"})
+            continue
+        few = is_few(figure)
+        points.append({"value": round(rate * 100, 1), "symbol": "emptyCircle" if few else "circle",
+                       "symbolSize": 11 if few else 7, "few": few,
+                       "tip": f"{month}：{rate * 100:.1f}%（{hover(figure)}）"
+                              + ("，件数少，仅供参考" if few else "")})
+    return {"title": {"text": title, "left": "center", "textStyle": {"fontSize": 14},
+                      "subtext": f"空心点：当月{label}不足{FEW}件；断开：当月没有",
+                      "subtextStyle": {"fontSize": 11}},
+            "tooltip": {"trigger": "axis", "tip": True}, "grid": {"containLabel": True, "top": 64},
+            "xAxis": {"type": "category", "data": list(figures)},
+            "yAxis": {"type": "value", "min": 0, "max": 100, "axisLabel": {"formatter": "{value}%"}},
+            "series": [{"type": "line", "data": points, "connectNulls": False,
+                        "showAllSymbol": True}]}
 
 
 def countdown(row: dict[str, Any], today: date) -> dict[str, Any]:

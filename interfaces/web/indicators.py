@@ -16,10 +16,12 @@ from application.indicators import IndicatorResult, Scope
 from application.matrix import (
     BAND_READING,
     BANDS,
+    FEW_READING,
     RANKING_METHOD,
     band_of,
     hover,
     indicator_matrix,
+    is_few,
     trend_of,
 )
 from application.reports import annual_report
@@ -102,7 +104,7 @@ def indicators(request: Request, period: FromQuery[str] = "", indicator: FromQue
                   trend=trend, county_only=county_only, indicators=INDICATOR_BY_CODE,
                   bands=BANDS, band_reading=BAND_READING, ranking_method=RANKING_METHOD,
                   ranked=scope.level == "county" and user.may_read("rankings"),
-                  band_of=band_of, hover=hover)
+                  band_of=band_of, hover=hover, is_few=is_few, few_reading=FEW_READING)
 
 
 def household_links(request: Request, result: IndicatorResult | None) -> dict[str, str]:

@@ -3,6 +3,7 @@ count days from the application's clock, not the machine's."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import pytest
@@ -107,3 +108,19 @@ def test_health_says_when_the_read_models_stay_behind_the_log_without_moving(
     # …until they move again
     api.catch_up()
     assert api.client.get("/health").status_code == 200
+
+
+def test_health_says_how_full_the_answering_processs_cache_of_case_files_is(api: Api) -> None:
+    # Given a fresh server process (start-up's own records cached, no household yet)
+    before = api.client.get("/health").json()["cache"]
+    # When three households are registered and one of them is read
+    home = register(api, 1)
+    register(api, 2)
+    register(api, 3)
+    assert api.get(f"/api/households/{home.code}").status_code == 200
+    # Then the health check counts them in this process's cache, within its bound
+    cache = api.client.get("/health").json()["cache"]
+    assert cache["entries"] == before["entries"] + 3
+    assert before["bytes"] < cache["bytes"] <= cache["bound"]
+    assert cache["bound"] == round(api.app.state.settings.aggregate_cache_mb * 2**20)
+    assert cache["process"] == os.getpid()

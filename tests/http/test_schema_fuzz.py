@@ -40,7 +40,7 @@ from domain.values import Actor
 from interfaces.http import create_app
 from interfaces.http.limits import EARLIEST, LATEST
 from tests.builders import id_number, member_in
-from tests.conftest import POSTGRES_URL, TEST_CIPHER_KEY, fresh_postgres_schema
+from tests.conftest import POSTGRES_URL, TEST_CIPHER_KEY, fresh_postgres_schema, shut_down
 from tests.http.conftest import registration
 
 TOKEN = "fp_schemathesis-county-token"
@@ -95,13 +95,8 @@ def _served_schema() -> Any:
         try:
             return schemathesis.openapi.from_asgi("/schema/openapi.json", COUNTY)
         finally:
-            _close(COUNTY.app)
+            shut_down(COUNTY.app)
             COUNTY.app = None
-
-
-def _close(app: Litestar) -> None:
-    app.state.projections.close()
-    app.state.case_files.close()
 
 
 def _county(settings: Settings) -> Litestar:
@@ -137,7 +132,7 @@ def _opened(settings: Settings) -> Iterator[None]:
     try:
         yield
     finally:
-        _close(COUNTY.app)
+        shut_down(COUNTY.app)
         COUNTY.app = None
 
 

@@ -180,12 +180,15 @@ def test_a_deleted_event_is_named_whether_or_not_its_chain_row_went_too(county) 
 def test_reordered_events_are_named_with_where_they_were_and_are(county) -> None:
     _, tables, raw, codes = county
     first, second = household_id(codes[0]), household_id(codes[1])
-    a, _, _ = raw.event(first, 1)
+    # the first household's last event and the second's first: each household's events keep
+    # their order, only the positions tell
+    last = raw.versions(first)
+    a, _, _ = raw.event(first, last)
     b, _, _ = raw.event(second, 1)
     raw.swap_positions(a, b)
     report = verify(tables)
     assert sorted(_kinds(report), key=lambda k: k[3]) == sorted(
-        [("reordered", first, 1, b), ("reordered", second, 1, a)], key=lambda k: k[3])
+        [("reordered", first, last, b), ("reordered", second, 1, a)], key=lambda k: k[3])
     assert f"写入时在位置 {a}" in next(f.detail for f in report.findings if f.household_id == first)
 
 
@@ -379,3 +382,57 @@ def test_no_checkpoint_is_signed_over_an_empty_log(make_app) -> None:
     with pytest.raises(AuditError) as refused:
         sign_checkpoint(app.log_tables(), Ed25519PrivateKey.generate(), now=NOW)
     assert refused.value.code == "LOG_EMPTY"
+
+
+def _two_events_moved(app: CaseFiles, raw: RawLog, codes: list[str]) -> None:
+    household = _busy(app, raw, codes)
+    raw.swap_positions(raw.event(household, 1)[0], raw.event(household, 2)[0])
+
+
+def _altered_and_resealed(app: CaseFiles, raw: RawLog, codes: list[str]) -> None:
+    household = _busy(app, raw, codes)
+    raw.set_state(household, 2, raw.event(household, 2)[2] + b" ")
+    raw.reseal(household, 2)
+
+
+TAMPERINGS = {
+    "untouched": lambda app, raw, codes: None,
+    "altered": lambda app, raw, codes: raw.set_state(
+        _busy(app, raw, codes), 3, _altered(raw.event(_busy(app, raw, codes), 3)[2])),
+    "altered-and-resealed": _altered_and_resealed,
+    "deleted": lambda app, raw, codes: raw.delete(_busy(app, raw, codes), 2),
+    "deleted-with-its-chain-row": lambda app, raw, codes: raw.delete(
+        _busy(app, raw, codes), 2, with_chain=True),
+    "inserted": lambda app, raw, codes: raw.insert_copy(
+        _busy(app, raw, codes), 1, raw.versions(_busy(app, raw, codes)) + 1),
+    "with-two-events-moved": _two_events_moved,
+    "across-households": lambda app, raw, codes: raw.swap_positions(
+        raw.event(household_id(codes[0]), raw.versions(household_id(codes[0])))[0],
+        raw.event(household_id(codes[1]), 1)[0]),
+}
+
+
+@pytest.mark.parametrize("tampering", list(TAMPERINGS))
+@pytest.mark.parametrize("page", [1, 7, 64])
+def test_what_verify_finds_does_not_depend_on_where_pages_of_the_log_begin(
+        county, monkeypatch, page: int, tampering: str) -> None:
+    """The log is read a page at a time and households are followed from page to page: a page
+    beginning anywhere (even between two events of one household) changes nothing found, nor
+    the segment digests a checkpoint compares."""
+    from application.audit import tables as module
+
+    app, tables, raw, codes = county
+    key = Ed25519PrivateKey.generate()
+    checkpoint = sign_checkpoint(tables, key, now=NOW)
+    TAMPERINGS[tampering](app, raw, codes)
+    whole = verify(tables, [checkpoint], trusted_key=key.public_key())
+    assert whole.clean == (tampering == "untouched")
+    monkeypatch.setattr(module, "PAGE", page)
+    paged = verify(tables, [checkpoint], trusted_key=key.public_key())
+    assert _kinds(paged) == _kinds(whole)
+    assert [f.detail for f in paged.findings] == [f.detail for f in whole.findings]
+    assert (paged.events, paged.households, paged.segments) == (
+        whole.events, whole.households, whole.segments)
+    if tampering == "with-two-events-moved":  # each named once, by the version it is
+        assert [(kind, version) for kind, _, version, _ in _kinds(paged)] == [
+            ("reordered", 2), ("reordered", 1), ("checkpoint", None)]

@@ -67,7 +67,7 @@ class TestSaveAndLoad:
         app = make_app()
         result = app.register_household(registering(), by=COUNTY, command_id="reg-1")
 
-        fresh = make_app(aggregate_cache_size=0)
+        fresh = make_app(aggregate_cache_mb=0)
         household = fresh.household(CODE)
         assert household.id == result.aggregate_id
         assert household.township == "银坊镇"
@@ -115,7 +115,7 @@ class TestSaveAndLoad:
         app.flush_snapshots()  # snapshots are written in batches
         assert list(app.snapshots.get(live.id)), "a snapshot was taken"
 
-        rebuilt = make_app(aggregate_cache_size=0).household(CODE)
+        rebuilt = make_app(aggregate_cache_mb=0).household(CODE)
         assert rebuilt == live
         assert rebuilt.measures["M1"].amount == Decimal("1200.50")
         assert rebuilt.cases[0].eliminated_on == date(2025, 9, 12)
@@ -259,7 +259,7 @@ class TestConcurrentWriters:
 
         # No cache: the second writer reads the log just before the race (a cached, stale
         # household is retried on the log's state instead: see the next test).
-        second = CaseFiles(replace(first.settings, aggregate_cache_size=0), clock=racing_clock)
+        second = CaseFiles(replace(first.settings, aggregate_cache_mb=0), clock=racing_clock)
         try:
             command = RaiseAlert(alert_id="A-second", channel=Channel.CADRE_SCREENING,
                                  person_id_number=HEAD_ID, risk_types=[RiskType.DISABILITY],
@@ -316,7 +316,7 @@ class TestConcurrentWriters:
             thread.start()
         for thread in threads:
             thread.join()
-        household = make_app(aggregate_cache_size=0).household(CODE)
+        household = make_app(aggregate_cache_mb=0).household(CODE)
         assert set(household.alerts) == {f"A{n}" for n in range(writers)}
         assert household.version == 1 + writers
 
@@ -334,7 +334,7 @@ class TestSnapshots:
         live = app.household(CODE)
         app.close()  # writes the pending snapshots
 
-        fresh = make_app(aggregate_cache_size=0)
+        fresh = make_app(aggregate_cache_mb=0)
         snapshots = list(fresh.snapshots.get(live.id))
         assert [s.originator_version for s in snapshots] == [5, 10]
         assert [len(s.state["alerts"]) for s in snapshots] == [4, 9]

@@ -21,14 +21,14 @@ CODE = "130630101001"
 
 
 def _raw_states(settings: Settings) -> list[bytes]:
-    """Every stored state of events and snapshots, read with plain SQL."""
+    """Every stored state of events, snapshots and current states, read with plain SQL."""
     if settings.backend == "sqlite":
         with closing(sqlite3.connect(settings.sqlite_file)) as conn:
-            return [bytes(row[0]) for table in ("stored_events", "stored_snapshots")
+            return [bytes(row[0]) for table in ("stored_events", "stored_snapshots", "fangpin_states")
                     for row in conn.execute(f"SELECT state FROM {table}")]
     with psycopg.connect(settings.database_url) as conn:
         schema = settings.postgres_schema
-        return [bytes(row[0]) for table in ("fangpin_events", "fangpin_snapshots")
+        return [bytes(row[0]) for table in ("fangpin_events", "fangpin_snapshots", "fangpin_states")
                 for row in conn.execute(f'SELECT state FROM "{schema}".{table}')]
 
 
@@ -44,7 +44,7 @@ def test_stored_state_holds_no_plaintext_name_or_id_number(encrypted: Settings) 
         states = _raw_states(encrypted)
         household = app.household(CODE)
     assert household.members[HEAD_ID].name == "王建国"
-    assert len(states) >= 2  # the event and its snapshot
+    assert len(states) >= 3  # the event, its snapshot and the current state
     for state in states:
         for plain in (HEAD_ID, "王建国", "银坊镇", CODE):
             assert plain.encode() not in state

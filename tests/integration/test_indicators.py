@@ -291,3 +291,36 @@ def test_governance_commands_refuse_bad_input_and_repeat_idempotently(county):
                                  topics=["x"], decisions=[], occurred_on=date(2025, 4, 1), by=COUNTY)
     assert error.value.code == "MEETING_ID_TAKEN"
     assert isinstance(county.governance().id, UUID)
+
+
+def test_figures_are_computed_one_at_a_time_in_a_process(county):
+    """Four requests for figures at once (a verification from the log, current figures) run
+    one after the other, each whole: their readers never interleave, and each result is what
+    it is alone."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    with Projections(county) as projections:
+        projections.catch_up()
+        indicators = Indicators(county, projections.store)
+        alone = figures(indicators.compute("2025"))
+        running, most, guard = [0], [0], threading.Lock()
+
+        def slow_reader(household) -> None:  # a reader of each household's facts, as reports add
+            with guard:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            time.sleep(0.02)  # long enough for another thread to start reading, were it let in
+            with guard:
+                running[0] -= 1
+
+        def compute(n: int):
+            if n % 2:
+                return indicators.compute("2025", from_log=True, also=[slow_reader])
+            return indicators.compute("2025", also=[slow_reader])
+
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(compute, range(4)))
+    assert most[0] == 1
+    assert [figures(r) for r in results] == [alone] * 4

@@ -12,6 +12,7 @@ from application.accounts.logins import MAX_FAILURES, LoginRefused, Logins
 from application.accounts.users import Users
 from application.app import CaseFiles
 from domain.codes import Role
+from tests.builders import COUNTY, registering
 
 
 @pytest.fixture
@@ -46,6 +47,39 @@ def test_parallel_guesses_cannot_get_past_the_lock_out(logins: Logins) -> None:
         codes = list(pool.map(lambda n: _code(logins, "county-01", f"guess-{n}"), range(24)))
     assert codes.count("LOGIN_FAILED") == MAX_FAILURES - 1  # every guess counted, then locked
     assert _code(logins, "county-01", "right-passphrase") == "ACCOUNT_LOCKED"
+
+
+def test_a_password_being_checked_holds_no_other_write_back(logins: Logins, make_app) -> None:
+    """While argon2 checks a login's password, the store takes other writes (a command, another
+    login's count): on SQLite the check used to run inside a write transaction, which holds
+    the whole store, so under load commands and logins timed out waiting behind it."""
+    import threading
+
+    checking, done = threading.Event(), threading.Event()
+    hasher = logins.hasher
+
+    class Slow:
+        def __getattr__(self, name: str) -> object:
+            return getattr(hasher, name)
+
+        def verify(self, digest: str, password: str) -> bool:
+            checking.set()
+            done.wait(10)  # until the test has written
+            return hasher.verify(digest, password)
+
+    logins.hasher = Slow()  # type: ignore[assignment]
+    outcome: list[str] = []
+    login = threading.Thread(target=lambda: outcome.append(_code(logins, "county-01", "wrong")))
+    login.start()
+    try:
+        assert checking.wait(10)
+        app = make_app()  # the same store: a command saves while the password is checked
+        app.register_household(registering("130630101001"), by=COUNTY)
+        assert login.is_alive()
+    finally:
+        done.set()
+        login.join(10)
+    assert outcome == ["LOGIN_FAILED"]
 
 
 def test_the_lock_lifts_after_fifteen_minutes_or_with_a_new_password(logins: Logins, clock) -> None:

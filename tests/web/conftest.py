@@ -8,22 +8,27 @@ Browser tests skip when ``/usr/bin/chromium`` is absent, unless ``FANGPIN_REQUIR
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 
+from application.commands import MemberIn, RegisterHousehold
 from application.demo import ensure_demo_users, load_demo
 from application.settings import Settings
+from domain.codes import Health, HouseholdType, LabourCapacity, Relation, Role
+from domain.values import Actor
 from interfaces.http import create_app
-from tests.conftest import TEST_CIPHER_KEY
+from tests.builders import id_number
+from tests.conftest import TEST_CIPHER_KEY, shut_down
 
 CHROMIUM = Path(os.environ.get("FANGPIN_CHROMIUM", "/usr/bin/chromium"))
 REQUIRE_CHROMIUM = os.environ.get("FANGPIN_REQUIRE_CHROMIUM") == "1"
@@ -118,12 +123,13 @@ class Server:
 
 @pytest.fixture(scope="session")
 def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """A served demo county of 300 households; yields its base URL and the app."""
+    """A served demo county of 300 households; yields its base URL and the app. One per test
+    process (each of `make test`'s workers): no test may count on what another file did to it;
+    one that needs a household in a given state makes it (`household_without_a_case`)."""
     work = tmp_path_factory.mktemp("workbench")
     settings = Settings(sqlite_path=work / "county.sqlite3", cipher_key=TEST_CIPHER_KEY)
     app = create_app(settings, clock=Clock())
-    case_files = app.state.case_files
-    load_demo(case_files, 300)
+    load_demo(app.state.case_files, 300)
     ensure_demo_users(app.state.users)
     app.state.projections.catch_up()
     server = Server(app)
@@ -132,8 +138,33 @@ def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
         yield {"url": server.url, "app": app}
     finally:
         server.stop()
-        app.state.projections.close()
-        case_files.close()
+        shut_down(app)
+
+
+#: Households a test registers for itself (`household_without_a_case`), numbered per process.
+_REGISTERED = itertools.count(1)
+
+
+def household_without_a_case(workbench: dict[str, Any], township: str, village: str) -> str:
+    """A household registered now in ``village``, with no case: a test that needs one makes its
+    own, whatever the tests before it (in any order, on any worker) did to the demo's few."""
+    n = next(_REGISTERED)
+    code = f"9{n:011d}"
+    # A head's name no other such household has, for the tests that search by it; area code
+    # 130631 (a neighbour county's), as the demo's people are all 130630.
+    head = "赵钱孙周吴郑冯陈"[n % 8] + ("满仓", "有福", "长顺", "来福", "金锁", "富贵", "有余")[n // 8 % 7]
+    members = [MemberIn(name=name, id_number=id_number(born, 2 * n + sex, area="130631"),
+                        relation=relation, health=Health.HEALTHY,
+                        labour_capacity=LabourCapacity.ORDINARY, insured=True)
+               for name, born, sex, relation in ((head, date(1966, 4, 2), 1, Relation.HEAD),
+                                                 ("孙桂兰", date(1968, 9, 12), 0, Relation.SPOUSE))]
+    state = workbench["app"].state
+    result = state.case_files.register_household(RegisterHousehold(
+        code=code, township=township, village=village, address=f"{village}{n}号",
+        household_type=HouseholdType.ORDINARY, lifted_out_year=None, members=members,
+        occurred_on=date(2024, 1, 1)), by=Actor("county-centre-01", Role.COUNTY_CENTRE))
+    assert state.projections.wait_for(result.position, timeout=10)
+    return code
 
 
 @pytest.fixture(scope="session")

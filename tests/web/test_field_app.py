@@ -26,7 +26,7 @@ from domain.codes import Role
 from domain.values import Actor
 from interfaces.http import create_app
 from tests.builders import STATED_MEMBER, id_number
-from tests.conftest import TEST_CIPHER_KEY
+from tests.conftest import TEST_CIPHER_KEY, shut_down
 from tests.evidence_files import fake_png, phone_photo
 from tests.web.conftest import Clock, Server, screenshot
 
@@ -58,8 +58,7 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         yield {"server": server, "app": app, "village": village, "clock": clock}
     finally:
         server.stop()
-        app.state.projections.close()
-        app.state.case_files.close()
+        shut_down(app)
 
 
 @pytest.fixture
@@ -357,7 +356,8 @@ def test_a_photo_taken_offline_is_attached_once_to_its_visit_when_the_signal_ret
     page.fill("#f-occurred_on", WITH_A_CAMERA)
     _take_photos(page, (phone_photo(colour="olive"),))
     page.reload()
-    page.wait_for_function("document.querySelectorAll('#photo-list img').length === 1")
+    page.wait_for_function("document.querySelectorAll('#photo-list img').length === 1",
+                           timeout=60_000)  # redrawn before shown: slow on a loaded machine
     page.click("#command button[type=submit]")
     page.wait_for_selector(".item")
     for other in CODES[1:3]:

@@ -20,7 +20,7 @@ from application.settings import Settings
 from domain.codes import Role
 from interfaces.http import create_app
 from tests.builders import STATED_MEMBER, id_number
-from tests.conftest import TEST_CIPHER_KEY
+from tests.conftest import TEST_CIPHER_KEY, shut_down
 from tests.evidence_files import GPS_IFD, MAKE, ORIENTATION, phone_photo
 from tests.web.conftest import Clock, Server
 
@@ -52,8 +52,7 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         yield {"server": server, "app": app, "village": village}
     finally:
         server.stop()
-        app.state.projections.close()
-        app.state.case_files.close()
+        shut_down(app)
 
 
 @pytest.fixture
@@ -94,7 +93,9 @@ def _taken(page: Any, photo: bytes) -> bytes:
     page.goto(f"/app/#/h/{MINE[0]}/visit")
     page.set_input_files("#f-photos", files=[
         {"name": "IMG_1.jpg", "mimeType": "image/jpeg", "buffer": photo}])
-    page.wait_for_function("document.querySelectorAll('#photo-list img').length === 1")
+    # The phone redraws the photo before showing it: slow on a loaded machine, so a long wait.
+    page.wait_for_function("document.querySelectorAll('#photo-list img').length === 1",
+                           timeout=60_000)
     kept = page.evaluate(f"""async () => {{
         const draft = await (await import('/app/store.js')).get('drafts', '{MINE[0]}/visit');
         const bytes = new Uint8Array(await draft.photos.at(-1).arrayBuffer());
@@ -103,6 +104,9 @@ def _taken(page: Any, photo: bytes) -> bytes:
         return btoa(text);
     }}""")
     page.click("#discard")
+    # The draft is removed before the phone goes back to the household: wait for that, or the
+    # next visit form opened could be sent back by it.
+    page.wait_for_function(f"location.hash === '#/h/{MINE[0]}'")
     return base64.b64decode(kept)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -17,8 +17,7 @@ from application.commands import RaiseAlert, VerifyAtHome
 from application.demo import DEMO_TOKENS, demo_users
 from domain.codes import Channel, Finding, RiskType, Role
 from domain.values import Actor
-from projections.queries import Area
-from tests.web.conftest import PHONE, login, screenshot
+from tests.web.conftest import PHONE, household_without_a_case, login, screenshot
 
 USERS = {user.role: user for user in demo_users()}
 VILLAGE, TOWNSHIP = USERS[Role.VILLAGE_LIAISON], USERS[Role.TOWNSHIP_WORKSTATION]
@@ -33,26 +32,39 @@ def _client(workbench: dict[str, Any], role: Role) -> httpx.Client:
     return client
 
 
+#: The day the village prints its notice: after the demo's year (its log holds the year, and
+#: the village's own case of the year's last days awaits its notice too: it is verified after
+#: the fixture's July, so a notice of July could not list it).
+PRINTED = datetime(2026, 1, 12, 2, 0, tzinfo=UTC)
+
+
 def _case_awaiting_the_notice(workbench: dict[str, Any]) -> str:
     """A household of the village user's village with a case whose visit confirmed the risk."""
     app = workbench["app"]
     case_files = app.state.case_files
-    area = Area("village", township=VILLAGE.township, village=VILLAGE.village)
-    code = next(row["code"] for row in app.state.read_models.directory(area, limit=200).rows
-                if case_files.household(row["code"]).active_case is None)
+    code = household_without_a_case(workbench, VILLAGE.township, VILLAGE.village)
     by = Actor("county-centre-01", Role.COUNTY_CENTRE)
     head = case_files.household(code).head.id_number
     number = case_files.execute(code, RaiseAlert(
         alert_id="A-NOTICE-PAGE", channel=Channel.SELF_DECLARATION, person_id_number=head,
-        risk_types=[RiskType.ILLNESS], description="电话13912345678", occurred_on=date(2025, 7, 10)),
+        risk_types=[RiskType.ILLNESS], description="电话13912345678", occurred_on=date(2026, 1, 8)),
         by=by).outcome.case_number
     case_files.execute(code, VerifyAtHome(case_number=number, finding=Finding.RISK_CONFIRMED, risk_clear=True,
-                                          occurred_on=date(2025, 7, 11)), by=by)
+                                          occurred_on=date(2026, 1, 9)), by=by)
     return code
 
 
 def test_the_village_prints_and_publishes_its_notice_from_the_workbench(
         workbench: dict[str, Any]) -> None:
+    case_files = workbench["app"].state.case_files
+    before, case_files.clock.now = case_files.clock.now, PRINTED
+    try:
+        _prints_and_publishes(workbench)
+    finally:
+        case_files.clock.now = before
+
+
+def _prints_and_publishes(workbench: dict[str, Any]) -> None:
     code = _case_awaiting_the_notice(workbench)
     case_files = workbench["app"].state.case_files
     head = case_files.household(code).head

@@ -16,7 +16,7 @@ import pytest
 from application.demo import DEMO_TOKENS, demo_users
 from domain.codes import Check, Role
 from projections.queries import Area
-from tests.web.conftest import login, screenshot
+from tests.web.conftest import household_without_a_case, login, screenshot
 
 USERS = {user.role: user for user in demo_users()}
 SCREENS = {
@@ -89,10 +89,6 @@ def open_case(page: Any, code: str, stage_or_step: str) -> None:
 HEADS: dict[str, str] = {}
 
 
-def cases_of(workbench: dict[str, Any], area: Area) -> list[dict[str, Any]]:
-    return workbench["app"].state.read_models.case_queue(area, limit=500).rows
-
-
 VILLAGE_AREA = Area("village", township=USERS[Role.VILLAGE_LIAISON].township,
                     village=USERS[Role.VILLAGE_LIAISON].village)
 #: The demo township but its first village (whose few households the village's journey visits).
@@ -100,12 +96,15 @@ TOWNSHIP_AREA = Area("township", township=USERS[Role.TOWNSHIP_WORKSTATION].towns
 
 
 def quiet_household(workbench: dict[str, Any], area: Area = VILLAGE_AREA) -> str:
-    """A household of ``area`` with no case open."""
+    """A household of ``area`` with no case. In the village user's village, of a few households,
+    one registered for the test; in the township, one of the demo's many (outside that village),
+    whose file goes back to the start of the year (the county's journey reads it as of then)."""
+    if area is VILLAGE_AREA:
+        return household_without_a_case(workbench, area.township, area.village)
     state = workbench["app"].state
-    busy = {row["code"] for row in cases_of(workbench, area)}
+    busy = {row["code"] for row in state.read_models.case_queue(area, limit=500).rows}
     return next(row["code"] for row in state.read_models.directory(area, limit=200).rows
-                if row["code"] not in busy and row["village"] != (
-                    VILLAGE_AREA.village if area is TOWNSHIP_AREA else None)
+                if row["code"] not in busy and row["village"] != VILLAGE_AREA.village
                 and state.case_files.household(row["code"]).active_case is None)
 
 

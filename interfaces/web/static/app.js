@@ -6,7 +6,16 @@
     var source = document.getElementById(element.id + "-option");
     if (!source) return;
     var chart = echarts.init(element, null, { renderer: "canvas" });
-    chart.setOption(JSON.parse(source.textContent));
+    var option = JSON.parse(source.textContent);
+    if (option.tooltip && option.tooltip.tip) {  // each point says itself: its "tip"
+      delete option.tooltip.tip;
+      option.tooltip.formatter = function (params) {
+        var point = Array.isArray(params) ? params[0] : params;
+        var tip = point && point.data && point.data.tip;
+        return tip ? echarts.format.encodeHTML(tip) : "";
+      };
+    }
+    chart.setOption(option);
     element.setAttribute("data-rendered", "true");
     charts.push(chart);
   });
