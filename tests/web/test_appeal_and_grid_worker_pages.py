@@ -64,8 +64,11 @@ def test_an_appeal_is_lodged_answered_from_the_appeals_list_and_counted(
     page.wait_for_url(f"**/web/households/{code}?done=lodge_appeal*")
     appeal = app.household(code).cases[number - 1].appeals[-1]
     assert appeal.due_on == date(2025, 7, 20)
+    projections = workbench["app"].state.projections
+    projections.catch_up()  # the list is a read model: it follows the log within ~0.1 s
 
     page.click("nav a[href='/web/appeals']")
+    page.wait_for_url("**/web/appeals")  # the click returns once the new page is committed, not loaded
     row = page.locator("#appeal-table tbody tr", has_text=appeal.appeal_id)
     assert row.count() == 1 and "2025-07-20（剩 0 天）" in row.text_content()
     assert "县防贫中心" in row.text_content()
@@ -76,6 +79,7 @@ def test_an_appeal_is_lodged_answered_from_the_appeals_list_and_counted(
                   "reason": "残疾情况已按类别认定标准核实"})
     page.wait_for_url(f"**/web/households/{code}?done=answer_appeal*")
     assert "答复申诉" in page.text_content("body")
+    projections.catch_up()
 
     page.goto("/web/appeals")
     assert page.locator("#appeal-table tbody tr", has_text=appeal.appeal_id).count() == 0

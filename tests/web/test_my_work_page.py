@@ -50,6 +50,7 @@ def test_the_first_page_leads_with_my_work_on_a_360_px_phone(new_page: Any, work
     assert page.locator("#notification-list li.read").count() >= 1
     # only the overdue ones, when their count is chosen; an unknown choice is refused in words
     page.click("#count-overdue")
+    page.wait_for_url("**/web/?urgency=overdue*")
     assert page.locator("#task-list li.task").count() == min(overdue, 50)
     refused = page.goto("/web/?urgency=someday")
     assert refused.status == 422 and "“someday”不是期限分类" in page.content()
