@@ -25,3 +25,11 @@ class ConcurrentChange(DomainError):
         super().__init__(
             "CONCURRENT_CHANGE", f"农户 {code} 的档案刚被他人更新，本次操作未保存，请重试", None
         )
+
+
+class Busy(DomainError):
+    """The process has as much of this kind of work waiting as it lets wait: nothing was done;
+    the same request a little later is answered (503 with Retry-After over HTTP)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message, None)

@@ -20,7 +20,7 @@ from msgspec import inspect as mi
 from application.accounts.access import AccessDenied
 from application.accounts.logins import SessionEnd
 from application.cells import read_code
-from application.errors import ConcurrentChange
+from application.errors import Busy, ConcurrentChange
 from application.evidence import FileTooLarge, KindNotAccepted
 from application.self_reports import TooMany
 from domain.errors import DomainError, InvalidValue, NotFound
@@ -73,9 +73,9 @@ STATUSES: dict[int, tuple[str, tuple[str, ...]]] = {
            "TEXT_CONTROL_CHARACTER", "ATTACHMENT_UNREADABLE", "ATTACHMENT_UNKNOWN")),
     429: ("提交过于频繁（农户自主申报：每个来源地址每小时、每个身份证号码每天有上限）",
           ("TOO_MANY_REPORTS",)),
-    503: ("暂时无法答复（读模型停在某事件或尚未追上 `after`；数据库无法连接，如主库故障切换中），"
-          "带 `Retry-After` 时可稍后重试",
-          ("READ_MODELS_BEHIND", "DATABASE_UNAVAILABLE", "UNAVAILABLE")),
+    503: ("暂时无法答复（读模型停在某事件或尚未追上 `after`；数据库无法连接，如主库故障切换中；"
+          "本进程正在计算考核指标且排队已满），带 `Retry-After` 时可稍后重试",
+          ("READ_MODELS_BEHIND", "DATABASE_UNAVAILABLE", "UNAVAILABLE", "FIGURES_BUSY")),
 }
 
 
@@ -125,7 +125,7 @@ class MalformedRequest(DomainError):
 def domain_status(error: DomainError) -> int:
     if isinstance(error, MalformedRequest):
         return 400
-    if isinstance(error, Unavailable):
+    if isinstance(error, Unavailable | Busy):
         return 503
     if isinstance(error, TooMany):
         return 429
@@ -142,9 +142,14 @@ def domain_status(error: DomainError) -> int:
     return 409
 
 
+#: Seconds to wait after a `Busy` refusal: about one computation of figures.
+BUSY_RETRY_AFTER = "5"
+
+
 def on_domain_error(request: Request, error: DomainError) -> Response[ProblemDetails]:
     retry = isinstance(error, ConcurrentChange | Unavailable)
-    headers = {"Retry-After": "1"} if retry else None
+    headers = ({"Retry-After": BUSY_RETRY_AFTER} if isinstance(error, Busy)
+               else {"Retry-After": "1"} if retry else None)
     return problem(domain_status(error), error.code, error.message, field=error.field,
                    request=request, headers=headers)
 

@@ -10,8 +10,9 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.response import Redirect
 
 from application.accounts.access import AccessDenied, User
+from application.errors import Busy
 from domain.errors import DomainError, NotFound
-from interfaces.http.problems import in_chinese, on_http_error
+from interfaces.http.problems import BUSY_RETRY_AFTER, in_chinese, on_http_error
 from interfaces.web.session import LoginNeeded, render
 
 
@@ -32,7 +33,7 @@ def on_web_error(request: Request, error: Exception) -> Response[Any]:
     """A refusal on a page: a page in Chinese that says which rule, never a bare error."""
     if isinstance(error, DomainError):
         status = 403 if isinstance(error, AccessDenied) else 404 if isinstance(error, NotFound) \
-            or error.code.endswith("NOT_FOUND") else 422
+            or error.code.endswith("NOT_FOUND") else 503 if isinstance(error, Busy) else 422
         message, code = error.message, error.code
     elif isinstance(error, HTTPException):
         status, code = error.status_code, f"HTTP_{error.status_code}"
@@ -53,4 +54,6 @@ def on_web_error(request: Request, error: Exception) -> Response[Any]:
     page = render(request, "error.html", user if isinstance(user, User) else None,
                   status=status, message=message, code=code)
     page.status_code = status
+    if status == 503:
+        page.headers["Retry-After"] = BUSY_RETRY_AFTER
     return page

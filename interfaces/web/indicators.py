@@ -12,6 +12,7 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from application.accounts.access import AccessDenied
+from application.errors import Busy
 from application.indicators import IndicatorResult, Scope
 from application.matrix import (
     BAND_READING,
@@ -57,6 +58,8 @@ def annual(request: Request, year: FromQuery[str] = "", format: FromQuery[str] =
     year = year or f"{county_today(request):%Y}"
     try:
         report = annual_report(request.app.state.indicators, year)
+    except Busy:
+        raise  # a page that says so, 503 with Retry-After (`on_web_error`), not a refusal
     except DomainError as refused:
         return render(request, "report.html", user, report=None, year=year, error=refused.message)
     if format == "xlsx":
@@ -85,6 +88,8 @@ def indicators(request: Request, period: FromQuery[str] = "", indicator: FromQue
     try:
         result = _computed(request, parse_period(period), scope, detail, today)
         error = None
+    except Busy:
+        raise
     except DomainError as refused:
         result, error = None, refused.message
     # the monthly report of the month shown (this month while a year or quarter is shown); a

@@ -5,11 +5,15 @@ and quarterly reports as JSON and as workbooks."""
 from __future__ import annotations
 
 import io
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
 import openpyxl
 
+from application.indicators import _ONE_AT_A_TIME, WAITING_AT_MOST
 from tests.http.conftest import OTHER_TOWNSHIP, Api
 from tests.http.kit import COUNTY_DECISION, call, problem, register, set_income_line
 
@@ -338,3 +342,34 @@ def test_a_report_workbook_shows_rates_as_percentages_and_times_in_beijing(api: 
     about = {row[0].value: row[1].value for row in book["摘要"].iter_rows(min_row=2)}
     as_of = about["数据截至（登记时间，北京时间）"]
     assert "T" not in as_of and "+00:00" not in as_of
+
+
+def test_figures_asked_for_past_the_queue_are_a_503_to_retry(api: Api) -> None:
+    """While one computation of figures runs in the server process and `WAITING_AT_MOST` wait
+    their turn, the API and the workbench page answer a request for figures at once with 503,
+    Retry-After and FIGURES_BUSY, holding no thread; when the queue has gone, both answer."""
+    county(api)
+    client = api.client
+    api.app.state.logins.set_password("county-01", "密码-county-01")
+    login = client.get("/web/login").text
+    token = re.search(r'name="_csrf_token" value="([^"]*)"', login)
+    assert token is not None
+    client.post("/web/login", data={"_csrf_token": token.group(1), "name": "county-01",
+                                    "password": "密码-county-01", "next": "/web/"})
+    service = api.app.state.indicators
+    with ThreadPoolExecutor(WAITING_AT_MOST) as pool:
+        with _ONE_AT_A_TIME:  # a computation running
+            queued = [pool.submit(service.compute, "2025") for _ in range(WAITING_AT_MOST)]
+            deadline = time.monotonic() + 30
+            while _ONE_AT_A_TIME.waiting < WAITING_AT_MOST and time.monotonic() < deadline:
+                time.sleep(0.01)
+            busy = api.get("/api/indicators", period="2025")
+            assert busy.status_code == 503 and busy.headers["Retry-After"] == "5", busy.text
+            assert busy.json()["code"] == "FIGURES_BUSY" and "稍后重试" in busy.json()["detail"]
+            page = client.get("/web/indicators", params={"period": "2025"})
+            assert page.status_code == 503 and page.headers["Retry-After"] == "5"
+            assert "稍后重试" in page.text and "FIGURES_BUSY" in page.text
+        for computed in queued:
+            computed.result(timeout=60)
+    assert figure(indicators(api, period="2025"), "timely_identification") == (2, 3)
+    assert client.get("/web/indicators", params={"period": "2025"}).status_code == 200
