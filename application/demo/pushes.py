@@ -81,7 +81,7 @@ def push_schedule(window: DemoWindow, seed: int) -> dict[Department, list[Schedu
     rng = Random(f"{seed}-{window.tag}-pushes")
     months = list(window.months())
     found: dict[Department, list[ScheduledPush]] = {}
-    for duty in Cadences.load().duties:
+    for duty in demo_duties():
         if not duty.scheduled:
             continue
         # the month before the year's first: its pushes due by the 5th belong to the year
@@ -104,11 +104,18 @@ def push_schedule(window: DemoWindow, seed: int) -> dict[Department, list[Schedu
     return found
 
 
+@cache
+def demo_duties() -> tuple[Duty, ...]:
+    """The duties of the default cadence table, which the demo county follows (read once: a
+    demo asks for them for every row a department pushes)."""
+    return Cadences.load().duties
+
+
 def _duty_for(department: Department, household: Household) -> Duty | None:
     """The scheduled duty a county-tier row of ``department`` about ``household`` falls under:
     医保局's ten-day push for 脱贫户 and monitoring objects, its monthly one for the others;
     the half-monthly push (③) of every other department that has one."""
-    duties = [d for d in Cadences.load().duties if d.department is department and d.scheduled]
+    duties = [d for d in demo_duties() if d.department is department and d.scheduled]
     if department is Department.MEDICAL_INSURANCE:
         watched = household.household_type.value == "脱贫户" or household.category is not None
         return next((d for d in duties if (d.rule == "every_ten_days") == watched), None)
@@ -186,7 +193,7 @@ def send_pushes(app: CaseFiles, batches: DemoBatches,
     arrival, each at its receipt time; returns the events recorded."""
     before = app.max_position()
     window = batches.window
-    duties = Cadences.load().duties
+    duties = demo_duties()
     received = {department: set(ledger.receipts) if ledger else set() for department in Department
                 for ledger in [app.push_ledger(department)]}
     waiting = sorted((b for b in batches.batches.values()
