@@ -180,20 +180,21 @@ def write_report(path: Path, plan: Plan, run: Run, facts: Facts, verdicts: list[
         *(f"| {at / 60:.1f} | {text} |" for at, text in run.timeline), "",
         "## Requests by route", "",
         "Latency as the client saw it (ms). *4xx expected*: requests invalid on purpose; *4xx unexpected*: "
-        "valid requests refused (a lost race, a step the case no longer needed); *restart*: failed while the "
-        "server restarted.", "",
-        "| route | requests | 2xx/3xx | 4xx expected | 4xx unexpected | 5xx | connection | restart "
+        "valid requests refused (a lost race, a step the case no longer needed); *busy*: 503 FIGURES_BUSY, "
+        "sent again after its Retry-After (the retry counted as a request of its own); *restart*: failed "
+        "while the server restarted.", "",
+        "| route | requests | 2xx/3xx | 4xx expected | 4xx unexpected | 5xx | busy | connection | restart "
         "| p50 | p95 | p99 | max |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, route in sorted(tally.routes.items(), key=lambda item: -item[1].requests):
         counts = (route.requests, route.ok, route.expected_4xx, route.unexpected_4xx, route.server_errors,
-                  route.connection, route.restart)
+                  route.busy, route.connection, route.restart)
         lines.append(f"| `{name}` | " + " | ".join(f"{n:,}" for n in counts) + " | "
                      + " | ".join(_ms(route.latencies, f) for f in (0.5, 0.95, 0.99, 1.0)) + " |")
     every = [x for route in tally.routes.values() for x in route.latencies]
     counts = tuple(tally.total(what) for what in ("ok", "expected_4xx", "unexpected_4xx", "server_errors",
-                                                   "connection", "restart"))
+                                                   "busy", "connection", "restart"))
     lines.append(f"| **all** | **{total:,}** | " + " | ".join(f"{n:,}" for n in counts) + " | "
                  + " | ".join(_ms(every, f) for f in (0.5, 0.95, 0.99, 1.0)) + " |")
     lines += ["", "## Failures (first few of each kind)", ""]

@@ -43,6 +43,8 @@ from domain.periods import month_period
 #: rather than race the server's close (on a loaded machine the two clocks drift apart).
 IDLE_RECONNECT_SECONDS = 2.5
 REQUEST_TIMEOUT_SECONDS = 120.0
+#: How many times a simulated user sends a request again that was answered busy (503 FIGURES_BUSY).
+BUSY_RETRIES = 3
 STEP_HOME_VISIT, STEP_NOTICE = "入户核查核实", "村级评议公示"
 STEP_TOWNSHIP, STEP_COUNTY = "乡镇核查初审", "县级比对审定"
 CADENCES = Cadences.load()
@@ -70,6 +72,8 @@ class Route:
     expected_4xx: int = 0
     unexpected_4xx: int = 0
     server_errors: int = 0
+    #: 503 FIGURES_BUSY: the server's queue for figures was full; sent again after Retry-After
+    busy: int = 0
     connection: int = 0
     restart: int = 0
     latencies: list[float] = field(default_factory=list)
@@ -77,7 +81,7 @@ class Route:
     @property
     def requests(self) -> int:
         return (self.ok + self.expected_4xx + self.unexpected_4xx + self.server_errors
-                + self.connection + self.restart)
+                + self.busy + self.connection + self.restart)
 
 
 @dataclass
@@ -183,9 +187,11 @@ class SimulatedUser:
 
     async def call(self, route: str, method: str, path: str, *, body: Any = None,
                    params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
-                   raw: bytes | None = None, invalid: bool = False) -> Answer | None:
+                   raw: bytes | None = None, invalid: bool = False,
+                   busy_retries: int = BUSY_RETRIES) -> Answer | None:
         """One request, counted under ``route``; None when the connection failed. ``invalid``: a
-        request meant to be refused (4xx expected)."""
+        request meant to be refused (4xx expected). Answered busy (503 FIGURES_BUSY), it is sent
+        again after the Retry-After, ``busy_retries`` times at most (then the 503 is a 5xx)."""
         data = raw if body is None else json.dumps(body, ensure_ascii=False).encode()
         restarting_at_start = self.tally.restarting
         counted = self.tally.route(route)
@@ -209,6 +215,14 @@ class SimulatedUser:
         for cookie in answer_headers.get("set-cookie", []):
             name, _, rest = cookie.partition("=")
             self.cookies[name] = rest.partition(";")[0]
+        if status == 503 and b"FIGURES_BUSY" in answer and busy_retries:
+            # a busy answer, as a client should read it: wait as told, then send it again
+            counted.busy += 1
+            self.tally.note("busy", f"{route} ({method} {path}): {_text(answer, 200)}")
+            retry_after = float((answer_headers.get("retry-after") or ["5"])[0])
+            await asyncio.sleep(retry_after)
+            return await self.call(route, method, path, body=body, params=params, headers=headers,
+                                   raw=raw, invalid=invalid, busy_retries=busy_retries - 1)
         if status >= 500:
             if restarting_at_start or self.tally.restarting:
                 counted.restart += 1
