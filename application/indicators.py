@@ -24,7 +24,6 @@ table, the period, T, P and the indicators' version: the inputs of the result.
 from __future__ import annotations
 
 import hashlib
-import threading
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -38,7 +37,8 @@ from uuid import UUID
 import msgspec
 
 from application.app import SYSTEM, CaseFiles
-from application.errors import Busy, ConcurrentChange
+from application.computing import FIGURES
+from application.errors import ConcurrentChange
 from application.indicator_reads import Counting, HouseholdRead, read_model_households
 from domain.cadences import Duty, ExpectedPush, parse_duties
 from domain.codes import Department
@@ -76,45 +76,6 @@ _CHUNK = 500
 _REGISTERED = Household.Registered.TOPIC
 
 _FACTS_ENCODER = msgspec.json.Encoder()
-#: How many computations may wait for the one running, in a process: with more, a request is
-#: refused as busy rather than holding a server thread (12 a worker: `interfaces.http.app`)
-#: that lighter requests need.
-WAITING_AT_MOST = 4
-
-
-class OneAtATime:
-    """Figures are computed one at a time in a process. A computation reads every household in
-    its scope in Python: under the GIL, two at once take about as long as one after the other,
-    but hold the memory of both, and each slows every other request of the process as much (a
-    soak's workers, serving several verifications at once, grew with the computations in
-    flight). At most ``waiting_at_most`` wait their turn; one more is refused (`Busy`).
-    Re-entrant: a computation may ask for another."""
-
-    def __init__(self, waiting_at_most: int = WAITING_AT_MOST) -> None:
-        self.waiting_at_most = waiting_at_most
-        self.waiting = 0
-        self._turn = threading.RLock()
-        self._count = threading.Lock()
-
-    def __enter__(self) -> None:
-        if self._turn.acquire(blocking=False):  # free, or this thread's already
-            return
-        with self._count:
-            if self.waiting >= self.waiting_at_most:
-                raise Busy("FIGURES_BUSY", f"正在计算考核指标，另有 {self.waiting} 项在排队；"
-                                           "本次未计算，请稍后重试")
-            self.waiting += 1
-        try:
-            self._turn.acquire()
-        finally:
-            with self._count:
-                self.waiting -= 1
-
-    def __exit__(self, *exc: object) -> None:
-        self._turn.release()
-
-
-_ONE_AT_A_TIME = OneAtATime()
 
 
 @dataclass(frozen=True)
@@ -260,7 +221,7 @@ class Indicators:
                 raise InvalidValue("INDICATOR_UNKNOWN", f"没有名为“{detail[0]}”的指标", "indicator")
             detail = (indicator.code, detail[1])
         also, months = list(also), list(months)
-        with _ONE_AT_A_TIME:
+        with FIGURES:
             if as_of is None and position is None and not from_log and self.read_models is not None:
                 # a year's settled counts serve a result that needs nobody's items or facts
                 settled = period.kind == "year" and detail is None and not also and not months

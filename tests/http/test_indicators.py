@@ -13,7 +13,7 @@ from typing import Any
 
 import openpyxl
 
-from application.indicators import _ONE_AT_A_TIME, WAITING_AT_MOST
+from application.computing import FIGURES, WAITING_AT_MOST
 from tests.http.conftest import OTHER_TOWNSHIP, Api
 from tests.http.kit import COUNTY_DECISION, call, problem, register, set_income_line
 
@@ -358,10 +358,10 @@ def test_figures_asked_for_past_the_queue_are_a_503_to_retry(api: Api) -> None:
                                     "password": "密码-county-01", "next": "/web/"})
     service = api.app.state.indicators
     with ThreadPoolExecutor(WAITING_AT_MOST) as pool:
-        with _ONE_AT_A_TIME:  # a computation running
+        with FIGURES:  # a computation running
             queued = [pool.submit(service.compute, "2025") for _ in range(WAITING_AT_MOST)]
             deadline = time.monotonic() + 30
-            while _ONE_AT_A_TIME.waiting < WAITING_AT_MOST and time.monotonic() < deadline:
+            while FIGURES.waiting < WAITING_AT_MOST and time.monotonic() < deadline:
                 time.sleep(0.01)
             busy = api.get("/api/indicators", period="2025")
             assert busy.status_code == 503 and busy.headers["Retry-After"] == "5", busy.text

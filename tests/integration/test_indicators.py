@@ -334,24 +334,24 @@ def test_past_the_queue_a_computation_is_refused_as_busy_and_the_queued_ones_ans
     import time
     from concurrent.futures import ThreadPoolExecutor
 
+    from application.computing import FIGURES, WAITING_AT_MOST
     from application.errors import Busy
-    from application.indicators import _ONE_AT_A_TIME, WAITING_AT_MOST
 
     with Projections(county) as projections:
         projections.catch_up()
         indicators = Indicators(county, projections.store)
         alone = figures(indicators.compute("2025"))
         with ThreadPoolExecutor(WAITING_AT_MOST + 1) as pool:
-            with _ONE_AT_A_TIME:  # a computation running (this thread's turn)
+            with FIGURES:  # a computation running (this thread's turn)
                 assert figures(indicators.compute("2025")) == alone  # re-entrant: not refused
                 queued = [pool.submit(indicators.compute, "2025") for _ in range(WAITING_AT_MOST)]
                 deadline = time.monotonic() + 30
-                while _ONE_AT_A_TIME.waiting < WAITING_AT_MOST and time.monotonic() < deadline:
+                while FIGURES.waiting < WAITING_AT_MOST and time.monotonic() < deadline:
                     time.sleep(0.01)
-                assert _ONE_AT_A_TIME.waiting == WAITING_AT_MOST
+                assert FIGURES.waiting == WAITING_AT_MOST
                 with pytest.raises(Busy) as refused:
                     pool.submit(indicators.compute, "2025").result(timeout=30)
                 assert refused.value.code == "FIGURES_BUSY"
                 assert not any(f.done() for f in queued)
             assert [figures(f.result(timeout=60)) for f in queued] == [alone] * WAITING_AT_MOST
-    assert _ONE_AT_A_TIME.waiting == 0
+    assert FIGURES.waiting == 0
