@@ -12,7 +12,6 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from application.accounts.access import User
-from application.indicators import Scope
 from application.matrix import FEW, hover, is_few
 from domain.codes import Category, Channel, Role
 from domain.deadlines import days_until
@@ -23,7 +22,7 @@ from domain.periods import parse_period
 from interfaces.http.auth import area_of
 from interfaces.http.indicators import scope_for
 from interfaces.web.my_work import my_work
-from interfaces.web.session import county_today, render, signed_in
+from interfaces.web.session import county_today, kept_for_this_county, render, signed_in
 
 
 @get("/web/", sync_to_thread=True)
@@ -72,7 +71,8 @@ def _identification_trend(request: Request, user: User, today: date) -> dict[str
         return {}
     scope = scope_for(user, None, None)
     key = (scope, today, request.app.state.read_side.position())
-    cached = _TREND_CACHE.get(key)
+    trends = kept_for_this_county(request, "web_dashboard_trends")
+    cached = trends.get(key)
     if cached is not None:
         return cached
     indicators = request.app.state.indicators
@@ -92,13 +92,10 @@ def _identification_trend(request: Request, user: User, today: date) -> dict[str
         figures = latest.figures if first == months[0] else latest.trend[label]
         trend[label] = next((f for f in figures if f.indicator.code == "timely_identification"
                              and f.area == area), None)
-    if len(_TREND_CACHE) > 64:
-        _TREND_CACHE.clear()
-    _TREND_CACHE[key] = trend  # until the read models move on
+    if len(trends) > 64:
+        trends.clear()
+    trends[key] = trend  # until the read models move on
     return trend
-
-
-_TREND_CACHE: dict[tuple[Scope, date, int], dict[str, Figure | None]] = {}
 
 
 def _pie(title: str, values: dict[str, int]) -> dict[str, Any]:

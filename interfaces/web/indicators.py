@@ -32,7 +32,7 @@ from domain.indicators import Area as IndicatorArea
 from domain.periods import Period, parse_period
 from interfaces.exports import export_name
 from interfaces.http.indicators import monthly_report_for, report_response, scope_for
-from interfaces.web.session import county_today, render, signed_in
+from interfaces.web.session import county_today, kept_for_this_county, render, signed_in
 
 #: A month period as the indicators page takes it (2025-03).
 MONTH = re.compile(r"\d{4}-\d{2}")
@@ -132,17 +132,15 @@ def _computed(request: Request, period: Period, scope: Scope, detail: Any, today
     """The period's figures and each of its months' (one pass over the facts: a year's twelve
     months cost about as much again as the year), kept until the read models move on."""
     key = (period.label, scope, detail, today, request.app.state.read_side.position())
-    result = _RESULTS.get(key)
+    results = kept_for_this_county(request, "web_indicator_results")
+    result = results.get(key)
     if result is None:
         result = request.app.state.indicators.compute(period, scope=scope, detail=detail,
                                                       months=trend_months(period, today))
-        if len(_RESULTS) > 32:
-            _RESULTS.clear()
-        _RESULTS[key] = result
+        if len(results) > 32:
+            results.clear()
+        results[key] = result
     return result
-
-
-_RESULTS: dict[tuple[Any, ...], IndicatorResult] = {}
 
 
 def trend_months(period: Period, today: date) -> list[Period]:

@@ -43,6 +43,19 @@ def county_today(request: Request) -> date:
     return request.app.state.case_files.today()
 
 
+def kept_for_this_county(request: Request, name: str) -> dict[Any, Any]:
+    """A cache of the app serving the request, never shared with another app in the process:
+    one server may serve several counties (`interfaces.http.mounts`), whose read models may
+    well stand at the same position on the same day."""
+    state = request.app.state
+    try:
+        return state[name]
+    except KeyError:  # two threads racing here each make one; one is kept, an entry is lost
+        kept: dict[Any, Any] = {}
+        state[name] = kept
+        return kept
+
+
 def render(request: Request, template: str, user: User | None, **context: Any) -> Template:
     nav = []
     unread = 0

@@ -3,6 +3,7 @@ province's app answers under ``/api/province/…``, the root store stays where i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,7 +43,19 @@ def _user(settings: Settings, user: User) -> str:
 
 @pytest.fixture
 def served(settings: Settings, clock: FakeClock) -> Iterator[Served]:
-    clock.now = datetime(2025, 12, 1, 2, 0, tzinfo=UTC)
+    yield from _served(settings, clock, began=datetime(2025, 12, 1, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def served_since_january(settings: Settings, clock: FakeClock) -> Iterator[Served]:
+    """The counties began their logs on 1 January 2025, so that the months before December
+    are owed their visits."""
+    yield from _served(settings, clock, began=datetime(2025, 1, 1, 2, 0, tzinfo=UTC))
+
+
+def _served(settings: Settings, clock: FakeClock, began: datetime) -> Iterator[Served]:
+    """The deployment's counties added at ``began``; today is 1 December 2025."""
+    clock.now = began
     with Deployment(settings, clock=clock) as deployment:
         for code, name in COUNTIES.items():
             deployment.add(code, name)
@@ -50,6 +63,7 @@ def served(settings: Settings, clock: FakeClock) -> Iterator[Served]:
               for code in COUNTIES}
     tokens["root"] = _user(settings, User("county-root", Role.COUNTY_CENTRE))
     tokens["province"] = _user(settings.province_store(), User("province-1", Role.AUDITOR))
+    clock.now = datetime(2025, 12, 1, 2, 0, tzinfo=UTC)
     app = deployment_app(settings, clock=clock, follow=False)
     with TestClient(app) as client:  # type: ignore[arg-type]
         yield Served(client, app, tokens)
@@ -100,6 +114,45 @@ def test_a_county_workbench_keeps_its_prefix_on_links_redirects_and_cookies(serv
     assert 'action="/web/' not in page.text and 'href="/web/' not in page.text
     assert all("Path=/c/130633/web" in cookie for cookie in page.headers.get_list("set-cookie"))
     assert client.get("/c/130633/web/static/app.css").status_code == 200
+
+
+def test_a_county_workbench_never_shows_figures_kept_for_another_county(
+        served_since_january: Served, settings: Settings, clock: FakeClock) -> None:
+    """Two counties of one server, their logs at the same position on the same day: each
+    county's indicator page (and its cache of figures) is its own. A 脱贫户 of 涞源县 owed its
+    visits is in 涞源县's drill-down of 走访覆盖率, and never in 易县's."""
+    from application.accounts.logins import Logins
+
+    served = served_since_january
+    client, positions = served.client, {}
+    clock.now = datetime(2025, 1, 1, 3, 0, tzinfo=UTC)  # registered in January, seen in December
+    for code, household_type in (("130630", "脱贫户"), ("130633", "一般农户")):
+        answer = client.post(f"/c/{code}/api/households",
+                             json=registration(f"{code}101001", household_type=household_type),
+                             headers={"Authorization": f"Bearer {served.tokens[code]}"})
+        assert answer.status_code == 201, answer.text
+        positions[code] = answer.json()["position"]
+    assert positions["130630"] == positions["130633"]  # what a cache by position alone would mix up
+    clock.now = datetime(2025, 12, 1, 2, 0, tzinfo=UTC)
+    for code in COUNTIES:
+        with CaseFiles(settings.county_store(code)) as store:
+            users = Users(store.factory.datastore, backend=settings.backend)  # type: ignore[attr-defined]
+            Logins(users).set_password(f"county-{code}", "密码-county")
+        login = client.get(f"/c/{code}/web/login").text
+        token = re.search(r'name="_csrf_token" value="([^"]*)"', login)
+        assert token is not None
+        signed = client.post(f"/c/{code}/web/login", follow_redirects=False, data={
+            "_csrf_token": token.group(1), "name": f"county-{code}", "password": "密码-county",
+            "next": f"/c/{code}/web/"})
+        assert signed.status_code in (302, 303), signed.text
+    for app in served.app._counties.values():
+        app.state.projections.catch_up()  # (this server's read models follow only when asked)
+    drill = {"period": "2025", "indicator": "走访覆盖率"}
+    mine = client.get("/c/130630/web/indicators", params=drill)
+    assert mine.status_code == 200 and "未走访：2025-01" in mine.text and "130630101001" in mine.text
+    other = client.get("/c/130633/web/indicators", params=drill)
+    assert other.status_code == 200 and "走访覆盖率（全县）的明细" in other.text
+    assert "130630101001" not in other.text and "未走访" not in other.text
 
 
 def test_the_province_lists_its_counties_to_its_own_users(served: Served) -> None:
