@@ -12,6 +12,7 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from application.accounts.access import User
+from application.errors import Busy
 from application.matrix import FEW, hover, is_few
 from domain.codes import Category, Channel, Role
 from domain.deadlines import days_until
@@ -56,10 +57,15 @@ def dashboard(request: Request, urgency: FromQuery[str] = "") -> Template:
     charts["channel"] = _bar(f"{month_start:%Y年%m月}新增预警（按监测方式）",
                              {c.value: alerts_by_channel.get(c.value, 0) for c in Channel})
     charts["department"] = _bar(f"{month_start:%Y年%m月}新增预警（按部门）", alerts_by_department)
-    trend = _identification_trend(request, user, today)
+    trend_busy = None
+    try:
+        trend = _identification_trend(request, user, today)
+    except Busy as busy:  # the first page still opens; only its trend waits for a quieter moment
+        trend, trend_busy = {}, busy.message
     if trend:
         charts["trend"] = _rate_line("识别认定时限达标率（按月）", trend)
     return render(request, "dashboard.html", user, work=work, charts=charts, near=near, visits_due=visits,
+                  trend_busy=trend_busy,
                   monitored=sum(by_category.values()), open_cases=open_cases, households=households,
                   overdue=sum(1 for row in near if row["days_until"] < 0), today=today,
                   new_alerts=sum(alerts_by_channel.values()))

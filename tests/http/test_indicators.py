@@ -347,15 +347,18 @@ def test_a_report_workbook_shows_rates_as_percentages_and_times_in_beijing(api: 
 def test_figures_asked_for_past_the_queue_are_a_503_to_retry(api: Api) -> None:
     """While one computation of figures runs in the server process and `WAITING_AT_MOST` wait
     their turn, the API and the workbench page answer a request for figures at once with 503,
-    Retry-After and FIGURES_BUSY, holding no thread; when the queue has gone, both answer."""
+    Retry-After and FIGURES_BUSY, holding no thread, and the first page opens without its
+    trend, saying why; when the queue has gone, all answer in full."""
     county(api)
     client = api.client
     api.app.state.logins.set_password("county-01", "密码-county-01")
     login = client.get("/web/login").text
     token = re.search(r'name="_csrf_token" value="([^"]*)"', login)
     assert token is not None
-    client.post("/web/login", data={"_csrf_token": token.group(1), "name": "county-01",
-                                    "password": "密码-county-01", "next": "/web/"})
+    signed = client.post("/web/login", follow_redirects=False, data={  # (not to /web/ yet)
+        "_csrf_token": token.group(1), "name": "county-01", "password": "密码-county-01",
+        "next": "/web/"})
+    assert signed.status_code in (302, 303), signed.text
     service = api.app.state.indicators
     with ThreadPoolExecutor(WAITING_AT_MOST) as pool:
         with FIGURES:  # a computation running
@@ -369,7 +372,12 @@ def test_figures_asked_for_past_the_queue_are_a_503_to_retry(api: Api) -> None:
             page = client.get("/web/indicators", params={"period": "2025"})
             assert page.status_code == 503 and page.headers["Retry-After"] == "5"
             assert "稍后重试" in page.text and "FIGURES_BUSY" in page.text
+            # the first page opens all the same: only its trend says it waits
+            first = client.get("/web/")
+            assert first.status_code == 200 and 'id="chart-trend"' not in first.text
+            assert "识别认定时限达标率（按月）暂未显示：正在计算考核指标" in first.text
         for computed in queued:
             computed.result(timeout=60)
     assert figure(indicators(api, period="2025"), "timely_identification") == (2, 3)
     assert client.get("/web/indicators", params={"period": "2025"}).status_code == 200
+    assert 'id="chart-trend"' in client.get("/web/").text
