@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,14 @@ def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
     app = create_app(settings, clock=Clock())
     load_demo(app.state.case_files, 300)
     ensure_demo_users(app.state.users)
+    with serving(app) as served:
+        yield served
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[dict[str, Any]]:
+    """``app`` with its read models caught up, served on a free port until the block ends (its
+    base URL and the app), then shut down."""
     app.state.projections.catch_up()
     server = Server(app)
     server.start()

@@ -27,8 +27,8 @@ from domain.codes import Role
 from domain.rules import CHINA_TIME, add_months
 from interfaces.http import create_app
 from interfaces.web.session import SESSION_COOKIE
-from tests.conftest import MAKE_RUN_DAY, TEST_CIPHER_KEY, FakeClock, copy_of_county, shut_down
-from tests.web.conftest import DESKTOP, PHONE, Server, screenshot
+from tests.conftest import MAKE_RUN_DAY, TEST_CIPHER_KEY, FakeClock, copy_of_county
+from tests.web.conftest import DESKTOP, PHONE, screenshot, serving
 
 #: The evening the official signs in: the demo's last day is this day.
 TODAY = MAKE_RUN_DAY.astimezone(CHINA_TIME)
@@ -42,14 +42,8 @@ def county(make_run_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     path = copy_of_county(make_run_file, tmp_path_factory.mktemp("first-hour"))
     clock = FakeClock(TODAY.astimezone(UTC))
     app = create_app(Settings(sqlite_path=path, cipher_key=TEST_CIPHER_KEY), clock=clock)
-    app.state.projections.catch_up()
-    server = Server(app)
-    server.start()
-    try:
-        yield {"url": server.url, "app": app}
-    finally:
-        server.stop()
-        shut_down(app)
+    with serving(app) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
