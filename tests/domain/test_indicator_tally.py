@@ -6,7 +6,6 @@ adds nothing."""
 from __future__ import annotations
 
 import inspect
-from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -29,8 +28,8 @@ from domain.indicators import (
     settled_counts,
 )
 from domain.periods import Period, month_period, quarter_period, year_period
+from tests.indicator_sums import COUNTY, plain_sums
 
-COUNTY = "全县"
 TOWNSHIPS = ("东团堡乡", "王安镇")
 DEPARTMENTS = (Department.MEDICAL_INSURANCE.value, Department.CIVIL_AFFAIRS.value, None)
 FIRST = date(2024, 1, 1)
@@ -103,21 +102,6 @@ evaluations = st.builds(
     st.none() | days)
 
 
-def plain_sums(facts: tuple[HouseholdFacts, ...], period: Period, on: Evaluation
-               ) -> dict[tuple[str, str, str], tuple[int, int]]:
-    sums: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for h in facts:
-        for indicator in INDICATORS:
-            for item in indicator.rule(h, period, on) if indicator.rule else ():
-                units = [("county", COUNTY)]
-                if "township" in indicator.levels and item.township:
-                    units.append(("township", item.township))
-                if "department" in indicator.levels and item.department:
-                    units.append(("department", item.department))
-                for level, name in units:
-                    sums[(indicator.code, level, name)][0] += item.numerator
-                    sums[(indicator.code, level, name)][1] += item.denominator
-    return {key: (n, d) for key, (n, d) in sums.items()}
 
 
 def tally_of(facts: tuple[HouseholdFacts, ...], period: Period, on: Evaluation,

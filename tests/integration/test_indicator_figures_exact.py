@@ -7,7 +7,6 @@ same digest, figures and pushes; a drill-down lists the same households."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -22,36 +21,20 @@ from domain.policy import Line
 from domain.rules import CHINA_TIME
 from projections.runner import Projections
 from tests.builders import COUNTY as COUNTY_CENTRE
+from tests.indicator_sums import Figures, plain_sums
 
 #: (households, seed, the demo's last day): a county within a year, and one across two.
 COUNTIES = [(60, 3, date(2025, 7, 19)), (160, 2025, date(2025, 12, 31))]
 
-Figures = dict[tuple[str, str, str], tuple[int, int]]
-
 
 def straightforward(facts: list[HouseholdFacts], period: Period, on: Evaluation) -> Figures:
-    """Every household rule's items summed per unit, as the notice reads: the county, the
-    household's township and the item's department where the indicator is kept at that level.
-    Indicators with nothing to count show for the county as 0 of 0."""
-    sums: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for h in facts:
-        for indicator in INDICATORS:
-            if indicator.rule is None:
-                continue
-            for item in indicator.rule(h, period, on):
-                units = [("county", COUNTY)]
-                if "township" in indicator.levels and item.township:
-                    units.append(("township", item.township))
-                if "department" in indicator.levels and item.department:
-                    units.append(("department", item.department))
-                for level, name in units:
-                    total = sums[(indicator.code, level, name)]
-                    total[0] += item.numerator
-                    total[1] += item.denominator
+    """Every household rule's items summed per unit, as the notice reads (`plain_sums`);
+    indicators with nothing to count show for the county as 0 of 0."""
+    sums = plain_sums(facts, period, on)
     for indicator in INDICATORS:
         if indicator.rule is not None:
-            sums.setdefault((indicator.code, "county", COUNTY), [0, 0])
-    return {key: (n, d) for key, (n, d) in sums.items()}
+            sums.setdefault((indicator.code, "county", COUNTY), (0, 0))
+    return sums
 
 
 def household_figures(result: IndicatorResult) -> Figures:
